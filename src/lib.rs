@@ -1,0 +1,7 @@
+//! gatehouse: a terminal console, CLI and server for authorization administration — roles,
+//! permissions, users and teams — over an embedded store, its own server, or a Mage server.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod model;
+pub mod store;

@@ -1,0 +1,57 @@
+//! Errors every store implementation reports, with the same meaning everywhere.
+
+use crate::model::ObjectKind;
+
+/// Why a store operation failed. No variant leaves a partial write behind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The object does not exist.
+    #[error("{kind} '{id}' not found")]
+    NotFound {
+        /// Kind of object.
+        kind: ObjectKind,
+        /// Its id or name.
+        id: String,
+    },
+    /// A unique field already holds that value.
+    #[error("{kind} with {field} '{value}' already exists")]
+    Duplicate {
+        /// Kind of object.
+        kind: ObjectKind,
+        /// The unique field.
+        field: &'static str,
+        /// The value that is taken.
+        value: String,
+    },
+    /// The update named a version that is no longer current.
+    #[error("{kind} '{id}' was changed by someone else (you had version {expected}, it is now {actual}); reload and try again")]
+    Conflict {
+        /// Kind of object.
+        kind: ObjectKind,
+        /// Its id.
+        id: String,
+        /// The version the caller had.
+        expected: u64,
+        /// The stored version.
+        actual: u64,
+    },
+    /// Deleting would break links; pass `cascade` (CLI `--force`) to remove them too.
+    #[error("{kind} '{id}' is still used by {links} link(s); use --force to remove them as well")]
+    InUse {
+        /// Kind of object.
+        kind: ObjectKind,
+        /// Its id.
+        id: String,
+        /// How many links would go.
+        links: u64,
+    },
+    /// The stored data could not be read (wrong schema, damaged file, bad JSON in a column).
+    #[error("the store is unreadable: {0}")]
+    Corrupt(String),
+    /// The database itself failed (I/O, locked, connection lost).
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+/// Result alias for store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
