@@ -3,5 +3,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod backend;
+pub mod catalog;
+pub mod engine;
 pub mod model;
+pub mod presets;
+pub mod service;
 pub mod store;

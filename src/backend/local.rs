@@ -1,0 +1,316 @@
+//! [`LocalBackend`]: the service and the embedded store in process.
+
+use super::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
+use crate::catalog::Catalogs;
+use crate::engine::{Explanation, Request, WhatCan, WhoCan};
+use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
+use crate::service::{
+    Actor, CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant,
+    Result, RoleSpec, Service, TeamSpec, UserSpec, find_user,
+};
+use crate::store::{AuditQuery, Link, State, Store};
+use async_trait::async_trait;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// The default store file: `$XDG_DATA_HOME/gatehouse/gatehouse.db`
+/// (`~/.local/share/gatehouse/gatehouse.db`).
+pub fn default_db_path() -> Result<PathBuf> {
+    dirs::data_dir()
+        .map(|d| d.join("gatehouse").join("gatehouse.db"))
+        .ok_or_else(|| {
+            Error::invalid(
+                "--db",
+                "no home or XDG_DATA_HOME directory is known; pass --db PATH",
+            )
+        })
+}
+
+/// The service and a store in this process, acting as one principal.
+#[derive(Debug, Clone)]
+pub struct LocalBackend {
+    service: Arc<Service>,
+    actor: Actor,
+    location: String,
+}
+
+impl LocalBackend {
+    /// Wraps a service, acting as `actor`.
+    pub fn new(service: Arc<Service>, actor: Actor, location: impl Into<String>) -> LocalBackend {
+        LocalBackend {
+            service,
+            actor,
+            location: location.into(),
+        }
+    }
+
+    /// Opens (creating when missing) the SQLite store at `path` and acts as `as_user`, or as
+    /// the store's first owner, or — on a store nobody initialized yet — as the local system.
+    pub async fn open(path: &Path, as_user: Option<&str>, read_only: bool) -> Result<LocalBackend> {
+        let store = crate::store::SqliteStore::open(path).await?;
+        Self::with_store(
+            Arc::new(store),
+            path.display().to_string(),
+            as_user,
+            read_only,
+        )
+        .await
+    }
+
+    /// Like [`LocalBackend::open`] over any store.
+    pub async fn with_store(
+        store: Arc<dyn Store>,
+        location: String,
+        as_user: Option<&str>,
+        read_only: bool,
+    ) -> Result<LocalBackend> {
+        let catalogs = Arc::new(Catalogs::builtin().map_err(|e| Error::Store(e.to_string()))?);
+        let service = Arc::new(Service::open(store, catalogs).await?);
+        let actor = Self::pick_actor(&service, as_user, read_only)?;
+        Ok(LocalBackend {
+            service,
+            actor,
+            location,
+        })
+    }
+
+    fn pick_actor(service: &Service, as_user: Option<&str>, read_only: bool) -> Result<Actor> {
+        let snap = service.snapshot();
+        if let Some(name) = as_user {
+            let u = find_user(&snap.state, name)?;
+            if u.disabled {
+                return Err(Error::Forbidden(format!(
+                    "user '{}' is disabled",
+                    u.username
+                )));
+            }
+            return Ok(Actor::user(u, read_only));
+        }
+        let owner = snap
+            .state
+            .users
+            .values()
+            .filter(|u| u.owner && !u.disabled)
+            .min_by_key(|u| (u.created_at, u.id));
+        Ok(match owner {
+            Some(u) => Actor::user(u, read_only),
+            None => Actor {
+                read_only,
+                ..Actor::system()
+            },
+        })
+    }
+
+    /// The service behind this backend.
+    pub fn service(&self) -> &Arc<Service> {
+        &self.service
+    }
+
+    /// The acting principal.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// Re-picks the actor after init (the owner now exists).
+    fn refresh_actor(&mut self) {
+        if self.actor.user.is_none()
+            && let Ok(a) = Self::pick_actor(&self.service, None, self.actor.read_only)
+        {
+            self.actor = a;
+        }
+    }
+
+    /// Runs `init`, then acts as the new owner.
+    pub async fn init_and_adopt(&mut self, admin: &str) -> Result<InitOutcome> {
+        let out = self.init(admin).await?;
+        self.refresh_actor();
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl Backend for LocalBackend {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            kind: BackendKind::Local,
+            location: self.location.clone(),
+            capabilities: Capabilities::ALL,
+        }
+    }
+
+    async fn me(&self) -> Result<Me> {
+        let can_write = self.service.can_write(&self.actor);
+        let read_only_reason = if self.actor.read_only {
+            Some("read-only mode (--read-only)".to_string())
+        } else if !can_write {
+            Some(format!(
+                "{} has no write permission on gatehouse's admin entities",
+                self.actor.name
+            ))
+        } else {
+            None
+        };
+        Ok(Me {
+            username: self.actor.name.clone(),
+            user: self.actor.user,
+            can_write,
+            read_only_reason,
+            auth_disabled: false,
+        })
+    }
+
+    async fn catalogs(&self) -> Result<Arc<Catalogs>> {
+        Ok(self.service.catalogs().clone())
+    }
+
+    async fn state(&self) -> Result<Arc<State>> {
+        Ok(self.service.snapshot().state.clone())
+    }
+
+    async fn init(&self, admin: &str) -> Result<InitOutcome> {
+        if self.actor.read_only {
+            return Err(Error::Forbidden(
+                "read-only mode: init writes to the store".into(),
+            ));
+        }
+        let r = self.service.init(admin).await?;
+        Ok(InitOutcome {
+            created: r.created,
+            admin: r.admin,
+            revision: r.revision,
+        })
+    }
+
+    async fn create_user(&self, spec: UserSpec) -> Result<User> {
+        self.service.create_user(&self.actor, spec).await
+    }
+    async fn update_user(&self, id: Id, spec: UserSpec, version: u64) -> Result<User> {
+        self.service
+            .update_user(&self.actor, id, spec, version)
+            .await
+    }
+    async fn delete_user(&self, id: Id, force: bool) -> Result<Revision> {
+        self.service.delete_user(&self.actor, id, force).await
+    }
+    async fn create_team(&self, spec: TeamSpec) -> Result<Team> {
+        self.service.create_team(&self.actor, spec).await
+    }
+    async fn update_team(&self, id: Id, spec: TeamSpec, version: u64) -> Result<Team> {
+        self.service
+            .update_team(&self.actor, id, spec, version)
+            .await
+    }
+    async fn delete_team(&self, id: Id, force: bool) -> Result<Revision> {
+        self.service.delete_team(&self.actor, id, force).await
+    }
+    async fn create_role(&self, spec: RoleSpec) -> Result<Role> {
+        self.service.create_role(&self.actor, spec).await
+    }
+    async fn update_role(&self, id: Id, spec: RoleSpec, version: u64) -> Result<Role> {
+        self.service
+            .update_role(&self.actor, id, spec, version)
+            .await
+    }
+    async fn delete_role(&self, id: Id, force: bool) -> Result<Revision> {
+        self.service.delete_role(&self.actor, id, force).await
+    }
+    async fn create_permission(&self, spec: PermissionSpec) -> Result<Permission> {
+        self.service.create_permission(&self.actor, spec).await
+    }
+    async fn update_permission(
+        &self,
+        id: Id,
+        spec: PermissionSpec,
+        version: u64,
+    ) -> Result<Permission> {
+        self.service
+            .update_permission(&self.actor, id, spec, version)
+            .await
+    }
+    async fn delete_permission(&self, id: Id, force: bool) -> Result<Revision> {
+        self.service.delete_permission(&self.actor, id, force).await
+    }
+    async fn link(&self, link: Link) -> Result<Revision> {
+        self.service.link(&self.actor, link).await
+    }
+    async fn unlink(&self, link: Link) -> Result<Revision> {
+        self.service.unlink(&self.actor, link).await
+    }
+    async fn grant_resource(
+        &self,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+    ) -> Result<Revision> {
+        self.service
+            .grant_resource(&self.actor, resource, principal, scope, to)
+            .await
+    }
+    async fn revoke_resource(
+        &self,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+    ) -> Result<Revision> {
+        self.service
+            .revoke_resource(&self.actor, resource, principal, scope, to)
+            .await
+    }
+    async fn resource_grants(&self, resource: &str) -> Result<Vec<ResourceGrant>> {
+        self.service.resource_grants(&self.actor, resource)
+    }
+    async fn my_resource_grants(&self) -> Result<Vec<(String, Vec<String>)>> {
+        match self.actor.user {
+            Some(u) => Ok(self.service.my_resource_grants(u)),
+            None => Ok(Vec::new()),
+        }
+    }
+    async fn apply_preset(&self, name: &str, dry_run: bool) -> Result<ImportReport> {
+        let doc = crate::presets::document(name, self.service.catalogs())?;
+        self.service.import(&self.actor, &doc, dry_run).await
+    }
+    async fn import(&self, doc: PolicyDoc, dry_run: bool) -> Result<ImportReport> {
+        self.service.import(&self.actor, &doc, dry_run).await
+    }
+    async fn export(&self) -> Result<PolicyDoc> {
+        self.service.export(&self.actor)
+    }
+    async fn explain(&self, req: Request) -> Result<Explanation> {
+        self.service.check(&self.actor, &req)
+    }
+    async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>> {
+        self.service
+            .authorize(&self.actor, crate::service::Access::Read, "User")?;
+        Ok(self.service.snapshot().engine.who_can(&req))
+    }
+    async fn what_can(&self, user: Id) -> Result<WhatCan> {
+        if self.actor.user != Some(user) {
+            self.service
+                .authorize(&self.actor, crate::service::Access::Read, "User")?;
+        }
+        self.service
+            .snapshot()
+            .engine
+            .what_can(user)
+            .ok_or_else(|| Error::not_found("user", user.to_string()))
+    }
+    async fn audit(&self, query: AuditQuery) -> Result<Vec<AuditEvent>> {
+        self.service.audit(&self.actor, &query).await
+    }
+    async fn create_key(
+        &self,
+        user: Id,
+        read_only: bool,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<CreatedKey> {
+        self.service
+            .create_key(&self.actor, user, read_only, expires_at)
+            .await
+    }
+    async fn revoke_key(&self, id: Id) -> Result<Revision> {
+        self.service.revoke_key(&self.actor, id).await
+    }
+}

@@ -1,0 +1,198 @@
+//! The one interface the console and the CLI talk to (SPEC §3): [`Backend`], implemented by
+//! [`LocalBackend`] (service + store in process) and, later, the HTTP and Mage backends.
+//! Capabilities come from the backend, so the console adapts its panes.
+
+mod local;
+
+pub use local::{LocalBackend, default_db_path};
+
+use crate::catalog::Catalogs;
+use crate::engine::{Explanation, Request, WhatCan, WhoCan};
+use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
+use crate::service::{
+    CreatedKey, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result, RoleSpec,
+    TeamSpec, UserSpec, document::Count,
+};
+use crate::store::{AuditQuery, Link, State};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// What kind of backend this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// The embedded store, in process.
+    Local,
+    /// A `gatehouse serve` server.
+    Remote,
+    /// A Mage server.
+    Mage,
+}
+
+/// Which features a backend supports (panes adapt to these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    /// Teams and memberships.
+    pub teams: bool,
+    /// API keys.
+    pub keys: bool,
+    /// The audit log.
+    pub audit: bool,
+    /// Presets ("Create default roles and permissions").
+    pub presets: bool,
+    /// Direct (okdata-style) grants to principals.
+    pub grants: bool,
+    /// Import and export of policy documents.
+    pub import_export: bool,
+}
+
+impl Capabilities {
+    /// Everything (the local and gatehouse backends).
+    pub const ALL: Capabilities = Capabilities {
+        teams: true,
+        keys: true,
+        audit: true,
+        presets: true,
+        grants: true,
+        import_export: true,
+    };
+}
+
+/// Where a backend points and what it supports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackendInfo {
+    /// Local, remote or Mage.
+    pub kind: BackendKind,
+    /// File path or URL, for the header.
+    pub location: String,
+    /// Supported features.
+    pub capabilities: Capabilities,
+}
+
+/// The acting principal as the backend sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// Username (or `system` on an uninitialized local store).
+    pub username: String,
+    /// User id, when a user.
+    pub user: Option<Id>,
+    /// True when any write could succeed.
+    pub can_write: bool,
+    /// Why writes are disabled, when they are.
+    pub read_only_reason: Option<String>,
+    /// The server runs without authentication (`serve --no-auth`).
+    pub auth_disabled: bool,
+}
+
+/// What `init` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InitOutcome {
+    /// False when already initialized (nothing changed).
+    pub created: bool,
+    /// The owner's username.
+    pub admin: String,
+    /// Revision after init.
+    pub revision: Revision,
+}
+
+/// Counts of a preset application, re-exported for convenience.
+pub type PresetCount = Count;
+
+/// Every operation the console and the CLI need. All reads of objects go through
+/// [`Backend::state`]; engine questions through `explain` / `who_can` / `what_can`.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// Kind, location and capabilities.
+    fn info(&self) -> BackendInfo;
+    /// The acting principal and whether it can write.
+    async fn me(&self) -> Result<Me>;
+    /// The entity catalogs.
+    async fn catalogs(&self) -> Result<Arc<Catalogs>>;
+    /// Every object and link, as of the latest revision.
+    async fn state(&self) -> Result<Arc<State>>;
+    /// Creates the first owner and the admin team, once.
+    async fn init(&self, admin: &str) -> Result<InitOutcome>;
+
+    /// Creates a user.
+    async fn create_user(&self, spec: UserSpec) -> Result<User>;
+    /// Updates a user at `version`.
+    async fn update_user(&self, id: Id, spec: UserSpec, version: u64) -> Result<User>;
+    /// Deletes a user (`force` removes its links and keys too).
+    async fn delete_user(&self, id: Id, force: bool) -> Result<Revision>;
+    /// Creates a team.
+    async fn create_team(&self, spec: TeamSpec) -> Result<Team>;
+    /// Updates a team at `version`.
+    async fn update_team(&self, id: Id, spec: TeamSpec, version: u64) -> Result<Team>;
+    /// Deletes a team.
+    async fn delete_team(&self, id: Id, force: bool) -> Result<Revision>;
+    /// Creates a role.
+    async fn create_role(&self, spec: RoleSpec) -> Result<Role>;
+    /// Updates a role at `version`.
+    async fn update_role(&self, id: Id, spec: RoleSpec, version: u64) -> Result<Role>;
+    /// Deletes a role.
+    async fn delete_role(&self, id: Id, force: bool) -> Result<Revision>;
+    /// Creates a permission.
+    async fn create_permission(&self, spec: PermissionSpec) -> Result<Permission>;
+    /// Updates a permission at `version`.
+    async fn update_permission(
+        &self,
+        id: Id,
+        spec: PermissionSpec,
+        version: u64,
+    ) -> Result<Permission>;
+    /// Deletes a permission.
+    async fn delete_permission(&self, id: Id, force: bool) -> Result<Revision>;
+    /// Adds a relation.
+    async fn link(&self, link: Link) -> Result<Revision>;
+    /// Removes a relation.
+    async fn unlink(&self, link: Link) -> Result<Revision>;
+
+    /// okdata-style: grants `scope` (all when `None`) on `resource` to a principal.
+    async fn grant_resource(
+        &self,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+    ) -> Result<Revision>;
+    /// okdata-style: revokes; refuses to remove the last admin.
+    async fn revoke_resource(
+        &self,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+    ) -> Result<Revision>;
+    /// okdata-style: who holds which scopes on `resource`.
+    async fn resource_grants(&self, resource: &str) -> Result<Vec<ResourceGrant>>;
+    /// okdata-style: the acting user's resources and scopes.
+    async fn my_resource_grants(&self) -> Result<Vec<(String, Vec<String>)>>;
+
+    /// Applies a preset (idempotent; `dry_run` writes nothing).
+    async fn apply_preset(&self, name: &str, dry_run: bool) -> Result<ImportReport>;
+    /// Imports a document (idempotent; `dry_run` writes nothing).
+    async fn import(&self, doc: PolicyDoc, dry_run: bool) -> Result<ImportReport>;
+    /// Exports everything as a document.
+    async fn export(&self) -> Result<PolicyDoc>;
+
+    /// Decides and explains a request.
+    async fn explain(&self, req: Request) -> Result<Explanation>;
+    /// Users allowed to do the request's action (its `user` is ignored).
+    async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>>;
+    /// What a user can do.
+    async fn what_can(&self, user: Id) -> Result<WhatCan>;
+
+    /// Audit events, newest first.
+    async fn audit(&self, query: AuditQuery) -> Result<Vec<AuditEvent>>;
+    /// Creates an API key (the secret is in the result, once).
+    async fn create_key(
+        &self,
+        user: Id,
+        read_only: bool,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<CreatedKey>;
+    /// Revokes an API key.
+    async fn revoke_key(&self, id: Id) -> Result<Revision>;
+}

@@ -1,0 +1,304 @@
+//! The one evaluation function behind `decide` and `explain` (SPEC §2.3), for both dialects.
+
+use super::explain::{FailedCondition, Outcome};
+use super::index::{
+    COND_NEVER, COND_OWN, COND_TEAM, CatalogRec, Engine, HolderIdx, PermRec, UserRec,
+};
+use super::{Decision, PathTo, Request, Rule, Via};
+use crate::catalog::Dialect;
+
+/// Observes an evaluation. `decide` uses [`NoTrace`] (compiled away); `explain` records.
+pub(crate) trait Tracer {
+    /// When false, evaluation may stop at the first deny and skip near-miss scans.
+    const RECORDS: bool;
+    /// A holder reached from the subject; `applies` is false for a membership role whose
+    /// team is not the resource's team.
+    fn holder(&mut self, _via: Via, _applies: bool) {}
+    /// A permission considered, and what it did.
+    fn candidate(&mut self, _via: Via, _perm: &PermRec, _outcome: Outcome) {}
+}
+
+/// The tracer that records nothing.
+pub(crate) struct NoTrace;
+
+impl Tracer for NoTrace {
+    const RECORDS: bool = false;
+}
+
+/// What the request resolved to inside the index.
+struct Resolved<'e> {
+    user: &'e UserRec,
+    crec: &'e CatalogRec,
+    action: u64,
+    /// Entity keys that reach the request's entity: itself, ALL, ALL_EXCEPT_RESERVED.
+    keys: [u32; 3],
+    nkeys: usize,
+    /// Interned uuid of the request (0: none; u32::MAX: a uuid no permission names).
+    uuid: u32,
+    /// Index of the resource team, when it is a known team.
+    team: Option<u32>,
+}
+
+impl Engine {
+    /// Answers a request. Pure; allocates nothing.
+    pub fn decide(&self, req: &Request) -> Decision {
+        self.evaluate(req, &mut NoTrace)
+    }
+
+    pub(crate) fn evaluate<T: Tracer>(&self, req: &Request, t: &mut T) -> Decision {
+        let Some(&ui) = self.user_by_id.get(&req.user) else {
+            return Decision::deny(Rule::UnknownSubject);
+        };
+        let user = &self.users[ui as usize];
+        if user.disabled {
+            return Decision::deny(Rule::Disabled);
+        }
+        if user.owner {
+            return Decision::allow(Rule::Owner);
+        }
+        let Some((_, crec)) = self.catalog(&req.catalog) else {
+            return Decision::deny(Rule::UnknownAction);
+        };
+        let (Some(bit), Some(&entity)) = (
+            crec.catalog.flag_bit(&req.action),
+            crec.entities.get(&req.entity),
+        ) else {
+            return Decision::deny(Rule::UnknownAction);
+        };
+        let mut keys = [entity, crec.all_key, 0];
+        let mut nkeys = 2;
+        if !crec.reserved.is_empty() && !crec.reserved.contains(&entity) {
+            keys[2] = crec.all_except_reserved_key;
+            nkeys = 3;
+        }
+        if entity == crec.all_key {
+            nkeys = 1;
+        }
+        let uuid = match &req.entity_uuid {
+            None => 0,
+            Some(u) => self.uuids.get(u.as_str()).copied().unwrap_or(u32::MAX),
+        };
+        let team = req
+            .resource_team
+            .and_then(|id| self.team_by_id.get(&id).copied());
+        let r = Resolved {
+            user,
+            crec,
+            action: 1u64 << bit,
+            keys,
+            nkeys,
+            uuid,
+            team,
+        };
+        match crec.catalog.dialect {
+            Dialect::Standard => self.run(req, &r, t, false),
+            Dialect::Mage => {
+                // Mage: an OWNER bit in any permission the user reaches allows everything.
+                let mut owner_hit = None;
+                self.reach(&r, &mut NoTrace, |via, h, _| {
+                    if owner_hit.is_none()
+                        && let Some(pi) = self.holders[h as usize].owner_bit_perm
+                    {
+                        owner_hit = Some(PathTo {
+                            via,
+                            permission: self.perms[pi as usize].id,
+                        });
+                    }
+                    owner_hit.is_none()
+                });
+                if let Some(by) = owner_hit {
+                    return Decision::allow(Rule::MageOwnerBit { by });
+                }
+                self.run(req, &r, t, true)
+            }
+        }
+    }
+
+    /// Calls `f` for every holder the subject reaches that applies to the request, until `f`
+    /// returns false; the tracer is told about every holder, applying or not.
+    fn reach<T: Tracer, F: FnMut(Via, HolderIdx, &mut T) -> bool>(
+        &self,
+        r: &Resolved<'_>,
+        t: &mut T,
+        mut f: F,
+    ) {
+        let u = r.user;
+        if let Some(h) = u.direct {
+            t.holder(Via::Direct, true);
+            if !f(Via::Direct, h, t) {
+                return;
+            }
+        }
+        for &ri in &u.roles {
+            let role = &self.roles[ri as usize];
+            let via = Via::Role { role: role.id };
+            t.holder(via, true);
+            if !f(via, role.holder, t) {
+                return;
+            }
+        }
+        for &(ti, member_role) in &u.teams {
+            let team = &self.teams[ti as usize];
+            if let Some(h) = team.direct {
+                let via = Via::Team { team: team.id };
+                t.holder(via, true);
+                if !f(via, h, t) {
+                    return;
+                }
+            }
+            for &ri in &team.roles {
+                let role = &self.roles[ri as usize];
+                let via = Via::TeamRole {
+                    team: team.id,
+                    role: role.id,
+                };
+                t.holder(via, true);
+                if !f(via, role.holder, t) {
+                    return;
+                }
+            }
+            if let Some(ri) = member_role {
+                let role = &self.roles[ri as usize];
+                let via = Via::MemberRole {
+                    team: team.id,
+                    role: role.id,
+                };
+                let applies = team.is_admin || r.team == Some(ti);
+                t.holder(via, applies);
+                if applies && !f(via, role.holder, t) {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn conditions_hold(&self, req: &Request, r: &Resolved<'_>, p: &PermRec) -> Result<(), Outcome> {
+        if p.cond & COND_NEVER != 0 {
+            return Err(Outcome::ConditionFailed {
+                condition: FailedCondition::Never,
+            });
+        }
+        if p.cond & COND_OWN != 0 && req.resource_owner != Some(r.user.id) {
+            return Err(Outcome::ConditionFailed {
+                condition: FailedCondition::Own,
+            });
+        }
+        if p.cond & COND_TEAM != 0 {
+            let in_team = r
+                .team
+                .is_some_and(|ti| r.user.teams.iter().any(|&(t, _)| t == ti));
+            if !in_team {
+                return Err(Outcome::ConditionFailed {
+                    condition: FailedCondition::Team,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Evaluates one permission against the request: grants, denies, or why it does not match.
+    fn judge(&self, req: &Request, r: &Resolved<'_>, p: &PermRec, mage: bool) -> Outcome {
+        if !mage {
+            if let Err(o) = self.conditions_hold(req, r, p) {
+                return o;
+            }
+            if p.denies_exp & r.action != 0 {
+                return Outcome::Denies;
+            }
+            if p.grants_exp & r.action != 0 {
+                return Outcome::Grants;
+            }
+            return Outcome::NoAccess;
+        }
+        // Mage 0.9.80 (`notes/mage.md` §4, per permission).
+        let c = r.crec;
+        if p.denies & r.action != 0 {
+            return Outcome::Denies;
+        }
+        let mut grants = p.grants;
+        if p.denies == 0 && grants.count_ones() == 1 && grants & c.group_mask != 0 {
+            grants = c.catalog.expand(grants);
+        }
+        if grants & c.all_bit != 0 {
+            return self.mage_gate(req, r, p, Outcome::Grants);
+        }
+        let is_operation = c.operations & r.action != 0;
+        if p.denies & c.operation_all_bit != 0 && is_operation {
+            return Outcome::Denies;
+        }
+        let valid = grants & c.operation_all_bit != 0 && is_operation || grants & r.action != 0;
+        if !valid {
+            return Outcome::NoAccess;
+        }
+        self.mage_gate(req, r, p, Outcome::Grants)
+    }
+
+    /// Mage checks conditions only under DISABLE_UNLESS_CONDITIONS.
+    fn mage_gate(&self, req: &Request, r: &Resolved<'_>, p: &PermRec, ok: Outcome) -> Outcome {
+        if p.grants & r.crec.unless_conditions_bit != 0
+            && let Err(o) = self.conditions_hold(req, r, p)
+        {
+            return o;
+        }
+        ok
+    }
+
+    fn run<T: Tracer>(&self, req: &Request, r: &Resolved<'_>, t: &mut T, mage: bool) -> Decision {
+        let mut grant: Option<PathTo> = None;
+        let mut deny: Option<PathTo> = None;
+        // Mage applies record-scoped permissions to collection operations (list, create).
+        let any_uuid = mage && (r.uuid == 0 || r.action & r.crec.collection_ops != 0);
+        let mut visit = |via: Via, h: HolderIdx, t: &mut T| -> bool {
+            let holder = &self.holders[h as usize];
+            for &key in &r.keys[..r.nkeys] {
+                let slices: [&[(u32, u32, u32)]; 2] = if any_uuid {
+                    [holder.lookup_entity(key), &[]]
+                } else if r.uuid == 0 {
+                    [holder.lookup(key, 0), &[]]
+                } else {
+                    [holder.lookup(key, 0), holder.lookup(key, r.uuid)]
+                };
+                for slice in slices {
+                    for &(_, _, pi) in slice {
+                        let p = &self.perms[pi as usize];
+                        let outcome = self.judge(req, r, p, mage);
+                        let path = PathTo {
+                            via,
+                            permission: p.id,
+                        };
+                        match outcome {
+                            Outcome::Denies => {
+                                deny.get_or_insert(path);
+                                t.candidate(via, p, outcome);
+                                if !T::RECORDS {
+                                    return false;
+                                }
+                            }
+                            Outcome::Grants => {
+                                grant.get_or_insert(path);
+                                t.candidate(via, p, outcome);
+                            }
+                            _ => t.candidate(via, p, outcome),
+                        }
+                    }
+                }
+                if T::RECORDS && !any_uuid {
+                    for &(_, u, pi) in holder.lookup_entity(key) {
+                        if u != 0 && u != r.uuid {
+                            t.candidate(via, &self.perms[pi as usize], Outcome::UuidMismatch);
+                        }
+                    }
+                }
+            }
+            true
+        };
+        self.reach(r, t, &mut visit);
+        if let Some(by) = deny {
+            return Decision::deny(Rule::Denied { by });
+        }
+        if let Some(by) = grant {
+            return Decision::allow(Rule::Granted { by });
+        }
+        Decision::deny(Rule::NoGrant)
+    }
+}

@@ -1,0 +1,198 @@
+//! Explanations (SPEC §2.4): the decision plus every candidate considered, produced by the
+//! same evaluation as `decide` with a recording tracer.
+
+use super::evaluate::Tracer;
+use super::index::{Engine, HolderOwner, PermRec};
+use super::{Decision, Request, Rule, Via};
+use crate::model::Id;
+use serde::{Deserialize, Serialize};
+
+/// What one candidate permission did for the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// It grants the action.
+    Grants,
+    /// It denies the action (a deny always wins).
+    Denies,
+    /// Right entity and uuid, but the action is not among its flags.
+    NoAccess,
+    /// A condition does not hold for this request.
+    ConditionFailed {
+        /// Which kind of condition failed.
+        condition: FailedCondition,
+    },
+    /// Right entity, but it is scoped to another entity UUID.
+    UuidMismatch,
+}
+
+/// The kind of condition that did not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailedCondition {
+    /// The resource owner is not the subject.
+    Own,
+    /// The resource's team is not one of the subject's teams.
+    Team,
+    /// A condition that never holds (unknown to the catalog).
+    Never,
+}
+
+/// One permission considered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// How it was reached.
+    pub via: Via,
+    /// The permission.
+    pub permission: Id,
+    /// What it did.
+    pub outcome: Outcome,
+}
+
+/// Something that would have allowed a denied request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "hint", rename_all = "snake_case")]
+pub enum Hint {
+    /// Assigning this role would grant it.
+    AssignRole {
+        /// The role.
+        role: Id,
+        /// Its granting permission.
+        permission: Id,
+    },
+    /// Adding the user to this team would grant it (a direct team grant).
+    JoinTeam {
+        /// The team.
+        team: Id,
+        /// Its granting permission.
+        permission: Id,
+    },
+    /// Removing or narrowing this deny would let the existing grant through.
+    RemoveDeny {
+        /// The deciding deny.
+        permission: Id,
+    },
+}
+
+/// A decision with its reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// The decision (identical to `decide`).
+    pub allowed: bool,
+    /// The deciding rule.
+    pub rule: Rule,
+    /// Every holder reached: (path, whether it applies to this request).
+    pub reached: Vec<(Via, bool)>,
+    /// Every permission considered.
+    pub candidates: Vec<Candidate>,
+    /// For a DENY: what would have allowed it.
+    pub hints: Vec<Hint>,
+}
+
+#[derive(Default)]
+struct Recorder {
+    reached: Vec<(Via, bool)>,
+    candidates: Vec<Candidate>,
+}
+
+impl Tracer for Recorder {
+    const RECORDS: bool = true;
+
+    fn holder(&mut self, via: Via, applies: bool) {
+        self.reached.push((via, applies));
+    }
+
+    fn candidate(&mut self, via: Via, perm: &PermRec, outcome: Outcome) {
+        self.candidates.push(Candidate {
+            via,
+            permission: perm.id,
+            outcome,
+        });
+    }
+}
+
+/// How many hints an explanation lists at most.
+const MAX_HINTS: usize = 5;
+
+impl Engine {
+    /// Decides and explains. `explain(r).allowed == decide(r).allowed` always holds: both run
+    /// the same evaluation.
+    pub fn explain(&self, req: &Request) -> Explanation {
+        let mut rec = Recorder::default();
+        let Decision { allowed, rule } = self.evaluate(req, &mut rec);
+        let hints = match rule {
+            Rule::NoGrant => self.grant_hints(req),
+            Rule::Denied { by } => vec![Hint::RemoveDeny {
+                permission: by.permission,
+            }],
+            _ => Vec::new(),
+        };
+        Explanation {
+            allowed,
+            rule,
+            reached: rec.reached,
+            candidates: rec.candidates,
+            hints,
+        }
+    }
+
+    /// Roles and teams holding a plain grant (no conditions) of the action on the entity.
+    fn grant_hints(&self, req: &Request) -> Vec<Hint> {
+        let Some((ci, crec)) = self.catalog(&req.catalog) else {
+            return Vec::new();
+        };
+        let (Some(bit), Some(&entity)) = (
+            crec.catalog.flag_bit(&req.action),
+            crec.entities.get(&req.entity),
+        ) else {
+            return Vec::new();
+        };
+        let action = 1u64 << bit;
+        let uuid = req
+            .entity_uuid
+            .as_deref()
+            .map_or(0, |u| self.uuids.get(u).copied().unwrap_or(u32::MAX));
+        let mut hints = Vec::new();
+        for key in [entity, crec.all_key] {
+            let Some(list) = self.perms_by_entity.get(&key) else {
+                continue;
+            };
+            for &pi in list {
+                let p = &self.perms[pi as usize];
+                let grants = if crec.catalog.dialect == crate::catalog::Dialect::Mage {
+                    crec.catalog.expand(p.grants)
+                } else {
+                    p.grants_exp
+                };
+                if p.catalog != ci
+                    || grants & action == 0
+                    || p.denies_exp & action != 0
+                    || p.cond != 0
+                    || !(p.uuid == 0 || p.uuid == uuid)
+                {
+                    continue;
+                }
+                for &h in &self.perm_holders[pi as usize] {
+                    let hint = match self.holder_owner[h as usize] {
+                        HolderOwner::Role(ri) => Hint::AssignRole {
+                            role: self.roles[ri as usize].id,
+                            permission: p.id,
+                        },
+                        HolderOwner::Team(ti) => Hint::JoinTeam {
+                            team: self.teams[ti as usize].id,
+                            permission: p.id,
+                        },
+                        HolderOwner::User(_) => continue,
+                    };
+                    if !hints.contains(&hint) {
+                        hints.push(hint);
+                    }
+                    if hints.len() >= MAX_HINTS {
+                        return hints;
+                    }
+                }
+            }
+        }
+        hints
+    }
+}

@@ -1,0 +1,446 @@
+//! Building the immutable engine index from a store state.
+
+use crate::catalog::{
+    ALL_ENTITY, ALL_EXCEPT_RESERVED, Catalog, Catalogs, ConditionMeaning, Dialect,
+};
+use crate::model::{ADMIN_TEAM, Id, Principal};
+use crate::store::State;
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
+
+/// Index of a holder of permissions (a role, a team's direct grants, a user's direct grants).
+pub(crate) type HolderIdx = u32;
+
+/// Condition bits a permission carries.
+pub(crate) const COND_OWN: u8 = 1;
+pub(crate) const COND_TEAM: u8 = 2;
+pub(crate) const COND_NEVER: u8 = 4;
+
+/// One catalog as the engine sees it.
+#[derive(Debug)]
+pub(crate) struct CatalogRec {
+    pub(crate) catalog: Catalog,
+    /// Entity name → entity key (global across catalogs; 0 is never used).
+    pub(crate) entities: FxHashMap<String, u32>,
+    pub(crate) all_key: u32,
+    pub(crate) all_except_reserved_key: u32,
+    pub(crate) reserved: Vec<u32>,
+    /// Mage dialect: the OWNER flag's mask (0 for other dialects).
+    pub(crate) owner_bit: u64,
+    /// Mask of the group flags (Mage: OWNER, ADMIN, EDITOR, VIEWER).
+    pub(crate) group_mask: u64,
+    /// Masks of well-known flags used by the Mage dialect (0 when absent).
+    pub(crate) all_bit: u64,
+    pub(crate) operation_all_bit: u64,
+    pub(crate) unless_conditions_bit: u64,
+    /// Flags checked against the whole entity (no record): list and create.
+    pub(crate) collection_ops: u64,
+    /// The five operations OPERATION_ALL stands for (Mage).
+    pub(crate) operations: u64,
+}
+
+/// One permission, compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct PermRec {
+    pub(crate) id: Id,
+    pub(crate) catalog: u16,
+    pub(crate) entity: u32,
+    pub(crate) uuid: u32,
+    /// Raw flag masks as stored.
+    pub(crate) grants: u64,
+    pub(crate) denies: u64,
+    /// Masks with composites expanded.
+    pub(crate) grants_exp: u64,
+    pub(crate) denies_exp: u64,
+    pub(crate) cond: u8,
+}
+
+/// Permissions held by one holder, sorted by (entity, uuid, permission).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Holder {
+    pub(crate) entries: Vec<(u32, u32, u32)>,
+    /// Mage dialect: a permission with the OWNER bit this holder reaches.
+    pub(crate) owner_bit_perm: Option<u32>,
+}
+
+impl Holder {
+    /// Permission indexes filed under exactly (entity, uuid).
+    pub(crate) fn lookup(&self, entity: u32, uuid: u32) -> &[(u32, u32, u32)] {
+        let lo = self
+            .entries
+            .partition_point(|e| (e.0, e.1) < (entity, uuid));
+        let hi = lo + self.entries[lo..].partition_point(|e| (e.0, e.1) == (entity, uuid));
+        &self.entries[lo..hi]
+    }
+
+    /// Permission indexes filed under `entity`, any uuid.
+    pub(crate) fn lookup_entity(&self, entity: u32) -> &[(u32, u32, u32)] {
+        let lo = self.entries.partition_point(|e| e.0 < entity);
+        let hi = lo + self.entries[lo..].partition_point(|e| e.0 == entity);
+        &self.entries[lo..hi]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct UserRec {
+    pub(crate) id: Id,
+    pub(crate) username: Arc<str>,
+    pub(crate) owner: bool,
+    pub(crate) disabled: bool,
+    pub(crate) direct: Option<HolderIdx>,
+    pub(crate) roles: Vec<u32>,
+    /// (team index, membership role index)
+    pub(crate) teams: Vec<(u32, Option<u32>)>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TeamRec {
+    pub(crate) id: Id,
+    pub(crate) is_admin: bool,
+    pub(crate) direct: Option<HolderIdx>,
+    pub(crate) roles: Vec<u32>,
+    pub(crate) members: Vec<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RoleRec {
+    pub(crate) id: Id,
+    pub(crate) holder: HolderIdx,
+    /// Users holding the role directly.
+    pub(crate) users: Vec<u32>,
+    /// Teams holding the role.
+    pub(crate) teams: Vec<u32>,
+    /// (team, user) memberships holding it.
+    pub(crate) members: Vec<(u32, u32)>,
+}
+
+/// Who holds a holder: used by reverse queries.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum HolderOwner {
+    Role(u32),
+    Team(u32),
+    User(u32),
+}
+
+/// The immutable decision index. Cheap to share (`Arc<Engine>`); rebuilt from a new state
+/// after every write.
+#[derive(Debug)]
+pub struct Engine {
+    pub(crate) catalogs: Vec<CatalogRec>,
+    pub(crate) catalog_by_name: FxHashMap<String, u16>,
+    pub(crate) uuids: FxHashMap<String, u32>,
+    pub(crate) perms: Vec<PermRec>,
+    pub(crate) perm_by_id: FxHashMap<Id, u32>,
+    pub(crate) holders: Vec<Holder>,
+    pub(crate) holder_owner: Vec<HolderOwner>,
+    /// Permission → holders it is filed under.
+    pub(crate) perm_holders: Vec<Vec<HolderIdx>>,
+    /// Entity key → permissions on it (for reverse queries and hints).
+    pub(crate) perms_by_entity: FxHashMap<u32, Vec<u32>>,
+    pub(crate) users: Vec<UserRec>,
+    pub(crate) user_by_id: FxHashMap<Id, u32>,
+    pub(crate) teams: Vec<TeamRec>,
+    pub(crate) team_by_id: FxHashMap<Id, u32>,
+    pub(crate) roles: Vec<RoleRec>,
+    pub(crate) role_by_id: FxHashMap<Id, u32>,
+    pub(crate) revision: u64,
+    /// Entity key → (catalog, name).
+    pub(crate) entity_names: Vec<(u16, String)>,
+    /// Uuid key → uuid (index 0 is the empty "none").
+    pub(crate) uuid_names: Vec<String>,
+}
+
+fn compile_conditions(catalog: &Catalog, names: &[String]) -> u8 {
+    let mut c = 0;
+    for n in names {
+        c |= match n.as_str() {
+            "own" => COND_OWN,
+            "team" => COND_TEAM,
+            other => match catalog.condition(other).map(|d| d.means) {
+                Some(ConditionMeaning::Own) => COND_OWN,
+                Some(ConditionMeaning::Team) => COND_TEAM,
+                Some(ConditionMeaning::Always) => 0,
+                // Unknown conditions never hold: fail closed.
+                Some(ConditionMeaning::Never) | None => COND_NEVER,
+            },
+        };
+    }
+    c
+}
+
+impl Engine {
+    /// Builds the index. Permissions whose catalog is unknown, or whose flags the catalog does
+    /// not define, can never match and are left out (validation keeps them from being stored).
+    pub fn build(state: &State, catalogs: &Catalogs) -> Engine {
+        let mut next_entity: u32 = 1;
+        let mut crecs = Vec::new();
+        let mut catalog_by_name = FxHashMap::default();
+        for (ci, c) in catalogs.all().iter().enumerate() {
+            let mut entities = FxHashMap::default();
+            for e in &c.entities {
+                entities.insert(e.name.clone(), next_entity);
+                next_entity += 1;
+            }
+            let mut pseudo = |name: &str| {
+                *entities.entry(name.to_string()).or_insert_with(|| {
+                    next_entity += 1;
+                    next_entity - 1
+                })
+            };
+            let all_key = pseudo(ALL_ENTITY);
+            let all_except_reserved_key = pseudo(ALL_EXCEPT_RESERVED);
+            let reserved = c
+                .reserved_entities
+                .iter()
+                .filter_map(|r| entities.get(r).copied())
+                .collect();
+            catalog_by_name.insert(c.name.clone(), ci as u16);
+            let bit = |name: &str| c.flag_bit(name).map_or(0, |b| 1u64 << b);
+            let is_mage = c.dialect == Dialect::Mage;
+            let group_mask = c
+                .flags
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.group)
+                .fold(0u64, |m, (i, _)| m | 1u64 << i);
+            crecs.push(CatalogRec {
+                catalog: c.clone(),
+                entities,
+                all_key,
+                all_except_reserved_key,
+                reserved,
+                owner_bit: if is_mage { bit("OWNER") } else { 0 },
+                group_mask,
+                all_bit: if is_mage { bit("ALL") } else { 0 },
+                operation_all_bit: if is_mage { bit("OPERATION_ALL") } else { 0 },
+                unless_conditions_bit: bit("DISABLE_UNLESS_CONDITIONS"),
+                collection_ops: bit("LIST") | bit("CREATE"),
+                operations: bit("LIST")
+                    | bit("DETAIL")
+                    | bit("CREATE")
+                    | bit("UPDATE")
+                    | bit("DELETE"),
+            });
+        }
+
+        let mut uuids: FxHashMap<String, u32> = FxHashMap::default();
+        let mut perms = Vec::with_capacity(state.permissions.len());
+        let mut perm_by_id = FxHashMap::default();
+        for p in state.permissions.values() {
+            let Some(&ci) = catalog_by_name.get(&p.catalog) else {
+                continue;
+            };
+            let crec = &crecs[ci as usize];
+            let Some(&entity) = crec.entities.get(&p.entity) else {
+                continue;
+            };
+            let (Ok(grants), Ok(denies)) =
+                (crec.catalog.mask(&p.grants), crec.catalog.mask(&p.denies))
+            else {
+                continue;
+            };
+            let uuid = match &p.entity_uuid {
+                None => 0,
+                Some(u) => {
+                    let n = uuids.len() as u32 + 1;
+                    *uuids.entry(u.clone()).or_insert(n)
+                }
+            };
+            let (grants_exp, denies_exp) = match crec.catalog.dialect {
+                Dialect::Standard => (crec.catalog.expand(grants), crec.catalog.expand(denies)),
+                // The Mage dialect expands per request (groups only when they are the whole
+                // access), so it keeps the raw masks here.
+                Dialect::Mage => (grants, denies),
+            };
+            perm_by_id.insert(p.id, perms.len() as u32);
+            perms.push(PermRec {
+                id: p.id,
+                catalog: ci,
+                entity,
+                uuid,
+                grants,
+                denies,
+                grants_exp,
+                denies_exp,
+                cond: compile_conditions(&crec.catalog, &p.conditions),
+            });
+        }
+
+        let mut holders: Vec<Holder> = Vec::new();
+        let mut holder_owner = Vec::new();
+        let mut new_holder = |owner: HolderOwner, holders: &mut Vec<Holder>| {
+            holders.push(Holder::default());
+            holder_owner.push(owner);
+            (holders.len() - 1) as HolderIdx
+        };
+
+        let mut roles = Vec::with_capacity(state.roles.len());
+        let mut role_by_id = FxHashMap::default();
+        for r in state.roles.values() {
+            let ri = roles.len() as u32;
+            let h = new_holder(HolderOwner::Role(ri), &mut holders);
+            role_by_id.insert(r.id, ri);
+            roles.push(RoleRec {
+                id: r.id,
+                holder: h,
+                users: Vec::new(),
+                teams: Vec::new(),
+                members: Vec::new(),
+            });
+        }
+        let mut teams = Vec::with_capacity(state.teams.len());
+        let mut team_by_id = FxHashMap::default();
+        for t in state.teams.values() {
+            team_by_id.insert(t.id, teams.len() as u32);
+            teams.push(TeamRec {
+                id: t.id,
+                is_admin: t.key == ADMIN_TEAM,
+                direct: None,
+                roles: Vec::new(),
+                members: Vec::new(),
+            });
+        }
+        let mut users = Vec::with_capacity(state.users.len());
+        let mut user_by_id = FxHashMap::default();
+        for u in state.users.values() {
+            user_by_id.insert(u.id, users.len() as u32);
+            users.push(UserRec {
+                id: u.id,
+                username: Arc::from(u.username.as_str()),
+                owner: u.owner,
+                disabled: u.disabled,
+                direct: None,
+                roles: Vec::new(),
+                teams: Vec::new(),
+            });
+        }
+
+        let mut perm_holders: Vec<Vec<HolderIdx>> = vec![Vec::new(); perms.len()];
+        let mut file = |holder: HolderIdx, pid: &Id, holders: &mut Vec<Holder>| {
+            if let Some(&pi) = perm_by_id.get(pid) {
+                let p = &perms[pi as usize];
+                holders[holder as usize]
+                    .entries
+                    .push((p.entity, p.uuid, pi));
+                perm_holders[pi as usize].push(holder);
+            }
+        };
+        for (rid, pid) in &state.role_permissions {
+            if let Some(&ri) = role_by_id.get(rid) {
+                file(roles[ri as usize].holder, pid, &mut holders);
+            }
+        }
+        for (principal, pid) in &state.grants {
+            let h = match *principal {
+                Principal::User(u) => {
+                    let Some(&ui) = user_by_id.get(&u) else {
+                        continue;
+                    };
+                    match users[ui as usize].direct {
+                        Some(h) => h,
+                        None => {
+                            let h = new_holder(HolderOwner::User(ui), &mut holders);
+                            users[ui as usize].direct = Some(h);
+                            h
+                        }
+                    }
+                }
+                Principal::Team(t) => {
+                    let Some(&ti) = team_by_id.get(&t) else {
+                        continue;
+                    };
+                    match teams[ti as usize].direct {
+                        Some(h) => h,
+                        None => {
+                            let h = new_holder(HolderOwner::Team(ti), &mut holders);
+                            teams[ti as usize].direct = Some(h);
+                            h
+                        }
+                    }
+                }
+            };
+            file(h, pid, &mut holders);
+        }
+        for h in &mut holders {
+            h.entries.sort_unstable();
+            h.entries.dedup();
+            h.owner_bit_perm = h.entries.iter().map(|e| e.2).find(|&pi| {
+                let p = &perms[pi as usize];
+                let ob = crecs[p.catalog as usize].owner_bit;
+                ob != 0 && p.grants & ob != 0
+            });
+        }
+        for (uid, rid) in &state.user_roles {
+            if let (Some(&ui), Some(&ri)) = (user_by_id.get(uid), role_by_id.get(rid)) {
+                users[ui as usize].roles.push(ri);
+                roles[ri as usize].users.push(ui);
+            }
+        }
+        for (tid, rid) in &state.team_roles {
+            if let (Some(&ti), Some(&ri)) = (team_by_id.get(tid), role_by_id.get(rid)) {
+                teams[ti as usize].roles.push(ri);
+                roles[ri as usize].teams.push(ti);
+            }
+        }
+        for ((tid, uid), rid) in &state.members {
+            if let (Some(&ti), Some(&ui)) = (team_by_id.get(tid), user_by_id.get(uid)) {
+                let ri = rid.and_then(|r| role_by_id.get(&r).copied());
+                users[ui as usize].teams.push((ti, ri));
+                teams[ti as usize].members.push(ui);
+                if let Some(ri) = ri {
+                    roles[ri as usize].members.push((ti, ui));
+                }
+            }
+        }
+        let mut entity_names = vec![(0u16, String::new()); next_entity as usize];
+        for (ci, c) in crecs.iter().enumerate() {
+            for (name, &k) in &c.entities {
+                entity_names[k as usize] = (ci as u16, name.clone());
+            }
+        }
+        let mut uuid_names = vec![String::new(); uuids.len() + 1];
+        for (u, &k) in &uuids {
+            uuid_names[k as usize] = u.clone();
+        }
+        let mut perms_by_entity: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        for (pi, p) in perms.iter().enumerate() {
+            perms_by_entity.entry(p.entity).or_default().push(pi as u32);
+        }
+        Engine {
+            catalogs: crecs,
+            catalog_by_name,
+            uuids,
+            perms,
+            perm_by_id,
+            holders,
+            holder_owner,
+            perm_holders,
+            perms_by_entity,
+            users,
+            user_by_id,
+            teams,
+            team_by_id,
+            roles,
+            role_by_id,
+            revision: state.revision,
+            entity_names,
+            uuid_names,
+        }
+    }
+
+    /// The store revision the index was built from.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Number of permissions indexed.
+    pub fn permission_count(&self) -> usize {
+        self.perms.len()
+    }
+
+    /// The via of a holder reached for a user (role, team, …) given the team context.
+    pub(crate) fn catalog(&self, name: &str) -> Option<(u16, &CatalogRec)> {
+        let &ci = self.catalog_by_name.get(name)?;
+        Some((ci, &self.catalogs[ci as usize]))
+    }
+}

@@ -1,0 +1,142 @@
+//! The policy engine (SPEC §2.3–2.4): pure, no I/O, no async. It decides from an immutable
+//! in-memory [`Engine`] index built from a [`State`](crate::store::State): each permission is
+//! filed under every holder (role, team, user) that reaches it, keyed by (entity, uuid), so a
+//! check costs a handful of lookups whether the store holds a thousand permissions or a million.
+//!
+//! [`Engine::decide`] and [`Engine::explain`] run the same function: `decide` with a tracer that
+//! records nothing, `explain` with one that records every candidate.
+
+mod evaluate;
+mod explain;
+mod index;
+mod reverse;
+
+pub use explain::{Candidate, Explanation, FailedCondition, Hint, Outcome};
+pub use index::Engine;
+pub use reverse::{Effective, Scope, WhatCan, WhoCan};
+
+use crate::model::Id;
+use serde::{Deserialize, Serialize};
+
+/// One access question: may `user` do `action` on `entity` (optionally one `entity_uuid`)?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// The subject.
+    pub user: Id,
+    /// The catalog that defines the entity and the action.
+    pub catalog: String,
+    /// A flag of the catalog (`LIST`, `read`, `create`).
+    pub action: String,
+    /// An entity type of the catalog.
+    pub entity: String,
+    /// One entity, or `None` for the entity type as a whole.
+    #[serde(default)]
+    pub entity_uuid: Option<String>,
+    /// The resource's owner, for `own` conditions.
+    #[serde(default)]
+    pub resource_owner: Option<Id>,
+    /// The resource's team, for `team` conditions and membership roles.
+    #[serde(default)]
+    pub resource_team: Option<Id>,
+}
+
+/// How a holder of permissions is reached from the subject: the path user → team → role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "via", rename_all = "snake_case")]
+pub enum Via {
+    /// Granted to the user directly.
+    Direct,
+    /// A role assigned to the user.
+    Role {
+        /// Role id.
+        role: Id,
+    },
+    /// Granted directly to a team the user is in.
+    Team {
+        /// Team id.
+        team: Id,
+    },
+    /// A role assigned to a team the user is in.
+    TeamRole {
+        /// Team id.
+        team: Id,
+        /// Role id.
+        role: Id,
+    },
+    /// The role the user holds as a member of a team; it applies to that team's resources
+    /// only (everywhere in the reserved `admin` team).
+    MemberRole {
+        /// Team id.
+        team: Id,
+        /// Role id.
+        role: Id,
+    },
+}
+
+/// A permission reached through a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PathTo {
+    /// How the holder was reached.
+    pub via: Via,
+    /// The permission.
+    pub permission: Id,
+}
+
+/// The rule that decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Rule {
+    /// The subject does not exist.
+    UnknownSubject,
+    /// The subject is disabled.
+    Disabled,
+    /// The subject has the owner flag.
+    Owner,
+    /// The catalog does not know the action (or entity): nothing can match.
+    UnknownAction,
+    /// A matching permission denies the action: a deny always wins.
+    Denied {
+        /// The deciding deny.
+        by: PathTo,
+    },
+    /// A matching permission grants the action and nothing denies it.
+    Granted {
+        /// The first matching grant.
+        by: PathTo,
+    },
+    /// Nothing grants the action.
+    NoGrant,
+    /// Mage dialect: an OWNER bit in a permission the user reaches allows everything.
+    MageOwnerBit {
+        /// The permission with the bit.
+        by: PathTo,
+    },
+}
+
+/// The answer to a [`Request`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// ALLOW or DENY.
+    pub allowed: bool,
+    /// Why.
+    pub rule: Rule,
+}
+
+impl Decision {
+    fn allow(rule: Rule) -> Decision {
+        Decision {
+            allowed: true,
+            rule,
+        }
+    }
+
+    fn deny(rule: Rule) -> Decision {
+        Decision {
+            allowed: false,
+            rule,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,97 @@
+//! Service errors: each says what is wrong and what to do, and maps to a CLI exit code
+//! (SPEC §1.2) and an HTTP status (SPEC §4).
+
+use crate::store::StoreError;
+
+/// Why a service operation failed. A failed operation changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Bad input: names the field and the fix.
+    #[error("invalid {field}: {message}")]
+    Invalid {
+        /// The offending field or argument.
+        field: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// The named object does not exist.
+    #[error("{kind} '{name}' not found{hint}")]
+    NotFound {
+        /// Kind of object.
+        kind: String,
+        /// The name or id given.
+        name: String,
+        /// Extra advice (starts with "; ").
+        hint: String,
+    },
+    /// A duplicate, a stale version, or links in the way.
+    #[error("{0}")]
+    Conflict(String),
+    /// The acting principal may not do this.
+    #[error("Insufficient permissions: {0}")]
+    Forbidden(String),
+    /// The backend cannot be reached.
+    #[error("backend unreachable: {0}")]
+    Unavailable(String),
+    /// The store failed or is unreadable.
+    #[error("{0}")]
+    Store(String),
+}
+
+impl Error {
+    /// An `Invalid` error.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A `NotFound` error.
+    pub fn not_found(kind: impl Into<String>, name: impl Into<String>) -> Error {
+        Error::NotFound {
+            kind: kind.into(),
+            name: name.into(),
+            hint: String::new(),
+        }
+    }
+
+    /// The process exit code of SPEC §1.2: 2 usage, 3 not found, 4 conflict, 5 insufficient
+    /// permissions, 6 backend unreachable (store failures count as unreachable).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Invalid { .. } => 2,
+            Error::NotFound { .. } => 3,
+            Error::Conflict(_) => 4,
+            Error::Forbidden(_) => 5,
+            Error::Unavailable(_) | Error::Store(_) => 6,
+        }
+    }
+
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { .. } => "invalid",
+            Error::NotFound { .. } => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::Forbidden(_) => "forbidden",
+            Error::Unavailable(_) => "unavailable",
+            Error::Store(_) => "store",
+        }
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Error {
+        match e {
+            StoreError::NotFound { kind, id } => Error::not_found(kind.as_str(), id),
+            StoreError::Duplicate { .. }
+            | StoreError::Conflict { .. }
+            | StoreError::InUse { .. } => Error::Conflict(e.to_string()),
+            StoreError::Corrupt(_) | StoreError::Database(_) => Error::Store(e.to_string()),
+        }
+    }
+}
+
+/// Result alias for service operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,405 @@
+//! okdata-style direct grants on one resource (SPEC §1.2 `permissions add|rm|ls RESOURCE`):
+//! one permission per (resource, scope), granted directly to users, teams and clients; the last
+//! holder of the catalog's guarded flag (okdata `admin`) cannot be removed.
+
+use super::error::{Error, Result};
+use super::objects::{find_team, find_user};
+use super::{Access, Actor, Service};
+use crate::catalog::Catalogs;
+use crate::model::{Id, ObjectKind, Permission, Principal, Revision, UserKind, new_id, now};
+use crate::store::{Change, Link, Object, State};
+use serde::{Deserialize, Serialize};
+
+/// A resource named on the command line: `ns:type:id` (okdata) or `Entity/uuid`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// Catalog.
+    pub catalog: String,
+    /// Entity type.
+    pub entity: String,
+    /// Entity UUID.
+    pub uuid: String,
+}
+
+impl Resource {
+    /// Parses a resource name.
+    pub fn parse(catalogs: &Catalogs, text: &str) -> Result<Resource> {
+        if let Some((entity, uuid)) = text.rsplit_once('/') {
+            let r = catalogs
+                .resolve(None, entity)
+                .map_err(|m| Error::invalid("resource", m))?;
+            if uuid.is_empty() {
+                return Err(Error::invalid(
+                    "resource",
+                    format!("'{text}' has no id after '/'"),
+                ));
+            }
+            return Ok(Resource {
+                catalog: r.catalog.name.clone(),
+                entity: r.entity.to_string(),
+                uuid: uuid.into(),
+            });
+        }
+        let parts: Vec<&str> = text.splitn(3, ':').collect();
+        if let [ns, ty, id] = parts.as_slice() {
+            let entity = format!("{ns}:{ty}");
+            if let Ok(r) = catalogs.resolve(None, &entity)
+                && !id.is_empty()
+            {
+                return Ok(Resource {
+                    catalog: r.catalog.name.clone(),
+                    entity,
+                    uuid: (*id).into(),
+                });
+            }
+        }
+        Err(Error::invalid(
+            "resource",
+            format!(
+                "'{text}' is neither namespace:type:id (e.g. okdata:dataset:my-dataset) nor Entity/uuid (e.g. Pipeline/example_pipeline)"
+            ),
+        ))
+    }
+
+    /// The resource written back (okdata form when the entity has a namespace).
+    pub fn display(&self) -> String {
+        if self.entity.contains(':') {
+            format!("{}:{}", self.entity, self.uuid)
+        } else {
+            format!("{}/{}", self.entity, self.uuid)
+        }
+    }
+
+    /// The scope string of a flag on this resource (`okdata:dataset:read`, or the flag).
+    pub fn scope(&self, flag: &str) -> String {
+        if self.entity.contains(':') {
+            format!("{}:{flag}", self.entity)
+        } else {
+            flag.to_string()
+        }
+    }
+
+    fn flag_of_scope(&self, scope: &str) -> String {
+        scope
+            .strip_prefix(&format!("{}:", self.entity))
+            .unwrap_or(scope)
+            .to_string()
+    }
+}
+
+/// Who a resource grant goes to (okdata's user types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GrantTo {
+    /// A person.
+    User,
+    /// A team.
+    Team,
+    /// A machine client (a service user).
+    Client,
+}
+
+/// One row of `permissions ls RESOURCE`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceGrant {
+    /// Username or team key.
+    pub name: String,
+    /// User, team or client.
+    pub kind: GrantTo,
+    /// Scopes held, sorted.
+    pub scopes: Vec<String>,
+}
+
+fn is_scope_permission(p: &Permission, r: &Resource, flag: &str) -> bool {
+    p.catalog == r.catalog
+        && p.entity == r.entity
+        && p.entity_uuid.as_deref() == Some(r.uuid.as_str())
+        && p.grants.len() == 1
+        && p.grants[0] == flag
+        && p.denies.is_empty()
+        && p.conditions.is_empty()
+}
+
+fn holders(state: &State, perm: Id) -> Vec<Principal> {
+    state
+        .grants
+        .iter()
+        .filter(|(_, p)| *p == perm)
+        .map(|(pr, _)| *pr)
+        .collect()
+}
+
+impl Service {
+    fn resolve_principal(&self, state: &State, name: &str, to: GrantTo) -> Result<Principal> {
+        match to {
+            GrantTo::Team => Ok(Principal::Team(find_team(state, name)?.id)),
+            GrantTo::User | GrantTo::Client => {
+                let u = find_user(state, name).map_err(|e| match (e, to) {
+                    (Error::NotFound { kind, name, .. }, GrantTo::Client) => Error::NotFound {
+                        kind,
+                        name: name.clone(),
+                        hint: format!(
+                            "; clients are service users: `gatehouse users create {name} --service`"
+                        ),
+                    },
+                    (e, _) => e,
+                })?;
+                if to == GrantTo::Client && u.kind != UserKind::Service {
+                    return Err(Error::invalid(
+                        "principal",
+                        format!("'{}' is a person, not a client; drop --client", u.username),
+                    ));
+                }
+                Ok(Principal::User(u.id))
+            }
+        }
+    }
+
+    fn scope_flags(&self, r: &Resource, scope: Option<&str>) -> Result<Vec<String>> {
+        let catalog = self.catalogs.get(&r.catalog).ok_or_else(|| {
+            Error::invalid("resource", format!("unknown catalog '{}'", r.catalog))
+        })?;
+        let valid: Vec<String> = catalog
+            .flags_for(&r.entity)
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
+        match scope {
+            None | Some("__all__") => Ok(valid),
+            Some(s) => {
+                let flag = r.flag_of_scope(s);
+                if valid.contains(&flag) {
+                    Ok(vec![flag])
+                } else {
+                    Err(Error::invalid(
+                        "scope",
+                        format!(
+                            "unknown scope '{s}' for {}; valid: {}",
+                            r.display(),
+                            valid
+                                .iter()
+                                .map(|f| r.scope(f))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Grants a scope (or every scope) on a resource directly to a principal. Idempotent.
+    pub async fn grant_resource(
+        &self,
+        actor: &Actor,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+    ) -> Result<Revision> {
+        self.authorize(actor, Access::Write, "Permission")?;
+        let r = Resource::parse(&self.catalogs, resource)?;
+        let flags = self.scope_flags(&r, scope)?;
+        let snap = self.snapshot();
+        let who = self.resolve_principal(&snap.state, principal, to)?;
+        let mut changes = Vec::new();
+        for flag in flags {
+            let existing = snap
+                .state
+                .permissions
+                .values()
+                .find(|p| is_scope_permission(p, &r, &flag));
+            let pid = match existing {
+                Some(p) => p.id,
+                None => {
+                    let t = now();
+                    let p = Permission {
+                        id: new_id(),
+                        catalog: r.catalog.clone(),
+                        entity: r.entity.clone(),
+                        entity_uuid: Some(r.uuid.clone()),
+                        grants: vec![flag.clone()],
+                        denies: vec![],
+                        conditions: vec![],
+                        query_attributes: vec![],
+                        read_attributes: vec![],
+                        write_attributes: vec![],
+                        description: format!(
+                            "Allows for {flag} operations on resource: {}",
+                            r.display()
+                        ),
+                        created_at: t,
+                        updated_at: t,
+                        version: 1,
+                    };
+                    let id = p.id;
+                    changes.push(Change::Create(Object::Permission(p)));
+                    id
+                }
+            };
+            if !snap.state.grants.contains(&(who, pid)) {
+                changes.push(Change::Link(Link::Grant {
+                    principal: who,
+                    permission: pid,
+                }));
+            }
+        }
+        self.commit(actor, changes).await
+    }
+
+    /// Revokes a scope (or every scope) on a resource from a principal. Refuses to remove the
+    /// last holder of the guarded flag ("Cannot remove the only admin for resource"). A scope
+    /// permission left with no holder is deleted.
+    pub async fn revoke_resource(
+        &self,
+        actor: &Actor,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+    ) -> Result<Revision> {
+        self.authorize(actor, Access::Write, "Permission")?;
+        let r = Resource::parse(&self.catalogs, resource)?;
+        let flags = self.scope_flags(&r, scope)?;
+        let snap = self.snapshot();
+        let who = self.resolve_principal(&snap.state, principal, to)?;
+        let guarded = self
+            .catalogs
+            .get(&r.catalog)
+            .and_then(|c| c.guarded_flag.clone());
+        let mut changes = Vec::new();
+        for flag in flags {
+            let Some(p) = snap
+                .state
+                .permissions
+                .values()
+                .find(|p| is_scope_permission(p, &r, &flag))
+            else {
+                continue;
+            };
+            if !snap.state.grants.contains(&(who, p.id)) {
+                continue;
+            }
+            let left = holders(&snap.state, p.id).len() - 1;
+            if guarded.as_deref() == Some(flag.as_str()) && left == 0 {
+                return Err(Error::invalid(
+                    "principal",
+                    format!("Cannot remove the only admin for resource {}", r.display()),
+                ));
+            }
+            changes.push(Change::Unlink(Link::Grant {
+                principal: who,
+                permission: p.id,
+            }));
+            let in_roles = snap
+                .state
+                .role_permissions
+                .iter()
+                .any(|(_, pp)| *pp == p.id);
+            if left == 0 && !in_roles {
+                changes.push(Change::Delete {
+                    kind: ObjectKind::Permission,
+                    id: p.id,
+                    expected_version: None,
+                    cascade: false,
+                });
+            }
+        }
+        if changes.is_empty() {
+            return Err(Error::NotFound {
+                kind: "grant".into(),
+                name: format!("{principal} on {}", r.display()),
+                hint: format!("; see `gatehouse permissions ls {}`", r.display()),
+            });
+        }
+        self.commit(actor, changes).await
+    }
+
+    /// Who holds which scopes on a resource (okdata's `permissions ls RESOURCE`), sorted by
+    /// (kind, name).
+    pub fn resource_grants(&self, actor: &Actor, resource: &str) -> Result<Vec<ResourceGrant>> {
+        self.authorize(actor, Access::Read, "Permission")?;
+        let r = Resource::parse(&self.catalogs, resource)?;
+        let snap = self.snapshot();
+        let s = &snap.state;
+        let mut rows: std::collections::BTreeMap<(u8, String), ResourceGrant> = Default::default();
+        for p in s.permissions.values().filter(|p| {
+            p.catalog == r.catalog
+                && p.entity == r.entity
+                && p.entity_uuid.as_deref() == Some(r.uuid.as_str())
+        }) {
+            for pr in holders(s, p.id) {
+                let (order, name, kind) = match pr {
+                    Principal::Team(t) => {
+                        (0, s.teams.get(&t).map(|t| t.key.clone()), GrantTo::Team)
+                    }
+                    Principal::User(u) => match s.users.get(&u) {
+                        Some(u) if u.kind == UserKind::Service => {
+                            (2, Some(u.username.clone()), GrantTo::Client)
+                        }
+                        Some(u) => (1, Some(u.username.clone()), GrantTo::User),
+                        None => (1, None, GrantTo::User),
+                    },
+                };
+                let Some(name) = name else { continue };
+                let row = rows
+                    .entry((order, name.clone()))
+                    .or_insert_with(|| ResourceGrant {
+                        name,
+                        kind,
+                        scopes: vec![],
+                    });
+                for g in &p.grants {
+                    row.scopes.push(r.scope(g));
+                }
+            }
+        }
+        let mut out: Vec<ResourceGrant> = rows.into_values().collect();
+        for row in &mut out {
+            row.scopes.sort();
+            row.scopes.dedup();
+        }
+        Ok(out)
+    }
+
+    /// The resources (with scopes) a user holds directly or through their teams (okdata's
+    /// `permissions ls` with no resource), sorted by resource name.
+    pub fn my_resource_grants(&self, user: Id) -> Vec<(String, Vec<String>)> {
+        let snap = self.snapshot();
+        let s = &snap.state;
+        let teams: Vec<Id> = s
+            .members
+            .keys()
+            .filter(|(_, u)| *u == user)
+            .map(|(t, _)| *t)
+            .collect();
+        let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (pr, pid) in &s.grants {
+            let mine = match pr {
+                Principal::User(u) => *u == user,
+                Principal::Team(t) => teams.contains(t),
+            };
+            let Some(p) = s.permissions.get(pid) else {
+                continue;
+            };
+            let Some(uuid) = &p.entity_uuid else { continue };
+            if !mine {
+                continue;
+            }
+            let r = Resource {
+                catalog: p.catalog.clone(),
+                entity: p.entity.clone(),
+                uuid: uuid.clone(),
+            };
+            let e = out.entry(r.display()).or_default();
+            e.extend(p.grants.iter().map(|g| r.scope(g)));
+        }
+        out.into_iter()
+            .map(|(k, mut v)| {
+                v.sort();
+                v.dedup();
+                (k, v)
+            })
+            .collect()
+    }
+}

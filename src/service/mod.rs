@@ -1,0 +1,331 @@
+//! The service layer (SPEC §3): validation, authorization of every admin operation against the
+//! acting principal with the built-in `gatehouse` catalog, audit (through the store), presets,
+//! import/export. It keeps the current [`State`] and its [`Engine`] in memory as one immutable
+//! [`Snapshot`], replaced after every write.
+
+pub mod document;
+mod error;
+mod grants;
+mod keys;
+mod links;
+mod objects;
+pub mod validate;
+
+pub use document::{ImportReport, PolicyDoc};
+pub use error::{Error, Result};
+pub use grants::{GrantTo, Resource, ResourceGrant};
+pub use keys::{CreatedKey, hash_secret};
+pub use objects::{
+    PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team, find_user,
+};
+
+use crate::catalog::{ADMIN_CATALOG, Catalogs};
+use crate::engine::{Engine, Request};
+use crate::model::{ADMIN_TEAM, Id, Revision, Team, User, UserKind, new_id, now};
+use crate::store::{Change, Object, State, Store};
+use std::sync::{Arc, RwLock};
+
+/// The state and its decision index, as of one revision. Immutable; share with `Arc`.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// All objects and links.
+    pub state: Arc<State>,
+    /// The decision index built from `state`.
+    pub engine: Engine,
+}
+
+/// Who is acting: every operation is authorized for, and audited as, this principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The user, or `None` for the local system (bootstrap, a store with no users yet).
+    pub user: Option<Id>,
+    /// Name written in the audit log.
+    pub name: String,
+    /// Writes are refused whatever the user's permissions (`--read-only`, read-only keys).
+    pub read_only: bool,
+}
+
+impl Actor {
+    /// The local system actor: allowed everything. Used for bootstrap only.
+    pub fn system() -> Actor {
+        Actor {
+            user: None,
+            name: "system".into(),
+            read_only: false,
+        }
+    }
+
+    /// A user acting.
+    pub fn user(user: &User, read_only: bool) -> Actor {
+        Actor {
+            user: Some(user.id),
+            name: user.username.clone(),
+            read_only,
+        }
+    }
+}
+
+/// Read or write, on the built-in admin catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// See.
+    Read,
+    /// Change.
+    Write,
+}
+
+impl Access {
+    fn flag(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+        }
+    }
+}
+
+/// What `init` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitReport {
+    /// False when the store was already initialized (nothing was changed).
+    pub created: bool,
+    /// The owner user.
+    pub admin: String,
+    /// The revision after init.
+    pub revision: Revision,
+}
+
+/// The service: a store, the catalogs, and the current snapshot.
+pub struct Service {
+    store: Arc<dyn Store>,
+    catalogs: Arc<Catalogs>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    writer: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("store", &self.store.describe())
+            .finish()
+    }
+}
+
+impl Service {
+    /// Loads the store's state and builds the index.
+    pub async fn open(store: Arc<dyn Store>, catalogs: Arc<Catalogs>) -> Result<Service> {
+        let state = store.load().await?;
+        let engine = Engine::build(&state, &catalogs);
+        Ok(Service {
+            store,
+            catalogs,
+            snapshot: RwLock::new(Arc::new(Snapshot {
+                state: Arc::new(state),
+                engine,
+            })),
+            writer: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The catalogs in use.
+    pub fn catalogs(&self) -> &Arc<Catalogs> {
+        &self.catalogs
+    }
+
+    /// The store's description.
+    pub fn describe(&self) -> String {
+        self.store.describe()
+    }
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        match self.snapshot.read() {
+            Ok(g) => g.clone(),
+            // A writer panicked while publishing; the Arc inside is still a whole snapshot.
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn publish(&self, state: State) {
+        let engine = Engine::build(&state, &self.catalogs);
+        let snap = Arc::new(Snapshot {
+            state: Arc::new(state),
+            engine,
+        });
+        match self.snapshot.write() {
+            Ok(mut g) => *g = snap,
+            Err(poisoned) => *poisoned.into_inner() = snap,
+        }
+    }
+
+    /// Re-reads the store (after writes by another process).
+    pub async fn reload(&self) -> Result<Revision> {
+        let _w = self.writer.lock().await;
+        let state = self.store.load().await?;
+        let rev = state.revision;
+        self.publish(state);
+        Ok(rev)
+    }
+
+    /// Commits changes as `actor` (already authorized), then publishes the new snapshot.
+    pub(crate) async fn commit(&self, actor: &Actor, changes: Vec<Change>) -> Result<Revision> {
+        if changes.is_empty() {
+            return Ok(self.snapshot().state.revision);
+        }
+        let _w = self.writer.lock().await;
+        let revision = self.store.commit(&actor.name, &changes).await?;
+        let mut state = State::clone(&self.snapshot().state);
+        let in_step = state.revision + 1 == revision && state.apply_committed(&changes).is_ok();
+        if in_step {
+            state.revision = revision;
+        } else {
+            // Another writer got in between: read the store again.
+            state = self.store.load().await?;
+        }
+        self.publish(state);
+        Ok(revision)
+    }
+
+    /// Checks that `actor` may `access` the admin `entity` (Role, User, …). Never touches the
+    /// store.
+    pub fn authorize(&self, actor: &Actor, access: Access, entity: &str) -> Result<()> {
+        if access == Access::Write && actor.read_only {
+            return Err(Error::Forbidden(format!(
+                "{} is read-only here; writes are disabled",
+                actor.name
+            )));
+        }
+        let Some(user) = actor.user else {
+            return Ok(());
+        };
+        let snap = self.snapshot();
+        let d = snap.engine.decide(&Request {
+            user,
+            catalog: ADMIN_CATALOG.into(),
+            action: access.flag().into(),
+            entity: entity.into(),
+            entity_uuid: None,
+            resource_owner: None,
+            resource_team: None,
+        });
+        if d.allowed {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "{} may not {} {entity} (needs '{}' on gatehouse/{entity})",
+                actor.name,
+                access.flag(),
+                access.flag()
+            )))
+        }
+    }
+
+    /// True when `actor` could write anything at all (for read-only badges).
+    pub fn can_write(&self, actor: &Actor) -> bool {
+        ["Role", "Permission", "User", "Team"]
+            .iter()
+            .any(|e| self.authorize(actor, Access::Write, e).is_ok())
+    }
+
+    /// Creates the first owner user and the reserved `admin` team, once. Running it again
+    /// changes nothing and says so.
+    pub async fn init(&self, admin: &str) -> Result<InitReport> {
+        let snap = self.snapshot();
+        if let Some(owner) = snap.state.users.values().find(|u| u.owner) {
+            return Ok(InitReport {
+                created: false,
+                admin: owner.username.clone(),
+                revision: snap.state.revision,
+            });
+        }
+        validate::name("admin username", admin)?;
+        let t = now();
+        let mut changes = Vec::new();
+        let user_id = match snap.state.user_by_name(admin) {
+            Some(existing) => {
+                let mut u = existing.clone();
+                u.owner = true;
+                u.version += 1;
+                u.updated_at = t;
+                changes.push(Change::Update {
+                    object: Object::User(u),
+                    expected_version: existing.version,
+                });
+                existing.id
+            }
+            None => {
+                let u = User {
+                    id: new_id(),
+                    username: admin.into(),
+                    email: String::new(),
+                    display_name: "Administrator".into(),
+                    kind: UserKind::Person,
+                    disabled: false,
+                    owner: true,
+                    created_at: t,
+                    updated_at: t,
+                    version: 1,
+                };
+                let id = u.id;
+                changes.push(Change::Create(Object::User(u)));
+                id
+            }
+        };
+        let team_id = match snap.state.team_by_key(ADMIN_TEAM) {
+            Some(team) => team.id,
+            None => {
+                let team = Team {
+                    id: new_id(),
+                    key: ADMIN_TEAM.into(),
+                    name: "Administrators".into(),
+                    description: "Reserved team: its members' team roles apply everywhere.".into(),
+                    default_role: None,
+                    created_at: t,
+                    updated_at: t,
+                    version: 1,
+                };
+                let id = team.id;
+                changes.push(Change::Create(Object::Team(team)));
+                id
+            }
+        };
+        if !snap.state.members.contains_key(&(team_id, user_id)) {
+            changes.push(Change::Link(crate::store::Link::Member {
+                team: team_id,
+                user: user_id,
+                role: None,
+            }));
+        }
+        let revision = self.commit(&Actor::system(), changes).await?;
+        Ok(InitReport {
+            created: true,
+            admin: admin.into(),
+            revision,
+        })
+    }
+
+    /// True when the store has an owner (init has run).
+    pub fn is_initialized(&self) -> bool {
+        self.snapshot().state.users.values().any(|u| u.owner)
+    }
+
+    /// Reads audit events (needs `read` on Audit).
+    pub async fn audit(
+        &self,
+        actor: &Actor,
+        query: &crate::store::AuditQuery,
+    ) -> Result<Vec<crate::model::AuditEvent>> {
+        self.authorize(actor, Access::Read, "Audit")?;
+        Ok(self.store.audit(query).await?)
+    }
+
+    /// Decides a request (needs `read` on User unless the subject is the actor).
+    pub fn check(&self, actor: &Actor, req: &Request) -> Result<crate::engine::Explanation> {
+        if actor.user != Some(req.user) {
+            self.authorize(actor, Access::Read, "User")?;
+        }
+        Ok(self.snapshot().engine.explain(req))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,387 @@
+//! Property tests: the indexed engine agrees with a deliberately naive evaluator written here
+//! from SPEC §2.3, `explain` agrees with `decide`, and `who_can`/`what_can` agree with `decide`.
+
+use gatehouse::catalog::{Catalog, Catalogs};
+use gatehouse::engine::{Engine, Request};
+use gatehouse::model::{Id, Permission, Principal, Role, Team, User, UserKind, now};
+use gatehouse::store::State;
+use proptest::prelude::*;
+use uuid::Uuid;
+
+const CATALOG: &str = r#"
+name = "t"
+title = "Test"
+[[flags]]
+name = "a"
+[[flags]]
+name = "b"
+[[flags]]
+name = "c"
+[[flags]]
+name = "ab"
+implies = ["a", "b"]
+[[entities]]
+name = "X"
+[[entities]]
+name = "Y"
+"#;
+
+fn catalogs() -> Catalogs {
+    Catalogs::from_list(vec![
+        Catalog::from_toml("t.toml", CATALOG).expect("test catalog"),
+    ])
+}
+
+fn id(n: u128) -> Id {
+    Uuid::from_u128(n)
+}
+
+/// A generated world, small enough that collisions (shared roles, same uuid) are common.
+#[derive(Debug, Clone)]
+struct World {
+    users: Vec<(bool, bool)>,                                // (owner, disabled)
+    teams: Vec<bool>,                                        // is admin team
+    perms: Vec<(u8, Option<u8>, Vec<u8>, Vec<u8>, Vec<u8>)>, // entity, uuid, grants, denies, conds
+    role_perms: Vec<(u8, u8)>,
+    user_roles: Vec<(u8, u8)>,
+    team_roles: Vec<(u8, u8)>,
+    members: Vec<(u8, u8, Option<u8>)>,
+    grants: Vec<(bool, u8, u8)>, // (to team?, principal, perm)
+}
+
+const FLAGS: [&str; 4] = ["a", "b", "c", "ab"];
+const ENTITIES: [&str; 3] = ["X", "Y", "ALL"];
+const CONDS: [&str; 2] = ["own", "team"];
+const NU: u8 = 6;
+const NT: u8 = 3;
+const NR: u8 = 5;
+const NP: u8 = 12;
+
+fn world() -> impl Strategy<Value = World> {
+    let flags = || prop::collection::vec(0u8..4, 0..3);
+    (
+        prop::collection::vec(
+            (prop::bool::weighted(0.1), prop::bool::weighted(0.1)),
+            NU as usize,
+        ),
+        prop::collection::vec(prop::bool::weighted(0.3), NT as usize),
+        prop::collection::vec(
+            (
+                0u8..3,
+                prop::option::weighted(0.4, 0u8..2),
+                flags(),
+                prop::collection::vec(0u8..4, 0..2),
+                prop::collection::vec(0u8..2, 0..2),
+            ),
+            NP as usize,
+        ),
+        prop::collection::vec((0..NR, 0..NP), 0..20),
+        prop::collection::vec((0..NU, 0..NR), 0..10),
+        prop::collection::vec((0..NT, 0..NR), 0..5),
+        prop::collection::vec((0..NT, 0..NU, prop::option::of(0..NR)), 0..10),
+        prop::collection::vec((any::<bool>(), 0u8..6, 0..NP), 0..6),
+    )
+        .prop_map(
+            |(users, teams, perms, role_perms, user_roles, team_roles, members, grants)| World {
+                users,
+                teams,
+                perms,
+                role_perms,
+                user_roles,
+                team_roles,
+                members,
+                grants,
+            },
+        )
+}
+
+fn uid(i: u8) -> Id {
+    id(1000 + i as u128)
+}
+fn tid(i: u8) -> Id {
+    id(2000 + i as u128)
+}
+fn rid(i: u8) -> Id {
+    id(3000 + i as u128)
+}
+fn pid(i: u8) -> Id {
+    id(4000 + i as u128)
+}
+fn uuid_name(i: u8) -> String {
+    format!("e{i}")
+}
+
+fn state(w: &World) -> State {
+    let t = now();
+    let mut s = State::default();
+    for (i, &(owner, disabled)) in w.users.iter().enumerate() {
+        let i = i as u8;
+        s.users.insert(
+            uid(i),
+            User {
+                id: uid(i),
+                username: format!("u{i}"),
+                email: String::new(),
+                display_name: String::new(),
+                kind: UserKind::Person,
+                disabled,
+                owner,
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            },
+        );
+    }
+    for (i, &admin) in w.teams.iter().enumerate() {
+        let i = i as u8;
+        let key = if admin && !s.teams.values().any(|t: &Team| t.key == "admin") {
+            "admin".to_string()
+        } else {
+            format!("t{i}")
+        };
+        s.teams.insert(
+            tid(i),
+            Team {
+                id: tid(i),
+                key,
+                name: format!("T{i}"),
+                description: String::new(),
+                default_role: None,
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            },
+        );
+    }
+    for i in 0..NR {
+        s.roles.insert(
+            rid(i),
+            Role {
+                id: rid(i),
+                name: format!("r{i}"),
+                description: String::new(),
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            },
+        );
+    }
+    for (i, (e, u, g, d, c)) in w.perms.iter().enumerate() {
+        let i = i as u8;
+        let mut p = Permission {
+            id: pid(i),
+            catalog: "t".into(),
+            entity: ENTITIES[*e as usize].into(),
+            entity_uuid: u.map(uuid_name),
+            grants: g.iter().map(|&f| FLAGS[f as usize].to_string()).collect(),
+            denies: d.iter().map(|&f| FLAGS[f as usize].to_string()).collect(),
+            conditions: c.iter().map(|&f| CONDS[f as usize].to_string()).collect(),
+            query_attributes: vec![],
+            read_attributes: vec![],
+            write_attributes: vec![],
+            description: String::new(),
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        };
+        p.normalize();
+        s.permissions.insert(p.id, p);
+    }
+    for &(r, p) in &w.role_perms {
+        s.role_permissions.insert((rid(r), pid(p)));
+    }
+    for &(u, r) in &w.user_roles {
+        s.user_roles.insert((uid(u), rid(r)));
+    }
+    for &(t, r) in &w.team_roles {
+        s.team_roles.insert((tid(t), rid(r)));
+    }
+    for &(t, u, r) in &w.members {
+        s.members.insert((tid(t), uid(u)), r.map(rid));
+    }
+    for &(team, who, p) in &w.grants {
+        let pr = if team {
+            Principal::Team(tid(who % NT))
+        } else {
+            Principal::User(uid(who))
+        };
+        s.grants.insert((pr, pid(p)));
+    }
+    s.reindex();
+    s
+}
+
+/// The naive reference: SPEC §2.3 read literally, scanning everything.
+fn naive(s: &State, c: &Catalog, r: &Request) -> bool {
+    let Some(u) = s.users.get(&r.user) else {
+        return false;
+    };
+    if u.disabled {
+        return false;
+    }
+    if u.owner {
+        return true;
+    }
+    let my_teams: Vec<Id> = s
+        .members
+        .keys()
+        .filter(|(_, m)| *m == u.id)
+        .map(|(t, _)| *t)
+        .collect();
+    let mut candidates: Vec<Id> = Vec::new();
+    let add_role = |role: Id, out: &mut Vec<Id>| {
+        out.extend(
+            s.role_permissions
+                .iter()
+                .filter(|(rr, _)| *rr == role)
+                .map(|(_, p)| *p),
+        );
+    };
+    candidates.extend(
+        s.grants
+            .iter()
+            .filter(|(pr, _)| *pr == Principal::User(u.id))
+            .map(|(_, p)| *p),
+    );
+    for &(uu, role) in &s.user_roles {
+        if uu == u.id {
+            add_role(role, &mut candidates);
+        }
+    }
+    for &t in &my_teams {
+        candidates.extend(
+            s.grants
+                .iter()
+                .filter(|(pr, _)| *pr == Principal::Team(t))
+                .map(|(_, p)| *p),
+        );
+        for &(tt, role) in &s.team_roles {
+            if tt == t {
+                add_role(role, &mut candidates);
+            }
+        }
+        if let Some(Some(role)) = s.members.get(&(t, u.id)) {
+            let is_admin = s.teams.get(&t).is_some_and(|x| x.key == "admin");
+            if is_admin || r.resource_team == Some(t) {
+                add_role(*role, &mut candidates);
+            }
+        }
+    }
+    let covers = |names: &[String]| -> bool {
+        names
+            .iter()
+            .any(|n| n == &r.action || c.flag(n).is_some_and(|f| f.implies.contains(&r.action)))
+    };
+    let mut grant = false;
+    for p in candidates.iter().filter_map(|id| s.permissions.get(id)) {
+        let entity_ok = p.entity == r.entity || p.entity == "ALL";
+        let uuid_ok = p.entity_uuid.is_none() || p.entity_uuid == r.entity_uuid;
+        let cond_ok = p.conditions.iter().all(|cond| match cond.as_str() {
+            "own" => r.resource_owner == Some(u.id),
+            "team" => r.resource_team.is_some_and(|t| my_teams.contains(&t)),
+            _ => false,
+        });
+        if !(entity_ok && uuid_ok && cond_ok) {
+            continue;
+        }
+        if covers(&p.denies) {
+            return false;
+        }
+        if covers(&p.grants) {
+            grant = true;
+        }
+    }
+    grant
+}
+
+fn request() -> impl Strategy<Value = (u8, u8, u8, Option<u8>, Option<u8>, Option<u8>)> {
+    (
+        0..NU + 1,
+        0u8..4,
+        0u8..3,
+        prop::option::of(0u8..3),
+        prop::option::of(0..NU),
+        prop::option::of(0..NT + 1),
+    )
+}
+
+fn make(q: (u8, u8, u8, Option<u8>, Option<u8>, Option<u8>)) -> Request {
+    let (u, f, e, uu, owner, team) = q;
+    Request {
+        user: uid(u),
+        catalog: "t".into(),
+        action: FLAGS[f as usize].into(),
+        entity: ENTITIES[e as usize].into(),
+        entity_uuid: uu.map(uuid_name),
+        resource_owner: owner.map(uid),
+        resource_team: team.map(tid),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn engine_agrees_with_naive_reference(w in world(), qs in prop::collection::vec(request(), 40)) {
+        let cats = catalogs();
+        let s = state(&w);
+        let engine = Engine::build(&s, &cats);
+        let c = &cats.all()[0];
+        for q in qs {
+            let r = make(q);
+            let fast = engine.decide(&r);
+            prop_assert_eq!(fast.allowed, naive(&s, c, &r), "request {:?} rule {:?}", r, fast.rule);
+            let ex = engine.explain(&r);
+            prop_assert_eq!(ex.allowed, fast.allowed);
+            prop_assert_eq!(ex.rule.clone(), fast.rule, "explain and decide name the same rule");
+        }
+    }
+
+    #[test]
+    fn who_can_is_exactly_the_users_decide_allows(w in world(), q in request()) {
+        let cats = catalogs();
+        let s = state(&w);
+        let engine = Engine::build(&s, &cats);
+        let template = make(q);
+        let who: Vec<Id> = engine.who_can(&template).into_iter().map(|x| x.user).collect();
+        for &user in s.users.keys() {
+            let mut r = template.clone();
+            r.user = user;
+            prop_assert_eq!(who.contains(&user), engine.decide(&r).allowed, "user {}", user);
+        }
+    }
+
+    #[test]
+    fn what_can_agrees_with_decide(w in world(), q in request()) {
+        let cats = catalogs();
+        let s = state(&w);
+        let engine = Engine::build(&s, &cats);
+        let r = make(q);
+        let what = engine.what_can(r.user);
+        if !s.users.contains_key(&r.user) {
+            prop_assert!(what.is_none());
+            return Ok(());
+        }
+        let what = what.expect("known user");
+        // Every entry's "allowed" flags are allowed by decide in that entry's plain context.
+        for e in &what.entries {
+            let perm = &s.permissions[&e.permission];
+            if !perm.conditions.is_empty() || e.scope != gatehouse::engine::Scope::Everywhere { continue; }
+            for flag in &e.allowed {
+                let rr = Request { user: r.user, catalog: "t".into(), action: flag.clone(), entity: e.entity.clone(),
+                    entity_uuid: e.entity_uuid.clone(), resource_owner: Some(r.user), resource_team: None };
+                prop_assert!(engine.decide(&rr).allowed, "{:?}", rr);
+            }
+        }
+        // Anything decide allows (for a non-owner) is granted by some reachable entry.
+        let d = engine.decide(&r);
+        if d.allowed && !what.owner {
+            let found = what.entries.iter().any(|e| {
+                (e.entity == r.entity || e.entity == "ALL")
+                    && (e.entity_uuid.is_none() || e.entity_uuid == r.entity_uuid)
+                    && e.grants.contains(&r.action)
+            });
+            prop_assert!(found, "allowed {:?} but what_can lists no grant", r);
+        }
+    }
+}
