@@ -21,7 +21,8 @@ pub fn new_id() -> Id {
 pub fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
     // Truncation to whole microseconds cannot fail: the value stays within the same second.
-    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
+        .unwrap_or(t)
 }
 
 /// Whether a user is a person or a machine (okdata "client", Adaptive "service account").

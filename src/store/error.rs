@@ -24,7 +24,9 @@ pub enum StoreError {
         value: String,
     },
     /// The update named a version that is no longer current.
-    #[error("{kind} '{id}' was changed by someone else (you had version {expected}, it is now {actual}); reload and try again")]
+    #[error(
+        "{kind} '{id}' was changed by someone else (you had version {expected}, it is now {actual}); reload and try again"
+    )]
     Conflict {
         /// Kind of object.
         kind: ObjectKind,

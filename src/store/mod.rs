@@ -12,7 +12,7 @@ mod state;
 pub use change::{Change, Link, Object};
 pub use error::{StoreError, StoreResult};
 pub use memory::MemoryStore;
-// pub use sqlite::SqliteStore;
+pub use sqlite::SqliteStore;
 pub use state::{Effect, State, username_key};
 
 use crate::model::{AuditEvent, Id, Revision};

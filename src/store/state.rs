@@ -249,15 +249,15 @@ impl State {
 
     /// Checks that a unique field of `obj` is free (ignoring `obj` itself).
     fn check_unique(&self, obj: &Object) -> StoreResult<()> {
-        let taken = |map: &HashMap<String, Id>, key: String, field: &'static str, kind| {
-            match map.get(&key) {
-                Some(&other) if other != obj.id() => Err(StoreError::Duplicate {
-                    kind,
-                    field,
-                    value: key,
-                }),
-                _ => Ok(()),
-            }
+        let taken = |map: &HashMap<String, Id>, key: String, field: &'static str, kind| match map
+            .get(&key)
+        {
+            Some(&other) if other != obj.id() => Err(StoreError::Duplicate {
+                kind,
+                field,
+                value: key,
+            }),
+            _ => Ok(()),
         };
         match obj {
             Object::User(u) => taken(
@@ -298,9 +298,7 @@ impl State {
         }
         match obj {
             Object::User(u) => {
-                self.names
-                    .usernames
-                    .insert(username_key(&u.username), u.id);
+                self.names.usernames.insert(username_key(&u.username), u.id);
                 self.users.insert(u.id, u);
             }
             Object::Team(t) => {
@@ -527,7 +525,9 @@ impl State {
                 expected_version,
                 cascade,
             } => {
-                let old = self.current(*kind, *id).ok_or_else(|| not_found(*kind, id))?;
+                let old = self
+                    .current(*kind, *id)
+                    .ok_or_else(|| not_found(*kind, id))?;
                 if let Some(v) = expected_version
                     && old.version() != *v
                 {
