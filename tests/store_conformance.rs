@@ -48,6 +48,7 @@ macro_rules! conformance {
             revision_counting,
             audit_order_and_filters,
             touch_key,
+            bulk_creates,
             differential_random,
         ]);
     };

@@ -786,3 +786,42 @@ pub async fn touch_key(s: &dyn Store) {
         Err(nf(ObjectKind::ApiKey, ghost))
     );
 }
+
+/// Long runs of creates (a store may insert them in batches) behave like one-by-one creates.
+pub async fn bulk_creates(s: &dyn Store) {
+    let mut reference = State::default();
+    let roles: Vec<Role> = (0..150).map(|i| role(&format!("role-{i}"))).collect();
+    let mut bad: Vec<Change> = roles.iter().cloned().map(c).collect();
+    bad[100] = c(role("role-10"));
+    let expected = reference.clone().apply_all(&bad).map(|_| 1);
+    assert_eq!(expected, Err(dup(ObjectKind::Role, "name", "role-10")));
+    assert_eq!(s.commit("t", &bad).await, expected);
+    let mut bad: Vec<Change> = roles.iter().cloned().map(c).collect();
+    bad[70] = c(roles[3].clone());
+    assert_eq!(
+        s.commit("t", &bad).await,
+        Err(dup(ObjectKind::Role, "id", roles[3].id.to_string()))
+    );
+    assert_eq!(snapshot(s).await, (State::default(), 0, vec![]));
+    let u = user("owner");
+    let mut good: Vec<Change> = vec![c(u.clone())];
+    good.extend(roles.iter().cloned().map(c));
+    good.extend((0..130).map(|i| c(key(u.id, &format!("hash-{i}")))));
+    good.extend((0..200).map(|i| c(perm(&format!("e{i}")))));
+    both(s, &mut reference, good).await;
+    assert_eq!(s.load().await.expect("load"), reference);
+    let events = audit_all(s).await;
+    assert_eq!(events.len(), 481);
+    assert_eq!(events.last().map(|e| e.4.clone()), Some(u.id.to_string()));
+    assert_eq!(events[0].3, ObjectKind::Permission);
+    let mut bad: Vec<Change> = (0..100)
+        .map(|i| c(key(new_id(), &format!("k{i}"))))
+        .collect();
+    bad.insert(0, c(key(u.id, "fine")));
+    let ghost = match &bad[1] {
+        Change::Create(Object::ApiKey(k)) => k.user_id,
+        _ => unreachable!(),
+    };
+    assert_eq!(s.commit("t", &bad).await, Err(nf(ObjectKind::User, ghost)));
+    assert_eq!(s.revision().await, Ok(1));
+}

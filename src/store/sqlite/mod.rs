@@ -28,6 +28,9 @@ use tokio::sync::Mutex;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Prepared statements cached per connection (the store uses fewer than 100 distinct ones).
 const STATEMENT_CACHE: usize = 256;
+/// Rows a connection's worker thread may read ahead of the consumer (fewer thread switches
+/// when loading large tables).
+const ROW_BUFFER: usize = 1024;
 /// Read connections.
 const READERS: u32 = 4;
 
@@ -120,7 +123,8 @@ impl SqliteStore {
             .foreign_keys(true)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
-            .statement_cache_capacity(STATEMENT_CACHE);
+            .statement_cache_capacity(STATEMENT_CACHE)
+            .row_buffer_size(ROW_BUFFER);
         let mut writer = opts.connect().await.map_err(|e| match db_err(e) {
             StoreError::Corrupt(msg) => StoreError::Corrupt(format!(
                 "{} is not a gatehouse store ({msg})",

@@ -6,6 +6,7 @@ use crate::model::{ApiKey, Id, ObjectKind, Permission, Role, Team, User, UserKin
 use crate::store::{Object, StoreError, StoreResult};
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteConnection, SqliteRow};
 use sqlx::{Row, query::Query};
+use std::sync::LazyLock;
 use time::OffsetDateTime;
 
 /// A query being bound.
@@ -282,32 +283,132 @@ pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
     })
 }
 
-/// The INSERT statement for an object kind (parameters as in [`bind_object`]).
-pub(super) fn insert_sql(obj: &Object) -> &'static str {
-    match obj {
-        Object::User(_) => {
-            "INSERT INTO users (id, username, username_key, email, display_name, kind, disabled, \
-             owner, created_at, updated_at, version) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+/// Table and columns of an object kind, in [`bind_object`] order.
+fn table(kind: ObjectKind) -> (&'static str, &'static [&'static str]) {
+    match kind {
+        ObjectKind::User => (
+            "users",
+            &[
+                "id",
+                "username",
+                "username_key",
+                "email",
+                "display_name",
+                "kind",
+                "disabled",
+                "owner",
+                "created_at",
+                "updated_at",
+                "version",
+            ],
+        ),
+        ObjectKind::Team => (
+            "teams",
+            &[
+                "id",
+                "team_key",
+                "name",
+                "description",
+                "default_role",
+                "created_at",
+                "updated_at",
+                "version",
+            ],
+        ),
+        ObjectKind::Role => (
+            "roles",
+            &[
+                "id",
+                "name",
+                "description",
+                "created_at",
+                "updated_at",
+                "version",
+            ],
+        ),
+        ObjectKind::Permission => (
+            "permissions",
+            &[
+                "id",
+                "catalog",
+                "entity",
+                "entity_uuid",
+                "grants",
+                "denies",
+                "conditions",
+                "query_attributes",
+                "read_attributes",
+                "write_attributes",
+                "description",
+                "created_at",
+                "updated_at",
+                "version",
+            ],
+        ),
+        _ => (
+            "api_keys",
+            &[
+                "id",
+                "prefix",
+                "hash",
+                "user_id",
+                "read_only",
+                "expires_at",
+                "created_at",
+                "last_used_at",
+                "revoked_at",
+                "version",
+            ],
+        ),
+    }
+}
+
+/// Objects inserted by one multi-row INSERT (see [`insert_sql`]).
+pub(super) const INSERT_BATCH: usize = 64;
+
+const OBJECT_KINDS: [ObjectKind; 5] = [
+    ObjectKind::User,
+    ObjectKind::Team,
+    ObjectKind::Role,
+    ObjectKind::Permission,
+    ObjectKind::ApiKey,
+];
+
+/// `INSERT INTO t (cols) VALUES (?, …), …` for 1 and for [`INSERT_BATCH`] rows, per kind.
+static INSERTS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+    let build = |kind, rows: usize| {
+        let (table, cols) = table(kind);
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
+        for r in 0..rows {
+            if r > 0 {
+                sql.push_str(", ");
+            }
+            // Anonymous `?` parameters: SQLite looks numbered ones up by a linear scan,
+            // which makes binding hundreds of them quadratic.
+            sql.push_str(&format!("({})", vec!["?"; cols.len()].join(", ")));
         }
-        Object::Team(_) => {
-            "INSERT INTO teams (id, team_key, name, description, default_role, created_at, \
-             updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        sql
+    };
+    OBJECT_KINDS
+        .iter()
+        .map(|&k| (build(k, 1), build(k, INSERT_BATCH)))
+        .collect()
+});
+
+/// The INSERT statement for `rows` objects of a kind (`rows` is 1 or [`INSERT_BATCH`];
+/// parameters as in [`bind_object`], one object after the other).
+pub(super) fn insert_sql(kind: ObjectKind, batch: bool) -> &'static str {
+    let i = OBJECT_KINDS.iter().position(|&k| k == kind).unwrap_or(4);
+    match INSERTS.get(i) {
+        Some((one, many)) => {
+            if batch {
+                many
+            } else {
+                one
+            }
         }
-        Object::Role(_) => {
-            "INSERT INTO roles (id, name, description, created_at, updated_at, version) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-        }
-        Object::Permission(_) => {
-            "INSERT INTO permissions (id, catalog, entity, entity_uuid, grants, denies, \
-             conditions, query_attributes, read_attributes, write_attributes, description, \
-             created_at, updated_at, version) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-        }
-        Object::ApiKey(_) => {
-            "INSERT INTO api_keys (id, prefix, hash, user_id, read_only, expires_at, created_at, \
-             last_used_at, revoked_at, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-        }
+        // INSERTS has one entry per OBJECT_KINDS element, so `i` is always in range.
+        None => "",
     }
 }
 

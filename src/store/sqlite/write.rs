@@ -16,29 +16,15 @@ const AUDIT_BATCH: usize = 64;
 const INSERT_AUDIT: &str = "INSERT INTO audit (revision, at, actor, seq, action, object_kind, \
      object_id, before_json, after_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
-/// `INSERT … VALUES (…), (…)` for [`AUDIT_BATCH`] rows: `?1..?3` (revision, time, actor) are
-/// shared, then six parameters per row.
+/// `INSERT … VALUES (…), (…)` for [`AUDIT_BATCH`] rows, with anonymous `?` parameters
+/// (SQLite resolves numbered ones by a linear scan, quadratic over hundreds of parameters).
 static INSERT_AUDIT_BATCH: LazyLock<String> = LazyLock::new(|| {
-    let mut sql = String::from(
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    format!(
         "INSERT INTO audit (revision, at, actor, seq, action, object_kind, object_id, \
-         before_json, after_json) VALUES ",
-    );
-    for i in 0..AUDIT_BATCH {
-        let b = 4 + i * 6;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "(?1, ?2, ?3, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
-            b,
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5
-        ));
-    }
-    sql
+         before_json, after_json) VALUES {}",
+        vec![row; AUDIT_BATCH].join(", ")
+    )
 });
 
 pub(super) const SELECT_REVISION: &str = "SELECT value FROM meta WHERE name = 'revision'";
@@ -94,8 +80,25 @@ async fn apply_all(
         .checked_add(1)
         .ok_or_else(|| StoreError::Database("revision overflow".into()))?;
     let mut effects = Vec::with_capacity(changes.len());
-    for change in changes {
-        apply(conn, change, &mut effects).await?;
+    let mut i = 0;
+    // Changes before this index are known not to fit one multi-row INSERT.
+    let mut single_until = 0;
+    while i < changes.len() {
+        if i >= single_until
+            && let Some(objs) = create_run(&changes[i..])
+        {
+            if insert_batch(conn, &objs).await? {
+                for obj in objs {
+                    effects.push(created(obj));
+                }
+                i += rows::INSERT_BATCH;
+                continue;
+            }
+            // Some row violates a constraint: apply them one by one for the exact error.
+            single_until = i + rows::INSERT_BATCH;
+        }
+        apply(conn, &changes[i], &mut effects).await?;
+        i += 1;
     }
     write_audit(conn, rev, actor, &effects).await?;
     sqlx::query(UPDATE_REVISION)
@@ -128,24 +131,61 @@ async fn apply(
     }
 }
 
-async fn create(
-    conn: &mut SqliteConnection,
-    obj: &Object,
-    out: &mut Vec<Effect>,
-) -> StoreResult<()> {
-    let res = rows::bind_object(sqlx::query(rows::insert_sql(obj)), obj)?
-        .execute(&mut *conn)
-        .await;
-    if let Err(e) = res {
-        return Err(diagnose(conn, obj, true, e).await);
+/// The objects of the next [`rows::INSERT_BATCH`] changes when they all create objects of one
+/// kind.
+fn create_run(changes: &[Change]) -> Option<Vec<&Object>> {
+    let first = match changes.first()? {
+        Change::Create(obj) => obj.kind(),
+        _ => return None,
+    };
+    let run = changes.get(..rows::INSERT_BATCH)?;
+    run.iter()
+        .map(|c| match c {
+            Change::Create(obj) if obj.kind() == first => Some(obj),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Inserts a full batch of objects of one kind with one statement. `Ok(false)` when a
+/// constraint failed (the statement wrote nothing).
+async fn insert_batch(conn: &mut SqliteConnection, objs: &[&Object]) -> StoreResult<bool> {
+    let Some(first) = objs.first() else {
+        return Ok(true);
+    };
+    let mut q = sqlx::query(rows::insert_sql(first.kind(), true));
+    for obj in objs {
+        q = rows::bind_object(q, obj)?;
     }
-    out.push(Effect {
+    match q.execute(&mut *conn).await {
+        Ok(_) => Ok(true),
+        Err(e) if is_constraint(&e) => Ok(false),
+        Err(e) => Err(db_err(e)),
+    }
+}
+
+fn created(obj: &Object) -> Effect {
+    Effect {
         action: "create",
         kind: obj.kind(),
         object_id: obj.id().to_string(),
         before: serde_json::Value::Null,
         after: obj.to_json(),
-    });
+    }
+}
+
+async fn create(
+    conn: &mut SqliteConnection,
+    obj: &Object,
+    out: &mut Vec<Effect>,
+) -> StoreResult<()> {
+    let res = rows::bind_object(sqlx::query(rows::insert_sql(obj.kind(), false)), obj)?
+        .execute(&mut *conn)
+        .await;
+    if let Err(e) = res {
+        return Err(diagnose(conn, obj, true, e).await);
+    }
+    out.push(created(obj));
     Ok(())
 }
 
@@ -297,12 +337,12 @@ async fn write_audit(
     let mut chunks = effects.chunks_exact(AUDIT_BATCH);
     let mut seq: i64 = 0;
     for chunk in &mut chunks {
-        let mut q = sqlx::query(INSERT_AUDIT_BATCH.as_str())
-            .bind(rev)
-            .bind(at)
-            .bind(actor);
+        let mut q = sqlx::query(INSERT_AUDIT_BATCH.as_str());
         for e in chunk {
             q = q
+                .bind(rev)
+                .bind(at)
+                .bind(actor)
                 .bind(seq)
                 .bind(e.action)
                 .bind(e.kind.as_str())
