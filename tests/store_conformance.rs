@@ -231,5 +231,7 @@ async fn snapshot(s: &dyn Store) -> (State, u64, Vec<Ev>) {
 
 #[path = "conformance/cases.rs"]
 mod cases;
+#[path = "conformance/links.rs"]
+mod links;
 #[path = "conformance/random.rs"]
 mod random;

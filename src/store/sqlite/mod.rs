@@ -3,6 +3,7 @@
 //! (serialized by a mutex, and `BEGIN IMMEDIATE` against other processes); reads use a small
 //! pool and see consistent snapshots.
 
+mod bind;
 mod delete;
 mod links;
 mod read;
@@ -43,7 +44,7 @@ pub struct SqliteStore {
 }
 
 /// Maps a database error outside the write path's own diagnosis.
-pub(crate) fn db_err(e: sqlx::Error) -> StoreError {
+fn db_err(e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::ColumnDecode { .. }
         | sqlx::Error::Decode(_)
@@ -62,7 +63,7 @@ fn sqlite_code(code: Option<&str>) -> i32 {
 }
 
 /// Whether the error is a constraint violation (unique, foreign key, check, not null).
-pub(crate) fn is_constraint(e: &sqlx::Error) -> bool {
+fn is_constraint(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => sqlite_code(d.code().as_deref()) == 19,
         _ => false,

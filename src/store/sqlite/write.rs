@@ -3,7 +3,7 @@
 //! writes one audit row per effect.
 
 use super::rows::{self, idb};
-use super::{db_err, delete, is_constraint, links};
+use super::{bind, db_err, delete, is_constraint, links};
 use crate::model::{Id, ObjectKind, Revision, now};
 use crate::store::{Change, Effect, Object, StoreError, StoreResult, username_key};
 use sqlx::Connection;
@@ -91,11 +91,11 @@ async fn apply_all(
                 for obj in objs {
                     effects.push(created(obj));
                 }
-                i += rows::INSERT_BATCH;
+                i += bind::INSERT_BATCH;
                 continue;
             }
             // Some row violates a constraint: apply them one by one for the exact error.
-            single_until = i + rows::INSERT_BATCH;
+            single_until = i + bind::INSERT_BATCH;
         }
         apply(conn, &changes[i], &mut effects).await?;
         i += 1;
@@ -131,14 +131,14 @@ async fn apply(
     }
 }
 
-/// The objects of the next [`rows::INSERT_BATCH`] changes when they all create objects of one
+/// The objects of the next [`bind::INSERT_BATCH`] changes when they all create objects of one
 /// kind.
 fn create_run(changes: &[Change]) -> Option<Vec<&Object>> {
     let first = match changes.first()? {
         Change::Create(obj) => obj.kind(),
         _ => return None,
     };
-    let run = changes.get(..rows::INSERT_BATCH)?;
+    let run = changes.get(..bind::INSERT_BATCH)?;
     run.iter()
         .map(|c| match c {
             Change::Create(obj) if obj.kind() == first => Some(obj),
@@ -153,9 +153,9 @@ async fn insert_batch(conn: &mut SqliteConnection, objs: &[&Object]) -> StoreRes
     let Some(first) = objs.first() else {
         return Ok(true);
     };
-    let mut q = sqlx::query(rows::insert_sql(first.kind(), true));
+    let mut q = sqlx::query(bind::insert_sql(first.kind(), true));
     for obj in objs {
-        q = rows::bind_object(q, obj)?;
+        q = bind::bind_object(q, obj)?;
     }
     match q.execute(&mut *conn).await {
         Ok(_) => Ok(true),
@@ -179,7 +179,7 @@ async fn create(
     obj: &Object,
     out: &mut Vec<Effect>,
 ) -> StoreResult<()> {
-    let res = rows::bind_object(sqlx::query(rows::insert_sql(obj.kind(), false)), obj)?
+    let res = bind::bind_object(sqlx::query(bind::insert_sql(obj.kind(), false)), obj)?
         .execute(&mut *conn)
         .await;
     if let Err(e) = res {
@@ -206,7 +206,7 @@ async fn update(
             actual: old.version(),
         });
     }
-    let res = rows::bind_object(sqlx::query(rows::update_sql(obj)), obj)?
+    let res = bind::bind_object(sqlx::query(bind::update_sql(obj)), obj)?
         .execute(&mut *conn)
         .await;
     if let Err(e) = res {
