@@ -1,0 +1,373 @@
+//! `commit`: one `BEGIN IMMEDIATE` transaction that applies the changes in order with the
+//! semantics of [`State::apply`](crate::store::State::apply), bumps the revision once and
+//! writes one audit row per effect.
+
+use super::rows::{self, idb};
+use super::{bind, db_err, delete, is_constraint, links};
+use crate::model::{Id, ObjectKind, Revision, now};
+use crate::store::{Change, Effect, Object, StoreError, StoreResult, username_key};
+use sqlx::Connection;
+use sqlx::sqlite::SqliteConnection;
+use std::sync::LazyLock;
+
+/// Audit rows written per multi-row INSERT.
+const AUDIT_BATCH: usize = 64;
+
+const INSERT_AUDIT: &str = "INSERT INTO audit (revision, at, actor, seq, action, object_kind, \
+     object_id, before_json, after_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+/// `INSERT … VALUES (…), (…)` for [`AUDIT_BATCH`] rows, with anonymous `?` parameters
+/// (SQLite resolves numbered ones by a linear scan, quadratic over hundreds of parameters).
+static INSERT_AUDIT_BATCH: LazyLock<String> = LazyLock::new(|| {
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    format!(
+        "INSERT INTO audit (revision, at, actor, seq, action, object_kind, object_id, \
+         before_json, after_json) VALUES {}",
+        vec![row; AUDIT_BATCH].join(", ")
+    )
+});
+
+pub(super) const SELECT_REVISION: &str = "SELECT value FROM meta WHERE name = 'revision'";
+const UPDATE_REVISION: &str = "UPDATE meta SET value = ?1 WHERE name = 'revision'";
+
+pub(super) fn not_found(kind: ObjectKind, id: impl ToString) -> StoreError {
+    StoreError::NotFound {
+        kind,
+        id: id.to_string(),
+    }
+}
+
+/// Reads the current revision.
+pub(super) async fn revision(conn: &mut SqliteConnection) -> StoreResult<Revision> {
+    let row = sqlx::query(SELECT_REVISION)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| StoreError::Corrupt("the revision row is missing".into()))?;
+    rows::get_u64(&row, 0)
+}
+
+/// Applies `changes` atomically and returns the new revision.
+pub(super) async fn commit(
+    conn: &mut SqliteConnection,
+    actor: &str,
+    changes: &[Change],
+) -> StoreResult<Revision> {
+    if changes.is_empty() {
+        return revision(conn).await;
+    }
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+    match apply_all(&mut tx, actor, changes).await {
+        Ok(rev) => {
+            tx.commit().await.map_err(db_err)?;
+            Ok(rev)
+        }
+        Err(e) => {
+            // The error is what matters; a failed rollback also leaves nothing committed.
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+async fn apply_all(
+    conn: &mut SqliteConnection,
+    actor: &str,
+    changes: &[Change],
+) -> StoreResult<Revision> {
+    let rev = revision(conn)
+        .await?
+        .checked_add(1)
+        .ok_or_else(|| StoreError::Database("revision overflow".into()))?;
+    let mut effects = Vec::with_capacity(changes.len());
+    let mut i = 0;
+    // Changes before this index are known not to fit one multi-row INSERT.
+    let mut single_until = 0;
+    while i < changes.len() {
+        if i >= single_until
+            && let Some(objs) = create_run(&changes[i..])
+        {
+            if insert_batch(conn, &objs).await? {
+                for obj in objs {
+                    effects.push(created(obj));
+                }
+                i += bind::INSERT_BATCH;
+                continue;
+            }
+            // Some row violates a constraint: apply them one by one for the exact error.
+            single_until = i + bind::INSERT_BATCH;
+        }
+        apply(conn, &changes[i], &mut effects).await?;
+        i += 1;
+    }
+    write_audit(conn, rev, actor, &effects).await?;
+    sqlx::query(UPDATE_REVISION)
+        .bind(rows::int(rev)?)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(rev)
+}
+
+async fn apply(
+    conn: &mut SqliteConnection,
+    change: &Change,
+    out: &mut Vec<Effect>,
+) -> StoreResult<()> {
+    match change {
+        Change::Create(obj) => create(conn, obj, out).await,
+        Change::Update {
+            object,
+            expected_version,
+        } => update(conn, object, *expected_version, out).await,
+        Change::Delete {
+            kind,
+            id,
+            expected_version,
+            cascade,
+        } => delete::delete(conn, *kind, *id, *expected_version, *cascade, out).await,
+        Change::Link(link) => links::link(conn, link, out).await,
+        Change::Unlink(link) => links::unlink(conn, link, out).await,
+    }
+}
+
+/// The objects of the next [`bind::INSERT_BATCH`] changes when they all create objects of one
+/// kind.
+fn create_run(changes: &[Change]) -> Option<Vec<&Object>> {
+    let first = match changes.first()? {
+        Change::Create(obj) => obj.kind(),
+        _ => return None,
+    };
+    let run = changes.get(..bind::INSERT_BATCH)?;
+    run.iter()
+        .map(|c| match c {
+            Change::Create(obj) if obj.kind() == first => Some(obj),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Inserts a full batch of objects of one kind with one statement. `Ok(false)` when a
+/// constraint failed (the statement wrote nothing).
+async fn insert_batch(conn: &mut SqliteConnection, objs: &[&Object]) -> StoreResult<bool> {
+    let Some(first) = objs.first() else {
+        return Ok(true);
+    };
+    let mut q = sqlx::query(bind::insert_sql(first.kind(), true));
+    for obj in objs {
+        q = bind::bind_object(q, obj)?;
+    }
+    match q.execute(&mut *conn).await {
+        Ok(_) => Ok(true),
+        Err(e) if is_constraint(&e) => Ok(false),
+        Err(e) => Err(db_err(e)),
+    }
+}
+
+fn created(obj: &Object) -> Effect {
+    Effect {
+        action: "create",
+        kind: obj.kind(),
+        object_id: obj.id().to_string(),
+        before: serde_json::Value::Null,
+        after: obj.to_json(),
+    }
+}
+
+async fn create(
+    conn: &mut SqliteConnection,
+    obj: &Object,
+    out: &mut Vec<Effect>,
+) -> StoreResult<()> {
+    let res = bind::bind_object(sqlx::query(bind::insert_sql(obj.kind(), false)), obj)?
+        .execute(&mut *conn)
+        .await;
+    if let Err(e) = res {
+        return Err(diagnose(conn, obj, true, e).await);
+    }
+    out.push(created(obj));
+    Ok(())
+}
+
+async fn update(
+    conn: &mut SqliteConnection,
+    obj: &Object,
+    expected: u64,
+    out: &mut Vec<Effect>,
+) -> StoreResult<()> {
+    let old = rows::fetch_object(conn, obj.kind(), obj.id())
+        .await?
+        .ok_or_else(|| not_found(obj.kind(), obj.id()))?;
+    if old.version() != expected {
+        return Err(StoreError::Conflict {
+            kind: obj.kind(),
+            id: obj.id().to_string(),
+            expected,
+            actual: old.version(),
+        });
+    }
+    let res = bind::bind_object(sqlx::query(bind::update_sql(obj)), obj)?
+        .execute(&mut *conn)
+        .await;
+    if let Err(e) = res {
+        return Err(diagnose(conn, obj, false, e).await);
+    }
+    out.push(Effect {
+        action: "update",
+        kind: obj.kind(),
+        object_id: obj.id().to_string(),
+        before: old.to_json(),
+        after: obj.to_json(),
+    });
+    Ok(())
+}
+
+/// Whether an object of `kind` with `id` exists (`false` for link kinds).
+pub(super) async fn exists(
+    conn: &mut SqliteConnection,
+    kind: ObjectKind,
+    id: Id,
+) -> StoreResult<bool> {
+    let sql = match kind {
+        ObjectKind::User => "SELECT 1 FROM users WHERE id = ?1",
+        ObjectKind::Team => "SELECT 1 FROM teams WHERE id = ?1",
+        ObjectKind::Role => "SELECT 1 FROM roles WHERE id = ?1",
+        ObjectKind::Permission => "SELECT 1 FROM permissions WHERE id = ?1",
+        ObjectKind::ApiKey => "SELECT 1 FROM api_keys WHERE id = ?1",
+        _ => return Ok(false),
+    };
+    let row = sqlx::query(sql)
+        .bind(idb(&id))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    Ok(row.is_some())
+}
+
+/// Fails with `NotFound` when an object does not exist.
+pub(super) async fn need(conn: &mut SqliteConnection, kind: ObjectKind, id: Id) -> StoreResult<()> {
+    if exists(conn, kind, id).await? {
+        Ok(())
+    } else {
+        Err(not_found(kind, id))
+    }
+}
+
+/// Explains why writing `obj` failed, checking in the reference order: id taken (create),
+/// unique field taken, missing reference. Anything else is a database error.
+async fn diagnose(
+    conn: &mut SqliteConnection,
+    obj: &Object,
+    creating: bool,
+    err: sqlx::Error,
+) -> StoreError {
+    if !is_constraint(&err) {
+        return db_err(err);
+    }
+    match explain(conn, obj, creating).await {
+        Ok(()) => db_err(err),
+        Err(e) => e,
+    }
+}
+
+async fn explain(conn: &mut SqliteConnection, obj: &Object, creating: bool) -> StoreResult<()> {
+    let kind = obj.kind();
+    if creating && exists(conn, kind, obj.id()).await? {
+        return Err(StoreError::Duplicate {
+            kind,
+            field: "id",
+            value: obj.id().to_string(),
+        });
+    }
+    let unique = match obj {
+        Object::User(u) => Some((
+            "SELECT id FROM users WHERE username_key = ?1",
+            "username",
+            username_key(&u.username),
+        )),
+        Object::Role(r) => Some((
+            "SELECT id FROM roles WHERE name = ?1",
+            "name",
+            r.name.clone(),
+        )),
+        Object::Team(t) => Some((
+            "SELECT id FROM teams WHERE team_key = ?1",
+            "key",
+            t.key.clone(),
+        )),
+        Object::ApiKey(k) => Some((
+            "SELECT id FROM api_keys WHERE hash = ?1",
+            "hash",
+            k.hash.clone(),
+        )),
+        Object::Permission(_) => None,
+    };
+    if let Some((sql, field, value)) = unique {
+        let row = sqlx::query(sql)
+            .bind(value.as_str())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        if let Some(row) = row
+            && rows::get_id(&row, 0)? != obj.id()
+        {
+            return Err(StoreError::Duplicate { kind, field, value });
+        }
+    }
+    match obj {
+        Object::Team(t) => match t.default_role {
+            Some(r) => need(conn, ObjectKind::Role, r).await,
+            None => Ok(()),
+        },
+        Object::ApiKey(k) => need(conn, ObjectKind::User, k.user_id).await,
+        _ => Ok(()),
+    }
+}
+
+/// Writes one audit row per effect, in order, in batches.
+async fn write_audit(
+    conn: &mut SqliteConnection,
+    rev: Revision,
+    actor: &str,
+    effects: &[Effect],
+) -> StoreResult<()> {
+    let rev = rows::int(rev)?;
+    let at = rows::ts(now());
+    let json = |v: &serde_json::Value| (!v.is_null()).then(|| v.to_string());
+    let mut chunks = effects.chunks_exact(AUDIT_BATCH);
+    let mut seq: i64 = 0;
+    for chunk in &mut chunks {
+        let mut q = sqlx::query(INSERT_AUDIT_BATCH.as_str());
+        for e in chunk {
+            q = q
+                .bind(rev)
+                .bind(at)
+                .bind(actor)
+                .bind(seq)
+                .bind(e.action)
+                .bind(e.kind.as_str())
+                .bind(e.object_id.as_str())
+                .bind(json(&e.before))
+                .bind(json(&e.after));
+            seq += 1;
+        }
+        q.execute(&mut *conn).await.map_err(db_err)?;
+    }
+    for e in chunks.remainder() {
+        sqlx::query(INSERT_AUDIT)
+            .bind(rev)
+            .bind(at)
+            .bind(actor)
+            .bind(seq)
+            .bind(e.action)
+            .bind(e.kind.as_str())
+            .bind(e.object_id.as_str())
+            .bind(json(&e.before))
+            .bind(json(&e.after))
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        seq += 1;
+    }
+    Ok(())
+}

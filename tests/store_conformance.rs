@@ -1,0 +1,237 @@
+//! Conformance suite for every [`Store`] implementation. Each case is a function over
+//! `&dyn Store`; `conformance!(name, factory)` expands every case as a `#[tokio::test]` for one
+//! store factory, so adding a backend is one line at the bottom of this file.
+
+use gatehouse::model::{
+    ApiKey, Id, ObjectKind, Permission, Principal, Role, Team, User, UserKind, new_id,
+};
+use gatehouse::store::{
+    AuditQuery, Change, Link, MemoryStore, Object, SqliteStore, State, Store, StoreError,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::any::Any;
+use time::OffsetDateTime;
+
+/// A store under test plus whatever must live as long as it (a temporary directory).
+pub struct Fixture {
+    store: Box<dyn Store>,
+    _guard: Box<dyn Any + Send>,
+}
+
+impl Fixture {
+    fn new(store: impl Store + 'static, guard: impl Any + Send) -> Self {
+        Fixture {
+            store: Box::new(store),
+            _guard: Box::new(guard),
+        }
+    }
+}
+
+macro_rules! conformance {
+    ($name:ident, $factory:expr) => {
+        conformance!(@expand $name, $factory, [
+            round_trip_every_kind,
+            usernames_unique_case_insensitive,
+            role_names_team_keys_hashes_ids_unique,
+            stale_version_conflicts_and_writes_nothing,
+            commit_is_atomic,
+            update_and_delete_missing_not_found,
+            missing_references_not_found,
+            delete_role_in_use_and_cascade,
+            delete_user_permission_team_cascade,
+            link_missing_object_not_found,
+            duplicate_link,
+            relink_member_replaces_role,
+            unlink_missing_link_not_found,
+            unlink_member_reports_stored_role,
+            revision_counting,
+            audit_order_and_filters,
+            touch_key,
+            bulk_creates,
+            differential_random,
+        ]);
+    };
+    (@expand $name:ident, $factory:expr, [$($case:ident),* $(,)?]) => {
+        mod $name {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let fixture: Fixture = ($factory)().await;
+                    cases::$case(&*fixture.store).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(memory, || async { Fixture::new(MemoryStore::new(), ()) });
+conformance!(sqlite, || async {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(&dir.path().join("gatehouse.db"))
+        .await
+        .expect("open sqlite store");
+    Fixture::new(store, dir)
+});
+
+/// A fixed instant plus `us` microseconds.
+fn at(us: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(1_750_000_000_000_000_000 + i128::from(us) * 1000)
+        .expect("valid time")
+}
+
+fn user(name: &str) -> User {
+    User {
+        id: new_id(),
+        username: name.into(),
+        email: format!("{name}@example.org"),
+        display_name: String::new(),
+        kind: UserKind::Person,
+        disabled: false,
+        owner: false,
+        created_at: at(1),
+        updated_at: at(2),
+        version: 1,
+    }
+}
+
+fn role(name: &str) -> Role {
+    Role {
+        id: new_id(),
+        name: name.into(),
+        description: String::new(),
+        created_at: at(3),
+        updated_at: at(4),
+        version: 1,
+    }
+}
+
+fn team(key: &str) -> Team {
+    Team {
+        id: new_id(),
+        key: key.into(),
+        name: key.to_uppercase(),
+        description: String::new(),
+        default_role: None,
+        created_at: at(5),
+        updated_at: at(6),
+        version: 1,
+    }
+}
+
+fn perm(entity: &str) -> Permission {
+    Permission {
+        id: new_id(),
+        catalog: "mage".into(),
+        entity: entity.into(),
+        entity_uuid: None,
+        grants: vec!["read".into()],
+        denies: vec![],
+        conditions: vec![],
+        query_attributes: vec![],
+        read_attributes: vec![],
+        write_attributes: vec![],
+        description: String::new(),
+        created_at: at(7),
+        updated_at: at(8),
+        version: 1,
+    }
+}
+
+fn key(user: Id, hash: &str) -> ApiKey {
+    ApiKey {
+        id: new_id(),
+        prefix: "ghk_AbCd".into(),
+        hash: hash.into(),
+        user_id: user,
+        read_only: false,
+        expires_at: None,
+        created_at: at(9),
+        last_used_at: None,
+        revoked_at: None,
+        version: 1,
+    }
+}
+
+/// Wraps a model struct as an [`Object`].
+trait IntoObject {
+    fn obj(self) -> Object;
+}
+
+macro_rules! into_object {
+    ($($t:ident),*) => {$(
+        impl IntoObject for $t {
+            fn obj(self) -> Object {
+                Object::$t(self)
+            }
+        }
+    )*};
+}
+into_object!(User, Team, Role, Permission, ApiKey);
+
+fn c<T: IntoObject>(x: T) -> Change {
+    Change::Create(x.obj())
+}
+
+fn delete(kind: ObjectKind, id: Id, cascade: bool) -> Change {
+    Change::Delete {
+        kind,
+        id,
+        expected_version: None,
+        cascade,
+    }
+}
+
+fn update<T: IntoObject>(x: T, expected_version: u64) -> Change {
+    Change::Update {
+        object: x.obj(),
+        expected_version,
+    }
+}
+
+/// Audit events without their commit time: `(revision, actor, action, kind, id, before, after)`.
+type Ev = (
+    u64,
+    String,
+    String,
+    ObjectKind,
+    String,
+    serde_json::Value,
+    serde_json::Value,
+);
+
+async fn audit_all(s: &dyn Store) -> Vec<Ev> {
+    s.audit(&AuditQuery::default())
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| {
+            (
+                e.revision,
+                e.actor,
+                e.action,
+                e.object_kind,
+                e.object_id,
+                e.before,
+                e.after,
+            )
+        })
+        .collect()
+}
+
+/// Everything observable: state, revision and audit (without times).
+async fn snapshot(s: &dyn Store) -> (State, u64, Vec<Ev>) {
+    (
+        s.load().await.expect("load"),
+        s.revision().await.expect("revision"),
+        audit_all(s).await,
+    )
+}
+
+#[path = "conformance/cases.rs"]
+mod cases;
+#[path = "conformance/links.rs"]
+mod links;
+#[path = "conformance/random.rs"]
+mod random;

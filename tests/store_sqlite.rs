@@ -1,0 +1,287 @@
+//! SQLite-specific behaviour: file permissions, connection settings, refusing foreign files,
+//! schema versions, reopening; plus an ignored timing run.
+
+use gatehouse::model::{Permission, Role, User, UserKind, new_id, now};
+use gatehouse::store::{AuditQuery, Change, Link, Object, SqliteStore, Store, StoreError};
+use sqlx::{ConnectOptions, Connection};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Instant;
+
+fn permission(i: usize) -> Permission {
+    let t = now();
+    Permission {
+        id: new_id(),
+        catalog: "mage".into(),
+        entity: format!("entity{}", i % 50),
+        entity_uuid: (i % 3 == 0).then(|| format!("uuid-{i}")),
+        grants: vec!["read".into(), "write".into()],
+        denies: vec![],
+        conditions: vec!["own".into()],
+        query_attributes: vec![],
+        read_attributes: vec!["name".into()],
+        write_attributes: vec![],
+        description: format!("permission {i}"),
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+}
+
+fn role(name: &str) -> Role {
+    let t = now();
+    Role {
+        id: new_id(),
+        name: name.into(),
+        description: String::new(),
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+}
+
+fn user(name: &str) -> User {
+    let t = now();
+    User {
+        id: new_id(),
+        username: name.into(),
+        email: String::new(),
+        display_name: String::new(),
+        kind: UserKind::Person,
+        disabled: false,
+        owner: false,
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    }
+}
+
+async fn raw(path: &Path) -> sqlx::SqliteConnection {
+    sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .connect()
+        .await
+        .expect("raw connection")
+}
+
+fn corrupt_message(r: Result<SqliteStore, StoreError>) -> String {
+    match r {
+        Err(StoreError::Corrupt(msg)) => msg,
+        Err(other) => panic!("expected Corrupt, got {other:?}"),
+        Ok(_) => panic!("expected Corrupt, the store opened"),
+    }
+}
+
+#[tokio::test]
+async fn creates_file_and_directory_private() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("nested/deeper/gatehouse.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "db file mode {mode:o}");
+    let dir_mode = std::fs::metadata(path.parent().expect("parent"))
+        .expect("stat")
+        .permissions()
+        .mode();
+    assert_eq!(dir_mode & 0o777, 0o700, "directory mode {dir_mode:o}");
+    store
+        .commit("t", &[Change::Create(Object::Role(role("r")))])
+        .await
+        .expect("commit");
+    let wal = path.with_file_name("gatehouse.db-wal");
+    if let Ok(meta) = std::fs::metadata(&wal) {
+        assert_eq!(meta.permissions().mode() & 0o077, 0, "wal file is private");
+    }
+    assert_eq!(store.describe(), format!("sqlite:{}", path.display()));
+}
+
+#[tokio::test]
+async fn connection_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("g.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    let s = store.settings().await.expect("settings");
+    assert_eq!(s.journal_mode, "wal");
+    assert!(s.foreign_keys);
+    assert_eq!(s.synchronous, 2, "synchronous=FULL");
+    assert_eq!(s.busy_timeout_ms, 5000);
+    assert_eq!(s.schema_version, 1);
+    // WAL is persistent: a fresh connection sees it too.
+    let mut conn = raw(&path).await;
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .expect("pragma");
+    assert_eq!(mode, "wal");
+}
+
+#[tokio::test]
+async fn refuses_a_file_that_is_not_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("notes.txt");
+    let bytes: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&path, bytes).expect("write");
+    let msg = corrupt_message(SqliteStore::open(&path).await);
+    assert!(msg.contains(&path.display().to_string()), "{msg}");
+    assert!(msg.contains("not a gatehouse store"), "{msg}");
+}
+
+#[tokio::test]
+async fn refuses_another_programs_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("other.db");
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .connect()
+        .await
+        .expect("create");
+    sqlx::query("CREATE TABLE songs (title TEXT)")
+        .execute(&mut conn)
+        .await
+        .expect("create table");
+    conn.close().await.expect("close");
+    let msg = corrupt_message(SqliteStore::open(&path).await);
+    assert!(msg.contains("not a gatehouse store"), "{msg}");
+}
+
+#[tokio::test]
+async fn refuses_a_newer_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("g.db");
+    drop(SqliteStore::open(&path).await.expect("open"));
+    let mut conn = raw(&path).await;
+    sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'x', 0)")
+        .execute(&mut conn)
+        .await
+        .expect("insert");
+    conn.close().await.expect("close");
+    let msg = corrupt_message(SqliteStore::open(&path).await);
+    assert_eq!(
+        msg,
+        "store schema version 99 is newer than this gatehouse (1); upgrade gatehouse"
+    );
+}
+
+#[tokio::test]
+async fn migrations_run_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("g.db");
+    drop(SqliteStore::open(&path).await.expect("open"));
+    drop(SqliteStore::open(&path).await.expect("open again"));
+    let _both = (
+        SqliteStore::open(&path).await.expect("open a third time"),
+        SqliteStore::open(&path).await.expect("and concurrently"),
+    );
+    let mut conn = raw(&path).await;
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM schema_migrations")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn reopen_keeps_everything() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("g.db");
+    let (r, u, p) = (role("r"), user("Üser"), permission(1));
+    let store = SqliteStore::open(&path).await.expect("open");
+    store
+        .commit(
+            "alice",
+            &[
+                Change::Create(Object::Role(r.clone())),
+                Change::Create(Object::User(u.clone())),
+                Change::Create(Object::Permission(p.clone())),
+                Change::Link(Link::UserRole {
+                    user: u.id,
+                    role: r.id,
+                }),
+                Change::Link(Link::RolePermission {
+                    role: r.id,
+                    permission: p.id,
+                }),
+            ],
+        )
+        .await
+        .expect("commit");
+    let state = store.load().await.expect("load");
+    let audit = store.audit(&AuditQuery::default()).await.expect("audit");
+    drop(store);
+    let store = SqliteStore::open(&path).await.expect("reopen");
+    assert_eq!(store.load().await.expect("load"), state);
+    assert_eq!(
+        store.audit(&AuditQuery::default()).await.expect("audit"),
+        audit
+    );
+    assert_eq!(store.revision().await, Ok(1));
+    assert_eq!(
+        store
+            .load()
+            .await
+            .expect("load")
+            .user_by_name("üSER")
+            .map(|x| x.id),
+        Some(u.id)
+    );
+}
+
+#[tokio::test]
+async fn two_stores_on_one_file_serialize_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("g.db");
+    let a = SqliteStore::open(&path).await.expect("open a");
+    let b = SqliteStore::open(&path).await.expect("open b");
+    let writes = |s: SqliteStore, tag: &'static str| async move {
+        for i in 0..20 {
+            let r = role(&format!("{tag}{i}"));
+            s.commit(tag, &[Change::Create(Object::Role(r))])
+                .await
+                .expect("commit");
+        }
+        s
+    };
+    let (a, _b) = tokio::join!(writes(a, "a"), writes(b, "b"));
+    assert_eq!(a.revision().await, Ok(40));
+    assert_eq!(a.load().await.expect("load").roles.len(), 40);
+}
+
+/// `cargo test --release --test store_sqlite -- --ignored --nocapture` (set
+/// `GATEHOUSE_TIMING_1M=1` to also grow the store to a million permissions and load them).
+#[tokio::test]
+#[ignore = "timing run, prints durations"]
+async fn timing_100k_permission_creates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("g.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    let changes: Vec<Change> = (0..100_000)
+        .map(|i| Change::Create(Object::Permission(permission(i))))
+        .collect();
+    let t = Instant::now();
+    store.commit("bench", &changes).await.expect("commit");
+    let commit = t.elapsed();
+    let t = Instant::now();
+    let state = store.load().await.expect("load");
+    let load = t.elapsed();
+    assert_eq!(state.permissions.len(), 100_000);
+    eprintln!("commit of 100k permission creates: {commit:?}; load of 100k: {load:?}");
+    if std::env::var_os("GATEHOUSE_TIMING_1M").is_none() {
+        return;
+    }
+    // Grow to 1M and load again.
+    for _ in 0..9 {
+        let changes: Vec<Change> = (0..100_000)
+            .map(|i| Change::Create(Object::Permission(permission(i))))
+            .collect();
+        store.commit("bench", &changes).await.expect("commit");
+    }
+    let t = Instant::now();
+    let state = store.load().await.expect("load");
+    eprintln!("load of 1M permissions: {:?}", t.elapsed());
+    assert_eq!(state.permissions.len(), 1_000_000);
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    eprintln!("file size: {} MiB", size / (1 << 20));
+}
