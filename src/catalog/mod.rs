@@ -448,13 +448,7 @@ impl Catalogs {
 }
 
 fn unknown_entity(c: &Catalog, entity: &str) -> String {
-    let mut close: Vec<&str> = c
-        .entities
-        .iter()
-        .map(|e| e.name.as_str())
-        .filter(|n| n.eq_ignore_ascii_case(entity))
-        .collect();
-    close.truncate(3);
+    let close = suggest(entity, c.entities.iter().map(|e| e.name.as_str()));
     if close.is_empty() {
         format!(
             "unknown entity '{entity}' in catalog '{}'; see `gatehouse catalogs {}`",
@@ -467,6 +461,21 @@ fn unknown_entity(c: &Catalog, entity: &str) -> String {
             close.join(", ")
         )
     }
+}
+
+/// Up to three names close to `wanted` (case-insensitive equality, or a small edit distance),
+/// best first: for "did you mean" hints.
+pub fn suggest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let w = wanted.to_lowercase();
+    let mut scored: Vec<(usize, &str)> = names
+        .filter_map(|n| {
+            let d = strsim::levenshtein(&w, &n.to_lowercase());
+            let limit = (wanted.chars().count() / 4).clamp(1, 3);
+            (d <= limit).then_some((d, n))
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, n)| n).collect()
 }
 
 #[cfg(test)]

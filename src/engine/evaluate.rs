@@ -2,7 +2,7 @@
 
 use super::explain::{FailedCondition, Outcome};
 use super::index::{
-    COND_NEVER, COND_OWN, COND_TEAM, CatalogRec, Engine, HolderIdx, PermRec, UserRec,
+    COND_NEVER, COND_OWN, COND_TEAM, CatalogRec, Engine, Entry, HolderIdx, UserRec,
 };
 use super::{Decision, PathTo, Request, Rule, Via};
 use crate::catalog::Dialect;
@@ -14,8 +14,8 @@ pub(crate) trait Tracer {
     /// A holder reached from the subject; `applies` is false for a membership role whose
     /// team is not the resource's team.
     fn holder(&mut self, _via: Via, _applies: bool) {}
-    /// A permission considered, and what it did.
-    fn candidate(&mut self, _via: Via, _perm: &PermRec, _outcome: Outcome) {}
+    /// A permission (by index) considered, and what it did.
+    fn candidate(&mut self, _via: Via, _perm: u32, _outcome: Outcome) {}
 }
 
 /// The tracer that records nothing.
@@ -172,7 +172,7 @@ impl Engine {
         }
     }
 
-    fn conditions_hold(&self, req: &Request, r: &Resolved<'_>, p: &PermRec) -> Result<(), Outcome> {
+    fn conditions_hold(&self, req: &Request, r: &Resolved<'_>, p: &Entry) -> Result<(), Outcome> {
         if p.cond & COND_NEVER != 0 {
             return Err(Outcome::ConditionFailed {
                 condition: FailedCondition::Never,
@@ -197,7 +197,7 @@ impl Engine {
     }
 
     /// Evaluates one permission against the request: grants, denies, or why it does not match.
-    fn judge(&self, req: &Request, r: &Resolved<'_>, p: &PermRec, mage: bool) -> Outcome {
+    fn judge(&self, req: &Request, r: &Resolved<'_>, p: &Entry, mage: bool) -> Outcome {
         if !mage {
             if let Err(o) = self.conditions_hold(req, r, p) {
                 return o;
@@ -234,7 +234,7 @@ impl Engine {
     }
 
     /// Mage checks conditions only under DISABLE_UNLESS_CONDITIONS.
-    fn mage_gate(&self, req: &Request, r: &Resolved<'_>, p: &PermRec, ok: Outcome) -> Outcome {
+    fn mage_gate(&self, req: &Request, r: &Resolved<'_>, p: &Entry, ok: Outcome) -> Outcome {
         if p.grants & r.crec.unless_conditions_bit != 0
             && let Err(o) = self.conditions_hold(req, r, p)
         {
@@ -248,44 +248,53 @@ impl Engine {
         let mut deny: Option<PathTo> = None;
         // Mage applies record-scoped permissions to collection operations (list, create).
         let any_uuid = mage && (r.uuid == 0 || r.action & r.crec.collection_ops != 0);
+        /// Above this many entries for one entity, find the uuid by binary search.
+        const SCAN: usize = 16;
         let mut visit = |via: Via, h: HolderIdx, t: &mut T| -> bool {
             let holder = &self.holders[h as usize];
-            for &key in &r.keys[..r.nkeys] {
-                let slices: [&[(u32, u32, u32)]; 2] = if any_uuid {
-                    [holder.lookup_entity(key), &[]]
+            let nkeys = if holder.has_pseudo { r.nkeys } else { 1 };
+            for &key in &r.keys[..nkeys] {
+                let all = holder.lookup_entity(key);
+                let exact: [&[Entry]; 2] = if any_uuid || all.len() <= SCAN {
+                    [all, &[]]
                 } else if r.uuid == 0 {
                     [holder.lookup(key, 0), &[]]
                 } else {
                     [holder.lookup(key, 0), holder.lookup(key, r.uuid)]
                 };
-                for slice in slices {
-                    for &(_, _, pi) in slice {
-                        let p = &self.perms[pi as usize];
-                        let outcome = self.judge(req, r, p, mage);
-                        let path = PathTo {
-                            via,
-                            permission: p.id,
-                        };
+                for slice in exact {
+                    for e in slice {
+                        if !(any_uuid || e.uuid == 0 || e.uuid == r.uuid) {
+                            if T::RECORDS {
+                                t.candidate(via, e.pi, Outcome::UuidMismatch);
+                            }
+                            continue;
+                        }
+                        let outcome = self.judge(req, r, e, mage);
                         match outcome {
                             Outcome::Denies => {
-                                deny.get_or_insert(path);
-                                t.candidate(via, p, outcome);
+                                if deny.is_none() {
+                                    deny = Some(PathTo { via, permission: self.perms[e.pi as usize].id });
+                                }
+                                t.candidate(via, e.pi, outcome);
                                 if !T::RECORDS {
                                     return false;
                                 }
                             }
                             Outcome::Grants => {
-                                grant.get_or_insert(path);
-                                t.candidate(via, p, outcome);
+                                if grant.is_none() {
+                                    grant = Some(PathTo { via, permission: self.perms[e.pi as usize].id });
+                                }
+                                t.candidate(via, e.pi, outcome);
                             }
-                            _ => t.candidate(via, p, outcome),
+                            _ => t.candidate(via, e.pi, outcome),
                         }
                     }
                 }
-                if T::RECORDS && !any_uuid {
-                    for &(_, u, pi) in holder.lookup_entity(key) {
-                        if u != 0 && u != r.uuid {
-                            t.candidate(via, &self.perms[pi as usize], Outcome::UuidMismatch);
+                if T::RECORDS && !any_uuid && all.len() > SCAN {
+                    for e in all {
+                        if e.uuid != 0 && e.uuid != r.uuid {
+                            t.candidate(via, e.pi, Outcome::UuidMismatch);
                         }
                     }
                 }

@@ -2,7 +2,7 @@
 //! same evaluation as `decide` with a recording tracer.
 
 use super::evaluate::Tracer;
-use super::index::{Engine, HolderOwner, PermRec};
+use super::index::{Engine, HolderOwner};
 use super::{Decision, Request, Rule, Via};
 use crate::model::Id;
 use serde::{Deserialize, Serialize};
@@ -92,7 +92,7 @@ pub struct Explanation {
 #[derive(Default)]
 struct Recorder {
     reached: Vec<(Via, bool)>,
-    candidates: Vec<Candidate>,
+    candidates: Vec<(Via, u32, Outcome)>,
 }
 
 impl Tracer for Recorder {
@@ -102,12 +102,8 @@ impl Tracer for Recorder {
         self.reached.push((via, applies));
     }
 
-    fn candidate(&mut self, via: Via, perm: &PermRec, outcome: Outcome) {
-        self.candidates.push(Candidate {
-            via,
-            permission: perm.id,
-            outcome,
-        });
+    fn candidate(&mut self, via: Via, perm: u32, outcome: Outcome) {
+        self.candidates.push((via, perm, outcome));
     }
 }
 
@@ -131,7 +127,15 @@ impl Engine {
             allowed,
             rule,
             reached: rec.reached,
-            candidates: rec.candidates,
+            candidates: rec
+                .candidates
+                .into_iter()
+                .map(|(via, pi, outcome)| Candidate {
+                    via,
+                    permission: self.perms[pi as usize].id,
+                    outcome,
+                })
+                .collect(),
             hints,
         }
     }

@@ -55,29 +55,72 @@ pub(crate) struct PermRec {
     pub(crate) cond: u8,
 }
 
+/// One permission as filed under a holder: the key and everything a check needs, inline, so
+/// a check reads one contiguous slice and never the permission table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Entry {
+    pub(crate) entity: u32,
+    pub(crate) uuid: u32,
+    pub(crate) pi: u32,
+    pub(crate) cond: u8,
+    pub(crate) grants: u64,
+    pub(crate) denies: u64,
+    pub(crate) grants_exp: u64,
+    pub(crate) denies_exp: u64,
+}
+
 /// Permissions held by one holder, sorted by (entity, uuid, permission).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Holder {
-    pub(crate) entries: Vec<(u32, u32, u32)>,
+    pub(crate) entries: Vec<Entry>,
     /// Mage dialect: a permission with the OWNER bit this holder reaches.
     pub(crate) owner_bit_perm: Option<u32>,
+    /// Whether any entry targets a pseudo-entity (`ALL`, `ALL_EXCEPT_RESERVED`).
+    pub(crate) has_pseudo: bool,
+    /// For large holders: `dir[k]..dir[k + 1]` are the entries of entity key `k`, so a lookup
+    /// is one read instead of a binary search that misses the cache at every step.
+    pub(crate) dir: Option<Box<[u32]>>,
 }
 
+/// Holders with more entries than this get an entity directory.
+const DIR_MIN_ENTRIES: usize = 64;
+
 impl Holder {
-    /// Permission indexes filed under exactly (entity, uuid).
-    pub(crate) fn lookup(&self, entity: u32, uuid: u32) -> &[(u32, u32, u32)] {
-        let lo = self
-            .entries
-            .partition_point(|e| (e.0, e.1) < (entity, uuid));
-        let hi = lo + self.entries[lo..].partition_point(|e| (e.0, e.1) == (entity, uuid));
+    /// Entries filed under exactly (entity, uuid).
+    pub(crate) fn lookup(&self, entity: u32, uuid: u32) -> &[Entry] {
+        let all = self.lookup_entity(entity);
+        let lo = all.partition_point(|e| e.uuid < uuid);
+        let hi = lo + all[lo..].partition_point(|e| e.uuid == uuid);
+        &all[lo..hi]
+    }
+
+    /// Entries filed under `entity`, any uuid.
+    pub(crate) fn lookup_entity(&self, entity: u32) -> &[Entry] {
+        if let Some(dir) = &self.dir {
+            let k = entity as usize;
+            return match (dir.get(k), dir.get(k + 1)) {
+                (Some(&lo), Some(&hi)) => &self.entries[lo as usize..hi as usize],
+                _ => &[],
+            };
+        }
+        let lo = self.entries.partition_point(|e| e.entity < entity);
+        let hi = lo + self.entries[lo..].partition_point(|e| e.entity == entity);
         &self.entries[lo..hi]
     }
 
-    /// Permission indexes filed under `entity`, any uuid.
-    pub(crate) fn lookup_entity(&self, entity: u32) -> &[(u32, u32, u32)] {
-        let lo = self.entries.partition_point(|e| e.0 < entity);
-        let hi = lo + self.entries[lo..].partition_point(|e| e.0 == entity);
-        &self.entries[lo..hi]
+    fn build_dir(&mut self, entity_keys: u32) {
+        if self.entries.len() <= DIR_MIN_ENTRIES {
+            return;
+        }
+        let mut dir = Vec::with_capacity(entity_keys as usize + 1);
+        let mut i = 0usize;
+        for k in 0..=entity_keys {
+            while i < self.entries.len() && self.entries[i].entity < k {
+                i += 1;
+            }
+            dir.push(i as u32);
+        }
+        self.dir = Some(dir.into_boxed_slice());
     }
 }
 
@@ -130,7 +173,6 @@ pub struct Engine {
     pub(crate) catalog_by_name: FxHashMap<String, u16>,
     pub(crate) uuids: FxHashMap<String, u32>,
     pub(crate) perms: Vec<PermRec>,
-    pub(crate) perm_by_id: FxHashMap<Id, u32>,
     pub(crate) holders: Vec<Holder>,
     pub(crate) holder_owner: Vec<HolderOwner>,
     /// Permission → holders it is filed under.
@@ -142,7 +184,6 @@ pub struct Engine {
     pub(crate) teams: Vec<TeamRec>,
     pub(crate) team_by_id: FxHashMap<Id, u32>,
     pub(crate) roles: Vec<RoleRec>,
-    pub(crate) role_by_id: FxHashMap<Id, u32>,
     pub(crate) revision: u64,
     /// Entity key → (catalog, name).
     pub(crate) entity_names: Vec<(u16, String)>,
@@ -319,9 +360,16 @@ impl Engine {
         let mut file = |holder: HolderIdx, pid: &Id, holders: &mut Vec<Holder>| {
             if let Some(&pi) = perm_by_id.get(pid) {
                 let p = &perms[pi as usize];
-                holders[holder as usize]
-                    .entries
-                    .push((p.entity, p.uuid, pi));
+                holders[holder as usize].entries.push(Entry {
+                    entity: p.entity,
+                    uuid: p.uuid,
+                    pi,
+                    cond: p.cond,
+                    grants: p.grants,
+                    denies: p.denies,
+                    grants_exp: p.grants_exp,
+                    denies_exp: p.denies_exp,
+                });
                 perm_holders[pi as usize].push(holder);
             }
         };
@@ -364,7 +412,12 @@ impl Engine {
         for h in &mut holders {
             h.entries.sort_unstable();
             h.entries.dedup();
-            h.owner_bit_perm = h.entries.iter().map(|e| e.2).find(|&pi| {
+            h.build_dir(next_entity);
+            h.has_pseudo = h.entries.iter().any(|e| {
+                let c = &crecs[perms[e.pi as usize].catalog as usize];
+                e.entity == c.all_key || e.entity == c.all_except_reserved_key
+            });
+            h.owner_bit_perm = h.entries.iter().map(|e| e.pi).find(|&pi| {
                 let p = &perms[pi as usize];
                 let ob = crecs[p.catalog as usize].owner_bit;
                 ob != 0 && p.grants & ob != 0
@@ -411,7 +464,6 @@ impl Engine {
             catalog_by_name,
             uuids,
             perms,
-            perm_by_id,
             holders,
             holder_owner,
             perm_holders,
@@ -421,7 +473,6 @@ impl Engine {
             teams,
             team_by_id,
             roles,
-            role_by_id,
             revision: state.revision,
             entity_names,
             uuid_names,

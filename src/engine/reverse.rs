@@ -188,8 +188,8 @@ impl Engine {
         let first_team = u.teams.first().map(|&(ti, _)| self.teams[ti as usize].id);
         let mut entries = Vec::new();
         for (via, h, scope) in reached {
-            for &(_, _, pi) in &self.holders[h as usize].entries {
-                let p = &self.perms[pi as usize];
+            for e in &self.holders[h as usize].entries {
+                let p = &self.perms[e.pi as usize];
                 let crec = &self.catalogs[p.catalog as usize];
                 let c = &crec.catalog;
                 let grants_exp = c.expand(p.grants) & !(crec.unless_conditions_bit);

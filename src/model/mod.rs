@@ -194,16 +194,11 @@ impl Permission {
             && self.write_attributes == other.write_attributes
     }
 
-    /// Sorts and de-duplicates every list field, the canonical form stores keep.
+    /// Sorts and de-duplicates the flag and condition sets, the canonical form stores keep.
+    /// Attribute lists are kept exactly as given (Mage's own seed repeats some attributes, and
+    /// a Mage permission must round-trip field by field).
     pub fn normalize(&mut self) {
-        for list in [
-            &mut self.grants,
-            &mut self.denies,
-            &mut self.conditions,
-            &mut self.query_attributes,
-            &mut self.read_attributes,
-            &mut self.write_attributes,
-        ] {
+        for list in [&mut self.grants, &mut self.denies, &mut self.conditions] {
             list.sort();
             list.dedup();
         }

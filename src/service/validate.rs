@@ -144,10 +144,12 @@ pub fn permission(catalogs: &Catalogs, p: &mut Permission) -> Result<()> {
     for (field, list) in [("grants", &p.grants), ("denies", &p.denies)] {
         for f in list {
             if !allowed.contains(&f.as_str()) {
+                let close = crate::catalog::suggest(f, allowed.iter().copied());
+                let hint = if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(", ")) };
                 return Err(Error::invalid(
                     field,
                     format!(
-                        "unknown access flag '{f}' for {}/{}; valid flags: {}",
+                        "unknown access flag '{f}' for {}/{}{hint}; valid flags: {}",
                         catalog.name,
                         p.entity,
                         allowed.join(", ")
