@@ -21,10 +21,30 @@ pub struct Size {
 /// A small world, then SPEC §5's population (100k users, 1k teams, 1k roles) at 1k, 100k and
 /// 1M permissions: the last three rows show how a check scales with the permission count.
 pub const SIZES: [Size; 4] = [
-    Size { users: 1_000, teams: 10, roles: 10, permissions: 1_000 },
-    Size { users: 100_000, teams: 1_000, roles: 1_000, permissions: 1_000 },
-    Size { users: 100_000, teams: 1_000, roles: 1_000, permissions: 100_000 },
-    Size { users: 100_000, teams: 1_000, roles: 1_000, permissions: 1_000_000 },
+    Size {
+        users: 1_000,
+        teams: 10,
+        roles: 10,
+        permissions: 1_000,
+    },
+    Size {
+        users: 100_000,
+        teams: 1_000,
+        roles: 1_000,
+        permissions: 1_000,
+    },
+    Size {
+        users: 100_000,
+        teams: 1_000,
+        roles: 1_000,
+        permissions: 100_000,
+    },
+    Size {
+        users: 100_000,
+        teams: 1_000,
+        roles: 1_000,
+        permissions: 1_000_000,
+    },
 ];
 
 const ACTIONS: [&str; 5] = ["LIST", "DETAIL", "CREATE", "UPDATE", "DELETE"];
@@ -38,44 +58,99 @@ fn id(kind: u128, n: usize) -> Id {
 pub fn world(size: Size, catalogs: &Catalogs) -> State {
     let mut rng = StdRng::seed_from_u64(7);
     let mage = catalogs.get("mage").expect("mage catalog");
-    let entities: Vec<&str> = mage.entities.iter().map(|e| e.name.as_str()).filter(|n| !n.starts_with("ALL")).collect();
+    let entities: Vec<&str> = mage
+        .entities
+        .iter()
+        .map(|e| e.name.as_str())
+        .filter(|n| !n.starts_with("ALL"))
+        .collect();
     let t = now();
     let mut s = State::default();
     for i in 0..size.users {
-        s.users.insert(id(1, i), User { id: id(1, i), username: format!("user{i:06}"), email: format!("user{i}@example.org"), display_name: String::new(), kind: UserKind::Person, disabled: false, owner: false, created_at: t, updated_at: t, version: 1 });
+        s.users.insert(
+            id(1, i),
+            User {
+                id: id(1, i),
+                username: format!("user{i:06}"),
+                email: format!("user{i}@example.org"),
+                display_name: String::new(),
+                kind: UserKind::Person,
+                disabled: false,
+                owner: false,
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            },
+        );
     }
     for i in 0..size.teams {
-        s.teams.insert(id(2, i), Team { id: id(2, i), key: format!("team{i}"), name: format!("Team {i}"), description: String::new(), default_role: None, created_at: t, updated_at: t, version: 1 });
+        s.teams.insert(
+            id(2, i),
+            Team {
+                id: id(2, i),
+                key: format!("team{i}"),
+                name: format!("Team {i}"),
+                description: String::new(),
+                default_role: None,
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            },
+        );
     }
     for i in 0..size.roles {
-        s.roles.insert(id(3, i), Role { id: id(3, i), name: format!("role{i}"), description: String::new(), created_at: t, updated_at: t, version: 1 });
+        s.roles.insert(
+            id(3, i),
+            Role {
+                id: id(3, i),
+                name: format!("role{i}"),
+                description: String::new(),
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            },
+        );
     }
     for i in 0..size.permissions {
         let entity = entities[rng.random_range(0..entities.len())];
-        let uuid = (rng.random_range(0..4) == 0).then(|| format!("obj{}", rng.random_range(0..1000)));
+        let uuid =
+            (rng.random_range(0..4) == 0).then(|| format!("obj{}", rng.random_range(0..1000)));
         let action = ACTIONS[rng.random_range(0..ACTIONS.len())].to_string();
         let deny = rng.random_range(0..20) == 0;
         let p = Permission {
-            id: id(4, i), catalog: "mage".into(), entity: entity.into(), entity_uuid: uuid,
-            grants: if deny { vec![] } else { vec![action.clone()] }, denies: if deny { vec![action] } else { vec![] },
-            conditions: vec![], query_attributes: vec![], read_attributes: vec![], write_attributes: vec![], description: String::new(),
-            created_at: t, updated_at: t, version: 1,
+            id: id(4, i),
+            catalog: "mage".into(),
+            entity: entity.into(),
+            entity_uuid: uuid,
+            grants: if deny { vec![] } else { vec![action.clone()] },
+            denies: if deny { vec![action] } else { vec![] },
+            conditions: vec![],
+            query_attributes: vec![],
+            read_attributes: vec![],
+            write_attributes: vec![],
+            description: String::new(),
+            created_at: t,
+            updated_at: t,
+            version: 1,
         };
         s.permissions.insert(p.id, p);
         s.role_permissions.insert((id(3, i % size.roles), id(4, i)));
     }
     for u in 0..size.users {
         for _ in 0..rng.random_range(1..=3) {
-            s.user_roles.insert((id(1, u), id(3, rng.random_range(0..size.roles))));
+            s.user_roles
+                .insert((id(1, u), id(3, rng.random_range(0..size.roles))));
         }
         if rng.random_range(0..2) == 0 {
             let team = rng.random_range(0..size.teams);
-            let role = (rng.random_range(0..2) == 0).then(|| id(3, rng.random_range(0..size.roles)));
+            let role =
+                (rng.random_range(0..2) == 0).then(|| id(3, rng.random_range(0..size.roles)));
             s.members.insert((id(2, team), id(1, u)), role);
         }
     }
     for t in 0..size.teams {
-        s.team_roles.insert((id(2, t), id(3, rng.random_range(0..size.roles))));
+        s.team_roles
+            .insert((id(2, t), id(3, rng.random_range(0..size.roles))));
     }
     s.reindex();
     s
@@ -85,7 +160,12 @@ pub fn world(size: Size, catalogs: &Catalogs) -> State {
 pub fn requests(size: Size, catalogs: &Catalogs, n: usize) -> Vec<Request> {
     let mut rng = StdRng::seed_from_u64(11);
     let mage = catalogs.get("mage").expect("mage catalog");
-    let entities: Vec<&str> = mage.entities.iter().map(|e| e.name.as_str()).filter(|n| !n.starts_with("ALL")).collect();
+    let entities: Vec<&str> = mage
+        .entities
+        .iter()
+        .map(|e| e.name.as_str())
+        .filter(|n| !n.starts_with("ALL"))
+        .collect();
     (0..n)
         .map(|_| Request {
             user: id(1, rng.random_range(0..size.users)),
@@ -94,7 +174,8 @@ pub fn requests(size: Size, catalogs: &Catalogs, n: usize) -> Vec<Request> {
             entity: entities[rng.random_range(0..entities.len())].into(),
             entity_uuid: Some(format!("obj{}", rng.random_range(0..1000))),
             resource_owner: None,
-            resource_team: (rng.random_range(0..2) == 0).then(|| id(2, rng.random_range(0..size.teams))),
+            resource_team: (rng.random_range(0..2) == 0)
+                .then(|| id(2, rng.random_range(0..size.teams))),
         })
         .collect()
 }

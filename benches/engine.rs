@@ -6,16 +6,27 @@ mod common;
 
 use common::{SIZES, percentile, requests, world};
 use criterion::Criterion;
-use std::hint::black_box;
 use gatehouse::catalog::Catalogs;
 use gatehouse::engine::Engine;
+use std::hint::black_box;
 use std::time::Instant;
 
 fn main() {
     let catalogs = Catalogs::builtin().expect("catalogs");
     let mut engines = Vec::new();
     let mut p50s = Vec::new();
-    println!("{:>10} {:>8} {:>6} {:>6} | {:>9} {:>12} {:>12} | {:>12} {:>12} | allowed", "perms", "users", "teams", "roles", "build ms", "decide p50", "decide p99", "explain p50", "explain p99");
+    println!(
+        "{:>10} {:>8} {:>6} {:>6} | {:>9} {:>12} {:>12} | {:>12} {:>12} | allowed",
+        "perms",
+        "users",
+        "teams",
+        "roles",
+        "build ms",
+        "decide p50",
+        "decide p99",
+        "explain p50",
+        "explain p99"
+    );
     for size in SIZES {
         let state = world(size, &catalogs);
         let t = Instant::now();
@@ -42,16 +53,30 @@ fn main() {
         let us = |ns: u128| format!("{:.2} µs", ns as f64 / 1000.0);
         println!(
             "{:>10} {:>8} {:>6} {:>6} | {:>9.0} {:>12} {:>12} | {:>12} {:>12} | {:.1}%",
-            size.permissions, size.users, size.teams, size.roles, build.as_secs_f64() * 1000.0,
-            us(percentile(&decide_ns, 50.0)), us(percentile(&decide_ns, 99.0)),
-            us(percentile(&explain_ns, 50.0)), us(percentile(&explain_ns, 99.0)),
+            size.permissions,
+            size.users,
+            size.teams,
+            size.roles,
+            build.as_secs_f64() * 1000.0,
+            us(percentile(&decide_ns, 50.0)),
+            us(percentile(&decide_ns, 99.0)),
+            us(percentile(&explain_ns, 50.0)),
+            us(percentile(&explain_ns, 99.0)),
             allowed as f64 * 100.0 / reqs.len() as f64
         );
-        p50s.push((size, percentile(&decide_ns, 50.0), percentile(&decide_ns, 99.0)));
+        p50s.push((
+            size,
+            percentile(&decide_ns, 50.0),
+            percentile(&decide_ns, 99.0),
+        ));
         engines.push((size, engine, reqs));
     }
-    let base = p50s.iter().find(|(s, _, _)| s.users == 100_000 && s.permissions == 1_000);
-    let top = p50s.iter().find(|(s, _, _)| s.users == 100_000 && s.permissions == 1_000_000);
+    let base = p50s
+        .iter()
+        .find(|(s, _, _)| s.users == 100_000 && s.permissions == 1_000);
+    let top = p50s
+        .iter()
+        .find(|(s, _, _)| s.users == 100_000 && s.permissions == 1_000_000);
     if let (Some(b), Some(t)) = (base, top) {
         println!(
             "1M vs 1k permissions (same 100k users / 1k teams / 1k roles): p50 ×{:.2}, p99 ×{:.2}",

@@ -11,19 +11,38 @@ use std::time::Instant;
 fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<f64>().unwrap_or(0.0)))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+            })
+        })
         .unwrap_or(0.0)
         / 1024.0
 }
 
 async fn fresh(dir: &tempfile::TempDir) -> LocalBackend {
-    let mut b = LocalBackend::open(&dir.path().join("bench.db"), None, false).await.expect("open");
+    let mut b = LocalBackend::open(&dir.path().join("bench.db"), None, false)
+        .await
+        .expect("open");
     b.init_and_adopt("bench").await.expect("init");
     b
 }
 
 fn doc(n: usize) -> PolicyDoc {
-    let entities = ["Pipeline", "Block", "PipelineRun", "PipelineSchedule", "Secret", "Variable", "File", "Backfill"];
+    let entities = [
+        "Pipeline",
+        "Block",
+        "PipelineRun",
+        "PipelineSchedule",
+        "Secret",
+        "Variable",
+        "File",
+        "Backfill",
+    ];
     let permissions: Vec<DocPermission> = (0..n)
         .map(|i| DocPermission {
             key: format!("p{i}"),
@@ -40,13 +59,25 @@ fn doc(n: usize) -> PolicyDoc {
         })
         .collect();
     let roles = (0..100)
-        .map(|r| DocRole { id: None, name: format!("bulk-{r}"), description: String::new(), permissions: (r..n).step_by(100).map(|i| format!("p{i}")).collect() })
+        .map(|r| DocRole {
+            id: None,
+            name: format!("bulk-{r}"),
+            description: String::new(),
+            permissions: (r..n).step_by(100).map(|i| format!("p{i}")).collect(),
+        })
         .collect();
-    PolicyDoc { permissions, roles, ..Default::default() }
+    PolicyDoc {
+        permissions,
+        roles,
+        ..Default::default()
+    }
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let mut sizes = vec![100_000usize];
     if std::env::var("GATEHOUSE_BENCH_1M").is_ok_and(|v| v == "1") {
         sizes.push(1_000_000);
@@ -60,9 +91,17 @@ fn main() {
         let import = t.elapsed();
         drop(b);
         let t = Instant::now();
-        let b = rt.block_on(LocalBackend::open(&dir.path().join("bench.db"), None, false)).expect("reopen");
+        let b = rt
+            .block_on(LocalBackend::open(
+                &dir.path().join("bench.db"),
+                None,
+                false,
+            ))
+            .expect("reopen");
         let reopen = t.elapsed();
-        let size = std::fs::metadata(dir.path().join("bench.db")).map(|m| m.len()).unwrap_or(0);
+        let size = std::fs::metadata(dir.path().join("bench.db"))
+            .map(|m| m.len())
+            .unwrap_or(0);
         println!(
             "import {n} permissions + {} links: {:.2} s; reopen (load + index): {:.2} s; file {:.0} MiB; RSS after {:.0} MiB",
             report.links.created,

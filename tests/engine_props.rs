@@ -36,12 +36,15 @@ fn id(n: u128) -> Id {
     Uuid::from_u128(n)
 }
 
+/// A generated permission: entity, uuid, grants, denies, conditions (indexes into the tables).
+type GenPerm = (u8, Option<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+
 /// A generated world, small enough that collisions (shared roles, same uuid) are common.
 #[derive(Debug, Clone)]
 struct World {
-    users: Vec<(bool, bool)>,                                // (owner, disabled)
-    teams: Vec<bool>,                                        // is admin team
-    perms: Vec<(u8, Option<u8>, Vec<u8>, Vec<u8>, Vec<u8>)>, // entity, uuid, grants, denies, conds
+    users: Vec<(bool, bool)>, // (owner, disabled)
+    teams: Vec<bool>,         // is admin team
+    perms: Vec<GenPerm>,
     role_perms: Vec<(u8, u8)>,
     user_roles: Vec<(u8, u8)>,
     team_roles: Vec<(u8, u8)>,
@@ -333,7 +336,7 @@ proptest! {
             prop_assert_eq!(fast.allowed, naive(&s, c, &r), "request {:?} rule {:?}", r, fast.rule);
             let ex = engine.explain(&r);
             prop_assert_eq!(ex.allowed, fast.allowed);
-            prop_assert_eq!(ex.rule.clone(), fast.rule, "explain and decide name the same rule");
+            prop_assert_eq!(ex.rule, fast.rule, "explain and decide name the same rule");
         }
     }
 

@@ -3,7 +3,7 @@
 //! holder of the catalog's guarded flag (okdata `admin`) cannot be removed.
 
 use super::error::{Error, Result};
-use super::objects::{find_team, find_user};
+use super::specs::{find_team, find_user};
 use super::{Access, Actor, Service};
 use crate::catalog::Catalogs;
 use crate::model::{Id, ObjectKind, Permission, Principal, Revision, UserKind, new_id, now};

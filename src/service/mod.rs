@@ -6,16 +6,19 @@
 pub mod document;
 mod error;
 mod grants;
+mod import;
 mod keys;
 mod links;
 mod objects;
+mod specs;
+mod users;
 pub mod validate;
 
 pub use document::{ImportReport, PolicyDoc};
 pub use error::{Error, Result};
 pub use grants::{GrantTo, Resource, ResourceGrant};
 pub use keys::{CreatedKey, hash_secret};
-pub use objects::{
+pub use specs::{
     PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team, find_user,
 };
 
@@ -329,3 +332,5 @@ impl Service {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_io;

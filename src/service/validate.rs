@@ -145,7 +145,11 @@ pub fn permission(catalogs: &Catalogs, p: &mut Permission) -> Result<()> {
         for f in list {
             if !allowed.contains(&f.as_str()) {
                 let close = crate::catalog::suggest(f, allowed.iter().copied());
-                let hint = if close.is_empty() { String::new() } else { format!(" (did you mean {}?)", close.join(", ")) };
+                let hint = if close.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (did you mean {}?)", close.join(", "))
+                };
                 return Err(Error::invalid(
                     field,
                     format!(

@@ -3,6 +3,7 @@
 //! that applies a list of [`Change`]s, bumps the monotonic revision and writes the audit
 //! events — all or nothing.
 
+mod apply;
 mod change;
 mod error;
 mod memory;

@@ -1,0 +1,364 @@
+//! Import (and presets): the idempotent planner that turns a [`PolicyDoc`] into one commit.
+
+use super::document::{ImportReport, PolicyDoc};
+use super::error::{Error, Result};
+use super::specs::PermissionSpec;
+use super::{Access, Actor, Service, validate};
+use crate::model::{Id, Permission, Principal, Role, Team, User, new_id, now};
+use crate::store::{Change, Link, Object, State};
+use std::collections::{BTreeSet, HashMap};
+
+/// A content key for matching permissions (everything but id, times, version, description).
+fn content_key(p: &Permission) -> String {
+    // Serializing plain string lists cannot fail.
+    serde_json::to_string(&(
+        &p.catalog,
+        &p.entity,
+        &p.entity_uuid,
+        &p.grants,
+        &p.denies,
+        &p.conditions,
+        &p.query_attributes,
+        &p.read_attributes,
+        &p.write_attributes,
+    ))
+    .unwrap_or_default()
+}
+
+struct Planner<'a> {
+    state: &'a State,
+    changes: Vec<Change>,
+    report: ImportReport,
+    users: HashMap<String, Id>,
+    teams: HashMap<String, Id>,
+    roles: HashMap<String, Id>,
+    perms: HashMap<String, Id>,
+    links: BTreeSet<Link>,
+}
+
+impl Planner<'_> {
+    fn role(&self, field: &str, name: &str) -> Result<Id> {
+        self.roles
+            .get(name)
+            .copied()
+            .or_else(|| self.state.role_by_name(name).map(|r| r.id))
+            .ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    format!("role '{name}' is neither in the file nor in the store"),
+                )
+            })
+    }
+    fn user(&self, field: &str, name: &str) -> Result<Id> {
+        self.users
+            .get(&name.to_lowercase())
+            .copied()
+            .or_else(|| self.state.user_by_name(name).map(|u| u.id))
+            .ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    format!("user '{name}' is neither in the file nor in the store"),
+                )
+            })
+    }
+    fn team(&self, field: &str, key: &str) -> Result<Id> {
+        self.teams
+            .get(key)
+            .copied()
+            .or_else(|| self.state.team_by_key(key).map(|t| t.id))
+            .ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    format!("team '{key}' is neither in the file nor in the store"),
+                )
+            })
+    }
+    fn perm(&self, field: &str, key: &str) -> Result<Id> {
+        self.perms.get(key).copied().ok_or_else(|| {
+            Error::invalid(
+                field,
+                format!("permission key '{key}' is not defined in the file"),
+            )
+        })
+    }
+    fn link(&mut self, link: Link) {
+        let exists = match link {
+            Link::RolePermission { role, permission } => {
+                self.state.role_permissions.contains(&(role, permission))
+            }
+            Link::UserRole { user, role } => self.state.user_roles.contains(&(user, role)),
+            Link::TeamRole { team, role } => self.state.team_roles.contains(&(team, role)),
+            Link::Member { team, user, .. } => self.state.members.contains_key(&(team, user)),
+            Link::Grant {
+                principal,
+                permission,
+            } => self.state.grants.contains(&(principal, permission)),
+        };
+        if exists {
+            self.report.links.present += 1;
+        } else if self.links.insert(link) {
+            self.report.links.created += 1;
+            self.changes.push(Change::Link(link));
+        }
+    }
+}
+
+impl Service {
+    /// Imports a document (also how presets are applied). With `dry_run`, nothing is written and
+    /// the report says what would happen.
+    pub async fn import(
+        &self,
+        actor: &Actor,
+        doc: &PolicyDoc,
+        dry_run: bool,
+    ) -> Result<ImportReport> {
+        for (entity, used) in [
+            ("User", !doc.users.is_empty()),
+            ("Team", !doc.teams.is_empty()),
+            ("Role", !doc.roles.is_empty()),
+            (
+                "Permission",
+                !doc.permissions.is_empty() || !doc.grants.is_empty(),
+            ),
+            (
+                "RolePermission",
+                doc.roles.iter().any(|r| !r.permissions.is_empty()),
+            ),
+            ("UserRole", doc.users.iter().any(|u| !u.roles.is_empty())),
+            (
+                "TeamMember",
+                !doc.members.is_empty() || doc.teams.iter().any(|t| !t.roles.is_empty()),
+            ),
+        ] {
+            if used {
+                self.authorize(actor, Access::Write, entity)?;
+            }
+        }
+        let snap = self.snapshot();
+        let state = &snap.state;
+        let mut p = Planner {
+            state,
+            changes: Vec::new(),
+            report: ImportReport {
+                dry_run,
+                ..Default::default()
+            },
+            users: HashMap::new(),
+            teams: HashMap::new(),
+            roles: HashMap::new(),
+            perms: HashMap::new(),
+            links: BTreeSet::new(),
+        };
+        let t = now();
+        let fresh_id = |wanted: Option<Id>, taken: &dyn Fn(&Id) -> bool| match wanted {
+            Some(id) if !taken(&id) => id,
+            _ => new_id(),
+        };
+        // Permissions: by id, then by content.
+        let mut by_content: HashMap<String, Id> = state
+            .permissions
+            .values()
+            .map(|p| (content_key(p), p.id))
+            .collect();
+        for (i, dp) in doc.permissions.iter().enumerate() {
+            let field = format!("permissions[{i}]");
+            if p.perms.contains_key(&dp.key) {
+                return Err(Error::invalid(
+                    field,
+                    format!("key '{}' is used twice", dp.key),
+                ));
+            }
+            let as_id = Id::parse_str(&dp.key).ok();
+            if let Some(id) = as_id
+                && state.permissions.contains_key(&id)
+            {
+                p.perms.insert(dp.key.clone(), id);
+                p.report.permissions.present += 1;
+                continue;
+            }
+            let spec = PermissionSpec {
+                catalog: dp.catalog.clone(),
+                entity: dp.entity.clone(),
+                entity_uuid: dp.entity_uuid.clone(),
+                grants: dp.grants.clone(),
+                denies: dp.denies.clone(),
+                conditions: dp.conditions.clone(),
+                query_attributes: dp.query_attributes.clone(),
+                read_attributes: dp.read_attributes.clone(),
+                write_attributes: dp.write_attributes.clone(),
+                description: dp.description.clone(),
+            };
+            let mut perm =
+                spec.to_permission(fresh_id(as_id, &|id| state.permissions.contains_key(id)), 1);
+            validate::permission(&self.catalogs, &mut perm).map_err(|e| match e {
+                Error::Invalid { field: f, message } => {
+                    Error::invalid(format!("{field}.{f}"), message)
+                }
+                other => other,
+            })?;
+            match by_content.get(&content_key(&perm)) {
+                Some(&id) if state.permissions.contains_key(&id) => {
+                    p.perms.insert(dp.key.clone(), id);
+                    p.report.permissions.present += 1;
+                }
+                Some(&id) => {
+                    // The same content twice in the file: one permission.
+                    p.perms.insert(dp.key.clone(), id);
+                }
+                None => {
+                    by_content.insert(content_key(&perm), perm.id);
+                    p.perms.insert(dp.key.clone(), perm.id);
+                    p.report.permissions.created += 1;
+                    p.changes.push(Change::Create(Object::Permission(perm)));
+                }
+            }
+        }
+        for (i, r) in doc.roles.iter().enumerate() {
+            let field = format!("roles[{i}].name");
+            validate::name(&field, &r.name)?;
+            validate::text(&format!("roles[{i}].description"), &r.description)?;
+            if let Some(existing) = state.role_by_name(&r.name) {
+                p.roles.insert(r.name.clone(), existing.id);
+                p.report.roles.present += 1;
+            } else if !p.roles.contains_key(&r.name) {
+                let role = Role {
+                    id: fresh_id(r.id, &|id| state.roles.contains_key(id)),
+                    name: r.name.clone(),
+                    description: r.description.clone(),
+                    created_at: t,
+                    updated_at: t,
+                    version: 1,
+                };
+                p.roles.insert(r.name.clone(), role.id);
+                p.report.roles.created += 1;
+                p.report.created_roles.push(r.name.clone());
+                p.changes.push(Change::Create(Object::Role(role)));
+            }
+        }
+        for (i, u) in doc.users.iter().enumerate() {
+            validate::name(&format!("users[{i}].username"), &u.username)?;
+            if let Some(existing) = state.user_by_name(&u.username) {
+                p.users.insert(u.username.to_lowercase(), existing.id);
+                p.report.users.present += 1;
+            } else if let std::collections::hash_map::Entry::Vacant(slot) =
+                p.users.entry(u.username.to_lowercase())
+            {
+                validate::text(&format!("users[{i}].email"), &u.email)?;
+                validate::text(&format!("users[{i}].display_name"), &u.display_name)?;
+                if u.owner
+                    && actor
+                        .user
+                        .is_some_and(|a| !state.users.get(&a).is_some_and(|x| x.owner))
+                {
+                    return Err(Error::Forbidden(format!(
+                        "users[{i}]: only an owner may import owners"
+                    )));
+                }
+                let user = User {
+                    id: fresh_id(u.id, &|id| state.users.contains_key(id)),
+                    username: u.username.clone(),
+                    email: u.email.clone(),
+                    display_name: u.display_name.clone(),
+                    kind: u.kind,
+                    disabled: u.disabled,
+                    owner: u.owner,
+                    created_at: t,
+                    updated_at: t,
+                    version: 1,
+                };
+                slot.insert(user.id);
+                p.report.users.created += 1;
+                p.changes.push(Change::Create(Object::User(user)));
+            }
+        }
+        for (i, tm) in doc.teams.iter().enumerate() {
+            validate::team_key(&tm.key)
+                .map_err(|e| Error::invalid(format!("teams[{i}].key"), e.to_string()))?;
+            if let Some(existing) = state.team_by_key(&tm.key) {
+                p.teams.insert(tm.key.clone(), existing.id);
+                p.report.teams.present += 1;
+            } else if !p.teams.contains_key(&tm.key) {
+                let default_role = match &tm.default_role {
+                    Some(r) => Some(p.role(&format!("teams[{i}].default_role"), r)?),
+                    None => None,
+                };
+                let team = Team {
+                    id: fresh_id(tm.id, &|id| state.teams.contains_key(id)),
+                    key: tm.key.clone(),
+                    name: if tm.name.is_empty() {
+                        tm.key.clone()
+                    } else {
+                        tm.name.clone()
+                    },
+                    description: tm.description.clone(),
+                    default_role,
+                    created_at: t,
+                    updated_at: t,
+                    version: 1,
+                };
+                p.teams.insert(tm.key.clone(), team.id);
+                p.report.teams.created += 1;
+                p.changes.push(Change::Create(Object::Team(team)));
+            }
+        }
+        for (i, r) in doc.roles.iter().enumerate() {
+            let role = p.role(&format!("roles[{i}]"), &r.name)?;
+            for key in &r.permissions {
+                let permission = p.perm(&format!("roles[{i}].permissions"), key)?;
+                p.link(Link::RolePermission { role, permission });
+            }
+        }
+        for (i, u) in doc.users.iter().enumerate() {
+            let user = p.user(&format!("users[{i}]"), &u.username)?;
+            for r in &u.roles {
+                let role = p.role(&format!("users[{i}].roles"), r)?;
+                p.link(Link::UserRole { user, role });
+            }
+        }
+        for (i, tm) in doc.teams.iter().enumerate() {
+            let team = p.team(&format!("teams[{i}]"), &tm.key)?;
+            for r in &tm.roles {
+                let role = p.role(&format!("teams[{i}].roles"), r)?;
+                p.link(Link::TeamRole { team, role });
+            }
+        }
+        for (i, m) in doc.members.iter().enumerate() {
+            let f = format!("members[{i}]");
+            let team = p.team(&f, &m.team)?;
+            let user = p.user(&f, &m.user)?;
+            let role = match &m.role {
+                Some(r) => Some(p.role(&f, r)?),
+                None => None,
+            };
+            p.link(Link::Member { team, user, role });
+        }
+        for (i, g) in doc.grants.iter().enumerate() {
+            let f = format!("grants[{i}]");
+            let permission = p.perm(&f, &g.permission)?;
+            let principal = match (&g.user, &g.team) {
+                (Some(u), None) => Principal::User(p.user(&f, u)?),
+                (None, Some(t)) => Principal::Team(p.team(&f, t)?),
+                _ => return Err(Error::invalid(f, "give exactly one of `user` or `team`")),
+            };
+            p.link(Link::Grant {
+                principal,
+                permission,
+            });
+        }
+        let mut report = p.report;
+        report.revision = if dry_run || p.changes.is_empty() {
+            state.revision
+        } else {
+            self.commit(actor, p.changes).await?
+        };
+        Ok(report)
+    }
+
+    /// The whole policy as a document (needs read on every kind).
+    pub fn export(&self, actor: &Actor) -> Result<PolicyDoc> {
+        for e in ["User", "Team", "Role", "Permission"] {
+            self.authorize(actor, Access::Read, e)?;
+        }
+        Ok(PolicyDoc::of_state(&self.snapshot().state))
+    }
+}

@@ -1,0 +1,193 @@
+//! The editable fields of each object, and lookups of objects by name or id.
+
+use super::error::{Error, Result};
+use crate::model::{Id, Permission, Role, Team, User, UserKind, now};
+use crate::store::State;
+use serde::{Deserialize, Serialize};
+
+/// The editable fields of a user.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSpec {
+    /// Unique (case-insensitive).
+    pub username: String,
+    /// Email.
+    #[serde(default)]
+    pub email: String,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: String,
+    /// Person or service.
+    #[serde(default)]
+    pub kind: UserKind,
+    /// Disabled users are denied everything.
+    #[serde(default)]
+    pub disabled: bool,
+    /// Superuser flag.
+    #[serde(default)]
+    pub owner: bool,
+}
+
+/// The editable fields of a team.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamSpec {
+    /// Unique slug.
+    pub key: String,
+    /// Display name (defaults to the key).
+    #[serde(default)]
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// Role for new members.
+    #[serde(default)]
+    pub default_role: Option<Id>,
+}
+
+/// The editable fields of a role.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleSpec {
+    /// Unique name.
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The editable fields of a permission.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionSpec {
+    /// Catalog name.
+    pub catalog: String,
+    /// Entity (or `ALL`).
+    pub entity: String,
+    /// One entity UUID, or every entity.
+    #[serde(default)]
+    pub entity_uuid: Option<String>,
+    /// Granted flags.
+    #[serde(default)]
+    pub grants: Vec<String>,
+    /// Denied flags.
+    #[serde(default)]
+    pub denies: Vec<String>,
+    /// Conditions.
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    /// Mage query attributes.
+    #[serde(default)]
+    pub query_attributes: Vec<String>,
+    /// Mage read attributes.
+    #[serde(default)]
+    pub read_attributes: Vec<String>,
+    /// Mage write attributes.
+    #[serde(default)]
+    pub write_attributes: Vec<String>,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+}
+
+impl PermissionSpec {
+    /// Builds a (not yet validated) permission with this content.
+    pub fn to_permission(&self, id: Id, version: u64) -> Permission {
+        let t = now();
+        Permission {
+            id,
+            catalog: self.catalog.clone(),
+            entity: self.entity.clone(),
+            entity_uuid: self.entity_uuid.clone().filter(|u| !u.is_empty()),
+            grants: self.grants.clone(),
+            denies: self.denies.clone(),
+            conditions: self.conditions.clone(),
+            query_attributes: self.query_attributes.clone(),
+            read_attributes: self.read_attributes.clone(),
+            write_attributes: self.write_attributes.clone(),
+            description: self.description.clone(),
+            created_at: t,
+            updated_at: t,
+            version,
+        }
+    }
+
+    /// The spec of an existing permission.
+    pub fn of(p: &Permission) -> PermissionSpec {
+        PermissionSpec {
+            catalog: p.catalog.clone(),
+            entity: p.entity.clone(),
+            entity_uuid: p.entity_uuid.clone(),
+            grants: p.grants.clone(),
+            denies: p.denies.clone(),
+            conditions: p.conditions.clone(),
+            query_attributes: p.query_attributes.clone(),
+            read_attributes: p.read_attributes.clone(),
+            write_attributes: p.write_attributes.clone(),
+            description: p.description.clone(),
+        }
+    }
+}
+
+fn parse_id(s: &str) -> Option<Id> {
+    Id::parse_str(s).ok()
+}
+
+/// Finds a user by username (case-insensitive) or id.
+pub fn find_user<'a>(state: &'a State, name: &str) -> Result<&'a User> {
+    state
+        .user_by_name(name)
+        .or_else(|| parse_id(name).and_then(|id| state.users.get(&id)))
+        .ok_or_else(|| Error::NotFound {
+            kind: "user".into(),
+            name: name.into(),
+            hint: "; list users with `gatehouse users ls`".into(),
+        })
+}
+
+/// Finds a role by name or id.
+pub fn find_role<'a>(state: &'a State, name: &str) -> Result<&'a Role> {
+    state
+        .role_by_name(name)
+        .or_else(|| parse_id(name).and_then(|id| state.roles.get(&id)))
+        .ok_or_else(|| Error::NotFound {
+            kind: "role".into(),
+            name: name.into(),
+            hint: "; list roles with `gatehouse roles ls`".into(),
+        })
+}
+
+/// Finds a team by key or id.
+pub fn find_team<'a>(state: &'a State, key: &str) -> Result<&'a Team> {
+    state
+        .team_by_key(key)
+        .or_else(|| parse_id(key).and_then(|id| state.teams.get(&id)))
+        .ok_or_else(|| Error::NotFound {
+            kind: "team".into(),
+            name: key.into(),
+            hint: "; list teams with `gatehouse teams ls`".into(),
+        })
+}
+
+/// Finds a permission by id (or a unique id prefix of at least 8 characters).
+pub fn find_permission<'a>(state: &'a State, id: &str) -> Result<&'a Permission> {
+    if let Some(p) = parse_id(id).and_then(|id| state.permissions.get(&id)) {
+        return Ok(p);
+    }
+    let not_found = || Error::NotFound {
+        kind: "permission".into(),
+        name: id.into(),
+        hint: "; list permissions with `gatehouse permissions ls` (ids are UUIDs)".into(),
+    };
+    if id.len() < 8 {
+        return Err(not_found());
+    }
+    let mut hits = state
+        .permissions
+        .values()
+        .filter(|p| p.id.to_string().starts_with(id));
+    match (hits.next(), hits.next()) {
+        (Some(p), None) => Ok(p),
+        (Some(_), Some(_)) => Err(Error::invalid(
+            "permission",
+            format!("id prefix '{id}' is ambiguous; give more characters"),
+        )),
+        _ => Err(not_found()),
+    }
+}

@@ -1,0 +1,172 @@
+//! Creating, updating and deleting users, with the owner guards (SPEC §6: the last owner
+//! cannot be removed or locked out).
+
+use super::error::{Error, Result};
+use super::objects::describe_links;
+use super::specs::UserSpec;
+use super::{Access, Actor, Service, validate};
+use crate::model::{Id, ObjectKind, Revision, User, new_id, now};
+use crate::store::{Change, Object, State};
+
+impl Service {
+    fn other_enabled_owner(&self, state: &State, except: Id) -> bool {
+        state
+            .users
+            .values()
+            .any(|u| u.id != except && u.owner && !u.disabled)
+    }
+
+    fn require_owner_to_grant_owner(&self, actor: &Actor, state: &State) -> Result<()> {
+        match actor.user {
+            None => Ok(()),
+            Some(id) if state.users.get(&id).is_some_and(|u| u.owner) => Ok(()),
+            _ => Err(Error::Forbidden(format!(
+                "only an owner may change the owner flag ({} is not one)",
+                actor.name
+            ))),
+        }
+    }
+
+    /// Creates a user.
+    pub async fn create_user(&self, actor: &Actor, spec: UserSpec) -> Result<User> {
+        self.authorize(actor, Access::Write, "User")?;
+        validate::name("username", &spec.username)?;
+        validate::text("email", &spec.email)?;
+        validate::text("display_name", &spec.display_name)?;
+        let snap = self.snapshot();
+        if spec.owner {
+            self.require_owner_to_grant_owner(actor, &snap.state)?;
+        }
+        if let Some(u) = snap.state.user_by_name(&spec.username) {
+            return Err(Error::Conflict(format!(
+                "user '{}' already exists (usernames are case-insensitive); pick another username",
+                u.username
+            )));
+        }
+        let t = now();
+        let user = User {
+            id: new_id(),
+            username: spec.username,
+            email: spec.email,
+            display_name: spec.display_name,
+            kind: spec.kind,
+            disabled: spec.disabled,
+            owner: spec.owner,
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        };
+        self.commit(actor, vec![Change::Create(Object::User(user.clone()))])
+            .await?;
+        Ok(user)
+    }
+
+    /// Updates a user whose current version is `version`.
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: Id,
+        spec: UserSpec,
+        version: u64,
+    ) -> Result<User> {
+        self.authorize(actor, Access::Write, "User")?;
+        validate::name("username", &spec.username)?;
+        validate::text("email", &spec.email)?;
+        validate::text("display_name", &spec.display_name)?;
+        let snap = self.snapshot();
+        let old = snap
+            .state
+            .users
+            .get(&id)
+            .ok_or_else(|| Error::not_found("user", id.to_string()))?;
+        if spec.owner != old.owner {
+            self.require_owner_to_grant_owner(actor, &snap.state)?;
+        }
+        if old.owner
+            && !old.disabled
+            && (!spec.owner || spec.disabled)
+            && !self.other_enabled_owner(&snap.state, id)
+        {
+            return Err(Error::Conflict(format!(
+                "'{}' is the last enabled owner; make another user owner first",
+                old.username
+            )));
+        }
+        if let Some(other) = snap.state.user_by_name(&spec.username)
+            && other.id != id
+        {
+            return Err(Error::Conflict(format!(
+                "user '{}' already exists (usernames are case-insensitive)",
+                other.username
+            )));
+        }
+        let user = User {
+            username: spec.username,
+            email: spec.email,
+            display_name: spec.display_name,
+            kind: spec.kind,
+            disabled: spec.disabled,
+            owner: spec.owner,
+            updated_at: now(),
+            version: version + 1,
+            ..old.clone()
+        };
+        self.commit(
+            actor,
+            vec![Change::Update {
+                object: Object::User(user.clone()),
+                expected_version: version,
+            }],
+        )
+        .await?;
+        Ok(user)
+    }
+
+    /// Deletes a user; with links (roles, memberships, grants, keys) only when `force`.
+    pub async fn delete_user(&self, actor: &Actor, id: Id, force: bool) -> Result<Revision> {
+        self.authorize(actor, Access::Write, "User")?;
+        let snap = self.snapshot();
+        let old = snap
+            .state
+            .users
+            .get(&id)
+            .ok_or_else(|| Error::not_found("user", id.to_string()))?;
+        if old.owner && !old.disabled && !self.other_enabled_owner(&snap.state, id) && !force {
+            return Err(Error::Conflict(format!(
+                "'{}' is the last enabled owner; make another user owner first, or use --force",
+                old.username
+            )));
+        }
+        if actor.user == Some(id) && !force {
+            return Err(Error::Conflict(
+                "you cannot delete yourself without --force".into(),
+            ));
+        }
+        let links = snap.state.links_to(ObjectKind::User, id);
+        let keys = snap.state.keys.values().filter(|k| k.user_id == id).count();
+        if (!links.is_empty() || keys > 0) && !force {
+            let mut what = describe_links(&links);
+            if keys > 0 {
+                what = if what.is_empty() {
+                    format!("{keys} API key(s)")
+                } else {
+                    format!("{what}, {keys} API key(s)")
+                };
+            }
+            return Err(Error::Conflict(format!(
+                "user '{}' still has {what}; use --force to remove them too",
+                old.username
+            )));
+        }
+        self.commit(
+            actor,
+            vec![Change::Delete {
+                kind: ObjectKind::User,
+                id,
+                expected_version: None,
+                cascade: force,
+            }],
+        )
+        .await
+    }
+}
