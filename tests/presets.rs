@@ -9,14 +9,22 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 async fn backend() -> LocalBackend {
-    let mut b = LocalBackend::with_store(Arc::new(MemoryStore::new()), "memory".into(), None, false)
-        .await
-        .expect("open");
+    let mut b =
+        LocalBackend::with_store(Arc::new(MemoryStore::new()), "memory".into(), None, false)
+            .await
+            .expect("open");
     b.init_and_adopt("root").await.expect("init");
     b
 }
 
-type Row = (u64, String, Vec<String>, Vec<String>, Vec<String>, Vec<String>);
+type Row = (
+    u64,
+    String,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+    Vec<String>,
+);
 
 #[tokio::test]
 async fn mage_preset_equals_mages_own_seed_field_by_field() {
@@ -37,7 +45,9 @@ async fn mage_preset_equals_mages_own_seed_field_by_field() {
         v
     };
     for (role_name, perms) in &seed {
-        let role = state.role_by_name(role_name).unwrap_or_else(|| panic!("role {role_name}"));
+        let role = state
+            .role_by_name(role_name)
+            .unwrap_or_else(|| panic!("role {role_name}"));
         let mut expected: Vec<Row> = perms
             .iter()
             .map(|p| {
@@ -76,7 +86,11 @@ async fn mage_preset_equals_mages_own_seed_field_by_field() {
         assert_eq!(actual, expected, "{role_name}");
     }
     // The two permissions Mage shares between Editor and Viewer are one object here too.
-    let mage_perms = state.permissions.values().filter(|p| p.catalog == "mage").count();
+    let mage_perms = state
+        .permissions
+        .values()
+        .filter(|p| p.catalog == "mage")
+        .count();
     assert_eq!(mage_perms, 623);
 }
 
@@ -87,7 +101,11 @@ async fn every_preset_is_idempotent() {
         let dry = b.apply_preset(preset.name, true).await.expect("dry run");
         assert!(dry.dry_run);
         let before = b.state().await.expect("state").revision;
-        assert_eq!(dry.revision, before, "{}: a dry run writes nothing", preset.name);
+        assert_eq!(
+            dry.revision, before,
+            "{}: a dry run writes nothing",
+            preset.name
+        );
         let first = b.apply_preset(preset.name, false).await.expect("apply");
         assert_eq!(
             (first.roles, first.permissions, first.links),
@@ -96,11 +114,30 @@ async fn every_preset_is_idempotent() {
             preset.name
         );
         let second = b.apply_preset(preset.name, false).await.expect("again");
-        assert_eq!(second.roles.created + second.permissions.created + second.links.created, 0, "{}", preset.name);
-        assert_eq!(second.roles.present, first.roles.created + first.roles.present, "{}", preset.name);
-        assert_eq!(second.permissions.present, first.permissions.created + first.permissions.present, "{}", preset.name);
+        assert_eq!(
+            second.roles.created + second.permissions.created + second.links.created,
+            0,
+            "{}",
+            preset.name
+        );
+        assert_eq!(
+            second.roles.present,
+            first.roles.created + first.roles.present,
+            "{}",
+            preset.name
+        );
+        assert_eq!(
+            second.permissions.present,
+            first.permissions.created + first.permissions.present,
+            "{}",
+            preset.name
+        );
         let after = b.state().await.expect("state").revision;
-        assert_eq!(after, first.revision, "{}: nothing written the second time", preset.name);
+        assert_eq!(
+            after, first.revision,
+            "{}: nothing written the second time",
+            preset.name
+        );
     }
 }
 
@@ -126,6 +163,12 @@ async fn presets_compose_and_fetchml_carries_own_conditions() {
     assert_eq!(conds.get("create"), Some(&vec![]));
     assert!(state.role_by_name("platform_admin").is_some());
     assert!(state.team_by_key("admin").is_some());
-    let err = b.apply_preset("nope", false).await.expect_err("unknown preset");
-    assert!(err.to_string().contains("mage, adaptive, fetchml, okdata"), "{err}");
+    let err = b
+        .apply_preset("nope", false)
+        .await
+        .expect_err("unknown preset");
+    assert!(
+        err.to_string().contains("mage, adaptive, fetchml, okdata"),
+        "{err}"
+    );
 }

@@ -274,7 +274,10 @@ impl Engine {
                         match outcome {
                             Outcome::Denies => {
                                 if deny.is_none() {
-                                    deny = Some(PathTo { via, permission: self.perms[e.pi as usize].id });
+                                    deny = Some(PathTo {
+                                        via,
+                                        permission: self.perms[e.pi as usize].id,
+                                    });
                                 }
                                 t.candidate(via, e.pi, outcome);
                                 if !T::RECORDS {
@@ -283,7 +286,10 @@ impl Engine {
                             }
                             Outcome::Grants => {
                                 if grant.is_none() {
-                                    grant = Some(PathTo { via, permission: self.perms[e.pi as usize].id });
+                                    grant = Some(PathTo {
+                                        via,
+                                        permission: self.perms[e.pi as usize].id,
+                                    });
                                 }
                                 t.candidate(via, e.pi, outcome);
                             }

@@ -12,7 +12,10 @@ struct W {
 
 impl W {
     fn new() -> W {
-        W { s: State::default(), n: 1 }
+        W {
+            s: State::default(),
+            n: 1,
+        }
     }
     fn id(&mut self) -> Id {
         self.n += 1;
@@ -21,26 +24,85 @@ impl W {
     fn user(&mut self, name: &str) -> Id {
         let id = self.id();
         let t = now();
-        self.s.users.insert(id, User { id, username: name.into(), email: String::new(), display_name: String::new(), kind: UserKind::Person, disabled: false, owner: false, created_at: t, updated_at: t, version: 1 });
+        self.s.users.insert(
+            id,
+            User {
+                id,
+                username: name.into(),
+                email: String::new(),
+                display_name: String::new(),
+                kind: UserKind::Person,
+                disabled: false,
+                owner: false,
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            },
+        );
         id
     }
     fn team(&mut self, key: &str) -> Id {
         let id = self.id();
         let t = now();
-        self.s.teams.insert(id, Team { id, key: key.into(), name: key.into(), description: String::new(), default_role: None, created_at: t, updated_at: t, version: 1 });
+        self.s.teams.insert(
+            id,
+            Team {
+                id,
+                key: key.into(),
+                name: key.into(),
+                description: String::new(),
+                default_role: None,
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            },
+        );
         id
     }
     fn role(&mut self, name: &str) -> Id {
         let id = self.id();
         let t = now();
-        self.s.roles.insert(id, Role { id, name: name.into(), description: String::new(), created_at: t, updated_at: t, version: 1 });
+        self.s.roles.insert(
+            id,
+            Role {
+                id,
+                name: name.into(),
+                description: String::new(),
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            },
+        );
         id
     }
-    fn perm(&mut self, catalog: &str, entity: &str, uuid: Option<&str>, grants: &[&str], denies: &[&str], conds: &[&str]) -> Id {
+    fn perm(
+        &mut self,
+        catalog: &str,
+        entity: &str,
+        uuid: Option<&str>,
+        grants: &[&str],
+        denies: &[&str],
+        conds: &[&str],
+    ) -> Id {
         let id = self.id();
         let t = now();
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let mut p = Permission { id, catalog: catalog.into(), entity: entity.into(), entity_uuid: uuid.map(Into::into), grants: s(grants), denies: s(denies), conditions: s(conds), query_attributes: vec![], read_attributes: vec![], write_attributes: vec![], description: String::new(), created_at: t, updated_at: t, version: 1 };
+        let mut p = Permission {
+            id,
+            catalog: catalog.into(),
+            entity: entity.into(),
+            entity_uuid: uuid.map(Into::into),
+            grants: s(grants),
+            denies: s(denies),
+            conditions: s(conds),
+            query_attributes: vec![],
+            read_attributes: vec![],
+            write_attributes: vec![],
+            description: String::new(),
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        };
         p.normalize();
         self.s.permissions.insert(id, p);
         id
@@ -59,7 +121,15 @@ impl W {
 }
 
 fn req(user: Id, catalog: &str, action: &str, entity: &str, uuid: Option<&str>) -> Request {
-    Request { user, catalog: catalog.into(), action: action.into(), entity: entity.into(), entity_uuid: uuid.map(Into::into), resource_owner: None, resource_team: None }
+    Request {
+        user,
+        catalog: catalog.into(),
+        action: action.into(),
+        entity: entity.into(),
+        entity_uuid: uuid.map(Into::into),
+        resource_owner: None,
+        resource_team: None,
+    }
 }
 
 #[test]
@@ -77,11 +147,30 @@ fn deny_wins_over_grant_from_another_role_and_explain_shows_both() {
     w.s.user_roles.insert((alice, r2));
     let e = w.engine();
     let d_ = e.decide(&r);
-    assert_eq!(d_, Decision { allowed: false, rule: Rule::Denied { by: PathTo { via: Via::Role { role: r2 }, permission: d } } });
+    assert_eq!(
+        d_,
+        Decision {
+            allowed: false,
+            rule: Rule::Denied {
+                by: PathTo {
+                    via: Via::Role { role: r2 },
+                    permission: d
+                }
+            }
+        }
+    );
     let ex = e.explain(&r);
     assert!(!ex.allowed);
-    assert!(ex.candidates.iter().any(|c| c.permission == g && c.outcome == Outcome::Grants));
-    assert!(ex.candidates.iter().any(|c| c.permission == d && c.outcome == Outcome::Denies));
+    assert!(
+        ex.candidates
+            .iter()
+            .any(|c| c.permission == g && c.outcome == Outcome::Grants)
+    );
+    assert!(
+        ex.candidates
+            .iter()
+            .any(|c| c.permission == d && c.outcome == Outcome::Denies)
+    );
     assert_eq!(ex.hints, vec![Hint::RemoveDeny { permission: d }]);
 }
 
@@ -92,13 +181,30 @@ fn owner_allows_everything_and_disabled_or_unknown_deny() {
     let bob = w.user("bob");
     w.s.users.get_mut(&root).expect("root").owner = true;
     let e = w.engine();
-    assert_eq!(e.decide(&req(root, "mage", "DELETE", "Pipeline", None)).rule, Rule::Owner);
-    assert_eq!(e.decide(&req(bob, "mage", "LIST", "Pipeline", None)).rule, Rule::NoGrant);
-    assert_eq!(e.decide(&req(Uuid::from_u128(999), "mage", "LIST", "Pipeline", None)).rule, Rule::UnknownSubject);
+    assert_eq!(
+        e.decide(&req(root, "mage", "DELETE", "Pipeline", None))
+            .rule,
+        Rule::Owner
+    );
+    assert_eq!(
+        e.decide(&req(bob, "mage", "LIST", "Pipeline", None)).rule,
+        Rule::NoGrant
+    );
+    assert_eq!(
+        e.decide(&req(Uuid::from_u128(999), "mage", "LIST", "Pipeline", None))
+            .rule,
+        Rule::UnknownSubject
+    );
     w.s.users.get_mut(&root).expect("root").disabled = true;
     let e = w.engine();
-    assert_eq!(e.decide(&req(root, "mage", "LIST", "Pipeline", None)).rule, Rule::Disabled);
-    assert_eq!(e.decide(&req(bob, "mage", "FLY", "Pipeline", None)).rule, Rule::UnknownAction);
+    assert_eq!(
+        e.decide(&req(root, "mage", "LIST", "Pipeline", None)).rule,
+        Rule::Disabled
+    );
+    assert_eq!(
+        e.decide(&req(bob, "mage", "FLY", "Pipeline", None)).rule,
+        Rule::UnknownAction
+    );
 }
 
 #[test]
@@ -113,22 +219,48 @@ fn membership_role_applies_to_its_team_only_except_in_the_admin_team() {
     w.s.members.insert((ops, alice), Some(editor));
     let e = w.engine();
     let mut r = req(alice, "adaptive", "update", "project", Some("p1"));
-    assert!(!e.decide(&r).allowed, "no team context: the membership role does not apply");
+    assert!(
+        !e.decide(&r).allowed,
+        "no team context: the membership role does not apply"
+    );
     r.resource_team = Some(ops);
     assert!(e.decide(&r).allowed);
-    assert_eq!(e.decide(&r).rule, Rule::Granted { by: PathTo { via: Via::MemberRole { team: ops, role: editor }, permission: p } });
+    assert_eq!(
+        e.decide(&r).rule,
+        Rule::Granted {
+            by: PathTo {
+                via: Via::MemberRole {
+                    team: ops,
+                    role: editor
+                },
+                permission: p
+            }
+        }
+    );
     let ex = e.explain(&req(alice, "adaptive", "update", "project", None));
-    assert!(ex.reached.contains(&(Via::MemberRole { team: ops, role: editor }, false)));
+    assert!(ex.reached.contains(&(
+        Via::MemberRole {
+            team: ops,
+            role: editor
+        },
+        false
+    )));
     // Global operations need the role as a member of the admin team.
     let pa = w.role("platform_admin");
     let mr = w.perm("adaptive", "admin", None, &["manage_roles"], &[], &[]);
     w.s.role_permissions.insert((pa, mr));
     w.s.members.insert((ops, alice), Some(pa));
     let e = w.engine();
-    assert!(!e.decide(&req(alice, "adaptive", "manage_roles", "admin", None)).allowed);
+    assert!(
+        !e.decide(&req(alice, "adaptive", "manage_roles", "admin", None))
+            .allowed
+    );
     w.s.members.insert((admin, alice), Some(pa));
     let e = w.engine();
-    assert!(e.decide(&req(alice, "adaptive", "manage_roles", "admin", None)).allowed);
+    assert!(
+        e.decide(&req(alice, "adaptive", "manage_roles", "admin", None))
+            .allowed
+    );
 }
 
 #[test]
@@ -140,7 +272,8 @@ fn own_and_team_conditions() {
     let researcher = w.role("researcher");
     let own = w.perm("fetchml", "jobs", None, &["update"], &[], &["own"]);
     let teamp = w.perm("fetchml", "jobs", None, &["read"], &[], &["team"]);
-    w.s.role_permissions.extend([(researcher, own), (researcher, teamp)]);
+    w.s.role_permissions
+        .extend([(researcher, own), (researcher, teamp)]);
     w.s.user_roles.insert((alice, researcher));
     w.s.members.insert((ops, alice), None);
     let e = w.engine();
@@ -150,7 +283,10 @@ fn own_and_team_conditions() {
     r.resource_owner = Some(bob);
     assert!(!e.decide(&r).allowed);
     let ex = e.explain(&r);
-    assert!(ex.candidates.iter().any(|c| c.outcome == Outcome::ConditionFailed { condition: FailedCondition::Own }));
+    assert!(ex.candidates.iter().any(|c| c.outcome
+        == Outcome::ConditionFailed {
+            condition: FailedCondition::Own
+        }));
     let mut r = req(alice, "fetchml", "read", "jobs", None);
     assert!(!e.decide(&r).allowed);
     r.resource_team = Some(ops);
@@ -162,7 +298,14 @@ fn uuid_scoped_permissions_and_direct_grants() {
     let mut w = W::new();
     let alice = w.user("alice");
     let ops = w.team("ops");
-    let p = w.perm("mage", "Pipeline", Some("example_pipeline"), &["DETAIL"], &[], &[]);
+    let p = w.perm(
+        "mage",
+        "Pipeline",
+        Some("example_pipeline"),
+        &["DETAIL"],
+        &[],
+        &[],
+    );
     let ds = w.perm("okdata", "okdata:dataset", Some("ds1"), &["read"], &[], &[]);
     let role = w.role("pipeline-viewer");
     w.s.role_permissions.insert((role, p));
@@ -170,14 +313,50 @@ fn uuid_scoped_permissions_and_direct_grants() {
     w.s.members.insert((ops, alice), None);
     w.s.grants.insert((Principal::Team(ops), ds));
     let e = w.engine();
-    assert!(e.decide(&req(alice, "mage", "DETAIL", "Pipeline", Some("example_pipeline"))).allowed);
-    assert!(!e.decide(&req(alice, "mage", "DETAIL", "Pipeline", Some("other"))).allowed);
+    assert!(
+        e.decide(&req(
+            alice,
+            "mage",
+            "DETAIL",
+            "Pipeline",
+            Some("example_pipeline")
+        ))
+        .allowed
+    );
+    assert!(
+        !e.decide(&req(alice, "mage", "DETAIL", "Pipeline", Some("other")))
+            .allowed
+    );
     let ex = e.explain(&req(alice, "mage", "DETAIL", "Pipeline", Some("other")));
-    assert!(ex.candidates.iter().any(|c| c.permission == p && c.outcome == Outcome::UuidMismatch));
+    assert!(
+        ex.candidates
+            .iter()
+            .any(|c| c.permission == p && c.outcome == Outcome::UuidMismatch)
+    );
     let d = e.decide(&req(alice, "okdata", "read", "okdata:dataset", Some("ds1")));
-    assert_eq!(d.rule, Rule::Granted { by: PathTo { via: Via::Team { team: ops }, permission: ds } });
-    assert!(!e.decide(&req(alice, "okdata", "read", "okdata:dataset", Some("ds2"))).allowed);
-    assert!(!e.decide(&req(alice, "okdata", "write", "okdata:dataset", Some("ds1"))).allowed);
+    assert_eq!(
+        d.rule,
+        Rule::Granted {
+            by: PathTo {
+                via: Via::Team { team: ops },
+                permission: ds
+            }
+        }
+    );
+    assert!(
+        !e.decide(&req(alice, "okdata", "read", "okdata:dataset", Some("ds2")))
+            .allowed
+    );
+    assert!(
+        !e.decide(&req(
+            alice,
+            "okdata",
+            "write",
+            "okdata:dataset",
+            Some("ds1")
+        ))
+        .allowed
+    );
 }
 
 #[test]
@@ -190,13 +369,22 @@ fn no_grant_hints_name_the_roles_that_would_allow() {
     let e = w.engine();
     let ex = e.explain(&req(alice, "gatehouse", "write", "Role", None));
     assert_eq!(ex.rule, Rule::NoGrant);
-    assert_eq!(ex.hints, vec![Hint::AssignRole { role: editor, permission: p }]);
+    assert_eq!(
+        ex.hints,
+        vec![Hint::AssignRole {
+            role: editor,
+            permission: p
+        }]
+    );
     let who = e.who_can(&req(alice, "gatehouse", "write", "Role", None));
     assert!(who.is_empty());
     w.s.user_roles.insert((alice, editor));
     let e = w.engine();
     let who = e.who_can(&req(Uuid::nil(), "gatehouse", "write", "Role", None));
-    assert_eq!(who.iter().map(|x| x.username.as_str()).collect::<Vec<_>>(), ["alice"]);
+    assert_eq!(
+        who.iter().map(|x| x.username.as_str()).collect::<Vec<_>>(),
+        ["alice"]
+    );
     let what = e.what_can(alice).expect("known");
     assert_eq!(what.entries.len(), 1);
     assert_eq!(what.entries[0].allowed, ["write"]);
@@ -221,12 +409,18 @@ fn mage_owner_bit_anywhere_overrides_a_deny() {
     let owner = w.mage("Secret", None, 1);
     let u = mage_user(&mut w, &[deny]);
     let e = w.engine();
-    assert!(!e.decide(&req(u, "mage", "LIST", "Role", None)).allowed, "DISABLE_LIST with LIST in one role: 403");
+    assert!(
+        !e.decide(&req(u, "mage", "LIST", "Role", None)).allowed,
+        "DISABLE_LIST with LIST in one role: 403"
+    );
     let r = w.role("owner-elsewhere");
     w.s.role_permissions.insert((r, owner));
     w.s.user_roles.insert((u, r));
     let e = w.engine();
-    assert!(matches!(e.decide(&req(u, "mage", "LIST", "Role", None)).rule, Rule::MageOwnerBit { .. }));
+    assert!(matches!(
+        e.decide(&req(u, "mage", "LIST", "Role", None)).rule,
+        Rule::MageOwnerBit { .. }
+    ));
 }
 
 #[test]
@@ -246,8 +440,14 @@ fn mage_all_beats_disable_operation_all_only_inside_one_permission() {
     let p = w.mage("Pipeline", None, 131072 | 262144);
     let u = mage_user(&mut w, &[p]);
     let e = w.engine();
-    assert!(!e.decide(&req(u, "mage", "LIST", "Pipeline", None)).allowed, "the op's DISABLE bit is checked before ALL");
-    assert!(e.decide(&req(u, "mage", "DETAIL", "Pipeline", Some("x"))).allowed);
+    assert!(
+        !e.decide(&req(u, "mage", "LIST", "Pipeline", None)).allowed,
+        "the op's DISABLE bit is checked before ALL"
+    );
+    assert!(
+        e.decide(&req(u, "mage", "DETAIL", "Pipeline", Some("x")))
+            .allowed
+    );
 }
 
 #[test]
@@ -256,8 +456,14 @@ fn mage_record_scoped_permissions_apply_to_list_and_create() {
     let p = w.mage("Role", Some("5"), 32 | 16 | 64);
     let u = mage_user(&mut w, &[p]);
     let e = w.engine();
-    assert!(e.decide(&req(u, "mage", "DETAIL", "Role", Some("5"))).allowed);
-    assert!(!e.decide(&req(u, "mage", "DETAIL", "Role", Some("6"))).allowed);
+    assert!(
+        e.decide(&req(u, "mage", "DETAIL", "Role", Some("5")))
+            .allowed
+    );
+    assert!(
+        !e.decide(&req(u, "mage", "DETAIL", "Role", Some("6")))
+            .allowed
+    );
     assert!(e.decide(&req(u, "mage", "LIST", "Role", None)).allowed);
     assert!(e.decide(&req(u, "mage", "CREATE", "Role", None)).allowed);
 }
@@ -269,13 +475,22 @@ fn mage_groups_expand_only_when_they_are_the_whole_access() {
     let u = mage_user(&mut w, &[viewer]);
     let e = w.engine();
     assert!(e.decide(&req(u, "mage", "LIST", "Pipeline", None)).allowed);
-    assert!(!e.decide(&req(u, "mage", "CREATE", "Pipeline", None)).allowed);
+    assert!(
+        !e.decide(&req(u, "mage", "CREATE", "Pipeline", None))
+            .allowed
+    );
     let mut w = W::new();
     let mixed = w.mage("Pipeline", None, 8 | 64);
     let u = mage_user(&mut w, &[mixed]);
     let e = w.engine();
-    assert!(!e.decide(&req(u, "mage", "LIST", "Pipeline", None)).allowed, "8|64 is not exactly 8: no expansion");
-    assert!(e.decide(&req(u, "mage", "CREATE", "Pipeline", None)).allowed);
+    assert!(
+        !e.decide(&req(u, "mage", "LIST", "Pipeline", None)).allowed,
+        "8|64 is not exactly 8: no expansion"
+    );
+    assert!(
+        e.decide(&req(u, "mage", "CREATE", "Pipeline", None))
+            .allowed
+    );
 }
 
 #[test]
@@ -284,7 +499,10 @@ fn mage_all_except_reserved_never_reaches_reserved_entities() {
     let p = w.mage("ALL_EXCEPT_RESERVED", None, 1024);
     let u = mage_user(&mut w, &[p]);
     let e = w.engine();
-    assert!(e.decide(&req(u, "mage", "DELETE", "Pipeline", Some("a"))).allowed);
+    assert!(
+        e.decide(&req(u, "mage", "DELETE", "Pipeline", Some("a")))
+            .allowed
+    );
     assert!(!e.decide(&req(u, "mage", "LIST", "Workspace", None)).allowed);
     assert!(!e.decide(&req(u, "mage", "LIST", "Oauth", None)).allowed);
 }
@@ -296,7 +514,11 @@ fn mage_conditions_only_count_under_disable_unless_conditions() {
     w.s.permissions.get_mut(&plain).expect("p").conditions = vec!["USER_OWNS_ENTITY".into()];
     let u = mage_user(&mut w, &[plain]);
     let e = w.engine();
-    assert!(e.decide(&req(u, "mage", "DETAIL", "User", Some("1"))).allowed, "conditions ignored without the gate bit");
+    assert!(
+        e.decide(&req(u, "mage", "DETAIL", "User", Some("1")))
+            .allowed,
+        "conditions ignored without the gate bit"
+    );
     let mut w = W::new();
     let gated = w.mage("User", None, 32 | 1073741824);
     w.s.permissions.get_mut(&gated).expect("p").conditions = vec!["USER_OWNS_ENTITY".into()];
@@ -314,13 +536,32 @@ fn many_permissions_per_holder_are_found_by_key() {
     let u = w.user("u");
     let r = w.role("big");
     for i in 0..2000 {
-        let p = w.perm("mage", "Pipeline", Some(&format!("p{i}")), &["DETAIL"], &[], &[]);
+        let p = w.perm(
+            "mage",
+            "Pipeline",
+            Some(&format!("p{i}")),
+            &["DETAIL"],
+            &[],
+            &[],
+        );
         w.s.role_permissions.insert((r, p));
     }
     w.s.user_roles.insert((u, r));
     let e = w.engine();
-    assert!(e.decide(&req(u, "mage", "DETAIL", "Pipeline", Some("p1999"))).allowed);
-    assert!(e.decide(&req(u, "mage", "DETAIL", "Pipeline", Some("p0"))).allowed);
-    assert!(!e.decide(&req(u, "mage", "DETAIL", "Pipeline", Some("p2000"))).allowed);
-    assert!(!e.decide(&req(u, "mage", "DETAIL", "Block", Some("p1"))).allowed);
+    assert!(
+        e.decide(&req(u, "mage", "DETAIL", "Pipeline", Some("p1999")))
+            .allowed
+    );
+    assert!(
+        e.decide(&req(u, "mage", "DETAIL", "Pipeline", Some("p0")))
+            .allowed
+    );
+    assert!(
+        !e.decide(&req(u, "mage", "DETAIL", "Pipeline", Some("p2000")))
+            .allowed
+    );
+    assert!(
+        !e.decide(&req(u, "mage", "DETAIL", "Block", Some("p1")))
+            .allowed
+    );
 }
