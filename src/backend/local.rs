@@ -165,7 +165,7 @@ impl Backend for LocalBackend {
     }
 
     async fn state(&self) -> Result<Arc<State>> {
-        Ok(self.service.snapshot().state.clone())
+        Ok(self.service.visible_state(&self.actor))
     }
 
     async fn init(&self, admin: &str) -> Result<InitOutcome> {
