@@ -5,8 +5,10 @@
 
 pub mod backend;
 pub mod catalog;
+pub mod cli;
 pub mod engine;
 pub mod model;
 pub mod presets;
 pub mod service;
 pub mod store;
+pub mod text;

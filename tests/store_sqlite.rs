@@ -252,7 +252,7 @@ async fn two_stores_on_one_file_serialize_writes() {
 /// `cargo test --release --test store_sqlite -- --ignored --nocapture` (set
 /// `GATEHOUSE_TIMING_1M=1` to also grow the store to a million permissions and load them).
 #[tokio::test]
-#[ignore = "timing run, prints durations"]
+#[ignore = "timing run, not a check: cargo test --release --test store_sqlite -- --ignored --nocapture"]
 async fn timing_100k_permission_creates() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("g.db");

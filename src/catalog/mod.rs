@@ -6,7 +6,7 @@ mod mage_access;
 
 pub use mage_access::{MageAccessError, access_to_flags, flags_to_access};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// The pseudo-entity that matches every entity of its catalog.
@@ -20,7 +20,7 @@ pub const ADMIN_CATALOG: &str = "gatehouse";
 pub const MAX_FLAGS: usize = 64;
 
 /// How the system a catalog models decides (SPEC §2.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
     /// Gatehouse's rule: deny wins, then grant, else deny; composites always expand.
@@ -31,7 +31,7 @@ pub enum Dialect {
 }
 
 /// One access flag.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Flag {
     /// Name as written in permissions (`LIST`, `read`, `manage_roles`).
@@ -58,7 +58,7 @@ pub struct Flag {
 }
 
 /// One entity type.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entity {
     /// Name (`Pipeline`, `okdata:dataset`, `jobs`).
@@ -72,7 +72,7 @@ pub struct Entity {
 }
 
 /// What a catalog condition means to the engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ConditionMeaning {
     /// Holds when the resource owner is the subject.
@@ -86,7 +86,7 @@ pub enum ConditionMeaning {
 }
 
 /// A named condition a permission may carry.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConditionDef {
     /// Name as written in permissions.
@@ -417,6 +417,9 @@ impl Catalogs {
                 catalog: one,
                 entity,
             }),
+            [] if entity == ALL_ENTITY || entity == ALL_EXCEPT_RESERVED => Err(format!(
+                "'{entity}' exists in every catalog; name one with --catalog (e.g. --catalog gatehouse) or write gatehouse:{entity}"
+            )),
             [] => {
                 if let Some((cname, rest)) = entity.split_once(':')
                     && let Some(c) = self.get(cname)

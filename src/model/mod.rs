@@ -17,6 +17,13 @@ pub fn new_id() -> Id {
     Uuid::now_v7()
 }
 
+/// A short form of an id for humans: its last 12 hex digits, the random tail of a UUID v7 (its
+/// first digits are a timestamp that ids made together share). `find_*` accept it back.
+pub fn short_id(id: &Id) -> String {
+    let s = id.simple().to_string();
+    s[s.len() - 12..].to_string()
+}
+
 /// The current time, truncated to microseconds so it round-trips through every store.
 pub fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();

@@ -315,8 +315,8 @@ impl Service {
         self.commit(actor, changes).await
     }
 
-    /// Who holds which scopes on a resource (okdata's `permissions ls RESOURCE`), sorted by
-    /// (kind, name).
+    /// Who holds which scopes on a resource (okdata's `permissions ls RESOURCE`), sorted as
+    /// okdata sorts them: by user type (`client`, `team`, `user`), then name.
     pub fn resource_grants(&self, actor: &Actor, resource: &str) -> Result<Vec<ResourceGrant>> {
         self.authorize(actor, Access::Read, "Permission")?;
         let r = Resource::parse(&self.catalogs, resource)?;
@@ -331,14 +331,14 @@ impl Service {
             for pr in holders(s, p.id) {
                 let (order, name, kind) = match pr {
                     Principal::Team(t) => {
-                        (0, s.teams.get(&t).map(|t| t.key.clone()), GrantTo::Team)
+                        (1, s.teams.get(&t).map(|t| t.key.clone()), GrantTo::Team)
                     }
                     Principal::User(u) => match s.users.get(&u) {
                         Some(u) if u.kind == UserKind::Service => {
-                            (2, Some(u.username.clone()), GrantTo::Client)
+                            (0, Some(u.username.clone()), GrantTo::Client)
                         }
-                        Some(u) => (1, Some(u.username.clone()), GrantTo::User),
-                        None => (1, None, GrantTo::User),
+                        Some(u) => (2, Some(u.username.clone()), GrantTo::User),
+                        None => (2, None, GrantTo::User),
                     },
                 };
                 let Some(name) = name else { continue };

@@ -165,7 +165,8 @@ pub fn find_team<'a>(state: &'a State, key: &str) -> Result<&'a Team> {
         })
 }
 
-/// Finds a permission by id (or a unique id prefix of at least 8 characters).
+/// Finds a permission by id, or by a unique prefix (at least 8 characters) or suffix (at least 6,
+/// e.g. the 12-digit short id shown in tables).
 pub fn find_permission<'a>(state: &'a State, id: &str) -> Result<&'a Permission> {
     if let Some(p) = parse_id(id).and_then(|id| state.permissions.get(&id)) {
         return Ok(p);
@@ -173,20 +174,21 @@ pub fn find_permission<'a>(state: &'a State, id: &str) -> Result<&'a Permission>
     let not_found = || Error::NotFound {
         kind: "permission".into(),
         name: id.into(),
-        hint: "; list permissions with `gatehouse permissions ls` (ids are UUIDs)".into(),
+        hint: "; list permissions with `gatehouse permissions ls`".into(),
     };
-    if id.len() < 8 {
+    let needle = id.to_ascii_lowercase().replace('-', "");
+    if needle.len() < 6 || !needle.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(not_found());
     }
-    let mut hits = state
-        .permissions
-        .values()
-        .filter(|p| p.id.to_string().starts_with(id));
+    let mut hits = state.permissions.values().filter(|p| {
+        let full = p.id.simple().to_string();
+        full.ends_with(&needle) || (needle.len() >= 8 && full.starts_with(&needle))
+    });
     match (hits.next(), hits.next()) {
         (Some(p), None) => Ok(p),
         (Some(_), Some(_)) => Err(Error::invalid(
             "permission",
-            format!("id prefix '{id}' is ambiguous; give more characters"),
+            format!("'{id}' matches several permissions; give more characters"),
         )),
         _ => Err(not_found()),
     }

@@ -66,10 +66,11 @@ async fn okdata_grants_and_the_last_admin_rule() {
         .iter()
         .map(|r| (r.name.clone(), r.kind, r.scopes.join(", ")))
         .collect();
+    // okdata's order: by user type (client, team, user), then name.
     assert_eq!(flat, vec![
+        ("ci-bot".into(), GrantTo::Client, "okdata:dataset:admin, okdata:dataset:read, okdata:dataset:update, okdata:dataset:write".into()),
         ("ops".into(), GrantTo::Team, "okdata:dataset:read".into()),
         ("alice".into(), GrantTo::User, "okdata:dataset:admin".into()),
-        ("ci-bot".into(), GrantTo::Client, "okdata:dataset:admin, okdata:dataset:read, okdata:dataset:update, okdata:dataset:write".into()),
     ]);
     svc.revoke_resource(&root, "okdata:dataset:ds1", "ci-bot", None, GrantTo::Client)
         .await

@@ -33,8 +33,10 @@ pub(super) async fn load(pool: &SqlitePool) -> StoreResult<State> {
     // A deferred transaction: every SELECT below reads the same snapshot.
     let mut tx = pool.begin().await.map_err(db_err)?;
     let conn: &mut SqliteConnection = &mut tx;
-    let mut st = State::default();
-    st.revision = write::revision(conn).await?;
+    let mut st = State {
+        revision: write::revision(conn).await?,
+        ..State::default()
+    };
     each(conn, rows::SELECT_USERS, |r| {
         let u = rows::user(r)?;
         st.users.insert(u.id, u);

@@ -1,0 +1,757 @@
+//! The console summary, `init`, `status`, `catalogs`, `defaults`, `audit`, `export`, `import`
+//! and `keys`.
+
+use super::Ctx;
+use super::output::{Format, list, print_fields, print_json, print_table, section, short};
+use super::users::{KEY_HEADER, KeyRow};
+use crate::backend::{Backend, LocalBackend};
+use crate::model::{AuditEvent, Id, now};
+use crate::presets::PRESETS;
+use crate::service::{Error, ImportReport, PolicyDoc, Result, find_user};
+use crate::store::{AuditQuery, State};
+use crate::text::sanitize;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use std::io::Read;
+use std::path::Path;
+use time::OffsetDateTime;
+
+/// `defaults` commands.
+#[derive(Debug, Subcommand)]
+pub enum DefaultsCmd {
+    /// The presets.
+    Ls,
+    /// Create a preset's roles and permissions (idempotent).
+    Apply {
+        /// mage, adaptive, fetchml or okdata.
+        name: String,
+        /// Show what would be created, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `keys` commands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCmd {
+    /// Create an API key for USER (the secret is shown once). Here `--read-only` makes the
+    /// key read-only (it can never write).
+    Create {
+        /// Username or id.
+        user: String,
+        /// Set from the global `--read-only`, which here means a read-only key.
+        #[arg(skip)]
+        read_only: bool,
+        /// Lifetime, e.g. `90d`, `12h`, `1y`.
+        #[arg(long, value_name = "DURATION")]
+        expires: Option<String>,
+    },
+    /// List API keys.
+    Ls,
+    /// Revoke an API key (id, id prefix, or key prefix).
+    Revoke {
+        /// Id, id prefix, or the key's shown prefix (`ghk_…`).
+        id: String,
+    },
+}
+
+/// `audit` arguments.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only changes since T: RFC 3339 (`2025-01-31T12:00:00Z`) or a duration ago (`2h`, `7d`).
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// Only changes by this user.
+    #[arg(long, value_name = "USER")]
+    pub actor: Option<String>,
+    /// At most N events (0: all).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: usize,
+}
+
+#[derive(Serialize)]
+struct Counts {
+    users: usize,
+    teams: usize,
+    roles: usize,
+    permissions: usize,
+    api_keys: usize,
+}
+
+fn counts(s: &State) -> Counts {
+    Counts {
+        users: s.users.len(),
+        teams: s.teams.len(),
+        roles: s.roles.len(),
+        permissions: s.permissions.len(),
+        api_keys: s.keys.len(),
+    }
+}
+
+#[derive(Serialize)]
+struct Summary {
+    store: String,
+    revision: u64,
+    acting_as: String,
+    can_write: bool,
+    read_only_reason: Option<String>,
+    initialized: bool,
+    created_now: bool,
+    counts: Counts,
+    next_steps: Vec<String>,
+}
+
+async fn summary(b: &dyn Backend, path: &Path, created_now: bool) -> Result<Summary> {
+    let s = b.state().await?;
+    let me = b.me().await?;
+    Ok(Summary {
+        store: path.display().to_string(),
+        revision: s.revision,
+        acting_as: me.username,
+        can_write: me.can_write,
+        read_only_reason: me.read_only_reason,
+        initialized: s.users.values().any(|u| u.owner),
+        created_now,
+        counts: counts(&s),
+        next_steps: vec![
+            "gatehouse defaults apply mage        # create Mage's default roles and permissions"
+                .into(),
+            "gatehouse users create alice --email alice@example.com".into(),
+            "gatehouse check alice read okdata:dataset:my-dataset --explain".into(),
+        ],
+    })
+}
+
+fn print_summary(sm: &Summary) {
+    print_fields(&[
+        ("store", sm.store.clone()),
+        ("revision", sm.revision.to_string()),
+        (
+            "acting as",
+            match &sm.read_only_reason {
+                Some(r) => format!("{} (read-only: {r})", sm.acting_as),
+                None => sm.acting_as.clone(),
+            },
+        ),
+        ("users", sm.counts.users.to_string()),
+        ("teams", sm.counts.teams.to_string()),
+        ("roles", sm.counts.roles.to_string()),
+        ("permissions", sm.counts.permissions.to_string()),
+        ("api keys", sm.counts.api_keys.to_string()),
+    ]);
+}
+
+/// `gatehouse` with no subcommand: bootstrap on first run, then a summary (the console comes
+/// later).
+pub async fn console_summary(
+    b: &mut LocalBackend,
+    path: &Path,
+    format: Format,
+    admin: String,
+) -> Result<i32> {
+    let s = b.state().await?;
+    let mut created = false;
+    let mut note = None;
+    if !s.users.values().any(|u| u.owner) {
+        match b.init_and_adopt(&admin).await {
+            Ok(out) => created = out.created,
+            Err(Error::Forbidden(m)) => note = Some(m),
+            Err(e) => return Err(e),
+        }
+    }
+    let sm = summary(b, path, created).await?;
+    if format == Format::Json {
+        print_json(&sm)?;
+        return Ok(0);
+    }
+    println!("gatehouse — the console is not available yet; here is the store.");
+    if created {
+        println!(
+            "created and initialized a new store; owner: {}",
+            sanitize(&sm.acting_as)
+        );
+    }
+    if let Some(n) = note {
+        println!("not initialized: {}", sanitize(&n));
+    }
+    println!();
+    print_summary(&sm);
+    println!();
+    println!("next steps:");
+    for s in &sm.next_steps {
+        println!("  {s}");
+    }
+    Ok(0)
+}
+
+/// `init`.
+pub async fn init(b: &mut LocalBackend, path: &Path, format: Format, admin: &str) -> Result<i32> {
+    let out = b.init_and_adopt(admin).await?;
+    if format == Format::Json {
+        print_json(&out)?;
+    } else if out.created {
+        println!(
+            "initialized {} — owner: {} (revision {})",
+            sanitize(&path.display().to_string()),
+            sanitize(&out.admin),
+            out.revision
+        );
+    } else {
+        println!(
+            "already initialized (owner: {}); nothing changed",
+            sanitize(&out.admin)
+        );
+    }
+    Ok(0)
+}
+
+/// `status`.
+pub async fn status(ctx: &Ctx) -> Result<i32> {
+    let sm = summary(ctx.backend.as_ref(), &ctx.path, false).await?;
+    if ctx.json() {
+        print_json(&sm)?;
+    } else {
+        print_summary(&sm);
+        if !sm.initialized {
+            println!();
+            println!("not initialized: run `gatehouse init`");
+        }
+    }
+    Ok(0)
+}
+
+#[derive(Serialize)]
+struct CatalogRow {
+    name: String,
+    title: String,
+    dialect: String,
+    entities: usize,
+    flags: usize,
+    description: String,
+}
+
+/// `catalogs [NAME]`.
+pub async fn catalogs(ctx: &Ctx, name: Option<&str>) -> Result<i32> {
+    let cats = ctx.backend.catalogs().await?;
+    let Some(name) = name else {
+        let rows: Vec<CatalogRow> = cats
+            .all()
+            .iter()
+            .map(|c| CatalogRow {
+                name: c.name.clone(),
+                title: c.title.clone(),
+                dialect: format!("{:?}", c.dialect).to_lowercase(),
+                entities: c.entities.len(),
+                flags: c.flags.len(),
+                description: c.description.clone(),
+            })
+            .collect();
+        if ctx.json() {
+            return print_json(&rows).map(|_| 0);
+        }
+        print_table(
+            &["NAME", "TITLE", "DIALECT", "ENTITIES", "FLAGS"],
+            rows.iter()
+                .map(|r| {
+                    vec![
+                        r.name.clone(),
+                        r.title.clone(),
+                        r.dialect.clone(),
+                        r.entities.to_string(),
+                        r.flags.to_string(),
+                    ]
+                })
+                .collect(),
+            "no catalogs",
+        );
+        return Ok(0);
+    };
+    let c = cats.get(name).ok_or_else(|| Error::NotFound {
+        kind: "catalog".into(),
+        name: name.into(),
+        hint: format!("; known catalogs: {}", cats.names().join(", ")),
+    })?;
+    if ctx.json() {
+        let v = serde_json::json!({
+            "name": c.name,
+            "title": c.title,
+            "dialect": format!("{:?}", c.dialect).to_lowercase(),
+            "description": c.description,
+            "guarded_flag": c.guarded_flag,
+            "entities": c.entities.iter().map(|e| serde_json::json!({
+                "name": e.name, "flags": e.flags, "description": e.description,
+            })).collect::<Vec<_>>(),
+            "flags": c.flags.iter().map(|f| serde_json::json!({
+                "name": f.name, "value": f.value, "deny_value": f.deny_value,
+                "group": f.group, "modifier": f.modifier, "implies": f.implies,
+                "description": f.description,
+            })).collect::<Vec<_>>(),
+            "conditions": c.conditions.iter().map(|d| serde_json::json!({
+                "name": d.name, "description": d.description,
+            })).collect::<Vec<_>>(),
+        });
+        return print_json(&v).map(|_| 0);
+    }
+    print_fields(&[
+        ("name", c.name.clone()),
+        ("title", c.title.clone()),
+        ("dialect", format!("{:?}", c.dialect).to_lowercase()),
+        ("description", c.description.clone()),
+    ]);
+    section(&format!("Entities ({})", c.entities.len()));
+    print_table(
+        &["ENTITY", "FLAGS"],
+        c.entities
+            .iter()
+            .map(|e| {
+                vec![
+                    e.name.clone(),
+                    if e.flags.is_empty() {
+                        "all".into()
+                    } else {
+                        e.flags.join(", ")
+                    },
+                ]
+            })
+            .collect(),
+        "none",
+    );
+    section(&format!("Access flags ({})", c.flags.len()));
+    let opt = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
+    print_table(
+        &["FLAG", "VALUE", "DENY VALUE", "IMPLIES", "DESCRIPTION"],
+        c.flags
+            .iter()
+            .map(|f| {
+                vec![
+                    f.name.clone(),
+                    opt(f.value),
+                    opt(f.deny_value),
+                    list(&f.implies),
+                    f.description.clone(),
+                ]
+            })
+            .collect(),
+        "none",
+    );
+    if !c.conditions.is_empty() {
+        section("Conditions (besides own and team)");
+        print_table(
+            &["CONDITION", "DESCRIPTION"],
+            c.conditions
+                .iter()
+                .map(|d| vec![d.name.clone(), d.description.clone()])
+                .collect(),
+            "none",
+        );
+    }
+    Ok(0)
+}
+
+fn print_report(what: &str, r: &ImportReport) {
+    let rows: Vec<Vec<String>> = [
+        ("users", r.users),
+        ("teams", r.teams),
+        ("roles", r.roles),
+        ("permissions", r.permissions),
+        ("links", r.links),
+    ]
+    .iter()
+    .map(|(k, c)| vec![k.to_string(), c.created.to_string(), c.present.to_string()])
+    .collect();
+    if r.dry_run {
+        println!("{} (dry run: nothing was written)", sanitize(what));
+    } else {
+        println!("{} (revision {})", sanitize(what), r.revision);
+    }
+    let header: &[&str] = if r.dry_run {
+        &["KIND", "WOULD CREATE", "ALREADY PRESENT"]
+    } else {
+        &["KIND", "CREATED", "ALREADY PRESENT"]
+    };
+    print_table(header, rows, "");
+    if !r.created_roles.is_empty() {
+        println!(
+            "roles {}: {}",
+            if r.dry_run { "to create" } else { "created" },
+            sanitize(&r.created_roles.join(", "))
+        );
+    }
+}
+
+#[derive(Serialize)]
+struct PresetRow {
+    name: &'static str,
+    title: &'static str,
+    summary: &'static str,
+}
+
+/// `defaults ls | apply`.
+pub async fn defaults(ctx: &Ctx, cmd: DefaultsCmd) -> Result<i32> {
+    match cmd {
+        DefaultsCmd::Ls => {
+            let rows: Vec<PresetRow> = PRESETS
+                .iter()
+                .map(|p| PresetRow {
+                    name: p.name,
+                    title: p.title,
+                    summary: p.summary,
+                })
+                .collect();
+            if ctx.json() {
+                return print_json(&rows).map(|_| 0);
+            }
+            print_table(
+                &["NAME", "TITLE", "CREATES"],
+                rows.iter()
+                    .map(|p| vec![p.name, p.title, p.summary])
+                    .collect(),
+                "no presets",
+            );
+        }
+        DefaultsCmd::Apply { name, dry_run } => {
+            if !PRESETS.iter().any(|p| p.name == name) {
+                return Err(Error::invalid(
+                    "preset",
+                    format!(
+                        "unknown preset '{name}'; choose one of {}",
+                        PRESETS
+                            .iter()
+                            .map(|p| p.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            let r = ctx.backend.apply_preset(&name, dry_run).await?;
+            if ctx.json() {
+                return print_json(&r).map(|_| 0);
+            }
+            print_report(&format!("preset {name}"), &r);
+        }
+    }
+    Ok(0)
+}
+
+/// Parses `--since`: RFC 3339, or a duration meaning "that long ago".
+pub fn parse_since(s: &str) -> Result<OffsetDateTime> {
+    if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Ok(t);
+    }
+    let d = humantime::parse_duration(s).map_err(|e| {
+        Error::invalid(
+            "--since",
+            format!(
+                "'{s}' is neither RFC 3339 (2025-01-31T12:00:00Z) nor a duration (2h, 7d): {e}"
+            ),
+        )
+    })?;
+    let d = time::Duration::try_from(d)
+        .map_err(|_| Error::invalid("--since", format!("'{s}' is too long ago")))?;
+    now()
+        .checked_sub(d)
+        .ok_or_else(|| Error::invalid("--since", format!("'{s}' is too long ago")))
+}
+
+/// Parses `--expires`: a duration from now.
+pub fn parse_expires(s: &str) -> Result<OffsetDateTime> {
+    let d = humantime::parse_duration(s).map_err(|e| {
+        Error::invalid(
+            "--expires",
+            format!("'{s}' is not a duration ({e}); write e.g. 90d, 12h or 1y"),
+        )
+    })?;
+    if d.is_zero() {
+        return Err(Error::invalid(
+            "--expires",
+            "the duration must be more than 0",
+        ));
+    }
+    let d = time::Duration::try_from(d)
+        .map_err(|_| Error::invalid("--expires", format!("'{s}' is too long")))?;
+    now()
+        .checked_add(d)
+        .filter(|t| t.year() <= 9999)
+        .ok_or_else(|| {
+            Error::invalid(
+                "--expires",
+                format!("'{s}' is too long; at most a few thousand years"),
+            )
+        })
+}
+
+fn scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => format!("{s:?}"),
+        other => {
+            let t = other.to_string();
+            if t.chars().count() > 40 {
+                format!("{}…", t.chars().take(40).collect::<String>())
+            } else {
+                t
+            }
+        }
+    }
+}
+
+/// A compact before → after of the fields that changed.
+pub fn diff(e: &AuditEvent) -> String {
+    use serde_json::Value;
+    if e.action == "link" || e.action == "unlink" {
+        return match e.after.get("role").or_else(|| e.before.get("role")) {
+            Some(r) if !r.is_null() && e.object_kind.as_str() == "team_member" => {
+                format!("member role {}", scalar(r))
+            }
+            _ => String::new(),
+        };
+    }
+    match (&e.before, &e.after) {
+        (Value::Object(b), Value::Object(a)) => {
+            let mut out = Vec::new();
+            for (k, av) in a {
+                if k == "updated_at" || k == "version" {
+                    continue;
+                }
+                match b.get(k) {
+                    Some(bv) if bv == av => {}
+                    Some(bv) => out.push(format!("{k}: {} → {}", scalar(bv), scalar(av))),
+                    None => out.push(format!("{k}: → {}", scalar(av))),
+                }
+            }
+            for k in b.keys().filter(|k| !a.contains_key(*k)) {
+                out.push(format!("{k}: removed"));
+            }
+            out.join("; ")
+        }
+        (Value::Null, Value::Object(a)) => {
+            let name = ["username", "name", "key", "entity", "prefix"]
+                .iter()
+                .find_map(|k| a.get(*k).and_then(|v| v.as_str()));
+            match name {
+                Some(n) => format!("created {n:?}"),
+                None => "created".into(),
+            }
+        }
+        (Value::Object(b), Value::Null) => {
+            let name = ["username", "name", "key", "entity", "prefix"]
+                .iter()
+                .find_map(|k| b.get(*k).and_then(|v| v.as_str()));
+            match name {
+                Some(n) => format!("deleted {n:?}"),
+                None => "deleted".into(),
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+#[derive(Serialize)]
+struct AuditRow<'a> {
+    #[serde(flatten)]
+    event: &'a AuditEvent,
+    diff: String,
+}
+
+/// `audit`.
+pub async fn audit(ctx: &Ctx, a: AuditArgs) -> Result<i32> {
+    let since = a.since.as_deref().map(parse_since).transpose()?;
+    let events = ctx
+        .backend
+        .audit(AuditQuery {
+            since,
+            actor: a.actor,
+            before_revision: None,
+            limit: a.limit,
+        })
+        .await?;
+    let s = ctx.backend.state().await?;
+    let rows: Vec<AuditRow> = events
+        .iter()
+        .map(|e| AuditRow {
+            event: e,
+            diff: diff(e),
+        })
+        .collect();
+    if ctx.json() {
+        return print_json(&rows).map(|_| 0);
+    }
+    print_table(
+        &["REV", "TIME", "ACTOR", "ACTION", "KIND", "OBJECT", "CHANGE"],
+        rows.iter()
+            .map(|r| {
+                let e = r.event;
+                vec![
+                    e.revision.to_string(),
+                    super::output::time_short(Some(e.at)),
+                    e.actor.clone(),
+                    e.action.clone(),
+                    e.object_kind.to_string(),
+                    super::output::object_label(&s, &e.object_id),
+                    r.diff.clone(),
+                ]
+            })
+            .collect(),
+        "no audit events",
+    );
+    Ok(0)
+}
+
+fn doc_format(s: &str) -> Result<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "toml" => Ok(false),
+        "json" => Ok(true),
+        _ => Err(Error::invalid(
+            "--format",
+            format!("unknown format '{s}'; use toml or json"),
+        )),
+    }
+}
+
+/// `export`.
+pub async fn export(ctx: &Ctx, format: &str) -> Result<i32> {
+    let json = doc_format(format)?;
+    let doc = ctx.backend.export().await?;
+    if json {
+        print_json(&doc)?;
+    } else {
+        print!("{}", doc.to_toml()?);
+    }
+    Ok(0)
+}
+
+/// `import`.
+pub async fn import(ctx: &Ctx, file: &Path, dry_run: bool, format: Option<&str>) -> Result<i32> {
+    let json = match format {
+        Some(f) => doc_format(f)?,
+        None => file
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("json")),
+    };
+    let mut text = String::new();
+    let read = if file.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_string(&mut text).map(|_| ()))
+    };
+    read.map_err(|e| {
+        let kind = if e.kind() == std::io::ErrorKind::NotFound {
+            return Error::NotFound {
+                kind: "import file".into(),
+                name: file.display().to_string(),
+                hint: String::new(),
+            };
+        } else {
+            e.to_string()
+        };
+        Error::invalid(
+            "import file",
+            format!("cannot read '{}': {kind}", file.display()),
+        )
+    })?;
+    let doc = if json {
+        PolicyDoc::from_json(&text)?
+    } else {
+        PolicyDoc::from_toml(&text)?
+    };
+    let r = ctx.backend.import(doc, dry_run).await?;
+    if ctx.json() {
+        return print_json(&r).map(|_| 0);
+    }
+    print_report(&format!("imported {}", file.display()), &r);
+    Ok(0)
+}
+
+#[derive(Serialize)]
+struct CreatedKeyJson {
+    #[serde(flatten)]
+    key: KeyRow,
+    secret: String,
+}
+
+fn find_key<'a>(s: &'a State, id: &str) -> Result<&'a crate::model::ApiKey> {
+    if let Ok(i) = Id::parse_str(id)
+        && let Some(k) = s.keys.get(&i)
+    {
+        return Ok(k);
+    }
+    let hits: Vec<_> = s
+        .keys
+        .values()
+        .filter(|k| {
+            (id.len() >= 8 && k.id.to_string().starts_with(id))
+                || (id.len() >= 6 && (k.prefix.starts_with(id) || id.starts_with(&k.prefix)))
+        })
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Error::NotFound {
+            kind: "API key".into(),
+            name: id.into(),
+            hint: "; list keys with `gatehouse keys ls`".into(),
+        }),
+        _ => Err(Error::invalid(
+            "id",
+            format!("'{id}' matches several keys; give more characters"),
+        )),
+    }
+}
+
+/// `keys create | ls | revoke`.
+pub async fn keys(ctx: &Ctx, cmd: KeysCmd) -> Result<i32> {
+    let b = &ctx.backend;
+    let s = b.state().await?;
+    match cmd {
+        KeysCmd::Create {
+            user,
+            read_only,
+            expires,
+        } => {
+            let expires_at = expires.as_deref().map(parse_expires).transpose()?;
+            let u = find_user(&s, &user)?;
+            let k = b.create_key(u.id, read_only, expires_at).await?;
+            let row = KeyRow::of(&s, &k.record);
+            if ctx.json() {
+                print_json(&CreatedKeyJson {
+                    key: row,
+                    secret: k.secret,
+                })?;
+            } else {
+                println!(
+                    "created API key {} for {} (id {}{}{})",
+                    k.record.prefix,
+                    sanitize(&u.username),
+                    k.record.id,
+                    if read_only { ", read-only" } else { "" },
+                    match &row.expires_at {
+                        Some(t) => format!(", expires {t}"),
+                        None => String::new(),
+                    }
+                );
+                println!("{}", k.secret);
+                eprintln!("warning: this secret is shown only once and is not stored; keep it now");
+            }
+        }
+        KeysCmd::Ls => {
+            let rows: Vec<KeyRow> = s.keys.values().map(|k| KeyRow::of(&s, k)).collect();
+            if ctx.json() {
+                return print_json(&rows).map(|_| 0);
+            }
+            print_table(
+                KEY_HEADER,
+                rows.iter().map(KeyRow::cells).collect(),
+                "no API keys",
+            );
+        }
+        KeysCmd::Revoke { id } => {
+            let k = find_key(&s, &id)?;
+            let rev = b.revoke_key(k.id).await?;
+            ctx.done(
+                "revoked API key",
+                &format!("{} ({})", k.prefix, short(&k.id)),
+                rev,
+            );
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,298 @@
+//! The command-line interface (SPEC §1.2): clap-derived arguments, dispatched to the
+//! [`Backend`] trait — the only interface the CLI uses. Exit codes: 0 ok, 1 denied (`check`),
+//! 2 usage, 3 not found, 4 conflict, 5 insufficient permissions, 6 backend unreachable.
+
+mod check;
+mod misc;
+mod output;
+mod permissions;
+mod roles;
+mod teams;
+mod users;
+
+use crate::backend::{Backend, LocalBackend, default_db_path};
+use crate::service::{Error, Result};
+use crate::text::sanitize;
+use clap::{Args, Parser, Subcommand};
+use output::Format;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// `gatehouse`: roles, permissions, users and teams, from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "gatehouse", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do (none: open the console).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The store file (default: $XDG_DATA_HOME/gatehouse/gatehouse.db).
+    #[arg(long, global = true, env = "GATEHOUSE_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Act as this user (default: the store's first owner).
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub as_user: Option<String>,
+    /// Refuse every write.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Output format: table or json.
+    #[arg(
+        long,
+        short = 'o',
+        global = true,
+        value_name = "FORMAT",
+        default_value = "table"
+    )]
+    pub output: String,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the console (for now: bootstrap the store and print a summary).
+    Tui,
+    /// Create the store and its first owner, once.
+    Init {
+        /// Username of the first owner (default: $USER, or `admin`).
+        #[arg(long, value_name = "USERNAME")]
+        admin: Option<String>,
+    },
+    /// Where the store is, its revision, who you act as and what it holds.
+    Status,
+    /// The entity catalogs; with NAME, its entities and access flags.
+    Catalogs {
+        /// A catalog name (`mage`, `okdata`, …).
+        name: Option<String>,
+    },
+    /// Presets: "create default roles and permissions".
+    #[command(subcommand)]
+    Defaults(misc::DefaultsCmd),
+    /// Roles.
+    #[command(subcommand)]
+    Roles(roles::RolesCmd),
+    /// Users.
+    #[command(subcommand)]
+    Users(users::UsersCmd),
+    /// Teams.
+    #[command(subcommand)]
+    Teams(teams::TeamsCmd),
+    /// Permissions (okdata-compatible `ls RESOURCE`, `add`, `rm`).
+    #[command(subcommand, visible_alias = "perms")]
+    Permissions(permissions::PermissionsCmd),
+    /// May USER do ACTION on ENTITY[/UUID]? Exit 0 allow, 1 deny.
+    Check(check::CheckArgs),
+    /// Every user allowed to do ACTION on ENTITY[/UUID], with the path.
+    WhoCan(check::WhoCanArgs),
+    /// Everything USER can do, with the path of each permission.
+    WhatCan {
+        /// Username or id.
+        user: String,
+    },
+    /// The audit log, newest first.
+    Audit(misc::AuditArgs),
+    /// Write the whole policy to stdout.
+    Export {
+        /// toml or json.
+        #[arg(long, default_value = "toml")]
+        format: String,
+    },
+    /// Read a policy document (idempotent: what exists is left as it is).
+    Import {
+        /// The file (`-` for stdin).
+        file: PathBuf,
+        /// Show what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// toml or json (default: from the file's extension).
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// API keys.
+    #[command(subcommand)]
+    Keys(misc::KeysCmd),
+}
+
+/// What a command handler has to work with.
+pub struct Ctx {
+    /// The backend.
+    pub backend: Box<dyn Backend>,
+    /// Table or JSON.
+    pub format: Format,
+    /// The store file.
+    pub path: PathBuf,
+}
+
+impl Ctx {
+    /// True with `--output json`.
+    pub fn json(&self) -> bool {
+        self.format == Format::Json
+    }
+}
+
+/// Parses the process arguments, runs the command and returns the exit code.
+pub async fn run() -> i32 {
+    run_from(std::env::args_os()).await
+}
+
+/// Like [`run`] with explicit arguments (the first is the program name).
+pub async fn run_from<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            return code;
+        }
+    };
+    match execute(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            report(&e);
+            e.exit_code()
+        }
+    }
+}
+
+/// Prints an error as one line on stderr.
+pub fn report(e: &Error) {
+    let msg = e.to_string();
+    eprintln!("error: {}", sanitize(msg.trim_end()));
+}
+
+/// The default admin username: `$USER`, or `admin`.
+fn default_admin() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| crate::service::validate::name("admin username", u).is_ok())
+        .unwrap_or_else(|| "admin".to_string())
+}
+
+/// Refuses a file that exists and is clearly not an SQLite database.
+fn check_store_file(path: &Path) -> Result<()> {
+    use std::io::Read;
+    if path.is_dir() {
+        return Err(Error::Store(format!(
+            "store '{}' is a directory; pass a file path with --db",
+            path.display()
+        )));
+    }
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let mut head = [0u8; 16];
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => {
+                return Err(Error::Store(format!(
+                    "cannot read store '{}': {e}",
+                    path.display()
+                )));
+            }
+        }
+    }
+    if n > 0 && head[..n] != b"SQLite format 3\0"[..n] {
+        return Err(Error::Store(format!(
+            "store '{}' is not a gatehouse database (not an SQLite file); pass the right --db",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+async fn open(global: &GlobalArgs, read_only: bool) -> Result<(LocalBackend, PathBuf)> {
+    let path = match &global.db {
+        Some(p) => p.clone(),
+        None => default_db_path()?,
+    };
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.exists()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::Store(format!(
+                "cannot create the store's directory '{}': {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    check_store_file(&path)?;
+    let b = LocalBackend::open(&path, global.as_user.as_deref(), read_only).await?;
+    Ok((b, path))
+}
+
+async fn execute(mut cli: Cli) -> Result<i32> {
+    let format = Format::parse(&cli.global.output)?;
+    // `keys create USER --read-only` asks for a read-only key, not a read-only session.
+    let mut session_read_only = cli.global.read_only;
+    if let Some(Command::Keys(misc::KeysCmd::Create { read_only, .. })) = &mut cli.command {
+        *read_only = session_read_only;
+        session_read_only = false;
+    }
+    let (mut local, path) = open(&cli.global, session_read_only).await?;
+    match cli.command {
+        None | Some(Command::Tui) => {
+            return misc::console_summary(&mut local, &path, format, default_admin()).await;
+        }
+        Some(Command::Init { admin }) => {
+            let admin = admin.unwrap_or_else(default_admin);
+            return misc::init(&mut local, &path, format, &admin).await;
+        }
+        _ => {}
+    }
+    let ctx = Ctx {
+        backend: Box::new(local),
+        format,
+        path,
+    };
+    let Some(command) = cli.command else {
+        return Ok(0);
+    };
+    match command {
+        Command::Tui | Command::Init { .. } => Ok(0),
+        Command::Status => misc::status(&ctx).await,
+        Command::Catalogs { name } => misc::catalogs(&ctx, name.as_deref()).await,
+        Command::Defaults(c) => misc::defaults(&ctx, c).await,
+        Command::Roles(c) => roles::run(&ctx, c).await,
+        Command::Users(c) => users::run(&ctx, c).await,
+        Command::Teams(c) => teams::run(&ctx, c).await,
+        Command::Permissions(c) => permissions::run(&ctx, c).await,
+        Command::Check(a) => check::check(&ctx, a).await,
+        Command::WhoCan(a) => check::who_can(&ctx, a).await,
+        Command::WhatCan { user } => check::what_can(&ctx, &user).await,
+        Command::Audit(a) => misc::audit(&ctx, a).await,
+        Command::Export { format } => misc::export(&ctx, &format).await,
+        Command::Import {
+            file,
+            dry_run,
+            format,
+        } => misc::import(&ctx, &file, dry_run, format.as_deref()).await,
+        Command::Keys(c) => misc::keys(&ctx, c).await,
+    }
+}
+
+impl Ctx {
+    /// Reports a write: `<what> <detail> (revision N)`, or JSON.
+    pub fn done(&self, what: &str, detail: &str, revision: u64) {
+        if self.json() {
+            let v =
+                serde_json::json!({ "message": format!("{what} {detail}"), "revision": revision });
+            println!("{v}");
+        } else {
+            println!("{what} {} (revision {revision})", sanitize(detail));
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! Output helpers: plain tables (every cell sanitized) and JSON.
+
+use crate::engine::Via;
+use crate::model::{ADMIN_TEAM, Id};
+use crate::service::{Error, Result};
+use crate::store::State;
+use crate::text::sanitize;
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+
+/// Table or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable tables.
+    Table,
+    /// JSON documents with stable field names.
+    Json,
+}
+
+impl Format {
+    /// Parses `--output`.
+    pub fn parse(s: &str) -> Result<Format> {
+        match s.to_ascii_lowercase().as_str() {
+            "table" | "text" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            _ => Err(Error::invalid(
+                "--output",
+                format!("unknown format '{s}'; use table or json"),
+            )),
+        }
+    }
+}
+
+/// Prints a value as pretty JSON.
+pub fn print_json<T: Serialize + ?Sized>(v: &T) -> Result<()> {
+    let s = serde_json::to_string_pretty(v)
+        .map_err(|e| Error::Store(format!("cannot write JSON: {e}")))?;
+    println!("{s}");
+    Ok(())
+}
+
+/// Builds a plain table with a header row; every cell is sanitized.
+pub fn table<S: AsRef<str>>(header: &[&str], rows: impl IntoIterator<Item = Vec<S>>) -> String {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.iter().map(|h| h.to_string()));
+    for row in rows {
+        t.add_row(row.iter().map(|c| sanitize(c.as_ref()).into_owned()));
+    }
+    // comfy-table pads the last column; trailing spaces help nobody.
+    t.to_string()
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Prints a table (or a note when it has no rows).
+pub fn print_table<S: AsRef<str>>(header: &[&str], rows: Vec<Vec<S>>, empty: &str) {
+    if rows.is_empty() {
+        println!("{empty}");
+    } else {
+        println!("{}", table(header, rows));
+    }
+}
+
+/// Prints `label: value` lines, values sanitized.
+pub fn print_fields(fields: &[(&str, String)]) {
+    let w = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in fields {
+        println!("{k:<w$}  {}", sanitize(v));
+    }
+}
+
+/// Prints a section title.
+pub fn section(title: &str) {
+    println!();
+    println!("{}", sanitize(title));
+}
+
+/// The short form of an id (its last 12 hex digits, see `model::short_id`).
+pub fn short(id: &Id) -> String {
+    crate::model::short_id(id)
+}
+
+/// The short form of a permission id shown in tables (its last 12 hex digits); every command
+/// that takes a permission id accepts it.
+pub fn short_perm(_s: &State, id: &Id) -> String {
+    crate::model::short_id(id)
+}
+
+/// A role's name (or its id when it is gone).
+pub fn role_name(s: &State, id: &Id) -> String {
+    s.roles
+        .get(id)
+        .map_or_else(|| id.to_string(), |r| r.name.clone())
+}
+
+/// A team's key (or its id when it is gone).
+pub fn team_key(s: &State, id: &Id) -> String {
+    s.teams
+        .get(id)
+        .map_or_else(|| id.to_string(), |t| t.key.clone())
+}
+
+/// A user's name (or its id when it is gone).
+pub fn user_name(s: &State, id: &Id) -> String {
+    s.users
+        .get(id)
+        .map_or_else(|| id.to_string(), |u| u.username.clone())
+}
+
+/// A path from the subject to a holder: `role:Editor`, `team:ops → role:X`, …
+pub fn via(s: &State, v: &Via) -> String {
+    match v {
+        Via::Direct => "direct grant".to_string(),
+        Via::Role { role } => format!("role:{}", role_name(s, role)),
+        Via::Team { team } => format!("team:{}", team_key(s, team)),
+        Via::TeamRole { team, role } => {
+            format!("team:{} → role:{}", team_key(s, team), role_name(s, role))
+        }
+        Via::MemberRole { team, role } => {
+            let key = team_key(s, team);
+            if key == ADMIN_TEAM {
+                format!(
+                    "team:{key} (member role {}, everywhere)",
+                    role_name(s, role)
+                )
+            } else {
+                format!(
+                    "team:{key} (member role {}, team resources only)",
+                    role_name(s, role)
+                )
+            }
+        }
+    }
+}
+
+/// `a, b, c` or `-`.
+pub fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "-".to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// A time as RFC 3339 (or `-`).
+pub fn time(t: Option<time::OffsetDateTime>) -> String {
+    t.and_then(|t| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    })
+    .unwrap_or_else(|| "-".to_string())
+}
+
+/// An entity with its catalog: `mage:Pipeline`, but `okdata:dataset` (already namespaced).
+pub fn entity(catalog: &str, entity: &str) -> String {
+    if entity.contains(':') {
+        entity.to_string()
+    } else {
+        format!("{catalog}:{entity}")
+    }
+}
+
+/// An entity and its UUID (or `all`): `mage:Pipeline/example_pipeline`, `okdata:dataset/ds1`.
+pub fn target(catalog: &str, ent: &str, uuid: Option<&str>) -> String {
+    format!("{}/{}", entity(catalog, ent), uuid.unwrap_or("all"))
+}
+
+/// A time for tables: `2025-01-31 12:00:00` (UTC), or `-`.
+pub fn time_short(t: Option<time::OffsetDateTime>) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    t.and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&fmt).ok())
+        .unwrap_or_else(|| "-".to_string())
+}
+
+/// An audit object id with names for the ids it holds (`role:Editor/perm:0192abcd…`).
+pub fn object_label(s: &State, id: &str) -> String {
+    id.split('/')
+        .map(|part| {
+            let (prefix, raw) = match part.split_once(':') {
+                Some((p, r)) => (Some(p), r),
+                None => (None, part),
+            };
+            let Ok(uuid) = Id::parse_str(raw) else {
+                return part.to_string();
+            };
+            if let Some(u) = s.users.get(&uuid) {
+                format!("user:{}", u.username)
+            } else if let Some(t) = s.teams.get(&uuid) {
+                format!("team:{}", t.key)
+            } else if let Some(r) = s.roles.get(&uuid) {
+                format!("role:{}", r.name)
+            } else if s.permissions.contains_key(&uuid) {
+                format!("permission:{}", short_perm(s, &uuid))
+            } else if let Some(k) = s.keys.get(&uuid) {
+                format!("key:{}", k.prefix)
+            } else {
+                match prefix {
+                    Some(p) => format!("{p}:{uuid}"),
+                    None => uuid.to_string(),
+                }
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" / ")
+}

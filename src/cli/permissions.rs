@@ -1,0 +1,556 @@
+//! `gatehouse permissions …`, okdata-compatible with a RESOURCE.
+
+use super::Ctx;
+use super::output::{self, list, print_fields, print_json, print_table, section};
+use super::roles::PermRow;
+use crate::catalog::{Catalogs, access_to_flags};
+use crate::model::{Permission, Principal};
+use crate::service::{Error, GrantTo, PermissionSpec, Result, find_permission};
+use crate::text::sanitize;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+/// Permission commands.
+#[derive(Debug, Subcommand)]
+pub enum PermissionsCmd {
+    /// Every permission; with RESOURCE (okdata `ns:type:id` or `Entity/uuid`), who holds which
+    /// scopes on it; with --mine, your own resources and scopes.
+    Ls {
+        /// A resource: `okdata:dataset:my-dataset` or `Pipeline/example_pipeline`.
+        resource: Option<String>,
+        /// okdata's "My permissions".
+        #[arg(long, conflicts_with = "resource")]
+        mine: bool,
+        /// Only this catalog.
+        #[arg(long)]
+        catalog: Option<String>,
+        /// Only this entity.
+        #[arg(long)]
+        entity: Option<String>,
+    },
+    /// One permission and the roles and principals holding it.
+    Show {
+        /// Id, or a unique prefix of at least 8 characters.
+        id: String,
+    },
+    /// Create a permission on ENTITY (every entity of that type) or ENTITY/UUID (one).
+    Create {
+        /// `Entity`, `Entity/uuid`, `catalog:Entity` or okdata `ns:type[:id]`.
+        target: String,
+        #[command(flatten)]
+        fields: PermFields,
+    },
+    /// Change a permission: the given fields are replaced, the others kept.
+    Update {
+        /// Id, or a unique prefix of at least 8 characters.
+        id: String,
+        /// New target: `Entity`, `Entity/uuid`, `catalog:Entity`.
+        #[arg(long, value_name = "ENTITY[/UUID]")]
+        entity: Option<String>,
+        /// Make it apply to every entity of its type (drop the UUID).
+        #[arg(long, conflicts_with = "entity")]
+        all_uuids: bool,
+        #[command(flatten)]
+        fields: PermFields,
+    },
+    /// okdata: grant SCOPE (default: every scope) on RESOURCE to PRINCIPAL.
+    Add {
+        /// `okdata:dataset:my-dataset` or `Entity/uuid`.
+        resource: String,
+        /// Username, team key (--team) or client (--client).
+        principal: String,
+        /// `okdata:dataset:read` or a flag (default: every permission).
+        scope: Option<String>,
+        /// PRINCIPAL is a team.
+        #[arg(long, conflicts_with = "client")]
+        team: bool,
+        /// PRINCIPAL is a client (a service user).
+        #[arg(long)]
+        client: bool,
+    },
+    /// With one argument: delete permission ID. With 2–3: okdata revoke RESOURCE PRINCIPAL
+    /// [SCOPE].
+    Rm {
+        /// `ID`, or `RESOURCE PRINCIPAL [SCOPE]`.
+        #[arg(required = true, num_args = 1..=3, value_name = "ID | RESOURCE PRINCIPAL [SCOPE]")]
+        args: Vec<String>,
+        /// Delete even when roles or principals hold it.
+        #[arg(long)]
+        force: bool,
+        /// PRINCIPAL is a team.
+        #[arg(long, conflicts_with = "client")]
+        team: bool,
+        /// PRINCIPAL is a client (a service user).
+        #[arg(long)]
+        client: bool,
+    },
+}
+
+/// The editable fields of a permission on the command line.
+#[derive(Debug, Args)]
+pub struct PermFields {
+    /// Catalog (`mage`, `okdata`, `gatehouse`, …) when the entity name is ambiguous.
+    #[arg(long)]
+    pub catalog: Option<String>,
+    /// Flags granted, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "FLAG[,FLAG..]")]
+    pub grant: Option<Vec<String>>,
+    /// Flags denied, comma-separated (a deny always wins).
+    #[arg(long, value_delimiter = ',', value_name = "FLAG[,FLAG..]")]
+    pub deny: Option<Vec<String>>,
+    /// Mage's integer access (grants and DISABLE_* denies in one number).
+    #[arg(long, value_name = "INT", conflicts_with_all = ["grant", "deny"])]
+    pub mage_access: Option<u64>,
+    /// A condition (`own`, `team`, or the catalog's own); repeatable.
+    #[arg(long = "condition", value_name = "C")]
+    pub conditions: Option<Vec<String>>,
+    /// A Mage query attribute; repeatable.
+    #[arg(long = "query-attr", value_name = "A")]
+    pub query_attrs: Option<Vec<String>>,
+    /// A Mage read attribute; repeatable.
+    #[arg(long = "read-attr", value_name = "A")]
+    pub read_attrs: Option<Vec<String>>,
+    /// A Mage write attribute; repeatable.
+    #[arg(long = "write-attr", value_name = "A")]
+    pub write_attrs: Option<Vec<String>>,
+    /// Free text.
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+/// An entity (and maybe one UUID) named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Catalog.
+    pub catalog: String,
+    /// Entity.
+    pub entity: String,
+    /// One entity UUID.
+    pub uuid: Option<String>,
+}
+
+impl Target {
+    /// `entity/uuid`, or the entity.
+    pub fn display(&self) -> String {
+        match &self.uuid {
+            Some(u) => format!("{}/{u}", output::entity(&self.catalog, &self.entity)),
+            None => output::entity(&self.catalog, &self.entity),
+        }
+    }
+}
+
+/// Parses `Entity`, `Entity/uuid`, `catalog:Entity[/uuid]` and okdata `ns:type:id`.
+pub fn parse_target(catalogs: &Catalogs, catalog: Option<&str>, text: &str) -> Result<Target> {
+    let bad = |m: String| Error::invalid("entity", m);
+    let ok = |c: &str, e: &str, u: Option<&str>| Target {
+        catalog: c.to_string(),
+        entity: e.to_string(),
+        uuid: u.map(str::to_string),
+    };
+    if let Some((entity, uuid)) = text.rsplit_once('/') {
+        if uuid.is_empty() {
+            return Err(bad(format!(
+                "'{text}' has nothing after '/'; write ENTITY or ENTITY/UUID"
+            )));
+        }
+        let r = catalogs.resolve(catalog, entity).map_err(bad)?;
+        return Ok(ok(&r.catalog.name, r.entity, Some(uuid)));
+    }
+    match catalogs.resolve(catalog, text) {
+        Ok(r) => Ok(ok(&r.catalog.name, r.entity, None)),
+        Err(first) => {
+            if let Some((head, id)) = text.rsplit_once(':')
+                && !id.is_empty()
+                && head.contains(':')
+                && let Ok(r) = catalogs.resolve(catalog, head)
+            {
+                return Ok(ok(&r.catalog.name, r.entity, Some(id)));
+            }
+            Err(bad(first))
+        }
+    }
+}
+
+fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -> Result<()> {
+    let clean = |v: Vec<String>| -> Vec<String> {
+        v.into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    if let Some(access) = f.mage_access {
+        let mage = catalogs
+            .get("mage")
+            .ok_or_else(|| Error::invalid("--mage-access", "the mage catalog is not loaded"))?;
+        if spec.catalog != mage.name {
+            return Err(Error::invalid(
+                "--mage-access",
+                format!(
+                    "the integer access is Mage's; the permission's catalog is '{}' (use --grant/--deny)",
+                    spec.catalog
+                ),
+            ));
+        }
+        let (g, d) = access_to_flags(mage, access).map_err(|e| {
+            Error::invalid(
+                "--mage-access",
+                format!("{e}; see `gatehouse catalogs mage`"),
+            )
+        })?;
+        spec.grants = g;
+        spec.denies = d;
+    }
+    if let Some(g) = f.grant {
+        spec.grants = clean(g);
+    }
+    if let Some(d) = f.deny {
+        spec.denies = clean(d);
+    }
+    if let Some(c) = f.conditions {
+        spec.conditions = clean(c);
+    }
+    if let Some(a) = f.query_attrs {
+        spec.query_attributes = clean(a);
+    }
+    if let Some(a) = f.read_attrs {
+        spec.read_attributes = clean(a);
+    }
+    if let Some(a) = f.write_attrs {
+        spec.write_attributes = clean(a);
+    }
+    if let Some(d) = f.description {
+        spec.description = d;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ListRow {
+    #[serde(flatten)]
+    perm: PermRow,
+    roles: usize,
+    direct_holders: usize,
+}
+
+#[derive(Serialize)]
+struct Detail {
+    #[serde(flatten)]
+    perm: Permission,
+    roles: Vec<String>,
+    holders: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Mine {
+    resource: String,
+    scopes: Vec<String>,
+}
+
+fn grant_to(team: bool, client: bool) -> GrantTo {
+    if team {
+        GrantTo::Team
+    } else if client {
+        GrantTo::Client
+    } else {
+        GrantTo::User
+    }
+}
+
+fn to_word(t: GrantTo) -> &'static str {
+    match t {
+        GrantTo::User => "user",
+        GrantTo::Team => "team",
+        GrantTo::Client => "client",
+    }
+}
+
+fn scope_words(scope: Option<&str>) -> String {
+    match scope {
+        Some(s) => format!("'{s}'"),
+        None => "every permission".into(),
+    }
+}
+
+/// Runs a permission command.
+pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
+    let b = &ctx.backend;
+    match cmd {
+        PermissionsCmd::Ls {
+            resource: Some(resource),
+            ..
+        } => {
+            let rows = b.resource_grants(&resource).await?;
+            if ctx.json() {
+                return print_json(&rows).map(|_| 0);
+            }
+            println!("Permissions for '{}'", sanitize(&resource));
+            print_table(
+                &["User name", "User type", "Scopes"],
+                rows.iter()
+                    .map(|r| {
+                        let kind = match r.kind {
+                            GrantTo::User => "User",
+                            GrantTo::Team => "Team",
+                            GrantTo::Client => "Client",
+                        };
+                        vec![r.name.clone(), kind.to_string(), r.scopes.join(", ")]
+                    })
+                    .collect(),
+                "nobody holds a permission on it",
+            );
+        }
+        PermissionsCmd::Ls { mine: true, .. } => {
+            let rows: Vec<Mine> = b
+                .my_resource_grants()
+                .await?
+                .into_iter()
+                .map(|(resource, scopes)| Mine { resource, scopes })
+                .collect();
+            if ctx.json() {
+                return print_json(&rows).map(|_| 0);
+            }
+            println!("My permissions");
+            print_table(
+                &["Resource name", "Scopes"],
+                rows.iter()
+                    .map(|r| vec![r.resource.clone(), r.scopes.join(", ")])
+                    .collect(),
+                "none",
+            );
+        }
+        PermissionsCmd::Ls {
+            catalog, entity, ..
+        } => {
+            let s = b.state().await?;
+            let rows: Vec<ListRow> = s
+                .permissions
+                .values()
+                .filter(|p| catalog.as_deref().is_none_or(|c| p.catalog == c))
+                .filter(|p| entity.as_deref().is_none_or(|e| p.entity == e))
+                .map(|p| ListRow {
+                    perm: PermRow::of(p),
+                    roles: s
+                        .role_permissions
+                        .iter()
+                        .filter(|(_, x)| *x == p.id)
+                        .count(),
+                    direct_holders: s.grants.iter().filter(|(_, x)| *x == p.id).count(),
+                })
+                .collect();
+            if ctx.json() {
+                return print_json(&rows).map(|_| 0);
+            }
+            print_table(
+                &[
+                    "ID",
+                    "CATALOG",
+                    "ENTITY",
+                    "UUID",
+                    "GRANTS",
+                    "DENIES",
+                    "CONDITIONS",
+                    "ROLES",
+                    "HOLDERS",
+                ],
+                rows.iter()
+                    .map(|r| {
+                        let mut c = r.perm.cells(&s);
+                        c.push(list(&r.perm.conditions));
+                        c.push(r.roles.to_string());
+                        c.push(r.direct_holders.to_string());
+                        c
+                    })
+                    .collect(),
+                "no permissions",
+            );
+        }
+        PermissionsCmd::Show { id } => {
+            let s = b.state().await?;
+            let p = find_permission(&s, &id)?;
+            let mut roles: Vec<String> = s
+                .role_permissions
+                .iter()
+                .filter(|(_, x)| *x == p.id)
+                .map(|(r, _)| output::role_name(&s, r))
+                .collect();
+            roles.sort();
+            let mut holders: Vec<String> = s
+                .grants
+                .iter()
+                .filter(|(_, x)| *x == p.id)
+                .map(|(pr, _)| match pr {
+                    Principal::User(u) => format!("user:{}", output::user_name(&s, u)),
+                    Principal::Team(t) => format!("team:{}", output::team_key(&s, t)),
+                })
+                .collect();
+            holders.sort();
+            let d = Detail {
+                perm: p.clone(),
+                roles,
+                holders,
+            };
+            if ctx.json() {
+                return print_json(&d).map(|_| 0);
+            }
+            print_fields(&[
+                ("id", p.id.to_string()),
+                ("catalog", p.catalog.clone()),
+                ("entity", p.entity.clone()),
+                (
+                    "entity uuid",
+                    p.entity_uuid.clone().unwrap_or_else(|| "all".into()),
+                ),
+                ("grants", list(&p.grants)),
+                ("denies", list(&p.denies)),
+                ("conditions", list(&p.conditions)),
+                ("query attributes", list(&p.query_attributes)),
+                ("read attributes", list(&p.read_attributes)),
+                ("write attributes", list(&p.write_attributes)),
+                ("description", p.description.clone()),
+                ("version", p.version.to_string()),
+            ]);
+            section(&format!("Roles using it ({})", d.roles.len()));
+            println!("{}", sanitize(&list(&d.roles)));
+            section(&format!("Held directly by ({})", d.holders.len()));
+            println!("{}", sanitize(&list(&d.holders)));
+        }
+        PermissionsCmd::Create { target, fields } => {
+            let cats = b.catalogs().await?;
+            let t = parse_target(&cats, fields.catalog.as_deref(), &target)?;
+            let mut spec = PermissionSpec {
+                catalog: t.catalog,
+                entity: t.entity,
+                entity_uuid: t.uuid,
+                ..PermissionSpec::default()
+            };
+            apply_fields(&cats, &mut spec, fields)?;
+            let p = b.create_permission(spec).await?;
+            if ctx.json() {
+                print_json(&p)?;
+            } else {
+                println!(
+                    "created permission {} on {}",
+                    p.id,
+                    sanitize(&output::target(
+                        &p.catalog,
+                        &p.entity,
+                        p.entity_uuid.as_deref()
+                    ))
+                );
+            }
+        }
+        PermissionsCmd::Update {
+            id,
+            entity,
+            all_uuids,
+            fields,
+        } => {
+            let s = b.state().await?;
+            let cats = b.catalogs().await?;
+            let old = find_permission(&s, &id)?;
+            let mut spec = PermissionSpec::of(old);
+            if let Some(e) = entity {
+                let t = parse_target(&cats, fields.catalog.as_deref(), &e)?;
+                spec.catalog = t.catalog;
+                spec.entity = t.entity;
+                spec.entity_uuid = t.uuid;
+            } else if let Some(c) = &fields.catalog
+                && *c != spec.catalog
+            {
+                return Err(Error::invalid(
+                    "--catalog",
+                    "changing the catalog needs the entity too: --entity ENTITY[/UUID]",
+                ));
+            }
+            if all_uuids {
+                spec.entity_uuid = None;
+            }
+            apply_fields(&cats, &mut spec, fields)?;
+            let p = b.update_permission(old.id, spec, old.version).await?;
+            if ctx.json() {
+                print_json(&p)?;
+            } else {
+                println!("updated permission {} (version {})", p.id, p.version);
+            }
+        }
+        PermissionsCmd::Add {
+            resource,
+            principal,
+            scope,
+            team,
+            client,
+        } => {
+            let to = grant_to(team, client);
+            let rev = b
+                .grant_resource(&resource, &principal, scope.as_deref(), to)
+                .await?;
+            let msg = format!(
+                "Granted {} on '{}' to {} '{}'",
+                scope_words(scope.as_deref()),
+                resource,
+                to_word(to),
+                principal
+            );
+            say(ctx, &msg, rev);
+        }
+        PermissionsCmd::Rm {
+            args,
+            force,
+            team,
+            client,
+        } => match args.as_slice() {
+            [id] => {
+                if team || client {
+                    return Err(Error::invalid(
+                        "--team/--client",
+                        "only with RESOURCE PRINCIPAL [SCOPE]; to delete a permission give only its id",
+                    ));
+                }
+                let s = b.state().await?;
+                let p = find_permission(&s, id)?;
+                let rev = b.delete_permission(p.id, force).await?;
+                ctx.done("deleted permission", &p.id.to_string(), rev);
+            }
+            [resource, principal, rest @ ..] => {
+                let scope = rest.first().map(String::as_str);
+                let to = grant_to(team, client);
+                let rev = b.revoke_resource(resource, principal, scope, to).await?;
+                let msg = format!(
+                    "Revoked {} on '{}' from {} '{}'",
+                    scope_words(scope),
+                    resource,
+                    to_word(to),
+                    principal
+                );
+                say(ctx, &msg, rev);
+            }
+            [] => {
+                return Err(Error::invalid(
+                    "permissions rm",
+                    "give a permission ID, or RESOURCE PRINCIPAL [SCOPE]",
+                ));
+            }
+        },
+    }
+    Ok(0)
+}
+
+fn say(ctx: &Ctx, msg: &str, revision: u64) {
+    if ctx.json() {
+        println!(
+            "{}",
+            serde_json::json!({ "message": msg, "revision": revision })
+        );
+    } else {
+        println!("{}", sanitize(msg));
+    }
+}
+
+/// The short form of a permission for one-line messages: `0192abcd (mage:Pipeline/all)`.
+pub fn brief(s: &crate::store::State, p: &Permission) -> String {
+    format!(
+        "{} ({})",
+        output::short_perm(s, &p.id),
+        output::target(&p.catalog, &p.entity, p.entity_uuid.as_deref())
+    )
+}

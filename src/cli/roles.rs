@@ -1,0 +1,428 @@
+//! `gatehouse roles …`
+
+use super::Ctx;
+use super::output::{self, list, print_fields, print_json, print_table, section};
+use crate::model::{Id, Permission, Role};
+use crate::service::{Result, RoleSpec, find_permission, find_role, find_team, find_user};
+use crate::store::{Link, State};
+use crate::text::sanitize;
+use clap::Subcommand;
+use serde::Serialize;
+
+/// Role commands.
+#[derive(Debug, Subcommand)]
+pub enum RolesCmd {
+    /// List roles.
+    Ls,
+    /// One role: its fields, permissions, users and teams.
+    Show {
+        /// Name or id.
+        role: String,
+    },
+    /// Create a role.
+    Create {
+        /// Unique name.
+        name: String,
+        /// Free text.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Change a role's name or description.
+    Update {
+        /// Name or id.
+        role: String,
+        /// New name.
+        #[arg(long)]
+        name: Option<String>,
+        /// New description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Delete a role (`--force` when users, teams or permissions still use it).
+    Rm {
+        /// Name or id.
+        role: String,
+        /// Remove its links too.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Add a permission to a role.
+    AddPermission {
+        /// Name or id.
+        role: String,
+        /// Permission id (or a unique prefix of at least 8 characters).
+        permission: String,
+    },
+    /// Remove a permission from a role.
+    RmPermission {
+        /// Name or id.
+        role: String,
+        /// Permission id (or a unique prefix of at least 8 characters).
+        permission: String,
+    },
+    /// Assign a role to a user.
+    Assign {
+        /// Name or id.
+        role: String,
+        /// Username or id.
+        user: String,
+    },
+    /// Take a role from a user.
+    Unassign {
+        /// Name or id.
+        role: String,
+        /// Username or id.
+        user: String,
+    },
+    /// Assign a role to a team (every member inherits it).
+    AssignTeam {
+        /// Name or id.
+        role: String,
+        /// Team key or id.
+        team: String,
+    },
+    /// Take a role from a team.
+    UnassignTeam {
+        /// Name or id.
+        role: String,
+        /// Team key or id.
+        team: String,
+    },
+}
+
+#[derive(Serialize)]
+struct RoleRow {
+    id: Id,
+    name: String,
+    description: String,
+    permissions: usize,
+    users: usize,
+    teams: usize,
+    version: u64,
+}
+
+fn row(s: &State, r: &Role) -> RoleRow {
+    RoleRow {
+        id: r.id,
+        name: r.name.clone(),
+        description: r.description.clone(),
+        permissions: s
+            .role_permissions
+            .iter()
+            .filter(|(x, _)| *x == r.id)
+            .count(),
+        users: s.user_roles.iter().filter(|(_, x)| *x == r.id).count(),
+        teams: s.team_roles.iter().filter(|(_, x)| *x == r.id).count(),
+        version: r.version,
+    }
+}
+
+/// A permission as one row of a listing.
+#[derive(Debug, Clone, Serialize)]
+pub struct PermRow {
+    /// Full id.
+    pub id: Id,
+    /// Catalog.
+    pub catalog: String,
+    /// Entity.
+    pub entity: String,
+    /// Entity UUID (`null`: every entity).
+    pub entity_uuid: Option<String>,
+    /// Granted flags.
+    pub grants: Vec<String>,
+    /// Denied flags.
+    pub denies: Vec<String>,
+    /// Conditions.
+    pub conditions: Vec<String>,
+    /// Description.
+    pub description: String,
+}
+
+impl PermRow {
+    /// The row of a permission.
+    pub fn of(p: &Permission) -> PermRow {
+        PermRow {
+            id: p.id,
+            catalog: p.catalog.clone(),
+            entity: p.entity.clone(),
+            entity_uuid: p.entity_uuid.clone(),
+            grants: p.grants.clone(),
+            denies: p.denies.clone(),
+            conditions: p.conditions.clone(),
+            description: p.description.clone(),
+        }
+    }
+
+    /// The table cells: id, catalog, entity, uuid, grants, denies.
+    pub fn cells(&self, s: &State) -> Vec<String> {
+        vec![
+            output::short_perm(s, &self.id),
+            self.catalog.clone(),
+            self.entity.clone(),
+            self.entity_uuid.clone().unwrap_or_else(|| "all".into()),
+            list(&self.grants),
+            list(&self.denies),
+        ]
+    }
+}
+
+/// Column names matching [`PermRow::cells`].
+pub const PERM_HEADER: &[&str] = &["ID", "CATALOG", "ENTITY", "UUID", "GRANTS", "DENIES"];
+
+#[derive(Serialize)]
+struct RoleDetail {
+    #[serde(flatten)]
+    role: Role,
+    permissions: Vec<PermRow>,
+    users: Vec<String>,
+    teams: Vec<String>,
+    member_of: Vec<String>,
+}
+
+/// Runs a role command.
+pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
+    let b = &ctx.backend;
+    let s = b.state().await?;
+    match cmd {
+        RolesCmd::Ls => {
+            let mut roles: Vec<&Role> = s.roles.values().collect();
+            roles.sort_by(|a, b| a.name.cmp(&b.name));
+            let rows: Vec<RoleRow> = roles.iter().map(|r| row(&s, r)).collect();
+            if ctx.json() {
+                print_json(&rows)?;
+            } else {
+                print_table(
+                    &["NAME", "PERMISSIONS", "USERS", "TEAMS", "DESCRIPTION"],
+                    rows.iter()
+                        .map(|r| {
+                            vec![
+                                r.name.clone(),
+                                r.permissions.to_string(),
+                                r.users.to_string(),
+                                r.teams.to_string(),
+                                r.description.clone(),
+                            ]
+                        })
+                        .collect(),
+                    "no roles (create one with `gatehouse roles create NAME`, or `gatehouse defaults apply mage`)",
+                );
+            }
+        }
+        RolesCmd::Show { role } => {
+            let r = find_role(&s, &role)?;
+            let permissions: Vec<PermRow> = s
+                .role_permissions
+                .iter()
+                .filter(|(x, _)| *x == r.id)
+                .filter_map(|(_, p)| s.permissions.get(p))
+                .map(PermRow::of)
+                .collect();
+            let mut users: Vec<String> = s
+                .user_roles
+                .iter()
+                .filter(|(_, x)| *x == r.id)
+                .map(|(u, _)| output::user_name(&s, u))
+                .collect();
+            users.sort();
+            let mut teams: Vec<String> = s
+                .team_roles
+                .iter()
+                .filter(|(_, x)| *x == r.id)
+                .map(|(t, _)| output::team_key(&s, t))
+                .collect();
+            teams.sort();
+            let mut member_of: Vec<String> = s
+                .members
+                .iter()
+                .filter(|(_, role)| **role == Some(r.id))
+                .map(|((t, u), _)| {
+                    format!(
+                        "{} in team {}",
+                        output::user_name(&s, u),
+                        output::team_key(&s, t)
+                    )
+                })
+                .collect();
+            member_of.sort();
+            let d = RoleDetail {
+                role: r.clone(),
+                permissions,
+                users,
+                teams,
+                member_of,
+            };
+            if ctx.json() {
+                return print_json(&d).map(|_| 0);
+            }
+            print_fields(&[
+                ("name", d.role.name.clone()),
+                ("id", d.role.id.to_string()),
+                ("description", d.role.description.clone()),
+                ("version", d.role.version.to_string()),
+                ("created", output::time(Some(d.role.created_at))),
+                ("updated", output::time(Some(d.role.updated_at))),
+            ]);
+            section(&format!("Permissions ({})", d.permissions.len()));
+            print_table(
+                PERM_HEADER,
+                d.permissions.iter().map(|p| p.cells(&s)).collect(),
+                "  none",
+            );
+            section(&format!("Users ({})", d.users.len()));
+            println!("{}", sanitize(&list(&d.users)));
+            section(&format!("Teams ({})", d.teams.len()));
+            println!("{}", sanitize(&list(&d.teams)));
+            if !d.member_of.is_empty() {
+                section("Held as a team membership role");
+                println!("{}", sanitize(&list(&d.member_of)));
+            }
+        }
+        RolesCmd::Create { name, description } => {
+            let r = b
+                .create_role(RoleSpec {
+                    name,
+                    description: description.unwrap_or_default(),
+                })
+                .await?;
+            if ctx.json() {
+                print_json(&r)?;
+            } else {
+                println!("created role {} ({})", sanitize(&r.name), r.id);
+            }
+        }
+        RolesCmd::Update {
+            role,
+            name,
+            description,
+        } => {
+            let old = find_role(&s, &role)?;
+            let spec = RoleSpec {
+                name: name.unwrap_or_else(|| old.name.clone()),
+                description: description.unwrap_or_else(|| old.description.clone()),
+            };
+            let r = b.update_role(old.id, spec, old.version).await?;
+            if ctx.json() {
+                print_json(&r)?;
+            } else {
+                println!("updated role {} (version {})", sanitize(&r.name), r.version);
+            }
+        }
+        RolesCmd::Rm { role, force } => {
+            let r = find_role(&s, &role)?;
+            let rev = b.delete_role(r.id, force).await?;
+            ctx.done("deleted role", &r.name, rev);
+        }
+        RolesCmd::AddPermission { role, permission } => {
+            let r = find_role(&s, &role)?;
+            let p = find_permission(&s, &permission)?;
+            let rev = b
+                .link(Link::RolePermission {
+                    role: r.id,
+                    permission: p.id,
+                })
+                .await?;
+            ctx.done(
+                "added",
+                &format!("permission {} to role {}", p.id, r.name),
+                rev,
+            );
+        }
+        RolesCmd::RmPermission { role, permission } => {
+            let r = find_role(&s, &role)?;
+            let p = find_permission(&s, &permission)?;
+            if !s.role_permissions.contains(&(r.id, p.id)) {
+                return Err(crate::service::Error::NotFound {
+                    kind: "permission".into(),
+                    name: format!("{} in role {}", p.id, r.name),
+                    hint: format!("; see `gatehouse roles show {}`", r.name),
+                });
+            }
+            let rev = b
+                .unlink(Link::RolePermission {
+                    role: r.id,
+                    permission: p.id,
+                })
+                .await?;
+            ctx.done(
+                "removed",
+                &format!("permission {} from role {}", p.id, r.name),
+                rev,
+            );
+        }
+        RolesCmd::Assign { role, user } => {
+            let r = find_role(&s, &role)?;
+            let u = find_user(&s, &user)?;
+            let rev = b
+                .link(Link::UserRole {
+                    user: u.id,
+                    role: r.id,
+                })
+                .await?;
+            ctx.done(
+                "assigned",
+                &format!("role {} to user {}", r.name, u.username),
+                rev,
+            );
+        }
+        RolesCmd::Unassign { role, user } => {
+            let r = find_role(&s, &role)?;
+            let u = find_user(&s, &user)?;
+            if !s.user_roles.contains(&(u.id, r.id)) {
+                return Err(crate::service::Error::NotFound {
+                    kind: "assignment".into(),
+                    name: format!("role {} of user {}", r.name, u.username),
+                    hint: format!("; see `gatehouse users show {}`", u.username),
+                });
+            }
+            let rev = b
+                .unlink(Link::UserRole {
+                    user: u.id,
+                    role: r.id,
+                })
+                .await?;
+            ctx.done(
+                "unassigned",
+                &format!("role {} from user {}", r.name, u.username),
+                rev,
+            );
+        }
+        RolesCmd::AssignTeam { role, team } => {
+            let r = find_role(&s, &role)?;
+            let t = find_team(&s, &team)?;
+            let rev = b
+                .link(Link::TeamRole {
+                    team: t.id,
+                    role: r.id,
+                })
+                .await?;
+            ctx.done(
+                "assigned",
+                &format!("role {} to team {}", r.name, t.key),
+                rev,
+            );
+        }
+        RolesCmd::UnassignTeam { role, team } => {
+            let r = find_role(&s, &role)?;
+            let t = find_team(&s, &team)?;
+            if !s.team_roles.contains(&(t.id, r.id)) {
+                return Err(crate::service::Error::NotFound {
+                    kind: "assignment".into(),
+                    name: format!("role {} of team {}", r.name, t.key),
+                    hint: format!("; see `gatehouse teams show {}`", t.key),
+                });
+            }
+            let rev = b
+                .unlink(Link::TeamRole {
+                    team: t.id,
+                    role: r.id,
+                })
+                .await?;
+            ctx.done(
+                "unassigned",
+                &format!("role {} from team {}", r.name, t.key),
+                rev,
+            );
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,311 @@
+//! `gatehouse teams …`
+
+use super::Ctx;
+use super::output::{self, list, print_fields, print_json, print_table, section};
+use super::roles::{PERM_HEADER, PermRow};
+use crate::model::{Id, Principal, Team};
+use crate::service::{Error, Result, TeamSpec, find_role, find_team, find_user};
+use crate::store::{Link, State};
+use crate::text::sanitize;
+use clap::Subcommand;
+use serde::Serialize;
+
+/// Team commands.
+#[derive(Debug, Subcommand)]
+pub enum TeamsCmd {
+    /// List teams.
+    Ls,
+    /// One team: members with their role, default role, team roles, direct grants.
+    Show {
+        /// Key or id.
+        team: String,
+    },
+    /// Create a team.
+    Create {
+        /// Unique slug.
+        key: String,
+        /// Display name (default: the key).
+        #[arg(long)]
+        name: Option<String>,
+        /// Free text.
+        #[arg(long)]
+        description: Option<String>,
+        /// Role given to new members.
+        #[arg(long, value_name = "ROLE")]
+        default_role: Option<String>,
+    },
+    /// Change a team.
+    Update {
+        /// Key or id.
+        team: String,
+        /// New key.
+        #[arg(long)]
+        key: Option<String>,
+        /// New display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// New description.
+        #[arg(long)]
+        description: Option<String>,
+        /// New default role for new members.
+        #[arg(long, value_name = "ROLE", conflicts_with = "no_default_role")]
+        default_role: Option<String>,
+        /// Clear the default role.
+        #[arg(long)]
+        no_default_role: bool,
+    },
+    /// Delete a team (`--force` when it still has members, roles or grants).
+    Rm {
+        /// Key or id.
+        team: String,
+        /// Remove its links too.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Add a member (or change a member's role).
+    AddMember {
+        /// Key or id.
+        team: String,
+        /// Username or id.
+        user: String,
+        /// Role inside the team (default: the team's default role).
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// Remove a member.
+    RmMember {
+        /// Key or id.
+        team: String,
+        /// Username or id.
+        user: String,
+    },
+}
+
+#[derive(Serialize)]
+struct TeamRow {
+    id: Id,
+    key: String,
+    name: String,
+    description: String,
+    members: usize,
+    default_role: Option<String>,
+    version: u64,
+}
+
+fn row(s: &State, t: &Team) -> TeamRow {
+    TeamRow {
+        id: t.id,
+        key: t.key.clone(),
+        name: t.name.clone(),
+        description: t.description.clone(),
+        members: s.members.keys().filter(|(x, _)| *x == t.id).count(),
+        default_role: t.default_role.map(|r| output::role_name(s, &r)),
+        version: t.version,
+    }
+}
+
+#[derive(Serialize)]
+struct Member {
+    user: String,
+    role: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TeamDetail {
+    #[serde(flatten)]
+    team: Team,
+    default_role_name: Option<String>,
+    members: Vec<Member>,
+    roles: Vec<String>,
+    direct_grants: Vec<PermRow>,
+}
+
+fn role_id(s: &State, name: Option<&str>) -> Result<Option<Id>> {
+    name.map(|n| find_role(s, n).map(|r| r.id)).transpose()
+}
+
+/// Runs a team command.
+pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
+    let b = &ctx.backend;
+    let s = b.state().await?;
+    match cmd {
+        TeamsCmd::Ls => {
+            let mut teams: Vec<&Team> = s.teams.values().collect();
+            teams.sort_by(|a, b| a.key.cmp(&b.key));
+            let rows: Vec<TeamRow> = teams.iter().map(|t| row(&s, t)).collect();
+            if ctx.json() {
+                return print_json(&rows).map(|_| 0);
+            }
+            print_table(
+                &["KEY", "NAME", "MEMBERS", "DEFAULT ROLE"],
+                rows.iter()
+                    .map(|r| {
+                        vec![
+                            r.key.clone(),
+                            r.name.clone(),
+                            r.members.to_string(),
+                            r.default_role.clone().unwrap_or_else(|| "-".into()),
+                        ]
+                    })
+                    .collect(),
+                "no teams",
+            );
+        }
+        TeamsCmd::Show { team } => {
+            let t = find_team(&s, &team)?;
+            let mut members: Vec<Member> = s
+                .members
+                .iter()
+                .filter(|((tt, _), _)| *tt == t.id)
+                .map(|((_, u), r)| Member {
+                    user: output::user_name(&s, u),
+                    role: r.map(|r| output::role_name(&s, &r)),
+                })
+                .collect();
+            members.sort_by(|a, b| a.user.cmp(&b.user));
+            let mut roles: Vec<String> = s
+                .team_roles
+                .iter()
+                .filter(|(tt, _)| *tt == t.id)
+                .map(|(_, r)| output::role_name(&s, r))
+                .collect();
+            roles.sort();
+            let direct_grants: Vec<PermRow> = s
+                .grants
+                .iter()
+                .filter(|(p, _)| *p == Principal::Team(t.id))
+                .filter_map(|(_, p)| s.permissions.get(p))
+                .map(PermRow::of)
+                .collect();
+            let d = TeamDetail {
+                team: t.clone(),
+                default_role_name: t.default_role.map(|r| output::role_name(&s, &r)),
+                members,
+                roles,
+                direct_grants,
+            };
+            if ctx.json() {
+                return print_json(&d).map(|_| 0);
+            }
+            print_fields(&[
+                ("key", d.team.key.clone()),
+                ("id", d.team.id.to_string()),
+                ("name", d.team.name.clone()),
+                ("description", d.team.description.clone()),
+                (
+                    "default role",
+                    d.default_role_name.clone().unwrap_or_else(|| "-".into()),
+                ),
+                ("version", d.team.version.to_string()),
+            ]);
+            section(&format!("Members ({})", d.members.len()));
+            print_table(
+                &["USER", "ROLE IN TEAM"],
+                d.members
+                    .iter()
+                    .map(|m| vec![m.user.clone(), m.role.clone().unwrap_or_else(|| "-".into())])
+                    .collect(),
+                "none",
+            );
+            section(&format!("Team roles ({})", d.roles.len()));
+            println!("{}", sanitize(&list(&d.roles)));
+            section(&format!("Direct grants ({})", d.direct_grants.len()));
+            print_table(
+                PERM_HEADER,
+                d.direct_grants.iter().map(|p| p.cells(&s)).collect(),
+                "none",
+            );
+        }
+        TeamsCmd::Create {
+            key,
+            name,
+            description,
+            default_role,
+        } => {
+            let t = b
+                .create_team(TeamSpec {
+                    key,
+                    name: name.unwrap_or_default(),
+                    description: description.unwrap_or_default(),
+                    default_role: role_id(&s, default_role.as_deref())?,
+                })
+                .await?;
+            if ctx.json() {
+                print_json(&t)?;
+            } else {
+                println!("created team {} ({})", sanitize(&t.key), t.id);
+            }
+        }
+        TeamsCmd::Update {
+            team,
+            key,
+            name,
+            description,
+            default_role,
+            no_default_role,
+        } => {
+            let old = find_team(&s, &team)?;
+            let default_role = if no_default_role {
+                None
+            } else if default_role.is_some() {
+                role_id(&s, default_role.as_deref())?
+            } else {
+                old.default_role
+            };
+            let spec = TeamSpec {
+                key: key.unwrap_or_else(|| old.key.clone()),
+                name: name.unwrap_or_else(|| old.name.clone()),
+                description: description.unwrap_or_else(|| old.description.clone()),
+                default_role,
+            };
+            let t = b.update_team(old.id, spec, old.version).await?;
+            if ctx.json() {
+                print_json(&t)?;
+            } else {
+                println!("updated team {} (version {})", sanitize(&t.key), t.version);
+            }
+        }
+        TeamsCmd::Rm { team, force } => {
+            let t = find_team(&s, &team)?;
+            let rev = b.delete_team(t.id, force).await?;
+            ctx.done("deleted team", &t.key, rev);
+        }
+        TeamsCmd::AddMember { team, user, role } => {
+            let t = find_team(&s, &team)?;
+            let u = find_user(&s, &user)?;
+            let role = role_id(&s, role.as_deref())?;
+            let rev = b
+                .link(Link::Member {
+                    team: t.id,
+                    user: u.id,
+                    role,
+                })
+                .await?;
+            ctx.done("added", &format!("{} to team {}", u.username, t.key), rev);
+        }
+        TeamsCmd::RmMember { team, user } => {
+            let t = find_team(&s, &team)?;
+            let u = find_user(&s, &user)?;
+            let Some(role) = s.members.get(&(t.id, u.id)) else {
+                return Err(Error::NotFound {
+                    kind: "member".into(),
+                    name: format!("{} in team {}", u.username, t.key),
+                    hint: format!("; see `gatehouse teams show {}`", t.key),
+                });
+            };
+            let rev = b
+                .unlink(Link::Member {
+                    team: t.id,
+                    user: u.id,
+                    role: *role,
+                })
+                .await?;
+            ctx.done(
+                "removed",
+                &format!("{} from team {}", u.username, t.key),
+                rev,
+            );
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,474 @@
+//! `gatehouse users …`
+
+use super::Ctx;
+use super::output::{self, list, print_fields, print_json, print_table, section, short};
+use super::roles::{PERM_HEADER, PermRow};
+use crate::engine::{Scope, WhatCan};
+use crate::model::{ApiKey, Id, Principal, User, UserKind};
+use crate::service::{Result, UserSpec, find_user};
+use crate::store::State;
+use crate::text::sanitize;
+use clap::Subcommand;
+use serde::Serialize;
+
+/// User commands.
+#[derive(Debug, Subcommand)]
+pub enum UsersCmd {
+    /// List users.
+    Ls,
+    /// One user: roles, teams, direct grants, API keys and effective permissions.
+    Show {
+        /// Username or id.
+        user: String,
+    },
+    /// Create a user.
+    Create {
+        /// Unique username (case-insensitive).
+        username: String,
+        /// Email.
+        #[arg(long)]
+        email: Option<String>,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// A service user (okdata "client").
+        #[arg(long)]
+        service: bool,
+        /// Superuser: allowed everything.
+        #[arg(long)]
+        owner: bool,
+        /// Created disabled.
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// Change a user.
+    Update {
+        /// Username or id.
+        user: String,
+        /// New username.
+        #[arg(long)]
+        username: Option<String>,
+        /// New email.
+        #[arg(long)]
+        email: Option<String>,
+        /// New display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Enable the user.
+        #[arg(long, conflicts_with = "disable")]
+        enable: bool,
+        /// Disable the user (denied everything).
+        #[arg(long)]
+        disable: bool,
+        /// Set the owner flag.
+        #[arg(long, conflicts_with = "no_owner")]
+        owner: bool,
+        /// Clear the owner flag.
+        #[arg(long)]
+        no_owner: bool,
+    },
+    /// Delete a user (`--force` when it still has roles, memberships, grants or keys).
+    Rm {
+        /// Username or id.
+        user: String,
+        /// Remove its links and keys too.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Serialize)]
+struct UserRow {
+    id: Id,
+    username: String,
+    kind: UserKind,
+    email: String,
+    display_name: String,
+    roles: Vec<String>,
+    teams: Vec<String>,
+    owner: bool,
+    disabled: bool,
+    version: u64,
+}
+
+fn user_roles(s: &State, id: Id) -> Vec<String> {
+    let mut v: Vec<String> = s
+        .user_roles
+        .iter()
+        .filter(|(u, _)| *u == id)
+        .map(|(_, r)| output::role_name(s, r))
+        .collect();
+    v.sort();
+    v
+}
+
+fn user_teams(s: &State, id: Id) -> Vec<String> {
+    let mut v: Vec<String> = s
+        .members
+        .keys()
+        .filter(|(_, u)| *u == id)
+        .map(|(t, _)| output::team_key(s, t))
+        .collect();
+    v.sort();
+    v
+}
+
+fn flags(u: &User) -> String {
+    let mut f = Vec::new();
+    if u.owner {
+        f.push("owner");
+    }
+    if u.disabled {
+        f.push("disabled");
+    }
+    if f.is_empty() {
+        "-".into()
+    } else {
+        f.join(",")
+    }
+}
+
+#[derive(Serialize)]
+struct Membership {
+    team: String,
+    role: Option<String>,
+}
+
+/// A key as shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyRow {
+    /// Id.
+    pub id: Id,
+    /// Display prefix.
+    pub prefix: String,
+    /// Owner username.
+    pub user: String,
+    /// Read-only key.
+    pub read_only: bool,
+    /// Expiry (RFC 3339) or null.
+    pub expires_at: Option<String>,
+    /// Creation time.
+    pub created_at: String,
+    /// Last use.
+    pub last_used_at: Option<String>,
+    /// Revocation time.
+    pub revoked_at: Option<String>,
+}
+
+impl KeyRow {
+    /// The row of a key.
+    pub fn of(s: &State, k: &ApiKey) -> KeyRow {
+        let t = |t: Option<time::OffsetDateTime>| t.map(|t| output::time(Some(t)));
+        KeyRow {
+            id: k.id,
+            prefix: k.prefix.clone(),
+            user: output::user_name(s, &k.user_id),
+            read_only: k.read_only,
+            expires_at: t(k.expires_at),
+            created_at: output::time(Some(k.created_at)),
+            last_used_at: t(k.last_used_at),
+            revoked_at: t(k.revoked_at),
+        }
+    }
+
+    /// Table cells matching [`KEY_HEADER`].
+    pub fn cells(&self) -> Vec<String> {
+        let d = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+        vec![
+            short(&self.id),
+            format!("{}…", self.prefix),
+            self.user.clone(),
+            if self.read_only { "yes" } else { "no" }.into(),
+            d(&self.expires_at),
+            d(&self.last_used_at),
+            self.revoked_at
+                .clone()
+                .map_or_else(|| "-".into(), |t| format!("revoked {t}")),
+        ]
+    }
+}
+
+/// Columns of [`KeyRow::cells`].
+pub const KEY_HEADER: &[&str] = &[
+    "ID",
+    "PREFIX",
+    "USER",
+    "READ-ONLY",
+    "EXPIRES",
+    "LAST USED",
+    "REVOKED",
+];
+
+/// One effective permission, names resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectiveRow {
+    /// Permission id.
+    pub permission: Id,
+    /// Catalog.
+    pub catalog: String,
+    /// Entity.
+    pub entity: String,
+    /// Entity UUID, null for all.
+    pub entity_uuid: Option<String>,
+    /// Flags allowed through this permission.
+    pub allowed: Vec<String>,
+    /// Flags it denies.
+    pub denies: Vec<String>,
+    /// How it is reached.
+    pub path: String,
+    /// Only for one team's resources (the team key), or null.
+    pub team_only: Option<String>,
+}
+
+/// Rows of `what_can`.
+pub fn effective_rows(s: &State, w: &WhatCan) -> Vec<EffectiveRow> {
+    w.entries
+        .iter()
+        .map(|e| EffectiveRow {
+            permission: e.permission,
+            catalog: e.catalog.clone(),
+            entity: e.entity.clone(),
+            entity_uuid: e.entity_uuid.clone(),
+            allowed: e.allowed.clone(),
+            denies: e.denies.clone(),
+            path: output::via(s, &e.via),
+            team_only: match e.scope {
+                Scope::TeamOnly(t) => Some(output::team_key(s, &t)),
+                Scope::Everywhere => None,
+            },
+        })
+        .collect()
+}
+
+/// Prints effective permissions as a table.
+pub fn print_effective(w: &WhatCan, rows: &[EffectiveRow]) {
+    if w.disabled {
+        println!("disabled: every request is denied");
+    }
+    if w.owner {
+        println!("owner: every request is allowed");
+    }
+    print_table(
+        &["ENTITY", "UUID", "ALLOWED", "DENIES", "PATH"],
+        rows.iter()
+            .map(|r| {
+                vec![
+                    output::entity(&r.catalog, &r.entity),
+                    r.entity_uuid.clone().unwrap_or_else(|| "all".into()),
+                    list(&r.allowed),
+                    list(&r.denies),
+                    r.path.clone(),
+                ]
+            })
+            .collect(),
+        "no permissions reached",
+    );
+}
+
+#[derive(Serialize)]
+struct UserDetail {
+    #[serde(flatten)]
+    user: User,
+    roles: Vec<String>,
+    teams: Vec<Membership>,
+    direct_grants: Vec<PermRow>,
+    api_keys: Vec<KeyRow>,
+    effective: Vec<EffectiveRow>,
+    effective_owner: bool,
+}
+
+/// Runs a user command.
+pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
+    let b = &ctx.backend;
+    let s = b.state().await?;
+    match cmd {
+        UsersCmd::Ls => {
+            let mut users: Vec<&User> = s.users.values().collect();
+            users.sort_by(|a, b| a.username.cmp(&b.username));
+            let rows: Vec<UserRow> = users
+                .iter()
+                .map(|u| UserRow {
+                    id: u.id,
+                    username: u.username.clone(),
+                    kind: u.kind,
+                    email: u.email.clone(),
+                    display_name: u.display_name.clone(),
+                    roles: user_roles(&s, u.id),
+                    teams: user_teams(&s, u.id),
+                    owner: u.owner,
+                    disabled: u.disabled,
+                    version: u.version,
+                })
+                .collect();
+            if ctx.json() {
+                return print_json(&rows).map(|_| 0);
+            }
+            print_table(
+                &["USERNAME", "KIND", "EMAIL", "ROLES", "TEAMS", "FLAGS"],
+                users
+                    .iter()
+                    .zip(&rows)
+                    .map(|(u, r)| {
+                        vec![
+                            r.username.clone(),
+                            r.kind.as_str().to_string(),
+                            if r.email.is_empty() {
+                                "-".into()
+                            } else {
+                                r.email.clone()
+                            },
+                            list(&r.roles),
+                            list(&r.teams),
+                            flags(u),
+                        ]
+                    })
+                    .collect(),
+                "no users (create one with `gatehouse users create USERNAME`)",
+            );
+        }
+        UsersCmd::Show { user } => {
+            let u = find_user(&s, &user)?;
+            let mut teams: Vec<Membership> = s
+                .members
+                .iter()
+                .filter(|((_, uu), _)| *uu == u.id)
+                .map(|((t, _), r)| Membership {
+                    team: output::team_key(&s, t),
+                    role: r.map(|r| output::role_name(&s, &r)),
+                })
+                .collect();
+            teams.sort_by(|a, b| a.team.cmp(&b.team));
+            let direct_grants: Vec<PermRow> = s
+                .grants
+                .iter()
+                .filter(|(p, _)| *p == Principal::User(u.id))
+                .filter_map(|(_, p)| s.permissions.get(p))
+                .map(PermRow::of)
+                .collect();
+            let api_keys: Vec<KeyRow> = s
+                .keys
+                .values()
+                .filter(|k| k.user_id == u.id)
+                .map(|k| KeyRow::of(&s, k))
+                .collect();
+            let w = b.what_can(u.id).await?;
+            let effective = effective_rows(&s, &w);
+            let d = UserDetail {
+                user: u.clone(),
+                roles: user_roles(&s, u.id),
+                teams,
+                direct_grants,
+                api_keys,
+                effective,
+                effective_owner: w.owner,
+            };
+            if ctx.json() {
+                return print_json(&d).map(|_| 0);
+            }
+            print_fields(&[
+                ("username", d.user.username.clone()),
+                ("id", d.user.id.to_string()),
+                ("kind", d.user.kind.as_str().into()),
+                ("email", d.user.email.clone()),
+                ("name", d.user.display_name.clone()),
+                ("flags", flags(&d.user)),
+                ("version", d.user.version.to_string()),
+                ("created", output::time(Some(d.user.created_at))),
+                ("updated", output::time(Some(d.user.updated_at))),
+            ]);
+            section(&format!("Roles ({})", d.roles.len()));
+            println!("{}", sanitize(&list(&d.roles)));
+            section(&format!("Teams ({})", d.teams.len()));
+            print_table(
+                &["TEAM", "MEMBER ROLE"],
+                d.teams
+                    .iter()
+                    .map(|m| vec![m.team.clone(), m.role.clone().unwrap_or_else(|| "-".into())])
+                    .collect(),
+                "none",
+            );
+            section(&format!("Direct grants ({})", d.direct_grants.len()));
+            print_table(
+                PERM_HEADER,
+                d.direct_grants.iter().map(|p| p.cells(&s)).collect(),
+                "none",
+            );
+            section(&format!("API keys ({})", d.api_keys.len()));
+            print_table(
+                KEY_HEADER,
+                d.api_keys.iter().map(KeyRow::cells).collect(),
+                "none",
+            );
+            section("Effective permissions");
+            print_effective(&w, &d.effective);
+        }
+        UsersCmd::Create {
+            username,
+            email,
+            name,
+            service,
+            owner,
+            disabled,
+        } => {
+            let u = b
+                .create_user(UserSpec {
+                    username,
+                    email: email.unwrap_or_default(),
+                    display_name: name.unwrap_or_default(),
+                    kind: if service {
+                        UserKind::Service
+                    } else {
+                        UserKind::Person
+                    },
+                    disabled,
+                    owner,
+                })
+                .await?;
+            if ctx.json() {
+                print_json(&u)?;
+            } else {
+                println!("created user {} ({})", sanitize(&u.username), u.id);
+            }
+        }
+        UsersCmd::Update {
+            user,
+            username,
+            email,
+            name,
+            enable,
+            disable,
+            owner,
+            no_owner,
+        } => {
+            let old = find_user(&s, &user)?;
+            let spec = UserSpec {
+                username: username.unwrap_or_else(|| old.username.clone()),
+                email: email.unwrap_or_else(|| old.email.clone()),
+                display_name: name.unwrap_or_else(|| old.display_name.clone()),
+                kind: old.kind,
+                disabled: if enable {
+                    false
+                } else {
+                    disable || old.disabled
+                },
+                owner: if no_owner { false } else { owner || old.owner },
+            };
+            let u = b.update_user(old.id, spec, old.version).await?;
+            if ctx.json() {
+                print_json(&u)?;
+            } else {
+                println!(
+                    "updated user {} (version {})",
+                    sanitize(&u.username),
+                    u.version
+                );
+            }
+        }
+        UsersCmd::Rm { user, force } => {
+            let u = find_user(&s, &user)?;
+            let rev = b.delete_user(u.id, force).await?;
+            ctx.done("deleted user", &u.username, rev);
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,96 @@
+//! Text from data (names, descriptions, emails, audit records) is untrusted: before it reaches a
+//! terminal, [`sanitize`] turns every character that could move the cursor, clear the screen,
+//! reorder the line or hide itself into a visible escape (SPEC §6).
+
+use std::borrow::Cow;
+
+/// True for a character that must not reach a terminal as is: C0 controls, DEL, C1 controls
+/// (ESC, hence every ANSI escape sequence, included), bidi overrides, isolates and marks,
+/// zero-width characters and the line/paragraph separators.
+pub fn is_unsafe(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1f}'
+        | '\u{7f}'..='\u{9f}'
+        | '\u{061c}'
+        | '\u{180e}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{feff}')
+}
+
+/// Replaces every unsafe character (see [`is_unsafe`]) with a visible escape: `\x1b` for ASCII
+/// controls, `\u{202e}` for the others, so `"\x1b[2J"` prints as the literal text `\x1b[2J`.
+/// Borrows when nothing needs replacing.
+pub fn sanitize(s: &str) -> Cow<'_, str> {
+    let Some(first) = s.find(is_unsafe) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = String::with_capacity(s.len() + 8);
+    out.push_str(&s[..first]);
+    for c in s[first..].chars() {
+        if is_unsafe(c) {
+            let n = u32::from(c);
+            if n < 0x80 {
+                out.push_str(&format!("\\x{n:02x}"));
+            } else {
+                out.push_str(&format!("\\u{{{n:x}}}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_borrowed() {
+        assert!(matches!(sanitize("alice"), Cow::Borrowed("alice")));
+        assert!(matches!(sanitize(""), Cow::Borrowed("")));
+        assert!(matches!(sanitize("Ærlig Øst — été"), Cow::Borrowed(_)));
+        assert!(matches!(sanitize("team:ops → role:X"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn ansi_sequences_become_literal() {
+        assert_eq!(sanitize("\x1b[2Jhi"), "\\x1b[2Jhi");
+        assert_eq!(sanitize("a\x1b]0;title\x07b"), "a\\x1b]0;title\\x07b");
+        assert_eq!(sanitize("\u{9b}31m"), "\\u{9b}31m");
+    }
+
+    #[test]
+    fn controls_are_escaped() {
+        assert_eq!(sanitize("a\nb\tc\rd\0"), "a\\x0ab\\x09c\\x0dd\\x00");
+        assert_eq!(sanitize("x\x7fy"), "x\\x7fy");
+        assert_eq!(sanitize("\u{85}"), "\\u{85}");
+    }
+
+    #[test]
+    fn bidi_and_zero_width_are_escaped() {
+        assert_eq!(sanitize("evil\u{202e}gpj.exe"), "evil\\u{202e}gpj.exe");
+        assert_eq!(sanitize("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+        assert_eq!(sanitize("a\u{200b}b\u{200d}"), "a\\u{200b}b\\u{200d}");
+        assert_eq!(sanitize("\u{feff}bom"), "\\u{feff}bom");
+        assert_eq!(
+            sanitize("\u{200e}\u{200f}\u{61c}"),
+            "\\u{200e}\\u{200f}\\u{61c}"
+        );
+        assert_eq!(
+            sanitize("\u{2060}\u{2064}\u{180e}"),
+            "\\u{2060}\\u{2064}\\u{180e}"
+        );
+    }
+
+    #[test]
+    fn output_is_always_safe() {
+        let nasty = "\x1b[2J\u{202e}\u{200b}\u{9b}\x07ok";
+        let s = sanitize(nasty);
+        assert!(!s.chars().any(is_unsafe));
+        assert_eq!(sanitize(&s), s, "sanitizing twice changes nothing");
+    }
+}
