@@ -141,8 +141,8 @@ fn print_summary(sm: &Summary) {
     ]);
 }
 
-/// `gatehouse` with no subcommand: bootstrap on first run, then a summary (the console comes
-/// later).
+/// `gatehouse` with no subcommand (or `tui`): bootstrap on first run, then the console when
+/// stdout is a terminal, or a summary when it is not (pipes, scripts, `-o json`).
 pub async fn console_summary(
     b: &mut LocalBackend,
     path: &Path,
@@ -159,12 +159,20 @@ pub async fn console_summary(
             Err(e) => return Err(e),
         }
     }
+    if format == Format::Table && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        let read_only = b.actor().read_only;
+        let backend: std::sync::Arc<dyn crate::backend::Backend> = std::sync::Arc::new(b.clone());
+        crate::tui::run(backend, read_only)
+            .await
+            .map_err(|e| Error::Unavailable(format!("the terminal failed: {e}")))?;
+        return Ok(0);
+    }
     let sm = summary(b, path, created).await?;
     if format == Format::Json {
         print_json(&sm)?;
         return Ok(0);
     }
-    println!("gatehouse — the console is not available yet; here is the store.");
+    println!("gatehouse — stdout is not a terminal, so here is the store instead of the console.");
     if created {
         println!(
             "created and initialized a new store; owner: {}",

@@ -56,7 +56,7 @@ pub struct GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Open the console (for now: bootstrap the store and print a summary).
+    /// Open the console (a summary when stdout is not a terminal).
     Tui,
     /// Create the store and its first owner, once.
     Init {

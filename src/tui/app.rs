@@ -1,0 +1,526 @@
+//! The console's state and its reaction to keys. Pure: a key press changes the state and may
+//! return an [`Effect`] (load data, delete an object, quit) that the runner carries out on a
+//! task; results come back as [`Msg`]s. Drawing is `&self` (see `draw.rs`).
+
+use super::keys::{Action, Context, action_for, binding};
+use super::list::ListState;
+use super::theme::Theme;
+use super::view::{Pane, columns, rows};
+use crate::backend::{BackendInfo, Me};
+use crate::model::{AuditEvent, Id, ObjectKind};
+use crate::store::State;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
+use ratatui_textarea::TextArea;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Everything loaded from the backend for one refresh.
+#[derive(Debug, Clone)]
+pub struct Data {
+    /// Objects and links the acting user may see.
+    pub state: Arc<State>,
+    /// Recent audit events, newest first.
+    pub audit: Vec<AuditEvent>,
+    /// The acting principal.
+    pub me: Me,
+    /// Backend kind, location, capabilities.
+    pub info: BackendInfo,
+}
+
+/// Work for the runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Leave the console.
+    Quit,
+    /// Load (or reload) the data.
+    Load,
+    /// Delete an object (`force` removes its links).
+    Delete {
+        /// Kind.
+        kind: ObjectKind,
+        /// Id.
+        id: Id,
+        /// Name for messages.
+        name: String,
+        /// Remove links too.
+        force: bool,
+    },
+}
+
+/// Results coming back from the runner.
+#[derive(Debug)]
+pub enum Msg {
+    /// Data loaded.
+    Loaded(Box<Data>),
+    /// A write finished: a message for the status line.
+    Done(String),
+    /// Something failed: the error text.
+    Failed(String),
+}
+
+/// What the keyboard is talking to.
+#[derive(Debug)]
+pub enum Mode {
+    /// The lists.
+    Normal,
+    /// Typing a filter (`/`).
+    Filter(TextArea<'static>),
+    /// Typing a command (`:`).
+    Command(TextArea<'static>),
+    /// The help overlay.
+    Help,
+    /// A destructive action waiting for confirmation.
+    Confirm(Confirm),
+}
+
+/// The confirm dialog: Cancel is focused; for a role or team that still has members the name
+/// must be typed.
+#[derive(Debug)]
+pub struct Confirm {
+    /// The question.
+    pub question: String,
+    /// What happens on yes.
+    pub effect: Effect,
+    /// The name to type, when required.
+    pub type_name: Option<String>,
+    /// The typed name.
+    pub typed: TextArea<'static>,
+    /// True when the "Delete" button has focus.
+    pub yes_focused: bool,
+}
+
+/// Kind of status message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Information.
+    Info,
+    /// Success.
+    Ok,
+    /// Error or refusal.
+    Error,
+}
+
+/// The whole console state.
+#[derive(Debug)]
+pub struct App {
+    /// Colours.
+    pub theme: Theme,
+    /// Loaded data (None until the first load).
+    pub data: Option<Data>,
+    /// The active pane.
+    pub pane: Pane,
+    /// Per-pane lists.
+    pub lists: HashMap<Pane, ListState>,
+    /// Input mode.
+    pub mode: Mode,
+    /// Status line.
+    pub message: Option<(String, Tone)>,
+    /// Backend calls under way.
+    pub pending: usize,
+    /// Terminal size.
+    pub size: (u16, u16),
+    /// `--read-only` was given.
+    pub forced_read_only: bool,
+}
+
+fn one_line_input(text: &str) -> TextArea<'static> {
+    let mut t = TextArea::from([text.to_string()]);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+impl App {
+    /// A console of `size` (columns, rows), before any data.
+    pub fn new(theme: Theme, size: (u16, u16), forced_read_only: bool) -> App {
+        App {
+            theme,
+            data: None,
+            pane: Pane::Roles,
+            lists: Pane::ALL
+                .into_iter()
+                .map(|p| (p, ListState::default()))
+                .collect(),
+            mode: Mode::Normal,
+            message: None,
+            pending: 1,
+            size,
+            forced_read_only,
+        }
+    }
+
+    /// Rows available to the list body (terminal minus header, footer, borders, table header).
+    pub fn list_height(&self) -> usize {
+        self.size.1.saturating_sub(6).max(1) as usize
+    }
+
+    /// The current list.
+    pub fn list(&self) -> &ListState {
+        // Every pane gets a list at construction; the map is never shrunk.
+        &self.lists[&self.pane]
+    }
+
+    fn list_mut(&mut self) -> &mut ListState {
+        self.lists.entry(self.pane).or_default()
+    }
+
+    /// Why writes are refused, if they are.
+    pub fn read_only_reason(&self) -> Option<String> {
+        if self.forced_read_only {
+            return Some("read-only mode (--read-only)".into());
+        }
+        match &self.data {
+            Some(d) if !d.me.can_write => Some(
+                d.me.read_only_reason
+                    .clone()
+                    .unwrap_or_else(|| "no write permission".into()),
+            ),
+            Some(_) => None,
+            None => Some("still loading".into()),
+        }
+    }
+
+    fn say(&mut self, text: impl Into<String>, tone: Tone) {
+        self.message = Some((text.into(), tone));
+    }
+
+    /// Handles a result from the runner.
+    pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
+        self.pending = self.pending.saturating_sub(1);
+        match msg {
+            Msg::Loaded(data) => {
+                for pane in Pane::ALL {
+                    let r = rows(pane, &data.state, &data.audit);
+                    let cols = columns(pane);
+                    let list = self.lists.entry(pane).or_default();
+                    list.set_rows(r, cols);
+                }
+                self.data = Some(*data);
+                let h = self.list_height();
+                self.list_mut().scroll(h);
+                Vec::new()
+            }
+            Msg::Done(text) => {
+                self.say(text, Tone::Ok);
+                self.pending += 1;
+                vec![Effect::Load]
+            }
+            Msg::Failed(text) => {
+                self.say(text, Tone::Error);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Handles a terminal event.
+    pub fn on_event(&mut self, event: &Event) -> Vec<Effect> {
+        match event {
+            Event::Key(k) if k.kind != KeyEventKind::Release => self.on_key(*k),
+            Event::Resize(w, h) => {
+                self.size = (*w, *h);
+                let height = self.list_height();
+                self.list_mut().scroll(height);
+                Vec::new()
+            }
+            Event::Paste(text) => {
+                match &mut self.mode {
+                    Mode::Filter(t) | Mode::Command(t) => {
+                        t.insert_str(text.replace(['\n', '\r'], " "));
+                    }
+                    Mode::Confirm(c) => {
+                        c.typed.insert_str(text.replace(['\n', '\r'], " "));
+                    }
+                    _ => {}
+                }
+                self.after_filter_edit();
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn after_filter_edit(&mut self) {
+        if let Mode::Filter(t) = &self.mode {
+            let text = t.lines().join("");
+            let pane = self.pane;
+            let list = self.list_mut();
+            if list.filter != text {
+                list.filter = text;
+                list.selected = 0;
+                list.offset = 0;
+                list.refresh(columns(pane));
+            }
+        }
+    }
+
+    /// Handles a key press.
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let mode = std::mem::replace(&mut self.mode, Mode::Normal);
+        match mode {
+            Mode::Normal => self.normal_key(key),
+            Mode::Help => Vec::new(),
+            Mode::Filter(mut t) => match key.code {
+                KeyCode::Esc => {
+                    let pane = self.pane;
+                    let list = self.list_mut();
+                    list.filter.clear();
+                    list.refresh(columns(pane));
+                    Vec::new()
+                }
+                KeyCode::Enter => Vec::new(),
+                _ => {
+                    t.input(key);
+                    self.mode = Mode::Filter(t);
+                    self.after_filter_edit();
+                    Vec::new()
+                }
+            },
+            Mode::Command(mut t) => match key.code {
+                KeyCode::Esc => Vec::new(),
+                KeyCode::Enter => {
+                    let line = t.lines().join("");
+                    self.run_command(line.trim())
+                }
+                _ => {
+                    t.input(key);
+                    self.mode = Mode::Command(t);
+                    Vec::new()
+                }
+            },
+            Mode::Confirm(mut c) => self.confirm_key(&mut c, key).unwrap_or_else(|| {
+                self.mode = Mode::Confirm(c);
+                Vec::new()
+            }),
+        }
+    }
+
+    /// Returns `Some(effects)` when the dialog closes.
+    fn confirm_key(&mut self, c: &mut Confirm, key: KeyEvent) -> Option<Vec<Effect>> {
+        match key.code {
+            KeyCode::Esc => Some(Vec::new()),
+            KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+                c.yes_focused = !c.yes_focused;
+                None
+            }
+            KeyCode::Enter if !c.yes_focused => Some(Vec::new()),
+            KeyCode::Enter => {
+                let typed = c.typed.lines().join("");
+                match &c.type_name {
+                    Some(name) if &typed != name => {
+                        self.say(format!("type '{name}' exactly to confirm"), Tone::Error);
+                        None
+                    }
+                    _ => {
+                        self.pending += 1;
+                        Some(vec![c.effect.clone()])
+                    }
+                }
+            }
+            _ if c.type_name.is_some() => {
+                c.typed.input(key);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn run_command(&mut self, line: &str) -> Vec<Effect> {
+        let mut words = line.split_whitespace();
+        let Some(cmd) = words.next() else {
+            return Vec::new();
+        };
+        let rest: Vec<&str> = words.collect();
+        match cmd {
+            "q" | "q!" | "quit" | "exit" => return vec![Effect::Quit],
+            "help" => {
+                self.mode = Mode::Help;
+                return Vec::new();
+            }
+            "r" | "refresh" | "reload" => {
+                self.pending += 1;
+                return vec![Effect::Load];
+            }
+            _ => {}
+        }
+        match Pane::by_command(cmd) {
+            Some(pane) => {
+                self.pane = pane;
+                let filter = rest.join(" ");
+                let list = self.list_mut();
+                list.filter = filter;
+                list.selected = 0;
+                list.offset = 0;
+                list.refresh(columns(pane));
+            }
+            None => self.say(
+                format!("unknown command ':{cmd}'; try :roles, :permissions, :users, :teams, :keys, :audit, :check, :q"),
+                Tone::Error,
+            ),
+        }
+        Vec::new()
+    }
+
+    fn normal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(action) = action_for(key) else {
+            return Vec::new();
+        };
+        let page = self.list_height();
+        if let Some(b) = binding(action)
+            && b.mutating
+        {
+            if b.context == Context::Roles && self.pane != Pane::Roles {
+                return Vec::new();
+            }
+            if let Some(reason) = self.read_only_reason() {
+                self.say(
+                    format!("{} is disabled: {reason}", b.description),
+                    Tone::Error,
+                );
+                return Vec::new();
+            }
+        }
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Down => self.list_mut().move_by(1, page),
+            Action::Up => self.list_mut().move_by(-1, page),
+            Action::PageDown => self.list_mut().move_by(page as isize, page),
+            Action::PageUp => self.list_mut().move_by(-(page as isize), page),
+            Action::Top => self.list_mut().move_by(isize::MIN / 2, page),
+            Action::Bottom => self.list_mut().move_by(isize::MAX / 2, page),
+            Action::NextPane | Action::PrevPane => {
+                let i = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);
+                let n = Pane::ALL.len();
+                let next = if action == Action::NextPane {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                self.pane = Pane::ALL[next];
+                self.list_mut().scroll(page);
+            }
+            Action::Filter => {
+                let current = self.list().filter.clone();
+                self.mode = Mode::Filter(one_line_input(&current));
+            }
+            Action::Command => self.mode = Mode::Command(one_line_input("")),
+            Action::Help => self.mode = Mode::Help,
+            Action::Back => {
+                let pane = self.pane;
+                let list = self.list_mut();
+                if !list.filter.is_empty() {
+                    list.filter.clear();
+                    list.refresh(columns(pane));
+                }
+                self.message = None;
+            }
+            Action::Sort | Action::SortReverse => {
+                let pane = self.pane;
+                let ncols = columns(pane).len();
+                if ncols > 0 {
+                    let list = self.list_mut();
+                    list.sort = Some(match (list.sort, action) {
+                        (Some((c, rev)), Action::SortReverse) => (c, !rev),
+                        (Some((c, _)), _) => ((c + 1) % ncols, false),
+                        (None, Action::SortReverse) => (0, true),
+                        (None, _) => (0, false),
+                    });
+                    list.refresh(columns(pane));
+                }
+            }
+            Action::Refresh => {
+                self.pending += 1;
+                return vec![Effect::Load];
+            }
+            Action::Delete => return self.ask_delete(),
+            Action::Open
+            | Action::New
+            | Action::Edit
+            | Action::Add
+            | Action::Remove
+            | Action::Defaults => {
+                self.say(
+                    "detail pages and forms are not in this build yet; use the CLI (`gatehouse --help`)",
+                    Tone::Info,
+                );
+            }
+        }
+        Vec::new()
+    }
+
+    fn ask_delete(&mut self) -> Vec<Effect> {
+        let (Some(data), Some(row)) = (&self.data, self.list().selected_row()) else {
+            return Vec::new();
+        };
+        let s = &data.state;
+        let target = match self.pane {
+            Pane::Roles => Id::parse_str(&row.id)
+                .ok()
+                .and_then(|id| s.roles.get(&id))
+                .map(|r| {
+                    let users = s.user_roles.iter().filter(|(_, x)| *x == r.id).count()
+                        + s.members.values().filter(|x| **x == Some(r.id)).count();
+                    (
+                        ObjectKind::Role,
+                        r.id,
+                        r.name.clone(),
+                        s.links_to(ObjectKind::Role, r.id).len(),
+                        users > 0,
+                    )
+                }),
+            Pane::Users => s.user_by_name(&row.id).map(|u| {
+                (
+                    ObjectKind::User,
+                    u.id,
+                    u.username.clone(),
+                    s.links_to(ObjectKind::User, u.id).len(),
+                    false,
+                )
+            }),
+            Pane::Teams => s.team_by_key(&row.id).map(|t| {
+                let members = s.members.keys().filter(|(x, _)| *x == t.id).count();
+                (
+                    ObjectKind::Team,
+                    t.id,
+                    t.key.clone(),
+                    s.links_to(ObjectKind::Team, t.id).len(),
+                    members > 0,
+                )
+            }),
+            Pane::Permissions => Id::parse_str(&row.id)
+                .ok()
+                .and_then(|id| s.permissions.get(&id))
+                .map(|p| {
+                    (
+                        ObjectKind::Permission,
+                        p.id,
+                        format!("{} permission {}", p.entity, crate::model::short_id(&p.id)),
+                        s.links_to(ObjectKind::Permission, p.id).len(),
+                        false,
+                    )
+                }),
+            _ => None,
+        };
+        let Some((kind, id, name, links, has_members)) = target else {
+            self.say("nothing to delete here", Tone::Info);
+            return Vec::new();
+        };
+        let safe = crate::text::sanitize(&name).into_owned();
+        let question = if links > 0 {
+            format!("Delete {kind} '{safe}' and its {links} link(s)?")
+        } else {
+            format!("Delete {kind} '{safe}'?")
+        };
+        self.mode = Mode::Confirm(Confirm {
+            question,
+            effect: Effect::Delete {
+                kind,
+                id,
+                name: safe.clone(),
+                force: links > 0,
+            },
+            type_name: has_members.then_some(name),
+            typed: one_line_input(""),
+            yes_focused: false,
+        });
+        Vec::new()
+    }
+}

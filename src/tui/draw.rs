@@ -1,0 +1,405 @@
+//! Drawing the console from `&App`: header, navigation, the list (only its visible rows),
+//! status line, footer hints from the key table, and overlays.
+
+use super::app::{App, Mode, Tone};
+use super::keys::{BINDINGS, Context};
+use super::view::{Pane, columns};
+use crate::backend::BackendKind;
+use crate::text::sanitize;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row as TRow, Table, Wrap};
+
+/// Draws the whole console.
+pub fn draw(app: &App, f: &mut Frame<'_>) {
+    let [header, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    draw_header(app, f, header);
+    let nav_width = if f.area().width < 70 { 14 } else { 18 };
+    let [nav, main] =
+        Layout::horizontal([Constraint::Length(nav_width), Constraint::Min(20)]).areas(body);
+    draw_nav(app, f, nav);
+    if app.pane == Pane::Check {
+        draw_check(app, f, main);
+    } else {
+        draw_list(app, f, main);
+    }
+    draw_status(app, f, status);
+    draw_footer(app, f, footer);
+    match &app.mode {
+        Mode::Help => draw_help(app, f),
+        Mode::Confirm(c) => draw_confirm(app, c, f),
+        _ => {}
+    }
+}
+
+fn draw_header(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let t = &app.theme;
+    let mut spans = vec![Span::styled(" gatehouse ", t.accent)];
+    if let Some(d) = &app.data {
+        let kind = match d.info.kind {
+            BackendKind::Local => "local",
+            BackendKind::Remote => "remote",
+            BackendKind::Mage => "mage",
+        };
+        spans.push(Span::styled(
+            format!("{kind}:{} ", sanitize(&d.info.location)),
+            t.dim,
+        ));
+        spans.push(Span::raw(format!("· {} ", sanitize(&d.me.username))));
+        spans.push(Span::styled(format!("· rev {} ", d.state.revision), t.dim));
+    }
+    if app.read_only_reason().is_some() && app.data.is_some() {
+        spans.push(Span::styled(" READ-ONLY ", t.alert));
+    }
+    if app.pending > 0 {
+        spans.push(Span::styled(" ⟳ working…", t.dim));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_nav(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let t = &app.theme;
+    let caps = app.data.as_ref().map(|d| d.info.capabilities);
+    let lines: Vec<Line> = Pane::ALL
+        .iter()
+        .map(|p| {
+            let count = match p {
+                Pane::Check => String::new(),
+                _ => app
+                    .lists
+                    .get(p)
+                    .map(|l| format!(" {}", l.rows.len()))
+                    .unwrap_or_default(),
+            };
+            let disabled = caps.as_ref().and_then(|c| p.unsupported(c)).is_some();
+            let style = if *p == app.pane {
+                t.selected
+            } else if disabled {
+                t.dim
+            } else {
+                t.text
+            };
+            Line::from(Span::styled(format!(" {}{count}", p.title()), style))
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::RIGHT).border_style(t.dim)),
+        area,
+    );
+}
+
+fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let t = &app.theme;
+    let list = app.list();
+    let cols: Vec<_> = columns(app.pane)
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| area.width >= c.hide_below)
+        .collect();
+    let mut title = format!(" {} ", app.pane.title());
+    if list.filter.is_empty() {
+        title.push_str(&format!("({}) ", list.rows.len()));
+    } else {
+        title.push_str(&format!(
+            "({}/{}) /{} ",
+            list.visible.len(),
+            list.rows.len(),
+            sanitize(&list.filter)
+        ));
+    }
+    if let Some((c, rev)) = list.sort
+        && let Some(col) = columns(app.pane).get(c)
+    {
+        title.push_str(&format!("↕{}{} ", col.title, if rev { "↓" } else { "↑" }));
+    }
+    let block = Block::default()
+        .borders(Borders::NONE)
+        .title(Span::styled(title, t.accent));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if let Some(reason) = app
+        .data
+        .as_ref()
+        .and_then(|d| app.pane.unsupported(&d.info.capabilities))
+    {
+        f.render_widget(
+            Paragraph::new(format!("{} is not available: {reason}.", app.pane.title()))
+                .style(t.dim),
+            inner,
+        );
+        return;
+    }
+    if app.data.is_none() {
+        f.render_widget(Paragraph::new("loading…").style(t.dim), inner);
+        return;
+    }
+    let height = inner.height.saturating_sub(1) as usize;
+    let start = list.offset.min(list.visible.len());
+    let end = (start + height).min(list.visible.len());
+    let rows: Vec<TRow> = list.visible[start..end]
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| {
+            let row = &list.rows[i as usize];
+            let style = if start + n == list.selected {
+                t.selected
+            } else {
+                t.text
+            };
+            TRow::new(
+                cols.iter()
+                    .map(|(ci, _)| Cell::from(row.cells.get(*ci).map(String::as_str).unwrap_or("")))
+                    .collect::<Vec<_>>(),
+            )
+            .style(style)
+        })
+        .collect();
+    let widths: Vec<Constraint> = cols
+        .iter()
+        .map(|(_, c)| {
+            if c.grow == 0 {
+                Constraint::Length(c.min)
+            } else {
+                Constraint::Fill(c.grow)
+            }
+        })
+        .collect();
+    let header = TRow::new(
+        cols.iter()
+            .map(|(_, c)| Cell::from(c.title))
+            .collect::<Vec<_>>(),
+    )
+    .style(t.header);
+    let table = Table::new(rows, widths).header(header).column_spacing(1);
+    f.render_widget(table, inner);
+    if list.visible.is_empty() {
+        let msg = if list.rows.is_empty() {
+            "nothing here yet".to_string()
+        } else {
+            "no row matches the filter (Esc clears it)".to_string()
+        };
+        let y = inner.y + 1;
+        if y < inner.bottom() {
+            f.render_widget(
+                Paragraph::new(msg).style(t.dim),
+                Rect {
+                    y,
+                    height: 1,
+                    ..inner
+                },
+            );
+        }
+    }
+}
+
+fn draw_check(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let t = &app.theme;
+    let text = vec![
+        Line::from(Span::styled(" Access check ", t.accent)),
+        Line::from(""),
+        Line::from(" The interactive check lands with the next console build. Meanwhile:"),
+        Line::from(Span::styled(
+            "   gatehouse check USER ACTION ENTITY[/UUID] --explain",
+            t.ok,
+        )),
+        Line::from(" shows ALLOW or DENY with every path user → team → role → permission."),
+    ];
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), area);
+}
+
+fn draw_status(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let t = &app.theme;
+    let line = match &app.mode {
+        Mode::Filter(input) => Line::from(vec![
+            Span::styled("/", t.accent),
+            Span::raw(sanitize(&input.lines().join("")).into_owned()),
+            Span::styled("▏", t.dim),
+        ]),
+        Mode::Command(input) => Line::from(vec![
+            Span::styled(":", t.accent),
+            Span::raw(sanitize(&input.lines().join("")).into_owned()),
+            Span::styled("▏", t.dim),
+        ]),
+        _ => match &app.message {
+            Some((m, tone)) => Line::from(Span::styled(
+                sanitize(m).into_owned(),
+                match tone {
+                    Tone::Error => t.alert,
+                    Tone::Ok => t.ok,
+                    Tone::Info => t.text,
+                },
+            )),
+            None => Line::from(""),
+        },
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let t = &app.theme;
+    let read_only = app.read_only_reason().is_some();
+    let mut items: Vec<(&str, &str, bool)> = BINDINGS
+        .iter()
+        .filter(|b| b.footer)
+        .filter(|b| !(b.context == Context::Roles && app.pane != Pane::Roles))
+        .filter(|b| !(b.context == Context::List && app.pane == Pane::Check))
+        .map(|b| (b.label, short_desc(b.description), b.mutating && read_only))
+        .collect();
+    // Too wide: drop hints from the middle; `?` help and `q` quit always stay.
+    let width = |items: &[(&str, &str, bool)]| {
+        items
+            .iter()
+            .map(|(k, d, _)| k.chars().count() + d.chars().count() + 3)
+            .sum::<usize>()
+    };
+    while width(&items) > area.width as usize && items.len() > 2 {
+        let drop = items.len().saturating_sub(3);
+        items.remove(drop);
+    }
+    let mut spans = Vec::new();
+    for (key, desc, disabled) in items {
+        let style = if disabled {
+            t.dim.add_modifier(Modifier::CROSSED_OUT)
+        } else {
+            t.text
+        };
+        spans.push(Span::styled(key, if disabled { style } else { t.accent }));
+        spans.push(Span::styled(format!(" {desc}  "), style));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn short_desc(d: &str) -> &str {
+    match d {
+        "command (:roles, :users alice, :q)" => "cmd",
+        "create default roles and permissions" => "defaults",
+        "back / clear filter" => "back",
+        "sort by next column" => "sort",
+        other => other,
+    }
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn draw_help(app: &App, f: &mut Frame<'_>) {
+    let t = &app.theme;
+    let reason = app.read_only_reason();
+    let area = f.area();
+    let one_column = BINDINGS.len() as u16 + 6 <= area.height;
+    let mut lines = Vec::new();
+    if one_column {
+        lines.push(Line::from(""));
+        for b in BINDINGS {
+            let mut spans = vec![
+                Span::styled(format!("  {:<7}", b.label), t.accent),
+                Span::raw(format!("{:<38}", b.description)),
+            ];
+            match (&reason, b.mutating) {
+                (Some(r), true) => {
+                    spans.push(Span::styled(format!("disabled: {}", sanitize(r)), t.dim))
+                }
+                (None, true) => spans.push(Span::styled("writes", t.dim)),
+                _ => {}
+            }
+            lines.push(Line::from(spans));
+        }
+    } else {
+        // Small terminals: two columns, writes marked with `*`.
+        let half = BINDINGS.len().div_ceil(2);
+        for i in 0..half {
+            let mut spans = Vec::new();
+            for b in [BINDINGS.get(i), BINDINGS.get(i + half)]
+                .into_iter()
+                .flatten()
+            {
+                let mark = if b.mutating { "*" } else { " " };
+                let style = if b.mutating && reason.is_some() {
+                    t.dim
+                } else {
+                    t.text
+                };
+                spans.push(Span::styled(format!(" {:<6}", b.label), t.accent));
+                spans.push(Span::styled(
+                    format!("{:<28}{mark}", short_desc(b.description)),
+                    style,
+                ));
+            }
+            lines.push(Line::from(spans));
+        }
+        let note = match &reason {
+            Some(r) => format!(" * writes: disabled ({})", sanitize(r)),
+            None => " * writes".to_string(),
+        };
+        lines.push(Line::from(Span::styled(note, t.dim)));
+    }
+    lines.push(Line::from(Span::styled(
+        "  any key closes this help",
+        t.dim,
+    )));
+    let area = centered(area, 76, lines.len() as u16 + 2);
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(Span::styled(" keys ", t.accent)),
+        ),
+        area,
+    );
+}
+
+fn draw_confirm(app: &App, c: &super::app::Confirm, f: &mut Frame<'_>) {
+    let t = &app.theme;
+    let mut lines = vec![Line::from(""), Line::from(format!("  {}", c.question))];
+    if let Some(name) = &c.type_name {
+        lines.push(Line::from(""));
+        lines.push(Line::from(format!(
+            "  It still has members. Type '{}' to confirm:",
+            sanitize(name)
+        )));
+        lines.push(Line::from(vec![
+            Span::raw("  > "),
+            Span::styled(sanitize(&c.typed.lines().join("")).into_owned(), t.accent),
+        ]));
+    }
+    lines.push(Line::from(""));
+    let (cancel, yes) = if c.yes_focused {
+        (t.text, t.alert)
+    } else {
+        (t.selected, t.dim)
+    };
+    lines.push(Line::from(vec![
+        Span::raw("        "),
+        Span::styled(" Cancel ", cancel),
+        Span::raw("   "),
+        Span::styled(" Delete ", yes),
+    ]));
+    let area = centered(f.area(), 70, lines.len() as u16 + 2);
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(Style::default())
+                .title(Span::styled(" confirm ", t.alert)),
+        ),
+        area,
+    );
+}

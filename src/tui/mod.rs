@@ -1,0 +1,164 @@
+//! The console (SPEC §1.1): a full-screen terminal UI over the [`Backend`] trait.
+//!
+//! One task owns the [`App`] state; backend calls run on tokio tasks and come back as
+//! messages; a frame is drawn only when something changed, into a large buffer so a frame is
+//! one write. The terminal is restored on quit, Ctrl-C, SIGTERM, SIGHUP and panic.
+
+pub mod app;
+pub mod draw;
+pub mod keys;
+pub mod list;
+pub mod theme;
+pub mod view;
+
+use crate::backend::Backend;
+use crate::store::AuditQuery;
+use app::{App, Data, Effect, Msg};
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, EventStream};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use crossterm::{cursor, execute};
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{BufWriter, Write};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// How many audit events the console loads.
+const AUDIT_PAGE: usize = 1000;
+
+/// Puts the terminal back the way it was. Safe to call more than once.
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let mut out = std::io::stdout();
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = out.flush();
+}
+
+struct Restore;
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// Loads everything a refresh shows.
+pub async fn load(backend: &dyn Backend) -> crate::service::Result<Data> {
+    let info = backend.info();
+    let me = backend.me().await?;
+    let state = backend.state().await?;
+    let audit = if info.capabilities.audit {
+        backend
+            .audit(AuditQuery {
+                limit: AUDIT_PAGE,
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    Ok(Data {
+        state,
+        audit,
+        me,
+        info,
+    })
+}
+
+async fn carry_out(backend: Arc<dyn Backend>, effect: Effect, tx: mpsc::UnboundedSender<Msg>) {
+    let msg = match effect {
+        Effect::Load => match load(backend.as_ref()).await {
+            Ok(d) => Msg::Loaded(Box::new(d)),
+            Err(e) => Msg::Failed(format!("cannot load: {e}")),
+        },
+        Effect::Delete {
+            kind,
+            id,
+            name,
+            force,
+        } => {
+            use crate::model::ObjectKind;
+            let r = match kind {
+                ObjectKind::Role => backend.delete_role(id, force).await,
+                ObjectKind::User => backend.delete_user(id, force).await,
+                ObjectKind::Team => backend.delete_team(id, force).await,
+                ObjectKind::Permission => backend.delete_permission(id, force).await,
+                other => Err(crate::service::Error::invalid(
+                    "kind",
+                    format!("cannot delete a {other} here"),
+                )),
+            };
+            match r {
+                Ok(rev) => Msg::Done(format!("deleted {kind} '{name}' (revision {rev})")),
+                Err(e) => Msg::Failed(e.to_string()),
+            }
+        }
+        Effect::Quit => return,
+    };
+    let _ = tx.send(msg);
+}
+
+/// Runs the console until the user quits. `read_only` comes from `--read-only`.
+pub async fn run(backend: Arc<dyn Backend>, read_only: bool) -> std::io::Result<()> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+    enable_raw_mode()?;
+    let _restore = Restore;
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout());
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide
+    )?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(out))?;
+    let size = terminal.size()?;
+    let mut app = App::new(
+        theme::Theme::from_env(),
+        (size.width, size.height),
+        read_only,
+    );
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    tokio::spawn(carry_out(backend.clone(), Effect::Load, tx.clone()));
+    let mut events = EventStream::new();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|f| draw::draw(&app, f))?;
+            dirty = false;
+        }
+        let effects = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => { dirty = true; app.on_event(&ev) }
+                Some(Err(e)) => return Err(e),
+                None => vec![Effect::Quit],
+            },
+            msg = rx.recv() => match msg {
+                Some(m) => { dirty = true; app.on_msg(m) }
+                None => Vec::new(),
+            },
+            _ = term.recv() => vec![Effect::Quit],
+            _ = hup.recv() => vec![Effect::Quit],
+        };
+        for effect in effects {
+            if effect == Effect::Quit {
+                return Ok(());
+            }
+            tokio::spawn(carry_out(backend.clone(), effect, tx.clone()));
+        }
+    }
+}

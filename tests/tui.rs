@@ -1,0 +1,362 @@
+//! The console as a person sees it: every pane, dialog and overlay drawn on ratatui's
+//! `TestBackend` at 80x24 and 120x40 (insta snapshots), and key flows on the app state.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use gatehouse::backend::{BackendInfo, BackendKind, Capabilities, Me};
+use gatehouse::model::{
+    ApiKey, AuditEvent, Id, ObjectKind, Permission, Role, Team, User, UserKind,
+};
+use gatehouse::store::State;
+use gatehouse::tui::app::{App, Data, Effect, Mode, Msg};
+use gatehouse::tui::draw::draw;
+use gatehouse::tui::theme::Theme;
+use gatehouse::tui::view::Pane;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::sync::Arc;
+use time::macros::datetime;
+use uuid::Uuid;
+
+fn id(n: u128) -> Id {
+    Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n)
+}
+
+/// A fixed world: fixed ids and times, so snapshots are stable.
+fn fixture() -> State {
+    let t = datetime!(2026-11-02 09:30 UTC);
+    let mut s = State::default();
+    let user = |n: u128, name: &str, email: &str, owner: bool| User {
+        id: id(n),
+        username: name.into(),
+        email: email.into(),
+        display_name: String::new(),
+        kind: UserKind::Person,
+        disabled: false,
+        owner,
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    };
+    for u in [
+        user(1, "admin", "admin@example.org", true),
+        user(2, "alice", "alice@example.org", false),
+        user(3, "bob", "bob@example.org", false),
+        user(4, "evil\u{1b}[2Jname", "x@example.org", false),
+        user(5, "rtl\u{202e}txt.exe", "", false),
+    ] {
+        s.users.insert(u.id, u);
+    }
+    let role = |n: u128, name: &str, d: &str| Role {
+        id: id(n),
+        name: name.into(),
+        description: d.into(),
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    };
+    for r in [
+        role(10, "Pipeline editors", "edit example_pipeline"),
+        role(11, "Viewer default permissions", "Mage viewer"),
+        role(12, "ops-admin", ""),
+    ] {
+        s.roles.insert(r.id, r);
+    }
+    let perm = |n: u128, entity: &str, uuid: Option<&str>, g: &[&str], d: &[&str]| Permission {
+        id: id(n),
+        catalog: "mage".into(),
+        entity: entity.into(),
+        entity_uuid: uuid.map(Into::into),
+        grants: g.iter().map(|x| x.to_string()).collect(),
+        denies: d.iter().map(|x| x.to_string()).collect(),
+        conditions: vec![],
+        query_attributes: vec![],
+        read_attributes: vec![],
+        write_attributes: vec![],
+        description: String::new(),
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    };
+    for p in [
+        perm(
+            20,
+            "Pipeline",
+            Some("example_pipeline"),
+            &["DETAIL", "UPDATE"],
+            &[],
+        ),
+        perm(21, "Pipeline", None, &["LIST", "READ_ALL"], &[]),
+        perm(22, "Secret", None, &[], &["OPERATION_ALL"]),
+        perm(23, "PipelineRun", None, &["OPERATION_ALL"], &["DELETE"]),
+    ] {
+        s.permissions.insert(p.id, p);
+    }
+    s.role_permissions.extend([
+        (id(10), id(20)),
+        (id(10), id(21)),
+        (id(11), id(21)),
+        (id(12), id(23)),
+    ]);
+    s.user_roles.extend([(id(2), id(10)), (id(3), id(11))]);
+    let team = Team {
+        id: id(30),
+        key: "ops".into(),
+        name: "Operations".into(),
+        description: String::new(),
+        default_role: Some(id(11)),
+        created_at: t,
+        updated_at: t,
+        version: 1,
+    };
+    s.teams.insert(team.id, team);
+    s.members.insert((id(30), id(3)), Some(id(12)));
+    s.keys.insert(
+        id(40),
+        ApiKey {
+            id: id(40),
+            prefix: "ghk_AbCdEfGh".into(),
+            hash: "00".repeat(32),
+            user_id: id(2),
+            read_only: true,
+            expires_at: Some(datetime!(2027-02-01 00:00 UTC)),
+            created_at: t,
+            last_used_at: None,
+            revoked_at: None,
+            version: 1,
+        },
+    );
+    s.revision = 42;
+    s.reindex();
+    s
+}
+
+fn audit() -> Vec<AuditEvent> {
+    vec![AuditEvent {
+        revision: 42,
+        at: datetime!(2026-11-02 09:31 UTC),
+        actor: "admin".into(),
+        action: "update".into(),
+        object_kind: ObjectKind::Role,
+        object_id: id(10).to_string(),
+        before: serde_json::json!({"name": "Pipeline editor", "description": ""}),
+        after: serde_json::json!({"name": "Pipeline editors", "description": "edit example_pipeline"}),
+    }]
+}
+
+fn data(can_write: bool) -> Data {
+    Data {
+        state: Arc::new(fixture()),
+        audit: audit(),
+        me: Me {
+            username: "admin".into(),
+            user: Some(id(1)),
+            can_write,
+            read_only_reason: (!can_write).then(|| "admin has no write permission".into()),
+            auth_disabled: false,
+        },
+        info: BackendInfo {
+            kind: BackendKind::Local,
+            location: "/srv/gatehouse.db".into(),
+            capabilities: Capabilities::ALL,
+        },
+    }
+}
+
+fn app(size: (u16, u16), can_write: bool) -> App {
+    let mut a = App::new(Theme::monochrome(), size, false);
+    a.on_msg(Msg::Loaded(Box::new(data(can_write))));
+    a
+}
+
+fn key(c: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn chars(a: &mut App, s: &str) -> Vec<Effect> {
+    s.chars()
+        .flat_map(|c| a.on_event(&key(KeyCode::Char(c))))
+        .collect()
+}
+
+fn screen(a: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(a.size.0, a.size.1)).expect("terminal");
+    t.draw(|f| draw(a, f)).expect("draw");
+    t.backend().to_string()
+}
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+#[test]
+fn every_pane_at_both_sizes() {
+    for (w, h) in SIZES {
+        for pane in Pane::ALL {
+            let mut a = app((w, h), true);
+            a.pane = pane;
+            insta::assert_snapshot!(format!("pane_{}_{w}x{h}", pane.command()), screen(&a));
+        }
+    }
+}
+
+#[test]
+fn overlays_and_dialogs_at_both_sizes() {
+    for (w, h) in SIZES {
+        let mut a = app((w, h), true);
+        a.on_event(&key(KeyCode::Char('?')));
+        insta::assert_snapshot!(format!("help_{w}x{h}"), screen(&a));
+
+        let mut a = app((w, h), false);
+        a.on_event(&key(KeyCode::Char('?')));
+        insta::assert_snapshot!(format!("help_read_only_{w}x{h}"), screen(&a));
+
+        let mut a = app((w, h), true);
+        chars(&mut a, "/edit");
+        insta::assert_snapshot!(format!("filter_{w}x{h}"), screen(&a));
+
+        let mut a = app((w, h), true);
+        chars(&mut a, "D");
+        insta::assert_snapshot!(format!("confirm_delete_{w}x{h}"), screen(&a));
+
+        let mut a = app((w, h), true);
+        chars(&mut a, ":teams");
+        a.on_event(&key(KeyCode::Enter));
+        chars(&mut a, "D");
+        insta::assert_snapshot!(format!("confirm_type_name_{w}x{h}"), screen(&a));
+    }
+}
+
+#[test]
+fn untrusted_names_are_drawn_as_visible_escapes() {
+    let mut a = app((120, 40), true);
+    a.pane = Pane::Users;
+    let s = screen(&a);
+    assert!(
+        !s.contains('\u{1b}') && !s.contains('\u{202e}'),
+        "raw control characters reached the screen"
+    );
+    assert!(s.contains("evil\\x1b[2Jname"), "{s}");
+    assert!(s.contains("rtl\\u{202e}txt.exe"), "{s}");
+}
+
+#[test]
+fn filter_command_line_and_sorting() {
+    let mut a = app((80, 24), true);
+    chars(&mut a, ":users al");
+    a.on_event(&key(KeyCode::Enter));
+    assert_eq!(a.pane, Pane::Users);
+    assert_eq!(a.list().visible.len(), 1);
+    assert_eq!(
+        a.list().selected_row().map(|r| r.id.as_str()),
+        Some("alice")
+    );
+    a.on_event(&key(KeyCode::Esc));
+    assert_eq!(a.list().visible.len(), 5, "Esc clears the filter");
+    chars(&mut a, "/");
+    chars(&mut a, "zzz");
+    assert!(a.list().visible.is_empty());
+    a.on_event(&key(KeyCode::Esc));
+    assert_eq!(a.list().visible.len(), 5);
+    chars(&mut a, "S");
+    let first = a.list().selected_row().map(|r| r.id.clone());
+    assert_eq!(
+        first.as_deref(),
+        Some("rtl\u{202e}txt.exe"),
+        "reverse sort by username"
+    );
+    chars(&mut a, "G");
+    assert_eq!(a.list().selected, 4);
+    chars(&mut a, "g");
+    assert_eq!(a.list().selected, 0);
+    assert_eq!(chars(&mut a, ":q"), vec![]);
+    assert_eq!(a.on_event(&key(KeyCode::Enter)), vec![Effect::Quit]);
+    let mut a = app((80, 24), true);
+    chars(&mut a, ":nope");
+    a.on_event(&key(KeyCode::Enter));
+    assert!(
+        a.message
+            .as_ref()
+            .is_some_and(|(m, _)| m.contains("unknown command ':nope'"))
+    );
+}
+
+#[test]
+fn delete_goes_through_the_confirm_dialog_with_cancel_focused() {
+    let mut a = app((80, 24), true);
+    chars(&mut a, ":permissions");
+    a.on_event(&key(KeyCode::Enter));
+    assert!(chars(&mut a, "D").is_empty());
+    assert!(matches!(a.mode, Mode::Confirm(_)));
+    assert!(
+        a.on_event(&key(KeyCode::Enter)).is_empty(),
+        "Enter on the focused Cancel deletes nothing"
+    );
+    assert!(matches!(a.mode, Mode::Normal));
+    chars(&mut a, "D");
+    a.on_event(&key(KeyCode::Tab));
+    let effects = a.on_event(&key(KeyCode::Enter));
+    assert_eq!(effects.len(), 1);
+    assert!(
+        matches!(&effects[0], Effect::Delete { kind: ObjectKind::Permission, id: pid, force: true, .. } if *pid == id(20)),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_role_or_team_with_members_needs_its_name_typed() {
+    let mut a = app((80, 24), true);
+    chars(&mut a, ":teams");
+    a.on_event(&key(KeyCode::Enter));
+    chars(&mut a, "D");
+    a.on_event(&key(KeyCode::Tab));
+    assert!(
+        a.on_event(&key(KeyCode::Enter)).is_empty(),
+        "no name typed: nothing happens"
+    );
+    assert!(matches!(a.mode, Mode::Confirm(_)));
+    a.on_event(&key(KeyCode::BackTab));
+    chars(&mut a, "ops");
+    a.on_event(&key(KeyCode::Tab));
+    let effects = a.on_event(&key(KeyCode::Enter));
+    assert!(
+        matches!(
+            &effects[..],
+            [Effect::Delete {
+                kind: ObjectKind::Team,
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn read_only_disables_every_mutating_key() {
+    for forced in [true, false] {
+        let mut a = App::new(Theme::monochrome(), (80, 24), forced);
+        // Read-only either by --read-only, or because the principal cannot write.
+        a.on_msg(Msg::Loaded(Box::new(data(forced))));
+        for c in ['n', 'e', 'a', 'x', 'D', 'c'] {
+            let effects = chars(&mut a, &c.to_string());
+            assert!(effects.is_empty(), "{c} did something while read-only");
+            assert!(matches!(a.mode, Mode::Normal));
+            let (m, _) = a.message.clone().expect("a reason is shown");
+            assert!(m.contains("disabled"), "{m}");
+        }
+        assert!(screen(&a).contains("READ-ONLY"));
+    }
+}
+
+#[test]
+fn navigation_wraps_and_pages() {
+    let mut a = app((80, 24), true);
+    a.on_event(&Event::Key(KeyEvent::new(
+        KeyCode::BackTab,
+        KeyModifiers::SHIFT,
+    )));
+    assert_eq!(a.pane, Pane::Check);
+    a.on_event(&key(KeyCode::Tab));
+    assert_eq!(a.pane, Pane::Roles);
+    a.on_event(&key(KeyCode::PageDown));
+    assert_eq!(a.list().selected, 2, "a page down stops at the last row");
+    a.on_event(&Event::Resize(100, 30));
+    assert_eq!(a.size, (100, 30));
+}

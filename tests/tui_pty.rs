@@ -1,0 +1,160 @@
+//! The real binary in a real terminal: tmux runs `gatehouse`, keys are typed with
+//! `send-keys`, the screen is read with `capture-pane`. Checks that the console opens and
+//! bootstraps the store, answers keys, and that the terminal is restored (cooked mode, main
+//! screen) after `q` and after SIGTERM. Needs tmux: CI installs it (.ci/run); elsewhere the
+//! test says loudly that it did not run.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "t"])
+    }
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+    /// Waits (at most 15 s) until the screen contains `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "timed out waiting for {text:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+fn tmux_available() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is required in CI (.ci/run installs it)"
+        );
+        eprintln!(
+            "\n*** SKIPPED tui_pty: tmux is not installed; install it (apt-get install tmux) to run this test ***\n"
+        );
+    }
+    ok
+}
+
+fn start(dir: &Path, name: &str) -> Tmux {
+    let bin = env!("CARGO_BIN_EXE_gatehouse");
+    let db = dir.join("console.db");
+    let t = Tmux {
+        socket: format!("gatehouse-test-{}-{name}", std::process::id()),
+    };
+    let shell = format!(
+        "NO_COLOR=1 USER=pat '{bin}' --db '{}'; echo EXITED:$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 30",
+        db.display()
+    );
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &shell,
+    ]);
+    t
+}
+
+#[test]
+fn the_console_opens_answers_keys_and_restores_the_terminal_on_q() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = start(dir.path(), "q");
+    let s = t.wait_for("Access check");
+    assert!(s.contains("gatehouse local:"), "{s}");
+    assert!(
+        s.contains("· pat"),
+        "bootstrapped with $USER as owner:\n{s}"
+    );
+    t.keys(&[":", "u", "s", "e", "r", "s", "Enter"]);
+    let s = t.wait_for("Users (1)");
+    assert!(s.contains("pat") && s.contains("owner"), "{s}");
+    t.keys(&["?"]);
+    t.wait_for("any key closes this help");
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    let s = t.wait_for("EXITED:0");
+    assert!(
+        !s.contains("gatehouse local:"),
+        "the alternate screen was left:\n{s}"
+    );
+    let s = t.wait_for("icanon");
+    assert!(
+        !s.contains("-icanon"),
+        "the terminal is back in cooked mode:\n{s}"
+    );
+    assert!(
+        dir.path().join("console.db").exists(),
+        "the store was created"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = start(dir.path(), "term");
+    t.wait_for("Access check");
+    let db = dir.path().join("console.db");
+    // Anchored on the binary's path, so the shell that wraps it (whose command line also
+    // names the store) is left alone.
+    let pattern = format!("^{} --db {}", env!("CARGO_BIN_EXE_gatehouse"), db.display());
+    let status = Command::new("pkill")
+        .arg("-TERM")
+        .arg("-f")
+        .arg(&pattern)
+        .status()
+        .expect("pkill runs");
+    assert!(status.success(), "the console process was found");
+    let s = t.wait_for("EXITED:");
+    assert!(!s.contains("gatehouse local:"), "{s}");
+    let s = t.wait_for("icanon");
+    assert!(!s.contains("-icanon"), "{s}");
+}
