@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod engine;
 pub mod model;
+pub mod present;
 pub mod presets;
 pub mod service;
 pub mod store;

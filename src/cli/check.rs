@@ -1,12 +1,13 @@
 //! `gatehouse check`, `who-can`, `what-can`.
 
 use super::Ctx;
-use super::output::{self, print_json, print_table, short};
-use super::permissions::{Target, parse_target};
+use super::output::{print_json, print_table};
 use super::users::{effective_rows, print_effective};
-use crate::engine::{Candidate, Explanation, FailedCondition, Hint, Outcome, Request, Rule, Via};
+use crate::engine::{Explanation, Request};
 use crate::model::Id;
+use crate::present::{explain_lines, rule_text};
 use crate::service::{Error, Result, find_team, find_user};
+use crate::service::{Target, parse_target};
 use crate::store::State;
 use crate::text::sanitize;
 use clap::Args;
@@ -103,136 +104,6 @@ async fn build(
         },
         t,
     ))
-}
-
-fn perm_label(s: &State, id: &Id) -> String {
-    match s.permissions.get(id) {
-        Some(p) => super::permissions::brief(s, p),
-        None => short(id),
-    }
-}
-
-/// One line on the deciding rule.
-pub fn rule_text(s: &State, rule: &Rule) -> String {
-    match rule {
-        Rule::UnknownSubject => "the user does not exist".into(),
-        Rule::Disabled => "the user is disabled".into(),
-        Rule::Owner => "the user has the owner flag".into(),
-        Rule::UnknownAction => "the catalog does not define this action on this entity".into(),
-        Rule::Denied { by } => format!(
-            "denied by permission {} via {} (a deny always wins)",
-            perm_label(s, &by.permission),
-            output::via(s, &by.via)
-        ),
-        Rule::Granted { by } => format!(
-            "granted by permission {} via {}",
-            perm_label(s, &by.permission),
-            output::via(s, &by.via)
-        ),
-        Rule::NoGrant => "no permission grants it".into(),
-        Rule::MageOwnerBit { by } => format!(
-            "OWNER bit in permission {} via {} (Mage: allows everything)",
-            perm_label(s, &by.permission),
-            output::via(s, &by.via)
-        ),
-    }
-}
-
-fn outcome_text(o: &Outcome) -> &'static str {
-    match o {
-        Outcome::Grants => "grants",
-        Outcome::Denies => "DENIES",
-        Outcome::NoAccess => "no access (action not among its flags)",
-        Outcome::ConditionFailed {
-            condition: FailedCondition::Own,
-        } => "condition own failed (not the resource owner)",
-        Outcome::ConditionFailed {
-            condition: FailedCondition::Team,
-        } => "condition team failed (resource not in one of the user's teams)",
-        Outcome::ConditionFailed {
-            condition: FailedCondition::Never,
-        } => "condition never holds",
-        Outcome::UuidMismatch => "uuid mismatch (scoped to another entity)",
-    }
-}
-
-fn hint_text(s: &State, h: &Hint, user: &str) -> String {
-    match h {
-        Hint::AssignRole { role, permission } => format!(
-            "assign role {}: `gatehouse roles assign {} {user}` (permission {})",
-            output::role_name(s, role),
-            output::role_name(s, role),
-            output::short_perm(s, permission)
-        ),
-        Hint::JoinTeam { team, permission } => format!(
-            "add to team {}: `gatehouse teams add-member {} {user}` (permission {})",
-            output::team_key(s, team),
-            output::team_key(s, team),
-            output::short_perm(s, permission)
-        ),
-        Hint::RemoveDeny { permission } => format!(
-            "remove or narrow the deny in permission {}",
-            perm_label(s, permission)
-        ),
-    }
-}
-
-fn print_tree(s: &State, username: &str, e: &Explanation) {
-    println!("{}", sanitize(username));
-    let mut shown: Vec<Via> = Vec::new();
-    let mut vias: Vec<(Via, Option<bool>)> =
-        e.reached.iter().map(|(v, a)| (*v, Some(*a))).collect();
-    for c in &e.candidates {
-        if !vias.iter().any(|(v, _)| *v == c.via) {
-            vias.push((c.via, None));
-        }
-    }
-    if vias.is_empty() {
-        println!("└─ (no role, team or direct grant reached)");
-    }
-    let n = vias.len();
-    for (i, (v, applies)) in vias.iter().enumerate() {
-        if shown.contains(v) {
-            continue;
-        }
-        shown.push(*v);
-        let last = i + 1 == n;
-        let note = match applies {
-            Some(false) => " (does not apply to this resource)",
-            _ => "",
-        };
-        println!(
-            "{} {}{note}",
-            if last { "└─" } else { "├─" },
-            sanitize(&output::via(s, v))
-        );
-        let cands: Vec<&Candidate> = e.candidates.iter().filter(|c| c.via == *v).collect();
-        let bar = if last { "   " } else { "│  " };
-        if cands.is_empty() {
-            println!("{bar}└─ no permission on this entity");
-        }
-        for (j, c) in cands.iter().enumerate() {
-            let l = if j + 1 == cands.len() {
-                "└─"
-            } else {
-                "├─"
-            };
-            println!(
-                "{bar}{l} permission {}: {}",
-                sanitize(&perm_label(s, &c.permission)),
-                outcome_text(&c.outcome)
-            );
-        }
-    }
-    println!(
-        "rule: any matching deny → DENY; otherwise any matching grant → ALLOW; otherwise DENY"
-    );
-    if !e.hints.is_empty() {
-        println!("would allow it:");
-        for h in &e.hints {
-            println!("  - {}", sanitize(&hint_text(s, h, username)));
-        }
-    }
 }
 
 #[derive(Serialize)]
@@ -346,4 +217,10 @@ pub async fn what_can(ctx: &Ctx, user: &str) -> Result<i32> {
     }
     print_effective(&w, &rows);
     Ok(0)
+}
+
+fn print_tree(s: &State, username: &str, e: &Explanation) {
+    for line in explain_lines(s, username, e) {
+        println!("{}", sanitize(&line));
+    }
 }

@@ -1,7 +1,7 @@
 //! Output helpers: plain tables (every cell sanitized) and JSON.
 
-use crate::engine::Via;
-use crate::model::{ADMIN_TEAM, Id};
+use crate::model::Id;
+pub use crate::present::{entity, role_name, target, team_key, user_name, via};
 use crate::service::{Error, Result};
 use crate::store::State;
 use crate::text::sanitize;
@@ -90,53 +90,6 @@ pub fn short_perm(_s: &State, id: &Id) -> String {
     crate::model::short_id(id)
 }
 
-/// A role's name (or its id when it is gone).
-pub fn role_name(s: &State, id: &Id) -> String {
-    s.roles
-        .get(id)
-        .map_or_else(|| id.to_string(), |r| r.name.clone())
-}
-
-/// A team's key (or its id when it is gone).
-pub fn team_key(s: &State, id: &Id) -> String {
-    s.teams
-        .get(id)
-        .map_or_else(|| id.to_string(), |t| t.key.clone())
-}
-
-/// A user's name (or its id when it is gone).
-pub fn user_name(s: &State, id: &Id) -> String {
-    s.users
-        .get(id)
-        .map_or_else(|| id.to_string(), |u| u.username.clone())
-}
-
-/// A path from the subject to a holder: `role:Editor`, `team:ops → role:X`, …
-pub fn via(s: &State, v: &Via) -> String {
-    match v {
-        Via::Direct => "direct grant".to_string(),
-        Via::Role { role } => format!("role:{}", role_name(s, role)),
-        Via::Team { team } => format!("team:{}", team_key(s, team)),
-        Via::TeamRole { team, role } => {
-            format!("team:{} → role:{}", team_key(s, team), role_name(s, role))
-        }
-        Via::MemberRole { team, role } => {
-            let key = team_key(s, team);
-            if key == ADMIN_TEAM {
-                format!(
-                    "team:{key} (member role {}, everywhere)",
-                    role_name(s, role)
-                )
-            } else {
-                format!(
-                    "team:{key} (member role {}, team resources only)",
-                    role_name(s, role)
-                )
-            }
-        }
-    }
-}
-
 /// `a, b, c` or `-`.
 pub fn list(items: &[String]) -> String {
     if items.is_empty() {
@@ -153,20 +106,6 @@ pub fn time(t: Option<time::OffsetDateTime>) -> String {
             .ok()
     })
     .unwrap_or_else(|| "-".to_string())
-}
-
-/// An entity with its catalog: `mage:Pipeline`, but `okdata:dataset` (already namespaced).
-pub fn entity(catalog: &str, entity: &str) -> String {
-    if entity.contains(':') {
-        entity.to_string()
-    } else {
-        format!("{catalog}:{entity}")
-    }
-}
-
-/// An entity and its UUID (or `all`): `mage:Pipeline/example_pipeline`, `okdata:dataset/ds1`.
-pub fn target(catalog: &str, ent: &str, uuid: Option<&str>) -> String {
-    format!("{}/{}", entity(catalog, ent), uuid.unwrap_or("all"))
 }
 
 /// A time for tables: `2025-01-31 12:00:00` (UTC), or `-`.

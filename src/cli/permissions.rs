@@ -5,6 +5,7 @@ use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::roles::PermRow;
 use crate::catalog::{Catalogs, access_to_flags};
 use crate::model::{Permission, Principal};
+use crate::service::parse_target;
 use crate::service::{Error, GrantTo, PermissionSpec, Result, find_permission};
 use crate::text::sanitize;
 use clap::{Args, Subcommand};
@@ -116,59 +117,6 @@ pub struct PermFields {
     /// Free text.
     #[arg(long)]
     pub description: Option<String>,
-}
-
-/// An entity (and maybe one UUID) named on the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Catalog.
-    pub catalog: String,
-    /// Entity.
-    pub entity: String,
-    /// One entity UUID.
-    pub uuid: Option<String>,
-}
-
-impl Target {
-    /// `entity/uuid`, or the entity.
-    pub fn display(&self) -> String {
-        match &self.uuid {
-            Some(u) => format!("{}/{u}", output::entity(&self.catalog, &self.entity)),
-            None => output::entity(&self.catalog, &self.entity),
-        }
-    }
-}
-
-/// Parses `Entity`, `Entity/uuid`, `catalog:Entity[/uuid]` and okdata `ns:type:id`.
-pub fn parse_target(catalogs: &Catalogs, catalog: Option<&str>, text: &str) -> Result<Target> {
-    let bad = |m: String| Error::invalid("entity", m);
-    let ok = |c: &str, e: &str, u: Option<&str>| Target {
-        catalog: c.to_string(),
-        entity: e.to_string(),
-        uuid: u.map(str::to_string),
-    };
-    if let Some((entity, uuid)) = text.rsplit_once('/') {
-        if uuid.is_empty() {
-            return Err(bad(format!(
-                "'{text}' has nothing after '/'; write ENTITY or ENTITY/UUID"
-            )));
-        }
-        let r = catalogs.resolve(catalog, entity).map_err(bad)?;
-        return Ok(ok(&r.catalog.name, r.entity, Some(uuid)));
-    }
-    match catalogs.resolve(catalog, text) {
-        Ok(r) => Ok(ok(&r.catalog.name, r.entity, None)),
-        Err(first) => {
-            if let Some((head, id)) = text.rsplit_once(':')
-                && !id.is_empty()
-                && head.contains(':')
-                && let Ok(r) = catalogs.resolve(catalog, head)
-            {
-                return Ok(ok(&r.catalog.name, r.entity, Some(id)));
-            }
-            Err(bad(first))
-        }
-    }
 }
 
 fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -> Result<()> {
@@ -544,13 +492,4 @@ fn say(ctx: &Ctx, msg: &str, revision: u64) {
     } else {
         println!("{}", sanitize(msg));
     }
-}
-
-/// The short form of a permission for one-line messages: `0192abcd (mage:Pipeline/all)`.
-pub fn brief(s: &crate::store::State, p: &Permission) -> String {
-    format!(
-        "{} ({})",
-        output::short_perm(s, &p.id),
-        output::target(&p.catalog, &p.entity, p.entity_uuid.as_deref())
-    )
 }

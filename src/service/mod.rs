@@ -11,6 +11,7 @@ mod keys;
 mod links;
 mod objects;
 mod specs;
+mod target;
 mod users;
 pub mod validate;
 
@@ -21,6 +22,7 @@ pub use keys::{CreatedKey, hash_secret};
 pub use specs::{
     PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team, find_user,
 };
+pub use target::{Target, parse_target};
 
 use crate::catalog::{ADMIN_CATALOG, Catalogs};
 use crate::engine::{Engine, Request};

@@ -1,0 +1,215 @@
+//! Human-readable labels shared by the CLI and the console: object names, paths
+//! (user → team → role), targets, and explanations as text. Nothing here is sanitized: callers
+//! pass every string through `text::sanitize` before it reaches a terminal.
+
+use crate::engine::{Candidate, Explanation, FailedCondition, Hint, Outcome, Rule, Via};
+use crate::model::{ADMIN_TEAM, Id, Permission, short_id};
+use crate::store::State;
+
+/// A role's name (or its id when it is gone).
+pub fn role_name(s: &State, id: &Id) -> String {
+    s.roles
+        .get(id)
+        .map_or_else(|| id.to_string(), |r| r.name.clone())
+}
+
+/// A team's key (or its id when it is gone).
+pub fn team_key(s: &State, id: &Id) -> String {
+    s.teams
+        .get(id)
+        .map_or_else(|| id.to_string(), |t| t.key.clone())
+}
+
+/// A user's name (or its id when it is gone).
+pub fn user_name(s: &State, id: &Id) -> String {
+    s.users
+        .get(id)
+        .map_or_else(|| id.to_string(), |u| u.username.clone())
+}
+
+/// A path from the subject to a holder: `role:Editor`, `team:ops → role:X`, …
+pub fn via(s: &State, v: &Via) -> String {
+    match v {
+        Via::Direct => "direct grant".to_string(),
+        Via::Role { role } => format!("role:{}", role_name(s, role)),
+        Via::Team { team } => format!("team:{}", team_key(s, team)),
+        Via::TeamRole { team, role } => {
+            format!("team:{} → role:{}", team_key(s, team), role_name(s, role))
+        }
+        Via::MemberRole { team, role } => {
+            let key = team_key(s, team);
+            if key == ADMIN_TEAM {
+                format!(
+                    "team:{key} (member role {}, everywhere)",
+                    role_name(s, role)
+                )
+            } else {
+                format!(
+                    "team:{key} (member role {}, team resources only)",
+                    role_name(s, role)
+                )
+            }
+        }
+    }
+}
+
+/// An entity with its catalog: `mage:Pipeline`, but `okdata:dataset` (already namespaced).
+pub fn entity(catalog: &str, entity: &str) -> String {
+    if entity.contains(':') {
+        entity.to_string()
+    } else {
+        format!("{catalog}:{entity}")
+    }
+}
+
+/// An entity and its UUID (or `all`): `mage:Pipeline/example_pipeline`, `okdata:dataset/ds1`.
+pub fn target(catalog: &str, ent: &str, uuid: Option<&str>) -> String {
+    format!("{}/{}", entity(catalog, ent), uuid.unwrap_or("all"))
+}
+
+/// The short form of a permission for one-line messages: `0192abcd (mage:Pipeline/all)`.
+pub fn brief(p: &Permission) -> String {
+    format!(
+        "{} ({})",
+        short_id(&p.id),
+        target(&p.catalog, &p.entity, p.entity_uuid.as_deref())
+    )
+}
+
+/// A permission as `short id (catalog:Entity/uuid)`, or its short id when it is gone.
+pub fn perm_label(s: &State, id: &Id) -> String {
+    match s.permissions.get(id) {
+        Some(p) => brief(p),
+        None => short_id(id),
+    }
+}
+
+/// One line on the deciding rule.
+pub fn rule_text(s: &State, rule: &Rule) -> String {
+    match rule {
+        Rule::UnknownSubject => "the user does not exist".into(),
+        Rule::Disabled => "the user is disabled".into(),
+        Rule::Owner => "the user has the owner flag".into(),
+        Rule::UnknownAction => "the catalog does not define this action on this entity".into(),
+        Rule::Denied { by } => format!(
+            "denied by permission {} via {} (a deny always wins)",
+            perm_label(s, &by.permission),
+            via(s, &by.via)
+        ),
+        Rule::Granted { by } => format!(
+            "granted by permission {} via {}",
+            perm_label(s, &by.permission),
+            via(s, &by.via)
+        ),
+        Rule::NoGrant => "no permission grants it".into(),
+        Rule::MageOwnerBit { by } => format!(
+            "OWNER bit in permission {} via {} (Mage: allows everything)",
+            perm_label(s, &by.permission),
+            via(s, &by.via)
+        ),
+    }
+}
+
+/// What one candidate permission did, in words.
+pub fn outcome_text(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Grants => "grants",
+        Outcome::Denies => "DENIES",
+        Outcome::NoAccess => "no access (action not among its flags)",
+        Outcome::ConditionFailed {
+            condition: FailedCondition::Own,
+        } => "condition own failed (not the resource owner)",
+        Outcome::ConditionFailed {
+            condition: FailedCondition::Team,
+        } => "condition team failed (resource not in one of the user's teams)",
+        Outcome::ConditionFailed {
+            condition: FailedCondition::Never,
+        } => "condition never holds",
+        Outcome::UuidMismatch => "uuid mismatch (scoped to another entity)",
+    }
+}
+
+/// A hint for a denied request, with the CLI command that would act on it.
+pub fn hint_text(s: &State, h: &Hint, user: &str) -> String {
+    match h {
+        Hint::AssignRole { role, permission } => format!(
+            "assign role {}: `gatehouse roles assign {} {user}` (permission {})",
+            role_name(s, role),
+            role_name(s, role),
+            short_id(permission)
+        ),
+        Hint::JoinTeam { team, permission } => format!(
+            "add to team {}: `gatehouse teams add-member {} {user}` (permission {})",
+            team_key(s, team),
+            team_key(s, team),
+            short_id(permission)
+        ),
+        Hint::RemoveDeny { permission } => format!(
+            "remove or narrow the deny in permission {}",
+            perm_label(s, permission)
+        ),
+    }
+}
+
+/// The explanation as a tree of lines: user → each path reached → each candidate permission
+/// and what it did, the rule, and what would have allowed a denial. Not sanitized.
+pub fn explain_lines(s: &State, username: &str, e: &Explanation) -> Vec<String> {
+    let mut out = Vec::new();
+    out.push(username.to_string());
+    let mut shown: Vec<Via> = Vec::new();
+    let mut vias: Vec<(Via, Option<bool>)> =
+        e.reached.iter().map(|(v, a)| (*v, Some(*a))).collect();
+    for c in &e.candidates {
+        if !vias.iter().any(|(v, _)| *v == c.via) {
+            vias.push((c.via, None));
+        }
+    }
+    if vias.is_empty() {
+        out.push("└─ (no role, team or direct grant reached)".to_string());
+    }
+    let n = vias.len();
+    for (i, (v, applies)) in vias.iter().enumerate() {
+        if shown.contains(v) {
+            continue;
+        }
+        shown.push(*v);
+        let last = i + 1 == n;
+        let note = match applies {
+            Some(false) => " (does not apply to this resource)",
+            _ => "",
+        };
+        out.push(format!(
+            "{} {}{note}",
+            if last { "└─" } else { "├─" },
+            via(s, v)
+        ));
+        let cands: Vec<&Candidate> = e.candidates.iter().filter(|c| c.via == *v).collect();
+        let bar = if last { "   " } else { "│  " };
+        if cands.is_empty() {
+            out.push(format!("{bar}└─ no permission on this entity"));
+        }
+        for (j, c) in cands.iter().enumerate() {
+            let l = if j + 1 == cands.len() {
+                "└─"
+            } else {
+                "├─"
+            };
+            out.push(format!(
+                "{bar}{l} permission {}: {}",
+                perm_label(s, &c.permission),
+                outcome_text(&c.outcome)
+            ));
+        }
+    }
+    out.push(
+        "rule: any matching deny → DENY; otherwise any matching grant → ALLOW; otherwise DENY"
+            .to_string(),
+    );
+    if !e.hints.is_empty() {
+        out.push("would allow it:".to_string());
+        for h in &e.hints {
+            out.push(format!("  - {}", hint_text(s, h, username)));
+        }
+    }
+    out
+}

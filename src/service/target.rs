@@ -1,0 +1,61 @@
+//! Naming an entity (and maybe one entity UUID) in text: `Entity`, `Entity/uuid`,
+//! `catalog:Entity[/uuid]` and okdata's `ns:type:id`. Shared by the CLI and the console.
+
+use super::error::{Error, Result};
+use crate::catalog::Catalogs;
+
+/// An entity (and maybe one UUID) named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Catalog.
+    pub catalog: String,
+    /// Entity.
+    pub entity: String,
+    /// One entity UUID.
+    pub uuid: Option<String>,
+}
+
+impl Target {
+    /// `entity/uuid`, or the entity.
+    pub fn display(&self) -> String {
+        match &self.uuid {
+            Some(u) => format!(
+                "{}/{u}",
+                crate::present::entity(&self.catalog, &self.entity)
+            ),
+            None => crate::present::entity(&self.catalog, &self.entity),
+        }
+    }
+}
+
+/// Parses `Entity`, `Entity/uuid`, `catalog:Entity[/uuid]` and okdata `ns:type:id`.
+pub fn parse_target(catalogs: &Catalogs, catalog: Option<&str>, text: &str) -> Result<Target> {
+    let bad = |m: String| Error::invalid("entity", m);
+    let ok = |c: &str, e: &str, u: Option<&str>| Target {
+        catalog: c.to_string(),
+        entity: e.to_string(),
+        uuid: u.map(str::to_string),
+    };
+    if let Some((entity, uuid)) = text.rsplit_once('/') {
+        if uuid.is_empty() {
+            return Err(bad(format!(
+                "'{text}' has nothing after '/'; write ENTITY or ENTITY/UUID"
+            )));
+        }
+        let r = catalogs.resolve(catalog, entity).map_err(bad)?;
+        return Ok(ok(&r.catalog.name, r.entity, Some(uuid)));
+    }
+    match catalogs.resolve(catalog, text) {
+        Ok(r) => Ok(ok(&r.catalog.name, r.entity, None)),
+        Err(first) => {
+            if let Some((head, id)) = text.rsplit_once(':')
+                && !id.is_empty()
+                && head.contains(':')
+                && let Ok(r) = catalogs.resolve(catalog, head)
+            {
+                return Ok(ok(&r.catalog.name, r.entity, Some(id)));
+            }
+            Err(bad(first))
+        }
+    }
+}
