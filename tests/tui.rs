@@ -225,6 +225,66 @@ fn overlays_and_dialogs_at_both_sizes() {
 }
 
 #[test]
+fn access_check_and_preset_dialog_at_both_sizes() {
+    use gatehouse::service::ImportReport;
+    use gatehouse::service::document::Count;
+    use gatehouse::tui::check::CheckResult;
+    for (w, h) in SIZES {
+        let mut a = app((w, h), true);
+        chars(&mut a, ":check alice");
+        a.on_event(&key(KeyCode::Enter));
+        chars(&mut a, "UPDATE");
+        a.on_event(&key(KeyCode::Down));
+        chars(&mut a, "Pipeline/example_pipeline");
+        let effects = a.on_event(&key(KeyCode::Enter));
+        assert!(
+            matches!(&effects[..], [Effect::Check { user, action, target, owner: None, team: None }]
+            if user == "alice" && action == "UPDATE" && target == "Pipeline/example_pipeline"),
+            "{effects:?}"
+        );
+        a.on_msg(Msg::Checked(Ok(CheckResult {
+            allowed: true,
+            summary: "alice may UPDATE mage:Pipeline/example_pipeline — granted by permission 000000000014 (mage:Pipeline/example_pipeline) via role:Pipeline editors".into(),
+            lines: vec![
+                "alice".into(),
+                "└─ role:Pipeline editors".into(),
+                "   ├─ permission 000000000014 (mage:Pipeline/example_pipeline): grants".into(),
+                "   └─ permission 000000000015 (mage:Pipeline/all): no access (action not among its flags)".into(),
+                "rule: any matching deny → DENY; otherwise any matching grant → ALLOW; otherwise DENY".into(),
+            ],
+        })));
+        insta::assert_snapshot!(format!("check_allow_{w}x{h}"), screen(&a));
+
+        let mut a = app((w, h), true);
+        let effects = chars(&mut a, "c");
+        assert_eq!(effects, vec![Effect::PresetDryRun("mage".into())]);
+        let report = ImportReport {
+            dry_run: true,
+            roles: Count {
+                created: 6,
+                present: 0,
+            },
+            permissions: Count {
+                created: 623,
+                present: 0,
+            },
+            links: Count {
+                created: 625,
+                present: 0,
+            },
+            revision: 42,
+            ..Default::default()
+        };
+        a.on_msg(Msg::PresetPreview(report));
+        insta::assert_snapshot!(format!("defaults_preview_{w}x{h}"), screen(&a));
+        assert_eq!(
+            a.on_event(&key(KeyCode::Enter)),
+            vec![Effect::PresetApply("mage".into())]
+        );
+    }
+}
+
+#[test]
 fn untrusted_names_are_drawn_as_visible_escapes() {
     let mut a = app((120, 40), true);
     a.pane = Pane::Users;

@@ -6,8 +6,8 @@ use super::users::{effective_rows, print_effective};
 use crate::engine::{Explanation, Request};
 use crate::model::Id;
 use crate::present::{explain_lines, rule_text};
-use crate::service::{Error, Result, find_team, find_user};
-use crate::service::{Target, parse_target};
+use crate::service::{Result, find_user};
+use crate::service::{Target, build_request};
 use crate::store::State;
 use crate::text::sanitize;
 use clap::Args;
@@ -63,47 +63,16 @@ async fn build(
     rc: &RequestContext,
 ) -> Result<(Request, Target)> {
     let cats = ctx.backend.catalogs().await?;
-    let t = parse_target(&cats, rc.catalog.as_deref(), entity)?;
-    if let Some(c) = cats.get(&t.catalog)
-        && c.flag(action).is_none()
-    {
-        let valid: Vec<&str> = c
-            .flags_for(&t.entity)
-            .iter()
-            .filter(|f| !f.modifier)
-            .map(|f| f.name.as_str())
-            .collect();
-        return Err(Error::invalid(
-            "action",
-            format!(
-                "unknown action '{action}' in catalog '{}'; valid: {}",
-                c.name,
-                valid.join(", ")
-            ),
-        ));
-    }
-    let owner = rc
-        .owner
-        .as_deref()
-        .map(|o| find_user(s, o).map(|u| u.id))
-        .transpose()?;
-    let team = rc
-        .team
-        .as_deref()
-        .map(|o| find_team(s, o).map(|t| t.id))
-        .transpose()?;
-    Ok((
-        Request {
-            user,
-            catalog: t.catalog.clone(),
-            action: action.to_string(),
-            entity: t.entity.clone(),
-            entity_uuid: t.uuid.clone(),
-            resource_owner: owner,
-            resource_team: team,
-        },
-        t,
-    ))
+    build_request(
+        &cats,
+        s,
+        user,
+        action,
+        entity,
+        rc.catalog.as_deref(),
+        rc.owner.as_deref(),
+        rc.team.as_deref(),
+    )
 }
 
 #[derive(Serialize)]

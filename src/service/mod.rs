@@ -22,7 +22,7 @@ pub use keys::{CreatedKey, hash_secret};
 pub use specs::{
     PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team, find_user,
 };
-pub use target::{Target, parse_target};
+pub use target::{Target, build_request, parse_target};
 
 use crate::catalog::{ADMIN_CATALOG, Catalogs};
 use crate::engine::{Engine, Request};

@@ -2,7 +2,11 @@
 //! `catalog:Entity[/uuid]` and okdata's `ns:type:id`. Shared by the CLI and the console.
 
 use super::error::{Error, Result};
+use super::specs::{find_team, find_user};
 use crate::catalog::Catalogs;
+use crate::engine::Request;
+use crate::model::Id;
+use crate::store::State;
 
 /// An entity (and maybe one UUID) named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,4 +62,56 @@ pub fn parse_target(catalogs: &Catalogs, catalog: Option<&str>, text: &str) -> R
             Err(bad(first))
         }
     }
+}
+
+/// Builds an engine request from names: the action must be a flag of the target's catalog
+/// (the error lists the valid ones); the owner and team are a username and a team key.
+#[allow(clippy::too_many_arguments)]
+pub fn build_request(
+    catalogs: &Catalogs,
+    state: &State,
+    user: Id,
+    action: &str,
+    target: &str,
+    catalog: Option<&str>,
+    owner: Option<&str>,
+    team: Option<&str>,
+) -> Result<(Request, Target)> {
+    let t = parse_target(catalogs, catalog, target)?;
+    if let Some(c) = catalogs.get(&t.catalog)
+        && c.flag(action).is_none()
+    {
+        let valid: Vec<&str> = c
+            .flags_for(&t.entity)
+            .iter()
+            .filter(|f| !f.modifier)
+            .map(|f| f.name.as_str())
+            .collect();
+        return Err(Error::invalid(
+            "action",
+            format!(
+                "unknown action '{action}' in catalog '{}'; valid: {}",
+                c.name,
+                valid.join(", ")
+            ),
+        ));
+    }
+    let resource_owner = owner
+        .map(|o| find_user(state, o).map(|u| u.id))
+        .transpose()?;
+    let resource_team = team
+        .map(|k| find_team(state, k).map(|t| t.id))
+        .transpose()?;
+    Ok((
+        Request {
+            user,
+            catalog: t.catalog.clone(),
+            action: action.to_string(),
+            entity: t.entity.clone(),
+            entity_uuid: t.uuid.clone(),
+            resource_owner,
+            resource_team,
+        },
+        t,
+    ))
 }

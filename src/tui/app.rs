@@ -2,6 +2,8 @@
 //! return an [`Effect`] (load data, delete an object, quit) that the runner carries out on a
 //! task; results come back as [`Msg`]s. Drawing is `&self` (see `draw.rs`).
 
+use super::check::{CheckForm, CheckResult};
+use super::defaults::DefaultsDialog;
 use super::keys::{Action, Context, action_for, binding};
 use super::list::ListState;
 use super::theme::Theme;
@@ -45,6 +47,23 @@ pub enum Effect {
         /// Remove links too.
         force: bool,
     },
+    /// Explain an access check given by names.
+    Check {
+        /// Username.
+        user: String,
+        /// Action (a flag of the catalog).
+        action: String,
+        /// `Entity`, `Entity/uuid`, `ns:type:id`.
+        target: String,
+        /// Resource owner (username).
+        owner: Option<String>,
+        /// Resource team (key).
+        team: Option<String>,
+    },
+    /// Dry run of a preset.
+    PresetDryRun(String),
+    /// Apply a preset.
+    PresetApply(String),
 }
 
 /// Results coming back from the runner.
@@ -56,6 +75,12 @@ pub enum Msg {
     Done(String),
     /// Something failed: the error text.
     Failed(String),
+    /// The answer to an access check.
+    Checked(Result<CheckResult, String>),
+    /// What a preset would create.
+    PresetPreview(crate::service::ImportReport),
+    /// What a preset created.
+    PresetApplied(crate::service::ImportReport),
 }
 
 /// What the keyboard is talking to.
@@ -71,6 +96,8 @@ pub enum Mode {
     Help,
     /// A destructive action waiting for confirmation.
     Confirm(Confirm),
+    /// "Create default roles and permissions".
+    Defaults(DefaultsDialog),
 }
 
 /// The confirm dialog: Cancel is focused; for a role or team that still has members the name
@@ -121,6 +148,8 @@ pub struct App {
     pub size: (u16, u16),
     /// `--read-only` was given.
     pub forced_read_only: bool,
+    /// The Access check form.
+    pub check: CheckForm,
 }
 
 fn one_line_input(text: &str) -> TextArea<'static> {
@@ -145,6 +174,7 @@ impl App {
             pending: 1,
             size,
             forced_read_only,
+            check: CheckForm::default(),
         }
     }
 
@@ -205,8 +235,39 @@ impl App {
                 vec![Effect::Load]
             }
             Msg::Failed(text) => {
+                if let Mode::Defaults(d) = &mut self.mode {
+                    d.busy = false;
+                }
                 self.say(text, Tone::Error);
                 Vec::new()
+            }
+            Msg::Checked(result) => {
+                self.check.result = Some(result);
+                Vec::new()
+            }
+            Msg::PresetPreview(report) => {
+                if let Mode::Defaults(d) = &mut self.mode {
+                    d.preview = Some(report);
+                    d.busy = false;
+                }
+                Vec::new()
+            }
+            Msg::PresetApplied(report) => {
+                self.say(
+                    format!(
+                        "created {} roles and {} permissions ({} already present)",
+                        report.roles.created,
+                        report.permissions.created,
+                        report.roles.present + report.permissions.present
+                    ),
+                    Tone::Ok,
+                );
+                if let Mode::Defaults(d) = &mut self.mode {
+                    d.applied = Some(report);
+                    d.busy = false;
+                }
+                self.pending += 1;
+                vec![Effect::Load]
             }
         }
     }
@@ -228,6 +289,9 @@ impl App {
                     }
                     Mode::Confirm(c) => {
                         c.typed.insert_str(text.replace(['\n', '\r'], " "));
+                    }
+                    Mode::Normal if self.pane == Pane::Check && self.check.editing => {
+                        self.check.paste(text)
                     }
                     _ => {}
                 }
@@ -256,8 +320,38 @@ impl App {
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let mode = std::mem::replace(&mut self.mode, Mode::Normal);
         match mode {
+            Mode::Normal if self.pane == Pane::Check && self.check.editing => {
+                if key.code == KeyCode::Char('c')
+                    && key
+                        .modifiers
+                        .contains(crossterm::event::KeyModifiers::CONTROL)
+                {
+                    return vec![Effect::Quit];
+                }
+                let effects = self.check.on_key(key);
+                self.pending += effects.len();
+                effects
+            }
+            Mode::Normal
+                if self.pane == Pane::Check
+                    && matches!(
+                        key.code,
+                        KeyCode::Enter | KeyCode::Char('e') | KeyCode::Char('i')
+                    ) =>
+            {
+                self.check.editing = true;
+                Vec::new()
+            }
             Mode::Normal => self.normal_key(key),
             Mode::Help => Vec::new(),
+            Mode::Defaults(mut d) => match d.on_key(key) {
+                Some(effects) => {
+                    self.pending += effects.len();
+                    self.mode = Mode::Defaults(d);
+                    effects
+                }
+                None => Vec::new(),
+            },
             Mode::Filter(mut t) => match key.code {
                 KeyCode::Esc => {
                     let pane = self.pane;
@@ -342,6 +436,14 @@ impl App {
             _ => {}
         }
         match Pane::by_command(cmd) {
+            Some(Pane::Check) => {
+                self.pane = Pane::Check;
+                if let Some(user) = rest.first() {
+                    self.check.set(0, user);
+                    self.check.focus = 1;
+                }
+                self.check.editing = true;
+            }
             Some(pane) => {
                 self.pane = pane;
                 let filter = rest.join(" ");
@@ -431,12 +533,13 @@ impl App {
                 return vec![Effect::Load];
             }
             Action::Delete => return self.ask_delete(),
-            Action::Open
-            | Action::New
-            | Action::Edit
-            | Action::Add
-            | Action::Remove
-            | Action::Defaults => {
+            Action::Defaults => {
+                let (dialog, effects) = DefaultsDialog::open();
+                self.mode = Mode::Defaults(dialog);
+                self.pending += effects.len();
+                return effects;
+            }
+            Action::Open | Action::New | Action::Edit | Action::Add | Action::Remove => {
                 self.say(
                     "detail pages and forms are not in this build yet; use the CLI (`gatehouse --help`)",
                     Tone::Info,

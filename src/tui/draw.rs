@@ -27,7 +27,7 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
         Layout::horizontal([Constraint::Length(nav_width), Constraint::Min(20)]).areas(body);
     draw_nav(app, f, nav);
     if app.pane == Pane::Check {
-        draw_check(app, f, main);
+        app.check.draw(&app.theme, f, main);
     } else {
         draw_list(app, f, main);
     }
@@ -36,6 +36,7 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     match &app.mode {
         Mode::Help => draw_help(app, f),
         Mode::Confirm(c) => draw_confirm(app, c, f),
+        Mode::Defaults(d) => d.draw(&app.theme, f, f.area()),
         _ => {}
     }
 }
@@ -198,21 +199,6 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
             );
         }
     }
-}
-
-fn draw_check(app: &App, f: &mut Frame<'_>, area: Rect) {
-    let t = &app.theme;
-    let text = vec![
-        Line::from(Span::styled(" Access check ", t.accent)),
-        Line::from(""),
-        Line::from(" The interactive check lands with the next console build. Meanwhile:"),
-        Line::from(Span::styled(
-            "   gatehouse check USER ACTION ENTITY[/UUID] --explain",
-            t.ok,
-        )),
-        Line::from(" shows ALLOW or DENY with every path user → team → role → permission."),
-    ];
-    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), area);
 }
 
 fn draw_status(app: &App, f: &mut Frame<'_>, area: Rect) {

@@ -5,6 +5,8 @@
 //! one write. The terminal is restored on quit, Ctrl-C, SIGTERM, SIGHUP and panic.
 
 pub mod app;
+pub mod check;
+pub mod defaults;
 pub mod draw;
 pub mod keys;
 pub mod list;
@@ -74,9 +76,40 @@ pub async fn load(backend: &dyn Backend) -> crate::service::Result<Data> {
     })
 }
 
-async fn carry_out(backend: Arc<dyn Backend>, effect: Effect, tx: mpsc::UnboundedSender<Msg>) {
-    let msg = match effect {
-        Effect::Load => match load(backend.as_ref()).await {
+/// Resolves names, asks the backend to explain, and renders the answer.
+pub async fn check(
+    backend: &dyn Backend,
+    user: &str,
+    action: &str,
+    target: &str,
+    owner: Option<&str>,
+    team: Option<&str>,
+) -> crate::service::Result<check::CheckResult> {
+    let state = backend.state().await?;
+    let catalogs = backend.catalogs().await?;
+    let subject = crate::service::find_user(&state, user)?;
+    let (req, t) = crate::service::build_request(
+        &catalogs, &state, subject.id, action, target, None, owner, team,
+    )?;
+    let e = backend.explain(req).await?;
+    Ok(check::CheckResult {
+        allowed: e.allowed,
+        summary: format!(
+            "{} may{} {action} {} — {}",
+            subject.username,
+            if e.allowed { "" } else { " not" },
+            t.display(),
+            crate::present::rule_text(&state, &e.rule)
+        ),
+        lines: crate::present::explain_lines(&state, &subject.username, &e),
+    })
+}
+
+/// Carries out one effect against the backend and returns the message for the app (`None`
+/// for `Quit`). The runner calls it on a task; tests call it directly.
+pub async fn perform(backend: &dyn Backend, effect: Effect) -> Option<Msg> {
+    Some(match effect {
+        Effect::Load => match load(backend).await {
             Ok(d) => Msg::Loaded(Box::new(d)),
             Err(e) => Msg::Failed(format!("cannot load: {e}")),
         },
@@ -102,9 +135,40 @@ async fn carry_out(backend: Arc<dyn Backend>, effect: Effect, tx: mpsc::Unbounde
                 Err(e) => Msg::Failed(e.to_string()),
             }
         }
-        Effect::Quit => return,
-    };
-    let _ = tx.send(msg);
+        Effect::Check {
+            user,
+            action,
+            target,
+            owner,
+            team,
+        } => Msg::Checked(
+            check(
+                backend,
+                &user,
+                &action,
+                &target,
+                owner.as_deref(),
+                team.as_deref(),
+            )
+            .await
+            .map_err(|e| e.to_string()),
+        ),
+        Effect::PresetDryRun(name) => match backend.apply_preset(&name, true).await {
+            Ok(r) => Msg::PresetPreview(r),
+            Err(e) => Msg::Failed(e.to_string()),
+        },
+        Effect::PresetApply(name) => match backend.apply_preset(&name, false).await {
+            Ok(r) => Msg::PresetApplied(r),
+            Err(e) => Msg::Failed(e.to_string()),
+        },
+        Effect::Quit => return None,
+    })
+}
+
+async fn carry_out(backend: Arc<dyn Backend>, effect: Effect, tx: mpsc::UnboundedSender<Msg>) {
+    if let Some(msg) = perform(backend.as_ref(), effect).await {
+        let _ = tx.send(msg);
+    }
 }
 
 /// Runs the console until the user quits. `read_only` comes from `--read-only`.

@@ -1,0 +1,189 @@
+//! The Access check pane: user, action, entity[/uuid], owner and team fields (ratatui-textarea),
+//! Enter asks the backend to explain, and the answer is shown as ALLOW/DENY with the tree of
+//! paths (user → team → role → permission) and the deciding rule.
+
+use super::app::Effect;
+use super::theme::Theme;
+use crate::text::sanitize;
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui_textarea::TextArea;
+
+/// Field labels, in order.
+pub const FIELDS: [&str; 5] = ["user", "action", "entity[/uuid]", "owner", "team"];
+
+/// The answer to a check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckResult {
+    /// ALLOW or DENY.
+    pub allowed: bool,
+    /// One line: who, what, the deciding rule.
+    pub summary: String,
+    /// The explanation tree.
+    pub lines: Vec<String>,
+}
+
+/// The form and its last answer.
+#[derive(Debug)]
+pub struct CheckForm {
+    /// One text field per label.
+    pub fields: Vec<TextArea<'static>>,
+    /// Focused field.
+    pub focus: usize,
+    /// Keys go to the fields.
+    pub editing: bool,
+    /// The last answer, or the last error.
+    pub result: Option<Result<CheckResult, String>>,
+}
+
+impl Default for CheckForm {
+    fn default() -> Self {
+        CheckForm {
+            fields: FIELDS.iter().map(|_| TextArea::default()).collect(),
+            focus: 0,
+            editing: false,
+            result: None,
+        }
+    }
+}
+
+impl CheckForm {
+    /// The text of field `i`.
+    pub fn value(&self, i: usize) -> String {
+        self.fields
+            .get(i)
+            .map(|t| t.lines().join(""))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    }
+
+    /// Sets field `i` (e.g. from `:check alice`).
+    pub fn set(&mut self, i: usize, text: &str) {
+        if let Some(t) = self.fields.get_mut(i) {
+            *t = TextArea::from([text.to_string()]);
+            t.move_cursor(ratatui_textarea::CursorMove::End);
+        }
+    }
+
+    /// A key while editing. Returns effects (Enter runs the check); `Esc` stops editing.
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Esc => self.editing = false,
+            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % FIELDS.len(),
+            KeyCode::BackTab | KeyCode::Up => {
+                self.focus = (self.focus + FIELDS.len() - 1) % FIELDS.len()
+            }
+            KeyCode::Enter => return self.submit(),
+            _ => {
+                if let Some(t) = self.fields.get_mut(self.focus) {
+                    t.input(key);
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Pasted text goes to the focused field (one line).
+    pub fn paste(&mut self, text: &str) {
+        if let Some(t) = self.fields.get_mut(self.focus) {
+            t.insert_str(text.replace(['\n', '\r'], " "));
+        }
+    }
+
+    /// Validates the required fields and asks for the check.
+    pub fn submit(&mut self) -> Vec<Effect> {
+        for (i, label) in FIELDS.iter().enumerate().take(3) {
+            if self.value(i).is_empty() {
+                self.focus = i;
+                self.result = Some(Err(format!("{label} is required")));
+                return Vec::new();
+            }
+        }
+        let opt = |s: String| (!s.is_empty()).then_some(s);
+        vec![Effect::Check {
+            user: self.value(0),
+            action: self.value(1),
+            target: self.value(2),
+            owner: opt(self.value(3)),
+            team: opt(self.value(4)),
+        }]
+    }
+
+    /// Draws the form and the answer.
+    pub fn draw(&self, t: &Theme, f: &mut Frame<'_>, area: Rect) {
+        let [title, form, answer] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Length(FIELDS.len() as u16 + 1),
+            Constraint::Min(1),
+        ])
+        .areas(area);
+        let hint = if self.editing {
+            "↑/↓ field · Enter check · Esc done"
+        } else {
+            "Enter or e: edit the fields"
+        };
+        f.render_widget(
+            Paragraph::new(vec![Line::from(vec![
+                Span::styled(" Access check ", t.accent),
+                Span::styled(hint, t.dim),
+            ])]),
+            title,
+        );
+        let lines: Vec<Line> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(i, label)| {
+                let focused = self.editing && i == self.focus;
+                let value = sanitize(&self.value(i)).into_owned();
+                let caret = if focused { "▏" } else { "" };
+                let optional = if i >= 3 && value.is_empty() && !focused {
+                    "(optional)"
+                } else {
+                    ""
+                };
+                Line::from(vec![
+                    Span::styled(
+                        format!(" {label:>14} "),
+                        if focused { t.accent } else { t.dim },
+                    ),
+                    Span::styled(
+                        format!("{value}{caret}"),
+                        if focused { t.selected } else { t.text },
+                    ),
+                    Span::styled(optional, t.dim),
+                ])
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), form);
+        let body: Vec<Line> = match &self.result {
+            None => vec![Line::from(Span::styled(
+                " e.g. user alice, action UPDATE, entity Pipeline/example_pipeline",
+                t.dim,
+            ))],
+            Some(Err(e)) => vec![Line::from(Span::styled(
+                format!(" {}", sanitize(e)),
+                t.alert,
+            ))],
+            Some(Ok(r)) => {
+                let mut v = vec![Line::from(vec![
+                    Span::styled(
+                        if r.allowed { " ALLOW " } else { " DENY " },
+                        if r.allowed { t.ok } else { t.alert },
+                    ),
+                    Span::raw(format!(" {}", sanitize(&r.summary))),
+                ])];
+                v.extend(
+                    r.lines
+                        .iter()
+                        .map(|l| Line::from(format!(" {}", sanitize(l)))),
+                );
+                v
+            }
+        };
+        f.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }), answer);
+    }
+}

@@ -1,0 +1,129 @@
+//! "Create default roles and permissions": pick a preset, see what a dry run would create,
+//! apply it, see what was created and what already existed.
+
+use super::app::Effect;
+use super::theme::Theme;
+use crate::presets::PRESETS;
+use crate::service::ImportReport;
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+/// The dialog's state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DefaultsDialog {
+    /// Index into [`PRESETS`].
+    pub selected: usize,
+    /// Dry-run report of the selected preset.
+    pub preview: Option<ImportReport>,
+    /// The applied report, once applied.
+    pub applied: Option<ImportReport>,
+    /// Waiting for the backend.
+    pub busy: bool,
+}
+
+impl DefaultsDialog {
+    /// A dialog on the first preset, asking for its dry run.
+    pub fn open() -> (DefaultsDialog, Vec<Effect>) {
+        let d = DefaultsDialog {
+            busy: true,
+            ..Default::default()
+        };
+        let name = PRESETS[0].name.to_string();
+        (d, vec![Effect::PresetDryRun(name)])
+    }
+
+    /// A key; `None` closes the dialog.
+    pub fn on_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => None,
+            _ if self.applied.is_some() => None,
+            KeyCode::Up | KeyCode::Char('k') | KeyCode::Down | KeyCode::Char('j') if !self.busy => {
+                let n = PRESETS.len();
+                self.selected = if matches!(key.code, KeyCode::Up | KeyCode::Char('k')) {
+                    (self.selected + n - 1) % n
+                } else {
+                    (self.selected + 1) % n
+                };
+                self.preview = None;
+                self.busy = true;
+                Some(vec![Effect::PresetDryRun(
+                    PRESETS[self.selected].name.to_string(),
+                )])
+            }
+            KeyCode::Enter if !self.busy && self.preview.is_some() => {
+                self.busy = true;
+                Some(vec![Effect::PresetApply(
+                    PRESETS[self.selected].name.to_string(),
+                )])
+            }
+            _ => Some(Vec::new()),
+        }
+    }
+
+    /// Draws the dialog centered in `area`.
+    pub fn draw(&self, t: &Theme, f: &mut Frame<'_>, area: Rect) {
+        let mut lines = vec![Line::from("")];
+        for (i, p) in PRESETS.iter().enumerate() {
+            let style = if i == self.selected {
+                t.selected
+            } else {
+                t.text
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<16}", p.title), style),
+                Span::styled(format!(" {}", p.summary), t.dim),
+            ]));
+        }
+        lines.push(Line::from(""));
+        let counts = |r: &ImportReport, verb: &str| {
+            vec![
+                Line::from(format!(
+                    "  {verb}: {} roles, {} permissions, {} links, {} teams",
+                    r.roles.created, r.permissions.created, r.links.created, r.teams.created
+                )),
+                Line::from(format!(
+                    "  already present: {} roles, {} permissions, {} links, {} teams",
+                    r.roles.present, r.permissions.present, r.links.present, r.teams.present
+                )),
+            ]
+        };
+        match (&self.applied, &self.preview, self.busy) {
+            (Some(r), _, _) => {
+                lines.push(Line::from(Span::styled(
+                    format!("  Done (revision {}).", r.revision),
+                    t.ok,
+                )));
+                lines.extend(counts(r, "created"));
+                lines.push(Line::from(Span::styled("  any key closes", t.dim)));
+            }
+            (None, _, true) => lines.push(Line::from(Span::styled("  working…", t.dim))),
+            (None, Some(r), false) => {
+                lines.extend(counts(r, "will create"));
+                lines.push(Line::from(""));
+                lines.push(Line::from(Span::styled(
+                    "  Enter creates them · ↑/↓ another preset · Esc cancels",
+                    t.dim,
+                )));
+            }
+            (None, None, false) => lines.push(Line::from(Span::styled("  Esc closes", t.dim))),
+        }
+        let h = (lines.len() as u16 + 2).min(area.height);
+        let w = 78.min(area.width);
+        let r = Rect {
+            x: area.x + (area.width - w) / 2,
+            y: area.y + (area.height - h) / 2,
+            width: w,
+            height: h,
+        };
+        f.render_widget(Clear, r);
+        f.render_widget(
+            Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(
+                Span::styled(" Create default roles and permissions ", t.accent),
+            )),
+            r,
+        );
+    }
+}
