@@ -2,19 +2,16 @@
 //! and `keys`.
 
 use super::Ctx;
-use super::output::{Format, list, print_fields, print_json, print_table, section, short};
-use super::users::{KEY_HEADER, KeyRow};
+use super::output::{Format, list, print_fields, print_json, print_table, section};
 use crate::backend::{Backend, LocalBackend};
-use crate::model::{AuditEvent, Id, now};
 use crate::presets::PRESETS;
-use crate::service::{Error, ImportReport, PolicyDoc, Result, find_user};
-use crate::store::{AuditQuery, State};
+use crate::service::{Error, ImportReport, PolicyDoc, Result};
+use crate::store::State;
 use crate::text::sanitize;
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use serde::Serialize;
 use std::io::Read;
 use std::path::Path;
-use time::OffsetDateTime;
 
 /// `defaults` commands.
 #[derive(Debug, Subcommand)]
@@ -29,44 +26,6 @@ pub enum DefaultsCmd {
         #[arg(long)]
         dry_run: bool,
     },
-}
-
-/// `keys` commands.
-#[derive(Debug, Subcommand)]
-pub enum KeysCmd {
-    /// Create an API key for USER (the secret is shown once). Here `--read-only` makes the
-    /// key read-only (it can never write).
-    Create {
-        /// Username or id.
-        user: String,
-        /// Set from the global `--read-only`, which here means a read-only key.
-        #[arg(skip)]
-        read_only: bool,
-        /// Lifetime, e.g. `90d`, `12h`, `1y`.
-        #[arg(long, value_name = "DURATION")]
-        expires: Option<String>,
-    },
-    /// List API keys.
-    Ls,
-    /// Revoke an API key (id, id prefix, or key prefix).
-    Revoke {
-        /// Id, id prefix, or the key's shown prefix (`ghk_…`).
-        id: String,
-    },
-}
-
-/// `audit` arguments.
-#[derive(Debug, Args)]
-pub struct AuditArgs {
-    /// Only changes since T: RFC 3339 (`2025-01-31T12:00:00Z`) or a duration ago (`2h`, `7d`).
-    #[arg(long, value_name = "T")]
-    pub since: Option<String>,
-    /// Only changes by this user.
-    #[arg(long, value_name = "USER")]
-    pub actor: Option<String>,
-    /// At most N events (0: all).
-    #[arg(long, value_name = "N", default_value_t = 50)]
-    pub limit: usize,
 }
 
 #[derive(Serialize)]
@@ -441,169 +400,6 @@ pub async fn defaults(ctx: &Ctx, cmd: DefaultsCmd) -> Result<i32> {
     Ok(0)
 }
 
-/// Parses `--since`: RFC 3339, or a duration meaning "that long ago".
-pub fn parse_since(s: &str) -> Result<OffsetDateTime> {
-    if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        return Ok(t);
-    }
-    let d = humantime::parse_duration(s).map_err(|e| {
-        Error::invalid(
-            "--since",
-            format!(
-                "'{s}' is neither RFC 3339 (2025-01-31T12:00:00Z) nor a duration (2h, 7d): {e}"
-            ),
-        )
-    })?;
-    let d = time::Duration::try_from(d)
-        .map_err(|_| Error::invalid("--since", format!("'{s}' is too long ago")))?;
-    now()
-        .checked_sub(d)
-        .ok_or_else(|| Error::invalid("--since", format!("'{s}' is too long ago")))
-}
-
-/// Parses `--expires`: a duration from now.
-pub fn parse_expires(s: &str) -> Result<OffsetDateTime> {
-    let d = humantime::parse_duration(s).map_err(|e| {
-        Error::invalid(
-            "--expires",
-            format!("'{s}' is not a duration ({e}); write e.g. 90d, 12h or 1y"),
-        )
-    })?;
-    if d.is_zero() {
-        return Err(Error::invalid(
-            "--expires",
-            "the duration must be more than 0",
-        ));
-    }
-    let d = time::Duration::try_from(d)
-        .map_err(|_| Error::invalid("--expires", format!("'{s}' is too long")))?;
-    now()
-        .checked_add(d)
-        .filter(|t| t.year() <= 9999)
-        .ok_or_else(|| {
-            Error::invalid(
-                "--expires",
-                format!("'{s}' is too long; at most a few thousand years"),
-            )
-        })
-}
-
-fn scalar(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => format!("{s:?}"),
-        other => {
-            let t = other.to_string();
-            if t.chars().count() > 40 {
-                format!("{}…", t.chars().take(40).collect::<String>())
-            } else {
-                t
-            }
-        }
-    }
-}
-
-/// A compact before → after of the fields that changed.
-pub fn diff(e: &AuditEvent) -> String {
-    use serde_json::Value;
-    if e.action == "link" || e.action == "unlink" {
-        return match e.after.get("role").or_else(|| e.before.get("role")) {
-            Some(r) if !r.is_null() && e.object_kind.as_str() == "team_member" => {
-                format!("member role {}", scalar(r))
-            }
-            _ => String::new(),
-        };
-    }
-    match (&e.before, &e.after) {
-        (Value::Object(b), Value::Object(a)) => {
-            let mut out = Vec::new();
-            for (k, av) in a {
-                if k == "updated_at" || k == "version" {
-                    continue;
-                }
-                match b.get(k) {
-                    Some(bv) if bv == av => {}
-                    Some(bv) => out.push(format!("{k}: {} → {}", scalar(bv), scalar(av))),
-                    None => out.push(format!("{k}: → {}", scalar(av))),
-                }
-            }
-            for k in b.keys().filter(|k| !a.contains_key(*k)) {
-                out.push(format!("{k}: removed"));
-            }
-            out.join("; ")
-        }
-        (Value::Null, Value::Object(a)) => {
-            let name = ["username", "name", "key", "entity", "prefix"]
-                .iter()
-                .find_map(|k| a.get(*k).and_then(|v| v.as_str()));
-            match name {
-                Some(n) => format!("created {n:?}"),
-                None => "created".into(),
-            }
-        }
-        (Value::Object(b), Value::Null) => {
-            let name = ["username", "name", "key", "entity", "prefix"]
-                .iter()
-                .find_map(|k| b.get(*k).and_then(|v| v.as_str()));
-            match name {
-                Some(n) => format!("deleted {n:?}"),
-                None => "deleted".into(),
-            }
-        }
-        _ => String::new(),
-    }
-}
-
-#[derive(Serialize)]
-struct AuditRow<'a> {
-    #[serde(flatten)]
-    event: &'a AuditEvent,
-    diff: String,
-}
-
-/// `audit`.
-pub async fn audit(ctx: &Ctx, a: AuditArgs) -> Result<i32> {
-    let since = a.since.as_deref().map(parse_since).transpose()?;
-    let events = ctx
-        .backend
-        .audit(AuditQuery {
-            since,
-            actor: a.actor,
-            before_revision: None,
-            limit: a.limit,
-        })
-        .await?;
-    let s = ctx.backend.state().await?;
-    let rows: Vec<AuditRow> = events
-        .iter()
-        .map(|e| AuditRow {
-            event: e,
-            diff: diff(e),
-        })
-        .collect();
-    if ctx.json() {
-        return print_json(&rows).map(|_| 0);
-    }
-    print_table(
-        &["REV", "TIME", "ACTOR", "ACTION", "KIND", "OBJECT", "CHANGE"],
-        rows.iter()
-            .map(|r| {
-                let e = r.event;
-                vec![
-                    e.revision.to_string(),
-                    super::output::time_short(Some(e.at)),
-                    e.actor.clone(),
-                    e.action.clone(),
-                    e.object_kind.to_string(),
-                    super::output::object_label(&s, &e.object_id),
-                    r.diff.clone(),
-                ]
-            })
-            .collect(),
-        "no audit events",
-    );
-    Ok(0)
-}
-
 fn doc_format(s: &str) -> Result<bool> {
     match s.to_ascii_lowercase().as_str() {
         "toml" => Ok(false),
@@ -667,99 +463,5 @@ pub async fn import(ctx: &Ctx, file: &Path, dry_run: bool, format: Option<&str>)
         return print_json(&r).map(|_| 0);
     }
     print_report(&format!("imported {}", file.display()), &r);
-    Ok(0)
-}
-
-#[derive(Serialize)]
-struct CreatedKeyJson {
-    #[serde(flatten)]
-    key: KeyRow,
-    secret: String,
-}
-
-fn find_key<'a>(s: &'a State, id: &str) -> Result<&'a crate::model::ApiKey> {
-    if let Ok(i) = Id::parse_str(id)
-        && let Some(k) = s.keys.get(&i)
-    {
-        return Ok(k);
-    }
-    let hits: Vec<_> = s
-        .keys
-        .values()
-        .filter(|k| {
-            (id.len() >= 8 && k.id.to_string().starts_with(id))
-                || (id.len() >= 6 && (k.prefix.starts_with(id) || id.starts_with(&k.prefix)))
-        })
-        .collect();
-    match hits.as_slice() {
-        [one] => Ok(one),
-        [] => Err(Error::NotFound {
-            kind: "API key".into(),
-            name: id.into(),
-            hint: "; list keys with `gatehouse keys ls`".into(),
-        }),
-        _ => Err(Error::invalid(
-            "id",
-            format!("'{id}' matches several keys; give more characters"),
-        )),
-    }
-}
-
-/// `keys create | ls | revoke`.
-pub async fn keys(ctx: &Ctx, cmd: KeysCmd) -> Result<i32> {
-    let b = &ctx.backend;
-    let s = b.state().await?;
-    match cmd {
-        KeysCmd::Create {
-            user,
-            read_only,
-            expires,
-        } => {
-            let expires_at = expires.as_deref().map(parse_expires).transpose()?;
-            let u = find_user(&s, &user)?;
-            let k = b.create_key(u.id, read_only, expires_at).await?;
-            let row = KeyRow::of(&s, &k.record);
-            if ctx.json() {
-                print_json(&CreatedKeyJson {
-                    key: row,
-                    secret: k.secret,
-                })?;
-            } else {
-                println!(
-                    "created API key {} for {} (id {}{}{})",
-                    k.record.prefix,
-                    sanitize(&u.username),
-                    k.record.id,
-                    if read_only { ", read-only" } else { "" },
-                    match &row.expires_at {
-                        Some(t) => format!(", expires {t}"),
-                        None => String::new(),
-                    }
-                );
-                println!("{}", k.secret);
-                eprintln!("warning: this secret is shown only once and is not stored; keep it now");
-            }
-        }
-        KeysCmd::Ls => {
-            let rows: Vec<KeyRow> = s.keys.values().map(|k| KeyRow::of(&s, k)).collect();
-            if ctx.json() {
-                return print_json(&rows).map(|_| 0);
-            }
-            print_table(
-                KEY_HEADER,
-                rows.iter().map(KeyRow::cells).collect(),
-                "no API keys",
-            );
-        }
-        KeysCmd::Revoke { id } => {
-            let k = find_key(&s, &id)?;
-            let rev = b.revoke_key(k.id).await?;
-            ctx.done(
-                "revoked API key",
-                &format!("{} ({})", k.prefix, short(&k.id)),
-                rev,
-            );
-        }
-    }
     Ok(0)
 }

@@ -2,7 +2,9 @@
 //! [`Backend`] trait — the only interface the CLI uses. Exit codes: 0 ok, 1 denied (`check`),
 //! 2 usage, 3 not found, 4 conflict, 5 insufficient permissions, 6 backend unreachable.
 
+mod audit;
 mod check;
+mod keys;
 mod misc;
 mod output;
 mod permissions;
@@ -96,7 +98,7 @@ pub enum Command {
         user: String,
     },
     /// The audit log, newest first.
-    Audit(misc::AuditArgs),
+    Audit(audit::AuditArgs),
     /// Write the whole policy to stdout.
     Export {
         /// toml or json.
@@ -116,7 +118,7 @@ pub enum Command {
     },
     /// API keys.
     #[command(subcommand)]
-    Keys(misc::KeysCmd),
+    Keys(keys::KeysCmd),
 }
 
 /// What a command handler has to work with.
@@ -238,7 +240,7 @@ async fn execute(mut cli: Cli) -> Result<i32> {
     let format = Format::parse(&cli.global.output)?;
     // `keys create USER --read-only` asks for a read-only key, not a read-only session.
     let mut session_read_only = cli.global.read_only;
-    if let Some(Command::Keys(misc::KeysCmd::Create { read_only, .. })) = &mut cli.command {
+    if let Some(Command::Keys(keys::KeysCmd::Create { read_only, .. })) = &mut cli.command {
         *read_only = session_read_only;
         session_read_only = false;
     }
@@ -273,14 +275,14 @@ async fn execute(mut cli: Cli) -> Result<i32> {
         Command::Check(a) => check::check(&ctx, a).await,
         Command::WhoCan(a) => check::who_can(&ctx, a).await,
         Command::WhatCan { user } => check::what_can(&ctx, &user).await,
-        Command::Audit(a) => misc::audit(&ctx, a).await,
+        Command::Audit(a) => audit::audit(&ctx, a).await,
         Command::Export { format } => misc::export(&ctx, &format).await,
         Command::Import {
             file,
             dry_run,
             format,
         } => misc::import(&ctx, &file, dry_run, format.as_deref()).await,
-        Command::Keys(c) => misc::keys(&ctx, c).await,
+        Command::Keys(c) => keys::keys(&ctx, c).await,
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod check;
+pub mod confirm;
 pub mod defaults;
 pub mod draw;
 pub mod keys;

@@ -1,0 +1,134 @@
+//! The confirm dialog for destructive actions (SPEC §1.1): Cancel has the focus, and a role or
+//! team that still has members must be confirmed by typing its name.
+
+use super::app::{App, Effect, Mode, Tone, one_line_input};
+use super::view::Pane;
+use crate::model::{Id, ObjectKind};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui_textarea::TextArea;
+
+/// The confirm dialog: Cancel is focused; for a role or team that still has members the name
+/// must be typed.
+#[derive(Debug)]
+pub struct Confirm {
+    /// The question.
+    pub question: String,
+    /// What happens on yes.
+    pub effect: Effect,
+    /// The name to type, when required.
+    pub type_name: Option<String>,
+    /// The typed name.
+    pub typed: TextArea<'static>,
+    /// True when the "Delete" button has focus.
+    pub yes_focused: bool,
+}
+
+impl App {
+    /// Returns `Some(effects)` when the dialog closes.
+    pub(super) fn confirm_key(&mut self, c: &mut Confirm, key: KeyEvent) -> Option<Vec<Effect>> {
+        match key.code {
+            KeyCode::Esc => Some(Vec::new()),
+            KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+                c.yes_focused = !c.yes_focused;
+                None
+            }
+            KeyCode::Enter if !c.yes_focused => Some(Vec::new()),
+            KeyCode::Enter => {
+                let typed = c.typed.lines().join("");
+                match &c.type_name {
+                    Some(name) if &typed != name => {
+                        self.say(format!("type '{name}' exactly to confirm"), Tone::Error);
+                        None
+                    }
+                    _ => {
+                        self.pending += 1;
+                        Some(vec![c.effect.clone()])
+                    }
+                }
+            }
+            _ if c.type_name.is_some() => {
+                c.typed.input(key);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn ask_delete(&mut self) -> Vec<Effect> {
+        let (Some(data), Some(row)) = (&self.data, self.list().selected_row()) else {
+            return Vec::new();
+        };
+        let s = &data.state;
+        let target = match self.pane {
+            Pane::Roles => Id::parse_str(&row.id)
+                .ok()
+                .and_then(|id| s.roles.get(&id))
+                .map(|r| {
+                    let users = s.user_roles.iter().filter(|(_, x)| *x == r.id).count()
+                        + s.members.values().filter(|x| **x == Some(r.id)).count();
+                    (
+                        ObjectKind::Role,
+                        r.id,
+                        r.name.clone(),
+                        s.links_to(ObjectKind::Role, r.id).len(),
+                        users > 0,
+                    )
+                }),
+            Pane::Users => s.user_by_name(&row.id).map(|u| {
+                (
+                    ObjectKind::User,
+                    u.id,
+                    u.username.clone(),
+                    s.links_to(ObjectKind::User, u.id).len(),
+                    false,
+                )
+            }),
+            Pane::Teams => s.team_by_key(&row.id).map(|t| {
+                let members = s.members.keys().filter(|(x, _)| *x == t.id).count();
+                (
+                    ObjectKind::Team,
+                    t.id,
+                    t.key.clone(),
+                    s.links_to(ObjectKind::Team, t.id).len(),
+                    members > 0,
+                )
+            }),
+            Pane::Permissions => Id::parse_str(&row.id)
+                .ok()
+                .and_then(|id| s.permissions.get(&id))
+                .map(|p| {
+                    (
+                        ObjectKind::Permission,
+                        p.id,
+                        format!("{} permission {}", p.entity, crate::model::short_id(&p.id)),
+                        s.links_to(ObjectKind::Permission, p.id).len(),
+                        false,
+                    )
+                }),
+            _ => None,
+        };
+        let Some((kind, id, name, links, has_members)) = target else {
+            self.say("nothing to delete here", Tone::Info);
+            return Vec::new();
+        };
+        let safe = crate::text::sanitize(&name).into_owned();
+        let question = if links > 0 {
+            format!("Delete {kind} '{safe}' and its {links} link(s)?")
+        } else {
+            format!("Delete {kind} '{safe}'?")
+        };
+        self.mode = Mode::Confirm(Confirm {
+            question,
+            effect: Effect::Delete {
+                kind,
+                id,
+                name: safe.clone(),
+                force: links > 0,
+            },
+            type_name: has_members.then_some(name),
+            typed: one_line_input(""),
+            yes_focused: false,
+        });
+        Vec::new()
+    }
+}
