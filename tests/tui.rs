@@ -285,6 +285,33 @@ fn access_check_and_preset_dialog_at_both_sizes() {
 }
 
 #[test]
+fn detail_pages_at_both_sizes() {
+    use gatehouse::catalog::Catalogs;
+    use gatehouse::engine::Engine;
+    for (w, h) in SIZES {
+        let mut a = app((w, h), true);
+        assert!(
+            a.on_event(&key(KeyCode::Enter)).is_empty(),
+            "a role page needs nothing more"
+        );
+        assert!(matches!(a.mode, Mode::Detail(_)));
+        insta::assert_snapshot!(format!("detail_role_{w}x{h}"), screen(&a));
+        a.on_event(&key(KeyCode::Esc));
+        assert!(matches!(a.mode, Mode::Normal));
+
+        let mut a = app((w, h), true);
+        chars(&mut a, ":users bob");
+        a.on_event(&key(KeyCode::Enter));
+        let effects = a.on_event(&key(KeyCode::Enter));
+        assert_eq!(effects, vec![Effect::WhatCan(id(3))]);
+        let engine = Engine::build(&fixture(), &Catalogs::builtin().expect("catalogs"));
+        let what = engine.what_can(id(3)).expect("bob");
+        a.on_msg(Msg::Effective(id(3), Ok(what)));
+        insta::assert_snapshot!(format!("detail_user_{w}x{h}"), screen(&a));
+    }
+}
+
+#[test]
 fn untrusted_names_are_drawn_as_visible_escapes() {
     let mut a = app((120, 40), true);
     a.pane = Pane::Users;

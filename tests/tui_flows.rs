@@ -114,6 +114,23 @@ async fn a_permission_on_one_uuid_shows_allow_with_its_path_in_the_access_check(
         "the path is shown:\n{s}"
     );
 
+    // The user's page lists the effective permission with its path (Esc leaves the form).
+    app.on_event(&Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    press(&mut app, &b, ":users alice\n\n").await;
+    let s = screen(&app);
+    assert!(
+        s.contains("Users › alice") && s.contains("Pipeline editors"),
+        "{s}"
+    );
+    assert!(
+        s.contains("mage:Pipeline/example_pipeline")
+            && s.contains("DETAIL UPDATE  ← role:Pipeline editors"),
+        "{s}"
+    );
+    app.on_event(&Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    press(&mut app, &b, ":check\n").await;
+    app.check.editing = true;
+
     // Another pipeline: denied, and the explanation says why.
     app.check.set(2, "Pipeline/other");
     press(&mut app, &b, "\n").await;

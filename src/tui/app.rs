@@ -5,6 +5,7 @@
 use super::check::{CheckForm, CheckResult};
 pub use super::confirm::Confirm;
 use super::defaults::DefaultsDialog;
+use super::detail::{Detail, build as build_detail, effective_lines};
 use super::keys::{Action, Context, action_for, binding};
 use super::list::ListState;
 use super::theme::Theme;
@@ -61,6 +62,8 @@ pub enum Effect {
         /// Resource team (key).
         team: Option<String>,
     },
+    /// Load a user's effective permissions (what-can).
+    WhatCan(Id),
     /// Dry run of a preset.
     PresetDryRun(String),
     /// Apply a preset.
@@ -78,6 +81,8 @@ pub enum Msg {
     Failed(String),
     /// The answer to an access check.
     Checked(Result<CheckResult, String>),
+    /// A user's effective permissions, or why they could not be loaded.
+    Effective(Id, Result<crate::engine::WhatCan, String>),
     /// What a preset would create.
     PresetPreview(crate::service::ImportReport),
     /// What a preset created.
@@ -99,6 +104,8 @@ pub enum Mode {
     Confirm(Confirm),
     /// "Create default roles and permissions".
     Defaults(DefaultsDialog),
+    /// A detail page.
+    Detail(Detail),
 }
 
 /// Kind of status message.
@@ -226,6 +233,25 @@ impl App {
                 self.say(text, Tone::Error);
                 Vec::new()
             }
+            Msg::Effective(user, result) => {
+                if let (Mode::Detail(d), Some(data)) = (&mut self.mode, &self.data)
+                    && d.awaiting == Some(user)
+                {
+                    d.awaiting = None;
+                    if let Some(pos) = d
+                        .lines
+                        .iter()
+                        .position(|l| l.starts_with("Effective permissions:"))
+                    {
+                        d.lines.truncate(pos);
+                    }
+                    match result {
+                        Ok(what) => d.lines.extend(effective_lines(&data.state, &what)),
+                        Err(e) => d.lines.push(format!("Effective permissions: {e}")),
+                    }
+                }
+                Vec::new()
+            }
             Msg::Checked(result) => {
                 self.check.result = Some(result);
                 Vec::new()
@@ -329,6 +355,23 @@ impl App {
             }
             Mode::Normal => self.normal_key(key),
             Mode::Help => Vec::new(),
+            Mode::Detail(mut d) => {
+                let page = self.list_height();
+                let last = d.lines.len().saturating_sub(1);
+                match action_for(key) {
+                    Some(Action::Quit) => return vec![Effect::Quit],
+                    Some(Action::Back | Action::PrevPane) => return Vec::new(),
+                    Some(Action::Down) => d.scroll = (d.scroll + 1).min(last),
+                    Some(Action::Up) => d.scroll = d.scroll.saturating_sub(1),
+                    Some(Action::PageDown) => d.scroll = (d.scroll + page).min(last),
+                    Some(Action::PageUp) => d.scroll = d.scroll.saturating_sub(page),
+                    Some(Action::Top) => d.scroll = 0,
+                    Some(Action::Bottom) => d.scroll = last,
+                    _ => {}
+                }
+                self.mode = Mode::Detail(d);
+                Vec::new()
+            }
             Mode::Defaults(mut d) => match d.on_key(key) {
                 Some(effects) => {
                     self.pending += effects.len();
@@ -494,9 +537,22 @@ impl App {
                 self.pending += effects.len();
                 return effects;
             }
-            Action::Open | Action::New | Action::Edit | Action::Add | Action::Remove => {
+            Action::Open => {
+                let detail = match (&self.data, self.list().selected_row()) {
+                    (Some(data), Some(row)) => build_detail(self.pane, &row.id, &data.state),
+                    _ => None,
+                };
+                if let Some(d) = detail {
+                    let effects: Vec<Effect> =
+                        d.awaiting.map(Effect::WhatCan).into_iter().collect();
+                    self.pending += effects.len();
+                    self.mode = Mode::Detail(d);
+                    return effects;
+                }
+            }
+            Action::New | Action::Edit | Action::Add | Action::Remove => {
                 self.say(
-                    "detail pages and forms are not in this build yet; use the CLI (`gatehouse --help`)",
+                    "forms are not in this build yet; use the CLI (`gatehouse --help`)",
                     Tone::Info,
                 );
             }

@@ -26,7 +26,9 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     let [nav, main] =
         Layout::horizontal([Constraint::Length(nav_width), Constraint::Min(20)]).areas(body);
     draw_nav(app, f, nav);
-    if app.pane == Pane::Check {
+    if let Mode::Detail(d) = &app.mode {
+        draw_detail(app, d, f, main);
+    } else if app.pane == Pane::Check {
         app.check.draw(&app.theme, f, main);
     } else {
         draw_list(app, f, main);
@@ -199,6 +201,24 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
             );
         }
     }
+}
+
+fn draw_detail(app: &App, d: &super::detail::Detail, f: &mut Frame<'_>, area: Rect) {
+    let t = &app.theme;
+    let title = Line::from(vec![
+        Span::styled(format!(" {} ", sanitize(&d.title)), t.accent),
+        Span::styled(" Esc back · j/k scroll", t.dim),
+    ]);
+    let mut lines = vec![title];
+    lines.extend(d.lines.iter().skip(d.scroll).map(|l| {
+        let style = if !l.starts_with(' ') && l.contains(" (") && !l.contains("  ") {
+            t.header
+        } else {
+            t.text
+        };
+        Line::from(Span::styled(format!(" {}", sanitize(l)), style))
+    }));
+    f.render_widget(Paragraph::new(lines), area);
 }
 
 fn draw_status(app: &App, f: &mut Frame<'_>, area: Rect) {

@@ -8,6 +8,7 @@ pub mod app;
 pub mod check;
 pub mod confirm;
 pub mod defaults;
+pub mod detail;
 pub mod draw;
 pub mod keys;
 pub mod list;
@@ -153,6 +154,10 @@ pub async fn perform(backend: &dyn Backend, effect: Effect) -> Option<Msg> {
             )
             .await
             .map_err(|e| e.to_string()),
+        ),
+        Effect::WhatCan(user) => Msg::Effective(
+            user,
+            backend.what_can(user).await.map_err(|e| e.to_string()),
         ),
         Effect::PresetDryRun(name) => match backend.apply_preset(&name, true).await {
             Ok(r) => Msg::PresetPreview(r),
