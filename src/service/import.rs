@@ -82,18 +82,7 @@ impl Planner<'_> {
         })
     }
     fn link(&mut self, link: Link) {
-        let exists = match link {
-            Link::RolePermission { role, permission } => {
-                self.state.role_permissions.contains(&(role, permission))
-            }
-            Link::UserRole { user, role } => self.state.user_roles.contains(&(user, role)),
-            Link::TeamRole { team, role } => self.state.team_roles.contains(&(team, role)),
-            Link::Member { team, user, .. } => self.state.members.contains_key(&(team, user)),
-            Link::Grant {
-                principal,
-                permission,
-            } => self.state.grants.contains(&(principal, permission)),
-        };
+        let exists = self.state.link_exists(&link);
         if exists {
             self.report.links.present += 1;
         } else if self.links.insert(link) {

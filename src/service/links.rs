@@ -36,16 +36,9 @@ impl Service {
             other => other,
         };
         let exists = match link {
-            Link::RolePermission { role, permission } => {
-                s.role_permissions.contains(&(role, permission))
-            }
-            Link::UserRole { user, role } => s.user_roles.contains(&(user, role)),
-            Link::TeamRole { team, role } => s.team_roles.contains(&(team, role)),
+            // Linking a member again with another role replaces that role.
             Link::Member { team, user, role } => s.members.get(&(team, user)) == Some(&role),
-            Link::Grant {
-                principal,
-                permission,
-            } => s.grants.contains(&(principal, permission)),
+            other => s.link_exists(&other),
         };
         if exists {
             return Err(Error::Conflict(format!(

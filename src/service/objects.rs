@@ -5,11 +5,12 @@ use super::specs::{PermissionSpec, RoleSpec, TeamSpec};
 use super::{Access, Actor, Service, validate};
 use crate::catalog::ADMIN_CATALOG;
 use crate::model::{ADMIN_TEAM, Id, ObjectKind, Permission, Revision, Role, Team, new_id, now};
-use crate::store::{Change, Link, Object, State};
+use crate::store::{Change, Dependents, Link, Object, State};
 
-pub(super) fn describe_links(links: &[Link]) -> String {
+/// What still depends on an object, in words: `2 user assignment(s), 1 team default(s)`.
+pub(super) fn describe(d: &Dependents) -> String {
     let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
-    for l in links {
+    for l in &d.links {
         *counts
             .entry(match l {
                 Link::RolePermission { .. } => "role-permission link(s)",
@@ -20,11 +21,14 @@ pub(super) fn describe_links(links: &[Link]) -> String {
             })
             .or_default() += 1;
     }
-    counts
-        .iter()
-        .map(|(k, n)| format!("{n} {k}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    if !d.default_of.is_empty() {
+        parts.push(format!("{} team default(s)", d.default_of.len()));
+    }
+    if !d.keys.is_empty() {
+        parts.push(format!("{} API key(s)", d.keys.len()));
+    }
+    parts.join(", ")
 }
 
 impl Service {
@@ -135,12 +139,12 @@ impl Service {
                 "the reserved team 'admin' cannot be deleted",
             ));
         }
-        let links = snap.state.links_to(ObjectKind::Team, id);
-        if !links.is_empty() && !force {
+        let deps = snap.state.dependents(ObjectKind::Team, id);
+        if deps.count() > 0 && !force {
             return Err(Error::Conflict(format!(
                 "team '{}' still has {}; use --force to remove them too",
                 old.key,
-                describe_links(&links)
+                describe(&deps)
             )));
         }
         self.commit(
@@ -233,26 +237,13 @@ impl Service {
             .roles
             .get(&id)
             .ok_or_else(|| Error::not_found("role", id.to_string()))?;
-        let links = snap.state.links_to(ObjectKind::Role, id);
-        let defaults = snap
-            .state
-            .teams
-            .values()
-            .filter(|t| t.default_role == Some(id))
-            .count();
-        if (!links.is_empty() || defaults > 0) && !force {
-            let mut what = describe_links(&links);
-            if defaults > 0 {
-                what = if what.is_empty() {
-                    format!("{defaults} team default(s)")
-                } else {
-                    format!("{what}, {defaults} team default(s)")
-                };
-            }
+        let deps = snap.state.dependents(ObjectKind::Role, id);
+        if deps.count() > 0 && !force {
             return Err(Error::Conflict(format!(
-                "role '{}' is still used by {what} ({} link(s) would go); use --force to delete it anyway",
+                "role '{}' is still used by {} ({} link(s) would go); use --force to delete it anyway",
                 old.name,
-                links.len() + defaults
+                describe(&deps),
+                deps.count()
             )));
         }
         self.commit(
@@ -320,11 +311,11 @@ impl Service {
         if !snap.state.permissions.contains_key(&id) {
             return Err(Error::not_found("permission", id.to_string()));
         }
-        let links = snap.state.links_to(ObjectKind::Permission, id);
-        if !links.is_empty() && !force {
+        let deps = snap.state.dependents(ObjectKind::Permission, id);
+        if deps.count() > 0 && !force {
             return Err(Error::Conflict(format!(
                 "permission {id} is still held through {}; use --force to delete it anyway",
-                describe_links(&links)
+                describe(&deps)
             )));
         }
         self.commit(

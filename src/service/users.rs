@@ -2,7 +2,7 @@
 //! cannot be removed or locked out).
 
 use super::error::{Error, Result};
-use super::objects::describe_links;
+use super::objects::describe;
 use super::specs::UserSpec;
 use super::{Access, Actor, Service, validate};
 use crate::model::{Id, ObjectKind, Revision, User, new_id, now};
@@ -142,20 +142,12 @@ impl Service {
                 "you cannot delete yourself without --force".into(),
             ));
         }
-        let links = snap.state.links_to(ObjectKind::User, id);
-        let keys = snap.state.keys.values().filter(|k| k.user_id == id).count();
-        if (!links.is_empty() || keys > 0) && !force {
-            let mut what = describe_links(&links);
-            if keys > 0 {
-                what = if what.is_empty() {
-                    format!("{keys} API key(s)")
-                } else {
-                    format!("{what}, {keys} API key(s)")
-                };
-            }
+        let deps = snap.state.dependents(ObjectKind::User, id);
+        if deps.count() > 0 && !force {
             return Err(Error::Conflict(format!(
-                "user '{}' still has {what}; use --force to remove them too",
-                old.username
+                "user '{}' still has {}; use --force to remove them too",
+                old.username,
+                describe(&deps)
             )));
         }
         self.commit(

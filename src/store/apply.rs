@@ -144,21 +144,6 @@ impl State {
         Some(old)
     }
 
-    fn link_exists(&self, link: &Link) -> bool {
-        match *link {
-            Link::RolePermission { role, permission } => {
-                self.role_permissions.contains(&(role, permission))
-            }
-            Link::UserRole { user, role } => self.user_roles.contains(&(user, role)),
-            Link::TeamRole { team, role } => self.team_roles.contains(&(team, role)),
-            Link::Member { team, user, .. } => self.members.contains_key(&(team, user)),
-            Link::Grant {
-                principal,
-                permission,
-            } => self.grants.contains(&(principal, permission)),
-        }
-    }
-
     fn check_link_ends(&self, link: &Link) -> StoreResult<()> {
         let need = |kind, id| {
             if self.exists(kind, id) {
@@ -321,25 +306,11 @@ impl State {
                         actual: old.version(),
                     });
                 }
-                let links = self.links_to(*kind, *id);
-                let defaults: Vec<Id> = if *kind == ObjectKind::Role {
-                    self.teams
-                        .values()
-                        .filter(|t| t.default_role == Some(*id))
-                        .map(|t| t.id)
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                let keys: Vec<Id> = if *kind == ObjectKind::User {
-                    self.keys
-                        .values()
-                        .filter(|k| k.user_id == *id)
-                        .map(|k| k.id)
-                        .collect()
-                } else {
-                    Vec::new()
-                };
+                let super::state::Dependents {
+                    links,
+                    default_of: defaults,
+                    keys,
+                } = self.dependents(*kind, *id);
                 let in_use = (links.len() + defaults.len() + keys.len()) as u64;
                 if in_use > 0 && !cascade {
                     return Err(StoreError::InUse {

@@ -14,7 +14,7 @@ pub use change::{Change, Link, Object};
 pub use error::{StoreError, StoreResult};
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
-pub use state::{Effect, State, username_key};
+pub use state::{Dependents, Effect, State, username_key};
 
 use crate::model::{AuditEvent, Id, Revision};
 use async_trait::async_trait;

@@ -62,6 +62,24 @@ pub struct Effect {
     pub after: serde_json::Value,
 }
 
+/// What still refers to an object (see [`State::dependents`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dependents {
+    /// Links to the object.
+    pub links: Vec<Link>,
+    /// Teams whose default role it is.
+    pub default_of: Vec<Id>,
+    /// API keys of the user.
+    pub keys: Vec<Id>,
+}
+
+impl Dependents {
+    /// How many things a cascading delete removes or changes.
+    pub fn count(&self) -> usize {
+        self.links.len() + self.default_of.len() + self.keys.len()
+    }
+}
+
 /// Lowercases a username for uniqueness checks.
 pub fn username_key(name: &str) -> String {
     name.to_lowercase()
@@ -212,6 +230,48 @@ impl State {
             _ => {}
         }
         out
+    }
+
+    /// True when the relation is stored (a membership counts whatever its role).
+    pub fn link_exists(&self, link: &Link) -> bool {
+        match *link {
+            Link::RolePermission { role, permission } => {
+                self.role_permissions.contains(&(role, permission))
+            }
+            Link::UserRole { user, role } => self.user_roles.contains(&(user, role)),
+            Link::TeamRole { team, role } => self.team_roles.contains(&(team, role)),
+            Link::Member { team, user, .. } => self.members.contains_key(&(team, user)),
+            Link::Grant {
+                principal,
+                permission,
+            } => self.grants.contains(&(principal, permission)),
+        }
+    }
+
+    /// Everything a delete of the object would remove with it: its links, the teams that use
+    /// it (a role) as their default role, and its API keys (a user).
+    pub fn dependents(&self, kind: ObjectKind, id: Id) -> Dependents {
+        Dependents {
+            links: self.links_to(kind, id),
+            default_of: if kind == ObjectKind::Role {
+                self.teams
+                    .values()
+                    .filter(|t| t.default_role == Some(id))
+                    .map(|t| t.id)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            keys: if kind == ObjectKind::User {
+                self.keys
+                    .values()
+                    .filter(|k| k.user_id == id)
+                    .map(|k| k.id)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
     }
 
     fn grant_links(&self, principal: Principal, out: &mut Vec<Link>) {

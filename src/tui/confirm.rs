@@ -70,7 +70,7 @@ impl App {
                         ObjectKind::Role,
                         r.id,
                         r.name.clone(),
-                        s.links_to(ObjectKind::Role, r.id).len(),
+                        s.dependents(ObjectKind::Role, r.id).count(),
                         users > 0,
                     )
                 }),
@@ -79,7 +79,7 @@ impl App {
                     ObjectKind::User,
                     u.id,
                     u.username.clone(),
-                    s.links_to(ObjectKind::User, u.id).len(),
+                    s.dependents(ObjectKind::User, u.id).count(),
                     false,
                 )
             }),
@@ -89,7 +89,7 @@ impl App {
                     ObjectKind::Team,
                     t.id,
                     t.key.clone(),
-                    s.links_to(ObjectKind::Team, t.id).len(),
+                    s.dependents(ObjectKind::Team, t.id).count(),
                     members > 0,
                 )
             }),
@@ -101,7 +101,7 @@ impl App {
                         ObjectKind::Permission,
                         p.id,
                         format!("{} permission {}", p.entity, crate::model::short_id(&p.id)),
-                        s.links_to(ObjectKind::Permission, p.id).len(),
+                        s.dependents(ObjectKind::Permission, p.id).count(),
                         false,
                     )
                 }),
