@@ -159,6 +159,7 @@ fn data(can_write: bool) -> Data {
             location: "/srv/gatehouse.db".into(),
             capabilities: Capabilities::ALL,
         },
+        catalogs: Arc::new(gatehouse::catalog::Catalogs::builtin().expect("catalogs")),
     }
 }
 
@@ -446,4 +447,67 @@ fn navigation_wraps_and_pages() {
     assert_eq!(a.list().selected, 2, "a page down stops at the last row");
     a.on_event(&Event::Resize(100, 30));
     assert_eq!(a.size, (100, 30));
+}
+
+#[test]
+fn forms_pickers_and_remove_dialog_at_both_sizes() {
+    for (w, h) in SIZES {
+        // The permission form: entity picked as you type, UUID, the access toggles.
+        let mut a = app((w, h), true);
+        chars(&mut a, ":permissions");
+        a.on_event(&key(KeyCode::Enter));
+        chars(&mut a, "n");
+        assert!(matches!(a.mode, Mode::Form(_)));
+        a.on_event(&key(KeyCode::Tab));
+        chars(&mut a, "Pipe");
+        insta::assert_snapshot!(format!("form_permission_entity_{w}x{h}"), screen(&a));
+        a.on_event(&key(KeyCode::Tab));
+        chars(&mut a, "example_pipeline");
+        a.on_event(&key(KeyCode::Tab));
+        for _ in 0..4 {
+            a.on_event(&key(KeyCode::Right));
+        }
+        chars(&mut a, " ");
+        a.on_event(&key(KeyCode::Right));
+        chars(&mut a, "  ");
+        // A refused save: the message sits under the field it names.
+        let effects = a.on_event(&Event::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::CONTROL,
+        )));
+        assert!(matches!(&effects[..], [Effect::Save(_)]), "{effects:?}");
+        a.on_msg(Msg::SaveFailed(gatehouse::service::Error::invalid(
+            "entity_uuid",
+            "no Pipeline has UUID 'example_pipeline' here; check the spelling",
+        )));
+        insta::assert_snapshot!(format!("form_permission_error_{w}x{h}"), screen(&a));
+
+        // The user form.
+        let mut a = app((w, h), true);
+        chars(&mut a, ":users");
+        a.on_event(&key(KeyCode::Enter));
+        chars(&mut a, "ncarol");
+        insta::assert_snapshot!(format!("form_user_{w}x{h}"), screen(&a));
+
+        // The relation picker over a role's page, one candidate marked.
+        let mut a = app((w, h), true);
+        a.on_event(&key(KeyCode::Enter));
+        for _ in 0..9 {
+            a.on_event(&key(KeyCode::Char('j')));
+        }
+        chars(&mut a, "a");
+        assert!(matches!(a.mode, Mode::Picker { .. }), "{:?}", a.mode);
+        chars(&mut a, " ");
+        insta::assert_snapshot!(format!("picker_role_users_{w}x{h}"), screen(&a));
+
+        // `x` on a relation asks first, Cancel focused.
+        let mut a = app((w, h), true);
+        a.on_event(&key(KeyCode::Enter));
+        for _ in 0..5 {
+            a.on_event(&key(KeyCode::Char('j')));
+        }
+        chars(&mut a, "x");
+        assert!(matches!(a.mode, Mode::Confirm(_)), "{:?}", a.mode);
+        insta::assert_snapshot!(format!("confirm_remove_{w}x{h}"), screen(&a));
+    }
 }

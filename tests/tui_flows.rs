@@ -8,6 +8,7 @@ use gatehouse::service::{PermissionSpec, RoleSpec, UserSpec};
 use gatehouse::store::{Link, MemoryStore};
 use gatehouse::tui::app::{App, Effect, Mode};
 use gatehouse::tui::draw::draw;
+use gatehouse::tui::field::FieldKind;
 use gatehouse::tui::perform;
 use gatehouse::tui::theme::Theme;
 use gatehouse::tui::view::Pane;
@@ -22,6 +23,24 @@ async fn backend() -> LocalBackend {
             .expect("open");
     b.init_and_adopt("root").await.expect("init");
     b
+}
+
+async fn user(b: &dyn Backend, name: &str) -> gatehouse::model::User {
+    b.create_user(UserSpec {
+        username: name.into(),
+        ..Default::default()
+    })
+    .await
+    .expect("user")
+}
+
+async fn role(b: &dyn Backend, name: &str) -> gatehouse::model::Role {
+    b.create_role(RoleSpec {
+        name: name.into(),
+        description: String::new(),
+    })
+    .await
+    .expect("role")
 }
 
 /// Carries out effects (and the effects their messages lead to) until none are left.
@@ -42,13 +61,20 @@ async fn open(b: &dyn Backend, read_only: bool) -> App {
 
 async fn press(app: &mut App, b: &dyn Backend, keys: &str) {
     for c in keys.chars() {
-        let code = match c {
-            '\n' => KeyCode::Enter,
-            '\t' => KeyCode::Tab,
-            '↓' => KeyCode::Down,
-            _ => KeyCode::Char(c),
+        let (code, mods) = match c {
+            '\n' => (KeyCode::Enter, KeyModifiers::NONE),
+            '\t' => (KeyCode::Tab, KeyModifiers::NONE),
+            '↓' => (KeyCode::Down, KeyModifiers::NONE),
+            '↑' => (KeyCode::Up, KeyModifiers::NONE),
+            '→' => (KeyCode::Right, KeyModifiers::NONE),
+            '←' => (KeyCode::Left, KeyModifiers::NONE),
+            '⎋' => (KeyCode::Esc, KeyModifiers::NONE),
+            '⌫' => (KeyCode::Backspace, KeyModifiers::NONE),
+            // Ctrl-S saves a form.
+            '§' => (KeyCode::Char('s'), KeyModifiers::CONTROL),
+            _ => (KeyCode::Char(c), KeyModifiers::NONE),
         };
-        let effects = app.on_event(&Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        let effects = app.on_event(&Event::Key(KeyEvent::new(code, mods)));
         settle(app, b, effects).await;
     }
 }
@@ -62,13 +88,7 @@ fn screen(app: &App) -> String {
 #[tokio::test]
 async fn a_permission_on_one_uuid_shows_allow_with_its_path_in_the_access_check() {
     let b = backend().await;
-    let alice = b
-        .create_user(UserSpec {
-            username: "alice".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("alice");
+    let alice = user(&b, "alice").await;
     let p = b
         .create_permission(PermissionSpec {
             catalog: "mage".into(),
@@ -79,13 +99,7 @@ async fn a_permission_on_one_uuid_shows_allow_with_its_path_in_the_access_check(
         })
         .await
         .expect("permission");
-    let role = b
-        .create_role(RoleSpec {
-            name: "Pipeline editors".into(),
-            description: String::new(),
-        })
-        .await
-        .expect("role");
+    let role = role(&b, "Pipeline editors").await;
     b.link(Link::RolePermission {
         role: role.id,
         permission: p.id,
@@ -211,12 +225,7 @@ async fn read_only_console_changes_nothing() {
 #[tokio::test]
 async fn deleting_through_the_dialog_deletes_in_the_store() {
     let b = backend().await;
-    b.create_role(RoleSpec {
-        name: "temporary".into(),
-        description: String::new(),
-    })
-    .await
-    .expect("role");
+    role(&b, "temporary").await;
     let mut app = open(&b, false).await;
     press(&mut app, &b, "D\t\n").await;
     assert!(
@@ -228,4 +237,288 @@ async fn deleting_through_the_dialog_deletes_in_the_store() {
     );
     assert!(screen(&app).contains("deleted role 'temporary'"));
     assert!(app.lists[&Pane::Roles].rows.is_empty());
+}
+
+/// Presses Right until the access grid's cursor is on `flag`.
+async fn to_flag(app: &mut App, b: &dyn Backend, flag: &str) {
+    for _ in 0..64 {
+        if let Mode::Form(f) = &app.mode
+            && let Some(FieldKind::Access { flags, cursor, .. }) =
+                f.fields.get(f.focus).map(|x| &x.kind)
+        {
+            if flags[*cursor] == flag {
+                return;
+            }
+        } else {
+            panic!("not in the access grid: {:?}", app.mode);
+        }
+        press(app, b, "→").await;
+    }
+    panic!("flag {flag} not in the grid");
+}
+
+#[tokio::test]
+async fn forms_create_a_uuid_permission_a_role_and_a_user_then_the_check_allows() {
+    let b = backend().await;
+    let mut app = open(&b, false).await;
+
+    // A permission on one entity UUID, through the form: entity picked from the catalog,
+    // UUID typed, UPDATE granted and DELETE denied with the toggles.
+    press(&mut app, &b, ":permissions\nn").await;
+    assert!(matches!(app.mode, Mode::Form(_)), "{:?}", app.message);
+    let s = screen(&app);
+    assert!(
+        s.contains("New permission") && s.contains("‹ mage ›"),
+        "{s}"
+    );
+    press(&mut app, &b, "\tPipelin").await;
+    assert!(screen(&app).contains("→ Pipeline"), "{}", screen(&app));
+    press(&mut app, &b, "e\texample_pipeline\t").await;
+    to_flag(&mut app, &b, "UPDATE").await;
+    press(&mut app, &b, " ").await;
+    to_flag(&mut app, &b, "DELETE").await;
+    press(&mut app, &b, "  ").await;
+    let s = screen(&app);
+    assert!(s.contains("[+] UPDATE") && s.contains("[-] DELETE"), "{s}");
+    press(&mut app, &b, "§").await;
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
+    let state = b.state().await.expect("state");
+    let p = state
+        .permissions
+        .values()
+        .find(|p| p.entity_uuid.as_deref() == Some("example_pipeline"))
+        .expect("the permission was created");
+    assert_eq!(
+        (p.catalog.as_str(), p.entity.as_str()),
+        ("mage", "Pipeline")
+    );
+    assert_eq!(p.grants, ["UPDATE"]);
+    assert_eq!(p.denies, ["DELETE"]);
+    assert_eq!(
+        app.list().selected_row().map(|r| r.id.clone()),
+        Some(p.id.to_string()),
+        "the new permission is selected"
+    );
+    let s = screen(&app);
+    assert!(
+        s.contains("example_pipeline") && s.contains("created permission"),
+        "{s}"
+    );
+
+    // A user and a role through their forms.
+    press(&mut app, &b, ":users\nnalice\talice@example.org§").await;
+    let alice = b
+        .state()
+        .await
+        .expect("state")
+        .user_by_name("alice")
+        .cloned()
+        .expect("alice was created");
+    assert_eq!(alice.email, "alice@example.org");
+    press(&mut app, &b, ":roles\nnPipeline editors\n").await;
+    let state = b.state().await.expect("state");
+    let role = state
+        .role_by_name("Pipeline editors")
+        .expect("role created")
+        .clone();
+
+    // The role's page: `a` adds the permission (picker, filtered), then alice in Users.
+    press(&mut app, &b, "\n").await;
+    assert!(matches!(&app.mode, Mode::Detail(d) if d.title == "Roles › Pipeline editors"));
+    press(&mut app, &b, "aexample\n").await;
+    assert!(matches!(app.mode, Mode::Detail(_)), "{:?}", app.mode);
+    let state = b.state().await.expect("state");
+    assert!(state.role_permissions.contains(&(role.id, p.id)));
+    let s = screen(&app);
+    assert!(
+        s.contains("Permissions (1)") && s.contains("example_pipeline"),
+        "{s}"
+    );
+    // Down to the Users section, then add alice.
+    for _ in 0..12 {
+        if let Mode::Detail(d) = &app.mode
+            && d.lines[d.cursor].text.starts_with("Users")
+        {
+            break;
+        }
+        press(&mut app, &b, "j").await;
+    }
+    press(&mut app, &b, "aalice\n").await;
+    let state = b.state().await.expect("state");
+    assert!(
+        state.user_roles.contains(&(alice.id, role.id)),
+        "{:?}",
+        app.message
+    );
+    assert!(screen(&app).contains("Users (1)"));
+
+    // The Access check now allows alice to UPDATE that pipeline, through the role.
+    press(
+        &mut app,
+        &b,
+        "⎋:check alice\nUPDATE↓Pipeline/example_pipeline\n",
+    )
+    .await;
+    let s = screen(&app);
+    assert!(s.contains("ALLOW"), "{s}");
+    assert!(s.contains("role:Pipeline editors"), "{s}");
+    // ...and denies DELETE, because the permission denies it.
+    press(&mut app, &b, "↑⌫⌫⌫⌫⌫⌫DELETE\n").await;
+    let s = screen(&app);
+    assert!(s.contains("DENY"), "{s}");
+}
+
+#[tokio::test]
+async fn a_failed_save_keeps_the_form_as_typed_and_names_the_field() {
+    let b = backend().await;
+    role(&b, "taken").await;
+    let mut app = open(&b, false).await;
+    let before = b.state().await.expect("state").revision;
+
+    // A duplicate name: refused, form kept with both fields as typed.
+    press(&mut app, &b, "ntaken\tsome words§").await;
+    let Mode::Form(f) = &app.mode else {
+        panic!("the form closed: {:?}", app.mode)
+    };
+    assert_eq!(f.fields[0].text_value(), "taken");
+    assert_eq!(f.fields[1].text_value(), "some words");
+    assert!(!f.busy);
+    let s = screen(&app);
+    assert!(s.contains("already exists"), "{s}");
+    assert_eq!(b.state().await.expect("state").revision, before);
+
+    // An invalid name: the message sits under the field it names, which gets the focus.
+    press(&mut app, &b, "↑").await;
+    for _ in 0..5 {
+        press(&mut app, &b, "⌫").await;
+    }
+    press(&mut app, &b, " \n").await;
+    let Mode::Form(f) = &app.mode else {
+        panic!("the form closed")
+    };
+    assert_eq!(f.focus, 0);
+    assert!(
+        f.fields[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("empty")),
+        "{:?}",
+        f.fields[0].error
+    );
+    assert_eq!(f.fields[1].text_value(), "some words");
+
+    // Esc asks before discarding; any key but y keeps editing; y discards.
+    press(&mut app, &b, "⎋").await;
+    assert!(screen(&app).contains("Discard your changes?"));
+    press(&mut app, &b, "n").await;
+    assert!(matches!(&app.mode, Mode::Form(f) if !f.discarding));
+    press(&mut app, &b, "⎋y").await;
+    assert!(matches!(app.mode, Mode::Normal));
+    assert_eq!(b.state().await.expect("state").revision, before);
+
+    // An untouched form closes on Esc at once.
+    press(&mut app, &b, "n⎋").await;
+    assert!(matches!(app.mode, Mode::Normal));
+}
+
+#[tokio::test]
+async fn editing_a_permission_changes_its_uuid_and_access() {
+    let b = backend().await;
+    let p = b
+        .create_permission(PermissionSpec {
+            catalog: "mage".into(),
+            entity: "Pipeline".into(),
+            grants: vec!["LIST".into()],
+            ..Default::default()
+        })
+        .await
+        .expect("permission");
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, ":permissions\n/Pipeline\n").await;
+    let s = screen(&app);
+    assert!(s.contains("all"), "the UUID column says all:\n{s}");
+    press(&mut app, &b, "e\t\texample_pipeline\t").await;
+    to_flag(&mut app, &b, "LIST").await;
+    press(&mut app, &b, " ").await; // grant → deny
+    to_flag(&mut app, &b, "DETAIL").await;
+    press(&mut app, &b, " §").await;
+    let state = b.state().await.expect("state");
+    let q = &state.permissions[&p.id];
+    assert_eq!(q.entity_uuid.as_deref(), Some("example_pipeline"));
+    assert_eq!(
+        (q.grants.clone(), q.denies.clone()),
+        (vec!["DETAIL".to_string()], vec!["LIST".to_string()])
+    );
+    assert_eq!(q.version, p.version + 1);
+    // The list filters on the UUID.
+    press(&mut app, &b, "⎋/example_pi\n").await;
+    assert_eq!(app.list().visible.len(), 1);
+}
+
+#[tokio::test]
+async fn x_on_a_relation_removes_it_after_the_confirm() {
+    let b = backend().await;
+    let alice = user(&b, "alice").await;
+    let role = role(&b, "viewers").await;
+    b.link(Link::UserRole {
+        user: alice.id,
+        role: role.id,
+    })
+    .await
+    .expect("assign");
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, ":users alice\n\n").await;
+    // Down to the role line under "Roles (1)".
+    for _ in 0..12 {
+        if let Mode::Detail(d) = &app.mode
+            && d.lines[d.cursor].link.is_some()
+        {
+            break;
+        }
+        press(&mut app, &b, "j").await;
+    }
+    press(&mut app, &b, "x").await;
+    assert!(
+        screen(&app).contains("Remove 'viewers'"),
+        "{}",
+        screen(&app)
+    );
+    // Enter on the focused Cancel changes nothing.
+    press(&mut app, &b, "\n").await;
+    assert!(matches!(app.mode, Mode::Detail(_)));
+    assert!(
+        b.state()
+            .await
+            .expect("state")
+            .user_roles
+            .contains(&(alice.id, role.id))
+    );
+    press(&mut app, &b, "x\t\n").await;
+    assert!(
+        !b.state()
+            .await
+            .expect("state")
+            .user_roles
+            .contains(&(alice.id, role.id))
+    );
+    let s = screen(&app);
+    assert!(
+        s.contains("Users › alice") && s.contains("Roles (0)"),
+        "{s}"
+    );
+}
+
+#[tokio::test]
+async fn read_only_console_opens_no_form_and_adds_nothing() {
+    let b = backend().await;
+    role(&b, "viewers").await;
+    let mut app = open(&b, true).await;
+    let before = b.state().await.expect("state").revision;
+    press(&mut app, &b, "n").await;
+    assert!(matches!(app.mode, Mode::Normal));
+    assert!(screen(&app).contains("disabled"), "{}", screen(&app));
+    press(&mut app, &b, "\nae").await;
+    assert!(matches!(app.mode, Mode::Detail(_)), "{:?}", app.mode);
+    assert!(screen(&app).contains("disabled"));
+    assert_eq!(b.state().await.expect("state").revision, before);
 }

@@ -27,6 +27,20 @@ pub struct UserSpec {
     pub owner: bool,
 }
 
+impl UserSpec {
+    /// The spec of an existing user.
+    pub fn of(u: &User) -> UserSpec {
+        UserSpec {
+            username: u.username.clone(),
+            email: u.email.clone(),
+            display_name: u.display_name.clone(),
+            kind: u.kind,
+            disabled: u.disabled,
+            owner: u.owner,
+        }
+    }
+}
+
 /// The editable fields of a team.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamSpec {
@@ -43,6 +57,18 @@ pub struct TeamSpec {
     pub default_role: Option<Id>,
 }
 
+impl TeamSpec {
+    /// The spec of an existing team.
+    pub fn of(t: &Team) -> TeamSpec {
+        TeamSpec {
+            key: t.key.clone(),
+            name: t.name.clone(),
+            description: t.description.clone(),
+            default_role: t.default_role,
+        }
+    }
+}
+
 /// The editable fields of a role.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleSpec {
@@ -51,6 +77,16 @@ pub struct RoleSpec {
     /// Free text.
     #[serde(default)]
     pub description: String,
+}
+
+impl RoleSpec {
+    /// The spec of an existing role.
+    pub fn of(r: &Role) -> RoleSpec {
+        RoleSpec {
+            name: r.name.clone(),
+            description: r.description.clone(),
+        }
+    }
 }
 
 /// The editable fields of a permission.

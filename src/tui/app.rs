@@ -2,92 +2,20 @@
 //! return an [`Effect`] (load data, delete an object, quit) that the runner carries out on a
 //! task; results come back as [`Msg`]s. Drawing is `&self` (see `draw.rs`).
 
-use super::check::{CheckForm, CheckResult};
+use super::check::CheckForm;
 pub use super::confirm::Confirm;
 use super::defaults::DefaultsDialog;
 use super::detail::{Detail, build as build_detail, effective_lines};
+use super::form::Form;
 use super::keys::{Action, Context, action_for, binding};
 use super::list::ListState;
+pub use super::msg::{Data, Effect, Msg};
+use super::picker::Picker;
 use super::theme::Theme;
 use super::view::{Pane, columns, rows};
-use crate::backend::{BackendInfo, Me};
-use crate::model::{AuditEvent, Id, ObjectKind};
-use crate::store::State;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
 use ratatui_textarea::TextArea;
 use std::collections::HashMap;
-use std::sync::Arc;
-
-/// Everything loaded from the backend for one refresh.
-#[derive(Debug, Clone)]
-pub struct Data {
-    /// Objects and links the acting user may see.
-    pub state: Arc<State>,
-    /// Recent audit events, newest first.
-    pub audit: Vec<AuditEvent>,
-    /// The acting principal.
-    pub me: Me,
-    /// Backend kind, location, capabilities.
-    pub info: BackendInfo,
-}
-
-/// Work for the runner.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Leave the console.
-    Quit,
-    /// Load (or reload) the data.
-    Load,
-    /// Delete an object (`force` removes its links).
-    Delete {
-        /// Kind.
-        kind: ObjectKind,
-        /// Id.
-        id: Id,
-        /// Name for messages.
-        name: String,
-        /// Remove links too.
-        force: bool,
-    },
-    /// Explain an access check given by names.
-    Check {
-        /// Username.
-        user: String,
-        /// Action (a flag of the catalog).
-        action: String,
-        /// `Entity`, `Entity/uuid`, `ns:type:id`.
-        target: String,
-        /// Resource owner (username).
-        owner: Option<String>,
-        /// Resource team (key).
-        team: Option<String>,
-    },
-    /// Load a user's effective permissions (what-can).
-    WhatCan(Id),
-    /// Dry run of a preset.
-    PresetDryRun(String),
-    /// Apply a preset.
-    PresetApply(String),
-}
-
-/// Results coming back from the runner.
-#[derive(Debug)]
-pub enum Msg {
-    /// Data loaded.
-    Loaded(Box<Data>),
-    /// A write finished: a message for the status line.
-    Done(String),
-    /// Something failed: the error text.
-    Failed(String),
-    /// The answer to an access check.
-    Checked(Result<CheckResult, String>),
-    /// A user's effective permissions, or why they could not be loaded.
-    Effective(Id, Result<crate::engine::WhatCan, String>),
-    /// What a preset would create.
-    PresetPreview(crate::service::ImportReport),
-    /// What a preset created.
-    PresetApplied(crate::service::ImportReport),
-}
 
 /// What the keyboard is talking to.
 #[derive(Debug)]
@@ -106,6 +34,15 @@ pub enum Mode {
     Defaults(DefaultsDialog),
     /// A detail page.
     Detail(Detail),
+    /// A create or edit form.
+    Form(Box<Form>),
+    /// The relation picker over a detail page.
+    Picker {
+        /// The picker.
+        picker: Box<Picker>,
+        /// The page it adds to.
+        back: Box<Detail>,
+    },
 }
 
 /// Kind of status message.
@@ -142,6 +79,18 @@ pub struct App {
     pub forced_read_only: bool,
     /// The Access check form.
     pub check: CheckForm,
+    /// The detail page a form returns to.
+    pub form_back: Option<Detail>,
+    /// The row to select once the next load arrives.
+    pub select_after_load: Option<(Pane, String)>,
+}
+
+/// Ctrl-C, which quits from everywhere.
+pub(super) fn is_ctrl_c(key: KeyEvent) -> bool {
+    key.code == KeyCode::Char('c')
+        && key
+            .modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL)
 }
 
 pub(super) fn one_line_input(text: &str) -> TextArea<'static> {
@@ -167,6 +116,8 @@ impl App {
             size,
             forced_read_only,
             check: CheckForm::default(),
+            form_back: None,
+            select_after_load: None,
         }
     }
 
@@ -219,6 +170,11 @@ impl App {
                 self.data = Some(*data);
                 let h = self.list_height();
                 self.list_mut().scroll(h);
+                self.after_load()
+            }
+            Msg::Saved { pane, row_id, text } => self.on_saved(pane, row_id, text),
+            Msg::SaveFailed(e) => {
+                self.on_save_failed(e);
                 Vec::new()
             }
             Msg::Done(text) => {
@@ -241,13 +197,16 @@ impl App {
                     if let Some(pos) = d
                         .lines
                         .iter()
-                        .position(|l| l.starts_with("Effective permissions:"))
+                        .position(|l| l.text.starts_with("Effective permissions:"))
                     {
                         d.lines.truncate(pos);
                     }
                     match result {
                         Ok(what) => d.lines.extend(effective_lines(&data.state, &what)),
-                        Err(e) => d.lines.push(format!("Effective permissions: {e}")),
+                        Err(e) => d.lines.push(super::detail::DLine {
+                            text: format!("Effective permissions: {e}"),
+                            ..Default::default()
+                        }),
                     }
                 }
                 Vec::new()
@@ -301,6 +260,8 @@ impl App {
                     Mode::Confirm(c) => {
                         c.typed.insert_str(text.replace(['\n', '\r'], " "));
                     }
+                    Mode::Form(form) => form.paste(text),
+                    Mode::Picker { picker, .. } => picker.paste(text),
                     Mode::Normal if self.pane == Pane::Check && self.check.editing => {
                         self.check.paste(text)
                     }
@@ -332,11 +293,7 @@ impl App {
         let mode = std::mem::replace(&mut self.mode, Mode::Normal);
         match mode {
             Mode::Normal if self.pane == Pane::Check && self.check.editing => {
-                if key.code == KeyCode::Char('c')
-                    && key
-                        .modifiers
-                        .contains(crossterm::event::KeyModifiers::CONTROL)
-                {
+                if is_ctrl_c(key) {
                     return vec![Effect::Quit];
                 }
                 let effects = self.check.on_key(key);
@@ -355,23 +312,14 @@ impl App {
             }
             Mode::Normal => self.normal_key(key),
             Mode::Help => Vec::new(),
-            Mode::Detail(mut d) => {
-                let page = self.list_height();
-                let last = d.lines.len().saturating_sub(1);
-                match action_for(key) {
-                    Some(Action::Quit) => return vec![Effect::Quit],
-                    Some(Action::Back | Action::PrevPane) => return Vec::new(),
-                    Some(Action::Down) => d.scroll = (d.scroll + 1).min(last),
-                    Some(Action::Up) => d.scroll = d.scroll.saturating_sub(1),
-                    Some(Action::PageDown) => d.scroll = (d.scroll + page).min(last),
-                    Some(Action::PageUp) => d.scroll = d.scroll.saturating_sub(page),
-                    Some(Action::Top) => d.scroll = 0,
-                    Some(Action::Bottom) => d.scroll = last,
-                    _ => {}
+            Mode::Detail(d) => self.detail_key(d, key),
+            Mode::Form(form) => {
+                if is_ctrl_c(key) {
+                    return vec![Effect::Quit];
                 }
-                self.mode = Mode::Detail(d);
-                Vec::new()
+                self.form_key(form, key)
             }
+            Mode::Picker { picker, back } => self.picker_key(picker, back, key),
             Mode::Defaults(mut d) => match d.on_key(key) {
                 Some(effects) => {
                     self.pending += effects.len();
@@ -408,10 +356,18 @@ impl App {
                     Vec::new()
                 }
             },
-            Mode::Confirm(mut c) => self.confirm_key(&mut c, key).unwrap_or_else(|| {
-                self.mode = Mode::Confirm(c);
-                Vec::new()
-            }),
+            Mode::Confirm(mut c) => match self.confirm_key(&mut c, key) {
+                Some(effects) => {
+                    if let Some(back) = c.back.take() {
+                        self.mode = Mode::Detail(*back);
+                    }
+                    effects
+                }
+                None => {
+                    self.mode = Mode::Confirm(c);
+                    Vec::new()
+                }
+            },
         }
     }
 
@@ -537,9 +493,11 @@ impl App {
                 self.pending += effects.len();
                 return effects;
             }
-            Action::Open => {
+            Action::Open | Action::Add => {
                 let detail = match (&self.data, self.list().selected_row()) {
-                    (Some(data), Some(row)) => build_detail(self.pane, &row.id, &data.state),
+                    (Some(data), Some(row)) => {
+                        build_detail(self.pane, &row.id, &data.state, Some(&data.catalogs))
+                    }
                     _ => None,
                 };
                 if let Some(d) = detail {
@@ -547,15 +505,29 @@ impl App {
                         d.awaiting.map(Effect::WhatCan).into_iter().collect();
                     self.pending += effects.len();
                     self.mode = Mode::Detail(d);
+                    if action == Action::Add {
+                        // `a` on a row: open its page and the picker of its first section.
+                        let mode = std::mem::replace(&mut self.mode, Mode::Normal);
+                        if let Mode::Detail(d) = mode {
+                            let more = self.detail_key(d, key);
+                            return effects.into_iter().chain(more).collect();
+                        }
+                    }
                     return effects;
                 }
             }
-            Action::New | Action::Edit | Action::Add | Action::Remove => {
-                self.say(
-                    "forms are not in this build yet; use the CLI (`gatehouse --help`)",
+            Action::New => self.open_new(),
+            Action::Edit => match self.selected_object() {
+                Some((kind, id)) => self.open_edit(kind, id, None),
+                None => self.say(
+                    "select a role, permission, user or team to edit",
                     Tone::Info,
-                );
-            }
+                ),
+            },
+            Action::Remove => self.say(
+                "open the row (Enter), select the relation and press x to remove it",
+                Tone::Info,
+            ),
         }
         Vec::new()
     }

@@ -21,6 +21,10 @@ pub struct Confirm {
     pub typed: TextArea<'static>,
     /// True when the "Delete" button has focus.
     pub yes_focused: bool,
+    /// The label of the yes button (`Delete`, `Remove`, `Revoke`).
+    pub yes_label: &'static str,
+    /// The detail page to return to when the dialog closes.
+    pub back: Option<Box<super::detail::Detail>>,
 }
 
 impl App {
@@ -107,6 +111,27 @@ impl App {
                 }),
             _ => None,
         };
+        if self.pane == Pane::Keys
+            && let Some(k) = Id::parse_str(&row.id).ok().and_then(|id| s.keys.get(&id))
+        {
+            if k.revoked_at.is_some() {
+                self.say("that key is already revoked", Tone::Info);
+                return Vec::new();
+            }
+            let name = crate::text::sanitize(&k.prefix).into_owned();
+            self.mode = Mode::Confirm(Confirm {
+                question: format!(
+                    "Revoke API key {name}? Requests with it fail from the next one on."
+                ),
+                effect: Effect::RevokeKey { id: k.id, name },
+                type_name: None,
+                typed: one_line_input(""),
+                yes_focused: false,
+                yes_label: "Revoke",
+                back: None,
+            });
+            return Vec::new();
+        }
         let Some((kind, id, name, links, has_members)) = target else {
             self.say("nothing to delete here", Tone::Info);
             return Vec::new();
@@ -128,6 +153,8 @@ impl App {
             type_name: has_members.then_some(name),
             typed: one_line_input(""),
             yes_focused: false,
+            yes_label: "Delete",
+            back: None,
         });
         Vec::new()
     }

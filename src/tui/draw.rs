@@ -28,6 +28,12 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     draw_nav(app, f, nav);
     if let Mode::Detail(d) = &app.mode {
         draw_detail(app, d, f, main);
+    } else if let Mode::Picker { back: d, .. }
+    | Mode::Confirm(super::app::Confirm { back: Some(d), .. }) = &app.mode
+    {
+        draw_detail(app, d, f, main);
+    } else if let Mode::Form(form) = &app.mode {
+        super::form_draw::draw_form(form, &app.theme, f, main);
     } else if app.pane == Pane::Check {
         app.check.draw(&app.theme, f, main);
     } else {
@@ -39,6 +45,7 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
         Mode::Help => draw_help(app, f),
         Mode::Confirm(c) => draw_confirm(app, c, f),
         Mode::Defaults(d) => d.draw(&app.theme, f, f.area()),
+        Mode::Picker { picker, .. } => picker.draw(&app.theme, f, main),
         _ => {}
     }
 }
@@ -207,17 +214,27 @@ fn draw_detail(app: &App, d: &super::detail::Detail, f: &mut Frame<'_>, area: Re
     let t = &app.theme;
     let title = Line::from(vec![
         Span::styled(format!(" {} ", sanitize(&d.title)), t.accent),
-        Span::styled(" Esc back · j/k scroll", t.dim),
+        Span::styled(" Esc back · j/k move · a add · x remove · e edit", t.dim),
     ]);
     let mut lines = vec![title];
-    lines.extend(d.lines.iter().skip(d.scroll).map(|l| {
-        let style = if !l.starts_with(' ') && l.contains(" (") && !l.contains("  ") {
-            t.header
-        } else {
-            t.text
-        };
-        Line::from(Span::styled(format!(" {}", sanitize(l)), style))
-    }));
+    let height = usize::from(area.height.saturating_sub(1));
+    lines.extend(
+        d.lines
+            .iter()
+            .enumerate()
+            .skip(d.scroll)
+            .take(height)
+            .map(|(i, l)| {
+                let style = if i == d.cursor {
+                    t.selected
+                } else if l.heading {
+                    t.header
+                } else {
+                    t.text
+                };
+                Line::from(Span::styled(format!(" {}", sanitize(&l.text)), style))
+            }),
+    );
     f.render_widget(Paragraph::new(lines), area);
 }
 
@@ -395,9 +412,12 @@ fn draw_confirm(app: &App, c: &super::app::Confirm, f: &mut Frame<'_>) {
         Span::raw("        "),
         Span::styled(" Cancel ", cancel),
         Span::raw("   "),
-        Span::styled(" Delete ", yes),
+        Span::styled(format!(" {} ", c.yes_label), yes),
     ]));
-    let area = centered(f.area(), 70, lines.len() as u16 + 2);
+    // Long questions wrap: count the rows they take so the buttons stay inside the box.
+    let inner = usize::from(70.min(f.area().width).saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let area = centered(f.area(), 70, u16::try_from(rows + 2).unwrap_or(u16::MAX));
     f.render_widget(Clear, area);
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(

@@ -72,6 +72,27 @@ impl ListState {
             .map(|&i| &self.rows[i as usize])
     }
 
+    /// Selects the row with this id, clearing the filter when it hides the row. False when no
+    /// row has the id.
+    pub fn select_id(&mut self, id: &str, columns: &[Column], height: usize) -> bool {
+        let find = |l: &ListState| l.visible.iter().position(|&i| l.rows[i as usize].id == id);
+        let pos = match find(self) {
+            Some(p) => p,
+            None if self.rows.iter().any(|r| r.id == id) => {
+                self.filter.clear();
+                self.refresh(columns);
+                match find(self) {
+                    Some(p) => p,
+                    None => return false,
+                }
+            }
+            None => return false,
+        };
+        self.selected = pos;
+        self.scroll(height);
+        true
+    }
+
     /// Keeps the selection inside the list.
     pub fn clamp(&mut self) {
         if self.visible.is_empty() {

@@ -10,8 +10,14 @@ pub mod confirm;
 pub mod defaults;
 pub mod detail;
 pub mod draw;
+pub mod edit;
+pub mod field;
+pub mod form;
+pub mod form_draw;
 pub mod keys;
 pub mod list;
+pub mod msg;
+pub mod picker;
 pub mod theme;
 pub mod view;
 
@@ -59,6 +65,7 @@ pub async fn load(backend: &dyn Backend) -> crate::service::Result<Data> {
     let info = backend.info();
     let me = backend.me().await?;
     let state = backend.state().await?;
+    let catalogs = backend.catalogs().await?;
     let audit = if info.capabilities.audit {
         backend
             .audit(AuditQuery {
@@ -75,6 +82,7 @@ pub async fn load(backend: &dyn Backend) -> crate::service::Result<Data> {
         audit,
         me,
         info,
+        catalogs,
     })
 }
 
@@ -167,8 +175,95 @@ pub async fn perform(backend: &dyn Backend, effect: Effect) -> Option<Msg> {
             Ok(r) => Msg::PresetApplied(r),
             Err(e) => Msg::Failed(e.to_string()),
         },
+        Effect::Save(save) => save_msg(backend, *save).await,
+        Effect::Link(links) => {
+            let total = links.len();
+            let mut last = None;
+            for (n, link) in links.into_iter().enumerate() {
+                match backend.link(link).await {
+                    Ok(rev) => last = Some(rev),
+                    Err(e) => {
+                        return Some(Msg::Failed(format!(
+                            "added {n} of {total} relation(s), then: {e}"
+                        )));
+                    }
+                }
+            }
+            Msg::Done(format!(
+                "added {total} relation(s) (revision {})",
+                last.unwrap_or_default()
+            ))
+        }
+        Effect::Unlink(link, what) => match backend.unlink(link).await {
+            Ok(rev) => Msg::Done(format!("removed '{what}' (revision {rev})")),
+            Err(e) => Msg::Failed(e.to_string()),
+        },
+        Effect::RevokeKey { id, name } => match backend.revoke_key(id).await {
+            Ok(rev) => Msg::Done(format!("revoked API key {name} (revision {rev})")),
+            Err(e) => Msg::Failed(e.to_string()),
+        },
         Effect::Quit => return None,
     })
+}
+
+/// Creates or updates the object of a form.
+async fn save_msg(backend: &dyn Backend, save: form::Save) -> Msg {
+    use form::Save;
+    use view::Pane;
+    let verb = |target: &Option<(crate::model::Id, u64)>| {
+        if target.is_some() { "saved" } else { "created" }
+    };
+    let result = match save {
+        Save::Role(target, spec) => {
+            let r = match target {
+                Some((id, v)) => backend.update_role(id, spec, v).await,
+                None => backend.create_role(spec).await,
+            };
+            r.map(|r| {
+                let text = format!("{} role '{}'", verb(&target), r.name);
+                (Pane::Roles, r.id.to_string(), text)
+            })
+        }
+        Save::User(target, spec) => {
+            let r = match target {
+                Some((id, v)) => backend.update_user(id, spec, v).await,
+                None => backend.create_user(spec).await,
+            };
+            r.map(|u| {
+                let text = format!("{} user '{}'", verb(&target), u.username);
+                (Pane::Users, u.username, text)
+            })
+        }
+        Save::Team(target, spec) => {
+            let r = match target {
+                Some((id, v)) => backend.update_team(id, spec, v).await,
+                None => backend.create_team(spec).await,
+            };
+            r.map(|t| {
+                let text = format!("{} team '{}'", verb(&target), t.key);
+                (Pane::Teams, t.key, text)
+            })
+        }
+        Save::Permission(target, spec) => {
+            let r = match target {
+                Some((id, v)) => backend.update_permission(id, spec, v).await,
+                None => backend.create_permission(spec).await,
+            };
+            r.map(|p| {
+                let text = format!(
+                    "{} permission {} on {}",
+                    verb(&target),
+                    crate::model::short_id(&p.id),
+                    crate::present::target(&p.catalog, &p.entity, p.entity_uuid.as_deref())
+                );
+                (Pane::Permissions, p.id.to_string(), text)
+            })
+        }
+    };
+    match result {
+        Ok((pane, row_id, text)) => Msg::Saved { pane, row_id, text },
+        Err(e) => Msg::SaveFailed(e),
+    }
 }
 
 async fn carry_out(backend: Arc<dyn Backend>, effect: Effect, tx: mpsc::UnboundedSender<Msg>) {

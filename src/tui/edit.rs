@@ -1,0 +1,281 @@
+//! Editing from the console: the create and edit forms (`n`, `e`), the detail page's keys
+//! (`a` adds relations through the picker, `x` removes the selected one after a confirm, `e`
+//! edits the object), and what happens when a save comes back.
+
+use super::app::{App, Confirm, Effect, Mode, Tone, one_line_input};
+use super::detail::{Detail, build as build_detail};
+use super::form::{Form, Outcome};
+use super::keys::{Action, action_for, binding};
+use super::picker::{Picker, PickerOutcome};
+use super::view::Pane;
+use crate::model::{Id, ObjectKind};
+use crate::service::Error;
+use crossterm::event::KeyEvent;
+
+/// The kind of object a pane lists, when it can be created and edited there.
+pub fn kind_of(pane: Pane) -> Option<ObjectKind> {
+    match pane {
+        Pane::Roles => Some(ObjectKind::Role),
+        Pane::Permissions => Some(ObjectKind::Permission),
+        Pane::Users => Some(ObjectKind::User),
+        Pane::Teams => Some(ObjectKind::Team),
+        Pane::Keys | Pane::Audit | Pane::Check => None,
+    }
+}
+
+/// The pane that lists a kind of object.
+pub fn pane_of(kind: ObjectKind) -> Pane {
+    match kind {
+        ObjectKind::Role => Pane::Roles,
+        ObjectKind::Permission => Pane::Permissions,
+        ObjectKind::User => Pane::Users,
+        ObjectKind::Team => Pane::Teams,
+        _ => Pane::Keys,
+    }
+}
+
+impl App {
+    /// Rows of a detail page (body minus its title line).
+    pub(super) fn detail_height(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(4)).max(1)
+    }
+
+    /// Width of the main area (right of the navigation column).
+    pub(super) fn main_width(&self) -> u16 {
+        let nav = if self.size.0 < 70 { 14 } else { 18 };
+        self.size.0.saturating_sub(nav)
+    }
+
+    /// Opens the create form of the current pane.
+    pub(super) fn open_new(&mut self) {
+        let (Some(kind), Some(data)) = (kind_of(self.pane), &self.data) else {
+            self.say("nothing can be created in this pane", Tone::Info);
+            return;
+        };
+        if let Some(mut form) = Form::create(kind, &data.state, data.catalogs.clone()) {
+            form.width = self.main_width();
+            self.form_back = None;
+            self.mode = Mode::Form(Box::new(form));
+        }
+    }
+
+    /// Opens the edit form of an object; `back` is the page to return to.
+    pub(super) fn open_edit(&mut self, kind: ObjectKind, id: Id, back: Option<Detail>) {
+        let Some(data) = &self.data else { return };
+        match Form::edit(kind, id, &data.state, data.catalogs.clone()) {
+            Some(mut form) => {
+                form.width = self.main_width();
+                self.form_back = back;
+                self.mode = Mode::Form(Box::new(form));
+            }
+            None => {
+                self.say(format!("that {kind} no longer exists"), Tone::Error);
+                if let Some(d) = back {
+                    self.mode = Mode::Detail(d);
+                }
+            }
+        }
+    }
+
+    /// The object of the selected row of the current pane.
+    pub(super) fn selected_object(&self) -> Option<(ObjectKind, Id)> {
+        let kind = kind_of(self.pane)?;
+        let row = self.list().selected_row()?;
+        let s = &self.data.as_ref()?.state;
+        let id = match kind {
+            ObjectKind::User => s.user_by_name(&row.id)?.id,
+            ObjectKind::Team => s.team_by_key(&row.id)?.id,
+            _ => Id::parse_str(&row.id).ok()?,
+        };
+        Some((kind, id))
+    }
+
+    /// A key in a form.
+    pub(super) fn form_key(&mut self, mut form: Box<Form>, key: KeyEvent) -> Vec<Effect> {
+        form.width = self.main_width();
+        match form.on_key(key) {
+            Outcome::Stay => {
+                self.mode = Mode::Form(form);
+                Vec::new()
+            }
+            Outcome::Close => {
+                if let Some(d) = self.form_back.take() {
+                    self.mode = Mode::Detail(d);
+                }
+                Vec::new()
+            }
+            Outcome::Submit(save) => {
+                if let Some(reason) = self.read_only_reason() {
+                    form.busy = false;
+                    form.error = Some(format!("saving is disabled: {reason}"));
+                    self.mode = Mode::Form(form);
+                    return Vec::new();
+                }
+                self.mode = Mode::Form(form);
+                self.pending += 1;
+                vec![Effect::Save(save)]
+            }
+        }
+    }
+
+    /// A save finished: close the form, select the object, reload.
+    pub(super) fn on_saved(&mut self, pane: Pane, row_id: String, text: String) -> Vec<Effect> {
+        if matches!(self.mode, Mode::Form(_)) {
+            self.mode = match self.form_back.take() {
+                Some(d) => Mode::Detail(d),
+                None => Mode::Normal,
+            };
+        }
+        self.say(text, Tone::Ok);
+        self.select_after_load = Some((pane, row_id));
+        self.pending += 1;
+        vec![Effect::Load]
+    }
+
+    /// A save failed: the form stays exactly as typed, with the message under its field.
+    pub(super) fn on_save_failed(&mut self, error: Error) {
+        match &mut self.mode {
+            Mode::Form(form) => form.failed(&error),
+            _ => self.say(error.to_string(), Tone::Error),
+        }
+    }
+
+    /// After a reload: select what was just saved, rebuild an open detail page.
+    pub(super) fn after_load(&mut self) -> Vec<Effect> {
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        if let Some((pane, id)) = self.select_after_load.take() {
+            let height = self.list_height();
+            let cols = super::view::columns(pane);
+            if let Some(list) = self.lists.get_mut(&pane) {
+                list.select_id(&id, cols, height);
+            }
+            if !matches!(self.mode, Mode::Detail(_) | Mode::Form(_)) {
+                self.pane = pane;
+            }
+        }
+        let Mode::Detail(old) = &self.mode else {
+            return Vec::new();
+        };
+        let height = self.detail_height();
+        match build_detail(old.pane, &old.row_id, &data.state, Some(&data.catalogs)) {
+            Some(mut d) => {
+                d.cursor = old.cursor.min(d.lines.len().saturating_sub(1));
+                d.scroll = old.scroll;
+                d.follow(height);
+                let effects: Vec<Effect> = d.awaiting.map(Effect::WhatCan).into_iter().collect();
+                self.pending += effects.len();
+                self.mode = Mode::Detail(d);
+                effects
+            }
+            None => {
+                self.mode = Mode::Normal;
+                self.say("the object of that page no longer exists", Tone::Info);
+                Vec::new()
+            }
+        }
+    }
+
+    fn refuse_write(&mut self, action: Action) -> bool {
+        let Some(reason) = self.read_only_reason() else {
+            return false;
+        };
+        let what = binding(action).map_or("this", |b| b.description);
+        self.say(format!("{what} is disabled: {reason}"), Tone::Error);
+        true
+    }
+
+    /// A key on a detail page.
+    pub(super) fn detail_key(&mut self, mut d: Detail, key: KeyEvent) -> Vec<Effect> {
+        let page = self.detail_height();
+        let action = action_for(key);
+        if let Some(a @ (Action::Edit | Action::Add | Action::Remove)) = action
+            && self.refuse_write(a)
+        {
+            self.mode = Mode::Detail(d);
+            return Vec::new();
+        }
+        match action {
+            Some(Action::Quit) => return vec![Effect::Quit],
+            Some(Action::Back | Action::PrevPane) => return Vec::new(),
+            Some(Action::Down) => d.move_by(1, page),
+            Some(Action::Up) => d.move_by(-1, page),
+            Some(Action::PageDown) => d.move_by(page as isize, page),
+            Some(Action::PageUp) => d.move_by(-(page as isize), page),
+            Some(Action::Top) => d.move_by(isize::MIN / 2, page),
+            Some(Action::Bottom) => d.move_by(isize::MAX / 2, page),
+            Some(Action::Refresh) => {
+                self.mode = Mode::Detail(d);
+                self.pending += 1;
+                return vec![Effect::Load];
+            }
+            Some(Action::Edit) => {
+                let (kind, id) = d.object;
+                self.open_edit(kind, id, Some(d));
+                return Vec::new();
+            }
+            Some(Action::Add) => {
+                if let (Some(add), Some(data)) = (d.add_target(), &self.data) {
+                    let picker = Picker::new(add, &data.state);
+                    self.mode = Mode::Picker {
+                        picker: Box::new(picker),
+                        back: Box::new(d),
+                    };
+                    return Vec::new();
+                }
+                self.say("nothing can be added on this page", Tone::Info);
+            }
+            Some(Action::Remove) => match d.selected_link() {
+                Some((link, text)) => {
+                    let safe = crate::text::sanitize(&text)
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    self.mode = Mode::Confirm(Confirm {
+                        question: format!("Remove '{safe}' from {}?", d.title),
+                        effect: Effect::Unlink(link, safe),
+                        type_name: None,
+                        typed: one_line_input(""),
+                        yes_focused: false,
+                        yes_label: "Remove",
+                        back: Some(Box::new(d)),
+                    });
+                    return Vec::new();
+                }
+                None => self.say(
+                    "select a relation row (e.g. a permission of the role) to remove it",
+                    Tone::Info,
+                ),
+            },
+            _ => {}
+        }
+        self.mode = Mode::Detail(d);
+        Vec::new()
+    }
+
+    /// A key in the relation picker.
+    pub(super) fn picker_key(
+        &mut self,
+        mut picker: Box<Picker>,
+        back: Box<Detail>,
+        key: KeyEvent,
+    ) -> Vec<Effect> {
+        let page = self.detail_height().saturating_sub(6).max(1);
+        match picker.on_key(key, page) {
+            PickerOutcome::Stay => {
+                self.mode = Mode::Picker { picker, back };
+                Vec::new()
+            }
+            PickerOutcome::Cancel => {
+                self.mode = Mode::Detail(*back);
+                Vec::new()
+            }
+            PickerOutcome::Add(links) => {
+                self.mode = Mode::Detail(*back);
+                self.pending += 1;
+                vec![Effect::Link(links)]
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The messages between the console's state and its runner: [`Effect`]s the app asks for,
+//! [`Msg`]s that come back, and the [`Data`] a load brings.
+
+use super::check::CheckResult;
+use super::form::Save;
+use super::view::Pane;
+use crate::backend::{BackendInfo, Me};
+use crate::catalog::Catalogs;
+use crate::model::{AuditEvent, Id, ObjectKind};
+use crate::store::{Link, State};
+use std::sync::Arc;
+
+/// Everything loaded from the backend for one refresh.
+#[derive(Debug, Clone)]
+pub struct Data {
+    /// Objects and links the acting user may see.
+    pub state: Arc<State>,
+    /// Recent audit events, newest first.
+    pub audit: Vec<AuditEvent>,
+    /// The acting principal.
+    pub me: Me,
+    /// Backend kind, location, capabilities.
+    pub info: BackendInfo,
+    /// The entity catalogs (forms pick entities and flags from them).
+    pub catalogs: Arc<Catalogs>,
+}
+
+/// Work for the runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Leave the console.
+    Quit,
+    /// Load (or reload) the data.
+    Load,
+    /// Delete an object (`force` removes its links).
+    Delete {
+        /// Kind.
+        kind: ObjectKind,
+        /// Id.
+        id: Id,
+        /// Name for messages.
+        name: String,
+        /// Remove links too.
+        force: bool,
+    },
+    /// Explain an access check given by names.
+    Check {
+        /// Username.
+        user: String,
+        /// Action (a flag of the catalog).
+        action: String,
+        /// `Entity`, `Entity/uuid`, `ns:type:id`.
+        target: String,
+        /// Resource owner (username).
+        owner: Option<String>,
+        /// Resource team (key).
+        team: Option<String>,
+    },
+    /// Load a user's effective permissions (what-can).
+    WhatCan(Id),
+    /// Dry run of a preset.
+    PresetDryRun(String),
+    /// Apply a preset.
+    PresetApply(String),
+    /// Create or update an object from a form.
+    Save(Box<Save>),
+    /// Add relations (from the picker).
+    Link(Vec<Link>),
+    /// Remove a relation; the text names it in messages.
+    Unlink(Link, String),
+    /// Revoke an API key.
+    RevokeKey {
+        /// Key id.
+        id: Id,
+        /// Its display prefix.
+        name: String,
+    },
+}
+
+/// Results coming back from the runner.
+#[derive(Debug)]
+pub enum Msg {
+    /// Data loaded.
+    Loaded(Box<Data>),
+    /// A write finished: a message for the status line.
+    Done(String),
+    /// Something failed: the error text.
+    Failed(String),
+    /// The answer to an access check.
+    Checked(Result<CheckResult, String>),
+    /// A user's effective permissions, or why they could not be loaded.
+    Effective(Id, Result<crate::engine::WhatCan, String>),
+    /// What a preset would create.
+    PresetPreview(crate::service::ImportReport),
+    /// What a preset created.
+    PresetApplied(crate::service::ImportReport),
+    /// A form was saved: the pane and row to select, and a message.
+    Saved {
+        /// Pane listing the object.
+        pane: Pane,
+        /// Its row id.
+        row_id: String,
+        /// For the status line.
+        text: String,
+    },
+    /// A form's save failed (the form stays as typed).
+    SaveFailed(crate::service::Error),
+}
