@@ -489,6 +489,19 @@ fn forms_pickers_and_remove_dialog_at_both_sizes() {
         chars(&mut a, "ncarol");
         insta::assert_snapshot!(format!("form_user_{w}x{h}"), screen(&a));
 
+        // The role form (edit, from the list) and the team form (default role picker).
+        let mut a = app((w, h), true);
+        chars(&mut a, "e");
+        insta::assert_snapshot!(format!("form_role_edit_{w}x{h}"), screen(&a));
+        let mut a = app((w, h), true);
+        chars(&mut a, ":teams");
+        a.on_event(&key(KeyCode::Enter));
+        chars(&mut a, "e");
+        for _ in 0..3 {
+            a.on_event(&key(KeyCode::Tab));
+        }
+        insta::assert_snapshot!(format!("form_team_edit_{w}x{h}"), screen(&a));
+
         // The relation picker over a role's page, one candidate marked.
         let mut a = app((w, h), true);
         a.on_event(&key(KeyCode::Enter));

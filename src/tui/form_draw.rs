@@ -54,7 +54,11 @@ fn field_lines(t: &Theme, f: &Field, focused: bool, width: u16) -> Vec<Line<'sta
         FieldKind::Pick { filter, .. } => {
             spans.extend(input_spans(t, filter, focused));
             let matches = f.matches();
+            let typed = filter.lines().join("");
             match f.picked() {
+                Some((_, l)) if l.eq_ignore_ascii_case(typed.trim()) => {
+                    spans.push(Span::styled("  ✓", t.ok));
+                }
                 Some((_, l)) => {
                     spans.push(Span::styled("  → ", t.dim));
                     spans.push(Span::styled(sanitize(&l).into_owned(), t.ok));
