@@ -522,3 +522,22 @@ async fn read_only_console_opens_no_form_and_adds_nothing() {
     assert!(screen(&app).contains("disabled"));
     assert_eq!(b.state().await.expect("state").revision, before);
 }
+
+#[tokio::test]
+async fn the_access_check_completes_users_actions_and_entities() {
+    let b = backend().await;
+    user(&b, "alice").await;
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, ":check\nal").await;
+    assert!(screen(&app).contains("→ completes"), "{}", screen(&app));
+    press(&mut app, &b, "→↓↓Pipel→↑UPD→").await;
+    assert_eq!(app.check.value(0), "alice");
+    assert_eq!(app.check.value(2), "Pipeline");
+    assert_eq!(app.check.value(1), "UPDATE");
+    press(&mut app, &b, "\n").await;
+    let s = screen(&app);
+    assert!(
+        s.contains("DENY") && s.contains("alice may not UPDATE"),
+        "{s}"
+    );
+}

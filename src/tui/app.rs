@@ -296,7 +296,7 @@ impl App {
                 if is_ctrl_c(key) {
                     return vec![Effect::Quit];
                 }
-                let effects = self.check.on_key(key);
+                let effects = self.check.on_key(key, self.data.as_ref());
                 self.pending += effects.len();
                 effects
             }

@@ -2,7 +2,7 @@
 //! Enter asks the backend to explain, and the answer is shown as ALLOW/DENY with the tree of
 //! paths (user → team → role → permission) and the deciding rule.
 
-use super::app::Effect;
+use super::app::{Data, Effect};
 use super::theme::Theme;
 use crate::text::sanitize;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -69,9 +69,62 @@ impl CheckForm {
         }
     }
 
-    /// A key while editing. Returns effects (Enter runs the check); `Esc` stops editing.
-    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    /// Completions for the focused field from the loaded data: usernames, the flags of the
+    /// catalogs, entity names, team keys. Prefix matches first; at most `limit`.
+    pub fn suggestions(&self, data: Option<&Data>, limit: usize) -> Vec<String> {
+        let Some(d) = data else { return Vec::new() };
+        let typed = self.value(self.focus).to_lowercase();
+        let mut pool: Vec<String> = match self.focus {
+            0 | 3 => d.state.users.values().map(|u| u.username.clone()).collect(),
+            1 => {
+                let entity = self.value(2);
+                let entity = entity.split('/').next().unwrap_or_default();
+                let catalogs: Vec<&crate::catalog::Catalog> = match d.catalogs.resolve(None, entity)
+                {
+                    Ok(r) if !entity.is_empty() => vec![r.catalog],
+                    _ => d.catalogs.all().iter().collect(),
+                };
+                catalogs
+                    .iter()
+                    .flat_map(|c| c.flags.iter().map(|f| f.name.clone()))
+                    .collect()
+            }
+            2 if typed.contains('/') => Vec::new(),
+            2 => d
+                .catalogs
+                .all()
+                .iter()
+                .flat_map(|c| c.entities.iter().map(|e| e.name.clone()))
+                .collect(),
+            _ => d.state.teams.values().map(|t| t.key.clone()).collect(),
+        };
+        pool.sort();
+        pool.dedup();
+        let mut hits: Vec<(bool, String)> = pool
+            .into_iter()
+            .filter(|p| {
+                let l = p.to_lowercase();
+                l.contains(&typed) && l != typed
+            })
+            .map(|p| (!p.to_lowercase().starts_with(&typed), p))
+            .collect();
+        hits.sort();
+        hits.into_iter().take(limit).map(|(_, p)| p).collect()
+    }
+
+    /// A key while editing. Returns effects (Enter runs the check); `Esc` stops editing; `→`
+    /// at the end of a field accepts the first suggestion.
+    pub fn on_key(&mut self, key: KeyEvent, data: Option<&Data>) -> Vec<Effect> {
         match key.code {
+            KeyCode::Right
+                if self.fields.get(self.focus).is_some_and(|t| {
+                    t.cursor().1 >= t.lines().first().map_or(0, |l| l.chars().count())
+                }) =>
+            {
+                if let Some(first) = self.suggestions(data, 1).into_iter().next() {
+                    self.set(self.focus, &first);
+                }
+            }
             KeyCode::Esc => self.editing = false,
             KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % FIELDS.len(),
             KeyCode::BackTab | KeyCode::Up => {
@@ -113,14 +166,28 @@ impl CheckForm {
         }]
     }
 
-    /// Draws the form and the answer.
-    pub fn draw(&self, t: &Theme, f: &mut Frame<'_>, area: Rect) {
-        let [title, form, answer] = Layout::vertical([
+    /// Draws the form, the focused field's suggestions and the answer.
+    pub fn draw(&self, t: &Theme, data: Option<&Data>, f: &mut Frame<'_>, area: Rect) {
+        let [title, form, suggest, answer] = Layout::vertical([
             Constraint::Length(2),
-            Constraint::Length(FIELDS.len() as u16 + 1),
+            Constraint::Length(FIELDS.len() as u16),
+            Constraint::Length(2),
             Constraint::Min(1),
         ])
         .areas(area);
+        if self.editing {
+            let hits = self.suggestions(data, 6);
+            if !hits.is_empty() {
+                let list: Vec<String> = hits.iter().map(|h| sanitize(h).into_owned()).collect();
+                f.render_widget(
+                    Paragraph::new(Line::from(vec![
+                        Span::styled(format!(" {:>14} ", "→ completes"), t.dim),
+                        Span::styled(list.join("  "), t.dim),
+                    ])),
+                    suggest,
+                );
+            }
+        }
         let hint = if self.editing {
             "↑/↓ field · Enter check · Esc done"
         } else {

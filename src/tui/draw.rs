@@ -35,7 +35,7 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     } else if let Mode::Form(form) = &app.mode {
         super::form_draw::draw_form(form, &app.theme, f, main);
     } else if app.pane == Pane::Check {
-        app.check.draw(&app.theme, f, main);
+        app.check.draw(&app.theme, app.data.as_ref(), f, main);
     } else {
         draw_list(app, f, main);
     }
