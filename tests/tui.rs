@@ -524,3 +524,47 @@ fn forms_pickers_and_remove_dialog_at_both_sizes() {
         insta::assert_snapshot!(format!("confirm_remove_{w}x{h}"), screen(&a));
     }
 }
+
+#[test]
+fn unreachable_backend_banner_retries_and_keeps_the_form() {
+    for (w, h) in SIZES {
+        let mut a = app((w, h), true);
+        chars(&mut a, "ndraft role");
+        let effects = a.on_msg(Msg::LoadFailed(
+            gatehouse::service::Error::Unavailable(
+                "http://127.0.0.1:7878: connection refused".into(),
+            ),
+            0,
+        ));
+        assert_eq!(effects, vec![Effect::RetryLoad(1)]);
+        let again = a.on_msg(Msg::LoadFailed(
+            gatehouse::service::Error::Unavailable(
+                "http://127.0.0.1:7878: connection refused".into(),
+            ),
+            1,
+        ));
+        assert_eq!(again, vec![Effect::RetryLoad(2)]);
+        assert!(matches!(&a.mode, Mode::Form(f) if f.fields[0].text_value() == "draft role"));
+        insta::assert_snapshot!(format!("unreachable_form_kept_{w}x{h}"), screen(&a));
+        // Back online: the banner goes, the form is still there.
+        a.on_msg(Msg::Loaded(Box::new(data(true))));
+        assert!(!screen(&a).contains("UNREACHABLE"));
+        assert!(matches!(&a.mode, Mode::Form(f) if f.fields[0].text_value() == "draft role"));
+    }
+}
+
+#[test]
+fn a_new_key_secret_is_shown_in_a_dialog() {
+    let state = fixture();
+    let record = state.keys[&id(40)].clone();
+    for (w, h) in SIZES {
+        let mut a = app((w, h), true);
+        a.on_msg(Msg::KeyCreated(Box::new(gatehouse::service::CreatedKey {
+            record: record.clone(),
+            secret: "ghk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEFG".into(),
+        })));
+        insta::assert_snapshot!(format!("key_secret_{w}x{h}"), screen(&a));
+        chars(&mut a, "x");
+        assert!(matches!(a.mode, Mode::Normal));
+    }
+}

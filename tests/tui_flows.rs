@@ -541,3 +541,99 @@ async fn the_access_check_completes_users_actions_and_entities() {
         "{s}"
     );
 }
+
+#[tokio::test]
+async fn the_keys_pane_creates_a_key_shows_its_secret_once_and_revokes_it() {
+    let b = backend().await;
+    user(&b, "viewer").await;
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, ":keys\nnview\t \t⌫⌫⌫30d§").await;
+    let Mode::Secret(k) = &app.mode else {
+        panic!("no secret dialog: {:?} {:?}", app.mode, app.message)
+    };
+    let secret = k.secret.clone();
+    assert!(secret.starts_with("ghk_"), "{secret}");
+    let s = screen(&app);
+    assert!(
+        s.contains(&secret) && s.contains("never shown again"),
+        "{s}"
+    );
+    let state = b.state().await.expect("state");
+    let key = state.keys.values().next().expect("one key").clone();
+    assert!(key.read_only, "the toggle made it read-only");
+    assert!(key.expires_at.is_some());
+    assert_ne!(key.hash, secret, "only the hash is stored");
+    // Any key closes the dialog; the secret is gone from the screen.
+    press(&mut app, &b, "j").await;
+    assert!(!screen(&app).contains(&secret));
+    assert_eq!(app.list().rows.len(), 1);
+    // D revokes after the confirm.
+    press(&mut app, &b, "D\t\n").await;
+    let state = b.state().await.expect("state");
+    assert!(
+        state.keys[&key.id].revoked_at.is_some(),
+        "{:?}",
+        app.message
+    );
+    // A bad expiry is refused under its field, nothing written.
+    let before = state.revision;
+    press(&mut app, &b, "nview\t\t⌫⌫⌫soon§").await;
+    let Mode::Form(f) = &app.mode else {
+        panic!("form closed")
+    };
+    assert!(
+        f.fields[2]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("soon"))
+    );
+    assert_eq!(b.state().await.expect("state").revision, before);
+}
+
+#[tokio::test]
+async fn a_stale_save_offers_reload_or_overwrite() {
+    let b = backend().await;
+    let r = role(&b, "ops").await;
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, "e\tmine").await;
+    // Someone else changes the role meanwhile.
+    b.update_role(
+        r.id,
+        RoleSpec {
+            name: "ops".into(),
+            description: "theirs".into(),
+        },
+        r.version,
+    )
+    .await
+    .expect("their update");
+    press(&mut app, &b, "§").await;
+    let s = screen(&app);
+    assert!(s.contains("Changed by someone else"), "{s}");
+    assert!(matches!(&app.mode, Mode::Form(f) if f.fields[1].text_value() == "mine"));
+    // o: overwrite with mine, at the version now stored.
+    press(&mut app, &b, "o").await;
+    let state = b.state().await.expect("state");
+    assert_eq!(state.roles[&r.id].description, "mine");
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
+
+    // r: reload drops the edits and shows what is stored.
+    press(&mut app, &b, "e\tagain").await;
+    let current = b.state().await.expect("state").roles[&r.id].clone();
+    b.update_role(
+        r.id,
+        RoleSpec {
+            name: "ops".into(),
+            description: "theirs again".into(),
+        },
+        current.version,
+    )
+    .await
+    .expect("their update");
+    press(&mut app, &b, "§r").await;
+    assert!(
+        matches!(&app.mode, Mode::Form(f) if f.fields[1].text_value() == "theirs again" && !f.dirty()),
+        "{:?}",
+        app.mode
+    );
+}

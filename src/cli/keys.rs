@@ -3,13 +3,12 @@
 use super::Ctx;
 use super::output::{print_json, print_table, short};
 use super::users::{KEY_HEADER, KeyRow};
-use crate::model::{Id, now};
+use crate::model::Id;
 use crate::service::{Error, Result, find_user};
 use crate::store::State;
 use crate::text::sanitize;
 use clap::Subcommand;
 use serde::Serialize;
-use time::OffsetDateTime;
 
 /// `keys` commands.
 #[derive(Debug, Subcommand)]
@@ -35,32 +34,7 @@ pub enum KeysCmd {
     },
 }
 
-/// Parses `--expires`: a duration from now.
-pub fn parse_expires(s: &str) -> Result<OffsetDateTime> {
-    let d = humantime::parse_duration(s).map_err(|e| {
-        Error::invalid(
-            "--expires",
-            format!("'{s}' is not a duration ({e}); write e.g. 90d, 12h or 1y"),
-        )
-    })?;
-    if d.is_zero() {
-        return Err(Error::invalid(
-            "--expires",
-            "the duration must be more than 0",
-        ));
-    }
-    let d = time::Duration::try_from(d)
-        .map_err(|_| Error::invalid("--expires", format!("'{s}' is too long")))?;
-    now()
-        .checked_add(d)
-        .filter(|t| t.year() <= 9999)
-        .ok_or_else(|| {
-            Error::invalid(
-                "--expires",
-                format!("'{s}' is too long; at most a few thousand years"),
-            )
-        })
-}
+pub use crate::service::parse_expires;
 
 #[derive(Serialize)]
 struct CreatedKeyJson {

@@ -68,6 +68,12 @@ impl Error {
         }
     }
 
+    /// True for a conflict caused by a stale `version`: someone else changed the object since
+    /// it was read (the remedy is to reload, or to overwrite on purpose).
+    pub fn is_stale(&self) -> bool {
+        matches!(self, Error::Conflict(m) if m.contains("was changed by someone else"))
+    }
+
     /// A stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {

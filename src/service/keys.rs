@@ -136,3 +136,30 @@ impl Service {
         Ok((user.clone(), key.clone()))
     }
 }
+
+/// Parses `--expires`: a duration from now.
+pub fn parse_expires(s: &str) -> Result<time::OffsetDateTime> {
+    let d = humantime::parse_duration(s).map_err(|e| {
+        Error::invalid(
+            "--expires",
+            format!("'{s}' is not a duration ({e}); write e.g. 90d, 12h or 1y"),
+        )
+    })?;
+    if d.is_zero() {
+        return Err(Error::invalid(
+            "--expires",
+            "the duration must be more than 0",
+        ));
+    }
+    let d = time::Duration::try_from(d)
+        .map_err(|_| Error::invalid("--expires", format!("'{s}' is too long")))?;
+    now()
+        .checked_add(d)
+        .filter(|t| t.year() <= 9999)
+        .ok_or_else(|| {
+            Error::invalid(
+                "--expires",
+                format!("'{s}' is too long; at most a few thousand years"),
+            )
+        })
+}

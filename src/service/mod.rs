@@ -18,7 +18,7 @@ pub mod validate;
 pub use document::{ImportReport, PolicyDoc};
 pub use error::{Error, Result};
 pub use grants::{GrantTo, Resource, ResourceGrant};
-pub use keys::{CreatedKey, hash_secret};
+pub use keys::{CreatedKey, hash_secret, parse_expires};
 pub use specs::{
     PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team, find_user,
 };

@@ -232,6 +232,17 @@ impl State {
         out
     }
 
+    /// The version of an object (users, teams, roles, permissions).
+    pub fn version_of(&self, kind: ObjectKind, id: Id) -> Option<u64> {
+        match kind {
+            ObjectKind::User => self.users.get(&id).map(|x| x.version),
+            ObjectKind::Team => self.teams.get(&id).map(|x| x.version),
+            ObjectKind::Role => self.roles.get(&id).map(|x| x.version),
+            ObjectKind::Permission => self.permissions.get(&id).map(|x| x.version),
+            _ => None,
+        }
+    }
+
     /// True when the relation is stored (a membership counts whatever its role).
     pub fn link_exists(&self, link: &Link) -> bool {
         match *link {

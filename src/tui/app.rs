@@ -36,6 +36,8 @@ pub enum Mode {
     Detail(Detail),
     /// A create or edit form.
     Form(Box<Form>),
+    /// A new API key's secret, shown once.
+    Secret(Box<crate::service::CreatedKey>),
     /// The relation picker over a detail page.
     Picker {
         /// The picker.
@@ -83,6 +85,13 @@ pub struct App {
     pub form_back: Option<Detail>,
     /// The row to select once the next load arrives.
     pub select_after_load: Option<(Pane, String)>,
+    /// The backend could not be reached: why, and how many retries so far.
+    pub offline: Option<(String, u32)>,
+}
+
+/// How long to wait before retry `attempt` of an unreachable backend: 1, 2, 4, … 30 s.
+pub fn retry_delay(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(1u64 << attempt.min(5)).min(std::time::Duration::from_secs(30))
 }
 
 /// Ctrl-C, which quits from everywhere.
@@ -118,6 +127,7 @@ impl App {
             check: CheckForm::default(),
             form_back: None,
             select_after_load: None,
+            offline: None,
         }
     }
 
@@ -168,14 +178,28 @@ impl App {
                     list.set_rows(r, cols);
                 }
                 self.data = Some(*data);
+                self.offline = None;
                 let h = self.list_height();
                 self.list_mut().scroll(h);
                 self.after_load()
             }
             Msg::Saved { pane, row_id, text } => self.on_saved(pane, row_id, text),
-            Msg::SaveFailed(e) => {
-                self.on_save_failed(e);
-                Vec::new()
+            Msg::SaveFailed(e) => self.on_save_failed(e),
+            Msg::LoadFailed(e, attempt) => {
+                if matches!(e, crate::service::Error::Unavailable(_)) {
+                    // Keep whatever is on screen (an unsaved form included) and retry.
+                    self.offline = Some((e.to_string(), attempt + 1));
+                    self.pending += 1;
+                    vec![Effect::RetryLoad(attempt + 1)]
+                } else {
+                    self.say(format!("cannot load: {e}"), Tone::Error);
+                    Vec::new()
+                }
+            }
+            Msg::KeyCreated(k) => {
+                self.mode = Mode::Secret(k);
+                self.pending += 1;
+                vec![Effect::Load]
             }
             Msg::Done(text) => {
                 self.say(text, Tone::Ok);
@@ -320,6 +344,8 @@ impl App {
                 self.form_key(form, key)
             }
             Mode::Picker { picker, back } => self.picker_key(picker, back, key),
+            // Any key closes the secret: it is never shown again.
+            Mode::Secret(_) => Vec::new(),
             Mode::Defaults(mut d) => match d.on_key(key) {
                 Some(effects) => {
                     self.pending += effects.len();
@@ -517,6 +543,10 @@ impl App {
                 }
             }
             Action::New => self.open_new(),
+            Action::Edit if self.pane == Pane::Keys => self.say(
+                "API keys cannot be edited: revoke it (D) and create another (n)",
+                Tone::Info,
+            ),
             Action::Edit => match self.selected_object() {
                 Some((kind, id)) => self.open_edit(kind, id, None),
                 None => self.say(

@@ -46,6 +46,15 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
         Mode::Confirm(c) => draw_confirm(app, c, f),
         Mode::Defaults(d) => d.draw(&app.theme, f, f.area()),
         Mode::Picker { picker, .. } => picker.draw(&app.theme, f, main),
+        Mode::Secret(k) => {
+            let owner = app
+                .data
+                .as_ref()
+                .and_then(|d| d.state.users.get(&k.record.user_id))
+                .map(|u| u.username.clone())
+                .unwrap_or_default();
+            super::secret::draw_secret(k, &owner, &app.theme, f, f.area());
+        }
         _ => {}
     }
 }
@@ -68,6 +77,9 @@ fn draw_header(app: &App, f: &mut Frame<'_>, area: Rect) {
     }
     if app.read_only_reason().is_some() && app.data.is_some() {
         spans.push(Span::styled(" READ-ONLY ", t.alert));
+    }
+    if app.offline.is_some() {
+        spans.push(Span::styled(" UNREACHABLE ", t.alert));
     }
     if app.pending > 0 {
         spans.push(Span::styled(" ⟳ working…", t.dim));
@@ -251,6 +263,20 @@ fn draw_status(app: &App, f: &mut Frame<'_>, area: Rect) {
             Span::raw(sanitize(&input.lines().join("")).into_owned()),
             Span::styled("▏", t.dim),
         ]),
+        _ if app.offline.is_some() => {
+            let (why, attempt) = app
+                .offline
+                .as_ref()
+                .map_or(("", 0), |(w, n)| (w.as_str(), *n));
+            Line::from(Span::styled(
+                format!(
+                    "{} — retry {attempt} in {}s; unsaved work is kept",
+                    sanitize(why),
+                    super::app::retry_delay(attempt).as_secs()
+                ),
+                t.alert,
+            ))
+        }
         _ => match &app.message {
             Some((m, tone)) => Line::from(Span::styled(
                 sanitize(m).into_owned(),

@@ -19,7 +19,8 @@ pub fn kind_of(pane: Pane) -> Option<ObjectKind> {
         Pane::Permissions => Some(ObjectKind::Permission),
         Pane::Users => Some(ObjectKind::User),
         Pane::Teams => Some(ObjectKind::Team),
-        Pane::Keys | Pane::Audit | Pane::Check => None,
+        Pane::Keys => Some(ObjectKind::ApiKey),
+        Pane::Audit | Pane::Check => None,
     }
 }
 
@@ -93,7 +94,12 @@ impl App {
     /// A key in a form.
     pub(super) fn form_key(&mut self, mut form: Box<Form>, key: KeyEvent) -> Vec<Effect> {
         form.width = self.main_width();
-        match form.on_key(key) {
+        let outcome = form.on_key(key);
+        self.form_outcome(form, outcome)
+    }
+
+    fn form_outcome(&mut self, mut form: Box<Form>, outcome: Outcome) -> Vec<Effect> {
+        match outcome {
             Outcome::Stay => {
                 self.mode = Mode::Form(form);
                 Vec::new()
@@ -103,6 +109,32 @@ impl App {
                     self.mode = Mode::Detail(d);
                 }
                 Vec::new()
+            }
+            Outcome::Reload => {
+                let back = self.form_back.take();
+                match form.target {
+                    Some((id, _)) => self.open_edit(form.kind, id, back),
+                    None => self.mode = Mode::Form(form),
+                }
+                Vec::new()
+            }
+            Outcome::Overwrite => {
+                let current = match (&form.target, &self.data) {
+                    (Some((id, _)), Some(d)) => d.state.version_of(form.kind, *id),
+                    _ => None,
+                };
+                match (form.target, current) {
+                    (Some((id, _)), Some(v)) => {
+                        form.target = Some((id, v));
+                        let outcome = form.submit();
+                        self.form_outcome(form, outcome)
+                    }
+                    _ => {
+                        form.error = Some(format!("that {} no longer exists", form.kind));
+                        self.mode = Mode::Form(form);
+                        Vec::new()
+                    }
+                }
             }
             Outcome::Submit(save) => {
                 if let Some(reason) = self.read_only_reason() {
@@ -132,12 +164,18 @@ impl App {
         vec![Effect::Load]
     }
 
-    /// A save failed: the form stays exactly as typed, with the message under its field.
-    pub(super) fn on_save_failed(&mut self, error: Error) {
+    /// A save failed: the form stays exactly as typed, with the message under its field. A
+    /// version conflict also reloads, so "overwrite" and "reload" work on fresh data.
+    pub(super) fn on_save_failed(&mut self, error: Error) -> Vec<Effect> {
         match &mut self.mode {
             Mode::Form(form) => form.failed(&error),
             _ => self.say(error.to_string(), Tone::Error),
         }
+        if error.is_stale() {
+            self.pending += 1;
+            return vec![Effect::Load];
+        }
+        Vec::new()
     }
 
     /// After a reload: select what was just saved, rebuild an open detail page.

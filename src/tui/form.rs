@@ -3,6 +3,10 @@
 //! and puts the service's message under the field it names.
 
 use super::field::{Field, FieldKind, list};
+use super::form_fields::{
+    catalog_entities, default_catalog, flags_of, key_fields, permission_fields, role_fields,
+    team_fields, user_fields,
+};
 use crate::catalog::Catalogs;
 use crate::model::{Id, ObjectKind, UserKind};
 use crate::service::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
@@ -21,6 +25,15 @@ pub enum Save {
     Team(Option<(Id, u64)>, TeamSpec),
     /// Create or update a permission.
     Permission(Option<(Id, u64)>, PermissionSpec),
+    /// Create an API key.
+    Key {
+        /// Owner.
+        user: Id,
+        /// Read-only key.
+        read_only: bool,
+        /// Expiry.
+        expires_at: Option<time::OffsetDateTime>,
+    },
 }
 
 /// What a key did to the form.
@@ -32,6 +45,10 @@ pub enum Outcome {
     Close,
     /// Save this.
     Submit(Box<Save>),
+    /// After a version conflict: drop the edits and edit what is stored now.
+    Reload,
+    /// After a version conflict: save these edits over the stored object.
+    Overwrite,
 }
 
 /// An open form.
@@ -53,60 +70,12 @@ pub struct Form {
     pub discarding: bool,
     /// A save is under way.
     pub busy: bool,
+    /// The last save hit a version conflict: asking reload / overwrite / cancel.
+    pub conflict: bool,
     /// Width the access grid is drawn at (for ↑/↓ inside it).
     pub width: u16,
     initial: Vec<String>,
     catalogs: Arc<Catalogs>,
-}
-
-fn catalog_entities(catalogs: &Catalogs, catalog: &str) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = catalogs
-        .get(catalog)
-        .map(|c| {
-            c.entities
-                .iter()
-                .map(|e| (e.name.clone(), e.name.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    if catalogs
-        .get(catalog)
-        .is_some_and(|c| c.accepts_entity("ALL"))
-    {
-        v.push(("ALL".into(), "ALL".into()));
-    }
-    if catalogs
-        .get(catalog)
-        .is_some_and(|c| c.accepts_entity("ALL_EXCEPT_RESERVED"))
-    {
-        v.push(("ALL_EXCEPT_RESERVED".into(), "ALL_EXCEPT_RESERVED".into()));
-    }
-    v
-}
-
-fn flags_of(catalogs: &Catalogs, catalog: &str, entity: &str) -> Vec<String> {
-    catalogs
-        .get(catalog)
-        .map(|c| c.flags_for(entity).iter().map(|f| f.name.clone()).collect())
-        .unwrap_or_default()
-}
-
-/// The catalog a new permission starts in: the one most used by existing non-admin
-/// permissions, else `mage`, else the first.
-fn default_catalog(state: &State, catalogs: &Catalogs) -> String {
-    let mut counts: std::collections::HashMap<&str, usize> = Default::default();
-    for p in state.permissions.values() {
-        if p.catalog != "gatehouse" {
-            *counts.entry(p.catalog.as_str()).or_default() += 1;
-        }
-    }
-    counts
-        .into_iter()
-        .max_by_key(|(name, n)| (*n, std::cmp::Reverse(*name)))
-        .map(|(name, _)| name.to_string())
-        .or_else(|| catalogs.get("mage").map(|c| c.name.clone()))
-        .or_else(|| catalogs.all().first().map(|c| c.name.clone()))
-        .unwrap_or_default()
 }
 
 impl Form {
@@ -127,6 +96,7 @@ impl Form {
             error: None,
             discarding: false,
             busy: false,
+            conflict: false,
             width: 80,
             initial,
             catalogs,
@@ -139,6 +109,7 @@ impl Form {
             ObjectKind::Role => role_fields(&RoleSpec::default()),
             ObjectKind::User => user_fields(&UserSpec::default()),
             ObjectKind::Team => team_fields(&TeamSpec::default(), state),
+            ObjectKind::ApiKey => key_fields(state),
             ObjectKind::Permission => {
                 let spec = PermissionSpec {
                     catalog: default_catalog(state, &catalogs),
@@ -148,13 +119,11 @@ impl Form {
             }
             _ => return None,
         };
-        Some(Form::new(
-            kind,
-            None,
-            format!("New {kind}"),
-            fields,
-            catalogs,
-        ))
+        let title = match kind {
+            ObjectKind::ApiKey => "New API key".to_string(),
+            _ => format!("New {kind}"),
+        };
+        Some(Form::new(kind, None, title, fields, catalogs))
     }
 
     /// A form editing the object `id` of `kind`.
@@ -232,6 +201,14 @@ impl Form {
 
     /// Handles a key.
     pub fn on_key(&mut self, key: KeyEvent) -> Outcome {
+        if self.conflict {
+            self.conflict = false;
+            return match key.code {
+                KeyCode::Char('r') | KeyCode::Char('R') => Outcome::Reload,
+                KeyCode::Char('o') | KeyCode::Char('O') => Outcome::Overwrite,
+                _ => Outcome::Stay,
+            };
+        }
         if self.discarding {
             return match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => Outcome::Close,
@@ -406,6 +383,31 @@ impl Form {
                     },
                 )
             }
+            ObjectKind::ApiKey => {
+                let Some((user, _)) = self.field("user").and_then(Field::picked) else {
+                    return self.refuse("user", "no user matches; type part of a username");
+                };
+                let Ok(user) = Id::parse_str(&user) else {
+                    return self.refuse("user", "pick a user");
+                };
+                let expires = self.text("expires").trim().to_string();
+                let expires_at = if expires.is_empty() {
+                    None
+                } else {
+                    match crate::service::parse_expires(&expires) {
+                        Ok(t) => Some(t),
+                        Err(Error::Invalid { message, .. }) => {
+                            return self.refuse("expires", &message);
+                        }
+                        Err(e) => return self.refuse("expires", &e.to_string()),
+                    }
+                };
+                Save::Key {
+                    user,
+                    read_only: self.field("read_only").is_some_and(Field::on),
+                    expires_at,
+                }
+            }
             _ => return Outcome::Stay,
         };
         self.busy = true;
@@ -426,6 +428,7 @@ impl Form {
     /// Nothing typed is touched.
     pub fn failed(&mut self, error: &Error) {
         self.busy = false;
+        self.conflict = error.is_stale();
         let field = match error {
             Error::Invalid { field, .. } => Some(match field.as_str() {
                 "grants" | "denies" => "access",
@@ -445,108 +448,4 @@ impl Form {
             None => self.error = Some(error.to_string()),
         }
     }
-}
-
-fn role_fields(spec: &RoleSpec) -> Vec<Field> {
-    vec![
-        Field::text("name", "name", &spec.name, "unique, e.g. Pipeline editors"),
-        Field::text("description", "description", &spec.description, ""),
-    ]
-}
-
-fn user_fields(spec: &UserSpec) -> Vec<Field> {
-    vec![
-        Field::text(
-            "username",
-            "username",
-            &spec.username,
-            "unique, case-insensitive",
-        ),
-        Field::text("email", "email", &spec.email, ""),
-        Field::text("display_name", "display name", &spec.display_name, ""),
-        Field::cycle(
-            "kind",
-            "kind",
-            vec!["person".into(), "service".into()],
-            spec.kind.as_str(),
-        ),
-        Field::toggle("disabled", "disabled", spec.disabled, "denied everything"),
-        Field::toggle("owner", "owner", spec.owner, "allowed everything"),
-    ]
-}
-
-fn team_fields(spec: &TeamSpec, state: &State) -> Vec<Field> {
-    let mut roles: Vec<(String, String)> = vec![(String::new(), "— none —".into())];
-    let mut named: Vec<(String, String)> = state
-        .roles
-        .values()
-        .map(|r| (r.id.to_string(), r.name.clone()))
-        .collect();
-    named.sort_by(|a, b| a.1.cmp(&b.1));
-    roles.extend(named);
-    let value = spec.default_role.map(|r| r.to_string()).unwrap_or_default();
-    let mut pick = Field::pick("default_role", "default role", roles, &value);
-    if value.is_empty()
-        && let FieldKind::Pick { filter, .. } = &mut pick.kind
-    {
-        *filter = super::field::text_input("");
-    }
-    vec![
-        Field::text("key", "key", &spec.key, "unique slug, e.g. data-eng"),
-        Field::text("name", "name", &spec.name, "defaults to the key"),
-        Field::text("description", "description", &spec.description, ""),
-        pick,
-    ]
-}
-
-fn permission_fields(spec: &PermissionSpec, catalogs: &Catalogs) -> Vec<Field> {
-    let names: Vec<String> = catalogs.all().iter().map(|c| c.name.clone()).collect();
-    let mut entity = Field::pick(
-        "entity",
-        "entity",
-        catalog_entities(catalogs, &spec.catalog),
-        &spec.entity,
-    );
-    entity.hint = "type to filter · ←/→ choose".into();
-    let flags = flags_of(catalogs, &spec.catalog, &spec.entity);
-    let mut fields = vec![
-        Field::cycle("catalog", "catalog", names, &spec.catalog),
-        entity,
-        Field::text(
-            "entity_uuid",
-            "entity UUID",
-            spec.entity_uuid.as_deref().unwrap_or(""),
-            "empty = every entity of this type",
-        ),
-        Field::access(flags, &spec.grants, &spec.denies),
-        Field::text(
-            "conditions",
-            "conditions",
-            &spec.conditions.join(", "),
-            "comma-separated, e.g. own, team",
-        ),
-    ];
-    let mage = catalogs
-        .get(&spec.catalog)
-        .is_some_and(|c| c.dialect == crate::catalog::Dialect::Mage);
-    if mage
-        || !spec.query_attributes.is_empty()
-        || !spec.read_attributes.is_empty()
-        || !spec.write_attributes.is_empty()
-    {
-        for (key, label, v) in [
-            ("query_attributes", "query attrs", &spec.query_attributes),
-            ("read_attributes", "read attrs", &spec.read_attributes),
-            ("write_attributes", "write attrs", &spec.write_attributes),
-        ] {
-            fields.push(Field::text(key, label, &v.join(", "), "comma-separated"));
-        }
-    }
-    fields.push(Field::text(
-        "description",
-        "description",
-        &spec.description,
-        "",
-    ));
-    fields
 }

@@ -177,7 +177,12 @@ pub fn draw_form(form: &Form, t: &Theme, f: &mut Frame<'_>, area: Rect) {
             t.alert,
         )));
     }
-    if form.discarding {
+    if form.conflict {
+        lines.push(Line::from(Span::styled(
+            " Changed by someone else since you opened it: r reload (drops your edits) ·              o overwrite with yours · any other key keeps editing",
+            t.alert,
+        )));
+    } else if form.discarding {
         lines.push(Line::from(Span::styled(
             " Discard your changes? y discards · any other key keeps editing",
             t.alert,

@@ -14,10 +14,12 @@ pub mod edit;
 pub mod field;
 pub mod form;
 pub mod form_draw;
+pub mod form_fields;
 pub mod keys;
 pub mod list;
 pub mod msg;
 pub mod picker;
+pub mod secret;
 pub mod theme;
 pub mod view;
 
@@ -121,8 +123,15 @@ pub async fn perform(backend: &dyn Backend, effect: Effect) -> Option<Msg> {
     Some(match effect {
         Effect::Load => match load(backend).await {
             Ok(d) => Msg::Loaded(Box::new(d)),
-            Err(e) => Msg::Failed(format!("cannot load: {e}")),
+            Err(e) => Msg::LoadFailed(e, 0),
         },
+        Effect::RetryLoad(attempt) => {
+            tokio::time::sleep(app::retry_delay(attempt)).await;
+            match load(backend).await {
+                Ok(d) => Msg::Loaded(Box::new(d)),
+                Err(e) => Msg::LoadFailed(e, attempt),
+            }
+        }
         Effect::Delete {
             kind,
             id,
@@ -214,6 +223,16 @@ async fn save_msg(backend: &dyn Backend, save: form::Save) -> Msg {
         if target.is_some() { "saved" } else { "created" }
     };
     let result = match save {
+        Save::Key {
+            user,
+            read_only,
+            expires_at,
+        } => {
+            return match backend.create_key(user, read_only, expires_at).await {
+                Ok(k) => Msg::KeyCreated(Box::new(k)),
+                Err(e) => Msg::SaveFailed(e),
+            };
+        }
         Save::Role(target, spec) => {
             let r = match target {
                 Some((id, v)) => backend.update_role(id, spec, v).await,

@@ -62,6 +62,8 @@ pub enum Effect {
     PresetDryRun(String),
     /// Apply a preset.
     PresetApply(String),
+    /// Load again after `retry_delay(n)` (the backend was unreachable `n` times).
+    RetryLoad(u32),
     /// Create or update an object from a form.
     Save(Box<Save>),
     /// Add relations (from the picker).
@@ -105,4 +107,8 @@ pub enum Msg {
     },
     /// A form's save failed (the form stays as typed).
     SaveFailed(crate::service::Error),
+    /// A load failed, on the given retry attempt (0 = first try).
+    LoadFailed(crate::service::Error, u32),
+    /// An API key was created: its secret, shown once.
+    KeyCreated(Box<crate::service::CreatedKey>),
 }
