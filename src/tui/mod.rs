@@ -10,6 +10,7 @@ pub mod confirm;
 pub mod defaults;
 pub mod detail;
 pub mod draw;
+pub mod key;
 pub mod keys;
 pub mod list;
 pub mod theme;
