@@ -75,13 +75,20 @@ fn tmux_available() -> bool {
 }
 
 fn start(dir: &Path, name: &str) -> Tmux {
+    start_with(dir, name, "")
+}
+
+/// Like [`start`], with `env` (`NAME='value' …`) set for the console. The config file is
+/// always looked for under `dir`, never in the user's own config.
+fn start_with(dir: &Path, name: &str, env: &str) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_gatehouse");
     let db = dir.join("console.db");
     let t = Tmux {
         socket: format!("gatehouse-test-{}-{name}", std::process::id()),
     };
     let shell = format!(
-        "NO_COLOR=1 USER=pat '{bin}' --db '{}'; echo EXITED:$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 30",
+        "NO_COLOR=1 USER=pat XDG_CONFIG_HOME='{}' {env} '{bin}' --db '{}'; echo EXITED:$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 30",
+        dir.display(),
         db.display()
     );
     t.run(&[
@@ -157,4 +164,67 @@ fn sigterm_restores_the_terminal() {
     assert!(!s.contains("gatehouse local:"), "{s}");
     let s = t.wait_for("icanon");
     assert!(!s.contains("-icanon"), "{s}");
+}
+
+#[test]
+fn a_remapped_quit_key_replaces_q_and_restores_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("keys.toml");
+    std::fs::write(&config, "[keys]\nquit = \"Q\"\n").expect("write config");
+    let t = start_with(
+        dir.path(),
+        "remap",
+        &format!("GATEHOUSE_CONFIG='{}'", config.display()),
+    );
+    let s = t.wait_for("Access check");
+    assert!(
+        s.contains("Q quit"),
+        "the footer shows the remapped key:\n{s}"
+    );
+    t.keys(&["q"]);
+    // Keys are handled in order: the help overlay opening proves `q` was read and ignored.
+    t.keys(&["?"]);
+    let s = t.wait_for("any key closes this help");
+    assert!(!s.contains("EXITED:"), "q no longer quits:\n{s}");
+    t.keys(&["Escape"]);
+    t.keys(&["Q"]);
+    let s = t.wait_for("EXITED:0");
+    assert!(
+        !s.contains("gatehouse local:"),
+        "the alternate screen was left:\n{s}"
+    );
+    let s = t.wait_for("icanon");
+    assert!(
+        !s.contains("-icanon"),
+        "the terminal is back in cooked mode:\n{s}"
+    );
+}
+
+#[test]
+fn a_broken_config_exits_2_before_the_console_opens() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("keys.toml");
+    std::fs::write(&config, "[keys]\ndelete = \"ctl-x\"\n").expect("write config");
+    let t = start_with(
+        dir.path(),
+        "broken",
+        &format!("GATEHOUSE_CONFIG='{}'", config.display()),
+    );
+    let s = t.wait_for("EXITED:");
+    assert!(s.contains("EXITED:2"), "{s}");
+    assert!(s.contains("ctl-x"), "the error names the bad key:\n{s}");
+    assert!(
+        !s.contains("-icanon"),
+        "the terminal was never changed:\n{s}"
+    );
+    assert!(
+        !dir.path().join("console.db").exists(),
+        "the store is not created before the config is checked"
+    );
 }

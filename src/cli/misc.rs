@@ -100,6 +100,12 @@ fn print_summary(sm: &Summary) {
     ]);
 }
 
+/// True when `gatehouse` (or `gatehouse tui`) opens the console rather than printing a
+/// summary: table output to a terminal.
+pub fn opens_console(format: Format) -> bool {
+    format == Format::Table && std::io::IsTerminal::is_terminal(&std::io::stdout())
+}
+
 /// `gatehouse` with no subcommand (or `tui`): bootstrap on first run, then the console when
 /// stdout is a terminal, or a summary when it is not (pipes, scripts, `-o json`).
 pub async fn console_summary(
@@ -118,7 +124,7 @@ pub async fn console_summary(
             Err(e) => return Err(e),
         }
     }
-    if format == Format::Table && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+    if opens_console(format) {
         let read_only = b.actor().read_only;
         let backend: std::sync::Arc<dyn crate::backend::Backend> = std::sync::Arc::new(b.clone());
         crate::tui::run(backend, read_only)

@@ -172,6 +172,13 @@ pub fn report(e: &Error) {
     eprintln!("error: {}", sanitize(msg.trim_end()));
 }
 
+/// The console's keymap: the defaults with the config file's `[keys]` applied, or the
+/// message that says what is wrong with the file (exit code 2).
+fn load_keymap() -> std::result::Result<crate::tui::keys::Keymap, String> {
+    let config = crate::config::load().map_err(|e| e.to_string())?;
+    crate::tui::keys::Keymap::from_config(&config.keys).map_err(|e| e.to_string())
+}
+
 /// The default admin username: `$USER`, or `admin`.
 fn default_admin() -> String {
     std::env::var("USER")
@@ -243,6 +250,17 @@ async fn execute(mut cli: Cli) -> Result<i32> {
     if let Some(Command::Keys(keys::KeysCmd::Create { read_only, .. })) = &mut cli.command {
         *read_only = session_read_only;
         session_read_only = false;
+    }
+    // The console's keys come from the config file: refuse a broken one before the store
+    // is opened and before the terminal is touched.
+    if matches!(cli.command, None | Some(Command::Tui)) && misc::opens_console(format) {
+        match load_keymap() {
+            Ok(map) => crate::tui::keys::install(map),
+            Err(msg) => {
+                eprintln!("error: {}", sanitize(msg.trim_end()));
+                return Ok(2);
+            }
+        }
     }
     let (mut local, path) = open(&cli.global, session_read_only).await?;
     match cli.command {

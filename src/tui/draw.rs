@@ -2,7 +2,7 @@
 //! status line, footer hints from the key table, and overlays.
 
 use super::app::{App, Mode, Tone};
-use super::keys::{BINDINGS, Context};
+use super::keys::{BINDINGS, Context, label};
 use super::view::{Pane, columns};
 use crate::backend::BackendKind;
 use crate::text::sanitize;
@@ -295,15 +295,21 @@ fn draw_status(app: &App, f: &mut Frame<'_>, area: Rect) {
 fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
     let t = &app.theme;
     let read_only = app.read_only_reason().is_some();
-    let mut items: Vec<(&str, &str, bool)> = BINDINGS
+    let mut items: Vec<(String, &str, bool)> = BINDINGS
         .iter()
         .filter(|b| b.footer)
         .filter(|b| !(b.context == Context::Roles && app.pane != Pane::Roles))
         .filter(|b| !(b.context == Context::List && app.pane == Pane::Check))
-        .map(|b| (b.label, short_desc(b.description), b.mutating && read_only))
+        .map(|b| {
+            (
+                label(b.action),
+                short_desc(b.description),
+                b.mutating && read_only,
+            )
+        })
         .collect();
     // Too wide: drop hints from the middle; `?` help and `q` quit always stay.
-    let width = |items: &[(&str, &str, bool)]| {
+    let width = |items: &[(String, &str, bool)]| {
         items
             .iter()
             .map(|(k, d, _)| k.chars().count() + d.chars().count() + 3)
@@ -357,7 +363,7 @@ fn draw_help(app: &App, f: &mut Frame<'_>) {
         lines.push(Line::from(""));
         for b in BINDINGS {
             let mut spans = vec![
-                Span::styled(format!("  {:<7}", b.label), t.accent),
+                Span::styled(format!("  {:<7}", label(b.action)), t.accent),
                 Span::raw(format!("{:<38}", b.description)),
             ];
             match (&reason, b.mutating) {
@@ -384,7 +390,7 @@ fn draw_help(app: &App, f: &mut Frame<'_>) {
                 } else {
                     t.text
                 };
-                spans.push(Span::styled(format!(" {:<6}", b.label), t.accent));
+                spans.push(Span::styled(format!(" {:<6}", label(b.action)), t.accent));
                 spans.push(Span::styled(
                     format!("{:<28}{mark}", short_desc(b.description)),
                     style,

@@ -15,6 +15,7 @@ pub mod field;
 pub mod form;
 pub mod form_draw;
 pub mod form_fields;
+pub mod key;
 pub mod keys;
 pub mod list;
 pub mod msg;
