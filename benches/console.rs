@@ -190,6 +190,67 @@ fn run_size(data: &Data, size: (u16, u16)) -> (Vec<Scenario>, Moves) {
     (scenarios, moves)
 }
 
+/// Where the first frame's time goes, by timing the public pieces `LocalBackend::open` and
+/// `App::on_msg` are made of (p50 of `REPS` runs each).
+fn profile(rt: &tokio::runtime::Runtime, path: &Path) {
+    use gatehouse::store::Store;
+    let mut parts: Vec<(String, Vec<Duration>)> = Vec::new();
+    let mut add = |name: &str, d: Duration| match parts.iter_mut().find(|(n, _)| n == name) {
+        Some((_, v)) => v.push(d),
+        None => parts.push((name.to_string(), vec![d])),
+    };
+    for _ in 0..REPS {
+        let t = Instant::now();
+        let catalogs = gatehouse::catalog::Catalogs::builtin().expect("catalogs");
+        add("open: Catalogs::builtin", t.elapsed());
+        let t = Instant::now();
+        let store = rt
+            .block_on(gatehouse::store::SqliteStore::open(path))
+            .expect("store");
+        add("open: SqliteStore::open", t.elapsed());
+        let t = Instant::now();
+        let state = rt.block_on(store.load()).expect("load");
+        add("open: Store::load (SQL → State)", t.elapsed());
+        let t = Instant::now();
+        let engine = gatehouse::engine::Engine::build(&state, &catalogs);
+        add("open: Engine::build", t.elapsed());
+        let t = Instant::now();
+        let audit = rt
+            .block_on(store.audit(&gatehouse::store::AuditQuery {
+                limit: 1000,
+                ..Default::default()
+            }))
+            .expect("audit");
+        add("load: Store::audit (1000)", t.elapsed());
+        for pane in Pane::ALL {
+            let t = Instant::now();
+            let rows = gatehouse::tui::view::rows(pane, &state, &audit);
+            add(&format!("on_msg: view::rows({pane:?})"), t.elapsed());
+            let t = Instant::now();
+            let mut list = gatehouse::tui::list::ListState::default();
+            list.set_rows(rows, gatehouse::tui::view::columns(pane));
+            add(&format!("on_msg: set_rows({pane:?})"), t.elapsed());
+            let t = Instant::now();
+            drop(list);
+            add("(drop of the rows)", t.elapsed());
+        }
+        let t = Instant::now();
+        drop((engine, state));
+        add("(drop of State + Engine)", t.elapsed());
+    }
+    println!();
+    println!("where the first frame goes ({REPS} runs, public pieces timed one by one):");
+    for (name, v) in &parts {
+        if pct(v, 100.0) >= Duration::from_micros(100) {
+            println!(
+                "{name:>34} | p50 {:>10} max {:>10}",
+                ms(pct(v, 50.0)),
+                ms(pct(v, 100.0))
+            );
+        }
+    }
+}
+
 fn verdict(ok: bool) -> &'static str {
     if ok { "ok" } else { "OVER" }
 }
@@ -199,6 +260,15 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "{} cores, load average {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     let world: World = build_world(&rt, USERS);
     println!(
         "setup (not timed below): init + {} users, {} links in batches → {:.1} s; file {:.0} MiB",
@@ -248,6 +318,8 @@ fn main() {
         firsts.first().map(|f| f.bytes).unwrap_or(0)
     );
 
+    profile(&rt, &world.path);
+
     // Key → frame, and bytes per move.
     let backend = open(&rt, &world.path);
     let data = rt.block_on(gatehouse::tui::load(&backend)).expect("load");
@@ -293,6 +365,33 @@ fn main() {
             mean(&bytes)
         );
     }
+    // Filter keys by position in the round: which key costs what.
+    let labels: Vec<String> = std::iter::once("/".to_string())
+        .chain(FILTER_TEXT.chars().map(String::from))
+        .chain(FILTER_TEXT.chars().map(|_| "⌫".to_string()))
+        .chain(std::iter::once("Esc".to_string()))
+        .collect();
+    for s in scenarios.iter().filter(|s| s.name.starts_with("filter")) {
+        let by_key: Vec<String> = labels
+            .iter()
+            .enumerate()
+            .map(|(k, label)| {
+                let v: Vec<Duration> = s
+                    .samples
+                    .iter()
+                    .skip(k)
+                    .step_by(labels.len())
+                    .map(Sample::total)
+                    .collect();
+                format!("{label} {:.1}", pct(&v, 50.0).as_secs_f64() * 1000.0)
+            })
+            .collect();
+        println!(
+            "{:>6} filter key → frame p50 ms by key: {}",
+            format!("{}x{}", s.size.0, s.size.1),
+            by_key.join(" · ")
+        );
+    }
     println!();
     println!(
         "{:>6} {:<15} {:>5} | {:>7} {:>7} {:>7} {:>7} | {:>16} {:>16} | {:>10}",
@@ -326,12 +425,12 @@ fn main() {
     // Targets.
     println!();
     println!(
-        "{:<44} | {:>8} | {:<34} | verdict",
+        "{:<44} | {:>8} | {:<44} | verdict",
         "SPEC §5 target (judged on)", "limit", "measured"
     );
     let first_p50 = pct(&totals, 50.0);
     println!(
-        "{:<44} | {:>8} | {:<34} | {}",
+        "{:<44} | {:>8} | {:<44} | {}",
         format!("first frame, {USERS} users, 120x40 (p50)"),
         format!("{FIRST_FRAME_MS:.0} ms"),
         format!(
@@ -346,7 +445,7 @@ fn main() {
         let t = s.totals();
         let p99 = pct(&t, 99.0);
         println!(
-            "{:<44} | {:>8} | {:<34} | {}",
+            "{:<44} | {:>8} | {:<44} | {}",
             format!("key → frame, {} {}x{} (p99)", s.name, s.size.0, s.size.1),
             format!("{KEY_FRAME_MS:.0} ms"),
             format!(
@@ -361,7 +460,7 @@ fn main() {
     for m in &moves {
         let p99 = pct(&m.all, 99.0);
         println!(
-            "{:<44} | {:>8} | {:<34} | {}",
+            "{:<44} | {:>8} | {:<44} | {}",
             format!("bytes per one-row move {}x{} (p99)", m.size.0, m.size.1),
             format!("{MOVE_BYTES} B"),
             format!(
