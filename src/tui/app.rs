@@ -87,6 +87,8 @@ pub struct App {
     pub select_after_load: Option<(Pane, String)>,
     /// The backend could not be reached: why, and how many retries so far.
     pub offline: Option<(String, u32)>,
+    /// Where the last frame drew the list's rows (set while drawing; see `frame.rs`).
+    pub list_rows: std::cell::Cell<Option<ratatui::layout::Rect>>,
 }
 
 /// How long to wait before retry `attempt` of an unreachable backend: 1, 2, 4, … 30 s.
@@ -128,6 +130,7 @@ impl App {
             form_back: None,
             select_after_load: None,
             offline: None,
+            list_rows: std::cell::Cell::new(None),
         }
     }
 

@@ -202,6 +202,12 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
     .style(t.header);
     let table = Table::new(rows, widths).header(header).column_spacing(1);
     f.render_widget(table, inner);
+    app.list_rows.set(Some(Rect {
+        x: f.area().x,
+        y: inner.y + 1,
+        width: f.area().width,
+        height: inner.height.saturating_sub(1),
+    }));
     if list.visible.is_empty() {
         let msg = if list.rows.is_empty() {
             "nothing here yet".to_string()

@@ -15,6 +15,7 @@ pub mod field;
 pub mod form;
 pub mod form_draw;
 pub mod form_fields;
+pub mod frame;
 pub mod key;
 pub mod keys;
 pub mod list;
@@ -321,9 +322,10 @@ pub async fn run(backend: Arc<dyn Backend>, read_only: bool) -> std::io::Result<
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut dirty = true;
+    let mut painter = frame::Painter::new();
     loop {
         if dirty {
-            terminal.draw(|f| draw::draw(&app, f))?;
+            painter.draw(&mut terminal, &app)?;
             dirty = false;
         }
         let effects = tokio::select! {

@@ -1,0 +1,141 @@
+//! Putting frames on the terminal, with one saving on top of ratatui's cell diff: when the list
+//! scrolls by one row, the terminal itself scrolls the list's rows (a scroll region and
+//! `CSI S` / `CSI T`), the remembered screen is shifted the same way, and the diff then writes
+//! only the row that came into view and the selection — not every visible row.
+
+use super::app::{App, Mode};
+use super::view::Pane;
+use ratatui::Terminal;
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::Rect;
+use std::io::Write;
+
+/// What the last frame showed, to recognise a one-row scroll.
+#[derive(Debug)]
+struct Memo {
+    buffer: Buffer,
+    rows: Rect,
+    pane: Pane,
+    offset: usize,
+}
+
+/// Draws frames; keeps the last one to scroll instead of repainting.
+#[derive(Debug, Default)]
+pub struct Painter {
+    last: Option<Memo>,
+}
+
+/// True when the app draws a list this frame (the only thing the scroll saving applies to).
+fn list_drawn(app: &App) -> bool {
+    matches!(app.mode, Mode::Normal | Mode::Filter(_) | Mode::Command(_))
+        && app.pane != Pane::Check
+        && app.data.is_some()
+}
+
+/// Shifts the rows `rows.y .. rows.bottom()` of `buf` (full width) by one: `up` moves content
+/// up (the list scrolled down) and blanks the last row; otherwise down, blanking the first.
+pub fn shift_rows(buf: &mut Buffer, rows: Rect, up: bool) {
+    let area = buf.area;
+    let (top, bottom) = (rows.y.max(area.y), rows.bottom().min(area.bottom()));
+    if bottom <= top + 1 {
+        return;
+    }
+    let width = usize::from(area.width);
+    let index = |y: u16| usize::from(y - area.y) * width;
+    if up {
+        for y in top..bottom - 1 {
+            let (dst, src) = (index(y), index(y + 1));
+            for x in 0..width {
+                buf.content[dst + x] = buf.content[src + x].clone();
+            }
+        }
+        let last = index(bottom - 1);
+        buf.content[last..last + width].fill(Cell::default());
+    } else {
+        for y in (top + 1..bottom).rev() {
+            let (dst, src) = (index(y), index(y - 1));
+            for x in 0..width {
+                buf.content[dst + x] = buf.content[src + x].clone();
+            }
+        }
+        let first = index(top);
+        buf.content[first..first + width].fill(Cell::default());
+    }
+}
+
+impl Painter {
+    /// A painter with no previous frame.
+    pub fn new() -> Painter {
+        Painter::default()
+    }
+
+    /// Forgets the last frame (after a resize or anything that may have touched the screen).
+    pub fn forget(&mut self) {
+        self.last = None;
+    }
+
+    /// Draws `app` on `terminal`.
+    pub fn draw<B>(&mut self, terminal: &mut Terminal<B>, app: &App) -> std::io::Result<()>
+    where
+        B: ratatui::backend::Backend<Error = std::io::Error> + Write,
+    {
+        let offset = app.list().offset;
+        if let Some(memo) = self.last.take()
+            && list_drawn(app)
+            && memo.pane == app.pane
+            && memo.buffer.area == terminal.get_frame().area()
+            && memo.offset.abs_diff(offset) == 1
+            && memo.rows.height > 2
+        {
+            let up = offset > memo.offset;
+            let (top, bottom) = (memo.rows.y + 1, memo.rows.bottom());
+            write!(
+                terminal.backend_mut(),
+                "\x1b[{top};{bottom}r\x1b[1{}\x1b[r",
+                if up { 'S' } else { 'T' }
+            )?;
+            let mut shifted = memo.buffer;
+            shift_rows(&mut shifted, memo.rows, up);
+            // The shifted screen becomes ratatui's "previous" frame: put it in the current
+            // buffer and swap (the swap clears the old previous one for the next draw).
+            *terminal.current_buffer_mut() = shifted;
+            terminal.swap_buffers();
+        }
+        app.list_rows.set(None);
+        let done = terminal.draw(|f| super::draw::draw(app, f))?;
+        let buffer = done.buffer.clone();
+        self.last = match (app.list_rows.get(), list_drawn(app)) {
+            (Some(rows), true) => Some(Memo {
+                buffer,
+                rows,
+                pane: app.pane,
+                offset,
+            }),
+            _ => None,
+        };
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn buf(rows: &[&str]) -> Buffer {
+        Buffer::with_lines(rows.iter().copied())
+    }
+
+    #[test]
+    fn shifting_up_moves_rows_and_blanks_the_last() {
+        let mut b = buf(&["head", "aaaa", "bbbb", "cccc", "foot"]);
+        shift_rows(&mut b, Rect::new(0, 1, 4, 3), true);
+        assert_eq!(b, buf(&["head", "bbbb", "cccc", "    ", "foot"]));
+    }
+
+    #[test]
+    fn shifting_down_moves_rows_and_blanks_the_first() {
+        let mut b = buf(&["head", "aaaa", "bbbb", "cccc", "foot"]);
+        shift_rows(&mut b, Rect::new(0, 1, 4, 3), false);
+        assert_eq!(b, buf(&["head", "    ", "aaaa", "bbbb", "foot"]));
+    }
+}
