@@ -228,3 +228,62 @@ fn a_broken_config_exits_2_before_the_console_opens() {
         "the store is not created before the config is checked"
     );
 }
+
+#[test]
+fn a_form_creates_a_role_and_a_scrolled_list_shows_the_right_rows() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin = env!("CARGO_BIN_EXE_gatehouse");
+    let db = dir.path().join("console.db");
+    let cli = |args: &[&str]| {
+        let out = Command::new(bin)
+            .env("USER", "pat")
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .expect("gatehouse runs");
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    };
+    cli(&["init"]);
+    for i in 0..40 {
+        cli(&["users", "create", &format!("user{i:02}")]);
+    }
+    let t = start(dir.path(), "form");
+    t.wait_for("Access check");
+    // n → the role form; type a name; Enter saves.
+    t.keys(&["n"]);
+    t.wait_for("New role");
+    t.keys(&["-l", "Pipeline editors"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("created role 'Pipeline editors'");
+    assert!(s.contains("Roles (1)"), "{s}");
+    // 41 users on a 24-row screen: 30 one-row moves scroll the list; the terminal (tmux) must
+    // show exactly the rows the app drew: consecutive users, in order, down to the selection.
+    t.keys(&[":", "u", "s", "e", "r", "s", "Enter"]);
+    t.wait_for("Users (41)");
+    for _ in 0..30 {
+        t.keys(&["j"]);
+    }
+    let s = t.wait_for("user29");
+    let rows: Vec<&str> = s
+        .lines()
+        .filter_map(|l| l.split('│').nth(1))
+        .map(str::trim)
+        .filter(|l| l.starts_with("user"))
+        .map(|l| l.split_whitespace().next().unwrap_or_default())
+        .collect();
+    let first: usize = rows
+        .first()
+        .and_then(|r| r.trim_start_matches("user").parse().ok())
+        .expect("a user row");
+    let want: Vec<String> = (first..first + rows.len())
+        .map(|i| format!("user{i:02}"))
+        .collect();
+    assert_eq!(rows, want, "rows out of order after scrolling:\n{s}");
+    assert!(rows.len() >= 15 && rows.contains(&"user29"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("EXITED:0");
+}
