@@ -9,8 +9,25 @@
 //! down = ["j", "down", "ctrl-n"]
 //! ```
 //!
+//! and the profiles of SPEC §1.3 (see [`profile`]):
+//!
+//! ```toml
+//! default_profile = "local"
+//! [profiles.local]
+//! db = "~/.local/share/gatehouse/gatehouse.db"
+//! [profiles.prod]
+//! url = "https://authz.example.internal"
+//! api_key_env = "GATEHOUSE_API_KEY"
+//! read_only = true
+//! ```
+//!
 //! Unknown top-level keys are ignored (later versions add more sections); unknown actions and
-//! key names inside `[keys]` are errors that name the file, the line and the column.
+//! key names inside `[keys]`, unknown fields of a profile and incoherent profiles are errors
+//! that name the file, the line and the column.
+
+pub mod profile;
+
+pub use profile::{Profile, Target};
 
 use crate::tui::keys::Keymap;
 use serde::Deserialize;
@@ -30,6 +47,33 @@ pub struct Config {
     /// `[keys]`: console key remapping.
     #[serde(default)]
     pub keys: KeysConfig,
+    /// The profile used when `--profile` is not given.
+    #[serde(default)]
+    pub default_profile: Option<Spanned<String>>,
+    /// `[profiles.NAME]`.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Spanned<Profile>>,
+}
+
+impl Config {
+    /// The profile named by `--profile` (`flag`), else `default_profile`, else none.
+    pub fn select(&self, flag: Option<&str>) -> Result<Option<(String, Profile)>, String> {
+        let Some(name) = flag.or(self.default_profile.as_ref().map(|s| s.get_ref().as_str()))
+        else {
+            return Ok(None);
+        };
+        match self.profiles.get(name) {
+            Some(p) => Ok(Some((name.to_string(), p.get_ref().clone()))),
+            None => Err(format!(
+                "no profile '{name}' in the config file; profiles: {}",
+                if self.profiles.is_empty() {
+                    "none (add [profiles.NAME])".to_string()
+                } else {
+                    self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                }
+            )),
+        }
+    }
 }
 
 /// `[keys]`: action name (`delete`, `page_down`, …) → one key string or an array of them,
@@ -228,6 +272,25 @@ pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
     })?;
     Keymap::from_config(&config.keys)
         .map_err(|e| ConfigError::located(file, text, e.span, e.message))?;
+    for (name, p) in &config.profiles {
+        p.get_ref().check().map_err(|m| {
+            ConfigError::located(file, text, Some(p.span()), format!("profile '{name}': {m}"))
+        })?;
+    }
+    if let Some(d) = &config.default_profile
+        && !config.profiles.contains_key(d.get_ref())
+    {
+        return Err(ConfigError::located(
+            file,
+            text,
+            Some(d.span()),
+            format!(
+                "default_profile '{}' is not defined; add [profiles.{}]",
+                d.get_ref(),
+                d.get_ref()
+            ),
+        ));
+    }
     Ok(config)
 }
 
@@ -272,7 +335,8 @@ mod tests {
     #[test]
     fn unknown_top_level_keys_are_ignored() {
         let c = parse(
-            "default_profile = \"prod\"\n[profiles.prod]\nurl = \"x\"\n[keys]\nquit = \"Q\"\n",
+            "default_profile = \"prod\"\n[profiles.prod]\nurl = \"https://x\"\n[keys]\nquit = \"Q\"\n\
+             [later]\nthing = 1\n",
             "c",
         )
         .unwrap();
@@ -326,6 +390,37 @@ mod tests {
         let e = err("keys = 3\n");
         assert!(
             e.starts_with("~/.config/gatehouse/config.toml:1:8: "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn profiles_are_selected_and_checked_with_their_place() {
+        let text = "default_profile = \"local\"\n[profiles.local]\ndb = \"/tmp/g.db\"\n\
+                    [profiles.prod]\nurl = \"https://authz\"\napi_key_env = \"K\"\nread_only = true\n";
+        let c = parse(text, "c").unwrap();
+        let (name, p) = c.select(None).unwrap().unwrap();
+        assert_eq!(
+            (name.as_str(), p.target()),
+            ("local", Target::Local(Some("/tmp/g.db".into())))
+        );
+        let (_, p) = c.select(Some("prod")).unwrap().unwrap();
+        assert!(p.read_only);
+        assert!(c.select(Some("stage")).unwrap_err().contains("local, prod"));
+
+        let e = err("[profiles.prod]\nurl = \"https://a\"\ndb = \"/x\"\n");
+        assert!(
+            e.starts_with("~/.config/gatehouse/config.toml:1:1: profile 'prod':"),
+            "{e}"
+        );
+        let e = err("[profiles.prod]\nurl = \"https://a\"\napi_kye = \"x\"\n");
+        assert!(
+            e.starts_with("~/.config/gatehouse/config.toml:3:1: unknown field `api_kye`"),
+            "{e}"
+        );
+        let e = err("default_profile = \"nope\"\n");
+        assert!(
+            e.starts_with("~/.config/gatehouse/config.toml:1:19: default_profile 'nope'"),
             "{e}"
         );
     }
