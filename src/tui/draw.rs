@@ -2,7 +2,7 @@
 //! status line, footer hints from the key table, and overlays.
 
 use super::app::{App, Mode, Tone};
-use super::keys::{BINDINGS, Context, label};
+use super::keys::{Action, BINDINGS, Context, label};
 use super::view::{Pane, columns};
 use crate::backend::BackendKind;
 use crate::text::sanitize;
@@ -301,19 +301,49 @@ fn draw_status(app: &App, f: &mut Frame<'_>, area: Rect) {
 fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
     let t = &app.theme;
     let read_only = app.read_only_reason().is_some();
-    let mut items: Vec<(String, &str, bool)> = BINDINGS
+    let fixed = |pairs: &[(&str, &'static str, bool)]| -> Vec<(String, &'static str, bool)> {
+        pairs
+            .iter()
+            .map(|(k, d, m)| (k.to_string(), *d, *m && read_only))
+            .collect()
+    };
+    let mut items: Vec<(String, &str, bool)> = match &app.mode {
+        Mode::Form(_) => fixed(&[
+            ("Tab", "next field", false),
+            ("Space", "toggle", false),
+            ("←/→", "choose", false),
+            ("C-s", "save", true),
+            ("Esc", "cancel", false),
+        ]),
+        Mode::Detail(_) => [
+            (Action::Down, "move"),
+            (Action::Add, "add"),
+            (Action::Remove, "remove"),
+            (Action::Edit, "edit"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ]
         .iter()
-        .filter(|b| b.footer)
-        .filter(|b| !(b.context == Context::Roles && app.pane != Pane::Roles))
-        .filter(|b| !(b.context == Context::List && app.pane == Pane::Check))
-        .map(|b| {
-            (
-                label(b.action),
-                short_desc(b.description),
-                b.mutating && read_only,
-            )
+        .map(|(a, d)| {
+            let mutating = matches!(a, Action::Add | Action::Remove | Action::Edit);
+            (label(*a), *d, mutating && read_only)
         })
-        .collect();
+        .collect(),
+        _ => BINDINGS
+            .iter()
+            .filter(|b| b.footer)
+            .filter(|b| !(b.context == Context::Roles && app.pane != Pane::Roles))
+            .filter(|b| !(b.context == Context::List && app.pane == Pane::Check))
+            .map(|b| {
+                (
+                    label(b.action),
+                    short_desc(b.description),
+                    b.mutating && read_only,
+                )
+            })
+            .collect(),
+    };
     // Too wide: drop hints from the middle; `?` help and `q` quit always stay.
     let width = |items: &[(String, &str, bool)]| {
         items
