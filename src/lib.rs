@@ -1,8 +1,10 @@
 //! gatehouse: a terminal console, CLI and server for authorization administration — roles,
-//! permissions, users and teams — over an embedded store, its own server, or a Mage server.
+//! permissions, users and teams — over an embedded store, its own server (`gatehouse serve`),
+//! or a Mage server.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod backend;
 pub mod catalog;
 pub mod cli;
@@ -11,6 +13,7 @@ pub mod engine;
 pub mod model;
 pub mod present;
 pub mod presets;
+pub mod server;
 pub mod service;
 pub mod store;
 pub mod text;

@@ -1,9 +1,12 @@
 //! The one interface the console and the CLI talk to (SPEC §3): [`Backend`], implemented by
-//! [`LocalBackend`] (service + store in process) and, later, the HTTP and Mage backends.
+//! [`LocalBackend`] (service + store in process), [`HttpBackend`] (a `gatehouse serve` server)
+//! and, later, the Mage backend.
 //! Capabilities come from the backend, so the console adapts its panes.
 
+mod http;
 mod local;
 
+pub use http::HttpBackend;
 pub use local::{LocalBackend, default_db_path};
 
 use crate::catalog::Catalogs;

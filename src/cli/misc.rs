@@ -1,8 +1,8 @@
 //! The console summary, `init`, `status`, `catalogs`, `defaults`, `audit`, `export`, `import`
 //! and `keys`.
 
-use super::Ctx;
 use super::output::{Format, list, print_fields, print_json, print_table, section};
+use super::{Ctx, Opened};
 use crate::backend::{Backend, LocalBackend};
 use crate::presets::PRESETS;
 use crate::service::{Error, ImportReport, PolicyDoc, Result};
@@ -106,32 +106,38 @@ pub fn opens_console(format: Format) -> bool {
     format == Format::Table && std::io::IsTerminal::is_terminal(&std::io::stdout())
 }
 
-/// `gatehouse` with no subcommand (or `tui`): bootstrap on first run, then the console when
-/// stdout is a terminal, or a summary when it is not (pipes, scripts, `-o json`).
-pub async fn console_summary(
-    b: &mut LocalBackend,
-    path: &Path,
-    format: Format,
-    admin: String,
-) -> Result<i32> {
-    let s = b.state().await?;
+/// `gatehouse` with no subcommand (or `tui`): bootstrap a local store on first run, then the
+/// console when stdout is a terminal, or a summary when it is not (pipes, scripts, `-o json`).
+pub async fn console_summary(opened: Opened, format: Format, admin: String) -> Result<i32> {
+    let path = opened.location();
     let mut created = false;
     let mut note = None;
-    if !s.users.values().any(|u| u.owner) {
-        match b.init_and_adopt(&admin).await {
-            Ok(out) => created = out.created,
-            Err(Error::Forbidden(m)) => note = Some(m),
-            Err(e) => return Err(e),
+    let (b, read_only): (std::sync::Arc<dyn Backend>, bool) = match opened {
+        Opened::Local(mut b, _) => {
+            let s = b.state().await?;
+            if !s.users.values().any(|u| u.owner) {
+                match b.init_and_adopt(&admin).await {
+                    Ok(out) => created = out.created,
+                    Err(Error::Forbidden(m)) => note = Some(m),
+                    Err(e) => return Err(e),
+                }
+            }
+            let read_only = b.actor().read_only;
+            (std::sync::Arc::new(b), read_only)
         }
-    }
+        Opened::Remote(h) => {
+            let read_only = h.is_read_only();
+            (std::sync::Arc::new(h), read_only)
+        }
+    };
     if opens_console(format) {
-        let read_only = b.actor().read_only;
-        let backend: std::sync::Arc<dyn crate::backend::Backend> = std::sync::Arc::new(b.clone());
-        crate::tui::run(backend, read_only)
+        crate::tui::run(b, read_only)
             .await
             .map_err(|e| Error::Unavailable(format!("the terminal failed: {e}")))?;
         return Ok(0);
     }
+    let b = b.as_ref();
+    let path = path.as_path();
     let sm = summary(b, path, created).await?;
     if format == Format::Json {
         print_json(&sm)?;

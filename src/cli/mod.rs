@@ -9,10 +9,11 @@ mod misc;
 mod output;
 mod permissions;
 mod roles;
+mod serve;
 mod teams;
 mod users;
 
-use crate::backend::{Backend, LocalBackend, default_db_path};
+use crate::backend::{Backend, HttpBackend, LocalBackend, default_db_path};
 use crate::service::{Error, Result};
 use crate::text::sanitize;
 use clap::{Args, Parser, Subcommand};
@@ -38,6 +39,10 @@ pub struct GlobalArgs {
     /// The store file (default: $XDG_DATA_HOME/gatehouse/gatehouse.db).
     #[arg(long, global = true, env = "GATEHOUSE_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Work against a `gatehouse serve` server instead of a store file (the API key comes from
+    /// $GATEHOUSE_API_KEY, or is asked for on a terminal). Overrides --db.
+    #[arg(long, global = true, value_name = "URL")]
+    pub remote: Option<String>,
     /// Act as this user (default: the store's first owner).
     #[arg(long = "as", global = true, value_name = "USER")]
     pub as_user: Option<String>,
@@ -119,6 +124,8 @@ pub enum Command {
     /// API keys.
     #[command(subcommand)]
     Keys(keys::KeysCmd),
+    /// Serve the store over HTTP (JSON under /api/v1; API keys required unless --no-auth).
+    Serve(serve::ServeArgs),
 }
 
 /// What a command handler has to work with.
@@ -127,7 +134,7 @@ pub struct Ctx {
     pub backend: Box<dyn Backend>,
     /// Table or JSON.
     pub format: Format,
-    /// The store file.
+    /// The store file, or the server URL with `--remote`.
     pub path: PathBuf,
 }
 
@@ -222,11 +229,79 @@ fn check_store_file(path: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn open(global: &GlobalArgs, read_only: bool) -> Result<(LocalBackend, PathBuf)> {
-    let path = match &global.db {
+/// Where the commands go. Chosen by [`select_backend`]; a config file's profiles can add their
+/// own choices there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// The embedded store in this file.
+    Local(PathBuf),
+    /// A `gatehouse serve` server at this URL.
+    Remote(String),
+}
+
+/// Chooses the backend from the global options: `--remote URL`, else `--db PATH` (or
+/// `$GATEHOUSE_DB`, or the default store file).
+pub fn select_backend(global: &GlobalArgs) -> Result<BackendChoice> {
+    if let Some(url) = &global.remote {
+        return Ok(BackendChoice::Remote(url.clone()));
+    }
+    Ok(BackendChoice::Local(match &global.db {
         Some(p) => p.clone(),
         None => default_db_path()?,
-    };
+    }))
+}
+
+/// An opened backend: the local one keeps its concrete type for `init` and the console's
+/// first-run bootstrap.
+pub enum Opened {
+    /// The embedded store.
+    Local(LocalBackend, PathBuf),
+    /// A server.
+    Remote(HttpBackend),
+}
+
+impl Opened {
+    /// File path or URL, for messages.
+    pub fn location(&self) -> PathBuf {
+        match self {
+            Opened::Local(_, p) => p.clone(),
+            Opened::Remote(h) => PathBuf::from(h.url()),
+        }
+    }
+
+    /// The backend behind the trait.
+    pub fn into_backend(self) -> Box<dyn Backend> {
+        match self {
+            Opened::Local(b, _) => Box::new(b),
+            Opened::Remote(h) => Box::new(h),
+        }
+    }
+}
+
+/// The API key for a server: `$GATEHOUSE_API_KEY`, else asked for (without echo) when stdin is
+/// a terminal.
+fn remote_api_key(url: &str) -> Result<String> {
+    if let Ok(key) = std::env::var("GATEHOUSE_API_KEY")
+        && !key.trim().is_empty()
+    {
+        return Ok(key);
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return rpassword::prompt_password(format!("API key for {url}: ")).map_err(|e| {
+            Error::invalid("GATEHOUSE_API_KEY", format!("cannot read the API key: {e}"))
+        });
+    }
+    Err(Error::invalid(
+        "GATEHOUSE_API_KEY",
+        format!(
+            "no API key for {url}: set GATEHOUSE_API_KEY (create a key on the server host with \
+             `gatehouse keys create USER`)"
+        ),
+    ))
+}
+
+/// Creates the store's directory and refuses a file that is not a gatehouse store.
+fn prepare_store_path(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
         && !dir.exists()
@@ -238,9 +313,34 @@ async fn open(global: &GlobalArgs, read_only: bool) -> Result<(LocalBackend, Pat
             ))
         })?;
     }
-    check_store_file(&path)?;
-    let b = LocalBackend::open(&path, global.as_user.as_deref(), read_only).await?;
-    Ok((b, path))
+    check_store_file(path)
+}
+
+/// Opens the chosen backend.
+pub async fn open_backend(
+    choice: &BackendChoice,
+    global: &GlobalArgs,
+    read_only: bool,
+) -> Result<Opened> {
+    match choice {
+        BackendChoice::Local(path) => {
+            prepare_store_path(path)?;
+            let b = LocalBackend::open(path, global.as_user.as_deref(), read_only).await?;
+            Ok(Opened::Local(b, path.clone()))
+        }
+        BackendChoice::Remote(url) => {
+            if global.as_user.is_some() {
+                return Err(Error::invalid(
+                    "--as",
+                    "a server acts as the API key's user; --as is for a local store",
+                ));
+            }
+            let key = remote_api_key(url)?;
+            Ok(Opened::Remote(
+                HttpBackend::new(url, &key)?.read_only(read_only),
+            ))
+        }
+    }
 }
 
 async fn execute(mut cli: Cli) -> Result<i32> {
@@ -262,27 +362,40 @@ async fn execute(mut cli: Cli) -> Result<i32> {
             }
         }
     }
-    let (mut local, path) = open(&cli.global, session_read_only).await?;
-    match cli.command {
-        None | Some(Command::Tui) => {
-            return misc::console_summary(&mut local, &path, format, default_admin()).await;
-        }
-        Some(Command::Init { admin }) => {
-            let admin = admin.unwrap_or_else(default_admin);
-            return misc::init(&mut local, &path, format, &admin).await;
-        }
-        _ => {}
+    if let Some(Command::Serve(args)) = &cli.command {
+        return serve::serve(&cli.global, args, default_admin()).await;
     }
+    let choice = select_backend(&cli.global)?;
+    let opened = open_backend(&choice, &cli.global, session_read_only).await?;
+    match (cli.command.as_ref(), opened) {
+        (None | Some(Command::Tui), opened) => {
+            misc::console_summary(opened, format, default_admin()).await
+        }
+        (Some(Command::Init { admin }), Opened::Local(mut local, path)) => {
+            let admin = admin.clone().unwrap_or_else(default_admin);
+            misc::init(&mut local, &path, format, &admin).await
+        }
+        (_, opened) => run_command(cli.command, opened, format).await,
+    }
+}
+
+async fn run_command(command: Option<Command>, opened: Opened, format: Format) -> Result<i32> {
+    let path = opened.location();
     let ctx = Ctx {
-        backend: Box::new(local),
+        backend: opened.into_backend(),
         format,
         path,
     };
-    let Some(command) = cli.command else {
+    let Some(command) = command else {
         return Ok(0);
     };
     match command {
-        Command::Tui | Command::Init { .. } => Ok(0),
+        Command::Tui | Command::Serve(_) => Ok(0),
+        Command::Init { admin } => ctx
+            .backend
+            .init(admin.as_deref().unwrap_or("admin"))
+            .await
+            .map(|_| 0),
         Command::Status => misc::status(&ctx).await,
         Command::Catalogs { name } => misc::catalogs(&ctx, name.as_deref()).await,
         Command::Defaults(c) => misc::defaults(&ctx, c).await,

@@ -171,6 +171,17 @@ impl Service {
         Ok(rev)
     }
 
+    /// Re-reads the store when another process has written to it since this service last read
+    /// it (a server picks up keys created with the CLI on the same file). True when it did.
+    pub async fn refresh_if_stale(&self) -> Result<bool> {
+        let stored = self.store.revision().await?;
+        if stored == self.snapshot().state.revision {
+            return Ok(false);
+        }
+        self.reload().await?;
+        Ok(true)
+    }
+
     /// Commits changes as `actor` (already authorized), then publishes the new snapshot.
     pub(crate) async fn commit(&self, actor: &Actor, changes: Vec<Change>) -> Result<Revision> {
         if changes.is_empty() {

@@ -1,0 +1,241 @@
+//! The route table: every route of the API in one place. The server builds its router from it
+//! (each [`Op`] has exactly one handler), refuses read-only keys on every route marked `write`
+//! before reading the body, and the tests enumerate it (every write route answers 401 without a
+//! valid key and 403 to a viewer, writing nothing).
+
+/// An HTTP method the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// The method's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// What a route does: one variant per route.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    Health,
+    Me,
+    Catalogs,
+    State,
+    ListRoles,
+    CreateRole,
+    GetRole,
+    UpdateRole,
+    DeleteRole,
+    RolePermissions,
+    AddRolePermission,
+    RemoveRolePermission,
+    RoleUsers,
+    AddRoleUser,
+    RemoveRoleUser,
+    RoleTeams,
+    AddRoleTeam,
+    RemoveRoleTeam,
+    ListPermissions,
+    CreatePermission,
+    GetPermission,
+    UpdatePermission,
+    DeletePermission,
+    ListUsers,
+    CreateUser,
+    GetUser,
+    UpdateUser,
+    DeleteUser,
+    UserRoles,
+    AddUserRole,
+    RemoveUserRole,
+    ListTeams,
+    CreateTeam,
+    GetTeam,
+    UpdateTeam,
+    DeleteTeam,
+    TeamMembers,
+    AddTeamMember,
+    RemoveTeamMember,
+    Link,
+    Unlink,
+    ResourceGrants,
+    GrantResource,
+    RevokeResource,
+    MyResources,
+    ListKeys,
+    CreateKey,
+    RevokeKey,
+    Audit,
+    ApplyPreset,
+    Import,
+    Export,
+    Check,
+    Explain,
+    WhoCan,
+    WhatCan,
+}
+
+/// One route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// What it does.
+    pub op: Op,
+    /// Its method.
+    pub method: Method,
+    /// Its path under [`API_PREFIX`](super::API_PREFIX), `{name}` for a parameter.
+    pub path: &'static str,
+    /// True when it may change the store: refused to read-only keys and audited.
+    pub write: bool,
+    /// False only for `/healthz`.
+    pub auth: bool,
+}
+
+const fn r(op: Op, method: Method, path: &'static str, write: bool) -> Route {
+    Route {
+        op,
+        method,
+        path,
+        write,
+        auth: true,
+    }
+}
+
+use Method::{Delete, Get, Post, Put};
+
+/// Every route of the API.
+pub const ROUTES: &[Route] = &[
+    Route {
+        op: Op::Health,
+        method: Get,
+        path: "/healthz",
+        write: false,
+        auth: false,
+    },
+    r(Op::Me, Get, "/me", false),
+    r(Op::Catalogs, Get, "/catalogs", false),
+    r(Op::State, Get, "/state", false),
+    r(Op::ListRoles, Get, "/roles", false),
+    r(Op::CreateRole, Post, "/roles", true),
+    r(Op::GetRole, Get, "/roles/{id}", false),
+    r(Op::UpdateRole, Put, "/roles/{id}", true),
+    r(Op::DeleteRole, Delete, "/roles/{id}", true),
+    r(Op::RolePermissions, Get, "/roles/{id}/permissions", false),
+    r(Op::AddRolePermission, Post, "/roles/{id}/permissions", true),
+    r(
+        Op::RemoveRolePermission,
+        Delete,
+        "/roles/{id}/permissions/{pid}",
+        true,
+    ),
+    r(Op::RoleUsers, Get, "/roles/{id}/users", false),
+    r(Op::AddRoleUser, Post, "/roles/{id}/users", true),
+    r(Op::RemoveRoleUser, Delete, "/roles/{id}/users/{uid}", true),
+    r(Op::RoleTeams, Get, "/roles/{id}/teams", false),
+    r(Op::AddRoleTeam, Post, "/roles/{id}/teams", true),
+    r(Op::RemoveRoleTeam, Delete, "/roles/{id}/teams/{tid}", true),
+    r(Op::ListPermissions, Get, "/permissions", false),
+    r(Op::CreatePermission, Post, "/permissions", true),
+    r(Op::GetPermission, Get, "/permissions/{id}", false),
+    r(Op::UpdatePermission, Put, "/permissions/{id}", true),
+    r(Op::DeletePermission, Delete, "/permissions/{id}", true),
+    r(Op::ListUsers, Get, "/users", false),
+    r(Op::CreateUser, Post, "/users", true),
+    r(Op::GetUser, Get, "/users/{id}", false),
+    r(Op::UpdateUser, Put, "/users/{id}", true),
+    r(Op::DeleteUser, Delete, "/users/{id}", true),
+    r(Op::UserRoles, Get, "/users/{id}/roles", false),
+    r(Op::AddUserRole, Post, "/users/{id}/roles", true),
+    r(Op::RemoveUserRole, Delete, "/users/{id}/roles/{rid}", true),
+    r(Op::ListTeams, Get, "/teams", false),
+    r(Op::CreateTeam, Post, "/teams", true),
+    r(Op::GetTeam, Get, "/teams/{id}", false),
+    r(Op::UpdateTeam, Put, "/teams/{id}", true),
+    r(Op::DeleteTeam, Delete, "/teams/{id}", true),
+    r(Op::TeamMembers, Get, "/teams/{id}/members", false),
+    r(Op::AddTeamMember, Post, "/teams/{id}/members", true),
+    r(
+        Op::RemoveTeamMember,
+        Delete,
+        "/teams/{id}/members/{uid}",
+        true,
+    ),
+    r(Op::Link, Post, "/links", true),
+    r(Op::Unlink, Post, "/links/delete", true),
+    r(
+        Op::ResourceGrants,
+        Get,
+        "/resources/{resource}/grants",
+        false,
+    ),
+    r(
+        Op::GrantResource,
+        Post,
+        "/resources/{resource}/grants",
+        true,
+    ),
+    r(
+        Op::RevokeResource,
+        Delete,
+        "/resources/{resource}/grants/{principal}",
+        true,
+    ),
+    r(Op::MyResources, Get, "/me/resources", false),
+    r(Op::ListKeys, Get, "/keys", false),
+    r(Op::CreateKey, Post, "/keys", true),
+    r(Op::RevokeKey, Delete, "/keys/{id}", true),
+    r(Op::Audit, Get, "/audit", false),
+    r(Op::ApplyPreset, Post, "/presets/{name}/apply", true),
+    r(Op::Import, Post, "/import", true),
+    r(Op::Export, Get, "/export", false),
+    r(Op::Check, Post, "/check", false),
+    r(Op::Explain, Post, "/explain", false),
+    r(Op::WhoCan, Get, "/who-can", false),
+    r(Op::WhatCan, Get, "/what-can/{user}", false),
+];
+
+/// The route of an operation.
+pub fn route(op: Op) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| r.op == op)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn each_op_and_each_method_path_pair_appears_once() {
+        let ops: HashSet<Op> = ROUTES.iter().map(|r| r.op).collect();
+        assert_eq!(ops.len(), ROUTES.len());
+        let pairs: HashSet<(Method, &str)> = ROUTES.iter().map(|r| (r.method, r.path)).collect();
+        assert_eq!(pairs.len(), ROUTES.len());
+    }
+
+    #[test]
+    fn only_healthz_goes_without_a_key_and_gets_never_write() {
+        for r in ROUTES {
+            assert_eq!(r.auth, r.op != Op::Health, "{r:?}");
+            if r.method == Method::Get {
+                assert!(!r.write, "{r:?}");
+            }
+            if matches!(r.method, Method::Put | Method::Delete) {
+                assert!(r.write, "{r:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,553 @@
+//! [`HttpBackend`]: the whole [`Backend`] over HTTP against `gatehouse serve` (reqwest with
+//! rustls). Errors come back as the exact [`Error`] the server's service returned (an invalid
+//! field stays an invalid field); an unreachable server is [`Error::Unavailable`] naming the URL.
+
+use super::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
+use crate::api::{
+    API_PREFIX, AuditPage, AuditParams, CatalogSummary, CheckOne, CheckRequest, DeleteParams,
+    DryRunParams, ErrorBody, GrantBody, KeyCreate, KeyCreated, MAX_AUDIT_PAGE, MeWire, MyResource,
+    REVISION_HEADER, RevisionBody, RevokeParams, StateWire, Update, WhoCanParams,
+};
+use crate::catalog::Catalogs;
+use crate::engine::{Explanation, Request, WhatCan, WhoCan};
+use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
+use crate::service::{
+    CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
+    RoleSpec, TeamSpec, UserSpec, hash_secret,
+};
+use crate::store::{AuditQuery, Link, State};
+use async_trait::async_trait;
+use reqwest::header::{ETAG, IF_NONE_MATCH};
+use reqwest::{Method, RequestBuilder, StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// A `gatehouse serve` server, reached over HTTP with an API key.
+pub struct HttpBackend {
+    url: String,
+    base: Url,
+    client: reqwest::Client,
+    api_key: String,
+    read_only: bool,
+    catalogs: tokio::sync::OnceCell<Arc<Catalogs>>,
+    /// The last state read, with its `ETag` (answers 304 while unchanged).
+    cached: Mutex<Option<(String, Arc<State>)>>,
+    /// The highest revision a write of this client produced (explain waits for it).
+    written: AtomicU64,
+}
+
+impl std::fmt::Debug for HttpBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpBackend")
+            .field("url", &self.url)
+            .field("read_only", &self.read_only)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The text of an error and of every error under it.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !out.contains(&t) {
+            out.push_str(": ");
+            out.push_str(&t);
+        }
+        cur = s.source();
+    }
+    out
+}
+
+impl HttpBackend {
+    /// A client of the server at `url` (`http://127.0.0.1:7878`, with or without `/api/v1`)
+    /// presenting `api_key`. Nothing is sent yet.
+    pub fn new(url: &str, api_key: &str) -> Result<HttpBackend> {
+        let trimmed = url.trim().trim_end_matches('/');
+        let mut base = Url::parse(trimmed).map_err(|e| {
+            Error::invalid(
+                "--remote",
+                format!("'{url}' is not a URL ({e}); e.g. http://127.0.0.1:7878"),
+            )
+        })?;
+        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
+            return Err(Error::invalid(
+                "--remote",
+                format!("'{url}' is not an http:// or https:// URL with a host"),
+            ));
+        }
+        if !base.path().trim_end_matches('/').ends_with(API_PREFIX) {
+            let path = format!("{}{API_PREFIX}", base.path().trim_end_matches('/'));
+            base.set_path(&path);
+        }
+        let key = api_key.trim();
+        if key.is_empty() {
+            return Err(Error::invalid(
+                "GATEHOUSE_API_KEY",
+                "the API key is empty; create one with `gatehouse keys create USER`",
+            ));
+        }
+        if key.chars().any(|c| c.is_control() || c == ' ') {
+            return Err(Error::invalid(
+                "GATEHOUSE_API_KEY",
+                "the API key holds spaces or control characters; paste it exactly as shown",
+            ));
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("gatehouse/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Unavailable(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(HttpBackend {
+            url: trimmed.to_string(),
+            base,
+            client,
+            api_key: key.to_string(),
+            read_only: false,
+            catalogs: tokio::sync::OnceCell::new(),
+            cached: Mutex::new(None),
+            written: AtomicU64::new(0),
+        })
+    }
+
+    /// Refuses every write in this client (`--read-only`), whatever the key may do.
+    pub fn read_only(mut self, read_only: bool) -> HttpBackend {
+        self.read_only = read_only;
+        self
+    }
+
+    /// True with `--read-only`.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The server URL as given.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn endpoint(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    fn request(&self, method: Method, segments: &[&str]) -> RequestBuilder {
+        self.client
+            .request(method, self.endpoint(segments))
+            .bearer_auth(&self.api_key)
+    }
+
+    fn refuse_write(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::Forbidden(
+                "read-only mode (--read-only): writes are disabled".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> Error {
+        if e.is_timeout() {
+            Error::Unavailable(format!(
+                "the gatehouse server at {} did not answer in time: {}",
+                self.url,
+                chain(e)
+            ))
+        } else {
+            Error::Unavailable(format!(
+                "cannot reach the gatehouse server at {}: {}; is `gatehouse serve` running there?",
+                self.url,
+                chain(e)
+            ))
+        }
+    }
+
+    /// Sends and returns the raw answer after turning error answers into errors.
+    async fn exchange(&self, rb: RequestBuilder) -> Result<reqwest::Response> {
+        let res = rb.send().await.map_err(|e| self.unreachable(&e))?;
+        let status = res.status();
+        if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            return Ok(res);
+        }
+        let bytes = res.bytes().await.map_err(|e| self.unreachable(&e))?;
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => Err(body.error.to_error(status.as_u16())),
+            Err(_) => {
+                let text: String = String::from_utf8_lossy(&bytes).chars().take(200).collect();
+                let msg = format!(
+                    "the server at {} answered {status} without a gatehouse error: {}",
+                    self.url,
+                    text.trim()
+                );
+                Err(match status.as_u16() {
+                    401 | 403 => Error::Forbidden(msg),
+                    404 => Error::Unavailable(format!(
+                        "{msg}; is {} a gatehouse server (`gatehouse serve`)?",
+                        self.url
+                    )),
+                    408 | 502..=504 => Error::Unavailable(msg),
+                    _ => Error::Store(msg),
+                })
+            }
+        }
+    }
+
+    async fn parse<T: DeserializeOwned>(&self, res: reqwest::Response) -> Result<T> {
+        let bytes = res.bytes().await.map_err(|e| self.unreachable(&e))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::Store(format!(
+                "the server at {} answered something this gatehouse cannot read ({e}); use the \
+                 same gatehouse version on both ends",
+                self.url
+            ))
+        })
+    }
+
+    async fn get<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T> {
+        let res = self.exchange(rb).await?;
+        self.parse(res).await
+    }
+
+    /// Sends a write (refused first in read-only mode) and remembers its revision.
+    async fn write<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T> {
+        self.refuse_write()?;
+        let res = self.exchange(rb).await?;
+        if let Some(rev) = res
+            .headers()
+            .get(REVISION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            self.written.fetch_max(rev, Ordering::Relaxed);
+        }
+        self.parse(res).await
+    }
+
+    async fn write_revision(&self, rb: RequestBuilder) -> Result<Revision> {
+        self.write::<RevisionBody>(rb).await.map(|r| r.revision)
+    }
+
+    async fn create<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        spec: &B,
+    ) -> Result<T> {
+        self.write(self.request(Method::POST, &[kind]).json(spec))
+            .await
+    }
+
+    async fn update<S: Serialize, T: DeserializeOwned>(
+        &self,
+        kind: &str,
+        id: Id,
+        spec: S,
+        version: u64,
+    ) -> Result<T> {
+        let body = Update {
+            spec,
+            version: Some(version),
+        };
+        let id = id.to_string();
+        self.write(self.request(Method::PUT, &[kind, &id]).json(&body))
+            .await
+    }
+
+    async fn delete(&self, kind: &str, id: Id, force: bool) -> Result<Revision> {
+        let id = id.to_string();
+        let rb = self
+            .request(Method::DELETE, &[kind, &id])
+            .query(&DeleteParams { force });
+        self.write_revision(rb).await
+    }
+
+    async fn load_catalogs(&self) -> Result<Arc<Catalogs>> {
+        let remote: Vec<CatalogSummary> =
+            self.get(self.request(Method::GET, &["catalogs"])).await?;
+        let local = Catalogs::builtin().map_err(|e| Error::Store(e.to_string()))?;
+        let mut theirs: Vec<&str> = remote.iter().map(|c| c.name.as_str()).collect();
+        let mut ours = local.names();
+        theirs.sort_unstable();
+        ours.sort_unstable();
+        if theirs != ours {
+            return Err(Error::Store(format!(
+                "the server at {} has the catalogs [{}] but this gatehouse has [{}]; use the \
+                 same gatehouse version on both ends",
+                self.url,
+                theirs.join(", "),
+                ours.join(", ")
+            )));
+        }
+        Ok(Arc::new(local))
+    }
+}
+
+#[async_trait]
+impl Backend for HttpBackend {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            kind: BackendKind::Remote,
+            location: self.url.clone(),
+            capabilities: Capabilities::ALL,
+        }
+    }
+
+    async fn me(&self) -> Result<Me> {
+        let wire: MeWire = self.get(self.request(Method::GET, &["me"])).await?;
+        let mut me = wire.me;
+        if self.read_only {
+            me.can_write = false;
+            me.read_only_reason = Some("read-only mode (--read-only)".into());
+        }
+        Ok(me)
+    }
+
+    async fn catalogs(&self) -> Result<Arc<Catalogs>> {
+        self.catalogs
+            .get_or_try_init(|| self.load_catalogs())
+            .await
+            .cloned()
+    }
+
+    async fn state(&self) -> Result<Arc<State>> {
+        let cached = self.cached.lock().ok().and_then(|c| c.clone());
+        let mut rb = self.request(Method::GET, &["state"]);
+        if let Some((etag, _)) = &cached {
+            rb = rb.header(IF_NONE_MATCH, etag.as_str());
+        }
+        let res = self.exchange(rb).await?;
+        if res.status() == StatusCode::NOT_MODIFIED
+            && let Some((_, state)) = cached
+        {
+            return Ok(state);
+        }
+        let etag = res
+            .headers()
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let wire: StateWire = self.parse(res).await?;
+        let state = Arc::new(wire.into_state());
+        if let (Some(etag), Ok(mut c)) = (etag, self.cached.lock()) {
+            *c = Some((etag, state.clone()));
+        }
+        Ok(state)
+    }
+
+    async fn init(&self, _admin: &str) -> Result<InitOutcome> {
+        Err(Error::invalid(
+            "init",
+            format!(
+                "init runs where the store is, not against {}: `gatehouse serve` initializes a \
+                 new store when it starts (or run `gatehouse init --db PATH` on the server host)",
+                self.url
+            ),
+        ))
+    }
+
+    async fn create_user(&self, spec: UserSpec) -> Result<User> {
+        self.create("users", &spec).await
+    }
+    async fn update_user(&self, id: Id, spec: UserSpec, version: u64) -> Result<User> {
+        self.update("users", id, spec, version).await
+    }
+    async fn delete_user(&self, id: Id, force: bool) -> Result<Revision> {
+        self.delete("users", id, force).await
+    }
+    async fn create_team(&self, spec: TeamSpec) -> Result<Team> {
+        self.create("teams", &spec).await
+    }
+    async fn update_team(&self, id: Id, spec: TeamSpec, version: u64) -> Result<Team> {
+        self.update("teams", id, spec, version).await
+    }
+    async fn delete_team(&self, id: Id, force: bool) -> Result<Revision> {
+        self.delete("teams", id, force).await
+    }
+    async fn create_role(&self, spec: RoleSpec) -> Result<Role> {
+        self.create("roles", &spec).await
+    }
+    async fn update_role(&self, id: Id, spec: RoleSpec, version: u64) -> Result<Role> {
+        self.update("roles", id, spec, version).await
+    }
+    async fn delete_role(&self, id: Id, force: bool) -> Result<Revision> {
+        self.delete("roles", id, force).await
+    }
+    async fn create_permission(&self, spec: PermissionSpec) -> Result<Permission> {
+        self.create("permissions", &spec).await
+    }
+    async fn update_permission(
+        &self,
+        id: Id,
+        spec: PermissionSpec,
+        version: u64,
+    ) -> Result<Permission> {
+        self.update("permissions", id, spec, version).await
+    }
+    async fn delete_permission(&self, id: Id, force: bool) -> Result<Revision> {
+        self.delete("permissions", id, force).await
+    }
+    async fn link(&self, link: Link) -> Result<Revision> {
+        self.write_revision(self.request(Method::POST, &["links"]).json(&link))
+            .await
+    }
+    async fn unlink(&self, link: Link) -> Result<Revision> {
+        let rb = self.request(Method::POST, &["links", "delete"]).json(&link);
+        self.write_revision(rb).await
+    }
+
+    async fn grant_resource(
+        &self,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+    ) -> Result<Revision> {
+        let body = GrantBody {
+            principal: principal.into(),
+            scope: scope.map(str::to_string),
+            to,
+        };
+        let rb = self
+            .request(Method::POST, &["resources", resource, "grants"])
+            .json(&body);
+        self.write_revision(rb).await
+    }
+    async fn revoke_resource(
+        &self,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+    ) -> Result<Revision> {
+        let params = RevokeParams {
+            scope: scope.map(str::to_string),
+            to,
+        };
+        let rb = self
+            .request(
+                Method::DELETE,
+                &["resources", resource, "grants", principal],
+            )
+            .query(&params);
+        self.write_revision(rb).await
+    }
+    async fn resource_grants(&self, resource: &str) -> Result<Vec<ResourceGrant>> {
+        self.get(self.request(Method::GET, &["resources", resource, "grants"]))
+            .await
+    }
+    async fn my_resource_grants(&self) -> Result<Vec<(String, Vec<String>)>> {
+        let rows: Vec<MyResource> = self
+            .get(self.request(Method::GET, &["me", "resources"]))
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.resource, r.scopes)).collect())
+    }
+
+    async fn apply_preset(&self, name: &str, dry_run: bool) -> Result<ImportReport> {
+        let rb = self
+            .request(Method::POST, &["presets", name, "apply"])
+            .query(&DryRunParams { dry_run });
+        self.write(rb).await
+    }
+    async fn import(&self, doc: PolicyDoc, dry_run: bool) -> Result<ImportReport> {
+        let rb = self
+            .request(Method::POST, &["import"])
+            .query(&DryRunParams { dry_run })
+            .json(&doc);
+        self.write(rb).await
+    }
+    async fn export(&self) -> Result<PolicyDoc> {
+        self.get(self.request(Method::GET, &["export"])).await
+    }
+
+    async fn explain(&self, req: Request) -> Result<Explanation> {
+        let written = self.written.load(Ordering::Relaxed);
+        let body = CheckOne {
+            request: CheckRequest::from(&req),
+            at_least_revision: (written > 0).then_some(written),
+        };
+        self.get(self.request(Method::POST, &["explain"]).json(&body))
+            .await
+    }
+    async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>> {
+        let rb = self
+            .request(Method::GET, &["who-can"])
+            .query(&WhoCanParams::from(&req));
+        self.get(rb).await
+    }
+    async fn what_can(&self, user: Id) -> Result<WhatCan> {
+        let user = user.to_string();
+        self.get(self.request(Method::GET, &["what-can", &user]))
+            .await
+    }
+
+    /// Pages through `GET /audit` until `query.limit` events (every event when 0).
+    async fn audit(&self, query: AuditQuery) -> Result<Vec<AuditEvent>> {
+        let since = match query.since {
+            Some(t) => Some(
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .map_err(|e| Error::invalid("since", e.to_string()))?,
+            ),
+            None => None,
+        };
+        let mut out: Vec<AuditEvent> = Vec::new();
+        let mut before = query.before_revision;
+        loop {
+            let want = if query.limit == 0 {
+                MAX_AUDIT_PAGE
+            } else {
+                (query.limit - out.len()).min(MAX_AUDIT_PAGE)
+            };
+            let params = AuditParams {
+                limit: Some(want),
+                before,
+                since: since.clone(),
+                actor: query.actor.clone(),
+            };
+            let page: AuditPage = self
+                .get(self.request(Method::GET, &["audit"]).query(&params))
+                .await?;
+            let empty = page.events.is_empty();
+            out.extend(page.events);
+            let full = query.limit > 0 && out.len() >= query.limit;
+            match page.next_before {
+                Some(next) if !empty && !full => before = Some(next),
+                _ => break,
+            }
+        }
+        if query.limit > 0 {
+            out.truncate(query.limit);
+        }
+        Ok(out)
+    }
+
+    async fn create_key(
+        &self,
+        user: Id,
+        read_only: bool,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<CreatedKey> {
+        let body = KeyCreate {
+            user: user.to_string(),
+            read_only,
+            expires_at,
+        };
+        let created: KeyCreated = self.create("keys", &body).await?;
+        Ok(CreatedKey {
+            record: created.key.to_record(hash_secret(&created.secret)),
+            secret: created.secret,
+        })
+    }
+    async fn revoke_key(&self, id: Id) -> Result<Revision> {
+        let id = id.to_string();
+        self.write_revision(self.request(Method::DELETE, &["keys", &id]))
+            .await
+    }
+}

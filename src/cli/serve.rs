@@ -1,0 +1,84 @@
+//! `gatehouse serve`: opens the store (creating and initializing it on first run) and serves it
+//! over HTTP until SIGINT/SIGTERM.
+
+use super::{GlobalArgs, prepare_store_path};
+use crate::api::DEFAULT_LISTEN;
+use crate::backend::default_db_path;
+use crate::catalog::Catalogs;
+use crate::server::ServerConfig;
+use crate::service::{Error, Result, Service};
+use crate::text::sanitize;
+use clap::Args;
+use std::sync::Arc;
+
+/// `serve` options (the store comes from the global `--db`).
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
+    pub listen: String,
+    /// Serve without authentication: every caller acts as the store's owner. Loud warnings;
+    /// never expose such a server.
+    #[arg(long)]
+    pub no_auth: bool,
+}
+
+/// Runs the server.
+pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Result<i32> {
+    if global.remote.is_some() {
+        return Err(Error::invalid(
+            "--remote",
+            "serve runs next to its store; drop --remote (and pass --db PATH)",
+        ));
+    }
+    if global.as_user.is_some() {
+        return Err(Error::invalid(
+            "--as",
+            "serve acts as each request's API key; drop --as",
+        ));
+    }
+    if global.read_only {
+        return Err(Error::invalid(
+            "--read-only",
+            "serve has no read-only mode; hand out read-only keys (`keys create USER --read-only`)",
+        ));
+    }
+    let path = match &global.db {
+        Some(p) => p.clone(),
+        None => default_db_path()?,
+    };
+    prepare_store_path(&path)?;
+    let store = crate::store::SqliteStore::open(&path).await?;
+    let catalogs = Arc::new(Catalogs::builtin().map_err(|e| Error::Store(e.to_string()))?);
+    let service = Arc::new(Service::open(Arc::new(store), catalogs).await?);
+    let shown = path.display().to_string();
+    let shown = sanitize(&shown);
+    if !service.is_initialized() {
+        let r = service.init(&admin).await?;
+        eprintln!(
+            "initialized a new store at {shown}; owner: {}",
+            sanitize(&r.admin)
+        );
+    }
+    let snap = service.snapshot();
+    let live_keys = snap
+        .state
+        .keys
+        .values()
+        .filter(|k| k.revoked_at.is_none())
+        .count();
+    if live_keys == 0 && !args.no_auth {
+        eprintln!(
+            "note: the store has no API key yet; create one with `gatehouse --db {shown} keys create USER` \
+             (the server picks it up within a second)"
+        );
+    }
+    drop(snap);
+    let config = ServerConfig {
+        no_auth: args.no_auth,
+        location: path.display().to_string(),
+        ..ServerConfig::default()
+    };
+    crate::server::run(service, &args.listen, config).await?;
+    Ok(0)
+}

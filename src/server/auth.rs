@@ -1,0 +1,173 @@
+//! Who is calling: `Authorization: Bearer ghk_…` is checked against the current snapshot on
+//! every request (so a revoked key is refused from the very next request), and becomes a
+//! per-request [`LocalBackend`] acting as the key's user — read-only for a read-only key — so
+//! the server behaves exactly like the local backend. Also: the write gate, and the layer that
+//! finishes every answer (revision and warning headers, JSON error bodies, the timeout, logs).
+
+use super::App;
+use super::error::ApiError;
+use crate::api::{NO_AUTH_WARNING, REVISION_HEADER, WARNING_HEADER};
+use crate::backend::LocalBackend;
+use crate::service::{Actor, Error};
+use axum::extract::{Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WARNING};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::time::Instant;
+
+/// The caller of one request, as the handlers see it.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The service acting as the caller.
+    pub backend: LocalBackend,
+    /// The key is read-only.
+    pub read_only_key: bool,
+}
+
+impl Caller {
+    /// The acting principal.
+    pub fn actor(&self) -> &Actor {
+        self.backend.actor()
+    }
+}
+
+/// The secret of a `Bearer` authorization header.
+fn bearer(req: &Request) -> Option<&str> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// Authenticates the request (or, with `--no-auth`, acts as the owner) and hands the handlers a
+/// [`Caller`]. Every failure is the same 401 "Invalid API key".
+pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let caller = match &app.no_auth_actor {
+        Some(actor) => Caller {
+            backend: LocalBackend::new(app.service.clone(), actor.clone(), app.location.clone()),
+            read_only_key: false,
+        },
+        None => {
+            let Some(secret) = bearer(&req) else {
+                return ApiError::unauthorized().into_response();
+            };
+            match app.service.authenticate(secret) {
+                Ok((user, key)) => Caller {
+                    backend: LocalBackend::new(
+                        app.service.clone(),
+                        Actor::user(&user, key.read_only),
+                        app.location.clone(),
+                    ),
+                    read_only_key: key.read_only,
+                },
+                Err(_) => return ApiError::unauthorized().into_response(),
+            }
+        }
+    };
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+/// On a write route: refuses a read-only key before the body is read.
+pub async fn write_gate(req: Request, next: Next) -> Response {
+    let read_only = req
+        .extensions()
+        .get::<Caller>()
+        .is_none_or(|c| c.actor().read_only);
+    if read_only {
+        return ApiError::from(Error::Forbidden(
+            "this API key is read-only; it can never write".into(),
+        ))
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// The largest plain-text error body turned into a JSON error.
+const PLAIN_ERROR_LIMIT: usize = 64 * 1024;
+
+/// Runs the request within the server's timeout, turns any plain-text error (a framework
+/// rejection) into the JSON error body, adds the revision header (and the `--no-auth`
+/// warning), and logs the request.
+pub async fn finish(State(app): State<App>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let mut res = match tokio::time::timeout(app.timeout, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => ApiError::timeout(app.timeout.as_secs()).into_response(),
+    };
+    let status = res.status();
+    if (status.is_client_error() || status.is_server_error()) && !is_json(&res) {
+        res = json_error(res, method.as_str(), &path).await;
+    }
+    let headers = res.headers_mut();
+    if !headers.contains_key(REVISION_HEADER) {
+        let rev = app.service.snapshot().state.revision;
+        headers.insert(REVISION_HEADER, HeaderValue::from(rev));
+    }
+    if app.no_auth_actor.is_some() {
+        headers.insert(WARNING_HEADER, HeaderValue::from_static(NO_AUTH_WARNING));
+        headers.insert(
+            WARNING,
+            HeaderValue::from_static(
+                "299 gatehouse \"authentication is disabled (serve --no-auth): every caller acts as the store's owner\"",
+            ),
+        );
+    }
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        tracing::debug!(%method, %path, status = res.status().as_u16(), ms, "request");
+    } else {
+        tracing::info!(%method, %path, status = res.status().as_u16(), ms, "request");
+    }
+    res
+}
+
+fn is_json(res: &Response) -> bool {
+    res.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// Replaces a plain-text error answer by the JSON error body with the same status.
+async fn json_error(res: Response, method: &str, path: &str) -> Response {
+    let (parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, PLAIN_ERROR_LIMIT)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let err = match parts.status {
+        StatusCode::NOT_FOUND => ApiError::no_route(method, path),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::wire(crate::api::ErrorWire::plain(
+            "method_not_allowed",
+            format!("{path} does not answer {method}"),
+        )),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            let mut w = crate::api::ErrorWire::plain("too_large", text);
+            w.field = Some("body".into());
+            ApiError::wire(w)
+        }
+        s if s.is_client_error() => ApiError::invalid("request", text),
+        _ => ApiError::wire(crate::api::ErrorWire::plain(
+            "store",
+            if text.is_empty() {
+                "the server failed to answer".to_string()
+            } else {
+                text
+            },
+        )),
+    };
+    let mut out = err.into_response();
+    *out.status_mut() = parts.status;
+    for (name, value) in parts.headers.iter() {
+        if name != CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}

@@ -1,0 +1,154 @@
+//! Errors as HTTP answers, and the extractors that turn bad input into the same JSON error body
+//! (`{"error": {"code": "invalid", "field": "body", …}}`) instead of axum's plain text.
+
+use crate::api::{ErrorBody, ErrorWire, INVALID_KEY};
+use crate::service::Error;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+/// An error answer: the wire error and its status.
+#[derive(Debug, Clone)]
+pub struct ApiError(pub Box<ErrorWire>);
+
+impl ApiError {
+    /// An answer with this wire error.
+    pub fn wire(w: ErrorWire) -> ApiError {
+        ApiError(Box::new(w))
+    }
+
+    /// 401 `Invalid API key`.
+    pub fn unauthorized() -> ApiError {
+        ApiError::wire(ErrorWire::plain("unauthorized", INVALID_KEY))
+    }
+
+    /// 413 with the limit in the message.
+    pub fn too_large(limit: usize) -> ApiError {
+        let mut w = ErrorWire::plain(
+            "too_large",
+            format!(
+                "the request body is larger than the server accepts ({} KiB)",
+                limit / 1024
+            ),
+        );
+        w.field = Some("body".into());
+        ApiError::wire(w)
+    }
+
+    /// 408 after the server's request timeout.
+    pub fn timeout(secs: u64) -> ApiError {
+        ApiError::wire(ErrorWire::plain(
+            "timeout",
+            format!("the request took longer than the server allows ({secs} s)"),
+        ))
+    }
+
+    /// 404 for a path the API does not have.
+    pub fn no_route(method: &str, path: &str) -> ApiError {
+        let mut w = ErrorWire::plain(
+            "not_found",
+            format!("no route {method} {path}; the API is under /api/v1"),
+        );
+        w.kind = Some("route".into());
+        w.name = Some(format!("{method} {path}"));
+        w.hint = Some("; the API is under /api/v1".into());
+        ApiError::wire(w)
+    }
+
+    /// Invalid input in `field`.
+    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::from(Error::invalid(field, message))
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        ApiError::wire(ErrorWire::from(&e))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(ErrorBody { error: *self.0 })).into_response()
+    }
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A JSON request body, limited by the route's body limit; bad JSON is a 400 naming `body`.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                let mut w = ErrorWire::plain("too_large", e.body_text());
+                w.field = Some("body".into());
+                ApiError::wire(w)
+            } else {
+                ApiError::invalid("body", e.body_text())
+            }
+        })?;
+        if bytes.is_empty() {
+            return Err(ApiError::invalid(
+                "body",
+                "the request needs a JSON body (Content-Type: application/json)",
+            ));
+        }
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::invalid("body", format!("not the expected JSON: {e}")))
+    }
+}
+
+/// Query-string parameters; bad ones are a 400 naming `query`.
+#[derive(Debug)]
+pub struct Params<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Params<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Params(q.0))
+            .map_err(|e| ApiError::invalid("query", e.body_text()))
+    }
+}
+
+/// Path parameters; undecodable ones are a 400 naming `path`.
+#[derive(Debug)]
+pub struct PathArgs<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for PathArgs<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| PathArgs(p.0))
+            .map_err(|e| ApiError::invalid("path", e.body_text()))
+    }
+}

@@ -1,0 +1,246 @@
+//! `gatehouse serve` (SPEC §4): the service over HTTP with axum, under `/api/v1`. Every request
+//! is authenticated with an API key against the current snapshot and served by a per-request
+//! [`LocalBackend`](crate::backend::LocalBackend) acting as the key's user, so the server
+//! behaves exactly like the local backend. The routes are those of [`crate::api::ROUTES`].
+//!
+//! Limits: request bodies of 1 MiB (64 MiB for import), a 30 s request timeout; writes run on
+//! their own tasks and always finish; a graceful shutdown (SIGINT/SIGTERM) lets in-flight
+//! requests finish.
+
+mod auth;
+mod error;
+mod router;
+mod routes_admin;
+mod routes_engine;
+mod routes_objects;
+mod routes_relations;
+mod util;
+
+pub use error::ApiError;
+
+use crate::api::{BODY_LIMIT, IMPORT_BODY_LIMIT, NO_AUTH_WARNING};
+use crate::service::{Actor, Error, Result, Service};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How a server runs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Serve without authentication: every caller acts as the store's first owner.
+    pub no_auth: bool,
+    /// The longest a request may take.
+    pub timeout: Duration,
+    /// The largest request body (but import's).
+    pub body_limit: usize,
+    /// The largest import body.
+    pub import_limit: usize,
+    /// What the per-request backends report as their location (the store).
+    pub location: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            no_auth: false,
+            timeout: Duration::from_secs(30),
+            body_limit: BODY_LIMIT,
+            import_limit: IMPORT_BODY_LIMIT,
+            location: String::new(),
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(crate) struct App {
+    service: Arc<Service>,
+    location: String,
+    /// `Some` with `--no-auth`: the owner every caller acts as.
+    no_auth_actor: Option<Actor>,
+    timeout: Duration,
+}
+
+/// The owner a `--no-auth` server acts as: the store's first enabled owner.
+fn first_owner(service: &Service) -> Result<Actor> {
+    let snap = service.snapshot();
+    snap.state
+        .users
+        .values()
+        .filter(|u| u.owner && !u.disabled)
+        .min_by_key(|u| (u.created_at, u.id))
+        .map(|u| Actor::user(u, false))
+        .ok_or_else(|| {
+            Error::invalid(
+                "--no-auth",
+                "the store has no owner to act as; run `gatehouse init` first",
+            )
+        })
+}
+
+/// The axum router of the whole API.
+pub fn router(service: Arc<Service>, config: &ServerConfig) -> Result<axum::Router> {
+    let no_auth_actor = if config.no_auth {
+        Some(first_owner(&service)?)
+    } else {
+        None
+    };
+    let app = App {
+        service,
+        location: config.location.clone(),
+        no_auth_actor,
+        timeout: config.timeout,
+    };
+    Ok(router::build(app, config))
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets in-flight requests
+/// finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A server running on a task (tests, benchmarks, embedding).
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// `http://ADDR`, the URL to give [`HttpBackend`](crate::backend::HttpBackend).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, waits for in-flight requests, and returns the server's result.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.task).await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+/// Binds `addr` (port 0 for an ephemeral port) and serves the API on a task.
+pub async fn spawn(
+    service: Arc<Service>,
+    config: &ServerConfig,
+    addr: SocketAddr,
+) -> Result<RunningServer> {
+    let router = router(service, config)?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Unavailable(format!("cannot listen on {addr}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Unavailable(format!("cannot read the listening address: {e}")))?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, router, async move {
+        let _ = stopped.await;
+    }));
+    Ok(RunningServer {
+        addr,
+        stop: Some(stop),
+        task,
+    })
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// `gatehouse serve`: serves `service` on `listen` until SIGINT/SIGTERM. Logs to stderr.
+pub async fn run(service: Arc<Service>, listen: &str, config: ServerConfig) -> Result<()> {
+    init_logging();
+    let addr: SocketAddr = listen.parse().map_err(|_| {
+        Error::invalid(
+            "--listen",
+            format!("'{listen}' is not an address:port (e.g. 127.0.0.1:7878)"),
+        )
+    })?;
+    if config.no_auth {
+        eprintln!("WARNING: {NO_AUTH_WARNING}.");
+        eprintln!("WARNING: anyone who can reach {addr} can change everything. Never expose it.");
+    }
+    let service_for_refresh = service.clone();
+    let router = router(service, &config)?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Unavailable(format!("cannot listen on {addr}: {e}")))?;
+    let bound = listener.local_addr().unwrap_or(addr);
+    tracing::info!(
+        "gatehouse {} serving {} on http://{bound}/api/v1",
+        env!("CARGO_PKG_VERSION"),
+        config.location
+    );
+    let refresher = tokio::spawn(follow_store(service_for_refresh));
+    let served = serve(listener, router, shutdown_signal()).await;
+    refresher.abort();
+    served.map_err(|e| Error::Unavailable(format!("the server stopped: {e}")))
+}
+
+/// How often a server looks for writes made to its store by another process.
+const REFRESH_EVERY: Duration = Duration::from_secs(1);
+
+/// Keeps the snapshot in step with writes made by other processes (the CLI on the same file):
+/// one revision read per second, a full reload only when it moved.
+async fn follow_store(service: Arc<Service>) {
+    let mut tick = tokio::time::interval(REFRESH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match service.refresh_if_stale().await {
+            Ok(true) => tracing::info!(
+                revision = service.snapshot().state.revision,
+                "picked up changes written by another process"
+            ),
+            Ok(false) => {}
+            Err(e) => tracing::warn!("cannot re-read the store: {e}"),
+        }
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the default (`info`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

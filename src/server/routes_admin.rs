@@ -1,0 +1,284 @@
+//! Everything but objects, relations and engine questions: health, the caller, catalogs, the
+//! state snapshot, API keys, okdata-style resource grants, audit, presets, import and export.
+
+use super::App;
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult, JsonBody, Params, PathArgs};
+use super::util::{resolve_write, spawned};
+use crate::api::{
+    AuditPage, AuditParams, CatalogSummary, DEFAULT_AUDIT_PAGE, DryRunParams, GrantBody, Health,
+    KeyCreate, KeyCreated, KeyWire, MAX_AUDIT_PAGE, MeWire, MyResource, RevisionBody, RevokeParams,
+    StateWire,
+};
+use crate::backend::{Backend, Capabilities};
+use crate::model::{AuditEvent, Revision};
+use crate::service::{Error, ImportReport, PolicyDoc, find_user};
+use crate::store::AuditQuery;
+use axum::Json;
+use axum::extract::{Extension, State};
+use axum::http::header::{ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub(super) async fn health(State(app): State<App>) -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        revision: app.service.snapshot().state.revision,
+    })
+}
+
+pub(super) async fn me(
+    State(app): State<App>,
+    Extension(c): Extension<Caller>,
+) -> ApiResult<Json<MeWire>> {
+    let mut me = c.backend.me().await?;
+    if c.read_only_key {
+        me.read_only_reason = Some("the API key is read-only".into());
+    }
+    me.auth_disabled = app.no_auth_actor.is_some();
+    Ok(Json(MeWire {
+        me,
+        read_only_key: c.read_only_key,
+        capabilities: Capabilities::ALL,
+        server_version: env!("CARGO_PKG_VERSION").into(),
+    }))
+}
+
+pub(super) async fn catalogs(
+    Extension(c): Extension<Caller>,
+) -> ApiResult<Json<Vec<CatalogSummary>>> {
+    let cats = c.backend.catalogs().await?;
+    Ok(Json(
+        cats.all()
+            .iter()
+            .map(|c| CatalogSummary {
+                name: c.name.clone(),
+                title: c.title.clone(),
+                dialect: format!("{:?}", c.dialect).to_lowercase(),
+                entities: c.entities.len(),
+                flags: c.flags.len(),
+            })
+            .collect(),
+    ))
+}
+
+/// What the caller may see, as JSON; `If-None-Match` with the last `ETag` answers 304 when
+/// nothing changed since.
+pub(super) async fn state(
+    Extension(c): Extension<Caller>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let s = c.backend.state().await?;
+    let etag = format!("\"r{}\"", s.revision);
+    let unchanged = headers
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut res = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Json(StateWire::from(&*s)).into_response()
+    };
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        res.headers_mut().insert(ETAG, v);
+    }
+    Ok(res)
+}
+
+pub(super) async fn list_keys(Extension(c): Extension<Caller>) -> ApiResult<Json<Vec<KeyWire>>> {
+    let s = c.backend.state().await?;
+    Ok(Json(s.keys.values().map(KeyWire::from).collect()))
+}
+
+pub(super) async fn create_key(
+    Extension(c): Extension<Caller>,
+    JsonBody(body): JsonBody<KeyCreate>,
+) -> ApiResult<Response> {
+    let user = resolve_write(&c, "ApiKey", |s| find_user(s, &body.user).map(|u| u.id))?;
+    let b = c.backend.clone();
+    let created =
+        spawned(async move { b.create_key(user, body.read_only, body.expires_at).await }).await?;
+    let out = KeyCreated {
+        key: KeyWire::from(&created.record),
+        secret: created.secret,
+    };
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+pub(super) async fn revoke_key(
+    Extension(c): Extension<Caller>,
+    PathArgs(id): PathArgs<String>,
+) -> ApiResult<Json<RevisionBody>> {
+    let id = resolve_write(&c, "ApiKey", |s| {
+        crate::model::Id::parse_str(&id)
+            .ok()
+            .filter(|k| s.keys.contains_key(k))
+            .or_else(|| {
+                // A unique prefix (`ghk_AbCd…`) as shown in listings.
+                let mut hits = s.keys.values().filter(|k| !id.is_empty() && k.prefix == id);
+                match (hits.next(), hits.next()) {
+                    (Some(k), None) => Some(k.id),
+                    _ => None,
+                }
+            })
+            .ok_or_else(|| Error::not_found("API key", id.clone()))
+    })?;
+    let b = c.backend.clone();
+    let revision = spawned(async move { b.revoke_key(id).await }).await?;
+    Ok(Json(RevisionBody { revision }))
+}
+
+pub(super) async fn resource_grants(
+    Extension(c): Extension<Caller>,
+    PathArgs(resource): PathArgs<String>,
+) -> ApiResult<Response> {
+    Ok(Json(c.backend.resource_grants(&resource).await?).into_response())
+}
+
+pub(super) async fn grant_resource(
+    Extension(c): Extension<Caller>,
+    PathArgs(resource): PathArgs<String>,
+    JsonBody(body): JsonBody<GrantBody>,
+) -> ApiResult<Json<RevisionBody>> {
+    let b = c.backend.clone();
+    let revision = spawned(async move {
+        b.grant_resource(&resource, &body.principal, body.scope.as_deref(), body.to)
+            .await
+    })
+    .await?;
+    Ok(Json(RevisionBody { revision }))
+}
+
+pub(super) async fn revoke_resource(
+    Extension(c): Extension<Caller>,
+    PathArgs((resource, principal)): PathArgs<(String, String)>,
+    Params(p): Params<RevokeParams>,
+) -> ApiResult<Json<RevisionBody>> {
+    let b = c.backend.clone();
+    let revision = spawned(async move {
+        b.revoke_resource(&resource, &principal, p.scope.as_deref(), p.to)
+            .await
+    })
+    .await?;
+    Ok(Json(RevisionBody { revision }))
+}
+
+pub(super) async fn my_resources(
+    Extension(c): Extension<Caller>,
+) -> ApiResult<Json<Vec<MyResource>>> {
+    let rows = c.backend.my_resource_grants().await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(resource, scopes)| MyResource { resource, scopes })
+            .collect(),
+    ))
+}
+
+/// Audit events, newest first, a page at a time. A full page ends on a whole revision (its last
+/// revision moves to the next page) unless one revision alone fills it.
+pub(super) async fn audit(
+    Extension(c): Extension<Caller>,
+    Params(p): Params<AuditParams>,
+) -> ApiResult<Json<AuditPage>> {
+    let limit = match p.limit {
+        None | Some(0) => DEFAULT_AUDIT_PAGE,
+        Some(n) => n.min(MAX_AUDIT_PAGE),
+    };
+    let since = match &p.since {
+        Some(t) => Some(OffsetDateTime::parse(t, &Rfc3339).map_err(|e| {
+            ApiError::invalid(
+                "since",
+                format!("'{t}' is not an RFC 3339 time (2024-05-01T00:00:00Z): {e}"),
+            )
+        })?),
+        None => None,
+    };
+    let mut events = c
+        .backend
+        .audit(AuditQuery {
+            since,
+            actor: p.actor.clone(),
+            before_revision: p.before,
+            limit,
+        })
+        .await?;
+    let next_before = page_end(&mut events, limit);
+    Ok(Json(AuditPage {
+        events,
+        next_before,
+    }))
+}
+
+/// Trims a full page to whole revisions and says where the next page starts.
+fn page_end(events: &mut Vec<AuditEvent>, limit: usize) -> Option<Revision> {
+    if events.len() < limit {
+        return None;
+    }
+    let last = events.last()?.revision;
+    let whole = events.iter().take_while(|e| e.revision != last).count();
+    if whole == 0 {
+        // One revision fills the page: the rest of it is skipped.
+        return Some(last);
+    }
+    events.truncate(whole);
+    Some(last + 1)
+}
+
+pub(super) async fn apply_preset(
+    Extension(c): Extension<Caller>,
+    PathArgs(name): PathArgs<String>,
+    Params(p): Params<DryRunParams>,
+) -> ApiResult<Json<ImportReport>> {
+    let b = c.backend.clone();
+    Ok(Json(
+        spawned(async move { b.apply_preset(&name, p.dry_run).await }).await?,
+    ))
+}
+
+pub(super) async fn import(
+    Extension(c): Extension<Caller>,
+    Params(p): Params<DryRunParams>,
+    JsonBody(doc): JsonBody<PolicyDoc>,
+) -> ApiResult<Json<ImportReport>> {
+    let b = c.backend.clone();
+    Ok(Json(
+        spawned(async move { b.import(doc, p.dry_run).await }).await?,
+    ))
+}
+
+pub(super) async fn export(Extension(c): Extension<Caller>) -> ApiResult<Json<PolicyDoc>> {
+    Ok(Json(c.backend.export().await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_end;
+    use crate::model::{AuditEvent, ObjectKind};
+
+    fn ev(revision: u64) -> AuditEvent {
+        AuditEvent {
+            revision,
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            actor: "a".into(),
+            action: "create".into(),
+            object_kind: ObjectKind::Role,
+            object_id: "x".into(),
+            before: serde_json::Value::Null,
+            after: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn full_pages_end_on_whole_revisions() {
+        let mut e = vec![ev(9), ev(8), ev(8), ev(7)];
+        assert_eq!(page_end(&mut e, 5), None);
+        assert_eq!(e.len(), 4);
+        assert_eq!(page_end(&mut e, 4), Some(8));
+        assert_eq!(e.iter().map(|e| e.revision).collect::<Vec<_>>(), [9, 8, 8]);
+        let mut one = vec![ev(5), ev(5)];
+        assert_eq!(page_end(&mut one, 2), Some(5));
+        assert_eq!(one.len(), 2);
+    }
+}

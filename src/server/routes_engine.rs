@@ -1,0 +1,259 @@
+//! Engine questions: `POST /check` (one or a batch, decided against one snapshot, optionally
+//! once a revision is reached), `POST /explain`, `GET /who-can`, `GET /what-can/{user}`.
+//! Subjects, owners and teams may be given by id or by name.
+
+use super::auth::Caller;
+use super::error::{ApiError, ApiResult, JsonBody, Params, PathArgs};
+use super::util::resolve_read;
+use crate::api::{
+    BatchResponse, CheckAnswer, CheckRequest, CheckResponse, MAX_BATCH, WhoCanParams,
+};
+use crate::backend::Backend;
+use crate::engine::{Explanation, Request, WhatCan, WhoCan};
+use crate::model::{Id, Revision};
+use crate::service::{Access, Error, Snapshot, find_team, find_user};
+use crate::store::State;
+use axum::Json;
+use axum::extract::Extension;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// The body of `POST /check` and `POST /explain`, read in one pass: either the fields of one
+/// request, or `requests` (a batch).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CheckAny {
+    #[serde(default)]
+    requests: Option<Vec<CheckRequest>>,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    catalog: Option<String>,
+    #[serde(default)]
+    action: Option<String>,
+    #[serde(default)]
+    entity: Option<String>,
+    #[serde(default)]
+    entity_uuid: Option<String>,
+    #[serde(default)]
+    resource_owner: Option<String>,
+    #[serde(default)]
+    resource_team: Option<String>,
+    #[serde(default)]
+    at_least_revision: Option<Revision>,
+}
+
+impl CheckAny {
+    fn single(self) -> ApiResult<CheckRequest> {
+        let need = |v: Option<String>, field: &str| {
+            v.ok_or_else(|| {
+                ApiError::invalid(
+                    field,
+                    format!("missing; a check needs user, catalog, action and entity ({field} is absent)"),
+                )
+            })
+        };
+        Ok(CheckRequest {
+            user: need(self.user, "user")?,
+            catalog: need(self.catalog, "catalog")?,
+            action: need(self.action, "action")?,
+            entity: need(self.entity, "entity")?,
+            entity_uuid: self.entity_uuid,
+            resource_owner: self.resource_owner,
+            resource_team: self.resource_team,
+        })
+    }
+}
+
+/// A user by id or username; `None` when unknown.
+fn user_of(s: &State, text: &str) -> Option<Id> {
+    match Id::parse_str(text) {
+        Ok(id) => Some(id),
+        Err(_) => s.user_by_name(text).map(|u| u.id),
+    }
+}
+
+/// A team by id or key; `None` when unknown.
+fn team_of(s: &State, text: &str) -> Option<Id> {
+    match Id::parse_str(text) {
+        Ok(id) => Some(id),
+        Err(_) => s.team_by_key(text).map(|t| t.id),
+    }
+}
+
+/// The engine request. Unknown names become the nil id: the engine denies an unknown subject,
+/// and an unknown owner or team satisfies no condition.
+fn to_request(s: &State, r: CheckRequest) -> Request {
+    Request {
+        user: user_of(s, &r.user).unwrap_or(Id::nil()),
+        resource_owner: r
+            .resource_owner
+            .as_deref()
+            .map(|o| user_of(s, o).unwrap_or(Id::nil())),
+        resource_team: r
+            .resource_team
+            .as_deref()
+            .map(|t| team_of(s, t).unwrap_or(Id::nil())),
+        catalog: r.catalog,
+        action: r.action,
+        entity: r.entity,
+        entity_uuid: r.entity_uuid.filter(|u| !u.is_empty()),
+    }
+}
+
+/// The current snapshot, once it has reached `at_least` (re-reading the store once if it has
+/// not: another process may have written).
+async fn snapshot_at(c: &Caller, at_least: Option<Revision>) -> ApiResult<Arc<Snapshot>> {
+    let service = c.backend.service();
+    let snap = service.snapshot();
+    let Some(wanted) = at_least else {
+        return Ok(snap);
+    };
+    if snap.state.revision >= wanted {
+        return Ok(snap);
+    }
+    service.reload().await?;
+    let snap = service.snapshot();
+    if snap.state.revision >= wanted {
+        Ok(snap)
+    } else {
+        Err(Error::Conflict(format!(
+            "at_least_revision {wanted} is not reached: the store is at revision {}",
+            snap.state.revision
+        ))
+        .into())
+    }
+}
+
+/// A caller may always ask about themselves; about anyone else it needs read on User.
+fn may_ask(c: &Caller, subjects: impl IntoIterator<Item = Id>) -> ApiResult<()> {
+    let me = c.actor().user;
+    if subjects.into_iter().any(|u| Some(u) != me) {
+        c.backend
+            .service()
+            .authorize(c.actor(), Access::Read, "User")?;
+    }
+    Ok(())
+}
+
+fn with_revision(revision: Revision, body: impl IntoResponse) -> Response {
+    let mut res = body.into_response();
+    res.headers_mut()
+        .insert(crate::api::REVISION_HEADER, HeaderValue::from(revision));
+    res
+}
+
+pub(super) async fn check(
+    Extension(c): Extension<Caller>,
+    JsonBody(body): JsonBody<CheckAny>,
+) -> ApiResult<Response> {
+    let snap = snapshot_at(&c, body.at_least_revision).await?;
+    let s = &snap.state;
+    let revision = s.revision;
+    match body.requests {
+        Some(list) => {
+            if list.len() > MAX_BATCH {
+                return Err(ApiError::invalid(
+                    "requests",
+                    format!(
+                        "{} requests in one batch; at most {MAX_BATCH}: split it",
+                        list.len()
+                    ),
+                ));
+            }
+            let reqs: Vec<Request> = list.into_iter().map(|r| to_request(s, r)).collect();
+            may_ask(&c, reqs.iter().map(|r| r.user))?;
+            let results = reqs
+                .iter()
+                .map(|r| {
+                    let d = snap.engine.decide(r);
+                    CheckAnswer {
+                        allowed: d.allowed,
+                        rule: d.rule,
+                    }
+                })
+                .collect();
+            Ok(with_revision(
+                revision,
+                Json(BatchResponse { results, revision }),
+            ))
+        }
+        None => {
+            let req = to_request(s, body.single()?);
+            may_ask(&c, [req.user])?;
+            let d = snap.engine.decide(&req);
+            Ok(with_revision(
+                revision,
+                Json(CheckResponse {
+                    allowed: d.allowed,
+                    rule: d.rule,
+                    revision,
+                }),
+            ))
+        }
+    }
+}
+
+pub(super) async fn explain(
+    Extension(c): Extension<Caller>,
+    JsonBody(body): JsonBody<CheckAny>,
+) -> ApiResult<Response> {
+    if body.requests.is_some() {
+        return Err(ApiError::invalid(
+            "requests",
+            "explain answers one request at a time; use /check for a batch",
+        ));
+    }
+    let snap = snapshot_at(&c, body.at_least_revision).await?;
+    let one = body.single()?;
+    let s = &snap.state;
+    let user = match Id::parse_str(&one.user) {
+        Ok(id) => id,
+        Err(_) => resolve_read(&c, s, "User", |s| find_user(s, &one.user).map(|u| u.id))?,
+    };
+    let mut req = to_request(s, one);
+    req.user = user;
+    let e: Explanation = c.backend.explain(req).await?;
+    Ok(with_revision(snap.state.revision, Json(e)))
+}
+
+pub(super) async fn who_can(
+    Extension(c): Extension<Caller>,
+    Params(p): Params<WhoCanParams>,
+) -> ApiResult<Json<Vec<WhoCan>>> {
+    let snap = c.backend.service().snapshot();
+    let s = &snap.state;
+    let owner = match p.resource_owner.as_deref() {
+        Some(o) => Some(resolve_read(&c, s, "User", |s| {
+            find_user(s, o).map(|u| u.id)
+        })?),
+        None => None,
+    };
+    let team = match p.resource_team.as_deref() {
+        Some(t) => Some(resolve_read(&c, s, "Team", |s| {
+            find_team(s, t).map(|t| t.id)
+        })?),
+        None => None,
+    };
+    let req = Request {
+        user: Id::nil(),
+        catalog: p.catalog,
+        action: p.action,
+        entity: p.entity,
+        entity_uuid: p.entity_uuid.filter(|u| !u.is_empty()),
+        resource_owner: owner,
+        resource_team: team,
+    };
+    Ok(Json(c.backend.who_can(req).await?))
+}
+
+pub(super) async fn what_can(
+    Extension(c): Extension<Caller>,
+    PathArgs(user): PathArgs<String>,
+) -> ApiResult<Json<WhatCan>> {
+    let s = c.backend.state().await?;
+    let id = resolve_read(&c, &s, "User", |s| find_user(s, &user).map(|u| u.id))?;
+    Ok(Json(c.backend.what_can(id).await?))
+}

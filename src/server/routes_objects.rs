@@ -1,0 +1,103 @@
+//! Roles, permissions, users and teams: list, create, read, update (at a version), delete.
+//! Path parameters take an id or a name (role name, username, team key, permission short id).
+
+use super::auth::Caller;
+use super::error::{ApiResult, JsonBody, Params, PathArgs};
+use super::util::{resolve_read, resolve_write, spawned, version_of, with_etag};
+use crate::api::{DeleteParams, RevisionBody, Update};
+use crate::backend::Backend;
+use crate::service::{
+    PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team, find_user,
+};
+use axum::Json;
+use axum::extract::Extension;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// Generates the five handlers of one kind of object.
+macro_rules! crud {
+    (
+        entity: $entity:literal, spec: $spec:ty, map: $map:ident, find: $find:path,
+        list: $list:ident, create: $create:ident => $bcreate:ident,
+        get: $get:ident, update: $update:ident => $bupdate:ident,
+        delete: $delete:ident => $bdelete:ident $(,)?
+    ) => {
+        pub(super) async fn $list(Extension(c): Extension<Caller>) -> ApiResult<Response> {
+            let s = c.backend.state().await?;
+            Ok(Json(s.$map.values().collect::<Vec<_>>()).into_response())
+        }
+
+        pub(super) async fn $create(
+            Extension(c): Extension<Caller>,
+            JsonBody(spec): JsonBody<$spec>,
+        ) -> ApiResult<Response> {
+            let b = c.backend.clone();
+            let obj = spawned(async move { b.$bcreate(spec).await }).await?;
+            let version = obj.version;
+            Ok(with_etag(version, (StatusCode::CREATED, Json(obj))))
+        }
+
+        pub(super) async fn $get(
+            Extension(c): Extension<Caller>,
+            PathArgs(id): PathArgs<String>,
+        ) -> ApiResult<Response> {
+            let s = c.backend.state().await?;
+            let obj = resolve_read(&c, &s, $entity, |s| $find(s, &id).cloned())?;
+            let version = obj.version;
+            Ok(with_etag(version, Json(obj)))
+        }
+
+        pub(super) async fn $update(
+            Extension(c): Extension<Caller>,
+            PathArgs(id): PathArgs<String>,
+            headers: HeaderMap,
+            JsonBody(body): JsonBody<Update<$spec>>,
+        ) -> ApiResult<Response> {
+            let id = resolve_write(&c, $entity, |s| $find(s, &id).map(|o| o.id))?;
+            let version = version_of(&headers, body.version)?;
+            let b = c.backend.clone();
+            let obj = spawned(async move { b.$bupdate(id, body.spec, version).await }).await?;
+            let version = obj.version;
+            Ok(with_etag(version, Json(obj)))
+        }
+
+        pub(super) async fn $delete(
+            Extension(c): Extension<Caller>,
+            PathArgs(id): PathArgs<String>,
+            Params(p): Params<DeleteParams>,
+        ) -> ApiResult<Json<RevisionBody>> {
+            let id = resolve_write(&c, $entity, |s| $find(s, &id).map(|o| o.id))?;
+            let b = c.backend.clone();
+            let revision = spawned(async move { b.$bdelete(id, p.force).await }).await?;
+            Ok(Json(RevisionBody { revision }))
+        }
+    };
+}
+
+crud! {
+    entity: "Role", spec: RoleSpec, map: roles, find: find_role,
+    list: list_roles, create: create_role => create_role,
+    get: get_role, update: update_role => update_role,
+    delete: delete_role => delete_role,
+}
+
+crud! {
+    entity: "Permission", spec: PermissionSpec, map: permissions, find: find_permission,
+    list: list_permissions, create: create_permission => create_permission,
+    get: get_permission, update: update_permission => update_permission,
+    delete: delete_permission => delete_permission,
+}
+
+crud! {
+    entity: "User", spec: UserSpec, map: users, find: find_user,
+    list: list_users, create: create_user => create_user,
+    get: get_user, update: update_user => update_user,
+    delete: delete_user => delete_user,
+}
+
+crud! {
+    entity: "Team", spec: TeamSpec, map: teams, find: find_team,
+    list: list_teams, create: create_team => create_team,
+    get: get_team, update: update_team => update_team,
+    delete: delete_team => delete_team,
+}

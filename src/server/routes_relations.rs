@@ -1,0 +1,234 @@
+//! Relations: a role's permissions, users and teams; a user's roles; a team's members; and the
+//! generic `POST /links` / `POST /links/delete` that take a [`Link`] as it is.
+
+use super::auth::Caller;
+use super::error::{ApiResult, JsonBody, PathArgs};
+use super::util::{resolve_read, resolve_write, spawned};
+use crate::api::{AddPermission, AddRole, AddTeam, AddUser, MemberWire, RevisionBody};
+use crate::backend::Backend;
+use crate::model::{Id, Permission, Role, Team, User};
+use crate::service::{find_permission, find_role, find_team, find_user};
+use crate::store::{Link, State};
+use axum::Json;
+use axum::extract::Extension;
+
+/// Adds or removes a link as the caller, on its own task.
+async fn write_link(c: &Caller, link: Link, add: bool) -> ApiResult<Json<RevisionBody>> {
+    let b = c.backend.clone();
+    let revision = spawned(async move {
+        if add {
+            b.link(link).await
+        } else {
+            b.unlink(link).await
+        }
+    })
+    .await?;
+    Ok(Json(RevisionBody { revision }))
+}
+
+/// Pairs `(a, b)` of a set whose first element is `a`.
+fn seconds(set: &std::collections::BTreeSet<(Id, Id)>, a: Id) -> impl Iterator<Item = Id> + '_ {
+    set.range((a, Id::nil())..)
+        .take_while(move |(x, _)| *x == a)
+        .map(|(_, y)| *y)
+}
+
+fn role_id(s: &State, name: &str) -> crate::service::Result<Id> {
+    find_role(s, name).map(|r| r.id)
+}
+fn user_id(s: &State, name: &str) -> crate::service::Result<Id> {
+    find_user(s, name).map(|u| u.id)
+}
+fn team_id(s: &State, key: &str) -> crate::service::Result<Id> {
+    find_team(s, key).map(|t| t.id)
+}
+fn permission_id(s: &State, id: &str) -> crate::service::Result<Id> {
+    find_permission(s, id).map(|p| p.id)
+}
+
+pub(super) async fn role_permissions(
+    Extension(c): Extension<Caller>,
+    PathArgs(id): PathArgs<String>,
+) -> ApiResult<Json<Vec<Permission>>> {
+    let s = c.backend.state().await?;
+    let role = resolve_read(&c, &s, "Role", |s| role_id(s, &id))?;
+    let out = seconds(&s.role_permissions, role)
+        .filter_map(|p| s.permissions.get(&p).cloned())
+        .collect();
+    Ok(Json(out))
+}
+
+pub(super) async fn add_role_permission(
+    Extension(c): Extension<Caller>,
+    PathArgs(id): PathArgs<String>,
+    JsonBody(body): JsonBody<AddPermission>,
+) -> ApiResult<Json<RevisionBody>> {
+    let role = resolve_write(&c, "RolePermission", |s| role_id(s, &id))?;
+    let permission = resolve_write(&c, "RolePermission", |s| permission_id(s, &body.permission))?;
+    write_link(&c, Link::RolePermission { role, permission }, true).await
+}
+
+pub(super) async fn remove_role_permission(
+    Extension(c): Extension<Caller>,
+    PathArgs((id, pid)): PathArgs<(String, String)>,
+) -> ApiResult<Json<RevisionBody>> {
+    let role = resolve_write(&c, "RolePermission", |s| role_id(s, &id))?;
+    let permission = resolve_write(&c, "RolePermission", |s| permission_id(s, &pid))?;
+    write_link(&c, Link::RolePermission { role, permission }, false).await
+}
+
+pub(super) async fn role_users(
+    Extension(c): Extension<Caller>,
+    PathArgs(id): PathArgs<String>,
+) -> ApiResult<Json<Vec<User>>> {
+    let s = c.backend.state().await?;
+    let role = resolve_read(&c, &s, "Role", |s| role_id(s, &id))?;
+    let out = s
+        .user_roles
+        .iter()
+        .filter(|(_, r)| *r == role)
+        .filter_map(|(u, _)| s.users.get(u).cloned())
+        .collect();
+    Ok(Json(out))
+}
+
+pub(super) async fn add_role_user(
+    Extension(c): Extension<Caller>,
+    PathArgs(id): PathArgs<String>,
+    JsonBody(body): JsonBody<AddUser>,
+) -> ApiResult<Json<RevisionBody>> {
+    let role = resolve_write(&c, "UserRole", |s| role_id(s, &id))?;
+    let user = resolve_write(&c, "UserRole", |s| user_id(s, &body.user))?;
+    write_link(&c, Link::UserRole { user, role }, true).await
+}
+
+pub(super) async fn remove_role_user(
+    Extension(c): Extension<Caller>,
+    PathArgs((id, uid)): PathArgs<(String, String)>,
+) -> ApiResult<Json<RevisionBody>> {
+    let role = resolve_write(&c, "UserRole", |s| role_id(s, &id))?;
+    let user = resolve_write(&c, "UserRole", |s| user_id(s, &uid))?;
+    write_link(&c, Link::UserRole { user, role }, false).await
+}
+
+pub(super) async fn role_teams(
+    Extension(c): Extension<Caller>,
+    PathArgs(id): PathArgs<String>,
+) -> ApiResult<Json<Vec<Team>>> {
+    let s = c.backend.state().await?;
+    let role = resolve_read(&c, &s, "Role", |s| role_id(s, &id))?;
+    let out = s
+        .team_roles
+        .iter()
+        .filter(|(_, r)| *r == role)
+        .filter_map(|(t, _)| s.teams.get(t).cloned())
+        .collect();
+    Ok(Json(out))
+}
+
+pub(super) async fn add_role_team(
+    Extension(c): Extension<Caller>,
+    PathArgs(id): PathArgs<String>,
+    JsonBody(body): JsonBody<AddTeam>,
+) -> ApiResult<Json<RevisionBody>> {
+    let role = resolve_write(&c, "TeamMember", |s| role_id(s, &id))?;
+    let team = resolve_write(&c, "TeamMember", |s| team_id(s, &body.team))?;
+    write_link(&c, Link::TeamRole { team, role }, true).await
+}
+
+pub(super) async fn remove_role_team(
+    Extension(c): Extension<Caller>,
+    PathArgs((id, tid)): PathArgs<(String, String)>,
+) -> ApiResult<Json<RevisionBody>> {
+    let role = resolve_write(&c, "TeamMember", |s| role_id(s, &id))?;
+    let team = resolve_write(&c, "TeamMember", |s| team_id(s, &tid))?;
+    write_link(&c, Link::TeamRole { team, role }, false).await
+}
+
+pub(super) async fn user_roles(
+    Extension(c): Extension<Caller>,
+    PathArgs(id): PathArgs<String>,
+) -> ApiResult<Json<Vec<Role>>> {
+    let s = c.backend.state().await?;
+    let user = resolve_read(&c, &s, "User", |s| user_id(s, &id))?;
+    let out = seconds(&s.user_roles, user)
+        .filter_map(|r| s.roles.get(&r).cloned())
+        .collect();
+    Ok(Json(out))
+}
+
+pub(super) async fn add_user_role(
+    Extension(c): Extension<Caller>,
+    PathArgs(id): PathArgs<String>,
+    JsonBody(body): JsonBody<AddRole>,
+) -> ApiResult<Json<RevisionBody>> {
+    let user = resolve_write(&c, "UserRole", |s| user_id(s, &id))?;
+    let role = resolve_write(&c, "UserRole", |s| role_id(s, &body.role))?;
+    write_link(&c, Link::UserRole { user, role }, true).await
+}
+
+pub(super) async fn remove_user_role(
+    Extension(c): Extension<Caller>,
+    PathArgs((id, rid)): PathArgs<(String, String)>,
+) -> ApiResult<Json<RevisionBody>> {
+    let user = resolve_write(&c, "UserRole", |s| user_id(s, &id))?;
+    let role = resolve_write(&c, "UserRole", |s| role_id(s, &rid))?;
+    write_link(&c, Link::UserRole { user, role }, false).await
+}
+
+pub(super) async fn team_members(
+    Extension(c): Extension<Caller>,
+    PathArgs(id): PathArgs<String>,
+) -> ApiResult<Json<Vec<MemberWire>>> {
+    let s = c.backend.state().await?;
+    let team = resolve_read(&c, &s, "Team", |s| team_id(s, &id))?;
+    let out = s
+        .members
+        .range((team, Id::nil())..)
+        .take_while(|((t, _), _)| *t == team)
+        .map(|(&(_, user), &role)| MemberWire { user, role })
+        .collect();
+    Ok(Json(out))
+}
+
+pub(super) async fn add_team_member(
+    Extension(c): Extension<Caller>,
+    PathArgs(id): PathArgs<String>,
+    JsonBody(body): JsonBody<AddUser>,
+) -> ApiResult<Json<RevisionBody>> {
+    let team = resolve_write(&c, "TeamMember", |s| team_id(s, &id))?;
+    let user = resolve_write(&c, "TeamMember", |s| user_id(s, &body.user))?;
+    let role = match &body.role {
+        Some(r) => Some(resolve_write(&c, "TeamMember", |s| role_id(s, r))?),
+        None => None,
+    };
+    write_link(&c, Link::Member { team, user, role }, true).await
+}
+
+pub(super) async fn remove_team_member(
+    Extension(c): Extension<Caller>,
+    PathArgs((id, uid)): PathArgs<(String, String)>,
+) -> ApiResult<Json<RevisionBody>> {
+    let team = resolve_write(&c, "TeamMember", |s| team_id(s, &id))?;
+    let user = resolve_write(&c, "TeamMember", |s| user_id(s, &uid))?;
+    let link = Link::Member {
+        team,
+        user,
+        role: None,
+    };
+    write_link(&c, link, false).await
+}
+
+pub(super) async fn link(
+    Extension(c): Extension<Caller>,
+    JsonBody(link): JsonBody<Link>,
+) -> ApiResult<Json<RevisionBody>> {
+    write_link(&c, link, true).await
+}
+
+pub(super) async fn unlink(
+    Extension(c): Extension<Caller>,
+    JsonBody(link): JsonBody<Link>,
+) -> ApiResult<Json<RevisionBody>> {
+    write_link(&c, link, false).await
+}

@@ -1,0 +1,175 @@
+//! A real server in process for the server tests (and the server benchmark): a temp SQLite
+//! store, the service, the server on 127.0.0.1 with an ephemeral port, and keys made through
+//! the service: the owner's, a viewer's (read-only, and a full one for the same viewer, whose
+//! role only reads), and a read-only key of the owner.
+#![allow(dead_code)]
+
+use gatehouse::backend::{HttpBackend, LocalBackend};
+use gatehouse::catalog::Catalogs;
+use gatehouse::model::User;
+use gatehouse::server::{RunningServer, ServerConfig};
+use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, UserSpec};
+use gatehouse::store::{Link, SqliteStore};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything a server test needs.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub service: Arc<Service>,
+    pub server: RunningServer,
+    pub url: String,
+    pub admin: User,
+    pub admin_key: String,
+    pub viewer: User,
+    /// Read-only key of the viewer.
+    pub viewer_key: String,
+    /// Full key of the viewer (the viewer role only reads).
+    pub reader_key: String,
+    /// Read-only key of the owner.
+    pub ro_admin_key: String,
+}
+
+/// Runs a test body, failing instead of hanging past `secs`.
+pub async fn bounded<T>(secs: u64, f: impl Future<Output = T>) -> T {
+    match tokio::time::timeout(Duration::from_secs(secs), f).await {
+        Ok(v) => v,
+        Err(_) => panic!("the test took longer than {secs} s"),
+    }
+}
+
+/// Starts a server on a fresh store.
+pub async fn start(config: ServerConfig) -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("gatehouse.db");
+    let store = SqliteStore::open(&path).await.expect("store");
+    let catalogs = Arc::new(Catalogs::builtin().expect("catalogs"));
+    let service = Arc::new(
+        Service::open(Arc::new(store), catalogs)
+            .await
+            .expect("service"),
+    );
+    service.init("admin").await.expect("init");
+    let snap = service.snapshot();
+    let admin = snap.state.user_by_name("admin").expect("admin").clone();
+    let root = Actor::user(&admin, false);
+    let viewer = service
+        .create_user(
+            &root,
+            UserSpec {
+                username: "viewer".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("viewer");
+    let role = service
+        .create_role(
+            &root,
+            RoleSpec {
+                name: "viewer".into(),
+                description: "reads everything".into(),
+            },
+        )
+        .await
+        .expect("viewer role");
+    let read_all = service
+        .create_permission(
+            &root,
+            PermissionSpec {
+                catalog: "gatehouse".into(),
+                entity: "ALL".into(),
+                grants: vec!["read".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("read-all permission");
+    service
+        .link(
+            &root,
+            Link::RolePermission {
+                role: role.id,
+                permission: read_all.id,
+            },
+        )
+        .await
+        .expect("link");
+    service
+        .link(
+            &root,
+            Link::UserRole {
+                user: viewer.id,
+                role: role.id,
+            },
+        )
+        .await
+        .expect("assign");
+    let key = |user: &User, read_only: bool| {
+        let service = service.clone();
+        let root = root.clone();
+        let id = user.id;
+        async move {
+            service
+                .create_key(&root, id, read_only, None)
+                .await
+                .expect("key")
+                .secret
+        }
+    };
+    let admin_key = key(&admin, false).await;
+    let ro_admin_key = key(&admin, true).await;
+    let viewer_key = key(&viewer, true).await;
+    let reader_key = key(&viewer, false).await;
+    let config = ServerConfig {
+        location: path.display().to_string(),
+        ..config
+    };
+    let server = gatehouse::server::spawn(
+        service.clone(),
+        &config,
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .await
+    .expect("server");
+    let url = server.url();
+    Fixture {
+        dir,
+        service,
+        server,
+        url,
+        admin,
+        admin_key,
+        viewer,
+        viewer_key,
+        reader_key,
+        ro_admin_key,
+    }
+}
+
+impl Fixture {
+    /// A client with `key`.
+    pub fn http(&self, key: &str) -> HttpBackend {
+        HttpBackend::new(&self.url, key).expect("client")
+    }
+
+    /// The same service in process, acting as the owner: what the server must agree with.
+    pub fn local(&self) -> LocalBackend {
+        LocalBackend::new(
+            self.service.clone(),
+            Actor::user(&self.admin, false),
+            "local",
+        )
+    }
+
+    /// The current revision.
+    pub fn revision(&self) -> u64 {
+        self.service.snapshot().state.revision
+    }
+
+    /// `http://…/api/v1` + `path`.
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.url)
+    }
+}
