@@ -31,6 +31,9 @@ impl Env {
     fn cmd(&self) -> Command {
         let mut c = Command::new(BIN);
         c.env_remove("GATEHOUSE_DB")
+            .env_remove("GATEHOUSE_CONFIG")
+            .env_remove("GATEHOUSE_PROFILE")
+            .env_remove("XDG_CONFIG_HOME")
             .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
             .env("HOME", self.dir.path().join("home"))
             .env("USER", "tester")

@@ -9,17 +9,20 @@ mod misc;
 mod output;
 mod permissions;
 mod roles;
+mod select;
 mod serve;
 mod teams;
 mod users;
 
-use crate::backend::{Backend, HttpBackend, LocalBackend, default_db_path};
+use crate::backend::Backend;
 use crate::service::{Error, Result};
 use crate::text::sanitize;
 use clap::{Args, Parser, Subcommand};
 use output::Format;
+pub(crate) use select::prepare_store_path;
+pub use select::{BackendChoice, Opened, Selection, open_backend, select_backend};
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// `gatehouse`: roles, permissions, users and teams, from the command line.
 #[derive(Debug, Parser)]
@@ -43,6 +46,10 @@ pub struct GlobalArgs {
     /// $GATEHOUSE_API_KEY, or is asked for on a terminal). Overrides --db.
     #[arg(long, global = true, value_name = "URL")]
     pub remote: Option<String>,
+    /// Use this profile of the config file (default: its `default_profile`). --db and
+    /// --remote override the profile's target.
+    #[arg(long, global = true, env = "GATEHOUSE_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
     /// Act as this user (default: the store's first owner).
     #[arg(long = "as", global = true, value_name = "USER")]
     pub as_user: Option<String>,
@@ -194,155 +201,6 @@ fn default_admin() -> String {
         .unwrap_or_else(|| "admin".to_string())
 }
 
-/// Refuses a file that exists and is clearly not an SQLite database.
-fn check_store_file(path: &Path) -> Result<()> {
-    use std::io::Read;
-    if path.is_dir() {
-        return Err(Error::Store(format!(
-            "store '{}' is a directory; pass a file path with --db",
-            path.display()
-        )));
-    }
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return Ok(());
-    };
-    let mut head = [0u8; 16];
-    let mut n = 0;
-    while n < head.len() {
-        match f.read(&mut head[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) => {
-                return Err(Error::Store(format!(
-                    "cannot read store '{}': {e}",
-                    path.display()
-                )));
-            }
-        }
-    }
-    if n > 0 && head[..n] != b"SQLite format 3\0"[..n] {
-        return Err(Error::Store(format!(
-            "store '{}' is not a gatehouse database (not an SQLite file); pass the right --db",
-            path.display()
-        )));
-    }
-    Ok(())
-}
-
-/// Where the commands go. Chosen by [`select_backend`]; a config file's profiles can add their
-/// own choices there.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BackendChoice {
-    /// The embedded store in this file.
-    Local(PathBuf),
-    /// A `gatehouse serve` server at this URL.
-    Remote(String),
-}
-
-/// Chooses the backend from the global options: `--remote URL`, else `--db PATH` (or
-/// `$GATEHOUSE_DB`, or the default store file).
-pub fn select_backend(global: &GlobalArgs) -> Result<BackendChoice> {
-    if let Some(url) = &global.remote {
-        return Ok(BackendChoice::Remote(url.clone()));
-    }
-    Ok(BackendChoice::Local(match &global.db {
-        Some(p) => p.clone(),
-        None => default_db_path()?,
-    }))
-}
-
-/// An opened backend: the local one keeps its concrete type for `init` and the console's
-/// first-run bootstrap.
-pub enum Opened {
-    /// The embedded store.
-    Local(LocalBackend, PathBuf),
-    /// A server.
-    Remote(HttpBackend),
-}
-
-impl Opened {
-    /// File path or URL, for messages.
-    pub fn location(&self) -> PathBuf {
-        match self {
-            Opened::Local(_, p) => p.clone(),
-            Opened::Remote(h) => PathBuf::from(h.url()),
-        }
-    }
-
-    /// The backend behind the trait.
-    pub fn into_backend(self) -> Box<dyn Backend> {
-        match self {
-            Opened::Local(b, _) => Box::new(b),
-            Opened::Remote(h) => Box::new(h),
-        }
-    }
-}
-
-/// The API key for a server: `$GATEHOUSE_API_KEY`, else asked for (without echo) when stdin is
-/// a terminal.
-fn remote_api_key(url: &str) -> Result<String> {
-    if let Ok(key) = std::env::var("GATEHOUSE_API_KEY")
-        && !key.trim().is_empty()
-    {
-        return Ok(key);
-    }
-    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        return rpassword::prompt_password(format!("API key for {url}: ")).map_err(|e| {
-            Error::invalid("GATEHOUSE_API_KEY", format!("cannot read the API key: {e}"))
-        });
-    }
-    Err(Error::invalid(
-        "GATEHOUSE_API_KEY",
-        format!(
-            "no API key for {url}: set GATEHOUSE_API_KEY (create a key on the server host with \
-             `gatehouse keys create USER`)"
-        ),
-    ))
-}
-
-/// Creates the store's directory and refuses a file that is not a gatehouse store.
-fn prepare_store_path(path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-        && !dir.exists()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            Error::Store(format!(
-                "cannot create the store's directory '{}': {e}",
-                dir.display()
-            ))
-        })?;
-    }
-    check_store_file(path)
-}
-
-/// Opens the chosen backend.
-pub async fn open_backend(
-    choice: &BackendChoice,
-    global: &GlobalArgs,
-    read_only: bool,
-) -> Result<Opened> {
-    match choice {
-        BackendChoice::Local(path) => {
-            prepare_store_path(path)?;
-            let b = LocalBackend::open(path, global.as_user.as_deref(), read_only).await?;
-            Ok(Opened::Local(b, path.clone()))
-        }
-        BackendChoice::Remote(url) => {
-            if global.as_user.is_some() {
-                return Err(Error::invalid(
-                    "--as",
-                    "a server acts as the API key's user; --as is for a local store",
-                ));
-            }
-            let key = remote_api_key(url)?;
-            Ok(Opened::Remote(
-                HttpBackend::new(url, &key)?.read_only(read_only),
-            ))
-        }
-    }
-}
-
 async fn execute(mut cli: Cli) -> Result<i32> {
     let format = Format::parse(&cli.global.output)?;
     // `keys create USER --read-only` asks for a read-only key, not a read-only session.
@@ -365,8 +223,9 @@ async fn execute(mut cli: Cli) -> Result<i32> {
     if let Some(Command::Serve(args)) = &cli.command {
         return serve::serve(&cli.global, args, default_admin()).await;
     }
-    let choice = select_backend(&cli.global)?;
-    let opened = open_backend(&choice, &cli.global, session_read_only).await?;
+    let selection = select_backend(&cli.global)?;
+    let session_read_only = session_read_only || selection.read_only;
+    let opened = open_backend(&selection, &cli.global, session_read_only).await?;
     match (cli.command.as_ref(), opened) {
         (None | Some(Command::Tui), opened) => {
             misc::console_summary(opened, format, default_admin()).await

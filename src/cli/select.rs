@@ -1,0 +1,234 @@
+//! Where commands and the console go: `--remote URL`, `--db PATH`, a profile of the config
+//! file (`--profile NAME` or its `default_profile`), or the default store file — and opening it.
+
+use super::GlobalArgs;
+use crate::backend::{Backend, HttpBackend, LocalBackend, default_db_path};
+use crate::config::Target;
+use crate::service::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// Refuses a file that exists and is clearly not an SQLite database.
+fn check_store_file(path: &Path) -> Result<()> {
+    use std::io::Read;
+    if path.is_dir() {
+        return Err(Error::Store(format!(
+            "store '{}' is a directory; pass a file path with --db",
+            path.display()
+        )));
+    }
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return Ok(());
+    };
+    let mut head = [0u8; 16];
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => {
+                return Err(Error::Store(format!(
+                    "cannot read store '{}': {e}",
+                    path.display()
+                )));
+            }
+        }
+    }
+    if n > 0 && head[..n] != b"SQLite format 3\0"[..n] {
+        return Err(Error::Store(format!(
+            "store '{}' is not a gatehouse database (not an SQLite file); pass the right --db",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Where the commands go. Chosen by [`select_backend`]; a config file's profiles can add their
+/// own choices there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// The embedded store in this file.
+    Local(PathBuf),
+    /// A `gatehouse serve` server at this URL.
+    Remote(String),
+}
+
+/// The chosen backend and what the profile adds to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// Where to go.
+    pub choice: BackendChoice,
+    /// The profile asks for a read-only session.
+    pub read_only: bool,
+    /// The API key the profile gives (for a server).
+    pub api_key: Option<String>,
+    /// The profile used, if any.
+    pub profile: Option<String>,
+}
+
+/// Chooses the backend: `--remote URL`, else `--db PATH` (or `$GATEHOUSE_DB`), else the profile
+/// (`--profile NAME` or the config file's `default_profile`), else the default store file.
+/// Flags override the profile; the profile overrides the defaults.
+pub fn select_backend(global: &GlobalArgs) -> Result<Selection> {
+    let flag_target = if let Some(url) = &global.remote {
+        Some(BackendChoice::Remote(url.clone()))
+    } else {
+        global.db.clone().map(BackendChoice::Local)
+    };
+    let config_error = |m: String| Error::invalid("config", m);
+    let profile = if flag_target.is_none() || global.profile.is_some() {
+        let config = crate::config::load().map_err(|e| config_error(e.to_string()))?;
+        if let Some(path) = crate::config::path() {
+            let file = crate::config::display_path(&path);
+            for w in crate::config::profile::secret_warnings(&config.profiles, &path, &file) {
+                eprintln!("{w}");
+            }
+        }
+        config
+            .select(global.profile.as_deref())
+            .map_err(config_error)?
+    } else {
+        None
+    };
+    let Some((name, p)) = profile else {
+        return Ok(Selection {
+            choice: match flag_target {
+                Some(c) => c,
+                None => BackendChoice::Local(default_db_path()?),
+            },
+            read_only: false,
+            api_key: None,
+            profile: None,
+        });
+    };
+    let choice = match (flag_target, p.target()) {
+        (Some(c), _) => c,
+        (None, Target::Local(db)) => BackendChoice::Local(match db {
+            Some(d) => PathBuf::from(d),
+            None => default_db_path()?,
+        }),
+        (None, Target::Remote(url)) => BackendChoice::Remote(url),
+        (None, Target::Postgres(_)) => {
+            return Err(Error::invalid(
+                "profile",
+                format!(
+                    "profile '{name}' uses database_url, but this build has no PostgreSQL store yet; use db = PATH or url = URL"
+                ),
+            ));
+        }
+        (None, Target::Mage(_)) => {
+            return Err(Error::invalid(
+                "profile",
+                format!(
+                    "profile '{name}' uses mage_url, but this build cannot drive a Mage server yet"
+                ),
+            ));
+        }
+    };
+    let api_key = match &choice {
+        BackendChoice::Remote(_) => p
+            .api_key()
+            .map_err(|m| Error::invalid("profile", format!("profile '{name}': {m}")))?,
+        BackendChoice::Local(_) => None,
+    };
+    Ok(Selection {
+        choice,
+        read_only: p.read_only,
+        api_key,
+        profile: Some(name),
+    })
+}
+
+/// An opened backend: the local one keeps its concrete type for `init` and the console's
+/// first-run bootstrap.
+pub enum Opened {
+    /// The embedded store.
+    Local(LocalBackend, PathBuf),
+    /// A server.
+    Remote(HttpBackend),
+}
+
+impl Opened {
+    /// File path or URL, for messages.
+    pub fn location(&self) -> PathBuf {
+        match self {
+            Opened::Local(_, p) => p.clone(),
+            Opened::Remote(h) => PathBuf::from(h.url()),
+        }
+    }
+
+    /// The backend behind the trait.
+    pub fn into_backend(self) -> Box<dyn Backend> {
+        match self {
+            Opened::Local(b, _) => Box::new(b),
+            Opened::Remote(h) => Box::new(h),
+        }
+    }
+}
+
+/// The API key for a server: `$GATEHOUSE_API_KEY`, else asked for (without echo) when stdin is
+/// a terminal.
+fn remote_api_key(url: &str) -> Result<String> {
+    if let Ok(key) = std::env::var("GATEHOUSE_API_KEY")
+        && !key.trim().is_empty()
+    {
+        return Ok(key);
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return rpassword::prompt_password(format!("API key for {url}: ")).map_err(|e| {
+            Error::invalid("GATEHOUSE_API_KEY", format!("cannot read the API key: {e}"))
+        });
+    }
+    Err(Error::invalid(
+        "GATEHOUSE_API_KEY",
+        format!(
+            "no API key for {url}: set GATEHOUSE_API_KEY (create a key on the server host with \
+             `gatehouse keys create USER`)"
+        ),
+    ))
+}
+
+/// Creates the store's directory and refuses a file that is not a gatehouse store.
+pub(crate) fn prepare_store_path(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+        && !dir.exists()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::Store(format!(
+                "cannot create the store's directory '{}': {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    check_store_file(path)
+}
+
+/// Opens the chosen backend.
+pub async fn open_backend(
+    selection: &Selection,
+    global: &GlobalArgs,
+    read_only: bool,
+) -> Result<Opened> {
+    match &selection.choice {
+        BackendChoice::Local(path) => {
+            prepare_store_path(path)?;
+            let b = LocalBackend::open(path, global.as_user.as_deref(), read_only).await?;
+            Ok(Opened::Local(b, path.clone()))
+        }
+        BackendChoice::Remote(url) => {
+            if global.as_user.is_some() {
+                return Err(Error::invalid(
+                    "--as",
+                    "a server acts as the API key's user; --as is for a local store",
+                ));
+            }
+            let key = match &selection.api_key {
+                Some(k) => k.clone(),
+                None => remote_api_key(url)?,
+            };
+            Ok(Opened::Remote(
+                HttpBackend::new(url, &key)?.read_only(read_only),
+            ))
+        }
+    }
+}
