@@ -568,3 +568,16 @@ fn a_new_key_secret_is_shown_in_a_dialog() {
         assert!(matches!(a.mode, Mode::Normal));
     }
 }
+
+#[test]
+fn a_server_without_authentication_shows_a_red_banner() {
+    let mut d = data(true);
+    d.info.kind = BackendKind::Remote;
+    d.info.location = "http://127.0.0.1:7878".into();
+    d.me.auth_disabled = true;
+    let mut a = App::new(Theme::monochrome(), (120, 40), false);
+    a.on_msg(Msg::Loaded(Box::new(d)));
+    let s = screen(&a);
+    assert!(s.contains("remote:http://127.0.0.1:7878"), "{s}");
+    assert!(s.contains("NO AUTH"), "{s}");
+}

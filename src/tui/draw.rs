@@ -81,6 +81,12 @@ fn draw_header(app: &App, f: &mut Frame<'_>, area: Rect) {
     if app.offline.is_some() {
         spans.push(Span::styled(" UNREACHABLE ", t.alert));
     }
+    if app.data.as_ref().is_some_and(|d| d.me.auth_disabled) {
+        spans.push(Span::styled(
+            " NO AUTH: this server lets anyone do anything ",
+            t.alert,
+        ));
+    }
     if app.pending > 0 {
         spans.push(Span::styled(" ⟳ working…", t.dim));
     }
