@@ -12,6 +12,8 @@ use gatehouse::tui::field::FieldKind;
 use gatehouse::tui::perform;
 use gatehouse::tui::theme::Theme;
 use gatehouse::tui::view::Pane;
+
+mod support;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
@@ -260,27 +262,43 @@ async fn to_flag(app: &mut App, b: &dyn Backend, flag: &str) {
 #[tokio::test]
 async fn forms_create_a_uuid_permission_a_role_and_a_user_then_the_check_allows() {
     let b = backend().await;
-    let mut app = open(&b, false).await;
+    uuid_permission_flow(&b).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_form_flow_works_against_a_server() {
+    let f = support::start(Default::default()).await;
+    let b = f.http(&f.admin_key);
+    support::bounded(60, uuid_permission_flow(&b)).await;
+    // What the console did through the server is in the server's store.
+    let state = f.service.snapshot().state.clone();
+    assert!(state.role_by_name("Pipeline editors").is_some());
+}
+
+/// n on Permissions (entity picked, UUID typed, toggles), users and roles through forms,
+/// relations through the picker, then the Access check: ALLOW through the role.
+async fn uuid_permission_flow(b: &dyn Backend) {
+    let mut app = open(b, false).await;
 
     // A permission on one entity UUID, through the form: entity picked from the catalog,
     // UUID typed, UPDATE granted and DELETE denied with the toggles.
-    press(&mut app, &b, ":permissions\nn").await;
+    press(&mut app, b, ":permissions\nn").await;
     assert!(matches!(app.mode, Mode::Form(_)), "{:?}", app.message);
     let s = screen(&app);
     assert!(
         s.contains("New permission") && s.contains("‹ mage ›"),
         "{s}"
     );
-    press(&mut app, &b, "\tPipelin").await;
+    press(&mut app, b, "\tPipelin").await;
     assert!(screen(&app).contains("→ Pipeline"), "{}", screen(&app));
-    press(&mut app, &b, "e\texample_pipeline\t").await;
-    to_flag(&mut app, &b, "UPDATE").await;
-    press(&mut app, &b, " ").await;
-    to_flag(&mut app, &b, "DELETE").await;
-    press(&mut app, &b, "  ").await;
+    press(&mut app, b, "e\texample_pipeline\t").await;
+    to_flag(&mut app, b, "UPDATE").await;
+    press(&mut app, b, " ").await;
+    to_flag(&mut app, b, "DELETE").await;
+    press(&mut app, b, "  ").await;
     let s = screen(&app);
     assert!(s.contains("[+] UPDATE") && s.contains("[-] DELETE"), "{s}");
-    press(&mut app, &b, "§").await;
+    press(&mut app, b, "§").await;
     assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
     let state = b.state().await.expect("state");
     let p = state
@@ -306,7 +324,7 @@ async fn forms_create_a_uuid_permission_a_role_and_a_user_then_the_check_allows(
     );
 
     // A user and a role through their forms.
-    press(&mut app, &b, ":users\nnalice\talice@example.org§").await;
+    press(&mut app, b, ":users\nnalice\talice@example.org§").await;
     let alice = b
         .state()
         .await
@@ -315,7 +333,7 @@ async fn forms_create_a_uuid_permission_a_role_and_a_user_then_the_check_allows(
         .cloned()
         .expect("alice was created");
     assert_eq!(alice.email, "alice@example.org");
-    press(&mut app, &b, ":roles\nnPipeline editors\n").await;
+    press(&mut app, b, ":roles\nnPipeline editors\n").await;
     let state = b.state().await.expect("state");
     let role = state
         .role_by_name("Pipeline editors")
@@ -323,9 +341,9 @@ async fn forms_create_a_uuid_permission_a_role_and_a_user_then_the_check_allows(
         .clone();
 
     // The role's page: `a` adds the permission (picker, filtered), then alice in Users.
-    press(&mut app, &b, "\n").await;
+    press(&mut app, b, "\n").await;
     assert!(matches!(&app.mode, Mode::Detail(d) if d.title == "Roles › Pipeline editors"));
-    press(&mut app, &b, "aexample\n").await;
+    press(&mut app, b, "aexample\n").await;
     assert!(matches!(app.mode, Mode::Detail(_)), "{:?}", app.mode);
     let state = b.state().await.expect("state");
     assert!(state.role_permissions.contains(&(role.id, p.id)));
@@ -341,9 +359,9 @@ async fn forms_create_a_uuid_permission_a_role_and_a_user_then_the_check_allows(
         {
             break;
         }
-        press(&mut app, &b, "j").await;
+        press(&mut app, b, "j").await;
     }
-    press(&mut app, &b, "aalice\n").await;
+    press(&mut app, b, "aalice\n").await;
     let state = b.state().await.expect("state");
     assert!(
         state.user_roles.contains(&(alice.id, role.id)),
@@ -355,7 +373,7 @@ async fn forms_create_a_uuid_permission_a_role_and_a_user_then_the_check_allows(
     // The Access check now allows alice to UPDATE that pipeline, through the role.
     press(
         &mut app,
-        &b,
+        b,
         "⎋:check alice\nUPDATE↓Pipeline/example_pipeline\n",
     )
     .await;
@@ -363,7 +381,7 @@ async fn forms_create_a_uuid_permission_a_role_and_a_user_then_the_check_allows(
     assert!(s.contains("ALLOW"), "{s}");
     assert!(s.contains("role:Pipeline editors"), "{s}");
     // ...and denies DELETE, because the permission denies it.
-    press(&mut app, &b, "↑⌫⌫⌫⌫⌫⌫DELETE\n").await;
+    press(&mut app, b, "↑⌫⌫⌫⌫⌫⌫DELETE\n").await;
     let s = screen(&app);
     assert!(s.contains("DENY"), "{s}");
 }
@@ -593,9 +611,38 @@ async fn the_keys_pane_creates_a_key_shows_its_secret_once_and_revokes_it() {
 #[tokio::test]
 async fn a_stale_save_offers_reload_or_overwrite() {
     let b = backend().await;
-    let r = role(&b, "ops").await;
+    stale_flow(&b).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_save_through_a_server_offers_reload_or_overwrite() {
+    let f = support::start(Default::default()).await;
+    let b = f.http(&f.admin_key);
+    support::bounded(60, stale_flow(&b)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_key_shows_read_only_and_writes_nothing() {
+    let f = support::start(Default::default()).await;
+    let b = f.http(&f.viewer_key);
+    let before = f.revision();
     let mut app = open(&b, false).await;
-    press(&mut app, &b, "e\tmine").await;
+    let s = screen(&app);
+    assert!(s.contains("READ-ONLY") && s.contains("viewer"), "{s}");
+    press(&mut app, &b, "n").await;
+    assert!(matches!(app.mode, Mode::Normal));
+    assert!(screen(&app).contains("disabled"));
+    press(&mut app, &b, ":keys\nD").await;
+    assert!(matches!(app.mode, Mode::Normal));
+    assert_eq!(f.revision(), before);
+}
+
+/// Someone else updates the role while its form is open: the save offers overwrite / reload.
+async fn stale_flow(b: &dyn Backend) {
+    let r = role(b, "ops").await;
+    let mut app = open(b, false).await;
+    press(&mut app, b, ":roles\n/ops\n").await;
+    press(&mut app, b, "e\tmine").await;
     // Someone else changes the role meanwhile.
     b.update_role(
         r.id,
@@ -607,18 +654,18 @@ async fn a_stale_save_offers_reload_or_overwrite() {
     )
     .await
     .expect("their update");
-    press(&mut app, &b, "§").await;
+    press(&mut app, b, "§").await;
     let s = screen(&app);
     assert!(s.contains("Changed by someone else"), "{s}");
     assert!(matches!(&app.mode, Mode::Form(f) if f.fields[1].text_value() == "mine"));
     // o: overwrite with mine, at the version now stored.
-    press(&mut app, &b, "o").await;
+    press(&mut app, b, "o").await;
     let state = b.state().await.expect("state");
     assert_eq!(state.roles[&r.id].description, "mine");
     assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
 
     // r: reload drops the edits and shows what is stored.
-    press(&mut app, &b, "e\tagain").await;
+    press(&mut app, b, "e\tagain").await;
     let current = b.state().await.expect("state").roles[&r.id].clone();
     b.update_role(
         r.id,
@@ -630,7 +677,7 @@ async fn a_stale_save_offers_reload_or_overwrite() {
     )
     .await
     .expect("their update");
-    press(&mut app, &b, "§r").await;
+    press(&mut app, b, "§r").await;
     assert!(
         matches!(&app.mode, Mode::Form(f) if f.fields[1].text_value() == "theirs again" && !f.dirty()),
         "{:?}",
