@@ -510,3 +510,43 @@ async fn a_graceful_shutdown_lets_an_inflight_write_finish() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_past_the_timeout_is_408_and_its_write_still_completes() {
+    bounded(60, async {
+        let f = start(ServerConfig {
+            timeout: std::time::Duration::from_millis(1),
+            ..ServerConfig::default()
+        })
+        .await;
+        let res = reqwest::Client::new()
+            .post(f.api("/presets/mage/apply"))
+            .bearer_auth(&f.admin_key)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(res.status().as_u16(), 408);
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "timeout", "{body}");
+        // The write was not cut off half-way: it completes, whole.
+        let mut perms = 0;
+        for _ in 0..200 {
+            perms = f.service.snapshot().state.permissions.len();
+            if perms > 600 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            perms, 624,
+            "the mage preset's 623 permissions and the viewer's"
+        );
+        f.service.reload().await.expect("reload");
+        assert_eq!(
+            f.service.snapshot().state.permissions.len(),
+            624,
+            "and in the store"
+        );
+    })
+    .await;
+}
