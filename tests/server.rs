@@ -482,3 +482,71 @@ async fn an_unreachable_server_is_unavailable_and_named() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graceful_shutdown_lets_an_inflight_write_finish() {
+    bounded(120, async {
+        let f = start(ServerConfig::default()).await;
+        let perms: Vec<Value> = (0..5000)
+            .map(|i| {
+                json!({"key": format!("p{i}"), "catalog": "mage", "entity": "Pipeline",
+                       "entity_uuid": format!("pipeline-{i}"), "grants": ["DETAIL"]})
+            })
+            .collect();
+        let doc: gatehouse::service::PolicyDoc =
+            serde_json::from_value(json!({ "permissions": perms })).expect("doc");
+        let http = f.http(&f.admin_key);
+        let import = tokio::spawn(async move { http.import(doc, false).await });
+        // Let the request reach the server, then stop it while the import runs.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        f.server.shutdown().await.expect("shutdown");
+        let report = import
+            .await
+            .expect("join")
+            .expect("the in-flight import finished");
+        assert_eq!(report.permissions.created, 5000);
+        f.service.reload().await.expect("reload");
+        assert_eq!(f.service.snapshot().state.permissions.len(), 5001);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_past_the_timeout_is_408_and_its_write_still_completes() {
+    bounded(60, async {
+        let f = start(ServerConfig {
+            timeout: std::time::Duration::from_millis(1),
+            ..ServerConfig::default()
+        })
+        .await;
+        let res = reqwest::Client::new()
+            .post(f.api("/presets/mage/apply"))
+            .bearer_auth(&f.admin_key)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(res.status().as_u16(), 408);
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "timeout", "{body}");
+        // The write was not cut off half-way: it completes, whole.
+        let mut perms = 0;
+        for _ in 0..200 {
+            perms = f.service.snapshot().state.permissions.len();
+            if perms > 600 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            perms, 624,
+            "the mage preset's 623 permissions and the viewer's"
+        );
+        f.service.reload().await.expect("reload");
+        assert_eq!(
+            f.service.snapshot().state.permissions.len(),
+            624,
+            "and in the store"
+        );
+    })
+    .await;
+}

@@ -532,14 +532,14 @@ fn unreachable_backend_banner_retries_and_keeps_the_form() {
         chars(&mut a, "ndraft role");
         let effects = a.on_msg(Msg::LoadFailed(
             gatehouse::service::Error::Unavailable(
-                "http://127.0.0.1:7878: connection refused".into(),
+                "http://127.0.0.1:7420: connection refused".into(),
             ),
             0,
         ));
         assert_eq!(effects, vec![Effect::RetryLoad(1)]);
         let again = a.on_msg(Msg::LoadFailed(
             gatehouse::service::Error::Unavailable(
-                "http://127.0.0.1:7878: connection refused".into(),
+                "http://127.0.0.1:7420: connection refused".into(),
             ),
             1,
         ));
@@ -573,11 +573,11 @@ fn a_new_key_secret_is_shown_in_a_dialog() {
 fn a_server_without_authentication_shows_a_red_banner() {
     let mut d = data(true);
     d.info.kind = BackendKind::Remote;
-    d.info.location = "http://127.0.0.1:7878".into();
+    d.info.location = "http://127.0.0.1:7420".into();
     d.me.auth_disabled = true;
     let mut a = App::new(Theme::monochrome(), (120, 40), false);
     a.on_msg(Msg::Loaded(Box::new(d)));
     let s = screen(&a);
-    assert!(s.contains("remote:http://127.0.0.1:7878"), "{s}");
+    assert!(s.contains("remote:http://127.0.0.1:7420"), "{s}");
     assert!(s.contains("NO AUTH"), "{s}");
 }

@@ -48,4 +48,4 @@ pub const MAX_AUDIT_PAGE: usize = 10_000;
 pub const DEFAULT_AUDIT_PAGE: usize = 100;
 
 /// The default address of `gatehouse serve`.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7420";

@@ -29,64 +29,119 @@ impl Method {
 }
 
 /// What a route does: one variant per route.
-#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
+    /// `GET /healthz`
     Health,
+    /// `GET /me`
     Me,
+    /// `GET /catalogs`
     Catalogs,
+    /// `GET /state`
     State,
+    /// `GET /roles`
     ListRoles,
+    /// `POST /roles`
     CreateRole,
+    /// `GET /roles/{id}`
     GetRole,
+    /// `PUT /roles/{id}`
     UpdateRole,
+    /// `DELETE /roles/{id}`
     DeleteRole,
+    /// `GET /roles/{id}/permissions`
     RolePermissions,
+    /// `POST /roles/{id}/permissions`
     AddRolePermission,
+    /// `DELETE /roles/{id}/permissions/{pid}`
     RemoveRolePermission,
+    /// `GET /roles/{id}/users`
     RoleUsers,
+    /// `POST /roles/{id}/users`
     AddRoleUser,
+    /// `DELETE /roles/{id}/users/{uid}`
     RemoveRoleUser,
+    /// `GET /roles/{id}/teams`
     RoleTeams,
+    /// `POST /roles/{id}/teams`
     AddRoleTeam,
+    /// `DELETE /roles/{id}/teams/{tid}`
     RemoveRoleTeam,
+    /// `GET /permissions`
     ListPermissions,
+    /// `POST /permissions`
     CreatePermission,
+    /// `GET /permissions/{id}`
     GetPermission,
+    /// `PUT /permissions/{id}`
     UpdatePermission,
+    /// `DELETE /permissions/{id}`
     DeletePermission,
+    /// `GET /users`
     ListUsers,
+    /// `POST /users`
     CreateUser,
+    /// `GET /users/{id}`
     GetUser,
+    /// `PUT /users/{id}`
     UpdateUser,
+    /// `DELETE /users/{id}`
     DeleteUser,
+    /// `GET /users/{id}/roles`
     UserRoles,
+    /// `POST /users/{id}/roles`
     AddUserRole,
+    /// `DELETE /users/{id}/roles/{rid}`
     RemoveUserRole,
+    /// `GET /teams`
     ListTeams,
+    /// `POST /teams`
     CreateTeam,
+    /// `GET /teams/{id}`
     GetTeam,
+    /// `PUT /teams/{id}`
     UpdateTeam,
+    /// `DELETE /teams/{id}`
     DeleteTeam,
+    /// `GET /teams/{id}/members`
     TeamMembers,
+    /// `POST /teams/{id}/members`
     AddTeamMember,
+    /// `DELETE /teams/{id}/members/{uid}`
     RemoveTeamMember,
+    /// `POST /links`
     Link,
+    /// `POST /links/delete`
     Unlink,
+    /// `GET /resources/{resource}/grants`
     ResourceGrants,
+    /// `POST /resources/{resource}/grants`
     GrantResource,
+    /// `DELETE /resources/{resource}/grants/{principal}`
     RevokeResource,
+    /// `GET /me/resources`
     MyResources,
+    /// `GET /keys`
     ListKeys,
+    /// `POST /keys`
     CreateKey,
+    /// `DELETE /keys/{id}`
     RevokeKey,
+    /// `GET /audit`
     Audit,
+    /// `POST /presets/{name}/apply`
     ApplyPreset,
+    /// `POST /import`
     Import,
+    /// `GET /export`
     Export,
+    /// `POST /check`
     Check,
+    /// `POST /explain`
     Explain,
+    /// `GET /who-can`
     WhoCan,
+    /// `GET /what-can/{user}`
     WhatCan,
 }
 

@@ -65,14 +65,14 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 impl HttpBackend {
-    /// A client of the server at `url` (`http://127.0.0.1:7878`, with or without `/api/v1`)
+    /// A client of the server at `url` (`http://127.0.0.1:7420`, with or without `/api/v1`)
     /// presenting `api_key`. Nothing is sent yet.
     pub fn new(url: &str, api_key: &str) -> Result<HttpBackend> {
         let trimmed = url.trim().trim_end_matches('/');
         let mut base = Url::parse(trimmed).map_err(|e| {
             Error::invalid(
                 "--remote",
-                format!("'{url}' is not a URL ({e}); e.g. http://127.0.0.1:7878"),
+                format!("'{url}' is not a URL ({e}); e.g. http://127.0.0.1:7420"),
             )
         })?;
         if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {

@@ -118,11 +118,15 @@ pub async fn finish(State(app): State<App>, req: Request, next: Next) -> Respons
             ),
         );
     }
-    let ms = start.elapsed().as_secs_f64() * 1000.0;
-    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
-        tracing::debug!(%method, %path, status = res.status().as_u16(), ms, "request");
+    // Milliseconds, to the microsecond.
+    let ms = (start.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    let status = res.status();
+    if status.is_server_error() {
+        tracing::warn!(%method, %path, status = status.as_u16(), ms, "request");
+    } else if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        tracing::debug!(%method, %path, status = status.as_u16(), ms, "request");
     } else {
-        tracing::info!(%method, %path, status = res.status().as_u16(), ms, "request");
+        tracing::info!(%method, %path, status = status.as_u16(), ms, "request");
     }
     res
 }

@@ -43,7 +43,10 @@ impl ApiError {
     pub fn timeout(secs: u64) -> ApiError {
         ApiError::wire(ErrorWire::plain(
             "timeout",
-            format!("the request took longer than the server allows ({secs} s)"),
+            format!(
+                "the request took longer than the server allows ({secs} s); a write it carried \
+                 may still complete, so look before sending it again"
+            ),
         ))
     }
 

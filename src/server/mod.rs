@@ -190,7 +190,7 @@ pub async fn run(service: Arc<Service>, listen: &str, config: ServerConfig) -> R
     let addr: SocketAddr = listen.parse().map_err(|_| {
         Error::invalid(
             "--listen",
-            format!("'{listen}' is not an address:port (e.g. 127.0.0.1:7878)"),
+            format!("'{listen}' is not an address:port (e.g. 127.0.0.1:7420)"),
         )
     })?;
     if config.no_auth {
@@ -235,12 +235,16 @@ async fn follow_store(service: Arc<Service>) {
     }
 }
 
-/// Logs to stderr; `RUST_LOG` overrides the default (`info`).
+/// Logs to stderr, in colour only on a terminal without `NO_COLOR`; `RUST_LOG` overrides the
+/// default level (`info`: writes and errors; `debug`: every request).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .try_init();
 }

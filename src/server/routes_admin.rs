@@ -16,7 +16,7 @@ use crate::service::{Error, ImportReport, PolicyDoc, find_user};
 use crate::store::AuditQuery;
 use axum::Json;
 use axum::extract::{Extension, State};
-use axum::http::header::{ETAG, IF_NONE_MATCH};
+use axum::http::header::{ETAG, IF_NONE_MATCH, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
@@ -84,6 +84,9 @@ pub(super) async fn state(
     if let Ok(v) = HeaderValue::from_str(&etag) {
         res.headers_mut().insert(ETAG, v);
     }
+    // What a caller sees depends on its key.
+    res.headers_mut()
+        .insert(VARY, HeaderValue::from_static("authorization"));
     Ok(res)
 }
 
