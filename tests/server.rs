@@ -550,3 +550,41 @@ async fn a_request_past_the_timeout_is_408_and_its_write_still_completes() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_records_when_it_was_last_used() {
+    bounded(60, async {
+        let f = start(ServerConfig::default()).await;
+        let viewer = f.http(&f.viewer_key);
+        let before = f.service.snapshot().state.clone();
+        let id = before
+            .keys
+            .values()
+            .find(|k| k.user_id == f.viewer.id && k.read_only)
+            .map(|k| k.id)
+            .expect("the viewer's read-only key");
+        assert!(before.keys[&id].last_used_at.is_none());
+        viewer.me().await.expect("me");
+        // The server's key list shows it at once...
+        let admin = f.http(&f.admin_key);
+        let keys = admin.state().await.expect("state").keys.clone();
+        assert!(keys[&id].last_used_at.is_some(), "last used is shown");
+        // ...and the store has it (written in the background), without a new revision.
+        let path = f.dir.path().join("gatehouse.db");
+        let mut stored = None;
+        for _ in 0..50 {
+            let store = gatehouse::store::SqliteStore::open(&path)
+                .await
+                .expect("open");
+            let s = gatehouse::store::Store::load(&store).await.expect("load");
+            stored = s.keys[&id].last_used_at;
+            if stored.is_some() {
+                assert_eq!(s.revision, before.revision, "no revision for a key use");
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(stored.is_some(), "the store records the use");
+    })
+    .await;
+}

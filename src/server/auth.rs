@@ -55,14 +55,24 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
                 return ApiError::unauthorized().into_response();
             };
             match app.service.authenticate(secret) {
-                Ok((user, key)) => Caller {
-                    backend: LocalBackend::new(
-                        app.service.clone(),
-                        Actor::user(&user, key.read_only),
-                        app.location.clone(),
-                    ),
-                    read_only_key: key.read_only,
-                },
+                Ok((user, key)) => {
+                    if let Some(at) = app.service.note_key_use(key.id) {
+                        let service = app.service.clone();
+                        tokio::spawn(async move {
+                            if let Err(e) = service.touch_key(key.id, at).await {
+                                tracing::warn!("cannot record the use of key {}: {e}", key.prefix);
+                            }
+                        });
+                    }
+                    Caller {
+                        backend: LocalBackend::new(
+                            app.service.clone(),
+                            Actor::user(&user, key.read_only),
+                            app.location.clone(),
+                        ),
+                        read_only_key: key.read_only,
+                    }
+                }
                 Err(_) => return ApiError::unauthorized().into_response(),
             }
         }

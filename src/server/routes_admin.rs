@@ -79,7 +79,12 @@ pub(super) async fn state(
     let mut res = if unchanged {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        Json(StateWire::from(&*s)).into_response()
+        let mut wire = StateWire::from(&*s);
+        let service = c.backend.service();
+        for k in &mut wire.keys {
+            k.last_used_at = service.key_last_used(&k.id).or(k.last_used_at);
+        }
+        Json(wire).into_response()
     };
     if let Ok(v) = HeaderValue::from_str(&etag) {
         res.headers_mut().insert(ETAG, v);
@@ -92,7 +97,17 @@ pub(super) async fn state(
 
 pub(super) async fn list_keys(Extension(c): Extension<Caller>) -> ApiResult<Json<Vec<KeyWire>>> {
     let s = c.backend.state().await?;
-    Ok(Json(s.keys.values().map(KeyWire::from).collect()))
+    let service = c.backend.service();
+    Ok(Json(
+        s.keys
+            .values()
+            .map(|k| {
+                let mut w = KeyWire::from(k);
+                w.last_used_at = service.key_last_used(&k.id).or(w.last_used_at);
+                w
+            })
+            .collect(),
+    ))
 }
 
 pub(super) async fn create_key(

@@ -105,7 +105,13 @@ pub struct Service {
     catalogs: Arc<Catalogs>,
     snapshot: RwLock<Arc<Snapshot>>,
     writer: tokio::sync::Mutex<()>,
+    /// When each API key was last used by this process (the store is told at most once a
+    /// minute per key).
+    key_use: std::sync::Mutex<std::collections::HashMap<Id, time::OffsetDateTime>>,
 }
+
+/// How often a key's "last used" time is written to the store, at most.
+const KEY_USE_EVERY: time::Duration = time::Duration::minutes(1);
 
 impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -128,7 +134,39 @@ impl Service {
                 engine,
             })),
             writer: tokio::sync::Mutex::new(()),
+            key_use: std::sync::Mutex::new(Default::default()),
         })
+    }
+
+    /// Records that API key `id` was just used. Returns the time to write to the store when
+    /// the store has not been told for a minute (see [`Service::touch_key`]), else `None`.
+    pub fn note_key_use(&self, id: Id) -> Option<time::OffsetDateTime> {
+        let now = crate::model::now();
+        // A poisoned lock only loses "last used" bookkeeping: recover the map.
+        let mut m = self.key_use.lock().unwrap_or_else(|p| p.into_inner());
+        let stored = m.get(&id).copied().or_else(|| {
+            self.snapshot()
+                .state
+                .keys
+                .get(&id)
+                .and_then(|k| k.last_used_at)
+        });
+        m.insert(id, now);
+        match stored {
+            Some(t) if now - t < KEY_USE_EVERY => None,
+            _ => Some(now),
+        }
+    }
+
+    /// When key `id` was last used, as this process knows it (newer than the snapshot).
+    pub fn key_last_used(&self, id: &Id) -> Option<time::OffsetDateTime> {
+        let m = self.key_use.lock().unwrap_or_else(|p| p.into_inner());
+        m.get(id).copied()
+    }
+
+    /// Writes a key's "last used" time to the store (no revision, no audit event).
+    pub async fn touch_key(&self, id: Id, at: time::OffsetDateTime) -> Result<()> {
+        Ok(self.store.touch_key(id, at).await?)
     }
 
     /// The catalogs in use.
