@@ -4,6 +4,7 @@
 //! pool and see consistent snapshots.
 
 mod bind;
+mod bulk;
 mod delete;
 mod links;
 mod read;
