@@ -5,7 +5,10 @@
 
 mod bind;
 mod bulk;
+mod cache;
 mod delete;
+#[cfg(test)]
+mod fixture;
 mod links;
 mod read;
 mod rows;

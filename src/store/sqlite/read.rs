@@ -1,8 +1,8 @@
-//! `load` (reads every table inside one read transaction, so it sees one revision; see
-//! [`super::bulk`]) and `audit`.
+//! `load` (from [`super::cache`], or whole tables through [`super::bulk`]; all at one
+//! revision) and `audit`.
 
 use super::rows::{self, from_ts};
-use super::{bulk, db_err, write};
+use super::{bulk, cache, db_err, write};
 use crate::model::AuditEvent;
 use crate::store::{AuditQuery, State, StoreError, StoreResult};
 use sqlx::Row;
@@ -14,9 +14,39 @@ const SELECT_AUDIT: &str = "SELECT revision, at, actor, action, object_kind, obj
      AND (?3 IS NULL OR revision < ?3) \
      ORDER BY revision DESC, seq DESC LIMIT ?4";
 
-/// Reads everything but the audit log.
+/// Reads everything but the audit log: from the load cache when it holds the current
+/// revision, else from the tables (and then caches the result).
 pub(super) async fn load(pool: &SqlitePool) -> StoreResult<State> {
-    // A deferred transaction: every SELECT below reads the same snapshot.
+    if let Some(st) = cached(pool).await? {
+        return Ok(st);
+    }
+    let st = tables(pool).await?;
+    cache::store(pool, &st);
+    Ok(st)
+}
+
+/// The cached state plus the API keys (read from their table in the same transaction), when
+/// the cache is current.
+async fn cached(pool: &SqlitePool) -> StoreResult<Option<State>> {
+    // A deferred transaction: the first SELECT fixes the snapshot every later one reads.
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let revision = write::revision(&mut tx).await?;
+    let st = match cache::read(&mut tx, revision).await? {
+        Some(mut st) => {
+            st.revision = revision;
+            st.keys = bulk::keys(&mut tx).await?.into_iter().collect();
+            st.reindex();
+            Some(st)
+        }
+        None => None,
+    };
+    tx.commit().await.map_err(db_err)?;
+    Ok(st)
+}
+
+/// Reads every table but the audit log in one read transaction.
+async fn tables(pool: &SqlitePool) -> StoreResult<State> {
+    // A deferred transaction: the first SELECT fixes the snapshot every later one reads.
     let mut tx = pool.begin().await.map_err(db_err)?;
     let conn: &mut SqliteConnection = &mut tx;
     // `collect` into the B-trees sorts once and builds them in bulk; keys are unique (primary
