@@ -15,6 +15,7 @@ use super::rows::{from_ts, ts};
 use crate::model::{Id, Permission, Principal, Revision, Role, Team, User, UserKind};
 use crate::store::{State, StoreError, StoreResult};
 use serde::{Deserialize, Serialize};
+use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use std::borrow::Cow;
 
@@ -235,12 +236,49 @@ pub(super) fn encode(st: &State) -> StoreResult<Vec<u8>> {
     postcard::to_allocvec(&snap).map_err(|e| StoreError::Database(format!("load cache: {e}")))
 }
 
-/// Decodes [`encode`]'s bytes into a state with revision 0, no API keys and no name index.
-pub(super) fn decode(bytes: &[u8]) -> StoreResult<State> {
-    let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("load cache: {e}"));
-    let snap: Snapshot<'_> = postcard::from_bytes(bytes).map_err(|e| corrupt(&e))?;
-    let mut users = Vec::with_capacity(snap.users.len());
-    for u in snap.users {
+/// A sequence of records decoded one by one straight into the model (no vector of records
+/// in between).
+struct Records<T>(Vec<T>);
+
+/// A model value and the record it is encoded as.
+trait FromRecord: Sized {
+    /// The encoded form.
+    type Record<'de>: Deserialize<'de>;
+    /// Converts a decoded record.
+    fn from_record(r: Self::Record<'_>) -> StoreResult<Self>;
+}
+
+impl<'de, T: FromRecord> Deserialize<'de> for Records<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Seq<T>(std::marker::PhantomData<T>);
+        impl<'de, T: FromRecord> serde::de::Visitor<'de> for Seq<T> {
+            type Value = Records<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sequence of records")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Records<T>, A::Error> {
+                // The length comes from the data: trust it only up to 1 MiB, as serde does.
+                let cap = seq
+                    .size_hint()
+                    .unwrap_or(0)
+                    .min((1 << 20) / size_of::<T>().max(1));
+                let mut out = Vec::with_capacity(cap);
+                while let Some(r) = seq.next_element::<T::Record<'de>>()? {
+                    out.push(T::from_record(r).map_err(serde::de::Error::custom)?);
+                }
+                Ok(Records(out))
+            }
+        }
+        d.deserialize_seq(Seq(std::marker::PhantomData))
+    }
+}
+
+impl FromRecord for (Id, User) {
+    type Record<'de> = UserRec<'de>;
+    fn from_record(u: UserRec<'_>) -> StoreResult<Self> {
         let user = User {
             id: u.id,
             username: u.username.into_owned(),
@@ -257,10 +295,13 @@ pub(super) fn decode(bytes: &[u8]) -> StoreResult<State> {
             updated_at: from_ts(u.updated_at)?,
             version: u.version,
         };
-        users.push((u.id, user));
+        Ok((u.id, user))
     }
-    let mut teams = Vec::with_capacity(snap.teams.len());
-    for t in snap.teams {
+}
+
+impl FromRecord for (Id, Team) {
+    type Record<'de> = TeamRec<'de>;
+    fn from_record(t: TeamRec<'_>) -> StoreResult<Self> {
         let team = Team {
             id: t.id,
             key: t.key.into_owned(),
@@ -271,10 +312,13 @@ pub(super) fn decode(bytes: &[u8]) -> StoreResult<State> {
             updated_at: from_ts(t.updated_at)?,
             version: t.version,
         };
-        teams.push((t.id, team));
+        Ok((t.id, team))
     }
-    let mut roles = Vec::with_capacity(snap.roles.len());
-    for r in snap.roles {
+}
+
+impl FromRecord for (Id, Role) {
+    type Record<'de> = RoleRec<'de>;
+    fn from_record(r: RoleRec<'_>) -> StoreResult<Self> {
         let role = Role {
             id: r.id,
             name: r.name.into_owned(),
@@ -283,10 +327,13 @@ pub(super) fn decode(bytes: &[u8]) -> StoreResult<State> {
             updated_at: from_ts(r.updated_at)?,
             version: r.version,
         };
-        roles.push((r.id, role));
+        Ok((r.id, role))
     }
-    let mut permissions = Vec::with_capacity(snap.permissions.len());
-    for p in snap.permissions {
+}
+
+impl FromRecord for (Id, Permission) {
+    type Record<'de> = PermissionRec<'de>;
+    fn from_record(p: PermissionRec<'_>) -> StoreResult<Self> {
         let [grants, denies, conditions, query, read, write] = p.lists.map(Cow::into_owned);
         let perm = Permission {
             id: p.id,
@@ -304,24 +351,41 @@ pub(super) fn decode(bytes: &[u8]) -> StoreResult<State> {
             updated_at: from_ts(p.updated_at)?,
             version: p.version,
         };
-        permissions.push((p.id, perm));
+        Ok((p.id, perm))
     }
+}
+
+/// [`Snapshot`] as decoded: the same fields in the same order (so the same encoding), objects
+/// decoded straight into the model.
+#[derive(Deserialize)]
+struct Decoded {
+    users: Records<(Id, User)>,
+    teams: Records<(Id, Team)>,
+    roles: Records<(Id, Role)>,
+    permissions: Records<(Id, Permission)>,
+    role_permissions: Vec<(Id, Id)>,
+    user_roles: Vec<(Id, Id)>,
+    team_roles: Vec<(Id, Id)>,
+    members: Vec<(Id, Id, Option<Id>)>,
+    grants: Vec<(bool, Id, Id)>,
+}
+
+/// Decodes [`encode`]'s bytes into a state with revision 0, no API keys and no name index.
+pub(super) fn decode(bytes: &[u8]) -> StoreResult<State> {
+    let d: Decoded =
+        postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("load cache: {e}")))?;
     // `collect` into the B-trees sorts once (the records are already in key order) and builds
     // them in bulk.
     Ok(State {
-        users: users.into_iter().collect(),
-        teams: teams.into_iter().collect(),
-        roles: roles.into_iter().collect(),
-        permissions: permissions.into_iter().collect(),
-        role_permissions: snap.role_permissions.into_iter().collect(),
-        user_roles: snap.user_roles.into_iter().collect(),
-        team_roles: snap.team_roles.into_iter().collect(),
-        members: snap
-            .members
-            .into_iter()
-            .map(|(t, u, r)| ((t, u), r))
-            .collect(),
-        grants: snap
+        users: d.users.0.into_iter().collect(),
+        teams: d.teams.0.into_iter().collect(),
+        roles: d.roles.0.into_iter().collect(),
+        permissions: d.permissions.0.into_iter().collect(),
+        role_permissions: d.role_permissions.into_iter().collect(),
+        user_roles: d.user_roles.into_iter().collect(),
+        team_roles: d.team_roles.into_iter().collect(),
+        members: d.members.into_iter().map(|(t, u, r)| ((t, u), r)).collect(),
+        grants: d
             .grants
             .into_iter()
             .map(|(team, p, perm)| {
@@ -343,18 +407,22 @@ pub(super) async fn read(
     conn: &mut SqliteConnection,
     revision: Revision,
 ) -> StoreResult<Option<State>> {
-    let row: Option<(i64, i64, Vec<u8>)> =
-        sqlx::query_as("SELECT revision, format, data FROM load_cache WHERE id = 1")
+    let Ok(rev) = i64::try_from(revision) else {
+        return Ok(None);
+    };
+    let row =
+        sqlx::query("SELECT data FROM load_cache WHERE id = 1 AND revision = ?1 AND format = ?2")
+            .bind(rev)
+            .bind(FORMAT)
             .fetch_optional(&mut *conn)
             .await
             .map_err(db_err)?;
-    let Some((rev, format, data)) = row else {
+    let Some(row) = row else {
         return Ok(None);
     };
-    if format != FORMAT || u64::try_from(rev).ok() != Some(revision) {
-        return Ok(None);
-    }
-    match decode(&data) {
+    // Borrowed from the row: the blob is copied once, out of SQLite, not again.
+    let data: &[u8] = row.try_get(0).map_err(db_err)?;
+    match decode(data) {
         Ok(st) => Ok(Some(st)),
         Err(e) => {
             tracing::debug!("ignoring the load cache: {e}");
