@@ -3,7 +3,7 @@
 
 use super::super::fixture::{changes, store, tamper};
 use super::*;
-use crate::model::now;
+use crate::model::{Id, now};
 use crate::store::Store;
 use crate::store::sqlite::SqliteStore;
 use std::time::Duration;
@@ -138,4 +138,48 @@ async fn unusable_caches_are_ignored_and_replaced() {
         cached_at(&store, rev).await;
         assert_eq!(store.load().await.expect("load from the cache"), want);
     }
+}
+
+#[test]
+fn user_roles_travel_as_indexes_or_as_ids() {
+    let mut st = State::default();
+    st.apply_committed(&changes()).expect("apply");
+    let indexed = Pairs::encode(&st.user_roles, &st.users, &st.roles);
+    assert!(matches!(indexed, Pairs::Indexed { .. }));
+    // A link to a role that is not there (only possible with foreign keys off) keeps ids.
+    st.user_roles.insert((Id::nil(), Id::from_u128(7)));
+    let ids = Pairs::encode(&st.user_roles, &st.users, &st.roles);
+    assert!(matches!(ids, Pairs::Ids(_)));
+    let mut back = decode(&encode(&st).expect("encode")).expect("decode");
+    back.reindex();
+    st.keys.clear();
+    st.revision = 0;
+    st.reindex();
+    assert_eq!(back, st);
+    // Indexes out of range are corrupt, not wrapped or dropped.
+    let users: Vec<(Id, ())> = vec![(Id::nil(), ())];
+    let roles: Vec<(Id, ())> = vec![(Id::max(), ())];
+    let bad = Pairs::Indexed {
+        counts: vec![1],
+        right: vec![1],
+    };
+    assert!(bad.decode(&users, &roles).is_err());
+    let short = Pairs::Indexed {
+        counts: vec![2],
+        right: vec![0],
+    };
+    assert!(short.decode(&users, &roles).is_err());
+    let long = Pairs::Indexed {
+        counts: vec![0],
+        right: vec![0],
+    };
+    assert!(long.decode(&users, &roles).is_err());
+    let good = Pairs::Indexed {
+        counts: vec![1],
+        right: vec![0],
+    };
+    assert_eq!(
+        good.decode(&users, &roles).ok(),
+        Some(vec![(Id::nil(), Id::max())])
+    );
 }
