@@ -103,7 +103,10 @@ async fn writes_make_the_cache_stale() {
         version: 1,
     };
     let change = crate::store::Change::Create(crate::store::Object::Role(role));
-    want.revision = store.commit("t", &[change.clone()]).await.expect("commit");
+    want.revision = store
+        .commit("t", std::slice::from_ref(&change))
+        .await
+        .expect("commit");
     want.apply_committed(&[change]).expect("reference apply");
     assert_eq!(store.load().await.expect("load"), want);
     cached_at(&store, want.revision).await;
