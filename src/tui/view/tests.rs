@@ -164,6 +164,32 @@ fn user_rows_match_the_reference() {
 }
 
 #[test]
+fn user_rows_split_into_ranges_match_the_reference() {
+    let s = state();
+    let want = reference_user_rows(&s);
+    for parts in 1..=9 {
+        let got: Vec<(String, Vec<String>, String)> = user_rows_split(&s, parts)
+            .into_iter()
+            .map(|r| (r.id, r.cells, r.key))
+            .collect();
+        assert_eq!(got, want, "{parts} parts");
+    }
+    let mut few = state();
+    let keep: Vec<Id> = few.users.keys().take(3).copied().collect();
+    few.users.retain(|id, _| keep.contains(id));
+    let want = reference_user_rows(&few);
+    for parts in [1, 2, 3, 5] {
+        let got: Vec<String> = user_rows_split(&few, parts)
+            .into_iter()
+            .map(|r| r.key)
+            .collect();
+        let want: Vec<String> = want.iter().map(|r| r.2.clone()).collect();
+        assert_eq!(got, want, "{parts} parts of 3 users");
+    }
+    assert!(user_rows_split(&State::default(), 3).is_empty());
+}
+
+#[test]
 fn search_key_is_join_then_lowercase() {
     for a in NASTY {
         for b in NASTY {
