@@ -191,6 +191,52 @@ pub fn build_world(rt: &tokio::runtime::Runtime, users: usize) -> World {
     }
 }
 
+/// Deletes the store's load cache (`SqliteStore::load` then reads the tables and caches again).
+pub fn clear_load_cache(rt: &tokio::runtime::Runtime, path: &std::path::Path) {
+    use sqlx::{ConnectOptions, Connection};
+    rt.block_on(async {
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .connect()
+            .await
+            .expect("raw connection");
+        sqlx::query("DELETE FROM load_cache")
+            .execute(&mut conn)
+            .await
+            .expect("clear the load cache");
+        conn.close().await.expect("close");
+    });
+}
+
+/// Loads once (untimed) and waits until the load cache holds the store's revision, so the
+/// next loads read it.
+pub fn warm_load_cache(rt: &tokio::runtime::Runtime, path: &std::path::Path) {
+    use sqlx::{ConnectOptions, Connection};
+    let store = rt.block_on(SqliteStore::open(path)).expect("store");
+    rt.block_on(store.load()).expect("load");
+    rt.block_on(async {
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .connect()
+            .await
+            .expect("raw connection");
+        for _ in 0..1000 {
+            let current: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM load_cache, meta WHERE meta.name = 'revision' \
+                 AND load_cache.revision = meta.value",
+            )
+            .fetch_optional(&mut conn)
+            .await
+            .expect("read the load cache");
+            if current.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        conn.close().await.expect("close");
+    });
+}
+
 /// The terminal's output: bytes are counted (in a cell the [`Screen`] shares), nothing kept.
 #[derive(Debug, Default)]
 pub struct Sink(Rc<Cell<u64>>);

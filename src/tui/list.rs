@@ -1,13 +1,20 @@
 //! A list's view state: rows, the filtered/sorted index, selection and scroll offset. Only the
-//! index vector changes on filter or sort; rows are never copied per keystroke or frame.
+//! index vector changes on filter or sort; rows are never copied per keystroke or frame, and a
+//! keystroke that narrows the filter only re-checks the rows still shown.
 
 use super::view::{Column, Row};
 use std::cmp::Ordering;
 
+/// Filter steps kept for narrowing: each needle contains the one before it, and its
+/// `visible` is the previous step's filtered further, so typing re-checks only the rows still
+/// shown and Backspace or Esc finds an earlier result again.
+const MAX_STEPS: usize = 32;
+
 /// The state of one list.
 #[derive(Debug, Default, Clone)]
 pub struct ListState {
-    /// All rows.
+    /// All rows. Replace them with [`ListState::set_rows`], which resets the kept filter
+    /// results.
     pub rows: Vec<Row>,
     /// Indexes of the rows shown, in display order.
     pub visible: Vec<u32>,
@@ -19,6 +26,17 @@ pub struct ListState {
     pub filter: String,
     /// Sort column and whether it is reversed.
     pub sort: Option<(usize, bool)>,
+    /// Earlier filter results, for narrowing.
+    steps: Steps,
+}
+
+/// Filter results under one sort and one set of rows: (lowercased needle, visible) pairs, each
+/// needle containing the one before.
+#[derive(Debug, Default, Clone)]
+struct Steps {
+    sort: Option<(usize, bool)>,
+    rows: usize,
+    chain: Vec<(String, Vec<u32>)>,
 }
 
 impl ListState {
@@ -26,6 +44,7 @@ impl ListState {
     pub fn set_rows(&mut self, rows: Vec<Row>, columns: &[Column]) {
         let keep = self.selected_row().map(|r| r.id.clone());
         self.rows = rows;
+        self.steps.chain.clear();
         self.refresh(columns);
         if let Some(id) = keep
             && let Some(pos) = self
@@ -39,28 +58,43 @@ impl ListState {
     }
 
     /// Re-applies filter and sort.
+    ///
+    /// When the lowercased filter contains an earlier one (typing more), only that result's
+    /// rows are checked: every row whose key contains the new needle contains the old one, and
+    /// a subsequence of a stably sorted list is the stable sort of those rows, so the result
+    /// equals filtering and sorting everything again. An exact earlier filter (after Backspace
+    /// or Esc) is reused as is. A new sort or new rows start over.
     pub fn refresh(&mut self, columns: &[Column]) {
         let needle = self.filter.to_lowercase();
-        self.visible = (0..self.rows.len() as u32)
-            .filter(|&i| needle.is_empty() || self.rows[i as usize].key.contains(&needle))
-            .collect();
-        if let Some((c, rev)) = self.sort {
-            let numeric = columns.get(c).is_some_and(|c| c.numeric);
-            let rows = &self.rows;
-            self.visible.sort_by(|&a, &b| {
-                let (x, y) = (rows[a as usize].cells.get(c), rows[b as usize].cells.get(c));
-                let o = match (numeric, x, y) {
-                    (true, Some(x), Some(y)) => x
-                        .parse::<f64>()
-                        .unwrap_or(0.0)
-                        .partial_cmp(&y.parse::<f64>().unwrap_or(0.0))
-                        .unwrap_or(Ordering::Equal),
-                    _ => x
-                        .map(|s| s.to_lowercase())
-                        .cmp(&y.map(|s| s.to_lowercase())),
-                };
-                if rev { o.reverse() } else { o }
-            });
+        let steps = &mut self.steps;
+        if steps.sort != self.sort || steps.rows != self.rows.len() {
+            steps.chain.clear();
+            steps.sort = self.sort;
+            steps.rows = self.rows.len();
+        }
+        while steps
+            .chain
+            .last()
+            .is_some_and(|(prev, _)| !needle.contains(prev.as_str()))
+        {
+            steps.chain.pop();
+        }
+        let rows = &self.rows;
+        let matches = |i: &u32| needle.is_empty() || rows[*i as usize].key.contains(&needle);
+        self.visible = match steps.chain.last() {
+            Some((prev, visible)) if *prev == needle => visible.clone(),
+            Some((_, visible)) => visible.iter().copied().filter(matches).collect(),
+            None => {
+                let mut visible: Vec<u32> = (0..rows.len() as u32).filter(matches).collect();
+                sort(&mut visible, rows, self.sort, columns);
+                visible
+            }
+        };
+        if steps.chain.last().is_none_or(|(prev, _)| *prev != needle) {
+            if steps.chain.len() == MAX_STEPS {
+                steps.chain.remove(0);
+            }
+            steps.chain.push((needle, self.visible.clone()));
         }
         self.clamp();
     }
@@ -123,5 +157,149 @@ impl ListState {
         }
         let max_offset = self.visible.len().saturating_sub(height);
         self.offset = self.offset.min(max_offset);
+    }
+}
+
+/// Sorts row indexes by a column (stable: equal cells keep index order).
+fn sort(visible: &mut [u32], rows: &[Row], sort: Option<(usize, bool)>, columns: &[Column]) {
+    let Some((c, rev)) = sort else {
+        return;
+    };
+    let numeric = columns.get(c).is_some_and(|c| c.numeric);
+    visible.sort_by(|&a, &b| {
+        let (x, y) = (rows[a as usize].cells.get(c), rows[b as usize].cells.get(c));
+        let o = match (numeric, x, y) {
+            (true, Some(x), Some(y)) => x
+                .parse::<f64>()
+                .unwrap_or(0.0)
+                .partial_cmp(&y.parse::<f64>().unwrap_or(0.0))
+                .unwrap_or(Ordering::Equal),
+            _ => x
+                .map(|s| s.to_lowercase())
+                .cmp(&y.map(|s| s.to_lowercase())),
+        };
+        if rev { o.reverse() } else { o }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::view::{Pane, columns};
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    const WORDS: &[&str] = &["ab", "abc", "b", "ΑΣ", "ας", "Σ", "x", "10", "9", "", "aB"];
+
+    fn rows(rng: &mut StdRng, n: usize) -> Vec<Row> {
+        (0..n)
+            .map(|i| {
+                let cells: Vec<String> = (0..3)
+                    .map(|_| {
+                        (0..rng.random_range(0..3))
+                            .map(|_| WORDS[rng.random_range(0..WORDS.len())])
+                            .collect()
+                    })
+                    .collect();
+                Row {
+                    id: i.to_string(),
+                    key: cells.join("\u{1f}").to_lowercase(),
+                    cells,
+                }
+            })
+            .collect()
+    }
+
+    /// What a list that never saw an earlier filter shows.
+    fn fresh(l: &ListState, columns: &[Column]) -> Vec<u32> {
+        let mut f = ListState {
+            rows: l.rows.clone(),
+            filter: l.filter.clone(),
+            sort: l.sort,
+            ..ListState::default()
+        };
+        f.refresh(columns);
+        f.visible
+    }
+
+    #[test]
+    fn narrowing_equals_filtering_everything() {
+        // The Roles columns: a text column, then numeric ones.
+        let cols = columns(Pane::Roles);
+        let mut rng = StdRng::seed_from_u64(7);
+        let mut l = ListState::default();
+        l.set_rows(rows(&mut rng, 300), cols);
+        let mut narrowed = 0;
+        for step in 0..3000 {
+            match rng.random_range(0..20) {
+                0..=8 => {
+                    // Type a character, mostly at the end, sometimes at the front.
+                    let w = WORDS[rng.random_range(0..WORDS.len())];
+                    let at = if rng.random_range(0..4) == 0 {
+                        0
+                    } else {
+                        l.filter.len()
+                    };
+                    if let Some(c) = w.chars().next() {
+                        l.filter.insert(at, c);
+                    }
+                }
+                9..=14 => {
+                    l.filter.pop();
+                }
+                15 => l.filter.clear(),
+                16 | 17 => {
+                    l.sort = match rng.random_range(0..4) {
+                        0 => None,
+                        c => Some((c - 1, rng.random_range(0..2) == 0)),
+                    };
+                }
+                18 => {
+                    let n = rng.random_range(0..300);
+                    l.set_rows(rows(&mut rng, n), cols);
+                }
+                _ => {}
+            }
+            let needle = l.filter.to_lowercase();
+            let same = l.steps.sort == l.sort && l.steps.rows == l.rows.len();
+            narrowed += usize::from(
+                same && l
+                    .steps
+                    .chain
+                    .iter()
+                    .any(|(p, _)| !p.is_empty() && *p != needle && needle.contains(p.as_str())),
+            );
+            l.refresh(cols);
+            assert_eq!(
+                l.visible,
+                fresh(&l, cols),
+                "step {step}: {:?} {:?}",
+                l.filter,
+                l.sort
+            );
+        }
+        assert!(narrowed > 500, "narrowing was exercised ({narrowed})");
+    }
+
+    #[test]
+    fn backspace_reuses_the_earlier_result() {
+        let cols = columns(Pane::Users);
+        let mut rng = StdRng::seed_from_u64(1);
+        let mut l = ListState::default();
+        l.set_rows(rows(&mut rng, 200), cols);
+        let mut seen = Vec::new();
+        for c in ["a", "ab", "abc"] {
+            l.filter = c.into();
+            l.refresh(cols);
+            seen.push(l.visible.clone());
+        }
+        assert!(seen[2].len() < seen[0].len(), "the filter narrows");
+        l.filter = "ab".into();
+        l.refresh(cols);
+        assert_eq!(l.visible, seen[1]);
+        assert_eq!(l.steps.chain.len(), 3, "\"\", a, ab");
+        l.filter.clear();
+        l.refresh(cols);
+        assert_eq!(l.visible.len(), 200);
     }
 }

@@ -2,10 +2,12 @@
 //! search key), never per frame; filtering and sorting work on index vectors.
 
 use crate::backend::Capabilities;
-use crate::model::{AuditEvent, Id, Principal, short_id};
+use crate::model::{AuditEvent, Id, Principal, User, short_id};
 use crate::store::State;
 use crate::text::sanitize;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+use std::ops::Bound;
 
 /// A pane in the navigation column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -125,18 +127,56 @@ pub struct Row {
 }
 
 impl Row {
+    /// A row from raw cell texts: sanitizes them (copying only the ones that change).
     fn new(id: impl Into<String>, cells: Vec<String>) -> Row {
-        let cells: Vec<String> = cells
-            .into_iter()
-            .map(|c| sanitize(&c).into_owned())
-            .collect();
-        let key = cells.join("\u{1f}").to_lowercase();
-        Row {
-            id: id.into(),
-            cells,
-            key,
+        let cells = cells.into_iter().map(clean_owned).collect();
+        Row::from_clean(id.into(), cells)
+    }
+
+    /// A row from cells that are already sanitized.
+    fn from_clean(id: String, cells: Vec<String>) -> Row {
+        let key = search_key(&cells);
+        Row { id, cells, key }
+    }
+}
+
+/// `sanitize`, keeping the string itself when nothing needs replacing.
+fn clean_owned(s: String) -> String {
+    match sanitize(&s) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(o) => o,
+    }
+}
+
+/// `sanitize` into a new string. Printable ASCII, by far the common case, is never unsafe,
+/// so it skips the per-character scan.
+fn clean(s: &str) -> String {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        s.to_owned()
+    } else {
+        sanitize(s).into_owned()
+    }
+}
+
+/// The cells joined by U+001F and lowercased, in one pass. Equal to
+/// `cells.join("\u{1f}").to_lowercase()`: the only context-dependent lowercase mapping (final
+/// sigma) looks across neither U+001F nor a string's ends, so cells can be lowercased apart.
+fn search_key(cells: &[String]) -> String {
+    let len = cells.iter().map(|c| c.len() + 1).sum();
+    let mut key = String::with_capacity(len);
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            key.push('\u{1f}');
+        }
+        if c.is_ascii() {
+            let start = key.len();
+            key.push_str(c);
+            key[start..].make_ascii_lowercase();
+        } else {
+            key.push_str(&c.to_lowercase());
         }
     }
+    key
 }
 
 const ROLES_COLUMNS: &[Column] = &[
@@ -215,22 +255,23 @@ fn date(t: time::OffsetDateTime) -> String {
 pub fn rows(pane: Pane, s: &State, audit: &[AuditEvent]) -> Vec<Row> {
     match pane {
         Pane::Roles => {
-            let mut perms: HashMap<Id, usize> = HashMap::new();
+            let mut perms: FxHashMap<Id, usize> = FxHashMap::default();
             for (r, _) in &s.role_permissions {
                 *perms.entry(*r).or_default() += 1;
             }
-            let mut users: HashMap<Id, usize> = HashMap::new();
+            let mut users: FxHashMap<Id, usize> = FxHashMap::default();
             for (_, r) in &s.user_roles {
                 *users.entry(*r).or_default() += 1;
             }
-            let mut teams: HashMap<Id, usize> = HashMap::new();
+            let mut teams: FxHashMap<Id, usize> = FxHashMap::default();
             for (_, r) in &s.team_roles {
                 *teams.entry(*r).or_default() += 1;
             }
             s.roles
                 .values()
                 .map(|r| {
-                    let n = |m: &HashMap<Id, usize>| m.get(&r.id).copied().unwrap_or(0).to_string();
+                    let n =
+                        |m: &FxHashMap<Id, usize>| m.get(&r.id).copied().unwrap_or(0).to_string();
                     Row::new(
                         r.id.to_string(),
                         vec![
@@ -245,7 +286,7 @@ pub fn rows(pane: Pane, s: &State, audit: &[AuditEvent]) -> Vec<Row> {
                 .collect()
         }
         Pane::Permissions => {
-            let mut roles: HashMap<Id, usize> = HashMap::new();
+            let mut roles: FxHashMap<Id, usize> = FxHashMap::default();
             for (_, p) in &s.role_permissions {
                 *roles.entry(*p).or_default() += 1;
             }
@@ -274,48 +315,9 @@ pub fn rows(pane: Pane, s: &State, audit: &[AuditEvent]) -> Vec<Row> {
                 })
                 .collect()
         }
-        Pane::Users => {
-            let mut roles: HashMap<Id, Vec<&str>> = HashMap::new();
-            for (u, r) in &s.user_roles {
-                if let Some(role) = s.roles.get(r) {
-                    roles.entry(*u).or_default().push(role.name.as_str());
-                }
-            }
-            let mut teams: HashMap<Id, Vec<&str>> = HashMap::new();
-            for (t, u) in s.members.keys() {
-                if let Some(team) = s.teams.get(t) {
-                    teams.entry(*u).or_default().push(team.key.as_str());
-                }
-            }
-            s.users
-                .values()
-                .map(|u| {
-                    let mut flags = Vec::new();
-                    if u.owner {
-                        flags.push("owner");
-                    }
-                    if u.disabled {
-                        flags.push("disabled");
-                    }
-                    let join = |m: &HashMap<Id, Vec<&str>>| {
-                        m.get(&u.id).map(|v| v.join(", ")).unwrap_or_default()
-                    };
-                    Row::new(
-                        u.username.clone(),
-                        vec![
-                            u.username.clone(),
-                            u.email.clone(),
-                            u.kind.as_str().into(),
-                            join(&roles),
-                            join(&teams),
-                            flags.join(","),
-                        ],
-                    )
-                })
-                .collect()
-        }
+        Pane::Users => user_rows(s),
         Pane::Teams => {
-            let mut members: HashMap<Id, usize> = HashMap::new();
+            let mut members: FxHashMap<Id, usize> = FxHashMap::default();
             for (t, _) in s.members.keys() {
                 *members.entry(*t).or_default() += 1;
             }
@@ -394,6 +396,121 @@ pub fn rows(pane: Pane, s: &State, audit: &[AuditEvent]) -> Vec<Row> {
             .collect(),
         Pane::Check => Vec::new(),
     }
+}
+
+/// Below this many users the Users rows are built on the calling thread only.
+const PARALLEL_USERS: usize = 20_000;
+
+/// The Users rows: 100k users must stay fast, so role names and team keys are sanitized once
+/// each (sanitizing is per character, so joining sanitized names equals sanitizing the join),
+/// the roles are found by walking `user_roles` (ordered by user, then role) alongside the
+/// users (ordered by id) instead of through a map, and large lists are built in id ranges on
+/// up to four threads, then concatenated in order.
+fn user_rows(s: &State) -> Vec<Row> {
+    let parts = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4)
+        .min(s.users.len() / PARALLEL_USERS);
+    user_rows_split(s, parts)
+}
+
+/// [`user_rows`] built in `parts` id ranges (at least one), one thread each.
+fn user_rows_split(s: &State, parts: usize) -> Vec<Row> {
+    let role_names: FxHashMap<Id, String> =
+        s.roles.values().map(|r| (r.id, clean(&r.name))).collect();
+    let team_keys: FxHashMap<Id, String> =
+        s.teams.values().map(|t| (t.id, clean(&t.key))).collect();
+    let mut teams: FxHashMap<Id, Vec<&str>> = FxHashMap::default();
+    for (t, u) in s.members.keys() {
+        if let Some(key) = team_keys.get(t) {
+            teams.entry(*u).or_default().push(key);
+        }
+    }
+    let parts = parts.max(1);
+    // Split points: the first id of every part but the first.
+    let step = s.users.len().div_ceil(parts).max(1);
+    let splits: Vec<Id> = s.users.keys().skip(step).step_by(step).copied().collect();
+    let mut bounds = Vec::with_capacity(splits.len() + 1);
+    let mut lo = Bound::Unbounded;
+    for &k in &splits {
+        bounds.push((lo, Bound::Excluded(k)));
+        lo = Bound::Included(k);
+    }
+    bounds.push((lo, Bound::Unbounded));
+    let part = |(lo, hi): (Bound<Id>, Bound<Id>)| {
+        // `Id::nil()` is the smallest id: (k, nil) is the first link of user k.
+        let links = s
+            .user_roles
+            .range((lo.map(|k| (k, Id::nil())), hi.map(|k| (k, Id::nil()))));
+        user_rows_in(
+            s.users.range((lo, hi)).map(|(_, u)| u),
+            links,
+            &role_names,
+            &teams,
+        )
+    };
+    let mut bounds = bounds.into_iter();
+    let Some(first) = bounds.next() else {
+        return Vec::new();
+    };
+    std::thread::scope(|scope| {
+        let others: Vec<_> = bounds.map(|b| scope.spawn(move || part(b))).collect();
+        let mut rows = part(first);
+        rows.reserve(s.users.len().saturating_sub(rows.len()));
+        for h in others {
+            match h.join() {
+                Ok(more) => rows.extend(more),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        rows
+    })
+}
+
+/// The Users rows of `users` (in id order), given the `user_roles` links from the first of
+/// them on.
+fn user_rows_in<'a>(
+    users: impl Iterator<Item = &'a User>,
+    links: impl Iterator<Item = &'a (Id, Id)>,
+    role_names: &FxHashMap<Id, String>,
+    teams: &FxHashMap<Id, Vec<&str>>,
+) -> Vec<Row> {
+    let mut links = links.peekable();
+    let mut names: Vec<&str> = Vec::new();
+    users
+        .map(|u| {
+            names.clear();
+            while let Some(&&(user, role)) = links.peek() {
+                if user > u.id {
+                    break;
+                }
+                links.next();
+                if user == u.id
+                    && let Some(name) = role_names.get(&role)
+                {
+                    names.push(name);
+                }
+            }
+            let flags = match (u.owner, u.disabled) {
+                (false, false) => "",
+                (true, false) => "owner",
+                (false, true) => "disabled",
+                (true, true) => "owner,disabled",
+            };
+            // The id stays raw: it names the object; only the cells are sanitized.
+            Row::from_clean(
+                u.username.clone(),
+                vec![
+                    clean(&u.username),
+                    clean(&u.email),
+                    u.kind.as_str().into(),
+                    names.join(", "),
+                    teams.get(&u.id).map(|v| v.join(", ")).unwrap_or_default(),
+                    flags.into(),
+                ],
+            )
+        })
+        .collect()
 }
 
 fn object_label(s: &State, e: &AuditEvent) -> String {
@@ -479,3 +596,6 @@ pub fn principal_label(s: &State, p: &Principal) -> String {
             .unwrap_or_default(),
     }
 }
+
+#[cfg(test)]
+mod tests;

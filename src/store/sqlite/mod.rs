@@ -4,7 +4,11 @@
 //! pool and see consistent snapshots.
 
 mod bind;
+mod bulk;
+mod cache;
 mod delete;
+#[cfg(test)]
+mod fixture;
 mod links;
 mod read;
 mod rows;

@@ -1,9 +1,9 @@
-//! `load` (streams every table inside one read transaction, so it sees one revision) and
-//! `audit`.
+//! `load` (from [`super::cache`], or whole tables through [`super::bulk`]; all at one
+//! revision) and `audit`.
 
-use super::rows::{self, from_ts, get_id, get_opt_id};
-use super::{db_err, write};
-use crate::model::{AuditEvent, Principal};
+use super::rows::{self, from_ts};
+use super::{bulk, cache, db_err, write};
+use crate::model::AuditEvent;
 use crate::store::{AuditQuery, State, StoreError, StoreResult};
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
@@ -14,92 +14,57 @@ const SELECT_AUDIT: &str = "SELECT revision, at, actor, action, object_kind, obj
      AND (?3 IS NULL OR revision < ?3) \
      ORDER BY revision DESC, seq DESC LIMIT ?4";
 
-/// Runs `sql` and hands each row to `f` as it arrives (no intermediate vector).
-async fn each(
-    conn: &mut SqliteConnection,
-    sql: &'static str,
-    mut f: impl FnMut(&SqliteRow) -> StoreResult<()>,
-) -> StoreResult<()> {
-    let mut rows = sqlx::query(sql).fetch(&mut *conn);
-    // `poll_next` is callable on the boxed `dyn Stream` without importing the trait.
-    while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
-        f(&row.map_err(db_err)?)?;
+/// Reads everything but the audit log: from the load cache when it holds the current
+/// revision, else from the tables (and then caches the result).
+pub(super) async fn load(pool: &SqlitePool) -> StoreResult<State> {
+    if let Some(st) = cached(pool).await? {
+        return Ok(st);
     }
-    Ok(())
+    let st = tables(pool).await?;
+    cache::store(pool, &st);
+    Ok(st)
 }
 
-/// Reads everything but the audit log.
-pub(super) async fn load(pool: &SqlitePool) -> StoreResult<State> {
-    // A deferred transaction: every SELECT below reads the same snapshot.
+/// The cached state plus the API keys (read from their table in the same transaction), when
+/// the cache is current.
+async fn cached(pool: &SqlitePool) -> StoreResult<Option<State>> {
+    // A deferred transaction: the first SELECT fixes the snapshot every later one reads.
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let revision = write::revision(&mut tx).await?;
+    let st = match cache::read(&mut tx, revision).await? {
+        Some(mut st) => {
+            st.revision = revision;
+            st.keys = bulk::keys(&mut tx).await?.into_iter().collect();
+            st.reindex();
+            Some(st)
+        }
+        None => None,
+    };
+    tx.commit().await.map_err(db_err)?;
+    Ok(st)
+}
+
+/// Reads every table but the audit log in one read transaction.
+async fn tables(pool: &SqlitePool) -> StoreResult<State> {
+    // A deferred transaction: the first SELECT fixes the snapshot every later one reads.
     let mut tx = pool.begin().await.map_err(db_err)?;
     let conn: &mut SqliteConnection = &mut tx;
+    // `collect` into the B-trees sorts once and builds them in bulk; keys are unique (primary
+    // keys), as with one `insert` per row.
     let mut st = State {
         revision: write::revision(conn).await?,
+        users: bulk::users(conn).await?.into_iter().collect(),
+        teams: bulk::teams(conn).await?.into_iter().collect(),
+        roles: bulk::roles(conn).await?.into_iter().collect(),
+        permissions: bulk::permissions(conn).await?.into_iter().collect(),
+        keys: bulk::keys(conn).await?.into_iter().collect(),
+        role_permissions: bulk::role_permissions(conn).await?.into_iter().collect(),
+        user_roles: bulk::user_roles(conn).await?.into_iter().collect(),
+        team_roles: bulk::team_roles(conn).await?.into_iter().collect(),
+        members: bulk::members(conn).await?.into_iter().collect(),
+        grants: bulk::grants(conn).await?.into_iter().collect(),
         ..State::default()
     };
-    each(conn, rows::SELECT_USERS, |r| {
-        let u = rows::user(r)?;
-        st.users.insert(u.id, u);
-        Ok(())
-    })
-    .await?;
-    each(conn, rows::SELECT_TEAMS, |r| {
-        let t = rows::team(r)?;
-        st.teams.insert(t.id, t);
-        Ok(())
-    })
-    .await?;
-    each(conn, rows::SELECT_ROLES, |r| {
-        let x = rows::role(r)?;
-        st.roles.insert(x.id, x);
-        Ok(())
-    })
-    .await?;
-    each(conn, rows::SELECT_PERMISSIONS, |r| {
-        let p = rows::permission(r)?;
-        st.permissions.insert(p.id, p);
-        Ok(())
-    })
-    .await?;
-    each(conn, rows::SELECT_KEYS, |r| {
-        let k = rows::key(r)?;
-        st.keys.insert(k.id, k);
-        Ok(())
-    })
-    .await?;
-    let sql = "SELECT role_id, permission_id FROM role_permissions";
-    each(conn, sql, |r| {
-        st.role_permissions.insert((get_id(r, 0)?, get_id(r, 1)?));
-        Ok(())
-    })
-    .await?;
-    each(conn, "SELECT user_id, role_id FROM user_roles", |r| {
-        st.user_roles.insert((get_id(r, 0)?, get_id(r, 1)?));
-        Ok(())
-    })
-    .await?;
-    each(conn, "SELECT team_id, role_id FROM team_roles", |r| {
-        st.team_roles.insert((get_id(r, 0)?, get_id(r, 1)?));
-        Ok(())
-    })
-    .await?;
-    let sql = "SELECT team_id, user_id, role_id FROM team_members";
-    each(conn, sql, |r| {
-        st.members
-            .insert((get_id(r, 0)?, get_id(r, 1)?), get_opt_id(r, 2)?);
-        Ok(())
-    })
-    .await?;
-    let sql = "SELECT user_id, team_id, permission_id FROM grants";
-    each(conn, sql, |r| {
-        let principal = match get_opt_id(r, 0)? {
-            Some(u) => Principal::User(u),
-            None => Principal::Team(get_id(r, 1)?),
-        };
-        st.grants.insert((principal, get_id(r, 2)?));
-        Ok(())
-    })
-    .await?;
     tx.commit().await.map_err(db_err)?;
     st.reindex();
     Ok(st)

@@ -8,26 +8,15 @@ use sqlx::Row;
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqliteRow};
 use time::OffsetDateTime;
 
-pub(super) const SELECT_USERS: &str = "SELECT id, username, email, display_name, kind, disabled, \
-     owner, created_at, updated_at, version FROM users";
 pub(super) const SELECT_USER: &str = "SELECT id, username, email, display_name, kind, disabled, \
      owner, created_at, updated_at, version FROM users WHERE id = ?1";
-pub(super) const SELECT_TEAMS: &str = "SELECT id, team_key, name, description, default_role, \
-     created_at, updated_at, version FROM teams";
 pub(super) const SELECT_TEAM: &str = "SELECT id, team_key, name, description, default_role, \
      created_at, updated_at, version FROM teams WHERE id = ?1";
-pub(super) const SELECT_ROLES: &str =
-    "SELECT id, name, description, created_at, updated_at, version FROM roles";
 pub(super) const SELECT_ROLE: &str =
     "SELECT id, name, description, created_at, updated_at, version FROM roles WHERE id = ?1";
-pub(super) const SELECT_PERMISSIONS: &str = "SELECT id, catalog, entity, entity_uuid, grants, \
-     denies, conditions, query_attributes, read_attributes, write_attributes, description, \
-     created_at, updated_at, version FROM permissions";
 pub(super) const SELECT_PERMISSION: &str = "SELECT id, catalog, entity, entity_uuid, grants, \
      denies, conditions, query_attributes, read_attributes, write_attributes, description, \
      created_at, updated_at, version FROM permissions WHERE id = ?1";
-pub(super) const SELECT_KEYS: &str = "SELECT id, prefix, hash, user_id, read_only, expires_at, \
-     created_at, last_used_at, revoked_at, version FROM api_keys";
 pub(super) const SELECT_KEY: &str = "SELECT id, prefix, hash, user_id, read_only, expires_at, \
      created_at, last_used_at, revoked_at, version FROM api_keys WHERE id = ?1";
 
@@ -109,13 +98,18 @@ fn get_list(row: &SqliteRow, col: usize) -> StoreResult<Vec<String>> {
     serde_json::from_str(text).map_err(|e| corrupt("list column", e))
 }
 
-/// A user row (columns of [`SELECT_USERS`]).
+/// Parses a stored user kind.
+pub(super) fn user_kind(s: &str) -> StoreResult<UserKind> {
+    match s {
+        "person" => Ok(UserKind::Person),
+        "service" => Ok(UserKind::Service),
+        other => Err(corrupt("user kind", other)),
+    }
+}
+
+/// A user row (columns of [`SELECT_USER`]).
 pub(super) fn user(row: &SqliteRow) -> StoreResult<User> {
-    let kind = match get::<&str>(row, 4)? {
-        "person" => UserKind::Person,
-        "service" => UserKind::Service,
-        other => return Err(corrupt("user kind", other)),
-    };
+    let kind = user_kind(get(row, 4)?)?;
     Ok(User {
         id: get_id(row, 0)?,
         username: get(row, 1)?,
@@ -130,7 +124,7 @@ pub(super) fn user(row: &SqliteRow) -> StoreResult<User> {
     })
 }
 
-/// A team row (columns of [`SELECT_TEAMS`]).
+/// A team row (columns of [`SELECT_TEAM`]).
 pub(super) fn team(row: &SqliteRow) -> StoreResult<Team> {
     Ok(Team {
         id: get_id(row, 0)?,
@@ -144,7 +138,7 @@ pub(super) fn team(row: &SqliteRow) -> StoreResult<Team> {
     })
 }
 
-/// A role row (columns of [`SELECT_ROLES`]).
+/// A role row (columns of [`SELECT_ROLE`]).
 pub(super) fn role(row: &SqliteRow) -> StoreResult<Role> {
     Ok(Role {
         id: get_id(row, 0)?,
@@ -156,7 +150,7 @@ pub(super) fn role(row: &SqliteRow) -> StoreResult<Role> {
     })
 }
 
-/// A permission row (columns of [`SELECT_PERMISSIONS`]).
+/// A permission row (columns of [`SELECT_PERMISSION`]).
 pub(super) fn permission(row: &SqliteRow) -> StoreResult<Permission> {
     Ok(Permission {
         id: get_id(row, 0)?,
@@ -176,7 +170,7 @@ pub(super) fn permission(row: &SqliteRow) -> StoreResult<Permission> {
     })
 }
 
-/// An API key row (columns of [`SELECT_KEYS`]).
+/// An API key row (columns of [`SELECT_KEY`]).
 pub(super) fn key(row: &SqliteRow) -> StoreResult<ApiKey> {
     Ok(ApiKey {
         id: get_id(row, 0)?,

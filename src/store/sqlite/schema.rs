@@ -95,6 +95,10 @@ pub(super) async fn migrate(conn: &mut SqliteConnection, path: &Path) -> StoreRe
         .await
         .map_err(db_err)?;
     }
+    sqlx::query(super::cache::CREATE)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
     if app_id != APPLICATION_ID {
         sqlx::query(SET_APPLICATION_ID)
             .execute(&mut *tx)

@@ -1,0 +1,368 @@
+//! Whole-table reads for [`super::read::load`]. SQLite aggregates each table into a few
+//! values, so a table costs one round trip instead of one per row: sqlx hands rows over one at
+//! a time from its worker thread, which made row-by-row loading of a 100k-user store several
+//! times slower than SQLite's own scan.
+//!
+//! Ids come back as one blob of every id concatenated (`group_concat` is byte-exact on blobs),
+//! next to `count(*)` and the number of rows whose ids are exactly 16 bytes, so a NULL or
+//! malformed id is reported as corrupt instead of shifting the others; every other column of an
+//! object table comes back as a JSON array of row arrays (`json_group_array(json_array(..))`;
+//! SQLite escapes every text value, so any string round-trips). All aggregates of one query
+//! step over the same rows in the same order, which pairs the ids with the other columns.
+
+use super::db_err;
+use super::rows::{self, from_ts};
+use crate::model::{ApiKey, Id, Permission, Principal, Role, Team, User};
+use crate::store::{StoreError, StoreResult};
+use sqlx::sqlite::SqliteConnection;
+
+const USERS: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), sum(length(id) = 16), \
+     json_group_array(json_array(username, email, display_name, kind, disabled, owner, \
+     created_at, updated_at, version)) FROM users";
+const TEAMS: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), sum(length(id) = 16), \
+     json_group_array(json_array(team_key, name, description, \
+     iif(default_role IS NULL, NULL, hex(default_role)), created_at, updated_at, version)) \
+     FROM teams";
+const ROLES: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), sum(length(id) = 16), \
+     json_group_array(json_array(name, description, created_at, updated_at, version)) FROM roles";
+const PERMISSIONS: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), \
+     sum(length(id) = 16), json_group_array(json_array(catalog, entity, entity_uuid, grants, \
+     denies, conditions, query_attributes, read_attributes, write_attributes, description, \
+     created_at, updated_at, version)) FROM permissions";
+const KEYS: &str = "SELECT CAST(group_concat(id || user_id, '') AS BLOB), count(*), \
+     sum(length(id) = 16 AND length(user_id) = 16), json_group_array(json_array(prefix, hash, \
+     read_only, expires_at, created_at, last_used_at, revoked_at, version)) FROM api_keys";
+const ROLE_PERMISSIONS: &str = "SELECT CAST(group_concat(role_id || permission_id, '') AS BLOB), \
+     count(*), sum(length(role_id) = 16 AND length(permission_id) = 16), NULL \
+     FROM role_permissions";
+const USER_ROLES: &str = "SELECT CAST(group_concat(user_id || role_id, '') AS BLOB), count(*), \
+     sum(length(user_id) = 16 AND length(role_id) = 16), NULL FROM user_roles";
+const TEAM_ROLES: &str = "SELECT CAST(group_concat(team_id || role_id, '') AS BLOB), count(*), \
+     sum(length(team_id) = 16 AND length(role_id) = 16), NULL FROM team_roles";
+/// A NULL membership role travels as 16 zero bytes, told apart by `-` in the last column.
+const MEMBERS: &str = "SELECT CAST(group_concat(team_id || user_id || \
+     ifnull(role_id, zeroblob(16)), '') AS BLOB), count(*), sum(length(team_id) = 16 AND \
+     length(user_id) = 16 AND (role_id IS NULL OR length(role_id) = 16)), \
+     group_concat(iif(role_id IS NULL, '-', 'r'), '') FROM team_members";
+/// The principal is the user when `user_id` is set, else the team (`u` / `t` in the last
+/// column).
+const GRANTS: &str = "SELECT CAST(group_concat(ifnull(user_id, team_id) || permission_id, '') \
+     AS BLOB), count(*), sum(length(ifnull(user_id, team_id)) = 16 AND \
+     length(permission_id) = 16), group_concat(iif(user_id IS NULL, 't', 'u'), '') FROM grants";
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+/// What one aggregate query returns: the concatenated ids, the row count, how many rows have
+/// well-formed ids, and the table's other columns (JSON rows, or link flags).
+type Packed = (Option<Vec<u8>>, i64, Option<i64>, Option<String>);
+
+/// A table read in one query: `ids` holds `width` ids per row for `rows` rows.
+struct Table {
+    ids: Vec<u8>,
+    width: usize,
+    rows: usize,
+    rest: String,
+}
+
+impl Table {
+    /// Runs an aggregate query and checks that every row's ids are present and 16 bytes.
+    async fn read(
+        conn: &mut SqliteConnection,
+        sql: &'static str,
+        width: usize,
+        what: &str,
+    ) -> StoreResult<Table> {
+        let (ids, count, valid, rest): Packed = sqlx::query_as(sql)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        let ids = ids.unwrap_or_default();
+        let rows = usize::try_from(count).map_err(|e| corrupt(what, e))?;
+        // `sum` is NULL on an empty table.
+        if valid.unwrap_or(0) != count || ids.len() != rows * width * 16 {
+            return Err(corrupt(what, "an id is NULL or not 16 bytes"));
+        }
+        Ok(Table {
+            ids,
+            width,
+            rows,
+            rest: rest.unwrap_or_default(),
+        })
+    }
+
+    /// The ids of each row.
+    fn ids(&self) -> impl Iterator<Item = &[u8]> {
+        self.ids.chunks_exact(self.width * 16)
+    }
+
+    /// Decodes the JSON rows, checking there is one per id row.
+    fn json<'a, T: serde::Deserialize<'a>>(&'a self, what: &str) -> StoreResult<Vec<T>> {
+        let rows: Vec<T> = serde_json::from_str(&self.rest).map_err(|e| corrupt(what, e))?;
+        if rows.len() != self.rows {
+            return Err(corrupt(what, "column aggregates disagree"));
+        }
+        Ok(rows)
+    }
+
+    /// One flag byte per row (`MEMBERS`, `GRANTS`).
+    fn flags(&self, what: &str) -> StoreResult<&[u8]> {
+        if self.rest.len() != self.rows {
+            return Err(corrupt(what, "column aggregates disagree"));
+        }
+        Ok(self.rest.as_bytes())
+    }
+}
+
+/// The `n`th id of a row of ids (`n` < the table's width: in bounds by [`Table::read`]).
+fn id(row: &[u8], n: usize) -> Id {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&row[n * 16..n * 16 + 16]);
+    Id::from_bytes(b)
+}
+
+/// An id from its 32 hex digits.
+fn hex_id(s: &str) -> StoreResult<Id> {
+    if s.len() != 32 {
+        return Err(corrupt("id column", format!("{} hex digits", s.len())));
+    }
+    Id::try_parse_ascii(s.as_bytes()).map_err(|e| corrupt("id column", e))
+}
+
+fn version(v: i64) -> StoreResult<u64> {
+    u64::try_from(v).map_err(|e| corrupt("version column", e))
+}
+
+fn opt_ts(us: Option<i64>) -> StoreResult<Option<time::OffsetDateTime>> {
+    us.map(from_ts).transpose()
+}
+
+fn list(text: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(text).map_err(|e| corrupt("list column", e))
+}
+
+/// Columns of [`USERS`] after the id. Kinds never contain escapes, so they are borrowed.
+type UserRow<'a> = (String, String, String, &'a str, i64, i64, i64, i64, i64);
+
+/// Every user.
+pub(super) async fn users(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, User)>> {
+    let t = Table::read(conn, USERS, 1, "users").await?;
+    let rows: Vec<UserRow<'_>> = t.json("users")?;
+    t.ids()
+        .zip(rows)
+        .map(
+            |(ids, (username, email, display_name, kind, disabled, owner, c, u, v))| {
+                let id = id(ids, 0);
+                let user = User {
+                    id,
+                    username,
+                    email,
+                    display_name,
+                    kind: rows::user_kind(kind)?,
+                    disabled: disabled != 0,
+                    owner: owner != 0,
+                    created_at: from_ts(c)?,
+                    updated_at: from_ts(u)?,
+                    version: version(v)?,
+                };
+                Ok((id, user))
+            },
+        )
+        .collect()
+}
+
+/// Columns of [`TEAMS`] after the id.
+type TeamRow = (String, String, String, Option<String>, i64, i64, i64);
+
+/// Every team.
+pub(super) async fn teams(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, Team)>> {
+    let t = Table::read(conn, TEAMS, 1, "teams").await?;
+    let rows: Vec<TeamRow> = t.json("teams")?;
+    t.ids()
+        .zip(rows)
+        .map(|(ids, (key, name, description, default_role, c, u, v))| {
+            let id = id(ids, 0);
+            let team = Team {
+                id,
+                key,
+                name,
+                description,
+                default_role: default_role.as_deref().map(hex_id).transpose()?,
+                created_at: from_ts(c)?,
+                updated_at: from_ts(u)?,
+                version: version(v)?,
+            };
+            Ok((id, team))
+        })
+        .collect()
+}
+
+/// Columns of [`ROLES`] after the id.
+type RoleRow = (String, String, i64, i64, i64);
+
+/// Every role.
+pub(super) async fn roles(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, Role)>> {
+    let t = Table::read(conn, ROLES, 1, "roles").await?;
+    let rows: Vec<RoleRow> = t.json("roles")?;
+    t.ids()
+        .zip(rows)
+        .map(|(ids, (name, description, c, u, v))| {
+            let id = id(ids, 0);
+            let role = Role {
+                id,
+                name,
+                description,
+                created_at: from_ts(c)?,
+                updated_at: from_ts(u)?,
+                version: version(v)?,
+            };
+            Ok((id, role))
+        })
+        .collect()
+}
+
+/// Columns of [`PERMISSIONS`] after the id (list columns are JSON text, decoded afterwards).
+type PermissionRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+);
+
+/// Every permission.
+pub(super) async fn permissions(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, Permission)>> {
+    let t = Table::read(conn, PERMISSIONS, 1, "permissions").await?;
+    let rows: Vec<PermissionRow> = t.json("permissions")?;
+    t.ids()
+        .zip(rows)
+        .map(|(ids, r)| {
+            let id = id(ids, 0);
+            let p = Permission {
+                id,
+                catalog: r.0,
+                entity: r.1,
+                entity_uuid: r.2,
+                grants: list(&r.3)?,
+                denies: list(&r.4)?,
+                conditions: list(&r.5)?,
+                query_attributes: list(&r.6)?,
+                read_attributes: list(&r.7)?,
+                write_attributes: list(&r.8)?,
+                description: r.9,
+                created_at: from_ts(r.10)?,
+                updated_at: from_ts(r.11)?,
+                version: version(r.12)?,
+            };
+            Ok((id, p))
+        })
+        .collect()
+}
+
+/// Columns of [`KEYS`] after the ids (key, user).
+type KeyRow = (
+    String,
+    String,
+    i64,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
+
+/// Every API key record.
+pub(super) async fn keys(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, ApiKey)>> {
+    let t = Table::read(conn, KEYS, 2, "api keys").await?;
+    let rows: Vec<KeyRow> = t.json("api keys")?;
+    t.ids()
+        .zip(rows)
+        .map(|(ids, (prefix, hash, ro, expires, c, used, revoked, v))| {
+            let key_id = id(ids, 0);
+            let key = ApiKey {
+                id: key_id,
+                prefix,
+                hash,
+                user_id: id(ids, 1),
+                read_only: ro != 0,
+                expires_at: opt_ts(expires)?,
+                created_at: from_ts(c)?,
+                last_used_at: opt_ts(used)?,
+                revoked_at: opt_ts(revoked)?,
+                version: version(v)?,
+            };
+            Ok((key_id, key))
+        })
+        .collect()
+}
+
+/// The pairs of a two-column link table.
+async fn pairs(
+    conn: &mut SqliteConnection,
+    sql: &'static str,
+    what: &str,
+) -> StoreResult<Vec<(Id, Id)>> {
+    let t = Table::read(conn, sql, 2, what).await?;
+    Ok(t.ids().map(|r| (id(r, 0), id(r, 1))).collect())
+}
+
+/// (role, permission) links.
+pub(super) async fn role_permissions(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, Id)>> {
+    pairs(conn, ROLE_PERMISSIONS, "role permissions").await
+}
+
+/// (user, role) links.
+pub(super) async fn user_roles(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, Id)>> {
+    pairs(conn, USER_ROLES, "user roles").await
+}
+
+/// (team, role) links.
+pub(super) async fn team_roles(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, Id)>> {
+    pairs(conn, TEAM_ROLES, "team roles").await
+}
+
+/// Memberships: ((team, user), role).
+pub(super) async fn members(
+    conn: &mut SqliteConnection,
+) -> StoreResult<Vec<((Id, Id), Option<Id>)>> {
+    let t = Table::read(conn, MEMBERS, 3, "team members").await?;
+    t.ids()
+        .zip(t.flags("team members")?)
+        .map(|(r, flag)| {
+            let role = match flag {
+                b'-' => None,
+                b'r' => Some(id(r, 2)),
+                _ => return Err(corrupt("team members", "bad role flag")),
+            };
+            Ok(((id(r, 0), id(r, 1)), role))
+        })
+        .collect()
+}
+
+/// Direct grants: a user's when `user_id` is set, else the team's.
+pub(super) async fn grants(conn: &mut SqliteConnection) -> StoreResult<Vec<(Principal, Id)>> {
+    let t = Table::read(conn, GRANTS, 2, "grants").await?;
+    t.ids()
+        .zip(t.flags("grants")?)
+        .map(|(r, flag)| {
+            let principal = match flag {
+                b'u' => Principal::User(id(r, 0)),
+                b't' => Principal::Team(id(r, 0)),
+                _ => return Err(corrupt("grants", "bad principal flag")),
+            };
+            Ok((principal, id(r, 1)))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

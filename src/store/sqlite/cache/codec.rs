@@ -1,0 +1,451 @@
+//! The load cache's encoding: the state as postcard records (strings borrowed when encoding,
+//! moved out when decoding; times as unix microseconds, as in the tables), decoded straight
+//! into the model.
+
+use super::super::rows::{from_ts, ts};
+use crate::model::{Id, Permission, Principal, Role, Team, User, UserKind};
+use crate::store::{State, StoreError, StoreResult};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The encoded state. Field order is the encoding: postcard is not self-describing.
+#[derive(Serialize, Deserialize)]
+struct Snapshot<'a> {
+    users: Vec<UserRec<'a>>,
+    teams: Vec<TeamRec<'a>>,
+    roles: Vec<RoleRec<'a>>,
+    permissions: Vec<PermissionRec<'a>>,
+    role_permissions: Vec<(Id, Id)>,
+    user_roles: Pairs,
+    team_roles: Vec<(Id, Id)>,
+    members: Vec<(Id, Id, Option<Id>)>,
+    /// (principal is a team, principal, permission)
+    grants: Vec<(bool, Id, Id)>,
+}
+
+/// A large link set between two object tables, usually as indexes into them (a few bytes per
+/// link instead of two 16-byte ids).
+#[derive(Serialize, Deserialize)]
+pub(super) enum Pairs {
+    /// The (left, right) ids as they are (some id is not an object's).
+    Ids(Vec<(Id, Id)>),
+    /// For each left object in key order, how many links it has; then each link's right
+    /// object, as its position in key order. The links come out in (left, right) order.
+    Indexed { counts: Vec<u32>, right: Vec<u32> },
+}
+
+impl Pairs {
+    /// Encodes `links` between the objects keyed `left` and `right`.
+    pub(super) fn encode<L, R>(
+        links: &BTreeSet<(Id, Id)>,
+        left: &BTreeMap<Id, L>,
+        right: &BTreeMap<Id, R>,
+    ) -> Pairs {
+        let index: FxHashMap<Id, u32> = right.keys().zip(0u32..).map(|(id, i)| (*id, i)).collect();
+        let mut counts = Vec::with_capacity(left.len());
+        let mut indexes = Vec::with_capacity(links.len());
+        let mut rest = links.iter().peekable();
+        // Both are in left-id order: walk them together.
+        for l in left.keys() {
+            let mut n = 0u32;
+            while let Some(&&(_, b)) = rest.peek().filter(|(a, _)| a == l) {
+                let Some(&i) = index.get(&b) else {
+                    return Pairs::Ids(links.iter().copied().collect());
+                };
+                indexes.push(i);
+                n += 1;
+                rest.next();
+            }
+            counts.push(n);
+        }
+        if rest.next().is_some() {
+            return Pairs::Ids(links.iter().copied().collect());
+        }
+        Pairs::Indexed {
+            counts,
+            right: indexes,
+        }
+    }
+
+    /// The links, given the ids of the left and right objects in key order.
+    pub(super) fn decode(
+        self,
+        left: &[(Id, impl Sized)],
+        right: &[(Id, impl Sized)],
+    ) -> StoreResult<Vec<(Id, Id)>> {
+        let (counts, indexes) = match self {
+            Pairs::Ids(ids) => return Ok(ids),
+            Pairs::Indexed { counts, right } => (counts, right),
+        };
+        let bad = || StoreError::Corrupt("load cache: a link index is out of range".into());
+        if counts.len() != left.len() {
+            return Err(bad());
+        }
+        let mut out = Vec::with_capacity(indexes.len());
+        let mut indexes = indexes.into_iter();
+        for (&(l, _), n) in left.iter().zip(counts) {
+            for _ in 0..n {
+                let i = indexes.next().ok_or_else(bad)?;
+                let r = right.get(i as usize).ok_or_else(bad)?;
+                out.push((l, r.0));
+            }
+        }
+        if indexes.next().is_some() {
+            return Err(bad());
+        }
+        Ok(out)
+    }
+}
+
+// Strings are `Cow`: borrowed from the state when encoding, owned (moved out, not copied)
+// when decoding. Times are unix microseconds, as in the tables.
+
+#[derive(Serialize, Deserialize)]
+struct UserRec<'a> {
+    id: Id,
+    username: Cow<'a, str>,
+    email: Cow<'a, str>,
+    display_name: Cow<'a, str>,
+    service: bool,
+    disabled: bool,
+    owner: bool,
+    created_at: i64,
+    updated_at: i64,
+    version: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TeamRec<'a> {
+    id: Id,
+    key: Cow<'a, str>,
+    name: Cow<'a, str>,
+    description: Cow<'a, str>,
+    default_role: Option<Id>,
+    created_at: i64,
+    updated_at: i64,
+    version: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RoleRec<'a> {
+    id: Id,
+    name: Cow<'a, str>,
+    description: Cow<'a, str>,
+    created_at: i64,
+    updated_at: i64,
+    version: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PermissionRec<'a> {
+    id: Id,
+    catalog: Cow<'a, str>,
+    entity: Cow<'a, str>,
+    entity_uuid: Option<Cow<'a, str>>,
+    lists: [Cow<'a, [String]>; 6],
+    description: Cow<'a, str>,
+    created_at: i64,
+    updated_at: i64,
+    version: u64,
+}
+
+fn user_rec(u: &User) -> UserRec<'_> {
+    let User {
+        id,
+        username,
+        email,
+        display_name,
+        kind,
+        disabled,
+        owner,
+        created_at,
+        updated_at,
+        version,
+    } = u;
+    UserRec {
+        id: *id,
+        username: Cow::Borrowed(username),
+        email: Cow::Borrowed(email),
+        display_name: Cow::Borrowed(display_name),
+        service: match kind {
+            UserKind::Person => false,
+            UserKind::Service => true,
+        },
+        disabled: *disabled,
+        owner: *owner,
+        created_at: ts(*created_at),
+        updated_at: ts(*updated_at),
+        version: *version,
+    }
+}
+
+fn team_rec(t: &Team) -> TeamRec<'_> {
+    let Team {
+        id,
+        key,
+        name,
+        description,
+        default_role,
+        created_at,
+        updated_at,
+        version,
+    } = t;
+    TeamRec {
+        id: *id,
+        key: Cow::Borrowed(key),
+        name: Cow::Borrowed(name),
+        description: Cow::Borrowed(description),
+        default_role: *default_role,
+        created_at: ts(*created_at),
+        updated_at: ts(*updated_at),
+        version: *version,
+    }
+}
+
+fn role_rec(r: &Role) -> RoleRec<'_> {
+    let Role {
+        id,
+        name,
+        description,
+        created_at,
+        updated_at,
+        version,
+    } = r;
+    RoleRec {
+        id: *id,
+        name: Cow::Borrowed(name),
+        description: Cow::Borrowed(description),
+        created_at: ts(*created_at),
+        updated_at: ts(*updated_at),
+        version: *version,
+    }
+}
+
+fn permission_rec(p: &Permission) -> PermissionRec<'_> {
+    let Permission {
+        id,
+        catalog,
+        entity,
+        entity_uuid,
+        grants,
+        denies,
+        conditions,
+        query_attributes,
+        read_attributes,
+        write_attributes,
+        description,
+        created_at,
+        updated_at,
+        version,
+    } = p;
+    PermissionRec {
+        id: *id,
+        catalog: Cow::Borrowed(catalog),
+        entity: Cow::Borrowed(entity),
+        entity_uuid: entity_uuid.as_deref().map(Cow::Borrowed),
+        lists: [
+            grants,
+            denies,
+            conditions,
+            query_attributes,
+            read_attributes,
+            write_attributes,
+        ]
+        .map(|l| Cow::Borrowed(l.as_slice())),
+        description: Cow::Borrowed(description),
+        created_at: ts(*created_at),
+        updated_at: ts(*updated_at),
+        version: *version,
+    }
+}
+
+/// Encodes everything [`decode`] restores (not the revision, API keys or the name index).
+pub(super) fn encode(st: &State) -> StoreResult<Vec<u8>> {
+    let snap = Snapshot {
+        users: st.users.values().map(user_rec).collect(),
+        teams: st.teams.values().map(team_rec).collect(),
+        roles: st.roles.values().map(role_rec).collect(),
+        permissions: st.permissions.values().map(permission_rec).collect(),
+        role_permissions: st.role_permissions.iter().copied().collect(),
+        user_roles: Pairs::encode(&st.user_roles, &st.users, &st.roles),
+        team_roles: st.team_roles.iter().copied().collect(),
+        members: st.members.iter().map(|(&(t, u), &r)| (t, u, r)).collect(),
+        grants: st
+            .grants
+            .iter()
+            .map(|&(p, perm)| match p {
+                Principal::User(u) => (false, u, perm),
+                Principal::Team(t) => (true, t, perm),
+            })
+            .collect(),
+    };
+    postcard::to_allocvec(&snap).map_err(|e| StoreError::Database(format!("load cache: {e}")))
+}
+
+/// A sequence of records decoded one by one straight into the model (no vector of records
+/// in between).
+struct Records<T>(Vec<T>);
+
+/// A model value and the record it is encoded as.
+trait FromRecord: Sized {
+    /// The encoded form.
+    type Record<'de>: Deserialize<'de>;
+    /// Converts a decoded record.
+    fn from_record(r: Self::Record<'_>) -> StoreResult<Self>;
+}
+
+impl<'de, T: FromRecord> Deserialize<'de> for Records<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Seq<T>(std::marker::PhantomData<T>);
+        impl<'de, T: FromRecord> serde::de::Visitor<'de> for Seq<T> {
+            type Value = Records<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sequence of records")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Records<T>, A::Error> {
+                // The length comes from the data: trust it only up to 1 MiB, as serde does.
+                let cap = seq
+                    .size_hint()
+                    .unwrap_or(0)
+                    .min((1 << 20) / size_of::<T>().max(1));
+                let mut out = Vec::with_capacity(cap);
+                while let Some(r) = seq.next_element::<T::Record<'de>>()? {
+                    out.push(T::from_record(r).map_err(serde::de::Error::custom)?);
+                }
+                Ok(Records(out))
+            }
+        }
+        d.deserialize_seq(Seq(std::marker::PhantomData))
+    }
+}
+
+impl FromRecord for (Id, User) {
+    type Record<'de> = UserRec<'de>;
+    fn from_record(u: UserRec<'_>) -> StoreResult<Self> {
+        let user = User {
+            id: u.id,
+            username: u.username.into_owned(),
+            email: u.email.into_owned(),
+            display_name: u.display_name.into_owned(),
+            kind: if u.service {
+                UserKind::Service
+            } else {
+                UserKind::Person
+            },
+            disabled: u.disabled,
+            owner: u.owner,
+            created_at: from_ts(u.created_at)?,
+            updated_at: from_ts(u.updated_at)?,
+            version: u.version,
+        };
+        Ok((u.id, user))
+    }
+}
+
+impl FromRecord for (Id, Team) {
+    type Record<'de> = TeamRec<'de>;
+    fn from_record(t: TeamRec<'_>) -> StoreResult<Self> {
+        let team = Team {
+            id: t.id,
+            key: t.key.into_owned(),
+            name: t.name.into_owned(),
+            description: t.description.into_owned(),
+            default_role: t.default_role,
+            created_at: from_ts(t.created_at)?,
+            updated_at: from_ts(t.updated_at)?,
+            version: t.version,
+        };
+        Ok((t.id, team))
+    }
+}
+
+impl FromRecord for (Id, Role) {
+    type Record<'de> = RoleRec<'de>;
+    fn from_record(r: RoleRec<'_>) -> StoreResult<Self> {
+        let role = Role {
+            id: r.id,
+            name: r.name.into_owned(),
+            description: r.description.into_owned(),
+            created_at: from_ts(r.created_at)?,
+            updated_at: from_ts(r.updated_at)?,
+            version: r.version,
+        };
+        Ok((r.id, role))
+    }
+}
+
+impl FromRecord for (Id, Permission) {
+    type Record<'de> = PermissionRec<'de>;
+    fn from_record(p: PermissionRec<'_>) -> StoreResult<Self> {
+        let [grants, denies, conditions, query, read, write] = p.lists.map(Cow::into_owned);
+        let perm = Permission {
+            id: p.id,
+            catalog: p.catalog.into_owned(),
+            entity: p.entity.into_owned(),
+            entity_uuid: p.entity_uuid.map(Cow::into_owned),
+            grants,
+            denies,
+            conditions,
+            query_attributes: query,
+            read_attributes: read,
+            write_attributes: write,
+            description: p.description.into_owned(),
+            created_at: from_ts(p.created_at)?,
+            updated_at: from_ts(p.updated_at)?,
+            version: p.version,
+        };
+        Ok((p.id, perm))
+    }
+}
+
+/// [`Snapshot`] as decoded: the same fields in the same order (so the same encoding), objects
+/// decoded straight into the model.
+#[derive(Deserialize)]
+struct Decoded {
+    users: Records<(Id, User)>,
+    teams: Records<(Id, Team)>,
+    roles: Records<(Id, Role)>,
+    permissions: Records<(Id, Permission)>,
+    role_permissions: Vec<(Id, Id)>,
+    user_roles: Pairs,
+    team_roles: Vec<(Id, Id)>,
+    members: Vec<(Id, Id, Option<Id>)>,
+    grants: Vec<(bool, Id, Id)>,
+}
+
+/// Decodes [`encode`]'s bytes into a state with revision 0, no API keys and no name index.
+pub(super) fn decode(bytes: &[u8]) -> StoreResult<State> {
+    let d: Decoded =
+        postcard::from_bytes(bytes).map_err(|e| StoreError::Corrupt(format!("load cache: {e}")))?;
+    let user_roles = d.user_roles.decode(&d.users.0, &d.roles.0)?;
+    // `collect` into the B-trees sorts once (the records are already in key order) and builds
+    // them in bulk.
+    Ok(State {
+        users: d.users.0.into_iter().collect(),
+        teams: d.teams.0.into_iter().collect(),
+        roles: d.roles.0.into_iter().collect(),
+        permissions: d.permissions.0.into_iter().collect(),
+        role_permissions: d.role_permissions.into_iter().collect(),
+        user_roles: user_roles.into_iter().collect(),
+        team_roles: d.team_roles.into_iter().collect(),
+        members: d.members.into_iter().map(|(t, u, r)| ((t, u), r)).collect(),
+        grants: d
+            .grants
+            .into_iter()
+            .map(|(team, p, perm)| {
+                let principal = if team {
+                    Principal::Team(p)
+                } else {
+                    Principal::User(p)
+                };
+                (principal, perm)
+            })
+            .collect(),
+        ..State::default()
+    })
+}

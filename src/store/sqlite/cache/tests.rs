@@ -1,0 +1,188 @@
+//! A load through the cache must equal a load from the tables, and a cache that is not for
+//! the current revision, or does not decode, must never be used.
+
+use super::super::fixture::{changes, store, tamper};
+use super::*;
+use crate::model::{Id, now};
+use crate::store::Store;
+use crate::store::sqlite::SqliteStore;
+use std::time::Duration;
+
+/// The cache row as stored: (revision, format, data).
+async fn row(store: &SqliteStore) -> Option<(i64, i64, Vec<u8>)> {
+    sqlx::query_as("SELECT revision, format, data FROM load_cache")
+        .fetch_optional(&store.readers)
+        .await
+        .expect("read the cache row")
+}
+
+/// Waits for the background write of a usable cache for `revision`.
+async fn cached_at(store: &SqliteStore, revision: Revision) {
+    let want = i64::try_from(revision).expect("small revision");
+    for _ in 0..500 {
+        let usable = |(rev, f, data): (i64, i64, Vec<u8>)| {
+            rev == want && f == FORMAT && decode(&data).is_ok()
+        };
+        if row(store).await.is_some_and(usable) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the cache for revision {revision} was never written");
+}
+
+/// A store holding the odd fixture data, and the reference state for it.
+async fn filled() -> (tempfile::TempDir, SqliteStore, State) {
+    let changes = changes();
+    let mut want = State::default();
+    want.apply_committed(&changes).expect("reference apply");
+    let (dir, store) = store().await;
+    want.revision = store.commit("t", &changes).await.expect("commit");
+    (dir, store, want)
+}
+
+#[test]
+fn encode_decode_round_trips() {
+    let mut st = State::default();
+    st.apply_committed(&changes()).expect("apply");
+    let mut back = decode(&encode(&st).expect("encode")).expect("decode");
+    back.reindex();
+    assert!(!st.keys.is_empty(), "the fixture has API keys");
+    st.keys.clear();
+    st.revision = 0;
+    st.reindex();
+    assert_eq!(back, st);
+}
+
+#[test]
+fn garbage_does_not_decode() {
+    let mut st = State::default();
+    st.apply_committed(&changes()).expect("apply");
+    let bytes = encode(&st).expect("encode");
+    assert!(decode(&bytes[..bytes.len() / 2]).is_err(), "truncated");
+    assert!(decode(b"").is_err(), "empty");
+    assert!(decode(&[0xff; 64]).is_err(), "noise");
+}
+
+#[tokio::test]
+async fn cached_load_equals_table_load() {
+    let (_dir, store, want) = filled().await;
+    let from_tables = store.load().await.expect("load from the tables");
+    assert_eq!(from_tables, want);
+    cached_at(&store, want.revision).await;
+    let from_cache = store.load().await.expect("load from the cache");
+    assert_eq!(from_cache, want);
+
+    // The cache really is what the second load read: a change behind the store's back that
+    // leaves the revision alone is not seen ...
+    tamper(&store, "UPDATE users SET email = 'behind@the.back'").await;
+    let again = store.load().await.expect("load from the cache");
+    assert_eq!(again, want);
+    // ... until the revision moves, which makes the cache stale.
+    tamper(
+        &store,
+        "UPDATE meta SET value = value + 1 WHERE name = 'revision'",
+    )
+    .await;
+    let fresh = store.load().await.expect("load from the tables");
+    assert_eq!(fresh.revision, want.revision + 1);
+    assert!(fresh.users.values().all(|u| u.email == "behind@the.back"));
+}
+
+#[tokio::test]
+async fn writes_make_the_cache_stale() {
+    let (_dir, store, mut want) = filled().await;
+    store.load().await.expect("load");
+    cached_at(&store, want.revision).await;
+    let role = crate::model::Role {
+        id: Id::from_u128(42),
+        name: "after the cache".into(),
+        description: String::new(),
+        created_at: now(),
+        updated_at: now(),
+        version: 1,
+    };
+    let change = crate::store::Change::Create(crate::store::Object::Role(role));
+    want.revision = store
+        .commit("t", std::slice::from_ref(&change))
+        .await
+        .expect("commit");
+    want.apply_committed(&[change]).expect("reference apply");
+    assert_eq!(store.load().await.expect("load"), want);
+    cached_at(&store, want.revision).await;
+    assert_eq!(store.load().await.expect("load from the cache"), want);
+}
+
+#[tokio::test]
+async fn key_use_is_seen_through_the_cache() {
+    let (_dir, store, mut want) = filled().await;
+    store.load().await.expect("load");
+    cached_at(&store, want.revision).await;
+    let (&id, _) = want.keys.iter().next().expect("a key");
+    let at = now();
+    store.touch_key(id, at).await.expect("touch");
+    if let Some(k) = want.keys.get_mut(&id) {
+        k.last_used_at = Some(at);
+    }
+    assert_eq!(store.load().await.expect("load"), want);
+}
+
+#[tokio::test]
+async fn unusable_caches_are_ignored_and_replaced() {
+    let (_dir, store, want) = filled().await;
+    let rev = want.revision;
+    for (format, data) in [(FORMAT, "x'00ff00ff'"), (FORMAT + 1, "x''"), (0, "x'00'")] {
+        tamper(
+            &store,
+            &format!("INSERT OR REPLACE INTO load_cache VALUES (1, {rev}, {format}, {data})"),
+        )
+        .await;
+        assert_eq!(store.load().await.expect("load"), want);
+        cached_at(&store, rev).await;
+        assert_eq!(store.load().await.expect("load from the cache"), want);
+    }
+}
+
+#[test]
+fn user_roles_travel_as_indexes_or_as_ids() {
+    let mut st = State::default();
+    st.apply_committed(&changes()).expect("apply");
+    let indexed = Pairs::encode(&st.user_roles, &st.users, &st.roles);
+    assert!(matches!(indexed, Pairs::Indexed { .. }));
+    // A link to a role that is not there (only possible with foreign keys off) keeps ids.
+    st.user_roles.insert((Id::nil(), Id::from_u128(7)));
+    let ids = Pairs::encode(&st.user_roles, &st.users, &st.roles);
+    assert!(matches!(ids, Pairs::Ids(_)));
+    let mut back = decode(&encode(&st).expect("encode")).expect("decode");
+    back.reindex();
+    st.keys.clear();
+    st.revision = 0;
+    st.reindex();
+    assert_eq!(back, st);
+    // Indexes out of range are corrupt, not wrapped or dropped.
+    let users: Vec<(Id, ())> = vec![(Id::nil(), ())];
+    let roles: Vec<(Id, ())> = vec![(Id::max(), ())];
+    let bad = Pairs::Indexed {
+        counts: vec![1],
+        right: vec![1],
+    };
+    assert!(bad.decode(&users, &roles).is_err());
+    let short = Pairs::Indexed {
+        counts: vec![2],
+        right: vec![0],
+    };
+    assert!(short.decode(&users, &roles).is_err());
+    let long = Pairs::Indexed {
+        counts: vec![0],
+        right: vec![0],
+    };
+    assert!(long.decode(&users, &roles).is_err());
+    let good = Pairs::Indexed {
+        counts: vec![1],
+        right: vec![0],
+    };
+    assert_eq!(
+        good.decode(&users, &roles).ok(),
+        Some(vec![(Id::nil(), Id::max())])
+    );
+}

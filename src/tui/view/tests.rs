@@ -1,0 +1,219 @@
+//! The fast row builders must show exactly what the plain ones did.
+
+use super::*;
+use crate::model::{Role, Team, User, UserKind, now};
+
+/// The Users rows as first written (maps of vectors, `Row` sanitizing every cell, the key
+/// from `join` + `to_lowercase`): the reference for [`user_rows`].
+fn reference_user_rows(s: &State) -> Vec<(String, Vec<String>, String)> {
+    use std::collections::HashMap;
+    let mut roles: HashMap<Id, Vec<&str>> = HashMap::new();
+    for (u, r) in &s.user_roles {
+        if let Some(role) = s.roles.get(r) {
+            roles.entry(*u).or_default().push(role.name.as_str());
+        }
+    }
+    let mut teams: HashMap<Id, Vec<&str>> = HashMap::new();
+    for (t, u) in s.members.keys() {
+        if let Some(team) = s.teams.get(t) {
+            teams.entry(*u).or_default().push(team.key.as_str());
+        }
+    }
+    s.users
+        .values()
+        .map(|u| {
+            let mut flags = Vec::new();
+            if u.owner {
+                flags.push("owner");
+            }
+            if u.disabled {
+                flags.push("disabled");
+            }
+            let join =
+                |m: &HashMap<Id, Vec<&str>>| m.get(&u.id).map(|v| v.join(", ")).unwrap_or_default();
+            let cells: Vec<String> = [
+                u.username.clone(),
+                u.email.clone(),
+                u.kind.as_str().into(),
+                join(&roles),
+                join(&teams),
+                flags.join(","),
+            ]
+            .iter()
+            .map(|c| sanitize(c).into_owned())
+            .collect();
+            let key = cells.join("\u{1f}").to_lowercase();
+            (u.username.clone(), cells, key)
+        })
+        .collect()
+}
+
+const NASTY: &[&str] = &[
+    "",
+    "Plain",
+    "ΑΣ",
+    "Σ",
+    "ΑΣ Β",
+    "ὈΔΥΣΣΕΎΣ",
+    "İstanbul",
+    "ǅ ẞ Ω K Å",
+    "\u{1b}[2J",
+    "tab\there",
+    "\u{202e}evil",
+    "Ærø",
+    "x\u{7f}y\u{9b}",
+    "emoji 🦀",
+];
+
+fn id(n: u128) -> Id {
+    Id::from_u128(n)
+}
+
+/// Users with no, one and several roles and teams, every flag combination, names from
+/// [`NASTY`], links to a role and a team that do not exist, and a link of a user that does not
+/// exist (ordered between real users).
+fn state() -> State {
+    let t = now();
+    let mut s = State::default();
+    for (i, name) in NASTY.iter().enumerate() {
+        let r = id(1000 + i as u128);
+        s.roles.insert(
+            r,
+            Role {
+                id: r,
+                name: format!("{name}R{i}"),
+                description: String::new(),
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            },
+        );
+        let tm = id(2000 + i as u128);
+        s.teams.insert(
+            tm,
+            Team {
+                id: tm,
+                key: format!("{name}T{i}"),
+                name: String::new(),
+                description: String::new(),
+                default_role: None,
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            },
+        );
+    }
+    for i in 0..40u128 {
+        let u = id(10 * i + 10);
+        let name = NASTY[i as usize % NASTY.len()];
+        s.users.insert(
+            u,
+            User {
+                id: u,
+                username: format!("{name}{i}"),
+                email: NASTY[(i as usize + 3) % NASTY.len()].to_string(),
+                display_name: String::new(),
+                kind: if i % 3 == 0 {
+                    UserKind::Service
+                } else {
+                    UserKind::Person
+                },
+                disabled: i % 2 == 1,
+                owner: i % 4 >= 2,
+                created_at: t,
+                updated_at: t,
+                version: 1,
+            },
+        );
+        for k in 0..(i % 4) {
+            s.user_roles
+                .insert((u, id(1000 + (i + 5 * k) % NASTY.len() as u128)));
+            s.members
+                .insert((id(2000 + (i + k) % NASTY.len() as u128), u), None);
+        }
+        if i % 7 == 0 {
+            s.user_roles.insert((u, id(999_999)));
+            s.members.insert((id(888_888), u), None);
+            // A user that does not exist, ordered right after this one.
+            s.user_roles.insert((id(10 * i + 15), id(1000)));
+        }
+    }
+    s
+}
+
+#[test]
+fn user_rows_match_the_reference() {
+    let s = state();
+    let got: Vec<(String, Vec<String>, String)> = rows(Pane::Users, &s, &[])
+        .into_iter()
+        .map(|r| (r.id, r.cells, r.key))
+        .collect();
+    assert_eq!(got, reference_user_rows(&s));
+    assert!(
+        got.iter().any(|(_, c, _)| c[3].contains(", ")),
+        "some user has two roles"
+    );
+    assert!(
+        got.iter().any(|(_, c, _)| c[4].contains(", ")),
+        "some user has two teams"
+    );
+    assert!(
+        got.iter().any(|(_, c, _)| c[0].contains("\\x1b")),
+        "a sanitized name"
+    );
+}
+
+#[test]
+fn user_rows_split_into_ranges_match_the_reference() {
+    let s = state();
+    let want = reference_user_rows(&s);
+    for parts in 1..=9 {
+        let got: Vec<(String, Vec<String>, String)> = user_rows_split(&s, parts)
+            .into_iter()
+            .map(|r| (r.id, r.cells, r.key))
+            .collect();
+        assert_eq!(got, want, "{parts} parts");
+    }
+    let mut few = state();
+    let keep: Vec<Id> = few.users.keys().take(3).copied().collect();
+    few.users.retain(|id, _| keep.contains(id));
+    let want = reference_user_rows(&few);
+    for parts in [1, 2, 3, 5] {
+        let got: Vec<String> = user_rows_split(&few, parts)
+            .into_iter()
+            .map(|r| r.key)
+            .collect();
+        let want: Vec<String> = want.iter().map(|r| r.2.clone()).collect();
+        assert_eq!(got, want, "{parts} parts of 3 users");
+    }
+    assert!(user_rows_split(&State::default(), 3).is_empty());
+}
+
+#[test]
+fn search_key_is_join_then_lowercase() {
+    for a in NASTY {
+        for b in NASTY {
+            let cells = vec![a.to_string(), b.to_string(), format!("{b}{a}")];
+            assert_eq!(
+                search_key(&cells),
+                cells.join("\u{1f}").to_lowercase(),
+                "{cells:?}"
+            );
+        }
+    }
+    assert_eq!(search_key(&[]), "");
+}
+
+#[test]
+fn clean_is_sanitize() {
+    let mut all: Vec<String> = NASTY.iter().map(|s| s.to_string()).collect();
+    all.extend(
+        (0u32..0x250)
+            .filter_map(char::from_u32)
+            .map(|c| format!("a{c}b")),
+    );
+    for s in all {
+        assert_eq!(clean(&s), sanitize(&s), "{s:?}");
+        assert_eq!(clean_owned(s.clone()), sanitize(&s), "{s:?}");
+    }
+}
