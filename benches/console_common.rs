@@ -256,6 +256,8 @@ pub struct Screen {
     /// The terminal.
     pub term: Terminal<CrosstermBackend<BufWriter<Sink>>>,
     bytes: Rc<Cell<u64>>,
+    /// The runner's painter (scrolls the terminal on one-row list moves).
+    painter: gatehouse::tui::frame::Painter,
 }
 
 impl Screen {
@@ -270,7 +272,11 @@ impl Screen {
             },
         )
         .expect("terminal");
-        Screen { term, bytes }
+        Screen {
+            term,
+            bytes,
+            painter: gatehouse::tui::frame::Painter::new(),
+        }
     }
 
     /// Bytes written so far (`Terminal::draw` flushes the buffer at the end of each frame).
@@ -313,19 +319,26 @@ impl Sample {
     }
 }
 
-/// Draws a frame and returns (render, flush, bytes).
+/// Draws a frame as the runner does (with its painter) and returns (render, flush, bytes).
 pub fn frame(app: &App, screen: &mut Screen) -> (Duration, Duration, u64) {
     let before = screen.written();
     let start = Instant::now();
-    let mut rendered = start;
     screen
+        .painter
+        .before(&mut screen.term, app)
+        .expect("scroll");
+    let mut rendered = start;
+    let buffer = screen
         .term
         .draw(|f| {
             draw(app, f);
             rendered = Instant::now();
         })
-        .expect("draw");
+        .expect("draw")
+        .buffer
+        .clone();
     let end = Instant::now();
+    screen.painter.after(app, buffer);
     (rendered - start, end - rendered, screen.written() - before)
 }
 

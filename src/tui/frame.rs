@@ -74,8 +74,21 @@ impl Painter {
         self.last = None;
     }
 
-    /// Draws `app` on `terminal`.
+    /// Draws `app` on `terminal`: [`Painter::before`], `terminal.draw`, [`Painter::after`].
     pub fn draw<B>(&mut self, terminal: &mut Terminal<B>, app: &App) -> std::io::Result<()>
+    where
+        B: ratatui::backend::Backend<Error = std::io::Error> + Write,
+    {
+        self.before(terminal, app)?;
+        let done = terminal.draw(|f| super::draw::draw(app, f))?;
+        let buffer = done.buffer.clone();
+        self.after(app, buffer);
+        Ok(())
+    }
+
+    /// Before a frame: when the list moved by one row since the last frame, scrolls the
+    /// terminal's list region and makes the shifted screen ratatui's previous frame.
+    pub fn before<B>(&mut self, terminal: &mut Terminal<B>, app: &App) -> std::io::Result<()>
     where
         B: ratatui::backend::Backend<Error = std::io::Error> + Write,
     {
@@ -102,18 +115,20 @@ impl Painter {
             terminal.swap_buffers();
         }
         app.list_rows.set(None);
-        let done = terminal.draw(|f| super::draw::draw(app, f))?;
-        let buffer = done.buffer.clone();
+        Ok(())
+    }
+
+    /// After a frame: remembers what was drawn (`buffer`: the completed frame's buffer).
+    pub fn after(&mut self, app: &App, buffer: Buffer) {
         self.last = match (app.list_rows.get(), list_drawn(app)) {
             (Some(rows), true) => Some(Memo {
                 buffer,
                 rows,
                 pane: app.pane,
-                offset,
+                offset: app.list().offset,
             }),
             _ => None,
         };
-        Ok(())
     }
 }
 
