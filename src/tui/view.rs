@@ -2,12 +2,13 @@
 //! search key), never per frame; filtering and sorting work on index vectors.
 
 use crate::backend::Capabilities;
-use crate::model::{AuditEvent, Id, Principal, User, short_id};
+use crate::model::{AuditEvent, Id, Principal, short_id};
 use crate::store::State;
 use crate::text::sanitize;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::ops::Bound;
+
+mod users;
 
 /// A pane in the navigation column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -315,7 +316,7 @@ pub fn rows(pane: Pane, s: &State, audit: &[AuditEvent]) -> Vec<Row> {
                 })
                 .collect()
         }
-        Pane::Users => user_rows(s),
+        Pane::Users => users::user_rows(s),
         Pane::Teams => {
             let mut members: FxHashMap<Id, usize> = FxHashMap::default();
             for (t, _) in s.members.keys() {
@@ -396,121 +397,6 @@ pub fn rows(pane: Pane, s: &State, audit: &[AuditEvent]) -> Vec<Row> {
             .collect(),
         Pane::Check => Vec::new(),
     }
-}
-
-/// Below this many users the Users rows are built on the calling thread only.
-const PARALLEL_USERS: usize = 20_000;
-
-/// The Users rows: 100k users must stay fast, so role names and team keys are sanitized once
-/// each (sanitizing is per character, so joining sanitized names equals sanitizing the join),
-/// the roles are found by walking `user_roles` (ordered by user, then role) alongside the
-/// users (ordered by id) instead of through a map, and large lists are built in id ranges on
-/// up to four threads, then concatenated in order.
-fn user_rows(s: &State) -> Vec<Row> {
-    let parts = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4)
-        .min(s.users.len() / PARALLEL_USERS);
-    user_rows_split(s, parts)
-}
-
-/// [`user_rows`] built in `parts` id ranges (at least one), one thread each.
-fn user_rows_split(s: &State, parts: usize) -> Vec<Row> {
-    let role_names: FxHashMap<Id, String> =
-        s.roles.values().map(|r| (r.id, clean(&r.name))).collect();
-    let team_keys: FxHashMap<Id, String> =
-        s.teams.values().map(|t| (t.id, clean(&t.key))).collect();
-    let mut teams: FxHashMap<Id, Vec<&str>> = FxHashMap::default();
-    for (t, u) in s.members.keys() {
-        if let Some(key) = team_keys.get(t) {
-            teams.entry(*u).or_default().push(key);
-        }
-    }
-    let parts = parts.max(1);
-    // Split points: the first id of every part but the first.
-    let step = s.users.len().div_ceil(parts).max(1);
-    let splits: Vec<Id> = s.users.keys().skip(step).step_by(step).copied().collect();
-    let mut bounds = Vec::with_capacity(splits.len() + 1);
-    let mut lo = Bound::Unbounded;
-    for &k in &splits {
-        bounds.push((lo, Bound::Excluded(k)));
-        lo = Bound::Included(k);
-    }
-    bounds.push((lo, Bound::Unbounded));
-    let part = |(lo, hi): (Bound<Id>, Bound<Id>)| {
-        // `Id::nil()` is the smallest id: (k, nil) is the first link of user k.
-        let links = s
-            .user_roles
-            .range((lo.map(|k| (k, Id::nil())), hi.map(|k| (k, Id::nil()))));
-        user_rows_in(
-            s.users.range((lo, hi)).map(|(_, u)| u),
-            links,
-            &role_names,
-            &teams,
-        )
-    };
-    let mut bounds = bounds.into_iter();
-    let Some(first) = bounds.next() else {
-        return Vec::new();
-    };
-    std::thread::scope(|scope| {
-        let others: Vec<_> = bounds.map(|b| scope.spawn(move || part(b))).collect();
-        let mut rows = part(first);
-        rows.reserve(s.users.len().saturating_sub(rows.len()));
-        for h in others {
-            match h.join() {
-                Ok(more) => rows.extend(more),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        rows
-    })
-}
-
-/// The Users rows of `users` (in id order), given the `user_roles` links from the first of
-/// them on.
-fn user_rows_in<'a>(
-    users: impl Iterator<Item = &'a User>,
-    links: impl Iterator<Item = &'a (Id, Id)>,
-    role_names: &FxHashMap<Id, String>,
-    teams: &FxHashMap<Id, Vec<&str>>,
-) -> Vec<Row> {
-    let mut links = links.peekable();
-    let mut names: Vec<&str> = Vec::new();
-    users
-        .map(|u| {
-            names.clear();
-            while let Some(&&(user, role)) = links.peek() {
-                if user > u.id {
-                    break;
-                }
-                links.next();
-                if user == u.id
-                    && let Some(name) = role_names.get(&role)
-                {
-                    names.push(name);
-                }
-            }
-            let flags = match (u.owner, u.disabled) {
-                (false, false) => "",
-                (true, false) => "owner",
-                (false, true) => "disabled",
-                (true, true) => "owner,disabled",
-            };
-            // The id stays raw: it names the object; only the cells are sanitized.
-            Row::from_clean(
-                u.username.clone(),
-                vec![
-                    clean(&u.username),
-                    clean(&u.email),
-                    u.kind.as_str().into(),
-                    names.join(", "),
-                    teams.get(&u.id).map(|v| v.join(", ")).unwrap_or_default(),
-                    flags.into(),
-                ],
-            )
-        })
-        .collect()
 }
 
 fn object_label(s: &State, e: &AuditEvent) -> String {

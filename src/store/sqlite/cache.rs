@@ -8,7 +8,10 @@
 //! store's revision (every write that changes the cached tables bumps the revision in the same
 //! transaction; `touch_key` does not, which is why API keys are always read from their table)
 //! and its `format` is [`FORMAT`]. A row that fails to decode is ignored. The row is written
-//! after a load that found none usable, and only if the store is still at that revision.
+//! after a load that found none usable, and only if the store is still at that revision;
+//! applying a migration deletes it. Edits made behind gatehouse's back that leave the revision
+//! alone (an `UPDATE` in the sqlite3 shell) are not seen while the row is current: delete it
+//! (`DELETE FROM load_cache`) after such edits.
 
 mod codec;
 
@@ -28,6 +31,9 @@ pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS load_cache (
     format   INTEGER NOT NULL,
     data     BLOB NOT NULL
 ) STRICT";
+
+/// Drops the cached state (after a migration).
+pub(super) const CLEAR: &str = "DELETE FROM load_cache";
 
 /// The encoding of `data` ([`codec`]). Bump it whenever the encoding or the model changes
 /// shape; the conversions destructure every model field, so a new field does not compile until

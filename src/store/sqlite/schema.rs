@@ -99,6 +99,13 @@ pub(super) async fn migrate(conn: &mut SqliteConnection, path: &Path) -> StoreRe
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+    if current < LATEST {
+        // A migration may rewrite rows without bumping the revision: drop the load cache.
+        sqlx::query(super::cache::CLEAR)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+    }
     if app_id != APPLICATION_ID {
         sqlx::query(SET_APPLICATION_ID)
             .execute(&mut *tx)

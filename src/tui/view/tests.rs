@@ -1,10 +1,11 @@
 //! The fast row builders must show exactly what the plain ones did.
 
+use super::users::user_rows_split;
 use super::*;
 use crate::model::{Role, Team, User, UserKind, now};
 
 /// The Users rows as first written (maps of vectors, `Row` sanitizing every cell, the key
-/// from `join` + `to_lowercase`): the reference for [`user_rows`].
+/// from `join` + `to_lowercase`): the reference for [`super::users::user_rows`].
 fn reference_user_rows(s: &State) -> Vec<(String, Vec<String>, String)> {
     use std::collections::HashMap;
     let mut roles: HashMap<Id, Vec<&str>> = HashMap::new();
