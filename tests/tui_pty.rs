@@ -30,6 +30,18 @@ impl Tmux {
         args.extend_from_slice(keys);
         self.run(&args);
     }
+    /// Waits (at most 15 s) until the screen no longer contains `text`. Needed after `Escape`:
+    /// an Esc immediately followed by another key reads as Alt+key.
+    fn wait_gone(&self, text: &str) {
+        let start = Instant::now();
+        while self.screen().contains(text) {
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "timed out waiting for {text:?} to go"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
     /// Waits (at most 15 s) until the screen contains `text`.
     fn wait_for(&self, text: &str) -> String {
         let start = Instant::now();
@@ -124,6 +136,7 @@ fn the_console_opens_answers_keys_and_restores_the_terminal_on_q() {
     t.keys(&["?"]);
     t.wait_for("any key closes this help");
     t.keys(&["Escape"]);
+    t.wait_gone("any key closes this help");
     t.keys(&["q"]);
     let s = t.wait_for("EXITED:0");
     assert!(
@@ -190,6 +203,7 @@ fn a_remapped_quit_key_replaces_q_and_restores_the_terminal() {
     let s = t.wait_for("any key closes this help");
     assert!(!s.contains("EXITED:"), "q no longer quits:\n{s}");
     t.keys(&["Escape"]);
+    t.wait_gone("any key closes this help");
     t.keys(&["Q"]);
     let s = t.wait_for("EXITED:0");
     assert!(
