@@ -12,6 +12,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row as TRow, Table, Wrap};
 
+/// Width of the navigation column on a terminal `width` columns wide.
+pub fn nav_width(width: u16) -> u16 {
+    if width < 70 { 14 } else { 18 }
+}
+
 /// Draws the whole console.
 pub fn draw(app: &App, f: &mut Frame<'_>) {
     let [header, body, status, footer] = Layout::vertical([
@@ -22,7 +27,7 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     ])
     .areas(f.area());
     draw_header(app, f, header);
-    let nav_width = if f.area().width < 70 { 14 } else { 18 };
+    let nav_width = nav_width(f.area().width);
     let [nav, main] =
         Layout::horizontal([Constraint::Length(nav_width), Constraint::Min(20)]).areas(body);
     draw_nav(app, f, nav);

@@ -24,17 +24,6 @@ pub fn kind_of(pane: Pane) -> Option<ObjectKind> {
     }
 }
 
-/// The pane that lists a kind of object.
-pub fn pane_of(kind: ObjectKind) -> Pane {
-    match kind {
-        ObjectKind::Role => Pane::Roles,
-        ObjectKind::Permission => Pane::Permissions,
-        ObjectKind::User => Pane::Users,
-        ObjectKind::Team => Pane::Teams,
-        _ => Pane::Keys,
-    }
-}
-
 impl App {
     /// Rows of a detail page (body minus its title line).
     pub(super) fn detail_height(&self) -> usize {
@@ -43,8 +32,9 @@ impl App {
 
     /// Width of the main area (right of the navigation column).
     pub(super) fn main_width(&self) -> u16 {
-        let nav = if self.size.0 < 70 { 14 } else { 18 };
-        self.size.0.saturating_sub(nav)
+        self.size
+            .0
+            .saturating_sub(super::draw::nav_width(self.size.0))
     }
 
     /// Opens the create form of the current pane.
