@@ -1,13 +1,15 @@
 //! The one interface the console and the CLI talk to (SPEC §3): [`Backend`], implemented by
 //! [`LocalBackend`] (service + store in process), [`HttpBackend`] (a `gatehouse serve` server)
-//! and, later, the Mage backend.
+//! and [`MageBackend`] (a Mage server through its REST API).
 //! Capabilities come from the backend, so the console adapts its panes.
 
 mod http;
 mod local;
+pub mod mage;
 
 pub use http::HttpBackend;
 pub use local::{LocalBackend, default_db_path};
+pub use mage::MageBackend;
 
 use crate::catalog::Catalogs;
 use crate::engine::{Explanation, Request, WhatCan, WhoCan};
@@ -103,6 +105,20 @@ pub struct InitOutcome {
 /// Counts of a preset application, re-exported for convenience.
 pub type PresetCount = Count;
 
+/// A step of a long preset application (Mage seeds in the background for minutes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresetProgress {
+    /// What is happening, for a status line.
+    pub message: String,
+    /// Roles that exist so far.
+    pub done: usize,
+    /// Roles expected.
+    pub total: usize,
+}
+
+/// Where a backend reports [`PresetProgress`].
+pub type ProgressSink = Arc<dyn Fn(PresetProgress) + Send + Sync>;
+
 /// Every operation the console and the CLI need. All reads of objects go through
 /// [`Backend::state`]; engine questions through `explain` / `who_can` / `what_can`.
 #[async_trait]
@@ -175,6 +191,17 @@ pub trait Backend: Send + Sync {
 
     /// Applies a preset (idempotent; `dry_run` writes nothing).
     async fn apply_preset(&self, name: &str, dry_run: bool) -> Result<ImportReport>;
+    /// Like [`Backend::apply_preset`], telling `progress` how a long application goes (only
+    /// the Mage backend has anything to tell).
+    async fn apply_preset_progress(
+        &self,
+        name: &str,
+        dry_run: bool,
+        progress: ProgressSink,
+    ) -> Result<ImportReport> {
+        let _ = progress;
+        self.apply_preset(name, dry_run).await
+    }
     /// Imports a document (idempotent; `dry_run` writes nothing).
     async fn import(&self, doc: PolicyDoc, dry_run: bool) -> Result<ImportReport>;
     /// Exports everything as a document.

@@ -129,6 +129,10 @@ pub async fn console_summary(opened: Opened, format: Format, admin: String) -> R
             let read_only = h.is_read_only();
             (std::sync::Arc::new(h), read_only)
         }
+        Opened::Mage(m) => {
+            let read_only = m.is_read_only();
+            (std::sync::Arc::new(m), read_only)
+        }
     };
     if opens_console(format) {
         crate::tui::run(b, read_only)

@@ -46,8 +46,21 @@ pub struct GlobalArgs {
     /// $GATEHOUSE_API_KEY, or is asked for on a terminal). Overrides --db.
     #[arg(long, global = true, value_name = "URL")]
     pub remote: Option<String>,
-    /// Use this profile of the config file (default: its `default_profile`). --db and
-    /// --remote override the profile's target.
+    /// Manage a Mage server through its REST API (e.g. http://127.0.0.1:6789). The login
+    /// comes from --mage-user and $GATEHOUSE_MAGE_PASSWORD (or a profile), else it is asked
+    /// for on a terminal. Overrides --db.
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "remote")]
+    pub mage: Option<String>,
+    /// The Mage email or username to log in as (with --mage).
+    #[arg(
+        long,
+        global = true,
+        env = "GATEHOUSE_MAGE_USER",
+        value_name = "EMAIL|USERNAME"
+    )]
+    pub mage_user: Option<String>,
+    /// Use this profile of the config file (default: its `default_profile`). --db, --remote
+    /// and --mage override the profile's target.
     #[arg(long, global = true, env = "GATEHOUSE_PROFILE", value_name = "NAME")]
     pub profile: Option<String>,
     /// Act as this user (default: the store's first owner).

@@ -2,7 +2,8 @@
 //! file (`--profile NAME` or its `default_profile`), or the default store file — and opening it.
 
 use super::GlobalArgs;
-use crate::backend::{Backend, HttpBackend, LocalBackend, default_db_path};
+use crate::backend::mage::Login;
+use crate::backend::{Backend, HttpBackend, LocalBackend, MageBackend, default_db_path};
 use crate::config::Target;
 use crate::service::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -50,6 +51,17 @@ pub enum BackendChoice {
     Local(PathBuf),
     /// A `gatehouse serve` server at this URL.
     Remote(String),
+    /// A Mage server at this URL.
+    Mage(String),
+}
+
+/// How to log in to a Mage server, as far as flags and the profile say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MageLogin {
+    /// Email or username.
+    pub user: Option<String>,
+    /// The environment variable holding the password.
+    pub password_env: Option<String>,
 }
 
 /// The chosen backend and what the profile adds to it.
@@ -63,13 +75,17 @@ pub struct Selection {
     pub api_key: Option<String>,
     /// The profile used, if any.
     pub profile: Option<String>,
+    /// The Mage login (for a Mage server).
+    pub mage_login: MageLogin,
 }
 
 /// Chooses the backend: `--remote URL`, else `--db PATH` (or `$GATEHOUSE_DB`), else the profile
 /// (`--profile NAME` or the config file's `default_profile`), else the default store file.
 /// Flags override the profile; the profile overrides the defaults.
 pub fn select_backend(global: &GlobalArgs) -> Result<Selection> {
-    let flag_target = if let Some(url) = &global.remote {
+    let flag_target = if let Some(url) = &global.mage {
+        Some(BackendChoice::Mage(url.clone()))
+    } else if let Some(url) = &global.remote {
         Some(BackendChoice::Remote(url.clone()))
     } else {
         global.db.clone().map(BackendChoice::Local)
@@ -98,6 +114,10 @@ pub fn select_backend(global: &GlobalArgs) -> Result<Selection> {
             read_only: false,
             api_key: None,
             profile: None,
+            mage_login: MageLogin {
+                user: global.mage_user.clone(),
+                password_env: None,
+            },
         });
     };
     let choice = match (flag_target, p.target()) {
@@ -115,26 +135,28 @@ pub fn select_backend(global: &GlobalArgs) -> Result<Selection> {
                 ),
             ));
         }
-        (None, Target::Mage(_)) => {
-            return Err(Error::invalid(
-                "profile",
-                format!(
-                    "profile '{name}' uses mage_url, but this build cannot drive a Mage server yet"
-                ),
-            ));
-        }
+        (None, Target::Mage(url)) => BackendChoice::Mage(url),
     };
     let api_key = match &choice {
         BackendChoice::Remote(_) => p
             .api_key()
             .map_err(|m| Error::invalid("profile", format!("profile '{name}': {m}")))?,
-        BackendChoice::Local(_) => None,
+        BackendChoice::Local(_) | BackendChoice::Mage(_) => None,
+    };
+    let mage_login = MageLogin {
+        user: global
+            .mage_user
+            .clone()
+            .or_else(|| p.email.clone())
+            .or_else(|| p.username.clone()),
+        password_env: p.password_env.clone(),
     };
     Ok(Selection {
         choice,
         read_only: p.read_only,
         api_key,
         profile: Some(name),
+        mage_login,
     })
 }
 
@@ -145,6 +167,8 @@ pub enum Opened {
     Local(LocalBackend, PathBuf),
     /// A server.
     Remote(HttpBackend),
+    /// A Mage server.
+    Mage(MageBackend),
 }
 
 impl Opened {
@@ -153,6 +177,7 @@ impl Opened {
         match self {
             Opened::Local(_, p) => p.clone(),
             Opened::Remote(h) => PathBuf::from(h.url()),
+            Opened::Mage(m) => PathBuf::from(m.client().url()),
         }
     }
 
@@ -161,6 +186,7 @@ impl Opened {
         match self {
             Opened::Local(b, _) => Box::new(b),
             Opened::Remote(h) => Box::new(h),
+            Opened::Mage(m) => Box::new(m),
         }
     }
 }
@@ -185,6 +211,65 @@ fn remote_api_key(url: &str) -> Result<String> {
              `gatehouse keys create USER`)"
         ),
     ))
+}
+
+/// Reads a line from the terminal (the Mage login name).
+fn prompt_line(prompt: &str) -> Result<String> {
+    use std::io::Write;
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{prompt}");
+    let _ = err.flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Error::invalid("--mage-user", format!("cannot read the login: {e}")))?;
+    Ok(line.trim().to_string())
+}
+
+/// The Mage login: the user from --mage-user / $GATEHOUSE_MAGE_USER / the profile, the password
+/// from the profile's `password_env`, else $GATEHOUSE_MAGE_PASSWORD; what is missing is asked
+/// for on a terminal (the password without echo).
+fn mage_login(url: &str, given: &MageLogin) -> Result<Login> {
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let user = match given.user.clone().filter(|u| !u.trim().is_empty()) {
+        Some(u) => u,
+        None if terminal => prompt_line(&format!("Mage email or username for {url}: "))?,
+        None => {
+            return Err(Error::invalid(
+                "--mage-user",
+                format!(
+                    "no Mage login for {url}: pass --mage-user EMAIL (or set GATEHOUSE_MAGE_USER,                      or `email = ...` in the profile)"
+                ),
+            ));
+        }
+    };
+    let var = given
+        .password_env
+        .clone()
+        .unwrap_or_else(|| "GATEHOUSE_MAGE_PASSWORD".to_string());
+    let password = match std::env::var(&var) {
+        Ok(p) if !p.is_empty() => p,
+        _ if given.password_env.is_some() => {
+            return Err(Error::invalid(
+                "password_env",
+                format!("the profile's password_env names {var}, which is not set; export it"),
+            ));
+        }
+        _ if terminal => rpassword::prompt_password(format!("Mage password for {user}: "))
+            .map_err(|e| {
+                Error::invalid(
+                    "GATEHOUSE_MAGE_PASSWORD",
+                    format!("cannot read the password: {e}"),
+                )
+            })?,
+        _ => {
+            return Err(Error::invalid(
+                "GATEHOUSE_MAGE_PASSWORD",
+                format!("no Mage password for {user}: set GATEHOUSE_MAGE_PASSWORD"),
+            ));
+        }
+    };
+    Ok(Login { user, password })
 }
 
 /// Creates the store's directory and refuses a file that is not a gatehouse store.
@@ -229,6 +314,18 @@ pub async fn open_backend(
             Ok(Opened::Remote(
                 HttpBackend::new(url, &key)?.read_only(read_only),
             ))
+        }
+        BackendChoice::Mage(url) => {
+            if global.as_user.is_some() {
+                return Err(Error::invalid(
+                    "--as",
+                    "a Mage server acts as the logged-in user; use --mage-user to log in as another",
+                ));
+            }
+            let login = mage_login(url, &selection.mage_login)?;
+            let m = MageBackend::new(url, login)?.read_only(read_only);
+            m.connect().await?;
+            Ok(Opened::Mage(m))
         }
     }
 }

@@ -5,7 +5,7 @@ use super::output::{self, list, print_fields, print_json, print_table, section, 
 use super::roles::{PERM_HEADER, PermRow};
 use crate::engine::{Scope, WhatCan};
 use crate::model::{ApiKey, Id, Principal, User, UserKind};
-use crate::service::{Result, UserSpec, find_user};
+use crate::service::{Error, Result, UserSpec, find_user};
 use crate::store::State;
 use crate::text::sanitize;
 use clap::Subcommand;
@@ -40,6 +40,10 @@ pub enum UsersCmd {
         /// Created disabled.
         #[arg(long)]
         disabled: bool,
+        /// Mage: the environment variable holding the new user's password (else it is asked
+        /// for on a terminal). gatehouse's own users have no password; they use API keys.
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
     },
     /// Change a user.
     Update {
@@ -409,9 +413,12 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
             service,
             owner,
             disabled,
+            password_env,
         } => {
+            let password = new_password(ctx, &username, password_env.as_deref())?;
             let u = b
                 .create_user(UserSpec {
+                    password,
                     username,
                     email: email.unwrap_or_default(),
                     display_name: name.unwrap_or_default(),
@@ -442,6 +449,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
         } => {
             let old = find_user(&s, &user)?;
             let spec = UserSpec {
+                password: None,
                 username: username.unwrap_or_else(|| old.username.clone()),
                 email: email.unwrap_or_else(|| old.email.clone()),
                 display_name: name.unwrap_or_else(|| old.display_name.clone()),
@@ -471,4 +479,45 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// The password of a new user: from `--password-env VAR`, or asked twice on a terminal when
+/// the backend is Mage (whose users log in with one). `None` for gatehouse's own backends.
+fn new_password(
+    ctx: &Ctx,
+    username: &str,
+    var: Option<&str>,
+) -> Result<Option<crate::service::Password>> {
+    use crate::service::Password;
+    if let Some(var) = var {
+        return match std::env::var(var) {
+            Ok(p) if !p.is_empty() => Ok(Some(Password(p))),
+            _ => Err(Error::invalid(
+                "--password-env",
+                format!("{var} is not set; export the password in it"),
+            )),
+        };
+    }
+    if ctx.backend.info().kind != crate::backend::BackendKind::Mage {
+        return Ok(None);
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(Error::invalid(
+            "--password-env",
+            "a Mage user needs a password: pass --password-env VAR",
+        ));
+    }
+    let read = |prompt: String| {
+        rpassword::prompt_password(prompt)
+            .map_err(|e| Error::invalid("password", format!("cannot read the password: {e}")))
+    };
+    let first = read(format!("password for {username}: "))?;
+    let again = read(format!("again for {username}: "))?;
+    if first != again {
+        return Err(Error::invalid(
+            "password",
+            "the two passwords differ; nothing was created",
+        ));
+    }
+    Ok(Some(Password(first)))
 }

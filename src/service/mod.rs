@@ -20,7 +20,8 @@ pub use error::{Error, Result};
 pub use grants::{GrantTo, Resource, ResourceGrant};
 pub use keys::{CreatedKey, hash_secret, parse_expires};
 pub use specs::{
-    PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team, find_user,
+    Password, PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team,
+    find_user,
 };
 pub use target::{Target, build_request, parse_target};
 

@@ -25,6 +25,21 @@ pub struct UserSpec {
     /// Superuser flag.
     #[serde(default)]
     pub owner: bool,
+    /// A login password, for backends whose users log in with one (Mage). Never serialized;
+    /// the local store refuses it (its users authenticate with API keys).
+    #[serde(default, skip_serializing)]
+    pub password: Option<Password>,
+}
+
+/// A password in transit: its `Debug` never shows it.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Password(pub String);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
 }
 
 impl UserSpec {
@@ -37,6 +52,7 @@ impl UserSpec {
             kind: u.kind,
             disabled: u.disabled,
             owner: u.owner,
+            password: None,
         }
     }
 }

@@ -30,6 +30,7 @@ impl Service {
     /// Creates a user.
     pub async fn create_user(&self, actor: &Actor, spec: UserSpec) -> Result<User> {
         self.authorize(actor, Access::Write, "User")?;
+        refuse_password(&spec)?;
         validate::name("username", &spec.username)?;
         validate::text("email", &spec.email)?;
         validate::text("display_name", &spec.display_name)?;
@@ -70,6 +71,7 @@ impl Service {
         version: u64,
     ) -> Result<User> {
         self.authorize(actor, Access::Write, "User")?;
+        refuse_password(&spec)?;
         validate::name("username", &spec.username)?;
         validate::text("email", &spec.email)?;
         validate::text("display_name", &spec.display_name)?;
@@ -161,4 +163,16 @@ impl Service {
         )
         .await
     }
+}
+
+/// Local users authenticate with API keys: a password given to the local store is refused
+/// rather than silently dropped.
+fn refuse_password(spec: &UserSpec) -> Result<()> {
+    if spec.password.is_some() {
+        return Err(Error::invalid(
+            "password",
+            "gatehouse users have no password; they sign in with API keys (`gatehouse keys create USER`)",
+        ));
+    }
+    Ok(())
 }

@@ -315,6 +315,7 @@ impl Form {
             ObjectKind::User => Save::User(
                 self.target,
                 UserSpec {
+                    password: None,
                     username: self.text("username"),
                     email: self.text("email"),
                     display_name: self.text("display_name"),

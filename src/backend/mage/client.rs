@@ -1,0 +1,454 @@
+//! [`MageClient`]: Mage's REST API conventions (`notes/mage.md` §5) in one place — the fixed
+//! `X-API-KEY` on every call, login through `POST /api/sessions` with the inner token sent as
+//! `Authorization: Bearer`, bodies wrapped by resource name, paging with `_limit`/`_offset`,
+//! errors read from the body (Mage answers HTTP 200 with an `error` object), and a second login
+//! when the token has expired.
+
+use crate::service::{Error, Result};
+use base64::Engine as _;
+use reqwest::{Method, StatusCode, Url};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::sync::Mutex;
+
+/// Mage's fixed OAuth client id (`OAUTH2_APPLICATION_CLIENT_ID`), the same on every install.
+pub const MAGE_API_KEY: &str = "zkWlN0PkIKSN0C11CfUHUj84OT5XOJ6tDZ6bDRO2";
+
+/// Page size for lists (Mage's default is 40; its UI asks for 1000).
+pub const PAGE: usize = 1000;
+
+/// How to log in: email or username, and the password.
+#[derive(Clone)]
+pub struct Login {
+    /// An email (contains `@`) or a username.
+    pub user: String,
+    /// The password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The logged-in session.
+#[derive(Debug, Clone)]
+struct Session {
+    /// The raw token inside the JWT (what `Bearer` takes).
+    token: String,
+    /// The user Mage returned at login.
+    user: Value,
+}
+
+/// A logged-in client of one Mage server.
+#[derive(Debug)]
+pub struct MageClient {
+    base: Url,
+    url: String,
+    http: reqwest::Client,
+    login: Login,
+    session: Mutex<Option<Session>>,
+}
+
+/// Mage's error object (`{"error": {"code", "message", "type", "errors"?, "exception"?}}`).
+#[derive(Debug, Deserialize)]
+struct MageError {
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    errors: Option<Value>,
+    #[serde(default)]
+    exception: Option<String>,
+}
+
+/// True when Mage's answer is its 0.9.80 `Query.from_self()` failure, raised while presenting a
+/// user or a permission in detail format after the write itself succeeded (`mage.md` §5.4).
+pub fn is_from_self_bug(e: &Error) -> bool {
+    matches!(e, Error::Store(m) if m.contains("from_self"))
+}
+
+impl MageClient {
+    /// A client of the server at `url` (`http://127.0.0.1:6789`, with or without `/api`).
+    pub fn new(url: &str, login: Login) -> Result<MageClient> {
+        let trimmed = url.trim().trim_end_matches('/');
+        let trimmed = trimmed.strip_suffix("/api").unwrap_or(trimmed);
+        let base = Url::parse(&format!("{trimmed}/")).map_err(|e| {
+            Error::invalid(
+                "--mage",
+                format!("'{url}' is not a URL ({e}); e.g. http://127.0.0.1:6789"),
+            )
+        })?;
+        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
+            return Err(Error::invalid(
+                "--mage",
+                format!("'{url}' is not an http(s) URL; e.g. http://127.0.0.1:6789"),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::Unavailable(format!("cannot build an HTTP client: {e}")))?;
+        Ok(MageClient {
+            base,
+            url: trimmed.to_string(),
+            http,
+            login,
+            session: Mutex::new(None),
+        })
+    }
+
+    /// The server's URL as given (without `/api`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The username or email used to log in.
+    pub fn login_name(&self) -> &str {
+        &self.login.user
+    }
+
+    fn endpoint(&self, path: &str) -> Result<Url> {
+        self.base
+            .join(&format!("api/{}", path.trim_start_matches('/')))
+            .map_err(|e| Error::invalid("path", format!("bad Mage API path '{path}': {e}")))
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> Error {
+        let mut text = e.to_string();
+        let mut cur = std::error::Error::source(e);
+        while let Some(s) = cur {
+            let t = s.to_string();
+            if !text.contains(&t) {
+                text.push_str(": ");
+                text.push_str(&t);
+            }
+            cur = s.source();
+        }
+        Error::Unavailable(format!(
+            "Mage server {} did not answer ({text}); is it running? (`scripts/mage-server.sh status`)",
+            self.url
+        ))
+    }
+
+    /// `GET /api/status` without authentication: `require_user_authentication` and
+    /// `require_user_permissions`, or an error when the server is not a Mage server.
+    pub async fn status(&self) -> Result<Value> {
+        let resp = self
+            .http
+            .get(self.endpoint("status")?)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        let body: Value = resp.json().await.map_err(|e| {
+            Error::Unavailable(format!(
+                "{} answered /api/status with something that is not Mage's JSON ({e})",
+                self.url
+            ))
+        })?;
+        body.get("statuses")
+            .and_then(|s| s.get(0))
+            .cloned()
+            .ok_or_else(|| {
+                Error::Unavailable(format!(
+                    "{} is not a Mage server (no `statuses` in /api/status)",
+                    self.url
+                ))
+            })
+    }
+
+    /// Logs in (again), keeping the new token.
+    pub async fn login(&self) -> Result<Value> {
+        let mut session = self.session.lock().await;
+        let s = self.do_login().await?;
+        let user = s.user.clone();
+        *session = Some(s);
+        Ok(user)
+    }
+
+    async fn do_login(&self) -> Result<Session> {
+        let field = if self.login.user.contains('@') {
+            "email"
+        } else {
+            "username"
+        };
+        let body = json!({"session": {field: self.login.user, "password": self.login.password}});
+        let resp = self
+            .http
+            .post(self.endpoint("sessions")?)
+            .header("X-API-KEY", MAGE_API_KEY)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        let value = self.read(resp).await.map_err(|e| match e {
+            Error::NotFound { .. } | Error::Forbidden(_) => Error::Forbidden(format!(
+                "Mage refused the login of '{}' at {}: email/username or password invalid",
+                self.login.user, self.url
+            )),
+            other => other,
+        })?;
+        let jwt = value
+            .pointer("/session/token")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::Store("Mage's login answer has no session.token".into()))?;
+        let token = inner_token(jwt)?;
+        let user = value
+            .pointer("/session/user")
+            .cloned()
+            .unwrap_or(Value::Null);
+        Ok(Session { token, user })
+    }
+
+    /// The user Mage returned at login (logging in when not yet done).
+    pub async fn me(&self) -> Result<Value> {
+        {
+            let s = self.session.lock().await;
+            if let Some(s) = s.as_ref() {
+                return Ok(s.user.clone());
+            }
+        }
+        self.login().await
+    }
+
+    async fn token(&self) -> Result<String> {
+        let mut session = self.session.lock().await;
+        if let Some(s) = session.as_ref() {
+            return Ok(s.token.clone());
+        }
+        let s = self.do_login().await?;
+        let t = s.token.clone();
+        *session = Some(s);
+        Ok(t)
+    }
+
+    /// Sends one call and returns the JSON body; a 401 (expired or revoked token) logs in once
+    /// more and retries.
+    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value> {
+        let mut relogged = false;
+        loop {
+            let token = self.token().await?;
+            let mut req = self
+                .http
+                .request(method.clone(), self.endpoint(path)?)
+                .header("X-API-KEY", MAGE_API_KEY)
+                .bearer_auth(&token);
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let resp = req.send().await.map_err(|e| self.unreachable(&e))?;
+            if resp.status() == StatusCode::UNAUTHORIZED && !relogged {
+                tracing::info!(url = %self.url, "Mage token refused; logging in again");
+                relogged = true;
+                let mut session = self.session.lock().await;
+                if session.as_ref().is_some_and(|s| s.token == token) {
+                    *session = None;
+                }
+                continue;
+            }
+            return self.read(resp).await;
+        }
+    }
+
+    /// GET of a whole collection, page by page. `query` is added to every page's URL.
+    pub async fn list<T: DeserializeOwned>(&self, resource: &str, query: &str) -> Result<Vec<T>> {
+        let mut out: Vec<T> = Vec::new();
+        let mut offset = 0usize;
+        loop {
+            let sep = if query.is_empty() { "" } else { "&" };
+            let path = format!("{resource}?_limit={PAGE}&_offset={offset}{sep}{query}");
+            let v = self.call(Method::GET, &path, None).await?;
+            let items = v.get(resource).and_then(Value::as_array).ok_or_else(|| {
+                Error::Store(format!(
+                    "Mage's answer to GET /api/{resource} has no '{resource}'"
+                ))
+            })?;
+            let n = items.len();
+            for item in items {
+                out.push(serde_json::from_value(item.clone()).map_err(|e| {
+                    Error::Store(format!("unexpected {resource} item from Mage: {e}"))
+                })?);
+            }
+            let next = v
+                .pointer("/metadata/next")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if !next || n == 0 {
+                return Ok(out);
+            }
+            offset += n;
+        }
+    }
+
+    /// Reads a Mage answer: a 401 is an authentication error, an `error` object in the body is
+    /// mapped by its `code` and `type` (never by its message, which 0.9.80 sometimes mixes up).
+    async fn read(&self, resp: reqwest::Response) -> Result<Value> {
+        let status = resp.status();
+        let text = resp.text().await.map_err(|e| self.unreachable(&e))?;
+        if status == StatusCode::UNAUTHORIZED {
+            return Err(Error::Forbidden(format!(
+                "Mage at {} refused the API key or token: {}",
+                self.url,
+                first_line(&text)
+            )));
+        }
+        let value: Value = serde_json::from_str(&text).map_err(|_| {
+            Error::Unavailable(format!(
+                "{} answered HTTP {status} with something that is not JSON: {}",
+                self.url,
+                first_line(&text)
+            ))
+        })?;
+        if let Some(err) = value.get("error") {
+            let e: MageError = serde_json::from_value(err.clone()).unwrap_or(MageError {
+                code: None,
+                message: Some(err.to_string()),
+                kind: None,
+                errors: None,
+                exception: None,
+            });
+            return Err(map_error(&e));
+        }
+        if !status.is_success() {
+            return Err(Error::Store(format!(
+                "Mage answered HTTP {status}: {}",
+                first_line(&text)
+            )));
+        }
+        Ok(value)
+    }
+}
+
+fn first_line(s: &str) -> String {
+    let line = s.lines().next().unwrap_or("").trim();
+    crate::text::sanitize(&line.chars().take(200).collect::<String>()).into_owned()
+}
+
+/// Maps Mage's error object to gatehouse's error kinds.
+fn map_error(e: &MageError) -> Error {
+    let message = e.message.clone().unwrap_or_default();
+    let detail = match &e.errors {
+        Some(Value::Null) | None => String::new(),
+        Some(v) => format!(" ({})", first_line(&v.to_string())),
+    };
+    let exception = e.exception.clone().unwrap_or_default();
+    let text = format!("{message}{detail}");
+    if exception.contains("from_self") || message.contains("from_self") {
+        // Mage 0.9.80's SQLAlchemy 2 incompatibility (`mage.md` §5.4): the marker is matched
+        // by [`is_from_self_bug`].
+        return Error::Store(format!("Mage 0.9.80 from_self failure: {text}"));
+    }
+    match (e.code, e.kind.as_deref()) {
+        (_, Some("record_invalid")) | (Some(400), _) => Error::invalid("mage", text),
+        (Some(401 | 403), _) => Error::Forbidden(format!("Mage refused: {text}")),
+        (Some(404), _) => Error::not_found("Mage object", text),
+        (Some(500), _) if exception.contains("UNIQUE") || exception.contains("IntegrityError") => {
+            Error::Conflict(format!(
+                "Mage refused a duplicate: {}",
+                first_line(&exception)
+            ))
+        }
+        _ => Error::Store(format!(
+            "Mage error {}: {text}{}",
+            e.code.map(|c| c.to_string()).unwrap_or_default(),
+            if exception.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", first_line(&exception))
+            }
+        )),
+    }
+}
+
+/// The raw token inside Mage's JWT payload (`{"expires", "token"}`), read without checking
+/// the signature (the server checks it; `mage.md` §5.2).
+fn inner_token(jwt: &str) -> Result<String> {
+    let payload = jwt
+        .split('.')
+        .nth(1)
+        .ok_or_else(|| Error::Store("Mage's session token is not a JWT".into()))?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .map_err(|e| Error::Store(format!("Mage's JWT payload is not base64 ({e})")))?;
+    let v: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::Store(format!("Mage's JWT payload is not JSON ({e})")))?;
+    v.get("token")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| Error::Store("Mage's JWT payload has no token".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inner_token_is_read_from_the_jwt_payload() {
+        let jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHBpcmVzIjoxNzk4NjAyMzMxLjQ4MDIyMSwidG9rZW4iOiJBTTNqU01EM1cwY08tUlY5emRQc3l5SGFQMGN1QzNxb2Y5UGVUVTJSY1RrIn0.rtw8aZL67pRl8pf9k8VqdbZqoNN50AU8xDPezHHC4oo";
+        assert_eq!(
+            inner_token(jwt).unwrap(),
+            "AM3jSMD3W0cO-RV9zdPsyyHaP0cuC3qof9PeTU2RcTk"
+        );
+        assert!(inner_token("nope").is_err());
+    }
+
+    #[test]
+    fn errors_map_by_code_and_type() {
+        let e = |code, kind: &str, exc: &str| MageError {
+            code: Some(code),
+            message: Some("m".into()),
+            kind: Some(kind.into()),
+            errors: None,
+            exception: Some(exc.into()),
+        };
+        assert!(matches!(
+            map_error(&e(200, "record_invalid", "")),
+            Error::Invalid { .. }
+        ));
+        assert!(matches!(map_error(&e(403, "x", "")), Error::Forbidden(_)));
+        assert!(matches!(
+            map_error(&e(404, "x", "")),
+            Error::NotFound { .. }
+        ));
+        assert!(matches!(
+            map_error(&e(
+                500,
+                "x",
+                "IntegrityError UNIQUE constraint failed: role.name"
+            )),
+            Error::Conflict(_)
+        ));
+        assert!(is_from_self_bug(&map_error(&e(
+            500,
+            "x",
+            "'CachingQuery' object has no attribute 'from_self'"
+        ))));
+    }
+
+    #[test]
+    fn urls_are_checked() {
+        let l = Login {
+            user: "admin".into(),
+            password: "x".into(),
+        };
+        assert!(MageClient::new("not a url", l.clone()).is_err());
+        assert!(MageClient::new("ftp://h", l.clone()).is_err());
+        let c = MageClient::new("http://127.0.0.1:6789/api/", l).unwrap();
+        assert_eq!(c.url(), "http://127.0.0.1:6789");
+        assert_eq!(
+            c.endpoint("roles?_limit=1").unwrap().as_str(),
+            "http://127.0.0.1:6789/api/roles?_limit=1"
+        );
+        assert!(!format!("{:?}", c.login).contains("\"x\""));
+    }
+}

@@ -1,0 +1,438 @@
+//! [`MageBackend`]: a live Mage server's Roles, Permissions and Users through Mage's own REST
+//! API (SPEC §4b, `notes/mage.md` §5). Reads become a gatehouse [`State`] (Mage's integer ids
+//! mapped to UUIDs, its integer access split into grants and `DISABLE_*` denies); access checks
+//! run gatehouse's engine in the `mage` dialect over that state, so they give Mage's answer
+//! without asking Mage. Teams, API keys, the audit log and okdata-style grants are not Mage
+//! concepts: they report so, and the console shows those panes disabled.
+
+mod client;
+pub mod seed;
+pub mod wire;
+mod writes;
+
+pub use client::{Login, MAGE_API_KEY, MageClient};
+
+use super::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me, ProgressSink};
+use crate::catalog::{Catalog, Catalogs};
+use crate::engine::{Engine, Explanation, Request, WhatCan, WhoCan};
+use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
+use crate::service::{
+    CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
+    RoleSpec, TeamSpec, UserSpec,
+};
+use crate::store::{AuditQuery, Link, State};
+use async_trait::async_trait;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
+use wire::{MageKind, MagePermission, MageRole, MageUser, uuid_of};
+
+/// The name of the catalog Mage permissions use.
+pub const MAGE_CATALOG: &str = "mage";
+
+/// What Mage does not have, as an error the console and CLI show.
+fn unsupported(what: &str) -> Error {
+    Error::invalid(
+        "backend",
+        format!("{what} are not supported by Mage (it has roles, permissions and users only)"),
+    )
+}
+
+/// The last state read from the server and its engine.
+#[derive(Debug)]
+struct Cached {
+    state: Arc<State>,
+    engine: Arc<Engine>,
+}
+
+/// A Mage server, logged in as one user.
+#[derive(Debug)]
+pub struct MageBackend {
+    client: MageClient,
+    catalogs: Arc<Catalogs>,
+    read_only: bool,
+    /// The last state read (dropped by every write).
+    cached: Mutex<Option<Cached>>,
+    /// gatehouse's revision for this server: moves on with every write made here and with
+    /// every read that finds the server changed (Mage has no revision of its own).
+    revision: AtomicU64,
+}
+
+impl MageBackend {
+    /// A backend for the server at `url`, logging in with `login`. Nothing is sent yet.
+    pub fn new(url: &str, login: Login) -> Result<MageBackend> {
+        let builtin = Catalogs::builtin().map_err(|e| Error::Store(e.to_string()))?;
+        let mage = builtin
+            .get(MAGE_CATALOG)
+            .cloned()
+            .ok_or_else(|| Error::Store("the built-in catalogs lack 'mage'".into()))?;
+        Ok(MageBackend {
+            client: MageClient::new(url, login)?,
+            catalogs: Arc::new(Catalogs::from_list(vec![mage])),
+            read_only: false,
+            cached: Mutex::new(None),
+            revision: AtomicU64::new(0),
+        })
+    }
+
+    /// Refuses every write when `read_only`.
+    pub fn read_only(mut self, read_only: bool) -> MageBackend {
+        self.read_only = read_only;
+        self
+    }
+
+    /// True when every write is refused.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The HTTP client (for tests and the seed).
+    pub fn client(&self) -> &MageClient {
+        &self.client
+    }
+
+    /// Checks that the server is a Mage server with authentication on, and logs in.
+    pub async fn connect(&self) -> Result<()> {
+        let status = self.client.status().await?;
+        if status.get("require_user_authentication") == Some(&serde_json::Value::Bool(false)) {
+            return Err(Error::invalid(
+                "--mage",
+                format!(
+                    "{} runs without user authentication; start it with REQUIRE_USER_AUTHENTICATION=1 \
+                     (and REQUIRE_USER_PERMISSIONS=1 for permissions to be enforced)",
+                    self.client.url()
+                ),
+            ));
+        }
+        self.client.login().await.map(|_| ())
+    }
+
+    fn mage(&self) -> &Catalog {
+        // The constructor puts exactly the mage catalog in the list.
+        &self.catalogs.all()[0]
+    }
+
+    fn writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::Forbidden(
+                "this session is read-only (--read-only or the profile's read_only)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reads roles, permissions and users from the server into a fresh state.
+    async fn fetch(&self) -> Result<State> {
+        let (roles, perms, users) = tokio::try_join!(
+            self.client.list::<MageRole>("roles", ""),
+            self.client
+                .list::<MagePermission>("permissions", "_format=role/detail"),
+            self.client.list::<MageUser>("users", "_format=list"),
+        )?;
+        let mage = self.mage();
+        let mut s = State::default();
+        for p in perms.iter().filter(|p| !p.is_legacy()) {
+            let m = p.to_model(mage);
+            s.permissions.insert(m.id, m);
+        }
+        for r in &roles {
+            let m = r.to_model();
+            for pid in r.permission_ids() {
+                let pid = uuid_of(MageKind::Permission, pid);
+                if s.permissions.contains_key(&pid) {
+                    s.role_permissions.insert((m.id, pid));
+                }
+            }
+            s.roles.insert(m.id, m);
+        }
+        for u in &users {
+            let m = u.to_model();
+            for rid in u.role_ids() {
+                let rid = uuid_of(MageKind::Role, rid);
+                if s.roles.contains_key(&rid) {
+                    s.user_roles.insert((m.id, rid));
+                }
+            }
+            s.users.insert(m.id, m);
+        }
+        s.reindex();
+        Ok(s)
+    }
+
+    /// Reads the server and keeps the result; the revision moves when anything changed.
+    async fn refresh(&self) -> Result<(Arc<State>, Arc<Engine>)> {
+        let mut fresh = self.fetch().await?;
+        let mut cached = self
+            .cached
+            .lock()
+            .map_err(|_| Error::Store("the Mage state cache was poisoned".into()))?;
+        let rev = self.revision.load(Ordering::SeqCst).max(1);
+        if let Some(c) = cached.as_ref() {
+            fresh.revision = c.state.revision;
+            if *c.state == fresh {
+                return Ok((c.state.clone(), c.engine.clone()));
+            }
+            fresh.revision = self.revision.fetch_add(1, Ordering::SeqCst) + 1;
+        } else {
+            self.revision.store(rev, Ordering::SeqCst);
+            fresh.revision = rev;
+        }
+        let state = Arc::new(fresh);
+        let engine = Arc::new(Engine::build(&state, &self.catalogs));
+        *cached = Some(Cached {
+            state: state.clone(),
+            engine: engine.clone(),
+        });
+        Ok((state, engine))
+    }
+
+    /// The last read state and engine, reading the server when nothing was read yet.
+    async fn current(&self) -> Result<(Arc<State>, Arc<Engine>)> {
+        if let Ok(c) = self.cached.lock()
+            && let Some(c) = c.as_ref()
+        {
+            return Ok((c.state.clone(), c.engine.clone()));
+        }
+        self.refresh().await
+    }
+
+    /// After a write: the revision moves on and the next read goes to the server.
+    fn invalidate(&self) -> Revision {
+        if let Ok(mut c) = self.cached.lock() {
+            *c = None;
+        }
+        self.revision.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
+
+#[async_trait]
+impl Backend for MageBackend {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            kind: BackendKind::Mage,
+            location: self.client.url().to_string(),
+            capabilities: Capabilities {
+                teams: false,
+                keys: false,
+                audit: false,
+                presets: true,
+                grants: false,
+                import_export: false,
+            },
+        }
+    }
+
+    async fn me(&self) -> Result<Me> {
+        let user: MageUser = serde_json::from_value(self.client.me().await?)
+            .map_err(|e| Error::Store(format!("unexpected user in Mage's login answer: {e}")))?;
+        let m = user.to_model();
+        let status = self.client.status().await.ok();
+        let perms_on = status
+            .as_ref()
+            .and_then(|s| s.get("require_user_permissions"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true);
+        let read_only_reason = if self.read_only {
+            Some("read-only session (--read-only or the profile's read_only)".to_string())
+        } else {
+            None
+        };
+        Ok(Me {
+            username: m.username,
+            user: Some(m.id),
+            can_write: !self.read_only,
+            read_only_reason,
+            auth_disabled: !perms_on,
+        })
+    }
+
+    async fn catalogs(&self) -> Result<Arc<Catalogs>> {
+        Ok(self.catalogs.clone())
+    }
+
+    async fn state(&self) -> Result<Arc<State>> {
+        Ok(self.refresh().await?.0)
+    }
+
+    async fn init(&self, _admin: &str) -> Result<InitOutcome> {
+        Err(Error::invalid(
+            "init",
+            "a Mage server creates its owner at first start (admin@admin.com unless \
+             DEFAULT_OWNER_EMAIL is set); there is nothing to initialize",
+        ))
+    }
+
+    async fn create_user(&self, spec: UserSpec) -> Result<User> {
+        self.writable()?;
+        let u = writes::create_user(&self.client, spec).await?;
+        self.invalidate();
+        Ok(u)
+    }
+    async fn update_user(&self, id: Id, spec: UserSpec, version: u64) -> Result<User> {
+        self.writable()?;
+        let u = writes::update_user(&self.client, id, spec, version).await?;
+        self.invalidate();
+        Ok(u)
+    }
+    async fn delete_user(&self, id: Id, force: bool) -> Result<Revision> {
+        self.writable()?;
+        let (state, _) = self.current().await?;
+        writes::delete(&self.client, &state, MageKind::User, id, force).await?;
+        Ok(self.invalidate())
+    }
+    async fn create_team(&self, _spec: TeamSpec) -> Result<Team> {
+        Err(unsupported("teams"))
+    }
+    async fn update_team(&self, _id: Id, _spec: TeamSpec, _version: u64) -> Result<Team> {
+        Err(unsupported("teams"))
+    }
+    async fn delete_team(&self, _id: Id, _force: bool) -> Result<Revision> {
+        Err(unsupported("teams"))
+    }
+    async fn create_role(&self, spec: RoleSpec) -> Result<Role> {
+        self.writable()?;
+        let r = writes::create_role(&self.client, spec).await?;
+        self.invalidate();
+        Ok(r)
+    }
+    async fn update_role(&self, id: Id, spec: RoleSpec, version: u64) -> Result<Role> {
+        self.writable()?;
+        let r = writes::update_role(&self.client, id, spec, version).await?;
+        self.invalidate();
+        Ok(r)
+    }
+    async fn delete_role(&self, id: Id, force: bool) -> Result<Revision> {
+        self.writable()?;
+        let (state, _) = self.current().await?;
+        writes::delete(&self.client, &state, MageKind::Role, id, force).await?;
+        Ok(self.invalidate())
+    }
+    async fn create_permission(&self, spec: PermissionSpec) -> Result<Permission> {
+        self.writable()?;
+        let p = writes::create_permission(&self.client, self.mage(), spec).await?;
+        self.invalidate();
+        Ok(p)
+    }
+    async fn update_permission(
+        &self,
+        id: Id,
+        spec: PermissionSpec,
+        version: u64,
+    ) -> Result<Permission> {
+        self.writable()?;
+        let p = writes::update_permission(&self.client, self.mage(), id, spec, version).await?;
+        self.invalidate();
+        Ok(p)
+    }
+    async fn delete_permission(&self, id: Id, force: bool) -> Result<Revision> {
+        self.writable()?;
+        let (state, _) = self.current().await?;
+        writes::delete(&self.client, &state, MageKind::Permission, id, force).await?;
+        Ok(self.invalidate())
+    }
+    async fn link(&self, link: Link) -> Result<Revision> {
+        self.writable()?;
+        writes::relink(&self.client, &link, true).await?;
+        Ok(self.invalidate())
+    }
+    async fn unlink(&self, link: Link) -> Result<Revision> {
+        self.writable()?;
+        writes::relink(&self.client, &link, false).await?;
+        Ok(self.invalidate())
+    }
+
+    async fn grant_resource(
+        &self,
+        _resource: &str,
+        _principal: &str,
+        _scope: Option<&str>,
+        _to: GrantTo,
+    ) -> Result<Revision> {
+        Err(unsupported("direct resource grants"))
+    }
+    async fn revoke_resource(
+        &self,
+        _resource: &str,
+        _principal: &str,
+        _scope: Option<&str>,
+        _to: GrantTo,
+    ) -> Result<Revision> {
+        Err(unsupported("direct resource grants"))
+    }
+    async fn resource_grants(&self, _resource: &str) -> Result<Vec<ResourceGrant>> {
+        Err(unsupported("direct resource grants"))
+    }
+    async fn my_resource_grants(&self) -> Result<Vec<(String, Vec<String>)>> {
+        Err(unsupported("direct resource grants"))
+    }
+
+    async fn apply_preset(&self, name: &str, dry_run: bool) -> Result<ImportReport> {
+        self.apply_preset_progress(name, dry_run, Arc::new(|_| {}))
+            .await
+    }
+    async fn apply_preset_progress(
+        &self,
+        name: &str,
+        dry_run: bool,
+        progress: ProgressSink,
+    ) -> Result<ImportReport> {
+        if name != "mage" {
+            return Err(Error::invalid(
+                "preset",
+                format!(
+                    "a Mage server only has its own default roles and permissions: use the \
+                     'mage' preset, not '{name}'"
+                ),
+            ));
+        }
+        if !dry_run {
+            self.writable()?;
+        }
+        let before = self.refresh().await?.0;
+        let report = seed::run(self, &before, dry_run, None, progress).await;
+        self.invalidate();
+        report
+    }
+    async fn import(&self, _doc: PolicyDoc, _dry_run: bool) -> Result<ImportReport> {
+        Err(Error::invalid(
+            "import",
+            "importing into a Mage server is not supported; create roles and permissions with \
+             the console or the CLI, or `gatehouse import --from-mage URL` to copy Mage into a \
+             local store",
+        ))
+    }
+    async fn export(&self) -> Result<PolicyDoc> {
+        let state = self.refresh().await?.0;
+        Ok(PolicyDoc::of_state(&state))
+    }
+
+    async fn explain(&self, req: Request) -> Result<Explanation> {
+        let (_, engine) = self.current().await?;
+        Ok(engine.explain(&req))
+    }
+    async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>> {
+        let (_, engine) = self.current().await?;
+        Ok(engine.who_can(&req))
+    }
+    async fn what_can(&self, user: Id) -> Result<WhatCan> {
+        let (_, engine) = self.current().await?;
+        engine
+            .what_can(user)
+            .ok_or_else(|| Error::not_found("user", user.to_string()))
+    }
+
+    async fn audit(&self, _query: AuditQuery) -> Result<Vec<AuditEvent>> {
+        Err(unsupported("audit logs"))
+    }
+    async fn create_key(
+        &self,
+        _user: Id,
+        _read_only: bool,
+        _expires_at: Option<OffsetDateTime>,
+    ) -> Result<CreatedKey> {
+        Err(unsupported("API keys"))
+    }
+    async fn revoke_key(&self, _id: Id) -> Result<Revision> {
+        Err(unsupported("API keys"))
+    }
+}

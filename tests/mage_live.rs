@@ -1,0 +1,377 @@
+//! Tests against a real Mage 0.9.80 server (SPEC §4b). They run when `GATEHOUSE_TEST_MAGE_URL`
+//! names one — `.ci/run` starts it with `scripts/mage-server.sh start` and sets it — and skip
+//! with one line saying how to run them otherwise. The server must be a fresh one with the
+//! default owner (admin@admin.com / admin); every object a test makes has a unique name, so
+//! the tests can run again against the same server.
+
+mod mage_support;
+
+use gatehouse::backend::Backend;
+use gatehouse::service::{Password, PermissionSpec, RoleSpec, UserSpec};
+use gatehouse::store::Link;
+use mage_support::{admin, bounded, live_url, raw_get, unique};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[tokio::test]
+async fn crud_through_gatehouse_is_what_mage_shows_and_back() {
+    let Some(url) = live_url() else { return };
+    bounded(300, async {
+        let b = admin(&url).await;
+        let tag = unique();
+        // gatehouse → Mage
+        let role = b
+            .create_role(RoleSpec {
+                name: format!("gh-role-{tag}"),
+                description: String::new(),
+            })
+            .await
+            .unwrap();
+        let perm = b
+            .create_permission(PermissionSpec {
+                catalog: "mage".into(),
+                entity: "Pipeline".into(),
+                entity_uuid: Some("example_pipeline".into()),
+                grants: vec!["LIST".into(), "DETAIL".into(), "READ".into()],
+                denies: vec!["DELETE".into(), "WRITE_ALL".into()],
+                conditions: vec!["USER_OWNS_ENTITY".into()],
+                read_attributes: vec!["name".into(), "uuid".into()],
+                query_attributes: vec!["type".into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let user = b
+            .create_user(UserSpec {
+                username: format!("gh-user-{tag}"),
+                email: format!("gh-{tag}@example.com"),
+                display_name: "Grace Hopper".into(),
+                password: Some(Password("correct horse".into())),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        b.link(Link::RolePermission {
+            role: role.id,
+            permission: perm.id,
+        })
+        .await
+        .unwrap();
+        b.link(Link::UserRole {
+            user: user.id,
+            role: role.id,
+        })
+        .await
+        .unwrap();
+
+        let rid = gatehouse::backend::mage::wire::mage_id(
+            gatehouse::backend::mage::wire::MageKind::Role,
+            &role.id,
+        )
+        .unwrap();
+        let pid = gatehouse::backend::mage::wire::mage_id(
+            gatehouse::backend::mage::wire::MageKind::Permission,
+            &perm.id,
+        )
+        .unwrap();
+        let p = raw_get(&b, &format!("permissions/{pid}?_format=role/detail")).await;
+        let p = &p["permission"];
+        assert_eq!(p["entity_name"], "Pipeline");
+        assert_eq!(p["entity_id"], "example_pipeline");
+        assert_eq!(
+            p["access"],
+            16 | 32 | 8192 | 4194304 | 536870912,
+            "grants and DISABLE_* bits round-trip bit for bit"
+        );
+        assert_eq!(p["read_attributes"], json!(["name", "uuid"]));
+        assert_eq!(p["query_attributes"], json!(["type"]));
+        assert_eq!(p["conditions"], json!(["USER_OWNS_ENTITY"]));
+        let r = raw_get(&b, &format!("roles/{rid}")).await;
+        let linked: Vec<i64> = r["role"]["role_permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(linked, [pid]);
+        let users = raw_get(&b, "users?_format=list&_limit=1000").await;
+        let u = users["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == format!("gh-{tag}@example.com"))
+            .expect("the user is on the server")
+            .clone();
+        assert_eq!(u["first_name"], "Grace");
+        assert_eq!(u["roles_new"][0]["id"].as_i64(), Some(rid));
+
+        // an edit round-trips the integer again, and a stale version is refused
+        let edited = b
+            .update_permission(
+                perm.id,
+                PermissionSpec {
+                    grants: vec!["ALL".into()],
+                    denies: vec!["LIST".into()],
+                    ..PermissionSpec::of(&perm)
+                },
+                perm.version,
+            )
+            .await
+            .unwrap();
+        let p = raw_get(&b, &format!("permissions/{pid}?_format=role/detail")).await;
+        assert_eq!(p["permission"]["access"], 131072 | 262144);
+        assert_eq!(edited.grants, ["ALL"]);
+        // Mage keeps updated_at in whole seconds: a change made a second later is seen.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        b.update_permission(
+            perm.id,
+            PermissionSpec {
+                write_attributes: vec!["name".into()],
+                ..PermissionSpec::of(&edited)
+            },
+            edited.version,
+        )
+        .await
+        .unwrap();
+        let stale = b
+            .update_permission(perm.id, PermissionSpec::of(&edited), edited.version)
+            .await
+            .unwrap_err();
+        assert!(stale.is_stale(), "{stale}");
+
+        // renaming a role and editing a user keep their links
+        let s = b.state().await.unwrap();
+        let cur = &s.roles[&role.id];
+        b.update_role(
+            role.id,
+            RoleSpec {
+                name: format!("gh-role-{tag}-renamed"),
+                description: String::new(),
+            },
+            cur.version,
+        )
+        .await
+        .unwrap();
+        let cur = &s.users[&user.id];
+        b.update_user(
+            user.id,
+            UserSpec {
+                display_name: "Grace B Hopper".into(),
+                ..UserSpec::of(cur)
+            },
+            cur.version,
+        )
+        .await
+        .unwrap();
+
+        // Mage → gatehouse
+        let made = b
+            .client()
+            .call(
+                reqwest::Method::POST,
+                "roles",
+                Some(&json!({"role": {"name": format!("mage-made-{tag}")}})),
+            )
+            .await
+            .unwrap();
+        let made_id = made["role"]["id"].as_i64().unwrap();
+        let s = b.state().await.unwrap();
+        let seen = s
+            .role_by_name(&format!("mage-made-{tag}"))
+            .expect("visible");
+        assert_eq!(
+            gatehouse::backend::mage::wire::mage_id(
+                gatehouse::backend::mage::wire::MageKind::Role,
+                &seen.id
+            ),
+            Some(made_id)
+        );
+        assert!(s.user_roles.contains(&(user.id, role.id)));
+        assert!(s.role_permissions.contains(&(role.id, perm.id)));
+        assert_eq!(s.roles[&role.id].name, format!("gh-role-{tag}-renamed"));
+        assert_eq!(s.users[&user.id].display_name, "Grace B Hopper");
+        let mirrored = &s.permissions[&perm.id];
+        assert_eq!(mirrored.grants, ["ALL"]);
+        assert_eq!(mirrored.denies, ["LIST"]);
+
+        // unlink and delete, seen from Mage
+        b.unlink(Link::UserRole {
+            user: user.id,
+            role: role.id,
+        })
+        .await
+        .unwrap();
+        let in_use = b.delete_role(role.id, false).await.unwrap_err();
+        assert!(in_use.to_string().contains("linked"), "{in_use}");
+        b.delete_role(role.id, true).await.unwrap();
+        b.delete_permission(perm.id, true).await.unwrap();
+        b.delete_user(user.id, true).await.unwrap();
+        b.delete_role(seen.id, true).await.unwrap();
+        let roles = raw_get(&b, "roles?_limit=1000").await;
+        let names: Vec<&str> = roles["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["name"].as_str())
+            .collect();
+        assert!(!names.contains(&format!("gh-role-{tag}-renamed").as_str()));
+        assert!(!names.contains(&format!("mage-made-{tag}").as_str()));
+        let gone = raw_get(&b, &format!("permissions/{pid}?_format=role/detail")).await;
+        assert!(gone.get("error").is_some(), "{gone}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn errors_come_back_specific_and_change_nothing() {
+    let Some(url) = live_url() else { return };
+    bounded(120, async {
+        let b = admin(&url).await;
+        let tag = unique();
+        let name = format!("dup-{tag}");
+        b.create_role(RoleSpec {
+            name: name.clone(),
+            description: String::new(),
+        })
+        .await
+        .unwrap();
+        let dup = b
+            .create_role(RoleSpec {
+                name: name.clone(),
+                description: String::new(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(dup.code(), "conflict", "{dup}");
+        let bad = b
+            .create_permission(PermissionSpec {
+                catalog: "mage".into(),
+                entity: "Pipelin".into(),
+                grants: vec!["LIST".into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert!(bad.to_string().contains("Pipeline"), "{bad}");
+        let short = b
+            .create_user(UserSpec {
+                username: format!("u{tag}"),
+                email: format!("u{tag}@example.com"),
+                password: Some(Password("short".into())),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(short.code(), "invalid");
+        let teams = b
+            .create_team(gatehouse::service::TeamSpec::default())
+            .await
+            .unwrap_err();
+        assert!(
+            teams.to_string().contains("not supported by Mage"),
+            "{teams}"
+        );
+        let s = b.state().await.unwrap();
+        assert_eq!(
+            s.roles.values().filter(|r| r.name == name).count(),
+            1,
+            "the duplicate made nothing"
+        );
+        assert!(s.user_by_name(&format!("u{tag}")).is_none());
+        let r = s.role_by_name(&name).unwrap().id;
+        b.delete_role(r, true).await.unwrap();
+        // a wrong password is refused with what to do
+        let wrong = gatehouse::backend::MageBackend::new(
+            &url,
+            gatehouse::backend::mage::Login {
+                user: "admin@admin.com".into(),
+                password: "not the password".into(),
+            },
+        )
+        .unwrap();
+        let e = wrong.connect().await.unwrap_err();
+        assert_eq!(e.code(), "forbidden", "{e}");
+    })
+    .await;
+}
+
+/// The permissions of each role, as comparable content.
+fn by_role(s: &gatehouse::store::State) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (r, p) in &s.role_permissions {
+        let role = &s.roles[r].name;
+        let p = &s.permissions[p];
+        out.entry(role.clone()).or_default().push(format!(
+            "{} +{:?} -{:?} c{:?} q{:?} r{:?} w{:?}",
+            p.entity,
+            p.grants,
+            p.denies,
+            p.conditions,
+            p.query_attributes,
+            p.read_attributes,
+            p.write_attributes
+        ));
+    }
+    for v in out.values_mut() {
+        v.sort();
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_local_mage_preset_equals_what_mages_own_seed_creates() {
+    let Some(url) = live_url() else { return };
+    bounded(600, async {
+        let b = admin(&url).await;
+        let names: Vec<String> = ["Secret", "EventRule", "Pipeline"]
+            .map(String::from)
+            .to_vec();
+        let progress = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = progress.clone();
+        let report = b
+            .seed_policies(
+                &names,
+                false,
+                Arc::new(move |p| sink.lock().unwrap().push(p)),
+            )
+            .await
+            .unwrap();
+        assert!(
+            !progress.lock().unwrap().is_empty(),
+            "progress was reported"
+        );
+        let s = b.state().await.unwrap();
+        let remote = by_role(&s);
+        // The same limited seed applied to a local store with gatehouse's mage preset.
+        let cats = gatehouse::catalog::Catalogs::builtin().unwrap();
+        let doc = gatehouse::backend::mage::seed::limited(
+            gatehouse::presets::document("mage", &cats).unwrap(),
+            Some(&names),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let local = gatehouse::backend::LocalBackend::open(&dir.path().join("g.db"), None, false)
+            .await
+            .unwrap();
+        local.import(doc.clone(), false).await.unwrap();
+        let mine = by_role(&local.state().await.unwrap());
+        for role in doc.roles.iter().map(|r| &r.name) {
+            assert_eq!(
+                remote.get(role).cloned().unwrap_or_default(),
+                mine.get(role).cloned().unwrap_or_default(),
+                "role {role}: Mage's seed and gatehouse's preset differ"
+            );
+        }
+        assert_eq!(report.roles.created + report.roles.present, 6);
+        // Idempotent: the dry run now finds everything present.
+        let again = b
+            .seed_policies(&names, true, Arc::new(|_| {}))
+            .await
+            .unwrap();
+        assert_eq!(again.roles.created, 0);
+        assert_eq!(again.permissions.created, 0, "{again:?}");
+        assert_eq!(again.links.created, 0, "{again:?}");
+        let _ = Value::Null;
+    })
+    .await;
+}
