@@ -10,6 +10,8 @@
 # reused when mage-ai 0.9.80 is already installed there. The server's data dir, log and pid file
 # live in a temporary folder recorded in $GATEHOUSE_MAGE_HOME/run. Environment:
 #   GATEHOUSE_MAGE_PORT   first port to try (default 6789; Mage moves up if it is busy)
+#   GATEHOUSE_MAGE_RUN    where the pid, URL and data-dir records go (default $GATEHOUSE_MAGE_HOME/run);
+#                         a second server (CI beside a developer's) needs its own
 #   GATEHOUSE_MAGE_WAIT   seconds to wait for /api/status (default 600)
 #   PYTHON                interpreter for the virtualenv (default python3.11, else python3)
 set -euo pipefail
@@ -19,7 +21,7 @@ version=0.9.80
 home="${GATEHOUSE_MAGE_HOME:-$HOME/.cache/gatehouse/mage-$version}"
 requirements="${GATEHOUSE_MAGE_REQUIREMENTS:-$here/scripts/mage-requirements-$version.txt}"
 venv="$home/venv"
-run="$home/run"
+run="${GATEHOUSE_MAGE_RUN:-$home/run}"
 port="${GATEHOUSE_MAGE_PORT:-6789}"
 wait_secs="${GATEHOUSE_MAGE_WAIT:-600}"
 

@@ -481,3 +481,69 @@ pub async fn import(ctx: &Ctx, file: &Path, dry_run: bool, format: Option<&str>)
     print_report(&format!("imported {}", file.display()), &r);
     Ok(0)
 }
+
+/// `gatehouse import --from-mage URL`: reads a Mage server's roles, permissions, users and
+/// user-role links, shows the dry run against the selected store, then applies it when
+/// confirmed (a terminal answer, or `--yes`). The legacy startup permissions, which Mage's
+/// permission engine never reads, are left out; a Mage owner arrives with the owner flag.
+pub async fn import_from_mage(
+    ctx: &Ctx,
+    url: &str,
+    mage_user: Option<String>,
+    dry_run: bool,
+    yes: bool,
+) -> Result<i32> {
+    if ctx.backend.info().kind == crate::backend::BackendKind::Mage {
+        return Err(Error::invalid(
+            "--from-mage",
+            "the destination is a Mage server too; import into a local store (--db PATH)",
+        ));
+    }
+    let login = super::select::mage_login(
+        url,
+        &super::select::MageLogin {
+            user: mage_user,
+            password_env: None,
+        },
+    )?;
+    let mage = crate::backend::MageBackend::new(url, login)?;
+    mage.connect().await?;
+    let doc = mage.export().await?;
+    let what = format!(
+        "from Mage {url}: {} users, {} roles, {} permissions",
+        doc.users.len(),
+        doc.roles.len(),
+        doc.permissions.len()
+    );
+    let preview = ctx.backend.import(doc.clone(), true).await?;
+    if ctx.json() && (dry_run || !yes) {
+        return print_json(&preview).map(|_| 0);
+    }
+    if !ctx.json() {
+        print_report(&format!("import {what}"), &preview);
+    }
+    if dry_run {
+        return Ok(0);
+    }
+    if !yes {
+        if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            println!("nothing written: pass --yes to apply (stdin is not a terminal to ask)");
+            return Ok(0);
+        }
+        eprint!("apply to {}? [y/N] ", ctx.path.display());
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(|e| Error::invalid("answer", e.to_string()))?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("nothing written");
+            return Ok(0);
+        }
+    }
+    let r = ctx.backend.import(doc, false).await?;
+    if ctx.json() {
+        return print_json(&r).map(|_| 0);
+    }
+    print_report(&format!("imported {what}"), &r);
+    Ok(0)
+}

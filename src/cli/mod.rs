@@ -130,10 +130,19 @@ pub enum Command {
         #[arg(long, default_value = "toml")]
         format: String,
     },
-    /// Read a policy document (idempotent: what exists is left as it is).
+    /// Read a policy document (idempotent: what exists is left as it is), or copy a Mage
+    /// server's roles, permissions and user-role links with --from-mage URL.
     Import {
         /// The file (`-` for stdin).
-        file: PathBuf,
+        #[arg(required_unless_present = "from_mage", conflicts_with = "from_mage")]
+        file: Option<PathBuf>,
+        /// Copy from this Mage server (login: --mage-user, $GATEHOUSE_MAGE_PASSWORD). Shows
+        /// the dry run first, then asks (or needs --yes when not on a terminal).
+        #[arg(long, value_name = "URL")]
+        from_mage: Option<String>,
+        /// With --from-mage: apply without asking.
+        #[arg(long, short = 'y')]
+        yes: bool,
         /// Show what would change, write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -247,11 +256,16 @@ async fn execute(mut cli: Cli) -> Result<i32> {
             let admin = admin.clone().unwrap_or_else(default_admin);
             misc::init(&mut local, &path, format, &admin).await
         }
-        (_, opened) => run_command(cli.command, opened, format).await,
+        (_, opened) => run_command(cli.command, opened, format, cli.global.mage_user.clone()).await,
     }
 }
 
-async fn run_command(command: Option<Command>, opened: Opened, format: Format) -> Result<i32> {
+async fn run_command(
+    command: Option<Command>,
+    opened: Opened,
+    format: Format,
+    mage_user: Option<String>,
+) -> Result<i32> {
     let path = opened.location();
     let ctx = Ctx {
         backend: opened.into_backend(),
@@ -282,9 +296,18 @@ async fn run_command(command: Option<Command>, opened: Opened, format: Format) -
         Command::Export { format } => misc::export(&ctx, &format).await,
         Command::Import {
             file,
+            from_mage,
+            yes,
             dry_run,
             format,
-        } => misc::import(&ctx, &file, dry_run, format.as_deref()).await,
+        } => match (file, from_mage) {
+            (_, Some(url)) => misc::import_from_mage(&ctx, &url, mage_user, dry_run, yes).await,
+            (Some(file), None) => misc::import(&ctx, &file, dry_run, format.as_deref()).await,
+            (None, None) => Err(crate::service::Error::invalid(
+                "import",
+                "name a policy file, or --from-mage URL",
+            )),
+        },
         Command::Keys(c) => keys::keys(&ctx, c).await,
     }
 }

@@ -229,7 +229,7 @@ fn prompt_line(prompt: &str) -> Result<String> {
 /// The Mage login: the user from --mage-user / $GATEHOUSE_MAGE_USER / the profile, the password
 /// from the profile's `password_env`, else $GATEHOUSE_MAGE_PASSWORD; what is missing is asked
 /// for on a terminal (the password without echo).
-fn mage_login(url: &str, given: &MageLogin) -> Result<Login> {
+pub(crate) fn mage_login(url: &str, given: &MageLogin) -> Result<Login> {
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
     let user = match given.user.clone().filter(|u| !u.trim().is_empty()) {
         Some(u) => u,
