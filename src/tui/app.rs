@@ -249,6 +249,13 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::PresetProgress(p) => {
+                match &mut self.mode {
+                    Mode::Defaults(d) => d.progress = Some(p.message),
+                    _ => self.say(p.message, Tone::Info),
+                }
+                Vec::new()
+            }
             Msg::PresetApplied(report) => {
                 self.say(
                     format!(

@@ -22,6 +22,8 @@ pub struct DefaultsDialog {
     pub applied: Option<ImportReport>,
     /// Waiting for the backend.
     pub busy: bool,
+    /// The backend's last progress report while applying (Mage's seed takes minutes).
+    pub progress: Option<String>,
 }
 
 impl DefaultsDialog {
@@ -99,7 +101,33 @@ impl DefaultsDialog {
                 lines.extend(counts(r, "created"));
                 lines.push(Line::from(Span::styled("  any key closes", t.dim)));
             }
-            (None, _, true) => lines.push(Line::from(Span::styled("  working…", t.dim))),
+            (None, _, true) => match &self.progress {
+                Some(p) => {
+                    let width = usize::from(area.width.min(78).saturating_sub(6)).max(20);
+                    let text = crate::text::sanitize(p);
+                    let mut line = String::new();
+                    for word in text.split_whitespace() {
+                        if !line.is_empty()
+                            && line.chars().count() + 1 + word.chars().count() > width
+                        {
+                            lines.push(Line::from(Span::styled(format!("  {line}"), t.dim)));
+                            line.clear();
+                        }
+                        if !line.is_empty() {
+                            line.push(' ');
+                        }
+                        line.push_str(word);
+                    }
+                    if !line.is_empty() {
+                        lines.push(Line::from(Span::styled(format!("  {line}"), t.dim)));
+                    }
+                    lines.push(Line::from(Span::styled(
+                        "  Esc closes this dialog; the work goes on and reports below",
+                        t.dim,
+                    )));
+                }
+                None => lines.push(Line::from(Span::styled("  working…", t.dim))),
+            },
             (None, Some(r), false) => {
                 lines.extend(counts(r, "will create"));
                 lines.push(Line::from(""));

@@ -163,9 +163,19 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
         .as_ref()
         .and_then(|d| app.pane.unsupported(&d.info.capabilities))
     {
+        let text = match app.data.as_ref().map(|d| d.info.kind) {
+            Some(crate::backend::BackendKind::Mage) => format!(
+                "{} not supported by Mage: it has roles, permissions and users only.",
+                match app.pane {
+                    Pane::Audit => "An audit log is",
+                    Pane::Keys => "API keys are",
+                    _ => "Teams are",
+                }
+            ),
+            _ => format!("{} is not available: {reason}.", app.pane.title()),
+        };
         f.render_widget(
-            Paragraph::new(format!("{} is not available: {reason}.", app.pane.title()))
-                .style(t.dim),
+            Paragraph::new(text).style(t.dim).wrap(Wrap { trim: true }),
             inner,
         );
         return;

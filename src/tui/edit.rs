@@ -44,6 +44,9 @@ impl App {
             return;
         };
         if let Some(mut form) = Form::create(kind, &data.state, data.catalogs.clone()) {
+            if data.info.kind == crate::backend::BackendKind::Mage {
+                form.for_mage_user();
+            }
             form.width = self.main_width();
             self.form_back = None;
             self.mode = Mode::Form(Box::new(form));
@@ -55,6 +58,9 @@ impl App {
         let Some(data) = &self.data else { return };
         match Form::edit(kind, id, &data.state, data.catalogs.clone()) {
             Some(mut form) => {
+                if data.info.kind == crate::backend::BackendKind::Mage {
+                    form.for_mage_user();
+                }
                 form.width = self.main_width();
                 self.form_back = back;
                 self.mode = Mode::Form(Box::new(form));

@@ -191,6 +191,32 @@ impl Form {
             .ne(self.initial.iter().cloned())
     }
 
+    /// Fits a user form to a Mage server: a masked password field (required on create, empty
+    /// keeps it on edit) and no kind or disabled flag, which Mage does not have.
+    pub fn for_mage_user(&mut self) {
+        if self.kind != ObjectKind::User {
+            return;
+        }
+        self.fields
+            .retain(|f| f.key != "kind" && f.key != "disabled");
+        let hint = if self.target.is_some() {
+            "empty keeps the current one"
+        } else {
+            "at least 8 characters"
+        };
+        let mut pw = Field::text("password", "password", "", hint);
+        if let super::field::FieldKind::Text(t) = &mut pw.kind {
+            t.set_mask_char('•');
+        }
+        let at = self
+            .fields
+            .iter()
+            .position(|f| f.key == "email")
+            .map_or(self.fields.len(), |i| i + 1);
+        self.fields.insert(at, pw);
+        self.initial = self.fields.iter().map(Field::fingerprint).collect();
+    }
+
     fn field(&self, key: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.key == key)
     }
@@ -315,7 +341,9 @@ impl Form {
             ObjectKind::User => Save::User(
                 self.target,
                 UserSpec {
-                    password: None,
+                    password: Some(self.text("password"))
+                        .filter(|p| !p.is_empty())
+                        .map(crate::service::Password),
                     username: self.text("username"),
                     email: self.text("email"),
                     display_name: self.text("display_name"),

@@ -15,7 +15,11 @@ const LABEL: usize = 14;
 
 /// The text of a one-line input with a visible cursor when focused.
 fn input_spans(t: &Theme, input: &TextArea<'_>, focused: bool) -> Vec<Span<'static>> {
-    let text = sanitize(&input.lines().join("")).into_owned();
+    let text = match input.mask_char() {
+        // A password: only as many dots as characters.
+        Some(m) => input.lines().join("").chars().map(|_| m).collect(),
+        None => sanitize(&input.lines().join("")).into_owned(),
+    };
     if !focused {
         return vec![Span::styled(text, t.text)];
     }

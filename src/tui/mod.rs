@@ -288,6 +288,19 @@ async fn save_msg(backend: &dyn Backend, save: form::Save) -> Msg {
 }
 
 async fn carry_out(backend: Arc<dyn Backend>, effect: Effect, tx: mpsc::UnboundedSender<Msg>) {
+    // A preset application reports its progress as it goes (Mage's seed takes minutes).
+    if let Effect::PresetApply(name) = &effect {
+        let sink_tx = tx.clone();
+        let sink: crate::backend::ProgressSink = Arc::new(move |p| {
+            let _ = sink_tx.send(Msg::PresetProgress(p));
+        });
+        let msg = match backend.apply_preset_progress(name, false, sink).await {
+            Ok(r) => Msg::PresetApplied(r),
+            Err(e) => Msg::Failed(e.to_string()),
+        };
+        let _ = tx.send(msg);
+        return;
+    }
     if let Some(msg) = perform(backend.as_ref(), effect).await {
         let _ = tx.send(msg);
     }

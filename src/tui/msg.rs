@@ -96,6 +96,8 @@ pub enum Msg {
     PresetPreview(crate::service::ImportReport),
     /// What a preset created.
     PresetApplied(crate::service::ImportReport),
+    /// How a long preset application goes (Mage seeds in the background).
+    PresetProgress(crate::backend::PresetProgress),
     /// A form was saved: the pane and row to select, and a message.
     Saved {
         /// Pane listing the object.
