@@ -176,6 +176,7 @@ pub fn requests(size: Size, catalogs: &Catalogs, n: usize) -> Vec<Request> {
             resource_owner: None,
             resource_team: (rng.random_range(0..2) == 0)
                 .then(|| id(2, rng.random_range(0..size.teams))),
+            attribute: None,
         })
         .collect()
 }

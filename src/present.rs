@@ -2,7 +2,7 @@
 //! (user → team → role), targets, and explanations as text. Nothing here is sanitized: callers
 //! pass every string through `text::sanitize` before it reaches a terminal.
 
-use crate::engine::{Candidate, Explanation, FailedCondition, Hint, Outcome, Rule, Via};
+use crate::engine::{AttrKind, Candidate, Explanation, FailedCondition, Hint, Outcome, Rule, Via};
 use crate::model::{ADMIN_TEAM, Id, Permission, short_id};
 use crate::store::State;
 
@@ -107,6 +107,13 @@ pub fn rule_text(s: &State, rule: &Rule) -> String {
             perm_label(s, &by.permission),
             via(s, &by.via)
         ),
+        Rule::AttributeNotInDialect => {
+            "attribute checks (--read, --write, --query) are a Mage-dialect feature; this catalog has none".into()
+        }
+        Rule::AttributeNeedsOperation => {
+            "an attribute check needs one of the operations LIST, DETAIL, CREATE, UPDATE, DELETE"
+                .into()
+        }
     }
 }
 
@@ -126,6 +133,37 @@ pub fn outcome_text(o: &Outcome) -> &'static str {
             condition: FailedCondition::Never,
         } => "condition never holds",
         Outcome::UuidMismatch => "uuid mismatch (scoped to another entity)",
+        Outcome::AttributeDenied { kind, all: true } => match kind {
+            AttrKind::Query => "DENIES the query key (DISABLE_QUERY_ALL)",
+            AttrKind::Read => "DENIES the attribute (DISABLE_READ_ALL)",
+            AttrKind::Write => "DENIES the attribute (DISABLE_WRITE_ALL)",
+        },
+        Outcome::AttributeDenied { kind, all: false } => match kind {
+            AttrKind::Query => "DENIES the query key (DISABLE_QUERY, key in query_attributes)",
+            AttrKind::Read => "DENIES the attribute (DISABLE_READ, listed in read_attributes)",
+            AttrKind::Write => "DENIES the attribute (DISABLE_WRITE, listed in write_attributes)",
+        },
+        Outcome::NoAttributeAccess { kind } => match kind {
+            AttrKind::Query => "grants the operation but neither QUERY nor QUERY_ALL",
+            AttrKind::Read => "grants the operation but neither READ nor READ_ALL",
+            AttrKind::Write => "grants the operation but neither WRITE nor WRITE_ALL",
+        },
+        Outcome::AttributeNotListed { kind } => match kind {
+            AttrKind::Query => "has QUERY, but the key is not in its query_attributes",
+            AttrKind::Read => "has READ, but the attribute is not in its read_attributes",
+            AttrKind::Write => "has WRITE, but the attribute is not in its write_attributes",
+        },
+        Outcome::AttributeWithoutOperation { kind } => match kind {
+            AttrKind::Query => {
+                "grants the query key but not the operation (both must be in one permission)"
+            }
+            AttrKind::Read => {
+                "grants the read but not the operation (both must be in one permission)"
+            }
+            AttrKind::Write => {
+                "grants the write but not the operation (both must be in one permission)"
+            }
+        },
     }
 }
 
@@ -148,6 +186,11 @@ pub fn hint_text(s: &State, h: &Hint, user: &str) -> String {
             "remove or narrow the deny in permission {}",
             perm_label(s, permission)
         ),
+        Hint::AddAttribute { permission, kind } => format!(
+            "add the attribute to the {}_attributes of permission {}",
+            kind.word(),
+            perm_label(s, permission)
+        ),
     }
 }
 
@@ -155,7 +198,14 @@ pub fn hint_text(s: &State, h: &Hint, user: &str) -> String {
 /// and what it did, the rule, and what would have allowed a denial. Not sanitized.
 pub fn explain_lines(s: &State, username: &str, e: &Explanation) -> Vec<String> {
     let mut out = Vec::new();
-    out.push(username.to_string());
+    match &e.attribute {
+        Some(a) => out.push(format!(
+            "{username} ({} attribute {}: the operation and the attribute must be granted by one permission)",
+            a.kind.word(),
+            a.name
+        )),
+        None => out.push(username.to_string()),
+    }
     let mut shown: Vec<Via> = Vec::new();
     let mut vias: Vec<(Via, Option<bool>)> =
         e.reached.iter().map(|(v, a)| (*v, Some(*a))).collect();
@@ -205,6 +255,9 @@ pub fn explain_lines(s: &State, username: &str, e: &Explanation) -> Vec<String> 
         "rule: any matching deny → DENY; otherwise any matching grant → ALLOW; otherwise DENY"
             .to_string(),
     );
+    if let Some(note) = split_grant_note(s, e) {
+        out.push(note);
+    }
     if !e.hints.is_empty() {
         out.push("would allow it:".to_string());
         for h in &e.hints {
@@ -212,4 +265,27 @@ pub fn explain_lines(s: &State, username: &str, e: &Explanation) -> Vec<String> 
         }
     }
     out
+}
+
+/// For a denied Mage attribute check: a note when one permission holds the operation and
+/// another the attribute, which Mage does not combine.
+fn split_grant_note(s: &State, e: &Explanation) -> Option<String> {
+    if e.allowed || e.attribute.is_none() {
+        return None;
+    }
+    let op = e.candidates.iter().find(|c| {
+        matches!(
+            c.outcome,
+            Outcome::NoAttributeAccess { .. } | Outcome::AttributeNotListed { .. }
+        )
+    })?;
+    let attr = e
+        .candidates
+        .iter()
+        .find(|c| matches!(c.outcome, Outcome::AttributeWithoutOperation { .. }))?;
+    Some(format!(
+        "note: permission {} holds the operation and permission {} the attribute; Mage needs both in one permission",
+        perm_label(s, &op.permission),
+        perm_label(s, &attr.permission)
+    ))
 }

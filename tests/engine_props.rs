@@ -318,6 +318,7 @@ fn make(q: (u8, u8, u8, Option<u8>, Option<u8>, Option<u8>)) -> Request {
         entity_uuid: uu.map(uuid_name),
         resource_owner: owner.map(uid),
         resource_team: team.map(tid),
+        attribute: None,
     }
 }
 
@@ -372,7 +373,7 @@ proptest! {
             if !perm.conditions.is_empty() || e.scope != gatehouse::engine::Scope::Everywhere { continue; }
             for flag in &e.allowed {
                 let rr = Request { user: r.user, catalog: "t".into(), action: flag.clone(), entity: e.entity.clone(),
-                    entity_uuid: e.entity_uuid.clone(), resource_owner: Some(r.user), resource_team: None };
+                    entity_uuid: e.entity_uuid.clone(), resource_owner: Some(r.user), resource_team: None, attribute: None };
                 prop_assert!(engine.decide(&rr).allowed, "{:?}", rr);
             }
         }

@@ -315,7 +315,8 @@ async fn engine_questions_and_audit_agree_with_the_local_backend() {
                     entity_uuid: None,
                     resource_owner: None,
                     resource_team: None,
-                };
+                                attribute: None,
+};
                 let remote = http.explain(req.clone()).await.expect("explain");
                 assert_eq!(remote, local.explain(req.clone()).await.expect("local"));
                 let who = http.who_can(req.clone()).await.expect("who");
@@ -348,7 +349,8 @@ async fn engine_questions_and_audit_agree_with_the_local_backend() {
                 entity_uuid: None,
                 resource_owner: None,
                 resource_team: None,
-            })
+                        attribute: None,
+})
             .await
             .expect("local");
         assert_eq!(single["allowed"], json!(expect.allowed));

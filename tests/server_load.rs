@@ -85,7 +85,8 @@ async fn thirty_two_clients_for_three_seconds_without_an_error() {
                             entity_uuid: None,
                             resource_owner: None,
                             resource_team: None,
-                        };
+                                                attribute: None,
+};
                         match http.explain(req).await {
                             Ok(e) if e.allowed => {
                                 checks.fetch_add(1, Ordering::Relaxed);

@@ -6,7 +6,7 @@
 
 use super::state::KeyWire;
 use crate::backend::{Capabilities, Me};
-use crate::engine::{Request, Rule};
+use crate::engine::{AttrCheck, Request, Rule};
 use crate::model::{AuditEvent, Id, Revision};
 use crate::service::GrantTo;
 use serde::{Deserialize, Serialize};
@@ -195,6 +195,9 @@ pub struct CheckRequest {
     /// The resource's team (team id or key), for `team` conditions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_team: Option<String>,
+    /// Mage dialect: the attribute queried, read or written by the operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<AttrCheck>,
 }
 
 impl From<&Request> for CheckRequest {
@@ -207,6 +210,7 @@ impl From<&Request> for CheckRequest {
             entity_uuid: r.entity_uuid.clone(),
             resource_owner: r.resource_owner.map(|u| u.to_string()),
             resource_team: r.resource_team.map(|t| t.to_string()),
+            attribute: r.attribute.clone(),
         }
     }
 }

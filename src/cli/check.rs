@@ -3,10 +3,10 @@
 use super::Ctx;
 use super::output::{print_json, print_table};
 use super::users::{effective_rows, print_effective};
-use crate::engine::{Explanation, Request};
+use crate::engine::{AttrCheck, AttrKind, Explanation, Request};
 use crate::model::Id;
 use crate::present::{explain_lines, rule_text};
-use crate::service::{Result, find_user};
+use crate::service::{Error, Result, find_user};
 use crate::service::{Target, build_request};
 use crate::store::State;
 use crate::text::sanitize;
@@ -24,9 +24,37 @@ pub struct CheckArgs {
     pub entity: String,
     #[command(flatten)]
     pub context: RequestContext,
+    /// Mage: check reading this attribute of the record with the operation (READ, READ_ALL,
+    /// read_attributes, in the same permission as the operation).
+    #[arg(long, value_name = "ATTR", conflicts_with_all = ["write", "query"])]
+    pub read: Option<String>,
+    /// Mage: check writing this attribute with the operation (WRITE, WRITE_ALL,
+    /// write_attributes).
+    #[arg(long, value_name = "ATTR", conflicts_with_all = ["read", "query"])]
+    pub write: Option<String>,
+    /// Mage: check using this query key with the operation (QUERY, QUERY_ALL,
+    /// query_attributes).
+    #[arg(long, value_name = "ATTR", conflicts_with_all = ["read", "write"])]
+    pub query: Option<String>,
     /// Show every path and candidate permission, and what would allow a denial.
     #[arg(long)]
     pub explain: bool,
+}
+
+impl CheckArgs {
+    /// The attribute check asked for with `--read`, `--write` or `--query`, if any.
+    pub fn attribute(&self) -> Option<AttrCheck> {
+        let (kind, name) = match (&self.read, &self.write, &self.query) {
+            (Some(n), _, _) => (AttrKind::Read, n),
+            (_, Some(n), _) => (AttrKind::Write, n),
+            (_, _, Some(n)) => (AttrKind::Query, n),
+            _ => return None,
+        };
+        Some(AttrCheck {
+            kind,
+            name: name.clone(),
+        })
+    }
 }
 
 /// `who-can` arguments.
@@ -84,6 +112,8 @@ struct CheckJson<'a> {
     catalog: &'a str,
     entity: &'a str,
     entity_uuid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attribute: Option<&'a AttrCheck>,
     reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<&'a Explanation>,
@@ -93,7 +123,17 @@ struct CheckJson<'a> {
 pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
     let s = ctx.backend.state().await?;
     let u = find_user(&s, &a.user)?;
-    let (req, t) = build(ctx, &s, u.id, &a.action, &a.entity, &a.context).await?;
+    let (mut req, t) = build(ctx, &s, u.id, &a.action, &a.entity, &a.context).await?;
+    let attribute = a.attribute();
+    if let Some(at) = &attribute
+        && at.name.trim().is_empty()
+    {
+        return Err(Error::invalid(
+            at.kind.word(),
+            "the attribute name is empty".to_string(),
+        ));
+    }
+    req.attribute = attribute.clone();
     let e = ctx.backend.explain(req).await?;
     let reason = rule_text(&s, &e.rule);
     let decision = if e.allowed { "ALLOW" } else { "DENY" };
@@ -106,12 +146,17 @@ pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
             catalog: &t.catalog,
             entity: &t.entity,
             entity_uuid: t.uuid.as_deref(),
+            attribute: attribute.as_ref(),
             reason,
             explanation: a.explain.then_some(&e),
         })?;
     } else {
+        let attr = attribute
+            .as_ref()
+            .map(|at| format!(" ({} {})", at.kind.word(), at.name))
+            .unwrap_or_default();
         let line = format!(
-            "{decision:<5}  {} may{} {} {} — {reason}",
+            "{decision:<5}  {} may{} {} {}{attr} — {reason}",
             u.username,
             if e.allowed { "" } else { " not" },
             a.action,

@@ -4,7 +4,7 @@ use super::explain::{FailedCondition, Outcome};
 use super::index::{
     COND_NEVER, COND_OWN, COND_TEAM, CatalogRec, Engine, Entry, HolderIdx, UserRec,
 };
-use super::{Decision, PathTo, Request, Rule, Via};
+use super::{AttrKind, Decision, PathTo, Request, Rule, Via};
 use crate::catalog::Dialect;
 
 /// Observes an evaluation. `decide` uses [`NoTrace`] (compiled away); `explain` records.
@@ -25,18 +25,29 @@ impl Tracer for NoTrace {
     const RECORDS: bool = false;
 }
 
+/// A Mage attribute check resolved against the catalog.
+pub(crate) struct ResolvedAttr<'a> {
+    pub(crate) kind: AttrKind,
+    pub(crate) name: &'a str,
+    /// The flag for listed attributes (`READ`) and the flag for all (`READ_ALL`).
+    pub(crate) bit: u64,
+    pub(crate) all_bit: u64,
+}
+
 /// What the request resolved to inside the index.
-struct Resolved<'e> {
-    user: &'e UserRec,
-    crec: &'e CatalogRec,
-    action: u64,
+pub(crate) struct Resolved<'e> {
+    pub(crate) user: &'e UserRec,
+    pub(crate) crec: &'e CatalogRec,
+    pub(crate) action: u64,
     /// Entity keys that reach the request's entity: itself, ALL, ALL_EXCEPT_RESERVED.
-    keys: [u32; 3],
-    nkeys: usize,
+    pub(crate) keys: [u32; 3],
+    pub(crate) nkeys: usize,
     /// Interned uuid of the request (0: none; u32::MAX: a uuid no permission names).
-    uuid: u32,
+    pub(crate) uuid: u32,
     /// Index of the resource team, when it is a known team.
-    team: Option<u32>,
+    pub(crate) team: Option<u32>,
+    /// Mage dialect: the attribute check, if the request carries one.
+    pub(crate) attr: Option<ResolvedAttr<'e>>,
 }
 
 impl Engine {
@@ -46,50 +57,11 @@ impl Engine {
     }
 
     pub(crate) fn evaluate<T: Tracer>(&self, req: &Request, t: &mut T) -> Decision {
-        let Some(&ui) = self.user_by_id.get(&req.user) else {
-            return Decision::deny(Rule::UnknownSubject);
+        let r = match self.resolve(req) {
+            Ok(r) => r,
+            Err(d) => return d,
         };
-        let user = &self.users[ui as usize];
-        if user.disabled {
-            return Decision::deny(Rule::Disabled);
-        }
-        if user.owner {
-            return Decision::allow(Rule::Owner);
-        }
-        let Some((_, crec)) = self.catalog(&req.catalog) else {
-            return Decision::deny(Rule::UnknownAction);
-        };
-        let (Some(bit), Some(&entity)) = (
-            crec.catalog.flag_bit(&req.action),
-            crec.entities.get(&req.entity),
-        ) else {
-            return Decision::deny(Rule::UnknownAction);
-        };
-        let mut keys = [entity, crec.all_key, 0];
-        let mut nkeys = 2;
-        if !crec.reserved.is_empty() && !crec.reserved.contains(&entity) {
-            keys[2] = crec.all_except_reserved_key;
-            nkeys = 3;
-        }
-        if entity == crec.all_key {
-            nkeys = 1;
-        }
-        let uuid = match &req.entity_uuid {
-            None => 0,
-            Some(u) => self.uuids.get(u.as_str()).copied().unwrap_or(u32::MAX),
-        };
-        let team = req
-            .resource_team
-            .and_then(|id| self.team_by_id.get(&id).copied());
-        let r = Resolved {
-            user,
-            crec,
-            action: 1u64 << bit,
-            keys,
-            nkeys,
-            uuid,
-            team,
-        };
+        let crec = r.crec;
         match crec.catalog.dialect {
             Dialect::Standard => self.run(req, &r, t, false),
             Dialect::Mage => {
@@ -112,6 +84,75 @@ impl Engine {
                 self.run(req, &r, t, true)
             }
         }
+    }
+
+    /// Resolves a request against the index, or the decision that ends it early (unknown or
+    /// disabled subject, owner flag, unknown action, inapplicable attribute check).
+    pub(crate) fn resolve<'e>(&'e self, req: &'e Request) -> Result<Resolved<'e>, Decision> {
+        let Some(&ui) = self.user_by_id.get(&req.user) else {
+            return Err(Decision::deny(Rule::UnknownSubject));
+        };
+        let user = &self.users[ui as usize];
+        if user.disabled {
+            return Err(Decision::deny(Rule::Disabled));
+        }
+        if user.owner {
+            return Err(Decision::allow(Rule::Owner));
+        }
+        let Some((_, crec)) = self.catalog(&req.catalog) else {
+            return Err(Decision::deny(Rule::UnknownAction));
+        };
+        let (Some(bit), Some(&entity)) = (
+            crec.catalog.flag_bit(&req.action),
+            crec.entities.get(&req.entity),
+        ) else {
+            return Err(Decision::deny(Rule::UnknownAction));
+        };
+        let action = 1u64 << bit;
+        let attr = match &req.attribute {
+            None => None,
+            Some(a) => {
+                if crec.catalog.dialect != Dialect::Mage {
+                    return Err(Decision::deny(Rule::AttributeNotInDialect));
+                }
+                if crec.operations & action == 0 {
+                    return Err(Decision::deny(Rule::AttributeNeedsOperation));
+                }
+                let (bit, all_bit) = crec.attr_bits[a.kind as usize];
+                Some(ResolvedAttr {
+                    kind: a.kind,
+                    name: &a.name,
+                    bit,
+                    all_bit,
+                })
+            }
+        };
+        let mut keys = [entity, crec.all_key, 0];
+        let mut nkeys = 2;
+        if !crec.reserved.is_empty() && !crec.reserved.contains(&entity) {
+            keys[2] = crec.all_except_reserved_key;
+            nkeys = 3;
+        }
+        if entity == crec.all_key {
+            nkeys = 1;
+        }
+        let uuid = match &req.entity_uuid {
+            None => 0,
+            Some(u) => self.uuids.get(u.as_str()).copied().unwrap_or(u32::MAX),
+        };
+        let team = req
+            .resource_team
+            .and_then(|id| self.team_by_id.get(&id).copied());
+        Ok(Resolved {
+            user,
+            crec,
+            action,
+            keys,
+            nkeys,
+            uuid,
+            team,
+            attr,
+        })
     }
 
     /// Calls `f` for every holder the subject reaches that applies to the request, until `f`
@@ -197,7 +238,7 @@ impl Engine {
     }
 
     /// Evaluates one permission against the request: grants, denies, or why it does not match.
-    fn judge(&self, req: &Request, r: &Resolved<'_>, p: &Entry, mage: bool) -> Outcome {
+    pub(crate) fn judge(&self, req: &Request, r: &Resolved<'_>, p: &Entry, mage: bool) -> Outcome {
         if !mage {
             if let Err(o) = self.conditions_hold(req, r, p) {
                 return o;
@@ -210,7 +251,7 @@ impl Engine {
             }
             return Outcome::NoAccess;
         }
-        // Mage 0.9.80 (`notes/mage.md` §4, per permission).
+        // Mage 0.9.80 (`notes/mage.md` §4, per permission; `user_permissions.py`).
         let c = r.crec;
         if p.denies & r.action != 0 {
             return Outcome::Denies;
@@ -219,18 +260,42 @@ impl Engine {
         if p.denies == 0 && grants.count_ones() == 1 && grants & c.group_mask != 0 {
             grants = c.catalog.expand(grants);
         }
+        // ALL returns at once: before DISABLE_OPERATION_ALL, the attribute checks and the
+        // DISABLE_UNLESS_CONDITIONS gate.
         if grants & c.all_bit != 0 {
-            return self.mage_gate(req, r, p, Outcome::Grants);
+            return Outcome::Grants;
         }
         let is_operation = c.operations & r.action != 0;
         if p.denies & c.operation_all_bit != 0 && is_operation {
             return Outcome::Denies;
         }
-        let valid = grants & c.operation_all_bit != 0 && is_operation || grants & r.action != 0;
-        if !valid {
-            return Outcome::NoAccess;
+        let op_ok = grants & c.operation_all_bit != 0 && is_operation || grants & r.action != 0;
+        let Some(a) = &r.attr else {
+            if !op_ok {
+                return Outcome::NoAccess;
+            }
+            return self.mage_gate(req, r, p, Outcome::Grants);
+        };
+        // Step 8: the attribute, in the same permission as the operation.
+        let kind = a.kind;
+        if p.denies & a.all_bit != 0 {
+            return Outcome::AttributeDenied { kind, all: true };
         }
-        self.mage_gate(req, r, p, Outcome::Grants)
+        let list = &self.perms[p.pi as usize].attrs[kind as usize];
+        let listed = list.iter().any(|x| x == a.name);
+        if p.denies & a.bit != 0 && listed {
+            return Outcome::AttributeDenied { kind, all: false };
+        }
+        let has_bit = grants & (a.bit | a.all_bit) != 0;
+        // Mage skips the list for an empty attribute name (`and resource_attribute`).
+        let in_list = grants & a.all_bit != 0 || a.name.is_empty() || listed;
+        match (op_ok, has_bit && in_list) {
+            (true, true) => self.mage_gate(req, r, p, Outcome::Grants),
+            (false, true) => Outcome::AttributeWithoutOperation { kind },
+            (false, false) => Outcome::NoAccess,
+            (true, false) if !has_bit => Outcome::NoAttributeAccess { kind },
+            (true, false) => Outcome::AttributeNotListed { kind },
+        }
     }
 
     /// Mage checks conditions only under DISABLE_UNLESS_CONDITIONS.
@@ -246,8 +311,10 @@ impl Engine {
     fn run<T: Tracer>(&self, req: &Request, r: &Resolved<'_>, t: &mut T, mage: bool) -> Decision {
         let mut grant: Option<PathTo> = None;
         let mut deny: Option<PathTo> = None;
-        // Mage applies record-scoped permissions to collection operations (list, create).
-        let any_uuid = mage && (r.uuid == 0 || r.action & r.crec.collection_ops != 0);
+        // Mage applies record-scoped permissions to collection operations (list, create): there
+        // is no record. An attribute check reads or writes the request's record, if any.
+        let any_uuid =
+            mage && (r.uuid == 0 || r.attr.is_none() && r.action & r.crec.collection_ops != 0);
         /// Above this many entries for one entity, find the uuid by binary search.
         const SCAN: usize = 16;
         let mut visit = |via: Via, h: HolderIdx, t: &mut T| -> bool {
@@ -272,7 +339,7 @@ impl Engine {
                         }
                         let outcome = self.judge(req, r, e, mage);
                         match outcome {
-                            Outcome::Denies => {
+                            Outcome::Denies | Outcome::AttributeDenied { .. } => {
                                 if deny.is_none() {
                                     deny = Some(PathTo {
                                         via,

@@ -3,7 +3,7 @@
 
 use super::evaluate::Tracer;
 use super::index::{Engine, HolderOwner};
-use super::{Decision, Request, Rule, Via};
+use super::{AttrCheck, AttrKind, Decision, Request, Rule, Via};
 use crate::model::Id;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +24,31 @@ pub enum Outcome {
     },
     /// Right entity, but it is scoped to another entity UUID.
     UuidMismatch,
+    /// Mage attribute check: it disables the attribute, by `DISABLE_<X>_ALL` (`all`) or by
+    /// `DISABLE_<X>` with the attribute in its `<x>_attributes` list. Counts as a deny.
+    AttributeDenied {
+        /// Query, read or write.
+        kind: AttrKind,
+        /// `DISABLE_<X>_ALL` rather than `DISABLE_<X>` on the listed attribute.
+        all: bool,
+    },
+    /// Mage attribute check: it grants the operation but neither `<X>` nor `<X>_ALL`.
+    NoAttributeAccess {
+        /// Query, read or write.
+        kind: AttrKind,
+    },
+    /// Mage attribute check: it grants the operation and `<X>`, but the attribute is not in
+    /// its `<x>_attributes` list (and it lacks `<X>_ALL`).
+    AttributeNotListed {
+        /// Query, read or write.
+        kind: AttrKind,
+    },
+    /// Mage attribute check: it grants the attribute but not the operation. Mage needs both
+    /// in one single permission, so another permission's operation does not combine with it.
+    AttributeWithoutOperation {
+        /// Query, read or write.
+        kind: AttrKind,
+    },
 }
 
 /// The kind of condition that did not hold.
@@ -72,6 +97,14 @@ pub enum Hint {
         /// The deciding deny.
         permission: Id,
     },
+    /// Mage: this reached permission grants the operation and `<X>`; adding the attribute to
+    /// its `<x>_attributes` list would grant the attribute check.
+    AddAttribute {
+        /// The permission.
+        permission: Id,
+        /// Which list.
+        kind: AttrKind,
+    },
 }
 
 /// A decision with its reasons.
@@ -87,6 +120,9 @@ pub struct Explanation {
     pub candidates: Vec<Candidate>,
     /// For a DENY: what would have allowed it.
     pub hints: Vec<Hint>,
+    /// The request's attribute check (Mage), echoed so the explanation reads on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<AttrCheck>,
 }
 
 #[derive(Default)]
@@ -117,6 +153,7 @@ impl Engine {
         let mut rec = Recorder::default();
         let Decision { allowed, rule } = self.evaluate(req, &mut rec);
         let hints = match rule {
+            Rule::NoGrant if req.attribute.is_some() => self.attribute_hints(req, &rec),
             Rule::NoGrant => self.grant_hints(req),
             Rule::Denied { by } => vec![Hint::RemoveDeny {
                 permission: by.permission,
@@ -137,7 +174,67 @@ impl Engine {
                 })
                 .collect(),
             hints,
+            attribute: req.attribute.clone(),
         }
+    }
+
+    /// Mage attribute requests: reached permissions that only lack the attribute in their list,
+    /// then roles and teams holding one permission that alone grants the whole check.
+    fn attribute_hints(&self, req: &Request, rec: &Recorder) -> Vec<Hint> {
+        let mut hints = Vec::new();
+        for &(_, pi, outcome) in &rec.candidates {
+            if let Outcome::AttributeNotListed { kind } = outcome {
+                let hint = Hint::AddAttribute {
+                    permission: self.perms[pi as usize].id,
+                    kind,
+                };
+                if !hints.contains(&hint) && hints.len() < MAX_HINTS {
+                    hints.push(hint);
+                }
+            }
+        }
+        let Ok(r) = self.resolve(req) else {
+            return hints;
+        };
+        for &key in &r.keys[..r.nkeys] {
+            for &pi in self.perms_by_entity.get(&key).map_or(&[][..], |v| v) {
+                let p = &self.perms[pi as usize];
+                if p.cond != 0 || !(p.uuid == 0 || r.uuid == 0 || p.uuid == r.uuid) {
+                    continue;
+                }
+                if self.judge(req, &r, &p.entry(pi), true) == Outcome::Grants
+                    && self.holder_hints(pi, &mut hints)
+                {
+                    return hints;
+                }
+            }
+        }
+        hints
+    }
+
+    /// Adds a hint per role or team holding permission `pi`; true once the list is full.
+    fn holder_hints(&self, pi: u32, hints: &mut Vec<Hint>) -> bool {
+        let p = &self.perms[pi as usize];
+        for &h in &self.perm_holders[pi as usize] {
+            let hint = match self.holder_owner[h as usize] {
+                HolderOwner::Role(ri) => Hint::AssignRole {
+                    role: self.roles[ri as usize].id,
+                    permission: p.id,
+                },
+                HolderOwner::Team(ti) => Hint::JoinTeam {
+                    team: self.teams[ti as usize].id,
+                    permission: p.id,
+                },
+                HolderOwner::User(_) => continue,
+            };
+            if !hints.contains(&hint) {
+                hints.push(hint);
+            }
+            if hints.len() >= MAX_HINTS {
+                return true;
+            }
+        }
+        false
     }
 
     /// Roles and teams holding a plain grant (no conditions) of the action on the entity.
@@ -176,24 +273,8 @@ impl Engine {
                 {
                     continue;
                 }
-                for &h in &self.perm_holders[pi as usize] {
-                    let hint = match self.holder_owner[h as usize] {
-                        HolderOwner::Role(ri) => Hint::AssignRole {
-                            role: self.roles[ri as usize].id,
-                            permission: p.id,
-                        },
-                        HolderOwner::Team(ti) => Hint::JoinTeam {
-                            team: self.teams[ti as usize].id,
-                            permission: p.id,
-                        },
-                        HolderOwner::User(_) => continue,
-                    };
-                    if !hints.contains(&hint) {
-                        hints.push(hint);
-                    }
-                    if hints.len() >= MAX_HINTS {
-                        return hints;
-                    }
+                if self.holder_hints(pi, &mut hints) {
+                    return hints;
                 }
             }
         }

@@ -37,6 +37,9 @@ pub(crate) struct CatalogRec {
     pub(crate) collection_ops: u64,
     /// The five operations OPERATION_ALL stands for (Mage).
     pub(crate) operations: u64,
+    /// Mage attribute checks, indexed by `AttrKind as usize` (query, read, write): the mask of
+    /// the flag for listed attributes (`READ`) and of the flag for all (`READ_ALL`).
+    pub(crate) attr_bits: [(u64, u64); 3],
 }
 
 /// One permission, compiled.
@@ -53,6 +56,25 @@ pub(crate) struct PermRec {
     pub(crate) grants_exp: u64,
     pub(crate) denies_exp: u64,
     pub(crate) cond: u8,
+    /// Mage attribute lists, indexed by `AttrKind as usize`: `query_attributes`,
+    /// `read_attributes`, `write_attributes`. Read only by attribute checks.
+    pub(crate) attrs: [Box<[String]>; 3],
+}
+
+impl PermRec {
+    /// The permission as filed under a holder, `pi` being its index.
+    pub(crate) fn entry(&self, pi: u32) -> Entry {
+        Entry {
+            entity: self.entity,
+            uuid: self.uuid,
+            pi,
+            cond: self.cond,
+            grants: self.grants,
+            denies: self.denies,
+            grants_exp: self.grants_exp,
+            denies_exp: self.denies_exp,
+        }
+    }
 }
 
 /// One permission as filed under a holder: the key and everything a check needs, inline, so
@@ -261,6 +283,11 @@ impl Engine {
                     | bit("CREATE")
                     | bit("UPDATE")
                     | bit("DELETE"),
+                attr_bits: [
+                    (bit("QUERY"), bit("QUERY_ALL")),
+                    (bit("READ"), bit("READ_ALL")),
+                    (bit("WRITE"), bit("WRITE_ALL")),
+                ],
             });
         }
 
@@ -304,6 +331,11 @@ impl Engine {
                 grants_exp,
                 denies_exp,
                 cond: compile_conditions(&crec.catalog, &p.conditions),
+                attrs: [
+                    p.query_attributes.clone().into_boxed_slice(),
+                    p.read_attributes.clone().into_boxed_slice(),
+                    p.write_attributes.clone().into_boxed_slice(),
+                ],
             });
         }
 
@@ -359,17 +391,9 @@ impl Engine {
         let mut perm_holders: Vec<Vec<HolderIdx>> = vec![Vec::new(); perms.len()];
         let mut file = |holder: HolderIdx, pid: &Id, holders: &mut Vec<Holder>| {
             if let Some(&pi) = perm_by_id.get(pid) {
-                let p = &perms[pi as usize];
-                holders[holder as usize].entries.push(Entry {
-                    entity: p.entity,
-                    uuid: p.uuid,
-                    pi,
-                    cond: p.cond,
-                    grants: p.grants,
-                    denies: p.denies,
-                    grants_exp: p.grants_exp,
-                    denies_exp: p.denies_exp,
-                });
+                holders[holder as usize]
+                    .entries
+                    .push(perms[pi as usize].entry(pi));
                 perm_holders[pi as usize].push(holder);
             }
         };

@@ -9,10 +9,12 @@
 mod evaluate;
 mod explain;
 mod index;
+mod mage_call;
 mod reverse;
 
 pub use explain::{Candidate, Explanation, FailedCondition, Hint, Outcome};
 pub use index::Engine;
+pub use mage_call::{MageCall, MageCheck, MageFailure, MageVerdict, ReadCheck};
 pub use reverse::{Effective, Scope, WhatCan, WhoCan};
 
 use crate::model::Id;
@@ -38,6 +40,63 @@ pub struct Request {
     /// The resource's team, for `team` conditions and membership roles.
     #[serde(default)]
     pub resource_team: Option<Id>,
+    /// Mage dialect only: an attribute the operation queries, reads or writes. The operation
+    /// and the attribute must then be granted by one single permission (`notes/mage.md` §4
+    /// step 8, §8), and `entity_uuid` is the record read or written (`None`: no record), even
+    /// for LIST and CREATE. Other dialects deny such a request
+    /// ([`Rule::AttributeNotInDialect`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<AttrCheck>,
+}
+
+/// What an attribute check does with the attribute (Mage's `AttributeOperationType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttrKind {
+    /// A query parameter (`QUERY`, `QUERY_ALL`, `query_attributes`).
+    Query,
+    /// An attribute of a presented object (`READ`, `READ_ALL`, `read_attributes`).
+    Read,
+    /// An attribute of the payload (`WRITE`, `WRITE_ALL`, `write_attributes`).
+    Write,
+}
+
+impl AttrKind {
+    /// The lowercase word: `query`, `read`, `write`.
+    pub fn word(self) -> &'static str {
+        match self {
+            AttrKind::Query => "query",
+            AttrKind::Read => "read",
+            AttrKind::Write => "write",
+        }
+    }
+
+    /// The catalog flag granting it for listed attributes: `QUERY`, `READ`, `WRITE`.
+    pub fn flag(self) -> &'static str {
+        match self {
+            AttrKind::Query => "QUERY",
+            AttrKind::Read => "READ",
+            AttrKind::Write => "WRITE",
+        }
+    }
+
+    /// The catalog flag granting it for every attribute: `QUERY_ALL`, `READ_ALL`, `WRITE_ALL`.
+    pub fn all_flag(self) -> &'static str {
+        match self {
+            AttrKind::Query => "QUERY_ALL",
+            AttrKind::Read => "READ_ALL",
+            AttrKind::Write => "WRITE_ALL",
+        }
+    }
+}
+
+/// An attribute check carried by a [`Request`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AttrCheck {
+    /// Query, read or write.
+    pub kind: AttrKind,
+    /// The attribute (or query key).
+    pub name: String,
 }
 
 /// How a holder of permissions is reached from the subject: the path user → team → role.
@@ -111,6 +170,12 @@ pub enum Rule {
         /// The permission with the bit.
         by: PathTo,
     },
+    /// The request checks an attribute, but attribute checks are a Mage-dialect feature and
+    /// the catalog is of another dialect: DENY.
+    AttributeNotInDialect,
+    /// The request checks an attribute with an action that is not one of the five Mage
+    /// operations (LIST, DETAIL, CREATE, UPDATE, DELETE): DENY.
+    AttributeNeedsOperation,
 }
 
 /// The answer to a [`Request`].
@@ -140,3 +205,7 @@ impl Decision {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_attr;
+#[cfg(test)]
+mod tests_mage;

@@ -211,6 +211,7 @@ impl Engine {
                             entity_uuid: entity_uuid.clone(),
                             resource_owner: Some(u.id),
                             resource_team: team,
+                            attribute: None,
                         };
                         self.evaluate(&req, &mut NoTrace).allowed
                     })

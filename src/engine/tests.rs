@@ -5,23 +5,23 @@ use crate::store::State;
 use uuid::Uuid;
 
 /// A tiny world builder for scenario tests.
-struct W {
-    s: State,
+pub(super) struct W {
+    pub(super) s: State,
     n: u128,
 }
 
 impl W {
-    fn new() -> W {
+    pub(super) fn new() -> W {
         W {
             s: State::default(),
             n: 1,
         }
     }
-    fn id(&mut self) -> Id {
+    pub(super) fn id(&mut self) -> Id {
         self.n += 1;
         Uuid::from_u128(self.n)
     }
-    fn user(&mut self, name: &str) -> Id {
+    pub(super) fn user(&mut self, name: &str) -> Id {
         let id = self.id();
         let t = now();
         self.s.users.insert(
@@ -41,7 +41,7 @@ impl W {
         );
         id
     }
-    fn team(&mut self, key: &str) -> Id {
+    pub(super) fn team(&mut self, key: &str) -> Id {
         let id = self.id();
         let t = now();
         self.s.teams.insert(
@@ -59,7 +59,7 @@ impl W {
         );
         id
     }
-    fn role(&mut self, name: &str) -> Id {
+    pub(super) fn role(&mut self, name: &str) -> Id {
         let id = self.id();
         let t = now();
         self.s.roles.insert(
@@ -75,7 +75,7 @@ impl W {
         );
         id
     }
-    fn perm(
+    pub(super) fn perm(
         &mut self,
         catalog: &str,
         entity: &str,
@@ -107,20 +107,26 @@ impl W {
         self.s.permissions.insert(id, p);
         id
     }
-    fn mage(&mut self, entity: &str, uuid: Option<&str>, access: u64) -> Id {
+    pub(super) fn mage(&mut self, entity: &str, uuid: Option<&str>, access: u64) -> Id {
         let cats = Catalogs::builtin().expect("catalogs");
         let (g, d) = access_to_flags(cats.get("mage").expect("mage"), access).expect("bits");
         let g: Vec<&str> = g.iter().map(String::as_str).collect();
         let d: Vec<&str> = d.iter().map(String::as_str).collect();
         self.perm("mage", entity, uuid, &g, &d, &[])
     }
-    fn engine(&mut self) -> Engine {
+    pub(super) fn engine(&mut self) -> Engine {
         self.s.reindex();
         Engine::build(&self.s, &Catalogs::builtin().expect("catalogs"))
     }
 }
 
-fn req(user: Id, catalog: &str, action: &str, entity: &str, uuid: Option<&str>) -> Request {
+pub(super) fn req(
+    user: Id,
+    catalog: &str,
+    action: &str,
+    entity: &str,
+    uuid: Option<&str>,
+) -> Request {
     Request {
         user,
         catalog: catalog.into(),
@@ -129,6 +135,7 @@ fn req(user: Id, catalog: &str, action: &str, entity: &str, uuid: Option<&str>) 
         entity_uuid: uuid.map(Into::into),
         resource_owner: None,
         resource_team: None,
+        attribute: None,
     }
 }
 
@@ -388,146 +395,6 @@ fn no_grant_hints_name_the_roles_that_would_allow() {
     let what = e.what_can(alice).expect("known");
     assert_eq!(what.entries.len(), 1);
     assert_eq!(what.entries[0].allowed, ["write"]);
-}
-
-// Mage dialect: behaviour observed on a live 0.9.80 server (notes/mage.md §4, §8).
-
-fn mage_user(w: &mut W, perms: &[Id]) -> Id {
-    let u = w.user("m");
-    let r = w.role("r");
-    for &p in perms {
-        w.s.role_permissions.insert((r, p));
-    }
-    w.s.user_roles.insert((u, r));
-    u
-}
-
-#[test]
-fn mage_owner_bit_anywhere_overrides_a_deny() {
-    let mut w = W::new();
-    let deny = w.mage("Role", None, 262144 | 16 | 16384); // DISABLE_LIST + LIST + READ_ALL
-    let owner = w.mage("Secret", None, 1);
-    let u = mage_user(&mut w, &[deny]);
-    let e = w.engine();
-    assert!(
-        !e.decide(&req(u, "mage", "LIST", "Role", None)).allowed,
-        "DISABLE_LIST with LIST in one role: 403"
-    );
-    let r = w.role("owner-elsewhere");
-    w.s.role_permissions.insert((r, owner));
-    w.s.user_roles.insert((u, r));
-    let e = w.engine();
-    assert!(matches!(
-        e.decide(&req(u, "mage", "LIST", "Role", None)).rule,
-        Rule::MageOwnerBit { .. }
-    ));
-}
-
-#[test]
-fn mage_all_beats_disable_operation_all_only_inside_one_permission() {
-    let mut w = W::new();
-    let both = w.mage("Pipeline", None, 131072 | 8388608);
-    let u = mage_user(&mut w, &[both]);
-    let e = w.engine();
-    assert!(e.decide(&req(u, "mage", "LIST", "Pipeline", None)).allowed);
-    let mut w = W::new();
-    let all = w.mage("Pipeline", None, 131072);
-    let dis = w.mage("Pipeline", None, 8388608);
-    let u = mage_user(&mut w, &[all, dis]);
-    let e = w.engine();
-    assert!(!e.decide(&req(u, "mage", "LIST", "Pipeline", None)).allowed);
-    let mut w = W::new();
-    let p = w.mage("Pipeline", None, 131072 | 262144);
-    let u = mage_user(&mut w, &[p]);
-    let e = w.engine();
-    assert!(
-        !e.decide(&req(u, "mage", "LIST", "Pipeline", None)).allowed,
-        "the op's DISABLE bit is checked before ALL"
-    );
-    assert!(
-        e.decide(&req(u, "mage", "DETAIL", "Pipeline", Some("x")))
-            .allowed
-    );
-}
-
-#[test]
-fn mage_record_scoped_permissions_apply_to_list_and_create() {
-    let mut w = W::new();
-    let p = w.mage("Role", Some("5"), 32 | 16 | 64);
-    let u = mage_user(&mut w, &[p]);
-    let e = w.engine();
-    assert!(
-        e.decide(&req(u, "mage", "DETAIL", "Role", Some("5")))
-            .allowed
-    );
-    assert!(
-        !e.decide(&req(u, "mage", "DETAIL", "Role", Some("6")))
-            .allowed
-    );
-    assert!(e.decide(&req(u, "mage", "LIST", "Role", None)).allowed);
-    assert!(e.decide(&req(u, "mage", "CREATE", "Role", None)).allowed);
-}
-
-#[test]
-fn mage_groups_expand_only_when_they_are_the_whole_access() {
-    let mut w = W::new();
-    let viewer = w.mage("Pipeline", None, 8);
-    let u = mage_user(&mut w, &[viewer]);
-    let e = w.engine();
-    assert!(e.decide(&req(u, "mage", "LIST", "Pipeline", None)).allowed);
-    assert!(
-        !e.decide(&req(u, "mage", "CREATE", "Pipeline", None))
-            .allowed
-    );
-    let mut w = W::new();
-    let mixed = w.mage("Pipeline", None, 8 | 64);
-    let u = mage_user(&mut w, &[mixed]);
-    let e = w.engine();
-    assert!(
-        !e.decide(&req(u, "mage", "LIST", "Pipeline", None)).allowed,
-        "8|64 is not exactly 8: no expansion"
-    );
-    assert!(
-        e.decide(&req(u, "mage", "CREATE", "Pipeline", None))
-            .allowed
-    );
-}
-
-#[test]
-fn mage_all_except_reserved_never_reaches_reserved_entities() {
-    let mut w = W::new();
-    let p = w.mage("ALL_EXCEPT_RESERVED", None, 1024);
-    let u = mage_user(&mut w, &[p]);
-    let e = w.engine();
-    assert!(
-        e.decide(&req(u, "mage", "DELETE", "Pipeline", Some("a")))
-            .allowed
-    );
-    assert!(!e.decide(&req(u, "mage", "LIST", "Workspace", None)).allowed);
-    assert!(!e.decide(&req(u, "mage", "LIST", "Oauth", None)).allowed);
-}
-
-#[test]
-fn mage_conditions_only_count_under_disable_unless_conditions() {
-    let mut w = W::new();
-    let plain = w.mage("User", Some("1"), 32);
-    w.s.permissions.get_mut(&plain).expect("p").conditions = vec!["USER_OWNS_ENTITY".into()];
-    let u = mage_user(&mut w, &[plain]);
-    let e = w.engine();
-    assert!(
-        e.decide(&req(u, "mage", "DETAIL", "User", Some("1")))
-            .allowed,
-        "conditions ignored without the gate bit"
-    );
-    let mut w = W::new();
-    let gated = w.mage("User", None, 32 | 1073741824);
-    w.s.permissions.get_mut(&gated).expect("p").conditions = vec!["USER_OWNS_ENTITY".into()];
-    let u = mage_user(&mut w, &[gated]);
-    let e = w.engine();
-    let mut r = req(u, "mage", "DETAIL", "User", Some("1"));
-    assert!(!e.decide(&r).allowed);
-    r.resource_owner = Some(u);
-    assert!(e.decide(&r).allowed);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::api::{
     BatchResponse, CheckAnswer, CheckRequest, CheckResponse, MAX_BATCH, WhoCanParams,
 };
 use crate::backend::Backend;
-use crate::engine::{Explanation, Request, WhatCan, WhoCan};
+use crate::engine::{AttrCheck, Explanation, Request, WhatCan, WhoCan};
 use crate::model::{Id, Revision};
 use crate::service::{Access, Error, Snapshot, find_team, find_user};
 use crate::store::State;
@@ -42,6 +42,8 @@ pub(super) struct CheckAny {
     #[serde(default)]
     resource_team: Option<String>,
     #[serde(default)]
+    attribute: Option<AttrCheck>,
+    #[serde(default)]
     at_least_revision: Option<Revision>,
 }
 
@@ -63,6 +65,7 @@ impl CheckAny {
             entity_uuid: self.entity_uuid,
             resource_owner: self.resource_owner,
             resource_team: self.resource_team,
+            attribute: self.attribute,
         })
     }
 }
@@ -100,6 +103,7 @@ fn to_request(s: &State, r: CheckRequest) -> Request {
         action: r.action,
         entity: r.entity,
         entity_uuid: r.entity_uuid.filter(|u| !u.is_empty()),
+        attribute: r.attribute,
     }
 }
 
@@ -245,6 +249,7 @@ pub(super) async fn who_can(
         entity_uuid: p.entity_uuid.filter(|u| !u.is_empty()),
         resource_owner: owner,
         resource_team: team,
+        attribute: None,
     };
     Ok(Json(c.backend.who_can(req).await?))
 }

@@ -261,6 +261,7 @@ impl Service {
             entity_uuid: None,
             resource_owner: None,
             resource_team: None,
+            attribute: None,
         });
         if d.allowed {
             Ok(())

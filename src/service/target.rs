@@ -111,6 +111,7 @@ pub fn build_request(
             entity_uuid: t.uuid.clone(),
             resource_owner,
             resource_team,
+            attribute: None,
         },
         t,
     ))
