@@ -64,6 +64,25 @@ async fn crud_through_gatehouse_is_what_mage_shows_and_back() {
         })
         .await
         .unwrap();
+        // Changing a role's permissions keeps its users (Mage empties absent sets).
+        let extra = b
+            .create_permission(PermissionSpec {
+                catalog: "mage".into(),
+                entity: "Secret".into(),
+                grants: vec!["LIST".into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let both = Link::RolePermission {
+            role: role.id,
+            permission: extra.id,
+        };
+        b.link(both).await.unwrap();
+        b.unlink(both).await.unwrap();
+        b.delete_permission(extra.id, true).await.unwrap();
+        let s = b.state().await.unwrap();
+        assert!(s.user_roles.contains(&(user.id, role.id)), "users kept");
 
         let rid = gatehouse::backend::mage::wire::mage_id(
             gatehouse::backend::mage::wire::MageKind::Role,

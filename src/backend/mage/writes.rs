@@ -111,7 +111,7 @@ pub async fn update_role(c: &MageClient, id: Id, spec: RoleSpec, version: u64) -
     if spec.description != cur.to_model().description {
         refuse_description(&spec.description)?;
     }
-    // Send the current links back: 0.9.80 may treat absent sets as empty.
+    // Send the current links back: 0.9.80 empties a set that is absent from the body.
     let users: Vec<i64> = cur.users.iter().flatten().map(|u| u.id).collect();
     c.call(
         Method::PUT,
@@ -345,7 +345,7 @@ pub async fn update_user(c: &MageClient, id: Id, spec: UserSpec, version: u64) -
     if spec.owner != cur.owner.unwrap_or(false) {
         fields.insert("owner".into(), json!(spec.owner));
     }
-    // Send the current roles back: 0.9.80 may treat an absent set as empty.
+    // Send the current roles back: 0.9.80 may empty a set that is absent from the body.
     fields.insert("role_ids".into(), json!(cur.role_ids()));
     let r = c
         .call(
@@ -414,12 +414,15 @@ pub async fn relink(c: &MageClient, link: &Link, add: bool) -> Result<()> {
         Link::RolePermission { role, permission } => {
             let r = int_id(MageKind::Role, &role)?;
             let p = int_id(MageKind::Permission, &permission)?;
-            let mut ids = get_role(c, r).await?.permission_ids();
+            let cur = get_role(c, r).await?;
+            let mut ids = cur.permission_ids();
             edit(&mut ids, p, add);
+            // 0.9.80 empties the role's users when `user_ids` is absent: send them back.
+            let users: Vec<i64> = cur.users.iter().flatten().map(|u| u.id).collect();
             c.call(
                 Method::PUT,
                 &format!("roles/{r}"),
-                Some(&json!({"role": {"permission_ids": ids}})),
+                Some(&json!({"role": {"permission_ids": ids, "user_ids": users}})),
             )
             .await?;
             Ok(())
