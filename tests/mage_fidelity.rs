@@ -37,7 +37,7 @@ fn pick<'a>(rng: &mut StdRng, from: &[&'a str]) -> &'a str {
     from[rng.random_range(0..from.len())]
 }
 
-fn some<'a>(rng: &mut StdRng, from: &[&'a str], p: f64) -> Vec<String> {
+fn some(rng: &mut StdRng, from: &[&str], p: f64) -> Vec<String> {
     from.iter()
         .filter(|_| rng.random_bool(p))
         .map(|s| s.to_string())
@@ -180,7 +180,7 @@ fn presented_item(entity: &str, list: &Value, coll: &str, id: &str) -> Vec<ReadC
     let mut out = Vec::new();
     if let Some(item) = list[coll]
         .as_array()
-        .and_then(|a| a.iter().find(|o| o["id"].to_string() == id))
+        .and_then(|a| a.iter().find(|o| o["id"].to_string().as_str() == id))
     {
         reads(entity, item, true, &mut out);
     }

@@ -9,7 +9,7 @@ mod mage_support;
 use gatehouse::backend::Backend;
 use gatehouse::service::{Password, PermissionSpec, RoleSpec, UserSpec};
 use gatehouse::store::Link;
-use mage_support::{admin, bounded, live_url, raw_get, unique};
+use mage_support::{admin, bounded, live_url, raw_get, serial, unique};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use std::sync::Arc;
 #[tokio::test]
 async fn crud_through_gatehouse_is_what_mage_shows_and_back() {
     let Some(url) = live_url() else { return };
+    let _one = serial().await;
     bounded(300, async {
         let b = admin(&url).await;
         let tag = unique();
@@ -245,6 +246,7 @@ async fn crud_through_gatehouse_is_what_mage_shows_and_back() {
 #[tokio::test]
 async fn errors_come_back_specific_and_change_nothing() {
     let Some(url) = live_url() else { return };
+    let _one = serial().await;
     bounded(120, async {
         let b = admin(&url).await;
         let tag = unique();
@@ -341,6 +343,7 @@ fn by_role(s: &gatehouse::store::State) -> BTreeMap<String, Vec<String>> {
 #[tokio::test]
 async fn the_local_mage_preset_equals_what_mages_own_seed_creates() {
     let Some(url) = live_url() else { return };
+    let _one = serial().await;
     bounded(600, async {
         let b = admin(&url).await;
         let names: Vec<String> = ["Secret", "EventRule", "Pipeline"]
@@ -391,6 +394,107 @@ async fn the_local_mage_preset_equals_what_mages_own_seed_creates() {
         assert_eq!(again.permissions.created, 0, "{again:?}");
         assert_eq!(again.links.created, 0, "{again:?}");
         let _ = Value::Null;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn import_from_mage_copies_roles_permissions_and_links_for_offline_questions() {
+    let Some(url) = live_url() else { return };
+    let _one = serial().await;
+    bounded(300, async {
+        let b = admin(&url).await;
+        let tag = unique();
+        let role = b
+            .create_role(RoleSpec {
+                name: format!("imp-{tag}"),
+                description: String::new(),
+            })
+            .await
+            .unwrap();
+        let perm = b
+            .create_permission(PermissionSpec {
+                catalog: "mage".into(),
+                entity: "Secret".into(),
+                grants: vec!["LIST".into(), "READ_ALL".into()],
+                denies: vec!["DELETE".into()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let user = b
+            .create_user(UserSpec {
+                username: format!("imp{tag}"),
+                email: format!("imp{tag}@example.com"),
+                password: Some(Password("import-pass".into())),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        b.link(Link::RolePermission {
+            role: role.id,
+            permission: perm.id,
+        })
+        .await
+        .unwrap();
+        b.link(Link::UserRole {
+            user: user.id,
+            role: role.id,
+        })
+        .await
+        .unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("g.db");
+        let run = |args: &[&str]| {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+                .arg("--db")
+                .arg(&db)
+                .args(args)
+                .env("GATEHOUSE_MAGE_USER", "admin@admin.com")
+                .env("GATEHOUSE_MAGE_PASSWORD", "admin")
+                .env("XDG_CONFIG_HOME", dir.path())
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        };
+        let (code, _, err) = run(&["init", "--admin", "root"]);
+        assert_eq!(code, Some(0), "{err}");
+        // Without --yes and without a terminal: the dry run, and nothing written.
+        let (code, out, err) = run(&["import", "--from-mage", &url]);
+        assert_eq!(code, Some(0), "{err}");
+        assert!(
+            out.contains("dry run") && out.contains("pass --yes"),
+            "{out}"
+        );
+        let (_, out, _) = run(&["roles", "ls"]);
+        assert!(!out.contains(&format!("imp-{tag}")), "{out}");
+        let (code, out, err) = run(&["import", "--from-mage", &url, "--yes"]);
+        assert_eq!(code, Some(0), "{err}");
+        assert!(out.contains("imported from Mage"), "{out}");
+        // Offline, the local store answers as Mage would.
+        let name = format!("imp{tag}");
+        let (code, out, _) = run(&["check", &name, "LIST", "mage:Secret"]);
+        assert_eq!(code, Some(0), "{out}");
+        let (code, out, _) = run(&["check", &name, "DELETE", "mage:Secret"]);
+        assert_eq!(code, Some(1), "{out}");
+        let (_, out, _) = run(&["who-can", "LIST", "mage:Secret"]);
+        assert!(out.contains(&name), "{out}");
+        // Importing again creates nothing.
+        let (_, out, _) = run(&["import", "--from-mage", &url, "--dry-run", "-o", "json"]);
+        let r: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(r["roles"]["created"], 0, "{out}");
+        assert_eq!(r["permissions"]["created"], 0, "{out}");
+        assert_eq!(r["links"]["created"], 0, "{out}");
+
+        b.delete_user(user.id, true).await.unwrap();
+        b.delete_role(role.id, true).await.unwrap();
+        b.delete_permission(perm.id, true).await.unwrap();
     })
     .await;
 }

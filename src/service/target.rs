@@ -78,6 +78,22 @@ pub fn build_request(
     team: Option<&str>,
 ) -> Result<(Request, Target)> {
     let t = parse_target(catalogs, catalog, target)?;
+    // `list` means `LIST` when the catalog has exactly one flag of that name in any case.
+    let action = match catalogs.get(&t.catalog) {
+        Some(c) if c.flag(action).is_none() => {
+            let same: Vec<&str> = c
+                .flags
+                .iter()
+                .map(|f| f.name.as_str())
+                .filter(|n| n.eq_ignore_ascii_case(action))
+                .collect();
+            match same.as_slice() {
+                [one] => *one,
+                _ => action,
+            }
+        }
+        _ => action,
+    };
     if let Some(c) = catalogs.get(&t.catalog)
         && c.flag(action).is_none()
     {

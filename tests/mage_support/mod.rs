@@ -69,3 +69,10 @@ pub async fn bounded<T>(secs: u64, f: impl Future<Output = T>) -> T {
         Err(_) => panic!("the test took longer than {secs} s"),
     }
 }
+
+/// One live test at a time in a test binary: they share one Mage server, and some compare
+/// whole-server counts.
+pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
