@@ -100,12 +100,12 @@ start() {
     # Mage moves to the next free port when the asked one is busy; its log says where.
     local seen
     seen="$(grep -oE 'Mage is running at http://[^ ]+' "$data/mage.log" 2>/dev/null | tail -n1 | sed 's/.*running at //')" || true
+    # Only the log says which port this server took: another server may already answer on
+    # the asked one.
     if [ -n "$seen" ]; then
       url="$(echo "$seen" | sed -E 's#http://(localhost|0\.0\.0\.0)#http://127.0.0.1#; s#/+$##')"
-    else
-      url="http://127.0.0.1:$port"
     fi
-    if status_ok "$url"; then
+    if [ -n "$url" ] && status_ok "$url"; then
       echo "$url" > "$run/url"
       log "ready at $url (pid $pid)"
       echo "$url"
