@@ -498,3 +498,58 @@ async fn import_from_mage_copies_roles_permissions_and_links_for_offline_questio
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_profile_reaches_mage_and_an_expired_token_logs_in_again() {
+    let Some(url) = live_url() else { return };
+    let _one = serial().await;
+    bounded(120, async {
+        // A profile with mage_url, email and password_env drives every command.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("gatehouse")).unwrap();
+        std::fs::write(
+            dir.path().join("gatehouse/config.toml"),
+            format!(
+                "default_profile = \"m\"\n[profiles.m]\nmage_url = \"{url}\"\nemail = \"admin@admin.com\"\npassword_env = \"MAGE_PW\"\n"
+            ),
+        )
+        .unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+            .args(["roles", "ls", "-o", "json"])
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("MAGE_PW", "admin")
+            .env_remove("GATEHOUSE_DB")
+            .env_remove("GATEHOUSE_MAGE_USER")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("\"Owner\""), "{text}");
+        let missing = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+            .args(["roles", "ls"])
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env_remove("MAGE_PW")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(missing.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&missing.stderr).contains("MAGE_PW"));
+
+        // Logging out expires the token; the next call logs in again by itself.
+        let b = admin(&url).await;
+        let before = b.client().logins();
+        b.client()
+            .call(
+                reqwest::Method::PUT,
+                "sessions/1",
+                Some(&json!({"session": {}})),
+            )
+            .await
+            .unwrap();
+        let s = b.state().await.expect("a fresh login after the token expired");
+        assert!(s.role_by_name("Owner").is_some());
+        assert_eq!(b.client().logins(), before + 1, "logged in once more");
+    })
+    .await;
+}

@@ -54,6 +54,8 @@ pub struct MageClient {
     http: reqwest::Client,
     login: Login,
     session: Mutex<Option<Session>>,
+    /// Successful logins so far (the first, and one per expired token).
+    logins: std::sync::atomic::AtomicU64,
 }
 
 /// Mage's error object (`{"error": {"code", "message", "type", "errors"?, "exception"?}}`).
@@ -105,12 +107,18 @@ impl MageClient {
             http,
             login,
             session: Mutex::new(None),
+            logins: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
     /// The server's URL as given (without `/api`).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// How many times this client logged in (once, plus once per expired token).
+    pub fn logins(&self) -> u64 {
+        self.logins.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The username or email used to log in.
@@ -207,6 +215,8 @@ impl MageClient {
             .pointer("/session/user")
             .cloned()
             .unwrap_or(Value::Null);
+        self.logins
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(Session { token, user })
     }
 
