@@ -131,6 +131,16 @@ async fn the_console_manages_a_mage_server() {
         press(&mut app, &b, "DELETE↓Secret\n").await;
         let s = screen(&app);
         assert!(s.contains("DENY"), "{s}");
+        // Attribute checks: READ_ALL reads any attribute; nothing grants writing one.
+        for (attr, verdict) in [("read:name", "ALLOW"), ("write:name", "DENY")] {
+            let mut app = App::new(Theme::monochrome(), (120, 40), false);
+            settle(&mut app, &b, vec![Effect::Load]).await;
+            press(&mut app, &b, &format!(":check tui{tag}\n")).await;
+            press(&mut app, &b, &format!("LIST↓Secret↓↓↓{attr}\n")).await;
+            let s = screen(&app);
+            assert!(s.contains(verdict), "{attr}:\n{s}");
+            assert!(s.contains(&attr.replace(':', " ")), "{attr} is named:\n{s}");
+        }
 
         for (id, f) in [(u.id, 0), (role.id, 1), (p.id, 2)] {
             match f {

@@ -239,7 +239,7 @@ fn access_check_and_preset_dialog_at_both_sizes() {
         chars(&mut a, "Pipeline/example_pipeline");
         let effects = a.on_event(&key(KeyCode::Enter));
         assert!(
-            matches!(&effects[..], [Effect::Check { user, action, target, owner: None, team: None }]
+            matches!(&effects[..], [Effect::Check { user, action, target, owner: None, team: None, attribute: None }]
             if user == "alice" && action == "UPDATE" && target == "Pipeline/example_pipeline"),
             "{effects:?}"
         );

@@ -99,6 +99,40 @@ pub struct AttrCheck {
     pub name: String,
 }
 
+impl AttrCheck {
+    /// Parses `read:name`, `write:name` or `query:key` (a space works as well as `:`; the
+    /// kind in any case), as the console's Access check takes it.
+    pub fn parse(text: &str) -> Result<AttrCheck, String> {
+        let text = text.trim();
+        let (kind, name) = text
+            .split_once(':')
+            .or_else(|| text.split_once(' '))
+            .ok_or_else(|| {
+                format!(
+                    "'{text}' is not an attribute check; write read:ATTR, write:ATTR or query:KEY"
+                )
+            })?;
+        let kind = match kind.trim().to_ascii_lowercase().as_str() {
+            "read" => AttrKind::Read,
+            "write" => AttrKind::Write,
+            "query" => AttrKind::Query,
+            other => {
+                return Err(format!(
+                    "'{other}' is not read, write or query; write read:ATTR, write:ATTR or query:KEY"
+                ));
+            }
+        };
+        let name = name.trim();
+        if name.is_empty() {
+            return Err("the attribute name is empty; write e.g. read:name".into());
+        }
+        Ok(AttrCheck {
+            kind,
+            name: name.to_string(),
+        })
+    }
+}
+
 /// How a holder of permissions is reached from the subject: the path user → team → role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "via", rename_all = "snake_case")]

@@ -549,3 +549,25 @@ fn mage_call_order_and_skipped_keys() {
         Rule::UnknownAction
     );
 }
+
+#[test]
+fn attribute_checks_parse_from_the_console_syntax() {
+    use crate::engine::{AttrCheck, AttrKind};
+    let a = AttrCheck::parse(" READ:name ").unwrap();
+    assert_eq!((a.kind, a.name.as_str()), (AttrKind::Read, "name"));
+    assert_eq!(
+        AttrCheck::parse("write value").unwrap().kind,
+        AttrKind::Write
+    );
+    assert_eq!(
+        AttrCheck::parse("query:type").unwrap().kind,
+        AttrKind::Query
+    );
+    assert!(AttrCheck::parse("name").unwrap_err().contains("read:ATTR"));
+    assert!(
+        AttrCheck::parse("delete:x")
+            .unwrap_err()
+            .contains("not read, write or query")
+    );
+    assert!(AttrCheck::parse("read:").unwrap_err().contains("empty"));
+}

@@ -13,7 +13,14 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 
 /// Field labels, in order.
-pub const FIELDS: [&str; 5] = ["user", "action", "entity[/uuid]", "owner", "team"];
+pub const FIELDS: [&str; 6] = [
+    "user",
+    "action",
+    "entity[/uuid]",
+    "owner",
+    "team",
+    "attribute",
+];
 
 /// The answer to a check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +103,10 @@ impl CheckForm {
                 .iter()
                 .flat_map(|c| c.entities.iter().map(|e| e.name.clone()))
                 .collect(),
+            5 => ["read:", "write:", "query:"]
+                .iter()
+                .map(|k| k.to_string())
+                .collect(),
             _ => d.state.teams.values().map(|t| t.key.clone()).collect(),
         };
         pool.sort();
@@ -163,6 +174,7 @@ impl CheckForm {
             target: self.value(2),
             owner: opt(self.value(3)),
             team: opt(self.value(4)),
+            attribute: opt(self.value(5)),
         }]
     }
 
@@ -207,10 +219,11 @@ impl CheckForm {
                 let focused = self.editing && i == self.focus;
                 let value = sanitize(&self.value(i)).into_owned();
                 let caret = if focused { "▏" } else { "" };
-                let optional = if i >= 3 && value.is_empty() && !focused {
-                    "(optional)"
-                } else {
-                    ""
+                let optional = match i {
+                    _ if !value.is_empty() || focused => "",
+                    5 => "(optional; Mage: read:|write:|query:NAME)",
+                    3 | 4 => "(optional)",
+                    _ => "",
                 };
                 Line::from(vec![
                     Span::styled(

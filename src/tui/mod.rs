@@ -98,18 +98,28 @@ pub async fn check(
     target: &str,
     owner: Option<&str>,
     team: Option<&str>,
+    attribute: Option<&str>,
 ) -> crate::service::Result<check::CheckResult> {
+    let attribute = attribute
+        .map(crate::engine::AttrCheck::parse)
+        .transpose()
+        .map_err(|m| crate::service::Error::invalid("attribute", m))?;
     let state = backend.state().await?;
     let catalogs = backend.catalogs().await?;
     let subject = crate::service::find_user(&state, user)?;
-    let (req, t) = crate::service::build_request(
+    let (mut req, t) = crate::service::build_request(
         &catalogs, &state, subject.id, action, target, None, owner, team,
     )?;
+    let what = match &attribute {
+        Some(a) => format!(" ({} {})", a.kind.word(), a.name),
+        None => String::new(),
+    };
+    req.attribute = attribute;
     let e = backend.explain(req).await?;
     Ok(check::CheckResult {
         allowed: e.allowed,
         summary: format!(
-            "{} may{} {action} {} — {}",
+            "{} may{} {action} {}{what} — {}",
             subject.username,
             if e.allowed { "" } else { " not" },
             t.display(),
@@ -162,6 +172,7 @@ pub async fn perform(backend: &dyn Backend, effect: Effect) -> Option<Msg> {
             target,
             owner,
             team,
+            attribute,
         } => Msg::Checked(
             check(
                 backend,
@@ -170,6 +181,7 @@ pub async fn perform(backend: &dyn Backend, effect: Effect) -> Option<Msg> {
                 &target,
                 owner.as_deref(),
                 team.as_deref(),
+                attribute.as_deref(),
             )
             .await
             .map_err(|e| e.to_string()),

@@ -55,6 +55,8 @@ pub enum Effect {
         owner: Option<String>,
         /// Resource team (key).
         team: Option<String>,
+        /// Mage attribute check (`read:name`, `write:x`, `query:y`).
+        attribute: Option<String>,
     },
     /// Load a user's effective permissions (what-can).
     WhatCan(Id),
