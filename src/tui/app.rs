@@ -29,7 +29,7 @@ pub enum Mode {
     /// The help overlay.
     Help,
     /// A destructive action waiting for confirmation.
-    Confirm(Confirm),
+    Confirm(Box<Confirm>),
     /// "Create default roles and permissions".
     Defaults(DefaultsDialog),
     /// A detail page.

@@ -119,7 +119,7 @@ impl App {
                 return Vec::new();
             }
             let name = crate::text::sanitize(&k.prefix).into_owned();
-            self.mode = Mode::Confirm(Confirm {
+            self.mode = Mode::Confirm(Box::new(Confirm {
                 question: format!(
                     "Revoke API key {name}? Requests with it fail from the next one on."
                 ),
@@ -129,7 +129,7 @@ impl App {
                 yes_focused: false,
                 yes_label: "Revoke",
                 back: None,
-            });
+            }));
             return Vec::new();
         }
         let Some((kind, id, name, links, has_members)) = target else {
@@ -142,7 +142,7 @@ impl App {
         } else {
             format!("Delete {kind} '{safe}'?")
         };
-        self.mode = Mode::Confirm(Confirm {
+        self.mode = Mode::Confirm(Box::new(Confirm {
             question,
             effect: Effect::Delete {
                 kind,
@@ -155,7 +155,7 @@ impl App {
             yes_focused: false,
             yes_label: "Delete",
             back: None,
-        });
+        }));
         Vec::new()
     }
 }

@@ -33,8 +33,10 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     draw_nav(app, f, nav);
     if let Mode::Detail(d) = &app.mode {
         draw_detail(app, d, f, main);
-    } else if let Mode::Picker { back: d, .. }
-    | Mode::Confirm(super::app::Confirm { back: Some(d), .. }) = &app.mode
+    } else if let Mode::Picker { back: d, .. } = &app.mode {
+        draw_detail(app, d, f, main);
+    } else if let Mode::Confirm(c) = &app.mode
+        && let Some(d) = &c.back
     {
         draw_detail(app, d, f, main);
     } else if let Mode::Form(form) = &app.mode {

@@ -266,7 +266,7 @@ impl App {
                         .split_whitespace()
                         .collect::<Vec<_>>()
                         .join(" ");
-                    self.mode = Mode::Confirm(Confirm {
+                    self.mode = Mode::Confirm(Box::new(Confirm {
                         question: format!("Remove '{safe}' from {}?", d.title),
                         effect: Effect::Unlink(link, safe),
                         type_name: None,
@@ -274,7 +274,7 @@ impl App {
                         yes_focused: false,
                         yes_label: "Remove",
                         back: Some(Box::new(d)),
-                    });
+                    }));
                     return Vec::new();
                 }
                 None => self.say(
