@@ -406,7 +406,20 @@ pub async fn defaults(ctx: &Ctx, cmd: DefaultsCmd) -> Result<i32> {
                     ),
                 ));
             }
-            let r = ctx.backend.apply_preset(&name, dry_run).await?;
+            // Mage seeds in the background for minutes: say how it goes, on stderr.
+            let last = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+            let sink: crate::backend::ProgressSink = std::sync::Arc::new(move |p| {
+                if let Ok(mut l) = last.lock()
+                    && *l != p.message
+                {
+                    eprintln!("{}", sanitize(&p.message));
+                    *l = p.message;
+                }
+            });
+            let r = ctx
+                .backend
+                .apply_preset_progress(&name, dry_run, sink)
+                .await?;
             if ctx.json() {
                 return print_json(&r).map(|_| 0);
             }

@@ -104,6 +104,15 @@ impl MageBackend {
                 ),
             ));
         }
+        if status.get("require_user_permissions") == Some(&serde_json::Value::Bool(false)) {
+            // Mage then decides with its hand-written policies, not with the permissions
+            // gatehouse manages; the decisions shown would not be Mage's.
+            eprintln!(
+                "warning: {} runs without REQUIRE_USER_PERMISSIONS=1: Mage does not enforce the \
+                 roles and permissions managed here, and gatehouse's access checks are not its answers",
+                self.client.url()
+            );
+        }
         self.client.login().await.map(|_| ())
     }
 
@@ -226,12 +235,6 @@ impl Backend for MageBackend {
         let user: MageUser = serde_json::from_value(self.client.me().await?)
             .map_err(|e| Error::Store(format!("unexpected user in Mage's login answer: {e}")))?;
         let m = user.to_model();
-        let status = self.client.status().await.ok();
-        let perms_on = status
-            .as_ref()
-            .and_then(|s| s.get("require_user_permissions"))
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(true);
         let read_only_reason = if self.read_only {
             Some("read-only session (--read-only or the profile's read_only)".to_string())
         } else {
@@ -242,7 +245,7 @@ impl Backend for MageBackend {
             user: Some(m.id),
             can_write: !self.read_only,
             read_only_reason,
-            auth_disabled: !perms_on,
+            auth_disabled: false,
         })
     }
 
