@@ -322,6 +322,10 @@ async fn uuid_permission_flow(b: &dyn Backend) {
         s.contains("example_pipeline") && s.contains("created permission"),
         "{s}"
     );
+    assert!(
+        s.contains("warning: UPDATE without READ"),
+        "a Mage operation without a read in the same permission is warned about:\n{s}"
+    );
 
     // A user and a role through their forms.
     press(&mut app, b, ":users\nnalice\talice@example.org§").await;

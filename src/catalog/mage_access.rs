@@ -67,3 +67,71 @@ pub fn flags_to_access(
     }
     Ok(access)
 }
+
+/// What a Mage permission with these flags cannot do although it looks as if it could
+/// (`notes/mage.md` §8): Mage reads every presented attribute, and the operation and the read
+/// must be granted by one permission, so an operation without READ / READ_ALL here answers
+/// 403 whatever other permissions hold; READ without `read_attributes` reads nothing.
+pub fn mage_warnings(grants: &[String], read_attributes: &[String]) -> Vec<String> {
+    let has = |f: &str| grants.iter().any(|g| g == f);
+    let ops: Vec<&str> = [
+        "LIST",
+        "DETAIL",
+        "CREATE",
+        "UPDATE",
+        "DELETE",
+        "OPERATION_ALL",
+    ]
+    .into_iter()
+    .filter(|f| has(f))
+    .collect();
+    // ALL covers everything; a lone group expands (VIEWER/EDITOR/ADMIN/OWNER include READ).
+    let group_alone = grants.len() == 1
+        && ["OWNER", "ADMIN", "EDITOR", "VIEWER"]
+            .iter()
+            .any(|g| has(g));
+    let mut out = Vec::new();
+    if has("ALL") || has("OWNER") {
+        return out;
+    }
+    if !ops.is_empty() && !has("READ") && !has("READ_ALL") && !group_alone {
+        out.push(format!(
+            "{} without READ or READ_ALL in the same permission: Mage answers 403 \"Unauthorized read access\" (the read must come from this permission)",
+            ops.join(", ")
+        ));
+    }
+    let reads = has("READ") || group_alone;
+    if reads && !has("READ_ALL") && read_attributes.is_empty() {
+        out.push(
+            "READ with no read_attributes reads nothing: list the attributes, or grant READ_ALL"
+                .to_string(),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod warning_tests {
+    use super::mage_warnings;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn operations_need_a_read_in_the_same_permission() {
+        assert_eq!(mage_warnings(&v(&["LIST"]), &[]).len(), 1);
+        assert!(mage_warnings(&v(&["LIST", "READ_ALL"]), &[]).is_empty());
+        assert!(mage_warnings(&v(&["LIST", "READ"]), &v(&["name"])).is_empty());
+        assert!(mage_warnings(&v(&["ALL"]), &[]).is_empty());
+        let w = mage_warnings(&v(&["DETAIL", "READ"]), &[]);
+        assert!(w[0].contains("read_attributes"), "{w:?}");
+        let w = mage_warnings(&v(&["VIEWER"]), &[]);
+        assert_eq!(
+            w.len(),
+            1,
+            "a lone VIEWER reads only listed attributes: {w:?}"
+        );
+        assert!(mage_warnings(&v(&["WRITE_ALL"]), &[]).is_empty());
+    }
+}

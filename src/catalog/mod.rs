@@ -4,7 +4,7 @@
 
 mod mage_access;
 
-pub use mage_access::{MageAccessError, access_to_flags, flags_to_access};
+pub use mage_access::{MageAccessError, access_to_flags, flags_to_access, mage_warnings};
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};

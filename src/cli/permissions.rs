@@ -372,6 +372,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                 ..PermissionSpec::default()
             };
             apply_fields(&cats, &mut spec, fields)?;
+            warn_mage(&cats, &spec);
             let p = b.create_permission(spec).await?;
             if ctx.json() {
                 print_json(&p)?;
@@ -414,6 +415,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                 spec.entity_uuid = None;
             }
             apply_fields(&cats, &mut spec, fields)?;
+            warn_mage(&cats, &spec);
             let p = b.update_permission(old.id, spec, old.version).await?;
             if ctx.json() {
                 print_json(&p)?;
@@ -491,5 +493,17 @@ fn say(ctx: &Ctx, msg: &str, revision: u64) {
         );
     } else {
         println!("{}", sanitize(msg));
+    }
+}
+
+/// Prints what a Mage permission will not do although it looks as if it would.
+fn warn_mage(cats: &crate::catalog::Catalogs, spec: &PermissionSpec) {
+    if cats
+        .get(&spec.catalog)
+        .is_some_and(|c| c.dialect == crate::catalog::Dialect::Mage)
+    {
+        for w in crate::catalog::mage_warnings(&spec.grants, &spec.read_attributes) {
+            eprintln!("warning: {}", sanitize(&w));
+        }
     }
 }

@@ -278,17 +278,32 @@ async fn save_msg(backend: &dyn Backend, save: form::Save) -> Msg {
             })
         }
         Save::Permission(target, spec) => {
+            let warning = match backend.catalogs().await {
+                Ok(c)
+                    if c.get(&spec.catalog)
+                        .is_some_and(|c| c.dialect == crate::catalog::Dialect::Mage) =>
+                {
+                    crate::catalog::mage_warnings(&spec.grants, &spec.read_attributes)
+                        .into_iter()
+                        .next()
+                }
+                _ => None,
+            };
             let r = match target {
                 Some((id, v)) => backend.update_permission(id, spec, v).await,
                 None => backend.create_permission(spec).await,
             };
             r.map(|p| {
-                let text = format!(
+                let mut text = format!(
                     "{} permission {} on {}",
                     verb(&target),
                     crate::model::short_id(&p.id),
                     crate::present::target(&p.catalog, &p.entity, p.entity_uuid.as_deref())
                 );
+                if let Some(w) = warning {
+                    text.push_str(" — warning: ");
+                    text.push_str(&w);
+                }
                 (Pane::Permissions, p.id.to_string(), text)
             })
         }
