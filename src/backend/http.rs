@@ -132,6 +132,18 @@ impl HttpBackend {
         &self.url
     }
 
+    /// Explains `req` as of `revision` at least: the server answers from an index that has
+    /// reached it (re-reading its store once), or refuses with a conflict — never from an
+    /// older one. For a client that wrote through another replica.
+    pub async fn check_at(&self, req: Request, revision: Revision) -> Result<Explanation> {
+        let body = CheckOne {
+            request: CheckRequest::from(&req),
+            at_least_revision: Some(revision),
+        };
+        self.get(self.request(Method::POST, &["explain"]).json(&body))
+            .await
+    }
+
     fn endpoint(&self, segments: &[&str]) -> Url {
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {

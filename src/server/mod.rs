@@ -117,6 +117,14 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    /// Follows writes made by other processes or replicas ([`follow_store`]).
+    refresher: JoinHandle<()>,
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.refresher.abort();
+    }
 }
 
 impl RunningServer {
@@ -130,6 +138,7 @@ impl RunningServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        self.refresher.abort();
         match (&mut self.task).await {
             Ok(r) => r,
             Err(e) => Err(std::io::Error::other(e)),
@@ -143,6 +152,7 @@ pub async fn spawn(
     config: &ServerConfig,
     addr: SocketAddr,
 ) -> Result<RunningServer> {
+    let follow = service.clone();
     let router = router(service, config)?;
     let listener = TcpListener::bind(addr)
         .await
@@ -154,10 +164,12 @@ pub async fn spawn(
     let task = tokio::spawn(serve(listener, router, async move {
         let _ = stopped.await;
     }));
+    let refresher = tokio::spawn(follow_store(follow));
     Ok(RunningServer {
         addr,
         stop: Some(stop),
         task,
+        refresher,
     })
 }
 
@@ -217,13 +229,30 @@ pub async fn run(service: Arc<Service>, listen: &str, config: ServerConfig) -> R
 /// How often a server looks for writes made to its store by another process.
 const REFRESH_EVERY: Duration = Duration::from_secs(1);
 
-/// Keeps the snapshot in step with writes made by other processes (the CLI on the same file):
-/// one revision read per second, a full reload only when it moved.
-async fn follow_store(service: Arc<Service>) {
+/// Keeps the snapshot in step with writes made by other processes (the CLI on the same file,
+/// other replicas on one PostgreSQL database): at once when the store announces a revision
+/// (LISTEN/NOTIFY), and one revision read per second as a safety net; a full reload only when
+/// the revision moved.
+pub async fn follow_store(service: Arc<Service>) {
     let mut tick = tokio::time::interval(REFRESH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut watch = service.watch_store();
     loop {
-        tick.tick().await;
+        let announced = async {
+            match watch.as_mut() {
+                Some(w) => w.changed().await.is_ok(),
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tick.tick() => {}
+            alive = announced => {
+                if !alive {
+                    tracing::warn!("the store's change feed ended; polling only");
+                    watch = None;
+                }
+            }
+        }
         match service.refresh_if_stale().await {
             Ok(true) => tracing::info!(
                 revision = service.snapshot().state.revision,

@@ -175,7 +175,12 @@ impl Service {
         &self.catalogs
     }
 
-    /// The store's description.
+    /// Revisions committed to the store by other processes, when the store can tell.
+    pub fn watch_store(&self) -> Option<tokio::sync::watch::Receiver<Revision>> {
+        self.store.watch()
+    }
+
+    /// The store's description (`sqlite:/path`).
     pub fn describe(&self) -> String {
         self.store.describe()
     }

@@ -55,4 +55,10 @@ pub trait Store: Send + Sync {
 
     /// Records the last use of an API key (no revision bump, no audit event).
     async fn touch_key(&self, id: Id, at: OffsetDateTime) -> StoreResult<()>;
+
+    /// The revisions other processes commit, as soon as the store hears of them (PostgreSQL
+    /// LISTEN/NOTIFY). `None` when the store cannot tell; a server then polls the revision.
+    fn watch(&self) -> Option<tokio::sync::watch::Receiver<Revision>> {
+        None
+    }
 }
