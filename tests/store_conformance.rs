@@ -42,6 +42,7 @@ macro_rules! conformance {
             delete_user_permission_team_cascade,
             link_missing_object_not_found,
             duplicate_link,
+            many_links_in_one_commit,
             relink_member_replaces_role,
             unlink_missing_link_not_found,
             unlink_member_reports_stored_role,

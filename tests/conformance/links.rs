@@ -362,3 +362,53 @@ pub async fn unlink_member_reports_stored_role(s: &dyn Store) {
     );
     assert_eq!(s.load().await.expect("load"), reference);
 }
+
+/// Long runs of links in one commit (an import): all added, or — with one duplicate or one
+/// missing end anywhere in the run — the exact error of the reference and nothing written.
+pub async fn many_links_in_one_commit(s: &dyn Store) {
+    let mut reference = State::default();
+    let (r, r2) = (role("r"), role("r2"));
+    let perms: Vec<Permission> = (0..150).map(|i| perm(&format!("E{i}"))).collect();
+    let mut setup = vec![c(r.clone()), c(r2.clone())];
+    setup.extend(perms.iter().map(|p| c(p.clone())));
+    setup.extend(perms.iter().map(|p| {
+        Change::Link(Link::RolePermission {
+            role: r.id,
+            permission: p.id,
+        })
+    }));
+    setup.push(Change::Link(Link::RolePermission {
+        role: r2.id,
+        permission: perms[5].id,
+    }));
+    both(s, &mut reference, setup).await;
+    let run = |skip: usize| -> Vec<Change> {
+        perms
+            .iter()
+            .skip(skip)
+            .take(100)
+            .map(|p| {
+                Change::Link(Link::RolePermission {
+                    role: r2.id,
+                    permission: p.id,
+                })
+            })
+            .collect()
+    };
+    // perms[5] is already linked to r2: the run from 0 holds a duplicate at its sixth link.
+    let with_dup = run(0);
+    both(s, &mut reference, with_dup).await;
+    // A missing permission in the middle of an otherwise fine run.
+    let mut with_missing = run(10);
+    with_missing[70] = Change::Link(Link::RolePermission {
+        role: r2.id,
+        permission: perm("nowhere").id,
+    });
+    both(s, &mut reference, with_missing).await;
+    // The run without problems goes in whole.
+    both(s, &mut reference, run(10)).await;
+    let stored = s.load().await.expect("load");
+    assert_eq!(stored.role_permissions, reference.role_permissions);
+    assert_eq!(s.revision().await, Ok(reference.revision));
+    assert_eq!(reference.revision, 2, "the two failed commits wrote nothing");
+}

@@ -57,6 +57,85 @@ fn pair(link: &Link) -> Option<(&'static str, &'static str, Id, Id)> {
     })
 }
 
+/// The table and columns of a link that is a plain pair, and its two ids.
+fn columns(link: &Link) -> Option<(&'static str, &'static str, &'static str, Id, Id)> {
+    Some(match *link {
+        Link::RolePermission { role, permission } => {
+            ("role_permissions", "role_id", "permission_id", role, permission)
+        }
+        Link::UserRole { user, role } => ("user_roles", "user_id", "role_id", user, role),
+        Link::TeamRole { team, role } => ("team_roles", "team_id", "role_id", team, role),
+        Link::Grant {
+            principal: Principal::User(user),
+            permission,
+        } => ("grants", "user_id", "permission_id", user, permission),
+        Link::Grant {
+            principal: Principal::Team(team),
+            permission,
+        } => ("grants", "team_id", "permission_id", team, permission),
+        Link::Member { .. } => return None,
+    })
+}
+
+/// The next `n` changes when they all add plain pair links into one table and columns (an
+/// import's role ↔ permission links, say): one multi-row INSERT can add them.
+pub(super) fn link_run(changes: &[crate::store::Change], n: usize) -> Option<Vec<&Link>> {
+    use crate::store::Change;
+    let run = changes.get(..n)?;
+    let key = |l: &Link| columns(l).map(|(t, a, b, _, _)| (t, a, b));
+    let first = match run.first()? {
+        Change::Link(l) => key(l)?,
+        _ => return None,
+    };
+    run.iter()
+        .map(|c| match c {
+            Change::Link(l) if key(l) == Some(first) => Some(l),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds a run from [`link_run`] with one statement. `Ok(false)` when a constraint failed
+/// (a duplicate or a missing end: the statement wrote nothing; the caller then adds them one
+/// by one for the exact error).
+pub(super) async fn link_batch(
+    conn: &mut SqliteConnection,
+    links: &[&Link],
+    out: &mut Vec<Effect>,
+) -> StoreResult<bool> {
+    let Some((table, a, b, _, _)) = links.first().and_then(|l| columns(l)) else {
+        return Ok(true);
+    };
+    let values = vec!["(?, ?)"; links.len()].join(", ");
+    let sql = format!("INSERT INTO {table} ({a}, {b}) VALUES {values}");
+    let mut ids = Vec::with_capacity(links.len());
+    for l in links {
+        let Some((_, _, _, x, y)) = columns(l) else {
+            return Ok(false);
+        };
+        ids.push((x, y));
+    }
+    let mut q = sqlx::query(&sql);
+    for (x, y) in &ids {
+        q = q.bind(idb(x)).bind(idb(y));
+    }
+    match q.execute(&mut *conn).await {
+        Ok(_) => {}
+        Err(e) if is_constraint(&e) => return Ok(false),
+        Err(e) => return Err(db_err(e)),
+    }
+    for l in links {
+        out.push(Effect {
+            action: "link",
+            kind: l.kind(),
+            object_id: l.object_id(),
+            before: serde_json::Value::Null,
+            after: l.to_json(),
+        });
+    }
+    Ok(true)
+}
+
 /// The objects a link needs, in the order the reference checks them.
 fn ends(link: &Link) -> Vec<(ObjectKind, Id)> {
     match *link {

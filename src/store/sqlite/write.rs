@@ -97,6 +97,15 @@ async fn apply_all(
             // Some row violates a constraint: apply them one by one for the exact error.
             single_until = i + bind::INSERT_BATCH;
         }
+        if i >= single_until
+            && let Some(run) = links::link_run(&changes[i..], bind::INSERT_BATCH)
+        {
+            if links::link_batch(conn, &run, &mut effects).await? {
+                i += bind::INSERT_BATCH;
+                continue;
+            }
+            single_until = i + bind::INSERT_BATCH;
+        }
         apply(conn, &changes[i], &mut effects).await?;
         i += 1;
     }
