@@ -31,8 +31,10 @@ pub fn url_in_schema(url: &str, schema: &str) -> String {
 
 /// Drops its schema (and everything in it) when dropped.
 pub struct SchemaGuard {
-    url: String,
-    schema: String,
+    /// The database.
+    pub url: String,
+    /// The schema dropped on drop.
+    pub schema: String,
 }
 
 impl SchemaGuard {
@@ -57,10 +59,13 @@ impl Drop for SchemaGuard {
             rt.block_on(async {
                 use sqlx::Connection;
                 let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-                sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                    .execute(&mut conn)
-                    .await
-                    .expect("drop schema");
+                // Never hang on a transaction a test left open: give up and say so.
+                sqlx::raw_sql(&format!(
+                    "SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+                ))
+                .execute(&mut conn)
+                .await
+                .expect("drop schema");
             });
         })
         .join();

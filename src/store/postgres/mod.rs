@@ -19,7 +19,8 @@ mod write;
 use super::{AuditQuery, Change, State, Store, StoreError, StoreResult};
 use crate::model::{AuditEvent, Id, ObjectKind, Revision};
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -120,17 +121,19 @@ impl PgStore {
     }
 
     async fn open_with(opts: PgConnectOptions, shown: String) -> StoreResult<PgStore> {
+        // One direct connection first: an unreachable server fails at once (a pool would
+        // retry until its acquire timeout).
+        let mut conn = PgConnection::connect_with(&opts)
+            .await
+            .map_err(|e| StoreError::Database(format!("cannot connect to {shown}: {e}")))?;
+        schema::migrate(&mut conn).await?;
+        // The pool opens its own connections; this one is done.
+        let _ = conn.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .min_connections(0)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(opts);
-        let mut conn = pool
-            .acquire()
-            .await
-            .map_err(|e| StoreError::Database(format!("cannot connect to {shown}: {e}")))?;
-        schema::migrate(&mut conn).await?;
-        drop(conn);
         Ok(PgStore { pool, shown })
     }
 
