@@ -31,6 +31,7 @@ impl Env {
     fn cmd(&self) -> Command {
         let mut c = Command::new(BIN);
         c.env_remove("GATEHOUSE_DB")
+            .env_remove("GATEHOUSE_DATABASE_URL")
             .env_remove("GATEHOUSE_CONFIG")
             .env_remove("GATEHOUSE_PROFILE")
             .env_remove("XDG_CONFIG_HOME")
@@ -693,6 +694,7 @@ fn an_unreadable_store_file_is_exit_6() {
     std::fs::write(&db, "these are my notes, not a database\n").expect("write");
     let o = Command::new(BIN)
         .env_remove("GATEHOUSE_DB")
+        .env_remove("GATEHOUSE_DATABASE_URL")
         .arg("--db")
         .arg(&db)
         .args(["roles", "ls"])

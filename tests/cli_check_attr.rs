@@ -25,6 +25,7 @@ impl Env {
     fn run(&self, args: &[&str]) -> Output {
         Command::new(BIN)
             .env_remove("GATEHOUSE_DB")
+            .env_remove("GATEHOUSE_DATABASE_URL")
             .env_remove("GATEHOUSE_CONFIG")
             .env_remove("GATEHOUSE_PROFILE")
             .env_remove("XDG_CONFIG_HOME")

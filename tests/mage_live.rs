@@ -519,6 +519,7 @@ async fn a_profile_reaches_mage_and_an_expired_token_logs_in_again() {
             .env("XDG_CONFIG_HOME", dir.path())
             .env("MAGE_PW", "admin")
             .env_remove("GATEHOUSE_DB")
+            .env_remove("GATEHOUSE_DATABASE_URL")
             .env_remove("GATEHOUSE_MAGE_USER")
             .stdin(std::process::Stdio::null())
             .output()

@@ -13,6 +13,7 @@ fn run(dir: &Path, config: &str, args: &[&str]) -> Output {
     std::fs::write(&file, config).expect("write config");
     Command::new(BIN)
         .env_remove("GATEHOUSE_DB")
+        .env_remove("GATEHOUSE_DATABASE_URL")
         .env_remove("GATEHOUSE_PROFILE")
         .env_remove("GATEHOUSE_API_KEY")
         .env("GATEHOUSE_CONFIG", &file)

@@ -13,7 +13,7 @@ use gatehouse::service::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use gatehouse::store::{AuditQuery, Link};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use support::{bounded, start};
+use support::{StoreKind, bounded, start_on};
 
 fn role_spec(name: &str) -> RoleSpec {
     RoleSpec {
@@ -22,10 +22,11 @@ fn role_spec(name: &str) -> RoleSpec {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn crud_links_and_state_over_http_match_the_store() {
+async fn crud_links_and_state_over_http_match_the_store(kind: StoreKind) {
     bounded(60, async {
-        let f = start(ServerConfig::default()).await;
+        let Some(f) = start_on(kind, ServerConfig::default()).await else {
+            return;
+        };
         let http = f.http(&f.admin_key);
         let local = f.local();
         let role = http.create_role(role_spec("analyst")).await.expect("role");
@@ -204,10 +205,11 @@ async fn crud_links_and_state_over_http_match_the_store() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn presets_import_export_and_keys_over_http() {
+async fn presets_import_export_and_keys_over_http(kind: StoreKind) {
     bounded(60, async {
-        let f = start(ServerConfig::default()).await;
+        let Some(f) = start_on(kind, ServerConfig::default()).await else {
+            return;
+        };
         let http = f.http(&f.admin_key);
         let before = f.revision();
         let dry = http.apply_preset("mage", true).await.expect("dry run");
@@ -282,10 +284,11 @@ async fn presets_import_export_and_keys_over_http() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn engine_questions_and_audit_agree_with_the_local_backend() {
+async fn engine_questions_and_audit_agree_with_the_local_backend(kind: StoreKind) {
     bounded(60, async {
-        let f = start(ServerConfig::default()).await;
+        let Some(f) = start_on(kind, ServerConfig::default()).await else {
+            return;
+        };
         let http = f.http(&f.admin_key);
         let local = f.local();
         let report = http.apply_preset("mage", false).await.expect("preset");
@@ -422,10 +425,11 @@ async fn send(key: &str, rb: reqwest::RequestBuilder) -> (u16, Value) {
     (status, body)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_requests_get_specific_json_errors() {
+async fn bad_requests_get_specific_json_errors(kind: StoreKind) {
     bounded(60, async {
-        let f = start(ServerConfig::default()).await;
+        let Some(f) = start_on(kind, ServerConfig::default()).await else {
+            return;
+        };
         let client = reqwest::Client::new();
         let before = f.revision();
         let (s, b) = send(&f.admin_key, client.post(f.api("/roles")).body("{not json").header("content-type", "application/json")).await;
@@ -466,8 +470,7 @@ async fn bad_requests_get_specific_json_errors() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_server_is_unavailable_and_named() {
+async fn an_unreachable_server_is_unavailable_and_named(kind: StoreKind) {
     bounded(30, async {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -484,7 +487,9 @@ async fn an_unreachable_server_is_unavailable_and_named() {
         let bad = gatehouse::backend::HttpBackend::new("ftp://x", "ghk_x").expect_err("scheme");
         assert!(matches!(bad, Error::Invalid { ref field, .. } if field == "--remote"));
         // A graceful shutdown stops the server.
-        let f = start(ServerConfig::default()).await;
+        let Some(f) = start_on(kind, ServerConfig::default()).await else {
+            return;
+        };
         let http = f.http(&f.admin_key);
         assert!(http.me().await.is_ok());
         f.server.shutdown().await.expect("shutdown");
@@ -493,10 +498,11 @@ async fn an_unreachable_server_is_unavailable_and_named() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_graceful_shutdown_lets_an_inflight_write_finish() {
+async fn a_graceful_shutdown_lets_an_inflight_write_finish(kind: StoreKind) {
     bounded(120, async {
-        let f = start(ServerConfig::default()).await;
+        let Some(f) = start_on(kind, ServerConfig::default()).await else {
+            return;
+        };
         let perms: Vec<Value> = (0..5000)
             .map(|i| {
                 json!({"key": format!("p{i}"), "catalog": "mage", "entity": "Pipeline",
@@ -521,14 +527,19 @@ async fn a_graceful_shutdown_lets_an_inflight_write_finish() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_request_past_the_timeout_is_408_and_its_write_still_completes() {
+async fn a_request_past_the_timeout_is_408_and_its_write_still_completes(kind: StoreKind) {
     bounded(60, async {
-        let f = start(ServerConfig {
-            timeout: std::time::Duration::from_millis(1),
-            ..ServerConfig::default()
-        })
-        .await;
+        let Some(f) = start_on(
+            kind,
+            ServerConfig {
+                timeout: std::time::Duration::from_millis(1),
+                ..ServerConfig::default()
+            },
+        )
+        .await
+        else {
+            return;
+        };
         let res = reqwest::Client::new()
             .post(f.api("/presets/mage/apply"))
             .bearer_auth(&f.admin_key)
@@ -561,10 +572,11 @@ async fn a_request_past_the_timeout_is_408_and_its_write_still_completes() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_key_records_when_it_was_last_used() {
+async fn a_key_records_when_it_was_last_used(kind: StoreKind) {
     bounded(60, async {
-        let f = start(ServerConfig::default()).await;
+        let Some(f) = start_on(kind, ServerConfig::default()).await else {
+            return;
+        };
         let viewer = f.http(&f.viewer_key);
         let before = f.service.snapshot().state.clone();
         let id = before
@@ -580,13 +592,10 @@ async fn a_key_records_when_it_was_last_used() {
         let keys = admin.state().await.expect("state").keys.clone();
         assert!(keys[&id].last_used_at.is_some(), "last used is shown");
         // ...and the store has it (written in the background), without a new revision.
-        let path = f.dir.path().join("gatehouse.db");
         let mut stored = None;
         for _ in 0..50 {
-            let store = gatehouse::store::SqliteStore::open(&path)
-                .await
-                .expect("open");
-            let s = gatehouse::store::Store::load(&store).await.expect("load");
+            let store = f.reopen_store().await;
+            let s = store.load().await.expect("load");
             stored = s.keys[&id].last_used_at;
             if stored.is_some() {
                 assert_eq!(s.revision, before.revision, "no revision for a key use");
@@ -598,3 +607,37 @@ async fn a_key_records_when_it_was_last_used() {
     })
     .await;
 }
+
+/// Expands every test above once per store: `sqlite::NAME` always, `postgres::NAME` when
+/// `GATEHOUSE_TEST_DATABASE_URL` is set (otherwise it prints one SKIPPED line).
+macro_rules! on_each_store {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::StoreKind::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::StoreKind::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
+on_each_store!(
+    crud_links_and_state_over_http_match_the_store,
+    presets_import_export_and_keys_over_http,
+    engine_questions_and_audit_agree_with_the_local_backend,
+    bad_requests_get_specific_json_errors,
+    an_unreachable_server_is_unavailable_and_named,
+    a_graceful_shutdown_lets_an_inflight_write_finish,
+    a_request_past_the_timeout_is_408_and_its_write_still_completes,
+    a_key_records_when_it_was_last_used,
+);

@@ -14,6 +14,7 @@ async fn run(f: &Fixture, key: Option<&str>, args: &[&str]) -> Output {
     let mut c = Command::new(BIN);
     c.env_remove("GATEHOUSE_API_KEY")
         .env_remove("GATEHOUSE_DB")
+        .env_remove("GATEHOUSE_DATABASE_URL")
         .env("HOME", f.dir.path())
         .env("XDG_DATA_HOME", f.dir.path().join("xdg"))
         .env("NO_COLOR", "1")

@@ -42,6 +42,17 @@ pub struct GlobalArgs {
     /// The store file (default: $XDG_DATA_HOME/gatehouse/gatehouse.db).
     #[arg(long, global = true, env = "GATEHOUSE_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Use a PostgreSQL database instead of a store file
+    /// (postgres://user[:password]@host[:port]/database[?options[search_path]=SCHEMA]); the
+    /// schema is created and migrated on first use. Several `serve` replicas can share it.
+    #[arg(
+        long,
+        global = true,
+        env = "GATEHOUSE_DATABASE_URL",
+        value_name = "URL",
+        conflicts_with = "db"
+    )]
+    pub database_url: Option<String>,
     /// Work against a `gatehouse serve` server instead of a store file (the API key comes from
     /// $GATEHOUSE_API_KEY, or is asked for on a terminal). Overrides --db.
     #[arg(long, global = true, value_name = "URL")]

@@ -49,6 +49,8 @@ fn check_store_file(path: &Path) -> Result<()> {
 pub enum BackendChoice {
     /// The embedded store in this file.
     Local(PathBuf),
+    /// The PostgreSQL store at this URL.
+    Postgres(String),
     /// A `gatehouse serve` server at this URL.
     Remote(String),
     /// A Mage server at this URL.
@@ -79,7 +81,8 @@ pub struct Selection {
     pub mage_login: MageLogin,
 }
 
-/// Chooses the backend: `--remote URL`, else `--db PATH` (or `$GATEHOUSE_DB`), else the profile
+/// Chooses the backend: `--mage URL`, `--remote URL`, else `--database-url URL` (or
+/// `$GATEHOUSE_DATABASE_URL`), else `--db PATH` (or `$GATEHOUSE_DB`), else the profile
 /// (`--profile NAME` or the config file's `default_profile`), else the default store file.
 /// Flags override the profile; the profile overrides the defaults.
 pub fn select_backend(global: &GlobalArgs) -> Result<Selection> {
@@ -87,6 +90,8 @@ pub fn select_backend(global: &GlobalArgs) -> Result<Selection> {
         Some(BackendChoice::Mage(url.clone()))
     } else if let Some(url) = &global.remote {
         Some(BackendChoice::Remote(url.clone()))
+    } else if let Some(url) = &global.database_url {
+        Some(BackendChoice::Postgres(url.clone()))
     } else {
         global.db.clone().map(BackendChoice::Local)
     };
@@ -127,21 +132,14 @@ pub fn select_backend(global: &GlobalArgs) -> Result<Selection> {
             None => default_db_path()?,
         }),
         (None, Target::Remote(url)) => BackendChoice::Remote(url),
-        (None, Target::Postgres(_)) => {
-            return Err(Error::invalid(
-                "profile",
-                format!(
-                    "profile '{name}' uses database_url, but this build has no PostgreSQL store yet; use db = PATH or url = URL"
-                ),
-            ));
-        }
+        (None, Target::Postgres(url)) => BackendChoice::Postgres(url),
         (None, Target::Mage(url)) => BackendChoice::Mage(url),
     };
     let api_key = match &choice {
         BackendChoice::Remote(_) => p
             .api_key()
             .map_err(|m| Error::invalid("profile", format!("profile '{name}': {m}")))?,
-        BackendChoice::Local(_) | BackendChoice::Mage(_) => None,
+        BackendChoice::Local(_) | BackendChoice::Postgres(_) | BackendChoice::Mage(_) => None,
     };
     let mage_login = MageLogin {
         user: global
@@ -163,7 +161,8 @@ pub fn select_backend(global: &GlobalArgs) -> Result<Selection> {
 /// An opened backend: the local one keeps its concrete type for `init` and the console's
 /// first-run bootstrap.
 pub enum Opened {
-    /// The embedded store.
+    /// A store in this process (a file, or a PostgreSQL database: then the path is its
+    /// URL with the password redacted).
     Local(LocalBackend, PathBuf),
     /// A server.
     Remote(HttpBackend),
@@ -288,6 +287,17 @@ pub(crate) fn prepare_store_path(path: &Path) -> Result<()> {
     check_store_file(path)
 }
 
+/// Opens the PostgreSQL store at `url` (migrating it) as a local backend.
+pub(crate) async fn open_postgres(
+    url: &str,
+    as_user: Option<&str>,
+    read_only: bool,
+) -> Result<LocalBackend> {
+    let store = crate::store::PgStore::open(url).await?;
+    let shown = crate::store::Store::describe(&store);
+    LocalBackend::with_store(std::sync::Arc::new(store), shown, as_user, read_only).await
+}
+
 /// Opens the chosen backend.
 pub async fn open_backend(
     selection: &Selection,
@@ -299,6 +309,11 @@ pub async fn open_backend(
             prepare_store_path(path)?;
             let b = LocalBackend::open(path, global.as_user.as_deref(), read_only).await?;
             Ok(Opened::Local(b, path.clone()))
+        }
+        BackendChoice::Postgres(url) => {
+            let b = open_postgres(url, global.as_user.as_deref(), read_only).await?;
+            let shown = b.info().location;
+            Ok(Opened::Local(b, PathBuf::from(shown)))
         }
         BackendChoice::Remote(url) => {
             if global.as_user.is_some() {

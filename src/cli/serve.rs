@@ -1,5 +1,6 @@
 //! `gatehouse serve`: opens the store (creating and initializing it on first run) and serves it
-//! over HTTP until SIGINT/SIGTERM.
+//! over HTTP until SIGINT/SIGTERM. The store is the `--db` file, or the PostgreSQL database of
+//! `--database-url` (several replicas may serve one database).
 
 use super::{GlobalArgs, prepare_store_path};
 use crate::api::DEFAULT_LISTEN;
@@ -7,11 +8,12 @@ use crate::backend::default_db_path;
 use crate::catalog::Catalogs;
 use crate::server::ServerConfig;
 use crate::service::{Error, Result, Service};
+use crate::store::Store;
 use crate::text::sanitize;
 use clap::Args;
 use std::sync::Arc;
 
-/// `serve` options (the store comes from the global `--db`).
+/// `serve` options (the store comes from the global `--db` or `--database-url`).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The address to listen on.
@@ -28,7 +30,7 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
     if global.remote.is_some() {
         return Err(Error::invalid(
             "--remote",
-            "serve runs next to its store; drop --remote (and pass --db PATH)",
+            "serve runs next to its store; drop --remote (and pass --db PATH or --database-url URL)",
         ));
     }
     if global.as_user.is_some() {
@@ -43,15 +45,27 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
             "serve has no read-only mode; hand out read-only keys (`keys create USER --read-only`)",
         ));
     }
-    let path = match &global.db {
-        Some(p) => p.clone(),
-        None => default_db_path()?,
+    let (store, shown, hint): (Arc<dyn Store>, String, String) = match &global.database_url {
+        Some(url) => {
+            let store = crate::store::PgStore::open(url).await?;
+            let shown = store.describe();
+            (Arc::new(store), shown, "--database-url URL".to_string())
+        }
+        None => {
+            let path = match &global.db {
+                Some(p) => p.clone(),
+                None => default_db_path()?,
+            };
+            prepare_store_path(&path)?;
+            let store = crate::store::SqliteStore::open(&path).await?;
+            let shown = path.display().to_string();
+            let hint = format!("--db {}", sanitize(&shown));
+            (Arc::new(store), shown, hint)
+        }
     };
-    prepare_store_path(&path)?;
-    let store = crate::store::SqliteStore::open(&path).await?;
     let catalogs = Arc::new(Catalogs::builtin().map_err(|e| Error::Store(e.to_string()))?);
-    let service = Arc::new(Service::open(Arc::new(store), catalogs).await?);
-    let shown = path.display().to_string();
+    let service = Arc::new(Service::open(store, catalogs).await?);
+    let location = shown.clone();
     let shown = sanitize(&shown);
     if !service.is_initialized() {
         let r = service.init(&admin).await?;
@@ -69,14 +83,14 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
         .count();
     if live_keys == 0 && !args.no_auth {
         eprintln!(
-            "note: the store has no API key yet; create one with `gatehouse --db {shown} keys create USER` \
+            "note: the store has no API key yet; create one with `gatehouse {hint} keys create USER` \
              (the server picks it up within a second)"
         );
     }
     drop(snap);
     let config = ServerConfig {
         no_auth: args.no_auth,
-        location: path.display().to_string(),
+        location,
         ..ServerConfig::default()
     };
     crate::server::run(service, &args.listen, config).await?;

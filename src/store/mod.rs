@@ -1,5 +1,6 @@
 //! Storage behind one trait ([`Store`]): the embedded SQLite store (default), an in-memory
-//! store (reference semantics, tests), and later PostgreSQL. Every write is one transaction
+//! store (reference semantics, tests), and PostgreSQL (several server replicas on one
+//! database). Every write is one transaction
 //! that applies a list of [`Change`]s, bumps the monotonic revision and writes the audit
 //! events — all or nothing.
 
@@ -7,12 +8,14 @@ mod apply;
 mod change;
 mod error;
 mod memory;
+pub mod postgres;
 pub mod sqlite;
 mod state;
 
 pub use change::{Change, Link, Object};
 pub use error::{StoreError, StoreResult};
 pub use memory::MemoryStore;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use state::{Dependents, Effect, State, username_key};
 

@@ -1,15 +1,17 @@
 //! A real server in process for the server tests (and the server benchmark): a temp SQLite
-//! store, the service, the server on 127.0.0.1 with an ephemeral port, and keys made through
+//! store (or, with [`start_on`], a fresh PostgreSQL schema), the service, the server on 127.0.0.1 with an ephemeral port, and keys made through
 //! the service: the owner's, a viewer's (read-only, and a full one for the same viewer, whose
 //! role only reads), and a read-only key of the owner.
 #![allow(dead_code)]
+
+pub mod pg;
 
 use gatehouse::backend::{HttpBackend, LocalBackend};
 use gatehouse::catalog::Catalogs;
 use gatehouse::model::User;
 use gatehouse::server::{RunningServer, ServerConfig};
 use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, UserSpec};
-use gatehouse::store::{Link, SqliteStore};
+use gatehouse::store::{Link, PgStore, SqliteStore, Store};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +31,17 @@ pub struct Fixture {
     pub reader_key: String,
     /// Read-only key of the owner.
     pub ro_admin_key: String,
+    /// Drops the PostgreSQL schema (last: after the server and the service let go of it).
+    pub pg: Option<pg::SchemaGuard>,
+}
+
+/// Which store a fixture's server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// A temp SQLite file.
+    Sqlite,
+    /// A fresh schema of `GATEHOUSE_TEST_DATABASE_URL`.
+    Postgres,
 }
 
 /// Runs a test body, failing instead of hanging past `secs`.
@@ -39,17 +52,40 @@ pub async fn bounded<T>(secs: u64, f: impl Future<Output = T>) -> T {
     }
 }
 
-/// Starts a server on a fresh store.
+/// Starts a server on a fresh SQLite store.
 pub async fn start(config: ServerConfig) -> Fixture {
+    match start_on(StoreKind::Sqlite, config).await {
+        Some(f) => f,
+        None => panic!("an SQLite fixture always starts"),
+    }
+}
+
+/// Starts a server on a fresh store of `kind`; `None` (after one SKIPPED line) for PostgreSQL
+/// when `GATEHOUSE_TEST_DATABASE_URL` is not set.
+pub async fn start_on(kind: StoreKind, config: ServerConfig) -> Option<Fixture> {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("gatehouse.db");
-    let store = SqliteStore::open(&path).await.expect("store");
+    let (store, guard): (Arc<dyn Store>, _) = match kind {
+        StoreKind::Sqlite => (
+            Arc::new(SqliteStore::open(&path).await.expect("store")),
+            None,
+        ),
+        StoreKind::Postgres => {
+            let url = pg::url()?;
+            let schema = pg::fresh_schema();
+            let guard = pg::SchemaGuard::new(&url, &schema);
+            let store = PgStore::open_in_schema(&url, &schema)
+                .await
+                .expect("postgres store");
+            (Arc::new(store), Some(guard))
+        }
+    };
+    let location = match kind {
+        StoreKind::Sqlite => path.display().to_string(),
+        StoreKind::Postgres => store.describe(),
+    };
     let catalogs = Arc::new(Catalogs::builtin().expect("catalogs"));
-    let service = Arc::new(
-        Service::open(Arc::new(store), catalogs)
-            .await
-            .expect("service"),
-    );
+    let service = Arc::new(Service::open(store, catalogs).await.expect("service"));
     service.init("admin").await.expect("init");
     let snap = service.snapshot();
     let admin = snap.state.user_by_name("admin").expect("admin").clone();
@@ -122,10 +158,7 @@ pub async fn start(config: ServerConfig) -> Fixture {
     let ro_admin_key = key(&admin, true).await;
     let viewer_key = key(&viewer, true).await;
     let reader_key = key(&viewer, false).await;
-    let config = ServerConfig {
-        location: path.display().to_string(),
-        ..config
-    };
+    let config = ServerConfig { location, ..config };
     let server = gatehouse::server::spawn(
         service.clone(),
         &config,
@@ -134,7 +167,7 @@ pub async fn start(config: ServerConfig) -> Fixture {
     .await
     .expect("server");
     let url = server.url();
-    Fixture {
+    Some(Fixture {
         dir,
         service,
         server,
@@ -145,7 +178,8 @@ pub async fn start(config: ServerConfig) -> Fixture {
         viewer_key,
         reader_key,
         ro_admin_key,
-    }
+        pg: guard,
+    })
 }
 
 impl Fixture {
@@ -161,6 +195,23 @@ impl Fixture {
             Actor::user(&self.admin, false),
             "local",
         )
+    }
+
+    /// Opens the fixture's store again, as another process would (the SQLite file, or the
+    /// PostgreSQL schema).
+    pub async fn reopen_store(&self) -> Box<dyn Store> {
+        match &self.pg {
+            Some(g) => Box::new(
+                PgStore::open_in_schema(&g.url, &g.schema)
+                    .await
+                    .expect("reopen postgres store"),
+            ),
+            None => Box::new(
+                SqliteStore::open(&self.dir.path().join("gatehouse.db"))
+                    .await
+                    .expect("reopen sqlite store"),
+            ),
+        }
     }
 
     /// The current revision.

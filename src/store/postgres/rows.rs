@@ -1,0 +1,348 @@
+//! Row ↔ object conversion: ids are UUIDs, times TIMESTAMPTZ in whole microseconds, versions
+//! BIGINT, permission lists TEXT arrays; plus the statements that read and write objects.
+
+use super::db_err;
+use crate::model::{ApiKey, Id, ObjectKind, Permission, Role, Team, User, UserKind};
+use crate::store::{Object, StoreError, StoreResult};
+use sqlx::Row;
+use sqlx::postgres::{PgArguments, PgConnection, PgRow, Postgres};
+use sqlx::query::Query;
+use std::sync::LazyLock;
+use time::OffsetDateTime;
+
+/// A query being bound.
+pub(super) type Q<'q> = Query<'q, Postgres, PgArguments>;
+
+pub(super) const USER_COLS: &str = "id, username, email, display_name, kind, disabled, owner, \
+     created_at, updated_at, version";
+pub(super) const TEAM_COLS: &str =
+    "id, team_key, name, description, default_role, created_at, updated_at, version";
+pub(super) const ROLE_COLS: &str = "id, name, description, created_at, updated_at, version";
+pub(super) const PERMISSION_COLS: &str = "id, catalog, entity, entity_uuid, grants, denies, \
+     conditions, query_attributes, read_attributes, write_attributes, description, created_at, \
+     updated_at, version";
+pub(super) const KEY_COLS: &str = "id, prefix, hash, user_id, read_only, expires_at, \
+     created_at, last_used_at, revoked_at, version";
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+fn get<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(
+    row: &'r PgRow,
+    col: usize,
+) -> StoreResult<T> {
+    row.try_get(col).map_err(|e| corrupt("column", e))
+}
+
+/// A time truncated to whole microseconds (what PostgreSQL keeps; see [`crate::model::now`]).
+pub(super) fn ts(t: OffsetDateTime) -> OffsetDateTime {
+    let nanos = t.unix_timestamp_nanos();
+    let floor = nanos.div_euclid(1000) * 1000;
+    OffsetDateTime::from_unix_timestamp_nanos(floor).unwrap_or(t)
+}
+
+/// The first whole microsecond at or after `t` (for "at or after" filters).
+pub(super) fn ts_ceil(t: OffsetDateTime) -> OffsetDateTime {
+    let nanos = t.unix_timestamp_nanos();
+    let ceil = (nanos + 999).div_euclid(1000) * 1000;
+    OffsetDateTime::from_unix_timestamp_nanos(ceil).unwrap_or(t)
+}
+
+/// A version or revision as stored (BIGINT is signed).
+pub(super) fn int(v: u64) -> StoreResult<i64> {
+    i64::try_from(v).map_err(|_| StoreError::Database(format!("number {v} is too large to store")))
+}
+
+/// Reads a version or revision column.
+pub(super) fn get_u64(row: &PgRow, col: usize) -> StoreResult<u64> {
+    let v: i64 = get(row, col)?;
+    u64::try_from(v).map_err(|e| corrupt("version column", e))
+}
+
+/// Reads an id column.
+pub(super) fn get_id(row: &PgRow, col: usize) -> StoreResult<Id> {
+    get(row, col)
+}
+
+/// Reads a nullable id column.
+pub(super) fn get_opt_id(row: &PgRow, col: usize) -> StoreResult<Option<Id>> {
+    get(row, col)
+}
+
+/// Parses a stored user kind.
+fn user_kind(s: &str) -> StoreResult<UserKind> {
+    match s {
+        "person" => Ok(UserKind::Person),
+        "service" => Ok(UserKind::Service),
+        other => Err(corrupt("user kind", other)),
+    }
+}
+
+/// A user row (columns [`USER_COLS`]).
+pub(super) fn user(row: &PgRow) -> StoreResult<User> {
+    Ok(User {
+        id: get(row, 0)?,
+        username: get(row, 1)?,
+        email: get(row, 2)?,
+        display_name: get(row, 3)?,
+        kind: user_kind(get(row, 4)?)?,
+        disabled: get(row, 5)?,
+        owner: get(row, 6)?,
+        created_at: get(row, 7)?,
+        updated_at: get(row, 8)?,
+        version: get_u64(row, 9)?,
+    })
+}
+
+/// A team row (columns [`TEAM_COLS`]).
+pub(super) fn team(row: &PgRow) -> StoreResult<Team> {
+    Ok(Team {
+        id: get(row, 0)?,
+        key: get(row, 1)?,
+        name: get(row, 2)?,
+        description: get(row, 3)?,
+        default_role: get(row, 4)?,
+        created_at: get(row, 5)?,
+        updated_at: get(row, 6)?,
+        version: get_u64(row, 7)?,
+    })
+}
+
+/// A role row (columns [`ROLE_COLS`]).
+pub(super) fn role(row: &PgRow) -> StoreResult<Role> {
+    Ok(Role {
+        id: get(row, 0)?,
+        name: get(row, 1)?,
+        description: get(row, 2)?,
+        created_at: get(row, 3)?,
+        updated_at: get(row, 4)?,
+        version: get_u64(row, 5)?,
+    })
+}
+
+/// A permission row (columns [`PERMISSION_COLS`]).
+pub(super) fn permission(row: &PgRow) -> StoreResult<Permission> {
+    Ok(Permission {
+        id: get(row, 0)?,
+        catalog: get(row, 1)?,
+        entity: get(row, 2)?,
+        entity_uuid: get(row, 3)?,
+        grants: get(row, 4)?,
+        denies: get(row, 5)?,
+        conditions: get(row, 6)?,
+        query_attributes: get(row, 7)?,
+        read_attributes: get(row, 8)?,
+        write_attributes: get(row, 9)?,
+        description: get(row, 10)?,
+        created_at: get(row, 11)?,
+        updated_at: get(row, 12)?,
+        version: get_u64(row, 13)?,
+    })
+}
+
+/// An API key row (columns [`KEY_COLS`]).
+pub(super) fn key(row: &PgRow) -> StoreResult<ApiKey> {
+    Ok(ApiKey {
+        id: get(row, 0)?,
+        prefix: get(row, 1)?,
+        hash: get(row, 2)?,
+        user_id: get(row, 3)?,
+        read_only: get(row, 4)?,
+        expires_at: get(row, 5)?,
+        created_at: get(row, 6)?,
+        last_used_at: get(row, 7)?,
+        revoked_at: get(row, 8)?,
+        version: get_u64(row, 9)?,
+    })
+}
+
+/// The table and column list of an object kind (`None` for link kinds).
+pub(super) fn table(kind: ObjectKind) -> Option<(&'static str, &'static str)> {
+    Some(match kind {
+        ObjectKind::User => ("users", USER_COLS),
+        ObjectKind::Team => ("teams", TEAM_COLS),
+        ObjectKind::Role => ("roles", ROLE_COLS),
+        ObjectKind::Permission => ("permissions", PERMISSION_COLS),
+        ObjectKind::ApiKey => ("api_keys", KEY_COLS),
+        _ => return None,
+    })
+}
+
+/// Decodes a row of [`table`]'s columns as an object of `kind`.
+pub(super) fn object(kind: ObjectKind, row: &PgRow) -> StoreResult<Object> {
+    match kind {
+        ObjectKind::User => user(row).map(Object::User),
+        ObjectKind::Team => team(row).map(Object::Team),
+        ObjectKind::Role => role(row).map(Object::Role),
+        ObjectKind::Permission => permission(row).map(Object::Permission),
+        _ => key(row).map(Object::ApiKey),
+    }
+}
+
+const OBJECT_KINDS: [ObjectKind; 5] = [
+    ObjectKind::User,
+    ObjectKind::Team,
+    ObjectKind::Role,
+    ObjectKind::Permission,
+    ObjectKind::ApiKey,
+];
+
+/// `SELECT cols FROM t WHERE id = $1`, per kind.
+static SELECTS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    OBJECT_KINDS
+        .iter()
+        .filter_map(|&k| table(k))
+        .map(|(t, cols)| format!("SELECT {cols} FROM {t} WHERE id = $1"))
+        .collect()
+});
+
+/// Reads one object of a kind by id (`None` when missing or when `kind` is a link kind).
+pub(super) async fn fetch_object(
+    conn: &mut PgConnection,
+    kind: ObjectKind,
+    id: Id,
+) -> StoreResult<Option<Object>> {
+    let Some(sql) = OBJECT_KINDS
+        .iter()
+        .position(|&k| k == kind)
+        .and_then(|i| SELECTS.get(i))
+    else {
+        return Ok(None);
+    };
+    let row = sqlx::query(sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    row.as_ref().map(|r| object(kind, r)).transpose()
+}
+
+/// Binds every column of an object (in [`table`] order, the user's `username_key` last).
+pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
+    Ok(match obj {
+        Object::User(u) => q
+            .bind(u.id)
+            .bind(u.username.as_str())
+            .bind(u.email.as_str())
+            .bind(u.display_name.as_str())
+            .bind(u.kind.as_str())
+            .bind(u.disabled)
+            .bind(u.owner)
+            .bind(ts(u.created_at))
+            .bind(ts(u.updated_at))
+            .bind(int(u.version)?)
+            .bind(crate::store::username_key(&u.username)),
+        Object::Team(t) => q
+            .bind(t.id)
+            .bind(t.key.as_str())
+            .bind(t.name.as_str())
+            .bind(t.description.as_str())
+            .bind(t.default_role)
+            .bind(ts(t.created_at))
+            .bind(ts(t.updated_at))
+            .bind(int(t.version)?),
+        Object::Role(r) => q
+            .bind(r.id)
+            .bind(r.name.as_str())
+            .bind(r.description.as_str())
+            .bind(ts(r.created_at))
+            .bind(ts(r.updated_at))
+            .bind(int(r.version)?),
+        Object::Permission(p) => q
+            .bind(p.id)
+            .bind(p.catalog.as_str())
+            .bind(p.entity.as_str())
+            .bind(p.entity_uuid.as_deref())
+            .bind(&p.grants)
+            .bind(&p.denies)
+            .bind(&p.conditions)
+            .bind(&p.query_attributes)
+            .bind(&p.read_attributes)
+            .bind(&p.write_attributes)
+            .bind(p.description.as_str())
+            .bind(ts(p.created_at))
+            .bind(ts(p.updated_at))
+            .bind(int(p.version)?),
+        Object::ApiKey(k) => q
+            .bind(k.id)
+            .bind(k.prefix.as_str())
+            .bind(k.hash.as_str())
+            .bind(k.user_id)
+            .bind(k.read_only)
+            .bind(k.expires_at.map(ts))
+            .bind(ts(k.created_at))
+            .bind(k.last_used_at.map(ts))
+            .bind(k.revoked_at.map(ts))
+            .bind(int(k.version)?),
+    })
+}
+
+/// Number of parameters [`bind_object`] binds for an object of `kind`.
+fn param_count(kind: ObjectKind) -> usize {
+    let cols = table(kind).map(|(_, c)| c.split(',').count()).unwrap_or(0);
+    if kind == ObjectKind::User {
+        cols + 1
+    } else {
+        cols
+    }
+}
+
+/// The INSERT column list of a kind (the user's adds `username_key`).
+fn insert_cols(kind: ObjectKind) -> String {
+    let (_, cols) = table(kind).unwrap_or(("", ""));
+    if kind == ObjectKind::User {
+        format!("{cols}, username_key")
+    } else {
+        cols.to_string()
+    }
+}
+
+/// `INSERT INTO t (cols) VALUES ($1, …), … ON CONFLICT DO NOTHING RETURNING id` for `rows`
+/// objects of a kind (parameters as in [`bind_object`], one object after the other).
+pub(super) fn insert_sql(kind: ObjectKind, rows: usize) -> String {
+    let (t, _) = table(kind).unwrap_or(("", ""));
+    let n = param_count(kind);
+    let mut sql = format!("INSERT INTO {t} ({}) VALUES ", insert_cols(kind));
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        let params: Vec<String> = (1..=n).map(|i| format!("${}", r * n + i)).collect();
+        sql.push('(');
+        sql.push_str(&params.join(", "));
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT DO NOTHING RETURNING id");
+    sql
+}
+
+/// `UPDATE t SET col = $2, … WHERE id = $1` (parameters as in [`bind_object`]).
+pub(super) fn update_sql(kind: ObjectKind) -> String {
+    let (t, _) = table(kind).unwrap_or(("", ""));
+    let cols = insert_cols(kind);
+    let sets: Vec<String> = cols
+        .split(',')
+        .map(str::trim)
+        .enumerate()
+        .skip(1)
+        .map(|(i, c)| format!("{c} = ${}", i + 1))
+        .collect();
+    format!("UPDATE {t} SET {} WHERE id = $1", sets.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements() {
+        assert_eq!(
+            update_sql(ObjectKind::Role),
+            "UPDATE roles SET name = $2, description = $3, created_at = $4, updated_at = $5, \
+             version = $6 WHERE id = $1"
+        );
+        assert!(insert_sql(ObjectKind::User, 2).contains("($12, $13"));
+        assert_eq!(param_count(ObjectKind::Permission), 14);
+    }
+}
