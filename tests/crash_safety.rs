@@ -7,10 +7,13 @@
 //! show as a role without its permission, a permission without its role, or a link missing.
 //!
 //! The child is this very test binary, started again with `GATEHOUSE_CRASH_CHILD` naming the
-//! store (the `child_writer` test does the writing only then).
+//! store (`sqlite:PATH` or `postgres:URL`; the `child_writer` test does the writing only then).
+//! The PostgreSQL run needs `GATEHOUSE_TEST_DATABASE_URL` (one SKIPPED line otherwise).
+
+mod support;
 
 use gatehouse::model::{Id, Permission, Role, now};
-use gatehouse::store::{Change, Link, Object, SqliteStore, Store};
+use gatehouse::store::{Change, Link, Object, PgStore, SqliteStore, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::io::{BufRead, BufReader, Write};
@@ -93,15 +96,26 @@ async fn write_forever(store: &dyn Store, start: u64) {
 /// Runs only as the child: writes into the store named by `GATEHOUSE_CRASH_CHILD`.
 #[tokio::test]
 async fn child_writer() {
-    let Ok(path) = std::env::var(CHILD_ENV) else {
+    let Ok(target) = std::env::var(CHILD_ENV) else {
         return;
     };
-    let store = SqliteStore::open(std::path::Path::new(&path))
-        .await
-        .expect("open");
+    let store = open(&target).await;
     let s = store.load().await.expect("load");
     let start = s.roles.len().saturating_sub(1) as u64;
-    write_forever(&store, start).await;
+    write_forever(&*store, start).await;
+}
+
+/// Opens `sqlite:PATH` or `postgres:URL`.
+async fn open(target: &str) -> Box<dyn Store> {
+    match target.split_once(':') {
+        Some(("sqlite", path)) => Box::new(
+            SqliteStore::open(std::path::Path::new(path))
+                .await
+                .expect("open SQLite"),
+        ),
+        Some(("postgres", url)) => Box::new(PgStore::open(url).await.expect("open PostgreSQL")),
+        _ => panic!("bad {CHILD_ENV}: {target}"),
+    }
 }
 
 /// Checks the invariants and returns the number of writes present.
@@ -153,8 +167,26 @@ async fn sqlite_keeps_every_acknowledged_write_across_sigkill() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("crash.db");
+    kill_and_check(&format!("sqlite:{}", path.display()), "SQLite").await;
+}
+
+#[tokio::test]
+async fn postgres_keeps_every_acknowledged_write_across_sigkill() {
+    if std::env::var(CHILD_ENV).is_ok() {
+        return;
+    }
+    let Some(url) = support::pg::url() else {
+        return;
+    };
+    let schema = support::pg::fresh_schema();
+    let _drop = support::pg::SchemaGuard::new(&url, &schema);
+    let db = support::pg::url_in_schema(&url, &schema);
+    kill_and_check(&format!("postgres:{db}"), "PostgreSQL").await;
+}
+
+async fn kill_and_check(target: &str, name: &str) {
     {
-        let store = SqliteStore::open(&path).await.expect("open");
+        let store = open(target).await;
         let t = now();
         store
             .commit(
@@ -183,7 +215,7 @@ async fn sqlite_keeps_every_acknowledged_write_across_sigkill() {
     for round in 0..ROUNDS {
         let mut child = Command::new(&exe)
             .args(["child_writer", "--exact", "--nocapture", "--test-threads=1"])
-            .env(CHILD_ENV, &path)
+            .env(CHILD_ENV, target)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -191,13 +223,13 @@ async fn sqlite_keeps_every_acknowledged_write_across_sigkill() {
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
         // Kill after a random number of acknowledged writes (hundreds per round).
-        let target = rng.random_range(150..900u64);
+        let stop_after = rng.random_range(150..900u64);
         let mut acked = acked_total;
         let started = Instant::now();
         while let Some(Ok(line)) = lines.next() {
             if let Some(n) = line.strip_prefix("ack ") {
                 acked = n.trim().parse().expect("ack number");
-                if acked >= acked_total + target {
+                if acked >= acked_total + stop_after {
                     break;
                 }
             }
@@ -217,8 +249,8 @@ async fn sqlite_keeps_every_acknowledged_write_across_sigkill() {
                 acked = acked.max(n.trim().parse().unwrap_or(0));
             }
         }
-        let store = SqliteStore::open(&path).await.expect("reopen");
-        let present = verify(&store, acked).await;
+        let store = open(target).await;
+        let present = verify(&*store, acked).await;
         acked_total = present;
     }
     assert_eq!(kills, ROUNDS);
@@ -227,6 +259,6 @@ async fn sqlite_keeps_every_acknowledged_write_across_sigkill() {
         "thousands of writes in all: {acked_total}"
     );
     eprintln!(
-        "crash safety (SQLite): {kills} SIGKILLs, {acked_total} writes, all acknowledged ones kept"
+        "crash safety ({name}): {kills} SIGKILLs, {acked_total} writes, all acknowledged ones kept"
     );
 }

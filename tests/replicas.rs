@@ -192,3 +192,82 @@ async fn sqlite_replicas_on_one_file() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn postgres_replicas_on_one_database() {
+    let Some(url) = support::pg::url() else {
+        return;
+    };
+    bounded(60, async {
+        let schema = support::pg::fresh_schema();
+        let _drop = support::pg::SchemaGuard::new(&url, &schema);
+        let db = support::pg::url_in_schema(&url, &schema);
+        let (a, b) = tokio::join!(
+            gatehouse::store::PgStore::open(&db),
+            gatehouse::store::PgStore::open(&db)
+        );
+        let (a, b) = (a.expect("replica A's store"), b.expect("replica B's store"));
+        two_replicas_stay_consistent(Arc::new(a), Arc::new(b)).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_postgres_commit_is_announced_to_other_stores() {
+    let Some(url) = support::pg::url() else {
+        return;
+    };
+    bounded(30, async {
+        let schema = support::pg::fresh_schema();
+        let _drop = support::pg::SchemaGuard::new(&url, &schema);
+        let db = support::pg::url_in_schema(&url, &schema);
+        let a = gatehouse::store::PgStore::open(&db).await.expect("A");
+        let b = gatehouse::store::PgStore::open(&db).await.expect("B");
+        let mut feed = b.watch().expect("PostgreSQL stores announce revisions");
+        // Give B's LISTEN a moment to be in place before A commits.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let t = gatehouse::model::now();
+        let rev = a
+            .commit(
+                "tester",
+                &[gatehouse::store::Change::Create(
+                    gatehouse::store::Object::Role(gatehouse::model::Role {
+                        id: gatehouse::model::new_id(),
+                        name: "announced".into(),
+                        description: String::new(),
+                        created_at: t,
+                        updated_at: t,
+                        version: 1,
+                    }),
+                )],
+            )
+            .await
+            .expect("commit on A");
+        let heard = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                if *feed.borrow_and_update() >= rev {
+                    return;
+                }
+                if feed.changed().await.is_err() {
+                    panic!("B's feed closed");
+                }
+            }
+        })
+        .await;
+        assert!(heard.is_ok(), "B never heard of revision {rev}");
+        // A failed commit announces nothing (NOTIFY is transactional).
+        let failed = a
+            .commit(
+                "tester",
+                &[gatehouse::store::Change::Link(Link::UserRole {
+                    user: gatehouse::model::new_id(),
+                    role: gatehouse::model::new_id(),
+                })],
+            )
+            .await;
+        assert!(failed.is_err());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(*feed.borrow(), rev);
+    })
+    .await;
+}

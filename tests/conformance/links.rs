@@ -410,5 +410,8 @@ pub async fn many_links_in_one_commit(s: &dyn Store) {
     let stored = s.load().await.expect("load");
     assert_eq!(stored.role_permissions, reference.role_permissions);
     assert_eq!(s.revision().await, Ok(reference.revision));
-    assert_eq!(reference.revision, 2, "the two failed commits wrote nothing");
+    assert_eq!(
+        reference.revision, 2,
+        "the two failed commits wrote nothing"
+    );
 }

@@ -11,6 +11,7 @@
 
 mod delete;
 mod links;
+mod notify;
 mod read;
 mod rows;
 mod schema;
@@ -35,6 +36,18 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct PgStore {
     pool: PgPool,
     shown: String,
+    /// The NOTIFY channel of this schema.
+    channel: String,
+    /// Revisions other processes committed, as announced on `channel`.
+    feed: tokio::sync::watch::Receiver<Revision>,
+    /// The LISTEN task behind `feed`.
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
 }
 
 /// Maps a database error outside the write path's own diagnosis.
@@ -127,6 +140,10 @@ impl PgStore {
             .await
             .map_err(|e| StoreError::Database(format!("cannot connect to {shown}: {e}")))?;
         schema::migrate(&mut conn).await?;
+        let schema: String = sqlx::query_scalar("SELECT current_schema()")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(db_err)?;
         // The pool opens its own connections; this one is done.
         let _ = conn.close().await;
         let pool = PgPoolOptions::new()
@@ -134,7 +151,17 @@ impl PgStore {
             .min_connections(0)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(opts);
-        Ok(PgStore { pool, shown })
+        let channel = notify::channel(&schema);
+        let start = write::revision_of(&pool).await?;
+        let (tx, feed) = tokio::sync::watch::channel(start);
+        let listener = tokio::spawn(notify::listen(pool.clone(), channel.clone(), tx));
+        Ok(PgStore {
+            pool,
+            shown,
+            channel,
+            feed,
+            listener,
+        })
     }
 
     /// The applied schema version (for diagnostics and tests).
@@ -169,7 +196,11 @@ impl Store for PgStore {
         if changes.is_empty() {
             return read::revision(&self.pool).await;
         }
-        write::commit(&self.pool, actor, changes).await
+        write::commit(&self.pool, &self.channel, actor, changes).await
+    }
+
+    fn watch(&self) -> Option<tokio::sync::watch::Receiver<Revision>> {
+        Some(self.feed.clone())
     }
 
     async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {

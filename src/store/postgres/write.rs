@@ -87,11 +87,12 @@ async fn read_revision(conn: &mut PgConnection, sql: &str) -> StoreResult<Revisi
 /// Applies `changes` atomically and returns the new revision.
 pub(super) async fn commit(
     pool: &PgPool,
+    channel: &str,
     actor: &str,
     changes: &[Change],
 ) -> StoreResult<Revision> {
     let mut tx = pool.begin().await.map_err(db_err)?;
-    match apply_all(&mut tx, actor, changes).await {
+    match apply_all(&mut tx, channel, actor, changes).await {
         Ok(rev) => {
             tx.commit().await.map_err(db_err)?;
             Ok(rev)
@@ -106,6 +107,7 @@ pub(super) async fn commit(
 
 async fn apply_all(
     conn: &mut PgConnection,
+    channel: &str,
     actor: &str,
     changes: &[Change],
 ) -> StoreResult<Revision> {
@@ -132,7 +134,20 @@ async fn apply_all(
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;
+    // Delivered to every LISTENing replica when (and only if) the transaction commits.
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(channel)
+        .bind(rev.to_string())
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
     Ok(rev)
+}
+
+/// The current revision, through the pool.
+pub(super) async fn revision_of(pool: &PgPool) -> StoreResult<Revision> {
+    let mut conn = pool.acquire().await.map_err(db_err)?;
+    revision(&mut conn).await
 }
 
 async fn apply(conn: &mut PgConnection, change: &Change, out: &mut Vec<Effect>) -> StoreResult<()> {

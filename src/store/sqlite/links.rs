@@ -60,9 +60,13 @@ fn pair(link: &Link) -> Option<(&'static str, &'static str, Id, Id)> {
 /// The table and columns of a link that is a plain pair, and its two ids.
 fn columns(link: &Link) -> Option<(&'static str, &'static str, &'static str, Id, Id)> {
     Some(match *link {
-        Link::RolePermission { role, permission } => {
-            ("role_permissions", "role_id", "permission_id", role, permission)
-        }
+        Link::RolePermission { role, permission } => (
+            "role_permissions",
+            "role_id",
+            "permission_id",
+            role,
+            permission,
+        ),
         Link::UserRole { user, role } => ("user_roles", "user_id", "role_id", user, role),
         Link::TeamRole { team, role } => ("team_roles", "team_id", "role_id", team, role),
         Link::Grant {
