@@ -3,6 +3,8 @@
 //! process on a temp SQLite store holding the `mage` preset and a few thousand users with its
 //! roles. The clients run in the same process, so they share the machine's cores with the
 //! server. Prints figures next to the targets; asserts nothing about time.
+//! With `GATEHOUSE_TEST_DATABASE_URL` set, the same run follows on a PostgreSQL store (in a
+//! schema of its own, dropped afterwards), so the two stores are measured side by side.
 //! Run: `cargo bench --bench server` (`GATEHOUSE_BENCH_SECS` sets the run length, default 5).
 
 use gatehouse::backend::{Backend, LocalBackend};
@@ -10,7 +12,7 @@ use gatehouse::catalog::Catalogs;
 use gatehouse::server::ServerConfig;
 use gatehouse::service::document::DocUser;
 use gatehouse::service::{Actor, PolicyDoc, Service};
-use gatehouse::store::SqliteStore;
+use gatehouse::store::{PgStore, SqliteStore, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -40,16 +42,9 @@ fn request(rng: &mut StdRng) -> Value {
     })
 }
 
-async fn setup(dir: &tempfile::TempDir) -> (Arc<Service>, String) {
-    let store = SqliteStore::open(&dir.path().join("bench.db"))
-        .await
-        .expect("store");
+async fn setup(store: Arc<dyn Store>) -> (Arc<Service>, String) {
     let catalogs = Arc::new(Catalogs::builtin().expect("catalogs"));
-    let service = Arc::new(
-        Service::open(Arc::new(store), catalogs)
-            .await
-            .expect("open"),
-    );
+    let service = Arc::new(Service::open(store, catalogs).await.expect("open"));
     service.init("admin").await.expect("init");
     let snap = service.snapshot();
     let admin = snap.state.user_by_name("admin").expect("admin").clone();
@@ -172,11 +167,35 @@ fn main() {
         .unwrap_or(5);
     rt.block_on(async {
         let dir = tempfile::tempdir().expect("tempdir");
+        let sqlite = SqliteStore::open(&dir.path().join("bench.db"))
+            .await
+            .expect("store");
+        measure("SQLite", Arc::new(sqlite), secs).await;
+        if let Ok(url) = std::env::var("GATEHOUSE_TEST_DATABASE_URL") {
+            let schema = format!("gh_bench_{}", uuid::Uuid::now_v7().simple());
+            let pg = PgStore::open_in_schema(&url, &schema)
+                .await
+                .expect("PostgreSQL store");
+            measure("PostgreSQL", Arc::new(pg), secs).await;
+            use sqlx::Connection;
+            if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&mut c)
+                    .await;
+            }
+        } else {
+            println!("(PostgreSQL: set GATEHOUSE_TEST_DATABASE_URL to measure it too)");
+        }
+    });
+}
+
+async fn measure(label: &str, store: Arc<dyn Store>, secs: u64) {
+    {
         let t0 = Instant::now();
-        let (service, key) = setup(&dir).await;
+        let (service, key) = setup(store).await;
         let s = service.snapshot();
         println!(
-            "server bench: {} users, {} roles, {} permissions (mage preset + {USERS} users), set up in {:.1?}",
+            "server bench ({label}): {} users, {} roles, {} permissions (mage preset + {USERS} users), set up in {:.1?}",
             s.state.users.len(),
             s.state.roles.len(),
             s.state.permissions.len(),
@@ -196,9 +215,7 @@ fn main() {
         let (n, elapsed, lat, errors) = singles(&url, &key, secs).await;
         let rate = n as f64 / elapsed.as_secs_f64();
         let (p50, p99) = (percentile(&lat, 0.50), percentile(&lat, 0.99));
-        println!(
-            "single checks, concurrency {CONCURRENCY}, {secs} s: {n} checks, {errors} errors"
-        );
+        println!("single checks, concurrency {CONCURRENCY}, {secs} s: {n} checks, {errors} errors");
         println!(
             "  throughput {rate:>9.0} checks/s   target >= 20,000/s   {}",
             if rate >= 20_000.0 { "MET" } else { "NOT MET" }
@@ -219,7 +236,13 @@ fn main() {
             "  latency p50 {:>6.3} ms  p99 {:>6.3} ms   target <= 5 ms   {}",
             b50 as f64 / 1000.0,
             b99 as f64 / 1000.0,
-            if b99 <= 5_000 { "MET (p99)" } else if b50 <= 5_000 { "MET (p50 only)" } else { "NOT MET" }
+            if b99 <= 5_000 {
+                "MET (p99)"
+            } else if b50 <= 5_000 {
+                "MET (p50 only)"
+            } else {
+                "NOT MET"
+            }
         );
         println!(
             "  ({:.0} checks/s through batches)",
@@ -230,5 +253,5 @@ fn main() {
             std::thread::available_parallelism().map_or(0, |n| n.get())
         );
         server.shutdown().await.expect("shutdown");
-    });
+    }
 }
