@@ -9,7 +9,7 @@ mod mage_support;
 use gatehouse::backend::Backend;
 use gatehouse::service::{Password, PermissionSpec, RoleSpec, UserSpec};
 use gatehouse::store::Link;
-use mage_support::{admin, bounded, live_url, raw_get, serial, unique};
+use mage_support::{admin, bounded, live_url, raw_get, secret_lister, serial, unique};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -405,23 +405,6 @@ async fn import_from_mage_copies_roles_permissions_and_links_for_offline_questio
     bounded(300, async {
         let b = admin(&url).await;
         let tag = unique();
-        let role = b
-            .create_role(RoleSpec {
-                name: format!("imp-{tag}"),
-                description: String::new(),
-            })
-            .await
-            .unwrap();
-        let perm = b
-            .create_permission(PermissionSpec {
-                catalog: "mage".into(),
-                entity: "Secret".into(),
-                grants: vec!["LIST".into(), "READ_ALL".into()],
-                denies: vec!["DELETE".into()],
-                ..Default::default()
-            })
-            .await
-            .unwrap();
         let user = b
             .create_user(UserSpec {
                 username: format!("imp{tag}"),
@@ -431,18 +414,7 @@ async fn import_from_mage_copies_roles_permissions_and_links_for_offline_questio
             })
             .await
             .unwrap();
-        b.link(Link::RolePermission {
-            role: role.id,
-            permission: perm.id,
-        })
-        .await
-        .unwrap();
-        b.link(Link::UserRole {
-            user: user.id,
-            role: role.id,
-        })
-        .await
-        .unwrap();
+        let (role, perm) = secret_lister(&b, &format!("imp-{tag}"), user.id).await;
 
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("g.db");

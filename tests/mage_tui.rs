@@ -6,14 +6,12 @@ mod mage_support;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use gatehouse::backend::{Backend, MageBackend};
-use gatehouse::service::{PermissionSpec, RoleSpec};
-use gatehouse::store::Link;
 use gatehouse::tui::app::{App, Effect};
 use gatehouse::tui::draw::draw;
 use gatehouse::tui::perform;
 use gatehouse::tui::theme::Theme;
 use gatehouse::tui::view::Pane;
-use mage_support::{admin, bounded, live_url, login, unique};
+use mage_support::{admin, bounded, live_url, login, secret_lister, unique};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -90,35 +88,7 @@ async fn the_console_manages_a_mage_server() {
         assert_eq!(as_user.me().await.unwrap().user, Some(u.id));
 
         // The Access check explains a Mage decision over the server's data.
-        let role = b
-            .create_role(RoleSpec {
-                name: format!("tui-role-{tag}"),
-                description: String::new(),
-            })
-            .await
-            .unwrap();
-        let p = b
-            .create_permission(PermissionSpec {
-                catalog: "mage".into(),
-                entity: "Secret".into(),
-                grants: vec!["LIST".into(), "READ_ALL".into()],
-                denies: vec!["DELETE".into()],
-                ..Default::default()
-            })
-            .await
-            .unwrap();
-        b.link(Link::RolePermission {
-            role: role.id,
-            permission: p.id,
-        })
-        .await
-        .unwrap();
-        b.link(Link::UserRole {
-            user: u.id,
-            role: role.id,
-        })
-        .await
-        .unwrap();
+        let (role, p) = secret_lister(&b, &format!("tui-role-{tag}"), u.id).await;
         press(&mut app, &b, "r").await;
         press(&mut app, &b, &format!(":check tui{tag}\n")).await;
         press(&mut app, &b, "LIST↓Secret\n").await;

@@ -76,3 +76,45 @@ pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
     static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     LOCK.lock().await
 }
+
+/// A role named `role_name` holding one permission — LIST and READ_ALL granted, DELETE denied,
+/// on `Secret` — assigned to `user`. Returns (role, permission).
+pub async fn secret_lister(
+    b: &MageBackend,
+    role_name: &str,
+    user: gatehouse::model::Id,
+) -> (gatehouse::model::Role, gatehouse::model::Permission) {
+    use gatehouse::backend::Backend;
+    use gatehouse::service::{PermissionSpec, RoleSpec};
+    use gatehouse::store::Link;
+    let role = b
+        .create_role(RoleSpec {
+            name: role_name.into(),
+            description: String::new(),
+        })
+        .await
+        .expect("role");
+    let perm = b
+        .create_permission(PermissionSpec {
+            catalog: "mage".into(),
+            entity: "Secret".into(),
+            grants: vec!["LIST".into(), "READ_ALL".into()],
+            denies: vec!["DELETE".into()],
+            ..Default::default()
+        })
+        .await
+        .expect("permission");
+    b.link(Link::RolePermission {
+        role: role.id,
+        permission: perm.id,
+    })
+    .await
+    .expect("role ← permission");
+    b.link(Link::UserRole {
+        user,
+        role: role.id,
+    })
+    .await
+    .expect("user ← role");
+    (role, perm)
+}

@@ -205,6 +205,23 @@ impl MageBackend {
         self.refresh().await
     }
 
+    /// Runs a write (a lazy future: nothing is sent when the session is read-only), then
+    /// drops the cached state.
+    async fn write<T>(&self, w: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        self.writable()?;
+        let out = w.await?;
+        self.invalidate();
+        Ok(out)
+    }
+
+    /// Deletes a user, role or permission (refused while linked unless `force`).
+    async fn remove(&self, kind: MageKind, id: Id, force: bool) -> Result<Revision> {
+        self.writable()?;
+        let (state, _) = self.current().await?;
+        writes::delete(&self.client, &state, kind, id, force).await?;
+        Ok(self.invalidate())
+    }
+
     /// After a write: the revision moves on and the next read goes to the server.
     fn invalidate(&self) -> Revision {
         if let Ok(mut c) = self.cached.lock() {
@@ -266,22 +283,14 @@ impl Backend for MageBackend {
     }
 
     async fn create_user(&self, spec: UserSpec) -> Result<User> {
-        self.writable()?;
-        let u = writes::create_user(&self.client, spec).await?;
-        self.invalidate();
-        Ok(u)
+        self.write(writes::create_user(&self.client, spec)).await
     }
     async fn update_user(&self, id: Id, spec: UserSpec, version: u64) -> Result<User> {
-        self.writable()?;
-        let u = writes::update_user(&self.client, id, spec, version).await?;
-        self.invalidate();
-        Ok(u)
+        self.write(writes::update_user(&self.client, id, spec, version))
+            .await
     }
     async fn delete_user(&self, id: Id, force: bool) -> Result<Revision> {
-        self.writable()?;
-        let (state, _) = self.current().await?;
-        writes::delete(&self.client, &state, MageKind::User, id, force).await?;
-        Ok(self.invalidate())
+        self.remove(MageKind::User, id, force).await
     }
     async fn create_team(&self, _spec: TeamSpec) -> Result<Team> {
         Err(unsupported("teams"))
@@ -293,28 +302,18 @@ impl Backend for MageBackend {
         Err(unsupported("teams"))
     }
     async fn create_role(&self, spec: RoleSpec) -> Result<Role> {
-        self.writable()?;
-        let r = writes::create_role(&self.client, spec).await?;
-        self.invalidate();
-        Ok(r)
+        self.write(writes::create_role(&self.client, spec)).await
     }
     async fn update_role(&self, id: Id, spec: RoleSpec, version: u64) -> Result<Role> {
-        self.writable()?;
-        let r = writes::update_role(&self.client, id, spec, version).await?;
-        self.invalidate();
-        Ok(r)
+        self.write(writes::update_role(&self.client, id, spec, version))
+            .await
     }
     async fn delete_role(&self, id: Id, force: bool) -> Result<Revision> {
-        self.writable()?;
-        let (state, _) = self.current().await?;
-        writes::delete(&self.client, &state, MageKind::Role, id, force).await?;
-        Ok(self.invalidate())
+        self.remove(MageKind::Role, id, force).await
     }
     async fn create_permission(&self, spec: PermissionSpec) -> Result<Permission> {
-        self.writable()?;
-        let p = writes::create_permission(&self.client, self.mage(), spec).await?;
-        self.invalidate();
-        Ok(p)
+        self.write(writes::create_permission(&self.client, self.mage(), spec))
+            .await
     }
     async fn update_permission(
         &self,
@@ -322,16 +321,17 @@ impl Backend for MageBackend {
         spec: PermissionSpec,
         version: u64,
     ) -> Result<Permission> {
-        self.writable()?;
-        let p = writes::update_permission(&self.client, self.mage(), id, spec, version).await?;
-        self.invalidate();
-        Ok(p)
+        self.write(writes::update_permission(
+            &self.client,
+            self.mage(),
+            id,
+            spec,
+            version,
+        ))
+        .await
     }
     async fn delete_permission(&self, id: Id, force: bool) -> Result<Revision> {
-        self.writable()?;
-        let (state, _) = self.current().await?;
-        writes::delete(&self.client, &state, MageKind::Permission, id, force).await?;
-        Ok(self.invalidate())
+        self.remove(MageKind::Permission, id, force).await
     }
     async fn link(&self, link: Link) -> Result<Revision> {
         self.writable()?;
