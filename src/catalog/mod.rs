@@ -363,6 +363,20 @@ pub struct ResolvedEntity<'a> {
 }
 
 impl Catalogs {
+    /// What a permission of `catalog` with these flags will not do although it looks as if
+    /// it would ([`mage_warnings`] for a Mage-dialect catalog; nothing for the others).
+    pub fn permission_warnings(
+        &self,
+        catalog: &str,
+        grants: &[String],
+        read_attributes: &[String],
+    ) -> Vec<String> {
+        match self.get(catalog) {
+            Some(c) if c.dialect == Dialect::Mage => mage_warnings(grants, read_attributes),
+            _ => Vec::new(),
+        }
+    }
+
     /// The built-in catalogs embedded from `assets/catalogs/`.
     pub fn builtin() -> Result<Catalogs, CatalogError> {
         let list = BUILTIN

@@ -498,12 +498,7 @@ fn say(ctx: &Ctx, msg: &str, revision: u64) {
 
 /// Prints what a Mage permission will not do although it looks as if it would.
 fn warn_mage(cats: &crate::catalog::Catalogs, spec: &PermissionSpec) {
-    if cats
-        .get(&spec.catalog)
-        .is_some_and(|c| c.dialect == crate::catalog::Dialect::Mage)
-    {
-        for w in crate::catalog::mage_warnings(&spec.grants, &spec.read_attributes) {
-            eprintln!("warning: {}", sanitize(&w));
-        }
+    for w in cats.permission_warnings(&spec.catalog, &spec.grants, &spec.read_attributes) {
+        eprintln!("warning: {}", sanitize(&w));
     }
 }

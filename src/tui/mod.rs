@@ -132,6 +132,15 @@ pub async fn check(
 /// Carries out one effect against the backend and returns the message for the app (`None`
 /// for `Quit`). The runner calls it on a task; tests call it directly.
 pub async fn perform(backend: &dyn Backend, effect: Effect) -> Option<Msg> {
+    perform_with(backend, effect, Arc::new(|_| {})).await
+}
+
+/// [`perform`], telling `progress` how a long preset application goes.
+async fn perform_with(
+    backend: &dyn Backend,
+    effect: Effect,
+    progress: crate::backend::ProgressSink,
+) -> Option<Msg> {
     Some(match effect {
         Effect::Load => match load(backend).await {
             Ok(d) => Msg::Loaded(Box::new(d)),
@@ -194,10 +203,12 @@ pub async fn perform(backend: &dyn Backend, effect: Effect) -> Option<Msg> {
             Ok(r) => Msg::PresetPreview(r),
             Err(e) => Msg::Failed(e.to_string()),
         },
-        Effect::PresetApply(name) => match backend.apply_preset(&name, false).await {
-            Ok(r) => Msg::PresetApplied(r),
-            Err(e) => Msg::Failed(e.to_string()),
-        },
+        Effect::PresetApply(name) => {
+            match backend.apply_preset_progress(&name, false, progress).await {
+                Ok(r) => Msg::PresetApplied(r),
+                Err(e) => Msg::Failed(e.to_string()),
+            }
+        }
         Effect::Save(save) => save_msg(backend, *save).await,
         Effect::Link(links) => {
             let total = links.len();
@@ -278,17 +289,11 @@ async fn save_msg(backend: &dyn Backend, save: form::Save) -> Msg {
             })
         }
         Save::Permission(target, spec) => {
-            let warning = match backend.catalogs().await {
-                Ok(c)
-                    if c.get(&spec.catalog)
-                        .is_some_and(|c| c.dialect == crate::catalog::Dialect::Mage) =>
-                {
-                    crate::catalog::mage_warnings(&spec.grants, &spec.read_attributes)
-                        .into_iter()
-                        .next()
-                }
-                _ => None,
-            };
+            let warning = backend.catalogs().await.ok().and_then(|c| {
+                c.permission_warnings(&spec.catalog, &spec.grants, &spec.read_attributes)
+                    .into_iter()
+                    .next()
+            });
             let r = match target {
                 Some((id, v)) => backend.update_permission(id, spec, v).await,
                 None => backend.create_permission(spec).await,
@@ -316,19 +321,11 @@ async fn save_msg(backend: &dyn Backend, save: form::Save) -> Msg {
 
 async fn carry_out(backend: Arc<dyn Backend>, effect: Effect, tx: mpsc::UnboundedSender<Msg>) {
     // A preset application reports its progress as it goes (Mage's seed takes minutes).
-    if let Effect::PresetApply(name) = &effect {
-        let sink_tx = tx.clone();
-        let sink: crate::backend::ProgressSink = Arc::new(move |p| {
-            let _ = sink_tx.send(Msg::PresetProgress(p));
-        });
-        let msg = match backend.apply_preset_progress(name, false, sink).await {
-            Ok(r) => Msg::PresetApplied(r),
-            Err(e) => Msg::Failed(e.to_string()),
-        };
-        let _ = tx.send(msg);
-        return;
-    }
-    if let Some(msg) = perform(backend.as_ref(), effect).await {
+    let sink_tx = tx.clone();
+    let progress: crate::backend::ProgressSink = Arc::new(move |p| {
+        let _ = sink_tx.send(Msg::PresetProgress(p));
+    });
+    if let Some(msg) = perform_with(backend.as_ref(), effect, progress).await {
         let _ = tx.send(msg);
     }
 }
