@@ -502,6 +502,7 @@ async fn an_unreachable_server_is_unavailable_and_named(kind: StoreKind) {
 }
 
 async fn a_graceful_shutdown_lets_an_inflight_write_finish(kind: StoreKind) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     bounded(120, async {
         let Some(f) = start_on(kind, ServerConfig::default()).await else {
             return;
@@ -512,20 +513,53 @@ async fn a_graceful_shutdown_lets_an_inflight_write_finish(kind: StoreKind) {
                        "entity_uuid": format!("pipeline-{i}"), "grants": ["DETAIL"]})
             })
             .collect();
-        let doc: gatehouse::service::PolicyDoc =
-            serde_json::from_value(json!({ "permissions": perms })).expect("doc");
-        let http = f.http(&f.admin_key);
-        let import = tokio::spawn(async move { http.import(doc, false).await });
-        // Let the request reach the server, then stop it while the import runs.
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        f.server.shutdown().await.expect("shutdown");
-        let report = import
-            .await
-            .expect("join")
-            .expect("the in-flight import finished");
-        assert_eq!(report.permissions.created, 5000);
-        f.service.reload().await.expect("reload");
-        assert_eq!(f.service.snapshot().state.permissions.len(), 5001);
+        let body = serde_json::to_vec(&json!({ "permissions": perms })).expect("body");
+        // The request is in flight for certain: its handler asked for the body (the server
+        // answered `100 Continue`), and the body is only sent once the server has stopped
+        // accepting connections.
+        let addr = f.server.addr;
+        let mut conn = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let head = format!(
+            "POST /api/v1/import?dry_run=false HTTP/1.1\r\nHost: {addr}\r\n\
+             Authorization: Bearer {}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+            f.admin_key,
+            body.len()
+        );
+        conn.write_all(head.as_bytes()).await.expect("head");
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&got).contains("\r\n\r\n") {
+            let n = conn.read(&mut buf).await.expect("read 100 Continue");
+            assert!(n > 0, "the server closed before answering 100 Continue");
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert!(
+            String::from_utf8_lossy(&got).starts_with("HTTP/1.1 100 Continue"),
+            "{}",
+            String::from_utf8_lossy(&got)
+        );
+        let service = f.service.clone();
+        let stopping = tokio::spawn(f.server.shutdown());
+        // Stopped accepting: a new connection is refused.
+        loop {
+            match tokio::net::TcpStream::connect(addr).await {
+                Err(_) => break,
+                Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+            }
+        }
+        conn.write_all(&body).await.expect("body");
+        let mut rest = Vec::new();
+        conn.read_to_end(&mut rest).await.expect("response");
+        let rest = String::from_utf8_lossy(&rest);
+        assert!(rest.starts_with("HTTP/1.1 200"), "{rest}");
+        let report: Value =
+            serde_json::from_str(&rest[rest.find("\r\n\r\n").expect("head end") + 4..])
+                .expect("report json");
+        assert_eq!(report["permissions"]["created"], 5000, "{report}");
+        stopping.await.expect("join").expect("shutdown");
+        service.reload().await.expect("reload");
+        assert_eq!(service.snapshot().state.permissions.len(), 5001);
     })
     .await;
 }

@@ -69,10 +69,12 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
     let shown = sanitize(&shown);
     if !service.is_initialized() {
         let r = service.init(&admin).await?;
-        eprintln!(
-            "initialized a new store at {shown}; owner: {}",
-            sanitize(&r.admin)
-        );
+        if r.created {
+            eprintln!(
+                "initialized a new store at {shown}; owner: {}",
+                sanitize(&r.admin)
+            );
+        }
     }
     let snap = service.snapshot();
     let live_keys = snap

@@ -14,7 +14,7 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WARNING};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The caller of one request, as the handlers see it.
 #[derive(Debug, Clone)]
@@ -54,7 +54,14 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
             let Some(secret) = bearer(&req) else {
                 return ApiError::unauthorized().into_response();
             };
-            match app.service.authenticate(secret) {
+            let mut found = app.service.authenticate(secret);
+            if found.is_err() {
+                // Cheap: the lookup is in memory; waiters on another request's read see its
+                // result here.
+                key_miss_refresh(&app).await;
+                found = app.service.authenticate(secret);
+            }
+            match found {
                 Ok((user, key)) => {
                     if let Some(at) = app.service.note_key_use(key.id) {
                         let service = app.service.clone();
@@ -79,6 +86,25 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
     };
     req.extensions_mut().insert(caller);
     next.run(req).await
+}
+
+/// The shortest time between two store reads caused by unknown keys.
+pub(crate) const KEY_MISS_REFRESH: Duration = Duration::from_millis(100);
+
+/// A key this server does not know may have been created a moment ago by another process (the
+/// CLI on the same store, another replica) whose write has not reached this snapshot yet: read
+/// the store's revision and reload when it moved, so a new key works at once on every
+/// replica. Requests with unknown keys wait on one read together, and such reads happen at
+/// most once per [`KEY_MISS_REFRESH`], so a flood of bad keys cannot flood the store.
+async fn key_miss_refresh(app: &App) {
+    let mut last = app.key_miss.lock().await;
+    if last.is_some_and(|t| t.elapsed() < KEY_MISS_REFRESH) {
+        return;
+    }
+    *last = Some(Instant::now());
+    if let Err(e) = app.service.refresh_if_stale().await {
+        tracing::warn!("cannot read the store's revision for an unknown key: {e}");
+    }
 }
 
 /// On a write route: refuses a read-only key before the body is read.

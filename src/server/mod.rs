@@ -63,6 +63,9 @@ pub(crate) struct App {
     /// `Some` with `--no-auth`: the owner every caller acts as.
     no_auth_actor: Option<Actor>,
     timeout: Duration,
+    /// When an unknown key last made this server read the store's revision (see
+    /// [`auth::authenticate`]): at most one such read per [`auth::KEY_MISS_REFRESH`].
+    key_miss: Arc<tokio::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 /// The owner a `--no-auth` server acts as: the store's first enabled owner.
@@ -94,6 +97,7 @@ pub fn router(service: Arc<Service>, config: &ServerConfig) -> Result<axum::Rout
         location: config.location.clone(),
         no_auth_actor,
         timeout: config.timeout,
+        key_miss: Arc::default(),
     };
     Ok(router::build(app, config))
 }

@@ -356,7 +356,25 @@ impl Service {
                 role: None,
             }));
         }
-        let revision = self.commit(&Actor::system(), changes).await?;
+        let revision = match self.commit(&Actor::system(), changes).await {
+            Ok(r) => r,
+            Err(e @ Error::Conflict(_)) => {
+                // Another process initialized the store between our read and our commit (two
+                // replicas started together on an empty database): the reserved team's key is
+                // unique, so our whole change was refused; take the owner it made.
+                self.reload().await?;
+                let snap = self.snapshot();
+                let Some(owner) = snap.state.users.values().find(|u| u.owner) else {
+                    return Err(e);
+                };
+                return Ok(InitReport {
+                    created: false,
+                    admin: owner.username.clone(),
+                    revision: snap.state.revision,
+                });
+            }
+            Err(e) => return Err(e),
+        };
         Ok(InitReport {
             created: true,
             admin: admin.into(),

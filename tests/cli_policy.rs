@@ -1,0 +1,220 @@
+//! The `gatehouse` binary, end to end: presets, `check` and its exit codes and explanation, the
+//! okdata flow, and export → import round trips.
+
+mod cli_support;
+
+use cli_support::{Env, names};
+use serde_json::Value;
+
+#[test]
+fn defaults_apply_mage_dry_run_then_apply_then_idempotent() {
+    let e = Env::init();
+    let v = e.json(&["defaults", "apply", "mage", "--dry-run"]);
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(v["roles"]["created"], 6);
+    assert_eq!(v["permissions"]["created"], 623);
+    assert_eq!(v["links"]["created"], 625);
+    assert_eq!(
+        e.json(&["roles", "ls"]),
+        Value::Array(vec![]),
+        "dry run wrote nothing"
+    );
+    let out = e.ok(&["defaults", "apply", "mage"]);
+    assert!(out.contains("623") && out.contains("625"), "{out}");
+    let v = e.json(&["defaults", "apply", "mage"]);
+    assert_eq!(v["roles"]["created"], 0);
+    assert_eq!(v["roles"]["present"], 6);
+    assert_eq!(v["permissions"]["created"], 0);
+    assert_eq!(v["permissions"]["present"], 623);
+    assert_eq!(v["links"]["created"], 0);
+    assert_eq!(v["links"]["present"], 625);
+    assert_eq!(e.json(&["roles", "ls"]).as_array().map(Vec::len), Some(6));
+    let out = e.ok(&["defaults", "ls"]);
+    assert!(out.contains("mage") && out.contains("okdata"), "{out}");
+    e.refused(&["defaults", "apply", "nope"], 2);
+}
+
+#[test]
+fn check_exit_codes_and_explanation() {
+    let e = Env::init();
+    e.ok(&["users", "create", "alice"]);
+    e.ok(&["teams", "create", "ops"]);
+    e.ok(&["teams", "add-member", "ops", "alice"]);
+    e.ok(&[
+        "permissions",
+        "add",
+        "okdata:dataset:ds1",
+        "ops",
+        "okdata:dataset:read",
+        "--team",
+    ]);
+    let out = e.ok(&["check", "alice", "read", "okdata:dataset:ds1"]);
+    assert!(out.starts_with("ALLOW"), "{out}");
+    assert!(out.contains("via team:ops"), "{out}");
+    assert_eq!(out.lines().count(), 1);
+
+    let o = e.run(&["check", "alice", "write", "okdata:dataset:ds1"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.starts_with("DENY"), "{out}");
+
+    e.ok(&["roles", "create", "Writer"]);
+    let p = e.permission(&["okdata:dataset", "--grant", "write"]);
+    e.ok(&["roles", "add-permission", "Writer", &p]);
+    let o = e.run(&["check", "alice", "write", "okdata:dataset:ds1", "--explain"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("team:ops"), "path named: {out}");
+    assert!(out.contains("no access"), "candidate outcome: {out}");
+    assert!(out.contains("assign role Writer"), "hint: {out}");
+
+    e.ok(&["roles", "assign", "Writer", "alice"]);
+    let out = e.ok(&["check", "alice", "write", "okdata:dataset/ds1", "--explain"]);
+    assert!(
+        out.starts_with("ALLOW") && out.contains("role:Writer"),
+        "{out}"
+    );
+    let v = e.json(&["check", "alice", "write", "okdata:dataset:ds1"]);
+    assert_eq!(v["allowed"], true);
+
+    let v = e.json(&["who-can", "write", "okdata:dataset:ds1"]);
+    let who = names(&v, "username");
+    assert!(
+        who.contains(&"alice".to_string()) && who.contains(&"root".to_string()),
+        "{who:?}"
+    );
+
+    // Bad questions are usage errors, not denials.
+    e.fails(&["check", "alice", "fly", "okdata:dataset:ds1"], 2);
+    e.fails(&["check", "nobody", "read", "okdata:dataset:ds1"], 3);
+    e.fails(&["check", "alice", "read", "Nonsense"], 2);
+}
+
+#[test]
+fn okdata_flow() {
+    let e = Env::init();
+    e.ok(&["users", "create", "alice"]);
+    e.ok(&["users", "create", "bob"]);
+    e.ok(&["teams", "create", "analysts"]);
+    let out = e.ok(&[
+        "permissions",
+        "add",
+        "okdata:dataset:ds1",
+        "alice",
+        "okdata:dataset:admin",
+    ]);
+    assert_eq!(
+        out.trim(),
+        "Granted 'okdata:dataset:admin' on 'okdata:dataset:ds1' to user 'alice'"
+    );
+    let out = e.ok(&[
+        "permissions",
+        "add",
+        "okdata:dataset:ds1",
+        "analysts",
+        "okdata:dataset:read",
+        "--team",
+    ]);
+    assert_eq!(
+        out.trim(),
+        "Granted 'okdata:dataset:read' on 'okdata:dataset:ds1' to team 'analysts'"
+    );
+    let out = e.ok(&["permissions", "add", "okdata:dataset:ds1", "bob"]);
+    assert_eq!(
+        out.trim(),
+        "Granted every permission on 'okdata:dataset:ds1' to user 'bob'"
+    );
+    let out = e.ok(&["permissions", "ls", "okdata:dataset:ds1"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "Permissions for 'okdata:dataset:ds1'");
+    assert!(
+        lines[1].contains("User name")
+            && lines[1].contains("User type")
+            && lines[1].contains("Scopes")
+    );
+    assert!(out.contains("analysts") && out.contains("Team"), "{out}");
+    assert!(
+        out.contains(
+            "okdata:dataset:admin, okdata:dataset:read, okdata:dataset:update, okdata:dataset:write"
+        ),
+        "{out}"
+    );
+    let v = e.json(&["permissions", "ls", "okdata:dataset:ds1"]);
+    assert_eq!(v.as_array().map(Vec::len), Some(3));
+
+    let out = e.ok(&[
+        "permissions",
+        "rm",
+        "okdata:dataset:ds1",
+        "bob",
+        "okdata:dataset:admin",
+    ]);
+    assert_eq!(
+        out.trim(),
+        "Revoked 'okdata:dataset:admin' on 'okdata:dataset:ds1' from user 'bob'"
+    );
+    let line = e.refused(
+        &[
+            "permissions",
+            "rm",
+            "okdata:dataset:ds1",
+            "alice",
+            "okdata:dataset:admin",
+        ],
+        2,
+    );
+    assert!(
+        line.contains("Cannot remove the only admin for resource"),
+        "{line}"
+    );
+
+    let out = e.ok(&["--as", "alice", "permissions", "ls", "--mine"]);
+    assert!(
+        out.contains("My permissions") && out.contains("okdata:dataset:ds1"),
+        "{out}"
+    );
+}
+
+#[test]
+fn export_import_round_trip_is_byte_identical() {
+    let e = Env::init();
+    e.ok(&["defaults", "apply", "fetchml"]);
+    e.ok(&["users", "create", "alice", "--email", "a@example.com"]);
+    e.ok(&["teams", "create", "ops"]);
+    e.ok(&["teams", "add-member", "ops", "alice"]);
+    e.ok(&[
+        "permissions",
+        "add",
+        "okdata:dataset:ds1",
+        "alice",
+        "okdata:dataset:admin",
+    ]);
+    e.ok(&[
+        "permissions",
+        "create",
+        "Pipeline/example_pipeline",
+        "--catalog",
+        "mage",
+        "--grant",
+        "DETAIL",
+    ]);
+    let first = e.export();
+    let file = e.dir.path().join("policy.toml");
+    std::fs::write(&file, &first).expect("write");
+
+    let fresh = Env::new();
+    let v = fresh.json(&["import", file.to_str().expect("path"), "--dry-run"]);
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(fresh.export(), "", "dry run wrote nothing");
+    fresh.ok(&["import", file.to_str().expect("path")]);
+    assert_eq!(fresh.export(), first);
+
+    // JSON too.
+    let json = e.ok(&["export", "--format", "json"]);
+    let _: Value = serde_json::from_str(&json).expect("json export");
+    let jfile = e.dir.path().join("policy.json");
+    std::fs::write(&jfile, &json).expect("write");
+    let fresh2 = Env::new();
+    fresh2.ok(&["import", jfile.to_str().expect("path")]);
+    assert_eq!(fresh2.export(), first);
+}
