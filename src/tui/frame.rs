@@ -1,9 +1,12 @@
-//! Putting frames on the terminal, with one saving on top of ratatui's cell diff: when the list
-//! scrolls by one row, the terminal itself scrolls the list's rows (a scroll region and
-//! `CSI S` / `CSI T`), the remembered screen is shifted the same way, and the diff then writes
-//! only the row that came into view and the selection — not every visible row.
+//! Putting frames on the terminal, with two savings on top of ratatui's cell diff on list
+//! screens: the changed cells are written with [`super::encode`]'s shorter escape sequences,
+//! and when the list scrolls by one row the terminal itself may scroll the list's rows (a
+//! scroll region and `CSI S` / `CSI T`; the remembered screen is shifted the same way) so the
+//! diff writes only the row that came into view and the selection — whichever of the two ways
+//! (scrolling or not) writes fewer bytes for this frame.
 
 use super::app::{App, Mode};
+use super::encode::encode;
 use super::view::Pane;
 use ratatui::Terminal;
 use ratatui::buffer::{Buffer, Cell};
@@ -86,35 +89,63 @@ impl Painter {
         Ok(())
     }
 
-    /// Before a frame: when the list moved by one row since the last frame, scrolls the
-    /// terminal's list region and makes the shifted screen ratatui's previous frame.
+    /// Before a frame on a list: draws the coming frame, then writes it with [`encode`] from
+    /// the last frame as it is, and — when the list moved by one row — also from the last
+    /// frame with the list region scrolled by the terminal, keeping the shorter of the two.
+    /// What was written becomes ratatui's previous frame, so its own diff is then empty.
     pub fn before<B>(&mut self, terminal: &mut Terminal<B>, app: &App) -> std::io::Result<()>
     where
         B: ratatui::backend::Backend<Error = std::io::Error> + Write,
     {
-        let offset = app.list().offset;
-        if let Some(memo) = self.last.take()
-            && list_drawn(app)
-            && memo.pane == app.pane
-            && memo.buffer.area == terminal.get_frame().area()
-            && memo.offset.abs_diff(offset) == 1
-            && memo.rows.height > 2
-        {
-            let up = offset > memo.offset;
-            let (top, bottom) = (memo.rows.y + 1, memo.rows.bottom());
-            write!(
-                terminal.backend_mut(),
-                "\x1b[{top};{bottom}r\x1b[1{}\x1b[r",
-                if up { 'S' } else { 'T' }
-            )?;
-            let mut shifted = memo.buffer;
-            shift_rows(&mut shifted, memo.rows, up);
-            // The shifted screen becomes ratatui's "previous" frame: put it in the current
-            // buffer and swap (the swap clears the old previous one for the next draw).
-            *terminal.current_buffer_mut() = shifted;
-            terminal.swap_buffers();
-        }
         app.list_rows.set(None);
+        let Some(memo) = self.last.take() else {
+            return Ok(());
+        };
+        let area = terminal.get_frame().area();
+        if !list_drawn(app) || memo.buffer.area != area {
+            return Ok(());
+        }
+        super::draw::draw(app, &mut terminal.get_frame());
+        app.list_rows.set(None);
+        // The current buffer goes back to empty, as ratatui expects it before drawing.
+        let next = std::mem::replace(terminal.current_buffer_mut(), Buffer::empty(area));
+        let offset = app.list().offset;
+        let scrolled =
+            if memo.pane == app.pane && memo.offset.abs_diff(offset) == 1 && memo.rows.height > 2 {
+                let up = offset > memo.offset;
+                let (top, bottom) = (memo.rows.y + 1, memo.rows.bottom());
+                let mut shifted = memo.buffer.clone();
+                shift_rows(&mut shifted, memo.rows, up);
+                encode(&shifted, &next).map(|rest| {
+                    let mut out = format!(
+                        "\x1b[{top};{bottom}r\x1b[{}\x1b[r",
+                        if up { 'S' } else { 'T' }
+                    )
+                    .into_bytes();
+                    out.extend_from_slice(&rest);
+                    out
+                })
+            } else {
+                None
+            };
+        let out = match (encode(&memo.buffer, &next), scrolled) {
+            (Some(a), Some(b)) => {
+                if b.len() < a.len() {
+                    b
+                } else {
+                    a
+                }
+            }
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            // Cells this encoding leaves to ratatui: its own diff writes the frame.
+            (None, None) => return Ok(()),
+        };
+        terminal.backend_mut().write_all(&out)?;
+        // What the terminal now shows becomes ratatui's "previous" frame: put it in the
+        // current buffer and swap (the swap clears the old previous one for the next draw).
+        *terminal.current_buffer_mut() = next;
+        terminal.swap_buffers();
         Ok(())
     }
 

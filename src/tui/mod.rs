@@ -11,6 +11,7 @@ pub mod defaults;
 pub mod detail;
 pub mod draw;
 pub mod edit;
+pub mod encode;
 pub mod field;
 pub mod form;
 pub mod form_draw;
