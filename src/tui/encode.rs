@@ -2,8 +2,9 @@
 //! `Buffer::diff` yields (so wide characters are handled as ratatui handles them); only the
 //! escape sequences around them are cheaper than `CrosstermBackend::draw`'s:
 //!
-//! - one SGR per change of style, with every changed attribute and colour in it (colours are
-//!   written as crossterm writes them, `38;5;n`, so they look the same);
+//! - one SGR per change of style, with every changed attribute and colour in it (the sixteen
+//!   ANSI colours in their short codes, `31` / `91` / `41` / `101` for palette entries 1, 9;
+//!   other indexed colours as crossterm writes them, `38;5;n`);
 //! - short gaps on a row are crossed by reprinting the unchanged cells (when they are plain
 //!   ASCII in the current style) or by `CSI n C`, not by an absolute cursor move;
 //! - when the rest of a row becomes blank in the default style, one `CSI K` (erase to the end
@@ -85,11 +86,16 @@ fn colour(params: &mut Vec<String>, base: u8, c: Color) {
     match c {
         Color::Reset => params.push((base + 1).to_string()),
         Color::Rgb(r, g, b) => params.push(format!("{base};2;{r};{g};{b}")),
-        other => {
-            if let Some(n) = index(other) {
-                params.push(format!("{base};5;{n}"));
-            }
-        }
+        other => match (index(other), base) {
+            // The sixteen ANSI colours in their own short codes (`31` is palette entry 1,
+            // exactly as `38;5;1` is; 9 bytes fewer per colour change).
+            (Some(n @ 0..=7), 38) => params.push((30 + n).to_string()),
+            (Some(n @ 8..=15), 38) => params.push((90 + n - 8).to_string()),
+            (Some(n @ 0..=7), 48) => params.push((40 + n).to_string()),
+            (Some(n @ 8..=15), 48) => params.push((100 + n - 8).to_string()),
+            (Some(n), _) => params.push(format!("{base};5;{n}")),
+            (None, _) => {}
+        },
     }
 }
 

@@ -283,3 +283,24 @@ fn style_changes_are_one_sgr_each() {
     sgr(&mut out, to, to);
     assert!(out.is_empty());
 }
+
+#[test]
+fn the_sixteen_ansi_colours_use_their_short_codes() {
+    let pen = |fg, bg| Pen {
+        fg,
+        bg,
+        ..Pen::DEFAULT
+    };
+    assert_eq!(
+        changes(Pen::DEFAULT, pen(Color::Red, Color::Blue)),
+        ["31", "44"]
+    );
+    assert_eq!(
+        changes(Pen::DEFAULT, pen(Color::LightRed, Color::White)),
+        ["91", "107"]
+    );
+    assert_eq!(
+        changes(Pen::DEFAULT, pen(Color::Indexed(200), Color::Indexed(16))),
+        ["38;5;200", "48;5;16"]
+    );
+}
