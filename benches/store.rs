@@ -1,6 +1,12 @@
 //! Store benchmarks (SPEC §5): "Create default roles and permissions" (the `mage` preset) on an
 //! empty SQLite store, and importing 100,000 permissions (1,000,000 with
 //! `GATEHOUSE_BENCH_1M=1`), with resident memory after. Run: `cargo bench --bench store`.
+//!
+//! After each import the bench runs itself again as a child process (`CONSOLE_CHILD` names the
+//! store file) that opens the store as the console does — `LocalBackend::open`, the console's
+//! load, `App` with the loaded data, first frame at 120x40 on a `TestBackend`, then
+//! `:permissions⏎` and a frame — and prints the child's own VmRSS and VmHWM: the console's
+//! resident memory with that store, not the importing process's.
 
 use criterion::{BatchSize, Criterion};
 use gatehouse::backend::{Backend, LocalBackend};
@@ -8,20 +14,145 @@ use gatehouse::service::PolicyDoc;
 use gatehouse::service::document::{DocPermission, DocRole};
 use std::time::Instant;
 
-fn rss_mib() -> f64 {
+/// The environment variable that makes this binary the console child (its value: the store).
+const CONSOLE_CHILD: &str = "GATEHOUSE_BENCH_CONSOLE_CHILD";
+
+/// A `/proc/self/status` field (`VmRSS`, `VmHWM`) in MiB.
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .unwrap_or("0")
-                    .parse::<f64>()
-                    .unwrap_or(0.0)
-            })
+            s.lines()
+                .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))
+                .map(|l| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .unwrap_or("0")
+                        .parse::<f64>()
+                        .unwrap_or(0.0)
+                })
         })
         .unwrap_or(0.0)
         / 1024.0
+}
+
+fn rss_mib() -> f64 {
+    status_mib("VmRSS")
+}
+
+/// The console child: opens the store at `path` as `gatehouse` (the console) does, draws the
+/// first frame and the Permissions pane, and prints its own memory.
+fn console_child(path: &std::path::Path) {
+    use gatehouse::tui::app::{App, Msg};
+    use gatehouse::tui::theme::Theme;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let t = Instant::now();
+    let backend = rt
+        .block_on(LocalBackend::open(path, None, false))
+        .expect("open");
+    let data = rt.block_on(gatehouse::tui::load(&backend)).expect("load");
+    let mut app = App::new(Theme::ansi16(), (120, 40), false);
+    std::hint::black_box(app.on_msg(Msg::Loaded(Box::new(data))));
+    let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    term.draw(|f| gatehouse::tui::draw::draw(&app, f))
+        .expect("draw");
+    let first = t.elapsed();
+    let (rss_first, hwm_first) = (status_mib("VmRSS"), status_mib("VmHWM"));
+    let mut evs: Vec<crossterm::event::Event> = ":permissions"
+        .chars()
+        .map(|c| key(crossterm::event::KeyCode::Char(c)))
+        .collect();
+    evs.push(key(crossterm::event::KeyCode::Enter));
+    for ev in &evs {
+        std::hint::black_box(app.on_event(ev));
+    }
+    term.draw(|f| gatehouse::tui::draw::draw(&app, f))
+        .expect("draw");
+    let rows = app.list().rows.len();
+    println!(
+        "console (child process): open → first frame {:.2} s; VmRSS {:.0} MiB, VmHWM {:.0} MiB; \
+         after :permissions ({rows} rows) VmRSS {:.0} MiB, VmHWM {:.0} MiB",
+        first.as_secs_f64(),
+        rss_first,
+        hwm_first,
+        status_mib("VmRSS"),
+        status_mib("VmHWM"),
+    );
+    drop(backend);
+}
+
+fn key(code: crossterm::event::KeyCode) -> crossterm::event::Event {
+    crossterm::event::Event::Key(crossterm::event::KeyEvent::new(
+        code,
+        crossterm::event::KeyModifiers::NONE,
+    ))
+}
+
+/// Deletes the store's load cache, so the next open aggregates the tables (as the first open
+/// after a write does).
+fn clear_load_cache(rt: &tokio::runtime::Runtime, path: &std::path::Path) {
+    use sqlx::{ConnectOptions, Connection};
+    rt.block_on(async {
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .connect()
+            .await
+            .expect("raw connection");
+        sqlx::query("DELETE FROM load_cache")
+            .execute(&mut conn)
+            .await
+            .expect("clear the load cache");
+        conn.close().await.expect("close");
+    });
+}
+
+/// Loads the store once and waits until its load cache holds the current revision.
+fn warm_load_cache(rt: &tokio::runtime::Runtime, path: &std::path::Path) {
+    use gatehouse::store::{SqliteStore, Store};
+    use sqlx::{ConnectOptions, Connection};
+    rt.block_on(async {
+        let store = SqliteStore::open(path).await.expect("store");
+        store.load().await.expect("load");
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(path)
+            .connect()
+            .await
+            .expect("raw connection");
+        for _ in 0..3000 {
+            let current: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM load_cache, meta WHERE meta.name = 'revision' \
+                 AND load_cache.revision = meta.value",
+            )
+            .fetch_optional(&mut conn)
+            .await
+            .expect("read the load cache");
+            if current.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        conn.close().await.expect("close");
+    });
+}
+
+/// Runs [`console_child`] in a fresh process on the store at `path` and passes its report on.
+fn measure_console(path: &std::path::Path, what: &str) {
+    print!("{what}: ");
+    let exe = std::env::current_exe().expect("current exe");
+    let out = std::process::Command::new(exe)
+        .env(CONSOLE_CHILD, path)
+        .output()
+        .expect("spawn the console child");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    if !out.status.success() {
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        panic!("the console child failed: {}", out.status);
+    }
 }
 
 async fn fresh(dir: &tempfile::TempDir) -> LocalBackend {
@@ -74,6 +205,10 @@ fn doc(n: usize) -> PolicyDoc {
 }
 
 fn main() {
+    if let Some(path) = std::env::var_os(CONSOLE_CHILD) {
+        console_child(std::path::Path::new(&path));
+        return;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -111,6 +246,11 @@ fn main() {
             rss_mib()
         );
         drop(b);
+        let path = dir.path().join("bench.db");
+        clear_load_cache(&rt, &path);
+        measure_console(&path, "cold (load cache cleared)");
+        warm_load_cache(&rt, &path);
+        measure_console(&path, "warm (load cache current)");
     }
     let mut c = Criterion::default().configure_from_args().sample_size(10);
     c.bench_function("mage preset apply (empty SQLite store)", |bench| {

@@ -16,9 +16,11 @@ use crate::model::{ApiKey, Id, Permission, Principal, Role, Team, User};
 use crate::store::{StoreError, StoreResult};
 use sqlx::sqlite::SqliteConnection;
 
+/// Users and permissions are read in parts: the rows whose rowid is `?2` modulo `?1` (see
+/// [`Split`]).
 const USERS: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), sum(length(id) = 16), \
      json_group_array(json_array(username, email, display_name, kind, disabled, owner, \
-     created_at, updated_at, version)) FROM users";
+     created_at, updated_at, version)) FROM users WHERE rowid % ?1 = ?2";
 const TEAMS: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), sum(length(id) = 16), \
      json_group_array(json_array(team_key, name, description, \
      iif(default_role IS NULL, NULL, hex(default_role)), created_at, updated_at, version)) \
@@ -28,7 +30,7 @@ const ROLES: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), sum(le
 const PERMISSIONS: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), \
      sum(length(id) = 16), json_group_array(json_array(catalog, entity, entity_uuid, grants, \
      denies, conditions, query_attributes, read_attributes, write_attributes, description, \
-     created_at, updated_at, version)) FROM permissions";
+     created_at, updated_at, version)) FROM permissions WHERE rowid % ?1 = ?2";
 const KEYS: &str = "SELECT CAST(group_concat(id || user_id, '') AS BLOB), count(*), \
      sum(length(id) = 16 AND length(user_id) = 16), json_group_array(json_array(prefix, hash, \
      read_only, expires_at, created_at, last_used_at, revoked_at, version)) FROM api_keys";
@@ -58,6 +60,21 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
 /// well-formed ids, and the table's other columns (JSON rows, or link flags).
 type Packed = (Option<Vec<u8>>, i64, Option<i64>, Option<String>);
 
+/// One part of a table read in parts: the rows whose rowid is `part` modulo `parts`. A table is
+/// read whole with [`Split::WHOLE`]; the parts `0..parts` together hold every row once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Split {
+    /// How many parts.
+    pub(super) parts: i64,
+    /// Which one (`0..parts`).
+    pub(super) part: i64,
+}
+
+impl Split {
+    /// The whole table.
+    pub(super) const WHOLE: Split = Split { parts: 1, part: 0 };
+}
+
 /// A table read in one query: `ids` holds `width` ids per row for `rows` rows.
 struct Table {
     ids: Vec<u8>,
@@ -74,10 +91,22 @@ impl Table {
         width: usize,
         what: &str,
     ) -> StoreResult<Table> {
-        let (ids, count, valid, rest): Packed = sqlx::query_as(sql)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db_err)?;
+        Table::read_part(conn, sql, None, width, what).await
+    }
+
+    /// [`Table::read`] of the part `split` (for queries with `?1`, `?2` as in [`USERS`]).
+    async fn read_part(
+        conn: &mut SqliteConnection,
+        sql: &'static str,
+        split: Option<Split>,
+        width: usize,
+        what: &str,
+    ) -> StoreResult<Table> {
+        let mut q = sqlx::query_as(sql);
+        if let Some(s) = split {
+            q = q.bind(s.parts).bind(s.part);
+        }
+        let (ids, count, valid, rest): Packed = q.fetch_one(&mut *conn).await.map_err(db_err)?;
         let ids = ids.unwrap_or_default();
         let rows = usize::try_from(count).map_err(|e| corrupt(what, e))?;
         // `sum` is NULL on an empty table.
@@ -145,9 +174,12 @@ fn list(text: &str) -> StoreResult<Vec<String>> {
 /// Columns of [`USERS`] after the id. Kinds never contain escapes, so they are borrowed.
 type UserRow<'a> = (String, String, String, &'a str, i64, i64, i64, i64, i64);
 
-/// Every user.
-pub(super) async fn users(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, User)>> {
-    let t = Table::read(conn, USERS, 1, "users").await?;
+/// Every user of a part of the table.
+pub(super) async fn users(
+    conn: &mut SqliteConnection,
+    split: Split,
+) -> StoreResult<Vec<(Id, User)>> {
+    let t = Table::read_part(conn, USERS, Some(split), 1, "users").await?;
     let rows: Vec<UserRow<'_>> = t.json("users")?;
     t.ids()
         .zip(rows)
@@ -239,9 +271,12 @@ type PermissionRow = (
     i64,
 );
 
-/// Every permission.
-pub(super) async fn permissions(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, Permission)>> {
-    let t = Table::read(conn, PERMISSIONS, 1, "permissions").await?;
+/// Every permission of a part of the table.
+pub(super) async fn permissions(
+    conn: &mut SqliteConnection,
+    split: Split,
+) -> StoreResult<Vec<(Id, Permission)>> {
+    let t = Table::read_part(conn, PERMISSIONS, Some(split), 1, "permissions").await?;
     let rows: Vec<PermissionRow> = t.json("permissions")?;
     t.ids()
         .zip(rows)

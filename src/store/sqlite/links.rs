@@ -1,5 +1,6 @@
 //! `Change::Link` / `Change::Unlink`.
 
+use super::audit::AuditLog;
 use super::rows::{self, idb};
 use super::write::{need, not_found};
 use super::{db_err, is_constraint};
@@ -105,7 +106,7 @@ pub(super) fn link_run(changes: &[crate::store::Change], n: usize) -> Option<Vec
 pub(super) async fn link_batch(
     conn: &mut SqliteConnection,
     links: &[&Link],
-    out: &mut Vec<Effect>,
+    audit: &mut AuditLog<'_>,
 ) -> StoreResult<bool> {
     let Some((table, a, b, _, _)) = links.first().and_then(|l| columns(l)) else {
         return Ok(true);
@@ -129,13 +130,7 @@ pub(super) async fn link_batch(
         Err(e) => return Err(db_err(e)),
     }
     for l in links {
-        out.push(Effect {
-            action: "link",
-            kind: l.kind(),
-            object_id: l.object_id(),
-            before: serde_json::Value::Null,
-            after: l.to_json(),
-        });
+        audit.linked(l)?;
     }
     Ok(true)
 }

@@ -3,6 +3,7 @@
 //! (serialized by a mutex, and `BEGIN IMMEDIATE` against other processes); reads use a small
 //! pool and see consistent snapshots.
 
+mod audit;
 mod bind;
 mod bulk;
 mod cache;

@@ -1,8 +1,9 @@
 //! `load` (from [`super::cache`], or whole tables through [`super::bulk`]; all at one
 //! revision) and `audit`.
 
+use super::bulk::{self, Split};
 use super::rows::{self, from_ts};
-use super::{bulk, cache, db_err, write};
+use super::{cache, db_err, write};
 use crate::model::AuditEvent;
 use crate::store::{AuditQuery, State, StoreError, StoreResult};
 use sqlx::Row;
@@ -44,8 +45,47 @@ async fn cached(pool: &SqlitePool) -> StoreResult<Option<State>> {
     Ok(st)
 }
 
-/// Reads every table but the audit log in one read transaction.
-async fn tables(pool: &SqlitePool) -> StoreResult<State> {
+/// Tries of the parallel read before [`one_transaction`] reads the tables instead.
+const PARALLEL_TRIES: usize = 3;
+
+/// Reads every table but the audit log: in two parts at once on two reader connections
+/// ([`part`]), which share the work of the largest tables (users, permissions) and of their
+/// links. Each part is one read transaction that starts by reading the revision; parts that
+/// read the same revision read the same tables, since every write to them bumps the revision
+/// in the same transaction (`touch_key` does not, and API keys are read by one part only).
+/// When a write came in between, it tries again, and in the end reads everything in one
+/// transaction.
+pub(super) async fn tables(pool: &SqlitePool) -> StoreResult<State> {
+    for _ in 0..PARALLEL_TRIES {
+        let a = tokio::spawn(part(pool.clone(), 0));
+        let b = tokio::spawn(part(pool.clone(), 1));
+        let joined = |r: Result<StoreResult<State>, tokio::task::JoinError>| {
+            r.map_err(|e| StoreError::Database(format!("loading the tables: {e}")))?
+        };
+        let (mut a, mut b) = (joined(a.await)?, joined(b.await)?);
+        if a.revision != b.revision {
+            continue;
+        }
+        a.users.append(&mut b.users);
+        a.teams.append(&mut b.teams);
+        a.roles.append(&mut b.roles);
+        a.permissions.append(&mut b.permissions);
+        a.keys.append(&mut b.keys);
+        a.role_permissions.append(&mut b.role_permissions);
+        a.user_roles.append(&mut b.user_roles);
+        a.team_roles.append(&mut b.team_roles);
+        a.members.append(&mut b.members);
+        a.grants.append(&mut b.grants);
+        a.reindex();
+        return Ok(a);
+    }
+    one_transaction(pool).await
+}
+
+/// Part `n` (0 or 1) of [`tables`]: the users and permissions whose rowid is `n` modulo 2,
+/// and half of the other tables (the user and permission links in part 1).
+async fn part(pool: SqlitePool, n: i64) -> StoreResult<State> {
+    let split = Split { parts: 2, part: n };
     // A deferred transaction: the first SELECT fixes the snapshot every later one reads.
     let mut tx = pool.begin().await.map_err(db_err)?;
     let conn: &mut SqliteConnection = &mut tx;
@@ -53,10 +93,39 @@ async fn tables(pool: &SqlitePool) -> StoreResult<State> {
     // keys), as with one `insert` per row.
     let mut st = State {
         revision: write::revision(conn).await?,
-        users: bulk::users(conn).await?.into_iter().collect(),
+        users: bulk::users(conn, split).await?.into_iter().collect(),
+        permissions: bulk::permissions(conn, split).await?.into_iter().collect(),
+        ..State::default()
+    };
+    if n == 0 {
+        st.teams = bulk::teams(conn).await?.into_iter().collect();
+        st.roles = bulk::roles(conn).await?.into_iter().collect();
+        st.keys = bulk::keys(conn).await?.into_iter().collect();
+        st.team_roles = bulk::team_roles(conn).await?.into_iter().collect();
+        st.members = bulk::members(conn).await?.into_iter().collect();
+        st.grants = bulk::grants(conn).await?.into_iter().collect();
+    } else {
+        st.role_permissions = bulk::role_permissions(conn).await?.into_iter().collect();
+        st.user_roles = bulk::user_roles(conn).await?.into_iter().collect();
+    }
+    tx.commit().await.map_err(db_err)?;
+    Ok(st)
+}
+
+/// Reads every table but the audit log in one read transaction.
+pub(super) async fn one_transaction(pool: &SqlitePool) -> StoreResult<State> {
+    // A deferred transaction: the first SELECT fixes the snapshot every later one reads.
+    let mut tx = pool.begin().await.map_err(db_err)?;
+    let conn: &mut SqliteConnection = &mut tx;
+    let mut st = State {
+        revision: write::revision(conn).await?,
+        users: bulk::users(conn, Split::WHOLE).await?.into_iter().collect(),
         teams: bulk::teams(conn).await?.into_iter().collect(),
         roles: bulk::roles(conn).await?.into_iter().collect(),
-        permissions: bulk::permissions(conn).await?.into_iter().collect(),
+        permissions: bulk::permissions(conn, Split::WHOLE)
+            .await?
+            .into_iter()
+            .collect(),
         keys: bulk::keys(conn).await?.into_iter().collect(),
         role_permissions: bulk::role_permissions(conn).await?.into_iter().collect(),
         user_roles: bulk::user_roles(conn).await?.into_iter().collect(),

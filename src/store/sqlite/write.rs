@@ -1,31 +1,14 @@
 //! `commit`: one `BEGIN IMMEDIATE` transaction that applies the changes in order with the
 //! semantics of [`State::apply`](crate::store::State::apply), bumps the revision once and
-//! writes one audit row per effect.
+//! writes one audit row per effect ([`super::audit`]).
 
+use super::audit::AuditLog;
 use super::rows::{self, idb};
 use super::{bind, db_err, delete, is_constraint, links};
-use crate::model::{Id, ObjectKind, Revision, now};
+use crate::model::{Id, ObjectKind, Revision};
 use crate::store::{Change, Effect, Object, StoreError, StoreResult, username_key};
 use sqlx::Connection;
 use sqlx::sqlite::SqliteConnection;
-use std::sync::LazyLock;
-
-/// Audit rows written per multi-row INSERT.
-const AUDIT_BATCH: usize = 64;
-
-const INSERT_AUDIT: &str = "INSERT INTO audit (revision, at, actor, seq, action, object_kind, \
-     object_id, before_json, after_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-
-/// `INSERT … VALUES (…), (…)` for [`AUDIT_BATCH`] rows, with anonymous `?` parameters
-/// (SQLite resolves numbered ones by a linear scan, quadratic over hundreds of parameters).
-static INSERT_AUDIT_BATCH: LazyLock<String> = LazyLock::new(|| {
-    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    format!(
-        "INSERT INTO audit (revision, at, actor, seq, action, object_kind, object_id, \
-         before_json, after_json) VALUES {}",
-        vec![row; AUDIT_BATCH].join(", ")
-    )
-});
 
 pub(super) const SELECT_REVISION: &str = "SELECT value FROM meta WHERE name = 'revision'";
 const UPDATE_REVISION: &str = "UPDATE meta SET value = ?1 WHERE name = 'revision'";
@@ -79,7 +62,9 @@ async fn apply_all(
         .await?
         .checked_add(1)
         .ok_or_else(|| StoreError::Database("revision overflow".into()))?;
-    let mut effects = Vec::with_capacity(changes.len());
+    let mut audit = AuditLog::new(rev, actor)?;
+    // Effects of the single-change paths, moved into `audit` after each change.
+    let mut effects = Vec::new();
     let mut i = 0;
     // Changes before this index are known not to fit one multi-row INSERT.
     let mut single_until = 0;
@@ -89,8 +74,9 @@ async fn apply_all(
         {
             if insert_batch(conn, &objs).await? {
                 for obj in objs {
-                    effects.push(created(obj));
+                    audit.created(obj)?;
                 }
+                audit.flush(conn).await?;
                 i += bind::INSERT_BATCH;
                 continue;
             }
@@ -100,16 +86,19 @@ async fn apply_all(
         if i >= single_until
             && let Some(run) = links::link_run(&changes[i..], bind::INSERT_BATCH)
         {
-            if links::link_batch(conn, &run, &mut effects).await? {
+            if links::link_batch(conn, &run, &mut audit).await? {
+                audit.flush(conn).await?;
                 i += bind::INSERT_BATCH;
                 continue;
             }
             single_until = i + bind::INSERT_BATCH;
         }
         apply(conn, &changes[i], &mut effects).await?;
+        audit.effects(effects.drain(..));
+        audit.flush(conn).await?;
         i += 1;
     }
-    write_audit(conn, rev, actor, &effects).await?;
+    audit.finish(conn).await?;
     sqlx::query(UPDATE_REVISION)
         .bind(rows::int(rev)?)
         .execute(&mut *conn)
@@ -173,16 +162,6 @@ async fn insert_batch(conn: &mut SqliteConnection, objs: &[&Object]) -> StoreRes
     }
 }
 
-fn created(obj: &Object) -> Effect {
-    Effect {
-        action: "create",
-        kind: obj.kind(),
-        object_id: obj.id().to_string(),
-        before: serde_json::Value::Null,
-        after: obj.to_json(),
-    }
-}
-
 async fn create(
     conn: &mut SqliteConnection,
     obj: &Object,
@@ -194,7 +173,13 @@ async fn create(
     if let Err(e) = res {
         return Err(diagnose(conn, obj, true, e).await);
     }
-    out.push(created(obj));
+    out.push(Effect {
+        action: "create",
+        kind: obj.kind(),
+        object_id: obj.id().to_string(),
+        before: serde_json::Value::Null,
+        after: obj.to_json(),
+    });
     Ok(())
 }
 
@@ -331,52 +316,4 @@ async fn explain(conn: &mut SqliteConnection, obj: &Object, creating: bool) -> S
         Object::ApiKey(k) => need(conn, ObjectKind::User, k.user_id).await,
         _ => Ok(()),
     }
-}
-
-/// Writes one audit row per effect, in order, in batches.
-async fn write_audit(
-    conn: &mut SqliteConnection,
-    rev: Revision,
-    actor: &str,
-    effects: &[Effect],
-) -> StoreResult<()> {
-    let rev = rows::int(rev)?;
-    let at = rows::ts(now());
-    let json = |v: &serde_json::Value| (!v.is_null()).then(|| v.to_string());
-    let mut chunks = effects.chunks_exact(AUDIT_BATCH);
-    let mut seq: i64 = 0;
-    for chunk in &mut chunks {
-        let mut q = sqlx::query(INSERT_AUDIT_BATCH.as_str());
-        for e in chunk {
-            q = q
-                .bind(rev)
-                .bind(at)
-                .bind(actor)
-                .bind(seq)
-                .bind(e.action)
-                .bind(e.kind.as_str())
-                .bind(e.object_id.as_str())
-                .bind(json(&e.before))
-                .bind(json(&e.after));
-            seq += 1;
-        }
-        q.execute(&mut *conn).await.map_err(db_err)?;
-    }
-    for e in chunks.remainder() {
-        sqlx::query(INSERT_AUDIT)
-            .bind(rev)
-            .bind(at)
-            .bind(actor)
-            .bind(seq)
-            .bind(e.action)
-            .bind(e.kind.as_str())
-            .bind(e.object_id.as_str())
-            .bind(json(&e.before))
-            .bind(json(&e.after))
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
-        seq += 1;
-    }
-    Ok(())
 }

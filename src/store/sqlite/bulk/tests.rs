@@ -82,3 +82,31 @@ async fn malformed_ids_are_corrupt_not_shifted() {
         }
     }
 }
+
+#[tokio::test]
+async fn parallel_parts_and_one_transaction_read_the_same_state() {
+    let changes = changes();
+    let (_dir, store) = store().await;
+    store.commit("t", &changes).await.expect("commit");
+    let parallel = super::super::read::tables(&store.readers)
+        .await
+        .expect("parallel");
+    let single = super::super::read::one_transaction(&store.readers)
+        .await
+        .expect("one transaction");
+    assert!(!parallel.users.is_empty() && !parallel.permissions.is_empty());
+    assert!(!parallel.user_roles.is_empty() && !parallel.grants.is_empty());
+    assert_eq!(parallel, single);
+    // Every row is in exactly one part.
+    let mut conn = store.readers.acquire().await.expect("conn");
+    let halves = [
+        users(&mut conn, Split { parts: 2, part: 0 })
+            .await
+            .expect("0"),
+        users(&mut conn, Split { parts: 2, part: 1 })
+            .await
+            .expect("1"),
+    ];
+    assert!(halves.iter().all(|h| !h.is_empty()));
+    assert_eq!(halves[0].len() + halves[1].len(), single.users.len());
+}
