@@ -1,0 +1,262 @@
+//! The embedded store (SPEC §5): "Create default roles and permissions" (the `mage` preset) on
+//! an empty SQLite store, the import of many permissions in one `gatehouse import` document,
+//! and the resident memory of a console process opened on the result — a child process (this
+//! bench binary run again, see [`child_main`]), so the figure is the console's own and not the
+//! importer's.
+
+use crate::console_common::{Screen, clear_load_cache, frame, key, keys, warm_load_cache};
+use crate::figures::{Figure, rss_mib, thousands};
+use crossterm::event::KeyCode;
+use gatehouse::backend::{Backend, LocalBackend};
+use gatehouse::service::PolicyDoc;
+use gatehouse::service::document::{DocPermission, DocRole};
+use gatehouse::tui::app::{App, Msg};
+use gatehouse::tui::theme::Theme;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The environment variable that turns the bench binary into the console child.
+const CHILD: &str = "GATEHOUSE_BENCH_CONSOLE_CHILD";
+
+/// SPEC §5 targets.
+const PRESET_MS: f64 = 200.0;
+const IMPORT_1M_S: f64 = 30.0;
+const CONSOLE_RSS_MIB: f64 = 300.0;
+
+/// An initialized empty store in `dir`.
+pub async fn fresh(dir: &Path) -> LocalBackend {
+    let mut b = LocalBackend::open(&dir.join("bench.db"), None, false)
+        .await
+        .expect("open");
+    b.init_and_adopt("bench").await.expect("init");
+    b
+}
+
+/// A document of `n` permissions, each on one entity UUID, spread over 100 roles.
+pub fn doc(n: usize) -> PolicyDoc {
+    let entities = [
+        "Pipeline",
+        "Block",
+        "PipelineRun",
+        "PipelineSchedule",
+        "Secret",
+        "Variable",
+        "File",
+        "Backfill",
+    ];
+    let permissions: Vec<DocPermission> = (0..n)
+        .map(|i| DocPermission {
+            key: format!("p{i}"),
+            catalog: "mage".into(),
+            entity: entities[i % entities.len()].into(),
+            entity_uuid: Some(format!("object-{i}")),
+            grants: vec!["DETAIL".into(), "UPDATE".into()],
+            denies: vec![],
+            conditions: vec![],
+            query_attributes: vec![],
+            read_attributes: vec![],
+            write_attributes: vec![],
+            description: String::new(),
+        })
+        .collect();
+    let roles = (0..100)
+        .map(|r| DocRole {
+            id: None,
+            name: format!("bulk-{r}"),
+            description: String::new(),
+            permissions: (r..n).step_by(100).map(|i| format!("p{i}")).collect(),
+        })
+        .collect();
+    PolicyDoc {
+        permissions,
+        roles,
+        ..Default::default()
+    }
+}
+
+/// The `mage` preset on an empty store, `reps` times; the median.
+pub fn preset(rt: &tokio::runtime::Runtime, reps: usize) -> Figure {
+    let mut times: Vec<Duration> = (0..reps)
+        .map(|_| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let b = rt.block_on(fresh(dir.path()));
+            let t = Instant::now();
+            let r = rt.block_on(b.apply_preset("mage", false)).expect("apply");
+            let took = t.elapsed();
+            assert_eq!(
+                r.permissions.created, 623,
+                "the mage preset's 623 permissions"
+            );
+            took
+        })
+        .collect();
+    times.sort_unstable();
+    let median = times[times.len() / 2];
+    println!(
+        "mage preset on an empty SQLite store, {reps} runs: median {:.1} ms (min {:.1}, max {:.1})",
+        median.as_secs_f64() * 1e3,
+        times[0].as_secs_f64() * 1e3,
+        times[times.len() - 1].as_secs_f64() * 1e3
+    );
+    Figure::new(
+        "\"create default roles and permissions\" (mage preset), local",
+        format!("{:.0} ms", median.as_secs_f64() * 1e3),
+        "≤ 200 ms",
+        median.as_secs_f64() * 1e3 <= PRESET_MS,
+    )
+    .beside("Mage 0.9.80: ~18 min (notes/mage.md)")
+}
+
+/// Imports `n` permissions (and `n` role links) into a fresh store, reopens it, then measures
+/// a console process opened on it. Rows: import time, console resident memory.
+pub fn import(rt: &tokio::runtime::Runtime, n: usize) -> Vec<Figure> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bench.db");
+    let b = rt.block_on(fresh(dir.path()));
+    let d = doc(n);
+    let t = Instant::now();
+    let report = rt.block_on(b.import(d, false)).expect("import");
+    let took = t.elapsed();
+    drop(b);
+    let t = Instant::now();
+    let b = rt
+        .block_on(LocalBackend::open(&path, None, false))
+        .expect("reopen");
+    let reopen = t.elapsed();
+    drop(b);
+    let file = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "import {n} permissions + {} links: {:.2} s; reopen (load + index): {:.2} s; file {:.0} MiB",
+        report.links.created,
+        took.as_secs_f64(),
+        reopen.as_secs_f64(),
+        file as f64 / 1048576.0,
+    );
+    let label = thousands(n);
+    let mut rows = vec![
+        Figure::new(
+            format!("import of {label} permissions (+ {label} links), SQLite"),
+            format!("{:.1} s", took.as_secs_f64()),
+            if n == 1_000_000 {
+                "≤ 30 s"
+            } else {
+                "≤ 30 s at 1M"
+            },
+            took.as_secs_f64() <= IMPORT_1M_S * n as f64 / 1_000_000.0,
+        )
+        .beside(format!("reopen {:.2} s", reopen.as_secs_f64())),
+    ];
+    // The console's memory with the load cache current (a later open) and cleared (the first
+    // open after a write aggregates the tables); the target is judged on the larger.
+    warm_load_cache(rt, &path);
+    let warm = console_rss(&path);
+    clear_load_cache(rt, &path);
+    let cold = console_rss(&path);
+    match (warm, cold) {
+        (Ok(w), Ok(c)) => {
+            for (label, (rss, hwm, first)) in [("warm", w), ("cold", c)] {
+                println!(
+                    "console process on it ({label} load cache): first frame {:.0} ms; VmRSS {rss:.0} MiB, VmHWM {hwm:.0} MiB",
+                    first.as_secs_f64() * 1e3
+                );
+            }
+            let rss = w.0.max(c.0);
+            rows.push(
+                Figure::new(
+                    format!("console resident memory with {label} permissions"),
+                    format!("{rss:.0} MiB"),
+                    "≤ 300 MB",
+                    rss * 1.048_576 <= CONSOLE_RSS_MIB,
+                )
+                .beside(format!(
+                    "warm {:.0} / cold {:.0} MiB; first frame {:.1} / {:.1} s",
+                    w.0,
+                    c.0,
+                    w.2.as_secs_f64(),
+                    c.2.as_secs_f64()
+                )),
+            );
+        }
+        (w, c) => {
+            let e = w.err().or(c.err()).unwrap_or_default();
+            println!("console process: {e}");
+            rows.push(Figure::new(
+                format!("console resident memory with {label} permissions"),
+                "not measured",
+                "≤ 300 MB",
+                false,
+            ));
+        }
+    }
+    rows
+}
+
+/// Runs this binary again as the console child on `path`; returns its VmRSS, VmHWM (MiB) and
+/// first-frame time.
+fn console_rss(path: &Path) -> Result<(f64, f64, Duration), String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let out = Command::new(exe)
+        .env(CHILD, path)
+        .output()
+        .map_err(|e| format!("spawn: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("console-child "))
+        .ok_or_else(|| {
+            format!(
+                "the child printed no figures (status {}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+    let v: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    match v[..] {
+        [rss, hwm, ms] => Ok((rss, hwm, Duration::from_secs_f64(ms / 1e3))),
+        _ => Err(format!("unreadable child line: {line}")),
+    }
+}
+
+/// When this process is the console child: opens the store as the console does (local backend,
+/// load, the app, `:permissions`, one frame drawn through the real terminal backend), prints
+/// `console-child RSS HWM FIRST_MS` and exits. Call first thing in `main`.
+pub fn child_main() {
+    let Some(path) = std::env::var_os(CHILD) else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let t = Instant::now();
+    let backend = rt
+        .block_on(LocalBackend::open(Path::new(&path), None, false))
+        .expect("open");
+    let data = rt.block_on(gatehouse::tui::load(&backend)).expect("load");
+    let mut app = App::new(Theme::ansi16(), (120, 40), false);
+    app.on_msg(Msg::Loaded(Box::new(data)));
+    let mut evs = keys(":permissions");
+    evs.push(key(KeyCode::Enter));
+    for ev in &evs {
+        app.on_event(ev);
+    }
+    let mut screen = Screen::new(120, 40);
+    frame(&app, &mut screen);
+    let first = t.elapsed();
+    assert!(
+        app.list().rows.len() > 1,
+        "the Permissions pane lists the imported permissions"
+    );
+    let (rss, hwm) = rss_mib().unwrap_or((0.0, 0.0));
+    println!(
+        "console-child {rss:.1} {hwm:.1} {:.1}",
+        first.as_secs_f64() * 1e3
+    );
+    drop(app);
+    drop(backend);
+    std::process::exit(0);
+}
