@@ -40,7 +40,6 @@ fn crossterm_bytes(prev: &Buffer, next: &Buffer) -> std::io::Result<Vec<u8>> {
     let mut backend = CrosstermBackend::new(&mut out);
     backend.draw(prev.diff(next).into_iter())?;
     Backend::flush(&mut backend)?;
-    drop(backend);
     Ok(out)
 }
 
