@@ -93,6 +93,7 @@ impl Server {
                 }
                 Err(e) => {
                     let _ = child.kill();
+                    let _ = child.wait();
                     panic!(
                         "gatehouse serve did not say where it listens ({e}); it logged:\n{}",
                         seen.join("\n")
