@@ -290,14 +290,10 @@ impl Service {
     /// Creates the first owner user and the reserved `admin` team, once. Running it again
     /// changes nothing and says so.
     pub async fn init(&self, admin: &str) -> Result<InitReport> {
-        let snap = self.snapshot();
-        if let Some(owner) = snap.state.users.values().find(|u| u.owner) {
-            return Ok(InitReport {
-                created: false,
-                admin: owner.username.clone(),
-                revision: snap.state.revision,
-            });
+        if let Some(done) = self.existing_init() {
+            return Ok(done);
         }
+        let snap = self.snapshot();
         validate::name("admin username", admin)?;
         let t = now();
         let mut changes = Vec::new();
@@ -363,15 +359,7 @@ impl Service {
                 // replicas started together on an empty database): the reserved team's key is
                 // unique, so our whole change was refused; take the owner it made.
                 self.reload().await?;
-                let snap = self.snapshot();
-                let Some(owner) = snap.state.users.values().find(|u| u.owner) else {
-                    return Err(e);
-                };
-                return Ok(InitReport {
-                    created: false,
-                    admin: owner.username.clone(),
-                    revision: snap.state.revision,
-                });
+                return self.existing_init().ok_or(e);
             }
             Err(e) => return Err(e),
         };
@@ -379,6 +367,17 @@ impl Service {
             created: true,
             admin: admin.into(),
             revision,
+        })
+    }
+
+    /// What `init` reports when the store already has an owner (`None` when it has none).
+    fn existing_init(&self) -> Option<InitReport> {
+        let snap = self.snapshot();
+        let owner = snap.state.users.values().find(|u| u.owner)?;
+        Some(InitReport {
+            created: false,
+            admin: owner.username.clone(),
+            revision: snap.state.revision,
         })
     }
 
