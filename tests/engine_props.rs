@@ -61,6 +61,24 @@ const NR: u8 = 5;
 const NP: u8 = 12;
 
 fn world() -> impl Strategy<Value = World> {
+    world_of(NP, 2, 0.4, 0..20)
+}
+
+/// A world with holders large enough for the engine's per-entity directory: many permissions
+/// over many uuids, on a few roles.
+fn big_world() -> impl Strategy<Value = World> {
+    world_of(BIG_NP, BIG_UUIDS, 0.8, 300..600)
+}
+
+const BIG_NP: u8 = 250;
+const BIG_UUIDS: u8 = 30;
+
+fn world_of(
+    np: u8,
+    uuids: u8,
+    scoped: f64,
+    role_perms: std::ops::Range<usize>,
+) -> impl Strategy<Value = World> {
     let flags = || prop::collection::vec(0u8..4, 0..3);
     (
         prop::collection::vec(
@@ -71,18 +89,18 @@ fn world() -> impl Strategy<Value = World> {
         prop::collection::vec(
             (
                 0u8..3,
-                prop::option::weighted(0.4, 0u8..2),
+                prop::option::weighted(scoped, 0u8..uuids),
                 flags(),
                 prop::collection::vec(0u8..4, 0..2),
                 prop::collection::vec(0u8..2, 0..2),
             ),
-            NP as usize,
+            np as usize,
         ),
-        prop::collection::vec((0..NR, 0..NP), 0..20),
+        prop::collection::vec((0..NR, 0..np), role_perms),
         prop::collection::vec((0..NU, 0..NR), 0..10),
         prop::collection::vec((0..NT, 0..NR), 0..5),
         prop::collection::vec((0..NT, 0..NU, prop::option::of(0..NR)), 0..10),
-        prop::collection::vec((any::<bool>(), 0u8..6, 0..NP), 0..6),
+        prop::collection::vec((any::<bool>(), 0u8..6, 0..np), 0..6),
     )
         .prop_map(
             |(users, teams, perms, role_perms, user_roles, team_roles, members, grants)| World {
@@ -298,11 +316,17 @@ fn naive(s: &State, c: &Catalog, r: &Request) -> bool {
 }
 
 fn request() -> impl Strategy<Value = (u8, u8, u8, Option<u8>, Option<u8>, Option<u8>)> {
+    request_of(3)
+}
+
+fn request_of(
+    uuids: u8,
+) -> impl Strategy<Value = (u8, u8, u8, Option<u8>, Option<u8>, Option<u8>)> {
     (
         0..NU + 1,
         0u8..4,
         0u8..3,
-        prop::option::of(0u8..3),
+        prop::option::of(0u8..uuids),
         prop::option::of(0..NU),
         prop::option::of(0..NT + 1),
     )
@@ -337,6 +361,24 @@ proptest! {
             prop_assert_eq!(fast.allowed, naive(&s, c, &r), "request {:?} rule {:?}", r, fast.rule);
             let ex = engine.explain(&r);
             prop_assert_eq!(ex.allowed, fast.allowed);
+            prop_assert_eq!(ex.rule, fast.rule, "explain and decide name the same rule");
+        }
+    }
+
+    #[test]
+    fn engine_agrees_with_naive_reference_on_large_holders(
+        w in big_world(),
+        qs in prop::collection::vec(request_of(BIG_UUIDS + 1), 60),
+    ) {
+        let cats = catalogs();
+        let s = state(&w);
+        let engine = Engine::build(&s, &cats);
+        let c = &cats.all()[0];
+        for q in qs {
+            let r = make(q);
+            let fast = engine.decide(&r);
+            prop_assert_eq!(fast.allowed, naive(&s, c, &r), "request {:?} rule {:?}", r, fast.rule);
+            let ex = engine.explain(&r);
             prop_assert_eq!(ex.rule, fast.rule, "explain and decide name the same rule");
         }
     }

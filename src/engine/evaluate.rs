@@ -1,6 +1,7 @@
 //! The one evaluation function behind `decide` and `explain` (SPEC §2.3), for both dialects.
 
 use super::explain::{FailedCondition, Outcome};
+use super::holder::Holder;
 use super::index::{
     COND_NEVER, COND_OWN, COND_TEAM, CatalogRec, Engine, Entry, HolderIdx, UserRec,
 };
@@ -243,10 +244,10 @@ impl Engine {
             if let Err(o) = self.conditions_hold(req, r, p) {
                 return o;
             }
-            if p.denies_exp & r.action != 0 {
+            if p.denies & r.action != 0 {
                 return Outcome::Denies;
             }
-            if p.grants_exp & r.action != 0 {
+            if p.grants & r.action != 0 {
                 return Outcome::Grants;
             }
             return Outcome::NoAccess;
@@ -309,6 +310,9 @@ impl Engine {
     }
 
     fn run<T: Tracer>(&self, req: &Request, r: &Resolved<'_>, t: &mut T, mage: bool) -> Decision {
+        if !T::RECORDS && r.attr.is_none() {
+            return self.run_summarized(req, r, mage);
+        }
         let mut grant: Option<PathTo> = None;
         let mut deny: Option<PathTo> = None;
         // Mage applies record-scoped permissions to collection operations (list, create): there
@@ -343,7 +347,7 @@ impl Engine {
                                 if deny.is_none() {
                                     deny = Some(PathTo {
                                         via,
-                                        permission: self.perms[e.pi as usize].id,
+                                        permission: e.id,
                                     });
                                 }
                                 t.candidate(via, e.pi, outcome);
@@ -355,7 +359,7 @@ impl Engine {
                                 if grant.is_none() {
                                     grant = Some(PathTo {
                                         via,
-                                        permission: self.perms[e.pi as usize].id,
+                                        permission: e.id,
                                     });
                                 }
                                 t.candidate(via, e.pi, outcome);
@@ -382,5 +386,147 @@ impl Engine {
             return Decision::allow(Rule::Granted { by });
         }
         Decision::deny(Rule::NoGrant)
+    }
+
+    /// `decide` for a check without an attribute: reads each holder's directory entry for the
+    /// entity, judges entries only in the groups whose summary says they may deny the action or
+    /// depend on the request, skips the groups that neither grant nor deny it, and looks for the
+    /// granting permission only once, at the end. Answers exactly as `run` with a recording
+    /// tracer (same rule, same permission).
+    fn run_summarized(&self, req: &Request, r: &Resolved<'_>, mage: bool) -> Decision {
+        let any_uuid = mage && (r.uuid == 0 || r.action & r.crec.collection_ops != 0);
+        let scoped_uuid = r.uuid != 0 && r.uuid != u32::MAX;
+        let action = r.action;
+        let mut f = Found::default();
+        // Judges a group's entries if it may deny; else notes it if it grants. False: denied.
+        let visit = |f: &mut Found, via: Via, h: HolderIdx, holder: &Holder, gi: u32| -> bool {
+            let g = &holder.groups[gi as usize];
+            if g.scan & action != 0 {
+                for e in holder.entries_of(g) {
+                    match self.judge(req, r, e, mage) {
+                        Outcome::Denies | Outcome::AttributeDenied { .. } => {
+                            f.deny = Some(PathTo {
+                                via,
+                                permission: e.id,
+                            });
+                            return false;
+                        }
+                        Outcome::Grants if f.none_granted() => {
+                            f.grant = Some(PathTo {
+                                via,
+                                permission: e.id,
+                            });
+                        }
+                        _ => {}
+                    }
+                }
+            } else if g.grant & action != 0 && f.none_granted() {
+                f.pending = Some(Pending {
+                    via,
+                    holder: h,
+                    from: g.start,
+                    entity: g.entity,
+                    uuid: Some(g.uuid),
+                });
+            }
+            true
+        };
+        self.reach(r, &mut NoTrace, |via, h, _| {
+            let holder = &self.holders[h as usize];
+            let nkeys = if holder.has_pseudo { r.nkeys } else { 1 };
+            for &key in &r.keys[..nkeys] {
+                let d = holder.dir_ent(key);
+                if any_uuid {
+                    if d.scan_all & action != 0 {
+                        for gi in d.lo..d.hi {
+                            if !visit(&mut f, via, h, holder, gi) {
+                                return false;
+                            }
+                        }
+                    } else if d.grant_all & action != 0 && f.none_granted() {
+                        f.pending = Some(Pending {
+                            via,
+                            holder: h,
+                            from: d.first_entry,
+                            entity: key,
+                            uuid: None,
+                        });
+                    }
+                    continue;
+                }
+                if d.scan0 & action != 0 {
+                    if !visit(&mut f, via, h, holder, d.lo) {
+                        return false;
+                    }
+                } else if d.grant0 & action != 0 && f.none_granted() {
+                    // The uuid-0 group starts the entity's entries: no need to read the group.
+                    f.pending = Some(Pending {
+                        via,
+                        holder: h,
+                        from: d.first_entry,
+                        entity: key,
+                        uuid: Some(0),
+                    });
+                }
+                if scoped_uuid && d.may_hold(r.uuid) {
+                    let gs = &holder.groups[d.lo as usize..d.hi as usize];
+                    let i = gs.partition_point(|g| g.uuid < r.uuid);
+                    if gs.get(i).is_some_and(|g| g.uuid == r.uuid)
+                        && !visit(&mut f, via, h, holder, d.lo + i as u32)
+                    {
+                        return false;
+                    }
+                }
+            }
+            true
+        });
+        if let Some(by) = f.deny {
+            return Decision::deny(Rule::Denied { by });
+        }
+        if let Some(by) = f.grant {
+            return Decision::allow(Rule::Granted { by });
+        }
+        if let Some(p) = f.pending {
+            // A summary said an entry from `p.from` on grants: find the first one.
+            let first = self.holders[p.holder as usize].entries[p.from as usize..]
+                .iter()
+                .take_while(|e| e.entity == p.entity && p.uuid.is_none_or(|u| e.uuid == u))
+                .find(|e| self.judge(req, r, e, mage) == Outcome::Grants);
+            if let Some(e) = first {
+                return Decision::allow(Rule::Granted {
+                    by: PathTo {
+                        via: p.via,
+                        permission: e.id,
+                    },
+                });
+            }
+        }
+        Decision::deny(Rule::NoGrant)
+    }
+}
+
+/// What `run_summarized` found so far.
+#[derive(Default)]
+struct Found {
+    deny: Option<PathTo>,
+    /// A grant found by judging an entry.
+    grant: Option<PathTo>,
+    /// Where an entry that grants outright lies, found before any grant.
+    pending: Option<Pending>,
+}
+
+/// Entries of one holder, from `from` on while they are of `entity` (and `uuid`, if given),
+/// among which one grants the action outright.
+struct Pending {
+    via: Via,
+    holder: HolderIdx,
+    from: u32,
+    entity: u32,
+    uuid: Option<u32>,
+}
+
+impl Found {
+    fn none_granted(&self) -> bool {
+        self.grant.is_none() && self.pending.is_none()
     }
 }

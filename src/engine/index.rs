@@ -8,6 +8,9 @@ use crate::store::State;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
+use super::holder::entry_masks;
+pub(crate) use super::holder::{Entry, Holder};
+
 /// Index of a holder of permissions (a role, a team's direct grants, a user's direct grants).
 pub(crate) type HolderIdx = u32;
 
@@ -69,80 +72,11 @@ impl PermRec {
             uuid: self.uuid,
             pi,
             cond: self.cond,
-            grants: self.grants,
-            denies: self.denies,
-            grants_exp: self.grants_exp,
-            denies_exp: self.denies_exp,
+            // The Mage dialect keeps raw masks in both.
+            grants: self.grants_exp,
+            denies: self.denies_exp,
+            id: self.id,
         }
-    }
-}
-
-/// One permission as filed under a holder: the key and everything a check needs, inline, so
-/// a check reads one contiguous slice and never the permission table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Entry {
-    pub(crate) entity: u32,
-    pub(crate) uuid: u32,
-    pub(crate) pi: u32,
-    pub(crate) cond: u8,
-    pub(crate) grants: u64,
-    pub(crate) denies: u64,
-    pub(crate) grants_exp: u64,
-    pub(crate) denies_exp: u64,
-}
-
-/// Permissions held by one holder, sorted by (entity, uuid, permission).
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Holder {
-    pub(crate) entries: Vec<Entry>,
-    /// Mage dialect: a permission with the OWNER bit this holder reaches.
-    pub(crate) owner_bit_perm: Option<u32>,
-    /// Whether any entry targets a pseudo-entity (`ALL`, `ALL_EXCEPT_RESERVED`).
-    pub(crate) has_pseudo: bool,
-    /// For large holders: `dir[k]..dir[k + 1]` are the entries of entity key `k`, so a lookup
-    /// is one read instead of a binary search that misses the cache at every step.
-    pub(crate) dir: Option<Box<[u32]>>,
-}
-
-/// Holders with more entries than this get an entity directory.
-const DIR_MIN_ENTRIES: usize = 64;
-
-impl Holder {
-    /// Entries filed under exactly (entity, uuid).
-    pub(crate) fn lookup(&self, entity: u32, uuid: u32) -> &[Entry] {
-        let all = self.lookup_entity(entity);
-        let lo = all.partition_point(|e| e.uuid < uuid);
-        let hi = lo + all[lo..].partition_point(|e| e.uuid == uuid);
-        &all[lo..hi]
-    }
-
-    /// Entries filed under `entity`, any uuid.
-    pub(crate) fn lookup_entity(&self, entity: u32) -> &[Entry] {
-        if let Some(dir) = &self.dir {
-            let k = entity as usize;
-            return match (dir.get(k), dir.get(k + 1)) {
-                (Some(&lo), Some(&hi)) => &self.entries[lo as usize..hi as usize],
-                _ => &[],
-            };
-        }
-        let lo = self.entries.partition_point(|e| e.entity < entity);
-        let hi = lo + self.entries[lo..].partition_point(|e| e.entity == entity);
-        &self.entries[lo..hi]
-    }
-
-    fn build_dir(&mut self, entity_keys: u32) {
-        if self.entries.len() <= DIR_MIN_ENTRIES {
-            return;
-        }
-        let mut dir = Vec::with_capacity(entity_keys as usize + 1);
-        let mut i = 0usize;
-        for k in 0..=entity_keys {
-            while i < self.entries.len() && self.entries[i].entity < k {
-                i += 1;
-            }
-            dir.push(i as u32);
-        }
-        self.dir = Some(dir.into_boxed_slice());
     }
 }
 
@@ -433,10 +367,17 @@ impl Engine {
             };
             file(h, pid, &mut holders);
         }
+        // Entity key → its catalog's index (keys are global across catalogs).
+        let mut catalog_of_key = vec![0u16; next_entity as usize + 1];
+        for (ci, c) in crecs.iter().enumerate() {
+            for &k in c.entities.values() {
+                catalog_of_key[k as usize] = ci as u16;
+            }
+        }
         for h in &mut holders {
-            h.entries.sort_unstable();
-            h.entries.dedup();
-            h.build_dir(next_entity);
+            h.finish(next_entity, |e| {
+                entry_masks(&crecs[catalog_of_key[e.entity as usize] as usize], e)
+            });
             h.has_pseudo = h.entries.iter().any(|e| {
                 let c = &crecs[perms[e.pi as usize].catalog as usize];
                 e.entity == c.all_key || e.entity == c.all_except_reserved_key

@@ -1,13 +1,16 @@
 //! The policy engine (SPEC §2.3–2.4): pure, no I/O, no async. It decides from an immutable
 //! in-memory [`Engine`] index built from a [`State`](crate::store::State): each permission is
-//! filed under every holder (role, team, user) that reaches it, keyed by (entity, uuid), so a
-//! check costs a handful of lookups whether the store holds a thousand permissions or a million.
+//! filed under every holder (role, team, user) that reaches it, keyed by (entity, uuid), and each
+//! holder's (entity, uuid) groups carry a summary of the actions they grant or may deny, so a
+//! check reads about one directory entry per holder reached whether the store holds a thousand
+//! permissions or a million.
 //!
 //! [`Engine::decide`] and [`Engine::explain`] run the same function: `decide` with a tracer that
 //! records nothing, `explain` with one that records every candidate.
 
 mod evaluate;
 mod explain;
+mod holder;
 mod index;
 mod mage_call;
 mod reverse;

@@ -1,0 +1,228 @@
+//! The permissions filed under one holder (a role, a team's or a user's direct grants), and the
+//! per-(entity, uuid) summaries that let a check skip entries that cannot change its answer.
+
+use super::index::CatalogRec;
+use crate::catalog::Dialect;
+use crate::model::Id;
+
+/// One permission as filed under a holder: the key and everything a check needs, inline, so
+/// a check reads one contiguous slice and never the permission table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Entry {
+    pub(crate) entity: u32,
+    pub(crate) uuid: u32,
+    pub(crate) pi: u32,
+    pub(crate) cond: u8,
+    /// The flag masks a check tests: composites expanded in the standard dialect, raw in the
+    /// Mage dialect (which expands per request).
+    pub(crate) grants: u64,
+    pub(crate) denies: u64,
+    /// The permission's id, so an answer names it without reading the permission table.
+    pub(crate) id: Id,
+}
+
+/// The entries of one (entity, uuid) under one holder, summarized for checks that carry no
+/// attribute: for an action bit `a`,
+/// - `scan & a != 0`: some entry may deny `a`, or its outcome depends on the request
+///   (conditions); the entries must be judged one by one;
+/// - otherwise `grant & a != 0`: some entry grants `a` outright and none denies it;
+/// - otherwise no entry of the group grants or denies `a`: the group can be skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Group {
+    pub(crate) entity: u32,
+    pub(crate) uuid: u32,
+    /// `entries[start..end]` of the holder.
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    pub(crate) scan: u64,
+    pub(crate) grant: u64,
+}
+
+/// The groups of one entity under one holder, summarized: what a check reads before any group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct DirEnt {
+    /// `groups[lo..hi]` of the holder.
+    pub(crate) lo: u32,
+    pub(crate) hi: u32,
+    /// The index of the entity's first entry (that of the uuid-0 group when there is one).
+    pub(crate) first_entry: u32,
+    /// The summary of the entity-wide group (uuid 0), zero when there is none.
+    pub(crate) scan0: u64,
+    pub(crate) grant0: u64,
+    /// The union of every group's summary.
+    pub(crate) scan_all: u64,
+    pub(crate) grant_all: u64,
+    /// Bit `uuid % 32` is set for the uuid of every uuid-scoped group: a clear bit means there
+    /// is no group for that uuid.
+    pub(crate) scoped: u32,
+}
+
+impl DirEnt {
+    fn of(groups: &[Group], lo: usize, hi: usize) -> DirEnt {
+        let mut d = DirEnt {
+            lo: lo as u32,
+            hi: hi as u32,
+            first_entry: groups.get(lo).map_or(0, |g| g.start),
+            ..DirEnt::default()
+        };
+        for g in &groups[lo..hi] {
+            if g.uuid == 0 {
+                d.scan0 = g.scan;
+                d.grant0 = g.grant;
+            } else {
+                d.scoped |= 1u32 << (g.uuid % 32);
+            }
+            d.scan_all |= g.scan;
+            d.grant_all |= g.grant;
+        }
+        d
+    }
+
+    /// Whether a group for `uuid` (not 0) may exist.
+    pub(crate) fn may_hold(&self, uuid: u32) -> bool {
+        self.scoped & (1u32 << (uuid % 32)) != 0
+    }
+}
+
+/// Permissions held by one holder, sorted by (entity, uuid, permission).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Holder {
+    pub(crate) entries: Vec<Entry>,
+    /// One group per distinct (entity, uuid) of `entries`, in the same order.
+    pub(crate) groups: Vec<Group>,
+    /// Mage dialect: a permission with the OWNER bit this holder reaches.
+    pub(crate) owner_bit_perm: Option<u32>,
+    /// Whether any entry targets a pseudo-entity (`ALL`, `ALL_EXCEPT_RESERVED`).
+    pub(crate) has_pseudo: bool,
+    /// For large holders, indexed by entity key: the entity's groups and their summary, so a
+    /// check reads one directory entry and, most of the time, nothing else of the holder.
+    pub(crate) dir: Option<Box<[DirEnt]>>,
+}
+
+/// Holders with more groups than this get an entity directory.
+const DIR_MIN_GROUPS: usize = 32;
+
+/// What one entry does for a check without an attribute: `(scan, grant)` as in [`Group`].
+/// Mirrors `Engine::judge` (the property tests compare `decide`, which uses these summaries,
+/// with `explain`, which judges every entry).
+pub(crate) fn entry_masks(c: &CatalogRec, e: &Entry) -> (u64, u64) {
+    match c.catalog.dialect {
+        Dialect::Standard => {
+            if e.cond != 0 {
+                // Conditions are checked before the flags: every flag named may end either way.
+                (e.denies | e.grants, 0)
+            } else {
+                (e.denies, e.grants & !e.denies)
+            }
+        }
+        Dialect::Mage => {
+            let mut grants = e.grants;
+            if e.denies == 0 && grants.count_ones() == 1 && grants & c.group_mask != 0 {
+                grants = c.catalog.expand(grants);
+            }
+            if grants & c.all_bit != 0 {
+                // ALL grants every action its denies do not name, before any other test.
+                return (e.denies, !e.denies);
+            }
+            let mut deny = e.denies;
+            if e.denies & c.operation_all_bit != 0 {
+                deny |= c.operations;
+            }
+            let mut granted = grants;
+            if grants & c.operation_all_bit != 0 {
+                granted |= c.operations;
+            }
+            granted &= !deny;
+            let gated = e.grants & c.unless_conditions_bit != 0 && e.cond != 0;
+            if gated {
+                (deny | granted, 0)
+            } else {
+                (deny, granted)
+            }
+        }
+    }
+}
+
+impl Holder {
+    /// Sorts the entries, drops duplicates and builds the groups and the directory.
+    /// `masks` gives an entry's `(scan, grant)`; `entity_keys` is one past the largest key.
+    pub(crate) fn finish(&mut self, entity_keys: u32, masks: impl Fn(&Entry) -> (u64, u64)) {
+        self.entries.sort_unstable();
+        self.entries.dedup();
+        self.groups.clear();
+        for (i, e) in self.entries.iter().enumerate() {
+            let (scan, grant) = masks(e);
+            match self.groups.last_mut() {
+                Some(g) if g.entity == e.entity && g.uuid == e.uuid => {
+                    g.end = i as u32 + 1;
+                    g.scan |= scan;
+                    g.grant |= grant;
+                }
+                _ => self.groups.push(Group {
+                    entity: e.entity,
+                    uuid: e.uuid,
+                    start: i as u32,
+                    end: i as u32 + 1,
+                    scan,
+                    grant,
+                }),
+            }
+        }
+        // A group that may deny an action is scanned for it: its grants need no summary.
+        for g in &mut self.groups {
+            g.grant &= !g.scan;
+        }
+        self.groups.shrink_to_fit();
+        self.dir = None;
+        if self.groups.len() > DIR_MIN_GROUPS {
+            let mut dir = Vec::with_capacity(entity_keys as usize);
+            let mut lo = 0usize;
+            for k in 0..entity_keys {
+                let hi = lo + self.groups[lo..].partition_point(|g| g.entity == k);
+                dir.push(DirEnt::of(&self.groups, lo, hi));
+                lo = hi;
+            }
+            self.dir = Some(dir.into_boxed_slice());
+        }
+    }
+
+    /// The directory entry of `entity`: its groups and their summary.
+    pub(crate) fn dir_ent(&self, entity: u32) -> DirEnt {
+        if let Some(dir) = &self.dir {
+            return dir.get(entity as usize).copied().unwrap_or_default();
+        }
+        let lo = self.groups.partition_point(|g| g.entity < entity);
+        let hi = lo + self.groups[lo..].partition_point(|g| g.entity == entity);
+        DirEnt::of(&self.groups, lo, hi)
+    }
+
+    /// The groups of `entity`, any uuid, in uuid order.
+    pub(crate) fn groups_of(&self, entity: u32) -> &[Group] {
+        let d = self.dir_ent(entity);
+        &self.groups[d.lo as usize..d.hi as usize]
+    }
+
+    /// The entries of a group.
+    pub(crate) fn entries_of(&self, g: &Group) -> &[Entry] {
+        &self.entries[g.start as usize..g.end as usize]
+    }
+
+    /// Entries filed under exactly (entity, uuid).
+    pub(crate) fn lookup(&self, entity: u32, uuid: u32) -> &[Entry] {
+        let gs = self.groups_of(entity);
+        let i = gs.partition_point(|g| g.uuid < uuid);
+        match gs.get(i) {
+            Some(g) if g.uuid == uuid => self.entries_of(g),
+            _ => &[],
+        }
+    }
+
+    /// Entries filed under `entity`, any uuid.
+    pub(crate) fn lookup_entity(&self, entity: u32) -> &[Entry] {
+        match self.groups_of(entity) {
+            [] => &[],
+            [first, .., last] => &self.entries[first.start as usize..last.end as usize],
+            [only] => self.entries_of(only),
+        }
+    }
+}
