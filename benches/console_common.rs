@@ -323,20 +323,28 @@ impl Sample {
 pub fn frame(app: &App, screen: &mut Screen) -> (Duration, Duration, u64) {
     let before = screen.written();
     let start = Instant::now();
-    screen
+    let shown = screen
         .painter
         .before(&mut screen.term, app)
         .expect("scroll");
     let mut rendered = start;
-    let buffer = screen
-        .term
-        .draw(|f| {
-            draw(app, f);
+    let buffer = match shown {
+        // Written by the painter (drawn and encoded in `before`): only the flush is left.
+        Some(buffer) => {
             rendered = Instant::now();
-        })
-        .expect("draw")
-        .buffer
-        .clone();
+            std::io::Write::flush(screen.term.backend_mut()).expect("flush");
+            buffer
+        }
+        None => screen
+            .term
+            .draw(|f| {
+                draw(app, f);
+                rendered = Instant::now();
+            })
+            .expect("draw")
+            .buffer
+            .clone(),
+    };
     let end = Instant::now();
     screen.painter.after(app, buffer);
     (rendered - start, end - rendered, screen.written() - before)

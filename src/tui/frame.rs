@@ -13,6 +13,9 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 use std::io::Write;
 
+/// How many rows at the edge of the list region a scroll may leave out of the region.
+const EDGE_ROWS: u16 = 3;
+
 /// What the last frame showed, to recognise a one-row scroll.
 #[derive(Debug)]
 struct Memo {
@@ -82,7 +85,16 @@ impl Painter {
     where
         B: ratatui::backend::Backend<Error = std::io::Error> + Write,
     {
-        self.before(terminal, app)?;
+        // A resize makes the last frame useless (`before` then leaves the frame to ratatui).
+        terminal.autoresize()?;
+        if let Some(shown) = self.before(terminal, app)? {
+            // The frame is on the terminal, in the default colours (what `encode` ends with);
+            // ratatui's draw would only add colour resets and hide the hidden cursor again
+            // (no screen of the console places the terminal's cursor).
+            Write::flush(terminal.backend_mut())?;
+            self.after(app, shown);
+            return Ok(());
+        }
         let done = terminal.draw(|f| super::draw::draw(app, f))?;
         let buffer = done.buffer.clone();
         self.after(app, buffer);
@@ -92,42 +104,69 @@ impl Painter {
     /// Before a frame on a list: draws the coming frame, then writes it with [`encode`] from
     /// the last frame as it is, and — when the list moved by one row — also from the last
     /// frame with the list region scrolled by the terminal, keeping the shorter of the two.
-    /// What was written becomes ratatui's previous frame, so its own diff is then empty.
-    pub fn before<B>(&mut self, terminal: &mut Terminal<B>, app: &App) -> std::io::Result<()>
+    /// What was written becomes ratatui's previous frame, so its own diff is then empty, and
+    /// is returned (`None`: nothing was written, the frame is ratatui's to draw).
+    pub fn before<B>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        app: &App,
+    ) -> std::io::Result<Option<Buffer>>
     where
         B: ratatui::backend::Backend<Error = std::io::Error> + Write,
     {
         app.list_rows.set(None);
         let Some(memo) = self.last.take() else {
-            return Ok(());
+            return Ok(None);
         };
         let area = terminal.get_frame().area();
         if !list_drawn(app) || memo.buffer.area != area {
-            return Ok(());
+            return Ok(None);
         }
         super::draw::draw(app, &mut terminal.get_frame());
-        app.list_rows.set(None);
+        // Drawn again by ratatui if this frame is left to it; kept if it is written here.
+        let list_rows = app.list_rows.take();
         // The current buffer goes back to empty, as ratatui expects it before drawing.
         let next = std::mem::replace(terminal.current_buffer_mut(), Buffer::empty(area));
         let offset = app.list().offset;
-        let scrolled =
-            if memo.pane == app.pane && memo.offset.abs_diff(offset) == 1 && memo.rows.height > 2 {
-                let up = offset > memo.offset;
-                let (top, bottom) = (memo.rows.y + 1, memo.rows.bottom());
+        let mut scrolled: Option<Vec<u8>> = None;
+        if memo.pane == app.pane && memo.offset.abs_diff(offset) == 1 && memo.rows.height > 2 {
+            let up = offset > memo.offset;
+            // The whole list region, or all of it but the last rows at the edge the list moves
+            // toward: the selection (and the rows kept beyond it) stay where they are and
+            // change only in the cells where the items they show differ.
+            let rows = memo.rows;
+            let edges = (0..=EDGE_ROWS.min(rows.height - 2)).map(|k| {
+                if up {
+                    Rect {
+                        height: rows.height - k,
+                        ..rows
+                    }
+                } else {
+                    Rect {
+                        y: rows.y + k,
+                        height: rows.height - k,
+                        ..rows
+                    }
+                }
+            });
+            for region in edges {
+                let (top, bottom) = (region.y + 1, region.bottom());
                 let mut shifted = memo.buffer.clone();
-                shift_rows(&mut shifted, memo.rows, up);
-                encode(&shifted, &next).map(|rest| {
-                    let mut out = format!(
-                        "\x1b[{top};{bottom}r\x1b[{}\x1b[r",
-                        if up { 'S' } else { 'T' }
-                    )
-                    .into_bytes();
-                    out.extend_from_slice(&rest);
-                    out
-                })
-            } else {
-                None
-            };
+                shift_rows(&mut shifted, region, up);
+                let Some(rest) = encode(&shifted, &next) else {
+                    continue;
+                };
+                let mut out = format!(
+                    "\x1b[{top};{bottom}r\x1b[{}\x1b[r",
+                    if up { 'S' } else { 'T' }
+                )
+                .into_bytes();
+                out.extend_from_slice(&rest);
+                if scrolled.as_ref().is_none_or(|b| out.len() < b.len()) {
+                    scrolled = Some(out);
+                }
+            }
+        }
         let out = match (encode(&memo.buffer, &next), scrolled) {
             (Some(a), Some(b)) => {
                 if b.len() < a.len() {
@@ -139,14 +178,15 @@ impl Painter {
             (Some(a), None) => a,
             (None, Some(b)) => b,
             // Cells this encoding leaves to ratatui: its own diff writes the frame.
-            (None, None) => return Ok(()),
+            (None, None) => return Ok(None),
         };
         terminal.backend_mut().write_all(&out)?;
+        app.list_rows.set(list_rows);
         // What the terminal now shows becomes ratatui's "previous" frame: put it in the
         // current buffer and swap (the swap clears the old previous one for the next draw).
-        *terminal.current_buffer_mut() = next;
+        *terminal.current_buffer_mut() = next.clone();
         terminal.swap_buffers();
-        Ok(())
+        Ok(Some(next))
     }
 
     /// After a frame: remembers what was drawn (`buffer`: the completed frame's buffer).
