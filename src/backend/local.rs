@@ -284,7 +284,7 @@ impl Backend for LocalBackend {
     async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>> {
         self.service
             .authorize(&self.actor, crate::service::Access::Read, "User")?;
-        Ok(self.service.snapshot().engine.who_can(&req))
+        Ok(self.service.snapshot().engine().who_can(&req))
     }
     async fn what_can(&self, user: Id) -> Result<WhatCan> {
         if self.actor.user != Some(user) {
@@ -293,7 +293,7 @@ impl Backend for LocalBackend {
         }
         self.service
             .snapshot()
-            .engine
+            .engine()
             .what_can(user)
             .ok_or_else(|| Error::not_found("user", user.to_string()))
     }

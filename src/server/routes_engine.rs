@@ -172,7 +172,7 @@ pub(super) async fn check(
             let results = reqs
                 .iter()
                 .map(|r| {
-                    let d = snap.engine.decide(r);
+                    let d = snap.engine().decide(r);
                     CheckAnswer {
                         allowed: d.allowed,
                         rule: d.rule,
@@ -187,7 +187,7 @@ pub(super) async fn check(
         None => {
             let req = to_request(s, body.single()?);
             may_ask(&c, [req.user])?;
-            let d = snap.engine.decide(&req);
+            let d = snap.engine().decide(&req);
             Ok(with_revision(
                 revision,
                 Json(CheckResponse {
