@@ -468,14 +468,12 @@ impl Engine {
                         uuid: Some(0),
                     });
                 }
-                if scoped_uuid && d.may_hold(r.uuid) {
-                    let gs = &holder.groups[d.lo as usize..d.hi as usize];
-                    let i = gs.partition_point(|g| g.uuid < r.uuid);
-                    if gs.get(i).is_some_and(|g| g.uuid == r.uuid)
-                        && !visit(&mut f, via, h, holder, d.lo + i as u32)
-                    {
-                        return false;
-                    }
+                if scoped_uuid
+                    && d.may_hold(r.uuid)
+                    && let Some(gi) = holder.find_group(&d, r.uuid)
+                    && !visit(&mut f, via, h, holder, gi)
+                {
+                    return false;
                 }
             }
             true

@@ -90,6 +90,8 @@ pub(crate) struct Holder {
     pub(crate) entries: Vec<Entry>,
     /// One group per distinct (entity, uuid) of `entries`, in the same order.
     pub(crate) groups: Vec<Group>,
+    /// `groups[i].uuid` at `i`: a lookup by uuid reads these few contiguous words.
+    pub(crate) group_uuids: Vec<u32>,
     /// Mage dialect: a permission with the OWNER bit this holder reaches.
     pub(crate) owner_bit_perm: Option<u32>,
     /// Whether any entry targets a pseudo-entity (`ALL`, `ALL_EXCEPT_RESERVED`).
@@ -177,6 +179,7 @@ impl Holder {
             g.grant &= !g.scan;
         }
         self.groups.shrink_to_fit();
+        self.group_uuids = self.groups.iter().map(|g| g.uuid).collect();
         self.dir = None;
         if self.groups.len() > DIR_MIN_GROUPS {
             let mut dir = Vec::with_capacity(entity_keys as usize);
@@ -204,6 +207,13 @@ impl Holder {
     pub(crate) fn groups_of(&self, entity: u32) -> &[Group] {
         let d = self.dir_ent(entity);
         &self.groups[d.lo as usize..d.hi as usize]
+    }
+
+    /// The index of the group of (`d`'s entity, `uuid`), if there is one.
+    pub(crate) fn find_group(&self, d: &DirEnt, uuid: u32) -> Option<u32> {
+        let uuids = &self.group_uuids[d.lo as usize..d.hi as usize];
+        let i = uuids.partition_point(|&u| u < uuid);
+        (uuids.get(i) == Some(&uuid)).then_some(d.lo + i as u32)
     }
 
     /// The entries of a group.
