@@ -139,6 +139,13 @@ impl SqliteStore {
             other => other,
         })?;
         schema::migrate(&mut writer, path).await?;
+        // Up to 128 MiB of page cache for the writer (SQLite's default is 2 MiB): a large
+        // commit (an import of a million permissions) then writes each page to the WAL once
+        // instead of spilling it again and again. Readers keep the default.
+        sqlx::query("PRAGMA cache_size = -131072")
+            .execute(&mut writer)
+            .await
+            .map_err(db_err)?;
         let readers = SqlitePoolOptions::new()
             .max_connections(READERS)
             .min_connections(0)
