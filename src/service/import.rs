@@ -150,10 +150,10 @@ impl Service {
             .map(|p| (content_key(p), p.id))
             .collect();
         for (i, dp) in doc.permissions.iter().enumerate() {
-            let field = format!("permissions[{i}]");
+            let field = || format!("permissions[{i}]");
             if p.perms.contains_key(&dp.key) {
                 return Err(Error::invalid(
-                    field,
+                    field(),
                     format!("key '{}' is used twice", dp.key),
                 ));
             }
@@ -181,11 +181,12 @@ impl Service {
                 spec.to_permission(fresh_id(as_id, &|id| state.permissions.contains_key(id)), 1);
             validate::permission(&self.catalogs, &mut perm).map_err(|e| match e {
                 Error::Invalid { field: f, message } => {
-                    Error::invalid(format!("{field}.{f}"), message)
+                    Error::invalid(format!("{}.{f}", field()), message)
                 }
                 other => other,
             })?;
-            match by_content.get(&content_key(&perm)) {
+            let key = content_key(&perm);
+            match by_content.get(&key) {
                 Some(&id) if state.permissions.contains_key(&id) => {
                     p.perms.insert(dp.key.clone(), id);
                     p.report.permissions.present += 1;
@@ -195,7 +196,7 @@ impl Service {
                     p.perms.insert(dp.key.clone(), id);
                 }
                 None => {
-                    by_content.insert(content_key(&perm), perm.id);
+                    by_content.insert(key, perm.id);
                     p.perms.insert(dp.key.clone(), perm.id);
                     p.report.permissions.created += 1;
                     p.changes.push(Change::Create(Object::Permission(perm)));
