@@ -315,13 +315,14 @@ fn naive(s: &State, c: &Catalog, r: &Request) -> bool {
     grant
 }
 
-fn request() -> impl Strategy<Value = (u8, u8, u8, Option<u8>, Option<u8>, Option<u8>)> {
+/// A generated request: user, flag, entity, uuid, resource owner, resource team.
+type Req = (u8, u8, u8, Option<u8>, Option<u8>, Option<u8>);
+
+fn request() -> impl Strategy<Value = Req> {
     request_of(3)
 }
 
-fn request_of(
-    uuids: u8,
-) -> impl Strategy<Value = (u8, u8, u8, Option<u8>, Option<u8>, Option<u8>)> {
+fn request_of(uuids: u8) -> impl Strategy<Value = Req> {
     (
         0..NU + 1,
         0u8..4,
@@ -332,7 +333,7 @@ fn request_of(
     )
 }
 
-fn make(q: (u8, u8, u8, Option<u8>, Option<u8>, Option<u8>)) -> Request {
+fn make(q: Req) -> Request {
     let (u, f, e, uu, owner, team) = q;
     Request {
         user: uid(u),
@@ -346,23 +347,35 @@ fn make(q: (u8, u8, u8, Option<u8>, Option<u8>, Option<u8>)) -> Request {
     }
 }
 
+/// `decide` answers as the naive reference, and `explain` names the same rule, for each request.
+fn agrees_with_naive_and_explain(w: &World, qs: Vec<Req>) -> Result<(), TestCaseError> {
+    let cats = catalogs();
+    let s = state(w);
+    let engine = Engine::build(&s, &cats);
+    let c = &cats.all()[0];
+    for q in qs {
+        let r = make(q);
+        let fast = engine.decide(&r);
+        prop_assert_eq!(
+            fast.allowed,
+            naive(&s, c, &r),
+            "request {:?} rule {:?}",
+            r,
+            fast.rule
+        );
+        let ex = engine.explain(&r);
+        prop_assert_eq!(ex.allowed, fast.allowed);
+        prop_assert_eq!(ex.rule, fast.rule, "explain and decide name the same rule");
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn engine_agrees_with_naive_reference(w in world(), qs in prop::collection::vec(request(), 40)) {
-        let cats = catalogs();
-        let s = state(&w);
-        let engine = Engine::build(&s, &cats);
-        let c = &cats.all()[0];
-        for q in qs {
-            let r = make(q);
-            let fast = engine.decide(&r);
-            prop_assert_eq!(fast.allowed, naive(&s, c, &r), "request {:?} rule {:?}", r, fast.rule);
-            let ex = engine.explain(&r);
-            prop_assert_eq!(ex.allowed, fast.allowed);
-            prop_assert_eq!(ex.rule, fast.rule, "explain and decide name the same rule");
-        }
+        agrees_with_naive_and_explain(&w, qs)?;
     }
 
     #[test]
@@ -370,17 +383,7 @@ proptest! {
         w in big_world(),
         qs in prop::collection::vec(request_of(BIG_UUIDS + 1), 60),
     ) {
-        let cats = catalogs();
-        let s = state(&w);
-        let engine = Engine::build(&s, &cats);
-        let c = &cats.all()[0];
-        for q in qs {
-            let r = make(q);
-            let fast = engine.decide(&r);
-            prop_assert_eq!(fast.allowed, naive(&s, c, &r), "request {:?} rule {:?}", r, fast.rule);
-            let ex = engine.explain(&r);
-            prop_assert_eq!(ex.rule, fast.rule, "explain and decide name the same rule");
-        }
+        agrees_with_naive_and_explain(&w, qs)?;
     }
 
     #[test]

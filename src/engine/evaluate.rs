@@ -420,14 +420,8 @@ impl Engine {
                         _ => {}
                     }
                 }
-            } else if g.grant & action != 0 && f.none_granted() {
-                f.pending = Some(Pending {
-                    via,
-                    holder: h,
-                    from: g.start,
-                    entity: g.entity,
-                    uuid: Some(g.uuid),
-                });
+            } else if g.grant & action != 0 {
+                f.note_pending(via, h, g.start, g.entity, Some(g.uuid));
             }
             true
         };
@@ -443,14 +437,8 @@ impl Engine {
                                 return false;
                             }
                         }
-                    } else if d.grant_all & action != 0 && f.none_granted() {
-                        f.pending = Some(Pending {
-                            via,
-                            holder: h,
-                            from: d.first_entry,
-                            entity: key,
-                            uuid: None,
-                        });
+                    } else if d.grant_all & action != 0 {
+                        f.note_pending(via, h, d.first_entry, key, None);
                     }
                     continue;
                 }
@@ -458,15 +446,9 @@ impl Engine {
                     if !visit(&mut f, via, h, holder, d.lo) {
                         return false;
                     }
-                } else if d.grant0 & action != 0 && f.none_granted() {
+                } else if d.grant0 & action != 0 {
                     // The uuid-0 group starts the entity's entries: no need to read the group.
-                    f.pending = Some(Pending {
-                        via,
-                        holder: h,
-                        from: d.first_entry,
-                        entity: key,
-                        uuid: Some(0),
-                    });
+                    f.note_pending(via, h, d.first_entry, key, Some(0));
                 }
                 if scoped_uuid
                     && d.may_hold(r.uuid)
@@ -526,5 +508,25 @@ struct Pending {
 impl Found {
     fn none_granted(&self) -> bool {
         self.grant.is_none() && self.pending.is_none()
+    }
+
+    /// Notes where an outright grant lies, unless a grant was found before.
+    fn note_pending(
+        &mut self,
+        via: Via,
+        holder: HolderIdx,
+        from: u32,
+        entity: u32,
+        uuid: Option<u32>,
+    ) {
+        if self.none_granted() {
+            self.pending = Some(Pending {
+                via,
+                holder,
+                from,
+                entity,
+                uuid,
+            });
+        }
     }
 }
