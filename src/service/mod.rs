@@ -142,7 +142,8 @@ impl std::fmt::Debug for Service {
 }
 
 impl Service {
-    /// Loads the store's state and builds the index.
+    /// Loads the store's state; the index is built on a background thread (see
+    /// [`Snapshot::engine`]).
     pub async fn open(store: Arc<dyn Store>, catalogs: Arc<Catalogs>) -> Result<Service> {
         let state = store.load().await?;
         let snapshot = Arc::new(Snapshot::new(state, catalogs.clone()));
