@@ -131,6 +131,9 @@ impl LocalBackend {
 
 #[async_trait]
 impl Backend for LocalBackend {
+    fn first_frame_shown(&self) {
+        self.service.build_index_in_background();
+    }
     fn info(&self) -> BackendInfo {
         BackendInfo {
             kind: BackendKind::Local,

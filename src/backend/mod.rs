@@ -125,6 +125,9 @@ pub type ProgressSink = Arc<dyn Fn(PresetProgress) + Send + Sync>;
 pub trait Backend: Send + Sync {
     /// Kind, location and capabilities.
     fn info(&self) -> BackendInfo;
+    /// Called by the console once its first frame is on the screen: a backend may start work
+    /// it put off to open sooner (the local backend builds its decision index).
+    fn first_frame_shown(&self) {}
     /// The acting principal and whether it can write.
     async fn me(&self) -> Result<Me>;
     /// The entity catalogs.

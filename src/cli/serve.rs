@@ -65,6 +65,8 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
     };
     let catalogs = Arc::new(Catalogs::builtin().map_err(|e| Error::Store(e.to_string()))?);
     let service = Arc::new(Service::open(store, catalogs).await?);
+    // Checks need the index: build it before serving the first one.
+    service.snapshot().engine();
     let location = shown.clone();
     let shown = sanitize(&shown);
     if !service.is_initialized() {

@@ -51,8 +51,8 @@ impl Snapshot {
     }
 
     /// The decision index built from `state`. After a write it is built before the snapshot
-    /// is published; after opening the store, on a background thread (a caller that needs it
-    /// sooner waits for that build, or builds it).
+    /// is published; after opening the store, when first needed or ahead on a background
+    /// thread (a caller that needs it sooner waits for that build).
     pub fn engine(&self) -> &Engine {
         self.engine
             .get_or_init(|| Engine::build(&self.state, &self.catalogs))
@@ -142,22 +142,11 @@ impl std::fmt::Debug for Service {
 }
 
 impl Service {
-    /// Loads the store's state; the index is built on a background thread (see
-    /// [`Snapshot::engine`]).
+    /// Loads the store's state. The index is built when first needed (see
+    /// [`Snapshot::engine`]) or ahead, by [`Service::build_index_in_background`].
     pub async fn open(store: Arc<dyn Store>, catalogs: Arc<Catalogs>) -> Result<Service> {
         let state = store.load().await?;
         let snapshot = Arc::new(Snapshot::new(state, catalogs.clone()));
-        // The console's first frame needs the state, not the index: build it meanwhile. An
-        // owner is authorized without it; anything else that needs it waits for this build.
-        let building = snapshot.clone();
-        let spawned = std::thread::Builder::new()
-            .name("engine-build".into())
-            .spawn(move || {
-                building.engine();
-            });
-        if let Err(e) = spawned {
-            tracing::debug!("no thread to build the index ahead ({e}); built on first use");
-        }
         Ok(Service {
             store,
             catalogs,
@@ -229,6 +218,24 @@ impl Service {
         match self.snapshot.write() {
             Ok(mut g) => *g = snap,
             Err(poisoned) => *poisoned.into_inner() = snap,
+        }
+    }
+
+    /// Builds the current snapshot's index on a background thread, if it is not built yet:
+    /// the console calls this once its first frame is on the screen, which needs the state
+    /// only (the owner is authorized without the index).
+    pub fn build_index_in_background(&self) {
+        let snap = self.snapshot();
+        if snap.engine.get().is_some() {
+            return;
+        }
+        let spawned = std::thread::Builder::new()
+            .name("engine-build".into())
+            .spawn(move || {
+                snap.engine();
+            });
+        if let Err(e) = spawned {
+            tracing::debug!("no thread to build the index ahead ({e}); built on first use");
         }
     }
 

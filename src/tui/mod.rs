@@ -361,10 +361,15 @@ pub async fn run(backend: Arc<dyn Backend>, read_only: bool) -> std::io::Result<
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut dirty = true;
     let mut painter = frame::Painter::new();
+    let mut first_shown = false;
     loop {
         if dirty {
             painter.draw(&mut terminal, &app)?;
             dirty = false;
+            if !first_shown && app.data.is_some() {
+                first_shown = true;
+                backend.first_frame_shown();
+            }
         }
         let effects = tokio::select! {
             ev = events.next() => match ev {
