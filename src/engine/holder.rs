@@ -203,12 +203,6 @@ impl Holder {
         DirEnt::of(&self.groups, lo, hi)
     }
 
-    /// The groups of `entity`, any uuid, in uuid order.
-    pub(crate) fn groups_of(&self, entity: u32) -> &[Group] {
-        let d = self.dir_ent(entity);
-        &self.groups[d.lo as usize..d.hi as usize]
-    }
-
     /// The index of the group of (`d`'s entity, `uuid`), if there is one.
     pub(crate) fn find_group(&self, d: &DirEnt, uuid: u32) -> Option<u32> {
         let uuids = &self.group_uuids[d.lo as usize..d.hi as usize];
@@ -223,20 +217,20 @@ impl Holder {
 
     /// Entries filed under exactly (entity, uuid).
     pub(crate) fn lookup(&self, entity: u32, uuid: u32) -> &[Entry] {
-        let gs = self.groups_of(entity);
-        let i = gs.partition_point(|g| g.uuid < uuid);
-        match gs.get(i) {
-            Some(g) if g.uuid == uuid => self.entries_of(g),
-            _ => &[],
+        let d = self.dir_ent(entity);
+        match self.find_group(&d, uuid) {
+            Some(gi) => self.entries_of(&self.groups[gi as usize]),
+            None => &[],
         }
     }
 
     /// Entries filed under `entity`, any uuid.
     pub(crate) fn lookup_entity(&self, entity: u32) -> &[Entry] {
-        match self.groups_of(entity) {
-            [] => &[],
-            [first, .., last] => &self.entries[first.start as usize..last.end as usize],
-            [only] => self.entries_of(only),
+        let d = self.dir_ent(entity);
+        if d.lo == d.hi {
+            return &[];
         }
+        let end = self.groups[d.hi as usize - 1].end;
+        &self.entries[d.first_entry as usize..end as usize]
     }
 }
