@@ -155,9 +155,10 @@ pub fn import(rt: &tokio::runtime::Runtime, n: usize) -> Vec<Figure> {
     let cold = console_rss(&path);
     match (warm, cold) {
         (Ok(w), Ok(c)) => {
-            for (label, (rss, hwm, first)) in [("warm", w), ("cold", c)] {
+            for (label, (rss, hwm, first, loaded, framed)) in [("warm", w), ("cold", c)] {
                 println!(
-                    "console process on it ({label} load cache): first frame {:.0} ms; VmRSS {rss:.0} MiB, VmHWM {hwm:.0} MiB",
+                    "console process on it ({label} load cache): first frame {:.0} ms; VmRSS {rss:.0} MiB \
+                     (state loaded {loaded:.0}, + list rows and first frame {framed:.0}, + index {rss:.0}), VmHWM {hwm:.0} MiB",
                     first.as_secs_f64() * 1e3
                 );
             }
@@ -192,9 +193,12 @@ pub fn import(rt: &tokio::runtime::Runtime, n: usize) -> Vec<Figure> {
     rows
 }
 
-/// Runs this binary again as the console child on `path`; returns its VmRSS, VmHWM (MiB) and
-/// first-frame time.
-fn console_rss(path: &Path) -> Result<(f64, f64, Duration), String> {
+/// The console child's figures: VmRSS and VmHWM at the end (MiB), the first-frame time, and
+/// VmRSS once the state was loaded and once the first frame was drawn.
+type ChildFigures = (f64, f64, Duration, f64, f64);
+
+/// Runs this binary again as the console child on `path` and returns its figures.
+fn console_rss(path: &Path) -> Result<ChildFigures, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let out = Command::new(exe)
         .env(CHILD, path)
@@ -216,14 +220,19 @@ fn console_rss(path: &Path) -> Result<(f64, f64, Duration), String> {
         .filter_map(|x| x.parse().ok())
         .collect();
     match v[..] {
-        [rss, hwm, ms] => Ok((rss, hwm, Duration::from_secs_f64(ms / 1e3))),
+        [rss, hwm, ms, loaded, framed] => {
+            Ok((rss, hwm, Duration::from_secs_f64(ms / 1e3), loaded, framed))
+        }
         _ => Err(format!("unreadable child line: {line}")),
     }
 }
 
 /// When this process is the console child: opens the store as the console does (local backend,
-/// load, the app, `:permissions`, one frame drawn through the real terminal backend), prints
-/// `console-child RSS HWM FIRST_MS` and exits. Call first thing in `main`.
+/// load, the app, `:permissions`, one frame drawn through the real terminal backend), then lets
+/// the backend build its decision index as the console does once its first frame is shown, and
+/// prints `console-child RSS HWM FIRST_MS LOADED_RSS FRAME_RSS` (the resident memory once the
+/// state is loaded, once the first frame is drawn, and at the end, with the index) and exits.
+/// Call first thing in `main`.
 pub fn child_main() {
     let Some(path) = std::env::var_os(CHILD) else {
         return;
@@ -237,6 +246,7 @@ pub fn child_main() {
         .block_on(LocalBackend::open(Path::new(&path), None, false))
         .expect("open");
     let data = rt.block_on(gatehouse::tui::load(&backend)).expect("load");
+    let loaded = rss_mib().unwrap_or((0.0, 0.0)).0;
     let mut app = App::new(Theme::ansi16(), (120, 40), false);
     app.on_msg(Msg::Loaded(Box::new(data)));
     let mut evs = keys(":permissions");
@@ -251,9 +261,14 @@ pub fn child_main() {
         app.list().rows.len() > 1,
         "the Permissions pane lists the imported permissions"
     );
+    let framed = rss_mib().unwrap_or((0.0, 0.0)).0;
+    // The console starts building its index once the first frame is shown; it keeps it.
+    backend.first_frame_shown();
+    let engine = backend.service().snapshot();
+    engine.engine();
     let (rss, hwm) = rss_mib().unwrap_or((0.0, 0.0));
     println!(
-        "console-child {rss:.1} {hwm:.1} {:.1}",
+        "console-child {rss:.1} {hwm:.1} {:.1} {loaded:.1} {framed:.1}",
         first.as_secs_f64() * 1e3
     );
     drop(app);

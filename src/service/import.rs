@@ -6,7 +6,8 @@ use super::specs::PermissionSpec;
 use super::{Access, Actor, Service, validate};
 use crate::model::{Id, Permission, Principal, Role, Team, User, new_id, now};
 use crate::store::{Change, Link, Object, State};
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeSet;
 
 /// A content key for matching permissions (everything but id, times, version, description).
 fn content_key(p: &Permission) -> String {
@@ -132,10 +133,10 @@ impl Service {
                 dry_run,
                 ..Default::default()
             },
-            users: HashMap::new(),
-            teams: HashMap::new(),
-            roles: HashMap::new(),
-            perms: HashMap::new(),
+            users: HashMap::default(),
+            teams: HashMap::default(),
+            roles: HashMap::default(),
+            perms: HashMap::default(),
             links: BTreeSet::new(),
         };
         let t = now();

@@ -147,6 +147,7 @@ impl Service {
     pub async fn open(store: Arc<dyn Store>, catalogs: Arc<Catalogs>) -> Result<Service> {
         let state = store.load().await?;
         let snapshot = Arc::new(Snapshot::new(state, catalogs.clone()));
+        store.loaded(&snapshot.state);
         Ok(Service {
             store,
             catalogs,
@@ -215,6 +216,20 @@ impl Service {
         let snap = Arc::new(Snapshot::new(state, self.catalogs.clone()));
         // Built by the writer, before anyone can see the snapshot.
         snap.engine();
+        self.store.loaded(&snap.state);
+        self.swap(snap);
+    }
+
+    /// [`Service::publish`] with the index already built from `state`.
+    fn publish_built(&self, state: State, engine: Engine) {
+        let snap = Snapshot::new(state, self.catalogs.clone());
+        // The lock was just made: it is empty, so this cannot fail.
+        let _ = snap.engine.set(engine);
+        self.swap(Arc::new(snap));
+    }
+
+    /// Makes `snap` the current snapshot.
+    fn swap(&self, snap: Arc<Snapshot>) {
         match self.snapshot.write() {
             Ok(mut g) => *g = snap,
             Err(poisoned) => *poisoned.into_inner() = snap,
@@ -265,16 +280,34 @@ impl Service {
             return Ok(self.snapshot().state.revision);
         }
         let _w = self.writer.lock().await;
+        let changes: Arc<[Change]> = changes.into();
+        // The next state and its index are worked out on another thread while the store
+        // commits (for a large commit, an import, they take seconds of their own), on the
+        // assumption that the commit lands on the next revision; if the commit fails, the
+        // work is dropped unseen.
+        let next = {
+            let base = self.snapshot();
+            let changes = changes.clone();
+            let catalogs = self.catalogs.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut state = State::clone(&base.state);
+                state.apply_committed(&changes).ok()?;
+                state.revision = base.state.revision.checked_add(1)?;
+                let engine = Engine::build(&state, &catalogs);
+                Some((state, engine))
+            })
+        };
         let revision = self.store.commit(&actor.name, &changes).await?;
-        let mut state = State::clone(&self.snapshot().state);
-        let in_step = state.revision + 1 == revision && state.apply_committed(&changes).is_ok();
-        if in_step {
-            state.revision = revision;
-        } else {
-            // Another writer got in between: read the store again.
-            state = self.store.load().await?;
+        match next.await {
+            Ok(Some((state, engine))) if state.revision == revision => {
+                self.publish_built(state, engine);
+            }
+            _ => {
+                // Another writer got in between: read the store again.
+                let state = self.store.load().await?;
+                self.publish(state);
+            }
         }
-        self.publish(state);
         Ok(revision)
     }
 

@@ -59,6 +59,13 @@ pub trait Store: Send + Sync {
     /// Records the last use of an API key (no revision bump, no audit event).
     async fn touch_key(&self, id: Id, at: OffsetDateTime) -> StoreResult<()>;
 
+    /// The service now holds `state`, just read by [`Store::load`]. A store that keeps a load
+    /// cache refreshes it from this in the background, off the caller's path (the SQLite
+    /// store, after a load that had to read its tables). The default does nothing.
+    fn loaded(&self, state: &std::sync::Arc<State>) {
+        let _ = state;
+    }
+
     /// The revisions other processes commit, as soon as the store hears of them (PostgreSQL
     /// LISTEN/NOTIFY). `None` when the store cannot tell; a server then polls the revision.
     fn watch(&self) -> Option<tokio::sync::watch::Receiver<Revision>> {

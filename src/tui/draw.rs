@@ -199,9 +199,10 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
             } else {
                 t.text
             };
+            let cells: Vec<&str> = row.cells().collect();
             TRow::new(
                 cols.iter()
-                    .map(|(ci, _)| Cell::from(row.cells.get(*ci).map(String::as_str).unwrap_or("")))
+                    .map(|(ci, _)| Cell::from(cells.get(*ci).copied().unwrap_or("")))
                     .collect::<Vec<_>>(),
             )
             .style(style)

@@ -3,6 +3,7 @@
 //! keystroke that narrows the filter only re-checks the rows still shown.
 
 use super::view::{Column, Row};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// Filter steps kept for narrowing: each needle contains the one before it, and its
@@ -80,7 +81,7 @@ impl ListState {
             steps.chain.pop();
         }
         let rows = &self.rows;
-        let matches = |i: &u32| needle.is_empty() || rows[*i as usize].key.contains(&needle);
+        let matches = |i: &u32| needle.is_empty() || rows[*i as usize].matches(&needle);
         self.visible = match steps.chain.last() {
             Some((prev, visible)) if *prev == needle => visible.clone(),
             Some((_, visible)) => visible.iter().copied().filter(matches).collect(),
@@ -166,20 +167,34 @@ fn sort(visible: &mut [u32], rows: &[Row], sort: Option<(usize, bool)>, columns:
         return;
     };
     let numeric = columns.get(c).is_some_and(|c| c.numeric);
-    visible.sort_by(|&a, &b| {
-        let (x, y) = (rows[a as usize].cells.get(c), rows[b as usize].cells.get(c));
-        let o = match (numeric, x, y) {
-            (true, Some(x), Some(y)) => x
-                .parse::<f64>()
-                .unwrap_or(0.0)
-                .partial_cmp(&y.parse::<f64>().unwrap_or(0.0))
-                .unwrap_or(Ordering::Equal),
-            _ => x
-                .map(|s| s.to_lowercase())
-                .cmp(&y.map(|s| s.to_lowercase())),
-        };
-        if rev { o.reverse() } else { o }
-    });
+    // Each row's sort key is worked out once, not once per comparison.
+    if numeric {
+        let keys: Vec<f64> = rows
+            .iter()
+            .map(|r| r.cell(c).parse::<f64>().unwrap_or(0.0))
+            .collect();
+        visible.sort_by(|&a, &b| {
+            let o = keys[a as usize]
+                .partial_cmp(&keys[b as usize])
+                .unwrap_or(Ordering::Equal);
+            if rev { o.reverse() } else { o }
+        });
+    } else {
+        let keys: Vec<Cow<'_, str>> = rows.iter().map(|r| lower(r.cell(c))).collect();
+        visible.sort_by(|&a, &b| {
+            let o = keys[a as usize].cmp(&keys[b as usize]);
+            if rev { o.reverse() } else { o }
+        });
+    }
+}
+
+/// `s.to_lowercase()`, borrowing `s` when it is already lowercase ASCII.
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
+    }
 }
 
 #[cfg(test)]
@@ -201,11 +216,7 @@ mod tests {
                             .collect()
                     })
                     .collect();
-                Row {
-                    id: i.to_string(),
-                    key: cells.join("\u{1f}").to_lowercase(),
-                    cells,
-                }
+                Row::new(i.to_string(), cells)
             })
             .collect()
     }

@@ -6,9 +6,11 @@ use crate::model::{AuditEvent, Id, Principal, short_id};
 use crate::store::State;
 use crate::text::sanitize;
 use rustc_hash::FxHashMap;
-use std::borrow::Cow;
 
+mod row;
 mod users;
+
+pub use row::Row;
 
 /// A pane in the navigation column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -116,39 +118,6 @@ const fn col(title: &'static str, min: u16, grow: u16, numeric: bool, hide_below
     }
 }
 
-/// One row: its object id, its cells (sanitized) and a lowercased search key.
-#[derive(Debug, Clone)]
-pub struct Row {
-    /// The object the row shows (permission id, username, …).
-    pub id: String,
-    /// Cell texts, one per column.
-    pub cells: Vec<String>,
-    /// Everything searchable, lowercased.
-    pub key: String,
-}
-
-impl Row {
-    /// A row from raw cell texts: sanitizes them (copying only the ones that change).
-    fn new(id: impl Into<String>, cells: Vec<String>) -> Row {
-        let cells = cells.into_iter().map(clean_owned).collect();
-        Row::from_clean(id.into(), cells)
-    }
-
-    /// A row from cells that are already sanitized.
-    fn from_clean(id: String, cells: Vec<String>) -> Row {
-        let key = search_key(&cells);
-        Row { id, cells, key }
-    }
-}
-
-/// `sanitize`, keeping the string itself when nothing needs replacing.
-fn clean_owned(s: String) -> String {
-    match sanitize(&s) {
-        Cow::Borrowed(_) => s,
-        Cow::Owned(o) => o,
-    }
-}
-
 /// `sanitize` into a new string. Printable ASCII, by far the common case, is never unsafe,
 /// so it skips the per-character scan.
 fn clean(s: &str) -> String {
@@ -157,27 +126,6 @@ fn clean(s: &str) -> String {
     } else {
         sanitize(s).into_owned()
     }
-}
-
-/// The cells joined by U+001F and lowercased, in one pass. Equal to
-/// `cells.join("\u{1f}").to_lowercase()`: the only context-dependent lowercase mapping (final
-/// sigma) looks across neither U+001F nor a string's ends, so cells can be lowercased apart.
-fn search_key(cells: &[String]) -> String {
-    let len = cells.iter().map(|c| c.len() + 1).sum();
-    let mut key = String::with_capacity(len);
-    for (i, c) in cells.iter().enumerate() {
-        if i > 0 {
-            key.push('\u{1f}');
-        }
-        if c.is_ascii() {
-            let start = key.len();
-            key.push_str(c);
-            key[start..].make_ascii_lowercase();
-        } else {
-            key.push_str(&c.to_lowercase());
-        }
-    }
-    key
 }
 
 const ROLES_COLUMNS: &[Column] = &[

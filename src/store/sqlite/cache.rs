@@ -23,6 +23,7 @@ use codec::decode;
 use codec::{Pairs, encode};
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
+use std::sync::Arc;
 
 /// Creates the cache table (at open, inside the migration transaction).
 pub(super) const CREATE: &str = "CREATE TABLE IF NOT EXISTS load_cache (
@@ -74,16 +75,25 @@ pub(super) async fn read(
     }
 }
 
-/// Caches `st` in the background (when the store is still at its revision); failures only
-/// cost the next load its speed, so they are logged, not returned.
-pub(super) fn store(pool: &SqlitePool, st: &State) {
-    let (data, revision) = match (codec::encode(st), i64::try_from(st.revision)) {
-        (Ok(data), Ok(revision)) => (data, revision),
-        (Err(e), _) => return tracing::debug!("not caching the load: {e}"),
-        (_, Err(e)) => return tracing::debug!("not caching the load: {e}"),
+/// Caches `st` in the background: encodes it on a blocking thread, then writes the row (when
+/// the store is still at its revision). Failures only cost the next load its speed, so they
+/// are logged, not returned; outside a tokio runtime nothing is cached.
+pub(super) fn store(pool: &SqlitePool, st: Arc<State>) {
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        return;
     };
     let pool = pool.clone();
-    tokio::spawn(async move {
+    rt.spawn(async move {
+        let encoded = tokio::task::spawn_blocking(move || {
+            codec::encode(&st).map(|data| (data, i64::try_from(st.revision)))
+        })
+        .await;
+        let (data, revision) = match encoded {
+            Ok(Ok((data, Ok(revision)))) => (data, revision),
+            Ok(Ok((_, Err(e)))) => return tracing::debug!("not caching the load: {e}"),
+            Ok(Err(e)) => return tracing::debug!("not caching the load: {e}"),
+            Err(e) => return tracing::debug!("not caching the load: {e}"),
+        };
         let done = sqlx::query(WRITE)
             .bind(revision)
             .bind(FORMAT)

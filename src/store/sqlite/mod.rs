@@ -26,6 +26,7 @@ use sqlx::sqlite::{
 };
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::Mutex;
@@ -46,6 +47,8 @@ pub struct SqliteStore {
     path: PathBuf,
     readers: SqlitePool,
     writer: Mutex<SqliteConnection>,
+    /// The revision of the last load that read the tables, until [`Store::loaded`] caches it.
+    uncached: std::sync::Mutex<Option<Revision>>,
 }
 
 /// Maps a database error outside the write path's own diagnosis.
@@ -154,6 +157,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             readers,
             writer: Mutex::new(writer),
+            uncached: std::sync::Mutex::new(None),
         })
     }
 
@@ -211,7 +215,21 @@ impl Store for SqliteStore {
     }
 
     async fn load(&self) -> StoreResult<State> {
-        read::load(&self.readers).await
+        let (state, from_cache) = read::load(&self.readers).await?;
+        if !from_cache {
+            // Cached by `loaded`, once the caller holds the state (encoding it here would
+            // delay the caller: a console's first frame).
+            *self.uncached.lock().unwrap_or_else(|p| p.into_inner()) = Some(state.revision);
+        }
+        Ok(state)
+    }
+
+    fn loaded(&self, state: &Arc<State>) {
+        let mut uncached = self.uncached.lock().unwrap_or_else(|p| p.into_inner());
+        if *uncached == Some(state.revision) {
+            *uncached = None;
+            cache::store(&self.readers, state.clone());
+        }
     }
 
     async fn revision(&self) -> StoreResult<Revision> {

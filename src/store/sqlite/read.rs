@@ -16,14 +16,12 @@ const SELECT_AUDIT: &str = "SELECT revision, at, actor, action, object_kind, obj
      ORDER BY revision DESC, seq DESC LIMIT ?4";
 
 /// Reads everything but the audit log: from the load cache when it holds the current
-/// revision, else from the tables (and then caches the result).
-pub(super) async fn load(pool: &SqlitePool) -> StoreResult<State> {
+/// revision (`true` beside it), else from the tables (`false`: the caller may cache it).
+pub(super) async fn load(pool: &SqlitePool) -> StoreResult<(State, bool)> {
     if let Some(st) = cached(pool).await? {
-        return Ok(st);
+        return Ok((st, true));
     }
-    let st = tables(pool).await?;
-    cache::store(pool, &st);
-    Ok(st)
+    Ok((tables(pool).await?, false))
 }
 
 /// The cached state plus the API keys (read from their table in the same transaction), when

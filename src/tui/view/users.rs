@@ -1,6 +1,7 @@
 //! The Users rows, the one list that reaches 100k rows: built without per-user maps and, when
 //! large, on several threads.
 
+use super::row::Cells;
 use super::{Row, clean};
 use crate::model::{Id, User};
 use crate::store::State;
@@ -106,18 +107,19 @@ fn user_rows_in<'a>(
                 (false, true) => "disabled",
                 (true, true) => "owner,disabled",
             };
+            let teams = teams.get(&u.id).map_or(&[][..], Vec::as_slice);
+            let mut cells = Cells::with_capacity(
+                u.username.len() + u.email.len() + 16 + 24 * (names.len() + teams.len()),
+            );
+            cells
+                .push_raw(&u.username)
+                .push_raw(&u.email)
+                .push_joined(&[u.kind.as_str()], "")
+                .push_joined(&names, ", ")
+                .push_joined(teams, ", ")
+                .push_joined(&[flags], "");
             // The id stays raw: it names the object; only the cells are sanitized.
-            Row::from_clean(
-                u.username.clone(),
-                vec![
-                    clean(&u.username),
-                    clean(&u.email),
-                    u.kind.as_str().into(),
-                    names.join(", "),
-                    teams.get(&u.id).map(|v| v.join(", ")).unwrap_or_default(),
-                    flags.into(),
-                ],
-            )
+            Row::from_cells(u.username.clone(), cells)
         })
         .collect()
 }

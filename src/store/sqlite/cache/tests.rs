@@ -16,6 +16,14 @@ async fn row(store: &SqliteStore) -> Option<(i64, i64, Vec<u8>)> {
         .expect("read the cache row")
 }
 
+/// A load, then what the service does with it: hands it back (`Store::loaded`), which caches
+/// a load that read the tables.
+async fn load(store: &SqliteStore, what: &str) -> State {
+    let st = Arc::new(store.load().await.expect(what));
+    store.loaded(&st);
+    Arc::unwrap_or_clone(st)
+}
+
 /// Waits for the background write of a usable cache for `revision`.
 async fn cached_at(store: &SqliteStore, revision: Revision) {
     let want = i64::try_from(revision).expect("small revision");
@@ -67,16 +75,16 @@ fn garbage_does_not_decode() {
 #[tokio::test]
 async fn cached_load_equals_table_load() {
     let (_dir, store, want) = filled().await;
-    let from_tables = store.load().await.expect("load from the tables");
+    let from_tables = load(&store, "load from the tables").await;
     assert_eq!(from_tables, want);
     cached_at(&store, want.revision).await;
-    let from_cache = store.load().await.expect("load from the cache");
+    let from_cache = load(&store, "load from the cache").await;
     assert_eq!(from_cache, want);
 
     // The cache really is what the second load read: a change behind the store's back that
     // leaves the revision alone is not seen ...
     tamper(&store, "UPDATE users SET email = 'behind@the.back'").await;
-    let again = store.load().await.expect("load from the cache");
+    let again = load(&store, "load from the cache").await;
     assert_eq!(again, want);
     // ... until the revision moves, which makes the cache stale.
     tamper(
@@ -84,15 +92,33 @@ async fn cached_load_equals_table_load() {
         "UPDATE meta SET value = value + 1 WHERE name = 'revision'",
     )
     .await;
-    let fresh = store.load().await.expect("load from the tables");
+    let fresh = load(&store, "load from the tables").await;
     assert_eq!(fresh.revision, want.revision + 1);
     assert!(fresh.users.values().all(|u| u.email == "behind@the.back"));
 }
 
 #[tokio::test]
+async fn a_load_is_cached_once_handed_back_and_only_at_its_revision() {
+    let (_dir, store, want) = filled().await;
+    let st = Arc::new(store.load().await.expect("load from the tables"));
+    // Nothing caches a load until the caller holds it: the row is written by `loaded` only.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(row(&store).await, None);
+    // A state at another revision (a commit's result) is not the load: not cached.
+    let mut other = (*st).clone();
+    other.revision += 1;
+    store.loaded(&Arc::new(other));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(row(&store).await, None);
+    store.loaded(&st);
+    cached_at(&store, want.revision).await;
+    assert_eq!(load(&store, "load from the cache").await, want);
+}
+
+#[tokio::test]
 async fn writes_make_the_cache_stale() {
     let (_dir, store, mut want) = filled().await;
-    store.load().await.expect("load");
+    load(&store, "load").await;
     cached_at(&store, want.revision).await;
     let role = crate::model::Role {
         id: Id::from_u128(42),
@@ -108,15 +134,15 @@ async fn writes_make_the_cache_stale() {
         .await
         .expect("commit");
     want.apply_committed(&[change]).expect("reference apply");
-    assert_eq!(store.load().await.expect("load"), want);
+    assert_eq!(load(&store, "load").await, want);
     cached_at(&store, want.revision).await;
-    assert_eq!(store.load().await.expect("load from the cache"), want);
+    assert_eq!(load(&store, "load from the cache").await, want);
 }
 
 #[tokio::test]
 async fn key_use_is_seen_through_the_cache() {
     let (_dir, store, mut want) = filled().await;
-    store.load().await.expect("load");
+    load(&store, "load").await;
     cached_at(&store, want.revision).await;
     let (&id, _) = want.keys.iter().next().expect("a key");
     let at = now();
@@ -124,7 +150,7 @@ async fn key_use_is_seen_through_the_cache() {
     if let Some(k) = want.keys.get_mut(&id) {
         k.last_used_at = Some(at);
     }
-    assert_eq!(store.load().await.expect("load"), want);
+    assert_eq!(load(&store, "load").await, want);
 }
 
 #[tokio::test]
@@ -137,9 +163,9 @@ async fn unusable_caches_are_ignored_and_replaced() {
             &format!("INSERT OR REPLACE INTO load_cache VALUES (1, {rev}, {format}, {data})"),
         )
         .await;
-        assert_eq!(store.load().await.expect("load"), want);
+        assert_eq!(load(&store, "load").await, want);
         cached_at(&store, rev).await;
-        assert_eq!(store.load().await.expect("load from the cache"), want);
+        assert_eq!(load(&store, "load from the cache").await, want);
     }
 }
 
