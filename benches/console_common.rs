@@ -213,7 +213,9 @@ pub fn clear_load_cache(rt: &tokio::runtime::Runtime, path: &std::path::Path) {
 pub fn warm_load_cache(rt: &tokio::runtime::Runtime, path: &std::path::Path) {
     use sqlx::{ConnectOptions, Connection};
     let store = rt.block_on(SqliteStore::open(path)).expect("store");
-    rt.block_on(store.load()).expect("load");
+    let state = std::sync::Arc::new(rt.block_on(store.load()).expect("load"));
+    // What the service does once its caller's first answer is out: the store caches the load.
+    rt.block_on(async { store.loaded(&state) });
     rt.block_on(async {
         let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(path)
@@ -229,11 +231,11 @@ pub fn warm_load_cache(rt: &tokio::runtime::Runtime, path: &std::path::Path) {
             .await
             .expect("read the load cache");
             if current.is_some() {
-                break;
+                return conn.close().await.expect("close");
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        conn.close().await.expect("close");
+        panic!("the load cache was not written within 10 s");
     });
 }
 

@@ -132,6 +132,7 @@ impl LocalBackend {
 #[async_trait]
 impl Backend for LocalBackend {
     fn first_frame_shown(&self) {
+        self.service.cache_load();
         self.service.build_index_in_background();
     }
     fn info(&self) -> BackendInfo {

@@ -67,6 +67,7 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
     let service = Arc::new(Service::open(store, catalogs).await?);
     // Checks need the index: build it before serving the first one.
     service.snapshot().engine();
+    service.cache_load();
     let location = shown.clone();
     let shown = sanitize(&shown);
     if !service.is_initialized() {

@@ -215,7 +215,7 @@ impl Engine {
     /// Adds a hint per role or team holding permission `pi`; true once the list is full.
     fn holder_hints(&self, pi: u32, hints: &mut Vec<Hint>) -> bool {
         let p = &self.perms[pi as usize];
-        for &h in &self.perm_holders[pi as usize] {
+        for &h in self.perm_holders.of(pi) {
             let hint = match self.holder_owner[h as usize] {
                 HolderOwner::Role(ri) => Hint::AssignRole {
                     role: self.roles[ri as usize].id,

@@ -60,11 +60,17 @@ pub(crate) struct PermRec {
     pub(crate) denies_exp: u64,
     pub(crate) cond: u8,
     /// Mage attribute lists, indexed by `AttrKind as usize`: `query_attributes`,
-    /// `read_attributes`, `write_attributes`. Read only by attribute checks.
-    pub(crate) attrs: [Box<[String]>; 3],
+    /// `read_attributes`, `write_attributes`; `None` when all three are empty (most
+    /// permissions: one pointer instead of three empty lists). Read only by attribute checks.
+    attrs: Option<Box<[Box<[String]>; 3]>>,
 }
 
 impl PermRec {
+    /// The attribute list of kind `kind` (`AttrKind as usize`).
+    pub(crate) fn attrs(&self, kind: usize) -> &[String] {
+        self.attrs.as_ref().map_or(&[], |a| &a[kind])
+    }
+
     /// The permission as filed under a holder, `pi` being its index.
     pub(crate) fn entry(&self, pi: u32) -> Entry {
         Entry {
@@ -127,12 +133,13 @@ pub(crate) enum HolderOwner {
 pub struct Engine {
     pub(crate) catalogs: Vec<CatalogRec>,
     pub(crate) catalog_by_name: FxHashMap<String, u16>,
-    pub(crate) uuids: FxHashMap<String, u32>,
+    /// Entity uuid → uuid key (shares its text with `uuid_names`).
+    pub(crate) uuids: FxHashMap<Arc<str>, u32>,
     pub(crate) perms: Vec<PermRec>,
     pub(crate) holders: Vec<Holder>,
     pub(crate) holder_owner: Vec<HolderOwner>,
     /// Permission → holders it is filed under.
-    pub(crate) perm_holders: Vec<Vec<HolderIdx>>,
+    pub(crate) perm_holders: PermHolders,
     /// Entity key → permissions on it (for reverse queries and hints).
     pub(crate) perms_by_entity: FxHashMap<u32, Vec<u32>>,
     pub(crate) users: Vec<UserRec>,
@@ -144,7 +151,46 @@ pub struct Engine {
     /// Entity key → (catalog, name).
     pub(crate) entity_names: Vec<(u16, String)>,
     /// Uuid key → uuid (index 0 is the empty "none").
-    pub(crate) uuid_names: Vec<String>,
+    pub(crate) uuid_names: Vec<Arc<str>>,
+}
+
+/// The holders each permission is filed under, as one array with a start per permission (two
+/// `u32` per filing instead of a vector per permission).
+#[derive(Debug, Default)]
+pub(crate) struct PermHolders {
+    /// Permission `pi`'s holders are `holders[start[pi]..start[pi + 1]]`.
+    start: Vec<u32>,
+    holders: Vec<HolderIdx>,
+}
+
+impl PermHolders {
+    /// From (permission, holder) filings in filing order, for `perms` permissions; each
+    /// permission's holders keep that order.
+    fn new(perms: usize, filings: &[(u32, HolderIdx)]) -> PermHolders {
+        let mut start = vec![0u32; perms + 1];
+        for &(pi, _) in filings {
+            start[pi as usize + 1] += 1;
+        }
+        for i in 0..perms {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut holders = vec![0; filings.len()];
+        for &(pi, h) in filings {
+            holders[next[pi as usize] as usize] = h;
+            next[pi as usize] += 1;
+        }
+        PermHolders { start, holders }
+    }
+
+    /// The holders permission `pi` is filed under.
+    pub(crate) fn of(&self, pi: u32) -> &[HolderIdx] {
+        let (Some(&a), Some(&b)) = (self.start.get(pi as usize), self.start.get(pi as usize + 1))
+        else {
+            return &[];
+        };
+        &self.holders[a as usize..b as usize]
+    }
 }
 
 fn compile_conditions(catalog: &Catalog, names: &[String]) -> u8 {
@@ -225,7 +271,8 @@ impl Engine {
             });
         }
 
-        let mut uuids: FxHashMap<String, u32> = FxHashMap::default();
+        let mut uuids: FxHashMap<Arc<str>, u32> = FxHashMap::default();
+        let mut uuid_names: Vec<Arc<str>> = vec![Arc::from("")];
         let mut perms = Vec::with_capacity(state.permissions.len());
         let mut perm_by_id = FxHashMap::default();
         for p in state.permissions.values() {
@@ -243,10 +290,16 @@ impl Engine {
             };
             let uuid = match &p.entity_uuid {
                 None => 0,
-                Some(u) => {
-                    let n = uuids.len() as u32 + 1;
-                    *uuids.entry(u.clone()).or_insert(n)
-                }
+                Some(u) => match uuids.get(u.as_str()) {
+                    Some(&n) => n,
+                    None => {
+                        let n = uuid_names.len() as u32;
+                        let name: Arc<str> = Arc::from(u.as_str());
+                        uuid_names.push(name.clone());
+                        uuids.insert(name, n);
+                        n
+                    }
+                },
             };
             let (grants_exp, denies_exp) = match crec.catalog.dialect {
                 Dialect::Standard => (crec.catalog.expand(grants), crec.catalog.expand(denies)),
@@ -265,11 +318,16 @@ impl Engine {
                 grants_exp,
                 denies_exp,
                 cond: compile_conditions(&crec.catalog, &p.conditions),
-                attrs: [
-                    p.query_attributes.clone().into_boxed_slice(),
-                    p.read_attributes.clone().into_boxed_slice(),
-                    p.write_attributes.clone().into_boxed_slice(),
-                ],
+                attrs: (!p.query_attributes.is_empty()
+                    || !p.read_attributes.is_empty()
+                    || !p.write_attributes.is_empty())
+                .then(|| {
+                    Box::new([
+                        p.query_attributes.clone().into_boxed_slice(),
+                        p.read_attributes.clone().into_boxed_slice(),
+                        p.write_attributes.clone().into_boxed_slice(),
+                    ])
+                }),
             });
         }
 
@@ -322,13 +380,13 @@ impl Engine {
             });
         }
 
-        let mut perm_holders: Vec<Vec<HolderIdx>> = vec![Vec::new(); perms.len()];
+        let mut filings: Vec<(u32, HolderIdx)> = Vec::new();
         let mut file = |holder: HolderIdx, pid: &Id, holders: &mut Vec<Holder>| {
             if let Some(&pi) = perm_by_id.get(pid) {
                 holders[holder as usize]
                     .entries
                     .push(perms[pi as usize].entry(pi));
-                perm_holders[pi as usize].push(holder);
+                filings.push((pi, holder));
             }
         };
         for (rid, pid) in &state.role_permissions {
@@ -416,10 +474,8 @@ impl Engine {
                 entity_names[k as usize] = (ci as u16, name.clone());
             }
         }
-        let mut uuid_names = vec![String::new(); uuids.len() + 1];
-        for (u, &k) in &uuids {
-            uuid_names[k as usize] = u.clone();
-        }
+        let perm_holders = PermHolders::new(perms.len(), &filings);
+        drop(filings);
         let mut perms_by_entity: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
         for (pi, p) in perms.iter().enumerate() {
             perms_by_entity.entry(p.entity).or_default().push(pi as u32);
@@ -458,5 +514,22 @@ impl Engine {
     pub(crate) fn catalog(&self, name: &str) -> Option<(u16, &CatalogRec)> {
         let &ci = self.catalog_by_name.get(name)?;
         Some((ci, &self.catalogs[ci as usize]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PermHolders;
+
+    #[test]
+    fn perm_holders_keep_each_permissions_filings_in_order() {
+        let ph = PermHolders::new(5, &[(2, 7), (0, 1), (2, 3), (0, 9), (4, 4)]);
+        assert_eq!(ph.of(0), [1, 9]);
+        assert!(ph.of(1).is_empty());
+        assert_eq!(ph.of(2), [7, 3]);
+        assert!(ph.of(3).is_empty());
+        assert_eq!(ph.of(4), [4]);
+        assert!(ph.of(5).is_empty(), "past the last permission");
+        assert!(PermHolders::new(0, &[]).of(0).is_empty());
     }
 }

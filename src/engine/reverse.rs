@@ -87,7 +87,7 @@ impl Engine {
                 let could =
                     crec.catalog.expand(p.grants) & action != 0 || p.grants & crec.all_bit != 0;
                 if p.catalog == ci && could {
-                    holders.extend(self.perm_holders[pi as usize].iter().copied());
+                    holders.extend(self.perm_holders.of(pi).iter().copied());
                 }
             }
         }
@@ -194,7 +194,8 @@ impl Engine {
                 let c = &crec.catalog;
                 let grants_exp = c.expand(p.grants) & !(crec.unless_conditions_bit);
                 let entity = self.entity_names[p.entity as usize].1.clone();
-                let entity_uuid = (p.uuid != 0).then(|| self.uuid_names[p.uuid as usize].clone());
+                let entity_uuid =
+                    (p.uuid != 0).then(|| self.uuid_names[p.uuid as usize].to_string());
                 let team = match scope {
                     Scope::TeamOnly(t) => Some(t),
                     Scope::Everywhere => first_team,

@@ -143,11 +143,12 @@ impl std::fmt::Debug for Service {
 
 impl Service {
     /// Loads the store's state. The index is built when first needed (see
-    /// [`Snapshot::engine`]) or ahead, by [`Service::build_index_in_background`].
+    /// [`Snapshot::engine`]) or ahead, by [`Service::build_index_in_background`]; the store's
+    /// load cache is refreshed by [`Service::cache_load`] (both left to the caller, who knows
+    /// when they no longer compete with its first answer).
     pub async fn open(store: Arc<dyn Store>, catalogs: Arc<Catalogs>) -> Result<Service> {
         let state = store.load().await?;
         let snapshot = Arc::new(Snapshot::new(state, catalogs.clone()));
-        store.loaded(&snapshot.state);
         Ok(Service {
             store,
             catalogs,
@@ -234,6 +235,12 @@ impl Service {
             Ok(mut g) => *g = snap,
             Err(poisoned) => *poisoned.into_inner() = snap,
         }
+    }
+
+    /// Hands the current state back to the store ([`Store::loaded`]), which refreshes its load
+    /// cache from it in the background when its last load had to read the tables (SQLite).
+    pub fn cache_load(&self) {
+        self.store.loaded(&self.snapshot().state);
     }
 
     /// Builds the current snapshot's index on a background thread, if it is not built yet:

@@ -96,6 +96,11 @@ impl State {
     /// Rebuilds the derived name lookups (call after filling the maps directly).
     pub fn reindex(&mut self) {
         let mut n = NameIndex::default();
+        // Sized up front: 100k usernames would otherwise be rehashed as the maps grow.
+        n.usernames.reserve(self.users.len());
+        n.roles.reserve(self.roles.len());
+        n.teams.reserve(self.teams.len());
+        n.key_hashes.reserve(self.keys.len());
         for u in self.users.values() {
             n.usernames.insert(username_key(&u.username), u.id);
         }
