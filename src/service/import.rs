@@ -128,7 +128,18 @@ impl Service {
         let state = &snap.state;
         let mut p = Planner {
             state,
-            changes: Vec::new(),
+            // Room for every object and role link the document names (an import of a million
+            // permissions would otherwise copy a vector of hundreds of MB as it doubles).
+            changes: Vec::with_capacity(
+                doc.permissions.len()
+                    + doc
+                        .roles
+                        .iter()
+                        .map(|r| r.permissions.len() + 1)
+                        .sum::<usize>()
+                    + doc.users.len()
+                    + doc.teams.len(),
+            ),
             report: ImportReport {
                 dry_run,
                 ..Default::default()

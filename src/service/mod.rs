@@ -287,24 +287,37 @@ impl Service {
             return Ok(self.snapshot().state.revision);
         }
         let _w = self.writer.lock().await;
-        let changes: Arc<[Change]> = changes.into();
+        // Shared with the thread below as is (`Arc<[Change]>` would copy the list).
+        let changes = Arc::new(changes);
         // The next state and its index are worked out on another thread while the store
         // commits (for a large commit, an import, they take seconds of their own), on the
         // assumption that the commit lands on the next revision; if the commit fails, the
         // work is dropped unseen.
+        let abandoned = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let next = {
             let base = self.snapshot();
             let changes = changes.clone();
             let catalogs = self.catalogs.clone();
+            let abandoned = abandoned.clone();
             tokio::task::spawn_blocking(move || {
                 let mut state = State::clone(&base.state);
                 state.apply_committed(&changes).ok()?;
                 state.revision = base.state.revision.checked_add(1)?;
+                // A failed commit does not wait for this: skip the index it will not use.
+                if abandoned.load(std::sync::atomic::Ordering::Relaxed) {
+                    return None;
+                }
                 let engine = Engine::build(&state, &catalogs);
                 Some((state, engine))
             })
         };
-        let revision = self.store.commit(&actor.name, &changes).await?;
+        let revision = match self.store.commit(&actor.name, &changes).await {
+            Ok(r) => r,
+            Err(e) => {
+                abandoned.store(true, std::sync::atomic::Ordering::Relaxed);
+                return Err(e.into());
+            }
+        };
         match next.await {
             Ok(Some((state, engine))) if state.revision == revision => {
                 self.publish_built(state, engine);

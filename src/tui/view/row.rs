@@ -134,6 +134,13 @@ impl Cells {
         self
     }
 
+    /// Adds a cell already sanitized (or a constant).
+    pub(crate) fn push_clean(&mut self, cell: &str) -> &mut Cells {
+        self.next();
+        self.text.push_str(cell);
+        self
+    }
+
     /// Adds a cell of pieces already sanitized, joined by `sep`.
     pub(crate) fn push_joined(&mut self, pieces: &[&str], sep: &str) -> &mut Cells {
         self.next();

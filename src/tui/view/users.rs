@@ -114,10 +114,10 @@ fn user_rows_in<'a>(
             cells
                 .push_raw(&u.username)
                 .push_raw(&u.email)
-                .push_joined(&[u.kind.as_str()], "")
+                .push_clean(u.kind.as_str())
                 .push_joined(&names, ", ")
                 .push_joined(teams, ", ")
-                .push_joined(&[flags], "");
+                .push_clean(flags);
             // The id stays raw: it names the object; only the cells are sanitized.
             Row::from_cells(u.username.clone(), cells)
         })
