@@ -115,6 +115,49 @@ async fn connection_settings() {
     assert_eq!(mode, "wal");
 }
 
+/// A new store gets 16 KiB pages; a store created with SQLite's 4 KiB pages (an earlier
+/// gatehouse) keeps them and works as before.
+#[tokio::test]
+async fn new_stores_use_16k_pages_and_old_ones_keep_theirs() {
+    let page_size = async |path: &std::path::Path| -> i64 {
+        let mut conn = raw(path).await;
+        sqlx::query_scalar("PRAGMA page_size")
+            .fetch_one(&mut conn)
+            .await
+            .expect("pragma")
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let new = dir.path().join("new.db");
+    drop(SqliteStore::open(&new).await.expect("open"));
+    assert_eq!(page_size(&new).await, 16_384);
+
+    let old = dir.path().join("old.db");
+    {
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&old)
+            .create_if_missing(true)
+            .page_size(4096)
+            .connect()
+            .await
+            .expect("create with 4 KiB pages");
+        // The first write fixes the page size (here gatehouse's file mark, as an earlier
+        // gatehouse wrote it when it created its store).
+        sqlx::query("PRAGMA application_id = 1197569125")
+            .execute(&mut conn)
+            .await
+            .expect("pragma");
+    }
+    assert_eq!(page_size(&old).await, 4096);
+    let store = SqliteStore::open(&old).await.expect("open the 4 KiB store");
+    let changes = vec![Change::Create(Object::Role(role("kept")))];
+    let rev = store.commit("t", &changes).await.expect("commit");
+    let state = store.load().await.expect("load");
+    assert_eq!(state.revision, rev);
+    assert_eq!(state.roles.len(), 1);
+    drop(store);
+    assert_eq!(page_size(&old).await, 4096, "the file keeps its page size");
+}
+
 #[tokio::test]
 async fn refuses_a_file_that_is_not_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");

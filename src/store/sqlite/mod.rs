@@ -40,6 +40,11 @@ const STATEMENT_CACHE: usize = 256;
 const ROW_BUFFER: usize = 1024;
 /// Read connections.
 const READERS: u32 = 4;
+/// Page size of a new store file (a file keeps the size it was created with: changing it takes
+/// a `VACUUM`). 16 KiB instead of SQLite's 4 KiB: a large commit splits and writes a quarter as
+/// many B-tree pages (an import of 1M permissions: ~27 s → ~22 s on the development machine),
+/// and whole-table reads step through fewer pages; a small write puts a few more KiB in the WAL.
+pub(crate) const PAGE_SIZE: u32 = 16_384;
 
 /// A gatehouse store in one SQLite file.
 #[derive(Debug)]
@@ -133,7 +138,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .statement_cache_capacity(STATEMENT_CACHE)
-            .row_buffer_size(ROW_BUFFER);
+            .row_buffer_size(ROW_BUFFER)
+            .page_size(PAGE_SIZE);
         let mut writer = opts.connect().await.map_err(|e| match db_err(e) {
             StoreError::Corrupt(msg) => StoreError::Corrupt(format!(
                 "{} is not a gatehouse store ({msg})",
