@@ -8,7 +8,10 @@
 //! store's revision (every write that changes the cached tables bumps the revision in the same
 //! transaction; `touch_key` does not, which is why API keys are always read from their table)
 //! and its `format` is [`FORMAT`]. A row that fails to decode is ignored. The row is written
-//! after a load that found none usable, and only if the store is still at that revision;
+//! after a load that found none usable, once the service hands the loaded state back
+//! ([`Store::loaded`](crate::store::Store::loaded): the console after its first frame, `serve`
+//! after opening), encoded off the caller's thread, and only if the store is still at that
+//! revision;
 //! applying a migration deletes it. Edits made behind gatehouse's back that leave the revision
 //! alone (an `UPDATE` in the sqlite3 shell) are not seen while the row is current: delete it
 //! (`DELETE FROM load_cache`) after such edits.
@@ -82,15 +85,14 @@ pub(super) fn store(pool: &SqlitePool, st: Arc<State>) {
     let Ok(rt) = tokio::runtime::Handle::try_current() else {
         return;
     };
+    let revision = match i64::try_from(st.revision) {
+        Ok(r) => r,
+        Err(e) => return tracing::debug!("not caching the load: {e}"),
+    };
     let pool = pool.clone();
     rt.spawn(async move {
-        let encoded = tokio::task::spawn_blocking(move || {
-            codec::encode(&st).map(|data| (data, i64::try_from(st.revision)))
-        })
-        .await;
-        let (data, revision) = match encoded {
-            Ok(Ok((data, Ok(revision)))) => (data, revision),
-            Ok(Ok((_, Err(e)))) => return tracing::debug!("not caching the load: {e}"),
+        let data = match tokio::task::spawn_blocking(move || codec::encode(&st)).await {
+            Ok(Ok(data)) => data,
             Ok(Err(e)) => return tracing::debug!("not caching the load: {e}"),
             Err(e) => return tracing::debug!("not caching the load: {e}"),
         };
