@@ -24,6 +24,10 @@ pub fn is_unsafe(c: char) -> bool {
 /// controls, `\u{202e}` for the others, so `"\x1b[2J"` prints as the literal text `\x1b[2J`.
 /// Borrows when nothing needs replacing.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
+    // Printable ASCII, by far the common case, is never unsafe: no per-character scan.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Cow::Borrowed(s);
+    }
     let Some(first) = s.find(is_unsafe) else {
         return Cow::Borrowed(s);
     };

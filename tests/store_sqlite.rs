@@ -119,7 +119,7 @@ async fn connection_settings() {
 /// gatehouse) keeps them and works as before.
 #[tokio::test]
 async fn new_stores_use_16k_pages_and_old_ones_keep_theirs() {
-    let page_size = async |path: &std::path::Path| -> i64 {
+    let page_size = async |path: &Path| -> i64 {
         let mut conn = raw(path).await;
         sqlx::query_scalar("PRAGMA page_size")
             .fetch_one(&mut conn)

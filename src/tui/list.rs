@@ -173,19 +173,21 @@ fn sort(visible: &mut [u32], rows: &[Row], sort: Option<(usize, bool)>, columns:
             .iter()
             .map(|r| r.cell(c).parse::<f64>().unwrap_or(0.0))
             .collect();
-        visible.sort_by(|&a, &b| {
-            let o = keys[a as usize]
-                .partial_cmp(&keys[b as usize])
-                .unwrap_or(Ordering::Equal);
-            if rev { o.reverse() } else { o }
+        sort_by_keys(visible, &keys, rev, |x, y| {
+            x.partial_cmp(y).unwrap_or(Ordering::Equal)
         });
     } else {
         let keys: Vec<Cow<'_, str>> = rows.iter().map(|r| lower(r.cell(c))).collect();
-        visible.sort_by(|&a, &b| {
-            let o = keys[a as usize].cmp(&keys[b as usize]);
-            if rev { o.reverse() } else { o }
-        });
+        sort_by_keys(visible, &keys, rev, Ord::cmp);
     }
+}
+
+/// Sorts row indexes by their rows' keys (stable), reversed when `rev`.
+fn sort_by_keys<K>(visible: &mut [u32], keys: &[K], rev: bool, cmp: impl Fn(&K, &K) -> Ordering) {
+    visible.sort_by(|&a, &b| {
+        let o = cmp(&keys[a as usize], &keys[b as usize]);
+        if rev { o.reverse() } else { o }
+    });
 }
 
 /// `s.to_lowercase()`, borrowing `s` when it is already lowercase ASCII.

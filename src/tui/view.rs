@@ -118,14 +118,9 @@ const fn col(title: &'static str, min: u16, grow: u16, numeric: bool, hide_below
     }
 }
 
-/// `sanitize` into a new string. Printable ASCII, by far the common case, is never unsafe,
-/// so it skips the per-character scan.
+/// `sanitize` into a new string.
 fn clean(s: &str) -> String {
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        s.to_owned()
-    } else {
-        sanitize(s).into_owned()
-    }
+    sanitize(s).into_owned()
 }
 
 const ROLES_COLUMNS: &[Column] = &[

@@ -6,7 +6,6 @@
 //! cell plus the search key.
 
 use crate::text::sanitize;
-use std::borrow::Cow;
 
 /// Separates the cells inside [`Row`]'s text (a C0 control: [`sanitize`] escapes every one).
 const SEP: char = '\u{1f}';
@@ -53,11 +52,13 @@ impl Row {
         self.text.split(SEP)
     }
 
-    /// Everything searchable, lowercased: the cells joined by U+001F, then lowercased.
-    pub fn search_key(&self) -> Cow<'_, str> {
+    /// Everything searchable, lowercased: the cells joined by U+001F, then lowercased (what
+    /// [`Row::matches`] searches; the tests compare it with that definition).
+    #[cfg(test)]
+    pub(crate) fn search_key(&self) -> std::borrow::Cow<'_, str> {
         match &self.key {
-            Some(k) => Cow::Borrowed(k),
-            None => Cow::Owned(self.text.to_ascii_lowercase()),
+            Some(k) => std::borrow::Cow::Borrowed(k),
+            None => std::borrow::Cow::Owned(self.text.to_ascii_lowercase()),
         }
     }
 
@@ -125,12 +126,7 @@ impl Cells {
     /// Adds a cell of untrusted text, sanitized.
     pub(crate) fn push_raw(&mut self, cell: &str) -> &mut Cells {
         self.next();
-        // Printable ASCII, by far the common case, is never unsafe.
-        if cell.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-            self.text.push_str(cell);
-        } else {
-            self.text.push_str(&sanitize(cell));
-        }
+        self.text.push_str(&sanitize(cell));
         self
     }
 
