@@ -133,7 +133,7 @@ pub fn world(size: Size, catalogs: &Catalogs) -> State {
             updated_at: t,
             version: 1,
         };
-        s.permissions.insert(p.id, p);
+        s.permissions.insert(&p);
         s.role_permissions.insert((id(3, i % size.roles), id(4, i)));
     }
     for u in 0..size.users {

@@ -79,7 +79,7 @@ pub fn brief(p: &Permission) -> String {
 /// A permission as `short id (catalog:Entity/uuid)`, or its short id when it is gone.
 pub fn perm_label(s: &State, id: &Id) -> String {
     match s.permissions.get(id) {
-        Some(p) => brief(p),
+        Some(p) => brief(&p),
         None => short_id(id),
     }
 }

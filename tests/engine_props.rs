@@ -206,7 +206,7 @@ fn state(w: &World) -> State {
             version: 1,
         };
         p.normalize();
-        s.permissions.insert(p.id, p);
+        s.permissions.insert(&p);
     }
     for &(r, p) in &w.role_perms {
         s.role_permissions.insert((rid(r), pid(p)));
@@ -414,8 +414,8 @@ proptest! {
         let what = what.expect("known user");
         // Every entry's "allowed" flags are allowed by decide in that entry's plain context.
         for e in &what.entries {
-            let perm = &s.permissions[&e.permission];
-            if !perm.conditions.is_empty() || e.scope != gatehouse::engine::Scope::Everywhere { continue; }
+            let perm = s.permissions.view(&e.permission).expect("an entry names a stored permission");
+            if !perm.conditions().is_empty() || e.scope != gatehouse::engine::Scope::Everywhere { continue; }
             for flag in &e.allowed {
                 let rr = Request { user: r.user, catalog: "t".into(), action: flag.clone(), entity: e.entity.clone(),
                     entity_uuid: e.entity_uuid.clone(), resource_owner: Some(r.user), resource_team: None, attribute: None };

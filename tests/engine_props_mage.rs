@@ -131,7 +131,7 @@ fn mage_state(perms: &[MagePerm], cats: &Catalogs) -> (State, Id) {
             version: 1,
         };
         p.normalize();
-        s.permissions.insert(p.id, p);
+        s.permissions.insert(&p);
         s.role_permissions.insert((rid(i % 2), pid(i)));
     }
     s.reindex();

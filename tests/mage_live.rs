@@ -211,7 +211,10 @@ async fn crud_through_gatehouse_is_what_mage_shows_and_back() {
         assert!(s.role_permissions.contains(&(role.id, perm.id)));
         assert_eq!(s.roles[&role.id].name, format!("gh-role-{tag}-renamed"));
         assert_eq!(s.users[&user.id].display_name, "Grace B Hopper");
-        let mirrored = &s.permissions[&perm.id];
+        let mirrored = s
+            .permissions
+            .get(&perm.id)
+            .expect("the mirrored permission");
         assert_eq!(mirrored.grants, ["ALL"]);
         assert_eq!(mirrored.denies, ["LIST"]);
 
@@ -322,7 +325,7 @@ fn by_role(s: &gatehouse::store::State) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (r, p) in &s.role_permissions {
         let role = &s.roles[r].name;
-        let p = &s.permissions[p];
+        let p = s.permissions.get(p).expect("linked permission");
         out.entry(role.clone()).or_default().push(format!(
             "{} +{:?} -{:?} c{:?} q{:?} r{:?} w{:?}",
             p.entity,

@@ -66,7 +66,7 @@ async fn mage_preset_equals_mages_own_seed_field_by_field() {
             .iter()
             .filter(|(r, _)| *r == role.id)
             .map(|(_, pid)| {
-                let p = &state.permissions[pid];
+                let p = state.permissions.get(pid).expect("linked permission");
                 assert_eq!(p.catalog, "mage");
                 assert_eq!(p.entity_uuid, None, "Mage's seed is never uuid-scoped");
                 let access = flags_to_access(mage, &p.grants, &p.denies).expect("bits");
@@ -154,7 +154,7 @@ async fn presets_compose_and_fetchml_carries_own_conditions() {
         .iter()
         .filter(|(r, _)| *r == researcher.id)
         .map(|(_, p)| {
-            let p = &state.permissions[p];
+            let p = state.permissions.get(p).expect("linked permission");
             (p.grants.join(","), p.conditions.clone())
         })
         .collect();

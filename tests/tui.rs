@@ -89,7 +89,7 @@ fn fixture() -> State {
         perm(22, "Secret", None, &[], &["OPERATION_ALL"]),
         perm(23, "PipelineRun", None, &["OPERATION_ALL"], &["DELETE"]),
     ] {
-        s.permissions.insert(p.id, p);
+        s.permissions.insert(&p);
     }
     s.role_permissions.extend([
         (id(10), id(20)),
@@ -332,10 +332,7 @@ fn filter_command_line_and_sorting() {
     a.on_event(&key(KeyCode::Enter));
     assert_eq!(a.pane, Pane::Users);
     assert_eq!(a.list().visible.len(), 1);
-    assert_eq!(
-        a.list().selected_row().map(|r| r.id.as_str()),
-        Some("alice")
-    );
+    assert_eq!(a.list().selected_row().map(|r| r.id()), Some("alice"));
     a.on_event(&key(KeyCode::Esc));
     assert_eq!(a.list().visible.len(), 5, "Esc clears the filter");
     chars(&mut a, "/");
@@ -344,7 +341,7 @@ fn filter_command_line_and_sorting() {
     a.on_event(&key(KeyCode::Esc));
     assert_eq!(a.list().visible.len(), 5);
     chars(&mut a, "S");
-    let first = a.list().selected_row().map(|r| r.id.clone());
+    let first = a.list().selected_row().map(|r| r.id().to_string());
     assert_eq!(
         first.as_deref(),
         Some("rtl\u{202e}txt.exe"),

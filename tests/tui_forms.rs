@@ -81,7 +81,7 @@ async fn uuid_permission_flow(b: &dyn Backend) {
     assert_eq!(p.grants, ["UPDATE"]);
     assert_eq!(p.denies, ["DELETE"]);
     assert_eq!(
-        app.list().selected_row().map(|r| r.id.clone()),
+        app.list().selected_row().map(|r| r.id().to_string()),
         Some(p.id.to_string()),
         "the new permission is selected"
     );
@@ -233,7 +233,7 @@ async fn editing_a_permission_changes_its_uuid_and_access() {
     to_flag(&mut app, &b, "DETAIL").await;
     press(&mut app, &b, " §").await;
     let state = b.state().await.expect("state");
-    let q = &state.permissions[&p.id];
+    let q = state.permissions.get(&p.id).expect("the permission");
     assert_eq!(q.entity_uuid.as_deref(), Some("example_pipeline"));
     assert_eq!(
         (q.grants.clone(), q.denies.clone()),

@@ -143,7 +143,7 @@ fn gatehouse_state(rules: &[Rule], holds: &[(usize, usize)]) -> State {
             updated_at: t,
             version: 1,
         };
-        s.permissions.insert(p.id, p);
+        s.permissions.insert(&p);
         s.role_permissions.insert((id(3, r.role), id(4, i)));
     }
     for &(u, r) in holds {

@@ -126,7 +126,7 @@ impl From<&State> for StateWire {
             users: s.users.values().cloned().collect(),
             teams: s.teams.values().cloned().collect(),
             roles: s.roles.values().cloned().collect(),
-            permissions: s.permissions.values().cloned().collect(),
+            permissions: s.permissions.values().collect(),
             keys: s.keys.values().map(KeyWire::from).collect(),
             links,
         }
@@ -141,7 +141,7 @@ impl StateWire {
         s.users = self.users.into_iter().map(|u| (u.id, u)).collect();
         s.teams = self.teams.into_iter().map(|t| (t.id, t)).collect();
         s.roles = self.roles.into_iter().map(|r| (r.id, r)).collect();
-        s.permissions = self.permissions.into_iter().map(|p| (p.id, p)).collect();
+        s.permissions = self.permissions.into_iter().collect();
         s.keys = self
             .keys
             .iter()
@@ -250,7 +250,7 @@ mod tests {
         s.users.insert(u.id, u);
         s.teams.insert(team.id, team);
         s.roles.insert(r.id, r);
-        s.permissions.insert(p.id, p);
+        s.permissions.insert(&p);
         s.keys.insert(k.id, k);
         s.reindex();
         s

@@ -276,7 +276,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                 .filter(|p| catalog.as_deref().is_none_or(|c| p.catalog == c))
                 .filter(|p| entity.as_deref().is_none_or(|e| p.entity == e))
                 .map(|p| ListRow {
-                    perm: PermRow::of(p),
+                    perm: PermRow::of(&p),
                     roles: s
                         .role_permissions
                         .iter()
@@ -397,7 +397,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             let s = b.state().await?;
             let cats = b.catalogs().await?;
             let old = find_permission(&s, &id)?;
-            let mut spec = PermissionSpec::of(old);
+            let mut spec = PermissionSpec::of(&old);
             if let Some(e) = entity {
                 let t = parse_target(&cats, fields.catalog.as_deref(), &e)?;
                 spec.catalog = t.catalog;

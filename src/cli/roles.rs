@@ -215,7 +215,7 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 .iter()
                 .filter(|(x, _)| *x == r.id)
                 .filter_map(|(_, p)| s.permissions.get(p))
-                .map(PermRow::of)
+                .map(|p| PermRow::of(&p))
                 .collect();
             let mut users: Vec<String> = s
                 .user_roles

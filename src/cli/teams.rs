@@ -175,7 +175,7 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                 .iter()
                 .filter(|(p, _)| *p == Principal::Team(t.id))
                 .filter_map(|(_, p)| s.permissions.get(p))
-                .map(PermRow::of)
+                .map(|p| PermRow::of(&p))
                 .collect();
             let d = TeamDetail {
                 team: t.clone(),

@@ -347,7 +347,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                 .iter()
                 .filter(|(p, _)| *p == Principal::User(u.id))
                 .filter_map(|(_, p)| s.permissions.get(p))
-                .map(PermRow::of)
+                .map(|p| PermRow::of(&p))
                 .collect();
             let api_keys: Vec<KeyRow> = s
                 .keys

@@ -139,7 +139,7 @@ impl Engine {
         }
         let uuid = match &req.entity_uuid {
             None => 0,
-            Some(u) => self.uuids.get(u.as_str()).copied().unwrap_or(u32::MAX),
+            Some(u) => self.uuids.get(u).unwrap_or(u32::MAX),
         };
         let team = req
             .resource_team

@@ -252,7 +252,7 @@ impl Engine {
         let uuid = req
             .entity_uuid
             .as_deref()
-            .map_or(0, |u| self.uuids.get(u).copied().unwrap_or(u32::MAX));
+            .map_or(0, |u| self.uuids.get(u).unwrap_or(u32::MAX));
         let mut hints = Vec::new();
         for key in [entity, crec.all_key] {
             let Some(list) = self.perms_by_entity.get(&key) else {

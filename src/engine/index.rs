@@ -1,5 +1,6 @@
 //! Building the immutable engine index from a store state.
 
+use super::uuids::Uuids;
 use crate::catalog::{
     ALL_ENTITY, ALL_EXCEPT_RESERVED, Catalog, Catalogs, ConditionMeaning, Dialect,
 };
@@ -133,8 +134,8 @@ pub(crate) enum HolderOwner {
 pub struct Engine {
     pub(crate) catalogs: Vec<CatalogRec>,
     pub(crate) catalog_by_name: FxHashMap<String, u16>,
-    /// Entity uuid → uuid key (shares its text with `uuid_names`).
-    pub(crate) uuids: FxHashMap<Arc<str>, u32>,
+    /// Entity uuid ↔ uuid key (0 is "none").
+    pub(crate) uuids: Uuids,
     pub(crate) perms: Vec<PermRec>,
     pub(crate) holders: Vec<Holder>,
     pub(crate) holder_owner: Vec<HolderOwner>,
@@ -150,8 +151,6 @@ pub struct Engine {
     pub(crate) revision: u64,
     /// Entity key → (catalog, name).
     pub(crate) entity_names: Vec<(u16, String)>,
-    /// Uuid key → uuid (index 0 is the empty "none").
-    pub(crate) uuid_names: Vec<Arc<str>>,
 }
 
 /// The holders each permission is filed under, as one array with a start per permission (two
@@ -271,35 +270,25 @@ impl Engine {
             });
         }
 
-        let mut uuids: FxHashMap<Arc<str>, u32> = FxHashMap::default();
-        let mut uuid_names: Vec<Arc<str>> = vec![Arc::from("")];
+        let mut uuids = Uuids::with_capacity(state.permissions.len(), 0);
         let mut perms = Vec::with_capacity(state.permissions.len());
         let mut perm_by_id = FxHashMap::default();
-        for p in state.permissions.values() {
-            let Some(&ci) = catalog_by_name.get(&p.catalog) else {
+        for p in state.permissions.iter() {
+            let Some(&ci) = catalog_by_name.get(p.catalog()) else {
                 continue;
             };
             let crec = &crecs[ci as usize];
-            let Some(&entity) = crec.entities.get(&p.entity) else {
+            let Some(&entity) = crec.entities.get(p.entity()) else {
                 continue;
             };
             let (Ok(grants), Ok(denies)) =
-                (crec.catalog.mask(&p.grants), crec.catalog.mask(&p.denies))
+                (crec.catalog.mask(p.grants()), crec.catalog.mask(p.denies()))
             else {
                 continue;
             };
-            let uuid = match &p.entity_uuid {
+            let uuid = match p.entity_uuid() {
                 None => 0,
-                Some(u) => match uuids.get(u.as_str()) {
-                    Some(&n) => n,
-                    None => {
-                        let n = uuid_names.len() as u32;
-                        let name: Arc<str> = Arc::from(u.as_str());
-                        uuid_names.push(name.clone());
-                        uuids.insert(name, n);
-                        n
-                    }
-                },
+                Some(u) => uuids.intern(u),
             };
             let (grants_exp, denies_exp) = match crec.catalog.dialect {
                 Dialect::Standard => (crec.catalog.expand(grants), crec.catalog.expand(denies)),
@@ -307,9 +296,10 @@ impl Engine {
                 // access), so it keeps the raw masks here.
                 Dialect::Mage => (grants, denies),
             };
-            perm_by_id.insert(p.id, perms.len() as u32);
+            perm_by_id.insert(p.id(), perms.len() as u32);
+            let [query, read, write] = p.attributes();
             perms.push(PermRec {
-                id: p.id,
+                id: p.id(),
                 catalog: ci,
                 entity,
                 uuid,
@@ -317,17 +307,9 @@ impl Engine {
                 denies,
                 grants_exp,
                 denies_exp,
-                cond: compile_conditions(&crec.catalog, &p.conditions),
-                attrs: (!p.query_attributes.is_empty()
-                    || !p.read_attributes.is_empty()
-                    || !p.write_attributes.is_empty())
-                .then(|| {
-                    Box::new([
-                        p.query_attributes.clone().into_boxed_slice(),
-                        p.read_attributes.clone().into_boxed_slice(),
-                        p.write_attributes.clone().into_boxed_slice(),
-                    ])
-                }),
+                cond: compile_conditions(&crec.catalog, p.conditions()),
+                attrs: (!query.is_empty() || !read.is_empty() || !write.is_empty())
+                    .then(|| Box::new([query.into(), read.into(), write.into()])),
             });
         }
 
@@ -480,6 +462,7 @@ impl Engine {
         for (pi, p) in perms.iter().enumerate() {
             perms_by_entity.entry(p.entity).or_default().push(pi as u32);
         }
+        uuids.shrink();
         Engine {
             catalogs: crecs,
             catalog_by_name,
@@ -496,7 +479,6 @@ impl Engine {
             roles,
             revision: state.revision,
             entity_names,
-            uuid_names,
         }
     }
 

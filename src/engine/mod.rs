@@ -14,6 +14,7 @@ mod holder;
 mod index;
 mod mage_call;
 mod reverse;
+mod uuids;
 
 pub use explain::{Candidate, Explanation, FailedCondition, Hint, Outcome};
 pub use index::Engine;

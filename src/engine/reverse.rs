@@ -194,8 +194,7 @@ impl Engine {
                 let c = &crec.catalog;
                 let grants_exp = c.expand(p.grants) & !(crec.unless_conditions_bit);
                 let entity = self.entity_names[p.entity as usize].1.clone();
-                let entity_uuid =
-                    (p.uuid != 0).then(|| self.uuid_names[p.uuid as usize].to_string());
+                let entity_uuid = (p.uuid != 0).then(|| self.uuids.name(p.uuid).to_string());
                 let team = match scope {
                     Scope::TeamOnly(t) => Some(t),
                     Scope::Everywhere => first_team,

@@ -104,7 +104,7 @@ impl W {
             version: 1,
         };
         p.normalize();
-        self.s.permissions.insert(id, p);
+        self.s.permissions.insert(&p);
         id
     }
     pub(super) fn mage(&mut self, entity: &str, uuid: Option<&str>, access: u64) -> Id {

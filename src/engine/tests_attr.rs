@@ -31,9 +31,10 @@ fn mage_opts(
     read: &[&str],
 ) -> Id {
     let id = w.mage(entity, uuid, access);
-    let p = w.s.permissions.get_mut(&id).expect("perm");
-    p.query_attributes = query.iter().map(|s| s.to_string()).collect();
-    p.read_attributes = read.iter().map(|s| s.to_string()).collect();
+    assert!(w.s.permissions.update(&id, |p| {
+        p.query_attributes = query.iter().map(|s| s.to_string()).collect();
+        p.read_attributes = read.iter().map(|s| s.to_string()).collect();
+    }));
     id
 }
 
@@ -97,7 +98,10 @@ fn viewer_group_still_needs_read_attributes() {
             kind: AttrKind::Read
         }]
     );
-    w.s.permissions.get_mut(&p).expect("p").read_attributes = vec!["created_at".into()];
+    assert!(
+        w.s.permissions
+            .update(&p, |p| p.read_attributes = vec!["created_at".into()])
+    );
     let e = w.engine();
     assert!(e.decide(&r).allowed);
     assert!(!e.decide(&read(u, "LIST", "Role", "name")).allowed);
@@ -335,7 +339,10 @@ fn all_returns_before_disable_operation_all_attributes_and_conditions() {
     // ALL ignores the DISABLE_UNLESS_CONDITIONS gate.
     let mut w = W::new();
     let p = w.mage("User", None, ALL | DISABLE_UNLESS_CONDITIONS);
-    w.s.permissions.get_mut(&p).expect("p").conditions = vec!["USER_OWNS_ENTITY".into()];
+    assert!(
+        w.s.permissions
+            .update(&p, |p| p.conditions = vec!["USER_OWNS_ENTITY".into()])
+    );
     let u = mage_user(&mut w, &[p]);
     assert!(
         w.engine()
@@ -348,7 +355,10 @@ fn all_returns_before_disable_operation_all_attributes_and_conditions() {
 fn disable_unless_conditions_gates_attribute_checks() {
     let mut w = W::new();
     let p = w.mage("User", None, DETAIL | READ_ALL | DISABLE_UNLESS_CONDITIONS);
-    w.s.permissions.get_mut(&p).expect("p").conditions = vec!["USER_OWNS_ENTITY".into()];
+    assert!(
+        w.s.permissions
+            .update(&p, |p| p.conditions = vec!["USER_OWNS_ENTITY".into()])
+    );
     let u = mage_user(&mut w, &[p]);
     let e = w.engine();
     let mut r = attr_req(u, "DETAIL", "User", Some("2"), AttrKind::Read, "email");

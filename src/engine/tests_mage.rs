@@ -122,7 +122,10 @@ fn mage_all_except_reserved_never_reaches_reserved_entities() {
 fn mage_conditions_only_count_under_disable_unless_conditions() {
     let mut w = W::new();
     let plain = w.mage("User", Some("1"), 32);
-    w.s.permissions.get_mut(&plain).expect("p").conditions = vec!["USER_OWNS_ENTITY".into()];
+    assert!(
+        w.s.permissions
+            .update(&plain, |p| p.conditions = vec!["USER_OWNS_ENTITY".into()])
+    );
     let u = mage_user(&mut w, &[plain]);
     let e = w.engine();
     assert!(
@@ -132,7 +135,10 @@ fn mage_conditions_only_count_under_disable_unless_conditions() {
     );
     let mut w = W::new();
     let gated = w.mage("User", None, 32 | 1073741824);
-    w.s.permissions.get_mut(&gated).expect("p").conditions = vec!["USER_OWNS_ENTITY".into()];
+    assert!(
+        w.s.permissions
+            .update(&gated, |p| p.conditions = vec!["USER_OWNS_ENTITY".into()])
+    );
     let u = mage_user(&mut w, &[gated]);
     let e = w.engine();
     let mut r = req(u, "mage", "DETAIL", "User", Some("1"));

@@ -14,6 +14,27 @@ use axum::extract::Extension;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+/// What a `find_*` function returns, as an owned object (roles, users and teams are found by
+/// reference into the state, permissions are unpacked from it).
+trait Owned {
+    type Object;
+    fn owned(self) -> Self::Object;
+}
+
+impl<T: Clone> Owned for &T {
+    type Object = T;
+    fn owned(self) -> T {
+        self.clone()
+    }
+}
+
+impl Owned for crate::model::Permission {
+    type Object = Self;
+    fn owned(self) -> Self {
+        self
+    }
+}
+
 /// Generates the five handlers of one kind of object.
 macro_rules! crud {
     (
@@ -42,7 +63,7 @@ macro_rules! crud {
             PathArgs(id): PathArgs<String>,
         ) -> ApiResult<Response> {
             let s = c.backend.state().await?;
-            let obj = resolve_read(&c, &s, $entity, |s| $find(s, &id).cloned())?;
+            let obj = resolve_read(&c, &s, $entity, |s| $find(s, &id).map(Owned::owned))?;
             let version = obj.version;
             Ok(with_etag(version, Json(obj)))
         }

@@ -53,7 +53,7 @@ pub(super) async fn role_permissions(
     let s = c.backend.state().await?;
     let role = resolve_read(&c, &s, "Role", |s| role_id(s, &id))?;
     let out = seconds(&s.role_permissions, role)
-        .filter_map(|p| s.permissions.get(&p).cloned())
+        .filter_map(|p| s.permissions.get(&p))
         .collect();
     Ok(Json(out))
 }

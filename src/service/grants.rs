@@ -323,12 +323,12 @@ impl Service {
         let snap = self.snapshot();
         let s = &snap.state;
         let mut rows: std::collections::BTreeMap<(u8, String), ResourceGrant> = Default::default();
-        for p in s.permissions.values().filter(|p| {
-            p.catalog == r.catalog
-                && p.entity == r.entity
-                && p.entity_uuid.as_deref() == Some(r.uuid.as_str())
+        for p in s.permissions.iter().filter(|p| {
+            p.catalog() == r.catalog
+                && p.entity() == r.entity
+                && p.entity_uuid() == Some(r.uuid.as_str())
         }) {
-            for pr in holders(s, p.id) {
+            for pr in holders(s, p.id()) {
                 let (order, name, kind) = match pr {
                     Principal::Team(t) => {
                         (1, s.teams.get(&t).map(|t| t.key.clone()), GrantTo::Team)
@@ -349,7 +349,7 @@ impl Service {
                         kind,
                         scopes: vec![],
                     });
-                for g in &p.grants {
+                for g in p.grants() {
                     row.scopes.push(r.scope(g));
                 }
             }

@@ -4,24 +4,25 @@ use super::document::{ImportReport, PolicyDoc};
 use super::error::{Error, Result};
 use super::specs::PermissionSpec;
 use super::{Access, Actor, Service, validate};
-use crate::model::{Id, Permission, Principal, Role, Team, User, new_id, now};
-use crate::store::{Change, Link, Object, State};
+use crate::model::{Id, Principal, Role, Team, User, new_id, now};
+use crate::store::{Change, Link, Object, PermFields, State};
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeSet;
 
 /// A content key for matching permissions (everything but id, times, version, description).
-fn content_key(p: &Permission) -> String {
+fn content_key(p: &PermFields<'_>) -> String {
+    let [grants, denies, conditions, query, read, write] = p.lists;
     // Serializing plain string lists cannot fail.
     serde_json::to_string(&(
-        &p.catalog,
-        &p.entity,
-        &p.entity_uuid,
-        &p.grants,
-        &p.denies,
-        &p.conditions,
-        &p.query_attributes,
-        &p.read_attributes,
-        &p.write_attributes,
+        p.catalog,
+        p.entity,
+        p.entity_uuid,
+        grants,
+        denies,
+        conditions,
+        query,
+        read,
+        write,
     ))
     .unwrap_or_default()
 }
@@ -158,8 +159,8 @@ impl Service {
         // Permissions: by id, then by content.
         let mut by_content: HashMap<String, Id> = state
             .permissions
-            .values()
-            .map(|p| (content_key(p), p.id))
+            .iter()
+            .map(|p| (content_key(&p.fields()), p.id()))
             .collect();
         for (i, dp) in doc.permissions.iter().enumerate() {
             let field = || format!("permissions[{i}]");
@@ -197,7 +198,7 @@ impl Service {
                 }
                 other => other,
             })?;
-            let key = content_key(&perm);
+            let key = content_key(&PermFields::of(&perm));
             match by_content.get(&key) {
                 Some(&id) if state.permissions.contains_key(&id) => {
                     p.perms.insert(dp.key.clone(), id);

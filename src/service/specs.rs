@@ -219,7 +219,7 @@ pub fn find_team<'a>(state: &'a State, key: &str) -> Result<&'a Team> {
 
 /// Finds a permission by id, or by a unique prefix (at least 8 characters) or suffix (at least 6,
 /// e.g. the 12-digit short id shown in tables).
-pub fn find_permission<'a>(state: &'a State, id: &str) -> Result<&'a Permission> {
+pub fn find_permission(state: &State, id: &str) -> Result<Permission> {
     if let Some(p) = parse_id(id).and_then(|id| state.permissions.get(&id)) {
         return Ok(p);
     }
@@ -232,12 +232,12 @@ pub fn find_permission<'a>(state: &'a State, id: &str) -> Result<&'a Permission>
     if needle.len() < 6 || !needle.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(not_found());
     }
-    let mut hits = state.permissions.values().filter(|p| {
-        let full = p.id.simple().to_string();
+    let mut hits = state.permissions.keys().filter(|id| {
+        let full = id.simple().to_string();
         full.ends_with(&needle) || (needle.len() >= 8 && full.starts_with(&needle))
     });
     match (hits.next(), hits.next()) {
-        (Some(p), None) => Ok(p),
+        (Some(p), None) => state.permissions.get(p).ok_or_else(not_found),
         (Some(_), Some(_)) => Err(Error::invalid(
             "permission",
             format!("'{id}' matches several permissions; give more characters"),

@@ -24,7 +24,7 @@ impl State {
             ObjectKind::User => self.users.get(&id).cloned().map(Object::User),
             ObjectKind::Team => self.teams.get(&id).cloned().map(Object::Team),
             ObjectKind::Role => self.roles.get(&id).cloned().map(Object::Role),
-            ObjectKind::Permission => self.permissions.get(&id).cloned().map(Object::Permission),
+            ObjectKind::Permission => self.permissions.get(&id).map(Object::Permission),
             ObjectKind::ApiKey => self.keys.get(&id).cloned().map(Object::ApiKey),
             _ => None,
         }
@@ -93,7 +93,7 @@ impl State {
                 self.roles.insert(r.id, r);
             }
             Object::Permission(p) => {
-                self.permissions.insert(p.id, p);
+                self.permissions.insert(&p);
             }
             Object::ApiKey(k) => {
                 self.names.key_hashes.insert(k.hash.clone(), k.id);

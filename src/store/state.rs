@@ -5,7 +5,8 @@
 
 use super::change::Link;
 use super::error::StoreError;
-use crate::model::{ApiKey, Id, ObjectKind, Permission, Principal, Revision, Role, Team, User};
+use super::perms::Permissions;
+use crate::model::{ApiKey, Id, ObjectKind, Principal, Revision, Role, Team, User};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -21,7 +22,7 @@ pub struct State {
     /// Roles by id.
     pub roles: BTreeMap<Id, Role>,
     /// Permissions by id.
-    pub permissions: BTreeMap<Id, Permission>,
+    pub permissions: Permissions,
     /// API key records by id.
     pub keys: BTreeMap<Id, ApiKey>,
     /// (role, permission)
@@ -243,7 +244,7 @@ impl State {
             ObjectKind::User => self.users.get(&id).map(|x| x.version),
             ObjectKind::Team => self.teams.get(&id).map(|x| x.version),
             ObjectKind::Role => self.roles.get(&id).map(|x| x.version),
-            ObjectKind::Permission => self.permissions.get(&id).map(|x| x.version),
+            ObjectKind::Permission => self.permissions.view(&id).map(|x| x.version()),
             _ => None,
         }
     }

@@ -290,7 +290,7 @@ pub fn build(pane: Pane, row_id: &str, s: &State, catalogs: Option<&Catalogs>) -
                         .unwrap_or("all (every entity of this type)")
                 ),
             );
-            for l in access_grid(catalogs, p) {
+            for l in access_grid(catalogs, &p) {
                 push(&mut lines, l);
             }
             push(

@@ -161,7 +161,7 @@ impl Form {
             }
             ObjectKind::Permission => {
                 let p = state.permissions.get(&id)?;
-                let spec = PermissionSpec::of(p);
+                let spec = PermissionSpec::of(&p);
                 (
                     p.version,
                     format!(

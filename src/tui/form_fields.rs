@@ -42,9 +42,9 @@ pub(super) fn flags_of(catalogs: &Catalogs, catalog: &str, entity: &str) -> Vec<
 /// permissions, else `mage`, else the first.
 pub(super) fn default_catalog(state: &State, catalogs: &Catalogs) -> String {
     let mut counts: std::collections::HashMap<&str, usize> = Default::default();
-    for p in state.permissions.values() {
-        if p.catalog != "gatehouse" {
-            *counts.entry(p.catalog.as_str()).or_default() += 1;
+    for p in state.permissions.iter() {
+        if p.catalog() != "gatehouse" {
+            *counts.entry(p.catalog()).or_default() += 1;
         }
     }
     counts

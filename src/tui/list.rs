@@ -43,7 +43,7 @@ struct Steps {
 impl ListState {
     /// Replaces the rows, keeping filter, sort and (when possible) the selected object.
     pub fn set_rows(&mut self, rows: Vec<Row>, columns: &[Column]) {
-        let keep = self.selected_row().map(|r| r.id.clone());
+        let keep = self.selected_row().map(|r| r.id().to_string());
         self.rows = rows;
         self.steps.chain.clear();
         self.refresh(columns);
@@ -51,7 +51,7 @@ impl ListState {
             && let Some(pos) = self
                 .visible
                 .iter()
-                .position(|&i| self.rows[i as usize].id == id)
+                .position(|&i| self.rows[i as usize].id() == id)
         {
             self.selected = pos;
         }
@@ -110,10 +110,14 @@ impl ListState {
     /// Selects the row with this id, clearing the filter when it hides the row. False when no
     /// row has the id.
     pub fn select_id(&mut self, id: &str, columns: &[Column], height: usize) -> bool {
-        let find = |l: &ListState| l.visible.iter().position(|&i| l.rows[i as usize].id == id);
+        let find = |l: &ListState| {
+            l.visible
+                .iter()
+                .position(|&i| l.rows[i as usize].id() == id)
+        };
         let pos = match find(self) {
             Some(p) => p,
-            None if self.rows.iter().any(|r| r.id == id) => {
+            None if self.rows.iter().any(|r| r.id() == id) => {
                 self.filter.clear();
                 self.refresh(columns);
                 match find(self) {

@@ -6,10 +6,12 @@ use crate::model::{AuditEvent, Id, Principal, short_id};
 use crate::store::State;
 use crate::text::sanitize;
 use rustc_hash::FxHashMap;
+use uuid::Uuid;
 
 mod row;
 mod users;
 
+use row::Cells;
 pub use row::Row;
 
 /// A pane in the navigation column.
@@ -234,28 +236,48 @@ pub fn rows(pane: Pane, s: &State, audit: &[AuditEvent]) -> Vec<Row> {
             for (_, p) in &s.role_permissions {
                 *roles.entry(*p).or_default() += 1;
             }
+            // Built from borrowed views of the packed permissions, straight into each row's
+            // one string: no per-cell allocation.
+            let mut access = String::new();
             s.permissions
-                .values()
+                .iter()
                 .map(|p| {
-                    let mut access: Vec<String> = p.grants.clone();
-                    access.extend(p.denies.iter().map(|d| format!("!{d}")));
-                    let effect = match (p.grants.is_empty(), p.denies.is_empty()) {
+                    let (grants, denies) = (p.grants(), p.denies());
+                    access.clear();
+                    for g in grants {
+                        if !access.is_empty() {
+                            access.push(' ');
+                        }
+                        access.push_str(g);
+                    }
+                    for d in denies {
+                        if !access.is_empty() {
+                            access.push(' ');
+                        }
+                        access.push('!');
+                        access.push_str(d);
+                    }
+                    let effect = match (grants.is_empty(), denies.is_empty()) {
                         (false, true) => "grant",
                         (true, false) => "deny",
                         _ => "mixed",
                     };
-                    Row::new(
-                        p.id.to_string(),
-                        vec![
-                            short_id(&p.id),
-                            p.entity.clone(),
-                            p.entity_uuid.clone().unwrap_or_else(|| "all".into()),
-                            access.join(" "),
-                            effect.into(),
-                            roles.get(&p.id).copied().unwrap_or(0).to_string(),
-                            p.catalog.clone(),
-                        ],
-                    )
+                    let id = p.id();
+                    let mut uuid = Uuid::encode_buffer();
+                    let simple = id.simple().encode_lower(&mut uuid);
+                    let uuid_cell = p.entity_uuid().unwrap_or("all");
+                    let mut cells = Cells::with_capacity(
+                        12 + p.entity().len() + uuid_cell.len() + access.len() + 24,
+                    );
+                    cells
+                        .push_clean(&simple[simple.len() - 12..])
+                        .push_raw(p.entity())
+                        .push_raw(uuid_cell)
+                        .push_raw(&access)
+                        .push_clean(effect)
+                        .push_clean(&roles.get(&id).copied().unwrap_or(0).to_string())
+                        .push_raw(p.catalog());
+                    Row::from_cells(id.hyphenated().to_string(), cells)
                 })
                 .collect()
         }

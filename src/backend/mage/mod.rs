@@ -142,7 +142,7 @@ impl MageBackend {
         let mut s = State::default();
         for p in perms.iter().filter(|p| !p.is_legacy()) {
             let m = p.to_model(mage);
-            s.permissions.insert(m.id, m);
+            s.permissions.insert(&m);
         }
         for r in &roles {
             let m = r.to_model();

@@ -6,10 +6,9 @@
 
 use super::MageBackend;
 use crate::backend::{PresetProgress, ProgressSink};
-use crate::model::Permission;
 use crate::service::document::{Count, DocPermission};
 use crate::service::{Error, ImportReport, PolicyDoc, Result};
-use crate::store::State;
+use crate::store::{PermRef, State};
 use reqwest::Method;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -29,15 +28,16 @@ fn timeout() -> Duration {
         .unwrap_or(Duration::from_secs(45 * 60))
 }
 
-fn same(d: &DocPermission, p: &Permission) -> bool {
-    p.entity == d.entity
-        && p.entity_uuid.is_none()
-        && p.grants == sorted(&d.grants)
-        && p.denies == sorted(&d.denies)
-        && p.conditions == sorted(&d.conditions)
-        && p.query_attributes == d.query_attributes
-        && p.read_attributes == d.read_attributes
-        && p.write_attributes == d.write_attributes
+fn same(d: &DocPermission, p: &PermRef<'_>) -> bool {
+    let [query, read, write] = p.attributes();
+    p.entity() == d.entity
+        && p.entity_uuid().is_none()
+        && p.grants() == sorted(&d.grants)
+        && p.denies() == sorted(&d.denies)
+        && p.conditions() == sorted(&d.conditions)
+        && query == d.query_attributes
+        && read == d.read_attributes
+        && write == d.write_attributes
 }
 
 fn sorted(v: &[String]) -> Vec<String> {
@@ -65,8 +65,8 @@ pub fn limited(mut doc: PolicyDoc, policy_names: Option<&[String]>) -> PolicyDoc
 
 /// What of `doc` the server already holds: (roles, permissions, links) present.
 fn present(doc: &PolicyDoc, s: &State) -> (usize, usize, usize) {
-    fn find<'a>(s: &'a State, d: &'a DocPermission) -> impl Iterator<Item = &'a Permission> {
-        s.permissions.values().filter(move |p| same(d, p))
+    fn find<'a>(s: &'a State, d: &'a DocPermission) -> impl Iterator<Item = PermRef<'a>> + 'a {
+        s.permissions.iter().filter(move |p| same(d, p))
     }
     let roles = doc
         .roles
@@ -87,7 +87,7 @@ fn present(doc: &PolicyDoc, s: &State) -> (usize, usize, usize) {
             let Some(d) = doc.permissions.iter().find(|d| &d.key == key) else {
                 continue;
             };
-            if find(s, d).any(|p| s.role_permissions.contains(&(role.id, p.id))) {
+            if find(s, d).any(|p| s.role_permissions.contains(&(role.id, p.id()))) {
                 links += 1;
             }
         }

@@ -1,9 +1,9 @@
 //! [`Row`]: one list row, stored compactly. A list holds a row per object — a million on the
-//! Permissions pane of a large store — so a row keeps its sanitized cells as one string (cells
-//! separated by U+001F, which sanitizing never lets through) and a lowercased copy for the
-//! filter only when lowercasing is more than ASCII: ASCII rows, nearly all of them, are
-//! matched in place, ignoring ASCII case. A row costs three allocations instead of one per
-//! cell plus the search key.
+//! Permissions pane of a large store — so a row is one string: its object id, then its
+//! sanitized cells (separated by U+001F, which sanitizing never lets through), then a
+//! lowercased copy of the cells for the filter only when lowercasing is more than ASCII: ASCII
+//! rows, nearly all of them, are matched in place, ignoring ASCII case. A row costs one
+//! allocation instead of one per cell plus the id and the search key.
 
 use crate::text::sanitize;
 
@@ -13,33 +13,57 @@ const SEP: char = '\u{1f}';
 /// One row: its object id, its cells (sanitized) and what the filter searches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
-    /// The object the row shows (permission id, username, …).
-    pub id: String,
-    /// The cells, sanitized, joined by [`SEP`].
-    text: Box<str>,
-    /// `text` lowercased, when `text` is not ASCII (ASCII text is searched in place).
-    key: Option<Box<str>>,
+    /// The id, then the cells (sanitized, joined by [`SEP`]), then — only when the cells are
+    /// not ASCII — the cells lowercased.
+    buf: Box<str>,
+    /// Where the id ends and the cells start.
+    id_end: usize,
+    /// Where the cells end and the lowercased copy starts (`buf.len()` when there is none).
+    cells_end: usize,
 }
 
 impl Row {
     /// A row from raw cell texts: sanitizes them.
-    pub(crate) fn new(id: impl Into<String>, cells: Vec<String>) -> Row {
+    pub(crate) fn new(id: impl AsRef<str>, cells: Vec<String>) -> Row {
         let mut text = Cells::with_capacity(cells.iter().map(|c| c.len() + 1).sum());
         for c in &cells {
             text.push_raw(c);
         }
-        Row::from_cells(id.into(), text)
+        Row::from_cells(id, text)
     }
 
     /// A row from its cells, built with [`Cells`] (sanitized there).
-    pub(crate) fn from_cells(id: String, cells: Cells) -> Row {
-        let text = cells.text;
-        let key = (!text.is_ascii()).then(|| text.to_lowercase().into_boxed_str());
-        Row {
-            id,
-            text: text.into_boxed_str(),
-            key,
+    pub(crate) fn from_cells(id: impl AsRef<str>, cells: Cells) -> Row {
+        let (id, text) = (id.as_ref(), cells.text);
+        let key = (!text.is_ascii()).then(|| text.to_lowercase());
+        let key_len = key.as_ref().map_or(0, String::len);
+        let mut buf = String::with_capacity(id.len() + text.len() + key_len);
+        buf.push_str(id);
+        buf.push_str(&text);
+        let cells_end = buf.len();
+        if let Some(k) = key {
+            buf.push_str(&k);
         }
+        Row {
+            buf: buf.into_boxed_str(),
+            id_end: id.len(),
+            cells_end,
+        }
+    }
+
+    /// The object the row shows (permission id, username, …).
+    pub fn id(&self) -> &str {
+        &self.buf[..self.id_end]
+    }
+
+    /// The cells, sanitized, joined by [`SEP`].
+    fn text(&self) -> &str {
+        &self.buf[self.id_end..self.cells_end]
+    }
+
+    /// The cells lowercased, when they are not ASCII.
+    fn key(&self) -> Option<&str> {
+        (self.cells_end < self.buf.len()).then(|| &self.buf[self.cells_end..])
     }
 
     /// Cell `i` (empty past the last).
@@ -49,16 +73,16 @@ impl Row {
 
     /// The cells, in column order.
     pub fn cells(&self) -> std::str::Split<'_, char> {
-        self.text.split(SEP)
+        self.text().split(SEP)
     }
 
     /// Everything searchable, lowercased: the cells joined by U+001F, then lowercased (what
     /// [`Row::matches`] searches; the tests compare it with that definition).
     #[cfg(test)]
     pub(crate) fn search_key(&self) -> std::borrow::Cow<'_, str> {
-        match &self.key {
+        match self.key() {
             Some(k) => std::borrow::Cow::Borrowed(k),
-            None => std::borrow::Cow::Owned(self.text.to_ascii_lowercase()),
+            None => std::borrow::Cow::Owned(self.text().to_ascii_lowercase()),
         }
     }
 
@@ -67,9 +91,9 @@ impl Row {
     /// lowercase is its ASCII lowercase, and a needle with a non-ASCII character cannot occur in
     /// ASCII text.
     pub fn matches(&self, needle: &str) -> bool {
-        match &self.key {
+        match self.key() {
             Some(k) => k.contains(needle),
-            None => contains_ignore_ascii_case(self.text.as_bytes(), needle.as_bytes()),
+            None => contains_ignore_ascii_case(self.text().as_bytes(), needle.as_bytes()),
         }
     }
 }
@@ -177,7 +201,8 @@ mod tests {
     #[test]
     fn ascii_rows_keep_no_key_and_match_ignoring_case() {
         let r = row(&["Pipeline", "object-1", "DETAIL UPDATE"]);
-        assert!(r.key.is_none());
+        assert!(r.key().is_none());
+        assert_eq!(r.id(), "id");
         assert_eq!(r.search_key(), "pipeline\u{1f}object-1\u{1f}detail update");
         for needle in ["pipe", "line\u{1f}obj", "detail up", "1\u{1f}d", ""] {
             assert!(r.matches(needle), "{needle:?}");
@@ -190,7 +215,8 @@ mod tests {
     #[test]
     fn non_ascii_rows_match_their_lowercase() {
         let r = row(&["ΑΣ", "K\u{212a}elvin"]);
-        assert!(r.key.is_some());
+        assert!(r.key().is_some());
+        assert_eq!(r.id(), "id");
         assert!(r.matches("ας"));
         // The Kelvin sign lowercases to an ASCII k.
         assert!(r.matches("kkelvin"));

@@ -150,7 +150,7 @@ fn user_rows_match_the_reference() {
         .map(|r| {
             let cells = r.cells().map(String::from).collect();
             let key = r.search_key().into_owned();
-            (r.id, cells, key)
+            (r.id().to_string(), cells, key)
         })
         .collect();
     assert_eq!(got, reference_user_rows(&s));
@@ -178,7 +178,7 @@ fn user_rows_split_into_ranges_match_the_reference() {
             .map(|r| {
                 let cells = r.cells().map(String::from).collect();
                 let key = r.search_key().into_owned();
-                (r.id, cells, key)
+                (r.id().to_string(), cells, key)
             })
             .collect();
         assert_eq!(got, want, "{parts} parts");

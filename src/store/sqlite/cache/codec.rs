@@ -3,8 +3,10 @@
 //! into the model.
 
 use super::super::rows::{from_ts, ts};
-use crate::model::{Id, Permission, Principal, Role, Team, User, UserKind};
-use crate::store::{State, StoreError, StoreResult};
+use crate::model::{Id, Principal, Role, Team, User, UserKind};
+use crate::store::{
+    PermFields, PermRef, Permissions, PermissionsBuilder, State, StoreError, StoreResult,
+};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -223,41 +225,18 @@ fn role_rec(r: &Role) -> RoleRec<'_> {
     }
 }
 
-fn permission_rec(p: &Permission) -> PermissionRec<'_> {
-    let Permission {
-        id,
-        catalog,
-        entity,
-        entity_uuid,
-        grants,
-        denies,
-        conditions,
-        query_attributes,
-        read_attributes,
-        write_attributes,
-        description,
-        created_at,
-        updated_at,
-        version,
-    } = p;
+fn permission_rec(p: PermRef<'_>) -> PermissionRec<'_> {
+    let [query, read, write] = p.attributes();
     PermissionRec {
-        id: *id,
-        catalog: Cow::Borrowed(catalog),
-        entity: Cow::Borrowed(entity),
-        entity_uuid: entity_uuid.as_deref().map(Cow::Borrowed),
-        lists: [
-            grants,
-            denies,
-            conditions,
-            query_attributes,
-            read_attributes,
-            write_attributes,
-        ]
-        .map(|l| Cow::Borrowed(l.as_slice())),
-        description: Cow::Borrowed(description),
-        created_at: ts(*created_at),
-        updated_at: ts(*updated_at),
-        version: *version,
+        id: p.id(),
+        catalog: Cow::Borrowed(p.catalog()),
+        entity: Cow::Borrowed(p.entity()),
+        entity_uuid: p.entity_uuid().map(Cow::Borrowed),
+        lists: [p.grants(), p.denies(), p.conditions(), query, read, write].map(Cow::Borrowed),
+        description: Cow::Borrowed(p.description()),
+        created_at: ts(p.created_at()),
+        updated_at: ts(p.updated_at()),
+        version: p.version(),
     }
 }
 
@@ -267,7 +246,7 @@ pub(super) fn encode(st: &State) -> StoreResult<Vec<u8>> {
         users: st.users.values().map(user_rec).collect(),
         teams: st.teams.values().map(team_rec).collect(),
         roles: st.roles.values().map(role_rec).collect(),
-        permissions: st.permissions.values().map(permission_rec).collect(),
+        permissions: st.permissions.iter().map(permission_rec).collect(),
         role_permissions: st.role_permissions.iter().copied().collect(),
         user_roles: Pairs::encode(&st.user_roles, &st.users, &st.roles),
         team_roles: st.team_roles.iter().copied().collect(),
@@ -379,27 +358,44 @@ impl FromRecord for (Id, Role) {
     }
 }
 
-impl FromRecord for (Id, Permission) {
-    type Record<'de> = PermissionRec<'de>;
-    fn from_record(p: PermissionRec<'_>) -> StoreResult<Self> {
-        let [grants, denies, conditions, query, read, write] = p.lists.map(Cow::into_owned);
-        let perm = Permission {
-            id: p.id,
-            catalog: p.catalog.into_owned(),
-            entity: p.entity.into_owned(),
-            entity_uuid: p.entity_uuid.map(Cow::into_owned),
-            grants,
-            denies,
-            conditions,
-            query_attributes: query,
-            read_attributes: read,
-            write_attributes: write,
-            description: p.description.into_owned(),
-            created_at: from_ts(p.created_at)?,
-            updated_at: from_ts(p.updated_at)?,
-            version: p.version,
-        };
-        Ok((p.id, perm))
+/// The permissions, decoded record by record straight into the packed table (no
+/// [`Permission`] value in between).
+struct PermTable(Permissions);
+
+impl<'de> Deserialize<'de> for PermTable {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Seq;
+        impl<'de> serde::de::Visitor<'de> for Seq {
+            type Value = PermTable;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sequence of permission records")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<PermTable, A::Error> {
+                // The length comes from the data: trust it only up to 1 MiB, as serde does.
+                let cap = seq.size_hint().unwrap_or(0).min((1 << 20) / 128);
+                let mut b = PermissionsBuilder::with_capacity(cap);
+                while let Some(p) = seq.next_element::<PermissionRec<'de>>()? {
+                    let [grants, denies, conditions, query, read, write] = &p.lists;
+                    let (created_at, updated_at) = (from_ts(p.created_at), from_ts(p.updated_at));
+                    b.push(&PermFields {
+                        id: p.id,
+                        catalog: &p.catalog,
+                        entity: &p.entity,
+                        entity_uuid: p.entity_uuid.as_deref(),
+                        lists: [grants, denies, conditions, query, read, write],
+                        description: &p.description,
+                        created_at: created_at.map_err(serde::de::Error::custom)?,
+                        updated_at: updated_at.map_err(serde::de::Error::custom)?,
+                        version: p.version,
+                    });
+                }
+                Ok(PermTable(b.finish()))
+            }
+        }
+        d.deserialize_seq(Seq)
     }
 }
 
@@ -410,7 +406,7 @@ struct Decoded {
     users: Records<(Id, User)>,
     teams: Records<(Id, Team)>,
     roles: Records<(Id, Role)>,
-    permissions: Records<(Id, Permission)>,
+    permissions: PermTable,
     role_permissions: Vec<(Id, Id)>,
     user_roles: Pairs,
     team_roles: Vec<(Id, Id)>,
@@ -429,7 +425,7 @@ pub(super) fn decode(bytes: &[u8]) -> StoreResult<State> {
         users: d.users.0.into_iter().collect(),
         teams: d.teams.0.into_iter().collect(),
         roles: d.roles.0.into_iter().collect(),
-        permissions: d.permissions.0.into_iter().collect(),
+        permissions: d.permissions.0,
         role_permissions: d.role_permissions.into_iter().collect(),
         user_roles: user_roles.into_iter().collect(),
         team_roles: d.team_roles.into_iter().collect(),
