@@ -332,7 +332,10 @@ fn filter_command_line_and_sorting() {
     a.on_event(&key(KeyCode::Enter));
     assert_eq!(a.pane, Pane::Users);
     assert_eq!(a.list().visible.len(), 1);
-    assert_eq!(a.list().selected_row().map(|r| r.id()), Some("alice"));
+    assert_eq!(
+        a.list().selected_row().map(|r| r.id().into_owned()),
+        Some("alice".to_string())
+    );
     a.on_event(&key(KeyCode::Esc));
     assert_eq!(a.list().visible.len(), 5, "Esc clears the filter");
     chars(&mut a, "/");

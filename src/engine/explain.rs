@@ -202,7 +202,8 @@ impl Engine {
                 if p.cond != 0 || !(p.uuid == 0 || r.uuid == 0 || p.uuid == r.uuid) {
                     continue;
                 }
-                if self.judge(req, &r, &p.entry(pi), true) == Outcome::Grants
+                let entry = p.entry(pi, &self.catalogs[p.catalog as usize]);
+                if self.judge(req, &r, &entry, true) == Outcome::Grants
                     && self.holder_hints(pi, &mut hints)
                 {
                     return hints;
@@ -260,14 +261,14 @@ impl Engine {
             };
             for &pi in list {
                 let p = &self.perms[pi as usize];
-                let grants = if crec.catalog.dialect == crate::catalog::Dialect::Mage {
-                    crec.catalog.expand(p.grants)
-                } else {
-                    p.grants_exp
-                };
-                if p.catalog != ci
-                    || grants & action == 0
-                    || p.denies_exp & action != 0
+                if p.catalog != ci {
+                    continue;
+                }
+                // Grants expanded in either dialect; denies as a check tests them.
+                let grants = crec.catalog.expand(p.grants);
+                let (_, denies) = crec.masks(p.grants, p.denies);
+                if grants & action == 0
+                    || denies & action != 0
                     || p.cond != 0
                     || !(p.uuid == 0 || p.uuid == uuid)
                 {

@@ -53,17 +53,27 @@ pub(crate) struct PermRec {
     pub(crate) catalog: u16,
     pub(crate) entity: u32,
     pub(crate) uuid: u32,
-    /// Raw flag masks as stored.
+    /// Raw flag masks as stored (the masks a check tests are in the holders' entries:
+    /// [`PermRec::entry`]).
     pub(crate) grants: u64,
     pub(crate) denies: u64,
-    /// Masks with composites expanded.
-    pub(crate) grants_exp: u64,
-    pub(crate) denies_exp: u64,
     pub(crate) cond: u8,
     /// Mage attribute lists, indexed by `AttrKind as usize`: `query_attributes`,
     /// `read_attributes`, `write_attributes`; `None` when all three are empty (most
     /// permissions: one pointer instead of three empty lists). Read only by attribute checks.
     attrs: Option<Box<[Box<[String]>; 3]>>,
+}
+
+impl CatalogRec {
+    /// The masks a check tests for a permission of this catalog with these raw masks:
+    /// composites expanded in the standard dialect; the Mage dialect expands per request
+    /// (groups only when they are the whole access), so it keeps the raw masks.
+    pub(crate) fn masks(&self, grants: u64, denies: u64) -> (u64, u64) {
+        match self.catalog.dialect {
+            Dialect::Standard => (self.catalog.expand(grants), self.catalog.expand(denies)),
+            Dialect::Mage => (grants, denies),
+        }
+    }
 }
 
 impl PermRec {
@@ -73,15 +83,16 @@ impl PermRec {
     }
 
     /// The permission as filed under a holder, `pi` being its index.
-    pub(crate) fn entry(&self, pi: u32) -> Entry {
+    /// `crec` is the record of the permission's catalog.
+    pub(crate) fn entry(&self, pi: u32, crec: &CatalogRec) -> Entry {
+        let (grants, denies) = crec.masks(self.grants, self.denies);
         Entry {
             entity: self.entity,
             uuid: self.uuid,
             pi,
             cond: self.cond,
-            // The Mage dialect keeps raw masks in both.
-            grants: self.grants_exp,
-            denies: self.denies_exp,
+            grants,
+            denies,
             id: self.id,
         }
     }
@@ -290,12 +301,6 @@ impl Engine {
                 None => 0,
                 Some(u) => uuids.intern(u),
             };
-            let (grants_exp, denies_exp) = match crec.catalog.dialect {
-                Dialect::Standard => (crec.catalog.expand(grants), crec.catalog.expand(denies)),
-                // The Mage dialect expands per request (groups only when they are the whole
-                // access), so it keeps the raw masks here.
-                Dialect::Mage => (grants, denies),
-            };
             perm_by_id.insert(p.id(), perms.len() as u32);
             let [query, read, write] = p.attributes();
             perms.push(PermRec {
@@ -305,8 +310,6 @@ impl Engine {
                 uuid,
                 grants,
                 denies,
-                grants_exp,
-                denies_exp,
                 cond: compile_conditions(&crec.catalog, p.conditions()),
                 attrs: (!query.is_empty() || !read.is_empty() || !write.is_empty())
                     .then(|| Box::new([query.into(), read.into(), write.into()])),
@@ -367,7 +370,7 @@ impl Engine {
             if let Some(&pi) = perm_by_id.get(pid) {
                 holders[holder as usize]
                     .entries
-                    .push(perms[pi as usize].entry(pi));
+                    .push(perms[pi as usize].entry(pi, &crecs[perms[pi as usize].catalog as usize]));
                 filings.push((pi, holder));
             }
         };

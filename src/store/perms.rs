@@ -4,8 +4,9 @@
 //! the index and the list rows), and a [`Permission`] value is ~300 bytes inline plus a heap
 //! block per string and list. Permissions repeat most of what they hold — a few catalogs,
 //! entity types and flag lists — so the table keeps each distinct string and list once and a
-//! permission as small numbers pointing at them, its entity UUID, its times and version, and
-//! the rarely used attribute lists and description behind one pointer: ~100 bytes each.
+//! permission as small numbers pointing at them, its entity UUID, creation time and version,
+//! and what is rarely set — attribute lists, a description, an update time other than the
+//! creation time, a version past `u32` — behind one pointer: 64 bytes each.
 //!
 //! Reads either borrow a [`PermRef`] (no allocation; what the engine index, the list rows and
 //! the load cache use) or materialize an owned [`Permission`] ([`Permissions::get`],
@@ -60,25 +61,30 @@ impl<T: Hash + Eq + Clone> Interner<T> {
     }
 }
 
-/// What a permission rarely has, kept behind one pointer (`None` when all empty).
+/// What a permission rarely has, kept behind one pointer (`None` when it has none of it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Rare {
     attributes: [Vec<String>; 3],
     description: String,
+    /// The last update time, when it is not the creation time.
+    updated_at: Option<OffsetDateTime>,
+    /// The version, when it does not fit [`Packed::version`].
+    version: Option<u64>,
 }
 
-/// One permission, packed: strings and lists by their number in the table's interners.
+/// One permission, packed: strings and lists by their number in the table's interners
+/// (64 bytes).
 #[derive(Debug, Clone)]
 struct Packed {
     catalog: u32,
     entity: u32,
     /// grants, denies, conditions
     lists: [u32; 3],
+    /// The version (`u32::MAX`: it is in [`Rare::version`]).
+    version: u32,
     entity_uuid: Option<Box<str>>,
     rare: Option<Box<Rare>>,
     created_at: OffsetDateTime,
-    updated_at: OffsetDateTime,
-    version: u64,
 }
 
 /// The permissions of a state by id, packed (see the module documentation).
@@ -143,11 +149,18 @@ impl<'a> PermRef<'a> {
     }
     /// Last update time.
     pub fn updated_at(&self) -> OffsetDateTime {
-        self.p.updated_at
+        self.p
+            .rare
+            .as_deref()
+            .and_then(|r| r.updated_at)
+            .unwrap_or(self.p.created_at)
     }
     /// Optimistic-concurrency version.
     pub fn version(&self) -> u64 {
-        self.p.version
+        match self.p.rare.as_deref().and_then(|r| r.version) {
+            Some(v) => v,
+            None => u64::from(self.p.version),
+        }
     }
     /// Its fields, borrowed.
     pub fn fields(&self) -> PermFields<'a> {
@@ -160,8 +173,8 @@ impl<'a> PermRef<'a> {
             lists: [self.grants(), self.denies(), self.conditions(), q, r, w],
             description: self.description(),
             created_at: self.p.created_at,
-            updated_at: self.p.updated_at,
-            version: self.p.version,
+            updated_at: self.updated_at(),
+            version: self.version(),
         }
     }
 
@@ -181,8 +194,8 @@ impl<'a> PermRef<'a> {
             write_attributes: w.to_vec(),
             description: self.description().to_owned(),
             created_at: self.p.created_at,
-            updated_at: self.p.updated_at,
-            version: self.p.version,
+            updated_at: self.updated_at(),
+            version: self.version(),
         }
     }
 
@@ -197,8 +210,8 @@ impl<'a> PermRef<'a> {
             && self.attributes() == o.attributes()
             && self.description() == o.description()
             && self.p.created_at == o.p.created_at
-            && self.p.updated_at == o.p.updated_at
-            && self.p.version == o.p.version
+            && self.updated_at() == o.updated_at()
+            && self.version() == o.version()
     }
 }
 
@@ -264,14 +277,20 @@ impl Permissions {
 
     fn pack(&mut self, f: &PermFields<'_>) -> Packed {
         let [grants, denies, conditions, query, read, write] = f.lists;
+        let updated_at = (f.updated_at != f.created_at).then_some(f.updated_at);
+        let version = u32::try_from(f.version).ok().filter(|&v| v != u32::MAX);
         let rare = (!(query.is_empty()
             && read.is_empty()
             && write.is_empty()
-            && f.description.is_empty()))
+            && f.description.is_empty()
+            && updated_at.is_none()
+            && version.is_some()))
         .then(|| {
             Box::new(Rare {
                 attributes: [query.to_vec(), read.to_vec(), write.to_vec()],
                 description: f.description.to_owned(),
+                updated_at,
+                version: version.is_none().then_some(f.version),
             })
         });
         Packed {
@@ -283,10 +302,9 @@ impl Permissions {
                 self.lists.intern(conditions),
             ],
             entity_uuid: f.entity_uuid.map(Box::from),
+            version: version.unwrap_or(u32::MAX),
             rare,
             created_at: f.created_at,
-            updated_at: f.updated_at,
-            version: f.version,
         }
     }
 
@@ -531,6 +549,27 @@ mod tests {
         assert_eq!(t.lists.items.len(), 3, "[DETAIL UPDATE], [], [own]");
         assert_eq!(Permissions::from_iter(ps.clone()), t);
         assert_eq!(Permissions::from_permissions(&ps), t);
+    }
+
+    #[test]
+    fn rare_times_and_versions_read_back() {
+        let mut t = Permissions::new();
+        let mut updated = perm(1, "Pipeline", &["DETAIL"]);
+        updated.updated_at = updated.created_at + time::Duration::seconds(5);
+        let mut huge = perm(2, "Pipeline", &["DETAIL"]);
+        huge.version = u64::from(u32::MAX) + 7;
+        let mut edge = perm(3, "Pipeline", &["DETAIL"]);
+        edge.version = u64::from(u32::MAX);
+        let plain = perm(4, "Pipeline", &["DETAIL"]);
+        for p in [&updated, &huge, &edge, &plain] {
+            t.insert(p);
+            assert_eq!(t.get(&p.id).as_ref(), Some(p));
+            assert_eq!(t.view(&p.id).map(|v| v.version()), Some(p.version));
+        }
+        // Only the unusual ones pay for the boxed part.
+        let boxed: Vec<bool> = t.map.values().map(|p| p.rare.is_some()).collect();
+        assert_eq!(boxed, [true, true, true, false]);
+        assert!(size_of::<Packed>() <= 64, "{} bytes", size_of::<Packed>());
     }
 
     #[test]

@@ -532,7 +532,7 @@ impl App {
             Action::Open | Action::Add => {
                 let detail = match (&self.data, self.list().selected_row()) {
                     (Some(data), Some(row)) => {
-                        build_detail(self.pane, row.id(), &data.state, Some(&data.catalogs))
+                        build_detail(self.pane, &row.id(), &data.state, Some(&data.catalogs))
                     }
                     _ => None,
                 };

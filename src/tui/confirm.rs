@@ -64,7 +64,7 @@ impl App {
         };
         let s = &data.state;
         let target = match self.pane {
-            Pane::Roles => Id::parse_str(row.id())
+            Pane::Roles => Id::parse_str(&row.id())
                 .ok()
                 .and_then(|id| s.roles.get(&id))
                 .map(|r| {
@@ -78,7 +78,7 @@ impl App {
                         users > 0,
                     )
                 }),
-            Pane::Users => s.user_by_name(row.id()).map(|u| {
+            Pane::Users => s.user_by_name(&row.id()).map(|u| {
                 (
                     ObjectKind::User,
                     u.id,
@@ -87,7 +87,7 @@ impl App {
                     false,
                 )
             }),
-            Pane::Teams => s.team_by_key(row.id()).map(|t| {
+            Pane::Teams => s.team_by_key(&row.id()).map(|t| {
                 let members = s.members.keys().filter(|(x, _)| *x == t.id).count();
                 (
                     ObjectKind::Team,
@@ -97,7 +97,7 @@ impl App {
                     members > 0,
                 )
             }),
-            Pane::Permissions => Id::parse_str(row.id())
+            Pane::Permissions => Id::parse_str(&row.id())
                 .ok()
                 .and_then(|id| s.permissions.get(&id))
                 .map(|p| {
@@ -112,7 +112,7 @@ impl App {
             _ => None,
         };
         if self.pane == Pane::Keys
-            && let Some(k) = Id::parse_str(row.id()).ok().and_then(|id| s.keys.get(&id))
+            && let Some(k) = Id::parse_str(&row.id()).ok().and_then(|id| s.keys.get(&id))
         {
             if k.revoked_at.is_some() {
                 self.say("that key is already revoked", Tone::Info);

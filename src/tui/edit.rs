@@ -80,9 +80,9 @@ impl App {
         let row = self.list().selected_row()?;
         let s = &self.data.as_ref()?.state;
         let id = match kind {
-            ObjectKind::User => s.user_by_name(row.id())?.id,
-            ObjectKind::Team => s.team_by_key(row.id())?.id,
-            _ => Id::parse_str(row.id()).ok()?,
+            ObjectKind::User => s.user_by_name(&row.id())?.id,
+            ObjectKind::Team => s.team_by_key(&row.id())?.id,
+            _ => Id::parse_str(&row.id()).ok()?,
         };
         Some((kind, id))
     }

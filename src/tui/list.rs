@@ -51,7 +51,7 @@ impl ListState {
             && let Some(pos) = self
                 .visible
                 .iter()
-                .position(|&i| self.rows[i as usize].id() == id)
+                .position(|&i| self.rows[i as usize].id_is(&id))
         {
             self.selected = pos;
         }
@@ -113,11 +113,11 @@ impl ListState {
         let find = |l: &ListState| {
             l.visible
                 .iter()
-                .position(|&i| l.rows[i as usize].id() == id)
+                .position(|&i| l.rows[i as usize].id_is(id))
         };
         let pos = match find(self) {
             Some(p) => p,
-            None if self.rows.iter().any(|r| r.id() == id) => {
+            None if self.rows.iter().any(|r| r.id_is(id)) => {
                 self.filter.clear();
                 self.refresh(columns);
                 match find(self) {

@@ -1,25 +1,58 @@
 //! [`Row`]: one list row, stored compactly. A list holds a row per object — a million on the
-//! Permissions pane of a large store — so a row is one string: its object id, then its
-//! sanitized cells (separated by U+001F, which sanitizing never lets through), then a
-//! lowercased copy of the cells for the filter only when lowercasing is more than ASCII: ASCII
-//! rows, nearly all of them, are matched in place, ignoring ASCII case. A row costs one
-//! allocation instead of one per cell plus the id and the search key.
+//! Permissions pane of a large store — so a row is one string: its object id (unless the id is
+//! a UUID, kept as 16 bytes beside it), then its sanitized cells (separated by U+001F, which
+//! sanitizing never lets through), then a lowercased copy of the cells for the filter only when
+//! lowercasing is more than ASCII: ASCII rows, nearly all of them, are matched in place,
+//! ignoring ASCII case. A row costs one allocation instead of one per cell plus the id and the
+//! search key.
 
 use crate::text::sanitize;
+use std::borrow::Cow;
+use uuid::Uuid;
 
 /// Separates the cells inside [`Row`]'s text (a C0 control: [`sanitize`] escapes every one).
 const SEP: char = '\u{1f}';
 
-/// One row: its object id, its cells (sanitized) and what the filter searches.
+/// The most text a row keeps (its id and cells; longer text is cut at a character boundary):
+/// far more than a terminal line shows, and small enough for the row's 32-bit offsets.
+const MAX_TEXT: usize = 1 << 20;
+
+/// [`Row::id_end`] when the id is [`Row::uuid`] and not in the text.
+const UUID_ID: u32 = u32::MAX;
+
+/// One row: its object id, its cells (sanitized) and what the filter searches (40 bytes and
+/// one allocation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
-    /// The id, then the cells (sanitized, joined by [`SEP`]), then — only when the cells are
-    /// not ASCII — the cells lowercased.
+    /// The id (unless it is [`Row::uuid`]), then the cells (sanitized, joined by [`SEP`]),
+    /// then — only when the cells are not ASCII — the cells lowercased.
     buf: Box<str>,
-    /// Where the id ends and the cells start.
-    id_end: usize,
+    /// The id, when it is a UUID written the canonical way (lowercase, hyphenated).
+    uuid: [u8; 16],
+    /// Where the id ends and the cells start, or [`UUID_ID`].
+    id_end: u32,
     /// Where the cells end and the lowercased copy starts (`buf.len()` when there is none).
-    cells_end: usize,
+    cells_end: u32,
+}
+
+/// `s` cut to at most [`MAX_TEXT`] bytes, at a character boundary.
+fn capped(s: &str) -> &str {
+    if s.len() <= MAX_TEXT {
+        return s;
+    }
+    let mut end = MAX_TEXT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The UUID `id` is when it is written the canonical way (lowercase, hyphenated), so that
+/// writing the UUID back gives `id` again.
+fn canonical_uuid(id: &str) -> Option<Uuid> {
+    let u = Uuid::try_parse(id).ok()?;
+    let mut buf = Uuid::encode_buffer();
+    (u.hyphenated().encode_lower(&mut buf) == id).then_some(u)
 }
 
 impl Row {
@@ -34,36 +67,69 @@ impl Row {
 
     /// A row from its cells, built with [`Cells`] (sanitized there).
     pub(crate) fn from_cells(id: impl AsRef<str>, cells: Cells) -> Row {
-        let (id, text) = (id.as_ref(), cells.text);
+        let uuid = canonical_uuid(id.as_ref());
+        let id = if uuid.is_some() {
+            ""
+        } else {
+            capped(id.as_ref())
+        };
+        let text = capped(&cells.text);
         let key = (!text.is_ascii()).then(|| text.to_lowercase());
-        let key_len = key.as_ref().map_or(0, String::len);
-        let mut buf = String::with_capacity(id.len() + text.len() + key_len);
+        let key = key.as_deref().map_or("", capped);
+        let mut buf = String::with_capacity(id.len() + text.len() + key.len());
         buf.push_str(id);
-        buf.push_str(&text);
-        let cells_end = buf.len();
-        if let Some(k) = key {
-            buf.push_str(&k);
-        }
+        buf.push_str(text);
+        // Both fit: each part is at most MAX_TEXT (1 MiB) long.
+        let (id_end, cells_end) = (id.len() as u32, buf.len() as u32);
+        buf.push_str(key);
         Row {
             buf: buf.into_boxed_str(),
-            id_end: id.len(),
+            uuid: uuid.map_or([0; 16], |u| u.into_bytes()),
+            id_end: if uuid.is_some() { UUID_ID } else { id_end },
             cells_end,
         }
     }
 
+    /// Where the cells start in `buf`.
+    fn cells_start(&self) -> usize {
+        if self.id_end == UUID_ID {
+            0
+        } else {
+            self.id_end as usize
+        }
+    }
+
     /// The object the row shows (permission id, username, …).
-    pub fn id(&self) -> &str {
-        &self.buf[..self.id_end]
+    pub fn id(&self) -> Cow<'_, str> {
+        if self.id_end == UUID_ID {
+            Cow::Owned(Uuid::from_bytes(self.uuid).hyphenated().to_string())
+        } else {
+            Cow::Borrowed(&self.buf[..self.id_end as usize])
+        }
+    }
+
+    /// Whether the row's id is `id` (without writing a UUID id out).
+    pub fn id_is(&self, id: &str) -> bool {
+        if self.id_end == UUID_ID {
+            let mut buf = Uuid::encode_buffer();
+            Uuid::from_bytes(self.uuid)
+                .hyphenated()
+                .encode_lower(&mut buf)
+                == id
+        } else {
+            &self.buf[..self.id_end as usize] == id
+        }
     }
 
     /// The cells, sanitized, joined by [`SEP`].
     fn text(&self) -> &str {
-        &self.buf[self.id_end..self.cells_end]
+        &self.buf[self.cells_start()..self.cells_end as usize]
     }
 
     /// The cells lowercased, when they are not ASCII.
     fn key(&self) -> Option<&str> {
-        (self.cells_end < self.buf.len()).then(|| &self.buf[self.cells_end..])
+        let end = self.cells_end as usize;
+        (end < self.buf.len()).then(|| &self.buf[end..])
     }
 
     /// Cell `i` (empty past the last).
@@ -196,6 +262,42 @@ mod tests {
         // A raw separator in the data is escaped, so it cannot split a cell.
         let r = row(&["a\u{1f}b", "c"]);
         assert_eq!(r.cells().collect::<Vec<_>>(), ["a\\x1fb", "c"]);
+    }
+
+    #[test]
+    fn ids_read_back_and_uuid_ids_are_kept_as_bytes() {
+        let id = "67e55044-10b1-426f-9247-bb680e5fe0c8";
+        let r = Row::new(id, vec!["a".into()]);
+        assert_eq!(r.id_end, UUID_ID);
+        assert_eq!(r.id(), id);
+        assert!(r.id_is(id));
+        assert!(!r.id_is("67e55044-10b1-426f-9247-bb680e5fe0c9"));
+        assert_eq!(r.cells().collect::<Vec<_>>(), ["a"]);
+        // Not canonical: kept as text, so the id reads back exactly as given.
+        for id in [
+            "67E55044-10B1-426F-9247-BB680E5FE0C8",
+            "67e5504410b1426f9247bb680e5fe0c8",
+            "alice",
+            "",
+        ] {
+            let r = Row::new(id, vec!["Ωx".into(), "b".into()]);
+            assert_ne!(r.id_end, UUID_ID, "{id}");
+            assert_eq!(r.id(), id);
+            assert!(r.id_is(id));
+            assert!(!r.id_is("67e55044-10b1-426f-9247-bb680e5fe0c8"));
+            assert_eq!(r.cells().collect::<Vec<_>>(), ["Ωx", "b"]);
+            assert!(r.matches("ωx"));
+        }
+        assert!(size_of::<Row>() <= 40, "{} bytes", size_of::<Row>());
+    }
+
+    #[test]
+    fn text_past_the_cap_is_cut_at_a_character_boundary() {
+        let long = "é".repeat(MAX_TEXT); // 2 bytes each
+        let r = Row::new("id", vec![long]);
+        assert_eq!(r.cell(0).len(), MAX_TEXT);
+        assert!(r.cell(0).chars().all(|c| c == 'é'));
+        assert_eq!(r.id(), "id");
     }
 
     #[test]
