@@ -200,10 +200,12 @@ pub fn clear_load_cache(rt: &tokio::runtime::Runtime, path: &std::path::Path) {
             .connect()
             .await
             .expect("raw connection");
-        sqlx::query("DELETE FROM load_cache")
-            .execute(&mut conn)
-            .await
-            .expect("clear the load cache");
+        for sql in ["DELETE FROM load_cache", "DELETE FROM load_cache_parts"] {
+            sqlx::query(sql)
+                .execute(&mut conn)
+                .await
+                .expect("clear the load cache");
+        }
         conn.close().await.expect("close");
     });
 }

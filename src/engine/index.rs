@@ -64,6 +64,42 @@ pub(crate) struct PermRec {
     attrs: Option<Box<[Box<[String]>; 3]>>,
 }
 
+/// Finds permissions' indexes by id in the index's permission records (in id order): a
+/// gallop from the last answer, then a binary search, so ids asked in increasing order — a
+/// role's links — cost a few comparisons each, and any order stays logarithmic.
+struct Finder<'a> {
+    perms: &'a [PermRec],
+    at: usize,
+}
+
+impl<'a> Finder<'a> {
+    fn new(perms: &'a [PermRec]) -> Self {
+        Finder { perms, at: 0 }
+    }
+
+    fn find(&mut self, id: &Id) -> Option<u32> {
+        let n = self.perms.len();
+        // Every record before `lo` has a smaller id; the one at `hi` (if any) does not.
+        let mut lo = if self.at < n && self.perms[self.at].id <= *id {
+            self.at
+        } else {
+            0
+        };
+        let mut step = 1;
+        let mut hi = lo;
+        while hi < n && self.perms[hi].id < *id {
+            lo = hi + 1;
+            hi = hi.saturating_add(step);
+            step *= 2;
+        }
+        let hi = hi.min(n);
+        let i = lo + self.perms[lo..hi].partition_point(|p| p.id < *id);
+        self.at = i;
+        // Invariant: fewer than 2^32 permissions (the index numbers them with u32).
+        (i < n && self.perms[i].id == *id).then_some(i as u32)
+    }
+}
+
 impl CatalogRec {
     /// The masks a check tests for a permission of this catalog with these raw masks:
     /// composites expanded in the standard dialect; the Mage dialect expands per request
@@ -283,7 +319,6 @@ impl Engine {
 
         let mut uuids = Uuids::with_capacity(state.permissions.len(), 0);
         let mut perms = Vec::with_capacity(state.permissions.len());
-        let mut perm_by_id = FxHashMap::default();
         for p in state.permissions.iter() {
             let Some(&ci) = catalog_by_name.get(p.catalog()) else {
                 continue;
@@ -301,7 +336,6 @@ impl Engine {
                 None => 0,
                 Some(u) => uuids.intern(u),
             };
-            perm_by_id.insert(p.id(), perms.len() as u32);
             let [query, read, write] = p.attributes();
             perms.push(PermRec {
                 id: p.id(),
@@ -365,15 +399,30 @@ impl Engine {
             });
         }
 
-        let mut filings: Vec<(u32, HolderIdx)> = Vec::new();
+        // `perms` is in id order (the state's order): the links, in (holder, permission)
+        // order, are found by a cursor instead of a map of a million ids.
+        let mut finder = Finder::new(&perms);
+        let mut filings: Vec<(u32, HolderIdx)> =
+            Vec::with_capacity(state.role_permissions.len() + state.grants.len());
         let mut file = |holder: HolderIdx, pid: &Id, holders: &mut Vec<Holder>| {
-            if let Some(&pi) = perm_by_id.get(pid) {
-                holders[holder as usize]
-                    .entries
-                    .push(perms[pi as usize].entry(pi, &crecs[perms[pi as usize].catalog as usize]));
+            if let Some(pi) = finder.find(pid) {
+                holders[holder as usize].entries.push(
+                    perms[pi as usize].entry(pi, &crecs[perms[pi as usize].catalog as usize]),
+                );
                 filings.push((pi, holder));
             }
         };
+        // Each role's entries are allocated once, at their final size (growing them by
+        // doubling would leave the copies behind, freed but still resident).
+        let mut per_role = vec![0usize; roles.len()];
+        for (rid, _) in &state.role_permissions {
+            if let Some(&ri) = role_by_id.get(rid) {
+                per_role[ri as usize] += 1;
+            }
+        }
+        for (ri, n) in per_role.into_iter().enumerate() {
+            holders[roles[ri].holder as usize].entries.reserve_exact(n);
+        }
         for (rid, pid) in &state.role_permissions {
             if let Some(&ri) = role_by_id.get(rid) {
                 file(roles[ri as usize].holder, pid, &mut holders);
@@ -504,7 +553,34 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
-    use super::PermHolders;
+    use super::{Finder, PermHolders, PermRec};
+    use crate::model::Id;
+
+    #[test]
+    fn the_finder_finds_every_id_in_any_order_and_no_other() {
+        // Ids 0, 3, 6, …: the ones in between are not there.
+        let perms: Vec<PermRec> = (0..3000u128)
+            .map(|i| PermRec {
+                id: Id::from_u128(i * 3),
+                catalog: 0,
+                entity: 0,
+                uuid: 0,
+                grants: 0,
+                denies: 0,
+                cond: 0,
+                attrs: None,
+            })
+            .collect();
+        let mut f = Finder::new(&perms);
+        let ascending = (0..9100u128).step_by(7);
+        let scattered = (0..9100u128).map(|i| (i * 7919) % 9100);
+        let descending = (0..9100u128).rev().step_by(5);
+        for i in ascending.chain(scattered).chain(descending) {
+            let want = (i % 3 == 0 && i < 9000).then_some((i / 3) as u32);
+            assert_eq!(f.find(&Id::from_u128(i)), want, "id {i}");
+        }
+        assert_eq!(Finder::new(&[]).find(&Id::from_u128(0)), None);
+    }
 
     #[test]
     fn perm_holders_keep_each_permissions_filings_in_order() {

@@ -86,7 +86,9 @@ impl ListState {
             Some((prev, visible)) if *prev == needle => visible.clone(),
             Some((_, visible)) => visible.iter().copied().filter(matches).collect(),
             None => {
-                let mut visible: Vec<u32> = (0..rows.len() as u32).filter(matches).collect();
+                // Sized for every row up front: no copies left behind as it grows.
+                let mut visible: Vec<u32> = Vec::with_capacity(rows.len());
+                visible.extend((0..rows.len() as u32).filter(matches));
                 sort(&mut visible, rows, self.sort, columns);
                 visible
             }
@@ -110,11 +112,7 @@ impl ListState {
     /// Selects the row with this id, clearing the filter when it hides the row. False when no
     /// row has the id.
     pub fn select_id(&mut self, id: &str, columns: &[Column], height: usize) -> bool {
-        let find = |l: &ListState| {
-            l.visible
-                .iter()
-                .position(|&i| l.rows[i as usize].id_is(id))
-        };
+        let find = |l: &ListState| l.visible.iter().position(|&i| l.rows[i as usize].id_is(id));
         let pos = match find(self) {
             Some(p) => p,
             None if self.rows.iter().any(|r| r.id_is(id)) => {

@@ -232,10 +232,20 @@ pub fn rows(pane: Pane, s: &State, audit: &[AuditEvent]) -> Vec<Row> {
                 .collect()
         }
         Pane::Permissions => {
-            let mut roles: FxHashMap<Id, usize> = FxHashMap::default();
-            for (_, p) in &s.role_permissions {
-                *roles.entry(*p).or_default() += 1;
-            }
+            // Roles per permission: the linked permission ids, sorted, walked beside the
+            // permissions (in id order). A map of a million counts would cost several times
+            // this one vector, and leave its growth behind.
+            let mut linked: Vec<Id> = s.role_permissions.iter().map(|(_, p)| *p).collect();
+            linked.sort_unstable();
+            let mut linked = linked.into_iter().peekable();
+            let mut roles_of = |id: Id| {
+                while linked.next_if(|l| *l < id).is_some() {}
+                let mut n = 0usize;
+                while linked.next_if_eq(&id).is_some() {
+                    n += 1;
+                }
+                n
+            };
             // Built from borrowed views of the packed permissions, straight into each row's
             // one string: no per-cell allocation.
             let mut access = String::new();
@@ -275,7 +285,7 @@ pub fn rows(pane: Pane, s: &State, audit: &[AuditEvent]) -> Vec<Row> {
                         .push_raw(uuid_cell)
                         .push_raw(&access)
                         .push_clean(effect)
-                        .push_clean(&roles.get(&id).copied().unwrap_or(0).to_string())
+                        .push_clean(&roles_of(id).to_string())
                         .push_raw(p.catalog());
                     Row::from_cells(id.hyphenated().to_string(), cells)
                 })

@@ -95,16 +95,14 @@ pub(super) async fn migrate(conn: &mut SqliteConnection, path: &Path) -> StoreRe
         .await
         .map_err(db_err)?;
     }
-    sqlx::query(super::cache::CREATE)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+    for sql in super::cache::CREATE {
+        sqlx::query(sql).execute(&mut *tx).await.map_err(db_err)?;
+    }
     if current < LATEST {
         // A migration may rewrite rows without bumping the revision: drop the load cache.
-        sqlx::query(super::cache::CLEAR)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        for sql in super::cache::CLEAR {
+            sqlx::query(sql).execute(&mut *tx).await.map_err(db_err)?;
+        }
     }
     if app_id != APPLICATION_ID {
         sqlx::query(SET_APPLICATION_ID)

@@ -24,19 +24,39 @@ async fn load(store: &SqliteStore, what: &str) -> State {
     Arc::unwrap_or_clone(st)
 }
 
+/// What a load at `revision` reads from the cache (`None`: nothing usable).
+async fn read_cache(store: &SqliteStore, revision: Revision) -> Option<State> {
+    let mut tx = store.readers.begin().await.expect("begin");
+    read(&mut tx, revision).await.expect("read the cache")
+}
+
 /// Waits for the background write of a usable cache for `revision`.
 async fn cached_at(store: &SqliteStore, revision: Revision) {
     let want = i64::try_from(revision).expect("small revision");
     for _ in 0..500 {
-        let usable = |(rev, f, data): (i64, i64, Vec<u8>)| {
-            rev == want && f == FORMAT && decode(&data).is_ok()
-        };
-        if row(store).await.is_some_and(usable) {
+        let header = row(store)
+            .await
+            .is_some_and(|(rev, f, _)| rev == want && f == FORMAT);
+        if header && read_cache(store, revision).await.is_some() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("the cache for revision {revision} was never written");
+}
+
+/// Encodes and decodes `st`.
+fn round_trip(st: &State) -> StoreResult<State> {
+    let (header, parts) = encode(st)?;
+    decode(&header, &parts)
+}
+
+/// `st` as a cache load gives it back: no API keys, revision 0.
+fn as_cached(mut st: State) -> State {
+    st.keys.clear();
+    st.revision = 0;
+    st.reindex();
+    st
 }
 
 /// A store holding the odd fixture data, and the reference state for it.
@@ -53,23 +73,102 @@ async fn filled() -> (tempfile::TempDir, SqliteStore, State) {
 fn encode_decode_round_trips() {
     let mut st = State::default();
     st.apply_committed(&changes()).expect("apply");
-    let mut back = decode(&encode(&st).expect("encode")).expect("decode");
+    let mut back = round_trip(&st).expect("round trip");
     back.reindex();
     assert!(!st.keys.is_empty(), "the fixture has API keys");
-    st.keys.clear();
-    st.revision = 0;
+    assert_eq!(back, as_cached(st));
+}
+
+/// A state with more permissions and links than one part holds.
+fn large() -> State {
+    let t = now();
+    let permissions = (0..40_000u128)
+        .map(|i| crate::model::Permission {
+            id: Id::from_u128(i + 1),
+            catalog: "mage".into(),
+            entity: ["Pipeline", "Block"][i as usize % 2].into(),
+            entity_uuid: Some(format!("object-{i}")),
+            grants: vec!["DETAIL".into()],
+            denies: vec![],
+            conditions: vec![],
+            query_attributes: vec![],
+            read_attributes: vec![],
+            write_attributes: vec![],
+            description: if i % 1000 == 0 {
+                "rare".into()
+            } else {
+                String::new()
+            },
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        })
+        .collect();
+    let mut st = State {
+        permissions,
+        ..State::default()
+    };
+    let role = Id::from_u128(1 << 100);
+    st.roles.insert(
+        role,
+        crate::model::Role {
+            id: role,
+            name: "bulk".into(),
+            description: String::new(),
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        },
+    );
+    st.role_permissions = st.permissions.keys().map(|p| (role, *p)).collect();
     st.reindex();
-    assert_eq!(back, st);
+    st
 }
 
 #[test]
-fn garbage_does_not_decode() {
-    let mut st = State::default();
-    st.apply_committed(&changes()).expect("apply");
-    let bytes = encode(&st).expect("encode");
-    assert!(decode(&bytes[..bytes.len() / 2]).is_err(), "truncated");
-    assert!(decode(b"").is_err(), "empty");
-    assert!(decode(&[0xff; 64]).is_err(), "noise");
+fn a_large_state_travels_in_parts_and_comes_back_whole() {
+    let st = large();
+    let (header, parts) = encode(&st).expect("encode");
+    let perm_parts = parts.iter().filter(|p| p.kind == codec::Kind::Permissions);
+    assert_eq!(
+        perm_parts.count(),
+        3,
+        "40,000 permissions in parts of 16,384"
+    );
+    assert_eq!(header.parts, parts.len() as u64);
+    let mut back = decode(&header, &parts).expect("decode");
+    back.reindex();
+    assert_eq!(back, as_cached(st));
+}
+
+#[test]
+fn garbage_and_missing_parts_do_not_decode() {
+    let st = large();
+    let (header, parts) = encode(&st).expect("encode");
+    // A part missing, repeated or cut short; noise; a kind that does not exist.
+    let mut missing = parts.clone();
+    missing.remove(1);
+    assert!(decode(&header, &missing).is_err(), "a part missing");
+    let mut repeated = parts.clone();
+    repeated.push(parts[1].clone());
+    assert!(decode(&header, &repeated).is_err(), "a part twice");
+    let mut cut = parts.clone();
+    let len = cut[1].data.len();
+    cut[1].data.truncate(len / 2);
+    assert!(decode(&header, &cut).is_err(), "a part cut short");
+    let mut longer = parts.clone();
+    longer[1].data.push(0);
+    assert!(decode(&header, &longer).is_err(), "bytes after a part");
+    let mut noise = parts.clone();
+    noise[0].data = vec![0xff; 64];
+    assert!(decode(&header, &noise).is_err(), "noise");
+    let mut d = codec::Decoder::default();
+    assert!(d.part(99, &[0]).is_err(), "an unknown kind");
+    // The header must count what the parts hold.
+    let mut other = header.clone();
+    other.records[0] += 1;
+    assert!(decode(&other, &parts).is_err(), "a header counting more");
+    assert!(decode(&header, &[]).is_err(), "no parts");
 }
 
 #[tokio::test]
@@ -167,6 +266,12 @@ async fn unusable_caches_are_ignored_and_replaced() {
         cached_at(&store, rev).await;
         assert_eq!(load(&store, "load from the cache").await, want);
     }
+    // A current header whose parts are not all there.
+    tamper(&store, "DELETE FROM load_cache_parts WHERE n = 0").await;
+    assert_eq!(read_cache(&store, rev).await, None);
+    assert_eq!(load(&store, "load").await, want);
+    cached_at(&store, rev).await;
+    assert_eq!(load(&store, "load from the cache").await, want);
 }
 
 #[test]
@@ -179,12 +284,9 @@ fn user_roles_travel_as_indexes_or_as_ids() {
     st.user_roles.insert((Id::nil(), Id::from_u128(7)));
     let ids = Pairs::encode(&st.user_roles, &st.users, &st.roles);
     assert!(matches!(ids, Pairs::Ids(_)));
-    let mut back = decode(&encode(&st).expect("encode")).expect("decode");
+    let mut back = round_trip(&st).expect("round trip");
     back.reindex();
-    st.keys.clear();
-    st.revision = 0;
-    st.reindex();
-    assert_eq!(back, st);
+    assert_eq!(back, as_cached(st));
     // Indexes out of range are corrupt, not wrapped or dropped.
     let users: Vec<(Id, ())> = vec![(Id::nil(), ())];
     let roles: Vec<(Id, ())> = vec![(Id::max(), ())];

@@ -1,0 +1,277 @@
+//! [`SortedMap`]: an ordered map kept as one sorted vector (the most compact layout: no tree
+//! nodes, no per-entry allocation) plus a small tree of the edits made since, folded into the
+//! vector once they grow past a fraction of it. Built in one pass from a vector (a load), it
+//! costs nothing beyond that vector; an edit costs a tree insert and, amortized, a few moves.
+
+use std::collections::{BTreeMap, btree_map};
+use std::iter::Peekable;
+
+/// Edits are folded into the vector once there are more than this many plus 1/8 of it.
+const FOLD_MIN: usize = 64;
+
+/// An ordered map: a sorted vector of entries and the edits since it was last rebuilt.
+#[derive(Debug, Clone)]
+pub(super) struct SortedMap<K, V> {
+    /// Sorted by key, keys unique.
+    base: Vec<(K, V)>,
+    /// Edits not yet in `base`: `Some` adds or replaces, `None` removes.
+    edits: BTreeMap<K, Option<V>>,
+    /// Live entries.
+    len: usize,
+}
+
+impl<K, V> Default for SortedMap<K, V> {
+    fn default() -> Self {
+        SortedMap {
+            base: Vec::new(),
+            edits: BTreeMap::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<K: Ord, V> SortedMap<K, V> {
+    /// A map of `entries`, in any order (of equal keys the later is kept). Sorts in place when
+    /// they are not sorted already (a load gives them sorted: then nothing moves).
+    pub(super) fn from_vec(mut entries: Vec<(K, V)>) -> Self {
+        if !entries.is_sorted_by(|a, b| a.0 < b.0) {
+            // Stable: equal keys stay in the order given, and the dedup keeps the later.
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    std::mem::swap(later, kept);
+                }
+                same
+            });
+        }
+        if entries.capacity() > entries.len() + entries.len() / 16 {
+            entries.shrink_to_fit();
+        }
+        SortedMap {
+            len: entries.len(),
+            base: entries,
+            edits: BTreeMap::new(),
+        }
+    }
+
+    /// How many entries.
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    fn in_base(&self, k: &K) -> Option<&(K, V)> {
+        self.base
+            .binary_search_by(|e| e.0.cmp(k))
+            .ok()
+            .map(|i| &self.base[i])
+    }
+
+    /// The entry with key `k`.
+    pub(super) fn get(&self, k: &K) -> Option<(&K, &V)> {
+        match self.edits.get_key_value(k) {
+            Some((k, Some(v))) => Some((k, v)),
+            Some((_, None)) => None,
+            None => self.in_base(k).map(|(k, v)| (k, v)),
+        }
+    }
+
+    /// Whether there is an entry with key `k`.
+    pub(super) fn contains_key(&self, k: &K) -> bool {
+        self.get(k).is_some()
+    }
+
+    /// Adds or replaces the entry with key `k`.
+    pub(super) fn insert(&mut self, k: K, v: V) {
+        if !self.contains_key(&k) {
+            self.len += 1;
+        }
+        self.edits.insert(k, Some(v));
+        self.maybe_fold();
+    }
+
+    /// Removes the entry with key `k`; whether there was one.
+    pub(super) fn remove(&mut self, k: K) -> bool {
+        if !self.contains_key(&k) {
+            return false;
+        }
+        self.len -= 1;
+        if self.in_base(&k).is_some() {
+            self.edits.insert(k, None);
+        } else {
+            self.edits.remove(&k);
+        }
+        self.maybe_fold();
+        true
+    }
+
+    fn maybe_fold(&mut self) {
+        if self.edits.len() > FOLD_MIN + self.base.len() / 8 {
+            self.fold();
+        }
+    }
+
+    /// Folds the edits into the vector.
+    fn fold(&mut self) {
+        let edits = std::mem::take(&mut self.edits);
+        let base = std::mem::take(&mut self.base);
+        let mut out = Vec::with_capacity(self.len);
+        let mut edits = edits.into_iter().peekable();
+        for (k, v) in base {
+            // Edits of keys before this one add entries.
+            while edits.peek().is_some_and(|(ek, _)| *ek < k) {
+                if let Some((ek, Some(ev))) = edits.next() {
+                    out.push((ek, ev));
+                }
+            }
+            if edits.peek().is_some_and(|(ek, _)| *ek == k) {
+                // This key was replaced or removed.
+                if let Some((ek, Some(ev))) = edits.next() {
+                    out.push((ek, ev));
+                }
+            } else {
+                out.push((k, v));
+            }
+        }
+        out.extend(edits.filter_map(|(k, v)| v.map(|v| (k, v))));
+        self.base = out;
+    }
+
+    /// The entries in key order.
+    pub(super) fn iter(&self) -> Iter<'_, K, V> {
+        Iter {
+            base: self.base.iter().peekable(),
+            edits: self.edits.iter().peekable(),
+            left: self.len,
+        }
+    }
+}
+
+/// [`SortedMap::iter`].
+pub(super) struct Iter<'a, K, V> {
+    base: Peekable<std::slice::Iter<'a, (K, V)>>,
+    edits: Peekable<btree_map::Iter<'a, K, Option<V>>>,
+    left: usize,
+}
+
+impl<'a, K: Ord, V> Iterator for Iter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let base = self.base.peek().copied();
+            let edit = self.edits.peek().copied();
+            let take_edit = match (base, edit) {
+                (None, None) => return None,
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some((bk, _)), Some((ek, _))) => {
+                    if bk == ek {
+                        // Edited: the edit stands for it.
+                        self.base.next();
+                    }
+                    ek <= bk
+                }
+            };
+            if take_edit {
+                let (k, v) = self.edits.next()?;
+                if let Some(v) = v {
+                    self.left = self.left.saturating_sub(1);
+                    return Some((k, v));
+                }
+            } else {
+                let (k, v) = self.base.next()?;
+                self.left = self.left.saturating_sub(1);
+                return Some((k, v));
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<K: Ord, V> ExactSizeIterator for Iter<'_, K, V> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u16, u32),
+        Remove(u16),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0u16..300, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
+            (0u16..300).prop_map(Op::Remove),
+        ]
+    }
+
+    proptest! {
+        /// Any start and any edits read the same as a `BTreeMap` given the same, folds
+        /// included.
+        #[test]
+        fn behaves_as_a_btree_map(
+            start in proptest::collection::vec((0u16..300, any::<u32>()), 0..200),
+            ops in proptest::collection::vec(op(), 0..400),
+        ) {
+            let mut want: BTreeMap<u16, u32> = BTreeMap::new();
+            for (k, v) in &start {
+                want.insert(*k, *v);
+            }
+            let mut m = SortedMap::from_vec(start);
+            for op in ops {
+                match op {
+                    Op::Insert(k, v) => {
+                        want.insert(k, v);
+                        m.insert(k, v);
+                    }
+                    Op::Remove(k) => {
+                        prop_assert_eq!(m.remove(k), want.remove(&k).is_some());
+                    }
+                }
+                prop_assert_eq!(m.len(), want.len());
+            }
+            let got: Vec<(u16, u32)> = m.iter().map(|(k, v)| (*k, *v)).collect();
+            let expected: Vec<(u16, u32)> = want.iter().map(|(k, v)| (*k, *v)).collect();
+            prop_assert_eq!(got, expected);
+            prop_assert_eq!(m.iter().len(), want.len());
+            for k in 0..300u16 {
+                prop_assert_eq!(m.get(&k).map(|(_, v)| *v), want.get(&k).copied());
+            }
+        }
+    }
+
+    #[test]
+    fn a_sorted_vector_is_kept_as_it_is() {
+        let v: Vec<(u32, u32)> = (0..1000).map(|i| (i, i * 2)).collect();
+        let ptr = v.as_ptr();
+        let m = SortedMap::from_vec(v);
+        assert_eq!(m.base.as_ptr(), ptr, "no copy");
+        assert_eq!(m.get(&500), Some((&500, &1000)));
+    }
+
+    #[test]
+    fn of_equal_keys_the_later_is_kept() {
+        let m = SortedMap::from_vec(vec![(2, "a"), (1, "b"), (2, "c"), (2, "d"), (0, "e")]);
+        let got: Vec<_> = m.iter().map(|(k, v)| (*k, *v)).collect();
+        assert_eq!(got, [(0, "e"), (1, "b"), (2, "d")]);
+    }
+
+    #[test]
+    fn many_edits_are_folded_into_the_vector() {
+        let mut m = SortedMap::default();
+        for i in (0..10_000u32).rev() {
+            m.insert(i, i);
+        }
+        assert!(m.edits.len() <= FOLD_MIN + m.base.len() / 8 + 1);
+        assert!(m.base.len() > 8000);
+        assert_eq!(m.len(), 10_000);
+        assert!(m.iter().map(|(k, _)| *k).eq(0..10_000));
+    }
+}

@@ -1,0 +1,104 @@
+//! The packed table reads back what went in, in id order, sharing what repeats.
+use super::*;
+use crate::model::now;
+
+fn perm(i: u128, entity: &str, grants: &[&str]) -> Permission {
+    let t = now();
+    Permission {
+        id: Id::from_u128(i),
+        catalog: "mage".into(),
+        entity: entity.into(),
+        entity_uuid: (i % 2 == 0).then(|| format!("object-{i}")),
+        grants: grants.iter().map(|g| g.to_string()).collect(),
+        denies: vec![],
+        conditions: if i % 3 == 0 {
+            vec!["own".into()]
+        } else {
+            vec![]
+        },
+        query_attributes: if i == 7 { vec!["a".into()] } else { vec![] },
+        read_attributes: vec![],
+        write_attributes: vec![],
+        description: if i == 5 { "five".into() } else { String::new() },
+        created_at: t,
+        updated_at: t,
+        version: i as u64,
+    }
+}
+
+#[test]
+fn a_permission_reads_back_as_it_went_in() {
+    let ps: Vec<Permission> = (1..=12)
+        .map(|i| {
+            perm(
+                i,
+                ["Pipeline", "Block"][i as usize % 2],
+                &["DETAIL", "UPDATE"],
+            )
+        })
+        .collect();
+    let mut t = Permissions::new();
+    for p in &ps {
+        t.insert(p);
+    }
+    assert_eq!(t.len(), 12);
+    for p in &ps {
+        assert_eq!(t.get(&p.id).as_ref(), Some(p));
+    }
+    assert_eq!(t.values().collect::<Vec<_>>(), ps, "in id order");
+    // Two entity types, one flag list and two condition lists are kept once each.
+    assert_eq!(t.strings.items.len(), 3, "mage, Block, Pipeline");
+    assert_eq!(t.lists.items.len(), 3, "[DETAIL UPDATE], [], [own]");
+    assert_eq!(Permissions::from_iter(ps.clone()), t);
+    assert_eq!(Permissions::from_permissions(&ps), t);
+}
+
+#[test]
+fn rare_times_and_versions_read_back() {
+    let mut t = Permissions::new();
+    let mut updated = perm(1, "Pipeline", &["DETAIL"]);
+    updated.updated_at = updated.created_at + time::Duration::seconds(5);
+    let mut huge = perm(2, "Pipeline", &["DETAIL"]);
+    huge.version = u64::from(u32::MAX) + 7;
+    let mut edge = perm(3, "Pipeline", &["DETAIL"]);
+    edge.version = u64::from(u32::MAX);
+    let plain = perm(4, "Pipeline", &["DETAIL"]);
+    for p in [&updated, &huge, &edge, &plain] {
+        t.insert(p);
+        assert_eq!(t.get(&p.id).as_ref(), Some(p));
+        assert_eq!(t.view(&p.id).map(|v| v.version()), Some(p.version));
+    }
+    // Only the unusual ones pay for the boxed part.
+    let boxed: Vec<bool> = t.map.iter().map(|(_, p)| p.rare.is_some()).collect();
+    assert_eq!(boxed, [true, true, true, false]);
+    assert!(size_of::<Packed>() <= 64, "{} bytes", size_of::<Packed>());
+}
+
+#[test]
+fn replace_remove_and_append() {
+    let mut t: Permissions = (1..=4).map(|i| perm(i, "Pipeline", &["DETAIL"])).collect();
+    let mut changed = perm(2, "Block", &["UPDATE"]);
+    changed.description = "now described".into();
+    t.insert(&changed);
+    assert_eq!(t.get(&changed.id), Some(changed.clone()));
+    assert!(t.remove(&Id::from_u128(1)));
+    assert!(!t.remove(&Id::from_u128(1)), "already gone");
+    let mut other: Permissions = (4..=6).map(|i| perm(i, "File", &["LIST"])).collect();
+    t.append(&mut other);
+    assert!(other.is_empty());
+    let ids: Vec<u128> = t.keys().map(|id| id.as_u128()).collect();
+    assert_eq!(ids, vec![2, 3, 4, 5, 6]);
+    assert_eq!(t.view(&Id::from_u128(4)).map(|v| v.entity()), Some("File"));
+    assert_ne!(t, Permissions::new());
+}
+
+#[test]
+fn serializes_as_a_map_by_id() {
+    let ps: Vec<Permission> = (1..=3).map(|i| perm(i, "Pipeline", &["DETAIL"])).collect();
+    let t: Permissions = ps.iter().cloned().collect();
+    let as_map: BTreeMap<Id, Permission> = ps.iter().map(|p| (p.id, p.clone())).collect();
+    let json = serde_json::to_value(&t).expect("serialize");
+    assert_eq!(json, serde_json::to_value(&as_map).expect("serialize map"));
+    let back: Permissions = serde_json::from_value(json).expect("deserialize");
+    assert_eq!(back, t);
+}
