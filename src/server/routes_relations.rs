@@ -27,10 +27,12 @@ async fn write_link(c: &Caller, link: Link, add: bool) -> ApiResult<Json<Revisio
 }
 
 /// Pairs `(a, b)` of a set whose first element is `a`.
-fn seconds(set: &std::collections::BTreeSet<(Id, Id)>, a: Id) -> impl Iterator<Item = Id> + '_ {
-    set.range((a, Id::nil())..)
-        .take_while(move |(x, _)| *x == a)
-        .map(|(_, y)| *y)
+/// The right sides of the links whose left side is `a`, given the links from `(a, nil)` on.
+fn seconds<'a>(
+    from_a: impl Iterator<Item = &'a (Id, Id)> + 'a,
+    a: Id,
+) -> impl Iterator<Item = Id> + 'a {
+    from_a.take_while(move |(x, _)| *x == a).map(|(_, y)| *y)
 }
 
 fn role_id(s: &State, name: &str) -> crate::service::Result<Id> {
@@ -52,7 +54,7 @@ pub(super) async fn role_permissions(
 ) -> ApiResult<Json<Vec<Permission>>> {
     let s = c.backend.state().await?;
     let role = resolve_read(&c, &s, "Role", |s| role_id(s, &id))?;
-    let out = seconds(&s.role_permissions, role)
+    let out = seconds(s.role_permissions.range((role, Id::nil())..), role)
         .filter_map(|p| s.permissions.get(&p))
         .collect();
     Ok(Json(out))
@@ -151,7 +153,7 @@ pub(super) async fn user_roles(
 ) -> ApiResult<Json<Vec<Role>>> {
     let s = c.backend.state().await?;
     let user = resolve_read(&c, &s, "User", |s| user_id(s, &id))?;
-    let out = seconds(&s.user_roles, user)
+    let out = seconds(s.user_roles.range((user, Id::nil())..), user)
         .filter_map(|r| s.roles.get(&r).cloned())
         .collect();
     Ok(Json(out))

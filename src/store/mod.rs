@@ -8,16 +8,20 @@ mod apply;
 mod change;
 mod error;
 mod memory;
+mod pairs;
 mod perms;
 pub mod postgres;
+mod sorted;
 pub mod sqlite;
 mod state;
 
 pub use change::{Change, Link, Object};
 pub use error::{StoreError, StoreResult};
 pub use memory::MemoryStore;
+pub use pairs::{PairIter, PairSet};
 pub use perms::{PermFields, PermRef, Permissions, PermissionsBuilder};
 pub use postgres::PgStore;
+pub use sorted::Iter as SortedIter;
 pub use sqlite::SqliteStore;
 pub use state::{Dependents, Effect, State, username_key};
 

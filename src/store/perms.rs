@@ -11,19 +11,18 @@
 //! Reads either borrow a [`PermRef`] (no allocation; what the engine index, the list rows and
 //! the load cache use) or materialize an owned [`Permission`] ([`Permissions::get`],
 //! [`Permissions::values`]). Iteration is in id order. The permissions are kept in one vector sorted by id (see
-//! [`sorted`]): a load builds it in one pass and keeps it, without tree nodes.
+//! [`SortedMap`](super::sorted::SortedMap)): a load builds it in one pass and keeps it, without tree nodes.
 
-mod sorted;
 #[cfg(test)]
 mod tests;
 mod view;
 
 pub use view::{PermFields, PermRef};
 
+use super::sorted::SortedMap;
 use crate::model::{Id, Permission};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use sorted::SortedMap;
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::hash::Hash;

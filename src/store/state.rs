@@ -5,6 +5,7 @@
 
 use super::change::Link;
 use super::error::StoreError;
+use super::pairs::PairSet;
 use super::perms::Permissions;
 use crate::model::{ApiKey, Id, ObjectKind, Principal, Revision, Role, Team, User};
 use serde::{Deserialize, Serialize};
@@ -26,7 +27,7 @@ pub struct State {
     /// API key records by id.
     pub keys: BTreeMap<Id, ApiKey>,
     /// (role, permission)
-    pub role_permissions: BTreeSet<(Id, Id)>,
+    pub role_permissions: PairSet,
     /// (user, role)
     pub user_roles: BTreeSet<(Id, Id)>,
     /// (team, role)

@@ -11,7 +11,7 @@ const FOLD_MIN: usize = 64;
 
 /// An ordered map: a sorted vector of entries and the edits since it was last rebuilt.
 #[derive(Debug, Clone)]
-pub(super) struct SortedMap<K, V> {
+pub(crate) struct SortedMap<K, V> {
     /// Sorted by key, keys unique.
     base: Vec<(K, V)>,
     /// Edits not yet in `base`: `Some` adds or replaces, `None` removes.
@@ -33,7 +33,7 @@ impl<K, V> Default for SortedMap<K, V> {
 impl<K: Ord, V> SortedMap<K, V> {
     /// A map of `entries`, in any order (of equal keys the later is kept). Sorts in place when
     /// they are not sorted already (a load gives them sorted: then nothing moves).
-    pub(super) fn from_vec(mut entries: Vec<(K, V)>) -> Self {
+    pub(crate) fn from_vec(mut entries: Vec<(K, V)>) -> Self {
         if !entries.is_sorted_by(|a, b| a.0 < b.0) {
             // Stable: equal keys stay in the order given, and the dedup keeps the later.
             entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -56,7 +56,7 @@ impl<K: Ord, V> SortedMap<K, V> {
     }
 
     /// How many entries.
-    pub(super) fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
@@ -68,7 +68,7 @@ impl<K: Ord, V> SortedMap<K, V> {
     }
 
     /// The entry with key `k`.
-    pub(super) fn get(&self, k: &K) -> Option<(&K, &V)> {
+    pub(crate) fn get(&self, k: &K) -> Option<(&K, &V)> {
         match self.edits.get_key_value(k) {
             Some((k, Some(v))) => Some((k, v)),
             Some((_, None)) => None,
@@ -77,12 +77,12 @@ impl<K: Ord, V> SortedMap<K, V> {
     }
 
     /// Whether there is an entry with key `k`.
-    pub(super) fn contains_key(&self, k: &K) -> bool {
+    pub(crate) fn contains_key(&self, k: &K) -> bool {
         self.get(k).is_some()
     }
 
     /// Adds or replaces the entry with key `k`.
-    pub(super) fn insert(&mut self, k: K, v: V) {
+    pub(crate) fn insert(&mut self, k: K, v: V) {
         if !self.contains_key(&k) {
             self.len += 1;
         }
@@ -91,7 +91,7 @@ impl<K: Ord, V> SortedMap<K, V> {
     }
 
     /// Removes the entry with key `k`; whether there was one.
-    pub(super) fn remove(&mut self, k: K) -> bool {
+    pub(crate) fn remove(&mut self, k: K) -> bool {
         if !self.contains_key(&k) {
             return false;
         }
@@ -138,23 +138,48 @@ impl<K: Ord, V> SortedMap<K, V> {
     }
 
     /// The entries in key order.
-    pub(super) fn iter(&self) -> Iter<'_, K, V> {
+    pub(crate) fn iter(&self) -> Iter<'_, K, V, btree_map::Iter<'_, K, Option<V>>> {
         Iter {
             base: self.base.iter().peekable(),
             edits: self.edits.iter().peekable(),
             left: self.len,
+            exact: true,
         }
+    }
+
+    /// The entries from key `from` on, in key order.
+    pub(crate) fn range_from(
+        &self,
+        from: &K,
+    ) -> Iter<'_, K, V, btree_map::Range<'_, K, Option<V>>> {
+        let start = self.base.partition_point(|e| e.0 < *from);
+        Iter {
+            base: self.base[start..].iter().peekable(),
+            edits: self.edits.range(from..).peekable(),
+            left: self.len,
+            exact: false,
+        }
+    }
+
+    /// Removes every entry.
+    pub(crate) fn clear(&mut self) {
+        *self = Self::default();
     }
 }
 
-/// [`SortedMap::iter`].
-pub(super) struct Iter<'a, K, V> {
+/// [`SortedMap::iter`], [`SortedMap::range_from`].
+pub struct Iter<'a, K, V, E: Iterator> {
     base: Peekable<std::slice::Iter<'a, (K, V)>>,
-    edits: Peekable<btree_map::Iter<'a, K, Option<V>>>,
+    edits: Peekable<E>,
+    /// Entries left (an upper bound for a range: `exact` is false).
     left: usize,
+    exact: bool,
 }
 
-impl<'a, K: Ord, V> Iterator for Iter<'a, K, V> {
+impl<'a, K: Ord + 'a, V: 'a, E> Iterator for Iter<'a, K, V, E>
+where
+    E: Iterator<Item = (&'a K, &'a Option<V>)>,
+{
     type Item = (&'a K, &'a V);
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -188,11 +213,14 @@ impl<'a, K: Ord, V> Iterator for Iter<'a, K, V> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
+        (if self.exact { self.left } else { 0 }, Some(self.left))
     }
 }
 
-impl<K: Ord, V> ExactSizeIterator for Iter<'_, K, V> {}
+impl<'a, K: Ord + 'a, V: 'a> ExactSizeIterator
+    for Iter<'a, K, V, btree_map::Iter<'a, K, Option<V>>>
+{
+}
 
 #[cfg(test)]
 mod tests {
