@@ -18,13 +18,16 @@
 //! (`DELETE FROM load_cache`) after such edits.
 
 mod codec;
+mod parts;
 
 use super::db_err;
 use crate::model::Revision;
 use crate::store::{State, StoreResult};
-use codec::{Decoder, Header, Part};
 #[cfg(test)]
-use codec::{Pairs, decode, encode};
+use codec::Pairs;
+use parts::{Decoder, Header, Part};
+#[cfg(test)]
+use parts::{decode, encode};
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use std::sync::Arc;
@@ -145,7 +148,7 @@ pub(super) fn store(pool: &SqlitePool, st: Arc<State>) {
 
 /// [`codec::encode`], the header encoded too.
 fn encode_all(st: &State) -> StoreResult<(Vec<u8>, Vec<Part>)> {
-    let (header, parts) = codec::encode(st)?;
+    let (header, parts) = parts::encode(st)?;
     let header = postcard::to_allocvec(&header)
         .map_err(|e| crate::store::StoreError::Database(format!("load cache: {e}")))?;
     Ok((header, parts))

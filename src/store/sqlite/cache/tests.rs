@@ -129,7 +129,7 @@ fn large() -> State {
 fn a_large_state_travels_in_parts_and_comes_back_whole() {
     let st = large();
     let (header, parts) = encode(&st).expect("encode");
-    let perm_parts = parts.iter().filter(|p| p.kind == codec::Kind::Permissions);
+    let perm_parts = parts.iter().filter(|p| p.kind == parts::Kind::Permissions);
     assert_eq!(
         perm_parts.count(),
         3,
@@ -162,7 +162,7 @@ fn garbage_and_missing_parts_do_not_decode() {
     let mut noise = parts.clone();
     noise[0].data = vec![0xff; 64];
     assert!(decode(&header, &noise).is_err(), "noise");
-    let mut d = codec::Decoder::default();
+    let mut d = parts::Decoder::default();
     assert!(d.part(99, &[0]).is_err(), "an unknown kind");
     // The header must count what the parts hold.
     let mut other = header.clone();
