@@ -232,16 +232,6 @@ impl Permissions {
         }
         *self = b.finish();
     }
-
-    /// Builds a table from permissions given in any order (a later one replaces an earlier
-    /// one with the same id).
-    pub fn from_permissions<'p>(ps: impl IntoIterator<Item = &'p Permission>) -> Self {
-        let mut b = PermissionsBuilder::default();
-        for p in ps {
-            b.push(&PermFields::of(p));
-        }
-        b.finish()
-    }
 }
 
 /// Builds a [`Permissions`] table from many permissions at once: the packed permissions are

@@ -50,7 +50,6 @@ fn a_permission_reads_back_as_it_went_in() {
     assert_eq!(t.strings.items.len(), 3, "mage, Block, Pipeline");
     assert_eq!(t.lists.items.len(), 3, "[DETAIL UPDATE], [], [own]");
     assert_eq!(Permissions::from_iter(ps.clone()), t);
-    assert_eq!(Permissions::from_permissions(&ps), t);
 }
 
 #[test]
