@@ -12,9 +12,11 @@
 
 use super::db_err;
 use super::rows::{self, from_ts};
-use crate::model::{ApiKey, Id, Permission, Principal, Role, Team, User};
+use crate::model::{ApiKey, Id, Principal, Role, Team, User};
+use crate::store::{PermFields, Permissions, PermissionsBuilder};
 use crate::store::{StoreError, StoreResult};
 use sqlx::sqlite::SqliteConnection;
+use std::borrow::Cow;
 
 /// Users and permissions are read in parts: the rows whose rowid is `?2` modulo `?1` (see
 /// [`Split`]).
@@ -255,52 +257,100 @@ pub(super) async fn roles(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, R
 }
 
 /// Columns of [`PERMISSIONS`] after the id (list columns are JSON text, decoded afterwards).
-type PermissionRow = (
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
+/// Strings are borrowed from the query's JSON when they hold no escapes.
+#[derive(serde::Deserialize)]
+struct PermissionRow<'a>(
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
     i64,
     i64,
     i64,
 );
 
-/// Every permission of a part of the table.
+/// Packs [`PERMISSIONS`]' JSON rows one at a time as they are parsed, beside their ids: no
+/// vector of rows, nor of `Permission` values, in between (a million permissions would make
+/// several hundred MiB of them).
+struct PermissionRows<'t, 'b, I> {
+    ids: I,
+    into: &'b mut PermissionsBuilder,
+    _rows: std::marker::PhantomData<&'t ()>,
+}
+
+impl<'de, I: Iterator<Item = &'de [u8]>> serde::de::DeserializeSeed<'de>
+    for PermissionRows<'de, '_, I>
+{
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, I: Iterator<Item = &'de [u8]>> serde::de::Visitor<'de> for PermissionRows<'de, '_, I> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of permission rows")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        use serde::de::Error;
+        while let Some(r) = seq.next_element::<PermissionRow<'de>>()? {
+            let ids = self
+                .ids
+                .next()
+                .ok_or_else(|| A::Error::custom("column aggregates disagree"))?;
+            let lists = [&r.3, &r.4, &r.5, &r.6, &r.7, &r.8].map(|l| list(l));
+            let [grants, denies, conditions, query, read, write] = lists;
+            let err = |e: StoreError| A::Error::custom(e);
+            let (grants, denies, conditions) = (
+                grants.map_err(err)?,
+                denies.map_err(err)?,
+                conditions.map_err(err)?,
+            );
+            let (query, read, write) =
+                (query.map_err(err)?, read.map_err(err)?, write.map_err(err)?);
+            self.into.push(&PermFields {
+                id: id(ids, 0),
+                catalog: &r.0,
+                entity: &r.1,
+                entity_uuid: r.2.as_deref(),
+                lists: [&grants, &denies, &conditions, &query, &read, &write],
+                description: &r.9,
+                created_at: from_ts(r.10).map_err(err)?,
+                updated_at: from_ts(r.11).map_err(err)?,
+                version: version(r.12).map_err(err)?,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Every permission of a part of the table, packed.
 pub(super) async fn permissions(
     conn: &mut SqliteConnection,
     split: Split,
-) -> StoreResult<Vec<(Id, Permission)>> {
+) -> StoreResult<Permissions> {
     let t = Table::read_part(conn, PERMISSIONS, Some(split), 1, "permissions").await?;
-    let rows: Vec<PermissionRow> = t.json("permissions")?;
-    t.ids()
-        .zip(rows)
-        .map(|(ids, r)| {
-            let id = id(ids, 0);
-            let p = Permission {
-                id,
-                catalog: r.0,
-                entity: r.1,
-                entity_uuid: r.2,
-                grants: list(&r.3)?,
-                denies: list(&r.4)?,
-                conditions: list(&r.5)?,
-                query_attributes: list(&r.6)?,
-                read_attributes: list(&r.7)?,
-                write_attributes: list(&r.8)?,
-                description: r.9,
-                created_at: from_ts(r.10)?,
-                updated_at: from_ts(r.11)?,
-                version: version(r.12)?,
-            };
-            Ok((id, p))
-        })
-        .collect()
+    let mut into = PermissionsBuilder::with_capacity(t.rows);
+    let mut de = serde_json::Deserializer::from_str(&t.rest);
+    let rows = PermissionRows {
+        ids: t.ids(),
+        into: &mut into,
+        _rows: std::marker::PhantomData,
+    };
+    serde::de::DeserializeSeed::deserialize(rows, &mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| corrupt("permissions", e))?;
+    if into.len() != t.rows {
+        return Err(corrupt("permissions", "column aggregates disagree"));
+    }
+    Ok(into.finish())
 }
 
 /// Columns of [`KEYS`] after the ids (key, user).

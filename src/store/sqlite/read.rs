@@ -92,7 +92,7 @@ async fn part(pool: SqlitePool, n: i64) -> StoreResult<State> {
     let mut st = State {
         revision: write::revision(conn).await?,
         users: bulk::users(conn, split).await?.into_iter().collect(),
-        permissions: bulk::permissions(conn, split).await?.into_iter().collect(),
+        permissions: bulk::permissions(conn, split).await?,
         ..State::default()
     };
     if n == 0 {
@@ -120,10 +120,7 @@ pub(super) async fn one_transaction(pool: &SqlitePool) -> StoreResult<State> {
         users: bulk::users(conn, Split::WHOLE).await?.into_iter().collect(),
         teams: bulk::teams(conn).await?.into_iter().collect(),
         roles: bulk::roles(conn).await?.into_iter().collect(),
-        permissions: bulk::permissions(conn, Split::WHOLE)
-            .await?
-            .into_iter()
-            .collect(),
+        permissions: bulk::permissions(conn, Split::WHOLE).await?,
         keys: bulk::keys(conn).await?.into_iter().collect(),
         role_permissions: bulk::role_permissions(conn).await?.into_iter().collect(),
         user_roles: bulk::user_roles(conn).await?.into_iter().collect(),

@@ -37,7 +37,19 @@ async fn empty_store_loads_empty() {
 async fn malformed_ids_are_corrupt_not_shifted() {
     let user = "INSERT INTO users (id, username, username_key, email, display_name, kind, \
                 disabled, owner, created_at, updated_at, version) VALUES";
+    let permission = "INSERT INTO permissions VALUES";
     let cases = [
+        // A list column that is JSON but not a list of strings; a negative version.
+        format!(
+            "{permission} (x'{}', 'mage', 'Pipeline', NULL, '[1]', '[]', '[]', '[]', '[]', '[]', \
+             '', 0, 0, 1)",
+            "00".repeat(16)
+        ),
+        format!(
+            "{permission} (x'{}', 'mage', 'Pipeline', 'a\\\"b', '[]', '[]', '[]', '[]', '[]', \
+             '[]', '', 0, 0, -1)",
+            "00".repeat(16)
+        ),
         format!("{user} (x'0102', 'b', 'b', '', '', 'person', 0, 0, 0, 0, 1)"),
         format!(
             "{user} (x'{}', 'c', 'c', '', '', 'robot', 0, 0, 0, 0, 1)",
