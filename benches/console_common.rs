@@ -200,7 +200,7 @@ pub fn clear_load_cache(rt: &tokio::runtime::Runtime, path: &std::path::Path) {
             .connect()
             .await
             .expect("raw connection");
-        for sql in ["DELETE FROM load_cache", "DELETE FROM load_cache_parts"] {
+        for sql in ["DELETE FROM load_cache", "DELETE FROM load_cache_chunks"] {
             sqlx::query(sql)
                 .execute(&mut conn)
                 .await

@@ -1,20 +1,24 @@
 //! The load cache: the loaded state (all but API keys and the audit log) at one revision, as
-//! postcard parts of at most 16k records in `load_cache_parts`, counted by a header row in
-//! `load_cache` (so a load holds one part at a time, never the whole encoded state). Decoding it is several times faster than aggregating
-//! the tables ([`super::bulk`]); a 100k-user store loads in tens of milliseconds instead of
-//! hundreds.
+//! postcard parts of at most 16k records in `load_cache_chunks`, counted by a header row in
+//! `load_cache` — so neither a load nor a write holds the whole encoded state (~100 MiB for a
+//! million permissions), one part at a time. Decoding it is several times faster than
+//! aggregating the tables ([`super::bulk`]); a 100k-user store loads in tens of milliseconds
+//! instead of hundreds.
 //!
-//! The cache is disposable and not part of the versioned schema: `open` creates its table when
-//! missing, anything may delete its row, and a row is used only while its `revision` is the
-//! store's revision (every write that changes the cached tables bumps the revision in the same
-//! transaction; `touch_key` does not, which is why API keys are always read from their table)
-//! and its `format` is [`FORMAT`]. A row that fails to decode is ignored. The row is written
-//! after a load that found none usable, once the service hands the loaded state back
-//! ([`Store::loaded`](crate::store::Store::loaded): the console after its first frame, `serve`
-//! after opening), encoded off the caller's thread, and only if the store is still at that
-//! revision;
-//! applying a migration deletes it. Edits made behind gatehouse's back that leave the revision
-//! alone (an `UPDATE` in the sqlite3 shell) are not seen while the row is current: delete it
+//! The cache is disposable and not part of the versioned schema: `open` creates its tables
+//! when missing, anything may delete its rows, and the header is used only while its
+//! `revision` is the store's revision (every write that changes the cached tables bumps the
+//! revision in the same transaction; `touch_key` does not, which is why API keys are always
+//! read from their table) and its `format` is [`FORMAT`]; then the parts of that revision are
+//! read, in the same read transaction, and must be the ones the header counts. A cache that
+//! fails to decode is ignored. It is written after a load that found none usable, once the
+//! service hands the loaded state back ([`Store::loaded`](crate::store::Store::loaded): the
+//! console after its first frame, `serve` after opening): each part is encoded off the
+//! caller's thread and stored on its own (keyed by the revision, so no write lock is held
+//! while encoding), then one short transaction writes the header — only if the store is still
+//! at that revision — and drops the parts of other revisions. Applying a migration deletes it.
+//! Edits made behind gatehouse's back that leave the revision alone (an `UPDATE` in the
+//! sqlite3 shell) are not seen while the header is current: delete it
 //! (`DELETE FROM load_cache`) after such edits.
 
 mod codec;
@@ -22,7 +26,7 @@ mod parts;
 
 use super::db_err;
 use crate::model::Revision;
-use crate::store::{State, StoreResult};
+use crate::store::{State, StoreError, StoreResult};
 #[cfg(test)]
 use codec::Pairs;
 use parts::{Decoder, Header, Part};
@@ -33,23 +37,26 @@ use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use std::sync::Arc;
 
 /// Creates the cache tables (at open, inside the migration transaction): the header row and
-/// the parts it counts.
-pub(super) const CREATE: [&str; 2] = [
+/// the parts it counts (a table of an earlier layout is dropped).
+pub(super) const CREATE: [&str; 3] = [
     "CREATE TABLE IF NOT EXISTS load_cache (
     id       INTEGER PRIMARY KEY CHECK (id = 1),
     revision INTEGER NOT NULL,
     format   INTEGER NOT NULL,
     data     BLOB NOT NULL
 ) STRICT",
-    "CREATE TABLE IF NOT EXISTS load_cache_parts (
-    n    INTEGER PRIMARY KEY,
-    kind INTEGER NOT NULL,
-    data BLOB NOT NULL
+    "DROP TABLE IF EXISTS load_cache_parts",
+    "CREATE TABLE IF NOT EXISTS load_cache_chunks (
+    revision INTEGER NOT NULL,
+    n        INTEGER NOT NULL,
+    kind     INTEGER NOT NULL,
+    data     BLOB NOT NULL,
+    PRIMARY KEY (revision, n)
 ) STRICT",
 ];
 
 /// Drops the cached state (after a migration).
-pub(super) const CLEAR: [&str; 2] = ["DELETE FROM load_cache", "DELETE FROM load_cache_parts"];
+pub(super) const CLEAR: [&str; 2] = ["DELETE FROM load_cache", "DELETE FROM load_cache_chunks"];
 
 /// The encoding of `data` ([`codec`]). Bump it whenever the encoding or the model changes
 /// shape; the conversions destructure every model field, so a new field does not compile until
@@ -93,11 +100,13 @@ pub(super) async fn read(
         let Ok(n) = i64::try_from(n) else {
             return Ok(None);
         };
-        let part = sqlx::query("SELECT kind, data FROM load_cache_parts WHERE n = ?1")
-            .bind(n)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db_err)?;
+        let part =
+            sqlx::query("SELECT kind, data FROM load_cache_chunks WHERE revision = ?1 AND n = ?2")
+                .bind(rev)
+                .bind(n)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_err)?;
         let Some(part) = part else {
             tracing::debug!("ignoring the load cache: part {n} is missing");
             return Ok(None);
@@ -119,10 +128,10 @@ pub(super) async fn read(
     }
 }
 
-/// Caches `st` in the background: encodes it on a blocking thread, then writes the header and
-/// the parts in one transaction (only if the store is still at its revision). Failures only
-/// cost the next load its speed, so they are logged, not returned; outside a tokio runtime
-/// nothing is cached.
+/// Caches `st` in the background: a blocking thread encodes it part by part, each part is
+/// stored as it comes ([`store_part`]), then [`finish`] writes the header if the store is still
+/// at the state's revision. Failures only cost the next load its speed, so they are logged,
+/// not returned; outside a tokio runtime nothing is cached.
 pub(super) fn store(pool: &SqlitePool, st: Arc<State>) {
     let Ok(rt) = tokio::runtime::Handle::try_current() else {
         return;
@@ -133,12 +142,31 @@ pub(super) fn store(pool: &SqlitePool, st: Arc<State>) {
     };
     let pool = pool.clone();
     rt.spawn(async move {
-        let (header, parts) = match tokio::task::spawn_blocking(move || encode_all(&st)).await {
-            Ok(Ok(encoded)) => encoded,
-            Ok(Err(e)) => return tracing::debug!("not caching the load: {e}"),
-            Err(e) => return tracing::debug!("not caching the load: {e}"),
+        // One part in flight: the encoder waits while the previous one is stored.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Part>(1);
+        let encoder = tokio::task::spawn_blocking(move || {
+            parts::encode_each(&st, |p| {
+                tx.blocking_send(p)
+                    .map_err(|_| StoreError::Database("load cache: the writer stopped".into()))
+            })
+        });
+        let mut stored = Ok(());
+        let mut n = 0i64;
+        while let Some(part) = rx.recv().await {
+            stored = store_part(&pool, revision, n, part).await;
+            if stored.is_err() {
+                break;
+            }
+            n += 1;
+        }
+        // Stops the encoder if storing failed.
+        drop(rx);
+        let header = match (encoder.await, stored) {
+            (_, Err(e)) | (Ok(Err(e)), _) => return tracing::debug!("not caching the load: {e}"),
+            (Err(e), _) => return tracing::debug!("not caching the load: {e}"),
+            (Ok(Ok(header)), Ok(())) => header,
         };
-        match write(&pool, revision, &header, parts).await {
+        match finish(&pool, revision, &header).await {
             Ok(true) => {}
             Ok(false) => tracing::debug!("not caching the load: the store has moved on"),
             Err(e) => tracing::debug!("not caching the load: {e}"),
@@ -146,51 +174,58 @@ pub(super) fn store(pool: &SqlitePool, st: Arc<State>) {
     });
 }
 
-/// [`codec::encode`], the header encoded too.
-fn encode_all(st: &State) -> StoreResult<(Vec<u8>, Vec<Part>)> {
-    let (header, parts) = parts::encode(st)?;
-    let header = postcard::to_allocvec(&header)
-        .map_err(|e| crate::store::StoreError::Database(format!("load cache: {e}")))?;
-    Ok((header, parts))
+/// Stores part `n` of the cache of `revision` (on its own: a short write).
+async fn store_part(pool: &SqlitePool, revision: i64, n: i64, part: Part) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT OR REPLACE INTO load_cache_chunks (revision, n, kind, data) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )
+    .bind(revision)
+    .bind(n)
+    .bind(part.kind as i64)
+    .bind(part.data)
+    .execute(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(())
 }
 
-/// Writes the cache in one transaction if the store is at `revision`; whether it did.
-async fn write(
-    pool: &SqlitePool,
-    revision: i64,
-    header: &[u8],
-    parts: Vec<Part>,
-) -> StoreResult<bool> {
+/// Writes the header of the cache of `revision`, whose parts are stored, if the store is at
+/// that revision, and drops the parts of other revisions (or, when the store has moved on,
+/// these parts); whether the header was written.
+async fn finish(pool: &SqlitePool, revision: i64, header: &Header) -> StoreResult<bool> {
+    let header = postcard::to_allocvec(header)
+        .map_err(|e| StoreError::Database(format!("load cache: {e}")))?;
     // The write lock is taken first, so the revision read next cannot move before commit.
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
     let at: Option<i64> = sqlx::query_scalar(REVISION)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?;
-    if at != Some(revision) {
-        return Ok(false);
-    }
-    for sql in CLEAR {
-        sqlx::query(sql).execute(&mut *tx).await.map_err(db_err)?;
-    }
-    for (n, part) in (0i64..).zip(parts) {
-        sqlx::query("INSERT INTO load_cache_parts (n, kind, data) VALUES (?1, ?2, ?3)")
-            .bind(n)
-            .bind(part.kind as i64)
-            .bind(part.data)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-    }
-    sqlx::query("INSERT INTO load_cache (id, revision, format, data) VALUES (1, ?1, ?2, ?3)")
+    let current = at == Some(revision);
+    let drop_parts = if current {
+        "DELETE FROM load_cache_chunks WHERE revision != ?1"
+    } else {
+        "DELETE FROM load_cache_chunks WHERE revision = ?1"
+    };
+    sqlx::query(drop_parts)
+        .bind(revision)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    if current {
+        sqlx::query(
+            "INSERT OR REPLACE INTO load_cache (id, revision, format, data) VALUES (1, ?1, ?2, ?3)",
+        )
         .bind(revision)
         .bind(FORMAT)
         .bind(header)
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
+    }
     tx.commit().await.map_err(db_err)?;
-    Ok(true)
+    Ok(current)
 }
 
 #[cfg(test)]

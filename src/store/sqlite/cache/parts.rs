@@ -76,59 +76,68 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// Encodes everything [`Decoder`] restores (not the revision, API keys or the name index):
-/// the header and the parts, in order.
-pub(super) fn encode(st: &State) -> StoreResult<(Header, Vec<Part>)> {
+/// hands each part to `sink` as soon as it is encoded (so only one is held at a time), in
+/// order, and returns the header that counts them.
+pub(super) fn encode_each(
+    st: &State,
+    mut sink: impl FnMut(Part) -> StoreResult<()>,
+) -> StoreResult<Header> {
     let mut header = Header::default();
-    let mut parts = Vec::new();
     fn chunks<T: Serialize>(
         kind: Kind,
         records: impl Iterator<Item = T>,
         header: &mut Header,
-        parts: &mut Vec<Part>,
+        sink: &mut impl FnMut(Part) -> StoreResult<()>,
     ) -> StoreResult<()> {
         let mut records = records.peekable();
+        let mut chunk = Vec::with_capacity(PART_RECORDS);
         while records.peek().is_some() {
-            let chunk: Vec<T> = records.by_ref().take(PART_RECORDS).collect();
+            chunk.clear();
+            chunk.extend(records.by_ref().take(PART_RECORDS));
             header.records[kind as usize - 1] += chunk.len() as u64;
+            header.parts += 1;
             let data = postcard::to_allocvec(&chunk).map_err(enc_err)?;
-            parts.push(Part { kind, data });
+            sink(Part { kind, data })?;
         }
         Ok(())
     }
-    let (h, p) = (&mut header, &mut parts);
-    chunks(Kind::Users, st.users.values().map(user_rec), h, p)?;
-    chunks(Kind::Teams, st.teams.values().map(team_rec), h, p)?;
-    chunks(Kind::Roles, st.roles.values().map(role_rec), h, p)?;
-    chunks(
-        Kind::Permissions,
-        st.permissions.iter().map(permission_rec),
-        h,
-        p,
-    )?;
-    chunks(
-        Kind::RolePermissions,
-        st.role_permissions.iter().copied(),
-        h,
-        p,
-    )?;
+    let (h, k) = (&mut header, &mut sink);
+    chunks(Kind::Users, st.users.values().map(user_rec), h, k)?;
+    chunks(Kind::Teams, st.teams.values().map(team_rec), h, k)?;
+    chunks(Kind::Roles, st.roles.values().map(role_rec), h, k)?;
+    let permissions = st.permissions.iter().map(permission_rec);
+    chunks(Kind::Permissions, permissions, h, k)?;
+    let role_permissions = st.role_permissions.iter().copied();
+    chunks(Kind::RolePermissions, role_permissions, h, k)?;
     if !st.user_roles.is_empty() {
         let pairs = Pairs::encode(&st.user_roles, &st.users, &st.roles);
         h.records[Kind::UserRoles as usize - 1] = st.user_roles.len() as u64;
+        h.parts += 1;
         let data = postcard::to_allocvec(&pairs).map_err(enc_err)?;
-        p.push(Part {
+        k(Part {
             kind: Kind::UserRoles,
             data,
-        });
+        })?;
     }
-    chunks(Kind::TeamRoles, st.team_roles.iter().copied(), h, p)?;
+    chunks(Kind::TeamRoles, st.team_roles.iter().copied(), h, k)?;
     let members = st.members.iter().map(|(&(t, u), &r)| (t, u, r));
-    chunks(Kind::Members, members, h, p)?;
+    chunks(Kind::Members, members, h, k)?;
     let grants = st.grants.iter().map(|&(p, perm)| match p {
         Principal::User(u) => (false, u, perm),
         Principal::Team(t) => (true, t, perm),
     });
-    chunks(Kind::Grants, grants, h, p)?;
-    header.parts = parts.len() as u64;
+    chunks(Kind::Grants, grants, h, k)?;
+    Ok(header)
+}
+
+/// [`encode_each`], the parts gathered.
+#[cfg(test)]
+pub(super) fn encode(st: &State) -> StoreResult<(Header, Vec<Part>)> {
+    let mut parts = Vec::new();
+    let header = encode_each(st, |p| {
+        parts.push(p);
+        Ok(())
+    })?;
     Ok((header, parts))
 }
 

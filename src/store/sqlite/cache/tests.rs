@@ -236,6 +236,45 @@ async fn writes_make_the_cache_stale() {
     assert_eq!(load(&store, "load").await, want);
     cached_at(&store, want.revision).await;
     assert_eq!(load(&store, "load from the cache").await, want);
+    // Only the current revision's parts are kept.
+    assert_eq!(part_revisions(&store).await, [want.revision as i64]);
+}
+
+/// The revisions the stored parts belong to.
+async fn part_revisions(store: &SqliteStore) -> Vec<i64> {
+    sqlx::query_scalar("SELECT DISTINCT revision FROM load_cache_chunks ORDER BY revision")
+        .fetch_all(&store.readers)
+        .await
+        .expect("read the parts")
+}
+
+#[tokio::test]
+async fn a_cache_finished_after_the_store_moved_on_is_dropped() {
+    let (_dir, store, want) = filled().await;
+    let rev = i64::try_from(want.revision).expect("small revision");
+    let mut st = want.clone();
+    st.keys.clear();
+    let mut n = 0;
+    let header = parts::encode_each(&st, |_| Ok(())).expect("count the parts");
+    let (_, all) = encode(&st).expect("encode");
+    for part in all {
+        store_part(&store.readers, rev, n, part)
+            .await
+            .expect("store a part");
+        n += 1;
+    }
+    assert_eq!(header.parts, n as u64);
+    tamper(
+        &store,
+        "UPDATE meta SET value = value + 1 WHERE name = 'revision'",
+    )
+    .await;
+    assert!(!finish(&store.readers, rev, &header).await.expect("finish"));
+    assert_eq!(row(&store).await, None, "no header");
+    assert!(
+        part_revisions(&store).await.is_empty(),
+        "its parts are gone"
+    );
 }
 
 #[tokio::test]
@@ -267,7 +306,7 @@ async fn unusable_caches_are_ignored_and_replaced() {
         assert_eq!(load(&store, "load from the cache").await, want);
     }
     // A current header whose parts are not all there.
-    tamper(&store, "DELETE FROM load_cache_parts WHERE n = 0").await;
+    tamper(&store, "DELETE FROM load_cache_chunks WHERE n = 0").await;
     assert_eq!(read_cache(&store, rev).await, None);
     assert_eq!(load(&store, "load").await, want);
     cached_at(&store, rev).await;
