@@ -317,7 +317,7 @@ impl Engine {
             });
         }
 
-        let mut uuids = Uuids::with_capacity(state.permissions.len(), 0);
+        let mut uuids = Uuids::with_capacity(state.permissions.len());
         let mut perms = Vec::with_capacity(state.permissions.len());
         for p in state.permissions.iter() {
             let Some(&ci) = catalog_by_name.get(p.catalog()) else {

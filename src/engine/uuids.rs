@@ -68,8 +68,8 @@ fn text_at(text: &[u8], at: u32) -> &str {
 }
 
 impl Uuids {
-    /// Room for `n` UUIDs of `bytes` bytes in all.
-    pub(crate) fn with_capacity(n: usize, bytes: usize) -> Self {
+    /// Room for `n` UUIDs.
+    pub(crate) fn with_capacity(n: usize) -> Self {
         let mut u = Uuids::default();
         let Uuids {
             text,
@@ -77,7 +77,6 @@ impl Uuids {
             table,
             ..
         } = &mut u;
-        text.reserve(bytes);
         starts.reserve(n);
         table.reserve(n, |s| hash(text_at(text, s.at)));
         u
@@ -158,7 +157,7 @@ mod tests {
 
     #[test]
     fn numbers_each_uuid_once_and_reads_it_back() {
-        let mut u = Uuids::with_capacity(4, 40);
+        let mut u = Uuids::with_capacity(4);
         assert_eq!(u.get(""), None, "0 is not looked up");
         assert_eq!(u.name(0), "");
         let names: Vec<String> = (0..5000).map(|i| format!("object-{i}")).collect();

@@ -305,7 +305,11 @@ impl Extend<(Id, Permission)> for Permissions {
 
 impl PartialEq for Permissions {
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a.same(&b))
+        self.len() == other.len()
+            && self
+                .iter()
+                .zip(other.iter())
+                .all(|(a, b)| a.fields() == b.fields())
     }
 }
 

@@ -90,38 +90,7 @@ impl<'a> PermRef<'a> {
 
     /// The permission as an owned value.
     pub fn to_permission(&self) -> Permission {
-        let [q, r, w] = self.attributes();
-        Permission {
-            id: self.id,
-            catalog: self.catalog().to_owned(),
-            entity: self.entity().to_owned(),
-            entity_uuid: self.entity_uuid().map(str::to_owned),
-            grants: self.grants().to_vec(),
-            denies: self.denies().to_vec(),
-            conditions: self.conditions().to_vec(),
-            query_attributes: q.to_vec(),
-            read_attributes: r.to_vec(),
-            write_attributes: w.to_vec(),
-            description: self.description().to_owned(),
-            created_at: self.p.created_at,
-            updated_at: self.updated_at(),
-            version: self.version(),
-        }
-    }
-
-    pub(super) fn same(&self, o: &PermRef<'_>) -> bool {
-        self.id == o.id
-            && self.catalog() == o.catalog()
-            && self.entity() == o.entity()
-            && self.entity_uuid() == o.entity_uuid()
-            && self.grants() == o.grants()
-            && self.denies() == o.denies()
-            && self.conditions() == o.conditions()
-            && self.attributes() == o.attributes()
-            && self.description() == o.description()
-            && self.p.created_at == o.p.created_at
-            && self.updated_at() == o.updated_at()
-            && self.version() == o.version()
+        self.fields().to_permission()
     }
 }
 
@@ -133,7 +102,7 @@ impl std::fmt::Debug for PermRef<'_> {
 
 /// A permission's fields, borrowed: what [`PermissionsBuilder::push`] packs (a decoder can
 /// hand them over without building a [`Permission`]).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PermFields<'a> {
     /// Identifier.
     pub id: Id,
@@ -175,6 +144,29 @@ impl<'a> PermFields<'a> {
             created_at: p.created_at,
             updated_at: p.updated_at,
             version: p.version,
+        }
+    }
+}
+
+impl PermFields<'_> {
+    /// The permission these fields describe, as an owned value.
+    pub fn to_permission(&self) -> Permission {
+        let [grants, denies, conditions, query, read, write] = self.lists;
+        Permission {
+            id: self.id,
+            catalog: self.catalog.to_owned(),
+            entity: self.entity.to_owned(),
+            entity_uuid: self.entity_uuid.map(str::to_owned),
+            grants: grants.to_vec(),
+            denies: denies.to_vec(),
+            conditions: conditions.to_vec(),
+            query_attributes: query.to_vec(),
+            read_attributes: read.to_vec(),
+            write_attributes: write.to_vec(),
+            description: self.description.to_owned(),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
         }
     }
 }
