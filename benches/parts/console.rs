@@ -236,6 +236,7 @@ fn profile(rt: &tokio::runtime::Runtime, path: &Path) {
             }))
             .expect("audit");
         add("load: Store::audit (1000)", t.elapsed());
+        let state = std::sync::Arc::new(state);
         for pane in Pane::ALL {
             let t = Instant::now();
             let rows = gatehouse::tui::view::rows(pane, &state, &audit);

@@ -126,6 +126,15 @@ pub fn import(rt: &tokio::runtime::Runtime, n: usize) -> Vec<Figure> {
     let reopen = t.elapsed();
     drop(b);
     let file = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    // For looking at the console child alone (`GATEHOUSE_BENCH_CONSOLE_CHILD=<file> <bench
+    // binary>`): a copy of the imported store.
+    if let Some(keep) = std::env::var_os("GATEHOUSE_BENCH_KEEP_DIR") {
+        let to = Path::new(&keep).join(format!("bench-{n}.db"));
+        match std::fs::copy(&path, &to) {
+            Ok(_) => println!("kept a copy of the store: {}", to.display()),
+            Err(e) => println!("cannot keep a copy of the store at {}: {e}", to.display()),
+        }
+    }
     println!(
         "import {n} permissions + {} links: {:.2} s; reopen (load + index): {:.2} s; file {:.0} MiB",
         report.links.created,
@@ -265,12 +274,18 @@ pub fn child_main() {
     // The console starts building its index once the first frame is shown; it keeps it.
     backend.first_frame_shown();
     let engine = backend.service().snapshot();
-    engine.engine();
+    let parts = engine.engine().heap_bytes();
     let (rss, hwm) = rss_mib().unwrap_or((0.0, 0.0));
     println!(
         "console-child {rss:.1} {hwm:.1} {:.1} {loaded:.1} {framed:.1}",
         first.as_secs_f64() * 1e3
     );
+    for (part, bytes) in parts {
+        println!(
+            "console-child index: {part} {:.1} MiB",
+            bytes as f64 / 1048576.0
+        );
+    }
     drop(app);
     drop(backend);
     std::process::exit(0);

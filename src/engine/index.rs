@@ -229,6 +229,10 @@ impl PermHolders {
         PermHolders { start, holders }
     }
 
+    fn heap_bytes(&self) -> usize {
+        (self.start.capacity() + self.holders.capacity()) * size_of::<u32>()
+    }
+
     /// The holders permission `pi` is filed under.
     pub(crate) fn of(&self, pi: u32) -> &[HolderIdx] {
         let (Some(&a), Some(&b)) = (self.start.get(pi as usize), self.start.get(pi as usize + 1))
@@ -542,6 +546,47 @@ impl Engine {
     /// Number of permissions indexed.
     pub fn permission_count(&self) -> usize {
         self.perms.len()
+    }
+
+    /// Roughly how many heap bytes each part of the index holds, largest parts named (for
+    /// benchmarks: what a store's index costs and where).
+    pub fn heap_bytes(&self) -> Vec<(&'static str, usize)> {
+        // The heap bytes of a vector's buffer.
+        fn cap<T>(v: &Vec<T>) -> usize {
+            v.capacity() * size_of::<T>()
+        }
+        let attrs: usize = self
+            .perms
+            .iter()
+            .map(|p| p.attrs.as_ref().map_or(0, |a| size_of_val(&**a)))
+            .sum();
+        let (mut entries, mut groups, mut dirs) = (0, 0, 0);
+        for h in &self.holders {
+            entries += cap(&h.entries);
+            groups +=
+                cap(&h.groups) + cap(&h.group_uuids);
+            dirs += h.dir.as_ref().map_or(0, |d| size_of_val(&**d));
+        }
+        let by_entity: usize = self
+            .perms_by_entity
+            .values()
+            .map(cap)
+            .sum();
+        vec![
+            (
+                "permission records",
+                cap(&self.perms) + attrs,
+            ),
+            ("entity UUIDs", self.uuids.heap_bytes()),
+            ("holder entries", entries),
+            ("holder groups", groups),
+            (
+                "holder directories",
+                dirs + cap(&self.holders),
+            ),
+            ("permission → holders", self.perm_holders.heap_bytes()),
+            ("entity → permissions", by_entity),
+        ]
     }
 
     /// The via of a holder reached for a user (role, team, …) given the team context.

@@ -88,6 +88,13 @@ impl Uuids {
         self.starts.shrink_to_fit();
     }
 
+    /// Bytes held on the heap (the spill map's strings not counted: it is empty in practice).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.text.capacity()
+            + self.starts.capacity() * size_of::<u32>()
+            + self.table.capacity() * (size_of::<Slot>() + 1)
+    }
+
     /// How many UUIDs, the "none" number included.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

@@ -133,6 +133,23 @@ impl Permissions {
         })
     }
 
+    /// The permission at position `i` in id order — only while the table has no edit pending
+    /// since it was built or last reorganized (a table just loaded): `None` otherwise, and
+    /// past the end. See [`Permissions::rank`].
+    pub fn nth(&self, i: usize) -> Option<PermRef<'_>> {
+        self.map.nth(i).map(|(id, p)| PermRef {
+            id: *id,
+            p,
+            t: self,
+        })
+    }
+
+    /// The position of `id` in id order (`Some(None)` when no permission has it), while
+    /// [`Permissions::nth`] can read positions; `None` when it cannot.
+    pub fn rank(&self, id: &Id) -> Option<Option<usize>> {
+        self.map.rank(id)
+    }
+
     /// The permission with this id, as an owned value.
     pub fn get(&self, id: &Id) -> Option<Permission> {
         self.view(id).map(|v| v.to_permission())

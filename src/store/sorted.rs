@@ -76,6 +76,25 @@ impl<K: Ord, V> SortedMap<K, V> {
         }
     }
 
+    /// The entry at position `i` in key order and, for [`SortedMap::rank`], the position of a
+    /// key — both only while no edit is pending (`None` otherwise: with edits, positions would
+    /// cost a walk).
+    pub(crate) fn nth(&self, i: usize) -> Option<(&K, &V)> {
+        if !self.edits.is_empty() {
+            return None;
+        }
+        self.base.get(i).map(|(k, v)| (k, v))
+    }
+
+    /// The position of key `k` in key order, while no edit is pending (see [`SortedMap::nth`]);
+    /// `Some(None)` when there is no such key.
+    pub(crate) fn rank(&self, k: &K) -> Option<Option<usize>> {
+        if !self.edits.is_empty() {
+            return None;
+        }
+        Some(self.base.binary_search_by(|e| e.0.cmp(k)).ok())
+    }
+
     /// Whether there is an entry with key `k`.
     pub(crate) fn contains_key(&self, k: &K) -> bool {
         self.get(k).is_some()
@@ -289,6 +308,22 @@ mod tests {
         let m = SortedMap::from_vec(vec![(2, "a"), (1, "b"), (2, "c"), (2, "d"), (0, "e")]);
         let got: Vec<_> = m.iter().map(|(k, v)| (*k, *v)).collect();
         assert_eq!(got, [(0, "e"), (1, "b"), (2, "d")]);
+    }
+
+    #[test]
+    fn positions_are_read_only_without_pending_edits() {
+        let mut m = SortedMap::from_vec(vec![(5, 'e'), (1, 'a'), (3, 'c')]);
+        assert_eq!(m.nth(0), Some((&1, &'a')));
+        assert_eq!(m.nth(2), Some((&5, &'e')));
+        assert_eq!(m.nth(3), None);
+        assert_eq!(m.rank(&3), Some(Some(1)));
+        assert_eq!(m.rank(&4), Some(None));
+        m.insert(4, 'd');
+        assert_eq!(m.nth(0), None, "an edit is pending");
+        assert_eq!(m.rank(&3), None);
+        m.fold();
+        assert_eq!(m.nth(2), Some((&4, &'d')));
+        assert_eq!(m.rank(&5), Some(Some(3)));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row as TRow, Table, Wrap};
+use std::borrow::Cow;
 
 /// Width of the navigation column on a terminal `width` columns wide.
 pub fn nav_width(width: u16) -> u16 {
@@ -192,17 +193,21 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
     let rows: Vec<TRow> = list.visible[start..end]
         .iter()
         .enumerate()
-        .map(|(n, &i)| {
-            let row = &list.rows[i as usize];
+        .filter_map(|(n, &i)| Some((n, list.rows.get(i as usize)?)))
+        .map(|(n, row)| {
             let style = if start + n == list.selected {
                 t.selected
             } else {
                 t.text
             };
-            let cells: Vec<&str> = row.cells().collect();
+            // A built row lends its cells to the frame; a made one (Permissions) gives them.
+            let cells: Vec<Cow<'_, str>> = match row {
+                Cow::Borrowed(r) => r.cells().map(Cow::Borrowed).collect(),
+                Cow::Owned(r) => r.cells().map(|c| Cow::Owned(c.to_owned())).collect(),
+            };
             TRow::new(
                 cols.iter()
-                    .map(|(ci, _)| Cell::from(cells.get(*ci).copied().unwrap_or("")))
+                    .map(|(ci, _)| Cell::from(cells.get(*ci).cloned().unwrap_or_default()))
                     .collect::<Vec<_>>(),
             )
             .style(style)

@@ -2,9 +2,9 @@
 //! index vector changes on filter or sort; rows are never copied per keystroke or frame, and a
 //! keystroke that narrows the filter only re-checks the rows still shown.
 
+use super::rows::Rows;
 use super::view::{Column, Row};
 use std::borrow::Cow;
-use std::cmp::Ordering;
 
 /// Filter steps kept for narrowing: each needle contains the one before it, and its
 /// `visible` is the previous step's filtered further, so typing re-checks only the rows still
@@ -16,7 +16,7 @@ const MAX_STEPS: usize = 32;
 pub struct ListState {
     /// All rows. Replace them with [`ListState::set_rows`], which resets the kept filter
     /// results.
-    pub rows: Vec<Row>,
+    pub rows: Rows,
     /// Indexes of the rows shown, in display order.
     pub visible: Vec<u32>,
     /// Position of the selection in `visible`.
@@ -42,20 +42,23 @@ struct Steps {
 
 impl ListState {
     /// Replaces the rows, keeping filter, sort and (when possible) the selected object.
-    pub fn set_rows(&mut self, rows: Vec<Row>, columns: &[Column]) {
-        let keep = self.selected_row().map(|r| r.id().to_string());
-        self.rows = rows;
+    pub fn set_rows(&mut self, rows: impl Into<Rows>, columns: &[Column]) {
+        let keep = self.selected_row().map(|r| r.id().into_owned());
+        self.rows = rows.into();
         self.steps.chain.clear();
         self.refresh(columns);
         if let Some(id) = keep
-            && let Some(pos) = self
-                .visible
-                .iter()
-                .position(|&i| self.rows[i as usize].id_is(&id))
+            && let Some(pos) = self.place_of(&id)
         {
             self.selected = pos;
         }
         self.clamp();
+    }
+
+    /// The place in `visible` of the row with this id.
+    fn place_of(&self, id: &str) -> Option<usize> {
+        let row = self.rows.position(id)? as u32;
+        self.visible.iter().position(|&i| i == row)
     }
 
     /// Re-applies filter and sort.
@@ -81,15 +84,12 @@ impl ListState {
             steps.chain.pop();
         }
         let rows = &self.rows;
-        let matches = |i: &u32| needle.is_empty() || rows[*i as usize].matches(&needle);
         self.visible = match steps.chain.last() {
             Some((prev, visible)) if *prev == needle => visible.clone(),
-            Some((_, visible)) => visible.iter().copied().filter(matches).collect(),
+            Some((_, visible)) => rows.matching(Some(visible), &needle),
             None => {
-                // Sized for every row up front: no copies left behind as it grows.
-                let mut visible: Vec<u32> = Vec::with_capacity(rows.len());
-                visible.extend((0..rows.len() as u32).filter(matches));
-                sort(&mut visible, rows, self.sort, columns);
+                let mut visible = rows.matching(None, &needle);
+                rows.sort(&mut visible, self.sort, columns);
                 visible
             }
         };
@@ -103,22 +103,19 @@ impl ListState {
     }
 
     /// The selected row.
-    pub fn selected_row(&self) -> Option<&Row> {
-        self.visible
-            .get(self.selected)
-            .map(|&i| &self.rows[i as usize])
+    pub fn selected_row(&self) -> Option<Cow<'_, Row>> {
+        self.rows.get(*self.visible.get(self.selected)? as usize)
     }
 
     /// Selects the row with this id, clearing the filter when it hides the row. False when no
     /// row has the id.
     pub fn select_id(&mut self, id: &str, columns: &[Column], height: usize) -> bool {
-        let find = |l: &ListState| l.visible.iter().position(|&i| l.rows[i as usize].id_is(id));
-        let pos = match find(self) {
+        let pos = match self.place_of(id) {
             Some(p) => p,
-            None if self.rows.iter().any(|r| r.id_is(id)) => {
+            None if self.rows.position(id).is_some() => {
                 self.filter.clear();
                 self.refresh(columns);
-                match find(self) {
+                match self.place_of(id) {
                     Some(p) => p,
                     None => return false,
                 }
@@ -160,44 +157,6 @@ impl ListState {
         }
         let max_offset = self.visible.len().saturating_sub(height);
         self.offset = self.offset.min(max_offset);
-    }
-}
-
-/// Sorts row indexes by a column (stable: equal cells keep index order).
-fn sort(visible: &mut [u32], rows: &[Row], sort: Option<(usize, bool)>, columns: &[Column]) {
-    let Some((c, rev)) = sort else {
-        return;
-    };
-    let numeric = columns.get(c).is_some_and(|c| c.numeric);
-    // Each row's sort key is worked out once, not once per comparison.
-    if numeric {
-        let keys: Vec<f64> = rows
-            .iter()
-            .map(|r| r.cell(c).parse::<f64>().unwrap_or(0.0))
-            .collect();
-        sort_by_keys(visible, &keys, rev, |x, y| {
-            x.partial_cmp(y).unwrap_or(Ordering::Equal)
-        });
-    } else {
-        let keys: Vec<Cow<'_, str>> = rows.iter().map(|r| lower(r.cell(c))).collect();
-        sort_by_keys(visible, &keys, rev, Ord::cmp);
-    }
-}
-
-/// Sorts row indexes by their rows' keys (stable), reversed when `rev`.
-fn sort_by_keys<K>(visible: &mut [u32], keys: &[K], rev: bool, cmp: impl Fn(&K, &K) -> Ordering) {
-    visible.sort_by(|&a, &b| {
-        let o = cmp(&keys[a as usize], &keys[b as usize]);
-        if rev { o.reverse() } else { o }
-    });
-}
-
-/// `s.to_lowercase()`, borrowing `s` when it is already lowercase ASCII.
-fn lower(s: &str) -> Cow<'_, str> {
-    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-        Cow::Borrowed(s)
-    } else {
-        Cow::Owned(s.to_lowercase())
     }
 }
 

@@ -22,6 +22,7 @@ pub mod keys;
 pub mod list;
 pub mod msg;
 pub mod picker;
+pub mod rows;
 pub mod secret;
 pub mod theme;
 pub mod view;

@@ -5,13 +5,15 @@ use crate::backend::Capabilities;
 use crate::model::{AuditEvent, Id, Principal, short_id};
 use crate::store::State;
 use crate::text::sanitize;
+use crate::tui::rows::Rows;
 use rustc_hash::FxHashMap;
-use uuid::Uuid;
+use std::sync::Arc;
 
+mod perm_rows;
 mod row;
 mod users;
 
-use row::Cells;
+pub use perm_rows::PermRows;
 pub use row::Row;
 
 /// A pane in the navigation column.
@@ -197,9 +199,10 @@ fn date(t: time::OffsetDateTime) -> String {
     )
 }
 
-/// Builds the rows of every list pane from a state and audit events.
-pub fn rows(pane: Pane, s: &State, audit: &[AuditEvent]) -> Vec<Row> {
-    match pane {
+/// The rows of a list pane from a state and audit events: built, except the Permissions
+/// pane's, made from the state when read ([`PermRows`]).
+pub fn rows(pane: Pane, s: &Arc<State>, audit: &[AuditEvent]) -> Rows {
+    let built: Vec<Row> = match pane {
         Pane::Roles => {
             let mut perms: FxHashMap<Id, usize> = FxHashMap::default();
             for (r, _) in &s.role_permissions {
@@ -231,66 +234,7 @@ pub fn rows(pane: Pane, s: &State, audit: &[AuditEvent]) -> Vec<Row> {
                 })
                 .collect()
         }
-        Pane::Permissions => {
-            // Roles per permission: the linked permission ids, sorted, walked beside the
-            // permissions (in id order). A map of a million counts would cost several times
-            // this one vector, and leave its growth behind.
-            let mut linked: Vec<Id> = s.role_permissions.iter().map(|(_, p)| *p).collect();
-            linked.sort_unstable();
-            let mut linked = linked.into_iter().peekable();
-            let mut roles_of = |id: Id| {
-                while linked.next_if(|l| *l < id).is_some() {}
-                let mut n = 0usize;
-                while linked.next_if_eq(&id).is_some() {
-                    n += 1;
-                }
-                n
-            };
-            // Built from borrowed views of the packed permissions, straight into each row's
-            // one string: no per-cell allocation.
-            let mut access = String::new();
-            s.permissions
-                .iter()
-                .map(|p| {
-                    let (grants, denies) = (p.grants(), p.denies());
-                    access.clear();
-                    for g in grants {
-                        if !access.is_empty() {
-                            access.push(' ');
-                        }
-                        access.push_str(g);
-                    }
-                    for d in denies {
-                        if !access.is_empty() {
-                            access.push(' ');
-                        }
-                        access.push('!');
-                        access.push_str(d);
-                    }
-                    let effect = match (grants.is_empty(), denies.is_empty()) {
-                        (false, true) => "grant",
-                        (true, false) => "deny",
-                        _ => "mixed",
-                    };
-                    let id = p.id();
-                    let mut uuid = Uuid::encode_buffer();
-                    let simple = id.simple().encode_lower(&mut uuid);
-                    let uuid_cell = p.entity_uuid().unwrap_or("all");
-                    let mut cells = Cells::with_capacity(
-                        12 + p.entity().len() + uuid_cell.len() + access.len() + 24,
-                    );
-                    cells
-                        .push_clean(&simple[simple.len() - 12..])
-                        .push_raw(p.entity())
-                        .push_raw(uuid_cell)
-                        .push_raw(&access)
-                        .push_clean(effect)
-                        .push_clean(&roles_of(id).to_string())
-                        .push_raw(p.catalog());
-                    Row::from_cells(id.hyphenated().to_string(), cells)
-                })
-                .collect()
-        }
+        Pane::Permissions => return Rows::Permissions(PermRows::new(Arc::clone(s))),
         Pane::Users => users::user_rows(s),
         Pane::Teams => {
             let mut members: FxHashMap<Id, usize> = FxHashMap::default();
@@ -371,7 +315,8 @@ pub fn rows(pane: Pane, s: &State, audit: &[AuditEvent]) -> Vec<Row> {
             })
             .collect(),
         Pane::Check => Vec::new(),
-    }
+    };
+    Rows::Built(built)
 }
 
 fn object_label(s: &State, e: &AuditEvent) -> String {

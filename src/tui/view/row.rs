@@ -205,6 +205,28 @@ impl Cells {
         }
     }
 
+    /// Empties it for the next row, keeping its room.
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.count = 0;
+    }
+
+    /// Whether the row these cells make would match `needle` ([`Row::matches`]), without
+    /// making the row.
+    pub(crate) fn matches(&self, needle: &str) -> bool {
+        let text = capped(&self.text);
+        if text.is_ascii() {
+            contains_ignore_ascii_case(text.as_bytes(), needle.as_bytes())
+        } else {
+            capped(&text.to_lowercase()).contains(needle)
+        }
+    }
+
+    /// Cell `i` as the row these cells make would give it ([`Row::cell`]).
+    pub(crate) fn cell(&self, i: usize) -> &str {
+        capped(&self.text).split(SEP).nth(i).unwrap_or("")
+    }
+
     /// Starts the next cell.
     fn next(&mut self) {
         if self.count > 0 {
@@ -332,6 +354,16 @@ mod tests {
             needle in "[a-cA-Cσςk\u{1f} ]{0,3}",
         ) {
             let r = Row::new("id", cells.clone());
+            let mut built = Cells::default();
+            built.push_clean("stale");
+            built.clear();
+            for c in &cells {
+                built.push_raw(c);
+            }
+            prop_assert_eq!(built.matches(&needle.to_lowercase()), r.matches(&needle.to_lowercase()));
+            for i in 0..cells.len() + 1 {
+                prop_assert_eq!(built.cell(i), r.cell(i));
+            }
             let clean: Vec<String> = cells.iter().map(|c| sanitize(c).into_owned()).collect();
             let key = clean.join("\u{1f}").to_lowercase();
             let needle = needle.to_lowercase();

@@ -145,8 +145,8 @@ fn state() -> State {
 #[test]
 fn user_rows_match_the_reference() {
     let s = state();
-    let got: Vec<(String, Vec<String>, String)> = rows(Pane::Users, &s, &[])
-        .into_iter()
+    let got: Vec<(String, Vec<String>, String)> = rows(Pane::Users, &Arc::new(s.clone()), &[])
+        .iter()
         .map(|r| {
             let cells = r.cells().map(String::from).collect();
             let key = r.search_key().into_owned();
