@@ -282,7 +282,7 @@ impl Engine {
         if p.denies & a.all_bit != 0 {
             return Outcome::AttributeDenied { kind, all: true };
         }
-        let list = self.perms[p.pi as usize].attrs(kind as usize);
+        let list = self.attrs(p.pi, kind as usize);
         let listed = list.iter().any(|x| x == a.name);
         if p.denies & a.bit != 0 && listed {
             return Outcome::AttributeDenied { kind, all: false };

@@ -158,7 +158,12 @@ impl Holder {
         // Filing pushed one entry at a time: give back the room doubling left unused (up to
         // half of a large role's entries).
         self.entries.shrink_to_fit();
-        self.groups.clear();
+        // Counted first, so the groups are allocated once at their size.
+        let n = self
+            .entries
+            .chunk_by(|a, b| (a.entity, a.uuid) == (b.entity, b.uuid))
+            .count();
+        self.groups = Vec::with_capacity(n);
         for (i, e) in self.entries.iter().enumerate() {
             let (scan, grant) = masks(e);
             match self.groups.last_mut() {
@@ -181,7 +186,6 @@ impl Holder {
         for g in &mut self.groups {
             g.grant &= !g.scan;
         }
-        self.groups.shrink_to_fit();
         self.group_uuids = self.groups.iter().map(|g| g.uuid).collect();
         self.dir = None;
         if self.groups.len() > DIR_MIN_GROUPS {

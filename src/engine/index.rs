@@ -58,11 +58,11 @@ pub(crate) struct PermRec {
     pub(crate) grants: u64,
     pub(crate) denies: u64,
     pub(crate) cond: u8,
-    /// Mage attribute lists, indexed by `AttrKind as usize`: `query_attributes`,
-    /// `read_attributes`, `write_attributes`; `None` when all three are empty (most
-    /// permissions: one pointer instead of three empty lists). Read only by attribute checks.
-    attrs: Option<Box<[Box<[String]>; 3]>>,
 }
+
+/// Mage attribute lists, indexed by `AttrKind as usize`: `query_attributes`,
+/// `read_attributes`, `write_attributes`.
+type AttrLists = Box<[Box<[String]>; 3]>;
 
 /// Finds permissions' indexes by id in the index's permission records (in id order): a
 /// gallop from the last answer, then a binary search, so ids asked in increasing order — a
@@ -113,11 +113,6 @@ impl CatalogRec {
 }
 
 impl PermRec {
-    /// The attribute list of kind `kind` (`AttrKind as usize`).
-    pub(crate) fn attrs(&self, kind: usize) -> &[String] {
-        self.attrs.as_ref().map_or(&[], |a| &a[kind])
-    }
-
     /// The permission as filed under a holder, `pi` being its index.
     /// `crec` is the record of the permission's catalog.
     pub(crate) fn entry(&self, pi: u32, crec: &CatalogRec) -> Entry {
@@ -184,6 +179,9 @@ pub struct Engine {
     /// Entity uuid ↔ uuid key (0 is "none").
     pub(crate) uuids: Uuids,
     pub(crate) perms: Vec<PermRec>,
+    /// The attribute lists of the permissions that have any (few do), by permission index:
+    /// read only by attribute checks.
+    attrs: FxHashMap<u32, AttrLists>,
     pub(crate) holders: Vec<Holder>,
     pub(crate) holder_owner: Vec<HolderOwner>,
     /// Permission → holders it is filed under.
@@ -211,21 +209,27 @@ pub(crate) struct PermHolders {
 
 impl PermHolders {
     /// From (permission, holder) filings in filing order, for `perms` permissions; each
-    /// permission's holders keep that order.
-    fn new(perms: usize, filings: &[(u32, HolderIdx)]) -> PermHolders {
+    /// permission's holders keep that order. `filings` is walked twice (count, then place):
+    /// the filings are never gathered.
+    fn new(perms: usize, filings: impl Iterator<Item = (u32, HolderIdx)> + Clone) -> PermHolders {
         let mut start = vec![0u32; perms + 1];
-        for &(pi, _) in filings {
+        for (pi, _) in filings.clone() {
             start[pi as usize + 1] += 1;
         }
         for i in 0..perms {
             start[i + 1] += start[i];
         }
-        let mut next = start.clone();
-        let mut holders = vec![0; filings.len()];
-        for &(pi, h) in filings {
-            holders[next[pi as usize] as usize] = h;
-            next[pi as usize] += 1;
+        let mut holders = vec![0; start[perms] as usize];
+        // `start[pi]` is permission `pi`'s next free place while placing, which leaves it at
+        // the start of `pi + 1`: shifted back by one afterwards.
+        for (pi, h) in filings {
+            holders[start[pi as usize] as usize] = h;
+            start[pi as usize] += 1;
         }
+        for i in (1..=perms).rev() {
+            start[i] = start[i - 1];
+        }
+        start[0] = 0;
         PermHolders { start, holders }
     }
 
@@ -321,8 +325,20 @@ impl Engine {
             });
         }
 
-        let mut uuids = Uuids::with_capacity(state.permissions.len());
+        // The UUIDs' text, each behind its length (LEB128: a byte per 7 bits), measured first so
+        // it is allocated once.
+        let uuid_bytes: usize = state
+            .permissions
+            .iter()
+            .filter_map(|p| {
+                p.entity_uuid().map(|u| {
+                    u.len() + (usize::BITS - u.len().leading_zeros()).div_ceil(7).max(1) as usize
+                })
+            })
+            .sum();
+        let mut uuids = Uuids::with_capacity(state.permissions.len(), uuid_bytes);
         let mut perms = Vec::with_capacity(state.permissions.len());
+        let mut attrs: FxHashMap<u32, AttrLists> = FxHashMap::default();
         for p in state.permissions.iter() {
             let Some(&ci) = catalog_by_name.get(p.catalog()) else {
                 continue;
@@ -341,6 +357,13 @@ impl Engine {
                 Some(u) => uuids.intern(u),
             };
             let [query, read, write] = p.attributes();
+            if !query.is_empty() || !read.is_empty() || !write.is_empty() {
+                // Invariant: fewer than 2^32 permissions (the index numbers them with u32).
+                attrs.insert(
+                    perms.len() as u32,
+                    Box::new([query.into(), read.into(), write.into()]),
+                );
+            }
             perms.push(PermRec {
                 id: p.id(),
                 catalog: ci,
@@ -349,8 +372,6 @@ impl Engine {
                 grants,
                 denies,
                 cond: compile_conditions(&crec.catalog, p.conditions()),
-                attrs: (!query.is_empty() || !read.is_empty() || !write.is_empty())
-                    .then(|| Box::new([query.into(), read.into(), write.into()])),
             });
         }
 
@@ -406,14 +427,11 @@ impl Engine {
         // `perms` is in id order (the state's order): the links, in (holder, permission)
         // order, are found by a cursor instead of a map of a million ids.
         let mut finder = Finder::new(&perms);
-        let mut filings: Vec<(u32, HolderIdx)> =
-            Vec::with_capacity(state.role_permissions.len() + state.grants.len());
         let mut file = |holder: HolderIdx, pid: &Id, holders: &mut Vec<Holder>| {
             if let Some(pi) = finder.find(pid) {
                 holders[holder as usize].entries.push(
                     perms[pi as usize].entry(pi, &crecs[perms[pi as usize].catalog as usize]),
                 );
-                filings.push((pi, holder));
             }
         };
         // Each role's entries are allocated once, at their final size (growing them by
@@ -512,9 +530,22 @@ impl Engine {
                 entity_names[k as usize] = (ci as u16, name.clone());
             }
         }
-        let perm_holders = PermHolders::new(perms.len(), &filings);
-        drop(filings);
-        let mut perms_by_entity: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        // Each holder's entries, in holder order: a permission's holders come in the order it
+        // was filed under them (roles, then direct grants as first met), duplicates dropped.
+        let filings = holders
+            .iter()
+            .enumerate()
+            .flat_map(|(h, holder)| holder.entries.iter().map(move |e| (e.pi, h as HolderIdx)));
+        let perm_holders = PermHolders::new(perms.len(), filings);
+        // Counted first, so each list is allocated once at its size.
+        let mut per_entity: FxHashMap<u32, usize> = FxHashMap::default();
+        for p in &perms {
+            *per_entity.entry(p.entity).or_default() += 1;
+        }
+        let mut perms_by_entity: FxHashMap<u32, Vec<u32>> = per_entity
+            .into_iter()
+            .map(|(k, n)| (k, Vec::with_capacity(n)))
+            .collect();
         for (pi, p) in perms.iter().enumerate() {
             perms_by_entity.entry(p.entity).or_default().push(pi as u32);
         }
@@ -524,6 +555,7 @@ impl Engine {
             catalog_by_name,
             uuids,
             perms,
+            attrs,
             holders,
             holder_owner,
             perm_holders,
@@ -536,6 +568,11 @@ impl Engine {
             revision: state.revision,
             entity_names,
         }
+    }
+
+    /// The attribute list of kind `kind` (`AttrKind as usize`) of permission `pi`.
+    pub(crate) fn attrs(&self, pi: u32, kind: usize) -> &[String] {
+        self.attrs.get(&pi).map_or(&[], |a| &a[kind])
     }
 
     /// The store revision the index was built from.
@@ -555,35 +592,25 @@ impl Engine {
         fn cap<T>(v: &Vec<T>) -> usize {
             v.capacity() * size_of::<T>()
         }
-        let attrs: usize = self
-            .perms
-            .iter()
-            .map(|p| p.attrs.as_ref().map_or(0, |a| size_of_val(&**a)))
-            .sum();
+        let attrs: usize = self.attrs.capacity() * (size_of::<(u32, AttrLists)>() + 1)
+            + self
+                .attrs
+                .values()
+                .map(|a| size_of_val(&**a))
+                .sum::<usize>();
         let (mut entries, mut groups, mut dirs) = (0, 0, 0);
         for h in &self.holders {
             entries += cap(&h.entries);
-            groups +=
-                cap(&h.groups) + cap(&h.group_uuids);
+            groups += cap(&h.groups) + cap(&h.group_uuids);
             dirs += h.dir.as_ref().map_or(0, |d| size_of_val(&**d));
         }
-        let by_entity: usize = self
-            .perms_by_entity
-            .values()
-            .map(cap)
-            .sum();
+        let by_entity: usize = self.perms_by_entity.values().map(cap).sum();
         vec![
-            (
-                "permission records",
-                cap(&self.perms) + attrs,
-            ),
+            ("permission records", cap(&self.perms) + attrs),
             ("entity UUIDs", self.uuids.heap_bytes()),
             ("holder entries", entries),
             ("holder groups", groups),
-            (
-                "holder directories",
-                dirs + cap(&self.holders),
-            ),
+            ("holder directories", dirs + cap(&self.holders)),
             ("permission → holders", self.perm_holders.heap_bytes()),
             ("entity → permissions", by_entity),
         ]
@@ -613,7 +640,6 @@ mod tests {
                 grants: 0,
                 denies: 0,
                 cond: 0,
-                attrs: None,
             })
             .collect();
         let mut f = Finder::new(&perms);
@@ -629,13 +655,14 @@ mod tests {
 
     #[test]
     fn perm_holders_keep_each_permissions_filings_in_order() {
-        let ph = PermHolders::new(5, &[(2, 7), (0, 1), (2, 3), (0, 9), (4, 4)]);
+        let filings = [(2, 7), (0, 1), (2, 3), (0, 9), (4, 4)];
+        let ph = PermHolders::new(5, filings.iter().copied());
         assert_eq!(ph.of(0), [1, 9]);
         assert!(ph.of(1).is_empty());
         assert_eq!(ph.of(2), [7, 3]);
         assert!(ph.of(3).is_empty());
         assert_eq!(ph.of(4), [4]);
         assert!(ph.of(5).is_empty(), "past the last permission");
-        assert!(PermHolders::new(0, &[]).of(0).is_empty());
+        assert!(PermHolders::new(0, std::iter::empty()).of(0).is_empty());
     }
 }

@@ -68,9 +68,10 @@ fn text_at(text: &[u8], at: u32) -> &str {
 }
 
 impl Uuids {
-    /// Room for `n` UUIDs.
-    pub(crate) fn with_capacity(n: usize) -> Self {
+    /// Room for `n` UUIDs of `bytes` bytes of text in all (lengths included).
+    pub(crate) fn with_capacity(n: usize, bytes: usize) -> Self {
         let mut u = Uuids::default();
+        u.text.reserve_exact(bytes.min(u.limit));
         let Uuids {
             text,
             starts,
@@ -82,10 +83,15 @@ impl Uuids {
         u
     }
 
-    /// Gives back the room reserved and not used.
+    /// Gives back the room reserved and not used, when it is more than an eighth (a shrink
+    /// copies: the copy it leaves behind would cost more than a little slack).
     pub(crate) fn shrink(&mut self) {
-        self.text.shrink_to_fit();
-        self.starts.shrink_to_fit();
+        if self.text.capacity() > self.text.len() + self.text.len() / 8 {
+            self.text.shrink_to_fit();
+        }
+        if self.starts.capacity() > self.starts.len() + self.starts.len() / 8 {
+            self.starts.shrink_to_fit();
+        }
     }
 
     /// Bytes held on the heap (the spill map's strings not counted: it is empty in practice).
@@ -164,7 +170,7 @@ mod tests {
 
     #[test]
     fn numbers_each_uuid_once_and_reads_it_back() {
-        let mut u = Uuids::with_capacity(4);
+        let mut u = Uuids::with_capacity(4, 10);
         assert_eq!(u.get(""), None, "0 is not looked up");
         assert_eq!(u.name(0), "");
         let names: Vec<String> = (0..5000).map(|i| format!("object-{i}")).collect();

@@ -6,7 +6,8 @@
 //! entity types and flag lists — so the table keeps each distinct string and list once and a
 //! permission as small numbers pointing at them, its entity UUID, creation time and version,
 //! and what is rarely set — attribute lists, a description, an update time other than the
-//! creation time, a version past `u32` — behind one pointer: 64 bytes each.
+//! creation time, a version past `u32`, a creation time not in UTC — behind one pointer: 64 bytes each, the
+//! entity UUID inline when it is at most 24 bytes.
 //!
 //! Reads either borrow a [`PermRef`] (no allocation; what the engine index, the list rows and
 //! the load cache use) or materialize an owned [`Permission`] ([`Permissions::get`],
@@ -21,6 +22,7 @@ pub use view::{PermFields, PermRef};
 
 use super::sorted::SortedMap;
 use crate::model::{Id, Permission};
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::borrow::Borrow;
@@ -78,7 +80,12 @@ struct Rare {
     updated_at: Option<OffsetDateTime>,
     /// The version, when it does not fit [`Packed::version`].
     version: Option<u64>,
+    /// The creation time, when [`Packed::created`] cannot hold it (not UTC, or past 2262).
+    created_at: Option<OffsetDateTime>,
 }
+
+/// [`Packed::created`] when the creation time is in [`Rare::created_at`].
+const CREATED_IN_RARE: i64 = i64::MIN;
 
 /// One permission, packed: strings and lists by their number in the table's interners
 /// (64 bytes).
@@ -90,9 +97,24 @@ struct Packed {
     lists: [u32; 3],
     /// The version (`u32::MAX`: it is in [`Rare::version`]).
     version: u32,
-    entity_uuid: Option<Box<str>>,
+    /// The creation time in nanoseconds since 1970 UTC ([`CREATED_IN_RARE`]: it is in
+    /// [`Rare::created_at`]).
+    created: i64,
     rare: Option<Box<Rare>>,
-    created_at: OffsetDateTime,
+    /// Inline up to 24 bytes (no heap block for most UUIDs and names).
+    entity_uuid: Option<CompactString>,
+}
+
+impl Packed {
+    /// The creation time.
+    fn created_at(&self) -> OffsetDateTime {
+        match self.rare.as_deref().and_then(|r| r.created_at) {
+            Some(t) => t,
+            // Any i64 of nanoseconds is within `time`'s range (years 1677 to 2262).
+            None => OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.created))
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+        }
+    }
 }
 
 /// The permissions of a state by id, packed (see the module documentation).
@@ -178,18 +200,24 @@ impl Permissions {
         let [grants, denies, conditions, query, read, write] = f.lists;
         let updated_at = (f.updated_at != f.created_at).then_some(f.updated_at);
         let version = u32::try_from(f.version).ok().filter(|&v| v != u32::MAX);
+        let created = (f.created_at.offset().is_utc())
+            .then(|| i64::try_from(f.created_at.unix_timestamp_nanos()).ok())
+            .flatten()
+            .filter(|&n| n != CREATED_IN_RARE);
         let rare = (!(query.is_empty()
             && read.is_empty()
             && write.is_empty()
             && f.description.is_empty()
             && updated_at.is_none()
-            && version.is_some()))
+            && version.is_some()
+            && created.is_some()))
         .then(|| {
             Box::new(Rare {
                 attributes: [query.to_vec(), read.to_vec(), write.to_vec()],
                 description: f.description.to_owned(),
                 updated_at,
                 version: version.is_none().then_some(f.version),
+                created_at: created.is_none().then_some(f.created_at),
             })
         });
         Packed {
@@ -200,10 +228,10 @@ impl Permissions {
                 self.lists.intern(denies),
                 self.lists.intern(conditions),
             ],
-            entity_uuid: f.entity_uuid.map(Box::from),
+            entity_uuid: f.entity_uuid.map(CompactString::from),
             version: version.unwrap_or(u32::MAX),
             rare,
-            created_at: f.created_at,
+            created: created.unwrap_or(CREATED_IN_RARE),
         }
     }
 

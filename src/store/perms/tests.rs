@@ -67,10 +67,50 @@ fn rare_times_and_versions_read_back() {
         assert_eq!(t.get(&p.id).as_ref(), Some(p));
         assert_eq!(t.view(&p.id).map(|v| v.version()), Some(p.version));
     }
+    // Creation times a nanosecond count in UTC cannot hold, and one at the edge of it.
+    let offset = time::UtcOffset::from_hms(2, 30, 0).expect("offset");
+    let mut local = perm(5, "Pipeline", &["DETAIL"]);
+    local.created_at = local.created_at.to_offset(offset);
+    local.updated_at = local.created_at;
+    let mut far = perm(6, "Pipeline", &["DETAIL"]);
+    far.created_at = time::macros::datetime!(2300-01-01 0:00 UTC);
+    far.updated_at = far.created_at;
+    let mut old = perm(7, "Pipeline", &["DETAIL"]);
+    old.created_at = time::macros::datetime!(1677-09-21 0:12:43.145224191 UTC);
+    old.updated_at = old.created_at;
+    // i64::MIN nanoseconds is the marker: one past it fits.
+    let mut early = perm(8, "Pipeline", &["DETAIL"]);
+    early.created_at = time::macros::datetime!(1677-09-21 0:12:43.145224193 UTC);
+    let mut marker = perm(9, "Pipeline", &["DETAIL"]);
+    marker.created_at = time::macros::datetime!(1677-09-21 0:12:43.145224192 UTC);
+    marker.updated_at = marker.created_at;
+    early.updated_at = early.created_at;
+    for p in [&local, &far, &old, &early, &marker] {
+        t.insert(p);
+        let back = t.get(&p.id).expect("stored");
+        assert_eq!(back, *p);
+        assert_eq!(back.created_at.offset(), p.created_at.offset());
+    }
     // Only the unusual ones pay for the boxed part.
     let boxed: Vec<bool> = t.map.iter().map(|(_, p)| p.rare.is_some()).collect();
-    assert_eq!(boxed, [true, true, true, false]);
+    assert_eq!(
+        boxed,
+        [true, true, true, false, true, true, true, false, true]
+    );
     assert!(size_of::<Packed>() <= 64, "{} bytes", size_of::<Packed>());
+}
+
+#[test]
+fn entity_uuids_of_any_length_read_back() {
+    let mut t = Permissions::new();
+    for (i, len) in [0usize, 1, 13, 23, 24, 25, 36, 255].into_iter().enumerate() {
+        let mut p = perm(i as u128 * 2, "Pipeline", &["DETAIL"]);
+        p.entity_uuid = Some("é".repeat(len / 2) + &"u".repeat(len % 2));
+        t.insert(&p);
+        assert_eq!(t.get(&p.id), Some(p.clone()), "{len} bytes");
+        let v = t.view(&p.id).expect("stored");
+        assert_eq!(v.entity_uuid(), p.entity_uuid.as_deref());
+    }
 }
 
 #[test]

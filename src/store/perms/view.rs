@@ -55,7 +55,7 @@ impl<'a> PermRef<'a> {
     }
     /// Creation time.
     pub fn created_at(&self) -> OffsetDateTime {
-        self.p.created_at
+        self.p.created_at()
     }
     /// Last update time.
     pub fn updated_at(&self) -> OffsetDateTime {
@@ -63,7 +63,7 @@ impl<'a> PermRef<'a> {
             .rare
             .as_deref()
             .and_then(|r| r.updated_at)
-            .unwrap_or(self.p.created_at)
+            .unwrap_or_else(|| self.p.created_at())
     }
     /// Optimistic-concurrency version.
     pub fn version(&self) -> u64 {
@@ -82,7 +82,7 @@ impl<'a> PermRef<'a> {
             entity_uuid: self.entity_uuid(),
             lists: [self.grants(), self.denies(), self.conditions(), q, r, w],
             description: self.description(),
-            created_at: self.p.created_at,
+            created_at: self.p.created_at(),
             updated_at: self.updated_at(),
             version: self.version(),
         }

@@ -37,22 +37,58 @@ impl PermRows {
             .is_none()
             .then(|| perms.keys().copied().collect::<Vec<Id>>())
             .filter(|ids| !ids.is_empty());
-        // Roles per permission: the linked permission ids, sorted, walked beside the
-        // permissions (in id order). A map of a million counts would cost several times this
-        // one vector, and leave its growth behind.
-        let mut linked: Vec<Id> = state.role_permissions.iter().map(|(_, p)| *p).collect();
-        linked.sort_unstable();
-        let mut linked = linked.into_iter().peekable();
-        let mut roles = Vec::with_capacity(perms.len());
-        roles.extend(perms.keys().map(|id| {
-            while linked.next_if(|l| l < id).is_some() {}
-            let mut n = 0u32;
-            while linked.next_if(|l| l == id).is_some() {
-                n = n.saturating_add(1);
+        // Roles per permission: each role's links come in permission id order, so each is
+        // found by a gallop from the role's previous one — no map or sorted copy of a million
+        // links.
+        let mut rows = PermRows {
+            roles: vec![0u32; perms.len()],
+            state: Arc::clone(&state),
+            ids,
+        };
+        let mut at = 0usize;
+        let mut role = None;
+        for &(r, p) in &state.role_permissions {
+            if role != Some(r) {
+                role = Some(r);
+                at = 0;
             }
-            n
-        }));
-        PermRows { state, ids, roles }
+            if let Some(i) = rows.find_from(at, &p) {
+                rows.roles[i] = rows.roles[i].saturating_add(1);
+                at = i;
+            }
+        }
+        rows
+    }
+
+    /// The id of row `i`.
+    fn id_at(&self, i: usize) -> Option<Id> {
+        match &self.ids {
+            Some(ids) => ids.get(i).copied(),
+            None => self.state.permissions.nth(i).map(|p| p.id()),
+        }
+    }
+
+    /// The row of permission `id`, looking from row `from` on (a gallop, then a binary search:
+    /// a few steps when it is near).
+    fn find_from(&self, from: usize, id: &Id) -> Option<usize> {
+        let n = self.len();
+        let before = |i: usize| self.id_at(i).is_some_and(|x| x < *id);
+        // Every row before `lo` has a smaller id; the one at `hi` (if any) does not.
+        let (mut lo, mut hi, mut step) = (from.min(n), from.min(n), 1usize);
+        while hi < n && before(hi) {
+            lo = hi + 1;
+            hi = hi.saturating_add(step).min(n);
+            step *= 2;
+        }
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if before(mid) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        (self.id_at(lo) == Some(*id)).then_some(lo)
     }
 
     /// How many rows.

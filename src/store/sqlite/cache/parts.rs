@@ -175,10 +175,22 @@ impl Decoder {
     /// A decoder with room for what `header` counts (capped: the header comes from the
     /// file), so the permissions are not copied as their buffer grows.
     pub(super) fn for_header(header: &Header) -> Decoder {
-        let permissions = header.records[Kind::Permissions as usize - 1];
-        let cap = usize::try_from(permissions).unwrap_or(0).min(1 << 24);
+        // Each buffer is allocated once at its final size: grown by doubling, a million links
+        // would leave ~32 MiB of earlier copies behind, freed but still resident.
+        let cap = |kind: Kind| {
+            usize::try_from(header.records[kind as usize - 1])
+                .unwrap_or(0)
+                .min(1 << 24)
+        };
         Decoder {
-            permissions: PermissionsBuilder::with_capacity(cap),
+            users: Vec::with_capacity(cap(Kind::Users)),
+            teams: Vec::with_capacity(cap(Kind::Teams)),
+            roles: Vec::with_capacity(cap(Kind::Roles)),
+            permissions: PermissionsBuilder::with_capacity(cap(Kind::Permissions)),
+            role_permissions: Vec::with_capacity(cap(Kind::RolePermissions)),
+            team_roles: Vec::with_capacity(cap(Kind::TeamRoles)),
+            members: Vec::with_capacity(cap(Kind::Members)),
+            grants: Vec::with_capacity(cap(Kind::Grants)),
             ..Decoder::default()
         }
     }
