@@ -266,6 +266,9 @@ impl Permissions {
     /// Moves every permission of `other` into this table (replacing same ids).
     pub fn append(&mut self, other: &mut Permissions) {
         let other = std::mem::take(other);
+        if other.is_empty() {
+            return;
+        }
         if self.is_empty() {
             *self = other;
             return;

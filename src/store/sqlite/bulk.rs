@@ -18,8 +18,7 @@ use crate::store::{StoreError, StoreResult};
 use sqlx::sqlite::SqliteConnection;
 use std::borrow::Cow;
 
-/// Users and permissions are read in parts: the rows whose rowid is `?2` modulo `?1` (see
-/// [`Split`]).
+/// Users are read in parts: the rows whose rowid is `?2` modulo `?1` (see [`Split`]).
 const USERS: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), sum(length(id) = 16), \
      json_group_array(json_array(username, email, display_name, kind, disabled, owner, \
      created_at, updated_at, version)) FROM users WHERE rowid % ?1 = ?2";
@@ -32,13 +31,25 @@ const ROLES: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), sum(le
 const PERMISSIONS: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), \
      sum(length(id) = 16), json_group_array(json_array(catalog, entity, entity_uuid, grants, \
      denies, conditions, query_attributes, read_attributes, write_attributes, description, \
-     created_at, updated_at, version)) FROM permissions WHERE rowid % ?1 = ?2";
+     created_at, updated_at, version)) FROM permissions WHERE rowid BETWEEN ?1 AND ?2";
+/// The permissions' rowids, to read the table in ranges of them.
+const PERMISSION_ROWIDS: &str = "SELECT min(rowid), max(rowid), count(*) FROM permissions";
+/// Rowids per [`PERMISSIONS`] query: the JSON text of one range (~10 MB) is held at a time,
+/// not the table's (~175 MB at a million rows, and as much again freed but kept by the
+/// allocator after the load).
+const PERMISSION_RANGE: i64 = 1 << 16;
 const KEYS: &str = "SELECT CAST(group_concat(id || user_id, '') AS BLOB), count(*), \
      sum(length(id) = 16 AND length(user_id) = 16), json_group_array(json_array(prefix, hash, \
      read_only, expires_at, created_at, last_used_at, revoked_at, version)) FROM api_keys";
+/// The links after (`?1`, `?2`) in key order, at most `?3` of them (see [`role_permissions`]).
 const ROLE_PERMISSIONS: &str = "SELECT CAST(group_concat(role_id || permission_id, '') AS BLOB), \
      count(*), sum(length(role_id) = 16 AND length(permission_id) = 16), NULL \
-     FROM role_permissions";
+     FROM (SELECT role_id, permission_id FROM role_permissions \
+     WHERE (role_id, permission_id) > (?1, ?2) ORDER BY role_id, permission_id LIMIT ?3)";
+const ROLE_PERMISSION_COUNT: &str = "SELECT count(*) FROM role_permissions";
+/// Links per [`ROLE_PERMISSIONS`] query: 2 MiB of ids at a time instead of a copy of them all
+/// (32 MiB at a million links, freed but kept by the allocator after the load).
+const ROLE_PERMISSION_PAGE: i64 = 1 << 16;
 const USER_ROLES: &str = "SELECT CAST(group_concat(user_id || role_id, '') AS BLOB), count(*), \
      sum(length(user_id) = 16 AND length(role_id) = 16), NULL FROM user_roles";
 const TEAM_ROLES: &str = "SELECT CAST(group_concat(team_id || role_id, '') AS BLOB), count(*), \
@@ -104,9 +115,21 @@ impl Table {
         width: usize,
         what: &str,
     ) -> StoreResult<Table> {
+        let binds = split.map(|s| (s.parts, s.part));
+        Table::read_with(conn, sql, binds, width, what).await
+    }
+
+    /// [`Table::read`] with `?1`, `?2` bound to `binds`.
+    async fn read_with(
+        conn: &mut SqliteConnection,
+        sql: &'static str,
+        binds: Option<(i64, i64)>,
+        width: usize,
+        what: &str,
+    ) -> StoreResult<Table> {
         let mut q = sqlx::query_as(sql);
-        if let Some(s) = split {
-            q = q.bind(s.parts).bind(s.part);
+        if let Some((a, b)) = binds {
+            q = q.bind(a).bind(b);
         }
         let (ids, count, valid, rest): Packed = q.fetch_one(&mut *conn).await.map_err(db_err)?;
         let ids = ids.unwrap_or_default();
@@ -331,26 +354,66 @@ impl<'de, I: Iterator<Item = &'de [u8]>> serde::de::Visitor<'de> for PermissionR
     }
 }
 
-/// Every permission of a part of the table, packed.
-pub(super) async fn permissions(
+/// Every permission, packed: read in ranges of rowids into one table, each range's JSON rows
+/// packed as they are parsed.
+pub(super) async fn permissions(conn: &mut SqliteConnection) -> StoreResult<Permissions> {
+    permissions_in(conn, PERMISSION_RANGE).await
+}
+
+/// [`permissions`], `range` rowids per query.
+async fn permissions_in(conn: &mut SqliteConnection, range: i64) -> StoreResult<Permissions> {
+    let (lo, hi, count): (Option<i64>, Option<i64>, i64) = sqlx::query_as(PERMISSION_ROWIDS)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let rows = usize::try_from(count).map_err(|e| corrupt("permissions", e))?;
+    let mut into = PermissionsBuilder::with_capacity(rows);
+    if let (Some(lo), Some(hi)) = (lo, hi) {
+        // Rowids far sparser than the rows (never from gatehouse's own writes): one range.
+        let ranges = (i128::from(hi) - i128::from(lo)) / i128::from(range.max(1)) + 1;
+        let step = if ranges > 2 * i128::from(count) + 16 {
+            None
+        } else {
+            Some(range.max(1))
+        };
+        let mut from = lo;
+        loop {
+            let to = step.map_or(hi, |s| from.saturating_add(s - 1).min(hi));
+            permission_range(conn, from, to, &mut into).await?;
+            if to >= hi {
+                break;
+            }
+            from = to + 1;
+        }
+    }
+    if into.len() != rows {
+        return Err(corrupt("permissions", "column aggregates disagree"));
+    }
+    Ok(into.finish())
+}
+
+/// The permissions whose rowid is in `from..=to`, packed into `into`.
+async fn permission_range(
     conn: &mut SqliteConnection,
-    split: Split,
-) -> StoreResult<Permissions> {
-    let t = Table::read_part(conn, PERMISSIONS, Some(split), 1, "permissions").await?;
-    let mut into = PermissionsBuilder::with_capacity(t.rows);
+    from: i64,
+    to: i64,
+    into: &mut PermissionsBuilder,
+) -> StoreResult<()> {
+    let t = Table::read_with(conn, PERMISSIONS, Some((from, to)), 1, "permissions").await?;
+    let before = into.len();
     let mut de = serde_json::Deserializer::from_str(&t.rest);
     let rows = PermissionRows {
         ids: t.ids(),
-        into: &mut into,
+        into: &mut *into,
         _rows: std::marker::PhantomData,
     };
     serde::de::DeserializeSeed::deserialize(rows, &mut de)
         .and_then(|()| de.end())
         .map_err(|e| corrupt("permissions", e))?;
-    if into.len() != t.rows {
+    if into.len() - before != t.rows {
         return Err(corrupt("permissions", "column aggregates disagree"));
     }
-    Ok(into.finish())
+    Ok(())
 }
 
 /// Columns of [`KEYS`] after the ids (key, user).
@@ -400,9 +463,42 @@ async fn pairs(
     Ok(t.ids().map(|r| (id(r, 0), id(r, 1))).collect())
 }
 
-/// (role, permission) links.
+/// (role, permission) links, in key order.
 pub(super) async fn role_permissions(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, Id)>> {
-    pairs(conn, ROLE_PERMISSIONS, "role permissions").await
+    role_permissions_in(conn, ROLE_PERMISSION_PAGE).await
+}
+
+/// [`role_permissions`], read a page of `page` links at a time, each page starting after the
+/// last link of the one before.
+async fn role_permissions_in(conn: &mut SqliteConnection, page: i64) -> StoreResult<Vec<(Id, Id)>> {
+    const WHAT: &str = "role permissions";
+    let count: i64 = sqlx::query_scalar(ROLE_PERMISSION_COUNT)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let count = usize::try_from(count).map_err(|e| corrupt(WHAT, e))?;
+    let mut out: Vec<(Id, Id)> = Vec::with_capacity(count);
+    // Every id is 16 bytes (or the page is refused): empty blobs come before all of them.
+    let mut after: (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
+    loop {
+        let mut q = sqlx::query_as(ROLE_PERMISSIONS);
+        q = q.bind(&after.0).bind(&after.1).bind(page.max(1));
+        let (ids, n, valid, _): Packed = q.fetch_one(&mut *conn).await.map_err(db_err)?;
+        let ids = ids.unwrap_or_default();
+        let rows = usize::try_from(n).map_err(|e| corrupt(WHAT, e))?;
+        if valid.unwrap_or(0) != n || ids.len() != rows * 32 {
+            return Err(corrupt(WHAT, "an id is NULL or not 16 bytes"));
+        }
+        out.extend(ids.chunks_exact(32).map(|r| (id(r, 0), id(r, 1))));
+        match ids.chunks_exact(32).last() {
+            Some(last) if n >= page.max(1) => after = (last[..16].to_vec(), last[16..].to_vec()),
+            _ => break,
+        }
+    }
+    if out.len() != count {
+        return Err(corrupt(WHAT, "the links changed while read"));
+    }
+    Ok(out)
 }
 
 /// (user, role) links.

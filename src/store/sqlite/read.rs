@@ -67,7 +67,6 @@ pub(super) async fn tables(pool: &SqlitePool) -> StoreResult<State> {
         a.users.append(&mut b.users);
         a.teams.append(&mut b.teams);
         a.roles.append(&mut b.roles);
-        a.permissions.append(&mut b.permissions);
         a.keys.append(&mut b.keys);
         a.role_permissions.append(&mut b.role_permissions);
         a.user_roles.append(&mut b.user_roles);
@@ -80,8 +79,10 @@ pub(super) async fn tables(pool: &SqlitePool) -> StoreResult<State> {
     one_transaction(pool).await
 }
 
-/// Part `n` (0 or 1) of [`tables`]: the users and permissions whose rowid is `n` modulo 2,
-/// and half of the other tables (the user and permission links in part 1).
+/// Part `n` (0 or 1) of [`tables`]: the users whose rowid is `n` modulo 2, and half of the
+/// other tables: the permissions (read whole into one table: halves would be copied into a
+/// third when put together) and small tables in part 0, the user and permission links in
+/// part 1.
 async fn part(pool: SqlitePool, n: i64) -> StoreResult<State> {
     let split = Split { parts: 2, part: n };
     // A deferred transaction: the first SELECT fixes the snapshot every later one reads.
@@ -92,10 +93,10 @@ async fn part(pool: SqlitePool, n: i64) -> StoreResult<State> {
     let mut st = State {
         revision: write::revision(conn).await?,
         users: bulk::users(conn, split).await?.into_iter().collect(),
-        permissions: bulk::permissions(conn, split).await?,
         ..State::default()
     };
     if n == 0 {
+        st.permissions = bulk::permissions(conn).await?;
         st.teams = bulk::teams(conn).await?.into_iter().collect();
         st.roles = bulk::roles(conn).await?.into_iter().collect();
         st.keys = bulk::keys(conn).await?.into_iter().collect();
@@ -120,7 +121,7 @@ pub(super) async fn one_transaction(pool: &SqlitePool) -> StoreResult<State> {
         users: bulk::users(conn, Split::WHOLE).await?.into_iter().collect(),
         teams: bulk::teams(conn).await?.into_iter().collect(),
         roles: bulk::roles(conn).await?.into_iter().collect(),
-        permissions: bulk::permissions(conn, Split::WHOLE).await?,
+        permissions: bulk::permissions(conn).await?,
         keys: bulk::keys(conn).await?.into_iter().collect(),
         role_permissions: bulk::role_permissions(conn).await?.into_iter().collect(),
         user_roles: bulk::user_roles(conn).await?.into_iter().collect(),

@@ -122,3 +122,82 @@ async fn parallel_parts_and_one_transaction_read_the_same_state() {
     assert!(halves.iter().all(|h| !h.is_empty()));
     assert_eq!(halves[0].len() + halves[1].len(), single.users.len());
 }
+
+#[tokio::test]
+async fn permissions_read_in_rowid_ranges_are_the_whole_table() {
+    let (_dir, store) = store().await;
+    store.commit("t", &changes()).await.expect("commit");
+    let want = store.load().await.expect("load").permissions;
+    assert!(want.len() >= 8, "{} permissions", want.len());
+    // Gaps in the rowids: two rows deleted, one moved far past the others.
+    tamper(
+        &store,
+        "DELETE FROM permissions WHERE rowid IN (2, 5); \
+         UPDATE permissions SET rowid = 1099511627776 WHERE rowid = 3",
+    )
+    .await;
+    let mut conn = store.readers.acquire().await.expect("conn");
+    let whole = permissions_in(&mut conn, PERMISSION_RANGE)
+        .await
+        .expect("whole");
+    assert_eq!(whole.len(), want.len() - 2);
+    for id in whole.keys() {
+        assert_eq!(whole.get(id), want.get(id), "{id}");
+    }
+    // Ranges of one, two and three rowids; the far row makes ranges of one too many to
+    // walk, so that one is read as one range.
+    for range in [1, 2, 3, 1000] {
+        let got = permissions_in(&mut conn, range).await.expect("ranges");
+        assert_eq!(got, whole, "{range} rowids per query");
+    }
+    tamper(
+        &store,
+        "UPDATE permissions SET rowid = 2 WHERE rowid = 1099511627776",
+    )
+    .await;
+    for range in [1, 2, 3] {
+        let got = permissions_in(&mut conn, range).await.expect("ranges");
+        assert_eq!(got, whole, "{range} rowids per query, no far row");
+    }
+    tamper(&store, "DELETE FROM permissions").await;
+    assert!(
+        permissions_in(&mut conn, 2)
+            .await
+            .expect("empty")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn role_permissions_read_a_page_at_a_time_are_every_link_once() {
+    let (_dir, store) = store().await;
+    store.commit("t", &changes()).await.expect("commit");
+    let want: Vec<(Id, Id)> = store
+        .load()
+        .await
+        .expect("load")
+        .role_permissions
+        .iter()
+        .copied()
+        .collect();
+    assert!(want.len() >= 4, "{} links", want.len());
+    let mut conn = store.readers.acquire().await.expect("conn");
+    for page in [1, 2, 3, want.len() as i64, 1 << 16] {
+        let got = role_permissions_in(&mut conn, page).await.expect("pages");
+        assert_eq!(got, want, "{page} per page");
+    }
+    drop(conn);
+    // A malformed id is refused whichever page it falls in.
+    tamper(
+        &store,
+        "INSERT INTO role_permissions VALUES (x'ffff', x'00000000000000000000000000000000')",
+    )
+    .await;
+    let mut conn = store.readers.acquire().await.expect("conn");
+    for page in [1, 3, 1 << 16] {
+        let e = role_permissions_in(&mut conn, page)
+            .await
+            .expect_err("refused");
+        assert!(e.to_string().contains("not 16 bytes"), "{e}");
+    }
+}
