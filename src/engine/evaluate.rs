@@ -15,8 +15,8 @@ pub(crate) trait Tracer {
     /// A holder reached from the subject; `applies` is false for a membership role whose
     /// team is not the resource's team.
     fn holder(&mut self, _via: Via, _applies: bool) {}
-    /// A permission (by index) considered, and what it did.
-    fn candidate(&mut self, _via: Via, _perm: u32, _outcome: Outcome) {}
+    /// A permission (as filed under the holder) considered, and what it did.
+    fn candidate(&mut self, _via: Via, _perm: &Entry, _outcome: Outcome) {}
 }
 
 /// The tracer that records nothing.
@@ -70,11 +70,11 @@ impl Engine {
                 let mut owner_hit = None;
                 self.reach(&r, &mut NoTrace, |via, h, _| {
                     if owner_hit.is_none()
-                        && let Some(pi) = self.holders[h as usize].owner_bit_perm
+                        && let Some(id) = self.holders[h as usize].owner_bit_perm
                     {
                         owner_hit = Some(PathTo {
                             via,
-                            permission: self.perms[pi as usize].id,
+                            permission: id,
                         });
                     }
                     owner_hit.is_none()
@@ -337,7 +337,7 @@ impl Engine {
                     for e in slice {
                         if !(any_uuid || e.uuid == 0 || e.uuid == r.uuid) {
                             if T::RECORDS {
-                                t.candidate(via, e.pi, Outcome::UuidMismatch);
+                                t.candidate(via, e, Outcome::UuidMismatch);
                             }
                             continue;
                         }
@@ -350,7 +350,7 @@ impl Engine {
                                         permission: e.id,
                                     });
                                 }
-                                t.candidate(via, e.pi, outcome);
+                                t.candidate(via, e, outcome);
                                 if !T::RECORDS {
                                     return false;
                                 }
@@ -362,16 +362,16 @@ impl Engine {
                                         permission: e.id,
                                     });
                                 }
-                                t.candidate(via, e.pi, outcome);
+                                t.candidate(via, e, outcome);
                             }
-                            _ => t.candidate(via, e.pi, outcome),
+                            _ => t.candidate(via, e, outcome),
                         }
                     }
                 }
                 if T::RECORDS && !any_uuid && all.len() > SCAN {
                     for e in all {
                         if e.uuid != 0 && e.uuid != r.uuid {
-                            t.candidate(via, e.pi, Outcome::UuidMismatch);
+                            t.candidate(via, e, Outcome::UuidMismatch);
                         }
                     }
                 }

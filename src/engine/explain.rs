@@ -2,7 +2,7 @@
 //! same evaluation as `decide` with a recording tracer.
 
 use super::evaluate::Tracer;
-use super::index::{Engine, HolderOwner};
+use super::index::{Engine, Entry, HolderOwner};
 use super::{AttrCheck, AttrKind, Decision, Request, Rule, Via};
 use crate::model::Id;
 use serde::{Deserialize, Serialize};
@@ -128,7 +128,8 @@ pub struct Explanation {
 #[derive(Default)]
 struct Recorder {
     reached: Vec<(Via, bool)>,
-    candidates: Vec<(Via, u32, Outcome)>,
+    /// (via, permission id, outcome)
+    candidates: Vec<(Via, Id, Outcome)>,
 }
 
 impl Tracer for Recorder {
@@ -138,8 +139,8 @@ impl Tracer for Recorder {
         self.reached.push((via, applies));
     }
 
-    fn candidate(&mut self, via: Via, perm: u32, outcome: Outcome) {
-        self.candidates.push((via, perm, outcome));
+    fn candidate(&mut self, via: Via, perm: &Entry, outcome: Outcome) {
+        self.candidates.push((via, perm.id, outcome));
     }
 }
 
@@ -167,9 +168,9 @@ impl Engine {
             candidates: rec
                 .candidates
                 .into_iter()
-                .map(|(via, pi, outcome)| Candidate {
+                .map(|(via, permission, outcome)| Candidate {
                     via,
-                    permission: self.perms[pi as usize].id,
+                    permission,
                     outcome,
                 })
                 .collect(),
@@ -182,12 +183,9 @@ impl Engine {
     /// then roles and teams holding one permission that alone grants the whole check.
     fn attribute_hints(&self, req: &Request, rec: &Recorder) -> Vec<Hint> {
         let mut hints = Vec::new();
-        for &(_, pi, outcome) in &rec.candidates {
+        for &(_, permission, outcome) in &rec.candidates {
             if let Outcome::AttributeNotListed { kind } = outcome {
-                let hint = Hint::AddAttribute {
-                    permission: self.perms[pi as usize].id,
-                    kind,
-                };
+                let hint = Hint::AddAttribute { permission, kind };
                 if !hints.contains(&hint) && hints.len() < MAX_HINTS {
                     hints.push(hint);
                 }
@@ -202,8 +200,11 @@ impl Engine {
                 if p.cond != 0 || !(p.uuid == 0 || r.uuid == 0 || p.uuid == r.uuid) {
                     continue;
                 }
-                let entry = p.entry(pi, &self.catalogs[p.catalog as usize]);
-                if self.judge(req, &r, &entry, true) == Outcome::Grants
+                // A permission no holder has gives no hint.
+                let Some(entry) = self.entry_of(pi) else {
+                    continue;
+                };
+                if self.judge(req, &r, entry, true) == Outcome::Grants
                     && self.holder_hints(pi, &mut hints)
                 {
                     return hints;
@@ -215,16 +216,19 @@ impl Engine {
 
     /// Adds a hint per role or team holding permission `pi`; true once the list is full.
     fn holder_hints(&self, pi: u32, hints: &mut Vec<Hint>) -> bool {
-        let p = &self.perms[pi as usize];
+        // Without an id, no holder has it: there is nothing to hint.
+        let Some(id) = self.perm_id(pi) else {
+            return false;
+        };
         for &h in self.perm_holders.of(pi) {
             let hint = match self.holder_owner[h as usize] {
                 HolderOwner::Role(ri) => Hint::AssignRole {
                     role: self.roles[ri as usize].id,
-                    permission: p.id,
+                    permission: id,
                 },
                 HolderOwner::Team(ti) => Hint::JoinTeam {
                     team: self.teams[ti as usize].id,
-                    permission: p.id,
+                    permission: id,
                 },
                 HolderOwner::User(_) => continue,
             };
@@ -264,9 +268,12 @@ impl Engine {
                 if p.catalog != ci {
                     continue;
                 }
-                // Grants expanded in either dialect; denies as a check tests them.
-                let grants = crec.catalog.expand(p.grants);
-                let (_, denies) = crec.masks(p.grants, p.denies);
+                let Some(e) = self.entry_of(pi) else {
+                    continue;
+                };
+                // Grants expanded in either dialect; denies as a check tests them (as filed).
+                let grants = crec.catalog.expand(e.grants);
+                let denies = e.denies;
                 if grants & action == 0
                     || denies & action != 0
                     || p.cond != 0

@@ -52,9 +52,15 @@ pub(crate) struct DirEnt {
     /// The union of every group's summary.
     pub(crate) scan_all: u64,
     pub(crate) grant_all: u64,
-    /// Bit `uuid % 32` is set for the uuid of every uuid-scoped group: a clear bit means there
+    /// Bit [`uuid_bit`] is set for the uuid of every uuid-scoped group: a clear bit means there
     /// is no group for that uuid.
     pub(crate) scoped: u32,
+}
+
+/// Which of 32 bits stands for `uuid` in [`DirEnt::scoped`]: its top bits after a
+/// multiplicative hash (UUID numbers are places in a text, spaced by their lengths).
+fn uuid_bit(uuid: u32) -> u32 {
+    uuid.wrapping_mul(0x9e37_79b9) >> 27
 }
 
 impl DirEnt {
@@ -70,7 +76,7 @@ impl DirEnt {
                 d.scan0 = g.scan;
                 d.grant0 = g.grant;
             } else {
-                d.scoped |= 1u32 << (g.uuid % 32);
+                d.scoped |= 1u32 << uuid_bit(g.uuid);
             }
             d.scan_all |= g.scan;
             d.grant_all |= g.grant;
@@ -80,7 +86,7 @@ impl DirEnt {
 
     /// Whether a group for `uuid` (not 0) may exist.
     pub(crate) fn may_hold(&self, uuid: u32) -> bool {
-        self.scoped & (1u32 << (uuid % 32)) != 0
+        self.scoped & (1u32 << uuid_bit(uuid)) != 0
     }
 }
 
@@ -93,7 +99,7 @@ pub(crate) struct Holder {
     /// `groups[i].uuid` at `i`: a lookup by uuid reads these few contiguous words.
     pub(crate) group_uuids: Vec<u32>,
     /// Mage dialect: a permission with the OWNER bit this holder reaches.
-    pub(crate) owner_bit_perm: Option<u32>,
+    pub(crate) owner_bit_perm: Option<Id>,
     /// Whether any entry targets a pseudo-entity (`ALL`, `ALL_EXCEPT_RESERVED`).
     pub(crate) has_pseudo: bool,
     /// For large holders, indexed by entity key: the entity's groups and their summary, so a

@@ -46,18 +46,25 @@ pub(crate) struct CatalogRec {
     pub(crate) attr_bits: [(u64, u64); 3],
 }
 
-/// One permission, compiled.
+/// One permission, compiled: what filters permissions by target (reverse queries, hints).
+/// Its id and flag masks are in the entries filed under its holders ([`Engine::entry_of`]);
+/// a permission no holder has is never an answer, so nothing needs them (12 bytes: a
+/// million permissions cost 12 MB here instead of 48).
 #[derive(Debug, Clone)]
 pub(crate) struct PermRec {
-    pub(crate) id: Id,
-    pub(crate) catalog: u16,
     pub(crate) entity: u32,
     pub(crate) uuid: u32,
-    /// Raw flag masks as stored (the masks a check tests are in the holders' entries:
-    /// [`PermRec::entry`]).
-    pub(crate) grants: u64,
-    pub(crate) denies: u64,
+    pub(crate) catalog: u16,
     pub(crate) cond: u8,
+}
+
+/// What filing a permission under a holder takes besides its [`PermRec`]: kept only while the
+/// index is built.
+struct Filing {
+    id: Id,
+    /// Raw flag masks as stored.
+    grants: u64,
+    denies: u64,
 }
 
 /// Mage attribute lists, indexed by `AttrKind as usize`: `query_attributes`,
@@ -68,12 +75,12 @@ type AttrLists = Box<[Box<[String]>; 3]>;
 /// gallop from the last answer, then a binary search, so ids asked in increasing order — a
 /// role's links — cost a few comparisons each, and any order stays logarithmic.
 struct Finder<'a> {
-    perms: &'a [PermRec],
+    perms: &'a [Filing],
     at: usize,
 }
 
 impl<'a> Finder<'a> {
-    fn new(perms: &'a [PermRec]) -> Self {
+    fn new(perms: &'a [Filing]) -> Self {
         Finder { perms, at: 0 }
     }
 
@@ -113,10 +120,10 @@ impl CatalogRec {
 }
 
 impl PermRec {
-    /// The permission as filed under a holder, `pi` being its index.
+    /// The permission as filed under a holder, `pi` being its index and `f` its id and masks.
     /// `crec` is the record of the permission's catalog.
-    pub(crate) fn entry(&self, pi: u32, crec: &CatalogRec) -> Entry {
-        let (grants, denies) = crec.masks(self.grants, self.denies);
+    fn entry(&self, pi: u32, f: &Filing, crec: &CatalogRec) -> Entry {
+        let (grants, denies) = crec.masks(f.grants, f.denies);
         Entry {
             entity: self.entity,
             uuid: self.uuid,
@@ -124,7 +131,7 @@ impl PermRec {
             cond: self.cond,
             grants,
             denies,
-            id: self.id,
+            id: f.id,
         }
     }
 }
@@ -325,19 +332,15 @@ impl Engine {
             });
         }
 
-        // The UUIDs' text, each behind its length (LEB128: a byte per 7 bits), measured first so
-        // it is allocated once.
+        // The UUIDs' text, measured first so it is allocated once.
         let uuid_bytes: usize = state
             .permissions
             .iter()
-            .filter_map(|p| {
-                p.entity_uuid().map(|u| {
-                    u.len() + (usize::BITS - u.len().leading_zeros()).div_ceil(7).max(1) as usize
-                })
-            })
+            .filter_map(|p| p.entity_uuid().map(super::uuids::stored_len))
             .sum();
         let mut uuids = Uuids::with_capacity(state.permissions.len(), uuid_bytes);
         let mut perms = Vec::with_capacity(state.permissions.len());
+        let mut filing = Vec::with_capacity(state.permissions.len());
         let mut attrs: FxHashMap<u32, AttrLists> = FxHashMap::default();
         for p in state.permissions.iter() {
             let Some(&ci) = catalog_by_name.get(p.catalog()) else {
@@ -365,13 +368,15 @@ impl Engine {
                 );
             }
             perms.push(PermRec {
-                id: p.id(),
                 catalog: ci,
                 entity,
                 uuid,
+                cond: compile_conditions(&crec.catalog, p.conditions()),
+            });
+            filing.push(Filing {
+                id: p.id(),
                 grants,
                 denies,
-                cond: compile_conditions(&crec.catalog, p.conditions()),
             });
         }
 
@@ -426,12 +431,15 @@ impl Engine {
 
         // `perms` is in id order (the state's order): the links, in (holder, permission)
         // order, are found by a cursor instead of a map of a million ids.
-        let mut finder = Finder::new(&perms);
+        let mut finder = Finder::new(&filing);
         let mut file = |holder: HolderIdx, pid: &Id, holders: &mut Vec<Holder>| {
             if let Some(pi) = finder.find(pid) {
-                holders[holder as usize].entries.push(
-                    perms[pi as usize].entry(pi, &crecs[perms[pi as usize].catalog as usize]),
-                );
+                let p = &perms[pi as usize];
+                holders[holder as usize].entries.push(p.entry(
+                    pi,
+                    &filing[pi as usize],
+                    &crecs[p.catalog as usize],
+                ));
             }
         };
         // Each role's entries are allocated once, at their final size (growing them by
@@ -496,11 +504,15 @@ impl Engine {
                 let c = &crecs[perms[e.pi as usize].catalog as usize];
                 e.entity == c.all_key || e.entity == c.all_except_reserved_key
             });
-            h.owner_bit_perm = h.entries.iter().map(|e| e.pi).find(|&pi| {
-                let p = &perms[pi as usize];
-                let ob = crecs[p.catalog as usize].owner_bit;
-                ob != 0 && p.grants & ob != 0
-            });
+            // Mage keeps raw masks in entries: the OWNER bit as stored.
+            h.owner_bit_perm = h
+                .entries
+                .iter()
+                .find(|e| {
+                    let ob = crecs[perms[e.pi as usize].catalog as usize].owner_bit;
+                    ob != 0 && e.grants & ob != 0
+                })
+                .map(|e| e.id);
         }
         for (uid, rid) in &state.user_roles {
             if let (Some(&ui), Some(&ri)) = (user_by_id.get(uid), role_by_id.get(rid)) {
@@ -570,6 +582,23 @@ impl Engine {
         }
     }
 
+    /// Permission `pi` as filed under a holder (its id and the masks a check tests), or
+    /// `None` when no holder has it.
+    pub(crate) fn entry_of(&self, pi: u32) -> Option<&Entry> {
+        let p = self.perms.get(pi as usize)?;
+        self.perm_holders.of(pi).iter().find_map(|&h| {
+            self.holders[h as usize]
+                .lookup(p.entity, p.uuid)
+                .iter()
+                .find(|e| e.pi == pi)
+        })
+    }
+
+    /// The id of permission `pi`, when a holder has it (see [`Engine::entry_of`]).
+    pub(crate) fn perm_id(&self, pi: u32) -> Option<Id> {
+        self.entry_of(pi).map(|e| e.id)
+    }
+
     /// The attribute list of kind `kind` (`AttrKind as usize`) of permission `pi`.
     pub(crate) fn attrs(&self, pi: u32, kind: usize) -> &[String] {
         self.attrs.get(&pi).map_or(&[], |a| &a[kind])
@@ -625,21 +654,17 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
-    use super::{Finder, PermHolders, PermRec};
+    use super::{Filing, Finder, PermHolders};
     use crate::model::Id;
 
     #[test]
     fn the_finder_finds_every_id_in_any_order_and_no_other() {
         // Ids 0, 3, 6, …: the ones in between are not there.
-        let perms: Vec<PermRec> = (0..3000u128)
-            .map(|i| PermRec {
+        let perms: Vec<Filing> = (0..3000u128)
+            .map(|i| Filing {
                 id: Id::from_u128(i * 3),
-                catalog: 0,
-                entity: 0,
-                uuid: 0,
                 grants: 0,
                 denies: 0,
-                cond: 0,
             })
             .collect();
         let mut f = Finder::new(&perms);

@@ -82,11 +82,18 @@ impl Engine {
         let mut holders: FxHashSet<HolderIdx> = FxHashSet::default();
         for key in [entity, crec.all_key, crec.all_except_reserved_key] {
             for &pi in self.perms_by_entity.get(&key).map_or(&[][..], |v| v) {
-                let p = &self.perms[pi as usize];
-                // A superset: a permission that could grant through any expansion.
+                if self.perms[pi as usize].catalog != ci {
+                    continue;
+                }
+                // Filed nowhere: no holder to list.
+                let Some(e) = self.entry_of(pi) else {
+                    continue;
+                };
+                // A superset: a permission that could grant through any expansion (the masks
+                // as filed: expanded, or raw in the Mage dialect).
                 let could =
-                    crec.catalog.expand(p.grants) & action != 0 || p.grants & crec.all_bit != 0;
-                if p.catalog == ci && could {
+                    crec.catalog.expand(e.grants) & action != 0 || e.grants & crec.all_bit != 0;
+                if could {
                     holders.extend(self.perm_holders.of(pi).iter().copied());
                 }
             }
@@ -192,7 +199,8 @@ impl Engine {
                 let p = &self.perms[e.pi as usize];
                 let crec = &self.catalogs[p.catalog as usize];
                 let c = &crec.catalog;
-                let grants_exp = c.expand(p.grants) & !(crec.unless_conditions_bit);
+                // Expanding the masks as filed (expanded already, or raw in the Mage dialect).
+                let grants_exp = c.expand(e.grants) & !(crec.unless_conditions_bit);
                 let entity = self.entity_names[p.entity as usize].1.clone();
                 let entity_uuid = (p.uuid != 0).then(|| self.uuids.name(p.uuid).to_string());
                 let team = match scope {
@@ -218,12 +226,12 @@ impl Engine {
                     .collect();
                 entries.push(Effective {
                     via,
-                    permission: p.id,
+                    permission: e.id,
                     catalog: c.name.clone(),
                     entity,
                     entity_uuid,
                     grants: c.names(grants_exp),
-                    denies: c.names(c.expand(p.denies)),
+                    denies: c.names(c.expand(e.denies)),
                     scope,
                     allowed,
                 });

@@ -1,46 +1,47 @@
 //! [`Uuids`]: the entity UUIDs the index knows, each numbered once. A store of a million
 //! permissions on one entity each holds a million of them, so the table keeps their text in
-//! one string (each behind its length) and finds them through a hash table of (number, place
-//! in the text): ~35 bytes each, where a map from a reference-counted string to its number
-//! took ~100 — and a lookup reads the table slot and the text, as that map read its slot and
-//! the string.
+//! one string (each behind its length) and a UUID's number is where it starts in that string:
+//! the hash table that finds a UUID by its text holds only those numbers (4 bytes a slot), and
+//! the text of a number is read where the number points — ~25 bytes a UUID, where a map from a
+//! reference-counted string to its number took ~100. A lookup reads the table slot and the
+//! text, as that map read its slot and the string.
 
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::hash::BuildHasher;
 
-/// A numbered UUID: its number and where its length and text start in [`Uuids::text`].
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    n: u32,
-    at: u32,
-}
+/// Numbers from here on are UUIDs past the text the table addresses (see [`Uuids::spill`]).
+const SPILL_BASE: u32 = 1 << 31;
 
 /// Entity UUIDs by number and number by UUID. Number 0 stands for "no UUID": it reads as the
-/// empty text and no text looks it up.
+/// empty text and no text looks it up; `u32::MAX` is never given (requests use it for a UUID
+/// the index does not know).
 #[derive(Debug, Clone)]
 pub(crate) struct Uuids {
-    /// Every UUID as its length (LEB128) then its text, one after the other.
+    /// A byte no UUID starts at (so none is numbered 0), then every UUID as its length
+    /// (LEB128) then its text, one after the other. A UUID's number is where it starts here.
     text: Vec<u8>,
-    /// Where UUID `n` starts in `text`, at `n - 1`.
-    starts: Vec<u32>,
-    /// The UUIDs, found by the hash of their text.
-    table: HashTable<Slot>,
-    /// UUIDs past the 4 GiB `text` can address (never in practice: names are validated to
-    /// 255 bytes), by text; their places in `starts` hold `u32::MAX`.
-    spill: FxHashMap<Box<str>, u32>,
-    /// The most `text` may hold before UUIDs spill (`u32::MAX`; smaller in tests).
+    /// The UUIDs' numbers, found by the hash of their text.
+    table: HashTable<u32>,
+    /// UUIDs past the text numbers can address (never in practice: names are validated to
+    /// 255 bytes, and 2 GiB of them would not fit a console), numbered `SPILL_BASE + i`.
+    spill: Vec<Box<str>>,
+    spill_index: FxHashMap<Box<str>, u32>,
+    /// The most `text` may hold before UUIDs spill (`SPILL_BASE`; smaller in tests).
     limit: usize,
+    /// How many UUIDs are numbered.
+    count: usize,
 }
 
 impl Default for Uuids {
     fn default() -> Self {
         Uuids {
-            text: Vec::new(),
-            starts: Vec::new(),
+            text: vec![0],
             table: HashTable::new(),
-            spill: FxHashMap::default(),
-            limit: u32::MAX as usize,
+            spill: Vec::new(),
+            spill_index: FxHashMap::default(),
+            limit: SPILL_BASE as usize,
+            count: 0,
         }
     }
 }
@@ -67,19 +68,19 @@ fn text_at(text: &[u8], at: u32) -> &str {
         .unwrap_or("")
 }
 
+/// How many bytes `uuid` takes in the text: its length in LEB128, then itself.
+pub(crate) fn stored_len(uuid: &str) -> usize {
+    let n = uuid.len();
+    n + (usize::BITS - n.leading_zeros()).div_ceil(7).max(1) as usize
+}
+
 impl Uuids {
-    /// Room for `n` UUIDs of `bytes` bytes of text in all (lengths included).
+    /// Room for `n` UUIDs of `bytes` bytes of text in all ([`stored_len`] each).
     pub(crate) fn with_capacity(n: usize, bytes: usize) -> Self {
         let mut u = Uuids::default();
         u.text.reserve_exact(bytes.min(u.limit));
-        let Uuids {
-            text,
-            starts,
-            table,
-            ..
-        } = &mut u;
-        starts.reserve(n);
-        table.reserve(n, |s| hash(text_at(text, s.at)));
+        let Uuids { text, table, .. } = &mut u;
+        table.reserve(n, |&at| hash(text_at(text, at)));
         u
     }
 
@@ -89,45 +90,41 @@ impl Uuids {
         if self.text.capacity() > self.text.len() + self.text.len() / 8 {
             self.text.shrink_to_fit();
         }
-        if self.starts.capacity() > self.starts.len() + self.starts.len() / 8 {
-            self.starts.shrink_to_fit();
-        }
     }
 
-    /// Bytes held on the heap (the spill map's strings not counted: it is empty in practice).
+    /// Bytes held on the heap (the spilled UUIDs' strings not counted: there are none in
+    /// practice).
     pub(crate) fn heap_bytes(&self) -> usize {
         self.text.capacity()
-            + self.starts.capacity() * size_of::<u32>()
-            + self.table.capacity() * (size_of::<Slot>() + 1)
+            + self.table.capacity() * (size_of::<u32>() + 1)
+            + self.spill.capacity() * size_of::<Box<str>>()
     }
 
     /// How many UUIDs, the "none" number included.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.starts.len() + 1
+        self.count + 1
     }
 
-    /// The text of UUID `n` (empty for 0 or a number never given).
+    /// The text of UUID `n`, a number this table gave (empty for 0).
     pub(crate) fn name(&self, n: u32) -> &str {
-        match (n as usize).checked_sub(1).and_then(|i| self.starts.get(i)) {
-            Some(&u32::MAX) => self
-                .spill
-                .iter()
-                .find(|(_, m)| **m == n)
-                .map_or("", |(t, _)| t),
-            Some(&at) => text_at(&self.text, at),
-            None => "",
+        if n >= SPILL_BASE {
+            return self.spill.get((n - SPILL_BASE) as usize).map_or("", |t| t);
         }
+        if n == 0 {
+            return "";
+        }
+        text_at(&self.text, n)
     }
 
     /// The number of `uuid`, if it was numbered (never 0, which no text is given).
     pub(crate) fn get(&self, uuid: &str) -> Option<u32> {
         let found = self
             .table
-            .find(hash(uuid), |s| text_at(&self.text, s.at) == uuid)
-            .map(|s| s.n);
+            .find(hash(uuid), |&at| text_at(&self.text, at) == uuid)
+            .copied();
         if found.is_none() && !self.spill.is_empty() {
-            return self.spill.get(uuid).copied();
+            return self.spill_index.get(uuid).copied();
         }
         found
     }
@@ -137,15 +134,16 @@ impl Uuids {
         if let Some(n) = self.get(uuid) {
             return n;
         }
-        // Invariant: fewer than 2^32 UUIDs (one per permission, and the index numbers
-        // permissions with u32), so the count fits.
-        let n = self.starts.len() as u32 + 1;
-        let at = u32::try_from(self.text.len()).ok();
-        let Some(at) = at.filter(|_| self.text.len() + uuid.len() + 10 <= self.limit) else {
-            self.starts.push(u32::MAX);
-            self.spill.insert(uuid.into(), n);
+        self.count += 1;
+        let at = self.text.len();
+        if at + stored_len(uuid) > self.limit {
+            // Invariant: fewer than 2^31 UUIDs spill (each holds memory; that many could not
+            // be held), so the number stays below u32::MAX.
+            let n = SPILL_BASE + self.spill.len() as u32;
+            self.spill.push(uuid.into());
+            self.spill_index.insert(uuid.into(), n);
             return n;
-        };
+        }
         let mut len = uuid.len();
         loop {
             let b = (len & 0x7f) as u8;
@@ -157,9 +155,10 @@ impl Uuids {
             self.text.push(b | 0x80);
         }
         self.text.extend_from_slice(uuid.as_bytes());
-        self.starts.push(at);
+        // `at` is below `limit` (SPILL_BASE), so it fits and is not a spill number.
+        let n = at as u32;
         let Uuids { text, table, .. } = self;
-        table.insert_unique(hash(uuid), Slot { n, at }, |s| hash(text_at(text, s.at)));
+        table.insert_unique(hash(uuid), n, |&at| hash(text_at(text, at)));
         n
     }
 }
@@ -175,7 +174,11 @@ mod tests {
         assert_eq!(u.name(0), "");
         let names: Vec<String> = (0..5000).map(|i| format!("object-{i}")).collect();
         let numbers: Vec<u32> = names.iter().map(|n| u.intern(n)).collect();
-        assert_eq!(numbers, (1..=5000).collect::<Vec<u32>>());
+        assert!(
+            numbers.windows(2).all(|w| w[0] < w[1]),
+            "distinct, in order"
+        );
+        assert!(numbers[0] != 0 && numbers[4999] < SPILL_BASE);
         assert_eq!(u.len(), 5001);
         for (n, name) in numbers.iter().zip(&names) {
             assert_eq!(u.name(*n), name);
@@ -184,12 +187,12 @@ mod tests {
         }
         assert_eq!(u.get("object-5000"), None);
         assert_eq!(u.get("object-"), None);
-        assert_eq!(u.name(5002), "", "a number never given");
-        assert_eq!(u.clone().get("object-42"), Some(43));
+        assert_eq!(u.clone().get("object-42"), Some(numbers[42]));
         // An empty UUID is a UUID like any other, not "none".
-        assert_eq!(u.intern(""), 5001);
-        assert_eq!(u.get(""), Some(5001));
-        assert_eq!(u.name(5001), "");
+        let empty = u.intern("");
+        assert!(empty != 0 && !numbers.contains(&empty));
+        assert_eq!(u.get(""), Some(empty));
+        assert_eq!(u.name(empty), "");
         // Lengths past one byte of LEB128.
         let long = "x".repeat(300);
         let n = u.intern(&long);
@@ -205,8 +208,13 @@ mod tests {
         };
         let names: Vec<String> = (0..20).map(|i| format!("object-{i}")).collect();
         let numbers: Vec<u32> = names.iter().map(|n| u.intern(n)).collect();
-        assert_eq!(numbers, (1..=20).collect::<Vec<u32>>());
         assert!(!u.spill.is_empty(), "the later ones spilled");
+        assert!(numbers.iter().any(|&n| n >= SPILL_BASE) && numbers[0] < SPILL_BASE);
+        let mut distinct = numbers.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 20);
+        assert!(!numbers.contains(&u32::MAX) && !numbers.contains(&0));
         for (n, name) in numbers.iter().zip(&names) {
             assert_eq!(u.name(*n), name);
             assert_eq!(u.get(name), Some(*n));
