@@ -34,10 +34,10 @@ const PERMISSIONS: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), 
      created_at, updated_at, version)) FROM permissions WHERE rowid BETWEEN ?1 AND ?2";
 /// The permissions' rowids, to read the table in ranges of them.
 const PERMISSION_ROWIDS: &str = "SELECT min(rowid), max(rowid), count(*) FROM permissions";
-/// Rowids per [`PERMISSIONS`] query: the JSON text of one range (~10 MB) is held at a time,
+/// Rowids per [`PERMISSIONS`] query: the JSON text of one range (~2.5 MB) is held at a time,
 /// not the table's (~175 MB at a million rows, and as much again freed but kept by the
 /// allocator after the load).
-const PERMISSION_RANGE: i64 = 1 << 16;
+const PERMISSION_RANGE: i64 = 1 << 14;
 const KEYS: &str = "SELECT CAST(group_concat(id || user_id, '') AS BLOB), count(*), \
      sum(length(id) = 16 AND length(user_id) = 16), json_group_array(json_array(prefix, hash, \
      read_only, expires_at, created_at, last_used_at, revoked_at, version)) FROM api_keys";
