@@ -335,7 +335,8 @@ impl Engine {
                 };
                 for slice in exact {
                     for e in slice {
-                        if !(any_uuid || e.uuid == 0 || e.uuid == r.uuid) {
+                        let uuid = self.perms[e.pi as usize].uuid;
+                        if !(any_uuid || uuid == 0 || uuid == r.uuid) {
                             if T::RECORDS {
                                 t.candidate(via, e, Outcome::UuidMismatch);
                             }
@@ -370,7 +371,8 @@ impl Engine {
                 }
                 if T::RECORDS && !any_uuid && all.len() > SCAN {
                     for e in all {
-                        if e.uuid != 0 && e.uuid != r.uuid {
+                        let uuid = self.perms[e.pi as usize].uuid;
+                        if uuid != 0 && uuid != r.uuid {
                             t.candidate(via, e, Outcome::UuidMismatch);
                         }
                     }
@@ -402,7 +404,7 @@ impl Engine {
         let visit = |f: &mut Found, via: Via, h: HolderIdx, holder: &Holder, gi: u32| -> bool {
             let g = &holder.groups[gi as usize];
             if g.scan & action != 0 {
-                for e in holder.entries_of(g) {
+                for e in holder.entries_of(gi) {
                     match self.judge(req, r, e, mage) {
                         Outcome::Denies | Outcome::AttributeDenied { .. } => {
                             f.deny = Some(PathTo {
@@ -421,7 +423,7 @@ impl Engine {
                     }
                 }
             } else if g.grant & action != 0 {
-                f.note_pending(via, h, g.start, g.entity, Some(g.uuid));
+                f.note_pending(via, h, g.start, holder.group_end(gi));
             }
             true
         };
@@ -438,7 +440,7 @@ impl Engine {
                             }
                         }
                     } else if d.grant_all & action != 0 {
-                        f.note_pending(via, h, d.first_entry, key, None);
+                        f.note_pending(via, h, d.first_entry, d.end);
                     }
                     continue;
                 }
@@ -448,7 +450,7 @@ impl Engine {
                     }
                 } else if d.grant0 & action != 0 {
                     // The uuid-0 group starts the entity's entries: no need to read the group.
-                    f.note_pending(via, h, d.first_entry, key, Some(0));
+                    f.note_pending(via, h, d.first_entry, d.end0);
                 }
                 if scoped_uuid
                     && d.may_hold(r.uuid)
@@ -468,9 +470,8 @@ impl Engine {
         }
         if let Some(p) = f.pending {
             // A summary said an entry from `p.from` on grants: find the first one.
-            let first = self.holders[p.holder as usize].entries[p.from as usize..]
+            let first = self.holders[p.holder as usize].entries[p.from as usize..p.to as usize]
                 .iter()
-                .take_while(|e| e.entity == p.entity && p.uuid.is_none_or(|u| e.uuid == u))
                 .find(|e| self.judge(req, r, e, mage) == Outcome::Grants);
             if let Some(e) = first {
                 return Decision::allow(Rule::Granted {
@@ -495,14 +496,13 @@ struct Found {
     pending: Option<Pending>,
 }
 
-/// Entries of one holder, from `from` on while they are of `entity` (and `uuid`, if given),
-/// among which one grants the action outright.
+/// Entries `from..to` of one holder (a group, or an entity's groups), among which one grants
+/// the action outright.
 struct Pending {
     via: Via,
     holder: HolderIdx,
     from: u32,
-    entity: u32,
-    uuid: Option<u32>,
+    to: u32,
 }
 
 impl Found {
@@ -511,21 +511,13 @@ impl Found {
     }
 
     /// Notes where an outright grant lies, unless a grant was found before.
-    fn note_pending(
-        &mut self,
-        via: Via,
-        holder: HolderIdx,
-        from: u32,
-        entity: u32,
-        uuid: Option<u32>,
-    ) {
+    fn note_pending(&mut self, via: Via, holder: HolderIdx, from: u32, to: u32) {
         if self.none_granted() {
             self.pending = Some(Pending {
                 via,
                 holder,
                 from,
-                entity,
-                uuid,
+                to,
             });
         }
     }

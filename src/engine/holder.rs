@@ -5,20 +5,18 @@ use super::index::CatalogRec;
 use crate::catalog::Dialect;
 use crate::model::Id;
 
-/// One permission as filed under a holder: the key and everything a check needs, inline, so
-/// a check reads one contiguous slice and never the permission table.
+/// One permission as filed under a holder: everything a check needs, inline, so a check reads
+/// one contiguous slice and never the permission table (its entity and UUID are its group's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Entry {
-    pub(crate) entity: u32,
-    pub(crate) uuid: u32,
-    pub(crate) pi: u32,
-    pub(crate) cond: u8,
+    /// The permission's id, so an answer names it without reading the permission table.
+    pub(crate) id: Id,
     /// The flag masks a check tests: composites expanded in the standard dialect, raw in the
     /// Mage dialect (which expands per request).
     pub(crate) grants: u64,
     pub(crate) denies: u64,
-    /// The permission's id, so an answer names it without reading the permission table.
-    pub(crate) id: Id,
+    pub(crate) pi: u32,
+    pub(crate) cond: u8,
 }
 
 /// The entries of one (entity, uuid) under one holder, summarized for checks that carry no
@@ -27,13 +25,13 @@ pub(crate) struct Entry {
 ///   (conditions); the entries must be judged one by one;
 /// - otherwise `grant & a != 0`: some entry grants `a` outright and none denies it;
 /// - otherwise no entry of the group grants or denies `a`: the group can be skipped.
+///
+/// Its uuid is in [`Holder::group_uuids`]; its entries run from `start` to the next group's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Group {
     pub(crate) entity: u32,
-    pub(crate) uuid: u32,
-    /// `entries[start..end]` of the holder.
+    /// Its first entry in the holder's `entries`.
     pub(crate) start: u32,
-    pub(crate) end: u32,
     pub(crate) scan: u64,
     pub(crate) grant: u64,
 }
@@ -46,6 +44,11 @@ pub(crate) struct DirEnt {
     pub(crate) hi: u32,
     /// The index of the entity's first entry (that of the uuid-0 group when there is one).
     pub(crate) first_entry: u32,
+    /// Where the uuid-0 group's entries end (`first_entry` when there is none), and where the
+    /// entity's end: a grant found by summary is looked for in these ranges without reading
+    /// the groups again.
+    pub(crate) end0: u32,
+    pub(crate) end: u32,
     /// The summary of the entity-wide group (uuid 0), zero when there is none.
     pub(crate) scan0: u64,
     pub(crate) grant0: u64,
@@ -64,19 +67,26 @@ fn uuid_bit(uuid: u32) -> u32 {
 }
 
 impl DirEnt {
-    fn of(groups: &[Group], lo: usize, hi: usize) -> DirEnt {
+    /// The summary of `groups[lo..hi]` (`uuids` beside them), the holder having `entries`
+    /// entries.
+    fn of(groups: &[Group], uuids: &[u32], entries: u32, lo: usize, hi: usize) -> DirEnt {
+        let start = |i: usize| groups.get(i).map_or(entries, |g| g.start);
+        let first_entry = if lo < hi { start(lo) } else { 0 };
         let mut d = DirEnt {
             lo: lo as u32,
             hi: hi as u32,
-            first_entry: groups.get(lo).map_or(0, |g| g.start),
+            first_entry,
+            end0: first_entry,
+            end: if lo < hi { start(hi) } else { 0 },
             ..DirEnt::default()
         };
-        for g in &groups[lo..hi] {
-            if g.uuid == 0 {
+        for (i, (g, &uuid)) in groups[lo..hi].iter().zip(&uuids[lo..hi]).enumerate() {
+            if uuid == 0 {
                 d.scan0 = g.scan;
                 d.grant0 = g.grant;
+                d.end0 = start(lo + i + 1);
             } else {
-                d.scoped |= 1u32 << uuid_bit(g.uuid);
+                d.scoped |= 1u32 << uuid_bit(uuid);
             }
             d.scan_all |= g.scan;
             d.grant_all |= g.grant;
@@ -153,53 +163,69 @@ pub(crate) fn entry_masks(c: &CatalogRec, e: &Entry) -> (u64, u64) {
 
 impl Holder {
     /// Sorts the entries, drops duplicates and builds the groups and the directory.
-    /// `masks` gives an entry's `(scan, grant)`; `entity_keys` is one past the largest key.
-    pub(crate) fn finish(&mut self, entity_keys: u32, masks: impl Fn(&Entry) -> (u64, u64)) {
+    /// `key` gives an entry's (entity, uuid), `masks` its `(scan, grant)`; `entity_keys` is
+    /// one past the largest entity key.
+    pub(crate) fn finish(
+        &mut self,
+        entity_keys: u32,
+        key: impl Fn(&Entry) -> (u32, u32),
+        masks: impl Fn(&Entry) -> (u64, u64),
+    ) {
         // Within an (entity, uuid), the entries that deny something come first: a check that
         // must find a deny among them (the group's summary says one denies its action) stops
         // after a few entries instead of reading the whole group.
-        self.entries
-            .sort_unstable_by_key(|e| (e.entity, e.uuid, e.denies == 0, e.pi));
+        self.entries.sort_unstable_by_key(|e| {
+            let (entity, uuid) = key(e);
+            (entity, uuid, e.denies == 0, e.pi)
+        });
         self.entries.dedup();
         // Filing pushed one entry at a time: give back the room doubling left unused (up to
         // half of a large role's entries).
         self.entries.shrink_to_fit();
         // Counted first, so the groups are allocated once at their size.
-        let n = self
-            .entries
-            .chunk_by(|a, b| (a.entity, a.uuid) == (b.entity, b.uuid))
-            .count();
+        let n = self.entries.chunk_by(|a, b| key(a) == key(b)).count();
         self.groups = Vec::with_capacity(n);
+        self.group_uuids = Vec::with_capacity(n);
+        let mut last = None;
         for (i, e) in self.entries.iter().enumerate() {
             let (scan, grant) = masks(e);
+            let k = key(e);
             match self.groups.last_mut() {
-                Some(g) if g.entity == e.entity && g.uuid == e.uuid => {
-                    g.end = i as u32 + 1;
+                Some(g) if last == Some(k) => {
                     g.scan |= scan;
                     g.grant |= grant;
                 }
-                _ => self.groups.push(Group {
-                    entity: e.entity,
-                    uuid: e.uuid,
-                    start: i as u32,
-                    end: i as u32 + 1,
-                    scan,
-                    grant,
-                }),
+                _ => {
+                    self.groups.push(Group {
+                        entity: k.0,
+                        start: i as u32,
+                        scan,
+                        grant,
+                    });
+                    self.group_uuids.push(k.1);
+                    last = Some(k);
+                }
             }
         }
         // A group that may deny an action is scanned for it: its grants need no summary.
         for g in &mut self.groups {
             g.grant &= !g.scan;
         }
-        self.group_uuids = self.groups.iter().map(|g| g.uuid).collect();
         self.dir = None;
+        // Invariant: a holder's entries are numbered with u32 (as `Group::start`).
+        let n_entries = self.entries.len() as u32;
         if self.groups.len() > DIR_MIN_GROUPS {
             let mut dir = Vec::with_capacity(entity_keys as usize);
             let mut lo = 0usize;
             for k in 0..entity_keys {
                 let hi = lo + self.groups[lo..].partition_point(|g| g.entity == k);
-                dir.push(DirEnt::of(&self.groups, lo, hi));
+                dir.push(DirEnt::of(
+                    &self.groups,
+                    &self.group_uuids,
+                    n_entries,
+                    lo,
+                    hi,
+                ));
                 lo = hi;
             }
             self.dir = Some(dir.into_boxed_slice());
@@ -213,7 +239,14 @@ impl Holder {
         }
         let lo = self.groups.partition_point(|g| g.entity < entity);
         let hi = lo + self.groups[lo..].partition_point(|g| g.entity == entity);
-        DirEnt::of(&self.groups, lo, hi)
+        // Invariant: a holder's entries are numbered with u32 (as `Group::start`).
+        DirEnt::of(
+            &self.groups,
+            &self.group_uuids,
+            self.entries.len() as u32,
+            lo,
+            hi,
+        )
     }
 
     /// The index of the group of (`d`'s entity, `uuid`), if there is one.
@@ -223,16 +256,25 @@ impl Holder {
         (uuids.get(i) == Some(&uuid)).then_some(d.lo + i as u32)
     }
 
-    /// The entries of a group.
-    pub(crate) fn entries_of(&self, g: &Group) -> &[Entry] {
-        &self.entries[g.start as usize..g.end as usize]
+    /// Where group `gi`'s entries end (the next group's start).
+    pub(crate) fn group_end(&self, gi: u32) -> u32 {
+        // Invariant: a holder's entries are numbered with u32 (as `Group::start`).
+        self.groups
+            .get(gi as usize + 1)
+            .map_or(self.entries.len() as u32, |g| g.start)
+    }
+
+    /// The entries of group `gi`.
+    pub(crate) fn entries_of(&self, gi: u32) -> &[Entry] {
+        let start = self.groups.get(gi as usize).map_or(0, |g| g.start);
+        &self.entries[start as usize..self.group_end(gi) as usize]
     }
 
     /// Entries filed under exactly (entity, uuid).
     pub(crate) fn lookup(&self, entity: u32, uuid: u32) -> &[Entry] {
         let d = self.dir_ent(entity);
         match self.find_group(&d, uuid) {
-            Some(gi) => self.entries_of(&self.groups[gi as usize]),
+            Some(gi) => self.entries_of(gi),
             None => &[],
         }
     }
@@ -240,10 +282,6 @@ impl Holder {
     /// Entries filed under `entity`, any uuid.
     pub(crate) fn lookup_entity(&self, entity: u32) -> &[Entry] {
         let d = self.dir_ent(entity);
-        if d.lo == d.hi {
-            return &[];
-        }
-        let end = self.groups[d.hi as usize - 1].end;
-        &self.entries[d.first_entry as usize..end as usize]
+        &self.entries[d.first_entry as usize..d.end as usize]
     }
 }

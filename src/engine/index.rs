@@ -125,13 +125,11 @@ impl PermRec {
     fn entry(&self, pi: u32, f: &Filing, crec: &CatalogRec) -> Entry {
         let (grants, denies) = crec.masks(f.grants, f.denies);
         Entry {
-            entity: self.entity,
-            uuid: self.uuid,
-            pi,
-            cond: self.cond,
+            id: f.id,
             grants,
             denies,
-            id: f.id,
+            pi,
+            cond: self.cond,
         }
     }
 }
@@ -489,20 +487,19 @@ impl Engine {
             };
             file(h, pid, &mut holders);
         }
-        // Entity key → its catalog's index (keys are global across catalogs).
-        let mut catalog_of_key = vec![0u16; next_entity as usize + 1];
-        for (ci, c) in crecs.iter().enumerate() {
-            for &k in c.entities.values() {
-                catalog_of_key[k as usize] = ci as u16;
-            }
-        }
         for h in &mut holders {
-            h.finish(next_entity, |e| {
-                entry_masks(&crecs[catalog_of_key[e.entity as usize] as usize], e)
-            });
+            h.finish(
+                next_entity,
+                |e| {
+                    let p = &perms[e.pi as usize];
+                    (p.entity, p.uuid)
+                },
+                |e| entry_masks(&crecs[perms[e.pi as usize].catalog as usize], e),
+            );
             h.has_pseudo = h.entries.iter().any(|e| {
-                let c = &crecs[perms[e.pi as usize].catalog as usize];
-                e.entity == c.all_key || e.entity == c.all_except_reserved_key
+                let p = &perms[e.pi as usize];
+                let c = &crecs[p.catalog as usize];
+                p.entity == c.all_key || p.entity == c.all_except_reserved_key
             });
             // Mage keeps raw masks in entries: the OWNER bit as stored.
             h.owner_bit_perm = h
