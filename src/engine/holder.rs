@@ -285,3 +285,90 @@ impl Holder {
         &self.entries[d.first_entry as usize..d.end as usize]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A holder of entries for (entity, uuid) keys, permission `pi` keyed by `keys[pi]`.
+    fn holder(keys: &[(u32, u32)], entity_keys: u32) -> Holder {
+        let mut h = Holder::default();
+        for (pi, _) in keys.iter().enumerate().rev() {
+            h.entries.push(Entry {
+                id: Id::from_u128(pi as u128),
+                grants: 1,
+                denies: u64::from(pi % 3 == 0),
+                pi: pi as u32,
+                cond: 0,
+            });
+        }
+        h.finish(
+            entity_keys,
+            |e| keys[e.pi as usize],
+            |e| (e.denies, e.grants),
+        );
+        h
+    }
+
+    #[test]
+    fn groups_and_directory_entries_find_each_key_s_entries() {
+        // Few groups (no directory), then enough for one: both answer the same.
+        for spread in [1u32, 20] {
+            let mut keys = Vec::new();
+            for entity in 1..4u32 {
+                for uuid in 0..spread * 2 {
+                    // Entity 2 has no entity-wide group; uuids come twice or once.
+                    if entity == 2 && uuid == 0 {
+                        continue;
+                    }
+                    for _ in 0..1 + uuid % 2 {
+                        keys.push((entity, uuid * 7));
+                    }
+                }
+            }
+            let h = holder(&keys, 5);
+            assert_eq!(h.dir.is_some(), spread > 1, "a directory only when large");
+            assert_eq!(h.groups.len(), h.group_uuids.len());
+            for entity in 0..5u32 {
+                let d = h.dir_ent(entity);
+                let want: Vec<u32> = keys
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, k)| k.0 == entity)
+                    .map(|(pi, _)| pi as u32)
+                    .collect();
+                let mut got: Vec<u32> = h.lookup_entity(entity).iter().map(|e| e.pi).collect();
+                got.sort_unstable();
+                assert_eq!(got, want, "entity {entity}");
+                let zero: Vec<u32> = h.lookup(entity, 0).iter().map(|e| e.pi).collect();
+                assert_eq!(
+                    h.entries[d.first_entry as usize..d.end0 as usize]
+                        .iter()
+                        .map(|e| e.pi)
+                        .collect::<Vec<_>>(),
+                    zero,
+                    "entity {entity}: the uuid-0 range"
+                );
+                assert_eq!(zero.is_empty(), entity != 1 && entity != 3);
+                for uuid in 0..spread * 2 {
+                    let mut got: Vec<u32> =
+                        h.lookup(entity, uuid * 7).iter().map(|e| e.pi).collect();
+                    got.sort_unstable();
+                    let want: Vec<u32> = keys
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, k)| **k == (entity, uuid * 7))
+                        .map(|(pi, _)| pi as u32)
+                        .collect();
+                    assert_eq!(got, want, "({entity}, {})", uuid * 7);
+                    if let Some(gi) = h.find_group(&d, uuid * 7) {
+                        assert_eq!(h.entries_of(gi), h.lookup(entity, uuid * 7));
+                        // Deniers first within a group.
+                        let e = h.entries_of(gi);
+                        assert!(e.windows(2).all(|w| w[0].denies >= w[1].denies));
+                    }
+                }
+            }
+        }
+    }
+}
