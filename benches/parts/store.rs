@@ -159,9 +159,9 @@ pub fn import(rt: &tokio::runtime::Runtime, n: usize) -> Vec<Figure> {
     // The console's memory with the load cache current (a later open) and cleared (the first
     // open after a write aggregates the tables); the target is judged on the larger.
     warm_load_cache(rt, &path);
-    let warm = console_rss(&path);
+    let warm = console_rss(&path, "warm");
     clear_load_cache(rt, &path);
-    let cold = console_rss(&path);
+    let cold = console_rss(&path, "cold");
     match (warm, cold) {
         (Ok(w), Ok(c)) => {
             for (label, (rss, hwm, first, loaded, framed)) in [("warm", w), ("cold", c)] {
@@ -206,14 +206,21 @@ pub fn import(rt: &tokio::runtime::Runtime, n: usize) -> Vec<Figure> {
 /// VmRSS once the state was loaded and once the first frame was drawn.
 type ChildFigures = (f64, f64, Duration, f64, f64);
 
-/// Runs this binary again as the console child on `path` and returns its figures.
-fn console_rss(path: &Path) -> Result<ChildFigures, String> {
+/// Runs this binary again as the console child on `path` and returns its figures; prints the
+/// child's notes (`console-child-note …` lines) under `label`.
+fn console_rss(path: &Path, label: &str) -> Result<ChildFigures, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let out = Command::new(exe)
         .env(CHILD, path)
         .output()
         .map_err(|e| format!("spawn: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
+    for note in text
+        .lines()
+        .filter_map(|l| l.strip_prefix("console-child-note "))
+    {
+        println!("  ({label}) {note}");
+    }
     let line = text
         .lines()
         .find_map(|l| l.strip_prefix("console-child "))
@@ -282,10 +289,33 @@ pub fn child_main() {
     );
     for (part, bytes) in parts {
         println!(
-            "console-child index: {part} {:.1} MiB",
+            "console-child-note index: {part} {:.1} MiB",
             bytes as f64 / 1048576.0
         );
     }
+    // Then a filter typed on the Permissions pane (rows made from the state, one at a time):
+    // the first key scans every row, later ones the rows still shown; Backspace reuses the
+    // earlier result.
+    let mut evs = keys("/object-9");
+    evs.extend([key(KeyCode::Backspace), key(KeyCode::Backspace)]);
+    let mut times = Vec::new();
+    for ev in &evs {
+        let t = Instant::now();
+        app.on_event(ev);
+        frame(&app, &mut screen);
+        times.push(t.elapsed());
+    }
+    let shown = app.list().visible.len();
+    let (after, _) = rss_mib().unwrap_or((0.0, 0.0));
+    let ms: Vec<String> = times
+        .iter()
+        .map(|t| format!("{:.0}", t.as_secs_f64() * 1e3))
+        .collect();
+    println!(
+        "console-child-note filter \"/object-9⌫⌫\" on the Permissions pane, key → frame ms: {} \
+         ({shown} rows shown; VmRSS after {after:.0} MiB)",
+        ms.join(" ")
+    );
     drop(app);
     drop(backend);
     std::process::exit(0);

@@ -11,6 +11,11 @@ use std::borrow::Cow;
 /// shown and Backspace or Esc finds an earlier result again.
 const MAX_STEPS: usize = 32;
 
+/// The most row indexes the kept steps hold together (16 MiB): on a million-row list each step
+/// is 4 MiB, so only the latest few are kept (the earliest is dropped first; reaching it again
+/// filters again).
+const MAX_STEP_INDEXES: usize = 1 << 22;
+
 /// The state of one list.
 #[derive(Debug, Default, Clone)]
 pub struct ListState {
@@ -69,6 +74,11 @@ impl ListState {
     /// equals filtering and sorting everything again. An exact earlier filter (after Backspace
     /// or Esc) is reused as is. A new sort or new rows start over.
     pub fn refresh(&mut self, columns: &[Column]) {
+        self.refresh_keeping(columns, MAX_STEP_INDEXES);
+    }
+
+    /// [`ListState::refresh`], the kept steps holding at most `budget` row indexes.
+    fn refresh_keeping(&mut self, columns: &[Column], budget: usize) {
         let needle = self.filter.to_lowercase();
         let steps = &mut self.steps;
         if steps.sort != self.sort || steps.rows != self.rows.len() {
@@ -97,7 +107,13 @@ impl ListState {
             if steps.chain.len() == MAX_STEPS {
                 steps.chain.remove(0);
             }
-            steps.chain.push((needle, self.visible.clone()));
+            let held = |c: &[(String, Vec<u32>)]| c.iter().map(|(_, v)| v.len()).sum::<usize>();
+            while !steps.chain.is_empty() && held(&steps.chain) + self.visible.len() > budget {
+                steps.chain.remove(0);
+            }
+            if self.visible.len() <= budget {
+                steps.chain.push((needle, self.visible.clone()));
+            }
         }
         self.clamp();
     }
@@ -253,6 +269,27 @@ mod tests {
             );
         }
         assert!(narrowed > 500, "narrowing was exercised ({narrowed})");
+    }
+
+    #[test]
+    fn kept_steps_stay_within_their_budget_and_still_narrow_right() {
+        let cols = columns(Pane::Roles);
+        let mut rng = StdRng::seed_from_u64(3);
+        let mut l = ListState::default();
+        l.set_rows(rows(&mut rng, 400), cols);
+        for step in 0..2000 {
+            if rng.random_range(0..3) == 0 {
+                l.filter.pop();
+            } else {
+                let w = WORDS[rng.random_range(0..WORDS.len())];
+                l.filter
+                    .push_str(&w[..w.chars().next().map_or(0, char::len_utf8)]);
+            }
+            l.refresh_keeping(cols, 500);
+            let held: usize = l.steps.chain.iter().map(|(_, v)| v.len()).sum();
+            assert!(held <= 500, "step {step}: {held} indexes kept");
+            assert_eq!(l.visible, fresh(&l, cols), "step {step}: {:?}", l.filter);
+        }
     }
 
     #[test]
