@@ -401,10 +401,23 @@ impl Engine {
         let action = r.action;
         let mut f = Found::default();
         // Judges a group's entries if it may deny; else notes it if it grants. False: denied.
-        let visit = |f: &mut Found, via: Via, h: HolderIdx, holder: &Holder, gi: u32| -> bool {
-            let g = &holder.groups[gi as usize];
-            if g.scan & action != 0 {
-                for e in holder.entries_of(gi) {
+        // Judges the entries `from..to` of a group summarized by (`scan`, `grant`) if it may
+        // deny; else notes them if they grant. False: denied.
+        let judge_range = |f: &mut Found,
+                           via: Via,
+                           h: HolderIdx,
+                           holder: &Holder,
+                           (scan, grant): (u64, u64),
+                           (from, to): (u32, u32)|
+         -> bool {
+            if scan & action != 0 {
+                for e in &holder.entries[from as usize..to as usize] {
+                    // A group's entries that deny something come first, and an entry that denies
+                    // nothing never judges `Denies`: past them, once a grant is known, the rest
+                    // cannot change the answer.
+                    if e.denies == 0 && !f.none_granted() {
+                        break;
+                    }
                     match self.judge(req, r, e, mage) {
                         Outcome::Denies | Outcome::AttributeDenied { .. } => {
                             f.deny = Some(PathTo {
@@ -422,10 +435,15 @@ impl Engine {
                         _ => {}
                     }
                 }
-            } else if g.grant & action != 0 {
-                f.note_pending(via, h, g.start, holder.group_end(gi));
+            } else if grant & action != 0 {
+                f.note_pending(via, h, from, to);
             }
             true
+        };
+        let visit = |f: &mut Found, via: Via, h: HolderIdx, holder: &Holder, gi: u32| -> bool {
+            let g = &holder.groups[gi as usize];
+            let range = (g.start, holder.group_end(gi));
+            judge_range(f, via, h, holder, (g.scan, g.grant), range)
         };
         self.reach(r, &mut NoTrace, |via, h, _| {
             let holder = &self.holders[h as usize];
@@ -444,13 +462,17 @@ impl Engine {
                     }
                     continue;
                 }
-                if d.scan0 & action != 0 {
-                    if !visit(&mut f, via, h, holder, d.lo) {
-                        return false;
-                    }
-                } else if d.grant0 & action != 0 {
-                    // The uuid-0 group starts the entity's entries: no need to read the group.
-                    f.note_pending(via, h, d.first_entry, d.end0);
+                // The uuid-0 group starts the entity's entries, and the directory entry holds
+                // its summary and range: no need to read the group.
+                if !judge_range(
+                    &mut f,
+                    via,
+                    h,
+                    holder,
+                    (d.scan0, d.grant0),
+                    (d.first_entry, d.end0),
+                ) {
+                    return false;
                 }
                 if scoped_uuid
                     && d.may_hold(r.uuid)

@@ -37,7 +37,9 @@ pub(crate) struct Group {
 }
 
 /// The groups of one entity under one holder, summarized: what a check reads before any group.
+/// One cache line each (64 bytes, aligned): a check reads one line of a holder's directory.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[repr(align(64))]
 pub(crate) struct DirEnt {
     /// `groups[lo..hi]` of the holder.
     pub(crate) lo: u32,
@@ -57,13 +59,13 @@ pub(crate) struct DirEnt {
     pub(crate) grant_all: u64,
     /// Bit [`uuid_bit`] is set for the uuid of every uuid-scoped group: a clear bit means there
     /// is no group for that uuid.
-    pub(crate) scoped: u32,
+    pub(crate) scoped: u64,
 }
 
-/// Which of 32 bits stands for `uuid` in [`DirEnt::scoped`]: its top bits after a
+/// Which of 64 bits stands for `uuid` in [`DirEnt::scoped`]: its top bits after a
 /// multiplicative hash (UUID numbers are places in a text, spaced by their lengths).
 fn uuid_bit(uuid: u32) -> u32 {
-    uuid.wrapping_mul(0x9e37_79b9) >> 27
+    uuid.wrapping_mul(0x9e37_79b9) >> 26
 }
 
 impl DirEnt {
@@ -86,7 +88,7 @@ impl DirEnt {
                 d.grant0 = g.grant;
                 d.end0 = start(lo + i + 1);
             } else {
-                d.scoped |= 1u32 << uuid_bit(uuid);
+                d.scoped |= 1u64 << uuid_bit(uuid);
             }
             d.scan_all |= g.scan;
             d.grant_all |= g.grant;
@@ -96,7 +98,7 @@ impl DirEnt {
 
     /// Whether a group for `uuid` (not 0) may exist.
     pub(crate) fn may_hold(&self, uuid: u32) -> bool {
-        self.scoped & (1u32 << uuid_bit(uuid)) != 0
+        self.scoped & (1u64 << uuid_bit(uuid)) != 0
     }
 }
 
