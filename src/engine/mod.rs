@@ -10,6 +10,7 @@
 
 mod evaluate;
 mod explain;
+mod filing;
 mod holder;
 mod index;
 mod mage_call;

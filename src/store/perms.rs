@@ -155,6 +155,12 @@ impl Permissions {
         })
     }
 
+    /// Whether [`Permissions::nth`] and [`Permissions::rank`] can read positions: the table
+    /// has no edit pending since it was built or last reorganized.
+    pub fn by_position(&self) -> bool {
+        self.map.by_position()
+    }
+
     /// The permission at position `i` in id order — only while the table has no edit pending
     /// since it was built or last reorganized (a table just loaded): `None` otherwise, and
     /// past the end. See [`Permissions::rank`].

@@ -76,6 +76,12 @@ impl<K: Ord, V> SortedMap<K, V> {
         }
     }
 
+    /// Whether positions can be read ([`SortedMap::nth`], [`SortedMap::rank`]): no edit is
+    /// pending.
+    pub(crate) fn by_position(&self) -> bool {
+        self.edits.is_empty()
+    }
+
     /// The entry at position `i` in key order and, for [`SortedMap::rank`], the position of a
     /// key — both only while no edit is pending (`None` otherwise: with edits, positions would
     /// cost a walk).
@@ -313,12 +319,14 @@ mod tests {
     #[test]
     fn positions_are_read_only_without_pending_edits() {
         let mut m = SortedMap::from_vec(vec![(5, 'e'), (1, 'a'), (3, 'c')]);
+        assert!(m.by_position());
         assert_eq!(m.nth(0), Some((&1, &'a')));
         assert_eq!(m.nth(2), Some((&5, &'e')));
         assert_eq!(m.nth(3), None);
         assert_eq!(m.rank(&3), Some(Some(1)));
         assert_eq!(m.rank(&4), Some(None));
         m.insert(4, 'd');
+        assert!(!m.by_position());
         assert_eq!(m.nth(0), None, "an edit is pending");
         assert_eq!(m.rank(&3), None);
         m.fold();

@@ -201,13 +201,16 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
                 t.text
             };
             // A built row lends its cells to the frame; a made one (Permissions) gives them.
-            let cells: Vec<Cow<'_, str>> = match row {
+            let mut cells: Vec<Cow<'_, str>> = match row {
                 Cow::Borrowed(r) => r.cells().map(Cow::Borrowed).collect(),
                 Cow::Owned(r) => r.cells().map(|c| Cow::Owned(c.to_owned())).collect(),
             };
+            // Each column shows a different cell: each is moved into the frame once.
             TRow::new(
                 cols.iter()
-                    .map(|(ci, _)| Cell::from(cells.get(*ci).cloned().unwrap_or_default()))
+                    .map(|(ci, _)| {
+                        Cell::from(cells.get_mut(*ci).map(std::mem::take).unwrap_or_default())
+                    })
                     .collect::<Vec<_>>(),
             )
             .style(style)
