@@ -5,6 +5,7 @@
 
 use super::index::HolderIdx;
 use crate::model::Id;
+use crate::store::partition_point_from;
 
 /// What filing a permission under a holder takes besides its [`PermRec`]: kept only while the
 /// index is built.
@@ -31,21 +32,12 @@ impl<'a> Finder<'a> {
     /// The index of the permission with this id.
     pub(super) fn find(&mut self, id: &Id) -> Option<u32> {
         let n = self.perms.len();
-        // Every record before `lo` has a smaller id; the one at `hi` (if any) does not.
-        let mut lo = if self.at < n && self.perms[self.at].id <= *id {
+        let from = if self.at < n && self.perms[self.at].id <= *id {
             self.at
         } else {
             0
         };
-        let mut step = 1;
-        let mut hi = lo;
-        while hi < n && self.perms[hi].id < *id {
-            lo = hi + 1;
-            hi = hi.saturating_add(step);
-            step *= 2;
-        }
-        let hi = hi.min(n);
-        let i = lo + self.perms[lo..hi].partition_point(|p| p.id < *id);
+        let i = partition_point_from(n, from, |i| self.perms[i].id < *id);
         self.at = i;
         // Invariant: fewer than 2^32 permissions (the index numbers them with u32).
         (i < n && self.perms[i].id == *id).then_some(i as u32)

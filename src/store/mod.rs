@@ -22,6 +22,7 @@ pub use pairs::{PairIter, PairSet};
 pub use perms::{PermFields, PermRef, Permissions, PermissionsBuilder};
 pub use postgres::PgStore;
 pub use sorted::Iter as SortedIter;
+pub(crate) use sorted::partition_point_from;
 pub use sqlite::SqliteStore;
 pub use state::{Dependents, Effect, State, username_key};
 

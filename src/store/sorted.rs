@@ -6,6 +6,33 @@
 use std::collections::{BTreeMap, btree_map};
 use std::iter::Peekable;
 
+/// The first place in `from..len` where `before` turns false, `before` being true for a prefix
+/// of `0..len` that reaches at least `from`: a gallop from `from` (1, 2, 4, … places on), then a
+/// binary search in the last step — a few tests when the place is near `from`, and never more
+/// than twice a binary search's. What a cursor over sorted keys asked in increasing order uses.
+pub(crate) fn partition_point_from(
+    len: usize,
+    from: usize,
+    before: impl Fn(usize) -> bool,
+) -> usize {
+    let (mut lo, mut hi, mut step) = (from.min(len), from.min(len), 1usize);
+    while hi < len && before(hi) {
+        lo = hi + 1;
+        hi = hi.saturating_add(step).min(len);
+        step = step.saturating_mul(2);
+    }
+    // Every place before `lo` is before; the one at `hi` (if any) is not.
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// Edits are folded into the vector once there are more than this many plus 1/8 of it.
 const FOLD_MIN: usize = 64;
 
@@ -314,6 +341,22 @@ mod tests {
         let m = SortedMap::from_vec(vec![(2, "a"), (1, "b"), (2, "c"), (2, "d"), (0, "e")]);
         let got: Vec<_> = m.iter().map(|(k, v)| (*k, *v)).collect();
         assert_eq!(got, [(0, "e"), (1, "b"), (2, "d")]);
+    }
+
+    #[test]
+    fn partition_point_from_finds_the_point_from_any_start_before_it() {
+        let v: Vec<u32> = (0..500).map(|i| i * 2).collect();
+        for x in 0..1002u32 {
+            let want = v.partition_point(|&y| y < x);
+            for from in [0, want / 2, want.saturating_sub(1), want] {
+                assert_eq!(
+                    partition_point_from(v.len(), from, |i| v[i] < x),
+                    want,
+                    "{x} from {from}"
+                );
+            }
+        }
+        assert_eq!(partition_point_from(0, 0, |_| true), 0);
     }
 
     #[test]

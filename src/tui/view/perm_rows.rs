@@ -6,7 +6,7 @@
 
 use super::row::{Cells, Row};
 use crate::model::Id;
-use crate::store::{PermRef, State};
+use crate::store::{PermRef, State, partition_point_from};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -67,24 +67,8 @@ impl PermRows {
     /// The row of permission `id`, looking from row `from` on (a gallop, then a binary search:
     /// a few steps when it is near).
     fn find_from(&self, from: usize, id: &Id) -> Option<usize> {
-        let n = self.len();
-        let before = |i: usize| self.id_at(i).is_some_and(|x| x < *id);
-        // Every row before `lo` has a smaller id; the one at `hi` (if any) does not.
-        let (mut lo, mut hi, mut step) = (from.min(n), from.min(n), 1usize);
-        while hi < n && before(hi) {
-            lo = hi + 1;
-            hi = hi.saturating_add(step).min(n);
-            step *= 2;
-        }
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if before(mid) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        (self.id_at(lo) == Some(*id)).then_some(lo)
+        let i = partition_point_from(self.len(), from, |i| self.id_at(i).is_some_and(|x| x < *id));
+        (self.id_at(i) == Some(*id)).then_some(i)
     }
 
     /// How many rows.
@@ -135,19 +119,12 @@ impl PermRows {
     pub(crate) fn for_each(&self, within: Option<&[u32]>, mut f: impl FnMut(u32, &Cells)) {
         let mut scratch = Scratch::default();
         match within {
-            None if self.ids.is_none() => {
+            // In id order, as the rows are, whether or not edits are pending.
+            None => {
                 for (i, p) in self.state.permissions.iter().enumerate() {
                     fill(&p, self.roles[i], &mut scratch);
                     // Invariant: rows are numbered with u32 (fewer than 2^32 permissions).
                     f(i as u32, &scratch.cells);
-                }
-            }
-            None => {
-                for i in 0..self.len() {
-                    if let Some(p) = self.view(i) {
-                        fill(&p, self.roles[i], &mut scratch);
-                        f(i as u32, &scratch.cells);
-                    }
                 }
             }
             Some(within) => {
