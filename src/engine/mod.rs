@@ -55,7 +55,7 @@ pub struct Request {
 }
 
 /// What an attribute check does with the attribute (Mage's `AttributeOperationType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AttrKind {
     /// A query parameter (`QUERY`, `QUERY_ALL`, `query_attributes`).

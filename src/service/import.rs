@@ -3,7 +3,7 @@
 use super::document::{ImportReport, PolicyDoc};
 use super::error::{Error, Result};
 use super::specs::PermissionSpec;
-use super::{Access, Actor, Service, validate};
+use super::{Access, Actor, Service, names, validate};
 use crate::model::{Id, Principal, Role, Team, User, new_id, now};
 use crate::store::{Change, Link, Object, PermFields, State};
 use rustc_hash::FxHashMap as HashMap;
@@ -216,6 +216,11 @@ impl Service {
                 }
             }
         }
+        let mut role_names = if doc.roles.is_empty() {
+            names::Taken::default()
+        } else {
+            names::Taken::roles(state)
+        };
         for (i, r) in doc.roles.iter().enumerate() {
             let field = format!("roles[{i}].name");
             validate::name(&field, &r.name)?;
@@ -224,6 +229,12 @@ impl Service {
                 p.roles.insert(r.name.clone(), existing.id);
                 p.report.roles.present += 1;
             } else if !p.roles.contains_key(&r.name) {
+                if let Some(other) = role_names.take(&r.name) {
+                    return Err(Error::Conflict(format!(
+                        "{field}: role '{}' looks like role '{other}' (role names are compared ignoring case and look-alike characters)",
+                        r.name
+                    )));
+                }
                 let role = Role {
                     id: fresh_id(r.id, &|id| state.roles.contains_key(id)),
                     name: r.name.clone(),
@@ -238,6 +249,7 @@ impl Service {
                 p.changes.push(Change::Create(Object::Role(role)));
             }
         }
+        let mut user_names: Option<names::Taken> = None;
         for (i, u) in doc.users.iter().enumerate() {
             validate::name(&format!("users[{i}].username"), &u.username)?;
             if let Some(existing) = state.user_by_name(&u.username) {
@@ -246,6 +258,13 @@ impl Service {
             } else if let std::collections::hash_map::Entry::Vacant(slot) =
                 p.users.entry(u.username.to_lowercase())
             {
+                let taken = user_names.get_or_insert_with(|| names::Taken::users(state));
+                if let Some(other) = taken.take(&u.username) {
+                    return Err(Error::Conflict(format!(
+                        "users[{i}]: user '{}' looks like user '{other}' (usernames are compared ignoring case and look-alike characters)",
+                        u.username
+                    )));
+                }
                 validate::text(&format!("users[{i}].email"), &u.email)?;
                 validate::text(&format!("users[{i}].display_name"), &u.display_name)?;
                 if u.owner
@@ -349,7 +368,11 @@ impl Service {
             });
         }
         let mut report = p.report;
-        report.revision = if dry_run || p.changes.is_empty() {
+        report.revision = if p.changes.is_empty() {
+            state.revision
+        } else if dry_run {
+            // A dry run says what the write would say: refused when it would be.
+            self.guard(actor, &snap, &p.changes)?;
             state.revision
         } else {
             self.commit(actor, p.changes).await?

@@ -6,9 +6,11 @@
 pub mod document;
 mod error;
 mod grants;
+mod guard;
 mod import;
 mod keys;
 mod links;
+pub mod names;
 mod objects;
 mod specs;
 mod target;
@@ -97,13 +99,17 @@ pub enum Access {
     Read,
     /// Change.
     Write,
+    /// Create, change or grant what one does not hold (lifts the escalation rule for writes
+    /// guarded by the entity; only an owner grants it).
+    Escalate,
 }
 
 impl Access {
-    fn flag(self) -> &'static str {
+    pub(crate) fn flag(self) -> &'static str {
         match self {
             Access::Read => "read",
             Access::Write => "write",
+            Access::Escalate => "escalate",
         }
     }
 }
@@ -287,6 +293,9 @@ impl Service {
             return Ok(self.snapshot().state.revision);
         }
         let _w = self.writer.lock().await;
+        // Checked under the writer lock, against the state the changes will land on.
+        let base = self.snapshot();
+        self.guard(actor, &base, &changes)?;
         // Shared with the thread below as is (`Arc<[Change]>` would copy the list).
         let changes = Arc::new(changes);
         // The next state and its index are worked out on another thread while the store
@@ -295,7 +304,6 @@ impl Service {
         // work is dropped unseen.
         let abandoned = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let next = {
-            let base = self.snapshot();
             let changes = changes.clone();
             let catalogs = self.catalogs.clone();
             let abandoned = abandoned.clone();

@@ -2,7 +2,7 @@
 
 use super::error::{Error, Result};
 use super::specs::{PermissionSpec, RoleSpec, TeamSpec};
-use super::{Access, Actor, Service, validate};
+use super::{Access, Actor, Service, names, validate};
 use crate::catalog::ADMIN_CATALOG;
 use crate::model::{ADMIN_TEAM, Id, ObjectKind, Permission, Revision, Role, Team, new_id, now};
 use crate::store::{Change, Dependents, Link, Object, State};
@@ -164,10 +164,10 @@ impl Service {
         self.authorize(actor, Access::Write, "Role")?;
         validate::name("name", &spec.name)?;
         validate::text("description", &spec.description)?;
-        if self.snapshot().state.role_by_name(&spec.name).is_some() {
+        if let Some(other) = names::role_like(&self.snapshot().state, &spec.name, None) {
             return Err(Error::Conflict(format!(
-                "role '{}' already exists; pick another name",
-                spec.name
+                "role '{}' already exists (role names are compared ignoring case and look-alike characters); pick another name",
+                other.name
             )));
         }
         let t = now();
@@ -201,12 +201,10 @@ impl Service {
             .roles
             .get(&id)
             .ok_or_else(|| Error::not_found("role", id.to_string()))?;
-        if let Some(other) = snap.state.role_by_name(&spec.name)
-            && other.id != id
-        {
+        if let Some(other) = names::role_like(&snap.state, &spec.name, Some(id)) {
             return Err(Error::Conflict(format!(
-                "role '{}' already exists",
-                spec.name
+                "role '{}' already exists (role names are compared ignoring case and look-alike characters)",
+                other.name
             )));
         }
         let role = Role {

@@ -4,7 +4,7 @@
 use super::error::{Error, Result};
 use super::objects::describe;
 use super::specs::UserSpec;
-use super::{Access, Actor, Service, validate};
+use super::{Access, Actor, Service, names, validate};
 use crate::model::{Id, ObjectKind, Revision, User, new_id, now};
 use crate::store::{Change, Object, State};
 
@@ -27,6 +27,20 @@ impl Service {
         }
     }
 
+    /// Only an owner acts on an owner (disables, deletes or edits them).
+    fn require_owner_for_owner(&self, actor: &Actor, state: &State, target: &User) -> Result<()> {
+        if !target.owner || actor.user == Some(target.id) {
+            return Ok(());
+        }
+        self.require_owner_to_grant_owner(actor, state)
+            .map_err(|_| {
+                Error::Forbidden(format!(
+                    "{} may not change or delete '{}': only an owner may act on an owner",
+                    actor.name, target.username
+                ))
+            })
+    }
+
     /// Creates a user.
     pub async fn create_user(&self, actor: &Actor, spec: UserSpec) -> Result<User> {
         self.authorize(actor, Access::Write, "User")?;
@@ -38,9 +52,9 @@ impl Service {
         if spec.owner {
             self.require_owner_to_grant_owner(actor, &snap.state)?;
         }
-        if let Some(u) = snap.state.user_by_name(&spec.username) {
+        if let Some(u) = names::user_like(&snap.state, &spec.username, None) {
             return Err(Error::Conflict(format!(
-                "user '{}' already exists (usernames are case-insensitive); pick another username",
+                "user '{}' already exists (usernames are compared ignoring case and look-alike characters); pick another username",
                 u.username
             )));
         }
@@ -81,6 +95,7 @@ impl Service {
             .users
             .get(&id)
             .ok_or_else(|| Error::not_found("user", id.to_string()))?;
+        self.require_owner_for_owner(actor, &snap.state, old)?;
         if spec.owner != old.owner {
             self.require_owner_to_grant_owner(actor, &snap.state)?;
         }
@@ -94,11 +109,9 @@ impl Service {
                 old.username
             )));
         }
-        if let Some(other) = snap.state.user_by_name(&spec.username)
-            && other.id != id
-        {
+        if let Some(other) = names::user_like(&snap.state, &spec.username, Some(id)) {
             return Err(Error::Conflict(format!(
-                "user '{}' already exists (usernames are case-insensitive)",
+                "user '{}' already exists (usernames are compared ignoring case and look-alike characters)",
                 other.username
             )));
         }
@@ -133,9 +146,10 @@ impl Service {
             .users
             .get(&id)
             .ok_or_else(|| Error::not_found("user", id.to_string()))?;
-        if old.owner && !old.disabled && !self.other_enabled_owner(&snap.state, id) && !force {
+        self.require_owner_for_owner(actor, &snap.state, old)?;
+        if old.owner && !old.disabled && !self.other_enabled_owner(&snap.state, id) {
             return Err(Error::Conflict(format!(
-                "'{}' is the last enabled owner; make another user owner first, or use --force",
+                "'{}' is the last enabled owner; make another user owner first (--force does not lift this)",
                 old.username
             )));
         }

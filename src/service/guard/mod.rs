@@ -1,0 +1,226 @@
+//! Escalation prevention and the owner rules (README "Security model"), checked on the list of
+//! changes every write commits, whatever the transport. The anchor is Kubernetes RBAC: a
+//! principal may create, change or grant something only if it already holds every right the
+//! result conveys.
+//!
+//! For a user acting (not an owner, not the local system):
+//! - a permission created, changed, linked to a role or granted to a principal, a role linked
+//!   to a user or team, a membership (with the team's grants and roles, the role held inside
+//!   the team, and the member's `team`-conditioned permissions on that team's resources), a
+//!   team's default role: the actor must hold every right it grants, at the same scope;
+//! - a permission, link or membership that stops reaching someone lifts its denies: the actor
+//!   must hold every right those denies withhold;
+//! - changing or deleting a permission or a role, or deleting a team, needs every right it
+//!   grants (no one strips rights they could not give);
+//! - acting on another user (editing, disabling, deleting them, creating or revoking their
+//!   keys) needs every right that user holds; only an owner acts on an owner or grants the
+//!   owner flag;
+//! - `escalate` on the admin entity a write is guarded by (granted only by an owner) lifts the
+//!   first three rules for that entity.
+//!
+//! For everyone, owners included: no write may leave the store without an enabled owner.
+
+mod needs;
+mod reach;
+mod region;
+
+pub(crate) use reach::Scope;
+
+use super::error::{Error, Result};
+use super::{Access, Actor, Service, Snapshot};
+use crate::catalog::ADMIN_CATALOG;
+use crate::model::{Id, ObjectKind, Permission, User};
+use crate::store::{Change, Object, State};
+use needs::{Need, Needs, Why};
+use reach::{teams_of, user_reach};
+use region::{ActorView, Regions, Side};
+use std::collections::{BTreeSet, HashMap};
+
+/// Refuses a list of changes that leaves no enabled owner in a store that had one.
+fn owners_remain(state: &State, changes: &[Change]) -> Result<()> {
+    let mut touched: HashMap<Id, Option<&User>> = HashMap::new();
+    for c in changes {
+        match c {
+            Change::Create(Object::User(u))
+            | Change::Update {
+                object: Object::User(u),
+                ..
+            } => {
+                touched.insert(u.id, Some(u));
+            }
+            Change::Delete {
+                kind: ObjectKind::User,
+                id,
+                ..
+            } => {
+                touched.insert(*id, None);
+            }
+            _ => {}
+        }
+    }
+    if touched.is_empty() {
+        return Ok(());
+    }
+    let enabled = |u: &User| u.owner && !u.disabled;
+    let before = state.users.values().any(enabled);
+    let after = touched.values().flatten().any(|u| enabled(u))
+        || state
+            .users
+            .values()
+            .any(|u| !touched.contains_key(&u.id) && enabled(u));
+    if before && !after {
+        let names: Vec<&str> = touched
+            .keys()
+            .filter_map(|id| state.users.get(id))
+            .filter(|u| enabled(u))
+            .map(|u| u.username.as_str())
+            .collect();
+        return Err(Error::Conflict(format!(
+            "'{}' is the last enabled owner: this would leave the store without one; make another user owner first",
+            names.join("', '")
+        )));
+    }
+    Ok(())
+}
+
+impl Service {
+    /// True when `p` grants `escalate` on the admin catalog.
+    fn grants_escalate(&self, p: &Permission) -> bool {
+        if p.catalog != ADMIN_CATALOG {
+            return false;
+        }
+        let Some(cat) = self.catalogs.get(ADMIN_CATALOG) else {
+            return false;
+        };
+        let (Ok(mask), Some(bit)) = (cat.mask(&p.grants), cat.flag_bit(Access::Escalate.flag()))
+        else {
+            // A flag the catalog does not know: validation refuses it before this.
+            return false;
+        };
+        cat.expand(mask) & (1u64 << bit) != 0
+    }
+
+    /// Checks the escalation rule and the owner rules for `changes`, planned by `actor`
+    /// against `snap` (see the module documentation). Never touches the store.
+    pub(super) fn guard(&self, actor: &Actor, snap: &Snapshot, changes: &[Change]) -> Result<()> {
+        let state = &snap.state;
+        owners_remain(state, changes)?;
+        let Some(uid) = actor.user else {
+            return Ok(());
+        };
+        let Some(me) = state.users.get(&uid) else {
+            return Err(Error::Forbidden(format!(
+                "{} is no longer a user of this store",
+                actor.name
+            )));
+        };
+        if me.owner && !me.disabled {
+            return Ok(());
+        }
+        let mut needs = Needs::new(state, me, changes);
+        for c in changes {
+            needs.add(c)?;
+        }
+        if needs.list.is_empty() {
+            return Ok(());
+        }
+        // Only an owner grants `escalate`, whatever the actor may lift.
+        if let Some(n) = needs.list.iter().find(|n| {
+            n.why == Why::Grant && n.side == Side::Grants && self.grants_escalate(&n.perm)
+        }) {
+            return Err(Error::Forbidden(format!(
+                "only an owner may grant 'escalate' (on gatehouse:{}); {} is not one",
+                n.perm.entity, me.username
+            )));
+        }
+        let may_escalate: HashMap<&str, bool> = needs
+            .list
+            .iter()
+            .filter_map(|n| n.lift)
+            .map(|e| (e, self.authorize(actor, Access::Escalate, e).is_ok()))
+            .collect();
+        let list: Vec<&Need> = needs
+            .list
+            .iter()
+            .filter(|n| n.lift.is_none_or(|e| may_escalate.get(e) != Some(&true)))
+            .collect();
+        check(self, snap, me, &list)
+    }
+}
+
+/// Checks that `me` holds every region point of every need.
+fn check(service: &Service, snap: &Snapshot, me: &User, list: &[&Need]) -> Result<()> {
+    let state = &snap.state;
+    // Permissions with the same content have the same region: work each out once.
+    let mut distinct: Vec<&Permission> = Vec::new();
+    let mut slot: Vec<usize> = Vec::with_capacity(list.len());
+    for n in list {
+        match distinct.iter().position(|p| p.same_content(&n.perm)) {
+            Some(i) => slot.push(i),
+            None => {
+                slot.push(distinct.len());
+                distinct.push(&n.perm);
+            }
+        }
+    }
+    let regions = Regions::new(service.catalogs(), &distinct);
+    let mut view = ActorView {
+        engine: snap.engine(),
+        actor: me.id,
+        teams: teams_of(state, me.id).into_iter().map(|(t, _)| t).collect(),
+        uuids: Default::default(),
+        attrs: Default::default(),
+    };
+    for (p, _) in user_reach(state, me.id) {
+        if let Some(p) = state.permissions.get(&p) {
+            view.note(&p);
+        }
+    }
+    let mut done: BTreeSet<(region::Point, Scope)> = BTreeSet::new();
+    let mut memo: HashMap<(usize, bool), BTreeSet<region::Point>> = HashMap::new();
+    for (n, &i) in list.iter().zip(&slot) {
+        let key = (i, n.side == Side::Grants);
+        let points = memo.entry(key).or_insert_with(|| regions.region(i, n.side));
+        for point in points.iter() {
+            if !done.insert((point.clone(), n.scope)) {
+                continue;
+            }
+            if let Some(m) = view.missing(point, n.scope) {
+                return Err(refusal(me, n, point, &m, state));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn refusal(
+    me: &User,
+    n: &Need,
+    point: &region::Point,
+    m: &region::Missing,
+    state: &State,
+) -> Error {
+    let who = &me.username;
+    let missing = m.describe(point, state);
+    let what = match &n.why {
+        Why::Grant => format!("grant {}", point.describe()),
+        Why::LiftDeny => format!("lift a deny of {}", point.describe()),
+        Why::Role(name) => format!(
+            "change or delete role '{name}', which grants {}",
+            point.describe()
+        ),
+        Why::Permission => format!(
+            "change or delete a permission that grants {}",
+            point.describe()
+        ),
+        Why::Team(key) => format!("delete team '{key}', which grants {}", point.describe()),
+        Why::User(name) => format!("act on '{name}', who holds {}", point.describe()),
+    };
+    let escalate = match n.lift {
+        Some(e) => format!(" (or 'escalate' on gatehouse:{e}, which only an owner grants)"),
+        None => String::new(),
+    };
+    Error::Forbidden(format!(
+        "{who} may not {what}: {who} does not hold {missing}; it needs that right itself{escalate}"
+    ))
+}

@@ -1,0 +1,404 @@
+//! The rights a list of changes needs the actor to hold, change by change, worked out against
+//! the state before it (see the module above for the rules).
+
+use super::reach::{Scope, member_scope, role_perms, team_perms, user_reach};
+use super::region::Side;
+use crate::model::{ADMIN_TEAM, Id, ObjectKind, Permission, User};
+use crate::service::error::{Error, Result};
+use crate::store::{Change, Link, Object, State};
+use std::collections::{BTreeSet, HashMap};
+
+/// Why a right is needed: what the refusal says the actor tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Why {
+    /// Creating, changing or granting a permission, role, membership or default role.
+    Grant,
+    /// Removing something that carries a deny.
+    LiftDeny,
+    /// Changing or deleting a role (its name, description, or the role itself).
+    Role(String),
+    /// Changing or deleting a permission.
+    Permission,
+    /// Deleting a team.
+    Team(String),
+    /// Acting on another user.
+    User(String),
+}
+
+/// One permission whose granted (or denied) rights the actor must hold.
+pub(super) struct Need {
+    pub(super) perm: Permission,
+    pub(super) side: Side,
+    pub(super) scope: Scope,
+    /// The admin entity whose `escalate` lifts this need (`None`: nothing lifts it).
+    pub(super) lift: Option<&'static str>,
+    pub(super) why: Why,
+}
+
+/// The needs of one list of changes, worked out against the state before it.
+pub(super) struct Needs<'a> {
+    state: &'a State,
+    actor: &'a User,
+    /// Permissions created by the same list (not in the state yet).
+    created: HashMap<Id, &'a Permission>,
+    /// Teams created by the same list.
+    new_teams: HashMap<Id, bool>,
+    /// Links the same list removes.
+    unlinked: BTreeSet<Link>,
+    pub(super) list: Vec<Need>,
+}
+
+impl<'a> Needs<'a> {
+    pub(super) fn new(state: &'a State, actor: &'a User, changes: &'a [Change]) -> Needs<'a> {
+        let mut created = HashMap::new();
+        let mut new_teams = HashMap::new();
+        let mut unlinked = BTreeSet::new();
+        for c in changes {
+            match c {
+                Change::Create(Object::Permission(p)) => {
+                    created.insert(p.id, p);
+                }
+                Change::Create(Object::Team(t)) => {
+                    new_teams.insert(t.id, t.key == ADMIN_TEAM);
+                }
+                Change::Unlink(l) => {
+                    unlinked.insert(*l);
+                }
+                _ => {}
+            }
+        }
+        Needs {
+            state,
+            actor,
+            created,
+            new_teams,
+            unlinked,
+            list: Vec::new(),
+        }
+    }
+
+    fn perm(&self, id: Id) -> Option<Permission> {
+        match self.created.get(&id) {
+            Some(p) => Some(Permission::clone(p)),
+            None => self.state.permissions.get(&id),
+        }
+    }
+
+    fn push(&mut self, id: Id, side: Side, scope: Scope, lift: Option<&'static str>, why: &Why) {
+        if let Some(perm) = self.perm(id) {
+            self.list.push(Need {
+                perm,
+                side,
+                scope,
+                lift,
+                why: why.clone(),
+            });
+        }
+    }
+
+    fn push_all(
+        &mut self,
+        ids: Vec<Id>,
+        side: Side,
+        scope: Scope,
+        lift: Option<&'static str>,
+        why: &Why,
+    ) {
+        for id in ids {
+            self.push(id, side, scope, lift, why);
+        }
+    }
+
+    /// Where the role held inside `team` applies (a team made by the same list included).
+    fn member_scope(&self, team: Id) -> Scope {
+        match self.new_teams.get(&team) {
+            Some(true) => Scope::Any,
+            Some(false) => Scope::Team(team),
+            None => member_scope(self.state, team),
+        }
+    }
+
+    /// The user's permissions that carry conditions (a membership moves where they apply).
+    fn conditional(&self, user: Id) -> Vec<Id> {
+        user_reach(self.state, user)
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| {
+                self.state
+                    .permissions
+                    .view(p)
+                    .is_some_and(|v| !v.conditions().is_empty())
+            })
+            .collect()
+    }
+
+    /// Acting on `target`: the actor must hold every right the target holds; only an owner
+    /// acts on an owner.
+    fn on_user(&mut self, target: Id, what: &str) -> Result<()> {
+        if target == self.actor.id {
+            return Ok(());
+        }
+        let Some(u) = self.state.users.get(&target) else {
+            return Ok(());
+        };
+        if u.owner {
+            return Err(Error::Forbidden(format!(
+                "{} may not {what} '{}': only an owner may act on an owner",
+                self.actor.username, u.username
+            )));
+        }
+        let why = Why::User(u.username.clone());
+        for (p, scope) in user_reach(self.state, target) {
+            self.push(p, Side::Grants, scope, None, &why);
+        }
+        Ok(())
+    }
+
+    pub(super) fn add(&mut self, change: &Change) -> Result<()> {
+        let s = self.state;
+        match change {
+            Change::Create(Object::Permission(p)) => {
+                self.list.push(Need {
+                    perm: p.clone(),
+                    side: Side::Grants,
+                    scope: Scope::Any,
+                    lift: Some("Permission"),
+                    why: Why::Grant,
+                });
+            }
+            Change::Update {
+                object: Object::Permission(p),
+                ..
+            } => {
+                self.list.push(Need {
+                    perm: p.clone(),
+                    side: Side::Grants,
+                    scope: Scope::Any,
+                    lift: Some("Permission"),
+                    why: Why::Grant,
+                });
+                let lift = Some("Permission");
+                self.push(p.id, Side::Grants, Scope::Any, lift, &Why::Permission);
+                self.push(p.id, Side::Denies, Scope::Any, lift, &Why::LiftDeny);
+            }
+            Change::Delete {
+                kind: ObjectKind::Permission,
+                id,
+                ..
+            } => {
+                let lift = Some("Permission");
+                let held = s
+                    .links_to(ObjectKind::Permission, *id)
+                    .iter()
+                    .any(|l| !self.unlinked.contains(l));
+                if held {
+                    self.push(*id, Side::Grants, Scope::Any, lift, &Why::Permission);
+                }
+                self.push(*id, Side::Denies, Scope::Any, lift, &Why::LiftDeny);
+            }
+            Change::Update {
+                object: Object::Role(r),
+                ..
+            } => {
+                let why = Why::Role(s.roles.get(&r.id).map_or(&r.name, |o| &o.name).clone());
+                let perms = role_perms(s, r.id);
+                self.push_all(perms, Side::Grants, Scope::Any, Some("Role"), &why);
+            }
+            Change::Delete {
+                kind: ObjectKind::Role,
+                id,
+                ..
+            } => {
+                let why = Why::Role(s.roles.get(id).map(|r| r.name.clone()).unwrap_or_default());
+                let perms = role_perms(s, *id);
+                self.push_all(perms.clone(), Side::Grants, Scope::Any, Some("Role"), &why);
+                self.push_all(
+                    perms,
+                    Side::Denies,
+                    Scope::Any,
+                    Some("Role"),
+                    &Why::LiftDeny,
+                );
+            }
+            Change::Create(Object::Team(t)) => {
+                if let Some(r) = t.default_role {
+                    let scope = self.member_scope(t.id);
+                    self.push_all(
+                        role_perms(s, r),
+                        Side::Grants,
+                        scope,
+                        Some("Team"),
+                        &Why::Grant,
+                    );
+                }
+            }
+            Change::Update {
+                object: Object::Team(t),
+                ..
+            } => {
+                let old = s.teams.get(&t.id).and_then(|o| o.default_role);
+                if let Some(r) = t.default_role
+                    && Some(r) != old
+                {
+                    let scope = self.member_scope(t.id);
+                    self.push_all(
+                        role_perms(s, r),
+                        Side::Grants,
+                        scope,
+                        Some("Team"),
+                        &Why::Grant,
+                    );
+                }
+            }
+            Change::Delete {
+                kind: ObjectKind::Team,
+                id,
+                ..
+            } => self.delete_team(*id),
+            Change::Create(Object::User(u)) => {
+                if u.owner {
+                    return Err(self.only_owner("create an owner"));
+                }
+            }
+            Change::Update {
+                object: Object::User(u),
+                ..
+            } => {
+                if u.owner && !s.users.get(&u.id).is_some_and(|o| o.owner) {
+                    return Err(self.only_owner("grant the owner flag"));
+                }
+                self.on_user(u.id, "change")?;
+            }
+            Change::Delete {
+                kind: ObjectKind::User,
+                id,
+                ..
+            } => self.on_user(*id, "delete")?,
+            Change::Create(Object::ApiKey(k)) => self.on_user(k.user_id, "create a key for")?,
+            Change::Update {
+                object: Object::ApiKey(k),
+                ..
+            } => self.on_user(k.user_id, "change a key of")?,
+            Change::Delete {
+                kind: ObjectKind::ApiKey,
+                id,
+                ..
+            } => {
+                if let Some(k) = s.keys.get(id) {
+                    self.on_user(k.user_id, "delete a key of")?;
+                }
+            }
+            Change::Link(l) => self.link(l, Side::Grants),
+            Change::Unlink(l) => self.link(l, Side::Denies),
+            Change::Create(Object::Role(_)) | Change::Delete { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// A link added (`Grants`: what it conveys) or removed (`Denies`: what its denies lift).
+    fn link(&mut self, l: &Link, side: Side) {
+        let s = self.state;
+        let why = match side {
+            Side::Grants => Why::Grant,
+            Side::Denies => Why::LiftDeny,
+        };
+        match *l {
+            Link::RolePermission { permission, .. } => {
+                self.push(permission, side, Scope::Any, Some("RolePermission"), &why);
+            }
+            Link::Grant { permission, .. } => {
+                self.push(permission, side, Scope::Any, Some("Permission"), &why);
+            }
+            Link::UserRole { role, .. } => {
+                self.push_all(
+                    role_perms(s, role),
+                    side,
+                    Scope::Any,
+                    Some("UserRole"),
+                    &why,
+                );
+            }
+            Link::TeamRole { role, .. } => {
+                let perms = role_perms(s, role);
+                self.push_all(perms, side, Scope::Any, Some("TeamMember"), &why);
+            }
+            Link::Member { team, user, role } => self.member(team, user, role, side),
+        }
+    }
+
+    /// A membership added, re-roled or removed.
+    fn member(&mut self, team: Id, user: Id, role: Option<Id>, side: Side) {
+        let s = self.state;
+        let lift = Some("TeamMember");
+        let scope = self.member_scope(team);
+        let old = s.members.get(&(team, user));
+        match side {
+            Side::Grants => {
+                if old.is_none() {
+                    let why = Why::Grant;
+                    self.push_all(team_perms(s, team), Side::Grants, Scope::Any, lift, &why);
+                    let cond = self.conditional(user);
+                    self.push_all(cond, Side::Grants, scope, lift, &why);
+                }
+                let old_role = old.copied().flatten();
+                if role != old_role {
+                    if let Some(r) = role {
+                        self.push_all(role_perms(s, r), Side::Grants, scope, lift, &Why::Grant);
+                    }
+                    if let Some(r) = old_role {
+                        self.push_all(role_perms(s, r), Side::Denies, scope, lift, &Why::LiftDeny);
+                    }
+                }
+            }
+            Side::Denies => {
+                let Some(&old_role) = old else { return };
+                let why = Why::LiftDeny;
+                self.push_all(team_perms(s, team), Side::Denies, Scope::Any, lift, &why);
+                if let Some(r) = old_role {
+                    self.push_all(role_perms(s, r), Side::Denies, scope, lift, &why);
+                }
+                let cond = self.conditional(user);
+                self.push_all(cond, Side::Denies, scope, lift, &why);
+            }
+        }
+    }
+
+    /// A team deleted: its members lose what it gave them (its denies included).
+    fn delete_team(&mut self, team: Id) {
+        let s = self.state;
+        let lift = Some("Team");
+        let name = s
+            .teams
+            .get(&team)
+            .map(|t| t.key.clone())
+            .unwrap_or_default();
+        let perms = team_perms(s, team);
+        self.push_all(perms, Side::Grants, Scope::Any, lift, &Why::Team(name));
+        let members: Vec<(Id, Option<Id>)> = s
+            .members
+            .range((team, Id::nil())..)
+            .take_while(|((t, _), _)| *t == team)
+            .map(|(&(_, u), &r)| (u, r))
+            .collect();
+        if members.is_empty() {
+            return;
+        }
+        let perms = team_perms(s, team);
+        self.push_all(perms, Side::Denies, Scope::Any, lift, &Why::LiftDeny);
+        let scope = self.member_scope(team);
+        for (user, role) in members {
+            if let Some(r) = role {
+                self.push_all(role_perms(s, r), Side::Denies, scope, lift, &Why::LiftDeny);
+            }
+            let cond = self.conditional(user);
+            self.push_all(cond, Side::Denies, scope, lift, &Why::LiftDeny);
+        }
+    }
+
+    fn only_owner(&self, what: &str) -> Error {
+        Error::Forbidden(format!(
+            "only an owner may {what} ({} is not one)",
+            self.actor.username
+        ))
+    }
+}
