@@ -10,6 +10,8 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod present;
 pub mod presets;

@@ -32,6 +32,7 @@ use codec::Pairs;
 use parts::{Decoder, Header, Part};
 #[cfg(test)]
 use parts::{decode, encode};
+pub(crate) use parts::{decode_untrusted, encode_untrusted};
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use std::sync::Arc;

@@ -131,7 +131,6 @@ pub(super) fn encode_each(
 }
 
 /// [`encode_each`], the parts gathered.
-#[cfg(test)]
 pub(super) fn encode(st: &State) -> StoreResult<(Header, Vec<Part>)> {
     let mut parts = Vec::new();
     let header = encode_each(st, |p| {
@@ -270,6 +269,37 @@ impl Decoder {
             ..State::default()
         })
     }
+}
+
+/// Decodes untrusted bytes laid out as a postcard [`Header`] followed by parts, each a kind
+/// byte, a little-endian `u16` length and that many bytes: how the fuzz target drives the
+/// decoder a load uses. Refuses what does not decode; never panics.
+pub(crate) fn decode_untrusted(data: &[u8]) -> StoreResult<State> {
+    let (header, mut rest): (Header, &[u8]) = postcard::take_from_bytes(data).map_err(corrupt)?;
+    let mut d = Decoder::for_header(&header);
+    while let [kind, a, b, tail @ ..] = rest {
+        let n = usize::from(u16::from_le_bytes([*a, *b])).min(tail.len());
+        let (part, more) = tail.split_at(n);
+        d.part(i64::from(*kind), part)?;
+        rest = more;
+    }
+    let mut state = d.finish(&header)?;
+    state.reindex();
+    Ok(state)
+}
+
+/// Encodes a state in [`decode_untrusted`]'s layout (seeds for the fuzz target). A part
+/// longer than a `u16` length can say is refused.
+pub(crate) fn encode_untrusted(st: &State) -> StoreResult<Vec<u8>> {
+    let (header, parts) = encode(st)?;
+    let mut out = postcard::to_allocvec(&header).map_err(enc_err)?;
+    for p in parts {
+        let n = u16::try_from(p.data.len()).map_err(|_| corrupt("a part too long for a seed"))?;
+        out.push(u8::try_from(p.kind as i64).map_err(corrupt)?);
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&p.data);
+    }
+    Ok(out)
 }
 
 /// Decodes [`encode`]'s output (what a load does part by part).
