@@ -218,3 +218,25 @@ fn export_import_round_trip_is_byte_identical() {
     fresh2.ok(&["import", jfile.to_str().expect("path")]);
     assert_eq!(fresh2.export(), first);
 }
+
+#[test]
+fn import_refuses_a_file_over_max_size_without_reading_it_whole() {
+    let e = Env::init();
+    // An endless input: refused once the limit is passed (a read of the whole would never end).
+    let line = e.refused(&["import", "/dev/zero", "--max-size", "1MiB"], 2);
+    assert!(line.contains("--max-size"), "{line}");
+    // A regular file over the limit: refused from its size.
+    let big = e.dir.path().join("big.toml");
+    std::fs::write(&big, "# padding\n".repeat(200)).expect("write");
+    let big = big.to_str().expect("path");
+    let line = e.refused(&["import", big, "--max-size", "1KiB"], 2);
+    assert!(
+        line.contains("larger than --max-size (1024 bytes)"),
+        "{line}"
+    );
+    // The same file under the default limit imports (it is only comments).
+    e.ok(&["import", big]);
+    let o = e.run(&["import", big, "--max-size", "12 parsecs"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown size unit 'parsecs'"));
+}

@@ -160,6 +160,10 @@ pub enum Command {
         /// toml or json (default: from the file's extension).
         #[arg(long)]
         format: Option<String>,
+        /// Refuse a file larger than this (bytes, or with a KiB/MiB/GiB suffix), without
+        /// reading it whole.
+        #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = misc::parse_size)]
+        max_size: u64,
     },
     /// API keys.
     #[command(subcommand)]
@@ -311,9 +315,12 @@ async fn run_command(
             yes,
             dry_run,
             format,
+            max_size,
         } => match (file, from_mage) {
             (_, Some(url)) => misc::import_from_mage(&ctx, &url, mage_user, dry_run, yes).await,
-            (Some(file), None) => misc::import(&ctx, &file, dry_run, format.as_deref()).await,
+            (Some(file), None) => {
+                misc::import(&ctx, &file, dry_run, format.as_deref(), max_size).await
+            }
             (None, None) => Err(crate::service::Error::invalid(
                 "import",
                 "name a policy file, or --from-mage URL",
