@@ -112,7 +112,8 @@ pub struct PermissionSpec {
     pub catalog: String,
     /// Entity (or `ALL`).
     pub entity: String,
-    /// One entity UUID, or every entity.
+    /// One entity UUID, or every entity when absent (`None`). An empty one is refused, not
+    /// read as "every entity": a form maps its empty box to `None` itself.
     #[serde(default)]
     pub entity_uuid: Option<String>,
     /// Granted flags.
@@ -146,7 +147,8 @@ impl PermissionSpec {
             id,
             catalog: self.catalog.clone(),
             entity: self.entity.clone(),
-            entity_uuid: self.entity_uuid.clone().filter(|u| !u.is_empty()),
+            // As given: an empty one is refused by validation, never widened to every entity.
+            entity_uuid: self.entity_uuid.clone(),
             grants: self.grants.clone(),
             denies: self.denies.clone(),
             conditions: self.conditions.clone(),
