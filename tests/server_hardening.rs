@@ -1,12 +1,12 @@
-//! Hardening of `gatehouse serve`: strict request bodies (an empty entity UUID) answered with
-//! specific JSON errors. A real server in process on
+//! Hardening of `gatehouse serve`: strict request bodies (unknown fields, an empty entity UUID,
+//! the JSON content type) answered with specific JSON errors. A real server in process on
 //! 127.0.0.1 (ephemeral port, temp SQLite store); every test is bounded in time.
 
 mod support;
 
 use gatehouse::backend::Backend;
 use gatehouse::server::ServerConfig;
-use gatehouse::service::PermissionSpec;
+use gatehouse::service::{PermissionSpec, UserSpec};
 use serde_json::{Value, json};
 use support::{Fixture, bounded, start};
 
@@ -24,6 +24,146 @@ fn error_of(body: &Value) -> (String, String, String) {
     let e = &body["error"];
     let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
     (s(&e["code"]), s(&e["field"]), s(&e["message"]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_fields_in_bodies_are_refused_naming_the_field() {
+    bounded(60, async {
+        let f = start(ServerConfig::default()).await;
+        let c = reqwest::Client::new();
+        let local = f.local();
+        let bob = local
+            .create_user(UserSpec {
+                username: "bob".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("bob");
+        let before = f.revision();
+        // The spec of an update is read with its version beside it: a typo is not dropped.
+        let (s, b) = send(
+            &f,
+            c.put(f.api("/users/bob"))
+                .json(&json!({"username": "bob", "disabld": true, "version": bob.version})),
+        )
+        .await;
+        let (code, field, message) = error_of(&b);
+        assert_eq!(
+            (s, code.as_str(), field.as_str()),
+            (400, "invalid", "disabld"),
+            "{b}"
+        );
+        assert!(message.contains("disabld"), "{message}");
+        assert!(
+            message.contains("disabled"),
+            "the message lists the known fields: {message}"
+        );
+        // Every kind of body.
+        let perm = local
+            .create_permission(PermissionSpec {
+                catalog: "mage".into(),
+                entity: "Pipeline".into(),
+                grants: vec!["LIST".into()],
+                ..Default::default()
+            })
+            .await
+            .expect("permission");
+        let before = before.max(f.revision());
+        let cases: Vec<(reqwest::RequestBuilder, &str)> = vec![
+            (
+                c.post(f.api("/roles"))
+                    .json(&json!({"name": "r", "descripton": "x"})),
+                "descripton",
+            ),
+            (
+                c.post(f.api("/users"))
+                    .json(&json!({"username": "carol", "admin": true})),
+                "admin",
+            ),
+            (
+                c.post(f.api("/teams"))
+                    .json(&json!({"key": "t", "members": []})),
+                "members",
+            ),
+            (
+                c.post(f.api("/permissions"))
+                    .json(&json!({"catalog": "mage", "entity": "Pipeline",
+                    "grants": ["LIST"], "entity_id": "x"})),
+                "entity_id",
+            ),
+            (
+                c.put(f.api(&format!("/permissions/{}", perm.id)))
+                    .json(&json!({"catalog": "mage",
+                    "entity": "Pipeline", "grants": ["LIST"], "version": perm.version,
+                    "grant": ["DETAIL"]})),
+                "grant",
+            ),
+            (
+                c.post(f.api("/roles/viewer/users"))
+                    .json(&json!({"user": "bob", "rol": "x"})),
+                "rol",
+            ),
+            (
+                c.post(f.api("/roles/viewer/permissions"))
+                    .json(&json!({"permission": perm.id.to_string(), "x": 1})),
+                "x",
+            ),
+            (
+                c.post(f.api("/users/bob/roles"))
+                    .json(&json!({"role": "viewer", "force": true})),
+                "force",
+            ),
+            (
+                c.post(f.api("/keys"))
+                    .json(&json!({"user": "bob", "readonly": true})),
+                "readonly",
+            ),
+            (
+                // A tagged link is read whole: the error names the field in its message.
+                c.post(f.api("/links"))
+                    .json(&json!({"link": "user_role", "user": bob.id.to_string(),
+                    "role": perm.id.to_string(), "extra": 1})),
+                "body:extra",
+            ),
+            (
+                c.post(f.api("/check"))
+                    .json(&json!({"requests": [{"user": "bob", "catalog": "mage",
+                    "action": "LIST", "entity": "Pipeline", "entity_uid": "x"}]})),
+                "requests[0].entity_uid",
+            ),
+            (
+                c.post(f.api("/import"))
+                    .json(&json!({"permissions": [{"key": "p", "catalog": "mage",
+                    "entity": "Pipeline", "grants": ["LIST"], "entty_uuid": "x"}]})),
+                "permissions[0].entty_uuid",
+            ),
+        ];
+        for (rb, want) in cases {
+            let (s, b) = send(&f, rb).await;
+            let (code, field, message) = error_of(&b);
+            let (want, named) = match want.split_once(':') {
+                Some((field, named)) => (field, named),
+                None => (want, want.rsplit(['.', ']']).next().unwrap_or(want)),
+            };
+            assert_eq!(
+                (s, code.as_str(), field.as_str()),
+                (400, "invalid", want),
+                "{b}"
+            );
+            assert!(message.contains(named), "{message}");
+        }
+        assert_eq!(f.revision(), before, "refused bodies write nothing");
+        // The client of the API still writes, updates included.
+        let http = f.http(&f.admin_key);
+        let mut spec = UserSpec::of(&bob);
+        spec.disabled = true;
+        let bob2 = http
+            .update_user(bob.id, spec, bob.version)
+            .await
+            .expect("update");
+        assert!(bob2.disabled);
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,6 +216,87 @@ async fn an_empty_entity_uuid_is_refused_not_read_as_every_entity() {
         body["entity_uuid"] = Value::Null;
         let (s, b) = send(&f, c.put(&path).json(&body)).await;
         assert_eq!((s, b["entity_uuid"].clone()), (200, Value::Null), "{b}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_bodies_need_the_json_content_type_and_errors_have_the_right_status() {
+    bounded(60, async {
+        let f = start(ServerConfig::default()).await;
+        let c = reqwest::Client::new();
+        let before = f.revision();
+        let role = r#"{"name": "typed"}"#;
+        // No Content-Type, a form (what `curl -d` sends), plain text: 415, nothing written.
+        for content_type in [
+            None,
+            Some("application/x-www-form-urlencoded"),
+            Some("text/plain"),
+        ] {
+            let mut rb = c.post(f.api("/roles")).body(role);
+            if let Some(t) = content_type {
+                rb = rb.header("content-type", t);
+            }
+            let (s, b) = send(&f, rb).await;
+            let (code, field, message) = error_of(&b);
+            assert_eq!(
+                (s, code.as_str(), field.as_str()),
+                (415, "unsupported_media_type", "content-type"),
+                "{content_type:?}: {b}"
+            );
+            assert!(
+                message.contains("Content-Type: application/json"),
+                "{message}"
+            );
+        }
+        assert_eq!(f.revision(), before);
+        // Syntax, wrong type, missing field: 400; too large: 413.
+        let json_post = |body: String| {
+            c.post(f.api("/roles"))
+                .header("content-type", "application/json")
+                .body(body)
+        };
+        let (s, b) = send(&f, json_post("{\"name\": ".into())).await;
+        assert_eq!((s, error_of(&b).1.as_str()), (400, "body"), "{b}");
+        let (s, b) = send(&f, json_post(r#"{"name": "a"} trailing"#.into())).await;
+        assert_eq!((s, error_of(&b).1.as_str()), (400, "body"), "{b}");
+        let (s, b) = send(&f, json_post(r#"{"name": 5}"#.into())).await;
+        assert_eq!((s, error_of(&b).1.as_str()), (400, "name"), "{b}");
+        let (s, b) = send(&f, json_post(r#"{"description": "no name"}"#.into())).await;
+        assert_eq!((s, error_of(&b).1.as_str()), (400, "body"), "{b}");
+        assert!(error_of(&b).2.contains("name"), "{b}");
+        // Its own client: the server answers 413 before reading the whole body.
+        let once = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("client");
+        let big = format!(r#"{{"name": "{}"}}"#, "x".repeat(2 * 1024 * 1024));
+        let (s, b) = send(
+            &f,
+            once.post(f.api("/roles"))
+                .header("content-type", "application/json")
+                .body(big),
+        )
+        .await;
+        assert_eq!((s, error_of(&b).0.as_str()), (413, "too_large"), "{b}");
+        assert_eq!(f.revision(), before);
+        // JSON with parameters, and a `+json` type, are JSON.
+        for t in [
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/merge-patch+json",
+        ] {
+            let name = format!("typed {t}");
+            let res = c
+                .post(f.api("/roles"))
+                .bearer_auth(&f.admin_key)
+                .header("content-type", t)
+                .body(json!({ "name": name }).to_string())
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(res.status().as_u16(), 201, "{t}");
+        }
     })
     .await;
 }

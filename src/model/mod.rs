@@ -215,6 +215,7 @@ impl Permission {
 /// Who a direct grant or an audit actor refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "type", content = "id", rename_all = "lowercase")]
+#[serde(deny_unknown_fields)]
 pub enum Principal {
     /// A user (person or service).
     User(Id),

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The editable fields of a user.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UserSpec {
     /// Unique (case-insensitive).
     pub username: String,
@@ -59,6 +60,7 @@ impl UserSpec {
 
 /// The editable fields of a team.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TeamSpec {
     /// Unique slug.
     pub key: String,
@@ -87,6 +89,7 @@ impl TeamSpec {
 
 /// The editable fields of a role.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RoleSpec {
     /// Unique name.
     pub name: String,
@@ -107,6 +110,7 @@ impl RoleSpec {
 
 /// The editable fields of a permission.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PermissionSpec {
     /// Catalog name.
     pub catalog: String,

@@ -259,6 +259,21 @@ async fn an_import_refuses_an_empty_entity_uuid_instead_of_covering_every_entity
     assert_eq!(svc.snapshot().state.revision, rev);
 }
 
+#[test]
+fn documents_refuse_unknown_fields_naming_them() {
+    let e = PolicyDoc::from_toml("[[users]]\nusername = \"a\"\ndisabld = true\n")
+        .expect_err("unknown field");
+    assert!(e.to_string().contains("disabld"), "{e}");
+    let e = PolicyDoc::from_json(r#"{"permisions": []}"#).expect_err("unknown field");
+    assert!(e.to_string().contains("permisions"), "{e}");
+    let e = PolicyDoc::from_json(
+        r#"{"permissions": [{"key": "p", "catalog": "mage",
+        "entity": "Pipeline", "entty_uuid": "x"}]}"#,
+    )
+    .expect_err("unknown nested field");
+    assert!(e.to_string().contains("entty_uuid"), "{e}");
+}
+
 #[tokio::test]
 async fn keys_authenticate_until_revoked_or_expired() {
     let (svc, root) = service().await;

@@ -70,6 +70,7 @@ impl Object {
 /// A relation between two objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "link", rename_all = "snake_case")]
+#[serde(deny_unknown_fields)]
 pub enum Link {
     /// The role holds the permission.
     RolePermission {
