@@ -1,14 +1,19 @@
 //! Hardening of `gatehouse serve`: strict request bodies (unknown fields, an empty entity UUID,
-//! the JSON content type) answered with specific JSON errors. A real server in process on
+//! the JSON content type) answered with specific JSON errors; `at_least_revision` far ahead of
+//! the store costs a bounded number of store reads. A real server in process on
 //! 127.0.0.1 (ephemeral port, temp SQLite store); every test is bounded in time.
 
 mod support;
 
 use gatehouse::backend::Backend;
+use gatehouse::catalog::Catalogs;
 use gatehouse::server::ServerConfig;
-use gatehouse::service::{PermissionSpec, UserSpec};
+use gatehouse::service::{Actor, PermissionSpec, Service, UserSpec};
+use gatehouse::store::Store;
 use serde_json::{Value, json};
-use support::{Fixture, bounded, start};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+use support::{CountingStore, Fixture, StoreKind, bounded, start, start_wrapped};
 
 /// Sends `rb` with the key; the status and the JSON body (every answer, errors too, is JSON).
 async fn send(f: &Fixture, rb: reqwest::RequestBuilder) -> (u16, Value) {
@@ -297,6 +302,116 @@ async fn json_bodies_need_the_json_content_type_and_errors_have_the_right_status
                 .expect("send");
             assert_eq!(res.status().as_u16(), 201, "{t}");
         }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn far_ahead_revisions_cost_a_bounded_number_of_store_reads() {
+    bounded(120, async {
+        let counting: Arc<OnceLock<Arc<CountingStore>>> = Arc::default();
+        let slot = counting.clone();
+        let f = start_wrapped(StoreKind::Sqlite, ServerConfig::default(), move |inner| {
+            let c = CountingStore::new(inner);
+            let _ = slot.set(c.clone());
+            c as Arc<dyn Store>
+        })
+        .await
+        .expect("fixture");
+        let store = counting.get().expect("the counting store").clone();
+        let c = reqwest::Client::new();
+
+        // Another process writes: a check naming its revision is answered from it.
+        let other: Arc<dyn Store> = Arc::from(f.reopen_store().await);
+        let cats = Arc::new(Catalogs::builtin().expect("catalogs"));
+        let other = Service::open(other, cats).await.expect("other process");
+        let carol = other
+            .create_user(
+                &Actor::user(&f.admin, false),
+                UserSpec {
+                    username: "carol".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("carol");
+        let written = other.snapshot().state.revision;
+        let ask = |at: u64| {
+            json!({"user": "carol", "catalog": "mage", "action": "LIST", "entity": "Pipeline",
+                   "at_least_revision": at})
+        };
+        let (s, b) = send(&f, c.post(f.api("/check")).json(&ask(written))).await;
+        assert_eq!(s, 200, "{b}");
+        assert!(b["revision"].as_u64() >= Some(written), "{b}");
+        assert_ne!(
+            b["rule"]["rule"],
+            json!("unknown_subject"),
+            "carol is known: {b}"
+        );
+        assert!(
+            f.service
+                .snapshot()
+                .state
+                .user_by_name(&carol.username)
+                .is_some()
+        );
+
+        // A flood of checks naming a revision nobody reached: each is answered "not reached" at
+        // once; the store is never reloaded (its revision did not move) and its revision is
+        // read at most once per 100 ms for all of them (plus the server's own once-a-second
+        // follow-up).
+        let far = written + 1_000_000;
+        let (loads, revisions) = store.counts();
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (c, url, key) = (c.clone(), f.api("/check"), f.admin_key.clone());
+            let body = ask(far);
+            tasks.push(tokio::spawn(async move {
+                let mut answers = Vec::new();
+                for _ in 0..15 {
+                    let res = c.post(&url).bearer_auth(&key).json(&body).send().await;
+                    let res = res.expect("send");
+                    let status = res.status().as_u16();
+                    let body: Value = res.json().await.expect("json");
+                    answers.push((status, body));
+                }
+                answers
+            }));
+        }
+        let mut asked = 0;
+        for t in tasks {
+            for (status, body) in t.await.expect("task") {
+                assert_eq!(status, 409, "{body}");
+                assert_eq!(body["error"]["code"], json!("conflict"), "{body}");
+                let message = body["error"]["message"].as_str().unwrap_or_default();
+                assert!(message.contains("not reached"), "{message}");
+                asked += 1;
+            }
+        }
+        let took = start.elapsed();
+        let (loads_after, revisions_after) = store.counts();
+        assert_eq!(asked, 300);
+        assert_eq!(
+            loads_after, loads,
+            "a far-ahead revision never reloads an unmoved store"
+        );
+        let intervals = took.as_millis() as u64 / 100 + 1;
+        let bound = intervals + took.as_secs() + 2;
+        assert!(
+            revisions_after - revisions <= bound,
+            "{} revision reads for {asked} requests in {took:?} (at most {bound})",
+            revisions_after - revisions
+        );
+        // A revision already reached is answered without reading the store.
+        let (_, before) = store.counts();
+        let (s, b) = send(&f, c.post(f.api("/check")).json(&ask(written))).await;
+        assert_eq!(s, 200, "{b}");
+        let (_, after) = store.counts();
+        assert!(
+            after - before <= 1,
+            "only the once-a-second follow-up may read"
+        );
     })
     .await;
 }
