@@ -1,15 +1,16 @@
 //! Hardening of `gatehouse serve`: strict request bodies (unknown fields, an empty entity UUID,
 //! the JSON content type) answered with specific JSON errors; `at_least_revision` far ahead of
-//! the store costs a bounded number of store reads. A real server in process on
+//! the store costs a bounded number of store reads; the audit log never shows API key hashes. A real server in process on
 //! 127.0.0.1 (ephemeral port, temp SQLite store); every test is bounded in time.
 
 mod support;
 
 use gatehouse::backend::Backend;
 use gatehouse::catalog::Catalogs;
+use gatehouse::model::ObjectKind;
 use gatehouse::server::ServerConfig;
 use gatehouse::service::{Actor, PermissionSpec, Service, UserSpec};
-use gatehouse::store::Store;
+use gatehouse::store::{AuditQuery, Store};
 use serde_json::{Value, json};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -411,6 +412,104 @@ async fn far_ahead_revisions_cost_a_bounded_number_of_store_reads() {
         assert!(
             after - before <= 1,
             "only the once-a-second follow-up may read"
+        );
+    })
+    .await;
+}
+
+/// The audit events of `f`'s store as it holds them (not through any backend), as JSON text.
+async fn raw_audit(f: &Fixture) -> String {
+    let events = f
+        .reopen_store()
+        .await
+        .audit(&AuditQuery::default())
+        .await
+        .expect("audit");
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.object_kind == ObjectKind::ApiKey)
+            .count()
+            >= 6,
+        "the fixture's four keys, one more and its revocation"
+    );
+    serde_json::to_string(&events).expect("json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_never_shows_api_key_hashes() {
+    use sqlx::{ConnectOptions, Connection};
+    bounded(60, async {
+        let f = start(ServerConfig::default()).await;
+        let c = reqwest::Client::new();
+        let (s, b) = send(&f, c.post(f.api("/keys")).json(&json!({"user": "viewer"}))).await;
+        assert_eq!(s, 201, "{b}");
+        let id = b["key"]["id"].as_str().expect("key id").to_string();
+        let hashes: Vec<String> = f
+            .service
+            .snapshot()
+            .state
+            .keys
+            .values()
+            .map(|k| k.hash.clone())
+            .collect();
+        assert_eq!(hashes.len(), 5);
+        let (s, b) = send(&f, c.delete(f.api(&format!("/keys/{id}")))).await;
+        assert_eq!(s, 200, "{b}");
+        let no_hash = |text: &str, what: &str| {
+            assert!(
+                !text.contains("\"hash\""),
+                "{what} holds a hash field: {text}"
+            );
+            for h in &hashes {
+                assert!(!text.contains(h.as_str()), "{what} holds the hash {h}");
+            }
+        };
+        // Never written: the store's own records of key creations and the revocation.
+        no_hash(&raw_audit(&f).await, "the store's audit");
+        let (s, b) = send(&f, c.get(f.api("/audit?limit=10000"))).await;
+        assert_eq!(s, 200, "{b}");
+        no_hash(&b.to_string(), "GET /audit");
+
+        // A record written before (it still holds the hash) is shown without it.
+        let mut db = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(f.dir.path().join("gatehouse.db"))
+            .connect()
+            .await
+            .expect("raw connection");
+        sqlx::query(
+            "UPDATE audit SET after_json = json_set(after_json, '$.hash', ?1) \
+             WHERE object_kind = 'api_key' AND after_json IS NOT NULL",
+        )
+        .bind(&hashes[0])
+        .execute(&mut db)
+        .await
+        .expect("an old record");
+        db.close().await.expect("close");
+        assert!(
+            raw_audit(&f).await.contains(&hashes[0]),
+            "the old record holds the hash"
+        );
+        let (s, b) = send(&f, c.get(f.api("/audit?limit=10000"))).await;
+        assert_eq!(s, 200, "{b}");
+        no_hash(&b.to_string(), "GET /audit over old records");
+        assert!(
+            b.to_string().contains("\"prefix\""),
+            "the rest of the key is shown"
+        );
+        let events = f
+            .http(&f.admin_key)
+            .audit(AuditQuery::default())
+            .await
+            .expect("audit");
+        no_hash(
+            &serde_json::to_string(&events).expect("json"),
+            "the HTTP client's audit",
+        );
+        let events = f.local().audit(AuditQuery::default()).await.expect("audit");
+        no_hash(
+            &serde_json::to_string(&events).expect("json"),
+            "the local backend's audit",
         );
     })
     .await;
