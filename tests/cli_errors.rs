@@ -266,3 +266,33 @@ fn url_passwords_are_masked_in_every_message() {
         );
     }
 }
+
+#[test]
+fn a_database_url_that_is_not_postgres_is_refused_with_exit_2() {
+    let e = Env::new();
+    let port = closed_port();
+    for url in [
+        format!("mysql://root:s3cretPW@127.0.0.1:{port}/app"),
+        format!("sqlite://{}", e.dir.path().join("x.db").display()),
+        "root:s3cretPW@db/app".to_string(),
+    ] {
+        for args in [
+            vec!["roles", "ls"],
+            vec!["serve", "--listen", "127.0.0.1:0"],
+        ] {
+            let mut all = vec!["--database-url", url.as_str()];
+            all.extend(args.iter().copied());
+            let out = run_without_db(&e, &all, &[], 2);
+            assert!(out.contains("--database-url"), "{out}");
+            assert!(out.contains("postgres://"), "{out}");
+            assert!(!out.contains("s3cretPW"), "{out}");
+            assert_eq!(out.lines().count(), 1, "one line: {out}");
+        }
+        // From the environment as well.
+        let out = run_without_db(&e, &["roles", "ls"], &[("GATEHOUSE_DATABASE_URL", &url)], 2);
+        assert!(out.contains("--database-url"), "{out}");
+    }
+    // postgresql:// is PostgreSQL: it gets as far as connecting (nobody listens: exit 6).
+    let url = format!("postgresql://bob@127.0.0.1:{port}/gatehouse");
+    run_without_db(&e, &["--database-url", &url, "roles", "ls"], &[], 6);
+}

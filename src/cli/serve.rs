@@ -47,6 +47,7 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
     }
     let (store, shown, hint): (Arc<dyn Store>, String, String) = match &global.database_url {
         Some(url) => {
+            super::select::check_database_url(url)?;
             let store = crate::store::PgStore::open(url).await?;
             let shown = store.describe();
             (Arc::new(store), shown, "--database-url URL".to_string())
