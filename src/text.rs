@@ -48,6 +48,46 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Masks the password of every URL in `text`: `postgres://u:pw@db/x` becomes
+/// `postgres://u:***@db/x`, also inside a longer message (an HTTP client's error names the URL
+/// it could not reach). The user info runs from `://` to the last `@` before the next space, so
+/// a password holding `@`, `/` or `?` is masked whole; in doubt more is masked, never less.
+/// Borrows when there is nothing to mask.
+pub fn redact_url_passwords(text: &str) -> Cow<'_, str> {
+    if !text.contains("://") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let word_end = tail.find(char::is_whitespace).unwrap_or(tail.len());
+        let word = &tail[..word_end];
+        let masked = word.rfind('@').and_then(|at| {
+            let colon = word[..at].find(':')?;
+            Some((colon, at))
+        });
+        match masked {
+            Some((colon, at)) => {
+                out.push_str(&word[..colon]);
+                out.push_str(":***");
+                out.push_str(&word[at..]);
+                changed = true;
+            }
+            None => out.push_str(word),
+        }
+        rest = &tail[word_end..];
+    }
+    out.push_str(rest);
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +136,32 @@ mod tests {
         let s = sanitize(nasty);
         assert!(!s.chars().any(is_unsafe));
         assert_eq!(sanitize(&s), s, "sanitizing twice changes nothing");
+    }
+
+    #[test]
+    fn url_passwords_are_masked_wherever_they_are() {
+        use super::redact_url_passwords as r;
+        assert_eq!(r("postgres://u:pw@db:5432/x"), "postgres://u:***@db:5432/x");
+        assert_eq!(
+            r("error sending request for url (http://bob:s3cret@127.0.0.1:9/api/v1/me): refused"),
+            "error sending request for url (http://bob:***@127.0.0.1:9/api/v1/me): refused"
+        );
+        assert_eq!(
+            r("at http://a:p@ss/w?rd@h/x and https://c:d@e"),
+            "at http://a:***@h/x and https://c:***@e"
+        );
+        assert_eq!(r("'mysql://root:toor@db/app'"), "'mysql://root:***@db/app'");
+        // Nothing to mask: borrowed, unchanged.
+        for plain in [
+            "http://127.0.0.1:7420/api",
+            "postgres://u@db/x",
+            "no url: a@b",
+            "",
+        ] {
+            assert!(
+                matches!(r(plain), std::borrow::Cow::Borrowed(t) if t == plain),
+                "{plain}"
+            );
+        }
     }
 }

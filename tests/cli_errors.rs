@@ -203,3 +203,96 @@ fn a_viewer_can_list_but_not_create() {
     e.refused(&["--as", "vera", "roles", "assign", "viewer", "root"], 5);
     e.fails(&["--as", "nobody", "roles", "ls"], 3);
 }
+
+/// A loopback port nobody listens on (bound, then released).
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// Runs `gatehouse ARGS` (no `--db`) with `env`, expecting exit `code`; returns stdout and
+/// stderr together.
+fn run_without_db(e: &Env, args: &[&str], env: &[(&str, &str)], code: i32) -> String {
+    let mut c = e.cmd();
+    c.args(args).env_remove("GATEHOUSE_API_KEY");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().expect("run gatehouse");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(code), "gatehouse {args:?}: {text}");
+    text
+}
+
+#[test]
+fn url_passwords_are_masked_in_every_message() {
+    let e = Env::new();
+    let secret = "s3cretPW";
+    let port = closed_port();
+    let remote = format!("http://bob:{secret}@127.0.0.1:{port}");
+    let mage = format!("http://bob:{secret}@127.0.0.1:{port}/");
+    let pg = format!("postgres://bob:{secret}@127.0.0.1:{port}/gatehouse");
+    // The arguments, and the environment they need.
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);
+    let cases: [Case; 4] = [
+        (
+            vec!["--remote", &remote, "roles", "ls"],
+            vec![("GATEHOUSE_API_KEY", "ghk_unused")],
+        ),
+        (
+            vec!["--remote", &remote, "-o", "json", "status"],
+            vec![("GATEHOUSE_API_KEY", "ghk_unused")],
+        ),
+        (
+            vec!["--mage", &mage, "roles", "ls"],
+            vec![
+                ("GATEHOUSE_MAGE_USER", "bob"),
+                ("GATEHOUSE_MAGE_PASSWORD", "unused"),
+            ],
+        ),
+        (vec!["--database-url", &pg, "roles", "ls"], vec![]),
+    ];
+    for (args, env) in cases {
+        // Unreachable: exit 6, naming the place without the password.
+        let out = run_without_db(&e, &args, &env, 6);
+        assert!(!out.contains(secret), "{args:?} shows the password: {out}");
+        assert!(
+            out.contains(&format!("bob:***@127.0.0.1:{port}")),
+            "{args:?} names the place: {out}"
+        );
+    }
+}
+
+#[test]
+fn a_database_url_that_is_not_postgres_is_refused_with_exit_2() {
+    let e = Env::new();
+    let port = closed_port();
+    for url in [
+        format!("mysql://root:s3cretPW@127.0.0.1:{port}/app"),
+        format!("sqlite://{}", e.dir.path().join("x.db").display()),
+        "root:s3cretPW@db/app".to_string(),
+    ] {
+        for args in [
+            vec!["roles", "ls"],
+            vec!["serve", "--listen", "127.0.0.1:0"],
+        ] {
+            let mut all = vec!["--database-url", url.as_str()];
+            all.extend(args.iter().copied());
+            let out = run_without_db(&e, &all, &[], 2);
+            assert!(out.contains("--database-url"), "{out}");
+            assert!(out.contains("postgres://"), "{out}");
+            assert!(!out.contains("s3cretPW"), "{out}");
+            assert_eq!(out.lines().count(), 1, "one line: {out}");
+        }
+        // From the environment as well.
+        let out = run_without_db(&e, &["roles", "ls"], &[("GATEHOUSE_DATABASE_URL", &url)], 2);
+        assert!(out.contains("--database-url"), "{out}");
+    }
+    // postgresql:// is PostgreSQL: it gets as far as connecting (nobody listens: exit 6).
+    let url = format!("postgresql://bob@127.0.0.1:{port}/gatehouse");
+    run_without_db(&e, &["--database-url", &url, "roles", "ls"], &[], 6);
+}

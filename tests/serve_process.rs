@@ -58,18 +58,26 @@ struct Server {
     url: String,
     /// Every line the server logged so far, as they arrive.
     log: mpsc::Receiver<String>,
+    /// What it said before the line naming its address (warnings at start).
+    early: Vec<String>,
 }
 
 impl Server {
     /// Starts `serve` with `store_args` and waits for the line naming the bound address.
     fn start(home: &Path, store_args: &[&str]) -> Server {
-        let mut child = gatehouse(home)
-            .args(store_args)
+        let mut cmd = gatehouse(home);
+        cmd.args(store_args);
+        Server::spawn(cmd).expect("spawn gatehouse serve")
+    }
+
+    /// Starts `cmd serve` (a command from [`gatehouse`] with its store arguments) and waits for
+    /// the line naming the bound address; `Err` when the process cannot be started at all.
+    fn spawn(mut cmd: Command) -> std::io::Result<Server> {
+        let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn gatehouse serve");
+            .spawn()?;
         let stderr = child.stderr.take().expect("piped stderr");
         let (tx, log) = mpsc::channel();
         std::thread::spawn(move || {
@@ -87,7 +95,12 @@ impl Server {
             match log.recv_timeout(left) {
                 Ok(line) => {
                     if let Some(url) = bound_url(&line) {
-                        return Server { child, url, log };
+                        return Ok(Server {
+                            child,
+                            url,
+                            log,
+                            early: seen,
+                        });
                     }
                     seen.push(line);
                 }
@@ -338,4 +351,92 @@ fn two_serve_replicas_start_together_on_a_fresh_postgres_schema_and_agree() {
     );
     a.stop();
     b.stop();
+}
+
+/// Whether this process runs as root (whose writes file modes do not stop).
+fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let uids = s.lines().find(|l| l.starts_with("Uid:"))?.to_string();
+            Some(uids.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn serve_warns_at_start_when_its_store_file_is_read_only() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let home = tempfile::tempdir().expect("tempdir");
+    let dir = home.path().join("store");
+    std::fs::create_dir(&dir).expect("store dir");
+    let db = dir.join("gatehouse.db");
+    let db_arg = db.to_str().expect("utf-8 path");
+    ok(
+        gatehouse(home.path())
+            .args(["--db", db_arg, "init", "--admin", "root"])
+            .output()
+            .expect("run init"),
+        "init",
+    );
+    // A writable store: no warning.
+    let server = Server::start(home.path(), &["--db", db_arg]);
+    assert!(
+        !server.early.iter().any(|l| l.contains("read-only")),
+        "a writable store is not read-only: {:?}",
+        server.early
+    );
+    // Killed (by its drop) rather than stopped: its start is all this test looks at.
+    drop(server);
+
+    // The file is read-only (its directory is not: SQLite may keep its WAL there).
+    let chmod = |p: &Path, mode: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod")
+    };
+    chmod(&db, 0o444);
+    // The WAL files the first server may have left stay writable: only the store is not.
+    for side in ["gatehouse.db-wal", "gatehouse.db-shm"] {
+        if dir.join(side).exists() {
+            chmod(&dir.join(side), 0o666);
+        }
+    }
+    let mut cmd = gatehouse(home.path());
+    cmd.args(["--db", db_arg]);
+    if running_as_root() {
+        // Root writes whatever the mode says: serve as `nobody` instead, who may read and
+        // traverse but not write the file.
+        chmod(home.path(), 0o755);
+        chmod(&dir, 0o777);
+        cmd.uid(65534).gid(65534);
+    }
+    let server = match Server::spawn(cmd) {
+        Ok(s) => s,
+        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!(
+                "\n*** SKIPPED serve_warns_at_start_when_its_store_file_is_read_only: cannot \
+                 start gatehouse as an unprivileged user here ({e}) ***\n"
+            );
+            return;
+        }
+        Err(e) => panic!("cannot start gatehouse serve as an unprivileged user: {e}"),
+    };
+    let warning: Vec<&String> = server
+        .early
+        .iter()
+        .filter(|l| l.starts_with("WARNING:") && l.contains("read-only"))
+        .collect();
+    assert_eq!(
+        warning.len(),
+        1,
+        "one clear warning at start: {:?}",
+        server.early
+    );
+    assert!(warning[0].contains(db_arg), "{}", warning[0]);
+    assert!(
+        warning[0].contains("every write will fail"),
+        "{}",
+        warning[0]
+    );
+    drop(server);
 }

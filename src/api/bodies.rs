@@ -9,12 +9,19 @@ use crate::backend::{Capabilities, Me};
 use crate::engine::{AttrCheck, Request, Rule};
 use crate::model::{AuditEvent, Id, Revision};
 use crate::service::GrantTo;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::marker::PhantomData;
 use time::OffsetDateTime;
 
 /// `PUT /roles/{id}` (and users, teams, permissions): the object's editable fields and the
 /// version the caller read. The version may come in an `If-Match` header instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// On the wire the spec's fields and `version` sit side by side in one object. It is read
+/// without `#[serde(flatten)]` (which hides unknown fields from the spec), so the spec's
+/// `deny_unknown_fields` holds: `{"disabld": true}` is refused, naming `disabld`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Update<T> {
     /// The new editable fields.
     #[serde(flatten)]
@@ -22,6 +29,89 @@ pub struct Update<T> {
     /// The version the caller read: a stale one is refused with 409, nothing written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<u64>,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Update<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(UpdateVisitor(PhantomData))
+    }
+}
+
+struct UpdateVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for UpdateVisitor<T> {
+    type Value = Update<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with the fields to change and the version read")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Update<T>, A::Error> {
+        let mut version = None;
+        let spec = T::deserialize(de::value::MapAccessDeserializer::new(WithoutVersion {
+            map,
+            version: &mut version,
+        }))?;
+        Ok(Update {
+            spec,
+            version: version.flatten(),
+        })
+    }
+}
+
+/// The entries of an update's object but `version`, which it takes aside: the spec reads
+/// every other key itself (and refuses the ones it does not know).
+struct WithoutVersion<'a, A> {
+    map: A,
+    /// `Some` once `version` was read (`Some(None)` for `"version": null`).
+    version: &'a mut Option<Option<u64>>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutVersion<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let mut seed = Some(seed);
+        loop {
+            match self.map.next_key_seed(KeyOrVersion(&mut seed))? {
+                None => return Ok(None),
+                Some(Some(key)) => return Ok(Some(key)),
+                Some(None) => {
+                    if self.version.is_some() {
+                        return Err(de::Error::duplicate_field("version"));
+                    }
+                    *self.version = Some(self.map.next_value()?);
+                }
+            }
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+}
+
+/// Reads one key: `None` for `version`, else the spec's own reading of it (inside the outer
+/// map's key, so an unknown key's error is located at that key).
+struct KeyOrVersion<'s, K>(&'s mut Option<K>);
+
+impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeyOrVersion<'_, K> {
+    type Value = Option<K::Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let key = String::deserialize(d)?;
+        if key == "version" {
+            return Ok(None);
+        }
+        let seed = self.0.take().ok_or_else(|| {
+            <D::Error as de::Error>::custom("a key was read twice for one entry of the object")
+        })?;
+        seed.deserialize(de::value::StringDeserializer::<D::Error>::new(key))
+            .map(Some)
+    }
 }
 
 /// The answer of a write that creates no object (delete, link, revoke …).
@@ -49,6 +139,7 @@ pub struct DryRunParams {
 
 /// `POST /roles/{id}/permissions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AddPermission {
     /// Permission id (or a unique short id).
     pub permission: String,
@@ -56,6 +147,7 @@ pub struct AddPermission {
 
 /// `POST /roles/{id}/users` and `POST /teams/{id}/members`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AddUser {
     /// Username or id.
     pub user: String,
@@ -67,6 +159,7 @@ pub struct AddUser {
 
 /// `POST /roles/{id}/teams`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AddTeam {
     /// Team key or id.
     pub team: String,
@@ -74,6 +167,7 @@ pub struct AddTeam {
 
 /// `POST /users/{id}/roles`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AddRole {
     /// Role name or id.
     pub role: String,
@@ -90,6 +184,7 @@ pub struct MemberWire {
 
 /// `POST /resources/{resource}/grants` (okdata style).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GrantBody {
     /// Username or team key.
     pub principal: String,
@@ -127,6 +222,7 @@ pub struct MyResource {
 
 /// `POST /keys`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KeyCreate {
     /// Username or id of the key's user.
     pub user: String,
@@ -177,6 +273,7 @@ pub struct AuditPage {
 
 /// One access question on the wire: users, owners and teams by id or name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     /// The subject: user id or username.
     pub user: String,
@@ -229,6 +326,7 @@ pub struct CheckOne {
 /// `POST /check` with `requests`: up to [`MAX_BATCH`](super::MAX_BATCH) questions answered
 /// against one snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CheckBatch {
     /// The questions.
     pub requests: Vec<CheckRequest>,
@@ -335,4 +433,44 @@ pub struct Health {
     pub status: String,
     /// The current revision.
     pub revision: Revision,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Update;
+    use crate::service::{RoleSpec, UserSpec};
+
+    fn read<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn an_update_takes_its_version_aside_and_refuses_unknown_fields() {
+        let u: Update<RoleSpec> = read(r#"{"version": 3, "name": "r"}"#).unwrap();
+        assert_eq!((u.spec.name.as_str(), u.version), ("r", Some(3)));
+        let u: Update<RoleSpec> = read(r#"{"name": "r", "description": "d"}"#).unwrap();
+        assert_eq!((u.spec.description.as_str(), u.version), ("d", None));
+        let u: Update<RoleSpec> = read(r#"{"name": "r", "version": null}"#).unwrap();
+        assert_eq!(u.version, None);
+        let e = read::<Update<UserSpec>>(r#"{"username": "a", "disabld": true, "version": 1}"#)
+            .unwrap_err();
+        assert!(e.contains("unknown field `disabld`"), "{e}");
+        let e =
+            read::<Update<RoleSpec>>(r#"{"name": "r", "version": 1, "version": 2}"#).unwrap_err();
+        assert!(e.contains("duplicate field `version`"), "{e}");
+        let e = read::<Update<RoleSpec>>(r#"{"name": "r", "version": "1"}"#).unwrap_err();
+        assert!(e.contains("invalid type"), "{e}");
+        let e = read::<Update<RoleSpec>>(r#"{"version": 1}"#).unwrap_err();
+        assert!(e.contains("missing field `name`"), "{e}");
+        // What the client sends reads back as it was.
+        let sent = Update {
+            spec: RoleSpec {
+                name: "r".into(),
+                description: "d".into(),
+            },
+            version: Some(7),
+        };
+        let text = serde_json::to_string(&sent).unwrap();
+        assert_eq!(read::<Update<RoleSpec>>(&text).unwrap(), sent);
+    }
 }

@@ -6,6 +6,9 @@
 use crate::service::Error;
 use serde::{Deserialize, Serialize};
 
+/// The code of a 415 answer: a request body sent without `Content-Type: application/json`.
+pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+
 /// The whole error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -17,7 +20,8 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorWire {
     /// Stable machine-readable code: `invalid`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `too_large`, `timeout`, `method_not_allowed`, `unavailable`, `store`.
+    /// `conflict`, `too_large`, `unsupported_media_type`, `timeout`, `method_not_allowed`,
+    /// `unavailable`, `store`.
     pub code: String,
     /// The whole human message (what the CLI would print).
     pub message: String,
@@ -68,6 +72,10 @@ impl ErrorWire {
             },
             "too_large" => Error::Invalid {
                 field: self.field.clone().unwrap_or_else(|| "body".into()),
+                message: detail,
+            },
+            UNSUPPORTED_MEDIA_TYPE => Error::Invalid {
+                field: self.field.clone().unwrap_or_else(|| "content-type".into()),
                 message: detail,
             },
             "not_found" => Error::NotFound {
@@ -132,6 +140,7 @@ pub fn status_of_code(code: &str) -> u16 {
         "timeout" => 408,
         "conflict" => 409,
         "too_large" => 413,
+        UNSUPPORTED_MEDIA_TYPE => 415,
         "unavailable" => 503,
         _ => 500,
     }
@@ -172,6 +181,7 @@ mod tests {
         assert_eq!(ErrorWire::from(&Error::Forbidden("c".into())).status(), 403);
         assert_eq!(status_of_code("unauthorized"), 401);
         assert_eq!(status_of_code("too_large"), 413);
+        assert_eq!(status_of_code(UNSUPPORTED_MEDIA_TYPE), 415);
     }
 
     #[test]

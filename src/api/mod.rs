@@ -11,7 +11,7 @@ pub mod routes;
 pub mod state;
 
 pub use bodies::*;
-pub use error::{ErrorBody, ErrorWire, status_of_code};
+pub use error::{ErrorBody, ErrorWire, UNSUPPORTED_MEDIA_TYPE, status_of_code};
 pub use routes::{Method, Op, ROUTES, Route};
 pub use state::{KeyWire, StateWire};
 

@@ -16,6 +16,7 @@ use crate::service::{
     RoleSpec, TeamSpec, UserSpec, hash_secret,
 };
 use crate::store::{AuditQuery, Link, State};
+use crate::text::redact_url_passwords;
 use async_trait::async_trait;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
@@ -69,16 +70,18 @@ impl HttpBackend {
     /// presenting `api_key`. Nothing is sent yet.
     pub fn new(url: &str, api_key: &str) -> Result<HttpBackend> {
         let trimmed = url.trim().trim_end_matches('/');
+        // Every message names the URL with its password masked.
+        let shown = redact_url_passwords(trimmed).into_owned();
         let mut base = Url::parse(trimmed).map_err(|e| {
             Error::invalid(
                 "--remote",
-                format!("'{url}' is not a URL ({e}); e.g. http://127.0.0.1:7420"),
+                format!("'{shown}' is not a URL ({e}); e.g. http://127.0.0.1:7420"),
             )
         })?;
         if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
             return Err(Error::invalid(
                 "--remote",
-                format!("'{url}' is not an http:// or https:// URL with a host"),
+                format!("'{shown}' is not an http:// or https:// URL with a host"),
             ));
         }
         if !base.path().trim_end_matches('/').ends_with(API_PREFIX) {
@@ -105,7 +108,7 @@ impl HttpBackend {
             .build()
             .map_err(|e| Error::Unavailable(format!("cannot set up the HTTP client: {e}")))?;
         Ok(HttpBackend {
-            url: trimmed.to_string(),
+            url: shown,
             base,
             client,
             api_key: key.to_string(),
@@ -127,7 +130,7 @@ impl HttpBackend {
         self.read_only
     }
 
-    /// The server URL as given.
+    /// The server URL as given, its password masked.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -168,17 +171,18 @@ impl HttpBackend {
     }
 
     fn unreachable(&self, e: &reqwest::Error) -> Error {
+        // reqwest's text names the URL it tried, password included.
+        let why = chain(e);
+        let why = redact_url_passwords(&why);
         if e.is_timeout() {
             Error::Unavailable(format!(
-                "the gatehouse server at {} did not answer in time: {}",
+                "the gatehouse server at {} did not answer in time: {why}",
                 self.url,
-                chain(e)
             ))
         } else {
             Error::Unavailable(format!(
-                "cannot reach the gatehouse server at {}: {}; is `gatehouse serve` running there?",
+                "cannot reach the gatehouse server at {}: {why}; is `gatehouse serve` running there?",
                 self.url,
-                chain(e)
             ))
         }
     }
@@ -527,7 +531,8 @@ impl Backend for HttpBackend {
                 .get(self.request(Method::GET, &["audit"]).query(&params))
                 .await?;
             let empty = page.events.is_empty();
-            out.extend(page.events);
+            // An older server may still send key hashes.
+            out.extend(page.events.into_iter().map(AuditEvent::without_secrets));
             let full = query.limit > 0 && out.len() >= query.limit;
             match page.next_before {
                 Some(next) if !empty && !full => before = Some(next),

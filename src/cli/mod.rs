@@ -217,10 +217,11 @@ where
     }
 }
 
-/// Prints an error as one line on stderr.
+/// Prints an error as one line on stderr, with any URL's password masked.
 pub fn report(e: &Error) {
     let msg = e.to_string();
-    eprintln!("error: {}", sanitize(msg.trim_end()));
+    let msg = crate::text::redact_url_passwords(msg.trim_end());
+    eprintln!("error: {}", sanitize(&msg));
 }
 
 /// The console's keymap: the defaults with the config file's `[keys]` applied, or the

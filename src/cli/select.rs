@@ -287,12 +287,35 @@ pub(crate) fn prepare_store_path(path: &Path) -> Result<()> {
     check_store_file(path)
 }
 
+/// Refuses a `--database-url` (or `$GATEHOUSE_DATABASE_URL`) that is not a PostgreSQL URL,
+/// before anything connects: only `postgres://` and `postgresql://` are served. The message
+/// names the scheme only, never the URL (it may hold a password).
+pub(crate) fn check_database_url(url: &str) -> Result<()> {
+    let scheme = url
+        .trim()
+        .split_once("://")
+        .map(|(s, _)| s.to_ascii_lowercase());
+    let why = match scheme.as_deref() {
+        Some("postgres" | "postgresql") => return Ok(()),
+        Some(s) => format!("'{}://' URLs are not supported", crate::text::sanitize(s)),
+        None => "the URL has no scheme".to_string(),
+    };
+    Err(Error::invalid(
+        "--database-url",
+        format!(
+            "{why}: only PostgreSQL is, as postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE \
+             (or postgresql://…); for an SQLite store file use --db PATH"
+        ),
+    ))
+}
+
 /// Opens the PostgreSQL store at `url` (migrating it) as a local backend.
 pub(crate) async fn open_postgres(
     url: &str,
     as_user: Option<&str>,
     read_only: bool,
 ) -> Result<LocalBackend> {
+    check_database_url(url)?;
     let store = crate::store::PgStore::open(url).await?;
     let shown = crate::store::Store::describe(&store);
     LocalBackend::with_store(std::sync::Arc::new(store), shown, as_user, read_only).await

@@ -25,6 +25,25 @@ pub struct ServeArgs {
     pub no_auth: bool,
 }
 
+/// Says on stderr, before serving, when the store file cannot be written by this process: the
+/// server would start and answer reads, and only the first write would fail.
+async fn warn_if_read_only(store: &crate::store::SqliteStore, shown: &str) {
+    let shown = sanitize(shown);
+    match store.read_only_reason().await {
+        Ok(None) => {}
+        Ok(Some(why)) => eprintln!(
+            "WARNING: the store {shown} is read-only for this process ({}): reads are served, \
+             but every write will fail. Make the file and its directory writable by the user \
+             running `gatehouse serve`.",
+            sanitize(&why)
+        ),
+        Err(e) => eprintln!(
+            "WARNING: cannot tell whether the store {shown} is writable ({}); writes may fail.",
+            sanitize(&e.to_string())
+        ),
+    }
+}
+
 /// Runs the server.
 pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Result<i32> {
     if global.remote.is_some() {
@@ -47,6 +66,7 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
     }
     let (store, shown, hint): (Arc<dyn Store>, String, String) = match &global.database_url {
         Some(url) => {
+            super::select::check_database_url(url)?;
             let store = crate::store::PgStore::open(url).await?;
             let shown = store.describe();
             (Arc::new(store), shown, "--database-url URL".to_string())
@@ -59,6 +79,7 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
             prepare_store_path(&path)?;
             let store = crate::store::SqliteStore::open(&path).await?;
             let shown = path.display().to_string();
+            warn_if_read_only(&store, &shown).await;
             let hint = format!("--db {}", sanitize(&shown));
             (Arc::new(store), shown, hint)
         }

@@ -102,12 +102,16 @@ impl Profile {
         if let Some(u) = self.url.as_deref().or(self.mage_url.as_deref())
             && !(u.starts_with("http://") || u.starts_with("https://"))
         {
+            let u = crate::text::redact_url_passwords(u);
             return Err(format!("'{u}' is not an http:// or https:// URL"));
         }
         if let Some(u) = &self.database_url
             && !(u.starts_with("postgres://") || u.starts_with("postgresql://"))
         {
-            return Err(format!("database_url '{u}' must start with postgres://"));
+            let u = crate::text::redact_url_passwords(u);
+            return Err(format!(
+                "database_url '{u}' must start with postgres:// or postgresql://"
+            ));
         }
         Ok(())
     }
@@ -220,6 +224,22 @@ mod tests {
             Target::Remote("https://authz.example.internal".into())
         );
         assert_eq!(p.api_key().expect("runs").as_deref(), Some("ghk_x"));
+    }
+
+    #[test]
+    fn a_refused_url_is_shown_without_its_password() {
+        let p = Profile {
+            database_url: Some("mysql://root:s3cretPW@db/app".into()),
+            ..Default::default()
+        };
+        let e = p.check().expect_err("not postgres");
+        assert!(e.contains("root:***@db") && !e.contains("s3cretPW"), "{e}");
+        let p = Profile {
+            url: Some("ftp://bob:s3cretPW@h".into()),
+            ..Default::default()
+        };
+        let e = p.check().expect_err("not http");
+        assert!(e.contains("bob:***@h") && !e.contains("s3cretPW"), "{e}");
     }
 
     #[test]

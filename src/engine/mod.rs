@@ -97,6 +97,7 @@ impl AttrKind {
 
 /// An attribute check carried by a [`Request`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AttrCheck {
     /// Query, read or write.
     pub kind: AttrKind,

@@ -215,6 +215,7 @@ impl Permission {
 /// Who a direct grant or an audit actor refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "type", content = "id", rename_all = "lowercase")]
+#[serde(deny_unknown_fields)]
 pub enum Principal {
     /// A user (person or service).
     User(Id),
@@ -301,6 +302,9 @@ impl fmt::Display for ObjectKind {
     }
 }
 
+/// The field of an API key's JSON that holds the hash of its secret: never in an audit record.
+pub const API_KEY_HASH_FIELD: &str = "hash";
+
 /// One recorded change, written in the same transaction as the change itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {
@@ -321,4 +325,19 @@ pub struct AuditEvent {
     pub before: serde_json::Value,
     /// The object after the change (JSON), `null` on delete.
     pub after: serde_json::Value,
+}
+
+impl AuditEvent {
+    /// The event without secrets: an API key's hash is removed from `before` and `after`.
+    /// Stores no longer write it; records written before that still hold it.
+    pub fn without_secrets(mut self) -> AuditEvent {
+        if self.object_kind == ObjectKind::ApiKey {
+            for v in [&mut self.before, &mut self.after] {
+                if let serde_json::Value::Object(m) = v {
+                    m.remove(API_KEY_HASH_FIELD);
+                }
+            }
+        }
+        self
+    }
 }

@@ -88,23 +88,33 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
     next.run(req).await
 }
 
-/// The shortest time between two store reads caused by unknown keys.
-pub(crate) const KEY_MISS_REFRESH: Duration = Duration::from_millis(100);
+/// The shortest time between two store revision reads caused by requests (unknown keys, an
+/// `at_least_revision` ahead of the snapshot).
+pub(crate) const STALE_READ_EVERY: Duration = Duration::from_millis(100);
 
 /// A key this server does not know may have been created a moment ago by another process (the
 /// CLI on the same store, another replica) whose write has not reached this snapshot yet: read
 /// the store's revision and reload when it moved, so a new key works at once on every
-/// replica. Requests with unknown keys wait on one read together, and such reads happen at
-/// most once per [`KEY_MISS_REFRESH`], so a flood of bad keys cannot flood the store.
+/// replica. See [`refresh_throttled`]: a flood of bad keys cannot flood the store.
 async fn key_miss_refresh(app: &App) {
-    let mut last = app.key_miss.lock().await;
-    if last.is_some_and(|t| t.elapsed() < KEY_MISS_REFRESH) {
-        return;
-    }
-    *last = Some(Instant::now());
-    if let Err(e) = app.service.refresh_if_stale().await {
+    if let Err(e) = refresh_throttled(app).await {
         tracing::warn!("cannot read the store's revision for an unknown key: {e}");
     }
+}
+
+/// Reads the store's revision and reloads when it moved, for a request that suspects this
+/// snapshot is behind. Single-flight: requests that arrive while a read is running wait for
+/// it and see its result; and such reads happen at most once per [`STALE_READ_EVERY`] for all
+/// requests together — within that time a request gets the snapshot as it is (so callers
+/// flooding the server with unknown keys or far-ahead revisions cost one cheap read per
+/// interval, never a reload each).
+pub(crate) async fn refresh_throttled(app: &App) -> crate::service::Result<()> {
+    let mut last = app.stale_read.lock().await;
+    if last.is_some_and(|t| t.elapsed() < STALE_READ_EVERY) {
+        return Ok(());
+    }
+    *last = Some(Instant::now());
+    app.service.refresh_if_stale().await.map(|_| ())
 }
 
 /// On a write route: refuses a read-only key before the body is read.

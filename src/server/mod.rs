@@ -63,9 +63,10 @@ pub(crate) struct App {
     /// `Some` with `--no-auth`: the owner every caller acts as.
     no_auth_actor: Option<Actor>,
     timeout: Duration,
-    /// When an unknown key last made this server read the store's revision (see
-    /// [`auth::authenticate`]): at most one such read per [`auth::KEY_MISS_REFRESH`].
-    key_miss: Arc<tokio::sync::Mutex<Option<std::time::Instant>>>,
+    /// When a request last made this server read the store's revision out of turn (an unknown
+    /// key, see [`auth::authenticate`]; an `at_least_revision` ahead of the snapshot): at most
+    /// one such read per [`auth::STALE_READ_EVERY`], shared by every request.
+    stale_read: Arc<tokio::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 /// The owner a `--no-auth` server acts as: the store's first enabled owner.
@@ -97,7 +98,7 @@ pub fn router(service: Arc<Service>, config: &ServerConfig) -> Result<axum::Rout
         location: config.location.clone(),
         no_auth_actor,
         timeout: config.timeout,
-        key_miss: Arc::default(),
+        stale_read: Arc::default(),
     };
     Ok(router::build(app, config))
 }

@@ -2,7 +2,8 @@
 //! once a revision is reached), `POST /explain`, `GET /who-can`, `GET /what-can/{user}`.
 //! Subjects, owners and teams may be given by id or by name.
 
-use super::auth::Caller;
+use super::App;
+use super::auth::{Caller, refresh_throttled};
 use super::error::{ApiError, ApiResult, JsonBody, Params, PathArgs};
 use super::util::resolve_read;
 use crate::api::{
@@ -14,7 +15,7 @@ use crate::model::{Id, Revision};
 use crate::service::{Access, Error, Snapshot, find_team, find_user};
 use crate::store::State;
 use axum::Json;
-use axum::extract::Extension;
+use axum::extract::{Extension, State as Shared};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -107,24 +108,27 @@ fn to_request(s: &State, r: CheckRequest) -> Request {
     }
 }
 
-/// The current snapshot, once it has reached `at_least` (re-reading the store once if it has
-/// not: another process may have written).
-async fn snapshot_at(c: &Caller, at_least: Option<Revision>) -> ApiResult<Arc<Snapshot>> {
-    let service = c.backend.service();
-    let snap = service.snapshot();
+/// The current snapshot, once it has reached `at_least`. When it has not, another process may
+/// have written: the store's revision is read (a cheap read, shared by every request and at
+/// most one per [`STALE_READ_EVERY`](super::auth::STALE_READ_EVERY), see
+/// [`refresh_throttled`]) and the store reloaded only when it moved. A revision still not
+/// reached is answered at once with a conflict: no waiting, and no reload per request.
+async fn snapshot_at(app: &App, at_least: Option<Revision>) -> ApiResult<Arc<Snapshot>> {
+    let snap = app.service.snapshot();
     let Some(wanted) = at_least else {
         return Ok(snap);
     };
     if snap.state.revision >= wanted {
         return Ok(snap);
     }
-    service.reload().await?;
-    let snap = service.snapshot();
+    refresh_throttled(app).await?;
+    let snap = app.service.snapshot();
     if snap.state.revision >= wanted {
         Ok(snap)
     } else {
         Err(Error::Conflict(format!(
-            "at_least_revision {wanted} is not reached: the store is at revision {}",
+            "at_least_revision {wanted} is not reached: the server is at revision {}; ask again \
+             in a moment (it follows its store about once a second)",
             snap.state.revision
         ))
         .into())
@@ -150,10 +154,11 @@ fn with_revision(revision: Revision, body: impl IntoResponse) -> Response {
 }
 
 pub(super) async fn check(
+    Shared(app): Shared<App>,
     Extension(c): Extension<Caller>,
     JsonBody(body): JsonBody<CheckAny>,
 ) -> ApiResult<Response> {
-    let snap = snapshot_at(&c, body.at_least_revision).await?;
+    let snap = snapshot_at(&app, body.at_least_revision).await?;
     let s = &snap.state;
     let revision = s.revision;
     match body.requests {
@@ -201,6 +206,7 @@ pub(super) async fn check(
 }
 
 pub(super) async fn explain(
+    Shared(app): Shared<App>,
     Extension(c): Extension<Caller>,
     JsonBody(body): JsonBody<CheckAny>,
 ) -> ApiResult<Response> {
@@ -210,7 +216,7 @@ pub(super) async fn explain(
             "explain answers one request at a time; use /check for a batch",
         ));
     }
-    let snap = snapshot_at(&c, body.at_least_revision).await?;
+    let snap = snapshot_at(&app, body.at_least_revision).await?;
     let one = body.single()?;
     let s = &snap.state;
     let user = match Id::parse_str(&one.user) {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The editable fields of a user.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UserSpec {
     /// Unique (case-insensitive).
     pub username: String,
@@ -59,6 +60,7 @@ impl UserSpec {
 
 /// The editable fields of a team.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TeamSpec {
     /// Unique slug.
     pub key: String,
@@ -87,6 +89,7 @@ impl TeamSpec {
 
 /// The editable fields of a role.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RoleSpec {
     /// Unique name.
     pub name: String,
@@ -107,12 +110,14 @@ impl RoleSpec {
 
 /// The editable fields of a permission.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PermissionSpec {
     /// Catalog name.
     pub catalog: String,
     /// Entity (or `ALL`).
     pub entity: String,
-    /// One entity UUID, or every entity.
+    /// One entity UUID, or every entity when absent (`None`). An empty one is refused, not
+    /// read as "every entity": a form maps its empty box to `None` itself.
     #[serde(default)]
     pub entity_uuid: Option<String>,
     /// Granted flags.
@@ -146,7 +151,8 @@ impl PermissionSpec {
             id,
             catalog: self.catalog.clone(),
             entity: self.entity.clone(),
-            entity_uuid: self.entity_uuid.clone().filter(|u| !u.is_empty()),
+            // As given: an empty one is refused by validation, never widened to every entity.
+            entity_uuid: self.entity_uuid.clone(),
             grants: self.grants.clone(),
             denies: self.denies.clone(),
             conditions: self.conditions.clone(),

@@ -166,6 +166,12 @@ async fn validation_names_the_field_and_the_fix() {
             "grants",
             "at least one",
         ),
+        (
+            // Never widened to "every entity".
+            perm("mage", "Pipeline", Some(""), &["LIST"]),
+            "entity_uuid",
+            "must not be empty",
+        ),
     ];
     for (spec, field, needle) in cases {
         let e = svc

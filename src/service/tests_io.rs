@@ -234,6 +234,47 @@ async fn a_corrupt_import_is_refused_with_the_place_and_nothing_written() {
 }
 
 #[tokio::test]
+async fn an_import_refuses_an_empty_entity_uuid_instead_of_covering_every_entity() {
+    let (svc, root) = service().await;
+    let rev = svc.snapshot().state.revision;
+    let text = "[[permissions]]\nkey = \"p\"\ncatalog = \"mage\"\nentity = \"Pipeline\"\n\
+                entity_uuid = \"\"\ngrants = [\"LIST\"]\n";
+    let doc = PolicyDoc::from_toml(text).expect("parses");
+    let e = svc.import(&root, &doc, true).await.expect_err("empty uuid");
+    assert!(
+        matches!(&e, Error::Invalid { field, .. } if field == "permissions[0].entity_uuid"),
+        "{e:?}"
+    );
+    let json = r#"{"permissions": [{"key": "p", "catalog": "mage", "entity": "Pipeline",
+                   "entity_uuid": "", "grants": ["LIST"]}]}"#;
+    let doc = PolicyDoc::from_json(json).expect("parses");
+    let e = svc
+        .import(&root, &doc, false)
+        .await
+        .expect_err("empty uuid");
+    assert!(
+        matches!(&e, Error::Invalid { field, .. } if field == "permissions[0].entity_uuid"),
+        "{e:?}"
+    );
+    assert_eq!(svc.snapshot().state.revision, rev);
+}
+
+#[test]
+fn documents_refuse_unknown_fields_naming_them() {
+    let e = PolicyDoc::from_toml("[[users]]\nusername = \"a\"\ndisabld = true\n")
+        .expect_err("unknown field");
+    assert!(e.to_string().contains("disabld"), "{e}");
+    let e = PolicyDoc::from_json(r#"{"permisions": []}"#).expect_err("unknown field");
+    assert!(e.to_string().contains("permisions"), "{e}");
+    let e = PolicyDoc::from_json(
+        r#"{"permissions": [{"key": "p", "catalog": "mage",
+        "entity": "Pipeline", "entty_uuid": "x"}]}"#,
+    )
+    .expect_err("unknown nested field");
+    assert!(e.to_string().contains("entty_uuid"), "{e}");
+}
+
+#[tokio::test]
 async fn keys_authenticate_until_revoked_or_expired() {
     let (svc, root) = service().await;
     let id = root.user.expect("user");

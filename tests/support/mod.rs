@@ -14,6 +14,7 @@ use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, UserSpec};
 use gatehouse::store::{Link, PgStore, SqliteStore, Store};
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Everything a server test needs.
@@ -63,6 +64,16 @@ pub async fn start(config: ServerConfig) -> Fixture {
 /// Starts a server on a fresh store of `kind`; `None` (after one SKIPPED line) for PostgreSQL
 /// when `GATEHOUSE_TEST_DATABASE_URL` is not set.
 pub async fn start_on(kind: StoreKind, config: ServerConfig) -> Option<Fixture> {
+    start_wrapped(kind, config, |s| s).await
+}
+
+/// Like [`start_on`], with the store the service uses wrapped by `wrap` (e.g. in a
+/// [`CountingStore`]).
+pub async fn start_wrapped(
+    kind: StoreKind,
+    config: ServerConfig,
+    wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+) -> Option<Fixture> {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("gatehouse.db");
     let (store, guard): (Arc<dyn Store>, _) = match kind {
@@ -84,6 +95,7 @@ pub async fn start_on(kind: StoreKind, config: ServerConfig) -> Option<Fixture> 
         StoreKind::Sqlite => path.display().to_string(),
         StoreKind::Postgres => store.describe(),
     };
+    let store = wrap(store);
     let catalogs = Arc::new(Catalogs::builtin().expect("catalogs"));
     let service = Arc::new(Service::open(store, catalogs).await.expect("service"));
     service.init("admin").await.expect("init");
@@ -222,5 +234,74 @@ impl Fixture {
     /// `http://…/api/v1` + `path`.
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.url)
+    }
+}
+
+/// A store that counts the reads a server makes of it: whole loads and revision reads.
+pub struct CountingStore {
+    inner: Arc<dyn Store>,
+    /// [`Store::load`] calls.
+    pub loads: AtomicU64,
+    /// [`Store::revision`] calls.
+    pub revisions: AtomicU64,
+}
+
+impl CountingStore {
+    /// Wraps `inner`.
+    pub fn new(inner: Arc<dyn Store>) -> Arc<CountingStore> {
+        Arc::new(CountingStore {
+            inner,
+            loads: AtomicU64::new(0),
+            revisions: AtomicU64::new(0),
+        })
+    }
+
+    /// (loads, revision reads) so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.loads.load(Ordering::SeqCst),
+            self.revisions.load(Ordering::SeqCst),
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for CountingStore {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    async fn load(&self) -> gatehouse::store::StoreResult<gatehouse::store::State> {
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        self.inner.load().await
+    }
+    async fn revision(&self) -> gatehouse::store::StoreResult<gatehouse::model::Revision> {
+        self.revisions.fetch_add(1, Ordering::SeqCst);
+        self.inner.revision().await
+    }
+    async fn commit(
+        &self,
+        actor: &str,
+        changes: &[gatehouse::store::Change],
+    ) -> gatehouse::store::StoreResult<gatehouse::model::Revision> {
+        self.inner.commit(actor, changes).await
+    }
+    async fn audit(
+        &self,
+        query: &gatehouse::store::AuditQuery,
+    ) -> gatehouse::store::StoreResult<Vec<gatehouse::model::AuditEvent>> {
+        self.inner.audit(query).await
+    }
+    async fn touch_key(
+        &self,
+        id: gatehouse::model::Id,
+        at: time::OffsetDateTime,
+    ) -> gatehouse::store::StoreResult<()> {
+        self.inner.touch_key(id, at).await
+    }
+    fn loaded(&self, state: &Arc<gatehouse::store::State>) {
+        self.inner.loaded(state);
+    }
+    fn watch(&self) -> Option<tokio::sync::watch::Receiver<gatehouse::model::Revision>> {
+        self.inner.watch()
     }
 }

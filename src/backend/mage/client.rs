@@ -84,16 +84,18 @@ impl MageClient {
     pub fn new(url: &str, login: Login) -> Result<MageClient> {
         let trimmed = url.trim().trim_end_matches('/');
         let trimmed = trimmed.strip_suffix("/api").unwrap_or(trimmed);
+        // Every message names the URL with its password masked.
+        let shown = crate::text::redact_url_passwords(trimmed).into_owned();
         let base = Url::parse(&format!("{trimmed}/")).map_err(|e| {
             Error::invalid(
                 "--mage",
-                format!("'{url}' is not a URL ({e}); e.g. http://127.0.0.1:6789"),
+                format!("'{shown}' is not a URL ({e}); e.g. http://127.0.0.1:6789"),
             )
         })?;
         if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
             return Err(Error::invalid(
                 "--mage",
-                format!("'{url}' is not an http(s) URL; e.g. http://127.0.0.1:6789"),
+                format!("'{shown}' is not an http(s) URL; e.g. http://127.0.0.1:6789"),
             ));
         }
         let http = reqwest::Client::builder()
@@ -103,7 +105,7 @@ impl MageClient {
             .map_err(|e| Error::Unavailable(format!("cannot build an HTTP client: {e}")))?;
         Ok(MageClient {
             base,
-            url: trimmed.to_string(),
+            url: shown,
             http,
             login,
             session: Mutex::new(None),
@@ -111,7 +113,7 @@ impl MageClient {
         })
     }
 
-    /// The server's URL as given (without `/api`).
+    /// The server's URL as given (without `/api`), its password masked.
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -143,6 +145,8 @@ impl MageClient {
             }
             cur = s.source();
         }
+        // reqwest's text names the URL it tried, password included.
+        let text = crate::text::redact_url_passwords(&text);
         Error::Unavailable(format!(
             "Mage server {} did not answer ({text}); is it running? (`scripts/mage-server.sh status`)",
             self.url

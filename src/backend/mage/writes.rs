@@ -187,11 +187,13 @@ fn permission_body(catalog: &Catalog, spec: &PermissionSpec, keep: u64) -> Resul
     let access = flags_to_access(catalog, &spec.grants, &spec.denies)
         .map_err(|m| Error::invalid("access", m))?
         | keep;
-    let uuid = spec
-        .entity_uuid
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty());
+    let uuid = spec.entity_uuid.as_deref().map(str::trim);
+    if uuid == Some("") {
+        return Err(Error::invalid(
+            "entity_uuid",
+            "must not be empty; leave it out to cover every entity",
+        ));
+    }
     Ok(json!({"permission": {
         "entity_name": spec.entity,
         "entity_id": uuid,
@@ -455,6 +457,26 @@ pub async fn relink(c: &MageClient, link: &Link, add: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_entity_uuid_is_refused_not_widened_to_every_entity() {
+        let cats = crate::catalog::Catalogs::builtin().unwrap();
+        let mage = cats.get("mage").unwrap();
+        for empty in ["", "  "] {
+            let spec = PermissionSpec {
+                catalog: "mage".into(),
+                entity: "Pipeline".into(),
+                entity_uuid: Some(empty.into()),
+                grants: vec!["LIST".into()],
+                ..Default::default()
+            };
+            let err = permission_body(mage, &spec, 0).unwrap_err();
+            assert!(
+                matches!(&err, Error::Invalid { field, .. } if field == "entity_uuid"),
+                "{err:?}"
+            );
+        }
+    }
 
     #[test]
     fn permission_bodies_carry_the_exact_integer() {

@@ -55,7 +55,7 @@ fn object_text(obj: &Object) -> StoreResult<String> {
         Object::Team(x) => to_text(x),
         Object::Role(x) => to_text(x),
         Object::Permission(x) => to_text(x),
-        Object::ApiKey(x) => to_text(x),
+        Object::ApiKey(x) => to_text(&crate::store::change::key_audit_json(x)),
     }
 }
 

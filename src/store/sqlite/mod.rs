@@ -87,6 +87,10 @@ fn sqlite_code(code: Option<&str>) -> i32 {
     code.and_then(|c| c.parse::<i32>().ok()).unwrap_or(0) & 0xff
 }
 
+/// SQLite's primary result code for a write refused because the database is read-only
+/// (`SQLITE_READONLY`; its extended codes say why: the file, the directory, recovery …).
+const SQLITE_READONLY: i32 = 8;
+
 /// Whether the error is a constraint violation (unique, foreign key, check, not null).
 fn is_constraint(e: &sqlx::Error) -> bool {
     match e {
@@ -177,6 +181,38 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             uncached: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Whether this process may write the store, asked the way a write would: a write
+    /// transaction is begun and rolled back, nothing changes. `Some(why)` when SQLite refuses
+    /// it as read-only (the file or its directory not writable by this user, a read-only
+    /// mount, an immutable file), `None` when writes will work.
+    pub async fn read_only_reason(&self) -> StoreResult<Option<String>> {
+        let mut conn = self.writer.lock().await;
+        let begun = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await;
+        let refused = match begun {
+            Ok(_) => {
+                // A page written too (the journal or WAL takes it), then undone.
+                let wrote = sqlx::query("UPDATE schema_migrations SET version = version")
+                    .execute(&mut *conn)
+                    .await;
+                sqlx::query("ROLLBACK")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                wrote.err()
+            }
+            Err(e) => Some(e),
+        };
+        match refused {
+            None => Ok(None),
+            Some(sqlx::Error::Database(d))
+                if sqlite_code(d.code().as_deref()) == SQLITE_READONLY =>
+            {
+                Ok(Some(d.message().to_string()))
+            }
+            Some(e) => Err(db_err(e)),
+        }
     }
 
     /// The database file.
