@@ -600,3 +600,42 @@ async fn look_alike_usernames_and_role_names_are_conflicts() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_by_a_caller_who_may_write_nothing_is_refused_before_its_body_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    bounded(60, async {
+        let f = start(ServerConfig::default()).await;
+        let addr = f
+            .url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let mut s = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+        // Announces 60 MiB but sends a few bytes, then waits: the answer must come anyway.
+        let head = format!(
+            "POST /api/v1/import HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 62914560\r\n\r\n{{\"users\": [",
+            f.reader_key
+        );
+        s.write_all(head.as_bytes()).await.expect("write");
+        let mut buf = vec![0u8; 4096];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut buf))
+            .await
+            .expect("answered without waiting for the body")
+            .expect("read");
+        let answer = String::from_utf8_lossy(&buf[..n]);
+        assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+        assert!(answer.contains("may write none"), "{answer}");
+        // An owner's import still goes through.
+        let (status, body) = call(
+            &f,
+            &f.admin_key,
+            "POST",
+            "/import",
+            Some(json!({"roles": [{"name": "imported"}]})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    })
+    .await;
+}

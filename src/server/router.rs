@@ -103,6 +103,9 @@ pub(super) fn build(app: App, config: &ServerConfig) -> Router {
             config.body_limit
         };
         let mut mr = handler(route.op, filter(route.method)).layer(DefaultBodyLimit::max(limit));
+        if route.op == Op::Import || route.op == Op::ApplyPreset {
+            mr = mr.route_layer(from_fn(admin::import_gate));
+        }
         if route.write {
             mr = mr.route_layer(from_fn(write_gate));
         }

@@ -12,7 +12,7 @@ use crate::api::{
 };
 use crate::backend::{Backend, Capabilities};
 use crate::model::{AuditEvent, Revision};
-use crate::service::{Error, ImportReport, PolicyDoc, find_user};
+use crate::service::{Access, Error, ImportReport, PolicyDoc, find_user};
 use crate::store::AuditQuery;
 use axum::Json;
 use axum::extract::{Extension, State};
@@ -253,6 +253,41 @@ pub(super) async fn apply_preset(
     Ok(Json(
         spawned(async move { b.apply_preset(&name, p.dry_run).await }).await?,
     ))
+}
+
+/// The kinds an import may write: a caller who may write none of them is refused before the
+/// (up to 64 MiB) body is read. The import itself then checks each kind the document uses.
+const IMPORT_KINDS: [&str; 7] = [
+    "User",
+    "Team",
+    "Role",
+    "Permission",
+    "RolePermission",
+    "UserRole",
+    "TeamMember",
+];
+
+/// Refuses an import (or preset) by a caller who may write nothing it could write, before its
+/// body is read.
+pub(super) async fn import_gate(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(c) = req.extensions().get::<Caller>() {
+        let service = c.backend.service();
+        let actor = c.actor();
+        let may = IMPORT_KINDS
+            .iter()
+            .any(|e| service.authorize(actor, Access::Write, e).is_ok());
+        if !may {
+            return ApiError::from(Error::Forbidden(format!(
+                "{} may write none of users, teams, roles, permissions or their links; an import needs 'write' on what it creates",
+                actor.name
+            )))
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 pub(super) async fn import(
