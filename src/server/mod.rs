@@ -9,6 +9,7 @@
 //! graceful shutdown (SIGINT/SIGTERM) lets in-flight requests finish.
 
 mod auth;
+mod auth_log;
 mod error;
 mod listen;
 mod router;
@@ -82,6 +83,8 @@ pub(crate) struct App {
     /// key, see [`auth::authenticate`]; an `at_least_revision` ahead of the snapshot): at most
     /// one such read per [`auth::STALE_READ_EVERY`], shared by every request.
     stale_read: Arc<tokio::sync::Mutex<Option<std::time::Instant>>>,
+    /// Authentication failures, logged at most once per second per key prefix.
+    auth_failures: Arc<auth_log::AuthFailures>,
 }
 
 /// The owner a `--no-auth` server acts as: the store's first enabled owner.
@@ -114,6 +117,7 @@ pub fn router(service: Arc<Service>, config: &ServerConfig) -> Result<axum::Rout
         no_auth_actor,
         timeout: config.timeout,
         stale_read: Arc::default(),
+        auth_failures: auth_log::AuthFailures::new(),
     };
     Ok(router::build(app, config))
 }
@@ -296,7 +300,8 @@ pub async fn follow_store(service: Arc<Service>) {
 }
 
 /// Logs to stderr, in colour only on a terminal without `NO_COLOR`; `RUST_LOG` overrides the
-/// default level (`info`: writes and errors; `debug`: every request).
+/// default level (`info`: start, stop, changes picked up from other processes, authentication
+/// failures counted per key prefix, errors; `debug`: one line per request).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
