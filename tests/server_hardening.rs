@@ -660,3 +660,40 @@ async fn connections_beyond_the_cap_get_a_clear_503() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_query_parameters_are_refused_not_ignored() {
+    bounded(60, async {
+        let f = start(ServerConfig::default()).await;
+        let c = reqwest::Client::new();
+        let before = f.revision();
+        let doc = json!({"roles": [{"name": "imported"}]});
+        // A misspelt dry run would otherwise import for real.
+        for path in ["/import?dryrun=true", "/import?dry-run=true"] {
+            let (s, b) = send(&f, c.post(f.api(path)).json(&doc)).await;
+            let (code, field, message) = error_of(&b);
+            assert_eq!(
+                (s, code.as_str(), field.as_str()),
+                (400, "invalid", "query"),
+                "{b}"
+            );
+            assert!(message.contains("dry"), "{message}");
+        }
+        let (s, b) = send(&f, c.delete(f.api("/roles/viewer?forse=true"))).await;
+        assert_eq!((s, error_of(&b).1.as_str()), (400, "query"), "{b}");
+        let (s, b) = send(&f, c.get(f.api("/audit?limt=5"))).await;
+        assert_eq!((s, error_of(&b).1.as_str()), (400, "query"), "{b}");
+        let (s, b) = send(
+            &f,
+            c.get(f.api("/who-can?catalog=mage&action=LIST&entity=Pipeline&entity_id=x")),
+        )
+        .await;
+        assert_eq!((s, error_of(&b).1.as_str()), (400, "query"), "{b}");
+        assert_eq!(f.revision(), before, "nothing was written");
+        // The right spelling still works.
+        let (s, b) = send(&f, c.post(f.api("/import?dry_run=true")).json(&doc)).await;
+        assert_eq!((s, b["dry_run"].clone()), (200, json!(true)), "{b}");
+        assert_eq!(f.revision(), before);
+    })
+    .await;
+}
