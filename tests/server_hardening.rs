@@ -1,6 +1,7 @@
 //! Hardening of `gatehouse serve`: strict request bodies (unknown fields, an empty entity UUID,
 //! the JSON content type) answered with specific JSON errors; `at_least_revision` far ahead of
-//! the store costs a bounded number of store reads; the audit log never shows API key hashes. A real server in process on
+//! the store costs a bounded number of store reads; the audit log never shows API key hashes;
+//! connections have a header-read (and idle) timeout and a cap. A real server in process on
 //! 127.0.0.1 (ephemeral port, temp SQLite store); every test is bounded in time.
 
 mod support;
@@ -511,6 +512,188 @@ async fn the_audit_log_never_shows_api_key_hashes() {
             &serde_json::to_string(&events).expect("json"),
             "the local backend's audit",
         );
+    })
+    .await;
+}
+
+/// Reads one HTTP/1.1 answer (head and a `Content-Length` body) from `conn`: the status, the
+/// head's text and the body; `None` when the server closed the connection first.
+async fn read_answer(conn: &mut tokio::net::TcpStream) -> Option<(u16, String, String)> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match conn.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&got[..head_end]).into_owned();
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while got.len() < head_end + len {
+        match conn.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    let body = String::from_utf8_lossy(&got[head_end..head_end + len]).into_owned();
+    Some((status, head, body))
+}
+
+/// Sends `GET /api/v1/healthz` on `conn` (keep-alive) and reads the answer.
+async fn healthz(conn: &mut tokio::net::TcpStream) -> Option<(u16, String, String)> {
+    use tokio::io::AsyncWriteExt;
+    conn.write_all(b"GET /api/v1/healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .ok()?;
+    read_answer(conn).await
+}
+
+/// Waits until the server closes `conn` (a read ends), failing past `secs`.
+async fn closed_by_the_server(conn: &mut tokio::net::TcpStream, secs: u64, what: &str) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 1024];
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(secs), async {
+        loop {
+            match conn.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                // An answer to the unfinished request (408) may come before the close.
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the server kept {what} open for {secs} s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_heads_and_idle_connections_are_closed() {
+    use tokio::io::AsyncWriteExt;
+    bounded(60, async {
+        let f = start(ServerConfig {
+            header_read_timeout: std::time::Duration::from_millis(300),
+            ..ServerConfig::default()
+        })
+        .await;
+        // A head that never ends.
+        let mut slow = tokio::net::TcpStream::connect(f.server.addr)
+            .await
+            .expect("connect");
+        slow.write_all(b"GET /api/v1/healthz HTTP/1.1\r\nHost: test\r\n")
+            .await
+            .expect("half a head");
+        // A keep-alive connection that served one request, then stays idle.
+        let mut idle = tokio::net::TcpStream::connect(f.server.addr)
+            .await
+            .expect("connect");
+        let (status, _, _) = healthz(&mut idle).await.expect("an answer");
+        assert_eq!(status, 200);
+        closed_by_the_server(&mut slow, 20, "a connection whose head never ended").await;
+        closed_by_the_server(&mut idle, 20, "an idle keep-alive connection").await;
+        // Connections that keep talking are served.
+        let mut busy = tokio::net::TcpStream::connect(f.server.addr)
+            .await
+            .expect("connect");
+        for _ in 0..3 {
+            assert_eq!(healthz(&mut busy).await.map(|a| a.0), Some(200));
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_cap_get_a_clear_503() {
+    bounded(60, async {
+        let f = start(ServerConfig {
+            max_connections: 2,
+            ..ServerConfig::default()
+        })
+        .await;
+        let connect = || tokio::net::TcpStream::connect(f.server.addr);
+        // Two connections served (each has had an answer, so each holds its place).
+        let mut first = connect().await.expect("connect");
+        let mut second = connect().await.expect("connect");
+        assert_eq!(healthz(&mut first).await.map(|a| a.0), Some(200));
+        assert_eq!(healthz(&mut second).await.map(|a| a.0), Some(200));
+        // A third is answered 503 with the JSON error, and closed.
+        let mut third = connect().await.expect("connect");
+        let (status, head, body) = healthz(&mut third).await.expect("an answer");
+        assert_eq!(status, 503, "{head}{body}");
+        let v: Value = serde_json::from_str(&body).expect("JSON error");
+        assert_eq!(v["error"]["code"], json!("unavailable"), "{body}");
+        let message = v["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("connections") && message.contains('2'),
+            "{message}"
+        );
+        let head = head.to_ascii_lowercase();
+        assert!(head.contains("connection: close"), "{head}");
+        assert!(head.contains("retry-after: 1"), "{head}");
+        closed_by_the_server(&mut third, 20, "a refused connection").await;
+        // The served ones go on; once one closes, a new connection is served again.
+        assert_eq!(healthz(&mut first).await.map(|a| a.0), Some(200));
+        drop(second);
+        let mut served = false;
+        for _ in 0..200 {
+            let mut next = connect().await.expect("connect");
+            if healthz(&mut next).await.map(|a| a.0) == Some(200) {
+                served = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(
+            served,
+            "a place freed by a closed connection is never reused"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_query_parameters_are_refused_not_ignored() {
+    bounded(60, async {
+        let f = start(ServerConfig::default()).await;
+        let c = reqwest::Client::new();
+        let before = f.revision();
+        let doc = json!({"roles": [{"name": "imported"}]});
+        // A misspelt dry run would otherwise import for real.
+        for path in ["/import?dryrun=true", "/import?dry-run=true"] {
+            let (s, b) = send(&f, c.post(f.api(path)).json(&doc)).await;
+            let (code, field, message) = error_of(&b);
+            assert_eq!(
+                (s, code.as_str(), field.as_str()),
+                (400, "invalid", "query"),
+                "{b}"
+            );
+            assert!(message.contains("dry"), "{message}");
+        }
+        let (s, b) = send(&f, c.delete(f.api("/roles/viewer?forse=true"))).await;
+        assert_eq!((s, error_of(&b).1.as_str()), (400, "query"), "{b}");
+        let (s, b) = send(&f, c.get(f.api("/audit?limt=5"))).await;
+        assert_eq!((s, error_of(&b).1.as_str()), (400, "query"), "{b}");
+        let (s, b) = send(
+            &f,
+            c.get(f.api("/who-can?catalog=mage&action=LIST&entity=Pipeline&entity_id=x")),
+        )
+        .await;
+        assert_eq!((s, error_of(&b).1.as_str()), (400, "query"), "{b}");
+        assert_eq!(f.revision(), before, "nothing was written");
+        // The right spelling still works.
+        let (s, b) = send(&f, c.post(f.api("/import?dry_run=true")).json(&doc)).await;
+        assert_eq!((s, b["dry_run"].clone()), (200, json!(true)), "{b}");
+        assert_eq!(f.revision(), before);
     })
     .await;
 }

@@ -123,6 +123,7 @@ pub struct RevisionBody {
 
 /// `DELETE /roles/{id}?force=true`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteParams {
     /// Remove the object's relations (and a user's keys) with it.
     #[serde(default)]
@@ -131,6 +132,7 @@ pub struct DeleteParams {
 
 /// `?dry_run=true` on preset application and import.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DryRunParams {
     /// Write nothing; the report says what would happen.
     #[serde(default)]
@@ -198,6 +200,7 @@ pub struct GrantBody {
 
 /// `DELETE /resources/{resource}/grants/{principal}?scope=&to=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RevokeParams {
     /// One scope; every scope when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,6 +248,7 @@ pub struct KeyCreated {
 
 /// `GET /audit?limit=&before=&since=&actor=`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuditParams {
     /// At most this many events (default 100, at most 10,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -366,6 +370,7 @@ pub struct BatchResponse {
 
 /// `GET /who-can?catalog=&action=&entity=&entity_uuid=&resource_owner=&resource_team=`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WhoCanParams {
     /// The catalog.
     pub catalog: String,

@@ -23,6 +23,10 @@ pub struct ServeArgs {
     /// never expose such a server.
     #[arg(long)]
     pub no_auth: bool,
+    /// The most connections served at once; one more gets a 503 and is closed.
+    #[arg(long, value_name = "N", default_value_t = crate::server::MAX_CONNECTIONS as u32,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
 }
 
 /// Says on stderr, before serving, when the store file cannot be written by this process: the
@@ -117,6 +121,7 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
     let config = ServerConfig {
         no_auth: args.no_auth,
         location,
+        max_connections: args.max_connections as usize,
         ..ServerConfig::default()
     };
     crate::server::run(service, &args.listen, config).await?;

@@ -5,6 +5,7 @@
 //! finishes every answer (revision and warning headers, JSON error bodies, the timeout, logs).
 
 use super::App;
+use super::auth_log::prefix_of;
 use super::error::ApiError;
 use crate::api::{NO_AUTH_WARNING, REVISION_HEADER, WARNING_HEADER};
 use crate::backend::LocalBackend;
@@ -52,6 +53,7 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
         },
         None => {
             let Some(secret) = bearer(&req) else {
+                app.auth_failures.note(prefix_of(None));
                 return ApiError::unauthorized().into_response();
             };
             let mut found = app.service.authenticate(secret);
@@ -80,7 +82,10 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
                         read_only_key: key.read_only,
                     }
                 }
-                Err(_) => return ApiError::unauthorized().into_response(),
+                Err(_) => {
+                    app.auth_failures.note(prefix_of(Some(secret)));
+                    return ApiError::unauthorized().into_response();
+                }
             }
         }
     };
@@ -164,15 +169,14 @@ pub async fn finish(State(app): State<App>, req: Request, next: Next) -> Respons
             ),
         );
     }
-    // Milliseconds, to the microsecond.
+    // One line per request, at debug (`RUST_LOG=gatehouse=debug`); a server error also at
+    // warn. Milliseconds, to the microsecond.
     let ms = (start.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     let status = res.status();
     if status.is_server_error() {
         tracing::warn!(%method, %path, status = status.as_u16(), ms, "request");
-    } else if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
-        tracing::debug!(%method, %path, status = status.as_u16(), ms, "request");
     } else {
-        tracing::info!(%method, %path, status = status.as_u16(), ms, "request");
+        tracing::debug!(%method, %path, status = status.as_u16(), ms, "request");
     }
     res
 }

@@ -208,7 +208,8 @@ fn path_text(path: &serde_path_to_error::Path) -> String {
     out
 }
 
-/// Query-string parameters; bad ones are a 400 naming `query`.
+/// Query-string parameters; bad ones (an unknown one included: `?dryrun=true` must not import
+/// for real) are a 400 naming `query`.
 #[derive(Debug)]
 pub struct Params<T>(pub T);
 

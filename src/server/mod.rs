@@ -3,12 +3,15 @@
 //! [`LocalBackend`](crate::backend::LocalBackend) acting as the key's user, so the server
 //! behaves exactly like the local backend. The routes are those of [`crate::api::ROUTES`].
 //!
-//! Limits: request bodies of 1 MiB (64 MiB for import), a 30 s request timeout; writes run on
-//! their own tasks and always finish; a graceful shutdown (SIGINT/SIGTERM) lets in-flight
-//! requests finish.
+//! Limits: request bodies of 1 MiB (64 MiB for import), a 30 s request timeout, 10 s to send a
+//! request's head (and at most 10 s idle between two requests on one connection), at most 512
+//! connections at once (a 503 beyond); writes run on their own tasks and always finish; a
+//! graceful shutdown (SIGINT/SIGTERM) lets in-flight requests finish.
 
 mod auth;
+mod auth_log;
 mod error;
+mod listen;
 mod router;
 mod routes_admin;
 mod routes_engine;
@@ -41,7 +44,18 @@ pub struct ServerConfig {
     pub import_limit: usize,
     /// What the per-request backends report as their location (the store).
     pub location: String,
+    /// The longest a client may take to send a request's head; also the longest a keep-alive
+    /// connection may stay idle between two requests.
+    pub header_read_timeout: Duration,
+    /// The most connections served at once; one more is answered 503 and closed.
+    pub max_connections: usize,
 }
+
+/// The default of [`ServerConfig::header_read_timeout`].
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default of [`ServerConfig::max_connections`].
+pub const MAX_CONNECTIONS: usize = 512;
 
 impl Default for ServerConfig {
     fn default() -> ServerConfig {
@@ -51,6 +65,8 @@ impl Default for ServerConfig {
             body_limit: BODY_LIMIT,
             import_limit: IMPORT_BODY_LIMIT,
             location: String::new(),
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
         }
     }
 }
@@ -67,6 +83,8 @@ pub(crate) struct App {
     /// key, see [`auth::authenticate`]; an `at_least_revision` ahead of the snapshot): at most
     /// one such read per [`auth::STALE_READ_EVERY`], shared by every request.
     stale_read: Arc<tokio::sync::Mutex<Option<std::time::Instant>>>,
+    /// Authentication failures, logged at most once per second per key prefix.
+    auth_failures: Arc<auth_log::AuthFailures>,
 }
 
 /// The owner a `--no-auth` server acts as: the store's first enabled owner.
@@ -99,20 +117,27 @@ pub fn router(service: Arc<Service>, config: &ServerConfig) -> Result<axum::Rout
         no_auth_actor,
         timeout: config.timeout,
         stale_read: Arc::default(),
+        auth_failures: auth_log::AuthFailures::new(),
     };
     Ok(router::build(app, config))
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then lets in-flight requests
-/// finish.
-pub async fn serve(
+/// Serves `router` on `listener` within `config`'s connection limits until `shutdown`
+/// completes, then lets in-flight requests finish.
+pub fn serve<F>(
     listener: TcpListener,
     router: axum::Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    shutdown: F,
+    config: &ServerConfig,
+) -> impl Future<Output = std::io::Result<()>> + Send + use<F>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let limits = listen::Limits {
+        header_read_timeout: config.header_read_timeout,
+        max_connections: config.max_connections,
+    };
+    listen::serve(listener, router, shutdown, limits)
 }
 
 /// A server running on a task (tests, benchmarks, embedding).
@@ -166,9 +191,14 @@ pub async fn spawn(
         .local_addr()
         .map_err(|e| Error::Unavailable(format!("cannot read the listening address: {e}")))?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, router, async move {
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(serve(
+        listener,
+        router,
+        async move {
+            let _ = stopped.await;
+        },
+        config,
+    ));
     let refresher = tokio::spawn(follow_store(follow));
     Ok(RunningServer {
         addr,
@@ -226,7 +256,7 @@ pub async fn run(service: Arc<Service>, listen: &str, config: ServerConfig) -> R
         config.location
     );
     let refresher = tokio::spawn(follow_store(service_for_refresh));
-    let served = serve(listener, router, shutdown_signal()).await;
+    let served = serve(listener, router, shutdown_signal(), &config).await;
     refresher.abort();
     served.map_err(|e| Error::Unavailable(format!("the server stopped: {e}")))
 }
@@ -270,7 +300,8 @@ pub async fn follow_store(service: Arc<Service>) {
 }
 
 /// Logs to stderr, in colour only on a terminal without `NO_COLOR`; `RUST_LOG` overrides the
-/// default level (`info`: writes and errors; `debug`: every request).
+/// default level (`info`: start, stop, changes picked up from other processes, authentication
+/// failures counted per key prefix, errors; `debug`: one line per request).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

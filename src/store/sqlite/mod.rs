@@ -139,6 +139,31 @@ fn prepare_file(path: &Path) -> StoreResult<()> {
     Ok(())
 }
 
+/// A store that cannot even be opened because SQLite may not write (its write-ahead log lives
+/// next to the file): the message names the file, what is read-only and the fix, instead of
+/// SQLite's bare "attempt to write a readonly database".
+fn read_only_at_open(e: sqlx::Error, path: &Path) -> StoreError {
+    /// `SQLITE_READONLY_DIRECTORY`: the directory is not writable.
+    const READONLY_DIRECTORY: i32 = SQLITE_READONLY | (6 << 8);
+    let code = match &e {
+        sqlx::Error::Database(d) => d.code().and_then(|c| c.parse::<i32>().ok()),
+        _ => None,
+    };
+    let Some(code) = code.filter(|c| c & 0xff == SQLITE_READONLY) else {
+        return db_err(e);
+    };
+    let what = if code == READONLY_DIRECTORY {
+        "its directory is read-only for this process"
+    } else {
+        "it is read-only for this process"
+    };
+    StoreError::Database(format!(
+        "cannot open the store {}: {what} ({e}); SQLite keeps its write-ahead log (-wal, -shm) \
+         next to the file, so the file and its directory must be writable by this user",
+        path.display()
+    ))
+}
+
 impl SqliteStore {
     /// Opens (creating when missing) the store at `path` and applies pending migrations.
     ///
@@ -156,13 +181,17 @@ impl SqliteStore {
             .statement_cache_capacity(STATEMENT_CACHE)
             .row_buffer_size(ROW_BUFFER)
             .page_size(PAGE_SIZE);
-        let mut writer = opts.connect().await.map_err(|e| match db_err(e) {
-            StoreError::Corrupt(msg) => StoreError::Corrupt(format!(
-                "{} is not a gatehouse store ({msg})",
-                path.display()
-            )),
-            other => other,
-        })?;
+        let mut writer = opts
+            .connect()
+            .await
+            .map_err(|e| read_only_at_open(e, path))
+            .map_err(|e| match e {
+                StoreError::Corrupt(msg) => StoreError::Corrupt(format!(
+                    "{} is not a gatehouse store ({msg})",
+                    path.display()
+                )),
+                other => other,
+            })?;
         schema::migrate(&mut writer, path).await?;
         // Up to 128 MiB of page cache for the writer (SQLite's default is 2 MiB): a large
         // commit (an import of a million permissions) then writes each page to the WAL once
