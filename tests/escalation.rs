@@ -639,3 +639,152 @@ async fn an_import_by_a_caller_who_may_write_nothing_is_refused_before_its_body_
     })
     .await;
 }
+
+/// Two services on one store, as two server replicas (or `serve` and the CLI) are: a write
+/// checked against a snapshot that another process has moved past is checked again on a
+/// fresh read, never committed on the stale check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_checked_on_a_stale_snapshot_is_checked_again_on_the_stores_state() {
+    use gatehouse::catalog::Catalogs;
+    use gatehouse::service::Service;
+    use gatehouse::store::{MemoryStore, Store};
+    use std::sync::Arc;
+    bounded(60, async {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let catalogs = Arc::new(Catalogs::builtin().expect("catalogs"));
+        let b = Service::open(store.clone(), catalogs.clone())
+            .await
+            .expect("b");
+        b.init("root").await.expect("init");
+        let root = Actor::user(
+            &b.snapshot()
+                .state
+                .user_by_name("root")
+                .cloned()
+                .expect("root"),
+            false,
+        );
+        let mallory = b
+            .create_user(
+                &root,
+                UserSpec {
+                    username: "mallory".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("mallory");
+        let own = b
+            .create_role(
+                &root,
+                RoleSpec {
+                    name: "own".into(),
+                    description: String::new(),
+                },
+            )
+            .await
+            .expect("role");
+        let ops = b
+            .create_role(
+                &root,
+                RoleSpec {
+                    name: "ops".into(),
+                    description: String::new(),
+                },
+            )
+            .await
+            .expect("ops");
+        let user_role = b
+            .create_permission(&root, admin_perm("UserRole", &["write"]))
+            .await
+            .expect("perm");
+        b.link(
+            &root,
+            Link::RolePermission {
+                role: own.id,
+                permission: user_role.id,
+            },
+        )
+        .await
+        .expect("link");
+        b.link(
+            &root,
+            Link::UserRole {
+                user: mallory.id,
+                role: own.id,
+            },
+        )
+        .await
+        .expect("assign");
+        // Replica A reads the store now: `ops` holds nothing, so assigning it conveys nothing.
+        let a = Service::open(store.clone(), catalogs).await.expect("a");
+        // Replica B (the owner) makes `ops` powerful.
+        let all = b
+            .create_permission(&root, admin_perm("ALL", &["read", "write"]))
+            .await
+            .expect("all");
+        b.link(
+            &root,
+            Link::RolePermission {
+                role: ops.id,
+                permission: all.id,
+            },
+        )
+        .await
+        .expect("ops powerful");
+        // On A's stale snapshot the assignment looks harmless; it must still be refused.
+        let m = Actor::user(&mallory, false);
+        let e = a
+            .link(
+                &m,
+                Link::UserRole {
+                    user: mallory.id,
+                    role: ops.id,
+                },
+            )
+            .await
+            .expect_err("checked again on the store's state");
+        assert_eq!(e.exit_code(), 5, "{e}");
+        let state = store.load().await.expect("load");
+        assert!(
+            !state.user_roles.contains(&(mallory.id, ops.id)),
+            "nothing written"
+        );
+
+        // Owners: two owners disable each other through two services; one write must lose.
+        let second = b
+            .create_user(
+                &root,
+                UserSpec {
+                    username: "owner2".into(),
+                    owner: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("owner2");
+        let a = Service::open(store.clone(), Arc::new(Catalogs::builtin().expect("c")))
+            .await
+            .expect("a again");
+        let snap = b.snapshot();
+        let r = snap.state.users[&root.user.expect("id")].clone();
+        let mut spec = UserSpec::of(&r);
+        spec.disabled = true;
+        b.update_user(&Actor::user(&second, false), r.id, spec, r.version)
+            .await
+            .expect("owner2 disables root");
+        let mut spec = UserSpec::of(&second);
+        spec.disabled = true;
+        let e = a
+            .update_user(&root, second.id, spec, second.version)
+            .await
+            .expect_err("root, disabled meanwhile, cannot disable the last owner");
+        assert!(matches!(e.exit_code(), 4 | 5), "{e}");
+        let state = store.load().await.expect("load");
+        assert!(
+            state.users.values().any(|u| u.owner && !u.disabled),
+            "an enabled owner remains"
+        );
+    })
+    .await;
+}

@@ -130,7 +130,7 @@ fn gen_perm() -> impl Strategy<Value = GenPerm> {
             entity,
             uuid,
             grants,
-            denies: if admin { denies & 3 } else { denies },
+            denies: if admin { denies & 7 } else { denies },
             conds,
         })
 }
@@ -805,12 +805,17 @@ mod mage {
 
     pub(super) fn universe(users: &[Id]) -> Vec<Request> {
         let mut out = Vec::new();
-        let attrs: [Option<gatehouse::engine::AttrCheck>; 5] = [
+        let attrs: [Option<gatehouse::engine::AttrCheck>; 6] = [
             None,
             Some(attr("read:name")),
             Some(attr("read:zz")),
             Some(attr("write:secret")),
             Some(attr("query:uuid")),
+            // Mage skips the attribute list for an empty name.
+            Some(gatehouse::engine::AttrCheck {
+                kind: gatehouse::engine::AttrKind::Write,
+                name: String::new(),
+            }),
         ];
         for e in ["Pipeline", "Block", "Oauth"] {
             for f in FLAGS {

@@ -93,7 +93,8 @@ impl From<StoreError> for Error {
             StoreError::NotFound { kind, id } => Error::not_found(kind.as_str(), id),
             StoreError::Duplicate { .. }
             | StoreError::Conflict { .. }
-            | StoreError::InUse { .. } => Error::Conflict(e.to_string()),
+            | StoreError::InUse { .. }
+            | StoreError::Moved { .. } => Error::Conflict(e.to_string()),
             StoreError::Corrupt(_) | StoreError::Database(_) => Error::Store(e.to_string()),
         }
     }

@@ -23,6 +23,17 @@ pub enum StoreError {
         /// The value that is taken.
         value: String,
     },
+    /// The store moved past the revision a write was checked against (another process wrote
+    /// meanwhile): nothing was written; read the store again and check the write again.
+    #[error(
+        "the store moved on (the write was checked at revision {base}, it is at {actual}); reload and try again"
+    )]
+    Moved {
+        /// The revision the write was checked against.
+        base: u64,
+        /// The store's revision.
+        actual: u64,
+    },
     /// The update named a version that is no longer current.
     #[error(
         "{kind} '{id}' was changed by someone else (you had version {expected}, it is now {actual}); reload and try again"

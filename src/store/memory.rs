@@ -26,24 +26,25 @@ impl MemoryStore {
     }
 }
 
-#[async_trait]
-impl Store for MemoryStore {
-    fn describe(&self) -> String {
-        "memory".into()
-    }
-
-    async fn load(&self) -> StoreResult<State> {
-        Ok(self.lock()?.0.clone())
-    }
-
-    async fn revision(&self) -> StoreResult<Revision> {
-        Ok(self.lock()?.0.revision)
-    }
-
-    async fn commit(&self, actor: &str, changes: &[Change]) -> StoreResult<Revision> {
+impl MemoryStore {
+    /// Commits under one lock, refused when the revision is not `base` (if given).
+    fn commit_checked(
+        &self,
+        actor: &str,
+        changes: &[Change],
+        base: Option<Revision>,
+    ) -> StoreResult<Revision> {
         let mut guard = self.lock()?;
         if changes.is_empty() {
             return Ok(guard.0.revision);
+        }
+        if let Some(base) = base
+            && guard.0.revision != base
+        {
+            return Err(StoreError::Moved {
+                base,
+                actual: guard.0.revision,
+            });
         }
         let effects = guard.0.apply_all(changes)?;
         let revision = guard.0.revision;
@@ -61,6 +62,34 @@ impl Store for MemoryStore {
             });
         }
         Ok(revision)
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    fn describe(&self) -> String {
+        "memory".into()
+    }
+
+    async fn load(&self) -> StoreResult<State> {
+        Ok(self.lock()?.0.clone())
+    }
+
+    async fn revision(&self) -> StoreResult<Revision> {
+        Ok(self.lock()?.0.revision)
+    }
+
+    async fn commit_at(
+        &self,
+        actor: &str,
+        changes: &[Change],
+        base: Revision,
+    ) -> StoreResult<Revision> {
+        self.commit_checked(actor, changes, Some(base))
+    }
+
+    async fn commit(&self, actor: &str, changes: &[Change]) -> StoreResult<Revision> {
+        self.commit_checked(actor, changes, None)
     }
 
     async fn audit(&self, q: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {

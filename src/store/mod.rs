@@ -60,6 +60,17 @@ pub trait Store: Send + Sync {
     /// list writes nothing and returns the current revision.
     async fn commit(&self, actor: &str, changes: &[Change]) -> StoreResult<Revision>;
 
+    /// [`Store::commit`], only if the store is still at revision `base` when the transaction
+    /// takes its write lock — the revision the changes were authorized against — else
+    /// [`StoreError::Moved`] and nothing is written. Authorization that depends on the whole
+    /// state (the escalation rule) is only sound this way when other processes write too.
+    async fn commit_at(
+        &self,
+        actor: &str,
+        changes: &[Change],
+        base: Revision,
+    ) -> StoreResult<Revision>;
+
     /// Reads audit events, newest first.
     async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>>;
 

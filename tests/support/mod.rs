@@ -285,6 +285,14 @@ impl Store for CountingStore {
     ) -> gatehouse::store::StoreResult<gatehouse::model::Revision> {
         self.inner.commit(actor, changes).await
     }
+    async fn commit_at(
+        &self,
+        actor: &str,
+        changes: &[gatehouse::store::Change],
+        base: gatehouse::model::Revision,
+    ) -> gatehouse::store::StoreResult<gatehouse::model::Revision> {
+        self.inner.commit_at(actor, changes, base).await
+    }
     async fn audit(
         &self,
         query: &gatehouse::store::AuditQuery,

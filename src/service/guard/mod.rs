@@ -84,16 +84,12 @@ fn owners_remain(state: &State, changes: &[Change]) -> Result<()> {
 }
 
 impl Service {
-    /// True when `p` grants `escalate` on the admin catalog.
-    fn grants_escalate(&self, p: &Permission) -> bool {
-        if p.catalog != ADMIN_CATALOG {
-            return false;
-        }
+    /// True when `flags` (of a permission on the admin catalog) include `escalate`.
+    fn has_escalate(&self, flags: &[String]) -> bool {
         let Some(cat) = self.catalogs.get(ADMIN_CATALOG) else {
             return false;
         };
-        let (Ok(mask), Some(bit)) = (cat.mask(&p.grants), cat.flag_bit(Access::Escalate.flag()))
-        else {
+        let (Ok(mask), Some(bit)) = (cat.mask(flags), cat.flag_bit(Access::Escalate.flag())) else {
             // A flag the catalog does not know: validation refuses it before this.
             return false;
         };
@@ -117,19 +113,35 @@ impl Service {
         if me.owner && !me.disabled {
             return Ok(());
         }
-        let mut needs = Needs::new(state, me, changes);
+        if me.disabled {
+            return Err(Error::Forbidden(format!("{} is disabled", me.username)));
+        }
+        let mut needs = Needs::new(state, &self.catalogs, me, changes);
         for c in changes {
             needs.add(c)?;
         }
         if needs.list.is_empty() {
             return Ok(());
         }
-        // Only an owner grants `escalate`, whatever the actor may lift.
+        // Only an owner grants `escalate` — or lifts a deny of it — whatever the actor may lift.
         if let Some(n) = needs.list.iter().find(|n| {
-            n.why == Why::Grant && n.side == Side::Grants && self.grants_escalate(&n.perm)
+            n.why == Why::Grant
+                && n.side == Side::Grants
+                && n.perm.catalog == ADMIN_CATALOG
+                && self.has_escalate(&n.perm.grants)
         }) {
             return Err(Error::Forbidden(format!(
                 "only an owner may grant 'escalate' (on gatehouse:{}); {} is not one",
+                n.perm.entity, me.username
+            )));
+        }
+        if let Some(n) = needs.list.iter().find(|n| {
+            n.side == Side::Denies
+                && n.perm.catalog == ADMIN_CATALOG
+                && self.has_escalate(&n.perm.denies)
+        }) {
+            return Err(Error::Forbidden(format!(
+                "only an owner may lift a deny of 'escalate' (on gatehouse:{}); {} is not one",
                 n.perm.entity, me.username
             )));
         }
@@ -148,20 +160,38 @@ impl Service {
     }
 }
 
+/// What decides a permission's region: everything but its id, times and description.
+type ContentKey<'a> = (&'a str, &'a str, Option<&'a str>, [&'a [String]; 6]);
+
+fn content_key(p: &Permission) -> ContentKey<'_> {
+    (
+        &p.catalog,
+        &p.entity,
+        p.entity_uuid.as_deref(),
+        [
+            &p.grants,
+            &p.denies,
+            &p.conditions,
+            &p.query_attributes,
+            &p.read_attributes,
+            &p.write_attributes,
+        ],
+    )
+}
+
 /// Checks that `me` holds every region point of every need.
 fn check(service: &Service, snap: &Snapshot, me: &User, list: &[&Need]) -> Result<()> {
     let state = &snap.state;
     // Permissions with the same content have the same region: work each out once.
     let mut distinct: Vec<&Permission> = Vec::new();
+    let mut seen: HashMap<ContentKey<'_>, usize> = HashMap::new();
     let mut slot: Vec<usize> = Vec::with_capacity(list.len());
     for n in list {
-        match distinct.iter().position(|p| p.same_content(&n.perm)) {
-            Some(i) => slot.push(i),
-            None => {
-                slot.push(distinct.len());
-                distinct.push(&n.perm);
-            }
-        }
+        let i = *seen.entry(content_key(&n.perm)).or_insert_with(|| {
+            distinct.push(&n.perm);
+            distinct.len() - 1
+        });
+        slot.push(i);
     }
     let regions = Regions::new(service.catalogs(), &distinct);
     let mut view = ActorView {

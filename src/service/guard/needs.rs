@@ -1,12 +1,17 @@
 //! The rights a list of changes needs the actor to hold, change by change, worked out against
 //! the state before it (see the module above for the rules).
 
-use super::reach::{Scope, member_scope, role_perms, team_perms, user_reach};
+use super::reach::{Scope, member_scope, role_perms, team_perms, user_reach, user_reach_in};
 use super::region::Side;
+use crate::catalog::{Catalogs, ConditionMeaning};
 use crate::model::{ADMIN_TEAM, Id, ObjectKind, Permission, User};
 use crate::service::error::{Error, Result};
 use crate::store::{Change, Link, Object, State};
-use std::collections::{BTreeSet, HashMap};
+use std::cell::OnceCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Each user's teams, with the role held inside each.
+type TeamsByUser = HashMap<Id, Vec<(Id, Option<Id>)>>;
 
 /// Why a right is needed: what the refusal says the actor tried.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,10 +51,20 @@ pub(super) struct Needs<'a> {
     /// Links the same list removes.
     unlinked: BTreeSet<Link>,
     pub(super) list: Vec<Need>,
+    catalogs: &'a Catalogs,
+    /// (permission, grants?, scope, lift) already pushed by id.
+    pushed: HashSet<(Id, bool, Scope, Option<&'static str>)>,
+    /// user → teams, built when first needed.
+    teams: OnceCell<TeamsByUser>,
 }
 
 impl<'a> Needs<'a> {
-    pub(super) fn new(state: &'a State, actor: &'a User, changes: &'a [Change]) -> Needs<'a> {
+    pub(super) fn new(
+        state: &'a State,
+        catalogs: &'a Catalogs,
+        actor: &'a User,
+        changes: &'a [Change],
+    ) -> Needs<'a> {
         let mut created = HashMap::new();
         let mut new_teams = HashMap::new();
         let mut unlinked = BTreeSet::new();
@@ -74,6 +89,9 @@ impl<'a> Needs<'a> {
             new_teams,
             unlinked,
             list: Vec::new(),
+            catalogs,
+            pushed: HashSet::new(),
+            teams: OnceCell::new(),
         }
     }
 
@@ -85,6 +103,11 @@ impl<'a> Needs<'a> {
     }
 
     fn push(&mut self, id: Id, side: Side, scope: Scope, lift: Option<&'static str>, why: &Why) {
+        // The same permission, side and scope once (a team of 50k members would otherwise
+        // push its role's permissions once per member).
+        if !self.pushed.insert((id, side == Side::Grants, scope, lift)) {
+            return;
+        }
         if let Some(perm) = self.perm(id) {
             self.list.push(Need {
                 perm,
@@ -120,16 +143,43 @@ impl<'a> Needs<'a> {
 
     /// The user's permissions that carry conditions (a membership moves where they apply).
     fn conditional(&self, user: Id) -> Vec<Id> {
-        user_reach(self.state, user)
+        let teams = self.teams_of(user);
+        user_reach_in(self.state, user, &teams)
             .into_iter()
             .map(|(p, _)| p)
             .filter(|p| {
-                self.state
-                    .permissions
-                    .view(p)
-                    .is_some_and(|v| !v.conditions().is_empty())
+                self.state.permissions.view(p).is_some_and(|v| {
+                    v.conditions().iter().any(|c| {
+                        c == "team"
+                            || self
+                                .catalogs
+                                .get(v.catalog())
+                                .and_then(|cat| cat.condition(c))
+                                .is_some_and(|d| d.means == ConditionMeaning::Team)
+                    })
+                })
             })
             .collect()
+    }
+
+    /// The teams a user is in (memberships read once for the whole list of changes).
+    fn teams_of(&self, user: Id) -> Vec<(Id, Option<Id>)> {
+        let map = self.teams.get_or_init(|| {
+            let mut m = TeamsByUser::new();
+            for (&(t, u), &r) in &self.state.members {
+                m.entry(u).or_default().push((t, r));
+            }
+            m
+        });
+        map.get(&user).cloned().unwrap_or_default()
+    }
+
+    /// True when a role or principal holds the permission after the links this list removes.
+    fn held(&self, id: Id) -> bool {
+        self.state
+            .links_to(ObjectKind::Permission, id)
+            .iter()
+            .any(|l| !self.unlinked.contains(l))
     }
 
     /// Acting on `target`: the actor must hold every right the target holds; only an owner
@@ -178,7 +228,9 @@ impl<'a> Needs<'a> {
                     why: Why::Grant,
                 });
                 let lift = Some("Permission");
-                self.push(p.id, Side::Grants, Scope::Any, lift, &Why::Permission);
+                if self.held(p.id) {
+                    self.push(p.id, Side::Grants, Scope::Any, lift, &Why::Permission);
+                }
                 self.push(p.id, Side::Denies, Scope::Any, lift, &Why::LiftDeny);
             }
             Change::Delete {
@@ -187,11 +239,7 @@ impl<'a> Needs<'a> {
                 ..
             } => {
                 let lift = Some("Permission");
-                let held = s
-                    .links_to(ObjectKind::Permission, *id)
-                    .iter()
-                    .any(|l| !self.unlinked.contains(l));
-                if held {
+                if self.held(*id) {
                     self.push(*id, Side::Grants, Scope::Any, lift, &Why::Permission);
                 }
                 self.push(*id, Side::Denies, Scope::Any, lift, &Why::LiftDeny);

@@ -71,6 +71,15 @@ pub(crate) fn teams_of(state: &State, user: Id) -> Vec<(Id, Option<Id>)> {
 
 /// Every permission a user reaches, with where it applies (duplicates removed).
 pub(crate) fn user_reach(state: &State, user: Id) -> Vec<(Id, Scope)> {
+    user_reach_in(state, user, &teams_of(state, user))
+}
+
+/// [`user_reach`] with the user's teams (and the roles held inside them) already known.
+pub(crate) fn user_reach_in(
+    state: &State,
+    user: Id,
+    teams: &[(Id, Option<Id>)],
+) -> Vec<(Id, Scope)> {
     let mut out: Vec<(Id, Scope)> = granted(state, Principal::User(user))
         .into_iter()
         .map(|p| (p, Scope::Any))
@@ -82,7 +91,7 @@ pub(crate) fn user_reach(state: &State, user: Id) -> Vec<(Id, Scope)> {
     {
         out.extend(role_perms(state, role).into_iter().map(|p| (p, Scope::Any)));
     }
-    for (team, role) in teams_of(state, user) {
+    for &(team, role) in teams {
         out.extend(team_perms(state, team).into_iter().map(|p| (p, Scope::Any)));
         if let Some(role) = role {
             let scope = member_scope(state, team);

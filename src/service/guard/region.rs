@@ -298,7 +298,8 @@ impl Probe<'_> {
                 AttrKind::Read => &self.perm.read_attributes,
                 AttrKind::Write => &self.perm.write_attributes,
             };
-            let mut attrs: Vec<Attr> = vec![Attr::Any(kind)];
+            // Any other name, and the empty one (Mage skips the list for it).
+            let mut attrs: Vec<Attr> = vec![Attr::Any(kind), Attr::Named(kind, String::new())];
             let names: BTreeSet<&String> = listed.iter().collect();
             attrs.extend(names.into_iter().map(|n| Attr::Named(kind, n.clone())));
             for attr in attrs {
@@ -383,10 +384,16 @@ impl ActorView<'_> {
                 name: name.clone(),
             })],
             Attr::Any(kind) => {
-                let mut v = vec![Some(AttrCheck {
-                    kind: *kind,
-                    name: FRESH.into(),
-                })];
+                let mut v = vec![
+                    Some(AttrCheck {
+                        kind: *kind,
+                        name: FRESH.into(),
+                    }),
+                    Some(AttrCheck {
+                        kind: *kind,
+                        name: String::new(),
+                    }),
+                ];
                 if let Some(set) = self.attrs.get(&(point.catalog.clone(), *kind)) {
                     v.extend(set.iter().map(|n| {
                         Some(AttrCheck {

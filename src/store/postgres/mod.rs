@@ -196,7 +196,19 @@ impl Store for PgStore {
         if changes.is_empty() {
             return read::revision(&self.pool).await;
         }
-        write::commit(&self.pool, &self.channel, actor, changes).await
+        write::commit(&self.pool, &self.channel, actor, changes, None).await
+    }
+
+    async fn commit_at(
+        &self,
+        actor: &str,
+        changes: &[Change],
+        base: Revision,
+    ) -> StoreResult<Revision> {
+        if changes.is_empty() {
+            return read::revision(&self.pool).await;
+        }
+        write::commit(&self.pool, &self.channel, actor, changes, Some(base)).await
     }
 
     fn watch(&self) -> Option<tokio::sync::watch::Receiver<Revision>> {

@@ -90,9 +90,10 @@ pub(super) async fn commit(
     channel: &str,
     actor: &str,
     changes: &[Change],
+    base: Option<Revision>,
 ) -> StoreResult<Revision> {
     let mut tx = pool.begin().await.map_err(db_err)?;
-    match apply_all(&mut tx, channel, actor, changes).await {
+    match apply_all(&mut tx, channel, actor, changes, base).await {
         Ok(rev) => {
             tx.commit().await.map_err(db_err)?;
             Ok(rev)
@@ -110,10 +111,19 @@ async fn apply_all(
     channel: &str,
     actor: &str,
     changes: &[Change],
+    base: Option<Revision>,
 ) -> StoreResult<Revision> {
     // Locks the counter until the commit: other writers (any process) wait here.
-    let rev = read_revision(conn, LOCK_REVISION)
-        .await?
+    let current = read_revision(conn, LOCK_REVISION).await?;
+    if let Some(base) = base
+        && base != current
+    {
+        return Err(StoreError::Moved {
+            base,
+            actual: current,
+        });
+    }
+    let rev = current
         .checked_add(1)
         .ok_or_else(|| StoreError::Database("revision overflow".into()))?;
     let mut effects = Vec::with_capacity(changes.len());

@@ -324,7 +324,20 @@ impl Store for SqliteStore {
             return read::revision(&self.readers).await;
         }
         let mut conn = self.writer.lock().await;
-        write::commit(&mut conn, actor, changes).await
+        write::commit(&mut conn, actor, changes, None).await
+    }
+
+    async fn commit_at(
+        &self,
+        actor: &str,
+        changes: &[Change],
+        base: Revision,
+    ) -> StoreResult<Revision> {
+        if changes.is_empty() {
+            return read::revision(&self.readers).await;
+        }
+        let mut conn = self.writer.lock().await;
+        write::commit(&mut conn, actor, changes, Some(base)).await
     }
 
     async fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEvent>> {

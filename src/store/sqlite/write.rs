@@ -35,12 +35,13 @@ pub(super) async fn commit(
     conn: &mut SqliteConnection,
     actor: &str,
     changes: &[Change],
+    base: Option<Revision>,
 ) -> StoreResult<Revision> {
     if changes.is_empty() {
         return revision(conn).await;
     }
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
-    match apply_all(&mut tx, actor, changes).await {
+    match apply_all(&mut tx, actor, changes, base).await {
         Ok(rev) => {
             tx.commit().await.map_err(db_err)?;
             Ok(rev)
@@ -57,9 +58,19 @@ async fn apply_all(
     conn: &mut SqliteConnection,
     actor: &str,
     changes: &[Change],
+    base: Option<Revision>,
 ) -> StoreResult<Revision> {
-    let rev = revision(conn)
-        .await?
+    // BEGIN IMMEDIATE holds the write lock: the revision cannot move until the commit.
+    let current = revision(conn).await?;
+    if let Some(base) = base
+        && base != current
+    {
+        return Err(StoreError::Moved {
+            base,
+            actual: current,
+        });
+    }
+    let rev = current
         .checked_add(1)
         .ok_or_else(|| StoreError::Database("revision overflow".into()))?;
     let mut audit = AuditLog::new(rev, actor)?;
