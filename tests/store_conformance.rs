@@ -47,6 +47,7 @@ macro_rules! conformance {
             unlink_missing_link_not_found,
             unlink_member_reports_stored_role,
             revision_counting,
+            commit_at_refuses_a_moved_store,
             audit_order_and_filters,
             touch_key,
             bulk_creates,

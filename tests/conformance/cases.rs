@@ -346,6 +346,24 @@ pub async fn revision_counting(s: &dyn Store) {
     assert_eq!(audit_all(s).await.len(), 3);
 }
 
+/// `commit_at` writes only on the revision it names: on another, nothing is written and the
+/// error says which revision the store is at.
+pub async fn commit_at_refuses_a_moved_store(s: &dyn Store) {
+    assert_eq!(s.commit_at("t", &[c(role("a"))], 0).await, Ok(1));
+    assert_eq!(
+        s.commit_at("t", &[c(role("b"))], 0).await,
+        Err(StoreError::Moved { base: 0, actual: 1 })
+    );
+    assert_eq!(s.revision().await, Ok(1));
+    assert!(s.load().await.expect("load").role_by_name("b").is_none());
+    assert_eq!(
+        audit_all(s).await.len(),
+        1,
+        "no audit event for a refused commit"
+    );
+    assert_eq!(s.commit_at("t", &[c(role("b"))], 1).await, Ok(2));
+}
+
 pub async fn audit_order_and_filters(s: &dyn Store) {
     let (a, b, x) = (role("a"), role("b"), role("x"));
     s.commit("alice", &[c(a.clone()), c(b.clone())])
