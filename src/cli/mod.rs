@@ -4,6 +4,7 @@
 
 mod audit;
 mod check;
+mod import_file;
 mod keys;
 mod misc;
 mod output;
@@ -162,7 +163,7 @@ pub enum Command {
         format: Option<String>,
         /// Refuse a file larger than this (bytes, or with a KiB/MiB/GiB suffix), without
         /// reading it whole.
-        #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = misc::parse_size)]
+        #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = import_file::parse_size)]
         max_size: u64,
     },
     /// API keys.
@@ -320,7 +321,7 @@ async fn run_command(
         } => match (file, from_mage) {
             (_, Some(url)) => misc::import_from_mage(&ctx, &url, mage_user, dry_run, yes).await,
             (Some(file), None) => {
-                misc::import(&ctx, &file, dry_run, format.as_deref(), max_size).await
+                import_file::import(&ctx, &file, dry_run, format.as_deref(), max_size).await
             }
             (None, None) => Err(crate::service::Error::invalid(
                 "import",

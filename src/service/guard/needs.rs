@@ -268,19 +268,9 @@ impl<'a> Needs<'a> {
                     &Why::LiftDeny,
                 );
             }
-            Change::Create(Object::Team(t)) => {
-                if let Some(r) = t.default_role {
-                    let scope = self.member_scope(t.id);
-                    self.push_all(
-                        role_perms(s, r),
-                        Side::Grants,
-                        scope,
-                        Some("Team"),
-                        &Why::Grant,
-                    );
-                }
-            }
-            Change::Update {
+            // A team made with, or given, a default role (a new team has none before).
+            Change::Create(Object::Team(t))
+            | Change::Update {
                 object: Object::Team(t),
                 ..
             } => {
@@ -289,13 +279,8 @@ impl<'a> Needs<'a> {
                     && Some(r) != old
                 {
                     let scope = self.member_scope(t.id);
-                    self.push_all(
-                        role_perms(s, r),
-                        Side::Grants,
-                        scope,
-                        Some("Team"),
-                        &Why::Grant,
-                    );
+                    let perms = role_perms(s, r);
+                    self.push_all(perms, Side::Grants, scope, Some("Team"), &Why::Grant);
                 }
             }
             Change::Delete {
