@@ -5,7 +5,7 @@
 //! The body runs over any store factory: two SQLite stores on one file here (a server and the
 //! CLI share a file the same way); PostgreSQL replicas join when that store lands.
 
-mod support;
+use crate::support;
 
 use gatehouse::backend::{Backend, HttpBackend};
 use gatehouse::catalog::Catalogs;

@@ -245,11 +245,7 @@ async fn snapshot(s: &dyn Store) -> (State, u64, Vec<Ev>) {
     )
 }
 
-#[path = "conformance/cases.rs"]
 mod cases;
-#[path = "conformance/links.rs"]
 mod links;
-#[path = "support/pg.rs"]
-mod pg;
-#[path = "conformance/random.rs"]
+use crate::support::pg;
 mod random;

@@ -2,7 +2,7 @@
 //! the panes Mage lacks are shown disabled with the reason, a user is created through the form
 //! with its masked password, and the Access check explains a Mage decision.
 
-mod mage_support;
+use crate::mage_support;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use gatehouse::backend::{Backend, MageBackend};

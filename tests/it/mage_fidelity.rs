@@ -9,7 +9,7 @@
 //! from the permissions gatehouse read through `MageBackend`.
 //! `GATEHOUSE_MAGE_FIDELITY_SCENARIOS` (default 24) and `GATEHOUSE_MAGE_FIDELITY_SEED` vary it.
 
-mod mage_support;
+use crate::mage_support;
 
 use gatehouse::backend::{Backend, MageBackend};
 use gatehouse::engine::{Engine, MageCall, ReadCheck};

@@ -1,7 +1,7 @@
 //! The `gatehouse` binary, end to end: presets, `check` and its exit codes and explanation, the
 //! okdata flow, and export → import round trips.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{Env, names};
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! connections have a header-read (and idle) timeout and a cap. A real server in process on
 //! 127.0.0.1 (ephemeral port, temp SQLite store); every test is bounded in time.
 
-mod support;
+use crate::support;
 
 use gatehouse::backend::Backend;
 use gatehouse::catalog::Catalogs;

@@ -5,8 +5,7 @@
 //! PostgreSQL test runs when `GATEHOUSE_TEST_DATABASE_URL` is set, otherwise it prints one
 //! SKIPPED line.
 
-#[path = "support/pg.rs"]
-mod pg;
+use crate::support::pg;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! SQLite store), driven through `HttpBackend` and raw HTTP, compared with what the store holds
 //! and with the local backend on the same service. Every test is bounded in time.
 
-mod support;
+use crate::support;
 
 use gatehouse::api::StateWire;
 use gatehouse::backend::Backend;

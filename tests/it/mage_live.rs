@@ -4,7 +4,7 @@
 //! default owner (admin@admin.com / admin); every object a test makes has a unique name, so
 //! the tests can run again against the same server.
 
-mod mage_support;
+use crate::mage_support;
 
 use gatehouse::backend::Backend;
 use gatehouse::service::{Password, PermissionSpec, RoleSpec, UserSpec};

@@ -4,7 +4,7 @@
 //! This file: first run, init, and the create/list/show/update/remove verbs of every object.
 //! Policy commands are in `cli_policy.rs`, errors and access in `cli_errors.rs`.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{Env, names};
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! full key whose role only reads), writing nothing; revocation takes effect on the next request;
 //! `--no-auth` warns on every answer.
 
-mod support;
+use crate::support;
 
 use gatehouse::api::{Method, Op, ROUTES, Route};
 use gatehouse::backend::Backend;

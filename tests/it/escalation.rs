@@ -3,7 +3,7 @@
 //! through a role try to climb; each attempt is a 403 naming the missing right (a 409 for the
 //! last enabled owner) and writes nothing.
 
-mod support;
+use crate::support;
 
 use gatehouse::model::{Id, User};
 use gatehouse::server::ServerConfig;

@@ -3,8 +3,7 @@
 //! `GATEHOUSE_TEST_DATABASE_URL` is set (in a fresh schema, dropped afterwards); otherwise it
 //! prints one SKIPPED line.
 
-#[path = "support/pg.rs"]
-mod pg;
+use crate::support::pg;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -3,8 +3,7 @@
 //! ignored timing run. Every test runs when `GATEHOUSE_TEST_DATABASE_URL` is set (each in a
 //! fresh schema, dropped afterwards) and otherwise prints one SKIPPED line.
 
-#[path = "support/pg.rs"]
-mod pg;
+use crate::support::pg;
 
 use gatehouse::model::{Permission, Role, new_id, now};
 use gatehouse::store::{AuditQuery, Change, Object, PgStore, Store, StoreError};

@@ -10,7 +10,7 @@
 //! store (`sqlite:PATH` or `postgres:URL`; the `child_writer` test does the writing only then).
 //! The PostgreSQL run needs `GATEHOUSE_TEST_DATABASE_URL` (one SKIPPED line otherwise).
 
-mod support;
+use crate::support;
 
 use gatehouse::model::{Id, Permission, Role, now};
 use gatehouse::store::{Change, Link, Object, PgStore, SqliteStore, Store};

@@ -2,7 +2,7 @@
 //! batches) with some writes mixed in; no request may fail and the final state must hold
 //! exactly the objects whose creation succeeded.
 
-mod support;
+use crate::support;
 
 use gatehouse::backend::Backend;
 use gatehouse::engine::Request;

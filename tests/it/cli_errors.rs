@@ -2,7 +2,7 @@
 //! changed), unreadable stores, usage errors, JSON on every listing, untrusted text in tables,
 //! and read-only / viewer access.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{BIN, Env};
 use std::process::Command;

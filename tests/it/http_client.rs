@@ -3,7 +3,7 @@
 //! closed) the next reads still go through, twenty times in a row. (A raw pooled reqwest client
 //! once met a broken pipe in that spot in `tests/server.rs`.)
 
-mod support;
+use crate::support;
 
 use gatehouse::backend::Backend;
 use gatehouse::server::ServerConfig;

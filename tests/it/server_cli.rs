@@ -1,7 +1,7 @@
 //! The CLI unchanged against a server: `gatehouse --remote URL …` with `GATEHOUSE_API_KEY`,
 //! against a real server in this process.
 
-mod support;
+use crate::support;
 
 use gatehouse::server::ServerConfig;
 use serde_json::Value;

@@ -1,0 +1,45 @@
+//! Every integration test in one binary (one link instead of forty; see the README's Tests
+//! section). Each module is what used to be its own `tests/*.rs` target; `support`,
+//! `cli_support`, `mage_support` and `tui_support` are shared helpers.
+//!
+//! Run one area with a filter: `cargo test --test it tui_pty::`.
+
+mod cli_support;
+mod mage_support;
+mod support;
+mod tui_support;
+
+mod cli;
+mod cli_check_attr;
+mod cli_errors;
+mod cli_pipe;
+mod cli_policy;
+mod cli_postgres;
+mod config;
+mod crash_safety;
+mod engine_props;
+mod engine_props_mage;
+mod escalation;
+mod escalation_props;
+mod fuzz_corpus;
+mod http_client;
+mod mage_fidelity;
+mod mage_live;
+mod mage_tui;
+mod presets;
+mod profiles;
+mod replicas;
+mod serve_process;
+mod server;
+mod server_auth;
+mod server_cli;
+mod server_hardening;
+mod server_load;
+mod store_conformance;
+mod store_postgres;
+mod store_sqlite;
+mod tui;
+mod tui_flows;
+mod tui_forms;
+mod tui_pty;
+mod tui_scroll;
