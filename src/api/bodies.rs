@@ -246,6 +246,30 @@ pub struct KeyCreated {
     pub secret: String,
 }
 
+/// `GET /watch?after=&wait=`: answers once the server's revision is past `after`, or after
+/// `wait` seconds (default 25, at most 60) with the revision as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchParams {
+    /// The revision the caller has (default 0: answers at once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Revision>,
+    /// How long to hold the request open, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<u64>,
+}
+
+/// How long `GET /watch` holds a request open by default, and at most (seconds).
+pub const WATCH_WAIT: (u64, u64) = (25, 60);
+
+/// The answer of `GET /watch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchAnswer {
+    /// The server's revision when it answered.
+    pub revision: Revision,
+}
+
 /// `GET /audit?limit=&before=&since=&actor=`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

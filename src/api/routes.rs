@@ -39,6 +39,8 @@ pub enum Op {
     Catalogs,
     /// `GET /state`
     State,
+    /// `GET /watch` (long-poll for the next revision)
+    Watch,
     /// `GET /roles`
     ListRoles,
     /// `POST /roles`
@@ -184,6 +186,7 @@ pub const ROUTES: &[Route] = &[
     r(Op::Me, Get, "/me", false),
     r(Op::Catalogs, Get, "/catalogs", false),
     r(Op::State, Get, "/state", false),
+    r(Op::Watch, Get, "/watch", false),
     r(Op::ListRoles, Get, "/roles", false),
     r(Op::CreateRole, Post, "/roles", true),
     r(Op::GetRole, Get, "/roles/{id}", false),

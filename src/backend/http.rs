@@ -306,6 +306,9 @@ impl HttpBackend {
     }
 }
 
+/// How often a console polls a server that has no `GET /watch`.
+const HTTP_POLL: Duration = Duration::from_secs(2);
+
 #[async_trait]
 impl Backend for HttpBackend {
     fn info(&self) -> BackendInfo {
@@ -356,6 +359,24 @@ impl Backend for HttpBackend {
             *c = Some((etag, state.clone()));
         }
         Ok(state)
+    }
+
+    async fn wait_for_change(&self, after: Revision, within: Duration) -> Result<Revision> {
+        let wait = within.as_secs().clamp(1, crate::api::WATCH_WAIT.1);
+        let params = crate::api::WatchParams {
+            after: Some(after),
+            wait: Some(wait),
+        };
+        let rb = self.request(Method::GET, &["watch"]).query(&params);
+        match self.get::<crate::api::WatchAnswer>(rb).await {
+            Ok(a) => Ok(a.revision),
+            // A server from before `GET /watch`: poll its state (a 304 while unchanged).
+            Err(Error::NotFound { .. }) => {
+                tokio::time::sleep(HTTP_POLL.min(within)).await;
+                Ok(self.state().await?.revision)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn init(&self, _admin: &str) -> Result<InitOutcome> {

@@ -27,22 +27,40 @@ pub fn default_db_path() -> Result<PathBuf> {
         })
 }
 
+/// How often a console on a local store reads the store's revision when the store does not
+/// announce changes itself (SQLite; PostgreSQL announces them with LISTEN/NOTIFY): one
+/// `SELECT` of a single row.
+pub const LOCAL_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The service and a store in this process, acting as one principal.
 #[derive(Debug, Clone)]
 pub struct LocalBackend {
     service: Arc<Service>,
     actor: Actor,
     location: String,
+    /// `state()` first re-reads the store when another process wrote to it (the console and
+    /// the CLI); a server's per-request backends leave that to the server's own follower.
+    reread: bool,
 }
 
 impl LocalBackend {
-    /// Wraps a service, acting as `actor`.
+    /// Wraps a service, acting as `actor`. Its `state()` answers from the service's snapshot
+    /// as it is (a server keeps that in step with the store itself); see
+    /// [`LocalBackend::rereading`].
     pub fn new(service: Arc<Service>, actor: Actor, location: impl Into<String>) -> LocalBackend {
         LocalBackend {
             service,
             actor,
             location: location.into(),
+            reread: false,
         }
+    }
+
+    /// This backend with `state()` re-reading the store first when another process wrote to
+    /// it (what the console's `r` and the CLI need).
+    pub fn rereading(mut self) -> LocalBackend {
+        self.reread = true;
+        self
     }
 
     /// Opens (creating when missing) the SQLite store at `path` and acts as `as_user`, or as
@@ -72,6 +90,7 @@ impl LocalBackend {
             service,
             actor,
             location,
+            reread: true,
         })
     }
 
@@ -169,7 +188,19 @@ impl Backend for LocalBackend {
     }
 
     async fn state(&self) -> Result<Arc<State>> {
+        // Another process (the CLI, a server) may have written to the store since.
+        if self.reread {
+            self.service.refresh_if_stale().await?;
+        }
         Ok(self.service.visible_state(&self.actor))
+    }
+
+    async fn wait_for_change(
+        &self,
+        after: Revision,
+        within: std::time::Duration,
+    ) -> Result<Revision> {
+        self.service.wait_past(after, within, LOCAL_POLL).await
     }
 
     async fn init(&self, admin: &str) -> Result<InitOutcome> {

@@ -22,6 +22,7 @@ use crate::store::{AuditQuery, Link, State};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use std::time::Duration;
 use time::OffsetDateTime;
 
 /// What kind of backend this is.
@@ -132,8 +133,14 @@ pub trait Backend: Send + Sync {
     async fn me(&self) -> Result<Me>;
     /// The entity catalogs.
     async fn catalogs(&self) -> Result<Arc<Catalogs>>;
-    /// Every object and link, as of the latest revision.
+    /// Every object and link, as of the latest revision (re-read from the source: another
+    /// process's writes are included).
     async fn state(&self) -> Result<Arc<State>>;
+    /// Waits until the source's revision is past `after`, or until `within` has passed, and
+    /// returns the revision then current. The console's live view follows it: the local
+    /// store's revision (PostgreSQL's change feed, else a cheap poll), a server's
+    /// `GET /watch` long-poll, Mage's data re-read on a timer.
+    async fn wait_for_change(&self, after: Revision, within: Duration) -> Result<Revision>;
     /// Creates the first owner and the admin team, once.
     async fn init(&self, admin: &str) -> Result<InitOutcome>;
 

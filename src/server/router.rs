@@ -33,6 +33,7 @@ fn handler(op: Op, f: MethodFilter) -> MethodRouter<App> {
         Op::Me => on(f, admin::me),
         Op::Catalogs => on(f, admin::catalogs),
         Op::State => on(f, admin::state),
+        Op::Watch => on(f, admin::watch),
         Op::ListRoles => on(f, objects::list_roles),
         Op::CreateRole => on(f, objects::create_role),
         Op::GetRole => on(f, objects::get_role),

@@ -8,7 +8,7 @@ use super::util::{resolve_write, spawned};
 use crate::api::{
     AuditPage, AuditParams, CatalogSummary, DEFAULT_AUDIT_PAGE, DryRunParams, GrantBody, Health,
     KeyCreate, KeyCreated, KeyWire, MAX_AUDIT_PAGE, MeWire, MyResource, RevisionBody, RevokeParams,
-    StateWire,
+    StateWire, WATCH_WAIT, WatchAnswer, WatchParams,
 };
 use crate::backend::{Backend, Capabilities};
 use crate::model::{AuditEvent, Revision};
@@ -93,6 +93,23 @@ pub(super) async fn state(
     res.headers_mut()
         .insert(VARY, HeaderValue::from_static("authorization"));
     Ok(res)
+}
+
+/// `GET /watch?after=&wait=`: holds the request until the published revision is past
+/// `after` (the server follows its store, so writes by other processes count) or `wait`
+/// seconds have passed.
+pub(super) async fn watch(
+    Extension(c): Extension<Caller>,
+    Params(p): Params<WatchParams>,
+) -> ApiResult<Json<WatchAnswer>> {
+    let (default, most) = WATCH_WAIT;
+    let wait = std::time::Duration::from_secs(p.wait.unwrap_or(default).min(most));
+    let revision = c
+        .backend
+        .service()
+        .wait_published(p.after.unwrap_or(0), wait)
+        .await;
+    Ok(Json(WatchAnswer { revision }))
 }
 
 pub(super) async fn list_keys(Extension(c): Extension<Caller>) -> ApiResult<Json<Vec<KeyWire>>> {

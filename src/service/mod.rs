@@ -132,6 +132,9 @@ pub struct Service {
     catalogs: Arc<Catalogs>,
     snapshot: RwLock<Arc<Snapshot>>,
     writer: tokio::sync::Mutex<()>,
+    /// The revision of the published snapshot, for whoever follows it (a console, a
+    /// `GET /watch` long-poll).
+    published: tokio::sync::watch::Sender<Revision>,
     /// When each API key was last used by this process (the store is told at most once a
     /// minute per key).
     key_use: std::sync::Mutex<std::collections::HashMap<Id, time::OffsetDateTime>>,
@@ -155,12 +158,14 @@ impl Service {
     /// when they no longer compete with its first answer).
     pub async fn open(store: Arc<dyn Store>, catalogs: Arc<Catalogs>) -> Result<Service> {
         let state = store.load().await?;
+        let (published, _) = tokio::sync::watch::channel(state.revision);
         let snapshot = Arc::new(Snapshot::new(state, catalogs.clone()));
         Ok(Service {
             store,
             catalogs,
             snapshot: RwLock::new(snapshot),
             writer: tokio::sync::Mutex::new(()),
+            published,
             key_use: std::sync::Mutex::new(Default::default()),
         })
     }
@@ -238,9 +243,62 @@ impl Service {
 
     /// Makes `snap` the current snapshot.
     fn swap(&self, snap: Arc<Snapshot>) {
+        let revision = snap.state.revision;
         match self.snapshot.write() {
             Ok(mut g) => *g = snap,
             Err(poisoned) => *poisoned.into_inner() = snap,
+        }
+        self.published.send_replace(revision);
+    }
+
+    /// Follows the revision of the published snapshot: it moves after every write through
+    /// this service and every reload that picked up another process's writes.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<Revision> {
+        self.published.subscribe()
+    }
+
+    /// Waits until the published snapshot is past revision `after`, or until `within` has
+    /// passed, without reading the store (a server follows its store on its own). Returns the
+    /// revision then published.
+    pub async fn wait_published(&self, after: Revision, within: std::time::Duration) -> Revision {
+        let mut published = self.subscribe();
+        let past = published.wait_for(|r| *r > after);
+        match tokio::time::timeout(within, past).await {
+            Ok(Ok(r)) => *r,
+            _ => *self.published.borrow(),
+        }
+    }
+
+    /// Waits until the published snapshot is past revision `after` — re-reading the store
+    /// when another process wrote to it (announced by the store's feed, else checked every
+    /// `poll`) — or until `within` has passed. Returns the revision then published.
+    pub async fn wait_past(
+        &self,
+        after: Revision,
+        within: std::time::Duration,
+        poll: std::time::Duration,
+    ) -> Result<Revision> {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut published = self.subscribe();
+        let mut feed = self.watch_store();
+        loop {
+            self.refresh_if_stale().await?;
+            let now = *published.borrow_and_update();
+            if now > after || tokio::time::Instant::now() >= deadline {
+                return Ok(now);
+            }
+            let announced = async {
+                match feed.as_mut() {
+                    Some(w) => w.changed().await.is_ok(),
+                    None => std::future::pending().await,
+                }
+            };
+            let wake = (tokio::time::Instant::now() + poll).min(deadline);
+            tokio::select! {
+                _ = published.changed() => {}
+                alive = announced => if !alive { feed = None },
+                _ = tokio::time::sleep_until(wake) => {}
+            }
         }
     }
 

@@ -87,6 +87,10 @@ pub struct App {
     pub select_after_load: Option<(Pane, String)>,
     /// The backend could not be reached: why, and how many retries so far.
     pub offline: Option<(String, u32)>,
+    /// The latest revision the backend announced (the live view), 0 before any.
+    pub announced: crate::model::Revision,
+    /// A load asked for by the live view is under way.
+    pub following: bool,
     /// Where the last frame drew the list's rows (set while drawing; see `frame.rs`).
     pub list_rows: std::cell::Cell<Option<ratatui::layout::Rect>>,
 }
@@ -130,6 +134,8 @@ impl App {
             form_back: None,
             select_after_load: None,
             offline: None,
+            announced: 0,
+            following: false,
             list_rows: std::cell::Cell::new(None),
         }
     }
@@ -171,8 +177,12 @@ impl App {
 
     /// Handles a result from the runner.
     pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
+        if let Msg::Moved(revision) = msg {
+            return self.on_moved(revision);
+        }
         self.pending = self.pending.saturating_sub(1);
         match msg {
+            Msg::Moved(_) => Vec::new(),
             Msg::Loaded(data) => {
                 for pane in Pane::ALL {
                     let r = rows(pane, &data.state, &data.audit);
@@ -184,11 +194,14 @@ impl App {
                 self.offline = None;
                 let h = self.list_height();
                 self.list_mut().scroll(h);
-                self.after_load()
+                let mut effects = self.after_load();
+                effects.extend(self.catch_up());
+                effects
             }
             Msg::Saved { pane, row_id, text } => self.on_saved(pane, row_id, text),
             Msg::SaveFailed(e) => self.on_save_failed(e),
             Msg::LoadFailed(e, attempt) => {
+                self.following = false;
                 if matches!(e, crate::service::Error::Unavailable(_)) {
                     // Keep whatever is on screen (an unsaved form included) and retry.
                     self.offline = Some((e.to_string(), attempt + 1));
@@ -274,6 +287,31 @@ impl App {
                 vec![Effect::Load]
             }
         }
+    }
+
+    /// The backend announced revision `revision`: reload unless the data already has it
+    /// (lists keep their selection; an open form keeps what was typed and says the object
+    /// changed outside).
+    fn on_moved(&mut self, revision: crate::model::Revision) -> Vec<Effect> {
+        self.announced = self.announced.max(revision);
+        if self.following {
+            return Vec::new();
+        }
+        self.catch_up()
+    }
+
+    /// A load when the data is behind the announced revision and none is under way.
+    fn catch_up(&mut self) -> Vec<Effect> {
+        self.following = false;
+        let Some(data) = &self.data else {
+            return Vec::new();
+        };
+        if data.state.revision >= self.announced || self.offline.is_some() {
+            return Vec::new();
+        }
+        self.following = true;
+        self.pending += 1;
+        vec![Effect::Load]
     }
 
     /// Handles a terminal event.

@@ -109,7 +109,13 @@ impl App {
             Outcome::Reload => {
                 let back = self.form_back.take();
                 match form.target {
-                    Some((id, _)) => self.open_edit(form.kind, id, back),
+                    Some((id, _)) => {
+                        self.open_edit(form.kind, id, back);
+                        // The current version, with the cursor on the field it was on.
+                        if let Mode::Form(fresh) = &mut self.mode {
+                            fresh.focus = form.focus.min(fresh.fields.len().saturating_sub(1));
+                        }
+                    }
                     None => self.mode = Mode::Form(form),
                 }
                 Vec::new()
@@ -179,6 +185,9 @@ impl App {
         let Some(data) = &self.data else {
             return Vec::new();
         };
+        if let Mode::Form(form) = &mut self.mode {
+            form.note_outside(&data.state);
+        }
         if let Some((pane, id)) = self.select_after_load.take() {
             let height = self.list_height();
             let cols = super::view::columns(pane);

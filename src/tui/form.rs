@@ -74,6 +74,9 @@ pub struct Form {
     pub conflict: bool,
     /// Width the access grid is drawn at (for ↑/↓ inside it).
     pub width: u16,
+    /// The edited object changed (or went) outside since the form was opened: said at the
+    /// top of the form; what was typed stays.
+    pub outside: Option<String>,
     initial: Vec<String>,
     catalogs: Arc<Catalogs>,
 }
@@ -98,6 +101,7 @@ impl Form {
             busy: false,
             conflict: false,
             width: 80,
+            outside: None,
             initial,
             catalogs,
         }
@@ -451,6 +455,25 @@ impl Form {
             self.error = Some(message.to_string());
         }
         Outcome::Stay
+    }
+
+    /// Compares the edited object with `state` (after a reload): sets or clears the notice
+    /// that it changed outside since the form was opened.
+    pub fn note_outside(&mut self, state: &State) {
+        let Some((id, version)) = self.target else {
+            return;
+        };
+        self.outside = match state.version_of(self.kind, id) {
+            None => Some(format!(
+                "This {} was deleted outside since you opened this form; saving fails",
+                self.kind
+            )),
+            Some(now) if now != version => Some(format!(
+                "Changed outside since you opened this (version {version} → {now}): saving asks \
+                 to reload or overwrite"
+            )),
+            Some(_) => None,
+        };
     }
 
     /// Shows a failed save: under the field it names when there is one, else below the form.

@@ -166,6 +166,12 @@ pub fn draw_form(form: &Form, t: &Theme, f: &mut Frame<'_>, area: Rect) {
         ]),
         Line::from(""),
     ];
+    if let Some(notice) = &form.outside {
+        lines.insert(
+            1,
+            Line::from(Span::styled(format!(" ⚠ {}", sanitize(notice)), t.alert)),
+        );
+    }
     let mut focus_line = (0, 0);
     for (i, field) in form.fields.iter().enumerate() {
         let start = lines.len();

@@ -60,6 +60,15 @@ pub fn restore_terminal() {
 
 struct Restore;
 
+/// Stops a task when the console stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 impl Drop for Restore {
     fn drop(&mut self) {
         restore_terminal();
@@ -332,6 +341,33 @@ async fn carry_out(backend: Arc<dyn Backend>, effect: Effect, tx: mpsc::Unbounde
     }
 }
 
+/// How long one wait of the live view lasts before it asks again (a server long-poll holds
+/// its request this long).
+const FOLLOW_WAIT: std::time::Duration = std::time::Duration::from_secs(25);
+/// The pause after a failed wait (the backend unreachable: loads report that themselves).
+const FOLLOW_PAUSE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The live view: follows the backend's revision and tells the app each time it moves, until
+/// the app is gone.
+async fn follow(backend: Arc<dyn Backend>, tx: mpsc::UnboundedSender<Msg>) {
+    let mut seen = 0;
+    while !tx.is_closed() {
+        match backend.wait_for_change(seen, FOLLOW_WAIT).await {
+            Ok(revision) if revision != seen => {
+                seen = revision;
+                if tx.send(Msg::Moved(revision)).is_err() {
+                    return;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::debug!("the live view cannot follow the backend: {e}");
+                tokio::time::sleep(FOLLOW_PAUSE).await;
+            }
+        }
+    }
+}
+
 /// Runs the console until the user quits. `read_only` comes from `--read-only`.
 pub async fn run(backend: Arc<dyn Backend>, read_only: bool) -> std::io::Result<()> {
     let previous = std::panic::take_hook();
@@ -357,6 +393,8 @@ pub async fn run(backend: Arc<dyn Backend>, read_only: bool) -> std::io::Result<
     );
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     tokio::spawn(carry_out(backend.clone(), Effect::Load, tx.clone()));
+    let follower = tokio::spawn(follow(backend.clone(), tx.clone()));
+    let _stop_follower = AbortOnDrop(follower);
     let mut events = EventStream::new();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;

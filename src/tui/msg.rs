@@ -115,4 +115,7 @@ pub enum Msg {
     LoadFailed(crate::service::Error, u32),
     /// An API key was created: its secret, shown once.
     KeyCreated(Box<crate::service::CreatedKey>),
+    /// The backend's revision moved (the live view's follower saw it): not the answer to
+    /// any effect.
+    Moved(crate::model::Revision),
 }

@@ -209,6 +209,8 @@ struct Outcome {
 #[tokio::test]
 async fn the_mage_dialect_decides_as_the_real_server_does() {
     let Some(url) = live_url() else { return };
+    // One Mage test at a time: they share one server (all modules are one test binary).
+    let _one = mage_support::serial().await;
     let scenarios: usize = std::env::var("GATEHOUSE_MAGE_FIDELITY_SCENARIOS")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -529,3 +529,42 @@ async fn a_profile_reaches_mage_and_an_expired_token_logs_in_again() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_live_view_sees_a_change_made_by_another_mage_client() {
+    let Some(url) = live_url() else { return };
+    let _one = serial().await;
+    bounded(120, async {
+        let console = admin(&url).await;
+        let other = admin(&url).await;
+        let rev = console.state().await.unwrap().revision;
+        let same = console
+            .wait_for_change(rev, std::time::Duration::from_millis(200))
+            .await
+            .unwrap();
+        assert_eq!(same, rev, "nothing changed on the server");
+        let name = format!("gh-live-{}", unique());
+        let waiting = tokio::spawn(async move {
+            let r = console
+                .wait_for_change(rev, std::time::Duration::from_secs(60))
+                .await;
+            (r, console)
+        });
+        other
+            .create_role(RoleSpec {
+                name: name.clone(),
+                description: String::new(),
+            })
+            .await
+            .unwrap();
+        let (moved, console) = waiting.await.unwrap();
+        let moved = moved.unwrap();
+        assert!(moved > rev, "the poll did not see the new role");
+        let state = console.state().await.unwrap();
+        assert!(state.role_by_name(&name).is_some());
+        assert_eq!(state.revision, moved);
+        let id = state.role_by_name(&name).unwrap().id;
+        other.delete_role(id, true).await.unwrap();
+    })
+    .await;
+}

@@ -48,6 +48,8 @@ fn screen(app: &App) -> String {
 #[tokio::test]
 async fn the_console_manages_a_mage_server() {
     let Some(url) = live_url() else { return };
+    // One Mage test at a time: they share one server (all modules are one test binary).
+    let _one = mage_support::serial().await;
     bounded(300, async {
         let b: MageBackend = admin(&url).await;
         let mut app = App::new(Theme::monochrome(), (120, 40), false);

@@ -8,12 +8,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
+pub(crate) struct Tmux {
+    pub(crate) socket: String,
 }
 
 impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
+    pub(crate) fn run(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
@@ -22,28 +22,28 @@ impl Tmux {
             .expect("tmux runs");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "t"])
     }
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "t"];
         args.extend_from_slice(keys);
         self.run(&args);
     }
-    /// Waits (at most 15 s) until the screen no longer contains `text`. Needed after `Escape`:
+    /// Waits (at most 30 s) until the screen no longer contains `text`. Needed after `Escape`:
     /// an Esc immediately followed by another key reads as Alt+key.
-    fn wait_gone(&self, text: &str) {
+    pub(crate) fn wait_gone(&self, text: &str) {
         let start = Instant::now();
         while self.screen().contains(text) {
             assert!(
-                start.elapsed() < Duration::from_secs(15),
+                start.elapsed() < Duration::from_secs(30),
                 "timed out waiting for {text:?} to go"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-    /// Waits (at most 15 s) until the screen contains `text`.
-    fn wait_for(&self, text: &str) -> String {
+    /// Waits (at most 30 s) until the screen contains `text`.
+    pub(crate) fn wait_for(&self, text: &str) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
@@ -51,7 +51,7 @@ impl Tmux {
                 return s;
             }
             assert!(
-                start.elapsed() < Duration::from_secs(15),
+                start.elapsed() < Duration::from_secs(30),
                 "timed out waiting for {text:?}; screen:\n{s}"
             );
             std::thread::sleep(Duration::from_millis(100));
@@ -69,7 +69,7 @@ impl Drop for Tmux {
     }
 }
 
-fn tmux_available() -> bool {
+pub(crate) fn tmux_available() -> bool {
     let ok = Command::new("tmux")
         .arg("-V")
         .output()
@@ -86,13 +86,13 @@ fn tmux_available() -> bool {
     ok
 }
 
-fn start(dir: &Path, name: &str) -> Tmux {
+pub(crate) fn start(dir: &Path, name: &str) -> Tmux {
     start_with(dir, name, "")
 }
 
 /// Like [`start`], with `env` (`NAME='value' …`) set for the console. The config file is
 /// always looked for under `dir`, never in the user's own config.
-fn start_with(dir: &Path, name: &str, env: &str) -> Tmux {
+pub(crate) fn start_with(dir: &Path, name: &str, env: &str) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_gatehouse");
     let db = dir.join("console.db");
     let t = Tmux {

@@ -231,6 +231,9 @@ impl MageBackend {
     }
 }
 
+/// How often a console on a Mage server re-reads its data to follow outside changes.
+pub const MAGE_POLL: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[async_trait]
 impl Backend for MageBackend {
     fn info(&self) -> BackendInfo {
@@ -272,6 +275,24 @@ impl Backend for MageBackend {
 
     async fn state(&self) -> Result<Arc<State>> {
         Ok(self.refresh().await?.0)
+    }
+
+    async fn wait_for_change(
+        &self,
+        after: Revision,
+        within: std::time::Duration,
+    ) -> Result<Revision> {
+        // Mage has no revision or change feed: re-read its data on a timer; the revision
+        // moves when anything differs from the last read.
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let now = self.refresh().await?.0.revision;
+            if now > after || tokio::time::Instant::now() >= deadline {
+                return Ok(now);
+            }
+            let wake = (tokio::time::Instant::now() + MAGE_POLL).min(deadline);
+            tokio::time::sleep_until(wake).await;
+        }
     }
 
     async fn init(&self, _admin: &str) -> Result<InitOutcome> {
