@@ -88,7 +88,9 @@ fn a_missing_file_gives_the_defaults() {
 fn run_child(test: &str, env: &[(&str, &Path)]) {
     let exe = std::env::current_exe().expect("the test binary");
     let mut cmd = Command::new(exe);
-    cmd.args(["--exact", test, "--ignored", "--test-threads=1"])
+    // Test names carry their module in the one test binary.
+    let name = format!("config::{test}");
+    cmd.args(["--exact", &name, "--ignored", "--test-threads=1"])
         .env_remove("GATEHOUSE_CONFIG")
         .env_remove("XDG_CONFIG_HOME")
         .env("GATEHOUSE_TEST_CHILD", "1");

@@ -214,7 +214,12 @@ async fn kill_and_check(target: &str, name: &str) {
     let mut kills = 0;
     for round in 0..ROUNDS {
         let mut child = Command::new(&exe)
-            .args(["child_writer", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash_safety::child_writer",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, target)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -150,10 +150,10 @@ async fn an_unreachable_server_is_a_database_error_without_the_password() {
     }
 }
 
-/// `GATEHOUSE_TEST_DATABASE_URL=… cargo test --release --test store_postgres -- --ignored
-/// --nocapture`: the figures to compare with `--test store_sqlite`'s.
+/// `GATEHOUSE_TEST_DATABASE_URL=… cargo test --release --test it store_postgres::timing -- --ignored
+/// --nocapture`: the figures to compare with `store_sqlite::timing`'s.
 #[tokio::test]
-#[ignore = "timing run, not a check: cargo test --release --test store_postgres -- --ignored --nocapture"]
+#[ignore = "timing run, not a check: cargo test --release --test it store_postgres::timing -- --ignored --nocapture"]
 async fn timing_100k_permission_creates() {
     let Some((url, schema, _guard)) = fresh() else {
         return;

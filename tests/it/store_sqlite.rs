@@ -292,10 +292,10 @@ async fn two_stores_on_one_file_serialize_writes() {
     assert_eq!(a.load().await.expect("load").roles.len(), 40);
 }
 
-/// `cargo test --release --test store_sqlite -- --ignored --nocapture` (set
+/// `cargo test --release --test it store_sqlite::timing -- --ignored --nocapture` (set
 /// `GATEHOUSE_TIMING_1M=1` to also grow the store to a million permissions and load them).
 #[tokio::test]
-#[ignore = "timing run, not a check: cargo test --release --test store_sqlite -- --ignored --nocapture"]
+#[ignore = "timing run, not a check: cargo test --release --test it store_sqlite::timing -- --ignored --nocapture"]
 async fn timing_100k_permission_creates() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("g.db");
