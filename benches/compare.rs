@@ -4,6 +4,9 @@
 //!
 //! Run: `cargo bench --bench compare` (`GATEHOUSE_BENCH_SIZES=1000,100000` to skip 1M).
 
+// Benchmarks may unwrap, expect and panic (the crate's [lints] deny them in the product).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod figures;
 #[path = "parts/compare.rs"]
 mod part;

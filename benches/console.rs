@@ -3,6 +3,9 @@
 //! the 100k-row Users list at 80x24 and 120x40, and the bytes written to the terminal per
 //! one-row move (see `parts/console.rs`). Run: `cargo bench --bench console`.
 
+// Benchmarks may unwrap, expect and panic (the crate's [lints] deny them in the product).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod console_common;
 mod figures;
 #[path = "parts/console.rs"]

@@ -3,6 +3,9 @@
 //! `GATEHOUSE_TEST_DATABASE_URL`) the PostgreSQL store, side by side (see `parts/server.rs`).
 //! Run: `cargo bench --bench server` (`GATEHOUSE_BENCH_SECS` sets the run length, default 5).
 
+// Benchmarks may unwrap, expect and panic (the crate's [lints] deny them in the product).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod figures;
 #[path = "parts/server.rs"]
 mod part;

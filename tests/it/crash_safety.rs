@@ -72,7 +72,7 @@ async fn write_forever(store: &dyn Store, start: u64) {
                 permission: permission(n).id,
             }),
         ];
-        if n % 10 == 0 {
+        if n.is_multiple_of(10) {
             let s = store.load().await.expect("load");
             let cur = s.roles[&Id::from_u128(COUNTER)].clone();
             let mut next = cur.clone();

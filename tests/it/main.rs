@@ -4,6 +4,9 @@
 //!
 //! Run one area with a filter: `cargo test --test it tui_pty::`.
 
+// Tests may unwrap, expect and panic (the crate's [lints] deny them in the product).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod cli_support;
 mod mage_support;
 mod support;

@@ -41,7 +41,7 @@ async fn thirty_two_clients_for_three_seconds_without_an_error() {
                 let mut errors = Vec::new();
                 while Instant::now() < deadline && errors.len() < 5 {
                     i += 1;
-                    if i % 25 == 0 {
+                    if i.is_multiple_of(25) {
                         match http
                             .create_role(RoleSpec {
                                 name: format!("load-{client_no}-{i}"),
@@ -54,7 +54,7 @@ async fn thirty_two_clients_for_three_seconds_without_an_error() {
                             }
                             Err(e) => errors.push(format!("create: {e}")),
                         }
-                    } else if i % 10 == 0 {
+                    } else if i.is_multiple_of(10) {
                         let one = json!({"user": "viewer", "catalog": "mage", "action": "LIST", "entity": "Pipeline"});
                         let body = json!({"requests": vec![one; 100]});
                         let res = raw

@@ -16,7 +16,7 @@ fn permission(i: usize) -> Permission {
         id: new_id(),
         catalog: "mage".into(),
         entity: format!("entity{}", i % 50),
-        entity_uuid: (i % 3 == 0).then(|| format!("uuid-{i}")),
+        entity_uuid: i.is_multiple_of(3).then(|| format!("uuid-{i}")),
         grants: vec!["read".into(), "write".into()],
         denies: vec![],
         conditions: vec!["own".into()],

@@ -8,10 +8,10 @@ fn perm(i: u128, entity: &str, grants: &[&str]) -> Permission {
         id: Id::from_u128(i),
         catalog: "mage".into(),
         entity: entity.into(),
-        entity_uuid: (i % 2 == 0).then(|| format!("object-{i}")),
+        entity_uuid: i.is_multiple_of(2).then(|| format!("object-{i}")),
         grants: grants.iter().map(|g| g.to_string()).collect(),
         denies: vec![],
-        conditions: if i % 3 == 0 {
+        conditions: if i.is_multiple_of(3) {
             vec!["own".into()]
         } else {
             vec![]

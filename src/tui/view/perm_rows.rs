@@ -194,9 +194,14 @@ mod tests {
         let flags = ["DETAIL", "UPDATE", "LIST", "Ünïcode"];
         Permission {
             id: Id::from_u128((0x1234_5678_9abc_def0_u128 << 64) | (i * 7919)),
-            catalog: if i % 5 == 0 { "gatehouse" } else { "mage" }.into(),
+            catalog: if i.is_multiple_of(5) {
+                "gatehouse"
+            } else {
+                "mage"
+            }
+            .into(),
             entity: ENTITIES[i as usize % ENTITIES.len()].into(),
-            entity_uuid: (i % 3 != 0).then(|| format!("object-{i}\u{200b}")),
+            entity_uuid: (!i.is_multiple_of(3)).then(|| format!("object-{i}\u{200b}")),
             grants: (0..i as usize % 3).map(|f| flags[f].to_string()).collect(),
             denies: (i % 4 == 1)
                 .then(|| flags[(i as usize / 4) % 4].to_string())
