@@ -38,6 +38,10 @@ pub enum Mode {
     Form(Box<Form>),
     /// A new API key's secret, shown once.
     Secret(Box<crate::service::CreatedKey>),
+    /// The message log page (`:messages`, `M`).
+    Messages,
+    /// One audit event: what changed, field by field.
+    AuditEvent(Box<super::audit::EventPage>),
     /// The relation picker over a detail page.
     Picker {
         /// The picker.
@@ -89,6 +93,12 @@ pub struct App {
     pub offline: Option<(String, u32)>,
     /// Where the last frame drew the list's rows (set while drawing; see `frame.rs`).
     pub list_rows: std::cell::Cell<Option<ratatui::layout::Rect>>,
+    /// Every status message and error, whole, with its time.
+    pub log: super::log::MessageLog,
+    /// Where the `?` help is scrolled to.
+    pub help_scroll: super::scroll::Scroll,
+    /// Audit paging: older events exist, and whether they are being loaded.
+    pub audit_paging: super::audit::Paging,
 }
 
 /// How long to wait before retry `attempt` of an unreachable backend: 1, 2, 4, … 30 s.
@@ -131,6 +141,9 @@ impl App {
             select_after_load: None,
             offline: None,
             list_rows: std::cell::Cell::new(None),
+            log: Default::default(),
+            help_scroll: Default::default(),
+            audit_paging: Default::default(),
         }
     }
 
@@ -166,7 +179,9 @@ impl App {
     }
 
     pub(super) fn say(&mut self, text: impl Into<String>, tone: Tone) {
-        self.message = Some((text.into(), tone));
+        let text = text.into();
+        self.log.push(&text, tone);
+        self.message = Some((text, tone));
     }
 
     /// Handles a result from the runner.
@@ -180,8 +195,10 @@ impl App {
                     let list = self.lists.entry(pane).or_default();
                     list.set_rows(r, cols);
                 }
+                self.audit_paging = super::audit::Paging::after_load(&data.audit);
                 self.data = Some(*data);
                 self.offline = None;
+                self.clear_load_error();
                 let h = self.list_height();
                 self.list_mut().scroll(h);
                 self.after_load()
@@ -200,6 +217,7 @@ impl App {
                 }
             }
             Msg::KeyCreated(k) => {
+                self.say(format!("created API key {}", k.record.prefix), Tone::Ok);
                 self.mode = Mode::Secret(k);
                 self.pending += 1;
                 vec![Effect::Load]
@@ -239,9 +257,10 @@ impl App {
                 Vec::new()
             }
             Msg::Checked(result) => {
-                self.check.result = Some(result);
+                self.on_checked(result);
                 Vec::new()
             }
+            Msg::AuditPage { before, events } => self.on_audit_page(before, events),
             Msg::PresetPreview(report) => {
                 if let Mode::Defaults(d) = &mut self.mode {
                     d.preview = Some(report);
@@ -330,6 +349,9 @@ impl App {
                 if is_ctrl_c(key) {
                     return vec![Effect::Quit];
                 }
+                if self.check.scroll_key(key) {
+                    return Vec::new();
+                }
                 let effects = self.check.on_key(key, self.data.as_ref());
                 self.pending += effects.len();
                 effects
@@ -344,8 +366,12 @@ impl App {
                 self.check.editing = true;
                 Vec::new()
             }
+            Mode::Normal if self.pane == Pane::Check && self.check.scroll_key(key) => Vec::new(),
+            Mode::Normal if self.pane == Pane::Audit => self.audit_normal_key(key),
             Mode::Normal => self.normal_key(key),
-            Mode::Help => Vec::new(),
+            Mode::Help => self.help_key(key),
+            Mode::Messages => self.messages_key(key),
+            Mode::AuditEvent(page) => self.event_key(page, key),
             Mode::Detail(d) => self.detail_key(d, key),
             Mode::Form(form) => {
                 if is_ctrl_c(key) {
@@ -416,7 +442,11 @@ impl App {
         match cmd {
             "q" | "q!" | "quit" | "exit" => return vec![Effect::Quit],
             "help" => {
-                self.mode = Mode::Help;
+                self.open_help();
+                return Vec::new();
+            }
+            "messages" | "msgs" | "log" => {
+                self.open_messages();
                 return Vec::new();
             }
             "r" | "refresh" | "reload" => {
@@ -444,14 +474,14 @@ impl App {
                 list.refresh(columns(pane));
             }
             None => self.say(
-                format!("unknown command ':{cmd}'; try :roles, :permissions, :users, :teams, :keys, :audit, :check, :q"),
+                format!("unknown command ':{cmd}'; try :roles, :permissions, :users, :teams, :keys, :audit, :check, :messages, :q"),
                 Tone::Error,
             ),
         }
         Vec::new()
     }
 
-    fn normal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    pub(super) fn normal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let Some(action) = action_for(key) else {
             return Vec::new();
         };
@@ -494,7 +524,8 @@ impl App {
                 self.mode = Mode::Filter(one_line_input(&current));
             }
             Action::Command => self.mode = Mode::Command(one_line_input("")),
-            Action::Help => self.mode = Mode::Help,
+            Action::Help => self.open_help(),
+            Action::Messages => self.open_messages(),
             Action::Back => {
                 let pane = self.pane;
                 let list = self.list_mut();
