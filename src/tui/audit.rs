@@ -143,12 +143,13 @@ impl EventPage {
     /// Draws the page over `area`.
     pub fn draw(&self, t: &Theme, f: &mut Frame<'_>, area: Rect) {
         f.render_widget(Clear, area);
-        let block = Block::default().borders(Borders::ALL).border_style(t.dim).title(
-            Line::from(vec![
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.dim)
+            .title(Line::from(vec![
                 Span::styled(format!(" {} ", sanitize(&self.title)), t.accent),
                 Span::styled("Esc back · j/k scroll ", t.dim),
-            ]),
-        );
+            ]));
         let inner = block.inner(area);
         f.render_widget(block, area);
         let items: Vec<(String, Style)> = self
@@ -248,7 +249,7 @@ impl App {
                 .extend(events.into_iter().filter(|e| e.revision < before));
         } else {
             // The events of revision `before - 1` come again, whole.
-            data.audit.retain(|e| e.revision.saturating_add(1) < before);
+            data.audit.retain(|e| e.revision >= before);
             data.audit.extend(events);
         }
         self.audit_paging.strict = full && !progress;

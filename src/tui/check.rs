@@ -280,7 +280,11 @@ impl CheckForm {
                     format!("{verdict} {}", sanitize(&r.summary)),
                     if r.allowed { t.ok } else { t.alert },
                 )];
-                v.extend(r.lines.iter().map(|l| (format!(" {}", sanitize(l)), t.text)));
+                v.extend(
+                    r.lines
+                        .iter()
+                        .map(|l| (format!(" {}", sanitize(l)), t.text)),
+                );
                 v
             }
         };

@@ -477,7 +477,7 @@ fn draw_help(app: &App, f: &mut Frame<'_>) {
         lines.push(Line::from(Span::styled(note, t.dim)));
     }
     lines.push(Line::from(Span::styled(
-        "  j/k PgUp/PgDn g/G scroll · any other key closes this help",
+        "  j/k PgDn g/G scroll · any other key closes this help",
         t.dim,
     )));
     let area = centered(area, 76, lines.len() as u16 + 2);

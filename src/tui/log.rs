@@ -115,7 +115,11 @@ mod tests {
             log.push(&format!("{i} {long}"), Tone::Info);
         }
         assert_eq!(log.entries().len(), LOG_LIMIT);
-        let first = log.entries().next().map(|e| e.text.clone()).unwrap_or_default();
+        let first = log
+            .entries()
+            .next()
+            .map(|e| e.text.clone())
+            .unwrap_or_default();
         assert!(first.starts_with("20 "), "{}", &first[..10]);
         assert_eq!(first.len(), 3 + 3000);
     }

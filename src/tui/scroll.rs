@@ -79,16 +79,19 @@ fn marker(text: &str, style: Style) -> Line<'static> {
 }
 
 /// Wraps `text` to `width` columns: at spaces where it can, inside a word when one is longer
-/// than a line. `indent` starts every continuation line. Never returns an empty list.
+/// than a line. The text's leading spaces are kept; `indent` starts every continuation line.
+/// Never returns an empty list.
 pub fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
     let width = width.max(indent.chars().count() + 8);
+    let body = text.trim_start_matches(' ');
+    let lead = text.len() - body.len();
     let mut out = Vec::new();
-    let mut line = String::new();
-    let mut col = 0usize;
-    for word in text.split(' ') {
+    let mut line = " ".repeat(lead);
+    let mut col = lead;
+    for word in body.split(' ') {
         let w = Span::raw(word).width();
-        let sep = usize::from(col > 0);
-        if col > 0 && col + sep + w > width {
+        let sep = usize::from(col > lead);
+        if col > lead && col + sep + w > width {
             out.push(std::mem::take(&mut line));
             line.push_str(indent);
             col = indent.chars().count();

@@ -31,10 +31,15 @@ pub fn is_suspend(event: &Event) -> bool {
 /// Suspends the console: restores the terminal, stops the job with SIGTSTP, and once it is
 /// continued (`fg`) takes the terminal back and forgets what was on it, so the next frame is
 /// drawn whole (at the terminal's size now).
-pub fn suspend<B>(terminal: &mut Terminal<B>, painter: &mut Painter, app: &mut App) -> std::io::Result<()>
+pub fn suspend<B>(
+    terminal: &mut Terminal<B>,
+    painter: &mut Painter,
+    app: &mut App,
+) -> std::io::Result<()>
 where
     B: ratatui::backend::Backend<Error = std::io::Error> + Write,
 {
+    Write::flush(terminal.backend_mut())?;
     super::restore_terminal();
     // The whole job stops, as with Ctrl-Z in a cooked terminal. Returns once continued.
     let stopped = rustix::process::kill_current_process_group(rustix::process::Signal::TSTP);
