@@ -38,8 +38,8 @@ pub enum Mode {
     Form(Box<Form>),
     /// A new API key's secret, shown once.
     Secret(Box<crate::service::CreatedKey>),
-    /// The message log page (`:messages`, `M`).
-    Messages,
+    /// The message log page (`:messages`, `M`, F2 from anywhere): what it returns to.
+    Messages(Option<Box<Mode>>),
     /// One audit event: what changed, field by field.
     AuditEvent(Box<super::audit::EventPage>),
     /// The relation picker over a detail page.
@@ -344,6 +344,10 @@ impl App {
     /// Handles a key press.
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let mode = std::mem::replace(&mut self.mode, Mode::Normal);
+        let mode = match self.messages_over(mode, key) {
+            Some(mode) => mode,
+            None => return Vec::new(),
+        };
         match mode {
             Mode::Normal if self.pane == Pane::Check && self.check.editing => {
                 if is_ctrl_c(key) {
@@ -370,7 +374,7 @@ impl App {
             Mode::Normal if self.pane == Pane::Audit => self.audit_normal_key(key),
             Mode::Normal => self.normal_key(key),
             Mode::Help => self.help_key(key),
-            Mode::Messages => self.messages_key(key),
+            Mode::Messages(back) => self.messages_key(back, key),
             Mode::AuditEvent(page) => self.event_key(page, key),
             Mode::Detail(d) => self.detail_key(d, key),
             Mode::Form(form) => {

@@ -51,7 +51,7 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     draw_footer(app, f, footer);
     match &app.mode {
         Mode::Help => draw_help(app, f),
-        Mode::Messages => app.log.draw(&app.theme, f, f.area()),
+        Mode::Messages(_) => app.log.draw(&app.theme, f, f.area()),
         Mode::AuditEvent(page) => page.draw(&app.theme, f, main),
         Mode::Confirm(c) => draw_confirm(app, c, f),
         Mode::Defaults(d) => d.draw(&app.theme, f, f.area()),

@@ -282,9 +282,9 @@ pub const BINDINGS: &[Binding] = &[
         false,
     ),
     b(
-        "M",
+        "M/F2",
         Action::Messages,
-        "message log (:messages)",
+        "message log (:messages; F2 in forms)",
         Context::Global,
         false,
         false,
@@ -345,7 +345,7 @@ pub const DEFAULT_KEYS: &[(Action, &[Key])] = &[
     (Action::Delete, &[ch('D')]),
     (Action::Defaults, &[ch('c')]),
     (Action::Refresh, &[ch('r'), plain(KeyCode::F(5))]),
-    (Action::Messages, &[ch('M')]),
+    (Action::Messages, &[ch('M'), plain(KeyCode::F(2))]),
     (Action::Help, &[ch('?'), plain(KeyCode::F(1))]),
     (Action::Quit, &[ch('q')]),
 ];

@@ -4,13 +4,27 @@
 use super::app::{App, Effect, Mode, Tone, is_ctrl_c};
 use super::check::CheckResult;
 use super::keys::{Action, action_for};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 
 impl App {
     /// Opens the message log at its newest message.
     pub(super) fn open_messages(&mut self) {
         self.log.open();
-        self.mode = Mode::Messages;
+        self.mode = Mode::Messages(None);
+    }
+
+    /// The message log's key that is no character (F2) opens it over any page, a form or a
+    /// text field included, and the log returns there. `None` when it did; else the mode.
+    pub(super) fn messages_over(&mut self, mode: Mode, key: KeyEvent) -> Option<Mode> {
+        let opens = !matches!(key.code, KeyCode::Char(_))
+            && action_for(key) == Some(Action::Messages)
+            && !matches!(mode, Mode::Messages(_));
+        if !opens {
+            return Some(mode);
+        }
+        self.log.open();
+        self.mode = Mode::Messages(Some(Box::new(mode)));
+        None
     }
 
     /// Opens the `?` help at its top.
@@ -19,18 +33,21 @@ impl App {
         self.mode = Mode::Help;
     }
 
-    /// A key on the message log: scroll, or close (Esc, q, M, Enter).
-    pub(super) fn messages_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    /// A key on the message log: scroll, or close (Esc, q, M, Enter) back to where it was
+    /// opened.
+    pub(super) fn messages_key(&mut self, back: Option<Box<Mode>>, key: KeyEvent) -> Vec<Effect> {
         if is_ctrl_c(key) {
             return vec![Effect::Quit];
         }
         match action_for(key) {
-            Some(Action::Back | Action::Quit | Action::Messages | Action::Open) => {}
+            Some(Action::Back | Action::Quit | Action::Messages | Action::Open) => {
+                self.mode = back.map_or(Mode::Normal, |b| *b);
+            }
             Some(a) => {
                 self.log.scroll.on_action(a);
-                self.mode = Mode::Messages;
+                self.mode = Mode::Messages(back);
             }
-            None => self.mode = Mode::Messages,
+            None => self.mode = Mode::Messages(back),
         }
         Vec::new()
     }

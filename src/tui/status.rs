@@ -13,7 +13,7 @@ pub fn line(message: &str, style: Style, dim: Style, width: u16) -> Line<'static
     if Span::raw(text.as_str()).width() <= width {
         return Line::from(Span::styled(text, style));
     }
-    let hint = format!("… {} full text", label(Action::Messages));
+    let hint = format!("… {}: full text", label(Action::Messages));
     let room = width.saturating_sub(Span::raw(hint.as_str()).width());
     let mut cut = String::new();
     let mut used = 0;

@@ -41,12 +41,12 @@ async fn a_long_error_is_cut_on_the_status_line_and_whole_in_the_log() {
     assert!(text.len() > 200, "{text}");
     let s = screen(&app);
     assert!(
-        s.contains("… M full text"),
+        s.contains("… M/F2: full text"),
         "the status line says where the rest is:\n{s}"
     );
     // `:messages` opens the log, which shows the whole text, wrapped.
     press(&mut app, &b, ":messages\n").await;
-    assert!(matches!(app.mode, Mode::Messages), "{:?}", app.mode);
+    assert!(matches!(app.mode, Mode::Messages(_)), "{:?}", app.mode);
     let s = screen(&app);
     let flat: String = s
         .split_whitespace()
@@ -65,7 +65,7 @@ async fn a_long_error_is_cut_on_the_status_line_and_whole_in_the_log() {
     press(&mut app, &b, "⎋").await;
     assert!(matches!(app.mode, Mode::Normal));
     press(&mut app, &b, "M").await;
-    assert!(matches!(app.mode, Mode::Messages));
+    assert!(matches!(app.mode, Mode::Messages(_)));
 }
 
 #[tokio::test]
@@ -82,6 +82,21 @@ async fn field_errors_go_to_the_log_whole() {
         "{:?}",
         app.log.entries().collect::<Vec<_>>()
     );
+    // F2 opens the log over the form (M would be typed); closing it returns to the form as
+    // it was.
+    press(&mut app, &b, "vie").await;
+    key(&mut app, KeyCode::F(2));
+    assert!(
+        matches!(app.mode, Mode::Messages(Some(_))),
+        "{:?}",
+        app.mode
+    );
+    assert!(screen(&app).contains("choose the user the key acts as: type part of a username"));
+    key(&mut app, KeyCode::Esc);
+    let Mode::Form(f) = &app.mode else {
+        panic!("not back in the form: {:?}", app.mode)
+    };
+    assert_eq!(f.fields[0].text_value(), "vie");
 }
 
 #[tokio::test]
