@@ -410,6 +410,7 @@ fn short_desc(d: &str) -> &str {
         "create default roles and permissions" => "defaults",
         "back / clear filter" => "back",
         "sort by next column" => "sort",
+        "message log (:messages; F2 in forms)" => "message log",
         other => other,
     }
 }
