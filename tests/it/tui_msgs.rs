@@ -409,6 +409,18 @@ async fn snapshots_of_the_key_form() {
             &app.mode,
             Mode::Form(f) if matches!(f.fields[1].kind, FieldKind::Cycle { .. })
         ));
+        // The error under the field is wrapped, never cut: the form's side of the screen
+        // holds all of it.
+        let form_side: String = screen(&app)
+            .lines()
+            .filter_map(|l| l.split_once('│').map(|(_, r)| r.replace('"', "")))
+            .collect::<String>()
+            .split_whitespace()
+            .collect();
+        assert!(
+            form_side.contains("choosetheuserthekeyactsas:typepartofausername"),
+            "{w}x{h}: {form_side}"
+        );
         insta::assert_snapshot!(format!("key_form_{w}x{h}"), screen(&app));
     }
 }
