@@ -208,6 +208,9 @@ impl App {
             Msg::LoadFailed(e, attempt) => {
                 if matches!(e, crate::service::Error::Unavailable(_)) {
                     // Keep whatever is on screen (an unsaved form included) and retry.
+                    if self.offline.is_none() {
+                        self.log.push(&e.to_string(), Tone::Error);
+                    }
                     self.offline = Some((e.to_string(), attempt + 1));
                     self.pending += 1;
                     vec![Effect::RetryLoad(attempt + 1)]

@@ -153,6 +153,9 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
             sanitize(&list.filter)
         ));
     }
+    if app.pane == Pane::Audit && app.audit_paging.more {
+        title.push_str("older events load past the last one ");
+    }
     if let Some((c, rev)) = list.sort
         && let Some(col) = columns(app.pane).get(c)
     {

@@ -297,6 +297,7 @@ async fn the_audit_pane_pages_back_to_the_first_event() {
     let mut app = open(&b, false).await;
     press(&mut app, &b, ":audit\n").await;
     assert_eq!(app.list().rows.len(), 1000, "the first page");
+    assert!(screen(&app).contains("older events load past the last one"));
     press(&mut app, &b, "G").await;
     assert_eq!(app.list().rows.len(), all.len(), "paged to the whole log");
     let oldest = all.iter().map(|e| e.revision).min();
@@ -319,8 +320,9 @@ async fn the_audit_pane_pages_back_to_the_first_event() {
     revs.sort();
     revs.dedup();
     assert_eq!(revs.len(), all.len());
-    // At the end of the whole log, G asks for nothing more.
+    // At the end of the whole log, nothing more is asked for.
     assert!(!app.audit_paging.more);
+    assert!(!screen(&app).contains("older events load"));
 }
 
 #[tokio::test]
