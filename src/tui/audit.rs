@@ -241,6 +241,16 @@ impl App {
         let Some(data) = &mut self.data else {
             return Vec::new();
         };
+        // A reload since the request brought another first page: this one may not join it.
+        let oldest = data.audit.iter().map(|e| e.revision).min();
+        let asked = if self.audit_paging.strict {
+            Some(before)
+        } else {
+            before.checked_sub(1)
+        };
+        if oldest != asked {
+            return Vec::new();
+        }
         let full = events.len() >= AUDIT_PAGE;
         let progress = events.iter().any(|e| e.revision.saturating_add(1) < before);
         if self.audit_paging.strict || !progress {

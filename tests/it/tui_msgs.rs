@@ -426,3 +426,23 @@ async fn snapshots_of_the_key_form() {
         insta::assert_snapshot!(format!("key_form_{w}x{h}"), screen(&app));
     }
 }
+
+#[tokio::test]
+async fn an_older_audit_page_after_a_reload_is_dropped_not_joined_with_a_gap() {
+    use gatehouse::tui::app::Msg;
+    let b = backend().await;
+    role(&b, "one").await;
+    let mut app = open(&b, false).await;
+    let n = app.data.as_ref().map_or(0, |d| d.audit.len());
+    // A page read before revision 1 of a log whose loaded oldest is not revision 1 - 1.
+    let all = b.audit(AuditQuery::default()).await.expect("audit");
+    let first = all.iter().map(|e| e.revision).min().unwrap_or_default();
+    let stale: Vec<AuditEvent> = all.into_iter().filter(|e| e.revision == first).collect();
+    assert!(!stale.is_empty() && stale.len() < n);
+    app.pending += 1;
+    app.on_msg(Msg::AuditPage {
+        before: 999,
+        events: Ok(stale),
+    });
+    assert_eq!(app.data.as_ref().map_or(0, |d| d.audit.len()), n);
+}
