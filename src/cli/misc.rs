@@ -134,10 +134,10 @@ pub async fn console_summary(opened: Opened, format: Format, admin: String) -> R
         }
     };
     if opens_console(format) {
-        crate::tui::run(b, read_only)
+        // 0, or 128 + N when signal N ended the console.
+        return crate::tui::run(b, read_only)
             .await
-            .map_err(|e| Error::Unavailable(format!("the terminal failed: {e}")))?;
-        return Ok(0);
+            .map_err(|e| Error::Unavailable(format!("the terminal failed: {e}")));
     }
     let b = b.as_ref();
     let path = path.as_path();

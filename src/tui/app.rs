@@ -38,6 +38,10 @@ pub enum Mode {
     Form(Box<Form>),
     /// A new API key's secret, shown once.
     Secret(Box<crate::service::CreatedKey>),
+    /// The message log page (`:messages`, `M`, F2 from anywhere): what it returns to.
+    Messages(Option<Box<Mode>>),
+    /// One audit event: what changed, field by field.
+    AuditEvent(Box<super::audit::EventPage>),
     /// The relation picker over a detail page.
     Picker {
         /// The picker.
@@ -93,6 +97,12 @@ pub struct App {
     pub following: bool,
     /// Where the last frame drew the list's rows (set while drawing; see `frame.rs`).
     pub list_rows: std::cell::Cell<Option<ratatui::layout::Rect>>,
+    /// Every status message and error, whole, with its time.
+    pub log: super::log::MessageLog,
+    /// Where the `?` help is scrolled to.
+    pub help_scroll: super::scroll::Scroll,
+    /// Audit paging: older events exist, and whether they are being loaded.
+    pub audit_paging: super::audit::Paging,
 }
 
 /// How long to wait before retry `attempt` of an unreachable backend: 1, 2, 4, … 30 s.
@@ -137,6 +147,9 @@ impl App {
             announced: 0,
             following: false,
             list_rows: std::cell::Cell::new(None),
+            log: Default::default(),
+            help_scroll: Default::default(),
+            audit_paging: Default::default(),
         }
     }
 
@@ -172,7 +185,9 @@ impl App {
     }
 
     pub(super) fn say(&mut self, text: impl Into<String>, tone: Tone) {
-        self.message = Some((text.into(), tone));
+        let text = text.into();
+        self.log.push(&text, tone);
+        self.message = Some((text, tone));
     }
 
     /// Handles a result from the runner.
@@ -190,8 +205,10 @@ impl App {
                     let list = self.lists.entry(pane).or_default();
                     list.set_rows(r, cols);
                 }
+                self.audit_paging = super::audit::Paging::after_load(&data.audit);
                 self.data = Some(*data);
                 self.offline = None;
+                self.clear_load_error();
                 let h = self.list_height();
                 self.list_mut().scroll(h);
                 let mut effects = self.after_load();
@@ -204,6 +221,9 @@ impl App {
                 self.following = false;
                 if matches!(e, crate::service::Error::Unavailable(_)) {
                     // Keep whatever is on screen (an unsaved form included) and retry.
+                    if self.offline.is_none() {
+                        self.log.push(&e.to_string(), Tone::Error);
+                    }
                     self.offline = Some((e.to_string(), attempt + 1));
                     self.pending += 1;
                     vec![Effect::RetryLoad(attempt + 1)]
@@ -213,6 +233,7 @@ impl App {
                 }
             }
             Msg::KeyCreated(k) => {
+                self.say(format!("created API key {}", k.record.prefix), Tone::Ok);
                 self.mode = Mode::Secret(k);
                 self.pending += 1;
                 vec![Effect::Load]
@@ -252,9 +273,10 @@ impl App {
                 Vec::new()
             }
             Msg::Checked(result) => {
-                self.check.result = Some(result);
+                self.on_checked(result);
                 Vec::new()
             }
+            Msg::AuditPage { before, events } => self.on_audit_page(before, events),
             Msg::PresetPreview(report) => {
                 if let Mode::Defaults(d) = &mut self.mode {
                     d.preview = Some(report);
@@ -363,10 +385,17 @@ impl App {
     /// Handles a key press.
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let mode = std::mem::replace(&mut self.mode, Mode::Normal);
+        let mode = match self.messages_over(mode, key) {
+            Some(mode) => mode,
+            None => return Vec::new(),
+        };
         match mode {
             Mode::Normal if self.pane == Pane::Check && self.check.editing => {
                 if is_ctrl_c(key) {
                     return vec![Effect::Quit];
+                }
+                if self.check.scroll_key(key) {
+                    return Vec::new();
                 }
                 let effects = self.check.on_key(key, self.data.as_ref());
                 self.pending += effects.len();
@@ -382,8 +411,12 @@ impl App {
                 self.check.editing = true;
                 Vec::new()
             }
+            Mode::Normal if self.pane == Pane::Check && self.check.scroll_key(key) => Vec::new(),
+            Mode::Normal if self.pane == Pane::Audit => self.audit_normal_key(key),
             Mode::Normal => self.normal_key(key),
-            Mode::Help => Vec::new(),
+            Mode::Help => self.help_key(key),
+            Mode::Messages(back) => self.messages_key(back, key),
+            Mode::AuditEvent(page) => self.event_key(page, key),
             Mode::Detail(d) => self.detail_key(d, key),
             Mode::Form(form) => {
                 if is_ctrl_c(key) {
@@ -454,7 +487,11 @@ impl App {
         match cmd {
             "q" | "q!" | "quit" | "exit" => return vec![Effect::Quit],
             "help" => {
-                self.mode = Mode::Help;
+                self.open_help();
+                return Vec::new();
+            }
+            "messages" | "msgs" | "log" => {
+                self.open_messages();
                 return Vec::new();
             }
             "r" | "refresh" | "reload" => {
@@ -482,14 +519,14 @@ impl App {
                 list.refresh(columns(pane));
             }
             None => self.say(
-                format!("unknown command ':{cmd}'; try :roles, :permissions, :users, :teams, :keys, :audit, :check, :q"),
+                format!("unknown command ':{cmd}'; try :roles, :permissions, :users, :teams, :keys, :audit, :check, :messages, :q"),
                 Tone::Error,
             ),
         }
         Vec::new()
     }
 
-    fn normal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    pub(super) fn normal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let Some(action) = action_for(key) else {
             return Vec::new();
         };
@@ -532,7 +569,8 @@ impl App {
                 self.mode = Mode::Filter(one_line_input(&current));
             }
             Action::Command => self.mode = Mode::Command(one_line_input("")),
-            Action::Help => self.mode = Mode::Help,
+            Action::Help => self.open_help(),
+            Action::Messages => self.open_messages(),
             Action::Back => {
                 let pane = self.pane;
                 let list = self.list_mut();

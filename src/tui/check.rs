@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui_textarea::TextArea;
 
 /// Field labels, in order.
@@ -44,6 +44,8 @@ pub struct CheckForm {
     pub editing: bool,
     /// The last answer, or the last error.
     pub result: Option<Result<CheckResult, String>>,
+    /// Where the answer is scrolled to.
+    pub scroll: super::scroll::Scroll,
 }
 
 impl Default for CheckForm {
@@ -53,6 +55,7 @@ impl Default for CheckForm {
             focus: 0,
             editing: false,
             result: None,
+            scroll: Default::default(),
         }
     }
 }
@@ -151,6 +154,32 @@ impl CheckForm {
         Vec::new()
     }
 
+    /// Scrolls the answer: PageUp/PageDown always, the other scrolling keys (j/k, arrows,
+    /// g/G) when the fields are not being edited. False when the key is not for scrolling.
+    pub fn scroll_key(&mut self, key: KeyEvent) -> bool {
+        use super::keys::{Action, action_for};
+        if self.result.is_none() {
+            return false;
+        }
+        let action = match key.code {
+            KeyCode::PageUp => Action::PageUp,
+            KeyCode::PageDown => Action::PageDown,
+            _ if self.editing => return false,
+            _ => match action_for(key) {
+                Some(
+                    a @ (Action::Up
+                    | Action::Down
+                    | Action::Top
+                    | Action::Bottom
+                    | Action::PageUp
+                    | Action::PageDown),
+                ) => a,
+                _ => return false,
+            },
+        };
+        self.scroll.on_action(action)
+    }
+
     /// Pasted text goes to the focused field (one line).
     pub fn paste(&mut self, text: &str) {
         if let Some(t) = self.fields.get_mut(self.focus) {
@@ -239,31 +268,28 @@ impl CheckForm {
             })
             .collect();
         f.render_widget(Paragraph::new(lines), form);
-        let body: Vec<Line> = match &self.result {
-            None => vec![Line::from(Span::styled(
-                " e.g. user alice, action UPDATE, entity Pipeline/example_pipeline",
+        let body: Vec<(String, ratatui::style::Style)> = match &self.result {
+            None => vec![(
+                " e.g. user alice, action UPDATE, entity Pipeline/example_pipeline".into(),
                 t.dim,
-            ))],
-            Some(Err(e)) => vec![Line::from(Span::styled(
-                format!(" {}", sanitize(e)),
-                t.alert,
-            ))],
+            )],
+            Some(Err(e)) => vec![(format!(" {}", sanitize(e)), t.alert)],
             Some(Ok(r)) => {
-                let mut v = vec![Line::from(vec![
-                    Span::styled(
-                        if r.allowed { " ALLOW " } else { " DENY " },
-                        if r.allowed { t.ok } else { t.alert },
-                    ),
-                    Span::raw(format!(" {}", sanitize(&r.summary))),
-                ])];
+                let verdict = if r.allowed { " ALLOW " } else { " DENY " };
+                let mut v = vec![(
+                    format!("{verdict} {}", sanitize(&r.summary)),
+                    if r.allowed { t.ok } else { t.alert },
+                )];
                 v.extend(
                     r.lines
                         .iter()
-                        .map(|l| Line::from(format!(" {}", sanitize(l)))),
+                        .map(|l| (format!(" {}", sanitize(l)), t.text)),
                 );
                 v
             }
         };
-        f.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }), answer);
+        let width = usize::from(answer.width).max(1);
+        let lines = super::scroll::wrapped_lines(&body, width, "   ");
+        self.scroll.render(lines, t, f, answer);
     }
 }

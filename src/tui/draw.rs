@@ -51,6 +51,8 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     draw_footer(app, f, footer);
     match &app.mode {
         Mode::Help => draw_help(app, f),
+        Mode::Messages(_) => app.log.draw(&app.theme, f, f.area()),
+        Mode::AuditEvent(page) => page.draw(&app.theme, f, main),
         Mode::Confirm(c) => draw_confirm(app, c, f),
         Mode::Defaults(d) => d.draw(&app.theme, f, f.area()),
         Mode::Picker { picker, .. } => picker.draw(&app.theme, f, main),
@@ -150,6 +152,9 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
             list.rows.len(),
             sanitize(&list.filter)
         ));
+    }
+    if app.pane == Pane::Audit && app.audit_paging.more {
+        title.push_str("older events load past the last one ");
     }
     if let Some((c, rev)) = list.sort
         && let Some(col) = columns(app.pane).get(c)
@@ -316,14 +321,16 @@ fn draw_status(app: &App, f: &mut Frame<'_>, area: Rect) {
             ))
         }
         _ => match &app.message {
-            Some((m, tone)) => Line::from(Span::styled(
-                sanitize(m).into_owned(),
+            Some((m, tone)) => super::status::line(
+                m,
                 match tone {
                     Tone::Error => t.alert,
                     Tone::Ok => t.ok,
                     Tone::Info => t.text,
                 },
-            )),
+                t.dim,
+                area.width,
+            ),
             None => Line::from(""),
         },
     };
@@ -406,6 +413,7 @@ fn short_desc(d: &str) -> &str {
         "create default roles and permissions" => "defaults",
         "back / clear filter" => "back",
         "sort by next column" => "sort",
+        "message log (:messages; F2 in forms)" => "message log",
         other => other,
     }
 }
@@ -473,19 +481,17 @@ fn draw_help(app: &App, f: &mut Frame<'_>) {
         lines.push(Line::from(Span::styled(note, t.dim)));
     }
     lines.push(Line::from(Span::styled(
-        "  any key closes this help",
+        "  j/k PgDn g/G scroll · any other key closes this help",
         t.dim,
     )));
     let area = centered(area, 76, lines.len() as u16 + 2);
     f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Span::styled(" keys ", t.accent)),
-        ),
-        area,
-    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(" keys ", t.accent));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    app.help_scroll.render(lines, t, f, inner);
 }
 
 fn draw_confirm(app: &App, c: &super::app::Confirm, f: &mut Frame<'_>) {

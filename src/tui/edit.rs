@@ -90,7 +90,9 @@ impl App {
     /// A key in a form.
     pub(super) fn form_key(&mut self, mut form: Box<Form>, key: KeyEvent) -> Vec<Effect> {
         form.width = self.main_width();
+        let before = form_errors(&form);
         let outcome = form.on_key(key);
+        self.log_form_errors(&before, &form);
         self.form_outcome(form, outcome)
     }
 
@@ -152,6 +154,15 @@ impl App {
         }
     }
 
+    /// Puts the form's new errors (under a field or below it) into the message log, whole.
+    fn log_form_errors(&mut self, before: &[String], form: &Form) {
+        for e in form_errors(form) {
+            if !before.contains(&e) {
+                self.log.push(&e, Tone::Error);
+            }
+        }
+    }
+
     /// A save finished: close the form, select the object, reload.
     pub(super) fn on_saved(&mut self, pane: Pane, row_id: String, text: String) -> Vec<Effect> {
         if matches!(self.mode, Mode::Form(_)) {
@@ -170,7 +181,10 @@ impl App {
     /// version conflict also reloads, so "overwrite" and "reload" work on fresh data.
     pub(super) fn on_save_failed(&mut self, error: Error) -> Vec<Effect> {
         match &mut self.mode {
-            Mode::Form(form) => form.failed(&error),
+            Mode::Form(form) => {
+                form.failed(&error);
+                self.log.push(&error.to_string(), Tone::Error);
+            }
             _ => self.say(error.to_string(), Tone::Error),
         }
         if error.is_stale() {
@@ -321,4 +335,13 @@ impl App {
             }
         }
     }
+}
+
+/// A form's error messages, each with the label of its field.
+fn form_errors(form: &Form) -> Vec<String> {
+    form.fields
+        .iter()
+        .filter_map(|f| f.error.as_ref().map(|e| format!("{}: {e}", f.label)))
+        .chain(form.error.clone())
+        .collect()
 }

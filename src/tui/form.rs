@@ -395,6 +395,10 @@ impl Form {
                         ),
                     );
                 };
+                if entity.is_empty() {
+                    // Never ALL by default: every entity is an explicit choice.
+                    return self.refuse("entity", "choose an entity, or ALL for every entity");
+                }
                 let (grants, denies) = self
                     .field("access")
                     .map(Field::grants_denies)
@@ -420,6 +424,12 @@ impl Form {
                 let Some((user, _)) = self.field("user").and_then(Field::picked) else {
                     return self.refuse("user", "no user matches; type part of a username");
                 };
+                if user.is_empty() {
+                    return self.refuse(
+                        "user",
+                        "choose the user the key acts as: type part of a username",
+                    );
+                }
                 let Ok(user) = Id::parse_str(&user) else {
                     return self.refuse("user", "pick a user");
                 };
@@ -437,7 +447,9 @@ impl Form {
                 };
                 Save::Key {
                     user,
-                    read_only: self.field("read_only").is_some_and(Field::on),
+                    // Anything but an explicit read-write is read-only, the safe one.
+                    read_only: self.field("read_only").and_then(Field::choice)
+                        != Some(super::form_fields::KEY_ACCESS[1]),
                     expires_at,
                 }
             }

@@ -149,10 +149,14 @@ fn field_lines(t: &Theme, f: &Field, focused: bool, width: u16) -> Vec<Line<'sta
         }
     }
     if let Some(e) = &f.error {
-        lines.push(Line::from(vec![
-            label(t, "", false),
-            Span::styled(format!("⚠ {}", sanitize(e)), t.alert),
-        ]));
+        // Wrapped, never cut: the whole message is under its field.
+        let room = usize::from(width).saturating_sub(LABEL + 2);
+        for part in super::scroll::wrap(&format!("⚠ {}", sanitize(e)), room, "  ") {
+            lines.push(Line::from(vec![
+                label(t, "", false),
+                Span::styled(part, t.alert),
+            ]));
+        }
     }
     lines
 }
@@ -182,10 +186,10 @@ pub fn draw_form(form: &Form, t: &Theme, f: &mut Frame<'_>, area: Rect) {
     }
     lines.push(Line::from(""));
     if let Some(e) = &form.error {
-        lines.push(Line::from(Span::styled(
-            format!(" ⚠ {}", sanitize(e)),
-            t.alert,
-        )));
+        let room = usize::from(area.width).saturating_sub(1);
+        for part in super::scroll::wrap(&format!(" ⚠ {}", sanitize(e)), room, "   ") {
+            lines.push(Line::from(Span::styled(part, t.alert)));
+        }
     }
     if form.conflict {
         lines.push(Line::from(Span::styled(

@@ -6,27 +6,46 @@ use crate::catalog::Catalogs;
 use crate::service::{PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use crate::store::State;
 
+/// The entity picker's item for a permission on every entity: an explicit choice, never what
+/// an empty field means.
+pub const ALL_LABEL: &str = "ALL (every entity)";
+
+/// The key form's access choices; the first, read-only, is the safe one it starts on.
+pub const KEY_ACCESS: [&str; 2] = ["read-only", "read-write"];
+
+/// The entity picker's first item: nothing chosen yet (saving refuses it).
+pub const CHOOSE_ENTITY: &str = "— choose an entity, or ALL —";
+
+/// The key form's user picker's first item: nothing chosen yet (saving refuses it).
+pub const CHOOSE_USER: &str = "— choose a user —";
+
 pub(super) fn catalog_entities(catalogs: &Catalogs, catalog: &str) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = catalogs
-        .get(catalog)
-        .map(|c| {
-            c.entities
-                .iter()
-                .map(|e| (e.name.clone(), e.name.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut v: Vec<(String, String)> = vec![(String::new(), CHOOSE_ENTITY.into())];
+    v.extend(
+        catalogs
+            .get(catalog)
+            .map(|c| {
+                c.entities
+                    .iter()
+                    .map(|e| (e.name.clone(), e.name.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
+    );
     if catalogs
         .get(catalog)
         .is_some_and(|c| c.accepts_entity("ALL"))
     {
-        v.push(("ALL".into(), "ALL".into()));
+        v.push(("ALL".into(), ALL_LABEL.into()));
     }
     if catalogs
         .get(catalog)
         .is_some_and(|c| c.accepts_entity("ALL_EXCEPT_RESERVED"))
     {
-        v.push(("ALL_EXCEPT_RESERVED".into(), "ALL_EXCEPT_RESERVED".into()));
+        v.push((
+            "ALL_EXCEPT_RESERVED".into(),
+            "ALL_EXCEPT_RESERVED (every entity but the reserved ones)".into(),
+        ));
     }
     v
 }
@@ -117,6 +136,11 @@ pub(super) fn permission_fields(spec: &PermissionSpec, catalogs: &Catalogs) -> V
         &spec.entity,
     );
     entity.hint = "type to filter · ←/→ choose".into();
+    if spec.entity.is_empty()
+        && let FieldKind::Pick { filter, .. } = &mut entity.kind
+    {
+        *filter = super::field::text_input("");
+    }
     let flags = flags_of(catalogs, &spec.catalog, &spec.entity);
     let mut fields = vec![
         Field::cycle("catalog", "catalog", names, &spec.catalog),
@@ -168,19 +192,25 @@ pub(super) fn key_fields(state: &State) -> Vec<Field> {
         .map(|u| (u.id.to_string(), u.username.clone()))
         .collect();
     users.sort_by(|a, b| a.1.cmp(&b.1));
+    users.insert(0, (String::new(), CHOOSE_USER.into()));
     let mut user = Field::pick("user", "user", users, "");
-    user.hint = "the key acts as this user · type to filter · ←/→ choose".into();
+    user.hint = "required: the key acts as this user · type to filter · ←/→ choose".into();
     if let FieldKind::Pick { filter, .. } = &mut user.kind {
         *filter = super::field::text_input("");
     }
     vec![
         user,
-        Field::toggle(
-            "read_only",
-            "read-only",
-            false,
-            "a viewer key: reads everything, writes nothing",
-        ),
+        {
+            let mut access = Field::cycle(
+                "read_only",
+                "access",
+                KEY_ACCESS.iter().map(|s| s.to_string()).collect(),
+                KEY_ACCESS[0],
+            );
+            access.hint =
+                "read-only reads everything, writes nothing · Space or ←/→ changes".into();
+            access
+        },
         Field::text(
             "expires",
             "expires in",

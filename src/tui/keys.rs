@@ -59,11 +59,13 @@ pub enum Action {
     Delete,
     /// "Create default roles and permissions" (Roles pane).
     Defaults,
+    /// The message log (every status message and error, whole).
+    Messages,
 }
 
 impl Action {
     /// Every action, in the order of [`BINDINGS`].
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::Down,
         Action::Up,
         Action::Top,
@@ -85,6 +87,7 @@ impl Action {
         Action::Delete,
         Action::Defaults,
         Action::Refresh,
+        Action::Messages,
         Action::Help,
         Action::Quit,
     ];
@@ -115,6 +118,7 @@ impl Action {
             Action::Remove => "remove",
             Action::Delete => "delete",
             Action::Defaults => "defaults",
+            Action::Messages => "messages",
         }
     }
 
@@ -277,6 +281,14 @@ pub const BINDINGS: &[Binding] = &[
         false,
         false,
     ),
+    b(
+        "M/F2",
+        Action::Messages,
+        "message log (:messages; F2 in forms)",
+        Context::Global,
+        false,
+        false,
+    ),
     b("?", Action::Help, "help", Context::Global, false, true),
     b("q", Action::Quit, "quit", Context::Global, false, true),
 ];
@@ -333,6 +345,7 @@ pub const DEFAULT_KEYS: &[(Action, &[Key])] = &[
     (Action::Delete, &[ch('D')]),
     (Action::Defaults, &[ch('c')]),
     (Action::Refresh, &[ch('r'), plain(KeyCode::F(5))]),
+    (Action::Messages, &[ch('M'), plain(KeyCode::F(2))]),
     (Action::Help, &[ch('?'), plain(KeyCode::F(1))]),
     (Action::Quit, &[ch('q')]),
 ];

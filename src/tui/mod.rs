@@ -5,6 +5,7 @@
 //! one write. The terminal is restored on quit, Ctrl-C, SIGTERM, SIGHUP and panic.
 
 pub mod app;
+pub mod audit;
 pub mod check;
 pub mod confirm;
 pub mod defaults;
@@ -20,10 +21,15 @@ pub mod frame;
 pub mod key;
 pub mod keys;
 pub mod list;
+pub mod log;
 pub mod msg;
+mod msgs;
 pub mod picker;
 pub mod rows;
+pub mod scroll;
 pub mod secret;
+pub mod signals;
+pub mod status;
 pub mod theme;
 pub mod view;
 
@@ -42,8 +48,7 @@ use std::io::{BufWriter, Write};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// How many audit events the console loads.
-const AUDIT_PAGE: usize = 1000;
+use audit::AUDIT_PAGE;
 
 /// Puts the terminal back the way it was. Safe to call more than once.
 pub fn restore_terminal() {
@@ -243,6 +248,17 @@ async fn perform_with(
             Ok(rev) => Msg::Done(format!("removed '{what}' (revision {rev})")),
             Err(e) => Msg::Failed(e.to_string()),
         },
+        Effect::OlderAudit { before, limit } => Msg::AuditPage {
+            before,
+            events: backend
+                .audit(AuditQuery {
+                    before_revision: Some(before),
+                    limit,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| e.to_string()),
+        },
         Effect::RevokeKey { id, name } => match backend.revoke_key(id).await {
             Ok(rev) => Msg::Done(format!("revoked API key {name} (revision {rev})")),
             Err(e) => Msg::Failed(e.to_string()),
@@ -368,8 +384,9 @@ async fn follow(backend: Arc<dyn Backend>, tx: mpsc::UnboundedSender<Msg>) {
     }
 }
 
-/// Runs the console until the user quits. `read_only` comes from `--read-only`.
-pub async fn run(backend: Arc<dyn Backend>, read_only: bool) -> std::io::Result<()> {
+/// Runs the console until the user quits. `read_only` comes from `--read-only`. Returns the
+/// exit status: 0, or 128 + N after signal N (see `signals.rs`).
+pub async fn run(backend: Arc<dyn Backend>, read_only: bool) -> std::io::Result<i32> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
@@ -412,6 +429,11 @@ pub async fn run(backend: Arc<dyn Backend>, read_only: bool) -> std::io::Result<
         }
         let effects = tokio::select! {
             ev = events.next() => match ev {
+                Some(Ok(ev)) if signals::is_suspend(&ev) => {
+                    signals::suspend(&mut terminal, &mut painter, &mut app)?;
+                    dirty = true;
+                    Vec::new()
+                }
                 Some(Ok(ev)) => { dirty = true; app.on_event(&ev) }
                 Some(Err(e)) => return Err(e),
                 None => vec![Effect::Quit],
@@ -420,12 +442,12 @@ pub async fn run(backend: Arc<dyn Backend>, read_only: bool) -> std::io::Result<
                 Some(m) => { dirty = true; app.on_msg(m) }
                 None => Vec::new(),
             },
-            _ = term.recv() => vec![Effect::Quit],
-            _ = hup.recv() => vec![Effect::Quit],
+            _ = term.recv() => return Ok(signals::exit_status(signals::SIGTERM)),
+            _ = hup.recv() => return Ok(signals::exit_status(signals::SIGHUP)),
         };
         for effect in effects {
             if effect == Effect::Quit {
-                return Ok(());
+                return Ok(0);
             }
             tokio::spawn(carry_out(backend.clone(), effect, tx.clone()));
         }

@@ -72,6 +72,13 @@ pub enum Effect {
     Link(Vec<Link>),
     /// Remove a relation; the text names it in messages.
     Unlink(Link, String),
+    /// Load the audit events older than revision `before` (the Audit pane pages back).
+    OlderAudit {
+        /// Only events with a revision strictly below this.
+        before: crate::model::Revision,
+        /// At most this many.
+        limit: usize,
+    },
     /// Revoke an API key.
     RevokeKey {
         /// Key id.
@@ -118,4 +125,11 @@ pub enum Msg {
     /// The backend's revision moved (the live view's follower saw it): not the answer to
     /// any effect.
     Moved(crate::model::Revision),
+    /// Older audit events (newest first), or why they could not be read.
+    AuditPage {
+        /// The cursor they were read before.
+        before: crate::model::Revision,
+        /// The events.
+        events: Result<Vec<AuditEvent>, String>,
+    },
 }

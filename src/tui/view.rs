@@ -319,7 +319,7 @@ pub fn rows(pane: Pane, s: &Arc<State>, audit: &[AuditEvent]) -> Rows {
     Rows::Built(built)
 }
 
-fn object_label(s: &State, e: &AuditEvent) -> String {
+pub(super) fn object_label(s: &State, e: &AuditEvent) -> String {
     let name = |v: &serde_json::Value| {
         ["name", "username", "key", "prefix", "entity"]
             .iter()

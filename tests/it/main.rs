@@ -46,5 +46,6 @@ mod tui;
 mod tui_flows;
 mod tui_forms;
 mod tui_live;
+mod tui_msgs;
 mod tui_pty;
 mod tui_scroll;

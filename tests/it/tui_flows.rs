@@ -259,7 +259,8 @@ async fn the_keys_pane_creates_a_key_shows_its_secret_once_and_revokes_it() {
     let b = backend().await;
     user(&b, "viewer").await;
     let mut app = open(&b, false).await;
-    press(&mut app, &b, ":keys\nnview\t \t⌫⌫⌫30d§").await;
+    // Read-only is the default access: the key form starts on the safe one.
+    press(&mut app, &b, ":keys\nnview\t\t⌫⌫⌫30d§").await;
     let Mode::Secret(k) = &app.mode else {
         panic!("no secret dialog: {:?} {:?}", app.mode, app.message)
     };
@@ -272,7 +273,10 @@ async fn the_keys_pane_creates_a_key_shows_its_secret_once_and_revokes_it() {
     );
     let state = b.state().await.expect("state");
     let key = state.keys.values().next().expect("one key").clone();
-    assert!(key.read_only, "the toggle made it read-only");
+    assert!(
+        key.read_only,
+        "a new key is read-only unless read-write is chosen"
+    );
     assert!(key.expires_at.is_some());
     assert_ne!(key.hash, secret, "only the hash is stored");
     // Any key closes the dialog; the secret is gone from the screen.

@@ -134,9 +134,9 @@ fn the_console_opens_answers_keys_and_restores_the_terminal_on_q() {
     let s = t.wait_for("Users (1)");
     assert!(s.contains("pat") && s.contains("owner"), "{s}");
     t.keys(&["?"]);
-    t.wait_for("any key closes this help");
+    t.wait_for("closes this help");
     t.keys(&["Escape"]);
-    t.wait_gone("any key closes this help");
+    t.wait_gone("closes this help");
     t.keys(&["q"]);
     let s = t.wait_for("EXITED:0");
     assert!(
@@ -174,9 +174,103 @@ fn sigterm_restores_the_terminal() {
         .expect("pkill runs");
     assert!(status.success(), "the console process was found");
     let s = t.wait_for("EXITED:");
+    assert!(s.contains("EXITED:143"), "128 + SIGTERM:\n{s}");
     assert!(!s.contains("gatehouse local:"), "{s}");
     let s = t.wait_for("icanon");
     assert!(!s.contains("-icanon"), "{s}");
+}
+
+/// Sends `signal` to the console started by [`start`] in `dir` (not to the shell around it).
+fn signal_console(dir: &Path, signal: &str) {
+    let db = dir.join("console.db");
+    let pattern = format!("^{} --db {}", env!("CARGO_BIN_EXE_gatehouse"), db.display());
+    let status = Command::new("pkill")
+        .arg(format!("-{signal}"))
+        .arg("-f")
+        .arg(&pattern)
+        .status()
+        .expect("pkill runs");
+    assert!(status.success(), "the console process was found");
+}
+
+#[test]
+fn sighup_exits_129_with_the_terminal_restored() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = start(dir.path(), "hup");
+    t.wait_for("Access check");
+    signal_console(dir.path(), "HUP");
+    let s = t.wait_for("EXITED:");
+    assert!(s.contains("EXITED:129"), "128 + SIGHUP:\n{s}");
+    assert!(!s.contains("gatehouse local:"), "{s}");
+    let s = t.wait_for("icanon");
+    assert!(!s.contains("-icanon"), "{s}");
+}
+
+#[test]
+fn ctrl_z_suspends_the_console_and_fg_draws_it_again_whole() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin = env!("CARGO_BIN_EXE_gatehouse");
+    let db = dir.path().join("console.db");
+    let t = Tmux {
+        socket: format!("gatehouse-test-{}-suspend", std::process::id()),
+    };
+    // An interactive shell: job control (Ctrl-Z, fg) needs one.
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "env PS1='$ ' bash --norc --noprofile -i",
+    ]);
+    t.wait_for("$");
+    // The console alone (a `; echo` list would go on while the console is stopped).
+    let line = format!(
+        "NO_COLOR=1 USER=pat XDG_CONFIG_HOME='{}' '{bin}' --db '{}'",
+        dir.path().display(),
+        db.display()
+    );
+    t.keys(&["-l", &line]);
+    t.keys(&["Enter"]);
+    t.wait_for("Access check");
+    t.keys(&["C-z"]);
+    let s = t.wait_for("Stopped");
+    assert!(
+        !s.contains("gatehouse local:"),
+        "the console left the alternate screen while stopped:\n{s}"
+    );
+    // The shell reads lines again: the terminal is in cooked mode.
+    t.keys(&["-l", "stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("icanon");
+    assert!(!s.contains("-icanon"), "cooked mode while stopped:\n{s}");
+    t.keys(&["-l", "fg"]);
+    t.keys(&["Enter"]);
+    // The whole screen comes back: header, navigation and footer, none of the shell's text.
+    let s = t.wait_for("gatehouse local:");
+    let s = if s.contains("q quit") {
+        s
+    } else {
+        t.wait_for("q quit")
+    };
+    assert!(s.contains("Access check"), "{s}");
+    assert!(!s.contains("Stopped") && !s.contains("icanon"), "{s}");
+    // And it still answers keys.
+    t.keys(&["q"]);
+    t.wait_gone("gatehouse local:");
+    t.keys(&["-l", "echo EXITED:$?"]);
+    t.keys(&["Enter"]);
+    let s = t.wait_for("EXITED:0");
+    assert!(!s.contains("gatehouse local:"), "{s}");
 }
 
 #[test]
@@ -200,10 +294,10 @@ fn a_remapped_quit_key_replaces_q_and_restores_the_terminal() {
     t.keys(&["q"]);
     // Keys are handled in order: the help overlay opening proves `q` was read and ignored.
     t.keys(&["?"]);
-    let s = t.wait_for("any key closes this help");
+    let s = t.wait_for("closes this help");
     assert!(!s.contains("EXITED:"), "q no longer quits:\n{s}");
     t.keys(&["Escape"]);
-    t.wait_gone("any key closes this help");
+    t.wait_gone("closes this help");
     t.keys(&["Q"]);
     let s = t.wait_for("EXITED:0");
     assert!(

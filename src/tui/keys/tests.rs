@@ -64,6 +64,8 @@ fn defaults_are_todays_keys() {
             (F(5), none, Action::Refresh),
             (Char('?'), shift, Action::Help),
             (F(1), none, Action::Help),
+            (Char('M'), shift, Action::Messages),
+            (F(2), none, Action::Messages),
             (Char('q'), none, Action::Quit),
             // Modifiers without a binding of their own fall back, as before.
             (Char('j'), ctrl, Action::Down),
@@ -77,7 +79,7 @@ fn defaults_are_todays_keys() {
             );
         }
         assert_eq!(press(&m, 'z'), None);
-        assert_eq!(m.action_for(ev(F(2), none)), None);
+        assert_eq!(m.action_for(ev(F(3), none)), None);
     }
 }
 
