@@ -89,6 +89,8 @@ pub struct App {
     pub offline: Option<(String, u32)>,
     /// Where the last frame drew the list's rows (set while drawing; see `frame.rs`).
     pub list_rows: std::cell::Cell<Option<ratatui::layout::Rect>>,
+    /// The command line's history and Tab completion.
+    pub commands: super::command::CommandState,
 }
 
 /// How long to wait before retry `attempt` of an unreachable backend: 1, 2, 4, … 30 s.
@@ -131,6 +133,7 @@ impl App {
             select_after_load: None,
             offline: None,
             list_rows: std::cell::Cell::new(None),
+            commands: Default::default(),
         }
     }
 
@@ -374,24 +377,13 @@ impl App {
                 }
                 KeyCode::Enter => Vec::new(),
                 _ => {
-                    t.input(key);
+                    super::line_edit::edit(&mut t, key);
                     self.mode = Mode::Filter(t);
                     self.after_filter_edit();
                     Vec::new()
                 }
             },
-            Mode::Command(mut t) => match key.code {
-                KeyCode::Esc => Vec::new(),
-                KeyCode::Enter => {
-                    let line = t.lines().join("");
-                    self.run_command(line.trim())
-                }
-                _ => {
-                    t.input(key);
-                    self.mode = Mode::Command(t);
-                    Vec::new()
-                }
-            },
+            Mode::Command(t) => self.command_key(t, key),
             Mode::Confirm(mut c) => match self.confirm_key(&mut c, key) {
                 Some(effects) => {
                     if let Some(back) = c.back.take() {
@@ -405,50 +397,6 @@ impl App {
                 }
             },
         }
-    }
-
-    fn run_command(&mut self, line: &str) -> Vec<Effect> {
-        let mut words = line.split_whitespace();
-        let Some(cmd) = words.next() else {
-            return Vec::new();
-        };
-        let rest: Vec<&str> = words.collect();
-        match cmd {
-            "q" | "q!" | "quit" | "exit" => return vec![Effect::Quit],
-            "help" => {
-                self.mode = Mode::Help;
-                return Vec::new();
-            }
-            "r" | "refresh" | "reload" => {
-                self.pending += 1;
-                return vec![Effect::Load];
-            }
-            _ => {}
-        }
-        match Pane::by_command(cmd) {
-            Some(Pane::Check) => {
-                self.pane = Pane::Check;
-                if let Some(user) = rest.first() {
-                    self.check.set(0, user);
-                    self.check.focus = 1;
-                }
-                self.check.editing = true;
-            }
-            Some(pane) => {
-                self.pane = pane;
-                let filter = rest.join(" ");
-                let list = self.list_mut();
-                list.filter = filter;
-                list.selected = 0;
-                list.offset = 0;
-                list.refresh(columns(pane));
-            }
-            None => self.say(
-                format!("unknown command ':{cmd}'; try :roles, :permissions, :users, :teams, :keys, :audit, :check, :q"),
-                Tone::Error,
-            ),
-        }
-        Vec::new()
     }
 
     fn normal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -506,15 +454,16 @@ impl App {
             }
             Action::Sort | Action::SortReverse => {
                 let pane = self.pane;
-                let ncols = columns(pane).len();
-                if ncols > 0 {
-                    let list = self.list_mut();
-                    list.sort = Some(match (list.sort, action) {
-                        (Some((c, rev)), Action::SortReverse) => (c, !rev),
-                        (Some((c, _)), _) => ((c + 1) % ncols, false),
-                        (None, Action::SortReverse) => (0, true),
-                        (None, _) => (0, false),
-                    });
+                let width = self.main_width();
+                let list = self.list_mut();
+                let next = super::view::next_sort(
+                    pane,
+                    width,
+                    list.sort,
+                    action == Action::SortReverse,
+                );
+                if next.is_some() {
+                    list.sort = next;
                     list.refresh(columns(pane));
                 }
             }

@@ -6,9 +6,11 @@
 
 pub mod app;
 pub mod check;
+pub mod command;
 pub mod confirm;
 pub mod defaults;
 pub mod detail;
+pub mod detail_nav;
 pub mod draw;
 pub mod edit;
 pub mod encode;
@@ -19,6 +21,7 @@ pub mod form_fields;
 pub mod frame;
 pub mod key;
 pub mod keys;
+pub mod line_edit;
 pub mod list;
 pub mod msg;
 pub mod picker;
