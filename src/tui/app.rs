@@ -456,12 +456,8 @@ impl App {
                 let pane = self.pane;
                 let width = self.main_width();
                 let list = self.list_mut();
-                let next = super::view::next_sort(
-                    pane,
-                    width,
-                    list.sort,
-                    action == Action::SortReverse,
-                );
+                let next =
+                    super::view::next_sort(pane, width, list.sort, action == Action::SortReverse);
                 if next.is_some() {
                     list.sort = next;
                     list.refresh(columns(pane));

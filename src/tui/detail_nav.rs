@@ -98,7 +98,7 @@ impl Detail {
     }
 
     /// Puts the cursor on the first shown row of the filtered section.
-    fn to_first_match(&mut self) {
+    fn cursor_to_first_match(&mut self) {
         let Some(f) = &self.filter else { return };
         let Some(h) = self
             .lines
@@ -121,10 +121,7 @@ impl Detail {
         let Some(last) = shown.len().checked_sub(1) else {
             return;
         };
-        let pos = shown
-            .iter()
-            .position(|&i| i >= self.cursor)
-            .unwrap_or(last);
+        let pos = shown.iter().position(|&i| i >= self.cursor).unwrap_or(last);
         let next = pos.saturating_add_signed(delta).min(last);
         self.cursor = shown.get(next).copied().unwrap_or(0);
         self.follow(height);
@@ -163,7 +160,9 @@ impl Detail {
             ),
             Link::UserRole { user: u, role } => other(user(u), (ObjectKind::Role, role)),
             Link::TeamRole { team: t, role } => other(team(t), (ObjectKind::Role, role)),
-            Link::Member { team: t, user: u, .. } => other(team(t), user(u)),
+            Link::Member {
+                team: t, user: u, ..
+            } => other(team(t), user(u)),
             Link::Grant {
                 principal,
                 permission,
@@ -307,9 +306,9 @@ impl App {
     /// Enter on a detail page: opens the object of the related row under the cursor.
     pub(super) fn open_related(&mut self, d: Detail) -> Vec<Effect> {
         let page = match &self.data {
-            Some(data) => d.related(&data.state).and_then(|(pane, row)| {
-                build(pane, &row, &data.state, Some(&data.catalogs))
-            }),
+            Some(data) => d
+                .related(&data.state)
+                .and_then(|(pane, row)| build(pane, &row, &data.state, Some(&data.catalogs))),
             None => None,
         };
         match page {
@@ -407,7 +406,7 @@ impl App {
                 if let Some(f) = &mut d.filter
                     && line_edit::edit(&mut f.input, key)
                 {
-                    d.to_first_match();
+                    d.cursor_to_first_match();
                 }
             }
         }

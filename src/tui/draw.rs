@@ -348,7 +348,6 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
         Mode::Detail(_) => [
             (Action::Down, "move"),
             (Action::Open, "open"),
-            (Action::Filter, "filter"),
             (Action::Add, "add"),
             (Action::Remove, "remove"),
             (Action::Edit, "edit"),

@@ -268,9 +268,7 @@ impl Picker {
         match key.code {
             KeyCode::Esc => return PickerOutcome::Cancel,
             KeyCode::Down => self.cursor = (self.cursor + 1).min(n.saturating_sub(1)),
-            KeyCode::Char('n') if ctrl => {
-                self.cursor = (self.cursor + 1).min(n.saturating_sub(1))
-            }
+            KeyCode::Char('n') if ctrl => self.cursor = (self.cursor + 1).min(n.saturating_sub(1)),
             KeyCode::Up => self.cursor = self.cursor.saturating_sub(1),
             KeyCode::Char('p') if ctrl => self.cursor = self.cursor.saturating_sub(1),
             KeyCode::PageDown => self.cursor = (self.cursor + page).min(n.saturating_sub(1)),
@@ -320,18 +318,16 @@ impl Picker {
         };
         let rows = usize::from(r.height.saturating_sub(5));
         let start = self.cursor.saturating_sub(rows.saturating_sub(1));
-        let mut spans = vec![
-            Span::styled(" filter: ", t.dim),
-        ];
+        let mut spans = vec![Span::styled(" filter: ", t.dim)];
         spans.extend(super::line_edit::spans(t, &self.filter, t.text));
         spans.push(Span::styled(
-                format!(
-                    "   {}/{} · {} marked",
-                    self.visible.len(),
-                    self.items.len(),
-                    self.marked.len()
-                ),
-                t.dim,
+            format!(
+                "   {}/{} · {} marked",
+                self.visible.len(),
+                self.items.len(),
+                self.marked.len()
+            ),
+            t.dim,
         ));
         let mut lines = vec![Line::from(spans)];
         if self.visible.is_empty() {

@@ -98,10 +98,16 @@ fn slash_on_a_detail_page_filters_the_section_and_letters_never_act_as_keys() {
     let effects = typ(&mut a, "/example");
     assert!(effects.is_empty(), "{effects:?}");
     let f = detail(&a).filter.as_ref().expect("a filter");
-    assert_eq!((f.text().as_str(), f.section.as_str(), f.editing), ("example", "Permissions", true));
+    assert_eq!(
+        (f.text().as_str(), f.section.as_str(), f.editing),
+        ("example", "Permissions", true)
+    );
     let s = screen(&a);
     assert!(s.contains("mage:Pipeline/example_pipeline"), "{s}");
-    assert!(!s.contains("mage:Pipeline/all"), "the other permission is hidden:\n{s}");
+    assert!(
+        !s.contains("mage:Pipeline/all"),
+        "the other permission is hidden:\n{s}"
+    );
     assert!(s.contains("alice"), "other sections stay:\n{s}");
     assert!(s.contains("/example"), "the filter is shown:\n{s}");
     // The cursor went to the match.
@@ -119,7 +125,10 @@ fn slash_on_a_detail_page_filters_the_section_and_letters_never_act_as_keys() {
     let f = detail(&a).filter.as_ref().expect("kept");
     assert!(!f.editing);
     let s = screen(&a);
-    assert!(s.contains("mage:Pipeline/all") && !s.contains("000000000014"), "{s}");
+    assert!(
+        s.contains("mage:Pipeline/all") && !s.contains("000000000014"),
+        "{s}"
+    );
     k(&mut a, KeyCode::Esc);
     assert!(detail(&a).filter.is_none());
     k(&mut a, KeyCode::Esc);
@@ -132,7 +141,10 @@ fn the_detail_filter_applies_to_the_section_under_the_cursor() {
     k(&mut a, KeyCode::Enter);
     cursor_to(&mut a, "alice");
     typ(&mut a, "/zzz");
-    assert_eq!(detail(&a).filter.as_ref().map(|f| f.section.as_str()), Some("Users"));
+    assert_eq!(
+        detail(&a).filter.as_ref().map(|f| f.section.as_str()),
+        Some("Users")
+    );
     let s = screen(&a);
     assert!(!s.contains("alice"), "{s}");
     assert!(s.contains("example_pipeline"), "the permissions stay:\n{s}");
@@ -191,7 +203,10 @@ fn pickers_move_with_arrows_and_ctrl_n_p_while_letters_filter() {
 fn enter_on_a_related_row_opens_it_and_esc_goes_back_down_the_stack() {
     let mut a = app((120, 40), true);
     k(&mut a, KeyCode::Enter);
-    cursor_to(&mut a, "000000000014 mage:Pipeline/example_pipeline           DETAIL UPDATE");
+    cursor_to(
+        &mut a,
+        "000000000014 mage:Pipeline/example_pipeline           DETAIL UPDATE",
+    );
     let effects = k(&mut a, KeyCode::Enter);
     assert!(effects.is_empty());
     let d = detail(&a);
@@ -215,12 +230,20 @@ fn enter_on_a_related_row_opens_it_and_esc_goes_back_down_the_stack() {
     assert_eq!(detail(&a).depth(), 4);
 
     // Esc goes back one page at a time, then to the list.
-    for (depth, kind) in [(3, ObjectKind::Role), (2, ObjectKind::Permission), (1, ObjectKind::Role)] {
+    for (depth, kind) in [
+        (3, ObjectKind::Role),
+        (2, ObjectKind::Permission),
+        (1, ObjectKind::Role),
+    ] {
         k(&mut a, KeyCode::Esc);
         assert_eq!((detail(&a).depth(), detail(&a).object.0), (depth, kind));
     }
     // The page under keeps its cursor.
-    assert!(detail(&a).lines[detail(&a).cursor].text.contains("example_pipeline"));
+    assert!(
+        detail(&a).lines[detail(&a).cursor]
+            .text
+            .contains("example_pipeline")
+    );
     k(&mut a, KeyCode::Esc);
     assert!(matches!(a.mode, Mode::Normal), "{:?}", a.mode);
     assert_eq!(a.pane, Pane::Roles);
@@ -241,7 +264,10 @@ fn the_breadcrumb_is_elided_to_fit() {
     for (w, h) in SIZES {
         let mut a = app((w, h), true);
         k(&mut a, KeyCode::Enter);
-        cursor_to(&mut a, "000000000015 mage:Pipeline/all                        LIST READ_ALL");
+        cursor_to(
+            &mut a,
+            "000000000015 mage:Pipeline/all                        LIST READ_ALL",
+        );
         k(&mut a, KeyCode::Enter);
         cursor_to(&mut a, "Viewer default permissions");
         k(&mut a, KeyCode::Enter);
@@ -249,9 +275,15 @@ fn the_breadcrumb_is_elided_to_fit() {
         let b = buffer(&a);
         let (_, y) = find(&b, "Roles ›").expect("a breadcrumb");
         let line = row(&b, y);
-        assert!(line.contains("Roles › Pipeline editors › … › Role "), "{w}: {line}");
+        assert!(
+            line.contains("Roles › Pipeline editors › … › Role "),
+            "{w}: {line}"
+        );
         if w >= 120 {
-            assert!(line.contains("› Role Viewer default permissions "), "{w}: {line}");
+            assert!(
+                line.contains("› Role Viewer default permissions "),
+                "{w}: {line}"
+            );
         }
         insta::assert_snapshot!(format!("detail_breadcrumb_{w}x{h}"), screen(&a));
     }
@@ -268,8 +300,14 @@ fn the_caret_is_drawn_where_the_cursor_is_in_the_filter() {
     assert_eq!(a.list().filter, "xabc");
     let b = buffer(&a);
     let y = a.size.1 - 2;
-    let x = row(&b, y).find("/xabc").expect("the filter on the status line") as u16;
-    assert!(!row(&b, y).contains('▏'), "no caret at the end: {}", row(&b, y));
+    let x = row(&b, y)
+        .find("/xabc")
+        .expect("the filter on the status line") as u16;
+    assert!(
+        !row(&b, y).contains('▏'),
+        "no caret at the end: {}",
+        row(&b, y)
+    );
     assert!(
         b[(x + 2, y)].modifier.contains(Modifier::REVERSED),
         "the caret is on the a"
@@ -309,7 +347,11 @@ fn readline_keys_in_form_fields_and_the_access_check() {
     assert_eq!(name(&a), "Pipeline editors");
     k(&mut a, KeyCode::Left);
     ctrl(&mut a, 'u');
-    assert_eq!(name(&a), "s", "Ctrl-U deletes to the start, not one character");
+    assert_eq!(
+        name(&a),
+        "s",
+        "Ctrl-U deletes to the start, not one character"
+    );
     k(&mut a, KeyCode::Esc);
     k(&mut a, KeyCode::Char('y'));
 
@@ -335,7 +377,11 @@ fn enter_with_the_typed_name_confirms_and_a_wrong_name_says_what_is_expected() {
     k(&mut a, KeyCode::Char('D'));
     typ(&mut a, "Pipeline");
     assert!(k(&mut a, KeyCode::Enter).is_empty());
-    assert!(matches!(a.mode, Mode::Confirm(_)), "a wrong name stays: {:?}", a.mode);
+    assert!(
+        matches!(a.mode, Mode::Confirm(_)),
+        "a wrong name stays: {:?}",
+        a.mode
+    );
     let msg = a.message.as_ref().map(|m| m.0.clone()).unwrap_or_default();
     assert!(msg.contains("type 'Pipeline editors' exactly"), "{msg}");
     // ←/→ move the caret in the typed name.
@@ -361,7 +407,10 @@ fn confirm_dialogs_take_y_and_n() {
     assert!(matches!(a.mode, Mode::Normal), "n cancels: {:?}", a.mode);
     k(&mut a, KeyCode::Char('D'));
     let effects = k(&mut a, KeyCode::Char('y'));
-    assert!(matches!(effects.as_slice(), [Effect::Delete { .. }]), "{effects:?}");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Delete { .. }]),
+        "{effects:?}"
+    );
     assert!(matches!(a.mode, Mode::Normal));
 }
 
@@ -383,7 +432,10 @@ fn commands_take_aliases_and_prefixes_and_say_what_they_accept() {
     let mut a = app((80, 24), true);
     typ(&mut a, ":zz\n");
     let msg = a.message.as_ref().map(|m| m.0.clone()).unwrap_or_default();
-    assert!(msg.contains("unknown command ':zz'") && msg.contains("permissions (perms)"), "{msg}");
+    assert!(
+        msg.contains("unknown command ':zz'") && msg.contains("permissions (perms)"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -396,7 +448,11 @@ fn tab_completes_and_cycles_and_the_history_recalls() {
     typ(&mut a, ":r");
     k(&mut a, KeyCode::Tab);
     assert_eq!(command_text(&a), "roles");
-    assert!(screen(&a).contains(":roles▏   roles refresh (Tab: next)"), "{}", screen(&a));
+    assert!(
+        screen(&a).contains(":roles▏   roles refresh (Tab: next)"),
+        "{}",
+        screen(&a)
+    );
     k(&mut a, KeyCode::Tab);
     assert_eq!(command_text(&a), "refresh");
     k(&mut a, KeyCode::Tab);
@@ -441,7 +497,12 @@ fn sort_cycles_only_through_the_columns_drawn_and_marks_the_header() {
     // At 60 columns Roles shows NAME, PERMS and USERS only.
     assert_eq!(
         seen,
-        [Some((0, false)), Some((1, false)), Some((2, false)), Some((0, false))]
+        [
+            Some((0, false)),
+            Some((1, false)),
+            Some((2, false)),
+            Some((0, false))
+        ]
     );
     k(&mut a, KeyCode::Char('S'));
     assert_eq!(a.list().sort, Some((0, true)));
@@ -451,6 +512,10 @@ fn sort_cycles_only_through_the_columns_drawn_and_marks_the_header() {
     for _ in 0..4 {
         k(&mut a, KeyCode::Char('s'));
     }
-    assert_eq!(a.list().sort, Some((3, false)), "wide screens show TEAMS too");
+    assert_eq!(
+        a.list().sort,
+        Some((3, false)),
+        "wide screens show TEAMS too"
+    );
     assert!(screen(&a).contains("▲TEAM"), "{}", screen(&a));
 }
