@@ -290,6 +290,7 @@ impl App {
                 Vec::new()
             }
             Event::Paste(text) => {
+                let height = self.detail_height();
                 match &mut self.mode {
                     Mode::Filter(t) | Mode::Command(t) => {
                         t.insert_str(text.replace(['\n', '\r'], " "));
@@ -299,6 +300,10 @@ impl App {
                     }
                     Mode::Form(form) => form.paste(text),
                     Mode::Picker { picker, .. } => picker.paste(text),
+                    Mode::Detail(d) => {
+                        d.paste(text);
+                        d.follow(height);
+                    }
                     Mode::Normal if self.pane == Pane::Check && self.check.editing => {
                         self.check.paste(text)
                     }

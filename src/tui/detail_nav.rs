@@ -5,6 +5,7 @@
 
 use super::app::{App, Effect, Mode, Tone, is_ctrl_c};
 use super::detail::{Detail, build};
+use super::keys::{Action, label};
 use super::line_edit;
 use super::view::Pane;
 use crate::catalog::Catalogs;
@@ -113,6 +114,16 @@ impl Detail {
             .into_iter()
             .find(|i| items.contains(i))
             .unwrap_or(h);
+    }
+
+    /// Pasted text goes to the filter while it is typed.
+    pub fn paste(&mut self, text: &str) {
+        if let Some(f) = &mut self.filter
+            && f.editing
+        {
+            f.input.insert_str(text.replace(['\n', '\r'], " "));
+            self.cursor_to_first_match();
+        }
     }
 
     /// Moves the cursor by `delta` shown lines, keeping it within `height` visible lines.
@@ -276,8 +287,19 @@ pub fn title_line(app: &App, d: &Detail, width: u16) -> Line<'static> {
         spans.push(Span::raw(" "));
     }
     let hint = match &d.filter {
-        Some(f) if f.editing => " Enter keep · Esc clear · ↑/↓ move",
-        _ => " Esc back · Enter open · / filter · a add · x remove · e edit",
+        Some(f) if f.editing => " Enter keep · Esc clear · ↑/↓ move".to_string(),
+        _ => [
+            (Action::Back, "back"),
+            (Action::Open, "open"),
+            (Action::Filter, "filter"),
+            (Action::Add, "add"),
+            (Action::Remove, "remove"),
+            (Action::Edit, "edit"),
+        ]
+        .iter()
+        .map(|(a, what)| format!(" {} {what}", label(*a)))
+        .collect::<Vec<_>>()
+        .join(" ·"),
     };
     spans.push(Span::styled(hint, t.dim));
     Line::from(spans)

@@ -136,6 +136,19 @@ fn slash_on_a_detail_page_filters_the_section_and_letters_never_act_as_keys() {
 }
 
 #[test]
+fn pasted_text_goes_into_the_detail_filter() {
+    let mut a = app((120, 40), true);
+    k(&mut a, KeyCode::Enter);
+    k(&mut a, KeyCode::Char('/'));
+    a.on_event(&Event::Paste("example".into()));
+    let f = detail(&a).filter.as_ref().expect("a filter");
+    assert_eq!(f.text(), "example");
+    let s = screen(&a);
+    assert!(!s.contains("mage:Pipeline/all"), "{s}");
+    assert!(s.contains("mage:Pipeline/example_pipeline"), "{s}");
+}
+
+#[test]
 fn the_detail_filter_applies_to_the_section_under_the_cursor() {
     let mut a = app((120, 40), true);
     k(&mut a, KeyCode::Enter);
