@@ -43,16 +43,18 @@ pub fn text(t: &TextArea<'_>) -> String {
 /// The input as spans, the caret drawn where the cursor is: the character under it in the
 /// `selected` style, or `▏` after the text when the cursor is at the end.
 pub fn spans(theme: &Theme, t: &TextArea<'_>, style: ratatui::style::Style) -> Vec<Span<'static>> {
-    let clean = sanitize(&text(t)).into_owned();
-    let chars: Vec<char> = clean.chars().collect();
+    // Split the typed text at the cursor first, then sanitize each part: a control character
+    // drawn as a visible escape takes more cells than the one character it stands for.
+    let chars: Vec<char> = text(t).chars().collect();
     let col = t.cursor().1.min(chars.len());
-    let before: String = chars[..col].iter().collect();
+    let clean = |part: &[char]| sanitize(&part.iter().collect::<String>()).into_owned();
+    let before = clean(&chars[..col]);
     match chars.get(col) {
         None => vec![Span::styled(before, style), Span::styled("▏", theme.dim)],
         Some(c) => vec![
             Span::styled(before, style),
-            Span::styled(c.to_string(), theme.selected),
-            Span::styled(chars[col + 1..].iter().collect::<String>(), style),
+            Span::styled(clean(&[*c]), theme.selected),
+            Span::styled(clean(&chars[col + 1..]), style),
         ],
     }
 }
@@ -124,5 +126,17 @@ mod tests {
         assert_eq!(s[1].content, "a");
         assert_eq!(s[1].style, theme.selected);
         assert_eq!(s[2].content, "bc");
+    }
+
+    #[test]
+    fn the_caret_stays_on_its_character_after_an_escaped_control_character() {
+        let theme = Theme::monochrome();
+        let mut t = TextArea::default();
+        t.insert_str("\u{1b}xy");
+        edit(&mut t, k(KeyCode::Left));
+        let s = spans(&theme, &t, theme.text);
+        assert_eq!(s[1].content, "y");
+        assert_eq!(s[1].style, theme.selected);
+        assert!(!s[0].content.contains('\u{1b}'), "{:?}", s[0].content);
     }
 }
