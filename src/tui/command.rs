@@ -3,6 +3,7 @@
 //! history (↑/↓).
 
 use super::app::{App, Effect, Mode, Tone, one_line_input};
+use super::keys::input::{InputKey, input_hint};
 use super::line_edit;
 use super::view::{Pane, columns};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -194,6 +195,14 @@ pub fn status_line(app: &App, input: &TextArea<'static>) -> Line<'static> {
             spans.push(Span::raw(" "));
         }
         spans.push(Span::styled("(Tab: next)", t.dim));
+    } else {
+        spans.push(Span::styled(
+            format!(
+                "   {}",
+                input_hint(&[InputKey::Complete, InputKey::History])
+            ),
+            t.dim,
+        ));
     }
     Line::from(spans)
 }

@@ -1,6 +1,7 @@
 //! The multi-select picker that adds relations from a detail page (`a`): the candidates not
 //! yet linked, filtered as you type, Space marks, Enter adds every marked one.
 
+use super::keys::input::{InputKey, input_hint};
 use super::theme::Theme;
 use crate::model::{Id, Principal, short_id};
 use crate::present::target;
@@ -353,7 +354,10 @@ impl Picker {
             )));
         }
         let footer = Line::from(Span::styled(
-            " type to filter · ↑/↓ C-n/C-p move · Space mark · Enter add · Esc cancel",
+            format!(
+                " type to filter · {} · Space mark · Enter add · Esc cancel",
+                input_hint(&[InputKey::PickerMove])
+            ),
             t.dim,
         ));
         let block = Block::default().borders(Borders::ALL).title(Span::styled(

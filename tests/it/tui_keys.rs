@@ -475,6 +475,11 @@ fn tab_completes_and_cycles_and_the_history_recalls() {
     typ(&mut a, ":users\n");
     typ(&mut a, ":teams\n");
     typ(&mut a, ":ke");
+    assert!(
+        screen(&a).contains(":ke▏   Tab complete · ↑/↓ history"),
+        "{}",
+        screen(&a)
+    );
     k(&mut a, KeyCode::Up);
     assert_eq!(command_text(&a), "teams");
     k(&mut a, KeyCode::Up);
