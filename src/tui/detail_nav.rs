@@ -116,6 +116,27 @@ impl Detail {
             .unwrap_or(h);
     }
 
+    /// The text line `i` is drawn with (not sanitized): the filtered section's heading says
+    /// how many of its rows match (`Permissions (1/2 match)`).
+    pub fn line_text(&self, i: usize) -> std::borrow::Cow<'_, str> {
+        let Some(l) = self.lines.get(i) else {
+            return "".into();
+        };
+        let Some(f) = self.filter.as_ref().filter(|f| !f.text().is_empty()) else {
+            return l.text.as_str().into();
+        };
+        if !l.heading || section_name(&l.text) != f.section {
+            return l.text.as_str().into();
+        }
+        let items = self.items(i);
+        let total = self
+            .lines
+            .get(items.clone())
+            .map_or(0, |ls| ls.iter().filter(|l| l.text.trim() != "—").count());
+        let shown = self.shown().iter().filter(|x| items.contains(x)).count();
+        format!("{} ({shown}/{total} match)", f.section).into()
+    }
+
     /// Pasted text goes to the filter while it is typed.
     pub fn paste(&mut self, text: &str) {
         if let Some(f) = &mut self.filter

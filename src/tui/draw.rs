@@ -284,7 +284,8 @@ fn draw_detail(app: &App, d: &super::detail::Detail, f: &mut Frame<'_>, area: Re
                 } else {
                     t.text
                 };
-                Line::from(Span::styled(format!(" {}", sanitize(&l.text)), style))
+                let text = d.line_text(i);
+                Line::from(Span::styled(format!(" {}", sanitize(&text)), style))
             }),
     );
     f.render_widget(Paragraph::new(lines), area);

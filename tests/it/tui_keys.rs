@@ -110,6 +110,7 @@ fn slash_on_a_detail_page_filters_the_section_and_letters_never_act_as_keys() {
     );
     assert!(s.contains("alice"), "other sections stay:\n{s}");
     assert!(s.contains("/example"), "the filter is shown:\n{s}");
+    assert!(s.contains("Permissions (1/2 match)"), "{s}");
     // The cursor went to the match.
     let d = detail(&a);
     assert!(d.lines[d.cursor].text.contains("example_pipeline"));
