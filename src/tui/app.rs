@@ -103,6 +103,8 @@ pub struct App {
     pub help_scroll: super::scroll::Scroll,
     /// Audit paging: older events exist, and whether they are being loaded.
     pub audit_paging: super::audit::Paging,
+    /// The command line's history and Tab completion.
+    pub commands: super::command::CommandState,
 }
 
 /// How long to wait before retry `attempt` of an unreachable backend: 1, 2, 4, … 30 s.
@@ -150,6 +152,7 @@ impl App {
             log: Default::default(),
             help_scroll: Default::default(),
             audit_paging: Default::default(),
+            commands: Default::default(),
         }
     }
 
@@ -347,6 +350,7 @@ impl App {
                 Vec::new()
             }
             Event::Paste(text) => {
+                let height = self.detail_height();
                 match &mut self.mode {
                     Mode::Filter(t) | Mode::Command(t) => {
                         t.insert_str(text.replace(['\n', '\r'], " "));
@@ -356,6 +360,10 @@ impl App {
                     }
                     Mode::Form(form) => form.paste(text),
                     Mode::Picker { picker, .. } => picker.paste(text),
+                    Mode::Detail(d) => {
+                        d.paste(text);
+                        d.follow(height);
+                    }
                     Mode::Normal if self.pane == Pane::Check && self.check.editing => {
                         self.check.paste(text)
                     }
@@ -445,24 +453,13 @@ impl App {
                 }
                 KeyCode::Enter => Vec::new(),
                 _ => {
-                    t.input(key);
+                    super::line_edit::edit(&mut t, key);
                     self.mode = Mode::Filter(t);
                     self.after_filter_edit();
                     Vec::new()
                 }
             },
-            Mode::Command(mut t) => match key.code {
-                KeyCode::Esc => Vec::new(),
-                KeyCode::Enter => {
-                    let line = t.lines().join("");
-                    self.run_command(line.trim())
-                }
-                _ => {
-                    t.input(key);
-                    self.mode = Mode::Command(t);
-                    Vec::new()
-                }
-            },
+            Mode::Command(t) => self.command_key(t, key),
             Mode::Confirm(mut c) => match self.confirm_key(&mut c, key) {
                 Some(effects) => {
                     if let Some(back) = c.back.take() {
@@ -476,54 +473,6 @@ impl App {
                 }
             },
         }
-    }
-
-    fn run_command(&mut self, line: &str) -> Vec<Effect> {
-        let mut words = line.split_whitespace();
-        let Some(cmd) = words.next() else {
-            return Vec::new();
-        };
-        let rest: Vec<&str> = words.collect();
-        match cmd {
-            "q" | "q!" | "quit" | "exit" => return vec![Effect::Quit],
-            "help" => {
-                self.open_help();
-                return Vec::new();
-            }
-            "messages" | "msgs" | "log" => {
-                self.open_messages();
-                return Vec::new();
-            }
-            "r" | "refresh" | "reload" => {
-                self.pending += 1;
-                return vec![Effect::Load];
-            }
-            _ => {}
-        }
-        match Pane::by_command(cmd) {
-            Some(Pane::Check) => {
-                self.pane = Pane::Check;
-                if let Some(user) = rest.first() {
-                    self.check.set(0, user);
-                    self.check.focus = 1;
-                }
-                self.check.editing = true;
-            }
-            Some(pane) => {
-                self.pane = pane;
-                let filter = rest.join(" ");
-                let list = self.list_mut();
-                list.filter = filter;
-                list.selected = 0;
-                list.offset = 0;
-                list.refresh(columns(pane));
-            }
-            None => self.say(
-                format!("unknown command ':{cmd}'; try :roles, :permissions, :users, :teams, :keys, :audit, :check, :messages, :q"),
-                Tone::Error,
-            ),
-        }
-        Vec::new()
     }
 
     pub(super) fn normal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -582,15 +531,12 @@ impl App {
             }
             Action::Sort | Action::SortReverse => {
                 let pane = self.pane;
-                let ncols = columns(pane).len();
-                if ncols > 0 {
-                    let list = self.list_mut();
-                    list.sort = Some(match (list.sort, action) {
-                        (Some((c, rev)), Action::SortReverse) => (c, !rev),
-                        (Some((c, _)), _) => ((c + 1) % ncols, false),
-                        (None, Action::SortReverse) => (0, true),
-                        (None, _) => (0, false),
-                    });
+                let width = self.main_width();
+                let list = self.list_mut();
+                let next =
+                    super::view::next_sort(pane, width, list.sort, action == Action::SortReverse);
+                if next.is_some() {
+                    list.sort = next;
                     list.refresh(columns(pane));
                 }
             }

@@ -147,7 +147,7 @@ impl CheckForm {
             KeyCode::Enter => return self.submit(),
             _ => {
                 if let Some(t) = self.fields.get_mut(self.focus) {
-                    t.input(key);
+                    super::line_edit::edit(t, key);
                 }
             }
         }
@@ -247,24 +247,24 @@ impl CheckForm {
             .map(|(i, label)| {
                 let focused = self.editing && i == self.focus;
                 let value = sanitize(&self.value(i)).into_owned();
-                let caret = if focused { "▏" } else { "" };
                 let optional = match i {
                     _ if !value.is_empty() || focused => "",
                     5 => "(optional; Mage: read:|write:|query:NAME)",
                     3 | 4 => "(optional)",
                     _ => "",
                 };
-                Line::from(vec![
-                    Span::styled(
-                        format!(" {label:>14} "),
-                        if focused { t.accent } else { t.dim },
-                    ),
-                    Span::styled(
-                        format!("{value}{caret}"),
-                        if focused { t.selected } else { t.text },
-                    ),
-                    Span::styled(optional, t.dim),
-                ])
+                let mut spans = vec![Span::styled(
+                    format!(" {label:>14} "),
+                    if focused { t.accent } else { t.dim },
+                )];
+                match self.fields.get(i) {
+                    Some(input) if focused => {
+                        spans.extend(super::line_edit::spans(t, input, t.text))
+                    }
+                    _ => spans.push(Span::styled(value, t.text)),
+                }
+                spans.push(Span::styled(optional, t.dim));
+                Line::from(spans)
             })
             .collect();
         f.render_widget(Paragraph::new(lines), form);

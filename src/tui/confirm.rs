@@ -28,34 +28,54 @@ pub struct Confirm {
 }
 
 impl App {
-    /// Returns `Some(effects)` when the dialog closes.
+    /// Returns `Some(effects)` when the dialog closes. Without a name to type: `y` confirms,
+    /// `n` or Esc cancels, Enter presses the focused button. With one, keys edit the typed
+    /// name and Enter confirms when it is right (and says what is expected when not).
     pub(super) fn confirm_key(&mut self, c: &mut Confirm, key: KeyEvent) -> Option<Vec<Effect>> {
+        let typing = c.type_name.is_some();
         match key.code {
             KeyCode::Esc => Some(Vec::new()),
-            KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+            KeyCode::Tab | KeyCode::BackTab => {
                 c.yes_focused = !c.yes_focused;
                 None
             }
-            KeyCode::Enter if !c.yes_focused => Some(Vec::new()),
-            KeyCode::Enter => {
-                let typed = c.typed.lines().join("");
-                match &c.type_name {
-                    Some(name) if &typed != name => {
-                        self.say(format!("type '{name}' exactly to confirm"), Tone::Error);
+            KeyCode::Left | KeyCode::Right if !typing => {
+                c.yes_focused = !c.yes_focused;
+                None
+            }
+            KeyCode::Char('y' | 'Y') if !typing => self.confirmed(c),
+            KeyCode::Char('n' | 'N') if !typing => Some(Vec::new()),
+            KeyCode::Enter => match &c.type_name {
+                Some(name) => {
+                    let typed = super::line_edit::text(&c.typed);
+                    if &typed == name {
+                        self.confirmed(c)
+                    } else {
+                        let safe = crate::text::sanitize(name);
+                        self.say(
+                            format!(
+                                "type '{safe}' exactly to {} it, or Esc to cancel",
+                                c.yes_label.to_lowercase()
+                            ),
+                            Tone::Error,
+                        );
                         None
                     }
-                    _ => {
-                        self.pending += 1;
-                        Some(vec![c.effect.clone()])
-                    }
                 }
-            }
-            _ if c.type_name.is_some() => {
-                c.typed.input(key);
+                None if c.yes_focused => self.confirmed(c),
+                None => Some(Vec::new()),
+            },
+            _ if typing => {
+                super::line_edit::edit(&mut c.typed, key);
                 None
             }
             _ => None,
         }
+    }
+
+    fn confirmed(&mut self, c: &Confirm) -> Option<Vec<Effect>> {
+        self.pending += 1;
+        Some(vec![c.effect.clone()])
     }
 
     pub(super) fn ask_delete(&mut self) -> Vec<Effect> {

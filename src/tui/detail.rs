@@ -3,7 +3,8 @@
 //! User → roles, teams, direct grants, keys and effective permissions (with the path of each);
 //! Team → members with their role, default role, team roles. Relation rows are selectable:
 //! `a` adds to the section under the cursor (multi-select picker), `x` removes the selected
-//! relation, `e` edits the object.
+//! relation, `e` edits the object; Enter opens the related object and `/` filters the section
+//! (see `detail_nav.rs`).
 
 use super::picker::AddTo;
 use super::view::Pane;
@@ -54,26 +55,13 @@ pub struct Detail {
     pub scroll: usize,
     /// The user whose effective permissions are awaited, if any.
     pub awaiting: Option<Id>,
+    /// The page Esc returns to (Enter on a related row opened this one).
+    pub parent: Option<Box<Detail>>,
+    /// The filter over one section (`/`), if any.
+    pub filter: Option<super::detail_nav::SectionFilter>,
 }
 
 impl Detail {
-    /// Moves the cursor by `delta` lines, keeping it within `height` visible lines.
-    pub fn move_by(&mut self, delta: isize, height: usize) {
-        let last = self.lines.len().saturating_sub(1);
-        self.cursor = self.cursor.saturating_add_signed(delta).min(last);
-        self.follow(height);
-    }
-
-    /// Scrolls so the cursor is visible in `height` lines.
-    pub fn follow(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.cursor < self.scroll {
-            self.scroll = self.cursor;
-        } else if self.cursor >= self.scroll + height {
-            self.scroll = self.cursor + 1 - height;
-        }
-    }
-
     /// The section `a` adds to: the one under the cursor, else the page's first.
     pub fn add_target(&self) -> Option<AddTo> {
         self.lines
@@ -542,6 +530,8 @@ pub fn build(pane: Pane, row_id: &str, s: &State, catalogs: Option<&Catalogs>) -
         cursor: 0,
         scroll: 0,
         awaiting,
+        parent: None,
+        filter: None,
     })
 }
 

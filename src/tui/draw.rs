@@ -137,10 +137,10 @@ fn draw_nav(app: &App, f: &mut Frame<'_>, area: Rect) {
 fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
     let t = &app.theme;
     let list = app.list();
-    let cols: Vec<_> = columns(app.pane)
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| area.width >= c.hide_below)
+    let all = columns(app.pane);
+    let cols: Vec<_> = super::view::shown_columns(app.pane, area.width)
+        .into_iter()
+        .filter_map(|i| Some((i, all.get(i)?)))
         .collect();
     let mut title = format!(" {} ", app.pane.title());
     if list.filter.is_empty() {
@@ -231,9 +231,15 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
             }
         })
         .collect();
+    // The sorted column is marked with its direction.
     let header = TRow::new(
         cols.iter()
-            .map(|(_, c)| Cell::from(c.title))
+            .map(|(i, c)| match list.sort {
+                Some((s, rev)) if s == *i => {
+                    Cell::from(format!("{}{}", if rev { "▼" } else { "▲" }, c.title))
+                }
+                _ => Cell::from(c.title),
+            })
             .collect::<Vec<_>>(),
     )
     .style(t.header);
@@ -267,18 +273,14 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
 
 fn draw_detail(app: &App, d: &super::detail::Detail, f: &mut Frame<'_>, area: Rect) {
     let t = &app.theme;
-    let title = Line::from(vec![
-        Span::styled(format!(" {} ", sanitize(&d.title)), t.accent),
-        Span::styled(" Esc back · j/k move · a add · x remove · e edit", t.dim),
-    ]);
-    let mut lines = vec![title];
+    let mut lines = vec![super::detail_nav::title_line(app, d, area.width)];
     let height = usize::from(area.height.saturating_sub(1));
     lines.extend(
-        d.lines
-            .iter()
-            .enumerate()
+        d.shown()
+            .into_iter()
             .skip(d.scroll)
             .take(height)
+            .filter_map(|i| Some((i, d.lines.get(i)?)))
             .map(|(i, l)| {
                 let style = if i == d.cursor {
                     t.selected
@@ -287,7 +289,8 @@ fn draw_detail(app: &App, d: &super::detail::Detail, f: &mut Frame<'_>, area: Re
                 } else {
                     t.text
                 };
-                Line::from(Span::styled(format!(" {}", sanitize(&l.text)), style))
+                let text = d.line_text(i);
+                Line::from(Span::styled(format!(" {}", sanitize(&text)), style))
             }),
     );
     f.render_widget(Paragraph::new(lines), area);
@@ -296,16 +299,12 @@ fn draw_detail(app: &App, d: &super::detail::Detail, f: &mut Frame<'_>, area: Re
 fn draw_status(app: &App, f: &mut Frame<'_>, area: Rect) {
     let t = &app.theme;
     let line = match &app.mode {
-        Mode::Filter(input) => Line::from(vec![
-            Span::styled("/", t.accent),
-            Span::raw(sanitize(&input.lines().join("")).into_owned()),
-            Span::styled("▏", t.dim),
-        ]),
-        Mode::Command(input) => Line::from(vec![
-            Span::styled(":", t.accent),
-            Span::raw(sanitize(&input.lines().join("")).into_owned()),
-            Span::styled("▏", t.dim),
-        ]),
+        Mode::Filter(input) => {
+            let mut spans = vec![Span::styled("/", t.accent)];
+            spans.extend(super::line_edit::spans(t, input, Style::default()));
+            Line::from(spans)
+        }
+        Mode::Command(input) => super::command::status_line(app, input),
         _ if app.offline.is_some() => {
             let (why, attempt) = app
                 .offline
@@ -356,6 +355,7 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
         ]),
         Mode::Detail(_) => [
             (Action::Down, "move"),
+            (Action::Open, "open"),
             (Action::Add, "add"),
             (Action::Remove, "remove"),
             (Action::Edit, "edit"),
@@ -503,10 +503,9 @@ fn draw_confirm(app: &App, c: &super::app::Confirm, f: &mut Frame<'_>) {
             "  It still has members. Type '{}' to confirm:",
             sanitize(name)
         )));
-        lines.push(Line::from(vec![
-            Span::raw("  > "),
-            Span::styled(sanitize(&c.typed.lines().join("")).into_owned(), t.accent),
-        ]));
+        let mut typed = vec![Span::raw("  > ")];
+        typed.extend(super::line_edit::spans(t, &c.typed, t.accent));
+        lines.push(Line::from(typed));
     }
     lines.push(Line::from(""));
     let (cancel, yes) = if c.yes_focused {

@@ -3,7 +3,7 @@
 //! edits the object), and what happens when a save comes back.
 
 use super::app::{App, Confirm, Effect, Mode, Tone, one_line_input};
-use super::detail::{Detail, build as build_detail};
+use super::detail::Detail;
 use super::form::{Form, Outcome};
 use super::keys::{Action, action_for, binding};
 use super::picker::{Picker, PickerOutcome};
@@ -216,10 +216,8 @@ impl App {
             return Vec::new();
         };
         let height = self.detail_height();
-        match build_detail(old.pane, &old.row_id, &data.state, Some(&data.catalogs)) {
+        match super::detail_nav::rebuild(old, &data.state, Some(&data.catalogs)) {
             Some(mut d) => {
-                d.cursor = old.cursor.min(d.lines.len().saturating_sub(1));
-                d.scroll = old.scroll;
                 d.follow(height);
                 let effects: Vec<Effect> = d.awaiting.map(Effect::WhatCan).into_iter().collect();
                 self.pending += effects.len();
@@ -245,6 +243,9 @@ impl App {
 
     /// A key on a detail page.
     pub(super) fn detail_key(&mut self, mut d: Detail, key: KeyEvent) -> Vec<Effect> {
+        if d.filter.as_ref().is_some_and(|f| f.editing) {
+            return self.detail_filter_key(d, key);
+        }
         let page = self.detail_height();
         let action = action_for(key);
         if let Some(a @ (Action::Edit | Action::Add | Action::Remove)) = action
@@ -255,7 +256,12 @@ impl App {
         }
         match action {
             Some(Action::Quit) => return vec![Effect::Quit],
-            Some(Action::Back | Action::PrevPane) => return Vec::new(),
+            Some(Action::Back | Action::PrevPane) => return self.detail_back(d),
+            Some(Action::Open) => return self.open_related(d),
+            Some(Action::Filter) => {
+                self.start_detail_filter(d);
+                return Vec::new();
+            }
             Some(Action::Down) => d.move_by(1, page),
             Some(Action::Up) => d.move_by(-1, page),
             Some(Action::PageDown) => d.move_by(page as isize, page),

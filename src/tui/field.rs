@@ -2,7 +2,7 @@
 //! picker that filters a list as you type (entities from the catalogs, roles), and the
 //! three-state access grid (— / grant / deny per flag, Space cycles).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 
 /// One flag's state in the access grid.
@@ -295,7 +295,7 @@ impl Field {
                     false
                 }
                 _ => {
-                    t.input(key);
+                    super::line_edit::edit(t, key);
                     true
                 }
             },
@@ -342,8 +342,21 @@ impl Field {
         let FieldKind::Pick { filter, cursor, .. } = &mut self.kind else {
             return false;
         };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab | KeyCode::Enter => false,
+            KeyCode::Char('n') if ctrl => {
+                if count > 0 {
+                    *cursor = (*cursor + 1) % count;
+                }
+                true
+            }
+            KeyCode::Char('p') if ctrl => {
+                if count > 0 {
+                    *cursor = (*cursor + count - 1) % count;
+                }
+                true
+            }
             KeyCode::Right => {
                 if count > 0 {
                     *cursor = (*cursor + 1) % count;
@@ -357,7 +370,7 @@ impl Field {
                 true
             }
             _ => {
-                filter.input(key);
+                super::line_edit::edit(filter, key);
                 *cursor = 0;
                 true
             }
@@ -426,7 +439,6 @@ pub fn list(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::KeyModifiers;
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
@@ -453,6 +465,10 @@ mod tests {
         assert_eq!(m, ["Pipeline", "PipelineRun"]);
         assert_eq!(f.picked().map(|p| p.0).as_deref(), Some("Pipeline"));
         f.on_key(key(KeyCode::Right), 80);
+        assert_eq!(f.picked().map(|p| p.0).as_deref(), Some("PipelineRun"));
+        f.on_key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL), 80);
+        assert_eq!(f.picked().map(|p| p.0).as_deref(), Some("Pipeline"));
+        f.on_key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL), 80);
         assert_eq!(f.picked().map(|p| p.0).as_deref(), Some("PipelineRun"));
         f.on_key(key(KeyCode::Char('x')), 80);
         assert_eq!(f.picked(), None);

@@ -15,19 +15,20 @@ const LABEL: usize = 14;
 
 /// The text of a one-line input with a visible cursor when focused.
 fn input_spans(t: &Theme, input: &TextArea<'_>, focused: bool) -> Vec<Span<'static>> {
-    let text = match input.mask_char() {
-        // A password: only as many dots as characters.
+    // A password: only as many dots as characters.
+    let chars: Vec<char> = match input.mask_char() {
         Some(m) => input.lines().join("").chars().map(|_| m).collect(),
-        None => sanitize(&input.lines().join("")).into_owned(),
+        None => input.lines().join("").chars().collect(),
     };
+    // Split at the cursor before sanitizing: an escaped control character takes more cells.
+    let clean = |part: &[char]| sanitize(&part.iter().collect::<String>()).into_owned();
     if !focused {
-        return vec![Span::styled(text, t.text)];
+        return vec![Span::styled(clean(&chars), t.text)];
     }
-    let col = input.cursor().1;
-    let chars: Vec<char> = text.chars().collect();
-    let before: String = chars.iter().take(col).collect();
-    let at: String = chars.get(col).map(|c| c.to_string()).unwrap_or(" ".into());
-    let after: String = chars.iter().skip(col + 1).collect();
+    let col = input.cursor().1.min(chars.len());
+    let before = clean(&chars[..col]);
+    let at = chars.get(col).map_or(" ".into(), |c| clean(&[*c]));
+    let after = chars.get(col + 1..).map(clean).unwrap_or_default();
     vec![
         Span::styled(before, t.text),
         Span::styled(at, t.selected),

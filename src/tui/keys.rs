@@ -605,5 +605,7 @@ pub fn label(action: Action) -> String {
     current().label(action)
 }
 
+pub mod input;
+
 #[cfg(test)]
 mod tests;

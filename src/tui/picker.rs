@@ -1,12 +1,13 @@
 //! The multi-select picker that adds relations from a detail page (`a`): the candidates not
 //! yet linked, filtered as you type, Space marks, Enter adds every marked one.
 
+use super::keys::input::{InputKey, input_hint};
 use super::theme::Theme;
 use crate::model::{Id, Principal, short_id};
 use crate::present::target;
 use crate::store::{Link, State};
 use crate::text::sanitize;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -260,13 +261,17 @@ impl Picker {
         self.cursor = self.cursor.min(self.visible.len().saturating_sub(1));
     }
 
-    /// Handles a key (`page` is the list's height).
+    /// Handles a key (`page` is the list's height). ↑/↓, Ctrl-N/Ctrl-P and PgUp/PgDn move;
+    /// every letter (`j` and `k` too) goes to the filter.
     pub fn on_key(&mut self, key: KeyEvent, page: usize) -> PickerOutcome {
         let n = self.visible.len();
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Esc => return PickerOutcome::Cancel,
             KeyCode::Down => self.cursor = (self.cursor + 1).min(n.saturating_sub(1)),
+            KeyCode::Char('n') if ctrl => self.cursor = (self.cursor + 1).min(n.saturating_sub(1)),
             KeyCode::Up => self.cursor = self.cursor.saturating_sub(1),
+            KeyCode::Char('p') if ctrl => self.cursor = self.cursor.saturating_sub(1),
             KeyCode::PageDown => self.cursor = (self.cursor + page).min(n.saturating_sub(1)),
             KeyCode::PageUp => self.cursor = self.cursor.saturating_sub(page),
             KeyCode::Char(' ') => {
@@ -289,7 +294,7 @@ impl Picker {
                 return PickerOutcome::Add(chosen.iter().map(|&i| self.items[i].link).collect());
             }
             _ => {
-                self.filter.input(key);
+                super::line_edit::edit(&mut self.filter, key);
                 self.refilter();
             }
         }
@@ -314,20 +319,18 @@ impl Picker {
         };
         let rows = usize::from(r.height.saturating_sub(5));
         let start = self.cursor.saturating_sub(rows.saturating_sub(1));
-        let mut lines = vec![Line::from(vec![
-            Span::styled(" filter: ", t.dim),
-            Span::raw(sanitize(&self.filter.lines().join("")).into_owned()),
-            Span::styled("▏", t.dim),
-            Span::styled(
-                format!(
-                    "   {}/{} · {} marked",
-                    self.visible.len(),
-                    self.items.len(),
-                    self.marked.len()
-                ),
-                t.dim,
+        let mut spans = vec![Span::styled(" filter: ", t.dim)];
+        spans.extend(super::line_edit::spans(t, &self.filter, t.text));
+        spans.push(Span::styled(
+            format!(
+                "   {}/{} · {} marked",
+                self.visible.len(),
+                self.items.len(),
+                self.marked.len()
             ),
-        ])];
+            t.dim,
+        ));
+        let mut lines = vec![Line::from(spans)];
         if self.visible.is_empty() {
             lines.push(Line::from(Span::styled(
                 if self.items.is_empty() {
@@ -351,7 +354,10 @@ impl Picker {
             )));
         }
         let footer = Line::from(Span::styled(
-            " type to filter · ↑/↓ move · Space mark · Enter add · Esc cancel",
+            format!(
+                " type to filter · {} · Space mark · Enter add · Esc cancel",
+                input_hint(&[InputKey::PickerMove])
+            ),
             t.dim,
         ));
         let block = Block::default().borders(Borders::ALL).title(Span::styled(

@@ -188,6 +188,35 @@ pub fn columns(pane: Pane) -> &'static [Column] {
     }
 }
 
+/// The columns of a pane drawn in a list `width` cells wide (indexes into [`columns`]).
+pub fn shown_columns(pane: Pane, width: u16) -> Vec<usize> {
+    columns(pane)
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| width >= c.hide_below)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The sort after `s` (`reverse`: `S`): the next column drawn at `width`, from the first; `S`
+/// reverses the current one (or sorts the first drawn column in reverse).
+pub fn next_sort(
+    pane: Pane,
+    width: u16,
+    sort: Option<(usize, bool)>,
+    reverse: bool,
+) -> Option<(usize, bool)> {
+    let shown = shown_columns(pane, width);
+    let first = *shown.first()?;
+    let at = sort.and_then(|(c, rev)| Some((shown.iter().position(|x| *x == c)?, rev)));
+    Some(match (at, reverse) {
+        (Some((i, rev)), true) => (shown[i], !rev),
+        (None, true) => (first, true),
+        (Some((i, _)), false) => (shown[(i + 1) % shown.len()], false),
+        (None, false) => (first, false),
+    })
+}
+
 fn date(t: time::OffsetDateTime) -> String {
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}",

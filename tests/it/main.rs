@@ -45,6 +45,7 @@ mod store_sqlite;
 mod tui;
 mod tui_flows;
 mod tui_forms;
+mod tui_keys;
 mod tui_live;
 mod tui_msgs;
 mod tui_pty;

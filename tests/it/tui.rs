@@ -163,7 +163,7 @@ fn data(can_write: bool) -> Data {
     }
 }
 
-fn app(size: (u16, u16), can_write: bool) -> App {
+pub(crate) fn app(size: (u16, u16), can_write: bool) -> App {
     let mut a = App::new(Theme::monochrome(), size, false);
     a.on_msg(Msg::Loaded(Box::new(data(can_write))));
     a
@@ -179,7 +179,7 @@ fn chars(a: &mut App, s: &str) -> Vec<Effect> {
         .collect()
 }
 
-fn screen(a: &App) -> String {
+pub(crate) fn screen(a: &App) -> String {
     let mut t = Terminal::new(TestBackend::new(a.size.0, a.size.1)).expect("terminal");
     t.draw(|f| draw(a, f)).expect("draw");
     t.backend().to_string()
