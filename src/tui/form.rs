@@ -74,6 +74,9 @@ pub struct Form {
     pub conflict: bool,
     /// Width the access grid is drawn at (for ↑/↓ inside it).
     pub width: u16,
+    /// A one-line notice drawn at the top of the form (e.g. "changed outside since you
+    /// opened this").
+    pub notice: Option<String>,
     initial: Vec<String>,
     catalogs: Arc<Catalogs>,
 }
@@ -98,6 +101,7 @@ impl Form {
             busy: false,
             conflict: false,
             width: 80,
+            notice: None,
             initial,
             catalogs,
         }

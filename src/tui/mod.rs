@@ -4,11 +4,13 @@
 //! messages; a frame is drawn only when something changed, into a large buffer so a frame is
 //! one write. The terminal is restored on quit, Ctrl-C, SIGTERM, SIGHUP and panic.
 
+pub mod access_cell;
 pub mod app;
 pub mod check;
 pub mod confirm;
 pub mod defaults;
 pub mod detail;
+pub mod detail_draw;
 pub mod draw;
 pub mod edit;
 pub mod encode;
@@ -17,11 +19,15 @@ pub mod form;
 pub mod form_draw;
 pub mod form_fields;
 pub mod frame;
+pub mod header;
 pub mod key;
 pub mod keys;
 pub mod list;
+pub mod modal;
 pub mod msg;
+pub mod nav;
 pub mod picker;
+pub mod prompts;
 pub mod rows;
 pub mod secret;
 pub mod theme;
