@@ -127,14 +127,7 @@ impl DefaultsDialog {
                 }
                 None => lines.push(Line::from(Span::styled("  working…", t.dim))),
             },
-            (None, Some(r), false) => {
-                lines.extend(counts(r, "will create"));
-                lines.push(Line::from(""));
-                lines.push(Line::from(Span::styled(
-                    "  Enter creates them · ↑/↓ another preset · Esc cancels",
-                    t.dim,
-                )));
-            }
+            (None, Some(r), false) => lines.extend(counts(r, "will create")),
             (None, None, false) => lines.push(Line::from(Span::styled("  Esc closes", t.dim))),
         }
         super::modal::draw_modal(
@@ -146,6 +139,12 @@ impl DefaultsDialog {
                 width: 78,
                 // The chosen preset stays in view on a short screen.
                 keep: Some(1 + self.selected),
+                // The keys sit on the border, where a short screen cannot push them out.
+                footer: matches!(
+                    (&self.applied, &self.preview, self.busy),
+                    (None, Some(_), false)
+                )
+                .then(|| Span::styled(" Enter creates them · ↑/↓ preset · Esc cancels ", t.dim)),
                 ..Default::default()
             },
         );

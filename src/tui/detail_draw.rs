@@ -1,15 +1,18 @@
 //! Drawing a detail page: its title, then its lines from the scroll position; a line with
 //! cells (a permission's access toggles) takes as many rows as its cells need at this width, so
-//! no toggle is cut, and the page is shown from wherever keeps the cursor's line in view.
+//! no toggle is cut (on a page too short for them all, the set ones and a count of the rest),
+//! and the page is shown from wherever keeps the cursor's line in view.
 
 use super::app::App;
 use super::detail::{DLine, Detail};
+use super::field::Tri;
 use crate::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use std::borrow::Cow;
 
 /// Width of the label before a line's cells (`access       `).
 const LABEL: usize = 13;
@@ -18,33 +21,81 @@ fn width(s: &str) -> usize {
     Span::raw(s).width()
 }
 
-/// How many cells of `l` go on a row `area_width` wide (at least one).
-fn columns(l: &DLine, area_width: u16) -> usize {
-    let cell = l.cells.iter().map(|c| width(c)).max().unwrap_or(1) + 2;
-    let room = usize::from(area_width).saturating_sub(1 + LABEL) + 2;
-    (room / cell).max(1)
+/// How a line's cells are laid out: the cells shown, the width of each column.
+struct Grid<'a> {
+    cells: Vec<Cow<'a, str>>,
+    widths: Vec<usize>,
 }
 
-/// The rows `l` takes at `area_width`.
-fn rows_of(l: &DLine, area_width: u16) -> usize {
+impl Grid<'_> {
+    fn rows(&self) -> usize {
+        self.cells.len().div_ceil(self.widths.len().max(1))
+    }
+}
+
+/// The most columns (each as wide as its widest cell, two spaces apart) that fit in `room`.
+fn pack<'a>(cells: Vec<Cow<'a, str>>, room: usize) -> Grid<'a> {
+    for cols in (1..=cells.len().max(1)).rev() {
+        let mut widths = vec![0; cols];
+        for (i, c) in cells.iter().enumerate() {
+            widths[i % cols] = widths[i % cols].max(width(c));
+        }
+        if widths.iter().sum::<usize>() + 2 * (cols - 1) <= room || cols == 1 {
+            return Grid { cells, widths };
+        }
+    }
+    Grid {
+        cells,
+        widths: vec![0],
+    }
+}
+
+/// The layout of `l`'s cells at `area_width`; when they would take more than `height` rows,
+/// only the set ones (`[+]`, `[-]`) and a count of the others, so no grant or deny is out of
+/// reach.
+fn grid(l: &DLine, area_width: u16, height: usize) -> Grid<'_> {
+    let room = usize::from(area_width).saturating_sub(1 + LABEL);
+    let all = pack(
+        l.cells.iter().map(|c| Cow::Borrowed(c.as_str())).collect(),
+        room,
+    );
+    if all.rows() <= height.saturating_sub(2).max(1) {
+        return all;
+    }
+    let off = Tri::Off.mark();
+    let mut set: Vec<Cow<'_, str>> = l
+        .cells
+        .iter()
+        .filter(|c| !c.starts_with(off))
+        .map(|c| Cow::Borrowed(c.as_str()))
+        .collect();
+    let unset = l.cells.len() - set.len();
+    if unset > 0 {
+        set.push(Cow::Owned(format!("({unset} not set)")));
+    }
+    pack(set, room)
+}
+
+/// The rows `l` takes at `area_width` on a page of `height` rows.
+fn rows_of(l: &DLine, area_width: u16, height: usize) -> usize {
     if l.cells.is_empty() {
         1
     } else {
-        l.cells.len().div_ceil(columns(l, area_width))
+        grid(l, area_width, height).rows()
     }
 }
 
 /// The rows of `l`, styled `style`.
-fn render(l: &DLine, area_width: u16, style: Style) -> Vec<Line<'static>> {
+fn render(l: &DLine, area_width: u16, height: usize, style: Style) -> Vec<Line<'static>> {
     if l.cells.is_empty() {
         return vec![Line::from(Span::styled(
             format!(" {}", sanitize(&l.text)),
             style,
         ))];
     }
-    let cols = columns(l, area_width);
-    let cell = l.cells.iter().map(|c| width(c)).max().unwrap_or(1) + 2;
-    l.cells
+    let g = grid(l, area_width, height);
+    let cols = g.widths.len().max(1);
+    g.cells
         .chunks(cols)
         .enumerate()
         .map(|(i, chunk)| {
@@ -58,7 +109,8 @@ fn render(l: &DLine, area_width: u16, style: Style) -> Vec<Line<'static>> {
                 let c = sanitize(c);
                 text.push_str(&c);
                 if n + 1 < chunk.len() {
-                    text.push_str(&" ".repeat(cell.saturating_sub(width(&c))));
+                    let w = g.widths.get(n).copied().unwrap_or(0);
+                    text.push_str(&" ".repeat(w.saturating_sub(width(&c)) + 2));
                 }
             }
             Line::from(Span::styled(text, style))
@@ -75,7 +127,7 @@ fn first_line(d: &Detail, area_width: u16, height: usize) -> usize {
             .iter()
             .take(cursor + 1)
             .skip(from)
-            .map(|l| rows_of(l, area_width))
+            .map(|l| rows_of(l, area_width, height))
             .sum()
     };
     while start < cursor && rows(start) > height {
@@ -105,7 +157,7 @@ pub fn draw_detail(app: &App, d: &Detail, f: &mut Frame<'_>, area: Rect) {
         } else {
             t.text
         };
-        lines.extend(render(l, area.width, style));
+        lines.extend(render(l, area.width, height, style));
     }
     lines.truncate(height + 1);
     f.render_widget(Paragraph::new(lines), area);

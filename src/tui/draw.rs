@@ -80,20 +80,25 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
         .filter(|(_, c)| area.width >= c.hide_below)
         .collect();
     let mut title = format!(" {} ", app.pane.title());
-    // Where the selection is: `12 of 340`, and the filter's matches out of all rows.
+    // Where the selection is: `12 of 340` (of the filter's matches when a filter is on).
     let at = if list.visible.is_empty() {
         0
     } else {
         list.selected.min(list.visible.len() - 1) + 1
     };
     if list.filter.is_empty() {
-        title.push_str(&format!("{at} of {} ", list.rows.len()));
+        title.push_str(&format!(
+            "({}) · {at} of {} ",
+            list.rows.len(),
+            list.rows.len()
+        ));
     } else {
         title.push_str(&format!(
-            "{at} of {} (of {}) /{} ",
+            "({}/{}) /{} · {at} of {} ",
             list.visible.len(),
             list.rows.len(),
-            sanitize(&list.filter)
+            sanitize(&list.filter),
+            list.visible.len()
         ));
     }
     if let Some((c, rev)) = list.sort
@@ -321,11 +326,18 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
             .sum::<usize>()
             .saturating_sub(2)
     };
+    // Hints of keys that are easy to find anyway go first.
+    const FIRST: [&str; 3] = ["cmd", "filter", "open"];
     while width(&items) > area.width as usize && items.len() > 2 {
         let last = items.len().saturating_sub(3);
-        let drop = (0..=last)
-            .rev()
-            .find(|&i| items.get(i).is_some_and(|(_, d, _)| *d != "defaults"))
+        let drop = FIRST
+            .iter()
+            .find_map(|f| items.iter().position(|(_, d, _)| d == f))
+            .or_else(|| {
+                (0..=last)
+                    .rev()
+                    .find(|&i| items.get(i).is_some_and(|(_, d, _)| *d != "defaults"))
+            })
             .unwrap_or(last);
         items.remove(drop);
     }

@@ -3,10 +3,10 @@
 
 use super::field::{Field, FieldKind, Tri, grid_columns};
 use super::form::Form;
+use super::modal::{Modal, draw_modal};
 use super::theme::Theme;
 use crate::text::sanitize;
 use ratatui::Frame;
-use super::modal::{Modal, draw_modal};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -186,7 +186,10 @@ pub fn draw_form(form: &Form, t: &Theme, f: &mut Frame<'_>, area: Rect) {
         Span::styled(" Tab/↑↓ field · Ctrl-S or Enter save · Esc cancel", t.dim),
     ])];
     if let Some(n) = &form.notice {
-        top.push(Line::from(Span::styled(format!(" {}", sanitize(n)), t.alert)));
+        top.push(Line::from(Span::styled(
+            format!(" {}", sanitize(n)),
+            t.alert,
+        )));
     }
     let mut body = vec![Line::from("")];
     // The focused field's lines (with its matches and message), and the line that must show.
@@ -216,7 +219,9 @@ pub fn draw_form(form: &Form, t: &Theme, f: &mut Frame<'_>, area: Rect) {
             Span::styled("  Ctrl-S or Enter", t.dim),
         ]));
     }
-    let top_h = u16::try_from(top.len()).unwrap_or(u16::MAX).min(area.height);
+    let top_h = u16::try_from(top.len())
+        .unwrap_or(u16::MAX)
+        .min(area.height);
     let bottom_h = u16::try_from(bottom.len())
         .unwrap_or(u16::MAX)
         .min(area.height.saturating_sub(top_h + 1));
@@ -227,6 +232,21 @@ pub fn draw_form(form: &Form, t: &Theme, f: &mut Frame<'_>, area: Rect) {
     ])
     .areas(area);
     let scroll = scroll_for(want, must, body.len(), usize::from(body_area.height));
+    // Fields out of view are announced on the save line.
+    let more = match (
+        scroll > 0,
+        scroll + usize::from(body_area.height) < body.len(),
+    ) {
+        (true, true) => "   ↑↓ more fields",
+        (true, false) => "   ↑ more fields",
+        (false, true) => "   ↓ more fields",
+        (false, false) => "",
+    };
+    if let Some(last) = bottom.last_mut()
+        && !more.is_empty()
+    {
+        last.spans.push(Span::styled(more, t.dim));
+    }
     f.render_widget(Paragraph::new(top), top_area);
     f.render_widget(
         Paragraph::new(body).scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),

@@ -143,7 +143,7 @@ pub fn draw_header(app: &App, f: &mut Frame<'_>, area: Rect) {
     let loc_room = room.saturating_sub(width(kind) + 2);
     let loc = if loc_room >= 4 {
         format!("{kind}:{} ", elide_middle(&location, loc_room))
-    } else if room >= width(kind) + 1 {
+    } else if room > width(kind) {
         format!("{kind} ")
     } else {
         String::new()

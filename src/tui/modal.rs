@@ -30,6 +30,14 @@ pub struct Modal<'a> {
 /// anywhere). Always at least one row.
 pub fn wrap_line(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
     let width = width.max(1);
+    // Continuation rows are indented like the line.
+    let indent = line
+        .spans
+        .iter()
+        .flat_map(|s| s.content.chars())
+        .take_while(|c| *c == ' ')
+        .count()
+        .min(width / 2);
     let mut rows: Vec<Vec<(String, Style, usize)>> = vec![Vec::new()];
     let mut used = 0usize;
     for span in &line.spans {
@@ -40,7 +48,7 @@ pub fn wrap_line(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
                 let row = rows.last_mut().map(std::mem::take).unwrap_or_default();
                 let cut = row.iter().rposition(|(s, _, _)| s == " ");
                 let (keep, carry) = match cut {
-                    Some(i) if i > 0 && g.symbol != " " => {
+                    Some(i) if i >= indent.max(1) && g.symbol != " " => {
                         let mut keep = row;
                         let carry = keep.split_off(i + 1);
                         (keep, carry)
@@ -50,8 +58,12 @@ pub fn wrap_line(line: &Line<'_>, width: usize) -> Vec<Line<'static>> {
                 if let Some(last) = rows.last_mut() {
                     *last = keep;
                 }
-                used = carry.iter().map(|(_, _, w)| w).sum();
-                rows.push(carry);
+                let mut next: Vec<(String, Style, usize)> = (0..indent)
+                    .map(|_| (" ".to_string(), Style::default(), 1))
+                    .collect();
+                next.extend(carry);
+                used = next.iter().map(|(_, _, w)| w).sum();
+                rows.push(next);
                 if g.symbol == " " {
                     // A space at the break is the break.
                     continue;
@@ -152,9 +164,15 @@ mod tests {
 
     #[test]
     fn wrapping_breaks_at_spaces_and_keeps_every_character() {
-        let l = Line::from(vec![Span::raw("  Discard your "), Span::raw("changes? y discards")]);
+        let l = Line::from(vec![
+            Span::raw("  Discard your "),
+            Span::raw("changes? y discards"),
+        ]);
         let rows: Vec<String> = wrap_line(&l, 12).iter().map(text).collect();
-        assert_eq!(rows, ["  Discard ", "your ", "changes? y ", "discards"]);
+        assert_eq!(
+            rows,
+            ["  Discard ", "  your ", "  changes? y", "  discards"]
+        );
         let long: Vec<String> = wrap_line(&Line::from("abcdefghij"), 4)
             .iter()
             .map(text)

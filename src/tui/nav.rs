@@ -1,6 +1,7 @@
 //! Navigation between panes: a column on the left from [`COLUMN_FROM`] columns up, and below
 //! that a one-line tab bar (pane names, the active one highlighted, the keys that move between
-//! them) so the lists get the full width.
+//! them) so the lists get the full width. Tabs are set apart by a space; the active one is
+//! highlighted.
 
 use super::app::App;
 use super::keys::{Action, label};
@@ -92,24 +93,23 @@ fn tabs(app: &App, level: u8) -> Vec<String> {
 pub fn draw_tabs(app: &App, f: &mut Frame<'_>, area: Rect) {
     let t = &app.theme;
     let width = usize::from(area.width);
-    let hint = format!(
-        " {}/{} ",
-        label(Action::PrevPane).split('/').next().unwrap_or(""),
-        label(Action::NextPane).split('/').next().unwrap_or("")
+    let next = label(Action::NextPane);
+    let next = next.split('/').next().unwrap_or("");
+    let long = format!(
+        " {}/{next} ",
+        label(Action::PrevPane).split('/').next().unwrap_or("")
     );
+    let short = format!(" {next} ");
     let w = |s: &str| Span::raw(s).width();
     let fits = |v: &[String], extra: usize| v.iter().map(|s| w(s) + 1).sum::<usize>() + extra;
-    let mut texts = tabs(app, 3);
-    let mut with_hint = false;
-    for level in 0..=3 {
+    // The most detail that fits with the keys' hint (long or short), else without it.
+    let hinted = (0..=3u8).flat_map(|l| [(l, Some(&long)), (l, Some(&short))]);
+    let levels = hinted.chain((0..=3u8).map(|l| (l, None)));
+    let (mut texts, mut hint) = (tabs(app, 3), None);
+    for (level, h) in levels {
         let v = tabs(app, level);
-        if fits(&v, w(&hint)) <= width {
-            texts = v;
-            with_hint = true;
-            break;
-        }
-        if fits(&v, 0) <= width {
-            texts = v;
+        if fits(&v, h.map_or(0, |h| w(h))) <= width {
+            (texts, hint) = (v, h);
             break;
         }
     }
@@ -143,16 +143,19 @@ pub fn draw_tabs(app: &App, f: &mut Frame<'_>, area: Rect) {
             t.text
         };
         spans.push(Span::styled(text.clone(), style));
-        spans.push(Span::styled("│", t.dim));
+        spans.push(Span::raw(" "));
     }
     spans.pop();
     if to < texts.len() {
         spans.push(Span::styled("›", t.dim));
     }
-    if with_hint && from == 0 && to == texts.len() {
+    if let Some(hint) = hint
+        && from == 0
+        && to == texts.len()
+    {
         let used: usize = spans.iter().map(Span::width).sum();
-        spans.push(Span::raw(" ".repeat(width.saturating_sub(used + w(&hint)))));
-        spans.push(Span::styled(hint, t.dim));
+        spans.push(Span::raw(" ".repeat(width.saturating_sub(used + w(hint)))));
+        spans.push(Span::styled(hint.clone(), t.dim));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -41,5 +41,6 @@ mod store_sqlite;
 mod tui;
 mod tui_flows;
 mod tui_forms;
+mod tui_layout;
 mod tui_pty;
 mod tui_scroll;

@@ -3,6 +3,7 @@
 //! the screen are checked afterwards. Dialogs, deletes, relations, the access check, keys and
 //! read-only consoles; forms and stale saves are in `tui_forms.rs`.
 
+use crate::support;
 use crate::tui_support;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use gatehouse::backend::Backend;
@@ -11,7 +12,6 @@ use gatehouse::store::Link;
 use gatehouse::tui::app::Mode;
 use gatehouse::tui::view::Pane;
 use tui_support::{backend, open, press, role, screen, user};
-use crate::support;
 
 #[tokio::test]
 async fn a_permission_on_one_uuid_shows_allow_with_its_path_in_the_access_check() {

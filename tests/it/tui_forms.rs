@@ -1,13 +1,13 @@
 //! Console forms against a real backend (in process, and through a server): create and edit
 //! through forms, a failed save keeps what was typed, a stale save offers reload or overwrite.
 
+use crate::support;
 use crate::tui_support;
 use gatehouse::backend::Backend;
 use gatehouse::service::{PermissionSpec, RoleSpec};
 use gatehouse::tui::app::{App, Mode};
 use gatehouse::tui::field::FieldKind;
 use tui_support::{backend, open, press, role, screen};
-use crate::support;
 
 /// Presses Right until the access grid's cursor is on `flag`.
 async fn to_flag(app: &mut App, b: &dyn Backend, flag: &str) {

@@ -277,8 +277,8 @@ fn a_form_creates_a_role_and_a_scrolled_list_shows_the_right_rows() {
     let s = t.wait_for("Roles (1)");
     assert!(
         s.lines().any(|l| l
-            .split('│')
-            .nth(1)
+            .rsplit('│')
+            .next()
             .is_some_and(|c| c.trim_start().starts_with("Pipeline editors"))),
         "the list shows the new role:\n{s}"
     );
@@ -292,7 +292,8 @@ fn a_form_creates_a_role_and_a_scrolled_list_shows_the_right_rows() {
     let s = t.wait_for("user29");
     let rows: Vec<&str> = s
         .lines()
-        .filter_map(|l| l.split('│').nth(1))
+        // The list: right of the navigation column, or the whole line under the tab bar.
+        .filter_map(|l| l.rsplit('│').next())
         .map(str::trim)
         .filter(|l| l.starts_with("user"))
         .map(|l| l.split_whitespace().next().unwrap_or_default())
