@@ -79,54 +79,13 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
         .enumerate()
         .filter(|(_, c)| area.width >= c.hide_below)
         .collect();
-    let mut title = format!(" {} ", app.pane.title());
-    // Where the selection is: `12 of 340` (of the filter's matches when a filter is on).
-    let at = if list.visible.is_empty() {
-        0
-    } else {
-        list.selected.min(list.visible.len() - 1) + 1
-    };
-    if list.filter.is_empty() {
-        title.push_str(&format!(
-            "({}) · {at} of {} ",
-            list.rows.len(),
-            list.rows.len()
-        ));
-    } else {
-        title.push_str(&format!(
-            "({}/{}) /{} · {at} of {} ",
-            list.visible.len(),
-            list.rows.len(),
-            sanitize(&list.filter),
-            list.visible.len()
-        ));
-    }
-    if let Some((c, rev)) = list.sort
-        && let Some(col) = columns(app.pane).get(c)
-    {
-        title.push_str(&format!("↕{}{} ", col.title, if rev { "↓" } else { "↑" }));
-    }
+    let title = list_title(app);
     let block = Block::default()
         .borders(Borders::NONE)
         .title(Span::styled(title, t.accent));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    if let Some(reason) = app
-        .data
-        .as_ref()
-        .and_then(|d| app.pane.unsupported(&d.info.capabilities))
-    {
-        let text = match app.data.as_ref().map(|d| d.info.kind) {
-            Some(crate::backend::BackendKind::Mage) => format!(
-                "{} not supported by Mage: it has roles, permissions and users only.",
-                match app.pane {
-                    Pane::Audit => "An audit log is",
-                    Pane::Keys => "API keys are",
-                    _ => "Teams are",
-                }
-            ),
-            _ => format!("{} is not available: {reason}.", app.pane.title()),
-        };
+    if let Some(text) = unsupported_text(app) {
         f.render_widget(
             Paragraph::new(text).style(t.dim).wrap(Wrap { trim: true }),
             inner,
@@ -137,23 +96,7 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
         f.render_widget(Paragraph::new("loading…").style(t.dim), inner);
         return;
     }
-    let constraints: Vec<Constraint> = cols
-        .iter()
-        .map(|(_, c)| {
-            if c.grow == 0 {
-                Constraint::Length(c.min)
-            } else {
-                Constraint::Fill(c.grow)
-            }
-        })
-        .collect();
-    // The columns' widths, worked out here so a cell can be fitted to its column.
-    let widths: Vec<u16> = Layout::horizontal(constraints)
-        .spacing(1)
-        .split(Rect::new(0, 0, inner.width, 1))
-        .iter()
-        .map(|r| r.width)
-        .collect();
+    let widths = column_widths(&cols, inner.width);
     let access = (app.pane == Pane::Permissions)
         .then(|| cols.iter().position(|(_, c)| c.title == "ACCESS"))
         .flatten();
@@ -181,12 +124,7 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
                     .enumerate()
                     .map(|(n, (ci, _))| {
                         let cell = cells.get_mut(*ci).map(std::mem::take).unwrap_or_default();
-                        match (access == Some(n), widths.get(n)) {
-                            (true, Some(&w)) => Cell::from(
-                                super::access_cell::fit_access(&cell, usize::from(w)).into_owned(),
-                            ),
-                            _ => Cell::from(cell),
-                        }
+                        fitted(cell, access == Some(n), widths.get(n).copied())
                     })
                     .collect::<Vec<_>>(),
             )
@@ -210,23 +148,111 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
         height: inner.height.saturating_sub(1),
     }));
     if list.visible.is_empty() {
-        let msg = if list.rows.is_empty() {
-            "nothing here yet".to_string()
-        } else {
-            "no row matches the filter (Esc clears it)".to_string()
-        };
-        let y = inner.y + 1;
-        if y < inner.bottom() {
-            f.render_widget(
-                Paragraph::new(msg).style(t.dim),
-                Rect {
-                    y,
-                    height: 1,
-                    ..inner
-                },
-            );
-        }
+        draw_empty(app, f, inner);
     }
+}
+
+/// A list cell: the ACCESS cell of a Permissions row is fitted to its column `width`, so a
+/// deny it cannot show is still counted.
+fn fitted(cell: Cow<'_, str>, access: bool, width: Option<u16>) -> Cell<'_> {
+    match (access, width) {
+        (true, Some(w)) => {
+            Cell::from(super::access_cell::fit_access(&cell, usize::from(w)).into_owned())
+        }
+        _ => Cell::from(cell),
+    }
+}
+
+/// Says why a list shows no row, under its header.
+fn draw_empty(app: &App, f: &mut Frame<'_>, inner: Rect) {
+    let msg = if app.list().rows.is_empty() {
+        "nothing here yet"
+    } else {
+        "no row matches the filter (Esc clears it)"
+    };
+    let y = inner.y + 1;
+    if y < inner.bottom() {
+        f.render_widget(
+            Paragraph::new(msg).style(app.theme.dim),
+            Rect {
+                y,
+                height: 1,
+                ..inner
+            },
+        );
+    }
+}
+
+/// The list's title: pane, row count, where the selection is (`12 of 340`, of the filter's
+/// matches when a filter is on), the filter and the sort.
+fn list_title(app: &App) -> String {
+    let list = app.list();
+    let mut title = format!(" {} ", app.pane.title());
+    // Where the selection is: `12 of 340` (of the filter's matches when a filter is on).
+    let at = if list.visible.is_empty() {
+        0
+    } else {
+        list.selected.min(list.visible.len() - 1) + 1
+    };
+    if list.filter.is_empty() {
+        title.push_str(&format!(
+            "({}) · {at} of {} ",
+            list.rows.len(),
+            list.rows.len()
+        ));
+    } else {
+        title.push_str(&format!(
+            "({}/{}) /{} · {at} of {} ",
+            list.visible.len(),
+            list.rows.len(),
+            sanitize(&list.filter),
+            list.visible.len()
+        ));
+    }
+    if let Some((c, rev)) = list.sort
+        && let Some(col) = columns(app.pane).get(c)
+    {
+        title.push_str(&format!("↕{}{} ", col.title, if rev { "↓" } else { "↑" }));
+    }
+    title
+}
+
+/// Why the pane has no list on this backend, in words, if it has none.
+fn unsupported_text(app: &App) -> Option<String> {
+    let d = app.data.as_ref()?;
+    let reason = app.pane.unsupported(&d.info.capabilities)?;
+    Some(match d.info.kind {
+        crate::backend::BackendKind::Mage => format!(
+            "{} not supported by Mage: it has roles, permissions and users only.",
+            match app.pane {
+                Pane::Audit => "An audit log is",
+                Pane::Keys => "API keys are",
+                _ => "Teams are",
+            }
+        ),
+        _ => format!("{} is not available: {reason}.", app.pane.title()),
+    })
+}
+
+/// The widths of the shown columns `cols` in `width` (one space between columns), worked
+/// out here so a cell can be fitted to its column.
+fn column_widths(cols: &[(usize, &super::view::Column)], width: u16) -> Vec<u16> {
+    let constraints: Vec<Constraint> = cols
+        .iter()
+        .map(|(_, c)| {
+            if c.grow == 0 {
+                Constraint::Length(c.min)
+            } else {
+                Constraint::Fill(c.grow)
+            }
+        })
+        .collect();
+    Layout::horizontal(constraints)
+        .spacing(1)
+        .split(Rect::new(0, 0, width, 1))
+        .iter()
+        .map(|r| r.width)
+        .collect()
 }
 
 fn draw_status(app: &App, f: &mut Frame<'_>, area: Rect) {
@@ -317,9 +343,25 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
             })
             .collect(),
     };
+    fit_footer(&mut items, usize::from(area.width));
+    let mut spans = Vec::new();
+    for (key, desc, disabled) in items {
+        let style = if disabled {
+            t.dim.add_modifier(Modifier::CROSSED_OUT)
+        } else {
+            t.text
+        };
+        spans.push(Span::styled(key, if disabled { style } else { t.accent }));
+        spans.push(Span::styled(format!(" {desc}  "), style));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Drops hints until `items` fit in `width` columns.
+fn fit_footer(items: &mut Vec<(String, &str, bool)>, width: usize) {
     // Too wide: drop hints from the middle; `?` help and `q` quit always stay, and so does
     // `c` (create defaults), which nothing else would hint at. The last hint needs no gap.
-    let width = |items: &[(String, &str, bool)]| {
+    let needed = |items: &[(String, &str, bool)]| {
         items
             .iter()
             .map(|(k, d, _)| k.chars().count() + d.chars().count() + 3)
@@ -328,7 +370,7 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
     };
     // Hints of keys that are easy to find anyway go first.
     const FIRST: [&str; 3] = ["cmd", "filter", "open"];
-    while width(&items) > area.width as usize && items.len() > 2 {
+    while needed(items) > width && items.len() > 2 {
         let last = items.len().saturating_sub(3);
         let drop = FIRST
             .iter()
@@ -341,17 +383,6 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
             .unwrap_or(last);
         items.remove(drop);
     }
-    let mut spans = Vec::new();
-    for (key, desc, disabled) in items {
-        let style = if disabled {
-            t.dim.add_modifier(Modifier::CROSSED_OUT)
-        } else {
-            t.text
-        };
-        spans.push(Span::styled(key, if disabled { style } else { t.accent }));
-        spans.push(Span::styled(format!(" {desc}  "), style));
-    }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// A binding's description, short enough for the footer.

@@ -43,6 +43,70 @@ fn label(t: &Theme, text: &str, focused: bool) -> Span<'static> {
     )
 }
 
+/// The rows of the access grid: `flags` in their `states`, the toggle at `cursor` (when the
+/// grid has the focus) highlighted.
+fn grid_rows(
+    t: &Theme,
+    flags: &[String],
+    states: &[Tri],
+    cursor: Option<usize>,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let cols = grid_columns(width);
+    let cell = usize::from(width.saturating_sub(LABEL as u16 + 1)) / cols;
+    let mut lines = Vec::new();
+    for (row, chunk) in flags.chunks(cols).enumerate() {
+        let mut row_spans = vec![label(t, "", false)];
+        for (i, name) in chunk.iter().enumerate() {
+            let n = row * cols + i;
+            let state = states.get(n).copied().unwrap_or_default();
+            let mut style = match state {
+                Tri::Off => t.text,
+                Tri::Grant => t.ok,
+                Tri::Deny => t.alert,
+            };
+            if cursor == Some(n) {
+                style = t.selected;
+            }
+            let text = format!("{} {}", state.mark(), sanitize(name));
+            let pad = cell.saturating_sub(text.chars().count());
+            row_spans.push(Span::styled(text, style));
+            row_spans.push(Span::raw(" ".repeat(pad)));
+        }
+        lines.push(Line::from(row_spans));
+    }
+    lines
+}
+
+/// The row of a focused picker field's matches around the chosen one (`cursor`), if it has
+/// more than one.
+fn match_row(t: &Theme, f: &Field, cursor: usize, width: u16) -> Option<Line<'static>> {
+    let matches = f.matches();
+    if matches.len() < 2 {
+        return None;
+    }
+    let chosen = cursor.min(matches.len() - 1);
+    let mut row = vec![label(t, "", false)];
+    let room = usize::from(width).saturating_sub(LABEL + 4);
+    let mut used = 0;
+    let start = chosen.saturating_sub(3);
+    for (i, (_, l)) in matches.iter().enumerate().skip(start) {
+        let text = sanitize(l).into_owned();
+        let w = text.chars().count() + 2;
+        if used + w > room {
+            row.push(Span::styled("…", t.dim));
+            break;
+        }
+        used += w;
+        row.push(Span::styled(
+            text,
+            if i == chosen { t.selected } else { t.dim },
+        ));
+        row.push(Span::raw("  "));
+    }
+    Some(Line::from(row))
+}
+
 /// The lines of field `f`, and which of them holds the focus (the focused toggle's row in the
 /// access grid; the first line otherwise).
 fn field_lines(t: &Theme, f: &Field, focused: bool, width: u16) -> (Vec<Line<'static>>, usize) {
@@ -92,7 +156,6 @@ fn field_lines(t: &Theme, f: &Field, focused: bool, width: u16) -> (Vec<Line<'st
     } = &f.kind
     {
         let cols = grid_columns(width);
-        let cell = usize::from(width.saturating_sub(LABEL as u16 + 1)) / cols;
         spans.push(Span::styled(
             format!("{}  ([ ] — [+] grant [-] deny)", f.hint),
             t.dim,
@@ -105,53 +168,18 @@ fn field_lines(t: &Theme, f: &Field, focused: bool, width: u16) -> (Vec<Line<'st
             ]));
         }
         focus_row = lines.len() + cursor / cols.max(1);
-        for (row, chunk) in flags.chunks(cols).enumerate() {
-            let mut row_spans = vec![label(t, "", false)];
-            for (i, name) in chunk.iter().enumerate() {
-                let n = row * cols + i;
-                let state = states.get(n).copied().unwrap_or_default();
-                let mut style = match state {
-                    Tri::Off => t.text,
-                    Tri::Grant => t.ok,
-                    Tri::Deny => t.alert,
-                };
-                if focused && n == *cursor {
-                    style = t.selected;
-                }
-                let text = format!("{} {}", state.mark(), sanitize(name));
-                let pad = cell.saturating_sub(text.chars().count());
-                row_spans.push(Span::styled(text, style));
-                row_spans.push(Span::raw(" ".repeat(pad)));
-            }
-            lines.push(Line::from(row_spans));
-        }
+        lines.extend(grid_rows(
+            t,
+            flags,
+            states,
+            focused.then_some(*cursor),
+            width,
+        ));
     } else {
         lines.push(Line::from(spans));
     }
     if focused && let FieldKind::Pick { cursor, .. } = &f.kind {
-        let matches = f.matches();
-        if matches.len() > 1 {
-            let chosen = (*cursor).min(matches.len() - 1);
-            let mut row = vec![label(t, "", false)];
-            let room = usize::from(width).saturating_sub(LABEL + 4);
-            let mut used = 0;
-            let start = chosen.saturating_sub(3);
-            for (i, (_, l)) in matches.iter().enumerate().skip(start) {
-                let text = sanitize(l).into_owned();
-                let w = text.chars().count() + 2;
-                if used + w > room {
-                    row.push(Span::styled("…", t.dim));
-                    break;
-                }
-                used += w;
-                row.push(Span::styled(
-                    text,
-                    if i == chosen { t.selected } else { t.dim },
-                ));
-                row.push(Span::raw("  "));
-            }
-            lines.push(Line::from(row));
-        }
+        lines.extend(match_row(t, f, *cursor, width));
     }
     if let Some(e) = &f.error {
         lines.push(Line::from(vec![
@@ -175,6 +203,63 @@ fn scroll_for(want: (usize, usize), must: usize, total: usize, height: usize) ->
         .min(must)
         .max((must + 1).saturating_sub(height))
         .min(total - height)
+}
+
+/// The discard or conflict prompt the form is asking, if any: its title and lines.
+fn prompt(form: &Form, t: &Theme) -> Option<(&'static str, Vec<Line<'static>>)> {
+    if form.conflict {
+        Some((
+            " changed elsewhere ",
+            vec![
+                Line::from(""),
+                Line::from("  Changed by someone else since you opened it."),
+                Line::from(""),
+                Line::from(vec![
+                    Span::styled("  r", t.accent),
+                    Span::raw("  reload (drops your edits)"),
+                ]),
+                Line::from(vec![
+                    Span::styled("  o", t.accent),
+                    Span::raw("  overwrite with yours"),
+                ]),
+                Line::from(Span::styled("  any other key keeps editing", t.dim)),
+            ],
+        ))
+    } else if form.discarding {
+        Some((
+            " discard? ",
+            vec![
+                Line::from(""),
+                Line::from("  Discard your changes?"),
+                Line::from(""),
+                Line::from(vec![Span::styled("  y", t.accent), Span::raw("  discards")]),
+                Line::from(Span::styled("  any other key keeps editing", t.dim)),
+            ],
+        ))
+    } else {
+        None
+    }
+}
+
+/// The lines under the fields: the form's message and the save line (or "saving…").
+fn bottom_lines(form: &Form, t: &Theme) -> Vec<Line<'static>> {
+    let mut bottom = Vec::new();
+    if let Some(e) = &form.error {
+        bottom.push(Line::from(Span::styled(
+            format!(" ⚠ {}", sanitize(e)),
+            t.alert,
+        )));
+    }
+    if form.busy {
+        bottom.push(Line::from(Span::styled(" saving…", t.dim)));
+    } else {
+        bottom.push(Line::from(vec![
+            Span::raw(" ".repeat(LABEL)),
+            Span::styled(" Save ", t.selected),
+            Span::styled("  Ctrl-S or Enter", t.dim),
+        ]));
+    }
+    bottom
 }
 
 /// Draws the form into `area`, scrolled so the focused field (and the focused toggle of the
@@ -203,22 +288,7 @@ pub fn draw_form(form: &Form, t: &Theme, f: &mut Frame<'_>, area: Rect) {
             must = start + row;
         }
     }
-    let mut bottom = Vec::new();
-    if let Some(e) = &form.error {
-        bottom.push(Line::from(Span::styled(
-            format!(" ⚠ {}", sanitize(e)),
-            t.alert,
-        )));
-    }
-    if form.busy {
-        bottom.push(Line::from(Span::styled(" saving…", t.dim)));
-    } else {
-        bottom.push(Line::from(vec![
-            Span::raw(" ".repeat(LABEL)),
-            Span::styled(" Save ", t.selected),
-            Span::styled("  Ctrl-S or Enter", t.dim),
-        ]));
-    }
+    let mut bottom = bottom_lines(form, t);
     let top_h = u16::try_from(top.len())
         .unwrap_or(u16::MAX)
         .min(area.height);
@@ -253,38 +323,7 @@ pub fn draw_form(form: &Form, t: &Theme, f: &mut Frame<'_>, area: Rect) {
         body_area,
     );
     f.render_widget(Paragraph::new(bottom), bottom_area);
-    let prompt = if form.conflict {
-        Some((
-            " changed elsewhere ",
-            vec![
-                Line::from(""),
-                Line::from("  Changed by someone else since you opened it."),
-                Line::from(""),
-                Line::from(vec![
-                    Span::styled("  r", t.accent),
-                    Span::raw("  reload (drops your edits)"),
-                ]),
-                Line::from(vec![
-                    Span::styled("  o", t.accent),
-                    Span::raw("  overwrite with yours"),
-                ]),
-                Line::from(Span::styled("  any other key keeps editing", t.dim)),
-            ],
-        ))
-    } else if form.discarding {
-        Some((
-            " discard? ",
-            vec![
-                Line::from(""),
-                Line::from("  Discard your changes?"),
-                Line::from(""),
-                Line::from(vec![Span::styled("  y", t.accent), Span::raw("  discards")]),
-                Line::from(Span::styled("  any other key keeps editing", t.dim)),
-            ],
-        ))
-    } else {
-        None
-    };
+    let prompt = prompt(form, t);
     if let Some((title, lines)) = prompt {
         let keep = Some(lines.len() - 1);
         draw_modal(

@@ -328,3 +328,22 @@ fn every_prompt_and_dialog_is_a_modal_that_fits() {
         }
     }
 }
+
+#[test]
+fn a_form_notice_sits_on_the_line_under_the_title() {
+    let mut a = app((80, 24), true);
+    chars(&mut a, "e");
+    if let Mode::Form(f) = &mut a.mode {
+        f.notice = Some("changed outside since you opened this\u{1b}[2J".into());
+    }
+    let s = screen(&a);
+    let line = s.lines().nth(3).unwrap_or_default();
+    assert!(
+        line.contains("changed outside since you opened this\\x1b[2J"),
+        "{s}"
+    );
+    assert!(
+        s.contains("name Pipeline editors"),
+        "the fields follow:\n{s}"
+    );
+}
