@@ -139,10 +139,14 @@ fn first_line(d: &Detail, area_width: u16, height: usize) -> usize {
 /// Draws `d` into `area`.
 pub fn draw_detail(app: &App, d: &Detail, f: &mut Frame<'_>, area: Rect) {
     let t = &app.theme;
-    let title = Line::from(vec![
+    let mut title = Line::from(vec![
         Span::styled(format!(" {} ", sanitize(&d.title)), t.accent),
         Span::styled(" Esc back · j/k move · a add · x remove · e edit", t.dim),
     ]);
+    if title.width() > usize::from(area.width) {
+        // The footer has the keys too: the title keeps its name whole.
+        title.spans.truncate(1);
+    }
     let mut lines = vec![title];
     let height = usize::from(area.height.saturating_sub(1));
     let start = first_line(d, area.width, height);

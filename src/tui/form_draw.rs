@@ -266,10 +266,15 @@ fn bottom_lines(form: &Form, t: &Theme) -> Vec<Line<'static>> {
 /// access grid) is visible; the title, the notice and the save line stay in place. The
 /// discard and conflict prompts are modals over the whole frame.
 pub fn draw_form(form: &Form, t: &Theme, f: &mut Frame<'_>, area: Rect) {
-    let mut top = vec![Line::from(vec![
+    let mut title = Line::from(vec![
         Span::styled(format!(" {} ", sanitize(&form.title)), t.accent),
         Span::styled(" Tab/↑↓ field · Ctrl-S or Enter save · Esc cancel", t.dim),
-    ])];
+    ]);
+    if title.width() > usize::from(area.width) {
+        // The footer has the keys too: the title keeps its name whole.
+        title.spans.truncate(1);
+    }
+    let mut top = vec![title];
     if let Some(n) = &form.notice {
         top.push(Line::from(Span::styled(
             format!(" {}", sanitize(n)),
