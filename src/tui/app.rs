@@ -483,7 +483,7 @@ impl App {
         if let Some(b) = binding(action)
             && b.mutating
         {
-            if b.context == Context::Roles && self.pane != Pane::Roles {
+            if b.context == Context::Roles && !super::keys::applies(b.context, self.pane) {
                 return Vec::new();
             }
             if let Some(reason) = self.read_only_reason() {

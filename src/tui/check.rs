@@ -209,10 +209,16 @@ impl CheckForm {
 
     /// Draws the form, the focused field's suggestions and the answer.
     pub fn draw(&self, t: &Theme, data: Option<&Data>, f: &mut Frame<'_>, area: Rect) {
+        // On a short screen the spacing goes first, so the answer keeps rows.
+        let short = area.height < 16;
         let [title, form, suggest, answer] = Layout::vertical([
-            Constraint::Length(2),
+            Constraint::Length(if short { 1 } else { 2 }),
             Constraint::Length(FIELDS.len() as u16),
-            Constraint::Length(2),
+            Constraint::Length(match (short, self.editing) {
+                (false, _) => 2,
+                (true, true) => 1,
+                (true, false) => 0,
+            }),
             Constraint::Min(1),
         ])
         .areas(area);

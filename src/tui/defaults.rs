@@ -9,7 +9,6 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 /// The dialog's state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -128,30 +127,26 @@ impl DefaultsDialog {
                 }
                 None => lines.push(Line::from(Span::styled("  working…", t.dim))),
             },
-            (None, Some(r), false) => {
-                lines.extend(counts(r, "will create"));
-                lines.push(Line::from(""));
-                lines.push(Line::from(Span::styled(
-                    "  Enter creates them · ↑/↓ another preset · Esc cancels",
-                    t.dim,
-                )));
-            }
+            (None, Some(r), false) => lines.extend(counts(r, "will create")),
             (None, None, false) => lines.push(Line::from(Span::styled("  Esc closes", t.dim))),
         }
-        let h = (lines.len() as u16 + 2).min(area.height);
-        let w = 78.min(area.width);
-        let r = Rect {
-            x: area.x + (area.width - w) / 2,
-            y: area.y + (area.height - h) / 2,
-            width: w,
-            height: h,
-        };
-        f.render_widget(Clear, r);
-        f.render_widget(
-            Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(
-                Span::styled(" Create default roles and permissions ", t.accent),
-            )),
-            r,
+        super::modal::draw_modal(
+            f,
+            area,
+            super::modal::Modal {
+                title: Span::styled(" Create default roles and permissions ", t.accent),
+                lines,
+                width: 78,
+                // The chosen preset stays in view on a short screen.
+                keep: Some(1 + self.selected),
+                // The keys sit on the border, where a short screen cannot push them out.
+                footer: matches!(
+                    (&self.applied, &self.preview, self.busy),
+                    (None, Some(_), false)
+                )
+                .then(|| Span::styled(" Enter creates them · ↑/↓ preset · Esc cancels ", t.dim)),
+                ..Default::default()
+            },
         );
     }
 }

@@ -25,6 +25,9 @@ pub struct DLine {
     pub add: Option<AddTo>,
     /// A section heading.
     pub heading: bool,
+    /// Cells laid out after `text` in as many columns as fit the width (the access toggles);
+    /// drawing wraps them, so none is cut.
+    pub cells: Vec<String>,
 }
 
 impl DLine {
@@ -89,6 +92,7 @@ fn section(
         link: None,
         add,
         heading: true,
+        ..Default::default()
     });
     if items.is_empty() {
         out.push(DLine {
@@ -96,6 +100,7 @@ fn section(
             link: None,
             add,
             heading: false,
+            ..Default::default()
         });
     }
     out.extend(items.into_iter().map(|(text, link)| DLine {
@@ -103,6 +108,7 @@ fn section(
         link,
         add,
         heading: false,
+        ..Default::default()
     }));
 }
 
@@ -112,8 +118,9 @@ fn access(grants: &[String], denies: &[String]) -> String {
     v.join(" ")
 }
 
-/// The three-state access toggles of a permission, four to a line.
-fn access_grid(catalogs: Option<&Catalogs>, p: &crate::model::Permission) -> Vec<String> {
+/// The three-state access toggles of a permission: one line whose cells drawing lays out in
+/// as many columns as fit.
+fn access_grid(catalogs: Option<&Catalogs>, p: &crate::model::Permission) -> DLine {
     let flags: Vec<String> = catalogs
         .and_then(|c| c.get(&p.catalog))
         .map(|c| {
@@ -123,7 +130,7 @@ fn access_grid(catalogs: Option<&Catalogs>, p: &crate::model::Permission) -> Vec
                 .collect()
         })
         .unwrap_or_else(|| p.grants.iter().chain(&p.denies).cloned().collect());
-    let cells: Vec<String> = flags
+    let mut cells: Vec<String> = flags
         .iter()
         .map(|f| {
             let tri = if p.denies.contains(f) {
@@ -133,24 +140,26 @@ fn access_grid(catalogs: Option<&Catalogs>, p: &crate::model::Permission) -> Vec
             } else {
                 super::field::Tri::Off
             };
-            format!("{} {f:<20}", tri.mark())
+            format!("{} {f}", tri.mark())
         })
         .collect();
-    let mut out: Vec<String> = cells
-        .chunks(3)
-        .enumerate()
-        .map(|(i, c)| {
-            format!(
-                "{:<13}{}",
-                if i == 0 { "access" } else { "" },
-                c.join(" ").trim_end()
-            )
-        })
-        .collect();
-    if out.is_empty() {
-        out.push("access       —".into());
+    // A grant or deny of a flag the catalog does not list is still shown.
+    for (list, tri) in [
+        (&p.grants, super::field::Tri::Grant),
+        (&p.denies, super::field::Tri::Deny),
+    ] {
+        for f in list.iter().filter(|f| !flags.contains(f)) {
+            cells.push(format!("{} {f}", tri.mark()));
+        }
     }
-    out
+    if cells.is_empty() {
+        return DLine::plain("access       —");
+    }
+    DLine {
+        text: "access".into(),
+        cells,
+        ..Default::default()
+    }
 }
 
 fn dash(v: &[String], sep: &str) -> String {
@@ -278,9 +287,7 @@ pub fn build(pane: Pane, row_id: &str, s: &State, catalogs: Option<&Catalogs>) -
                         .unwrap_or("all (every entity of this type)")
                 ),
             );
-            for l in access_grid(catalogs, &p) {
-                push(&mut lines, l);
-            }
+            lines.push(access_grid(catalogs, &p));
             push(
                 &mut lines,
                 format!("conditions   {}", dash(&p.conditions, ", ")),

@@ -4,19 +4,15 @@
 use super::app::{App, Mode, Tone};
 use super::keys::{Action, BINDINGS, Context, label};
 use super::view::{Pane, columns};
-use crate::backend::BackendKind;
 use crate::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row as TRow, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row as TRow, Table, Wrap};
 use std::borrow::Cow;
 
-/// Width of the navigation column on a terminal `width` columns wide.
-pub fn nav_width(width: u16) -> u16 {
-    if width < 70 { 14 } else { 18 }
-}
+pub use super::nav::nav_width;
 
 /// Draws the whole console.
 pub fn draw(app: &App, f: &mut Frame<'_>) {
@@ -27,19 +23,27 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
         Constraint::Length(1),
     ])
     .areas(f.area());
-    draw_header(app, f, header);
+    super::header::draw_header(app, f, header);
     let nav_width = nav_width(f.area().width);
-    let [nav, main] =
-        Layout::horizontal([Constraint::Length(nav_width), Constraint::Min(20)]).areas(body);
-    draw_nav(app, f, nav);
+    let main = if nav_width == 0 {
+        let [tabs, main] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
+        super::nav::draw_tabs(app, f, tabs);
+        main
+    } else {
+        let [nav, main] =
+            Layout::horizontal([Constraint::Length(nav_width), Constraint::Min(20)]).areas(body);
+        super::nav::draw_nav(app, f, nav);
+        main
+    };
     if let Mode::Detail(d) = &app.mode {
-        draw_detail(app, d, f, main);
+        super::detail_draw::draw_detail(app, d, f, main);
     } else if let Mode::Picker { back: d, .. } = &app.mode {
-        draw_detail(app, d, f, main);
+        super::detail_draw::draw_detail(app, d, f, main);
     } else if let Mode::Confirm(c) = &app.mode
         && let Some(d) = &c.back
     {
-        draw_detail(app, d, f, main);
+        super::detail_draw::draw_detail(app, d, f, main);
     } else if let Mode::Form(form) = &app.mode {
         super::form_draw::draw_form(form, &app.theme, f, main);
     } else if app.pane == Pane::Check {
@@ -50,12 +54,12 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     draw_status(app, f, status);
     draw_footer(app, f, footer);
     match &app.mode {
-        Mode::Help => draw_help(app, f),
+        Mode::Help => super::prompts::draw_help(app, f),
         Mode::Messages(_) => app.log.draw(&app.theme, f, f.area()),
         Mode::AuditEvent(page) => page.draw(&app.theme, f, main),
-        Mode::Confirm(c) => draw_confirm(app, c, f),
+        Mode::Confirm(c) => super::prompts::draw_confirm(app, c, f),
         Mode::Defaults(d) => d.draw(&app.theme, f, f.area()),
-        Mode::Picker { picker, .. } => picker.draw(&app.theme, f, main),
+        Mode::Picker { picker, .. } => picker.draw(&app.theme, f, f.area()),
         Mode::Secret(k) => {
             let owner = app
                 .data
@@ -69,71 +73,6 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     }
 }
 
-fn draw_header(app: &App, f: &mut Frame<'_>, area: Rect) {
-    let t = &app.theme;
-    let mut spans = vec![Span::styled(" gatehouse ", t.accent)];
-    if let Some(d) = &app.data {
-        let kind = match d.info.kind {
-            BackendKind::Local => "local",
-            BackendKind::Remote => "remote",
-            BackendKind::Mage => "mage",
-        };
-        spans.push(Span::styled(
-            format!("{kind}:{} ", sanitize(&d.info.location)),
-            t.dim,
-        ));
-        spans.push(Span::raw(format!("· {} ", sanitize(&d.me.username))));
-        spans.push(Span::styled(format!("· rev {} ", d.state.revision), t.dim));
-    }
-    if app.read_only_reason().is_some() && app.data.is_some() {
-        spans.push(Span::styled(" READ-ONLY ", t.alert));
-    }
-    if app.offline.is_some() {
-        spans.push(Span::styled(" UNREACHABLE ", t.alert));
-    }
-    if app.data.as_ref().is_some_and(|d| d.me.auth_disabled) {
-        spans.push(Span::styled(
-            " NO AUTH: this server lets anyone do anything ",
-            t.alert,
-        ));
-    }
-    if app.pending > 0 {
-        spans.push(Span::styled(" ⟳ working…", t.dim));
-    }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-fn draw_nav(app: &App, f: &mut Frame<'_>, area: Rect) {
-    let t = &app.theme;
-    let caps = app.data.as_ref().map(|d| d.info.capabilities);
-    let lines: Vec<Line> = Pane::ALL
-        .iter()
-        .map(|p| {
-            let count = match p {
-                Pane::Check => String::new(),
-                _ => app
-                    .lists
-                    .get(p)
-                    .map(|l| format!(" {}", l.rows.len()))
-                    .unwrap_or_default(),
-            };
-            let disabled = caps.as_ref().and_then(|c| p.unsupported(c)).is_some();
-            let style = if *p == app.pane {
-                t.selected
-            } else if disabled {
-                t.dim
-            } else {
-                t.text
-            };
-            Line::from(Span::styled(format!(" {}{count}", p.title()), style))
-        })
-        .collect();
-    f.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::RIGHT).border_style(t.dim)),
-        area,
-    );
-}
-
 fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
     let t = &app.theme;
     let list = app.list();
@@ -142,46 +81,13 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
         .into_iter()
         .filter_map(|i| Some((i, all.get(i)?)))
         .collect();
-    let mut title = format!(" {} ", app.pane.title());
-    if list.filter.is_empty() {
-        title.push_str(&format!("({}) ", list.rows.len()));
-    } else {
-        title.push_str(&format!(
-            "({}/{}) /{} ",
-            list.visible.len(),
-            list.rows.len(),
-            sanitize(&list.filter)
-        ));
-    }
-    if app.pane == Pane::Audit && app.audit_paging.more {
-        title.push_str("older events load past the last one ");
-    }
-    if let Some((c, rev)) = list.sort
-        && let Some(col) = columns(app.pane).get(c)
-    {
-        title.push_str(&format!("↕{}{} ", col.title, if rev { "↓" } else { "↑" }));
-    }
+    let title = list_title(app);
     let block = Block::default()
         .borders(Borders::NONE)
         .title(Span::styled(title, t.accent));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    if let Some(reason) = app
-        .data
-        .as_ref()
-        .and_then(|d| app.pane.unsupported(&d.info.capabilities))
-    {
-        let text = match app.data.as_ref().map(|d| d.info.kind) {
-            Some(crate::backend::BackendKind::Mage) => format!(
-                "{} not supported by Mage: it has roles, permissions and users only.",
-                match app.pane {
-                    Pane::Audit => "An audit log is",
-                    Pane::Keys => "API keys are",
-                    _ => "Teams are",
-                }
-            ),
-            _ => format!("{} is not available: {reason}.", app.pane.title()),
-        };
+    if let Some(text) = unsupported_text(app) {
         f.render_widget(
             Paragraph::new(text).style(t.dim).wrap(Wrap { trim: true }),
             inner,
@@ -192,6 +98,10 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
         f.render_widget(Paragraph::new("loading…").style(t.dim), inner);
         return;
     }
+    let widths = column_widths(&cols, inner.width);
+    let access = (app.pane == Pane::Permissions)
+        .then(|| cols.iter().position(|(_, c)| c.title == "ACCESS"))
+        .flatten();
     let height = inner.height.saturating_sub(1) as usize;
     let start = list.offset.min(list.visible.len());
     let end = (start + height).min(list.visible.len());
@@ -213,22 +123,14 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
             // Each column shows a different cell: each is moved into the frame once.
             TRow::new(
                 cols.iter()
-                    .map(|(ci, _)| {
-                        Cell::from(cells.get_mut(*ci).map(std::mem::take).unwrap_or_default())
+                    .enumerate()
+                    .map(|(n, (ci, _))| {
+                        let cell = cells.get_mut(*ci).map(std::mem::take).unwrap_or_default();
+                        fitted(cell, access == Some(n), widths.get(n).copied())
                     })
                     .collect::<Vec<_>>(),
             )
             .style(style)
-        })
-        .collect();
-    let widths: Vec<Constraint> = cols
-        .iter()
-        .map(|(_, c)| {
-            if c.grow == 0 {
-                Constraint::Length(c.min)
-            } else {
-                Constraint::Fill(c.grow)
-            }
         })
         .collect();
     // The sorted column is marked with its direction.
@@ -243,7 +145,9 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
             .collect::<Vec<_>>(),
     )
     .style(t.header);
-    let table = Table::new(rows, widths).header(header).column_spacing(1);
+    let table = Table::new(rows, widths.iter().map(|w| Constraint::Length(*w)))
+        .header(header)
+        .column_spacing(1);
     f.render_widget(table, inner);
     app.list_rows.set(Some(Rect {
         x: f.area().x,
@@ -252,48 +156,114 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
         height: inner.height.saturating_sub(1),
     }));
     if list.visible.is_empty() {
-        let msg = if list.rows.is_empty() {
-            "nothing here yet".to_string()
-        } else {
-            "no row matches the filter (Esc clears it)".to_string()
-        };
-        let y = inner.y + 1;
-        if y < inner.bottom() {
-            f.render_widget(
-                Paragraph::new(msg).style(t.dim),
-                Rect {
-                    y,
-                    height: 1,
-                    ..inner
-                },
-            );
-        }
+        draw_empty(app, f, inner);
     }
 }
 
-fn draw_detail(app: &App, d: &super::detail::Detail, f: &mut Frame<'_>, area: Rect) {
-    let t = &app.theme;
-    let mut lines = vec![super::detail_nav::title_line(app, d, area.width)];
-    let height = usize::from(area.height.saturating_sub(1));
-    lines.extend(
-        d.shown()
-            .into_iter()
-            .skip(d.scroll)
-            .take(height)
-            .filter_map(|i| Some((i, d.lines.get(i)?)))
-            .map(|(i, l)| {
-                let style = if i == d.cursor {
-                    t.selected
-                } else if l.heading {
-                    t.header
-                } else {
-                    t.text
-                };
-                let text = d.line_text(i);
-                Line::from(Span::styled(format!(" {}", sanitize(&text)), style))
-            }),
-    );
-    f.render_widget(Paragraph::new(lines), area);
+/// A list cell: the ACCESS cell of a Permissions row is fitted to its column `width`, so a
+/// deny it cannot show is still counted.
+fn fitted(cell: Cow<'_, str>, access: bool, width: Option<u16>) -> Cell<'_> {
+    match (access, width) {
+        (true, Some(w)) => {
+            Cell::from(super::access_cell::fit_access(&cell, usize::from(w)).into_owned())
+        }
+        _ => Cell::from(cell),
+    }
+}
+
+/// Says why a list shows no row, under its header.
+fn draw_empty(app: &App, f: &mut Frame<'_>, inner: Rect) {
+    let msg = if app.list().rows.is_empty() {
+        "nothing here yet"
+    } else {
+        "no row matches the filter (Esc clears it)"
+    };
+    let y = inner.y + 1;
+    if y < inner.bottom() {
+        f.render_widget(
+            Paragraph::new(msg).style(app.theme.dim),
+            Rect {
+                y,
+                height: 1,
+                ..inner
+            },
+        );
+    }
+}
+
+/// The list's title: pane, row count, where the selection is (`12 of 340`, of the filter's
+/// matches when a filter is on), the filter and the sort.
+fn list_title(app: &App) -> String {
+    let list = app.list();
+    let mut title = format!(" {} ", app.pane.title());
+    // Where the selection is: `12 of 340` (of the filter's matches when a filter is on).
+    let at = if list.visible.is_empty() {
+        0
+    } else {
+        list.selected.min(list.visible.len() - 1) + 1
+    };
+    if list.filter.is_empty() {
+        title.push_str(&format!(
+            "({}) · {at} of {} ",
+            list.rows.len(),
+            list.rows.len()
+        ));
+    } else {
+        title.push_str(&format!(
+            "({}/{}) /{} · {at} of {} ",
+            list.visible.len(),
+            list.rows.len(),
+            sanitize(&list.filter),
+            list.visible.len()
+        ));
+    }
+    if app.pane == Pane::Audit && app.audit_paging.more {
+        title.push_str("older events load past the last one ");
+    }
+    if let Some((c, rev)) = list.sort
+        && let Some(col) = columns(app.pane).get(c)
+    {
+        title.push_str(&format!("↕{}{} ", col.title, if rev { "↓" } else { "↑" }));
+    }
+    title
+}
+
+/// Why the pane has no list on this backend, in words, if it has none.
+fn unsupported_text(app: &App) -> Option<String> {
+    let d = app.data.as_ref()?;
+    let reason = app.pane.unsupported(&d.info.capabilities)?;
+    Some(match d.info.kind {
+        crate::backend::BackendKind::Mage => format!(
+            "{} not supported by Mage: it has roles, permissions and users only.",
+            match app.pane {
+                Pane::Audit => "An audit log is",
+                Pane::Keys => "API keys are",
+                _ => "Teams are",
+            }
+        ),
+        _ => format!("{} is not available: {reason}.", app.pane.title()),
+    })
+}
+
+/// The widths of the shown columns `cols` in `width` (one space between columns), worked
+/// out here so a cell can be fitted to its column.
+fn column_widths(cols: &[(usize, &super::view::Column)], width: u16) -> Vec<u16> {
+    let constraints: Vec<Constraint> = cols
+        .iter()
+        .map(|(_, c)| {
+            if c.grow == 0 {
+                Constraint::Length(c.min)
+            } else {
+                Constraint::Fill(c.grow)
+            }
+        })
+        .collect();
+    Layout::horizontal(constraints)
+        .spacing(1)
+        .split(Rect::new(0, 0, width, 1))
+        .iter()
+        .map(|r| r.width)
+        .collect()
 }
 
 fn draw_status(app: &App, f: &mut Frame<'_>, area: Rect) {
@@ -372,7 +342,7 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
         _ => BINDINGS
             .iter()
             .filter(|b| b.footer)
-            .filter(|b| !(b.context == Context::Roles && app.pane != Pane::Roles))
+            .filter(|b| b.context != Context::Roles || super::keys::applies(b.context, app.pane))
             .filter(|b| !(b.context == Context::List && app.pane == Pane::Check))
             .map(|b| {
                 (
@@ -383,17 +353,7 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
             })
             .collect(),
     };
-    // Too wide: drop hints from the middle; `?` help and `q` quit always stay.
-    let width = |items: &[(String, &str, bool)]| {
-        items
-            .iter()
-            .map(|(k, d, _)| k.chars().count() + d.chars().count() + 3)
-            .sum::<usize>()
-    };
-    while width(&items) > area.width as usize && items.len() > 2 {
-        let drop = items.len().saturating_sub(3);
-        items.remove(drop);
-    }
+    fit_footer(&mut items, usize::from(area.width));
     let mut spans = Vec::new();
     for (key, desc, disabled) in items {
         let style = if disabled {
@@ -407,7 +367,36 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn short_desc(d: &str) -> &str {
+/// Drops hints until `items` fit in `width` columns.
+fn fit_footer(items: &mut Vec<(String, &str, bool)>, width: usize) {
+    // Too wide: drop hints from the middle; `?` help and `q` quit always stay, and so does
+    // `c` (create defaults), which nothing else would hint at. The last hint needs no gap.
+    let needed = |items: &[(String, &str, bool)]| {
+        items
+            .iter()
+            .map(|(k, d, _)| k.chars().count() + d.chars().count() + 3)
+            .sum::<usize>()
+            .saturating_sub(2)
+    };
+    // Hints of keys that are easy to find anyway go first.
+    const FIRST: [&str; 3] = ["cmd", "filter", "open"];
+    while needed(items) > width && items.len() > 2 {
+        let last = items.len().saturating_sub(3);
+        let drop = FIRST
+            .iter()
+            .find_map(|f| items.iter().position(|(_, d, _)| d == f))
+            .or_else(|| {
+                (0..=last)
+                    .rev()
+                    .find(|&i| items.get(i).is_some_and(|(_, d, _)| *d != "defaults"))
+            })
+            .unwrap_or(last);
+        items.remove(drop);
+    }
+}
+
+/// A binding's description, short enough for the footer.
+pub(super) fn short_desc(d: &str) -> &str {
     match d {
         "command (:roles, :users alice, :q)" => "cmd",
         "create default roles and permissions" => "defaults",
@@ -416,121 +405,4 @@ fn short_desc(d: &str) -> &str {
         "message log (:messages; F2 in forms)" => "message log",
         other => other,
     }
-}
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width);
-    let h = height.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
-}
-
-fn draw_help(app: &App, f: &mut Frame<'_>) {
-    let t = &app.theme;
-    let reason = app.read_only_reason();
-    let area = f.area();
-    let one_column = BINDINGS.len() as u16 + 6 <= area.height;
-    let mut lines = Vec::new();
-    if one_column {
-        lines.push(Line::from(""));
-        for b in BINDINGS {
-            let mut spans = vec![
-                Span::styled(format!("  {:<7}", label(b.action)), t.accent),
-                Span::raw(format!("{:<38}", b.description)),
-            ];
-            match (&reason, b.mutating) {
-                (Some(r), true) => {
-                    spans.push(Span::styled(format!("disabled: {}", sanitize(r)), t.dim))
-                }
-                (None, true) => spans.push(Span::styled("writes", t.dim)),
-                _ => {}
-            }
-            lines.push(Line::from(spans));
-        }
-    } else {
-        // Small terminals: two columns, writes marked with `*`.
-        let half = BINDINGS.len().div_ceil(2);
-        for i in 0..half {
-            let mut spans = Vec::new();
-            for b in [BINDINGS.get(i), BINDINGS.get(i + half)]
-                .into_iter()
-                .flatten()
-            {
-                let mark = if b.mutating { "*" } else { " " };
-                let style = if b.mutating && reason.is_some() {
-                    t.dim
-                } else {
-                    t.text
-                };
-                spans.push(Span::styled(format!(" {:<6}", label(b.action)), t.accent));
-                spans.push(Span::styled(
-                    format!("{:<28}{mark}", short_desc(b.description)),
-                    style,
-                ));
-            }
-            lines.push(Line::from(spans));
-        }
-        let note = match &reason {
-            Some(r) => format!(" * writes: disabled ({})", sanitize(r)),
-            None => " * writes".to_string(),
-        };
-        lines.push(Line::from(Span::styled(note, t.dim)));
-    }
-    lines.push(Line::from(Span::styled(
-        "  j/k PgDn g/G scroll · any other key closes this help",
-        t.dim,
-    )));
-    let area = centered(area, 76, lines.len() as u16 + 2);
-    f.render_widget(Clear, area);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(" keys ", t.accent));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    app.help_scroll.render(lines, t, f, inner);
-}
-
-fn draw_confirm(app: &App, c: &super::app::Confirm, f: &mut Frame<'_>) {
-    let t = &app.theme;
-    let mut lines = vec![Line::from(""), Line::from(format!("  {}", c.question))];
-    if let Some(name) = &c.type_name {
-        lines.push(Line::from(""));
-        lines.push(Line::from(format!(
-            "  It still has members. Type '{}' to confirm:",
-            sanitize(name)
-        )));
-        let mut typed = vec![Span::raw("  > ")];
-        typed.extend(super::line_edit::spans(t, &c.typed, t.accent));
-        lines.push(Line::from(typed));
-    }
-    lines.push(Line::from(""));
-    let (cancel, yes) = if c.yes_focused {
-        (t.text, t.alert)
-    } else {
-        (t.selected, t.dim)
-    };
-    lines.push(Line::from(vec![
-        Span::raw("        "),
-        Span::styled(" Cancel ", cancel),
-        Span::raw("   "),
-        Span::styled(format!(" {} ", c.yes_label), yes),
-    ]));
-    // Long questions wrap: count the rows they take so the buttons stay inside the box.
-    let inner = usize::from(70.min(f.area().width).saturating_sub(2)).max(1);
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-    let area = centered(f.area(), 70, u16::try_from(rows + 2).unwrap_or(u16::MAX));
-    f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(Style::default())
-                .title(Span::styled(" confirm ", t.alert)),
-        ),
-        area,
-    );
 }

@@ -95,7 +95,7 @@ pub fn text_input(text: &str) -> TextArea<'static> {
 
 /// How many access toggles a grid row holds at `width` columns.
 pub fn grid_columns(width: u16) -> usize {
-    (usize::from(width.saturating_sub(16)) / 22).clamp(1, 4)
+    (usize::from(width.saturating_sub(16)) / 30).clamp(1, 4)
 }
 
 impl Field {

@@ -74,9 +74,9 @@ pub struct Form {
     pub conflict: bool,
     /// Width the access grid is drawn at (for ↑/↓ inside it).
     pub width: u16,
-    /// The edited object changed (or went) outside since the form was opened: said at the
-    /// top of the form; what was typed stays.
-    pub outside: Option<String>,
+    /// A one-line notice drawn at the top of the form (e.g. "changed outside since you
+    /// opened this").
+    pub notice: Option<String>,
     initial: Vec<String>,
     catalogs: Arc<Catalogs>,
 }
@@ -101,7 +101,7 @@ impl Form {
             busy: false,
             conflict: false,
             width: 80,
-            outside: None,
+            notice: None,
             initial,
             catalogs,
         }
@@ -475,7 +475,7 @@ impl Form {
         let Some((id, version)) = self.target else {
             return;
         };
-        self.outside = match state.version_of(self.kind, id) {
+        self.notice = match state.version_of(self.kind, id) {
             None => Some(format!(
                 "This {} was deleted outside since you opened this form; saving fails",
                 self.kind

@@ -57,7 +57,7 @@ pub enum Action {
     Remove,
     /// Delete the selected object.
     Delete,
-    /// "Create default roles and permissions" (Roles pane).
+    /// "Create default roles and permissions" (Roles and Permissions panes).
     Defaults,
     /// The message log (every status message and error, whole).
     Messages,
@@ -135,7 +135,7 @@ pub enum Context {
     Global,
     /// In a list.
     List,
-    /// In the Roles list only.
+    /// In the Roles and Permissions lists only.
     Roles,
 }
 
@@ -292,6 +292,17 @@ pub const BINDINGS: &[Binding] = &[
     b("?", Action::Help, "help", Context::Global, false, true),
     b("q", Action::Quit, "quit", Context::Global, false, true),
 ];
+
+/// Whether a binding of `context` applies on `pane` (`c`, create default roles and
+/// permissions, works on the Roles and Permissions panes).
+pub fn applies(context: Context, pane: super::view::Pane) -> bool {
+    use super::view::Pane;
+    match context {
+        Context::Global => true,
+        Context::List => pane != Pane::Check,
+        Context::Roles => matches!(pane, Pane::Roles | Pane::Permissions),
+    }
+}
 
 /// The binding of an action.
 pub fn binding(action: Action) -> Option<&'static Binding> {

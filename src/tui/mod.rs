@@ -4,6 +4,7 @@
 //! messages; a frame is drawn only when something changed, into a large buffer so a frame is
 //! one write. The terminal is restored on quit, Ctrl-C, SIGTERM, SIGHUP and panic.
 
+pub mod access_cell;
 pub mod app;
 pub mod audit;
 pub mod check;
@@ -11,6 +12,7 @@ pub mod command;
 pub mod confirm;
 pub mod defaults;
 pub mod detail;
+pub mod detail_draw;
 pub mod detail_nav;
 pub mod draw;
 pub mod edit;
@@ -20,14 +22,18 @@ pub mod form;
 pub mod form_draw;
 pub mod form_fields;
 pub mod frame;
+pub mod header;
 pub mod key;
 pub mod keys;
 pub mod line_edit;
 pub mod list;
 pub mod log;
+pub mod modal;
 pub mod msg;
 mod msgs;
+pub mod nav;
 pub mod picker;
+pub mod prompts;
 pub mod rows;
 pub mod scroll;
 pub mod secret;

@@ -317,7 +317,17 @@ impl Picker {
             width: w.min(area.width),
             height: h.min(area.height),
         };
-        let rows = usize::from(r.height.saturating_sub(5));
+        // The key hints wrap on a narrow screen; the list gets the rows left.
+        let footer = Line::from(Span::styled(
+            format!(
+                " type to filter · {} · Space mark · Enter add · Esc cancel",
+                input_hint(&[InputKey::PickerMove])
+            ),
+            t.dim,
+        ));
+        let footer = super::modal::wrap_line(&footer, usize::from(r.width.saturating_sub(2)));
+        let footer_rows = u16::try_from(footer.len()).unwrap_or(1);
+        let rows = usize::from(r.height.saturating_sub(4 + footer_rows));
         let start = self.cursor.saturating_sub(rows.saturating_sub(1));
         let mut spans = vec![Span::styled(" filter: ", t.dim)];
         spans.extend(super::line_edit::spans(t, &self.filter, t.text));
@@ -353,13 +363,6 @@ impl Picker {
                 style,
             )));
         }
-        let footer = Line::from(Span::styled(
-            format!(
-                " type to filter · {} · Space mark · Enter add · Esc cancel",
-                input_hint(&[InputKey::PickerMove])
-            ),
-            t.dim,
-        ));
         let block = Block::default().borders(Borders::ALL).title(Span::styled(
             format!(" {} ", sanitize(&self.title)),
             t.accent,
@@ -368,12 +371,13 @@ impl Picker {
         f.render_widget(Clear, r);
         f.render_widget(block, r);
         f.render_widget(Paragraph::new(lines), inner);
-        if inner.height > 0 {
+        let footer_rows = footer_rows.min(inner.height);
+        if footer_rows > 0 {
             f.render_widget(
                 Paragraph::new(footer),
                 Rect {
-                    y: inner.bottom() - 1,
-                    height: 1,
+                    y: inner.bottom() - footer_rows,
+                    height: footer_rows,
                     ..inner
                 },
             );

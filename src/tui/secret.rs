@@ -7,7 +7,6 @@ use crate::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 /// Draws the secret of `key` centered in `area`.
 pub fn draw_secret(key: &CreatedKey, owner: &str, t: &Theme, f: &mut Frame<'_>, area: Rect) {
@@ -43,21 +42,16 @@ pub fn draw_secret(key: &CreatedKey, owner: &str, t: &Theme, f: &mut Frame<'_>, 
             t.dim,
         )),
     ];
-    let w = 84.min(area.width);
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let rect = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
-    f.render_widget(Clear, rect);
-    f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(Span::styled(" new API key ", t.accent)),
-        ),
-        rect,
+    super::modal::draw_modal(
+        f,
+        area,
+        super::modal::Modal {
+            title: Span::styled(" new API key ", t.accent),
+            lines,
+            width: 84,
+            // The secret itself stays in view on a short screen.
+            keep: Some(3),
+            ..Default::default()
+        },
     );
 }

@@ -46,6 +46,7 @@ mod tui;
 mod tui_flows;
 mod tui_forms;
 mod tui_keys;
+mod tui_layout;
 mod tui_live;
 mod tui_msgs;
 mod tui_pty;

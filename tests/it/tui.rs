@@ -17,12 +17,12 @@ use std::sync::Arc;
 use time::macros::datetime;
 use uuid::Uuid;
 
-fn id(n: u128) -> Id {
+pub(crate) fn id(n: u128) -> Id {
     Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n)
 }
 
 /// A fixed world: fixed ids and times, so snapshots are stable.
-fn fixture() -> State {
+pub(crate) fn fixture() -> State {
     let t = datetime!(2026-11-02 09:30 UTC);
     let mut s = State::default();
     let user = |n: u128, name: &str, email: &str, owner: bool| User {
@@ -143,7 +143,7 @@ fn audit() -> Vec<AuditEvent> {
     }]
 }
 
-fn data(can_write: bool) -> Data {
+pub(crate) fn data(can_write: bool) -> Data {
     Data {
         state: Arc::new(fixture()),
         audit: audit(),
@@ -169,11 +169,11 @@ pub(crate) fn app(size: (u16, u16), can_write: bool) -> App {
     a
 }
 
-fn key(c: KeyCode) -> Event {
+pub(crate) fn key(c: KeyCode) -> Event {
     Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
 }
 
-fn chars(a: &mut App, s: &str) -> Vec<Effect> {
+pub(crate) fn chars(a: &mut App, s: &str) -> Vec<Effect> {
     s.chars()
         .flat_map(|c| a.on_event(&key(KeyCode::Char(c))))
         .collect()

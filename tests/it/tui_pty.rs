@@ -371,8 +371,8 @@ fn a_form_creates_a_role_and_a_scrolled_list_shows_the_right_rows() {
     let s = t.wait_for("Roles (1)");
     assert!(
         s.lines().any(|l| l
-            .split('│')
-            .nth(1)
+            .rsplit('│')
+            .next()
             .is_some_and(|c| c.trim_start().starts_with("Pipeline editors"))),
         "the list shows the new role:\n{s}"
     );
@@ -386,7 +386,8 @@ fn a_form_creates_a_role_and_a_scrolled_list_shows_the_right_rows() {
     let s = t.wait_for("user29");
     let rows: Vec<&str> = s
         .lines()
-        .filter_map(|l| l.split('│').nth(1))
+        // The list: right of the navigation column, or the whole line under the tab bar.
+        .filter_map(|l| l.rsplit('│').next())
         .map(str::trim)
         .filter(|l| l.starts_with("user"))
         .map(|l| l.split_whitespace().next().unwrap_or_default())
@@ -400,6 +401,39 @@ fn a_form_creates_a_role_and_a_scrolled_list_shows_the_right_rows() {
         .collect();
     assert_eq!(rows, want, "rows out of order after scrolling:\n{s}");
     assert!(rows.len() >= 15 && rows.contains(&"user29"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("EXITED:0");
+}
+
+#[test]
+fn at_80x24_a_long_store_path_keeps_the_header_and_the_discard_prompt_is_on_screen() {
+    if !tmux_available() {
+        return;
+    }
+    let top = tempfile::tempdir().expect("tempdir");
+    let dir = top
+        .path()
+        .join("home-of-someone/.local/share/gatehouse-console-data");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let t = start(&dir, "layout");
+    let s = t.wait_for("Access check");
+    let header = s.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("· pat") && header.contains("rev ") && header.contains('…'),
+        "the user and revision stay, the path is elided:\n{s}"
+    );
+    // The permission form at 80x24: Esc asks "discard?" on screen, and `y` answers it.
+    t.keys(&[":", "p", "e", "r", "m", "Enter"]);
+    t.wait_for("Permissions (");
+    t.keys(&["n"]);
+    t.wait_for("New permission");
+    t.keys(&["Tab"]);
+    t.keys(&["-l", "Pipe"]);
+    t.wait_for("Pipeline");
+    t.keys(&["Escape"]);
+    t.wait_for("Discard your changes?");
+    t.keys(&["y"]);
+    t.wait_gone("New permission");
     t.keys(&["q"]);
     t.wait_for("EXITED:0");
 }

@@ -105,7 +105,7 @@ fn entity_uuids_of_any_length_read_back() {
     let mut t = Permissions::new();
     for (i, len) in [0usize, 1, 13, 23, 24, 25, 36, 255].into_iter().enumerate() {
         let mut p = perm(i as u128 * 2, "Pipeline", &["DETAIL"]);
-        p.entity_uuid = Some("é".repeat(len / 2) + &"u".repeat(len % 2));
+        p.entity_uuid = Some("é".repeat(len / 2) + "u".repeat(len % 2).as_str());
         t.insert(&p);
         assert_eq!(t.get(&p.id), Some(p.clone()), "{len} bytes");
         let v = t.view(&p.id).expect("stored");
