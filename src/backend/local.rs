@@ -174,8 +174,21 @@ impl Backend for LocalBackend {
         } else {
             None
         };
+        // The acting user's name as it is now (it may have been renamed since).
+        let username = self
+            .actor
+            .user
+            .and_then(|id| {
+                self.service
+                    .snapshot()
+                    .state
+                    .users
+                    .get(&id)
+                    .map(|u| u.username.clone())
+            })
+            .unwrap_or_else(|| self.actor.name.clone());
         Ok(Me {
-            username: self.actor.name.clone(),
+            username,
             user: self.actor.user,
             can_write,
             read_only_reason,

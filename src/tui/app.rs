@@ -105,6 +105,9 @@ pub struct App {
     pub audit_paging: super::audit::Paging,
     /// The command line's history and Tab completion.
     pub commands: super::command::CommandState,
+    /// The page the command line or the help was opened over (a detail page): they return
+    /// to it when closed without going elsewhere.
+    pub overlay_back: Option<Box<Mode>>,
 }
 
 /// How long to wait before retry `attempt` of an unreachable backend: 1, 2, 4, … 30 s.
@@ -153,6 +156,7 @@ impl App {
             help_scroll: Default::default(),
             audit_paging: Default::default(),
             commands: Default::default(),
+            overlay_back: None,
         }
     }
 

@@ -221,12 +221,26 @@ impl App {
             KeyCode::Esc => {
                 self.commands.recall = None;
                 self.commands.completion = None;
+                if let Some(back) = self.overlay_back.take() {
+                    self.mode = *back;
+                }
                 return Vec::new();
             }
             KeyCode::Enter => {
                 let line = typed.trim().to_string();
                 self.commands.remember(&line);
-                return self.run_command(&line);
+                let back = self.overlay_back.take();
+                let target = line.split_whitespace().next().map(resolve);
+                let effects = self.run_command(&line);
+                // Opened over a page: a command that goes nowhere returns to it; the help
+                // returns to it when closed; the log opens over it.
+                match (target, back) {
+                    (Some(Ok(Target::Help)), Some(b)) => self.overlay_back = Some(b),
+                    (Some(Ok(Target::Messages)), Some(b)) => self.mode = Mode::Messages(Some(b)),
+                    (None | Some(Err(_)) | Some(Ok(Target::Refresh)), Some(b)) => self.mode = *b,
+                    _ => {}
+                }
+                return effects;
             }
             KeyCode::Tab => self.commands.complete(&typed),
             KeyCode::Up => self.commands.recall(true, &typed),

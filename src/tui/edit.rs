@@ -116,6 +116,14 @@ impl App {
                         // The current version, with the cursor on the field it was on.
                         if let Mode::Form(fresh) = &mut self.mode {
                             fresh.focus = form.focus.min(fresh.fields.len().saturating_sub(1));
+                            self.say(
+                                format!(
+                                    "reloaded the current version of this {}; your edits were \
+                                     dropped",
+                                    form.kind
+                                ),
+                                Tone::Info,
+                            );
                         }
                     }
                     None => self.mode = Mode::Form(form),
@@ -165,9 +173,17 @@ impl App {
 
     /// A save finished: close the form, select the object, reload.
     pub(super) fn on_saved(&mut self, pane: Pane, row_id: String, text: String) -> Vec<Effect> {
-        if matches!(self.mode, Mode::Form(_)) {
+        if let Mode::Form(form) = &self.mode {
+            let edited = form.target.map(|(id, _)| id);
             self.mode = match self.form_back.take() {
-                Some(d) => Mode::Detail(d),
+                Some(mut d) => {
+                    // A rename changes the row id (users and teams go by name): the page
+                    // follows its object.
+                    if d.pane == pane && Some(d.object.1) == edited {
+                        d.row_id = row_id.clone();
+                    }
+                    Mode::Detail(d)
+                }
                 None => Mode::Normal,
             };
         }
@@ -256,6 +272,23 @@ impl App {
         }
         match action {
             Some(Action::Quit) => return vec![Effect::Quit],
+            // The command line, the help and the message log open over the page and come
+            // back to it: never do the letters typed after `:` act as this page's keys.
+            Some(Action::Command) => {
+                self.overlay_back = Some(Box::new(Mode::Detail(d)));
+                self.mode = Mode::Command(one_line_input(""));
+                return Vec::new();
+            }
+            Some(Action::Help) => {
+                self.open_help();
+                self.overlay_back = Some(Box::new(Mode::Detail(d)));
+                return Vec::new();
+            }
+            Some(Action::Messages) => {
+                self.log.open();
+                self.mode = Mode::Messages(Some(Box::new(Mode::Detail(d))));
+                return Vec::new();
+            }
             Some(Action::Back | Action::PrevPane) => return self.detail_back(d),
             Some(Action::Open) => return self.open_related(d),
             Some(Action::Filter) => {

@@ -493,6 +493,16 @@ impl Form {
     pub fn failed(&mut self, error: &Error) {
         self.busy = false;
         self.conflict = error.is_stale();
+        if self.conflict {
+            // The prompt offers reload and overwrite; the line under the form says the same
+            // (the error's "reload and try again" would leave out overwrite).
+            self.error = Some(format!(
+                "this {} was changed by someone else since you opened it: r reloads the \
+                 current version (your edits are dropped), o saves yours over it",
+                self.kind
+            ));
+            return;
+        }
         let field = match error {
             Error::Invalid { field, .. } => Some(match field.as_str() {
                 "grants" | "denies" => "access",

@@ -281,10 +281,11 @@ pub fn draw_form(form: &Form, t: &Theme, f: &mut Frame<'_>, area: Rect) {
     }
     let mut top = vec![title];
     if let Some(n) = &form.notice {
-        top.push(Line::from(Span::styled(
-            format!(" {}", sanitize(n)),
-            t.alert,
-        )));
+        // Wrapped, never cut: it is why a save will ask.
+        let room = usize::from(area.width).saturating_sub(1);
+        for part in super::scroll::wrap(&format!(" {}", sanitize(n)), room, "   ") {
+            top.push(Line::from(Span::styled(part, t.alert)));
+        }
     }
     let mut body = vec![Line::from("")];
     // The focused field's lines (with its matches and message), and the line that must show.

@@ -62,6 +62,9 @@ impl App {
             && self.help_scroll.on_action(a)
         {
             self.mode = Mode::Help;
+        } else if let Some(back) = self.overlay_back.take() {
+            // Closed: back to the page it was opened over.
+            self.mode = *back;
         }
         Vec::new()
     }

@@ -50,4 +50,5 @@ mod tui_layout;
 mod tui_live;
 mod tui_msgs;
 mod tui_pty;
+mod tui_review;
 mod tui_scroll;

@@ -1,0 +1,171 @@
+//! Defects found by trying the console in tmux as a new admin would (issue 17's review):
+//! each test failed before its fix.
+
+use crate::tui_support::{backend, open, press, screen, user};
+use gatehouse::backend::Backend;
+use gatehouse::service::UserSpec;
+use gatehouse::tui::app::Mode;
+use gatehouse::tui::view::Pane;
+
+fn flat(s: &str) -> String {
+    s.replace(['"', '│'], "").split_whitespace().collect()
+}
+
+#[tokio::test]
+async fn colon_question_mark_and_m_on_a_detail_page_never_act_as_its_keys() {
+    let b = backend().await;
+    user(&b, "alice").await;
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, ":users\n").await;
+    press(&mut app, &b, "/alice\n\n").await;
+    assert!(matches!(app.mode, Mode::Detail(_)), "{}", screen(&app));
+    // `:perms` used to be `e` (edit) + "rms" typed into the username, saved by Enter.
+    press(&mut app, &b, ":perms\n").await;
+    assert_eq!(app.pane, Pane::Permissions, "{}", screen(&app));
+    assert!(!matches!(app.mode, Mode::Form(_)));
+    let s = b.state().await.expect("state");
+    assert!(s.user_by_name("alice").is_some(), "alice was not renamed");
+    assert!(s.user_by_name("alicerms").is_none());
+
+    // Back on the page: a command that goes nowhere, Esc, `?` and `M` come back to it.
+    press(&mut app, &b, ":users\n/alice\n\n").await;
+    assert!(matches!(app.mode, Mode::Detail(_)));
+    press(&mut app, &b, ":nosuch\n").await;
+    assert!(matches!(app.mode, Mode::Detail(_)), "{}", screen(&app));
+    press(&mut app, &b, ":⎋").await;
+    assert!(matches!(app.mode, Mode::Detail(_)));
+    press(&mut app, &b, "?").await;
+    assert!(matches!(app.mode, Mode::Help));
+    assert!(
+        screen(&app).contains("alice"),
+        "the page stays under the help"
+    );
+    press(&mut app, &b, "x").await;
+    assert!(
+        matches!(app.mode, Mode::Detail(_)),
+        "the help closes to the page"
+    );
+    press(&mut app, &b, "M").await;
+    assert!(matches!(app.mode, Mode::Messages(_)));
+    press(&mut app, &b, "⎋").await;
+    assert!(
+        matches!(app.mode, Mode::Detail(_)),
+        "the log closes to the page"
+    );
+    assert!(
+        b.state()
+            .await
+            .expect("state")
+            .user_by_name("alice")
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn renaming_from_a_detail_page_stays_on_the_renamed_object() {
+    let b = backend().await;
+    user(&b, "alice").await;
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, ":users\n/alice\n\n").await;
+    assert!(matches!(app.mode, Mode::Detail(_)));
+    // e → the form, the username focused: make it alice3.
+    press(&mut app, &b, "e3§").await;
+    let s = screen(&app);
+    assert!(
+        matches!(&app.mode, Mode::Detail(d) if d.row_id == "alice3"),
+        "the page follows the renamed user:\n{s}"
+    );
+    assert!(!s.contains("no longer exists"), "{s}");
+    assert!(s.contains("alice3"), "{s}");
+    let log: Vec<String> = app.log.entries().map(|e| e.text.clone()).collect();
+    assert!(
+        !log.iter().any(|t| t.contains("no longer exists")),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_header_names_the_acting_user_as_renamed() {
+    let b = backend().await;
+    let mut app = open(&b, false).await;
+    assert!(screen(&app).contains("· root ·"), "{}", screen(&app));
+    let me = b.me().await.expect("me").user.expect("a user");
+    let s = b.state().await.expect("state");
+    let root = s.users.get(&me).expect("root").clone();
+    b.update_user(
+        root.id,
+        UserSpec {
+            username: "rooted".into(),
+            email: root.email.clone(),
+            display_name: root.display_name.clone(),
+            kind: root.kind,
+            disabled: root.disabled,
+            owner: root.owner,
+            password: None,
+        },
+        root.version,
+    )
+    .await
+    .expect("rename");
+    press(&mut app, &b, "r").await;
+    let s = screen(&app);
+    assert!(s.contains("· rooted ·"), "{s}");
+}
+
+#[tokio::test]
+async fn a_cut_list_cell_ends_with_an_ellipsis() {
+    let b = backend().await;
+    user(&b, "maximilian-alexander-very-long-username-x").await;
+    let mut app = open(&b, false).await;
+    app.size = (60, 15);
+    press(&mut app, &b, ":users\n").await;
+    let s = screen(&app);
+    assert!(
+        s.lines()
+            .any(|l| l.contains("maximilian") && l.contains('…')),
+        "a cut name says it is cut:\n{s}"
+    );
+}
+
+#[tokio::test]
+async fn the_changed_outside_notice_and_the_conflict_line_are_whole_at_80_columns() {
+    let b = backend().await;
+    let r = b
+        .create_role(gatehouse::service::RoleSpec {
+            name: "Editors".into(),
+            description: String::new(),
+        })
+        .await
+        .expect("role");
+    let mut app = open(&b, false).await;
+    app.size = (80, 24);
+    press(&mut app, &b, "e\tmine").await;
+    b.update_role(
+        r.id,
+        gatehouse::service::RoleSpec {
+            name: "Editors".into(),
+            description: "theirs".into(),
+        },
+        r.version,
+    )
+    .await
+    .expect("update");
+    // The live view announces the new revision; the form notes the change.
+    let rev = b.state().await.expect("state").revision;
+    let effects = app.on_msg(gatehouse::tui::app::Msg::Moved(rev));
+    crate::tui_support::settle(&mut app, &b, effects).await;
+    let s = flat(&screen(&app));
+    assert!(
+        s.contains("savingaskstoreloadoroverwrite"),
+        "the notice is whole:\n{}",
+        screen(&app)
+    );
+    press(&mut app, &b, "§").await;
+    press(&mut app, &b, "x").await;
+    let s = flat(&screen(&app));
+    assert!(
+        s.contains("osavesyoursoverit") && !s.contains("reloadandtryagain"),
+        "the line under the form offers both ways:\n{}",
+        screen(&app)
+    );
+}
