@@ -556,11 +556,15 @@ pub fn effective_lines(s: &State, what: &WhatCan) -> Vec<DLine> {
             Scope::Everywhere => String::new(),
             Scope::TeamOnly(t) => format!(" (team {} resources only)", team_key(s, &t)),
         };
-        let allowed = if e.allowed.is_empty() {
+        let mut allowed = if e.allowed.is_empty() {
             "nothing (denied or conditional)".to_string()
         } else {
             e.allowed.join(" ")
         };
+        // What it denies counts as much as what it allows (as `users show` says it).
+        if !e.denies.is_empty() {
+            allowed.push_str(&format!("  denies: {}", e.denies.join(" ")));
+        }
         out.push(format!(
             "  {:<40} {allowed}  ← {}{scope}",
             target(&e.catalog, &e.entity, e.entity_uuid.as_deref()),

@@ -225,6 +225,9 @@ impl Field {
         let want = filter.lines().join("").trim().to_lowercase();
         let mut hits: Vec<(u8, &(String, String))> = options
             .iter()
+            // The "— choose … —" placeholder (no value) is what an empty field shows; typed
+            // letters never match it, and it is not counted as a match.
+            .filter(|o| want.is_empty() || !o.0.is_empty())
             .filter_map(|o| {
                 let l = o.1.to_lowercase();
                 let rank = if l == want {

@@ -15,7 +15,7 @@ use ratatui_textarea::TextArea;
 const LABEL: usize = 14;
 
 /// The text of a one-line input with a visible cursor when focused.
-fn input_spans(t: &Theme, input: &TextArea<'_>, focused: bool) -> Vec<Span<'static>> {
+fn input_spans(t: &Theme, input: &TextArea<'_>, focused: bool, room: usize) -> Vec<Span<'static>> {
     // A password: only as many dots as characters.
     let chars: Vec<char> = match input.mask_char() {
         Some(m) => input.lines().join("").chars().map(|_| m).collect(),
@@ -23,18 +23,60 @@ fn input_spans(t: &Theme, input: &TextArea<'_>, focused: bool) -> Vec<Span<'stat
     };
     // Split at the cursor before sanitizing: an escaped control character takes more cells.
     let clean = |part: &[char]| sanitize(&part.iter().collect::<String>()).into_owned();
+    let room = room.max(4);
     if !focused {
-        return vec![Span::styled(clean(&chars), t.text)];
+        return vec![Span::styled(cut_end(clean(&chars), room), t.text)];
     }
     let col = input.cursor().1.min(chars.len());
-    let before = clean(&chars[..col]);
     let at = chars.get(col).map_or(" ".into(), |c| clean(&[*c]));
-    let after = chars.get(col + 1..).map(clean).unwrap_or_default();
+    // The text scrolls sideways so the caret is always in view: what is cut off either side
+    // is marked with `…`.
+    let before = cut_start(clean(&chars[..col]), room.saturating_sub(width(&at) + 1));
+    let left = room.saturating_sub(width(&before) + width(&at));
+    let after = cut_end(chars.get(col + 1..).map(clean).unwrap_or_default(), left);
     vec![
         Span::styled(before, t.text),
         Span::styled(at, t.selected),
         Span::styled(after, t.text),
     ]
+}
+
+fn width(s: &str) -> usize {
+    Span::raw(s).width()
+}
+
+/// `s` in at most `room` columns, its end replaced by `…` when cut.
+fn cut_end(s: String, room: usize) -> String {
+    if width(&s) <= room {
+        return s;
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if width(&out) + width(c.encode_utf8(&mut [0; 4])) + 1 > room {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// `s` in at most `room` columns, its start replaced by `…` when cut.
+fn cut_start(s: String, room: usize) -> String {
+    if width(&s) <= room {
+        return s;
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 1;
+    for c in s.chars().rev() {
+        let w = width(c.encode_utf8(&mut [0; 4]));
+        if used + w > room {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
 }
 
 fn label(t: &Theme, text: &str, focused: bool) -> Span<'static> {
@@ -113,9 +155,11 @@ fn match_row(t: &Theme, f: &Field, cursor: usize, width: u16) -> Option<Line<'st
 fn field_lines(t: &Theme, f: &Field, focused: bool, width: u16) -> (Vec<Line<'static>>, usize) {
     let mut lines = Vec::new();
     let mut focus_row = 0;
+    // Columns for the value after the label (and the caret).
+    let room = usize::from(width).saturating_sub(LABEL + 3);
     let mut spans = vec![label(t, f.label, focused)];
     match &f.kind {
-        FieldKind::Text(input) => spans.extend(input_spans(t, input, focused)),
+        FieldKind::Text(input) => spans.extend(input_spans(t, input, focused, room)),
         FieldKind::Toggle(on) => spans.push(Span::styled(
             if *on { "[x] yes" } else { "[ ] no" },
             if focused { t.selected } else { t.text },
@@ -125,7 +169,7 @@ fn field_lines(t: &Theme, f: &Field, focused: bool, width: u16) -> (Vec<Line<'st
             if focused { t.selected } else { t.text },
         )),
         FieldKind::Pick { filter, .. } => {
-            spans.extend(input_spans(t, filter, focused));
+            spans.extend(input_spans(t, filter, focused, room));
             let matches = f.matches();
             let typed = filter.lines().join("");
             match f.picked() {
@@ -135,11 +179,9 @@ fn field_lines(t: &Theme, f: &Field, focused: bool, width: u16) -> (Vec<Line<'st
                 Some((_, l)) => {
                     spans.push(Span::styled("  → ", t.dim));
                     spans.push(Span::styled(sanitize(&l).into_owned(), t.ok));
-                    if matches.len() > 1 {
-                        spans.push(Span::styled(
-                            format!("  ({} matches)", matches.len()),
-                            t.dim,
-                        ));
+                    let real = matches.iter().filter(|(id, _)| !id.is_empty()).count();
+                    if real > 1 {
+                        spans.push(Span::styled(format!("  ({real} matches)"), t.dim));
                     }
                 }
                 None => spans.push(Span::styled("  → no match", t.alert)),

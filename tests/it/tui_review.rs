@@ -169,3 +169,108 @@ async fn the_changed_outside_notice_and_the_conflict_line_are_whole_at_80_column
         screen(&app)
     );
 }
+
+#[tokio::test]
+async fn a_user_page_shows_what_each_effective_permission_denies() {
+    use gatehouse::service::PermissionSpec;
+    use gatehouse::store::Link;
+    let b = backend().await;
+    let alice = user(&b, "alice").await;
+    let p = b
+        .create_permission(PermissionSpec {
+            catalog: "mage".into(),
+            entity: "Pipeline".into(),
+            grants: vec!["DETAIL".into()],
+            denies: vec!["DELETE".into()],
+            ..Default::default()
+        })
+        .await
+        .expect("permission");
+    let role = crate::tui_support::role(&b, "Mixed").await;
+    b.link(Link::RolePermission {
+        role: role.id,
+        permission: p.id,
+    })
+    .await
+    .expect("add");
+    b.link(Link::UserRole {
+        user: alice.id,
+        role: role.id,
+    })
+    .await
+    .expect("assign");
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, ":users\n/alice\n\n").await;
+    let s = screen(&app);
+    let line = s
+        .lines()
+        .find(|l| l.contains("mage:Pipeline") && l.contains("role:Mixed"))
+        .unwrap_or_else(|| panic!("an effective line:\n{s}"));
+    assert!(
+        line.contains("DETAIL") && line.contains("denies: DELETE"),
+        "{s}"
+    );
+}
+
+#[tokio::test]
+async fn a_long_text_field_scrolls_sideways_to_keep_the_caret_in_view() {
+    let b = backend().await;
+    let mut app = open(&b, false).await;
+    app.size = (60, 15);
+    press(&mut app, &b, "n\t").await;
+    let long = "Lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod";
+    press(&mut app, &b, &format!("{long} END")).await;
+    let s = screen(&app);
+    let row = s
+        .lines()
+        .find(|l| l.contains("description"))
+        .unwrap_or_else(|| panic!("the field:\n{s}"));
+    assert!(row.contains("END") && row.contains('…'), "{s}");
+    // Home: the start is in view, the end marked as cut.
+    let effects = app.on_event(&crossterm::event::Event::Key(
+        crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Home,
+            crossterm::event::KeyModifiers::NONE,
+        ),
+    ));
+    crate::tui_support::settle(&mut app, &b, effects).await;
+    let s = screen(&app);
+    let row = s
+        .lines()
+        .find(|l| l.contains("description"))
+        .unwrap_or_else(|| panic!("the field:\n{s}"));
+    assert!(
+        row.contains("Lorem") && !row.contains("END") && row.contains('…'),
+        "{s}"
+    );
+}
+
+#[tokio::test]
+async fn a_picker_never_counts_or_matches_its_placeholder() {
+    let b = backend().await;
+    for name in ["alice", "bob", "carol"] {
+        user(&b, name).await;
+    }
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, ":keys\nn").await;
+    let Mode::Form(form) = &app.mode else {
+        panic!("the key form:\n{}", screen(&app));
+    };
+    let f = &form.fields[0];
+    assert_eq!(
+        f.matches().len(),
+        5,
+        "placeholder + root + 3 users when empty"
+    );
+    press(&mut app, &b, "a").await;
+    let Mode::Form(form) = &app.mode else {
+        panic!("the key form");
+    };
+    let hits: Vec<String> = form.fields[0]
+        .matches()
+        .iter()
+        .map(|(_, l)| l.clone())
+        .collect();
+    assert!(hits.iter().all(|l| !l.starts_with('—')), "{hits:?}");
+    assert!(hits.contains(&"alice".to_string()) && hits.contains(&"carol".to_string()));
+}
