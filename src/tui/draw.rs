@@ -199,6 +199,8 @@ fn ellipsized(cell: Cow<'_, str>, width: usize) -> Cow<'_, str> {
 fn draw_empty(app: &App, f: &mut Frame<'_>, inner: Rect) {
     let msg = if app.list().rows.is_empty() {
         "nothing here yet"
+    } else if app.pane == Pane::Audit && app.audit_paging.more {
+        "no loaded event matches the filter: older events load past the last one (Esc clears it)"
     } else {
         "no row matches the filter (Esc clears it)"
     };
@@ -226,15 +228,21 @@ fn list_title(app: &App) -> String {
     } else {
         list.selected.min(list.visible.len() - 1) + 1
     };
+    // The Audit pane holds the newest events until older ones are loaded: its count says so.
+    let more = if app.pane == Pane::Audit && app.audit_paging.more {
+        "+"
+    } else {
+        ""
+    };
     if list.filter.is_empty() {
         title.push_str(&format!(
-            "({}) · {at} of {} ",
+            "({}{more}) · {at} of {}{more} ",
             list.rows.len(),
             list.rows.len()
         ));
     } else {
         title.push_str(&format!(
-            "({}/{}) /{} · {at} of {} ",
+            "({}/{}{more}) /{} · {at} of {} ",
             list.visible.len(),
             list.rows.len(),
             sanitize(&list.filter),
@@ -368,6 +376,7 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
             .filter(|b| b.footer)
             .filter(|b| b.context != Context::Roles || super::keys::applies(b.context, app.pane))
             .filter(|b| !(b.context == Context::List && app.pane == Pane::Check))
+            .filter(|b| applies_to_pane(b.action, app.pane))
             .map(|b| {
                 (
                     label(b.action),
@@ -417,6 +426,17 @@ fn fit_footer(items: &mut Vec<(String, &str, bool)>, width: usize) {
             .unwrap_or(last);
         items.remove(drop);
     }
+}
+
+/// Whether a list key does something on `pane`: the footer never offers one that only says
+/// it cannot (nothing is created, edited or deleted on Audit; API keys are not edited and
+/// have no page).
+fn applies_to_pane(action: Action, pane: Pane) -> bool {
+    !matches!(
+        (action, pane),
+        (Action::New | Action::Edit | Action::Delete, Pane::Audit)
+            | (Action::Edit | Action::Open, Pane::Keys)
+    )
 }
 
 /// A binding's description, short enough for the footer.

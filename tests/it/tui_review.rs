@@ -274,3 +274,24 @@ async fn a_picker_never_counts_or_matches_its_placeholder() {
     assert!(hits.iter().all(|l| !l.starts_with('—')), "{hits:?}");
     assert!(hits.contains(&"alice".to_string()) && hits.contains(&"carol".to_string()));
 }
+
+#[tokio::test]
+async fn the_footer_offers_only_keys_that_act_on_the_pane() {
+    let b = backend().await;
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, ":audit\n").await;
+    let s = screen(&app);
+    let footer = s.lines().last().unwrap_or_default().to_string();
+    assert!(
+        !footer.contains("new") && !footer.contains("edit") && !footer.contains("delete"),
+        "{footer}"
+    );
+    press(&mut app, &b, ":keys\n").await;
+    let s = screen(&app);
+    let footer = s.lines().last().unwrap_or_default().to_string();
+    assert!(
+        !footer.contains("edit") && !footer.contains("open"),
+        "{footer}"
+    );
+    assert!(footer.contains("new"), "{footer}");
+}
