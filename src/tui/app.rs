@@ -284,10 +284,9 @@ impl App {
                 Vec::new()
             }
             Msg::AuditPage { before, events } => self.on_audit_page(before, events),
-            Msg::PresetPreview(report) => {
+            Msg::PresetPreview(name, report) => {
                 if let Mode::Defaults(d) = &mut self.mode {
-                    d.preview = Some(report);
-                    d.busy = false;
+                    d.previewed(&name, report);
                 }
                 Vec::new()
             }

@@ -21,6 +21,8 @@ pub struct DefaultsDialog {
     pub applied: Option<ImportReport>,
     /// Waiting for the backend.
     pub busy: bool,
+    /// The preset is being applied (not merely previewed): the choice is fixed.
+    pub applying: bool,
     /// The backend's last progress report while applying (Mage's seed takes minutes).
     pub progress: Option<String>,
 }
@@ -41,7 +43,11 @@ impl DefaultsDialog {
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') => None,
             _ if self.applied.is_some() => None,
-            KeyCode::Up | KeyCode::Char('k') | KeyCode::Down | KeyCode::Char('j') if !self.busy => {
+            // Moving while a dry run is under way asks for the new one; the old answer is
+            // dropped when it comes (see `previewed`), so no key pressed quickly is lost.
+            KeyCode::Up | KeyCode::Char('k') | KeyCode::Down | KeyCode::Char('j')
+                if !self.applying =>
+            {
                 let n = PRESETS.len();
                 self.selected = if matches!(key.code, KeyCode::Up | KeyCode::Char('k')) {
                     (self.selected + n - 1) % n
@@ -56,11 +62,20 @@ impl DefaultsDialog {
             }
             KeyCode::Enter if !self.busy && self.preview.is_some() => {
                 self.busy = true;
+                self.applying = true;
                 Some(vec![Effect::PresetApply(
                     PRESETS[self.selected].name.to_string(),
                 )])
             }
             _ => Some(Vec::new()),
+        }
+    }
+
+    /// The dry run of preset `name` came back: shown when it is still the chosen one.
+    pub fn previewed(&mut self, name: &str, report: ImportReport) {
+        if PRESETS.get(self.selected).is_some_and(|p| p.name == name) {
+            self.preview = Some(report);
+            self.busy = false;
         }
     }
 
@@ -130,6 +145,11 @@ impl DefaultsDialog {
             (None, Some(r), false) => lines.extend(counts(r, "will create")),
             (None, None, false) => lines.push(Line::from(Span::styled("  Esc closes", t.dim))),
         }
+        let keep = if self.applied.is_some() {
+            lines.len().saturating_sub(1)
+        } else {
+            1 + self.selected
+        };
         super::modal::draw_modal(
             f,
             area,
@@ -137,8 +157,9 @@ impl DefaultsDialog {
                 title: Span::styled(" Create default roles and permissions ", t.accent),
                 lines,
                 width: 78,
-                // The chosen preset stays in view on a short screen.
-                keep: Some(1 + self.selected),
+                // The chosen preset stays in view on a short screen; once applied, what was
+                // created and what was already there.
+                keep: Some(keep),
                 // The keys sit on the border, where a short screen cannot push them out.
                 footer: matches!(
                     (&self.applied, &self.preview, self.busy),

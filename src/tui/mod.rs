@@ -225,7 +225,7 @@ async fn perform_with(
             backend.what_can(user).await.map_err(|e| e.to_string()),
         ),
         Effect::PresetDryRun(name) => match backend.apply_preset(&name, true).await {
-            Ok(r) => Msg::PresetPreview(r),
+            Ok(r) => Msg::PresetPreview(name, r),
             Err(e) => Msg::Failed(e.to_string()),
         },
         Effect::PresetApply(name) => {

@@ -102,7 +102,7 @@ pub enum Msg {
     /// A user's effective permissions, or why they could not be loaded.
     Effective(Id, Result<crate::engine::WhatCan, String>),
     /// What a preset would create.
-    PresetPreview(crate::service::ImportReport),
+    PresetPreview(String, crate::service::ImportReport),
     /// What a preset created.
     PresetApplied(crate::service::ImportReport),
     /// How a long preset application goes (Mage seeds in the background).

@@ -276,7 +276,10 @@ fn access_check_and_preset_dialog_at_both_sizes() {
             revision: 42,
             ..Default::default()
         };
-        a.on_msg(Msg::PresetPreview(report));
+        a.on_msg(Msg::PresetPreview(
+            gatehouse::presets::PRESETS[0].name.to_string(),
+            report,
+        ));
         insta::assert_snapshot!(format!("defaults_preview_{w}x{h}"), screen(&a));
         assert_eq!(
             a.on_event(&key(KeyCode::Enter)),

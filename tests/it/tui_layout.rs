@@ -281,11 +281,14 @@ fn every_prompt_and_dialog_is_a_modal_that_fits() {
 
         let mut a = app((w, h), true);
         chars(&mut a, "c");
-        a.on_msg(Msg::PresetPreview(ImportReport {
-            dry_run: true,
-            revision: 42,
-            ..Default::default()
-        }));
+        a.on_msg(Msg::PresetPreview(
+            gatehouse::presets::PRESETS[0].name.to_string(),
+            ImportReport {
+                dry_run: true,
+                revision: 42,
+                ..Default::default()
+            },
+        ));
         shots.push((
             "defaults",
             a,

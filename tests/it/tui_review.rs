@@ -295,3 +295,48 @@ async fn the_footer_offers_only_keys_that_act_on_the_pane() {
     );
     assert!(footer.contains("new"), "{footer}");
 }
+
+#[tokio::test]
+async fn the_defaults_dialog_takes_quick_keys_and_shows_its_result_at_60x15() {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    use gatehouse::presets::PRESETS;
+    use gatehouse::tui::app::{Effect, Msg};
+    let b = backend().await;
+    let mut app = open(&b, false).await;
+    app.size = (60, 15);
+    let key = |app: &mut gatehouse::tui::app::App, code| {
+        app.on_event(&Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    };
+    let first = key(&mut app, KeyCode::Char('c'));
+    assert_eq!(first, vec![Effect::PresetDryRun(PRESETS[0].name.into())]);
+    // Two ↓ before any answer: both count.
+    let a = key(&mut app, KeyCode::Down);
+    let c = key(&mut app, KeyCode::Down);
+    assert_eq!(a, vec![Effect::PresetDryRun(PRESETS[1].name.into())]);
+    assert_eq!(c, vec![Effect::PresetDryRun(PRESETS[2].name.into())]);
+    // A late answer for a preset no longer chosen is dropped; the chosen one's is shown.
+    let report = |n: usize| gatehouse::service::ImportReport {
+        dry_run: true,
+        revision: n as u64,
+        ..Default::default()
+    };
+    app.on_msg(Msg::PresetPreview(PRESETS[1].name.into(), report(1)));
+    let Mode::Defaults(d) = &app.mode else {
+        panic!("the dialog")
+    };
+    assert!(d.preview.is_none() && d.selected == 2);
+    app.on_msg(Msg::PresetPreview(PRESETS[2].name.into(), report(2)));
+    let Mode::Defaults(d) = &app.mode else {
+        panic!("the dialog")
+    };
+    assert_eq!(d.preview.as_ref().map(|r| r.revision), Some(2));
+    // Applied on a short screen: what already existed is in view.
+    let applied = key(&mut app, KeyCode::Enter);
+    assert_eq!(applied, vec![Effect::PresetApply(PRESETS[2].name.into())]);
+    app.on_msg(Msg::PresetApplied(gatehouse::service::ImportReport {
+        revision: 9,
+        ..Default::default()
+    }));
+    let s = screen(&app);
+    assert!(s.contains("already present"), "{s}");
+}
