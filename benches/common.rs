@@ -18,7 +18,7 @@ pub struct Size {
     pub permissions: usize,
 }
 
-/// A small world, then SPEC §5's population (100k users, 1k teams, 1k roles) at 1k, 100k and
+/// A small world, then PRODUCT.md §5's population (100k users, 1k teams, 1k roles) at 1k, 100k and
 /// 1M permissions: the last three rows show how a check scales with the permission count.
 pub const SIZES: [Size; 4] = [
     Size {

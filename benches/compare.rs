@@ -1,4 +1,4 @@
-//! gatehouse against casbin-rs in one run, on the same machine (SPEC §5): one RBAC-with-deny
+//! gatehouse against casbin-rs in one run, on the same machine (PRODUCT.md §5): one RBAC-with-deny
 //! policy at 1k, 100k and 1M permission rules loaded into both, the same random checks asked of
 //! both, every answer compared (see `parts/compare.rs` for the policy and casbin's model).
 //!

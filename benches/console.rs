@@ -1,4 +1,4 @@
-//! Console benchmarks (SPEC §5): the first frame with 100,000 users in the local SQLite store
+//! Console benchmarks (PRODUCT.md §5): the first frame with 100,000 users in the local SQLite store
 //! (warm and cold load cache, by phase), key press → drawn frame while scrolling and filtering
 //! the 100k-row Users list at 80x24 and 120x40, and the bytes written to the terminal per
 //! one-row move (see `parts/console.rs`). Run: `cargo bench --bench console`.
@@ -17,5 +17,5 @@ fn main() {
         .build()
         .expect("runtime");
     let rows = part::run(&rt);
-    figures::print_table("console against SPEC §5", &rows);
+    figures::print_table("console against PRODUCT.md §5", &rows);
 }

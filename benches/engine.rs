@@ -1,4 +1,4 @@
-//! Engine benchmarks (SPEC §5): `decide` and `explain` at 1k, 100k and 1M permissions. First a
+//! Engine benchmarks (PRODUCT.md §5): `decide` and `explain` at 1k, 100k and 1M permissions. First a
 //! table of per-check p50/p99 over 200,000 individually timed random checks per size, then
 //! criterion's own measurements. Run: `cargo bench --bench engine`.
 
@@ -17,7 +17,7 @@ use std::hint::black_box;
 fn main() {
     let catalogs = Catalogs::builtin().expect("catalogs");
     let (built, rows) = part::run(&catalogs, 200_000, true);
-    figures::print_table("embedded engine against SPEC §5", &rows);
+    figures::print_table("embedded engine against PRODUCT.md §5", &rows);
     let mut c = Criterion::default().configure_from_args().sample_size(20);
     for b in &built {
         let mut i = 0usize;

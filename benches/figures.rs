@@ -1,4 +1,4 @@
-//! One row per SPEC §5 figure, shared by every bench target: each target prints the rows it
+//! One row per PRODUCT.md §5 figure, shared by every bench target: each target prints the rows it
 //! measured after its detailed output, and `cargo bench --bench suite` prints all of them in
 //! one table at the end of one run. Figures are printed, never asserted.
 #![allow(dead_code)]
@@ -8,13 +8,13 @@ use std::time::Duration;
 /// One measured figure next to what it is compared with and its target.
 #[derive(Debug, Clone)]
 pub struct Figure {
-    /// What was measured (the SPEC §5 line, with its size).
+    /// What was measured (the PRODUCT.md §5 line, with its size).
     pub what: String,
     /// gatehouse's figure.
     pub value: String,
     /// The figure it is shown beside (casbin-rs, the PostgreSQL store, 1k permissions), or "".
     pub beside: String,
-    /// The target, as SPEC §5 words it.
+    /// The target, as PRODUCT.md §5 words it.
     pub target: String,
     /// Whether the target is met; `None` for rows without a target of their own.
     pub met: Option<bool>,
@@ -89,7 +89,7 @@ pub fn print_table(title: &str, rows: &[Figure]) {
         w(|r| &r.what, "what"),
         w(|r| &r.value, "gatehouse"),
         w(|r| &r.beside, "beside it"),
-        w(|r| &r.target, "target (SPEC §5)"),
+        w(|r| &r.target, "target (PRODUCT.md §5)"),
     );
     println!();
     println!("== {title} ==");
@@ -100,7 +100,7 @@ pub fn print_table(title: &str, rows: &[Figure]) {
         "what",
         "gatehouse",
         "beside it",
-        "target (SPEC §5)",
+        "target (PRODUCT.md §5)",
         "verdict",
     );
     println!(

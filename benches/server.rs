@@ -1,4 +1,4 @@
-//! Server benchmark (SPEC §5): checks per second and p50/p99 latency over loopback at
+//! Server benchmark (PRODUCT.md §5): checks per second and p50/p99 latency over loopback at
 //! concurrency 32, and a batch of 100, on the SQLite store and (with
 //! `GATEHOUSE_TEST_DATABASE_URL`) the PostgreSQL store, side by side (see `parts/server.rs`).
 //! Run: `cargo bench --bench server` (`GATEHOUSE_BENCH_SECS` sets the run length, default 5).
@@ -21,5 +21,5 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
     let rows = rt.block_on(part::run(secs));
-    figures::print_table("server over loopback against SPEC §5", &rows);
+    figures::print_table("server over loopback against PRODUCT.md §5", &rows);
 }

@@ -1,4 +1,4 @@
-//! Store benchmarks (SPEC §5): "Create default roles and permissions" (the `mage` preset) on an
+//! Store benchmarks (PRODUCT.md §5): "Create default roles and permissions" (the `mage` preset) on an
 //! empty SQLite store, and importing 100,000 permissions (also 1,000,000 with
 //! `GATEHOUSE_BENCH_1M=1`) followed by the resident memory of a console process opened on the
 //! result (a child process: see `parts/store.rs`). Run: `cargo bench --bench store`.
@@ -25,5 +25,5 @@ fn main() {
     for n in sizes {
         rows.extend(part::import(&rt, n));
     }
-    figures::print_table("embedded store against SPEC §5", &rows);
+    figures::print_table("embedded store against PRODUCT.md §5", &rows);
 }

@@ -1,5 +1,5 @@
-//! Every SPEC §5 figure in one run on one machine, side by side (issue 6):
-//! - the embedded engine's decide/explain p50/p99 at 1k, 100k and 1M permissions (SPEC
+//! Every PRODUCT.md §5 figure in one run on one machine, side by side (issue 6):
+//! - the embedded engine's decide/explain p50/p99 at 1k, 100k and 1M permissions (PRODUCT.md §5
 //!   population: 100k users, 1k teams, 1k roles);
 //! - casbin-rs on an equivalent RBAC-with-deny policy of the same sizes, with the ratio;
 //! - server checks/s, p99 and a batch of 100 over loopback at concurrency 32, SQLite and (with
@@ -61,7 +61,7 @@ fn main() {
     let catalogs = Catalogs::builtin().expect("catalogs");
     let mut rows: Vec<Figure> = Vec::new();
 
-    heading("embedded engine (SPEC population)");
+    heading("embedded engine (PRODUCT.md §5 population)");
     rows.extend(part_engine::run(&catalogs, 200_000, false).1);
 
     heading("gatehouse against casbin-rs, same RBAC-with-deny policy");
@@ -83,7 +83,7 @@ fn main() {
 
     print_table(
         &format!(
-            "gatehouse against SPEC §5, one run ({:.0} s)",
+            "gatehouse against PRODUCT.md §5, one run ({:.0} s)",
             started.elapsed().as_secs_f64()
         ),
         &rows,

@@ -24,6 +24,6 @@ pub mod tui;
 // Allocation goes through the system allocator (glibc's on Linux). mimalloc was used until
 // 2026-12-05: it kept ~60 MiB of freed memory resident in a console holding a million
 // permissions (it purges lazily, and its purge leaves pages counted in RSS until the kernel
-// takes them back), which put the console over SPEC §5's 300 MB; glibc hands large blocks back
+// takes them back), which put the console over docs/PRODUCT.md §5's 300 MB; glibc hands large blocks back
 // when they are freed. Measured on the same machine (BENCHMARKS.md): console 335/355 → 273/290
 // MiB warm/cold, import of 1M permissions 12.8 → 15.0 s, first frame at 100k users unchanged.

@@ -1,6 +1,6 @@
 //! Text from data (names, descriptions, emails, audit records) is untrusted: before it reaches a
 //! terminal, [`sanitize`] turns every character that could move the cursor, clear the screen,
-//! reorder the line or hide itself into a visible escape (SPEC §6).
+//! reorder the line or hide itself into a visible escape (docs/PRODUCT.md §6).
 
 use std::borrow::Cow;
 

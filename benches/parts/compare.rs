@@ -1,6 +1,6 @@
-//! gatehouse against casbin-rs in one run, on the same machine (SPEC §5): one RBAC-with-deny
+//! gatehouse against casbin-rs in one run, on the same machine (PRODUCT.md §5): one RBAC-with-deny
 //! policy at 1k, 100k and 1M permission rules — 100,000 users holding 1–3 of 1,000 roles (the
-//! population of SPEC §5's embedded-check row at every size, so the growth measured is the
+//! population of PRODUCT.md §5's embedded-check row at every size, so the growth measured is the
 //! rules' and not a small world's fitting in cache), each rule (role, entity type, entity id or
 //! every id, action, allow or deny) — loaded into both,
 //! then the same random checks asked of both. The answers are compared on every check casbin

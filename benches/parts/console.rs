@@ -1,4 +1,4 @@
-//! Console benchmarks (SPEC §5): the first frame with 100,000 users in the local SQLite store,
+//! Console benchmarks (PRODUCT.md §5): the first frame with 100,000 users in the local SQLite store,
 //! key press → drawn frame while scrolling and filtering the 100k-row Users list at 80x24 and
 //! 120x40, and the bytes written to the terminal per one-row move. Frames go through ratatui's
 //! real `CrosstermBackend` (64 KiB `BufWriter`, as in `tui::run`) into a byte-counting sink, so
@@ -31,7 +31,7 @@ const JUMP_PAIRS: usize = 100;
 const FILTER_ROUNDS: usize = 20;
 const FILTER_TEXT: &str = "user9";
 
-/// SPEC §5 targets.
+/// PRODUCT.md §5 targets.
 const FIRST_FRAME_MS: f64 = 150.0;
 const KEY_FRAME_MS: f64 = 16.0;
 const MOVE_BYTES: u64 = 400;
@@ -311,7 +311,7 @@ fn verdict(ok: bool) -> &'static str {
 }
 
 /// Builds the 100k-user store, measures, prints the detailed tables and the targets; returns
-/// the SPEC §5 rows.
+/// the PRODUCT.md §5 rows.
 pub fn run(rt: &tokio::runtime::Runtime) -> Vec<Figure> {
     let mut rows = Vec::new();
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
@@ -460,7 +460,7 @@ pub fn run(rt: &tokio::runtime::Runtime) -> Vec<Figure> {
     println!();
     println!(
         "{:<44} | {:>8} | {:<44} | verdict",
-        "SPEC §5 target (judged on)", "limit", "measured"
+        "PRODUCT.md §5 target (judged on)", "limit", "measured"
     );
     let first_p50 = pct(&totals, 50.0);
     println!(

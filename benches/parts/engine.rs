@@ -1,4 +1,4 @@
-//! The embedded engine at SPEC §5's population: `decide` and `explain` p50/p99 over individually
+//! The embedded engine at PRODUCT.md §5's population: `decide` and `explain` p50/p99 over individually
 //! timed random checks at 1k, 100k and 1M permissions, and how 1M compares with 1k.
 
 use crate::common::{SIZES, Size, percentile, requests, world};

@@ -1,4 +1,4 @@
-//! Server benchmark (SPEC §5): checks per second and p50/p99 latency over loopback at
+//! Server benchmark (PRODUCT.md §5): checks per second and p50/p99 latency over loopback at
 //! concurrency 32 (single checks), and the latency of a batch of 100, against a server in this
 //! process on a temp SQLite store holding the `mage` preset and a few thousand users with its
 //! roles. The clients run in the same process, so they share the machine's cores with the

@@ -1,4 +1,4 @@
-//! The embedded store (SPEC §5): "Create default roles and permissions" (the `mage` preset) on
+//! The embedded store (PRODUCT.md §5): "Create default roles and permissions" (the `mage` preset) on
 //! an empty SQLite store, the import of many permissions in one `gatehouse import` document,
 //! and the resident memory of a console process opened on the result — a child process (this
 //! bench binary run again, see [`child_main`]), so the figure is the console's own and not the
@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 /// The environment variable that turns the bench binary into the console child.
 const CHILD: &str = "GATEHOUSE_BENCH_CONSOLE_CHILD";
 
-/// SPEC §5 targets.
+/// PRODUCT.md §5 targets.
 const PRESET_MS: f64 = 200.0;
 const IMPORT_1M_S: f64 = 30.0;
 const CONSOLE_RSS_MIB: f64 = 300.0;
@@ -105,7 +105,7 @@ pub fn preset(rt: &tokio::runtime::Runtime, reps: usize) -> Figure {
         "≤ 200 ms",
         median.as_secs_f64() * 1e3 <= PRESET_MS,
     )
-    .beside("Mage 0.9.80: ~18 min (notes/mage.md)")
+    .beside("Mage 0.9.80: ~18 min (docs/MAGE.md)")
 }
 
 /// Imports `n` permissions (and `n` role links) into a fresh store, reopens it, then measures

@@ -1,4 +1,4 @@
-//! The wire format of `gatehouse serve` (SPEC §4), shared by the server ([`crate::server`]) and
+//! The wire format of `gatehouse serve` (docs/PRODUCT.md §4), shared by the server ([`crate::server`]) and
 //! its client ([`crate::backend::HttpBackend`]): the route table, request and response bodies,
 //! the JSON state snapshot and the error body. Plain data and conversions: no I/O.
 //!

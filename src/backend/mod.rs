@@ -1,4 +1,4 @@
-//! The one interface the console and the CLI talk to (SPEC §3): [`Backend`], implemented by
+//! The one interface the console and the CLI talk to (docs/PRODUCT.md §3): [`Backend`], implemented by
 //! [`LocalBackend`] (service + store in process), [`HttpBackend`] (a `gatehouse serve` server)
 //! and [`MageBackend`] (a Mage server through its REST API).
 //! Capabilities come from the backend, so the console adapts its panes.

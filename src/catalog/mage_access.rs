@@ -69,7 +69,7 @@ pub fn flags_to_access(
 }
 
 /// What a Mage permission with these flags cannot do although it looks as if it could
-/// (`notes/mage.md` §8): Mage reads every presented attribute, and the operation and the read
+/// (`docs/MAGE.md` §8): Mage reads every presented attribute, and the operation and the read
 /// must be granted by one permission, so an operation without READ / READ_ALL here answers
 /// 403 whatever other permissions hold; READ without `read_attributes` reads nothing.
 pub fn mage_warnings(grants: &[String], read_attributes: &[String]) -> Vec<String> {

@@ -1,4 +1,4 @@
-//! Entity catalogs (SPEC §2.2): which entity types a permission can target and which access
+//! Entity catalogs (docs/PRODUCT.md §2.2): which entity types a permission can target and which access
 //! flags each understands, with composites (`implies`), groups, deny bits and conditions.
 //! Built-in catalogs are TOML files in `assets/catalogs/`, embedded in the binary.
 
@@ -19,14 +19,14 @@ pub const ADMIN_CATALOG: &str = "gatehouse";
 /// The most flags one catalog may define (the engine keeps a flag set in one `u64`).
 pub const MAX_FLAGS: usize = 64;
 
-/// How the system a catalog models decides (SPEC §2.3).
+/// How the system a catalog models decides (docs/PRODUCT.md §2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
     /// Gatehouse's rule: deny wins, then grant, else deny; composites always expand.
     #[default]
     Standard,
-    /// Mage 0.9.80's evaluation (`notes/mage.md` §4).
+    /// Mage 0.9.80's evaluation (`docs/MAGE.md` §4).
     Mage,
 }
 

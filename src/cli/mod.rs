@@ -1,4 +1,4 @@
-//! The command-line interface (SPEC §1.2): clap-derived arguments, dispatched to the
+//! The command-line interface (docs/PRODUCT.md §1.2): clap-derived arguments, dispatched to the
 //! [`Backend`] trait — the only interface the CLI uses. Exit codes: 0 ok, 1 denied (`check`),
 //! 2 usage, 3 not found, 4 conflict, 5 insufficient permissions, 6 backend unreachable.
 

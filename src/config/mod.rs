@@ -9,7 +9,7 @@
 //! down = ["j", "down", "ctrl-n"]
 //! ```
 //!
-//! and the profiles of SPEC §1.3 (see [`profile`]):
+//! and the profiles of docs/PRODUCT.md §1.3 (see [`profile`]):
 //!
 //! ```toml
 //! default_profile = "local"

@@ -1,4 +1,4 @@
-//! The one evaluation function behind `decide` and `explain` (SPEC §2.3), for both dialects.
+//! The one evaluation function behind `decide` and `explain` (docs/PRODUCT.md §2.3), for both dialects.
 
 use super::explain::{FailedCondition, Outcome};
 use super::holder::Holder;
@@ -252,7 +252,7 @@ impl Engine {
             }
             return Outcome::NoAccess;
         }
-        // Mage 0.9.80 (`notes/mage.md` §4, per permission; `user_permissions.py`).
+        // Mage 0.9.80 (`docs/MAGE.md` §4, per permission; `user_permissions.py`).
         let c = r.crec;
         if p.denies & r.action != 0 {
             return Outcome::Denies;

@@ -1,4 +1,4 @@
-//! Explanations (SPEC §2.4): the decision plus every candidate considered, produced by the
+//! Explanations (docs/PRODUCT.md §2.4): the decision plus every candidate considered, produced by the
 //! same evaluation as `decide` with a recording tracer.
 
 use super::evaluate::Tracer;

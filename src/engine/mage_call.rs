@@ -1,4 +1,4 @@
-//! A whole Mage REST call decided the way Mage 0.9.80 does (`notes/mage.md` §4 "Where the
+//! A whole Mage REST call decided the way Mage 0.9.80 does (`docs/MAGE.md` §4 "Where the
 //! check runs", §8): the operation, then each query key, then each written attribute, then each
 //! attribute of every presented object, each one an engine [`Request`] on the `mage`-dialect
 //! catalog. The first check that fails decides (Mage answers 403 with that message).

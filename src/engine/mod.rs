@@ -1,4 +1,4 @@
-//! The policy engine (SPEC §2.3–2.4): pure, no I/O, no async. It decides from an immutable
+//! The policy engine (docs/PRODUCT.md §2.3–2.4): pure, no I/O, no async. It decides from an immutable
 //! in-memory [`Engine`] index built from a [`State`](crate::store::State): each permission is
 //! filed under every holder (role, team, user) that reaches it, keyed by (entity, uuid), and each
 //! holder's (entity, uuid) groups carry a summary of the actions they grant or may deny, so a
@@ -46,7 +46,7 @@ pub struct Request {
     #[serde(default)]
     pub resource_team: Option<Id>,
     /// Mage dialect only: an attribute the operation queries, reads or writes. The operation
-    /// and the attribute must then be granted by one single permission (`notes/mage.md` §4
+    /// and the attribute must then be granted by one single permission (`docs/MAGE.md` §4
     /// step 8, §8), and `entity_uuid` is the record read or written (`None`: no record), even
     /// for LIST and CREATE. Other dialects deny such a request
     /// ([`Rule::AttributeNotInDialect`]).

@@ -1,4 +1,4 @@
-//! Reverse queries (SPEC §2.4): who can do an action, and what a user can do.
+//! Reverse queries (docs/PRODUCT.md §2.4): who can do an action, and what a user can do.
 
 use super::evaluate::NoTrace;
 use super::index::{Engine, HolderIdx, HolderOwner};

@@ -1,10 +1,10 @@
-//! Mage attribute checks (`notes/mage.md` §4 step 8, §8) and whole-call decisions.
+//! Mage attribute checks (`docs/MAGE.md` §4 step 8, §8) and whole-call decisions.
 
 use super::tests::{W, req};
 use super::tests_mage::mage_user;
 use super::*;
 
-// Mage access bits (notes/mage.md §1.2).
+// Mage access bits (docs/MAGE.md §1.2).
 const OWNER: u64 = 1;
 const VIEWER: u64 = 8;
 const LIST: u64 = 16;

@@ -1,4 +1,4 @@
-//! Mage dialect tests: behaviour observed on a live 0.9.80 server (`notes/mage.md` §4, §8).
+//! Mage dialect tests: behaviour observed on a live 0.9.80 server (`docs/MAGE.md` §4, §8).
 
 use super::tests::{W, req};
 use super::*;

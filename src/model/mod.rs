@@ -1,4 +1,4 @@
-//! The domain model (SPEC §2.1): users, teams, memberships, roles, permissions, direct
+//! The domain model (docs/PRODUCT.md §2.1): users, teams, memberships, roles, permissions, direct
 //! grants, API key records and audit events. Plain data: no I/O, no policy logic.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Presets (SPEC §2.5, "Create default roles and permissions"): policy documents applied with
+//! Presets (docs/PRODUCT.md §2.5, "Create default roles and permissions"): policy documents applied with
 //! the idempotent import. `mage` is built from Mage's own seed (the JSON dumped from a live
 //! server, shipped as an asset) through the `mage` catalog's bit values.
 

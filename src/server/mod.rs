@@ -1,4 +1,4 @@
-//! `gatehouse serve` (SPEC §4): the service over HTTP with axum, under `/api/v1`. Every request
+//! `gatehouse serve` (docs/PRODUCT.md §4): the service over HTTP with axum, under `/api/v1`. Every request
 //! is authenticated with an API key against the current snapshot and served by a per-request
 //! [`LocalBackend`](crate::backend::LocalBackend) acting as the key's user, so the server
 //! behaves exactly like the local backend. The routes are those of [`crate::api::ROUTES`].

@@ -1,5 +1,5 @@
 //! Service errors: each says what is wrong and what to do, and maps to a CLI exit code
-//! (SPEC §1.2) and an HTTP status (SPEC §4).
+//! (docs/PRODUCT.md §1.2) and an HTTP status (docs/PRODUCT.md §4).
 
 use crate::store::StoreError;
 
@@ -56,7 +56,7 @@ impl Error {
         }
     }
 
-    /// The process exit code of SPEC §1.2: 2 usage, 3 not found, 4 conflict, 5 insufficient
+    /// The process exit code of docs/PRODUCT.md §1.2: 2 usage, 3 not found, 4 conflict, 5 insufficient
     /// permissions, 6 backend unreachable (store failures count as unreachable).
     pub fn exit_code(&self) -> i32 {
         match self {

@@ -1,4 +1,4 @@
-//! okdata-style direct grants on one resource (SPEC §1.2 `permissions add|rm|ls RESOURCE`):
+//! okdata-style direct grants on one resource (docs/PRODUCT.md §1.2 `permissions add|rm|ls RESOURCE`):
 //! one permission per (resource, scope), granted directly to users, teams and clients; the last
 //! holder of the catalog's guarded flag (okdata `admin`) cannot be removed.
 

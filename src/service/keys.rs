@@ -1,4 +1,4 @@
-//! API keys (SPEC §6): `ghk_` + 32 random bytes (base64url), shown once; the store keeps only
+//! API keys (docs/PRODUCT.md §6): `ghk_` + 32 random bytes (base64url), shown once; the store keeps only
 //! the SHA-256 of the secret and a display prefix. Lookups hash the presented secret and compare
 //! hashes in constant time.
 

@@ -1,4 +1,4 @@
-//! The service layer (SPEC §3): validation, authorization of every admin operation against the
+//! The service layer (docs/PRODUCT.md §3): validation, authorization of every admin operation against the
 //! acting principal with the built-in `gatehouse` catalog, audit (through the store), presets,
 //! import/export. It keeps the current [`State`] and its [`Engine`] in memory as one immutable
 //! [`Snapshot`], replaced after every write.

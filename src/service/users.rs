@@ -1,4 +1,4 @@
-//! Creating, updating and deleting users, with the owner guards (SPEC §6: the last owner
+//! Creating, updating and deleting users, with the owner guards (docs/PRODUCT.md §6: the last owner
 //! cannot be removed or locked out).
 
 use super::error::{Error, Result};

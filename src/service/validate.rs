@@ -1,4 +1,4 @@
-//! Input validation (SPEC §6): names 1–128 characters without control characters, entity UUIDs
+//! Input validation (docs/PRODUCT.md §6): names 1–128 characters without control characters, entity UUIDs
 //! up to 255, permissions checked against their catalog.
 
 use super::error::{Error, Result};

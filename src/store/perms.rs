@@ -1,6 +1,6 @@
 //! [`Permissions`]: the permissions of a [`State`](super::State), packed.
 //!
-//! A store of a million permissions must fit in a console's memory (SPEC §5: ≤ 300 MB with
+//! A store of a million permissions must fit in a console's memory (docs/PRODUCT.md §5: ≤ 300 MB with
 //! the index and the list rows), and a [`Permission`] value is ~300 bytes inline plus a heap
 //! block per string and list. Permissions repeat most of what they hold — a few catalogs,
 //! entity types and flag lists — so the table keeps each distinct string and list once and a

@@ -1,4 +1,4 @@
-//! The confirm dialog for destructive actions (SPEC §1.1): Cancel has the focus, and a role or
+//! The confirm dialog for destructive actions (docs/PRODUCT.md §1.1): Cancel has the focus, and a role or
 //! team that still has members must be confirmed by typing its name.
 
 use super::app::{App, Effect, Mode, Tone, one_line_input};

@@ -1,4 +1,4 @@
-//! The console (SPEC §1.1): a full-screen terminal UI over the [`Backend`] trait.
+//! The console (docs/PRODUCT.md §1.1): a full-screen terminal UI over the [`Backend`] trait.
 //!
 //! One task owns the [`App`] state; backend calls run on tokio tasks and come back as
 //! messages; a frame is drawn only when something changed, into a large buffer so a frame is

@@ -1,6 +1,6 @@
 //! The `gatehouse` binary, end to end: every test runs the real executable against a store in a
 //! temporary directory and checks stdout, the one-line `error:` on stderr, the exit code of
-//! SPEC §1.2, and that a refused command changed nothing (`export` before == after).
+//! docs/PRODUCT.md §1.2, and that a refused command changed nothing (`export` before == after).
 //! This file: first run, init, and the create/list/show/update/remove verbs of every object.
 //! Policy commands are in `cli_policy.rs`, errors and access in `cli_errors.rs`.
 

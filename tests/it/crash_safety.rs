@@ -1,4 +1,4 @@
-//! Crash safety (SPEC §6): a child process commits thousands of writes and says which ones
+//! Crash safety (docs/PRODUCT.md §6): a child process commits thousands of writes and says which ones
 //! were acknowledged; it is killed with SIGKILL at random moments. After every kill the store
 //! opens, every acknowledged write is there, and no write is half applied.
 //!

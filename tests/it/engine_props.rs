@@ -1,5 +1,5 @@
 //! Property tests: the indexed engine agrees with a deliberately naive evaluator written here
-//! from SPEC §2.3, `explain` agrees with `decide`, and `who_can`/`what_can` agree with `decide`.
+//! from docs/PRODUCT.md §2.3, `explain` agrees with `decide`, and `who_can`/`what_can` agree with `decide`.
 
 use gatehouse::catalog::{Catalog, Catalogs};
 use gatehouse::engine::{Engine, Request};
@@ -232,7 +232,7 @@ fn state(w: &World) -> State {
     s
 }
 
-/// The naive reference: SPEC §2.3 read literally, scanning everything.
+/// The naive reference: docs/PRODUCT.md §2.3 read literally, scanning everything.
 fn naive(s: &State, c: &Catalog, r: &Request) -> bool {
     let Some(u) = s.users.get(&r.user) else {
         return false;

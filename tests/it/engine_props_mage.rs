@@ -1,5 +1,5 @@
 //! Property test for the Mage dialect: `decide` agrees with a transcription of Mage 0.9.80's
-//! `validate_condition_with_permissions` (notes/mage.md §4) on random access integers with
+//! `validate_condition_with_permissions` (docs/MAGE.md §4) on random access integers with
 //! attribute checks, and `explain` agrees with `decide`.
 
 use gatehouse::catalog::{Catalogs, access_to_flags};

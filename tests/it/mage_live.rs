@@ -1,4 +1,4 @@
-//! Tests against a real Mage 0.9.80 server (SPEC §4b). They run when `GATEHOUSE_TEST_MAGE_URL`
+//! Tests against a real Mage 0.9.80 server (docs/PRODUCT.md §4b). They run when `GATEHOUSE_TEST_MAGE_URL`
 //! names one — `.ci/run` starts it with `scripts/mage-server.sh start` and sets it — and skip
 //! with one line saying how to run them otherwise. The server must be a fresh one with the
 //! default owner (admin@admin.com / admin); every object a test makes has a unique name, so

@@ -1,4 +1,4 @@
-//! Profiles of the config file (SPEC §1.3), end to end through the binary: `default_profile`
+//! Profiles of the config file (docs/PRODUCT.md §1.3), end to end through the binary: `default_profile`
 //! and `--profile` pick the store, `read_only` refuses writes, flags override the profile, and
 //! a broken or unknown profile is a clear usage error (exit 2) naming the file and line.
 

@@ -1,4 +1,4 @@
-//! Several `gatehouse serve` replicas on one store (SPEC §3, issue 6): each keeps its own
+//! Several `gatehouse serve` replicas on one store (docs/PRODUCT.md §3, issue 6): each keeps its own
 //! in-memory index; a write on one reaches the others' index without a restart, and a check
 //! that names a revision (`at_least_revision`) is never answered from an older index.
 //!

@@ -1,4 +1,4 @@
-//! [`MageClient`]: Mage's REST API conventions (`notes/mage.md` §5) in one place — the fixed
+//! [`MageClient`]: Mage's REST API conventions (`docs/MAGE.md` §5) in one place — the fixed
 //! `X-API-KEY` on every call, login through `POST /api/sessions` with the inner token sent as
 //! `Authorization: Bearer`, bodies wrapped by resource name, paging with `_limit`/`_offset`,
 //! errors read from the body (Mage answers HTTP 200 with an `error` object), and a second login

@@ -1,5 +1,5 @@
 //! [`MageBackend`]: a live Mage server's Roles, Permissions and Users through Mage's own REST
-//! API (SPEC §4b, `notes/mage.md` §5). Reads become a gatehouse [`State`] (Mage's integer ids
+//! API (docs/PRODUCT.md §4b, `docs/MAGE.md` §5). Reads become a gatehouse [`State`] (Mage's integer ids
 //! mapped to UUIDs, its integer access split into grants and `DISABLE_*` denies); access checks
 //! run gatehouse's engine in the `mage` dialect over that state, so they give Mage's answer
 //! without asking Mage. Teams, API keys, the audit log and okdata-style grants are not Mage

@@ -1,6 +1,6 @@
 //! "Create default roles and permissions" on a Mage server: `POST /api/seeds` starts Mage's own
 //! seeding in a background thread on the server (about 18 minutes for every policy on a 2-core
-//! machine, `notes/mage.md` §3); gatehouse then polls the roles and reports progress until the
+//! machine, `docs/MAGE.md` §3); gatehouse then polls the roles and reports progress until the
 //! roles and links of Mage's seed (gatehouse's copy of it) all exist. The dry run compares the
 //! server with gatehouse's copy of Mage's seed and writes nothing.
 

@@ -1,5 +1,5 @@
 //! Writes to a Mage server: roles, permissions, users and the links between them, with the
-//! 0.9.80 workarounds of `notes/mage.md` §5.4 (users and permissions are presented with
+//! 0.9.80 workarounds of `docs/MAGE.md` §5.4 (users and permissions are presented with
 //! `_format=list` / `_format=role/detail`; a write whose answer fails on `from_self` is read
 //! back instead). Every update first reads the object, so an edit made on the server since the
 //! console read it is refused as a conflict rather than overwritten.

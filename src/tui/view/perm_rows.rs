@@ -1,5 +1,5 @@
 //! [`PermRows`]: the Permissions pane's rows, made when they are read instead of held. A store
-//! of a million permissions would cost ~100 MiB of built rows (SPEC §5 holds the console with
+//! of a million permissions would cost ~100 MiB of built rows (docs/PRODUCT.md §5 holds the console with
 //! them to 300 MB); the pane keeps the state it was loaded from, the number of roles per
 //! permission, and makes a row — the same [`Row`] a built list holds — for the few on screen,
 //! the selection, and one at a time while filtering or sorting.
