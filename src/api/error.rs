@@ -20,7 +20,7 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorWire {
     /// Stable machine-readable code: `invalid`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `too_large`, `unsupported_media_type`, `timeout`, `method_not_allowed`,
+    /// `conflict`, `stale`, `too_large`, `unsupported_media_type`, `timeout`, `method_not_allowed`,
     /// `unavailable`, `store`.
     pub code: String,
     /// The whole human message (what the CLI would print).
@@ -37,6 +37,9 @@ pub struct ErrorWire {
     /// `not_found`: extra advice (starts with "; " when present).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// `stale`: the object's version now, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<u64>,
     /// The message without its prefix (`invalid FIELD: `, `Insufficient permissions: `, …),
     /// when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,6 +57,7 @@ impl ErrorWire {
             kind: None,
             name: None,
             hint: None,
+            current_version: None,
         }
     }
 
@@ -84,6 +88,10 @@ impl ErrorWire {
                 hint: self.hint.clone().unwrap_or_default(),
             },
             "conflict" => Error::Conflict(detail),
+            "stale" => Error::Stale {
+                message: detail,
+                current_version: self.current_version,
+            },
             "forbidden" | "unauthorized" => Error::Forbidden(detail),
             "unavailable" | "timeout" => Error::Unavailable(detail),
             "store" => Error::Store(detail),
@@ -113,6 +121,15 @@ impl From<&Error> for ErrorWire {
                 w.name = Some(name.clone());
                 w.hint = Some(hint.clone());
             }
+            Error::Stale {
+                message,
+                current_version,
+            } => {
+                w.current_version = *current_version;
+                if *message != w.message {
+                    w.detail = Some(message.clone());
+                }
+            }
             Error::Conflict(m) | Error::Forbidden(m) | Error::Unavailable(m) | Error::Store(m) => {
                 if *m != w.message {
                     w.detail = Some(m.clone());
@@ -138,7 +155,7 @@ pub fn status_of_code(code: &str) -> u16 {
         "not_found" => 404,
         "method_not_allowed" => 405,
         "timeout" => 408,
-        "conflict" => 409,
+        "conflict" | "stale" => 409,
         "too_large" => 413,
         UNSUPPORTED_MEDIA_TYPE => 415,
         "unavailable" => 503,

@@ -24,9 +24,18 @@ pub enum Error {
         /// Extra advice (starts with "; ").
         hint: String,
     },
-    /// A duplicate, a stale version, or links in the way.
+    /// A duplicate, links in the way, or a store that kept moving.
     #[error("{0}")]
     Conflict(String),
+    /// The object changed since it was read: the version the write named is no longer
+    /// current. Nothing was written; reload it, or write again over `current_version`.
+    #[error("{message}")]
+    Stale {
+        /// What changed, in words.
+        message: String,
+        /// The object's version now, when known.
+        current_version: Option<u64>,
+    },
     /// The acting principal may not do this.
     #[error("Insufficient permissions: {0}")]
     Forbidden(String),
@@ -62,7 +71,7 @@ impl Error {
         match self {
             Error::Invalid { .. } => 2,
             Error::NotFound { .. } => 3,
-            Error::Conflict(_) => 4,
+            Error::Conflict(_) | Error::Stale { .. } => 4,
             Error::Forbidden(_) => 5,
             Error::Unavailable(_) | Error::Store(_) => 6,
         }
@@ -71,7 +80,17 @@ impl Error {
     /// True for a conflict caused by a stale `version`: someone else changed the object since
     /// it was read (the remedy is to reload, or to overwrite on purpose).
     pub fn is_stale(&self) -> bool {
-        matches!(self, Error::Conflict(m) if m.contains("was changed by someone else"))
+        matches!(self, Error::Stale { .. })
+    }
+
+    /// The object's current version, for a stale write that knows it.
+    pub fn current_version(&self) -> Option<u64> {
+        match self {
+            Error::Stale {
+                current_version, ..
+            } => *current_version,
+            _ => None,
+        }
     }
 
     /// A stable machine-readable code.
@@ -80,6 +99,7 @@ impl Error {
             Error::Invalid { .. } => "invalid",
             Error::NotFound { .. } => "not_found",
             Error::Conflict(_) => "conflict",
+            Error::Stale { .. } => "stale",
             Error::Forbidden(_) => "forbidden",
             Error::Unavailable(_) => "unavailable",
             Error::Store(_) => "store",
@@ -91,10 +111,13 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Error {
         match e {
             StoreError::NotFound { kind, id } => Error::not_found(kind.as_str(), id),
-            StoreError::Duplicate { .. }
-            | StoreError::Conflict { .. }
-            | StoreError::InUse { .. }
-            | StoreError::Moved { .. } => Error::Conflict(e.to_string()),
+            StoreError::Conflict { actual, .. } => Error::Stale {
+                message: e.to_string(),
+                current_version: Some(actual),
+            },
+            StoreError::Duplicate { .. } | StoreError::InUse { .. } | StoreError::Moved { .. } => {
+                Error::Conflict(e.to_string())
+            }
             StoreError::Corrupt(_) | StoreError::Database(_) => Error::Store(e.to_string()),
         }
     }
@@ -102,3 +125,32 @@ impl From<StoreError> for Error {
 
 /// Result alias for service operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+    use crate::model::ObjectKind;
+
+    #[test]
+    fn stale_is_a_kind_not_a_phrase() {
+        let worded = Error::Conflict("role 'x' was changed by someone else".into());
+        assert!(!worded.is_stale(), "no behaviour hangs on the words");
+        let e = Error::from(StoreError::Conflict {
+            kind: ObjectKind::Role,
+            id: "x".into(),
+            expected: 1,
+            actual: 3,
+        });
+        assert!(e.is_stale());
+        assert_eq!(e.current_version(), Some(3));
+        assert_eq!(e.code(), "stale");
+        assert_eq!(e.exit_code(), 4);
+        let wire = crate::api::ErrorWire::from(&e);
+        assert_eq!(wire.status(), 409);
+        assert_eq!(
+            wire.to_error(409),
+            e,
+            "the kind and the version cross the wire"
+        );
+    }
+}

@@ -131,10 +131,13 @@ impl App {
                 Vec::new()
             }
             Outcome::Overwrite => {
-                let current = match (&form.target, &self.data) {
+                // The newer of what the conflict reported and what the last reload read: an
+                // overwrite pressed before that reload lands still names the current version.
+                let loaded = match (&form.target, &self.data) {
                     (Some((id, _)), Some(d)) => d.state.version_of(form.kind, *id),
                     _ => None,
                 };
+                let current = loaded.max(form.current_version);
                 match (form.target, current) {
                     (Some((id, _)), Some(v)) => {
                         form.target = Some((id, v));

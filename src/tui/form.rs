@@ -72,6 +72,8 @@ pub struct Form {
     pub busy: bool,
     /// The last save hit a version conflict: asking reload / overwrite / cancel.
     pub conflict: bool,
+    /// The object's version the conflict reported (what an overwrite names).
+    pub current_version: Option<u64>,
     /// Width the access grid is drawn at (for ↑/↓ inside it).
     pub width: u16,
     /// A one-line notice drawn at the top of the form (e.g. "changed outside since you
@@ -100,6 +102,7 @@ impl Form {
             discarding: false,
             busy: false,
             conflict: false,
+            current_version: None,
             width: 80,
             notice: None,
             initial,
@@ -494,6 +497,7 @@ impl Form {
         self.busy = false;
         self.conflict = error.is_stale();
         if self.conflict {
+            self.current_version = error.current_version();
             // The prompt offers reload and overwrite; the line under the form says the same
             // (the error's "reload and try again" would leave out overwrite).
             self.error = Some(format!(

@@ -196,3 +196,29 @@ async fn postgres_change_feed_wakes_a_waiting_console_without_polling() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_stale_update_over_http_is_a_typed_stale_error_with_the_current_version() {
+    use gatehouse::service::{Error, RoleSpec};
+    bounded(30, async {
+        let f = support::start(Default::default()).await;
+        let http = f.http(&f.admin_key);
+        let spec = |d: &str| RoleSpec {
+            name: "Editors".into(),
+            description: d.into(),
+        };
+        let r = http.create_role(spec("one")).await.expect("create");
+        http.update_role(r.id, spec("two"), r.version)
+            .await
+            .expect("update");
+        let e = http
+            .update_role(r.id, spec("three"), r.version)
+            .await
+            .expect_err("stale");
+        assert!(e.is_stale(), "{e:?}");
+        assert!(matches!(e, Error::Stale { .. }));
+        assert_eq!(e.current_version(), Some(r.version + 1));
+        assert_eq!(e.exit_code(), 4);
+    })
+    .await;
+}

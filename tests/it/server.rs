@@ -92,7 +92,16 @@ async fn crud_links_and_state_over_http_match_the_store(kind: StoreKind) {
         assert_eq!(updated.version, 2);
         let before = f.revision();
         let stale = http.update_role(role.id, spec, 1).await.expect_err("stale");
-        assert!(matches!(stale, Error::Conflict(_)), "{stale:?}");
+        assert!(
+            matches!(
+                stale,
+                Error::Stale {
+                    current_version: Some(2),
+                    ..
+                }
+            ),
+            "{stale:?}"
+        );
         assert_eq!(f.revision(), before, "a refused update writes nothing");
         assert_eq!(f.service.snapshot().state.roles[&role.id], updated);
         // Errors come back exactly as the service made them.

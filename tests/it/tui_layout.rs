@@ -243,9 +243,10 @@ fn conflicted(size: (u16, u16)) -> App {
     chars(&mut a, "x");
     let effects = a.on_event(&ctrl_s());
     assert!(matches!(&effects[..], [Effect::Save(_)]), "{effects:?}");
-    a.on_msg(Msg::SaveFailed(Error::Conflict(
-        "role 'Pipeline editors' was changed by someone else".into(),
-    )));
+    a.on_msg(Msg::SaveFailed(Error::Stale {
+        message: "role 'Pipeline editors' was changed by someone else".into(),
+        current_version: Some(2),
+    }));
     assert!(
         matches!(&a.mode, Mode::Form(f) if f.conflict),
         "{:?}",

@@ -340,3 +340,60 @@ async fn the_defaults_dialog_takes_quick_keys_and_shows_its_result_at_60x15() {
     let s = screen(&app);
     assert!(s.contains("already present"), "{s}");
 }
+
+#[tokio::test]
+async fn an_overwrite_pressed_before_the_reload_lands_names_the_current_version() {
+    use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    use gatehouse::service::RoleSpec;
+    use gatehouse::tui::app::{Effect, Msg};
+    use gatehouse::tui::perform;
+    let b = backend().await;
+    let r = b
+        .create_role(RoleSpec {
+            name: "Editors".into(),
+            description: String::new(),
+        })
+        .await
+        .expect("role");
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, "e\tmine").await;
+    b.update_role(
+        r.id,
+        RoleSpec {
+            name: "Editors".into(),
+            description: "theirs".into(),
+        },
+        r.version,
+    )
+    .await
+    .expect("update");
+    // Ctrl-S: the save fails as stale; the reload it asks for is not carried out yet.
+    let save = app.on_event(&Event::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    let [Effect::Save(_)] = save.as_slice() else {
+        panic!("{save:?}")
+    };
+    let failed = perform(&b, save.into_iter().next().expect("save"))
+        .await
+        .expect("a message");
+    assert!(matches!(&failed, Msg::SaveFailed(e) if e.is_stale()));
+    let reload = app.on_msg(failed);
+    assert_eq!(reload, vec![Effect::Load]);
+    // `o` now: the form still holds the old data, yet the overwrite names the version the
+    // conflict reported.
+    let again = app.on_event(&Event::Key(KeyEvent::new(
+        KeyCode::Char('o'),
+        KeyModifiers::NONE,
+    )));
+    let [Effect::Save(_)] = again.as_slice() else {
+        panic!("{again:?}")
+    };
+    let done = perform(&b, again.into_iter().next().expect("save"))
+        .await
+        .expect("a message");
+    assert!(matches!(done, Msg::Saved { .. }), "{done:?}");
+    let s = b.state().await.expect("state");
+    assert_eq!(s.role_by_name("Editors").expect("role").description, "mine");
+}

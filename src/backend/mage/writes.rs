@@ -71,11 +71,16 @@ async fn get_permission(c: &MageClient, id: i64) -> Result<MagePermission> {
 
 /// Refuses a write on an object that changed since `version` was read (0: no check).
 fn check_version(kind: MageKind, name: &str, updated_at: Option<&str>, version: u64) -> Result<()> {
-    if version != 0 && version_of(parse_time(updated_at)) != version {
-        return Err(Error::Conflict(format!(
-            "{} '{name}' was changed by someone else since you read it; reload and apply your change again",
-            kind_name(kind)
-        )));
+    let current = version_of(parse_time(updated_at));
+    if version != 0 && current != version {
+        return Err(Error::Stale {
+            message: format!(
+                "{} '{name}' was changed by someone else since you read it; reload and apply \
+                 your change again",
+                kind_name(kind)
+            ),
+            current_version: Some(current),
+        });
     }
     Ok(())
 }
