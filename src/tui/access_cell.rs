@@ -2,12 +2,9 @@
 //! it: the flags that fit, then what is left as counts (`DETAIL …+2, 1 denied`), so a deny is
 //! never invisible.
 
-use ratatui::text::Span;
 use std::borrow::Cow;
 
-fn width(s: &str) -> usize {
-    Span::raw(s).width()
-}
+use super::fit::width;
 
 /// What is left out: `+2` more grants, `1 denied`.
 fn rest(grants: usize, denies: usize) -> String {

@@ -17,9 +17,7 @@ use std::borrow::Cow;
 /// Width of the label before a line's cells (`access       `).
 const LABEL: usize = 13;
 
-fn width(s: &str) -> usize {
-    Span::raw(s).width()
-}
+use super::fit::width;
 
 /// How a line's cells are laid out: the cells shown, the width of each column.
 struct Grid<'a> {

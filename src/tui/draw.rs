@@ -170,29 +170,9 @@ fn fitted(cell: Cow<'_, str>, access: bool, width: Option<u16>) -> Cell<'_> {
         (true, Some(w)) => {
             Cell::from(super::access_cell::fit_access(&cell, usize::from(w)).into_owned())
         }
-        (false, Some(w)) => Cell::from(ellipsized(cell, usize::from(w))),
+        (false, Some(w)) => Cell::from(super::fit::cut_end(cell, usize::from(w))),
         _ => Cell::from(cell),
     }
-}
-
-/// `cell` cut to `width` columns with a `…` at the cut, so a cut value is never taken for a
-/// whole one.
-fn ellipsized(cell: Cow<'_, str>, width: usize) -> Cow<'_, str> {
-    if Span::raw(cell.as_ref()).width() <= width {
-        return cell;
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in cell.chars() {
-        let w = Span::raw(c.encode_utf8(&mut [0; 4]).to_string()).width();
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    Cow::Owned(out)
 }
 
 /// Says why a list shows no row, under its header.

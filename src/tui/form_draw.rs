@@ -2,6 +2,7 @@
 //! it, the access grid, validation messages under their field, and the save line.
 
 use super::field::{Field, FieldKind, Tri, grid_columns};
+use super::fit::{cut_end, cut_start, width};
 use super::form::Form;
 use super::modal::{Modal, draw_modal};
 use super::theme::Theme;
@@ -25,7 +26,10 @@ fn input_spans(t: &Theme, input: &TextArea<'_>, focused: bool, room: usize) -> V
     let clean = |part: &[char]| sanitize(&part.iter().collect::<String>()).into_owned();
     let room = room.max(4);
     if !focused {
-        return vec![Span::styled(cut_end(clean(&chars), room), t.text)];
+        return vec![Span::styled(
+            cut_end(clean(&chars).into(), room).into_owned(),
+            t.text,
+        )];
     }
     let col = input.cursor().1.min(chars.len());
     let at = chars.get(col).map_or(" ".into(), |c| clean(&[*c]));
@@ -33,50 +37,16 @@ fn input_spans(t: &Theme, input: &TextArea<'_>, focused: bool, room: usize) -> V
     // is marked with `…`.
     let before = cut_start(clean(&chars[..col]), room.saturating_sub(width(&at) + 1));
     let left = room.saturating_sub(width(&before) + width(&at));
-    let after = cut_end(chars.get(col + 1..).map(clean).unwrap_or_default(), left);
+    let after = cut_end(
+        chars.get(col + 1..).map(clean).unwrap_or_default().into(),
+        left,
+    )
+    .into_owned();
     vec![
         Span::styled(before, t.text),
         Span::styled(at, t.selected),
         Span::styled(after, t.text),
     ]
-}
-
-fn width(s: &str) -> usize {
-    Span::raw(s).width()
-}
-
-/// `s` in at most `room` columns, its end replaced by `…` when cut.
-fn cut_end(s: String, room: usize) -> String {
-    if width(&s) <= room {
-        return s;
-    }
-    let mut out = String::new();
-    for c in s.chars() {
-        if width(&out) + width(c.encode_utf8(&mut [0; 4])) + 1 > room {
-            break;
-        }
-        out.push(c);
-    }
-    out.push('…');
-    out
-}
-
-/// `s` in at most `room` columns, its start replaced by `…` when cut.
-fn cut_start(s: String, room: usize) -> String {
-    if width(&s) <= room {
-        return s;
-    }
-    let mut kept: Vec<char> = Vec::new();
-    let mut used = 1;
-    for c in s.chars().rev() {
-        let w = width(c.encode_utf8(&mut [0; 4]));
-        if used + w > room {
-            break;
-        }
-        used += w;
-        kept.push(c);
-    }
-    std::iter::once('…').chain(kept.into_iter().rev()).collect()
 }
 
 fn label(t: &Theme, text: &str, focused: bool) -> Span<'static> {

@@ -10,9 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-fn width(s: &str) -> usize {
-    Span::raw(s).width()
-}
+use super::fit::width;
 
 /// The first characters of `s` that fit in `max` columns.
 fn head(s: &str, max: usize) -> String {

@@ -18,6 +18,7 @@ pub mod draw;
 pub mod edit;
 pub mod encode;
 pub mod field;
+pub mod fit;
 pub mod form;
 pub mod form_draw;
 pub mod form_fields;

@@ -2,7 +2,7 @@
 //! `wait_for_change` when another process writes — a local SQLite store (polled revision),
 //! a `gatehouse serve` server (`GET /watch` long-poll) — and `GET /watch` is strict.
 
-use crate::support::{self, bounded};
+use crate::support::{self, bounded, two_on_one_file};
 use gatehouse::backend::{Backend, LocalBackend};
 use gatehouse::service::UserSpec;
 use std::time::Duration;
@@ -13,16 +13,6 @@ fn user(name: &str) -> UserSpec {
         email: format!("{name}@example.com"),
         ..Default::default()
     }
-}
-
-/// Two backends on one store file, as the console and a CLI in another shell are.
-async fn two_on_one_file(dir: &std::path::Path) -> (LocalBackend, LocalBackend) {
-    let path = dir.join("live.db");
-    let mut first = LocalBackend::open(&path, None, false).await.expect("open");
-    first.init_and_adopt("root").await.expect("init");
-    let console = LocalBackend::open(&path, None, false).await.expect("open");
-    let cli = LocalBackend::open(&path, None, false).await.expect("open");
-    (console, cli)
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! version) or `o` (overwrite with what was typed). App-level flows on two backends sharing
 //! one store file, then the real binary in tmux with the CLI writing from another process.
 
+use crate::support::two_on_one_file;
 use crate::tui_pty::{start, tmux_available};
 use crate::tui_support::{open, press, screen, settle};
 use gatehouse::backend::{Backend, LocalBackend};
@@ -11,15 +12,6 @@ use gatehouse::service::RoleSpec;
 use gatehouse::tui::app::{Effect, Mode, Msg};
 use std::process::Command;
 use std::time::Duration;
-
-async fn two_on_one_file(dir: &std::path::Path) -> (LocalBackend, LocalBackend) {
-    let path = dir.join("live.db");
-    let mut first = LocalBackend::open(&path, None, false).await.expect("open");
-    first.init_and_adopt("root").await.expect("init");
-    let console = LocalBackend::open(&path, None, false).await.expect("open");
-    let cli = LocalBackend::open(&path, None, false).await.expect("open");
-    (console, cli)
-}
 
 async fn describe(cli: &LocalBackend, name: &str, description: &str) {
     let s = cli.state().await.expect("state");

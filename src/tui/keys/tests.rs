@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::config;
+use crate::config::KeysConfig;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn map(toml: &str) -> Result<Keymap, String> {
     let keys: KeysConfig = toml::from_str::<config::Config>(toml)

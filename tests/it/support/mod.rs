@@ -313,3 +313,13 @@ impl Store for CountingStore {
         self.inner.watch()
     }
 }
+
+/// Two backends on one store file, as the console and a CLI in another shell are.
+pub async fn two_on_one_file(dir: &std::path::Path) -> (LocalBackend, LocalBackend) {
+    let path = dir.join("live.db");
+    let mut first = LocalBackend::open(&path, None, false).await.expect("open");
+    first.init_and_adopt("root").await.expect("init");
+    let console = LocalBackend::open(&path, None, false).await.expect("open");
+    let cli = LocalBackend::open(&path, None, false).await.expect("open");
+    (console, cli)
+}
