@@ -58,6 +58,7 @@ impl CheckAny {
                 )
             })
         };
+        uuid_given(&self.entity_uuid, "entity_uuid")?;
         Ok(CheckRequest {
             user: need(self.user, "user")?,
             catalog: need(self.catalog, "catalog")?,
@@ -68,6 +69,19 @@ impl CheckAny {
             resource_team: self.resource_team,
             attribute: self.attribute,
         })
+    }
+}
+
+/// An `entity_uuid` that is present must name an entity: an empty one is refused (400 naming
+/// `field`) rather than read as "no entity", so a client's blank never silently changes the
+/// question it asks.
+fn uuid_given(uuid: &Option<String>, field: &str) -> ApiResult<()> {
+    match uuid.as_deref() {
+        Some(u) if u.trim().is_empty() => Err(ApiError::invalid(
+            field,
+            "is empty; leave entity_uuid out to ask about the entity type, or give an entity's UUID",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -103,7 +117,7 @@ fn to_request(s: &State, r: CheckRequest) -> Request {
         catalog: r.catalog,
         action: r.action,
         entity: r.entity,
-        entity_uuid: r.entity_uuid.filter(|u| !u.is_empty()),
+        entity_uuid: r.entity_uuid,
         attribute: r.attribute,
     }
 }
@@ -172,6 +186,9 @@ pub(super) async fn check(
                     ),
                 ));
             }
+            for (i, r) in list.iter().enumerate() {
+                uuid_given(&r.entity_uuid, &format!("requests[{i}].entity_uuid"))?;
+            }
             let reqs: Vec<Request> = list.into_iter().map(|r| to_request(s, r)).collect();
             may_ask(&c, reqs.iter().map(|r| r.user))?;
             let results = reqs
@@ -233,6 +250,7 @@ pub(super) async fn who_can(
     Extension(c): Extension<Caller>,
     Params(p): Params<WhoCanParams>,
 ) -> ApiResult<Json<Vec<WhoCan>>> {
+    uuid_given(&p.entity_uuid, "entity_uuid")?;
     let snap = c.backend.service().snapshot();
     let s = &snap.state;
     let owner = match p.resource_owner.as_deref() {
@@ -252,7 +270,7 @@ pub(super) async fn who_can(
         catalog: p.catalog,
         action: p.action,
         entity: p.entity,
-        entity_uuid: p.entity_uuid.filter(|u| !u.is_empty()),
+        entity_uuid: p.entity_uuid,
         resource_owner: owner,
         resource_team: team,
         attribute: None,
