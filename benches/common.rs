@@ -4,7 +4,7 @@
 use gatehouse::catalog::Catalogs;
 use gatehouse::engine::Request;
 use gatehouse::model::{Id, Permission, Role, Team, User, UserKind, now};
-use gatehouse::store::State;
+use gatehouse::policy::State;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;

@@ -7,8 +7,8 @@ use crate::api::{AddPermission, AddRole, AddTeam, AddUser, CheckBatch, CheckRequ
 use crate::api::{KeyCreate, Update};
 use crate::backend::mage::wire::{MagePermission, MageRole, MageUser};
 use crate::catalog::{Catalog, Catalogs};
+use crate::policy::Link;
 use crate::service::{PermissionSpec, PolicyDoc, RoleSpec, TeamSpec, UserSpec};
-use crate::store::Link;
 use serde::de::DeserializeOwned;
 use std::sync::OnceLock;
 

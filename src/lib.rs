@@ -13,6 +13,7 @@ pub mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod model;
+pub mod policy;
 pub mod present;
 pub mod presets;
 pub mod server;

@@ -4,7 +4,7 @@
 
 use crate::engine::{AttrKind, Candidate, Explanation, FailedCondition, Hint, Outcome, Rule, Via};
 use crate::model::{ADMIN_TEAM, Id, Permission, short_id};
-use crate::store::State;
+use crate::policy::State;
 
 /// A role's name (or its id when it is gone).
 pub fn role_name(s: &State, id: &Id) -> String {

@@ -17,7 +17,7 @@ use casbin::prelude::*;
 use gatehouse::catalog::Catalogs;
 use gatehouse::engine::{Engine, Request};
 use gatehouse::model::{Id, Permission, Role, User, UserKind, now};
-use gatehouse::store::State;
+use gatehouse::policy::State;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;

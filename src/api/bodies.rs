@@ -1,6 +1,6 @@
 //! Request and response bodies (and query strings) of the HTTP API. Objects themselves
 //! ([`User`](crate::model::User), [`Role`](crate::model::Role), …), specs
-//! ([`RoleSpec`](crate::service::RoleSpec), …), [`Link`](crate::store::Link),
+//! ([`RoleSpec`](crate::service::RoleSpec), …), [`Link`](crate::policy::Link),
 //! [`PolicyDoc`](crate::service::PolicyDoc), [`ImportReport`](crate::service::ImportReport) and
 //! the engine's answers travel as they are.
 

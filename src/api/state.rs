@@ -4,7 +4,7 @@
 
 use crate::model::{ApiKey, Id, Revision};
 use crate::model::{Permission, Role, Team, User};
-use crate::store::{Link, State};
+use crate::policy::{Link, State};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 

@@ -11,11 +11,12 @@ use crate::api::{
 use crate::catalog::Catalogs;
 use crate::engine::{Explanation, Request, WhatCan, WhoCan};
 use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
+use crate::policy::{Link, State};
 use crate::service::{
     CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
     RoleSpec, TeamSpec, UserSpec, hash_secret,
 };
-use crate::store::{AuditQuery, Link, State};
+use crate::store::AuditQuery;
 use crate::text::redact_url_passwords;
 use async_trait::async_trait;
 use reqwest::header::{ETAG, IF_NONE_MATCH};

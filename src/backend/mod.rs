@@ -14,11 +14,12 @@ pub use mage::MageBackend;
 use crate::catalog::Catalogs;
 use crate::engine::{Explanation, Request, WhatCan, WhoCan};
 use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
+use crate::policy::{Link, State};
 use crate::service::{
     CreatedKey, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result, RoleSpec,
     TeamSpec, UserSpec, document::Count,
 };
-use crate::store::{AuditQuery, Link, State};
+use crate::store::AuditQuery;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

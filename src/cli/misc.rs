@@ -4,9 +4,9 @@
 use super::output::{Format, list, print_fields, print_json, print_table, section};
 use super::{Ctx, Opened};
 use crate::backend::{Backend, LocalBackend};
+use crate::policy::State;
 use crate::presets::PRESETS;
 use crate::service::{Error, ImportReport, Result};
-use crate::store::State;
 use crate::text::sanitize;
 use clap::Subcommand;
 use serde::Serialize;

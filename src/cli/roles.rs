@@ -3,8 +3,8 @@
 use super::Ctx;
 use super::output::{self, list, print_fields, print_json, print_table, section};
 use crate::model::{Id, Permission, Role};
+use crate::policy::{Link, State};
 use crate::service::{Result, RoleSpec, find_permission, find_role, find_team, find_user};
-use crate::store::{Link, State};
 use crate::text::sanitize;
 use clap::Subcommand;
 use serde::Serialize;

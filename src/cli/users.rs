@@ -5,8 +5,8 @@ use super::output::{self, list, print_fields, print_json, print_table, section, 
 use super::roles::{PERM_HEADER, PermRow};
 use crate::engine::{Scope, WhatCan};
 use crate::model::{ApiKey, Id, Principal, User, UserKind};
+use crate::policy::State;
 use crate::service::{Error, Result, UserSpec, find_user};
-use crate::store::State;
 use crate::text::sanitize;
 use clap::Subcommand;
 use serde::Serialize;

@@ -5,7 +5,7 @@
 
 use super::index::HolderIdx;
 use crate::model::Id;
-use crate::store::partition_point_from;
+use crate::policy::partition_point_from;
 
 /// What filing a permission under a holder takes besides its [`PermRec`]: kept only while the
 /// index is built.

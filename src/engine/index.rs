@@ -6,7 +6,7 @@ use crate::catalog::{
     ALL_ENTITY, ALL_EXCEPT_RESERVED, Catalog, Catalogs, ConditionMeaning, Dialect,
 };
 use crate::model::{ADMIN_TEAM, Id, Principal};
-use crate::store::State;
+use crate::policy::State;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 

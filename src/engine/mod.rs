@@ -1,5 +1,5 @@
 //! The policy engine (docs/PRODUCT.md §2.3–2.4): pure, no I/O, no async. It decides from an immutable
-//! in-memory [`Engine`] index built from a [`State`](crate::store::State): each permission is
+//! in-memory [`Engine`] index built from a [`State`](crate::policy::State): each permission is
 //! filed under every holder (role, team, user) that reaches it, keyed by (entity, uuid), and each
 //! holder's (entity, uuid) groups carry a summary of the actions they grant or may deny, so a
 //! check reads about one directory entry per holder reached whether the store holds a thousand

@@ -1,7 +1,7 @@
 use super::*;
 use crate::catalog::{Catalogs, access_to_flags};
 use crate::model::{Permission, Principal, Role, Team, User, UserKind, now};
-use crate::store::State;
+use crate::policy::State;
 use uuid::Uuid;
 
 /// A tiny world builder for scenario tests.

@@ -12,8 +12,8 @@ use crate::api::{
 use crate::backend::Backend;
 use crate::engine::{AttrCheck, Explanation, Request, WhatCan, WhoCan};
 use crate::model::{Id, Revision};
+use crate::policy::State;
 use crate::service::{Access, Error, Snapshot, find_team, find_user};
-use crate::store::State;
 use axum::Json;
 use axum::extract::{Extension, State as Shared};
 use axum::http::HeaderValue;

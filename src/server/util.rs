@@ -3,8 +3,8 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
+use crate::policy::State;
 use crate::service::{Access, Error};
-use crate::store::State;
 use axum::http::header::{ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};

@@ -5,7 +5,7 @@ use super::error::{Error, Result};
 use super::{Actor, Service, Snapshot};
 use crate::engine::Engine;
 use crate::model::Revision;
-use crate::store::{Change, State};
+use crate::policy::{Change, State};
 use std::sync::Arc;
 
 impl Service {

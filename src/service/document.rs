@@ -5,7 +5,7 @@
 
 use super::error::{Error, Result};
 use crate::model::{Id, Principal, Revision, Role, Team, User, UserKind};
-use crate::store::State;
+use crate::policy::State;
 use serde::{Deserialize, Serialize};
 
 /// A user in a document.

@@ -7,7 +7,7 @@ use super::specs::{find_team, find_user};
 use super::{Access, Actor, Service};
 use crate::catalog::Catalogs;
 use crate::model::{Id, ObjectKind, Permission, Principal, Revision, UserKind, new_id, now};
-use crate::store::{Change, Link, Object, State};
+use crate::policy::{Change, Link, Object, State};
 use serde::{Deserialize, Serialize};
 
 /// A resource named on the command line: `ns:type:id` (okdata) or `Entity/uuid`.

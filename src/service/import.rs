@@ -5,7 +5,7 @@ use super::error::{Error, Result};
 use super::specs::PermissionSpec;
 use super::{Access, Actor, Service, names, validate};
 use crate::model::{Id, Principal, Role, Team, User, new_id, now};
-use crate::store::{Change, Link, Object, PermFields, State};
+use crate::policy::{Change, Link, Object, PermFields, State};
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeSet;
 

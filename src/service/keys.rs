@@ -5,7 +5,7 @@
 use super::error::{Error, Result};
 use super::{Access, Actor, Service};
 use crate::model::{ApiKey, Id, Revision, User, new_id, now};
-use crate::store::{Change, Object};
+use crate::policy::{Change, Object};
 use base64::Engine as _;
 use rand::RngCore;
 use sha2::{Digest, Sha256};

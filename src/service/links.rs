@@ -4,7 +4,7 @@
 use super::error::{Error, Result};
 use super::{Access, Actor, Service};
 use crate::model::Revision;
-use crate::store::{Change, Link};
+use crate::policy::{Change, Link};
 
 /// The admin entity that guards a kind of link.
 pub(crate) fn link_entity(link: &Link) -> &'static str {

@@ -31,7 +31,8 @@ pub use target::{Target, build_request, parse_target};
 use crate::catalog::{ADMIN_CATALOG, Catalogs};
 use crate::engine::{Engine, Request};
 use crate::model::{ADMIN_TEAM, Id, Revision, Team, User, UserKind, new_id, now};
-use crate::store::{Change, Object, State, Store};
+use crate::policy::{Change, Object, State};
+use crate::store::Store;
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// The state and its decision index, as of one revision. Immutable; share with `Arc`.
@@ -456,7 +457,7 @@ impl Service {
             }
         };
         if !snap.state.members.contains_key(&(team_id, user_id)) {
-            changes.push(Change::Link(crate::store::Link::Member {
+            changes.push(Change::Link(crate::policy::Link::Member {
                 team: team_id,
                 user: user_id,
                 role: None,

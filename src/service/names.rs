@@ -3,7 +3,7 @@
 //! cannot stand beside `root`, nor `Admins` beside `admins`.
 
 use crate::model::{Id, Role, User};
-use crate::store::State;
+use crate::policy::State;
 use std::collections::HashMap;
 
 /// The form two names share when they look alike: lowercased, mapped to its UTS #39 skeleton,

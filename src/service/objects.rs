@@ -5,7 +5,7 @@ use super::specs::{PermissionSpec, RoleSpec, TeamSpec};
 use super::{Access, Actor, Service, names, validate};
 use crate::catalog::ADMIN_CATALOG;
 use crate::model::{ADMIN_TEAM, Id, ObjectKind, Permission, Revision, Role, Team, new_id, now};
-use crate::store::{Change, Dependents, Link, Object, State};
+use crate::policy::{Change, Dependents, Link, Object, State};
 
 /// What still depends on an object, in words: `2 user assignment(s), 1 team default(s)`.
 pub(super) fn describe(d: &Dependents) -> String {

@@ -2,7 +2,7 @@
 
 use super::error::{Error, Result};
 use crate::model::{Id, Permission, Role, Team, User, UserKind, now};
-use crate::store::State;
+use crate::policy::State;
 use serde::{Deserialize, Serialize};
 
 /// The editable fields of a user.

@@ -6,7 +6,7 @@ use super::specs::{find_team, find_user};
 use crate::catalog::Catalogs;
 use crate::engine::Request;
 use crate::model::Id;
-use crate::store::State;
+use crate::policy::State;
 
 /// An entity (and maybe one UUID) named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]

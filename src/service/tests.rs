@@ -1,5 +1,6 @@
 use super::*;
-use crate::store::{Link, MemoryStore};
+use crate::policy::Link;
+use crate::store::MemoryStore;
 
 pub(super) async fn service() -> (Service, Actor) {
     let cats = Arc::new(Catalogs::builtin().expect("catalogs"));

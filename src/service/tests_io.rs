@@ -3,7 +3,8 @@
 use super::tests::service;
 use super::*;
 use crate::model::Principal;
-use crate::store::{AuditQuery, Link, MemoryStore};
+use crate::policy::Link;
+use crate::store::{AuditQuery, MemoryStore};
 
 #[tokio::test]
 async fn okdata_grants_and_the_last_admin_rule() {

@@ -6,7 +6,7 @@ use super::objects::describe;
 use super::specs::UserSpec;
 use super::{Access, Actor, Service, names, validate};
 use crate::model::{Id, ObjectKind, Revision, User, new_id, now};
-use crate::store::{Change, Object, State};
+use crate::policy::{Change, Object, State};
 
 impl Service {
     fn other_enabled_owner(&self, state: &State, except: Id) -> bool {

@@ -68,3 +68,25 @@ pub enum StoreError {
 
 /// Result alias for store operations.
 pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<crate::policy::ApplyError> for StoreError {
+    fn from(e: crate::policy::ApplyError) -> Self {
+        use crate::policy::ApplyError as A;
+        match e {
+            A::NotFound { kind, id } => StoreError::NotFound { kind, id },
+            A::Duplicate { kind, field, value } => StoreError::Duplicate { kind, field, value },
+            A::Conflict {
+                kind,
+                id,
+                expected,
+                actual,
+            } => StoreError::Conflict {
+                kind,
+                id,
+                expected,
+                actual,
+            },
+            A::InUse { kind, id, links } => StoreError::InUse { kind, id, links },
+        }
+    }
+}

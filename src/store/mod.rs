@@ -1,30 +1,20 @@
-//! Storage behind one trait ([`Store`]): the embedded SQLite store (default), an in-memory
+//! Persistence behind one trait ([`Store`]): the embedded SQLite store (default), an in-memory
 //! store (reference semantics, tests), and PostgreSQL (several server replicas on one
-//! database). Every write is one transaction
-//! that applies a list of [`Change`]s, bumps the monotonic revision and writes the audit
-//! events — all or nothing.
+//! database). The policy snapshot ([`State`]) and its [`Change`]s live in `crate::policy`; a
+//! store only loads and commits them. Every write is one transaction that applies a list of
+//! [`Change`]s, bumps the monotonic revision and writes the audit events — all or nothing.
 
-mod apply;
-mod change;
 mod error;
 mod memory;
-mod pairs;
-mod perms;
 pub mod postgres;
-mod sorted;
 pub mod sqlite;
-mod state;
 
-pub use change::{Change, Link, Object};
 pub use error::{StoreError, StoreResult};
 pub use memory::MemoryStore;
-pub use pairs::{PairIter, PairSet};
-pub use perms::{PermFields, PermRef, Permissions, PermissionsBuilder};
 pub use postgres::PgStore;
-pub use sorted::Iter as SortedIter;
-pub(crate) use sorted::partition_point_from;
 pub use sqlite::SqliteStore;
-pub use state::{Dependents, Effect, State, username_key};
+
+use crate::policy::{Change, State};
 
 use crate::model::{AuditEvent, Id, Revision};
 use async_trait::async_trait;

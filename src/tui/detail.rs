@@ -11,8 +11,8 @@ use super::view::Pane;
 use crate::catalog::Catalogs;
 use crate::engine::{Scope, WhatCan};
 use crate::model::{Id, ObjectKind, Principal, short_id};
+use crate::policy::{Link, State};
 use crate::present::{perm_label, role_name, target, team_key, user_name, via};
-use crate::store::{Link, State};
 
 /// One line of a detail page.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -10,7 +10,7 @@ use super::line_edit;
 use super::view::Pane;
 use crate::catalog::Catalogs;
 use crate::model::{Id, ObjectKind, Principal};
-use crate::store::{Link, State};
+use crate::policy::{Link, State};
 use crate::text::sanitize;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::text::{Line, Span};

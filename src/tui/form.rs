@@ -9,8 +9,8 @@ use super::form_fields::{
 };
 use crate::catalog::Catalogs;
 use crate::model::{Id, ObjectKind, UserKind};
+use crate::policy::State;
 use crate::service::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
-use crate::store::State;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::sync::Arc;
 

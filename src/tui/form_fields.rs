@@ -3,8 +3,8 @@
 
 use super::field::{Field, FieldKind};
 use crate::catalog::Catalogs;
+use crate::policy::State;
 use crate::service::{PermissionSpec, RoleSpec, TeamSpec, UserSpec};
-use crate::store::State;
 
 /// The entity picker's item for a permission on every entity: an explicit choice, never what
 /// an empty field means.

@@ -7,7 +7,7 @@ use super::view::Pane;
 use crate::backend::{BackendInfo, Me};
 use crate::catalog::Catalogs;
 use crate::model::{AuditEvent, Id, ObjectKind};
-use crate::store::{Link, State};
+use crate::policy::{Link, State};
 use std::sync::Arc;
 
 /// Everything loaded from the backend for one refresh.

@@ -4,8 +4,8 @@
 use super::keys::input::{InputKey, input_hint};
 use super::theme::Theme;
 use crate::model::{Id, Principal, short_id};
+use crate::policy::{Link, State};
 use crate::present::target;
-use crate::store::{Link, State};
 use crate::text::sanitize;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;

@@ -3,7 +3,7 @@
 
 use crate::backend::Capabilities;
 use crate::model::{AuditEvent, Id, Principal, short_id};
-use crate::store::State;
+use crate::policy::State;
 use crate::text::sanitize;
 use crate::tui::rows::Rows;
 use rustc_hash::FxHashMap;

@@ -13,7 +13,8 @@
 use crate::support;
 
 use gatehouse::model::{Id, Permission, Role, now};
-use gatehouse::store::{Change, Link, Object, PgStore, SqliteStore, Store};
+use gatehouse::policy::{Change, Link, Object};
+use gatehouse::store::{PgStore, SqliteStore, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::io::{BufRead, BufReader, Write};

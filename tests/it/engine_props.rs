@@ -4,7 +4,7 @@
 use gatehouse::catalog::{Catalog, Catalogs};
 use gatehouse::engine::{Engine, Request};
 use gatehouse::model::{Id, Permission, Principal, Role, Team, User, UserKind, now};
-use gatehouse::store::State;
+use gatehouse::policy::State;
 use proptest::prelude::*;
 use uuid::Uuid;
 

@@ -5,7 +5,7 @@
 use gatehouse::catalog::{Catalogs, access_to_flags};
 use gatehouse::engine::{AttrCheck, AttrKind, Engine, Request};
 use gatehouse::model::{Id, Permission, Role, User, UserKind, now};
-use gatehouse::store::State;
+use gatehouse::policy::State;
 use proptest::prelude::*;
 use uuid::Uuid;
 

@@ -6,9 +6,9 @@
 use crate::support;
 
 use gatehouse::model::{Id, User};
+use gatehouse::policy::Link;
 use gatehouse::server::ServerConfig;
 use gatehouse::service::{Actor, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
-use gatehouse::store::Link;
 use serde_json::{Value, json};
 use support::{Fixture, bounded, start};
 

@@ -14,8 +14,9 @@
 use gatehouse::catalog::{Catalog, Catalogs};
 use gatehouse::engine::Request;
 use gatehouse::model::{Id, Principal};
+use gatehouse::policy::{Link, State};
 use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, TeamSpec, UserSpec};
-use gatehouse::store::{Link, MemoryStore, State};
+use gatehouse::store::MemoryStore;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -36,7 +36,7 @@ fn every_committed_fuzz_input_is_handled_without_a_panic() {
 #[test]
 fn the_load_cache_seed_round_trips_through_the_fuzzed_decoder() {
     use gatehouse::model::{Role, User, UserKind, now};
-    use gatehouse::store::State;
+    use gatehouse::policy::State;
     let t = now();
     let mut s = State::default();
     let u = User {

@@ -7,8 +7,8 @@
 use crate::mage_support;
 
 use gatehouse::backend::Backend;
+use gatehouse::policy::Link;
 use gatehouse::service::{Password, PermissionSpec, RoleSpec, UserSpec};
-use gatehouse::store::Link;
 use mage_support::{admin, bounded, live_url, raw_get, secret_lister, serial, unique};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -321,7 +321,7 @@ async fn errors_come_back_specific_and_change_nothing() {
 }
 
 /// The permissions of each role, as comparable content.
-fn by_role(s: &gatehouse::store::State) -> BTreeMap<String, Vec<String>> {
+fn by_role(s: &gatehouse::policy::State) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (r, p) in &s.role_permissions {
         let role = &s.roles[r].name;

@@ -10,9 +10,10 @@ use crate::support;
 use gatehouse::backend::{Backend, HttpBackend};
 use gatehouse::catalog::Catalogs;
 use gatehouse::engine::Request;
+use gatehouse::policy::Link;
 use gatehouse::server::ServerConfig;
 use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, UserSpec};
-use gatehouse::store::{Link, SqliteStore, Store};
+use gatehouse::store::{SqliteStore, Store};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -230,8 +231,8 @@ async fn a_postgres_commit_is_announced_to_other_stores() {
         let rev = a
             .commit(
                 "tester",
-                &[gatehouse::store::Change::Create(
-                    gatehouse::store::Object::Role(gatehouse::model::Role {
+                &[gatehouse::policy::Change::Create(
+                    gatehouse::policy::Object::Role(gatehouse::model::Role {
                         id: gatehouse::model::new_id(),
                         name: "announced".into(),
                         description: String::new(),
@@ -259,7 +260,7 @@ async fn a_postgres_commit_is_announced_to_other_stores() {
         let failed = a
             .commit(
                 "tester",
-                &[gatehouse::store::Change::Link(Link::UserRole {
+                &[gatehouse::policy::Change::Link(Link::UserRole {
                     user: gatehouse::model::new_id(),
                     role: gatehouse::model::new_id(),
                 })],

@@ -8,9 +8,10 @@ use gatehouse::api::StateWire;
 use gatehouse::backend::Backend;
 use gatehouse::engine::Request;
 use gatehouse::model::{Principal, new_id};
+use gatehouse::policy::Link;
 use gatehouse::server::ServerConfig;
 use gatehouse::service::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
-use gatehouse::store::{AuditQuery, Link};
+use gatehouse::store::AuditQuery;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use support::{StoreKind, bounded, start_on};
@@ -140,7 +141,7 @@ async fn crud_links_and_state_over_http_match_the_store(kind: StoreKind) {
         // The whole state, as the client sees it, is the store's.
         let remote = http.state().await.expect("state");
         // "Last used" moves with every request and is not versioned state: compare the rest.
-        let unversioned = |s: &gatehouse::store::State| {
+        let unversioned = |s: &gatehouse::policy::State| {
             let mut w = StateWire::from(s);
             for k in &mut w.keys {
                 k.last_used_at = None;

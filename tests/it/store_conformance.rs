@@ -5,9 +5,8 @@
 use gatehouse::model::{
     ApiKey, Id, ObjectKind, Permission, Principal, Role, Team, User, UserKind, new_id,
 };
-use gatehouse::store::{
-    AuditQuery, Change, Link, MemoryStore, Object, PgStore, SqliteStore, State, Store, StoreError,
-};
+use gatehouse::policy::{Change, Link, Object, State};
+use gatehouse::store::{AuditQuery, MemoryStore, PgStore, SqliteStore, Store, StoreError};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::any::Any;

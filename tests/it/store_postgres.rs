@@ -6,7 +6,8 @@
 use crate::support::pg;
 
 use gatehouse::model::{Permission, Role, new_id, now};
-use gatehouse::store::{AuditQuery, Change, Object, PgStore, Store, StoreError};
+use gatehouse::policy::{Change, Object};
+use gatehouse::store::{AuditQuery, PgStore, Store, StoreError};
 use std::collections::BTreeSet;
 use std::time::Instant;
 

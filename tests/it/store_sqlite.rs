@@ -2,7 +2,8 @@
 //! schema versions, reopening; plus an ignored timing run.
 
 use gatehouse::model::{Permission, Role, User, UserKind, new_id, now};
-use gatehouse::store::{AuditQuery, Change, Link, Object, SqliteStore, Store, StoreError};
+use gatehouse::policy::{Change, Link, Object};
+use gatehouse::store::{AuditQuery, SqliteStore, Store, StoreError};
 use sqlx::{ConnectOptions, Connection};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

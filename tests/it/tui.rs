@@ -6,7 +6,7 @@ use gatehouse::backend::{BackendInfo, BackendKind, Capabilities, Me};
 use gatehouse::model::{
     ApiKey, AuditEvent, Id, ObjectKind, Permission, Role, Team, User, UserKind,
 };
-use gatehouse::store::State;
+use gatehouse::policy::State;
 use gatehouse::tui::app::{App, Data, Effect, Mode, Msg};
 use gatehouse::tui::draw::draw;
 use gatehouse::tui::theme::Theme;

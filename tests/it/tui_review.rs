@@ -172,8 +172,8 @@ async fn the_changed_outside_notice_and_the_conflict_line_are_whole_at_80_column
 
 #[tokio::test]
 async fn a_user_page_shows_what_each_effective_permission_denies() {
+    use gatehouse::policy::Link;
     use gatehouse::service::PermissionSpec;
-    use gatehouse::store::Link;
     let b = backend().await;
     let alice = user(&b, "alice").await;
     let p = b

@@ -16,11 +16,12 @@ use super::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me, Pr
 use crate::catalog::{Catalog, Catalogs};
 use crate::engine::{Engine, Explanation, Request, WhatCan, WhoCan};
 use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
+use crate::policy::{Link, State};
 use crate::service::{
     CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
     RoleSpec, TeamSpec, UserSpec,
 };
-use crate::store::{AuditQuery, Link, State};
+use crate::store::AuditQuery;
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

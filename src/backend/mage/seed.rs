@@ -6,9 +6,9 @@
 
 use super::MageBackend;
 use crate::backend::{PresetProgress, ProgressSink};
+use crate::policy::{PermRef, State};
 use crate::service::document::{Count, DocPermission};
 use crate::service::{Error, ImportReport, PolicyDoc, Result};
-use crate::store::{PermRef, State};
 use reqwest::Method;
 use serde_json::json;
 use std::collections::BTreeSet;

@@ -11,8 +11,8 @@ use super::wire::{
 use crate::catalog::Catalog;
 use crate::catalog::flags_to_access;
 use crate::model::{Id, ObjectKind, Permission, Role, User, UserKind};
+use crate::policy::{Link, State};
 use crate::service::{Error, PermissionSpec, Result, RoleSpec, UserSpec};
-use crate::store::{Link, State};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};

@@ -30,7 +30,7 @@ use super::error::{Error, Result};
 use super::{Access, Actor, Service, Snapshot};
 use crate::catalog::ADMIN_CATALOG;
 use crate::model::{Id, ObjectKind, Permission, User};
-use crate::store::{Change, Object, State};
+use crate::policy::{Change, Object, State};
 use needs::{Need, Needs, Why};
 use reach::{teams_of, user_reach};
 use region::{ActorView, Regions, Side};

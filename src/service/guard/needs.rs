@@ -5,8 +5,8 @@ use super::reach::{Scope, member_scope, role_perms, team_perms, user_reach, user
 use super::region::Side;
 use crate::catalog::{Catalogs, ConditionMeaning};
 use crate::model::{ADMIN_TEAM, Id, ObjectKind, Permission, User};
+use crate::policy::{Change, Link, Object, State};
 use crate::service::error::{Error, Result};
-use crate::store::{Change, Link, Object, State};
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 

@@ -3,7 +3,7 @@
 //! team roles, membership role), read from the state the write is planned against.
 
 use crate::model::{ADMIN_TEAM, Id, Principal};
-use crate::store::State;
+use crate::policy::State;
 
 /// Where a reached permission applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

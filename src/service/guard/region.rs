@@ -20,7 +20,7 @@ use super::reach::Scope;
 use crate::catalog::{ALL_ENTITY, ALL_EXCEPT_RESERVED, Catalog, Catalogs, Dialect};
 use crate::engine::{AttrCheck, AttrKind, Engine, Outcome, Request, Rule};
 use crate::model::{Id, Permission, Principal, Team, User, UserKind, new_id, now};
-use crate::store::State;
+use crate::policy::State;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// An entity UUID (and an attribute name) that no permission names: stands for "any other".

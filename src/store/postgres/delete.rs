@@ -6,7 +6,8 @@ use super::db_err;
 use super::rows::{self, KEY_COLS, TEAM_COLS};
 use super::write::not_found;
 use crate::model::{ApiKey, Id, ObjectKind, Principal, Team};
-use crate::store::{Effect, Link, Object, StoreError, StoreResult};
+use crate::policy::{Effect, Link, Object};
+use crate::store::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnection, PgRow};
 use std::sync::LazyLock;
 

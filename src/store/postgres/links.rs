@@ -4,7 +4,8 @@ use super::db_err;
 use super::rows;
 use super::write::{need, not_found};
 use crate::model::{Id, ObjectKind, Principal};
-use crate::store::{Effect, Link, StoreError, StoreResult};
+use crate::policy::{Effect, Link};
+use crate::store::{StoreError, StoreResult};
 use sqlx::postgres::PgConnection;
 
 const SELECT_MEMBER: &str = "SELECT role_id FROM team_members WHERE team_id = $1 AND user_id = $2";

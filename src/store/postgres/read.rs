@@ -4,7 +4,8 @@
 use super::rows::{self, KEY_COLS, PERMISSION_COLS, ROLE_COLS, TEAM_COLS, USER_COLS};
 use super::{db_err, write};
 use crate::model::{AuditEvent, Id, Principal};
-use crate::store::{AuditQuery, State, StoreError, StoreResult};
+use crate::policy::State;
+use crate::store::{AuditQuery, StoreError, StoreResult};
 use futures_util::TryStreamExt;
 use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};

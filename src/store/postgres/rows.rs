@@ -3,7 +3,8 @@
 
 use super::db_err;
 use crate::model::{ApiKey, Id, ObjectKind, Permission, Role, Team, User, UserKind};
-use crate::store::{Object, StoreError, StoreResult};
+use crate::policy::Object;
+use crate::store::{StoreError, StoreResult};
 use sqlx::Row;
 use sqlx::postgres::{PgArguments, PgConnection, PgRow, Postgres};
 use sqlx::query::Query;
@@ -232,7 +233,7 @@ pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
             .bind(ts(u.created_at))
             .bind(ts(u.updated_at))
             .bind(int(u.version)?)
-            .bind(crate::store::username_key(&u.username)),
+            .bind(crate::policy::username_key(&u.username)),
         Object::Team(t) => q
             .bind(t.id)
             .bind(t.key.as_str())

@@ -1,6 +1,6 @@
 //! `commit`: one transaction that locks the revision row (serializing writers across
 //! processes), applies the changes in order with the semantics of
-//! [`State::apply`](crate::store::State::apply), bumps the revision once and writes one audit
+//! [`State::apply`](crate::policy::State::apply), bumps the revision once and writes one audit
 //! row per effect.
 //!
 //! A failed statement aborts a PostgreSQL transaction, so the write path avoids relying on
@@ -12,7 +12,8 @@
 use super::rows::{self, Q};
 use super::{db_err, delete, links, sqlstate};
 use crate::model::{Id, ObjectKind, Revision, now};
-use crate::store::{Change, Effect, Object, StoreError, StoreResult, username_key};
+use crate::policy::{Change, Effect, Object, username_key};
+use crate::store::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnection, PgPool};
 use std::collections::HashSet;
 use std::sync::LazyLock;

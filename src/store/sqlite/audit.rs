@@ -7,7 +7,8 @@
 use super::db_err;
 use super::rows;
 use crate::model::{ObjectKind, Revision, now};
-use crate::store::{Effect, Link, Object, StoreError, StoreResult};
+use crate::policy::{Effect, Link, Object};
+use crate::store::{StoreError, StoreResult};
 use sqlx::sqlite::SqliteConnection;
 use std::sync::LazyLock;
 
@@ -55,7 +56,7 @@ fn object_text(obj: &Object) -> StoreResult<String> {
         Object::Team(x) => to_text(x),
         Object::Role(x) => to_text(x),
         Object::Permission(x) => to_text(x),
-        Object::ApiKey(x) => to_text(&crate::store::change::key_audit_json(x)),
+        Object::ApiKey(x) => to_text(&crate::policy::key_audit_json(x)),
     }
 }
 

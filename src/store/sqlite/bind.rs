@@ -2,7 +2,8 @@
 
 use super::rows::{idb, int, ts};
 use crate::model::ObjectKind;
-use crate::store::{Object, StoreError, StoreResult};
+use crate::policy::Object;
+use crate::store::{StoreError, StoreResult};
 use sqlx::query::Query;
 use sqlx::sqlite::{Sqlite, SqliteArguments};
 use std::sync::LazyLock;
@@ -21,7 +22,7 @@ pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
         Object::User(u) => q
             .bind(idb(&u.id))
             .bind(u.username.as_str())
-            .bind(crate::store::username_key(&u.username))
+            .bind(crate::policy::username_key(&u.username))
             .bind(u.email.as_str())
             .bind(u.display_name.as_str())
             .bind(u.kind.as_str())

@@ -13,7 +13,7 @@
 use super::db_err;
 use super::rows::{self, from_ts};
 use crate::model::{ApiKey, Id, Principal, Role, Team, User};
-use crate::store::{PermFields, Permissions, PermissionsBuilder};
+use crate::policy::{PermFields, Permissions, PermissionsBuilder};
 use crate::store::{StoreError, StoreResult};
 use sqlx::sqlite::SqliteConnection;
 use std::borrow::Cow;

@@ -26,7 +26,8 @@ mod parts;
 
 use super::db_err;
 use crate::model::Revision;
-use crate::store::{State, StoreError, StoreResult};
+use crate::policy::State;
+use crate::store::{StoreError, StoreResult};
 #[cfg(test)]
 use codec::Pairs;
 use parts::{Decoder, Header, Part};

@@ -6,7 +6,8 @@ use super::db_err;
 use super::rows::{self, idb};
 use super::write::not_found;
 use crate::model::{ApiKey, Id, ObjectKind, Principal, Team};
-use crate::store::{Effect, Link, Object, StoreError, StoreResult};
+use crate::policy::{Effect, Link, Object};
+use crate::store::{StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 const TEAMS_BY_DEFAULT_ROLE: &str = "SELECT id, team_key, name, description, default_role, \

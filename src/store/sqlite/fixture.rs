@@ -4,7 +4,7 @@
 use super::SqliteStore;
 use super::rows::from_ts;
 use crate::model::{ApiKey, Id, Permission, Principal, Role, Team, User, UserKind, now};
-use crate::store::{Change, Link, Object};
+use crate::policy::{Change, Link, Object};
 use sqlx::{ConnectOptions, Connection};
 use time::OffsetDateTime;
 

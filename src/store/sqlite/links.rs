@@ -5,7 +5,8 @@ use super::rows::{self, idb};
 use super::write::{need, not_found};
 use super::{db_err, is_constraint};
 use crate::model::{Id, ObjectKind, Principal};
-use crate::store::{Effect, Link, StoreError, StoreResult};
+use crate::policy::{Effect, Link};
+use crate::store::{StoreError, StoreResult};
 use sqlx::error::ErrorKind;
 use sqlx::sqlite::SqliteConnection;
 
@@ -84,8 +85,8 @@ fn columns(link: &Link) -> Option<(&'static str, &'static str, &'static str, Id,
 
 /// The next `n` changes when they all add plain pair links into one table and columns (an
 /// import's role ↔ permission links, say): one multi-row INSERT can add them.
-pub(super) fn link_run(changes: &[crate::store::Change], n: usize) -> Option<Vec<&Link>> {
-    use crate::store::Change;
+pub(super) fn link_run(changes: &[crate::policy::Change], n: usize) -> Option<Vec<&Link>> {
+    use crate::policy::Change;
     let run = changes.get(..n)?;
     let key = |l: &Link| columns(l).map(|(t, a, b, _, _)| (t, a, b));
     let first = match run.first()? {

@@ -10,13 +10,13 @@ mod cache;
 
 /// Decodes untrusted load-cache bytes (the fuzz target's entry; see `crate::fuzzing`).
 #[doc(hidden)]
-pub fn decode_untrusted_cache(data: &[u8]) -> crate::store::StoreResult<crate::store::State> {
+pub fn decode_untrusted_cache(data: &[u8]) -> crate::store::StoreResult<crate::policy::State> {
     cache::decode_untrusted(data)
 }
 
 /// Encodes a state the way [`decode_untrusted_cache`] reads it (fuzz seeds).
 #[doc(hidden)]
-pub fn encode_untrusted_cache(state: &crate::store::State) -> crate::store::StoreResult<Vec<u8>> {
+pub fn encode_untrusted_cache(state: &crate::policy::State) -> crate::store::StoreResult<Vec<u8>> {
     cache::encode_untrusted(state)
 }
 mod delete;

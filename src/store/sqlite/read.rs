@@ -5,7 +5,8 @@ use super::bulk::{self, Split};
 use super::rows::{self, from_ts};
 use super::{cache, db_err, write};
 use crate::model::AuditEvent;
-use crate::store::{AuditQuery, State, StoreError, StoreResult};
+use crate::policy::State;
+use crate::store::{AuditQuery, StoreError, StoreResult};
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
 

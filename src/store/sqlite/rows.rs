@@ -3,7 +3,8 @@
 
 use super::db_err;
 use crate::model::{ApiKey, Id, ObjectKind, Permission, Role, Team, User, UserKind};
-use crate::store::{Object, StoreError, StoreResult};
+use crate::policy::Object;
+use crate::store::{StoreError, StoreResult};
 use sqlx::Row;
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqliteRow};
 use time::OffsetDateTime;

@@ -1,12 +1,13 @@
 //! `commit`: one `BEGIN IMMEDIATE` transaction that applies the changes in order with the
-//! semantics of [`State::apply`](crate::store::State::apply), bumps the revision once and
+//! semantics of [`State::apply`](crate::policy::State::apply), bumps the revision once and
 //! writes one audit row per effect ([`super::audit`]).
 
 use super::audit::AuditLog;
 use super::rows::{self, idb};
 use super::{bind, db_err, delete, is_constraint, links};
 use crate::model::{Id, ObjectKind, Revision};
-use crate::store::{Change, Effect, Object, StoreError, StoreResult, username_key};
+use crate::policy::{Change, Effect, Object, username_key};
+use crate::store::{StoreError, StoreResult};
 use sqlx::Connection;
 use sqlx::sqlite::SqliteConnection;
 

@@ -6,7 +6,7 @@
 
 use super::row::{Cells, Row};
 use crate::model::Id;
-use crate::store::{PermRef, State, partition_point_from};
+use crate::policy::{PermRef, State, partition_point_from};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ use uuid::Uuid;
 pub struct PermRows {
     state: Arc<State>,
     /// The ids in order, only when the state's table cannot be read by position (a write
-    /// since it was loaded left edits pending: [`crate::store::Permissions::nth`]).
+    /// since it was loaded left edits pending: [`crate::policy::Permissions::nth`]).
     ids: Option<Vec<Id>>,
     /// How many roles hold each permission, by row.
     roles: Vec<u32>,

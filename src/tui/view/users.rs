@@ -4,7 +4,7 @@
 use super::row::Cells;
 use super::{Row, clean};
 use crate::model::{Id, User};
-use crate::store::State;
+use crate::policy::State;
 use rustc_hash::FxHashMap;
 use std::ops::Bound;
 

@@ -21,7 +21,10 @@ pub fn nf(kind: ObjectKind, id: impl ToString) -> StoreError {
 
 /// Commits `changes` to the store and to a reference `State`, asserting the same result.
 pub async fn both(s: &dyn Store, reference: &mut State, changes: Vec<Change>) {
-    let expected = reference.apply_all(&changes).map(|_| reference.revision);
+    let expected = reference
+        .apply_all(&changes)
+        .map(|_| reference.revision)
+        .map_err(StoreError::from);
     assert_eq!(s.commit("tester", &changes).await, expected);
 }
 
@@ -452,7 +455,11 @@ pub async fn bulk_creates(s: &dyn Store) {
     let roles: Vec<Role> = (0..150).map(|i| role(&format!("role-{i}"))).collect();
     let mut bad: Vec<Change> = roles.iter().cloned().map(c).collect();
     bad[100] = c(role("role-10"));
-    let expected = reference.clone().apply_all(&bad).map(|_| 1);
+    let expected = reference
+        .clone()
+        .apply_all(&bad)
+        .map(|_| 1)
+        .map_err(StoreError::from);
     assert_eq!(expected, Err(dup(ObjectKind::Role, "name", "role-10")));
     assert_eq!(s.commit("t", &bad).await, expected);
     let mut bad: Vec<Change> = roles.iter().cloned().map(c).collect();

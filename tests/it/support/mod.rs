@@ -9,9 +9,10 @@ pub mod pg;
 use gatehouse::backend::{HttpBackend, LocalBackend};
 use gatehouse::catalog::Catalogs;
 use gatehouse::model::User;
+use gatehouse::policy::Link;
 use gatehouse::server::{RunningServer, ServerConfig};
 use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, UserSpec};
-use gatehouse::store::{Link, PgStore, SqliteStore, Store};
+use gatehouse::store::{PgStore, SqliteStore, Store};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -270,7 +271,7 @@ impl Store for CountingStore {
     fn describe(&self) -> String {
         self.inner.describe()
     }
-    async fn load(&self) -> gatehouse::store::StoreResult<gatehouse::store::State> {
+    async fn load(&self) -> gatehouse::store::StoreResult<gatehouse::policy::State> {
         self.loads.fetch_add(1, Ordering::SeqCst);
         self.inner.load().await
     }
@@ -281,14 +282,14 @@ impl Store for CountingStore {
     async fn commit(
         &self,
         actor: &str,
-        changes: &[gatehouse::store::Change],
+        changes: &[gatehouse::policy::Change],
     ) -> gatehouse::store::StoreResult<gatehouse::model::Revision> {
         self.inner.commit(actor, changes).await
     }
     async fn commit_at(
         &self,
         actor: &str,
-        changes: &[gatehouse::store::Change],
+        changes: &[gatehouse::policy::Change],
         base: gatehouse::model::Revision,
     ) -> gatehouse::store::StoreResult<gatehouse::model::Revision> {
         self.inner.commit_at(actor, changes, base).await
@@ -306,7 +307,7 @@ impl Store for CountingStore {
     ) -> gatehouse::store::StoreResult<()> {
         self.inner.touch_key(id, at).await
     }
-    fn loaded(&self, state: &Arc<gatehouse::store::State>) {
+    fn loaded(&self, state: &Arc<gatehouse::policy::State>) {
         self.inner.loaded(state);
     }
     fn watch(&self) -> Option<tokio::sync::watch::Receiver<gatehouse::model::Revision>> {

@@ -4,7 +4,8 @@
 
 use super::super::fixture::{ODD, changes, store, tamper};
 use super::*;
-use crate::store::{State, Store};
+use crate::policy::State;
+use crate::store::Store;
 
 #[tokio::test]
 async fn load_is_lossless() {

@@ -4,7 +4,8 @@
 
 use super::super::rows::{from_ts, ts};
 use crate::model::{Id, Role, Team, User, UserKind};
-use crate::store::{PermFields, PermRef, PermissionsBuilder, StoreError, StoreResult};
+use crate::policy::{PermFields, PermRef, PermissionsBuilder};
+use crate::store::{StoreError, StoreResult};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;

@@ -4,7 +4,8 @@
 
 use super::codec::{Pairs, PermSeed, Records, permission_rec, role_rec, team_rec, user_rec};
 use crate::model::{Id, Principal, Role, Team, User};
-use crate::store::{PermissionsBuilder, State, StoreError, StoreResult};
+use crate::policy::{PermissionsBuilder, State};
+use crate::store::{StoreError, StoreResult};
 use serde::{Deserialize, Serialize};
 
 /// What a part holds (the `kind` column of `load_cache_parts`). A state is encoded as parts

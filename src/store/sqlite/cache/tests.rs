@@ -227,7 +227,7 @@ async fn writes_make_the_cache_stale() {
         updated_at: now(),
         version: 1,
     };
-    let change = crate::store::Change::Create(crate::store::Object::Role(role));
+    let change = crate::policy::Change::Create(crate::policy::Object::Role(role));
     want.revision = store
         .commit("t", std::slice::from_ref(&change))
         .await

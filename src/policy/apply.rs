@@ -2,7 +2,7 @@
 //! cascading delete removes, and the audit [`Effect`]s. Every store must reproduce it.
 
 use super::change::{Change, Link, Object};
-use super::error::{StoreError, StoreResult};
+use super::error::{ApplyError, ApplyResult};
 use super::state::{Effect, State, not_found, username_key};
 use crate::model::{Id, ObjectKind, Principal};
 use std::collections::HashMap;
@@ -31,11 +31,11 @@ impl State {
     }
 
     /// Checks that a unique field of `obj` is free (ignoring `obj` itself).
-    fn check_unique(&self, obj: &Object) -> StoreResult<()> {
+    fn check_unique(&self, obj: &Object) -> ApplyResult<()> {
         let taken = |map: &HashMap<String, Id>, key: String, field: &'static str, kind| match map
             .get(&key)
         {
-            Some(&other) if other != obj.id() => Err(StoreError::Duplicate {
+            Some(&other) if other != obj.id() => Err(ApplyError::Duplicate {
                 kind,
                 field,
                 value: key,
@@ -62,7 +62,7 @@ impl State {
     }
 
     /// Checks the references an object holds (team default role, key owner).
-    fn check_refs(&self, obj: &Object) -> StoreResult<()> {
+    fn check_refs(&self, obj: &Object) -> ApplyResult<()> {
         match obj {
             Object::Team(t) => match t.default_role {
                 Some(r) if !self.roles.contains_key(&r) => Err(not_found(ObjectKind::Role, r)),
@@ -144,7 +144,7 @@ impl State {
         Some(old)
     }
 
-    fn check_link_ends(&self, link: &Link) -> StoreResult<()> {
+    fn check_link_ends(&self, link: &Link) -> ApplyResult<()> {
         let need = |kind, id| {
             if self.exists(kind, id) {
                 Ok(())
@@ -240,11 +240,11 @@ impl State {
 
     /// Applies one change, or fails and changes nothing. Returns what happened, for the audit
     /// log (a cascading delete reports each removed link, then the delete).
-    pub fn apply(&mut self, change: &Change) -> StoreResult<Vec<Effect>> {
+    pub fn apply(&mut self, change: &Change) -> ApplyResult<Vec<Effect>> {
         match change {
             Change::Create(obj) => {
                 if self.exists(obj.kind(), obj.id()) {
-                    return Err(StoreError::Duplicate {
+                    return Err(ApplyError::Duplicate {
                         kind: obj.kind(),
                         field: "id",
                         value: obj.id().to_string(),
@@ -269,7 +269,7 @@ impl State {
                     .current(object.kind(), object.id())
                     .ok_or_else(|| not_found(object.kind(), object.id()))?;
                 if old.version() != *expected_version {
-                    return Err(StoreError::Conflict {
+                    return Err(ApplyError::Conflict {
                         kind: object.kind(),
                         id: object.id().to_string(),
                         expected: *expected_version,
@@ -299,7 +299,7 @@ impl State {
                 if let Some(v) = expected_version
                     && old.version() != *v
                 {
-                    return Err(StoreError::Conflict {
+                    return Err(ApplyError::Conflict {
                         kind: *kind,
                         id: id.to_string(),
                         expected: *v,
@@ -313,7 +313,7 @@ impl State {
                 } = self.dependents(*kind, *id);
                 let in_use = (links.len() + defaults.len() + keys.len()) as u64;
                 if in_use > 0 && !cascade {
-                    return Err(StoreError::InUse {
+                    return Err(ApplyError::InUse {
                         kind: *kind,
                         id: id.to_string(),
                         links: in_use,
@@ -394,7 +394,7 @@ impl State {
                         }
                         .to_json(),
                         _ => {
-                            return Err(StoreError::Duplicate {
+                            return Err(ApplyError::Duplicate {
                                 kind: link.kind(),
                                 field: "link",
                                 value: link.object_id(),
@@ -431,7 +431,7 @@ impl State {
 
     /// Applies changes a store has already committed, in place (no copy). On an error the
     /// state may be partly changed: the caller must reload it from the store.
-    pub fn apply_committed(&mut self, changes: &[Change]) -> StoreResult<()> {
+    pub fn apply_committed(&mut self, changes: &[Change]) -> ApplyResult<()> {
         for c in changes {
             self.apply(c)?;
         }
@@ -440,7 +440,7 @@ impl State {
 
     /// Applies a whole commit atomically: on any error the state is left exactly as it was.
     /// Bumps the revision once when anything changed.
-    pub fn apply_all(&mut self, changes: &[Change]) -> StoreResult<Vec<Effect>> {
+    pub fn apply_all(&mut self, changes: &[Change]) -> ApplyResult<Vec<Effect>> {
         let mut scratch = self.clone();
         let mut effects = Vec::new();
         for c in changes {

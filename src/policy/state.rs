@@ -4,7 +4,7 @@
 //! in `apply.rs`.
 
 use super::change::Link;
-use super::error::StoreError;
+use super::error::ApplyError;
 use super::pairs::PairSet;
 use super::perms::Permissions;
 use crate::model::{ApiKey, Id, ObjectKind, Principal, Revision, Role, Team, User};
@@ -37,12 +37,12 @@ pub struct State {
     /// (principal, permission)
     pub grants: BTreeSet<(Principal, Id)>,
     #[serde(skip)]
-    pub(super) names: NameIndex,
+    pub(crate) names: NameIndex,
 }
 
 /// Derived lookups by unique name, kept in step with the maps.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(super) struct NameIndex {
+pub(crate) struct NameIndex {
     pub(super) usernames: HashMap<String, Id>,
     pub(super) roles: HashMap<String, Id>,
     pub(super) teams: HashMap<String, Id>,
@@ -87,8 +87,8 @@ pub fn username_key(name: &str) -> String {
     name.to_lowercase()
 }
 
-pub(super) fn not_found(kind: ObjectKind, id: impl ToString) -> StoreError {
-    StoreError::NotFound {
+pub(super) fn not_found(kind: ObjectKind, id: impl ToString) -> ApplyError {
+    ApplyError::NotFound {
         kind,
         id: id.to_string(),
     }
