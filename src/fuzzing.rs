@@ -3,12 +3,12 @@
 //! one parser of untrusted input the way the product does, and must return without panicking,
 //! whatever the bytes. Not an API: the names follow the fuzz targets.
 
-use crate::api::{AddPermission, AddRole, AddTeam, AddUser, CheckBatch, CheckRequest, GrantBody};
-use crate::api::{KeyCreate, Update};
 use crate::backend::mage::wire::{MagePermission, MageRole, MageUser};
 use crate::catalog::{Catalog, Catalogs};
 use crate::policy::Link;
 use crate::service::{PermissionSpec, PolicyDoc, RoleSpec, TeamSpec, UserSpec};
+use crate::wire::{AddPermission, AddRole, AddTeam, AddUser, CheckBatch, CheckRequest, GrantBody};
+use crate::wire::{KeyCreate, Update};
 use serde::de::DeserializeOwned;
 use std::sync::OnceLock;
 

@@ -4,7 +4,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod api;
 pub mod backend;
 pub mod catalog;
 pub mod cli;
@@ -21,6 +20,7 @@ pub mod service;
 pub mod store;
 pub mod text;
 pub mod tui;
+pub mod wire;
 
 // Allocation goes through the system allocator (glibc's on Linux). mimalloc was used until
 // 2026-12-05: it kept ~60 MiB of freed memory resident in a console holding a million

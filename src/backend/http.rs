@@ -3,11 +3,6 @@
 //! field stays an invalid field); an unreachable server is [`Error::Unavailable`] naming the URL.
 
 use super::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
-use crate::api::{
-    API_PREFIX, AuditPage, AuditParams, CatalogSummary, CheckOne, CheckRequest, DeleteParams,
-    DryRunParams, ErrorBody, GrantBody, KeyCreate, KeyCreated, MAX_AUDIT_PAGE, MeWire, MyResource,
-    REVISION_HEADER, RevisionBody, RevokeParams, StateWire, Update, WhoCanParams,
-};
 use crate::catalog::Catalogs;
 use crate::engine::{Explanation, Request, WhatCan, WhoCan};
 use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
@@ -18,6 +13,11 @@ use crate::service::{
 };
 use crate::store::AuditQuery;
 use crate::text::redact_url_passwords;
+use crate::wire::{
+    API_PREFIX, AuditPage, AuditParams, CatalogSummary, CheckOne, CheckRequest, DeleteParams,
+    DryRunParams, ErrorBody, GrantBody, KeyCreate, KeyCreated, MAX_AUDIT_PAGE, MeWire, MyResource,
+    REVISION_HEADER, RevisionBody, RevokeParams, StateWire, Update, WhoCanParams,
+};
 use async_trait::async_trait;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
@@ -363,13 +363,13 @@ impl Backend for HttpBackend {
     }
 
     async fn wait_for_change(&self, after: Revision, within: Duration) -> Result<Revision> {
-        let wait = within.as_secs().clamp(1, crate::api::WATCH_WAIT.1);
-        let params = crate::api::WatchParams {
+        let wait = within.as_secs().clamp(1, crate::wire::WATCH_WAIT.1);
+        let params = crate::wire::WatchParams {
             after: Some(after),
             wait: Some(wait),
         };
         let rb = self.request(Method::GET, &["watch"]).query(&params);
-        match self.get::<crate::api::WatchAnswer>(rb).await {
+        match self.get::<crate::wire::WatchAnswer>(rb).await {
             Ok(a) => Ok(a.revision),
             // A server from before `GET /watch`: poll its state (a 304 while unchanged).
             Err(Error::NotFound { .. }) => {

@@ -3,13 +3,13 @@
 //! `--database-url` (several replicas may serve one database).
 
 use super::{GlobalArgs, prepare_store_path};
-use crate::api::DEFAULT_LISTEN;
 use crate::backend::default_db_path;
 use crate::catalog::Catalogs;
 use crate::server::ServerConfig;
 use crate::service::{Error, Result, Service};
 use crate::store::Store;
 use crate::text::sanitize;
+use crate::wire::DEFAULT_LISTEN;
 use clap::Args;
 use std::sync::Arc;
 

@@ -7,9 +7,9 @@
 use super::App;
 use super::auth_log::prefix_of;
 use super::error::ApiError;
-use crate::api::{NO_AUTH_WARNING, REVISION_HEADER, WARNING_HEADER};
 use crate::backend::LocalBackend;
 use crate::service::{Actor, Error};
+use crate::wire::{NO_AUTH_WARNING, REVISION_HEADER, WARNING_HEADER};
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WARNING};
 use axum::http::{HeaderValue, StatusCode};
@@ -197,17 +197,17 @@ async fn json_error(res: Response, method: &str, path: &str) -> Response {
         .unwrap_or_default();
     let err = match parts.status {
         StatusCode::NOT_FOUND => ApiError::no_route(method, path),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::wire(crate::api::ErrorWire::plain(
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::wire(crate::wire::ErrorWire::plain(
             "method_not_allowed",
             format!("{path} does not answer {method}"),
         )),
         StatusCode::PAYLOAD_TOO_LARGE => {
-            let mut w = crate::api::ErrorWire::plain("too_large", text);
+            let mut w = crate::wire::ErrorWire::plain("too_large", text);
             w.field = Some("body".into());
             ApiError::wire(w)
         }
         s if s.is_client_error() => ApiError::invalid("request", text),
-        _ => ApiError::wire(crate::api::ErrorWire::plain(
+        _ => ApiError::wire(crate::wire::ErrorWire::plain(
             "store",
             if text.is_empty() {
                 "the server failed to answer".to_string()

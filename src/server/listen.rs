@@ -5,7 +5,7 @@
 //! served at once: beyond that a connection gets one `503` JSON answer and is closed. A graceful
 //! shutdown stops accepting, lets every in-flight request finish and closes idle connections.
 
-use crate::api::{ErrorBody, ErrorWire};
+use crate::wire::{ErrorBody, ErrorWire};
 use axum::body::Body;
 use axum::http::header::{CONNECTION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, Response, StatusCode};

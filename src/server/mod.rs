@@ -1,7 +1,7 @@
 //! `gatehouse serve` (docs/PRODUCT.md §4): the service over HTTP with axum, under `/api/v1`. Every request
 //! is authenticated with an API key against the current snapshot and served by a per-request
 //! [`LocalBackend`](crate::backend::LocalBackend) acting as the key's user, so the server
-//! behaves exactly like the local backend. The routes are those of [`crate::api::ROUTES`].
+//! behaves exactly like the local backend. The routes are those of [`crate::wire::ROUTES`].
 //!
 //! Limits: request bodies of 1 MiB (64 MiB for import), a 30 s request timeout, 10 s to send a
 //! request's head (and at most 10 s idle between two requests on one connection), at most 512
@@ -21,8 +21,8 @@ mod util;
 
 pub use error::ApiError;
 
-use crate::api::{BODY_LIMIT, IMPORT_BODY_LIMIT, NO_AUTH_WARNING};
 use crate::service::{Actor, Error, Result, Service};
+use crate::wire::{BODY_LIMIT, IMPORT_BODY_LIMIT, NO_AUTH_WARNING};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -9,7 +9,7 @@ use super::auth::{authenticate, finish, write_gate};
 use super::error::ApiError;
 use super::{routes_admin as admin, routes_engine as engine};
 use super::{routes_objects as objects, routes_relations as rel};
-use crate::api::{API_PREFIX, Method, Op, ROUTES};
+use crate::wire::{API_PREFIX, Method, Op, ROUTES};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;

@@ -5,15 +5,15 @@ use super::App;
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, JsonBody, Params, PathArgs};
 use super::util::{resolve_write, spawned};
-use crate::api::{
-    AuditPage, AuditParams, CatalogSummary, DEFAULT_AUDIT_PAGE, DryRunParams, GrantBody, Health,
-    KeyCreate, KeyCreated, KeyWire, MAX_AUDIT_PAGE, MeWire, MyResource, RevisionBody, RevokeParams,
-    StateWire, WATCH_WAIT, WatchAnswer, WatchParams,
-};
 use crate::backend::{Backend, Capabilities};
 use crate::model::{AuditEvent, Revision};
 use crate::service::{Access, Error, ImportReport, PolicyDoc, find_user};
 use crate::store::AuditQuery;
+use crate::wire::{
+    AuditPage, AuditParams, CatalogSummary, DEFAULT_AUDIT_PAGE, DryRunParams, GrantBody, Health,
+    KeyCreate, KeyCreated, KeyWire, MAX_AUDIT_PAGE, MeWire, MyResource, RevisionBody, RevokeParams,
+    StateWire, WATCH_WAIT, WatchAnswer, WatchParams,
+};
 use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::header::{ETAG, IF_NONE_MATCH, VARY};

@@ -6,14 +6,14 @@ use super::App;
 use super::auth::{Caller, refresh_throttled};
 use super::error::{ApiError, ApiResult, JsonBody, Params, PathArgs};
 use super::util::resolve_read;
-use crate::api::{
-    BatchResponse, CheckAnswer, CheckRequest, CheckResponse, MAX_BATCH, WhoCanParams,
-};
 use crate::backend::Backend;
 use crate::engine::{AttrCheck, Explanation, Request, WhatCan, WhoCan};
 use crate::model::{Id, Revision};
 use crate::policy::State;
 use crate::service::{Access, Error, Snapshot, find_team, find_user};
+use crate::wire::{
+    BatchResponse, CheckAnswer, CheckRequest, CheckResponse, MAX_BATCH, WhoCanParams,
+};
 use axum::Json;
 use axum::extract::{Extension, State as Shared};
 use axum::http::HeaderValue;
@@ -163,7 +163,7 @@ fn may_ask(c: &Caller, subjects: impl IntoIterator<Item = Id>) -> ApiResult<()> 
 fn with_revision(revision: Revision, body: impl IntoResponse) -> Response {
     let mut res = body.into_response();
     res.headers_mut()
-        .insert(crate::api::REVISION_HEADER, HeaderValue::from(revision));
+        .insert(crate::wire::REVISION_HEADER, HeaderValue::from(revision));
     res
 }
 

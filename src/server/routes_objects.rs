@@ -4,11 +4,11 @@
 use super::auth::Caller;
 use super::error::{ApiResult, JsonBody, Params, PathArgs};
 use super::util::{resolve_read, resolve_write, spawned, version_of, with_etag};
-use crate::api::{DeleteParams, RevisionBody, Update};
 use crate::backend::Backend;
 use crate::service::{
     PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team, find_user,
 };
+use crate::wire::{DeleteParams, RevisionBody, Update};
 use axum::Json;
 use axum::extract::Extension;
 use axum::http::{HeaderMap, StatusCode};

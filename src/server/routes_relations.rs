@@ -4,11 +4,11 @@
 use super::auth::Caller;
 use super::error::{ApiResult, JsonBody, PathArgs};
 use super::util::{resolve_read, resolve_write, spawned};
-use crate::api::{AddPermission, AddRole, AddTeam, AddUser, MemberWire, RevisionBody};
 use crate::backend::Backend;
 use crate::model::{Id, Permission, Role, Team, User};
 use crate::policy::{Link, State};
 use crate::service::{find_permission, find_role, find_team, find_user};
+use crate::wire::{AddPermission, AddRole, AddTeam, AddUser, MemberWire, RevisionBody};
 use axum::Json;
 use axum::extract::Extension;
 

@@ -145,7 +145,7 @@ mod stale_tests {
         assert_eq!(e.current_version(), Some(3));
         assert_eq!(e.code(), "stale");
         assert_eq!(e.exit_code(), 4);
-        let wire = crate::api::ErrorWire::from(&e);
+        let wire = crate::wire::ErrorWire::from(&e);
         assert_eq!(wire.status(), 409);
         assert_eq!(
             wire.to_error(409),

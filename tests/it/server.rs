@@ -4,7 +4,6 @@
 
 use crate::support;
 
-use gatehouse::api::StateWire;
 use gatehouse::backend::Backend;
 use gatehouse::engine::Request;
 use gatehouse::model::{Principal, new_id};
@@ -12,6 +11,7 @@ use gatehouse::policy::Link;
 use gatehouse::server::ServerConfig;
 use gatehouse::service::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use gatehouse::store::AuditQuery;
+use gatehouse::wire::StateWire;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use support::{StoreKind, bounded, start_on};

@@ -5,11 +5,11 @@
 
 use crate::support;
 
-use gatehouse::api::{Method, Op, ROUTES, Route};
 use gatehouse::backend::Backend;
 use gatehouse::policy::Link;
 use gatehouse::server::ServerConfig;
 use gatehouse::service::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
+use gatehouse::wire::{Method, Op, ROUTES, Route};
 use serde_json::{Value, json};
 use support::{Fixture, bounded, start};
 
