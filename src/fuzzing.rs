@@ -4,9 +4,9 @@
 //! whatever the bytes. Not an API: the names follow the fuzz targets.
 
 use crate::backend::mage::wire::{MagePermission, MageRole, MageUser};
+use crate::backend::{PermissionSpec, PolicyDoc, RoleSpec, TeamSpec, UserSpec};
 use crate::catalog::{Catalog, Catalogs};
 use crate::policy::Link;
-use crate::service::{PermissionSpec, PolicyDoc, RoleSpec, TeamSpec, UserSpec};
 use crate::wire::{AddPermission, AddRole, AddTeam, AddUser, CheckBatch, CheckRequest, GrantBody};
 use crate::wire::{KeyCreate, Update};
 use serde::de::DeserializeOwned;
@@ -138,10 +138,10 @@ pub fn key_strings(data: &[u8]) {
         return;
     };
     let _ = crate::service::hash_secret(text);
-    let _ = crate::service::parse_expires(text);
+    let _ = crate::backend::parse_expires(text);
     let _ = crate::engine::AttrCheck::parse(text);
     if let Some(c) = catalogs() {
-        let _ = crate::service::parse_target(c, None, text);
+        let _ = crate::backend::parse_target(c, None, text);
         let _ = crate::service::Resource::parse(c, text);
     }
 }

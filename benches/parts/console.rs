@@ -230,7 +230,7 @@ fn profile(rt: &tokio::runtime::Runtime, path: &Path) {
         add("open: Engine::build", t.elapsed());
         let t = Instant::now();
         let audit = rt
-            .block_on(store.audit(&gatehouse::store::AuditQuery {
+            .block_on(store.audit(&gatehouse::model::AuditQuery {
                 limit: 1000,
                 ..Default::default()
             }))

@@ -7,11 +7,12 @@
 //! schema of its own, dropped afterwards), so the two stores are measured side by side.
 
 use crate::figures::Figure;
+use gatehouse::backend::PolicyDoc;
+use gatehouse::backend::document::DocUser;
 use gatehouse::backend::{Backend, LocalBackend};
 use gatehouse::catalog::Catalogs;
 use gatehouse::server::ServerConfig;
-use gatehouse::service::document::DocUser;
-use gatehouse::service::{Actor, PolicyDoc, Service};
+use gatehouse::service::{Actor, Service};
 use gatehouse::store::{PgStore, SqliteStore, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

@@ -1,17 +1,18 @@
 //! [`HttpBackend`]: the whole [`Backend`] over HTTP against `gatehouse serve` (reqwest with
 //! rustls). Errors come back as the exact [`Error`] the server's service returned (an invalid
-//! field stays an invalid field); an unreachable server is [`Error::Unavailable`] naming the URL.
+//! field stays an invalid field); an unreachable server is [`Error::Unreachable`] naming the URL.
 
 use super::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
+use crate::backend::{
+    CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
+    RoleSpec, TeamSpec, UserSpec,
+};
 use crate::catalog::Catalogs;
 use crate::engine::{Explanation, Request, WhatCan, WhoCan};
+use crate::model::AuditQuery;
 use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
 use crate::policy::{Link, State};
-use crate::service::{
-    CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
-    RoleSpec, TeamSpec, UserSpec, hash_secret,
-};
-use crate::store::AuditQuery;
+use crate::service::hash_secret;
 use crate::text::redact_url_passwords;
 use crate::wire::{
     API_PREFIX, AuditPage, AuditParams, CatalogSummary, CheckOne, CheckRequest, DeleteParams,
@@ -107,7 +108,7 @@ impl HttpBackend {
             .timeout(Duration::from_secs(120))
             .user_agent(concat!("gatehouse/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Unavailable(format!("cannot set up the HTTP client: {e}")))?;
+            .map_err(|e| Error::Unreachable(format!("cannot set up the HTTP client: {e}")))?;
         Ok(HttpBackend {
             url: shown,
             base,
@@ -176,12 +177,12 @@ impl HttpBackend {
         let why = chain(e);
         let why = redact_url_passwords(&why);
         if e.is_timeout() {
-            Error::Unavailable(format!(
+            Error::Unreachable(format!(
                 "the gatehouse server at {} did not answer in time: {why}",
                 self.url,
             ))
         } else {
-            Error::Unavailable(format!(
+            Error::Unreachable(format!(
                 "cannot reach the gatehouse server at {}: {why}; is `gatehouse serve` running there?",
                 self.url,
             ))
@@ -207,11 +208,11 @@ impl HttpBackend {
                 );
                 Err(match status.as_u16() {
                     401 | 403 => Error::Forbidden(msg),
-                    404 => Error::Unavailable(format!(
+                    404 => Error::Unreachable(format!(
                         "{msg}; is {} a gatehouse server (`gatehouse serve`)?",
                         self.url
                     )),
-                    408 | 502..=504 => Error::Unavailable(msg),
+                    408 | 502..=504 => Error::Unreachable(msg),
                     _ => Error::Store(msg),
                 })
             }

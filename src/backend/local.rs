@@ -1,15 +1,17 @@
 //! [`LocalBackend`]: the service and the embedded store in process.
 
 use super::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
+use crate::backend::{
+    CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
+    RoleSpec, TeamSpec, UserSpec, find_user,
+};
 use crate::catalog::Catalogs;
 use crate::engine::{Explanation, Request, WhatCan, WhoCan};
+use crate::model::AuditQuery;
 use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
 use crate::policy::{Link, State};
-use crate::service::{
-    Actor, CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant,
-    Result, RoleSpec, Service, TeamSpec, UserSpec, find_user,
-};
-use crate::store::{AuditQuery, Store};
+use crate::service::{Actor, Service};
+use crate::store::Store;
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

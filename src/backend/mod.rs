@@ -3,24 +3,36 @@
 //! and [`MageBackend`] (a Mage server through its REST API).
 //! Capabilities come from the backend, so the console adapts its panes.
 
+pub mod document;
+mod error;
+mod grants;
 mod http;
+mod keys;
 mod local;
 pub mod mage;
+mod specs;
+mod target;
+pub mod validate;
 
+pub use document::{ImportReport, PolicyDoc};
+pub use error::{Error, Result};
+pub use grants::{GrantTo, ResourceGrant};
 pub use http::HttpBackend;
+pub use keys::{CreatedKey, parse_expires};
 pub use local::{LocalBackend, default_db_path};
 pub use mage::MageBackend;
+pub use specs::{
+    Password, PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team,
+    find_user,
+};
+pub use target::{Target, build_request, parse_target};
 
 use crate::catalog::Catalogs;
 use crate::engine::{Explanation, Request, WhatCan, WhoCan};
-use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
+use crate::model::{AuditEvent, AuditQuery, Id, Permission, Revision, Role, Team, User};
 use crate::policy::{Link, State};
-use crate::service::{
-    CreatedKey, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result, RoleSpec,
-    TeamSpec, UserSpec, document::Count,
-};
-use crate::store::AuditQuery;
 use async_trait::async_trait;
+use document::Count;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,9 +2,9 @@
 
 use super::Ctx;
 use super::output::{print_json, print_table};
+use crate::backend::{Error, Result};
+use crate::model::AuditQuery;
 use crate::model::{AuditEvent, now};
-use crate::service::{Error, Result};
-use crate::store::AuditQuery;
 use clap::Args;
 use serde::Serialize;
 use time::OffsetDateTime;

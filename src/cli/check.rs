@@ -3,12 +3,12 @@
 use super::Ctx;
 use super::output::{print_json, print_table};
 use super::users::{effective_rows, print_effective};
+use crate::backend::{Error, Result, find_user};
+use crate::backend::{Target, build_request};
 use crate::engine::{AttrCheck, AttrKind, Explanation, Request};
 use crate::model::Id;
 use crate::policy::State;
 use crate::present::{explain_lines, rule_text};
-use crate::service::{Error, Result, find_user};
-use crate::service::{Target, build_request};
 use crate::text::sanitize;
 use clap::Args;
 use serde::Serialize;

@@ -3,7 +3,7 @@
 use super::Ctx;
 use super::misc::{doc_format, print_report};
 use super::output::print_json;
-use crate::service::{Error, PolicyDoc, Result};
+use crate::backend::{Error, PolicyDoc, Result};
 use std::io::Read;
 use std::path::Path;
 

@@ -3,9 +3,9 @@
 use super::Ctx;
 use super::output::{print_json, print_table, short};
 use super::users::{KEY_HEADER, KeyRow};
+use crate::backend::{Error, Result, find_user};
 use crate::model::Id;
 use crate::policy::State;
-use crate::service::{Error, Result, find_user};
 use crate::text::sanitize;
 use clap::Subcommand;
 use serde::Serialize;
@@ -34,7 +34,7 @@ pub enum KeysCmd {
     },
 }
 
-pub use crate::service::parse_expires;
+pub use crate::backend::parse_expires;
 
 #[derive(Serialize)]
 struct CreatedKeyJson {

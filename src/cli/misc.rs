@@ -4,9 +4,9 @@
 use super::output::{Format, list, print_fields, print_json, print_table, section};
 use super::{Ctx, Opened};
 use crate::backend::{Backend, LocalBackend};
+use crate::backend::{Error, ImportReport, Result};
 use crate::policy::State;
 use crate::presets::PRESETS;
-use crate::service::{Error, ImportReport, Result};
 use crate::text::sanitize;
 use clap::Subcommand;
 use serde::Serialize;
@@ -137,7 +137,7 @@ pub async fn console_summary(opened: Opened, format: Format, admin: String) -> R
         // 0, or 128 + N when signal N ended the console.
         return crate::tui::run(b, read_only)
             .await
-            .map_err(|e| Error::Unavailable(format!("the terminal failed: {e}")));
+            .map_err(|e| Error::Unreachable(format!("the terminal failed: {e}")));
     }
     let b = b.as_ref();
     let path = path.as_path();

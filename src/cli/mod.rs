@@ -16,7 +16,7 @@ mod teams;
 mod users;
 
 use crate::backend::Backend;
-use crate::service::{Error, Result};
+use crate::backend::{Error, Result};
 use crate::text::sanitize;
 use clap::{Args, Parser, Subcommand};
 use output::Format;
@@ -236,7 +236,7 @@ fn load_keymap() -> std::result::Result<crate::tui::keys::Keymap, String> {
 fn default_admin() -> String {
     std::env::var("USER")
         .ok()
-        .filter(|u| crate::service::validate::name("admin username", u).is_ok())
+        .filter(|u| crate::backend::validate::name("admin username", u).is_ok())
         .unwrap_or_else(|| "admin".to_string())
 }
 
@@ -323,7 +323,7 @@ async fn run_command(
             (Some(file), None) => {
                 import_file::import(&ctx, &file, dry_run, format.as_deref(), max_size).await
             }
-            (None, None) => Err(crate::service::Error::invalid(
+            (None, None) => Err(crate::backend::Error::invalid(
                 "import",
                 "name a policy file, or --from-mage URL",
             )),

@@ -1,9 +1,9 @@
 //! Output helpers: plain tables (every cell sanitized) and JSON.
 
+use crate::backend::{Error, Result};
 use crate::model::Id;
 use crate::policy::State;
 pub use crate::present::{entity, role_name, target, team_key, user_name, via};
-use crate::service::{Error, Result};
 use crate::text::sanitize;
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;

@@ -3,10 +3,10 @@
 use super::Ctx;
 use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::roles::PermRow;
+use crate::backend::parse_target;
+use crate::backend::{Error, GrantTo, PermissionSpec, Result, find_permission};
 use crate::catalog::{Catalogs, access_to_flags};
 use crate::model::{Permission, Principal};
-use crate::service::parse_target;
-use crate::service::{Error, GrantTo, PermissionSpec, Result, find_permission};
 use crate::text::sanitize;
 use clap::{Args, Subcommand};
 use serde::Serialize;

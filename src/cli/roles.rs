@@ -2,9 +2,9 @@
 
 use super::Ctx;
 use super::output::{self, list, print_fields, print_json, print_table, section};
+use crate::backend::{Result, RoleSpec, find_permission, find_role, find_team, find_user};
 use crate::model::{Id, Permission, Role};
 use crate::policy::{Link, State};
-use crate::service::{Result, RoleSpec, find_permission, find_role, find_team, find_user};
 use crate::text::sanitize;
 use clap::Subcommand;
 use serde::Serialize;
@@ -331,7 +331,7 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
             let r = find_role(&s, &role)?;
             let p = find_permission(&s, &permission)?;
             if !s.role_permissions.contains(&(r.id, p.id)) {
-                return Err(crate::service::Error::NotFound {
+                return Err(crate::backend::Error::NotFound {
                     kind: "permission".into(),
                     name: format!("{} in role {}", p.id, r.name),
                     hint: format!("; see `gatehouse roles show {}`", r.name),
@@ -368,7 +368,7 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
             let r = find_role(&s, &role)?;
             let u = find_user(&s, &user)?;
             if !s.user_roles.contains(&(u.id, r.id)) {
-                return Err(crate::service::Error::NotFound {
+                return Err(crate::backend::Error::NotFound {
                     kind: "assignment".into(),
                     name: format!("role {} of user {}", r.name, u.username),
                     hint: format!("; see `gatehouse users show {}`", u.username),
@@ -405,7 +405,7 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
             let r = find_role(&s, &role)?;
             let t = find_team(&s, &team)?;
             if !s.team_roles.contains(&(t.id, r.id)) {
-                return Err(crate::service::Error::NotFound {
+                return Err(crate::backend::Error::NotFound {
                     kind: "assignment".into(),
                     name: format!("role {} of team {}", r.name, t.key),
                     hint: format!("; see `gatehouse teams show {}`", t.key),

@@ -4,8 +4,8 @@
 use super::GlobalArgs;
 use crate::backend::mage::Login;
 use crate::backend::{Backend, HttpBackend, LocalBackend, MageBackend, default_db_path};
+use crate::backend::{Error, Result};
 use crate::config::Target;
-use crate::service::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// Refuses a file that exists and is clearly not an SQLite database.

@@ -4,9 +4,10 @@
 
 use super::{GlobalArgs, prepare_store_path};
 use crate::backend::default_db_path;
+use crate::backend::{Error, Result};
 use crate::catalog::Catalogs;
 use crate::server::ServerConfig;
-use crate::service::{Error, Result, Service};
+use crate::service::Service;
 use crate::store::Store;
 use crate::text::sanitize;
 use crate::wire::DEFAULT_LISTEN;

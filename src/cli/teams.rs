@@ -3,9 +3,9 @@
 use super::Ctx;
 use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::roles::{PERM_HEADER, PermRow};
+use crate::backend::{Error, Result, TeamSpec, find_role, find_team, find_user};
 use crate::model::{Id, Principal, Team};
 use crate::policy::{Link, State};
-use crate::service::{Error, Result, TeamSpec, find_role, find_team, find_user};
 use crate::text::sanitize;
 use clap::Subcommand;
 use serde::Serialize;

@@ -3,10 +3,10 @@
 use super::Ctx;
 use super::output::{self, list, print_fields, print_json, print_table, section, short};
 use super::roles::{PERM_HEADER, PermRow};
+use crate::backend::{Error, Result, UserSpec, find_user};
 use crate::engine::{Scope, WhatCan};
 use crate::model::{ApiKey, Id, Principal, User, UserKind};
 use crate::policy::State;
-use crate::service::{Error, Result, UserSpec, find_user};
 use crate::text::sanitize;
 use clap::Subcommand;
 use serde::Serialize;
@@ -487,8 +487,8 @@ fn new_password(
     ctx: &Ctx,
     username: &str,
     var: Option<&str>,
-) -> Result<Option<crate::service::Password>> {
-    use crate::service::Password;
+) -> Result<Option<crate::backend::Password>> {
+    use crate::backend::Password;
     if let Some(var) = var {
         return match std::env::var(var) {
             Ok(p) if !p.is_empty() => Ok(Some(Password(p))),

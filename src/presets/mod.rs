@@ -2,9 +2,9 @@
 //! the idempotent import. `mage` is built from Mage's own seed (the JSON dumped from a live
 //! server, shipped as an asset) through the `mage` catalog's bit values.
 
+use crate::backend::document::{DocPermission, DocRole};
+use crate::backend::{Error, PolicyDoc, Result};
 use crate::catalog::{Catalogs, access_to_flags};
-use crate::service::document::{DocPermission, DocRole};
-use crate::service::{Error, PolicyDoc, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

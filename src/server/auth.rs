@@ -7,8 +7,9 @@
 use super::App;
 use super::auth_log::prefix_of;
 use super::error::ApiError;
+use crate::backend::Error;
 use crate::backend::LocalBackend;
-use crate::service::{Actor, Error};
+use crate::service::Actor;
 use crate::wire::{NO_AUTH_WARNING, REVISION_HEADER, WARNING_HEADER};
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WARNING};
@@ -113,7 +114,7 @@ async fn key_miss_refresh(app: &App) {
 /// requests together — within that time a request gets the snapshot as it is (so callers
 /// flooding the server with unknown keys or far-ahead revisions cost one cheap read per
 /// interval, never a reload each).
-pub(crate) async fn refresh_throttled(app: &App) -> crate::service::Result<()> {
+pub(crate) async fn refresh_throttled(app: &App) -> crate::backend::Result<()> {
     let mut last = app.stale_read.lock().await;
     if last.is_some_and(|t| t.elapsed() < STALE_READ_EVERY) {
         return Ok(());

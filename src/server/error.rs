@@ -1,7 +1,7 @@
 //! Errors as HTTP answers, and the extractors that turn bad input into the same JSON error body
 //! (`{"error": {"code": "invalid", "field": "body", …}}`) instead of axum's plain text.
 
-use crate::service::Error;
+use crate::backend::Error;
 use crate::wire::{ErrorBody, ErrorWire, INVALID_KEY, UNSUPPORTED_MEDIA_TYPE};
 use axum::Json;
 use axum::body::Bytes;

@@ -21,7 +21,8 @@ mod util;
 
 pub use error::ApiError;
 
-use crate::service::{Actor, Error, Result, Service};
+use crate::backend::{Error, Result};
+use crate::service::{Actor, Service};
 use crate::wire::{BODY_LIMIT, IMPORT_BODY_LIMIT, NO_AUTH_WARNING};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -186,10 +187,10 @@ pub async fn spawn(
     let router = router(service, config)?;
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|e| Error::Unavailable(format!("cannot listen on {addr}: {e}")))?;
+        .map_err(|e| Error::Unreachable(format!("cannot listen on {addr}: {e}")))?;
     let addr = listener
         .local_addr()
-        .map_err(|e| Error::Unavailable(format!("cannot read the listening address: {e}")))?;
+        .map_err(|e| Error::Unreachable(format!("cannot read the listening address: {e}")))?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(
         listener,
@@ -248,7 +249,7 @@ pub async fn run(service: Arc<Service>, listen: &str, config: ServerConfig) -> R
     let router = router(service, &config)?;
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|e| Error::Unavailable(format!("cannot listen on {addr}: {e}")))?;
+        .map_err(|e| Error::Unreachable(format!("cannot listen on {addr}: {e}")))?;
     let bound = listener.local_addr().unwrap_or(addr);
     tracing::info!(
         "gatehouse {} serving {} on http://{bound}/api/v1",
@@ -258,7 +259,7 @@ pub async fn run(service: Arc<Service>, listen: &str, config: ServerConfig) -> R
     let refresher = tokio::spawn(follow_store(service_for_refresh));
     let served = serve(listener, router, shutdown_signal(), &config).await;
     refresher.abort();
-    served.map_err(|e| Error::Unavailable(format!("the server stopped: {e}")))
+    served.map_err(|e| Error::Unreachable(format!("the server stopped: {e}")))
 }
 
 /// How often a server looks for writes made to its store by another process.

@@ -6,9 +6,10 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult, JsonBody, Params, PathArgs};
 use super::util::{resolve_write, spawned};
 use crate::backend::{Backend, Capabilities};
+use crate::backend::{Error, ImportReport, PolicyDoc, find_user};
+use crate::model::AuditQuery;
 use crate::model::{AuditEvent, Revision};
-use crate::service::{Access, Error, ImportReport, PolicyDoc, find_user};
-use crate::store::AuditQuery;
+use crate::service::Access;
 use crate::wire::{
     AuditPage, AuditParams, CatalogSummary, DEFAULT_AUDIT_PAGE, DryRunParams, GrantBody, Health,
     KeyCreate, KeyCreated, KeyWire, MAX_AUDIT_PAGE, MeWire, MyResource, RevisionBody, RevokeParams,

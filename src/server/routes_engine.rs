@@ -7,10 +7,11 @@ use super::auth::{Caller, refresh_throttled};
 use super::error::{ApiError, ApiResult, JsonBody, Params, PathArgs};
 use super::util::resolve_read;
 use crate::backend::Backend;
+use crate::backend::{Error, find_team, find_user};
 use crate::engine::{AttrCheck, Explanation, Request, WhatCan, WhoCan};
 use crate::model::{Id, Revision};
 use crate::policy::State;
-use crate::service::{Access, Error, Snapshot, find_team, find_user};
+use crate::service::{Access, Snapshot};
 use crate::wire::{
     BatchResponse, CheckAnswer, CheckRequest, CheckResponse, MAX_BATCH, WhoCanParams,
 };

@@ -5,7 +5,7 @@ use super::auth::Caller;
 use super::error::{ApiResult, JsonBody, Params, PathArgs};
 use super::util::{resolve_read, resolve_write, spawned, version_of, with_etag};
 use crate::backend::Backend;
-use crate::service::{
+use crate::backend::{
     PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team, find_user,
 };
 use crate::wire::{DeleteParams, RevisionBody, Update};

@@ -5,9 +5,9 @@ use super::auth::Caller;
 use super::error::{ApiResult, JsonBody, PathArgs};
 use super::util::{resolve_read, resolve_write, spawned};
 use crate::backend::Backend;
+use crate::backend::{find_permission, find_role, find_team, find_user};
 use crate::model::{Id, Permission, Role, Team, User};
 use crate::policy::{Link, State};
-use crate::service::{find_permission, find_role, find_team, find_user};
 use crate::wire::{AddPermission, AddRole, AddTeam, AddUser, MemberWire, RevisionBody};
 use axum::Json;
 use axum::extract::Extension;
@@ -35,16 +35,16 @@ fn seconds<'a>(
     from_a.take_while(move |(x, _)| *x == a).map(|(_, y)| *y)
 }
 
-fn role_id(s: &State, name: &str) -> crate::service::Result<Id> {
+fn role_id(s: &State, name: &str) -> crate::backend::Result<Id> {
     find_role(s, name).map(|r| r.id)
 }
-fn user_id(s: &State, name: &str) -> crate::service::Result<Id> {
+fn user_id(s: &State, name: &str) -> crate::backend::Result<Id> {
     find_user(s, name).map(|u| u.id)
 }
-fn team_id(s: &State, key: &str) -> crate::service::Result<Id> {
+fn team_id(s: &State, key: &str) -> crate::backend::Result<Id> {
     find_team(s, key).map(|t| t.id)
 }
-fn permission_id(s: &State, id: &str) -> crate::service::Result<Id> {
+fn permission_id(s: &State, id: &str) -> crate::backend::Result<Id> {
     find_permission(s, id).map(|p| p.id)
 }
 

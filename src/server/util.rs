@@ -3,8 +3,9 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
+use crate::backend::Error;
 use crate::policy::State;
-use crate::service::{Access, Error};
+use crate::service::Access;
 use axum::http::header::{ETAG, IF_MATCH};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -16,7 +17,7 @@ use std::future::Future;
 pub(super) async fn spawned<T, F>(write: F) -> ApiResult<T>
 where
     T: Send + 'static,
-    F: Future<Output = crate::service::Result<T>> + Send + 'static,
+    F: Future<Output = crate::backend::Result<T>> + Send + 'static,
 {
     match tokio::spawn(write).await {
         Ok(r) => r.map_err(ApiError::from),
@@ -30,7 +31,7 @@ where
 pub(super) fn resolve_write<T>(
     c: &Caller,
     entity: &str,
-    find: impl FnOnce(&State) -> crate::service::Result<T>,
+    find: impl FnOnce(&State) -> crate::backend::Result<T>,
 ) -> ApiResult<T> {
     let service = c.backend.service();
     let snap = service.snapshot();
@@ -49,7 +50,7 @@ pub(super) fn resolve_read<T>(
     c: &Caller,
     visible: &State,
     entity: &str,
-    find: impl FnOnce(&State) -> crate::service::Result<T>,
+    find: impl FnOnce(&State) -> crate::backend::Result<T>,
 ) -> ApiResult<T> {
     match find(visible) {
         Ok(v) => Ok(v),

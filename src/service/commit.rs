@@ -1,8 +1,8 @@
 //! Committing a write: the escalation rule checked under the writer lock against the state
 //! the changes land on, the store's commit at that revision, the next snapshot published.
 
-use super::error::{Error, Result};
 use super::{Actor, Service, Snapshot};
+use crate::backend::{Error, Result};
 use crate::engine::Engine;
 use crate::model::Revision;
 use crate::policy::{Change, State};

@@ -2,13 +2,11 @@
 //! one permission per (resource, scope), granted directly to users, teams and clients; the last
 //! holder of the catalog's guarded flag (okdata `admin`) cannot be removed.
 
-use super::error::{Error, Result};
-use super::specs::{find_team, find_user};
 use super::{Access, Actor, Service};
+use crate::backend::{Error, GrantTo, ResourceGrant, Result, find_team, find_user};
 use crate::catalog::Catalogs;
 use crate::model::{Id, ObjectKind, Permission, Principal, Revision, UserKind, new_id, now};
 use crate::policy::{Change, Link, Object, State};
-use serde::{Deserialize, Serialize};
 
 /// A resource named on the command line: `ns:type:id` (okdata) or `Entity/uuid`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,29 +83,6 @@ impl Resource {
             .unwrap_or(scope)
             .to_string()
     }
-}
-
-/// Who a resource grant goes to (okdata's user types).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum GrantTo {
-    /// A person.
-    User,
-    /// A team.
-    Team,
-    /// A machine client (a service user).
-    Client,
-}
-
-/// One row of `permissions ls RESOURCE`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResourceGrant {
-    /// Username or team key.
-    pub name: String,
-    /// User, team or client.
-    pub kind: GrantTo,
-    /// Scopes held, sorted.
-    pub scopes: Vec<String>,
 }
 
 fn is_scope_permission(p: &Permission, r: &Resource, flag: &str) -> bool {

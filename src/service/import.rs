@@ -1,9 +1,10 @@
 //! Import (and presets): the idempotent planner that turns a [`PolicyDoc`] into one commit.
 
-use super::document::{ImportReport, PolicyDoc};
-use super::error::{Error, Result};
-use super::specs::PermissionSpec;
-use super::{Access, Actor, Service, names, validate};
+use super::{Access, Actor, Service, names};
+use crate::backend::PermissionSpec;
+use crate::backend::document::{ImportReport, PolicyDoc};
+use crate::backend::validate;
+use crate::backend::{Error, Result};
 use crate::model::{Id, Principal, Role, Team, User, new_id, now};
 use crate::policy::{Change, Link, Object, PermFields, State};
 use rustc_hash::FxHashMap as HashMap;

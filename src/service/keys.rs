@@ -2,8 +2,8 @@
 //! the SHA-256 of the secret and a display prefix. Lookups hash the presented secret and compare
 //! hashes in constant time.
 
-use super::error::{Error, Result};
 use super::{Access, Actor, Service};
+use crate::backend::{CreatedKey, Error, Result};
 use crate::model::{ApiKey, Id, Revision, User, new_id, now};
 use crate::policy::{Change, Object};
 use base64::Engine as _;
@@ -16,15 +16,6 @@ use time::OffsetDateTime;
 pub const KEY_PREFIX: &str = "ghk_";
 /// How many characters of a key are kept for display.
 const SHOWN: usize = 12;
-
-/// A freshly created key: the secret is returned this once and never stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreatedKey {
-    /// The stored record.
-    pub record: ApiKey,
-    /// The full secret.
-    pub secret: String,
-}
 
 /// Hex SHA-256 of a secret.
 pub fn hash_secret(secret: &str) -> String {
@@ -135,31 +126,4 @@ impl Service {
             .ok_or_else(invalid)?;
         Ok((user.clone(), key.clone()))
     }
-}
-
-/// Parses `--expires`: a duration from now.
-pub fn parse_expires(s: &str) -> Result<time::OffsetDateTime> {
-    let d = humantime::parse_duration(s).map_err(|e| {
-        Error::invalid(
-            "--expires",
-            format!("'{s}' is not a duration ({e}); write e.g. 90d, 12h or 1y"),
-        )
-    })?;
-    if d.is_zero() {
-        return Err(Error::invalid(
-            "--expires",
-            "the duration must be more than 0",
-        ));
-    }
-    let d = time::Duration::try_from(d)
-        .map_err(|_| Error::invalid("--expires", format!("'{s}' is too long")))?;
-    now()
-        .checked_add(d)
-        .filter(|t| t.year() <= 9999)
-        .ok_or_else(|| {
-            Error::invalid(
-                "--expires",
-                format!("'{s}' is too long; at most a few thousand years"),
-            )
-        })
 }

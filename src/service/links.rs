@@ -1,8 +1,8 @@
 //! Adding and removing relations: role ↔ permission, user ↔ role, team ↔ role, team members,
 //! direct grants.
 
-use super::error::{Error, Result};
 use super::{Access, Actor, Service};
+use crate::backend::{Error, Result};
 use crate::model::Revision;
 use crate::policy::{Change, Link};
 

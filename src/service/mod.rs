@@ -4,8 +4,6 @@
 //! [`Snapshot`], replaced after every write.
 
 mod commit;
-pub mod document;
-mod error;
 mod grants;
 mod guard;
 mod import;
@@ -13,20 +11,13 @@ mod keys;
 mod links;
 pub mod names;
 mod objects;
-mod specs;
-mod target;
+mod store_error;
 mod users;
-pub mod validate;
 
-pub use document::{ImportReport, PolicyDoc};
-pub use error::{Error, Result};
-pub use grants::{GrantTo, Resource, ResourceGrant};
-pub use keys::{CreatedKey, hash_secret, parse_expires};
-pub use specs::{
-    Password, PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team,
-    find_user,
-};
-pub use target::{Target, build_request, parse_target};
+pub use grants::Resource;
+pub use keys::hash_secret;
+
+use crate::backend::{Error, Result, validate};
 
 use crate::catalog::{ADMIN_CATALOG, Catalogs};
 use crate::engine::{Engine, Request};
@@ -564,7 +555,7 @@ impl Service {
     pub async fn audit(
         &self,
         actor: &Actor,
-        query: &crate::store::AuditQuery,
+        query: &crate::model::AuditQuery,
     ) -> Result<Vec<crate::model::AuditEvent>> {
         self.authorize(actor, Access::Read, "Audit")?;
         Ok(self.store.audit(query).await?)

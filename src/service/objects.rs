@@ -1,8 +1,9 @@
 //! Create, update and delete teams, roles and permissions.
 
-use super::error::{Error, Result};
-use super::specs::{PermissionSpec, RoleSpec, TeamSpec};
-use super::{Access, Actor, Service, names, validate};
+use super::{Access, Actor, Service, names};
+use crate::backend::validate;
+use crate::backend::{Error, Result};
+use crate::backend::{PermissionSpec, RoleSpec, TeamSpec};
 use crate::catalog::ADMIN_CATALOG;
 use crate::model::{ADMIN_TEAM, Id, ObjectKind, Permission, Revision, Role, Team, new_id, now};
 use crate::policy::{Change, Dependents, Link, Object, State};

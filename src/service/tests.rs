@@ -1,4 +1,5 @@
 use super::*;
+use crate::backend::{PermissionSpec, RoleSpec, UserSpec};
 use crate::policy::Link;
 use crate::store::MemoryStore;
 

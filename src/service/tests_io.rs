@@ -2,9 +2,11 @@
 
 use super::tests::service;
 use super::*;
+use crate::backend::{GrantTo, PolicyDoc, RoleSpec, TeamSpec, UserSpec};
+use crate::model::AuditQuery;
 use crate::model::Principal;
 use crate::policy::Link;
-use crate::store::{AuditQuery, MemoryStore};
+use crate::store::MemoryStore;
 
 #[tokio::test]
 async fn okdata_grants_and_the_last_admin_rule() {

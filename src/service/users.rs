@@ -1,10 +1,11 @@
 //! Creating, updating and deleting users, with the owner guards (docs/PRODUCT.md §6: the last owner
 //! cannot be removed or locked out).
 
-use super::error::{Error, Result};
 use super::objects::describe;
-use super::specs::UserSpec;
-use super::{Access, Actor, Service, names, validate};
+use super::{Access, Actor, Service, names};
+use crate::backend::UserSpec;
+use crate::backend::validate;
+use crate::backend::{Error, Result};
 use crate::model::{Id, ObjectKind, Revision, User, new_id, now};
 use crate::policy::{Change, Object, State};
 

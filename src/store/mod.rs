@@ -16,22 +16,9 @@ pub use sqlite::SqliteStore;
 
 use crate::policy::{Change, State};
 
-use crate::model::{AuditEvent, Id, Revision};
+use crate::model::{AuditEvent, AuditQuery, Id, Revision};
 use async_trait::async_trait;
 use time::OffsetDateTime;
-
-/// Which audit events to read, newest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AuditQuery {
-    /// Only events at or after this time.
-    pub since: Option<OffsetDateTime>,
-    /// Only events by this actor (exact username).
-    pub actor: Option<String>,
-    /// Only events with a revision strictly below this one (paging backwards).
-    pub before_revision: Option<Revision>,
-    /// At most this many events (0 = no limit).
-    pub limit: usize,
-}
 
 /// Durable storage of the authorization data.
 #[async_trait]

@@ -37,7 +37,7 @@ pub enum Mode {
     /// A create or edit form.
     Form(Box<Form>),
     /// A new API key's secret, shown once.
-    Secret(Box<crate::service::CreatedKey>),
+    Secret(Box<crate::backend::CreatedKey>),
     /// The message log page (`:messages`, `M`, F2 from anywhere): what it returns to.
     Messages(Option<Box<Mode>>),
     /// One audit event: what changed, field by field.
@@ -226,7 +226,7 @@ impl App {
             Msg::SaveFailed(e) => self.on_save_failed(e),
             Msg::LoadFailed(e, attempt) => {
                 self.following = false;
-                if matches!(e, crate::service::Error::Unavailable(_)) {
+                if matches!(e, crate::backend::Error::Unreachable(_)) {
                     // Keep whatever is on screen (an unsaved form included) and retry.
                     if self.offline.is_none() {
                         self.log.push(&e.to_string(), Tone::Error);

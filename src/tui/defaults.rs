@@ -3,8 +3,8 @@
 
 use super::app::Effect;
 use super::theme::Theme;
+use crate::backend::ImportReport;
 use crate::presets::PRESETS;
-use crate::service::ImportReport;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -8,8 +8,8 @@ use super::form::{Form, Outcome};
 use super::keys::{Action, action_for, binding};
 use super::picker::{Picker, PickerOutcome};
 use super::view::Pane;
+use crate::backend::Error;
 use crate::model::{Id, ObjectKind};
-use crate::service::Error;
 use crossterm::event::KeyEvent;
 
 /// The kind of object a pane lists, when it can be created and edited there.

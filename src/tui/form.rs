@@ -7,10 +7,10 @@ use super::form_fields::{
     catalog_entities, default_catalog, flags_of, key_fields, permission_fields, role_fields,
     team_fields, user_fields,
 };
+use crate::backend::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use crate::catalog::Catalogs;
 use crate::model::{Id, ObjectKind, UserKind};
 use crate::policy::State;
-use crate::service::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::sync::Arc;
 
@@ -350,7 +350,7 @@ impl Form {
                 UserSpec {
                     password: Some(self.text("password"))
                         .filter(|p| !p.is_empty())
-                        .map(crate::service::Password),
+                        .map(crate::backend::Password),
                     username: self.text("username"),
                     email: self.text("email"),
                     display_name: self.text("display_name"),
@@ -440,7 +440,7 @@ impl Form {
                 let expires_at = if expires.is_empty() {
                     None
                 } else {
-                    match crate::service::parse_expires(&expires) {
+                    match crate::backend::parse_expires(&expires) {
                         Ok(t) => Some(t),
                         Err(Error::Invalid { message, .. }) => {
                             return self.refuse("expires", &message);

@@ -2,9 +2,9 @@
 //! the access grid sized to the entity's flags) and API keys.
 
 use super::field::{Field, FieldKind};
+use crate::backend::{PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use crate::catalog::Catalogs;
 use crate::policy::State;
-use crate::service::{PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 
 /// The entity picker's item for a permission on every entity: an explicit choice, never what
 /// an empty field means.

@@ -44,7 +44,7 @@ pub mod theme;
 pub mod view;
 
 use crate::backend::Backend;
-use crate::store::AuditQuery;
+use crate::model::AuditQuery;
 use app::{App, Data, Effect, Msg};
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, EventStream};
 use crossterm::terminal::{
@@ -91,7 +91,7 @@ impl Drop for Restore {
 }
 
 /// Loads everything a refresh shows.
-pub async fn load(backend: &dyn Backend) -> crate::service::Result<Data> {
+pub async fn load(backend: &dyn Backend) -> crate::backend::Result<Data> {
     let info = backend.info();
     let me = backend.me().await?;
     let state = backend.state().await?;
@@ -125,15 +125,15 @@ pub async fn check(
     owner: Option<&str>,
     team: Option<&str>,
     attribute: Option<&str>,
-) -> crate::service::Result<check::CheckResult> {
+) -> crate::backend::Result<check::CheckResult> {
     let attribute = attribute
         .map(crate::engine::AttrCheck::parse)
         .transpose()
-        .map_err(|m| crate::service::Error::invalid("attribute", m))?;
+        .map_err(|m| crate::backend::Error::invalid("attribute", m))?;
     let state = backend.state().await?;
     let catalogs = backend.catalogs().await?;
-    let subject = crate::service::find_user(&state, user)?;
-    let (mut req, t) = crate::service::build_request(
+    let subject = crate::backend::find_user(&state, user)?;
+    let (mut req, t) = crate::backend::build_request(
         &catalogs, &state, subject.id, action, target, None, owner, team,
     )?;
     let what = match &attribute {
@@ -191,7 +191,7 @@ async fn perform_with(
                 ObjectKind::User => backend.delete_user(id, force).await,
                 ObjectKind::Team => backend.delete_team(id, force).await,
                 ObjectKind::Permission => backend.delete_permission(id, force).await,
-                other => Err(crate::service::Error::invalid(
+                other => Err(crate::backend::Error::invalid(
                     "kind",
                     format!("cannot delete a {other} here"),
                 )),

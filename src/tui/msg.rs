@@ -102,9 +102,9 @@ pub enum Msg {
     /// A user's effective permissions, or why they could not be loaded.
     Effective(Id, Result<crate::engine::WhatCan, String>),
     /// What a preset would create.
-    PresetPreview(String, crate::service::ImportReport),
+    PresetPreview(String, crate::backend::ImportReport),
     /// What a preset created.
-    PresetApplied(crate::service::ImportReport),
+    PresetApplied(crate::backend::ImportReport),
     /// How a long preset application goes (Mage seeds in the background).
     PresetProgress(crate::backend::PresetProgress),
     /// A form was saved: the pane and row to select, and a message.
@@ -117,11 +117,11 @@ pub enum Msg {
         text: String,
     },
     /// A form's save failed (the form stays as typed).
-    SaveFailed(crate::service::Error),
+    SaveFailed(crate::backend::Error),
     /// A load failed, on the given retry attempt (0 = first try).
-    LoadFailed(crate::service::Error, u32),
+    LoadFailed(crate::backend::Error, u32),
     /// An API key was created: its secret, shown once.
-    KeyCreated(Box<crate::service::CreatedKey>),
+    KeyCreated(Box<crate::backend::CreatedKey>),
     /// The backend's revision moved (the live view's follower saw it): not the answer to
     /// any effect.
     Moved(crate::model::Revision),

@@ -2,7 +2,7 @@
 //! shown again.
 
 use super::theme::Theme;
-use crate::service::CreatedKey;
+use crate::backend::CreatedKey;
 use crate::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;

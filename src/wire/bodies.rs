@@ -1,14 +1,14 @@
 //! Request and response bodies (and query strings) of the HTTP API. Objects themselves
 //! ([`User`](crate::model::User), [`Role`](crate::model::Role), …), specs
-//! ([`RoleSpec`](crate::service::RoleSpec), …), [`Link`](crate::policy::Link),
-//! [`PolicyDoc`](crate::service::PolicyDoc), [`ImportReport`](crate::service::ImportReport) and
+//! ([`RoleSpec`](crate::backend::RoleSpec), …), [`Link`](crate::policy::Link),
+//! [`PolicyDoc`](crate::backend::PolicyDoc), [`ImportReport`](crate::backend::ImportReport) and
 //! the engine's answers travel as they are.
 
 use super::state::KeyWire;
+use crate::backend::GrantTo;
 use crate::backend::{Capabilities, Me};
 use crate::engine::{AttrCheck, Request, Rule};
 use crate::model::{AuditEvent, Id, Revision};
-use crate::service::GrantTo;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -467,7 +467,7 @@ pub struct Health {
 #[cfg(test)]
 mod tests {
     use super::Update;
-    use crate::service::{RoleSpec, UserSpec};
+    use crate::backend::{RoleSpec, UserSpec};
 
     fn read<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, String> {
         serde_json::from_str(json).map_err(|e| e.to_string())

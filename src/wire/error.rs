@@ -3,7 +3,7 @@
 //! a missing object carries `kind`, `name` and `hint`, every other error its `detail`. The client
 //! rebuilds the exact [`Error`] the server's service returned.
 
-use crate::service::Error;
+use crate::backend::Error;
 use serde::{Deserialize, Serialize};
 
 /// The code of a 415 answer: a request body sent without `Content-Type: application/json`.
@@ -28,13 +28,14 @@ pub struct ErrorWire {
     /// `invalid`: the offending field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// `not_found`: the kind of object.
+    /// `not_found`: the kind of object; `unsupported`: what the backend lacks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    /// `not_found`: the name or id given.
+    /// `not_found`: the name or id given; `unsupported`: the backend.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `not_found`: extra advice (starts with "; " when present).
+    /// `not_found`: extra advice (starts with "; " when present); `unsupported`: what the
+    /// backend has instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
     /// `stale`: the object's version now, when known.
@@ -92,8 +93,13 @@ impl ErrorWire {
                 message: detail,
                 current_version: self.current_version,
             },
+            "unsupported" => Error::Unsupported {
+                what: self.kind.clone().unwrap_or_else(|| "these".into()),
+                backend: self.name.clone().unwrap_or_else(|| "this backend".into()),
+                why: self.hint.clone().unwrap_or(detail),
+            },
             "forbidden" | "unauthorized" => Error::Forbidden(detail),
-            "unavailable" | "timeout" => Error::Unavailable(detail),
+            "unavailable" | "timeout" => Error::Unreachable(detail),
             "store" => Error::Store(detail),
             _ => match status {
                 400 | 405 | 411 | 415 | 422 => Error::invalid("request", self.message.clone()),
@@ -101,7 +107,7 @@ impl ErrorWire {
                 404 => Error::not_found("route", self.message.clone()),
                 409 => Error::Conflict(self.message.clone()),
                 413 => Error::invalid("body", self.message.clone()),
-                408 | 502..=504 => Error::Unavailable(self.message.clone()),
+                408 | 502..=504 => Error::Unreachable(self.message.clone()),
                 _ => Error::Store(self.message.clone()),
             },
         }
@@ -121,6 +127,11 @@ impl From<&Error> for ErrorWire {
                 w.name = Some(name.clone());
                 w.hint = Some(hint.clone());
             }
+            Error::Unsupported { what, backend, why } => {
+                w.kind = Some(what.clone());
+                w.name = Some(backend.clone());
+                w.hint = Some(why.clone());
+            }
             Error::Stale {
                 message,
                 current_version,
@@ -130,7 +141,7 @@ impl From<&Error> for ErrorWire {
                     w.detail = Some(message.clone());
                 }
             }
-            Error::Conflict(m) | Error::Forbidden(m) | Error::Unavailable(m) | Error::Store(m) => {
+            Error::Conflict(m) | Error::Forbidden(m) | Error::Unreachable(m) | Error::Store(m) => {
                 if *m != w.message {
                     w.detail = Some(m.clone());
                 }
@@ -158,6 +169,7 @@ pub fn status_of_code(code: &str) -> u16 {
         "conflict" | "stale" => 409,
         "too_large" => 413,
         UNSUPPORTED_MEDIA_TYPE => 415,
+        "unsupported" => 501,
         "unavailable" => 503,
         _ => 500,
     }
@@ -186,7 +198,12 @@ mod tests {
         trip(Error::not_found("user", "bob"));
         trip(Error::Conflict("stale version".into()));
         trip(Error::Forbidden("alice may not write Role".into()));
-        trip(Error::Unavailable("down".into()));
+        trip(Error::Unreachable("down".into()));
+        trip(Error::Unsupported {
+            what: "teams".into(),
+            backend: "Mage".into(),
+            why: "it has roles, permissions and users only".into(),
+        });
         trip(Error::Store("disk full".into()));
     }
 

@@ -5,10 +5,11 @@
 
 use crate::support;
 
+use gatehouse::backend::{PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use gatehouse::model::{Id, User};
 use gatehouse::policy::Link;
 use gatehouse::server::ServerConfig;
-use gatehouse::service::{Actor, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
+use gatehouse::service::Actor;
 use serde_json::{Value, json};
 use support::{Fixture, bounded, start};
 
@@ -586,7 +587,7 @@ async fn look_alike_usernames_and_role_names_are_conflicts() {
         .await;
         assert_eq!(status, 200, "{body}");
         // A policy document naming a look-alike user is refused whole.
-        let doc = gatehouse::service::PolicyDoc::from_toml(
+        let doc = gatehouse::backend::PolicyDoc::from_toml(
             "[[users]]\nusername = \"vi\u{0435}wer\"\n[[roles]]\nname = \"fresh\"\n",
         )
         .expect("doc");

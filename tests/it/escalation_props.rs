@@ -11,11 +11,12 @@
 //!
 //! `PROPTEST_CASES` sets the number of cases (2,000 by default; half that for the Mage one).
 
+use gatehouse::backend::{PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use gatehouse::catalog::{Catalog, Catalogs};
 use gatehouse::engine::Request;
 use gatehouse::model::{Id, Principal};
 use gatehouse::policy::{Link, State};
-use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, TeamSpec, UserSpec};
+use gatehouse::service::{Actor, Service};
 use gatehouse::store::MemoryStore;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};

@@ -6,8 +6,8 @@
 use crate::support;
 
 use gatehouse::backend::Backend;
+use gatehouse::backend::RoleSpec;
 use gatehouse::server::ServerConfig;
-use gatehouse::service::RoleSpec;
 use support::{bounded, start};
 
 #[tokio::test]
@@ -28,7 +28,7 @@ async fn reads_after_a_refused_large_request_go_through() {
             let text = e.to_string();
             assert!(
                 text.contains("length limit exceeded")
-                    || matches!(e, gatehouse::service::Error::Unavailable(_)),
+                    || matches!(e, gatehouse::backend::Error::Unreachable(_)),
                 "round {round}: {e}"
             );
             let me = http.me().await;

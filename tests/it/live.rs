@@ -3,8 +3,8 @@
 //! a `gatehouse serve` server (`GET /watch` long-poll) — and `GET /watch` is strict.
 
 use crate::support::{self, bounded, two_on_one_file};
+use gatehouse::backend::UserSpec;
 use gatehouse::backend::{Backend, LocalBackend};
-use gatehouse::service::UserSpec;
 use std::time::Duration;
 
 fn user(name: &str) -> UserSpec {
@@ -189,7 +189,7 @@ async fn postgres_change_feed_wakes_a_waiting_console_without_polling() {
 
 #[tokio::test]
 async fn a_stale_update_over_http_is_a_typed_stale_error_with_the_current_version() {
-    use gatehouse::service::{Error, RoleSpec};
+    use gatehouse::backend::{Error, RoleSpec};
     bounded(30, async {
         let f = support::start(Default::default()).await;
         let http = f.http(&f.admin_key);

@@ -12,10 +12,10 @@
 use crate::mage_support;
 
 use gatehouse::backend::{Backend, MageBackend};
+use gatehouse::backend::{Error, Password, PermissionSpec, RoleSpec, UserSpec};
 use gatehouse::engine::{Engine, MageCall, ReadCheck};
 use gatehouse::model::Id;
 use gatehouse::policy::Link;
-use gatehouse::service::{Error, Password, PermissionSpec, RoleSpec, UserSpec};
 use mage_support::{admin, bounded, live_url, login, unique};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

@@ -7,8 +7,8 @@
 use crate::mage_support;
 
 use gatehouse::backend::Backend;
+use gatehouse::backend::{Password, PermissionSpec, RoleSpec, UserSpec};
 use gatehouse::policy::Link;
-use gatehouse::service::{Password, PermissionSpec, RoleSpec, UserSpec};
 use mage_support::{admin, bounded, live_url, raw_get, secret_lister, serial, unique};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -289,7 +289,7 @@ async fn errors_come_back_specific_and_change_nothing() {
             .unwrap_err();
         assert_eq!(short.code(), "invalid");
         let teams = b
-            .create_team(gatehouse::service::TeamSpec::default())
+            .create_team(gatehouse::backend::TeamSpec::default())
             .await
             .unwrap_err();
         assert!(

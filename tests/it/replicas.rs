@@ -8,11 +8,12 @@
 use crate::support;
 
 use gatehouse::backend::{Backend, HttpBackend};
+use gatehouse::backend::{PermissionSpec, RoleSpec, UserSpec};
 use gatehouse::catalog::Catalogs;
 use gatehouse::engine::Request;
 use gatehouse::policy::Link;
 use gatehouse::server::ServerConfig;
-use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, UserSpec};
+use gatehouse::service::{Actor, Service};
 use gatehouse::store::{SqliteStore, Store};
 use std::future::Future;
 use std::sync::Arc;

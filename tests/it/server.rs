@@ -5,12 +5,12 @@
 use crate::support;
 
 use gatehouse::backend::Backend;
+use gatehouse::backend::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use gatehouse::engine::Request;
+use gatehouse::model::AuditQuery;
 use gatehouse::model::{Principal, new_id};
 use gatehouse::policy::Link;
 use gatehouse::server::ServerConfig;
-use gatehouse::service::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
-use gatehouse::store::AuditQuery;
 use gatehouse::wire::StateWire;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -265,7 +265,7 @@ async fn presets_import_export_and_keys_over_http(kind: StoreKind) {
             "okdata:dataset:ds1",
             "carol",
             None,
-            gatehouse::service::GrantTo::User,
+            gatehouse::backend::GrantTo::User,
         )
         .await
         .expect("grant");
@@ -285,7 +285,7 @@ async fn presets_import_export_and_keys_over_http(kind: StoreKind) {
             "okdata:dataset:ds1",
             "carol",
             Some("okdata:dataset:read"),
-            gatehouse::service::GrantTo::User,
+            gatehouse::backend::GrantTo::User,
         )
         .await
         .expect("revoke one scope");
@@ -493,7 +493,7 @@ async fn an_unreachable_server_is_unavailable_and_named(kind: StoreKind) {
         let http = gatehouse::backend::HttpBackend::new(&url, "ghk_x").expect("client");
         let err = http.me().await.expect_err("nobody listens");
         match &err {
-            Error::Unavailable(m) => assert!(m.contains(&url), "{m}"),
+            Error::Unreachable(m) => assert!(m.contains(&url), "{m}"),
             other => panic!("{other:?}"),
         }
         assert_eq!(err.exit_code(), 6);
@@ -506,7 +506,7 @@ async fn an_unreachable_server_is_unavailable_and_named(kind: StoreKind) {
         let http = f.http(&f.admin_key);
         assert!(http.me().await.is_ok());
         f.server.shutdown().await.expect("shutdown");
-        assert!(matches!(http.me().await, Err(Error::Unavailable(_))));
+        assert!(matches!(http.me().await, Err(Error::Unreachable(_))));
     })
     .await;
 }

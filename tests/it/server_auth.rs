@@ -6,9 +6,9 @@
 use crate::support;
 
 use gatehouse::backend::Backend;
+use gatehouse::backend::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use gatehouse::policy::Link;
 use gatehouse::server::ServerConfig;
-use gatehouse::service::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use gatehouse::wire::{Method, Op, ROUTES, Route};
 use serde_json::{Value, json};
 use support::{Fixture, bounded, start};

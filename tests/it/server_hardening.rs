@@ -7,11 +7,13 @@
 use crate::support;
 
 use gatehouse::backend::Backend;
+use gatehouse::backend::{PermissionSpec, UserSpec};
 use gatehouse::catalog::Catalogs;
+use gatehouse::model::AuditQuery;
 use gatehouse::model::ObjectKind;
 use gatehouse::server::ServerConfig;
-use gatehouse::service::{Actor, PermissionSpec, Service, UserSpec};
-use gatehouse::store::{AuditQuery, Store};
+use gatehouse::service::{Actor, Service};
+use gatehouse::store::Store;
 use serde_json::{Value, json};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;

@@ -5,9 +5,9 @@
 use crate::support;
 
 use gatehouse::backend::Backend;
+use gatehouse::backend::RoleSpec;
 use gatehouse::engine::Request;
 use gatehouse::server::ServerConfig;
-use gatehouse::service::RoleSpec;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,11 +2,12 @@
 //! `&dyn Store`; `conformance!(name, factory)` expands every case as a `#[tokio::test]` for one
 //! store factory, so adding a backend is one line at the bottom of this file.
 
+use gatehouse::model::AuditQuery;
 use gatehouse::model::{
     ApiKey, Id, ObjectKind, Permission, Principal, Role, Team, User, UserKind, new_id,
 };
 use gatehouse::policy::{Change, Link, Object, State};
-use gatehouse::store::{AuditQuery, MemoryStore, PgStore, SqliteStore, Store, StoreError};
+use gatehouse::store::{MemoryStore, PgStore, SqliteStore, Store, StoreError};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::any::Any;

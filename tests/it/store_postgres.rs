@@ -5,9 +5,10 @@
 
 use crate::support::pg;
 
+use gatehouse::model::AuditQuery;
 use gatehouse::model::{Permission, Role, new_id, now};
 use gatehouse::policy::{Change, Object};
-use gatehouse::store::{AuditQuery, PgStore, Store, StoreError};
+use gatehouse::store::{PgStore, Store, StoreError};
 use std::collections::BTreeSet;
 use std::time::Instant;
 

@@ -1,9 +1,10 @@
 //! SQLite-specific behaviour: file permissions, connection settings, refusing foreign files,
 //! schema versions, reopening; plus an ignored timing run.
 
+use gatehouse::model::AuditQuery;
 use gatehouse::model::{Permission, Role, User, UserKind, new_id, now};
 use gatehouse::policy::{Change, Link, Object};
-use gatehouse::store::{AuditQuery, SqliteStore, Store, StoreError};
+use gatehouse::store::{SqliteStore, Store, StoreError};
 use sqlx::{ConnectOptions, Connection};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -227,8 +227,8 @@ fn overlays_and_dialogs_at_both_sizes() {
 
 #[test]
 fn access_check_and_preset_dialog_at_both_sizes() {
-    use gatehouse::service::ImportReport;
-    use gatehouse::service::document::Count;
+    use gatehouse::backend::ImportReport;
+    use gatehouse::backend::document::Count;
     use gatehouse::tui::check::CheckResult;
     for (w, h) in SIZES {
         let mut a = app((w, h), true);
@@ -479,7 +479,7 @@ fn forms_pickers_and_remove_dialog_at_both_sizes() {
             KeyModifiers::CONTROL,
         )));
         assert!(matches!(&effects[..], [Effect::Save(_)]), "{effects:?}");
-        a.on_msg(Msg::SaveFailed(gatehouse::service::Error::invalid(
+        a.on_msg(Msg::SaveFailed(gatehouse::backend::Error::invalid(
             "entity_uuid",
             "no Pipeline has UUID 'example_pipeline' here; check the spelling",
         )));
@@ -534,14 +534,14 @@ fn unreachable_backend_banner_retries_and_keeps_the_form() {
         let mut a = app((w, h), true);
         chars(&mut a, "ndraft role");
         let effects = a.on_msg(Msg::LoadFailed(
-            gatehouse::service::Error::Unavailable(
+            gatehouse::backend::Error::Unreachable(
                 "http://127.0.0.1:7420: connection refused".into(),
             ),
             0,
         ));
         assert_eq!(effects, vec![Effect::RetryLoad(1)]);
         let again = a.on_msg(Msg::LoadFailed(
-            gatehouse::service::Error::Unavailable(
+            gatehouse::backend::Error::Unreachable(
                 "http://127.0.0.1:7420: connection refused".into(),
             ),
             1,
@@ -562,7 +562,7 @@ fn a_new_key_secret_is_shown_in_a_dialog() {
     let record = state.keys[&id(40)].clone();
     for (w, h) in SIZES {
         let mut a = app((w, h), true);
-        a.on_msg(Msg::KeyCreated(Box::new(gatehouse::service::CreatedKey {
+        a.on_msg(Msg::KeyCreated(Box::new(gatehouse::backend::CreatedKey {
             record: record.clone(),
             secret: "ghk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEFG".into(),
         })));

@@ -4,7 +4,7 @@
 use crate::support;
 use crate::tui_support;
 use gatehouse::backend::Backend;
-use gatehouse::service::{PermissionSpec, RoleSpec};
+use gatehouse::backend::{PermissionSpec, RoleSpec};
 use gatehouse::tui::app::{App, Mode};
 use gatehouse::tui::field::FieldKind;
 use tui_support::{backend, open, press, role, screen};

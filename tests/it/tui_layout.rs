@@ -5,8 +5,8 @@
 
 use crate::tui::{app, chars, data, fixture, id, key, screen};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use gatehouse::backend::{CreatedKey, Error, ImportReport};
 use gatehouse::model::Permission;
-use gatehouse::service::{CreatedKey, Error, ImportReport};
 use gatehouse::tui::app::{App, Effect, Mode, Msg};
 use gatehouse::tui::theme::Theme;
 use gatehouse::tui::view::Pane;

@@ -7,9 +7,9 @@
 use crate::tui_support;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use gatehouse::backend::Backend;
+use gatehouse::backend::RoleSpec;
+use gatehouse::model::AuditQuery;
 use gatehouse::model::{AuditEvent, ObjectKind};
-use gatehouse::service::RoleSpec;
-use gatehouse::store::AuditQuery;
 use gatehouse::tui::app::{App, Mode, Tone};
 use gatehouse::tui::audit::EventPage;
 use gatehouse::tui::check::CheckResult;

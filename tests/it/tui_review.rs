@@ -3,7 +3,7 @@
 
 use crate::tui_support::{backend, open, press, screen, user};
 use gatehouse::backend::Backend;
-use gatehouse::service::UserSpec;
+use gatehouse::backend::UserSpec;
 use gatehouse::tui::app::Mode;
 use gatehouse::tui::view::Pane;
 
@@ -131,7 +131,7 @@ async fn a_cut_list_cell_ends_with_an_ellipsis() {
 async fn the_changed_outside_notice_and_the_conflict_line_are_whole_at_80_columns() {
     let b = backend().await;
     let r = b
-        .create_role(gatehouse::service::RoleSpec {
+        .create_role(gatehouse::backend::RoleSpec {
             name: "Editors".into(),
             description: String::new(),
         })
@@ -142,7 +142,7 @@ async fn the_changed_outside_notice_and_the_conflict_line_are_whole_at_80_column
     press(&mut app, &b, "e\tmine").await;
     b.update_role(
         r.id,
-        gatehouse::service::RoleSpec {
+        gatehouse::backend::RoleSpec {
             name: "Editors".into(),
             description: "theirs".into(),
         },
@@ -172,8 +172,8 @@ async fn the_changed_outside_notice_and_the_conflict_line_are_whole_at_80_column
 
 #[tokio::test]
 async fn a_user_page_shows_what_each_effective_permission_denies() {
+    use gatehouse::backend::PermissionSpec;
     use gatehouse::policy::Link;
-    use gatehouse::service::PermissionSpec;
     let b = backend().await;
     let alice = user(&b, "alice").await;
     let p = b
@@ -315,7 +315,7 @@ async fn the_defaults_dialog_takes_quick_keys_and_shows_its_result_at_60x15() {
     assert_eq!(a, vec![Effect::PresetDryRun(PRESETS[1].name.into())]);
     assert_eq!(c, vec![Effect::PresetDryRun(PRESETS[2].name.into())]);
     // A late answer for a preset no longer chosen is dropped; the chosen one's is shown.
-    let report = |n: usize| gatehouse::service::ImportReport {
+    let report = |n: usize| gatehouse::backend::ImportReport {
         dry_run: true,
         revision: n as u64,
         ..Default::default()
@@ -333,7 +333,7 @@ async fn the_defaults_dialog_takes_quick_keys_and_shows_its_result_at_60x15() {
     // Applied on a short screen: what already existed is in view.
     let applied = key(&mut app, KeyCode::Enter);
     assert_eq!(applied, vec![Effect::PresetApply(PRESETS[2].name.into())]);
-    app.on_msg(Msg::PresetApplied(gatehouse::service::ImportReport {
+    app.on_msg(Msg::PresetApplied(gatehouse::backend::ImportReport {
         revision: 9,
         ..Default::default()
     }));
@@ -344,7 +344,7 @@ async fn the_defaults_dialog_takes_quick_keys_and_shows_its_result_at_60x15() {
 #[tokio::test]
 async fn an_overwrite_pressed_before_the_reload_lands_names_the_current_version() {
     use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-    use gatehouse::service::RoleSpec;
+    use gatehouse::backend::RoleSpec;
     use gatehouse::tui::app::{Effect, Msg};
     use gatehouse::tui::perform;
     let b = backend().await;

@@ -3,8 +3,8 @@
 //! terminal emulator (vt100) and its screen is compared, cell by cell, with a fresh rendering.
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use gatehouse::backend::UserSpec;
 use gatehouse::backend::{Backend, LocalBackend};
-use gatehouse::service::UserSpec;
 use gatehouse::store::MemoryStore;
 use gatehouse::tui::app::{App, Effect};
 use gatehouse::tui::draw::draw;

@@ -4,7 +4,7 @@
 //! errors read from the body (Mage answers HTTP 200 with an `error` object), and a second login
 //! when the token has expired.
 
-use crate::service::{Error, Result};
+use crate::backend::{Error, Result};
 use base64::Engine as _;
 use reqwest::{Method, StatusCode, Url};
 use serde::Deserialize;
@@ -102,7 +102,7 @@ impl MageClient {
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
             .build()
-            .map_err(|e| Error::Unavailable(format!("cannot build an HTTP client: {e}")))?;
+            .map_err(|e| Error::Unreachable(format!("cannot build an HTTP client: {e}")))?;
         Ok(MageClient {
             base,
             url: shown,
@@ -147,7 +147,7 @@ impl MageClient {
         }
         // reqwest's text names the URL it tried, password included.
         let text = crate::text::redact_url_passwords(&text);
-        Error::Unavailable(format!(
+        Error::Unreachable(format!(
             "Mage server {} did not answer ({text}); is it running? (`scripts/mage-server.sh status`)",
             self.url
         ))
@@ -163,7 +163,7 @@ impl MageClient {
             .await
             .map_err(|e| self.unreachable(&e))?;
         let body: Value = resp.json().await.map_err(|e| {
-            Error::Unavailable(format!(
+            Error::Unreachable(format!(
                 "{} answered /api/status with something that is not Mage's JSON ({e})",
                 self.url
             ))
@@ -172,7 +172,7 @@ impl MageClient {
             .and_then(|s| s.get(0))
             .cloned()
             .ok_or_else(|| {
-                Error::Unavailable(format!(
+                Error::Unreachable(format!(
                     "{} is not a Mage server (no `statuses` in /api/status)",
                     self.url
                 ))
@@ -317,7 +317,7 @@ impl MageClient {
             )));
         }
         let value: Value = serde_json::from_str(&text).map_err(|_| {
-            Error::Unavailable(format!(
+            Error::Unreachable(format!(
                 "{} answered HTTP {status} with something that is not JSON: {}",
                 self.url,
                 first_line(&text)

@@ -13,15 +13,15 @@ mod writes;
 pub use client::{Login, MAGE_API_KEY, MageClient};
 
 use super::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me, ProgressSink};
-use crate::catalog::{Catalog, Catalogs};
-use crate::engine::{Engine, Explanation, Request, WhatCan, WhoCan};
-use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
-use crate::policy::{Link, State};
-use crate::service::{
+use crate::backend::{
     CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
     RoleSpec, TeamSpec, UserSpec,
 };
-use crate::store::AuditQuery;
+use crate::catalog::{Catalog, Catalogs};
+use crate::engine::{Engine, Explanation, Request, WhatCan, WhoCan};
+use crate::model::AuditQuery;
+use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
+use crate::policy::{Link, State};
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -33,10 +33,11 @@ pub const MAGE_CATALOG: &str = "mage";
 
 /// What Mage does not have, as an error the console and CLI show.
 fn unsupported(what: &str) -> Error {
-    Error::invalid(
-        "backend",
-        format!("{what} are not supported by Mage (it has roles, permissions and users only)"),
-    )
+    Error::Unsupported {
+        what: what.into(),
+        backend: "Mage".into(),
+        why: "it has roles, permissions and users only".into(),
+    }
 }
 
 /// The last state read from the server and its engine.

@@ -5,10 +5,10 @@
 //! server with gatehouse's copy of Mage's seed and writes nothing.
 
 use super::MageBackend;
+use crate::backend::document::{Count, DocPermission};
+use crate::backend::{Error, ImportReport, PolicyDoc, Result};
 use crate::backend::{PresetProgress, ProgressSink};
 use crate::policy::{PermRef, State};
-use crate::service::document::{Count, DocPermission};
-use crate::service::{Error, ImportReport, PolicyDoc, Result};
 use reqwest::Method;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -169,7 +169,7 @@ pub(super) async fn run(
             break;
         }
         if started.elapsed() > limit {
-            return Err(Error::Unavailable(format!(
+            return Err(Error::Unreachable(format!(
                 "Mage's seed had made {roles} of {} roles and {links} of {links_total} links after \
                  {} s; it goes on in the server's background — refresh later (raise \
                  GATEHOUSE_MAGE_SEED_TIMEOUT to wait longer)",

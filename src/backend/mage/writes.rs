@@ -8,11 +8,11 @@ use super::client::{MageClient, is_from_self_bug};
 use super::wire::{
     MageKind, MagePermission, MageRole, MageUser, mage_id, parse_time, split_name, version_of,
 };
+use crate::backend::{Error, PermissionSpec, Result, RoleSpec, UserSpec};
 use crate::catalog::Catalog;
 use crate::catalog::flags_to_access;
 use crate::model::{Id, ObjectKind, Permission, Role, User, UserKind};
 use crate::policy::{Link, State};
-use crate::service::{Error, PermissionSpec, Result, RoleSpec, UserSpec};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -89,7 +89,7 @@ fn check_version(kind: MageKind, name: &str, updated_at: Option<&str>, version: 
 
 /// `POST /api/roles`.
 pub async fn create_role(c: &MageClient, spec: RoleSpec) -> Result<Role> {
-    crate::service::validate::name("name", &spec.name)?;
+    crate::backend::validate::name("name", &spec.name)?;
     refuse_description(&spec.description)?;
     let v = c
         .call(
@@ -104,7 +104,7 @@ pub async fn create_role(c: &MageClient, spec: RoleSpec) -> Result<Role> {
 
 /// `PUT /api/roles/:id` with the new name.
 pub async fn update_role(c: &MageClient, id: Id, spec: RoleSpec, version: u64) -> Result<Role> {
-    crate::service::validate::name("name", &spec.name)?;
+    crate::backend::validate::name("name", &spec.name)?;
     let n = int_id(MageKind::Role, &id)?;
     let cur = get_role(c, n).await?;
     check_version(
@@ -278,7 +278,7 @@ fn user_fields(spec: &UserSpec) -> Result<serde_json::Map<String, Value>> {
     if spec.email.trim().is_empty() {
         return Err(Error::invalid("email", "Mage users need an email address"));
     }
-    crate::service::validate::name("username", &spec.username)?;
+    crate::backend::validate::name("username", &spec.username)?;
     let (first, last) = split_name(&spec.display_name);
     let mut m = serde_json::Map::new();
     m.insert("email".into(), json!(spec.email.trim()));
@@ -522,9 +522,9 @@ mod tests {
         };
         assert!(user_fields(&spec).is_err());
         spec.email = "bob@example.com".into();
-        spec.password = Some(crate::service::Password("short".into()));
+        spec.password = Some(crate::backend::Password("short".into()));
         assert!(user_fields(&spec).unwrap_err().to_string().contains("8"));
-        spec.password = Some(crate::service::Password("long enough".into()));
+        spec.password = Some(crate::backend::Password("long enough".into()));
         let f = user_fields(&spec).unwrap();
         assert_eq!(f["first_name"], "Bob");
         assert_eq!(f["password_confirmation"], "long enough");

@@ -26,8 +26,8 @@ mod region;
 
 pub(crate) use reach::Scope;
 
-use super::error::{Error, Result};
 use super::{Access, Actor, Service, Snapshot};
+use crate::backend::{Error, Result};
 use crate::catalog::ADMIN_CATALOG;
 use crate::model::{Id, ObjectKind, Permission, User};
 use crate::policy::{Change, Object, State};

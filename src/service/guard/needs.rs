@@ -3,10 +3,10 @@
 
 use super::reach::{Scope, member_scope, role_perms, team_perms, user_reach, user_reach_in};
 use super::region::Side;
+use crate::backend::{Error, Result};
 use crate::catalog::{Catalogs, ConditionMeaning};
 use crate::model::{ADMIN_TEAM, Id, ObjectKind, Permission, User};
 use crate::policy::{Change, Link, Object, State};
-use crate::service::error::{Error, Result};
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 

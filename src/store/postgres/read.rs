@@ -3,9 +3,10 @@
 
 use super::rows::{self, KEY_COLS, PERMISSION_COLS, ROLE_COLS, TEAM_COLS, USER_COLS};
 use super::{db_err, write};
+use crate::model::AuditQuery;
 use crate::model::{AuditEvent, Id, Principal};
 use crate::policy::State;
-use crate::store::{AuditQuery, StoreError, StoreResult};
+use crate::store::{StoreError, StoreResult};
 use futures_util::TryStreamExt;
 use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};

@@ -5,8 +5,9 @@ use super::bulk::{self, Split};
 use super::rows::{self, from_ts};
 use super::{cache, db_err, write};
 use crate::model::AuditEvent;
+use crate::model::AuditQuery;
 use crate::policy::State;
-use crate::store::{AuditQuery, StoreError, StoreResult};
+use crate::store::{StoreError, StoreResult};
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
 

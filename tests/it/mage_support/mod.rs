@@ -85,8 +85,8 @@ pub async fn secret_lister(
     user: gatehouse::model::Id,
 ) -> (gatehouse::model::Role, gatehouse::model::Permission) {
     use gatehouse::backend::Backend;
+    use gatehouse::backend::{PermissionSpec, RoleSpec};
     use gatehouse::policy::Link;
-    use gatehouse::service::{PermissionSpec, RoleSpec};
     let role = b
         .create_role(RoleSpec {
             name: role_name.into(),

@@ -7,11 +7,12 @@
 pub mod pg;
 
 use gatehouse::backend::{HttpBackend, LocalBackend};
+use gatehouse::backend::{PermissionSpec, RoleSpec, UserSpec};
 use gatehouse::catalog::Catalogs;
 use gatehouse::model::User;
 use gatehouse::policy::Link;
 use gatehouse::server::{RunningServer, ServerConfig};
-use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, UserSpec};
+use gatehouse::service::{Actor, Service};
 use gatehouse::store::{PgStore, SqliteStore, Store};
 use std::future::Future;
 use std::sync::Arc;
@@ -296,7 +297,7 @@ impl Store for CountingStore {
     }
     async fn audit(
         &self,
-        query: &gatehouse::store::AuditQuery,
+        query: &gatehouse::model::AuditQuery,
     ) -> gatehouse::store::StoreResult<Vec<gatehouse::model::AuditEvent>> {
         self.inner.audit(query).await
     }

@@ -5,7 +5,7 @@
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use gatehouse::backend::{Backend, LocalBackend};
-use gatehouse::service::{RoleSpec, UserSpec};
+use gatehouse::backend::{RoleSpec, UserSpec};
 use gatehouse::store::MemoryStore;
 use gatehouse::tui::app::{App, Effect};
 use gatehouse::tui::draw::draw;

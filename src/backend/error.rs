@@ -1,7 +1,8 @@
-//! Service errors: each says what is wrong and what to do, and maps to a CLI exit code
-//! (docs/PRODUCT.md §1.2) and an HTTP status (docs/PRODUCT.md §4).
-
-use crate::store::StoreError;
+//! The error every [`Backend`](super::Backend) operation returns, whatever the backend: a typed
+//! kind (bad input naming its field, not found, conflict, stale version with the current one,
+//! forbidden, unsupported by this backend, unreachable, store failure) that maps to a CLI exit
+//! code (docs/PRODUCT.md §1.2), an HTTP status and a wire code (docs/PRODUCT.md §4). Nothing
+//! decides on the words of a message: callers match the kind.
 
 /// Why a service operation failed. A failed operation changes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,9 +40,19 @@ pub enum Error {
     /// The acting principal may not do this.
     #[error("Insufficient permissions: {0}")]
     Forbidden(String),
+    /// This backend does not have the feature (Mage has no teams, keys or audit log).
+    #[error("invalid backend: {what} are not supported by {backend} ({why})")]
+    Unsupported {
+        /// What is missing, plural (`teams`).
+        what: String,
+        /// The backend (`Mage`).
+        backend: String,
+        /// What it has instead.
+        why: String,
+    },
     /// The backend cannot be reached.
     #[error("backend unreachable: {0}")]
-    Unavailable(String),
+    Unreachable(String),
     /// The store failed or is unreadable.
     #[error("{0}")]
     Store(String),
@@ -69,11 +80,11 @@ impl Error {
     /// permissions, 6 backend unreachable (store failures count as unreachable).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Invalid { .. } => 2,
+            Error::Invalid { .. } | Error::Unsupported { .. } => 2,
             Error::NotFound { .. } => 3,
             Error::Conflict(_) | Error::Stale { .. } => 4,
             Error::Forbidden(_) => 5,
-            Error::Unavailable(_) | Error::Store(_) => 6,
+            Error::Unreachable(_) | Error::Store(_) => 6,
         }
     }
 
@@ -101,56 +112,12 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::Stale { .. } => "stale",
             Error::Forbidden(_) => "forbidden",
-            Error::Unavailable(_) => "unavailable",
+            Error::Unsupported { .. } => "unsupported",
+            Error::Unreachable(_) => "unavailable",
             Error::Store(_) => "store",
         }
     }
 }
 
-impl From<StoreError> for Error {
-    fn from(e: StoreError) -> Error {
-        match e {
-            StoreError::NotFound { kind, id } => Error::not_found(kind.as_str(), id),
-            StoreError::Conflict { actual, .. } => Error::Stale {
-                message: e.to_string(),
-                current_version: Some(actual),
-            },
-            StoreError::Duplicate { .. } | StoreError::InUse { .. } | StoreError::Moved { .. } => {
-                Error::Conflict(e.to_string())
-            }
-            StoreError::Corrupt(_) | StoreError::Database(_) => Error::Store(e.to_string()),
-        }
-    }
-}
-
-/// Result alias for service operations.
+/// Result alias for backend operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-#[cfg(test)]
-mod stale_tests {
-    use super::*;
-    use crate::model::ObjectKind;
-
-    #[test]
-    fn stale_is_a_kind_not_a_phrase() {
-        let worded = Error::Conflict("role 'x' was changed by someone else".into());
-        assert!(!worded.is_stale(), "no behaviour hangs on the words");
-        let e = Error::from(StoreError::Conflict {
-            kind: ObjectKind::Role,
-            id: "x".into(),
-            expected: 1,
-            actual: 3,
-        });
-        assert!(e.is_stale());
-        assert_eq!(e.current_version(), Some(3));
-        assert_eq!(e.code(), "stale");
-        assert_eq!(e.exit_code(), 4);
-        let wire = crate::wire::ErrorWire::from(&e);
-        assert_eq!(wire.status(), 409);
-        assert_eq!(
-            wire.to_error(409),
-            e,
-            "the kind and the version cross the wire"
-        );
-    }
-}
