@@ -4,8 +4,8 @@
 #![allow(dead_code)]
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use gatehouse::backend::LocalBackend;
 use gatehouse::catalog::Catalogs;
+use gatehouse::connect::LocalBackend;
 use gatehouse::model::{Id, Permission, Role, Team, User, UserKind, now};
 use gatehouse::policy::{Change, Link, Object};
 use gatehouse::store::{SqliteStore, Store};

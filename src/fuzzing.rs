@@ -3,9 +3,9 @@
 //! one parser of untrusted input the way the product does, and must return without panicking,
 //! whatever the bytes. Not an API: the names follow the fuzz targets.
 
-use crate::backend::mage::wire::{MagePermission, MageRole, MageUser};
 use crate::backend::{PermissionSpec, PolicyDoc, RoleSpec, TeamSpec, UserSpec};
 use crate::catalog::{Catalog, Catalogs};
+use crate::connect::mage::wire::{MagePermission, MageRole, MageUser};
 use crate::policy::Link;
 use crate::wire::{AddPermission, AddRole, AddTeam, AddUser, CheckBatch, CheckRequest, GrantBody};
 use crate::wire::{KeyCreate, Update};

@@ -8,6 +8,7 @@ pub mod backend;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod connect;
 pub mod engine;
 #[doc(hidden)]
 pub mod fuzzing;

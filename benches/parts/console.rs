@@ -13,7 +13,7 @@ use crate::console_common::{
 };
 use crate::figures::Figure;
 use crossterm::event::KeyCode;
-use gatehouse::backend::LocalBackend;
+use gatehouse::connect::LocalBackend;
 use gatehouse::tui::app::{App, Data, Msg};
 use gatehouse::tui::theme::Theme;
 use gatehouse::tui::view::Pane;

@@ -7,10 +7,11 @@
 //! schema of its own, dropped afterwards), so the two stores are measured side by side.
 
 use crate::figures::Figure;
+use gatehouse::backend::Backend;
 use gatehouse::backend::PolicyDoc;
 use gatehouse::backend::document::DocUser;
-use gatehouse::backend::{Backend, LocalBackend};
 use gatehouse::catalog::Catalogs;
+use gatehouse::connect::LocalBackend;
 use gatehouse::server::ServerConfig;
 use gatehouse::service::{Actor, Service};
 use gatehouse::store::{PgStore, SqliteStore, Store};

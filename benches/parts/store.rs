@@ -7,9 +7,10 @@
 use crate::console_common::{Screen, clear_load_cache, frame, key, keys, warm_load_cache};
 use crate::figures::{Figure, rss_mib, thousands};
 use crossterm::event::KeyCode;
+use gatehouse::backend::Backend;
 use gatehouse::backend::PolicyDoc;
 use gatehouse::backend::document::{DocPermission, DocRole};
-use gatehouse::backend::{Backend, LocalBackend};
+use gatehouse::connect::LocalBackend;
 use gatehouse::tui::app::{App, Msg};
 use gatehouse::tui::theme::Theme;
 use std::path::Path;

@@ -1,15 +1,14 @@
-//! The one interface the console and the CLI talk to (docs/PRODUCT.md §3): [`Backend`], implemented by
-//! [`LocalBackend`] (service + store in process), [`HttpBackend`] (a `gatehouse serve` server)
-//! and [`MageBackend`] (a Mage server through its REST API).
+//! The one interface the console and the CLI talk to (docs/PRODUCT.md §3): the [`Backend`]
+//! trait and every type that crosses it — specs, reports, the policy document, the target
+//! parser, input validation and the [`Error`] with its typed kinds. It is implemented in
+//! `crate::connect` by the local backend (service + store in process), the HTTP backend (a
+//! `gatehouse serve` server) and the Mage backend (a Mage server through its REST API).
 //! Capabilities come from the backend, so the console adapts its panes.
 
 pub mod document;
 mod error;
 mod grants;
-mod http;
 mod keys;
-mod local;
-pub mod mage;
 mod specs;
 mod target;
 pub mod validate;
@@ -17,10 +16,7 @@ pub mod validate;
 pub use document::{ImportReport, PolicyDoc};
 pub use error::{Error, Result};
 pub use grants::{GrantTo, ResourceGrant};
-pub use http::HttpBackend;
 pub use keys::{CreatedKey, parse_expires};
-pub use local::{LocalBackend, default_db_path};
-pub use mage::MageBackend;
 pub use specs::{
     Password, PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team,
     find_user,

@@ -3,8 +3,9 @@
 
 use super::output::{Format, list, print_fields, print_json, print_table, section};
 use super::{Ctx, Opened};
-use crate::backend::{Backend, LocalBackend};
+use crate::backend::Backend;
 use crate::backend::{Error, ImportReport, Result};
+use crate::connect::LocalBackend;
 use crate::policy::State;
 use crate::presets::PRESETS;
 use crate::text::sanitize;
@@ -475,7 +476,7 @@ pub async fn import_from_mage(
             password_env: None,
         },
     )?;
-    let mage = crate::backend::MageBackend::new(url, login)?;
+    let mage = crate::connect::MageBackend::new(url, login)?;
     mage.connect().await?;
     let doc = mage.export().await?;
     let what = format!(

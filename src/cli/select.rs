@@ -2,10 +2,11 @@
 //! file (`--profile NAME` or its `default_profile`), or the default store file — and opening it.
 
 use super::GlobalArgs;
-use crate::backend::mage::Login;
-use crate::backend::{Backend, HttpBackend, LocalBackend, MageBackend, default_db_path};
+use crate::backend::Backend;
 use crate::backend::{Error, Result};
 use crate::config::Target;
+use crate::connect::mage::Login;
+use crate::connect::{HttpBackend, LocalBackend, MageBackend, default_db_path};
 use std::path::{Path, PathBuf};
 
 /// Refuses a file that exists and is clearly not an SQLite database.
@@ -316,9 +317,7 @@ pub(crate) async fn open_postgres(
     read_only: bool,
 ) -> Result<LocalBackend> {
     check_database_url(url)?;
-    let store = crate::store::PgStore::open(url).await?;
-    let shown = crate::store::Store::describe(&store);
-    LocalBackend::with_store(std::sync::Arc::new(store), shown, as_user, read_only).await
+    LocalBackend::open_postgres(url, as_user, read_only).await
 }
 
 /// Opens the chosen backend.

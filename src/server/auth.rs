@@ -8,7 +8,7 @@ use super::App;
 use super::auth_log::prefix_of;
 use super::error::ApiError;
 use crate::backend::Error;
-use crate::backend::LocalBackend;
+use crate::connect::LocalBackend;
 use crate::service::Actor;
 use crate::wire::{NO_AUTH_WARNING, REVISION_HEADER, WARNING_HEADER};
 use axum::extract::{Request, State};

@@ -1,6 +1,6 @@
 //! `gatehouse serve` (docs/PRODUCT.md §4): the service over HTTP with axum, under `/api/v1`. Every request
 //! is authenticated with an API key against the current snapshot and served by a per-request
-//! [`LocalBackend`](crate::backend::LocalBackend) acting as the key's user, so the server
+//! [`LocalBackend`](crate::connect::LocalBackend) acting as the key's user, so the server
 //! behaves exactly like the local backend. The routes are those of [`crate::wire::ROUTES`].
 //!
 //! Limits: request bodies of 1 MiB (64 MiB for import), a 30 s request timeout, 10 s to send a
@@ -17,9 +17,11 @@ mod routes_admin;
 mod routes_engine;
 mod routes_objects;
 mod routes_relations;
+mod start;
 mod util;
 
 pub use error::ApiError;
+pub use start::{ServeOptions, StoreSource, serve_store};
 
 use crate::backend::{Error, Result};
 use crate::service::{Actor, Service};
@@ -159,7 +161,7 @@ impl Drop for RunningServer {
 }
 
 impl RunningServer {
-    /// `http://ADDR`, the URL to give [`HttpBackend`](crate::backend::HttpBackend).
+    /// `http://ADDR`, the URL to give [`HttpBackend`](crate::connect::HttpBackend).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }

@@ -1,5 +1,5 @@
 //! The wire format of `gatehouse serve` (docs/PRODUCT.md §4), shared by the server ([`crate::server`]) and
-//! its client ([`crate::backend::HttpBackend`]): the route table, request and response bodies,
+//! its client ([`crate::connect::HttpBackend`]): the route table, request and response bodies,
 //! the JSON state snapshot and the error body. Plain data and conversions: no I/O.
 //!
 //! Every answer carries the store revision it reflects in [`REVISION_HEADER`]; a write answers

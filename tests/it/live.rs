@@ -3,8 +3,9 @@
 //! a `gatehouse serve` server (`GET /watch` long-poll) — and `GET /watch` is strict.
 
 use crate::support::{self, bounded, two_on_one_file};
+use gatehouse::backend::Backend;
 use gatehouse::backend::UserSpec;
-use gatehouse::backend::{Backend, LocalBackend};
+use gatehouse::connect::LocalBackend;
 use std::time::Duration;
 
 fn user(name: &str) -> UserSpec {

@@ -11,8 +11,9 @@
 
 use crate::mage_support;
 
-use gatehouse::backend::{Backend, MageBackend};
+use gatehouse::backend::Backend;
 use gatehouse::backend::{Error, Password, PermissionSpec, RoleSpec, UserSpec};
+use gatehouse::connect::MageBackend;
 use gatehouse::engine::{Engine, MageCall, ReadCheck};
 use gatehouse::model::Id;
 use gatehouse::policy::Link;
@@ -253,8 +254,8 @@ async fn the_mage_dialect_decides_as_the_real_server_does() {
             let role_nums: Vec<String> = role_ids
                 .iter()
                 .map(|id| {
-                    gatehouse::backend::mage::wire::mage_id(
-                        gatehouse::backend::mage::wire::MageKind::Role,
+                    gatehouse::connect::mage::wire::mage_id(
+                        gatehouse::connect::mage::wire::MageKind::Role,
                         id,
                     )
                     .unwrap()

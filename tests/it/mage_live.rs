@@ -85,13 +85,13 @@ async fn crud_through_gatehouse_is_what_mage_shows_and_back() {
         let s = b.state().await.unwrap();
         assert!(s.user_roles.contains(&(user.id, role.id)), "users kept");
 
-        let rid = gatehouse::backend::mage::wire::mage_id(
-            gatehouse::backend::mage::wire::MageKind::Role,
+        let rid = gatehouse::connect::mage::wire::mage_id(
+            gatehouse::connect::mage::wire::MageKind::Role,
             &role.id,
         )
         .unwrap();
-        let pid = gatehouse::backend::mage::wire::mage_id(
-            gatehouse::backend::mage::wire::MageKind::Permission,
+        let pid = gatehouse::connect::mage::wire::mage_id(
+            gatehouse::connect::mage::wire::MageKind::Permission,
             &perm.id,
         )
         .unwrap();
@@ -201,8 +201,8 @@ async fn crud_through_gatehouse_is_what_mage_shows_and_back() {
             .role_by_name(&format!("mage-made-{tag}"))
             .expect("visible");
         assert_eq!(
-            gatehouse::backend::mage::wire::mage_id(
-                gatehouse::backend::mage::wire::MageKind::Role,
+            gatehouse::connect::mage::wire::mage_id(
+                gatehouse::connect::mage::wire::MageKind::Role,
                 &seen.id
             ),
             Some(made_id)
@@ -306,9 +306,9 @@ async fn errors_come_back_specific_and_change_nothing() {
         let r = s.role_by_name(&name).unwrap().id;
         b.delete_role(r, true).await.unwrap();
         // a wrong password is refused with what to do
-        let wrong = gatehouse::backend::MageBackend::new(
+        let wrong = gatehouse::connect::MageBackend::new(
             &url,
-            gatehouse::backend::mage::Login {
+            gatehouse::connect::mage::Login {
                 user: "admin@admin.com".into(),
                 password: "not the password".into(),
             },
@@ -370,12 +370,12 @@ async fn the_local_mage_preset_equals_what_mages_own_seed_creates() {
         let remote = by_role(&s);
         // The same limited seed applied to a local store with gatehouse's mage preset.
         let cats = gatehouse::catalog::Catalogs::builtin().unwrap();
-        let doc = gatehouse::backend::mage::seed::limited(
+        let doc = gatehouse::connect::mage::seed::limited(
             gatehouse::presets::document("mage", &cats).unwrap(),
             Some(&names),
         );
         let dir = tempfile::tempdir().unwrap();
-        let local = gatehouse::backend::LocalBackend::open(&dir.path().join("g.db"), None, false)
+        let local = gatehouse::connect::LocalBackend::open(&dir.path().join("g.db"), None, false)
             .await
             .unwrap();
         local.import(doc.clone(), false).await.unwrap();

@@ -5,7 +5,8 @@
 use crate::mage_support;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use gatehouse::backend::{Backend, MageBackend};
+use gatehouse::backend::Backend;
+use gatehouse::connect::MageBackend;
 use gatehouse::tui::app::{App, Effect};
 use gatehouse::tui::draw::draw;
 use gatehouse::tui::perform;

@@ -1,8 +1,9 @@
 //! Presets: the `mage` preset equals Mage's own seed field by field; every preset is
 //! idempotent and reports created vs already present.
 
-use gatehouse::backend::{Backend, LocalBackend};
+use gatehouse::backend::Backend;
 use gatehouse::catalog::{Catalogs, flags_to_access};
+use gatehouse::connect::LocalBackend;
 use gatehouse::presets::{PRESETS, mage_seed};
 use gatehouse::store::MemoryStore;
 use std::collections::BTreeMap;

@@ -7,9 +7,10 @@
 
 use crate::support;
 
-use gatehouse::backend::{Backend, HttpBackend};
+use gatehouse::backend::Backend;
 use gatehouse::backend::{PermissionSpec, RoleSpec, UserSpec};
 use gatehouse::catalog::Catalogs;
+use gatehouse::connect::HttpBackend;
 use gatehouse::engine::Request;
 use gatehouse::policy::Link;
 use gatehouse::server::ServerConfig;

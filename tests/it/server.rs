@@ -490,14 +490,14 @@ async fn an_unreachable_server_is_unavailable_and_named(kind: StoreKind) {
             l.local_addr().expect("addr").port()
         };
         let url = format!("http://127.0.0.1:{port}");
-        let http = gatehouse::backend::HttpBackend::new(&url, "ghk_x").expect("client");
+        let http = gatehouse::connect::HttpBackend::new(&url, "ghk_x").expect("client");
         let err = http.me().await.expect_err("nobody listens");
         match &err {
             Error::Unreachable(m) => assert!(m.contains(&url), "{m}"),
             other => panic!("{other:?}"),
         }
         assert_eq!(err.exit_code(), 6);
-        let bad = gatehouse::backend::HttpBackend::new("ftp://x", "ghk_x").expect_err("scheme");
+        let bad = gatehouse::connect::HttpBackend::new("ftp://x", "ghk_x").expect_err("scheme");
         assert!(matches!(bad, Error::Invalid { ref field, .. } if field == "--remote"));
         // A graceful shutdown stops the server.
         let Some(f) = start_on(kind, ServerConfig::default()).await else {

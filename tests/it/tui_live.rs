@@ -7,8 +7,9 @@
 use crate::support::two_on_one_file;
 use crate::tui_pty::{start, tmux_available};
 use crate::tui_support::{open, press, screen, settle};
+use gatehouse::backend::Backend;
 use gatehouse::backend::RoleSpec;
-use gatehouse::backend::{Backend, LocalBackend};
+use gatehouse::connect::LocalBackend;
 use gatehouse::tui::app::{Effect, Mode, Msg};
 use std::process::Command;
 use std::time::Duration;

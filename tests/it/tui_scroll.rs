@@ -3,8 +3,9 @@
 //! terminal emulator (vt100) and its screen is compared, cell by cell, with a fresh rendering.
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use gatehouse::backend::Backend;
 use gatehouse::backend::UserSpec;
-use gatehouse::backend::{Backend, LocalBackend};
+use gatehouse::connect::LocalBackend;
 use gatehouse::store::MemoryStore;
 use gatehouse::tui::app::{App, Effect};
 use gatehouse::tui::draw::draw;

@@ -2,8 +2,8 @@
 //! owner's backend, raw calls to Mage's API, unique names and a time bound.
 #![allow(dead_code)]
 
-use gatehouse::backend::MageBackend;
-use gatehouse::backend::mage::Login;
+use gatehouse::connect::MageBackend;
+use gatehouse::connect::mage::Login;
 use serde_json::Value;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -6,9 +6,9 @@
 
 pub mod pg;
 
-use gatehouse::backend::{HttpBackend, LocalBackend};
 use gatehouse::backend::{PermissionSpec, RoleSpec, UserSpec};
 use gatehouse::catalog::Catalogs;
+use gatehouse::connect::{HttpBackend, LocalBackend};
 use gatehouse::model::User;
 use gatehouse::policy::Link;
 use gatehouse::server::{RunningServer, ServerConfig};

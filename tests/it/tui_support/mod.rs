@@ -4,8 +4,9 @@
 #![allow(dead_code)]
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use gatehouse::backend::{Backend, LocalBackend};
+use gatehouse::backend::Backend;
 use gatehouse::backend::{RoleSpec, UserSpec};
+use gatehouse::connect::LocalBackend;
 use gatehouse::store::MemoryStore;
 use gatehouse::tui::app::{App, Effect};
 use gatehouse::tui::draw::draw;

@@ -1,6 +1,6 @@
 //! [`LocalBackend`]: the service and the embedded store in process.
 
-use super::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
+use crate::backend::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
 use crate::backend::{
     CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
     RoleSpec, TeamSpec, UserSpec, find_user,
@@ -77,6 +77,17 @@ impl LocalBackend {
             read_only,
         )
         .await
+    }
+
+    /// Opens the PostgreSQL store at `url` (migrating it), as [`LocalBackend::open`] does a file.
+    pub async fn open_postgres(
+        url: &str,
+        as_user: Option<&str>,
+        read_only: bool,
+    ) -> Result<LocalBackend> {
+        let store = crate::store::PgStore::open(url).await?;
+        let shown = store.describe();
+        Self::with_store(Arc::new(store), shown, as_user, read_only).await
     }
 
     /// Like [`LocalBackend::open`] over any store.

@@ -12,7 +12,9 @@ mod writes;
 
 pub use client::{Login, MAGE_API_KEY, MageClient};
 
-use super::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me, ProgressSink};
+use crate::backend::{
+    Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me, ProgressSink,
+};
 use crate::backend::{
     CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
     RoleSpec, TeamSpec, UserSpec,

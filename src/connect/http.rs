@@ -2,7 +2,7 @@
 //! rustls). Errors come back as the exact [`Error`] the server's service returned (an invalid
 //! field stays an invalid field); an unreachable server is [`Error::Unreachable`] naming the URL.
 
-use super::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
+use crate::backend::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
 use crate::backend::{
     CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
     RoleSpec, TeamSpec, UserSpec,
