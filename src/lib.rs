@@ -12,6 +12,7 @@ pub mod connect;
 pub mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod keys;
 pub mod model;
 pub mod policy;
 pub mod present;

@@ -24,7 +24,6 @@ pub mod form_draw;
 pub mod form_fields;
 pub mod frame;
 pub mod header;
-pub mod key;
 pub mod keys;
 pub mod line_edit;
 pub mod list;

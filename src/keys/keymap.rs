@@ -1,9 +1,9 @@
 //! The [`Keymap`] from keys to actions: the default keys, remapped by `[keys]` in the config
 //! file (with errors that point at the file), and the keymap installed for this process.
 
+use super::KeysConfig;
 use super::{Action, binding};
-use crate::config::KeysConfig;
-use crate::tui::key::{Key, KeyError};
+use crate::keys::key::{Key, KeyError};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::HashMap;
 use std::ops::Range;

@@ -1,8 +1,8 @@
-//! Tests of the keymap: today's keys by default, `[keys]` remapping, and its errors.
+//! Tests of the keymap as the config file sets it: today's keys by default, `[keys]`
+//! remapping, and its errors (with their place in the file).
 
-use super::*;
 use crate::config;
-use crate::config::KeysConfig;
+use crate::keys::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn map(toml: &str) -> Result<Keymap, String> {
