@@ -26,6 +26,7 @@ mod escalation;
 mod escalation_props;
 mod fuzz_corpus;
 mod http_client;
+mod layers;
 mod live;
 mod mage_fidelity;
 mod mage_live;
