@@ -162,9 +162,9 @@ pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
             a.action,
             t.display()
         );
-        println!("{}", sanitize(&line));
+        outln!("{}", sanitize(&line));
         if a.explain {
-            println!();
+            outln!();
             print_tree(&s, &u.username, &e);
         }
     }
@@ -235,6 +235,6 @@ pub async fn what_can(ctx: &Ctx, user: &str) -> Result<i32> {
 
 fn print_tree(s: &State, username: &str, e: &Explanation) {
     for line in explain_lines(s, username, e) {
-        println!("{}", sanitize(&line));
+        outln!("{}", sanitize(&line));
     }
 }

@@ -91,7 +91,7 @@ pub async fn keys(ctx: &Ctx, cmd: KeysCmd) -> Result<i32> {
                     secret: k.secret,
                 })?;
             } else {
-                println!(
+                outln!(
                     "created API key {} for {} (id {}{}{})",
                     k.record.prefix,
                     sanitize(&u.username),
@@ -102,7 +102,7 @@ pub async fn keys(ctx: &Ctx, cmd: KeysCmd) -> Result<i32> {
                         None => String::new(),
                     }
                 );
-                println!("{}", k.secret);
+                outln!("{}", k.secret);
                 eprintln!("warning: this secret is shown only once and is not stored; keep it now");
             }
         }

@@ -147,22 +147,22 @@ pub async fn console_summary(opened: Opened, format: Format, admin: String) -> R
         print_json(&sm)?;
         return Ok(0);
     }
-    println!("gatehouse — stdout is not a terminal, so here is the store instead of the console.");
+    outln!("gatehouse — stdout is not a terminal, so here is the store instead of the console.");
     if created {
-        println!(
+        outln!(
             "created and initialized a new store; owner: {}",
             sanitize(&sm.acting_as)
         );
     }
     if let Some(n) = note {
-        println!("not initialized: {}", sanitize(&n));
+        outln!("not initialized: {}", sanitize(&n));
     }
-    println!();
+    outln!();
     print_summary(&sm);
-    println!();
-    println!("next steps:");
+    outln!();
+    outln!("next steps:");
     for s in &sm.next_steps {
-        println!("  {s}");
+        outln!("  {s}");
     }
     Ok(0)
 }
@@ -173,14 +173,14 @@ pub async fn init(b: &mut LocalBackend, path: &Path, format: Format, admin: &str
     if format == Format::Json {
         print_json(&out)?;
     } else if out.created {
-        println!(
+        outln!(
             "initialized {} — owner: {} (revision {})",
             sanitize(&path.display().to_string()),
             sanitize(&out.admin),
             out.revision
         );
     } else {
-        println!(
+        outln!(
             "already initialized (owner: {}); nothing changed",
             sanitize(&out.admin)
         );
@@ -196,8 +196,8 @@ pub async fn status(ctx: &Ctx) -> Result<i32> {
     } else {
         print_summary(&sm);
         if !sm.initialized {
-            println!();
-            println!("not initialized: run `gatehouse init`");
+            outln!();
+            outln!("not initialized: run `gatehouse init`");
         }
     }
     Ok(0)
@@ -343,9 +343,9 @@ pub(super) fn print_report(what: &str, r: &ImportReport) {
     .map(|(k, c)| vec![k.to_string(), c.created.to_string(), c.present.to_string()])
     .collect();
     if r.dry_run {
-        println!("{} (dry run: nothing was written)", sanitize(what));
+        outln!("{} (dry run: nothing was written)", sanitize(what));
     } else {
-        println!("{} (revision {})", sanitize(what), r.revision);
+        outln!("{} (revision {})", sanitize(what), r.revision);
     }
     let header: &[&str] = if r.dry_run {
         &["KIND", "WOULD CREATE", "ALREADY PRESENT"]
@@ -354,7 +354,7 @@ pub(super) fn print_report(what: &str, r: &ImportReport) {
     };
     print_table(header, rows, "");
     if !r.created_roles.is_empty() {
-        println!(
+        outln!(
             "roles {}: {}",
             if r.dry_run { "to create" } else { "created" },
             sanitize(&r.created_roles.join(", "))
@@ -447,7 +447,7 @@ pub async fn export(ctx: &Ctx, format: &str) -> Result<i32> {
     if json {
         print_json(&doc)?;
     } else {
-        print!("{}", doc.to_toml()?);
+        out!("{}", doc.to_toml()?);
     }
     Ok(0)
 }
@@ -497,7 +497,7 @@ pub async fn import_from_mage(
     }
     if !yes {
         if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            println!("nothing written: pass --yes to apply (stdin is not a terminal to ask)");
+            outln!("nothing written: pass --yes to apply (stdin is not a terminal to ask)");
             return Ok(0);
         }
         eprint!("apply to {}? [y/N] ", ctx.path.display());
@@ -506,7 +506,7 @@ pub async fn import_from_mage(
             .read_line(&mut answer)
             .map_err(|e| Error::invalid("answer", e.to_string()))?;
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            println!("nothing written");
+            outln!("nothing written");
             return Ok(0);
         }
     }

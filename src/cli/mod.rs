@@ -2,6 +2,9 @@
 //! [`Backend`] trait — the only interface the CLI uses. Exit codes: 0 ok, 1 denied (`check`),
 //! 2 usage, 3 not found, 4 conflict, 5 insufficient permissions, 6 backend unreachable.
 
+#[macro_use]
+mod stdout;
+
 mod audit;
 mod check;
 mod import_file;
@@ -210,7 +213,10 @@ where
         }
     };
     match execute(cli).await {
-        Ok(code) => code,
+        Ok(code) => {
+            stdout::flush();
+            code
+        }
         Err(e) => {
             report(&e);
             e.exit_code()
@@ -338,9 +344,9 @@ impl Ctx {
         if self.json() {
             let v =
                 serde_json::json!({ "message": format!("{what} {detail}"), "revision": revision });
-            println!("{v}");
+            outln!("{v}");
         } else {
-            println!("{what} {} (revision {revision})", sanitize(detail));
+            outln!("{what} {} (revision {revision})", sanitize(detail));
         }
     }
 }

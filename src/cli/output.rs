@@ -35,7 +35,7 @@ impl Format {
 pub fn print_json<T: Serialize + ?Sized>(v: &T) -> Result<()> {
     let s = serde_json::to_string_pretty(v)
         .map_err(|e| Error::Store(format!("cannot write JSON: {e}")))?;
-    println!("{s}");
+    outln!("{s}");
     Ok(())
 }
 
@@ -59,9 +59,9 @@ pub fn table<S: AsRef<str>>(header: &[&str], rows: impl IntoIterator<Item = Vec<
 /// Prints a table (or a note when it has no rows).
 pub fn print_table<S: AsRef<str>>(header: &[&str], rows: Vec<Vec<S>>, empty: &str) {
     if rows.is_empty() {
-        println!("{empty}");
+        outln!("{empty}");
     } else {
-        println!("{}", table(header, rows));
+        outln!("{}", table(header, rows));
     }
 }
 
@@ -69,14 +69,14 @@ pub fn print_table<S: AsRef<str>>(header: &[&str], rows: Vec<Vec<S>>, empty: &st
 pub fn print_fields(fields: &[(&str, String)]) {
     let w = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in fields {
-        println!("{k:<w$}  {}", sanitize(v));
+        outln!("{k:<w$}  {}", sanitize(v));
     }
 }
 
 /// Prints a section title.
 pub fn section(title: &str) {
-    println!();
-    println!("{}", sanitize(title));
+    outln!();
+    outln!("{}", sanitize(title));
 }
 
 /// The short form of an id (its last 12 hex digits, see `model::short_id`).

@@ -231,7 +231,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             if ctx.json() {
                 return print_json(&rows).map(|_| 0);
             }
-            println!("Permissions for '{}'", sanitize(&resource));
+            outln!("Permissions for '{}'", sanitize(&resource));
             print_table(
                 &["User name", "User type", "Scopes"],
                 rows.iter()
@@ -257,7 +257,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             if ctx.json() {
                 return print_json(&rows).map(|_| 0);
             }
-            println!("My permissions");
+            outln!("My permissions");
             print_table(
                 &["Resource name", "Scopes"],
                 rows.iter()
@@ -358,9 +358,9 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                 ("version", p.version.to_string()),
             ]);
             section(&format!("Roles using it ({})", d.roles.len()));
-            println!("{}", sanitize(&list(&d.roles)));
+            outln!("{}", sanitize(&list(&d.roles)));
             section(&format!("Held directly by ({})", d.holders.len()));
-            println!("{}", sanitize(&list(&d.holders)));
+            outln!("{}", sanitize(&list(&d.holders)));
         }
         PermissionsCmd::Create { target, fields } => {
             let cats = b.catalogs().await?;
@@ -377,7 +377,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             if ctx.json() {
                 print_json(&p)?;
             } else {
-                println!(
+                outln!(
                     "created permission {} on {}",
                     p.id,
                     sanitize(&output::target(
@@ -420,7 +420,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             if ctx.json() {
                 print_json(&p)?;
             } else {
-                println!("updated permission {} (version {})", p.id, p.version);
+                outln!("updated permission {} (version {})", p.id, p.version);
             }
         }
         PermissionsCmd::Add {
@@ -487,12 +487,12 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
 
 fn say(ctx: &Ctx, msg: &str, revision: u64) {
     if ctx.json() {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({ "message": msg, "revision": revision })
         );
     } else {
-        println!("{}", sanitize(msg));
+        outln!("{}", sanitize(msg));
     }
 }
 

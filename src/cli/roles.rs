@@ -269,12 +269,12 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 "  none",
             );
             section(&format!("Users ({})", d.users.len()));
-            println!("{}", sanitize(&list(&d.users)));
+            outln!("{}", sanitize(&list(&d.users)));
             section(&format!("Teams ({})", d.teams.len()));
-            println!("{}", sanitize(&list(&d.teams)));
+            outln!("{}", sanitize(&list(&d.teams)));
             if !d.member_of.is_empty() {
                 section("Held as a team membership role");
-                println!("{}", sanitize(&list(&d.member_of)));
+                outln!("{}", sanitize(&list(&d.member_of)));
             }
         }
         RolesCmd::Create { name, description } => {
@@ -287,7 +287,7 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
             if ctx.json() {
                 print_json(&r)?;
             } else {
-                println!("created role {} ({})", sanitize(&r.name), r.id);
+                outln!("created role {} ({})", sanitize(&r.name), r.id);
             }
         }
         RolesCmd::Update {
@@ -304,7 +304,7 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
             if ctx.json() {
                 print_json(&r)?;
             } else {
-                println!("updated role {} (version {})", sanitize(&r.name), r.version);
+                outln!("updated role {} (version {})", sanitize(&r.name), r.version);
             }
         }
         RolesCmd::Rm { role, force } => {

@@ -208,7 +208,7 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                 "none",
             );
             section(&format!("Team roles ({})", d.roles.len()));
-            println!("{}", sanitize(&list(&d.roles)));
+            outln!("{}", sanitize(&list(&d.roles)));
             section(&format!("Direct grants ({})", d.direct_grants.len()));
             print_table(
                 PERM_HEADER,
@@ -233,7 +233,7 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
             if ctx.json() {
                 print_json(&t)?;
             } else {
-                println!("created team {} ({})", sanitize(&t.key), t.id);
+                outln!("created team {} ({})", sanitize(&t.key), t.id);
             }
         }
         TeamsCmd::Update {
@@ -262,7 +262,7 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
             if ctx.json() {
                 print_json(&t)?;
             } else {
-                println!("updated team {} (version {})", sanitize(&t.key), t.version);
+                outln!("updated team {} (version {})", sanitize(&t.key), t.version);
             }
         }
         TeamsCmd::Rm { team, force } => {

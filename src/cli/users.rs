@@ -247,10 +247,10 @@ pub fn effective_rows(s: &State, w: &WhatCan) -> Vec<EffectiveRow> {
 /// Prints effective permissions as a table.
 pub fn print_effective(w: &WhatCan, rows: &[EffectiveRow]) {
     if w.disabled {
-        println!("disabled: every request is denied");
+        outln!("disabled: every request is denied");
     }
     if w.owner {
-        println!("owner: every request is allowed");
+        outln!("owner: every request is allowed");
     }
     print_table(
         &["ENTITY", "UUID", "ALLOWED", "DENIES", "PATH"],
@@ -381,7 +381,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                 ("updated", output::time(Some(d.user.updated_at))),
             ]);
             section(&format!("Roles ({})", d.roles.len()));
-            println!("{}", sanitize(&list(&d.roles)));
+            outln!("{}", sanitize(&list(&d.roles)));
             section(&format!("Teams ({})", d.teams.len()));
             print_table(
                 &["TEAM", "MEMBER ROLE"],
@@ -434,7 +434,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
             if ctx.json() {
                 print_json(&u)?;
             } else {
-                println!("created user {} ({})", sanitize(&u.username), u.id);
+                outln!("created user {} ({})", sanitize(&u.username), u.id);
             }
         }
         UsersCmd::Update {
@@ -465,7 +465,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
             if ctx.json() {
                 print_json(&u)?;
             } else {
-                println!(
+                outln!(
                     "updated user {} (version {})",
                     sanitize(&u.username),
                     u.version

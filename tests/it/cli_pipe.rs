@@ -31,3 +31,40 @@ fn a_closed_pipe_ends_the_listing_quietly() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(done.status.code(), Some(141), "{err}");
 }
+
+#[test]
+fn a_full_disk_behind_stdout_is_an_error_not_a_panic() {
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        eprintln!(
+            "\n*** SKIPPED a_full_disk_behind_stdout_is_an_error_not_a_panic: no /dev/full ***\n"
+        );
+        assert!(std::env::var("CI").is_err(), "CI must have /dev/full");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    let bin = env!("CARGO_BIN_EXE_gatehouse");
+    let ok = std::process::Command::new(bin)
+        .arg("--db")
+        .arg(&db)
+        .args(["defaults", "apply", "mage"])
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    let done = std::process::Command::new(bin)
+        .arg("--db")
+        .arg(&db)
+        .args(["permissions", "ls"])
+        .stdout(std::fs::File::create(full).unwrap())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("error: cannot write to standard output"),
+        "{err}"
+    );
+    assert_eq!(done.status.code(), Some(6), "{err}");
+}
