@@ -136,17 +136,19 @@ impl From<&State> for StateWire {
 impl StateWire {
     /// The state (API keys with empty hashes; name lookups rebuilt).
     pub fn into_state(self) -> State {
-        let mut s = State::default();
-        s.revision = self.revision;
-        s.users = self.users.into_iter().map(|u| (u.id, u)).collect();
-        s.teams = self.teams.into_iter().map(|t| (t.id, t)).collect();
-        s.roles = self.roles.into_iter().map(|r| (r.id, r)).collect();
-        s.permissions = self.permissions.into_iter().collect();
-        s.keys = self
-            .keys
-            .iter()
-            .map(|k| (k.id, k.to_record(String::new())))
-            .collect();
+        let mut s = State {
+            revision: self.revision,
+            users: self.users.into_iter().map(|u| (u.id, u)).collect(),
+            teams: self.teams.into_iter().map(|t| (t.id, t)).collect(),
+            roles: self.roles.into_iter().map(|r| (r.id, r)).collect(),
+            permissions: self.permissions.into_iter().collect(),
+            keys: self
+                .keys
+                .iter()
+                .map(|k| (k.id, k.to_record(String::new())))
+                .collect(),
+            ..State::default()
+        };
         for link in self.links {
             match link {
                 Link::RolePermission { role, permission } => {
@@ -181,8 +183,10 @@ mod tests {
 
     fn sample() -> State {
         let t = now();
-        let mut s = State::default();
-        s.revision = 7;
+        let mut s = State {
+            revision: 7,
+            ..State::default()
+        };
         let u = User {
             id: new_id(),
             username: "alice".into(),

@@ -220,8 +220,10 @@ mod tests {
 
     /// A state of `n` permissions, permission `i` held by `i % 4` of three roles (capped).
     fn state(n: u128) -> State {
-        let mut s = State::default();
-        s.permissions = (0..n).map(perm).collect();
+        let mut s = State {
+            permissions: (0..n).map(perm).collect(),
+            ..State::default()
+        };
         for i in 0..n {
             for r in 0..(i % 4).min(3) {
                 s.role_permissions
