@@ -73,10 +73,38 @@ struct MageError {
     exception: Option<String>,
 }
 
-/// True when Mage's answer is its 0.9.80 `Query.from_self()` failure, raised while presenting a
-/// user or a permission in detail format after the write itself succeeded (`mage.md` §5.4).
-pub fn is_from_self_bug(e: &Error) -> bool {
-    matches!(e, Error::Store(m) if m.contains("from_self"))
+/// Why a call failed, as Mage's answer says: its 0.9.80 `Query.from_self()` failure (raised
+/// while presenting a user or a permission after the write itself succeeded, docs/MAGE.md
+/// §5.4) is told apart by kind, so a write can read its object back instead.
+#[derive(Debug)]
+enum Failed {
+    /// The `from_self` failure: the write was saved, its answer could not be presented.
+    FromSelf(Error),
+    /// Any other failure.
+    Other(Error),
+}
+
+impl From<Error> for Failed {
+    fn from(e: Error) -> Failed {
+        Failed::Other(e)
+    }
+}
+
+impl From<Failed> for Error {
+    fn from(f: Failed) -> Error {
+        match f {
+            Failed::FromSelf(e) | Failed::Other(e) => e,
+        }
+    }
+}
+
+/// The answer to a write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Written {
+    /// Mage's answer.
+    Answer(Value),
+    /// Saved, but Mage 0.9.80 failed presenting the object (`from_self`): read it back.
+    NotPresented,
 }
 
 impl MageClient {
@@ -203,7 +231,7 @@ impl MageClient {
             .send()
             .await
             .map_err(|e| self.unreachable(&e))?;
-        let value = self.read(resp).await.map_err(|e| match e {
+        let value = self.read(resp).await.map_err(|e| match Error::from(e) {
             Error::NotFound { .. } | Error::Forbidden(_) => Error::Forbidden(format!(
                 "Mage refused the login of '{}' at {}: email/username or password invalid",
                 self.login.user, self.url
@@ -249,6 +277,25 @@ impl MageClient {
     /// Sends one call and returns the JSON body; a 401 (expired or revoked token) logs in once
     /// more and retries.
     pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value> {
+        Ok(self.send(method, path, body).await?)
+    }
+
+    /// Like [`MageClient::call`] for a write: Mage 0.9.80's failure to present what it saved
+    /// (docs/MAGE.md §5.4) is [`Written::NotPresented`], not an error.
+    pub async fn write(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Written> {
+        match self.send(method, path, body).await {
+            Ok(v) => Ok(Written::Answer(v)),
+            Err(Failed::FromSelf(_)) => Ok(Written::NotPresented),
+            Err(Failed::Other(e)) => Err(e),
+        }
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> std::result::Result<Value, Failed> {
         let mut relogged = false;
         loop {
             let token = self.token().await?;
@@ -306,15 +353,15 @@ impl MageClient {
 
     /// Reads a Mage answer: a 401 is an authentication error, an `error` object in the body is
     /// mapped by its `code` and `type` (never by its message, which 0.9.80 sometimes mixes up).
-    async fn read(&self, resp: reqwest::Response) -> Result<Value> {
+    async fn read(&self, resp: reqwest::Response) -> std::result::Result<Value, Failed> {
         let status = resp.status();
         let text = resp.text().await.map_err(|e| self.unreachable(&e))?;
         if status == StatusCode::UNAUTHORIZED {
-            return Err(Error::Forbidden(format!(
+            return Err(Failed::Other(Error::Forbidden(format!(
                 "Mage at {} refused the API key or token: {}",
                 self.url,
                 first_line(&text)
-            )));
+            ))));
         }
         let value: Value = serde_json::from_str(&text).map_err(|_| {
             Error::Unreachable(format!(
@@ -334,10 +381,10 @@ impl MageClient {
             return Err(map_error(&e));
         }
         if !status.is_success() {
-            return Err(Error::Store(format!(
+            return Err(Failed::Other(Error::Store(format!(
                 "Mage answered HTTP {status}: {}",
                 first_line(&text)
-            )));
+            ))));
         }
         Ok(value)
     }
@@ -349,7 +396,7 @@ fn first_line(s: &str) -> String {
 }
 
 /// Maps Mage's error object to gatehouse's error kinds.
-fn map_error(e: &MageError) -> Error {
+fn map_error(e: &MageError) -> Failed {
     let message = e.message.clone().unwrap_or_default();
     let detail = match &e.errors {
         Some(Value::Null) | None => String::new(),
@@ -358,11 +405,13 @@ fn map_error(e: &MageError) -> Error {
     let exception = e.exception.clone().unwrap_or_default();
     let text = format!("{message}{detail}");
     if exception.contains("from_self") || message.contains("from_self") {
-        // Mage 0.9.80's SQLAlchemy 2 incompatibility (`mage.md` §5.4): the marker is matched
-        // by [`is_from_self_bug`].
-        return Error::Store(format!("Mage 0.9.80 from_self failure: {text}"));
+        // Mage 0.9.80's SQLAlchemy 2 incompatibility (docs/MAGE.md §5.4), read from Mage's
+        // own exception text: the one place its words are all there is to go by.
+        return Failed::FromSelf(Error::Store(format!(
+            "Mage 0.9.80 from_self failure: {text}"
+        )));
     }
-    match (e.code, e.kind.as_deref()) {
+    Failed::Other(match (e.code, e.kind.as_deref()) {
         (_, Some("record_invalid")) | (Some(400), _) => Error::invalid("mage", text),
         (Some(401 | 403), _) => Error::Forbidden(format!("Mage refused: {text}")),
         (Some(404), _) => Error::not_found("Mage object", text),
@@ -381,7 +430,7 @@ fn map_error(e: &MageError) -> Error {
                 format!(" [{}]", first_line(&exception))
             }
         )),
-    }
+    })
 }
 
 /// The raw token inside Mage's JWT payload (`{"expires", "token"}`), read without checking
@@ -426,27 +475,42 @@ mod tests {
             exception: Some(exc.into()),
         };
         assert!(matches!(
-            map_error(&e(200, "record_invalid", "")),
+            Error::from(map_error(&e(200, "record_invalid", ""))),
             Error::Invalid { .. }
         ));
-        assert!(matches!(map_error(&e(403, "x", "")), Error::Forbidden(_)));
         assert!(matches!(
-            map_error(&e(404, "x", "")),
+            Error::from(map_error(&e(403, "x", ""))),
+            Error::Forbidden(_)
+        ));
+        assert!(matches!(
+            Error::from(map_error(&e(404, "x", ""))),
             Error::NotFound { .. }
+        ));
+        assert!(matches!(
+            Error::from(map_error(&e(
+                500,
+                "x",
+                "IntegrityError UNIQUE constraint failed: role.name"
+            ))),
+            Error::Conflict(_)
         ));
         assert!(matches!(
             map_error(&e(
                 500,
                 "x",
-                "IntegrityError UNIQUE constraint failed: role.name"
+                "'CachingQuery' object has no attribute 'from_self'"
             )),
-            Error::Conflict(_)
+            Failed::FromSelf(Error::Store(_))
         ));
-        assert!(is_from_self_bug(&map_error(&e(
-            500,
-            "x",
-            "'CachingQuery' object has no attribute 'from_self'"
-        ))));
+        let worded = e(500, "x", "");
+        let worded = MageError {
+            message: Some("from_self in the message only".into()),
+            ..worded
+        };
+        assert!(
+            matches!(map_error(&worded), Failed::FromSelf(_)),
+            "Mage's own message names it too"
+        );
     }
 
     #[test]

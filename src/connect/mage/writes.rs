@@ -4,7 +4,7 @@
 //! back instead). Every update first reads the object, so an edit made on the server since the
 //! console read it is refused as a conflict rather than overwritten.
 
-use super::client::{MageClient, is_from_self_bug};
+use super::client::{MageClient, Written};
 use super::wire::{
     MageKind, MagePermission, MageRole, MageUser, mage_id, parse_time, split_name, version_of,
 };
@@ -324,16 +324,16 @@ pub async fn create_user(c: &MageClient, spec: UserSpec) -> Result<User> {
         fields.insert("owner".into(), json!(true));
     }
     let r = c
-        .call(
+        .write(
             Method::POST,
             "users?_format=list",
             Some(&json!({"user": Value::Object(fields)})),
         )
         .await;
     let user = match r {
-        Ok(v) => take::<MageUser>(&v, "user")?,
+        Ok(Written::Answer(v)) => take::<MageUser>(&v, "user")?,
         // 0.9.80 saves the user, then fails presenting it: read it back.
-        Err(e) if is_from_self_bug(&e) => find_user_by_email(c, spec.email.trim()).await?,
+        Ok(Written::NotPresented) => find_user_by_email(c, spec.email.trim()).await?,
         Err(Error::Invalid { message, .. }) => {
             return Err(Error::invalid("user", message));
         }
@@ -354,18 +354,13 @@ pub async fn update_user(c: &MageClient, id: Id, spec: UserSpec, version: u64) -
     }
     // Send the current roles back: 0.9.80 may empty a set that is absent from the body.
     fields.insert("role_ids".into(), json!(cur.role_ids()));
-    let r = c
-        .call(
-            Method::PUT,
-            &format!("users/{n}?_format=list"),
-            Some(&json!({"user": Value::Object(fields)})),
-        )
-        .await;
-    match r {
-        Ok(_) => {}
-        Err(e) if is_from_self_bug(&e) => {}
-        Err(e) => return Err(e),
-    }
+    // 0.9.80 may save the user, then fail presenting it: read it back either way.
+    c.write(
+        Method::PUT,
+        &format!("users/{n}?_format=list"),
+        Some(&json!({"user": Value::Object(fields)})),
+    )
+    .await?;
     Ok(get_user(c, n).await?.to_model())
 }
 
@@ -399,11 +394,7 @@ pub async fn delete(
         MageKind::Role => format!("roles/{n}"),
         MageKind::Permission => format!("permissions/{n}?_format=role/detail"),
     };
-    match c.call(Method::DELETE, &path, None).await {
-        Ok(_) => Ok(()),
-        Err(e) if is_from_self_bug(&e) => Ok(()),
-        Err(e) => Err(e),
-    }
+    c.write(Method::DELETE, &path, None).await.map(|_| ())
 }
 
 fn edit(ids: &mut Vec<i64>, id: i64, add: bool) {
@@ -439,18 +430,13 @@ pub async fn relink(c: &MageClient, link: &Link, add: bool) -> Result<()> {
             let r = int_id(MageKind::Role, &role)?;
             let mut ids = get_user(c, u).await?.role_ids();
             edit(&mut ids, r, add);
-            match c
-                .call(
-                    Method::PUT,
-                    &format!("users/{u}?_format=list"),
-                    Some(&json!({"user": {"role_ids": ids}})),
-                )
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if is_from_self_bug(&e) => Ok(()),
-                Err(e) => Err(e),
-            }
+            c.write(
+                Method::PUT,
+                &format!("users/{u}?_format=list"),
+                Some(&json!({"user": {"role_ids": ids}})),
+            )
+            .await
+            .map(|_| ())
         }
         _ => Err(Error::invalid(
             "link",
