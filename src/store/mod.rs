@@ -12,6 +12,7 @@ mod pairs;
 mod perms;
 pub mod postgres;
 mod sorted;
+mod sql;
 pub mod sqlite;
 mod state;
 
