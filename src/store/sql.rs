@@ -12,7 +12,8 @@
 //! - deleting an object and the cascade run before it, and the reads that list what the
 //!   cascade removes (the links to an object, the teams with a default role, a user's keys);
 //! - reading, replacing and deleting a membership; deleting a pair link;
-//! - reading and bumping the revision; `touch_key`.
+//! - reading and bumping the revision; `touch_key`;
+//! - the start of an audit INSERT, with the audit columns in order (`insert_audit!`).
 //!
 //! Kept apart, in each store's own module, and why:
 //! - Schema and migrations (`migrations/*.sql`, the table recording them): the column types
@@ -27,10 +28,11 @@
 //! - Adding a pair link: a plain INSERT on SQLite (a constraint error is explained) and its
 //!   multi-row INSERT for imports (`?` parameters, as above); on PostgreSQL an
 //!   `INSERT … SELECT … WHERE EXISTS … ON CONFLICT DO NOTHING` (same reason as creates).
-//! - The audit log: SQLite writes multi-row INSERTs with `?` parameters as the commit goes on,
-//!   PostgreSQL one `INSERT … SELECT … FROM UNNEST` of arrays; the audit read needs casts on
-//!   PostgreSQL (`$1::timestamptz IS NULL`, `before_json::text`) that SQLite does not parse,
-//!   and no limit is `LIMIT -1` on SQLite, `LIMIT NULL` on PostgreSQL.
+//! - The audit log beyond its column list: SQLite writes multi-row INSERTs with `?` parameters
+//!   as the commit goes on, PostgreSQL one `INSERT … SELECT … FROM UNNEST` of arrays; the
+//!   audit read needs casts on PostgreSQL (`$1::timestamptz IS NULL`, `before_json::text`)
+//!   that SQLite does not parse, and no limit is `LIMIT -1` on SQLite, `LIMIT NULL` on
+//!   PostgreSQL.
 //! - Locking: SQLite writes in `BEGIN IMMEDIATE`; PostgreSQL locks the revision row
 //!   (`SELECT … FOR UPDATE`) and announces commits with `pg_notify` (LISTEN/NOTIFY).
 //! - Loading: SQLite aggregates each table into a few values (`group_concat`,
@@ -396,6 +398,16 @@ pub(super) fn unlink_pair(link: &Link) -> Option<(&'static str, Id, Id)> {
         Link::Member { .. } => return None,
     })
 }
+
+/// The start of an INSERT of audit rows: the columns in the order both stores give them.
+/// Each store adds its rows its own way (see the module docs).
+macro_rules! insert_audit {
+    () => {
+        "INSERT INTO audit (revision, at, actor, seq, action, object_kind, object_id, \
+         before_json, after_json) "
+    };
+}
+pub(super) use insert_audit;
 
 /// The current revision.
 pub(super) const SELECT_REVISION: &str = "SELECT value FROM meta WHERE name = 'revision'";

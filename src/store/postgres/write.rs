@@ -21,11 +21,12 @@ use std::sync::LazyLock;
 /// Objects inserted by one multi-row INSERT.
 const INSERT_BATCH: usize = 256;
 
-const INSERT_AUDIT: &str = "INSERT INTO audit (revision, at, actor, seq, action, object_kind, \
-     object_id, before_json, after_json) \
-     SELECT $1, $2, $3, t.seq, t.action, t.kind, t.object_id, t.before::json, t.after::json \
+const INSERT_AUDIT: &str = concat!(
+    sql::insert_audit!(),
+    "SELECT $1, $2, $3, t.seq, t.action, t.kind, t.object_id, t.before::json, t.after::json \
      FROM UNNEST($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) \
-     AS t(seq, action, kind, object_id, before, after)";
+     AS t(seq, action, kind, object_id, before, after)"
+);
 
 const LOCK_REVISION: &str = "SELECT value FROM meta WHERE name = 'revision' FOR UPDATE";
 
