@@ -7,6 +7,7 @@
 mod error;
 mod memory;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 pub use error::{StoreError, StoreResult};

@@ -3,59 +3,13 @@
 //! API keys go. Effects are reported in the same order as `State::apply`.
 
 use super::db_err;
-use super::rows::{self, KEY_COLS, TEAM_COLS};
+use super::rows;
 use super::write::not_found;
 use crate::model::{ApiKey, Id, ObjectKind, Principal, Team};
 use crate::policy::{Effect, Link, Object};
+use crate::store::sql;
 use crate::store::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnection, PgRow};
-use std::sync::LazyLock;
-
-static TEAMS_BY_DEFAULT_ROLE: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {TEAM_COLS} FROM teams WHERE default_role = $1 ORDER BY id"));
-static KEYS_BY_USER: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {KEY_COLS} FROM api_keys WHERE user_id = $1 ORDER BY id"));
-
-/// Statements that remove everything pointing at an object of a kind (`$1` = its id), run
-/// before the object itself is deleted.
-fn cascade_sql(kind: ObjectKind) -> &'static [&'static str] {
-    match kind {
-        ObjectKind::User => &[
-            "DELETE FROM user_roles WHERE user_id = $1",
-            "DELETE FROM team_members WHERE user_id = $1",
-            "DELETE FROM grants WHERE user_id = $1",
-            "DELETE FROM api_keys WHERE user_id = $1",
-        ],
-        ObjectKind::Team => &[
-            "DELETE FROM team_roles WHERE team_id = $1",
-            "DELETE FROM team_members WHERE team_id = $1",
-            "DELETE FROM grants WHERE team_id = $1",
-        ],
-        ObjectKind::Role => &[
-            "DELETE FROM role_permissions WHERE role_id = $1",
-            "DELETE FROM user_roles WHERE role_id = $1",
-            "DELETE FROM team_roles WHERE role_id = $1",
-            "UPDATE team_members SET role_id = NULL WHERE role_id = $1",
-            "UPDATE teams SET default_role = NULL, version = version + 1 WHERE default_role = $1",
-        ],
-        ObjectKind::Permission => &[
-            "DELETE FROM role_permissions WHERE permission_id = $1",
-            "DELETE FROM grants WHERE permission_id = $1",
-        ],
-        _ => &[],
-    }
-}
-
-fn delete_sql(kind: ObjectKind) -> Option<&'static str> {
-    Some(match kind {
-        ObjectKind::User => "DELETE FROM users WHERE id = $1",
-        ObjectKind::Team => "DELETE FROM teams WHERE id = $1",
-        ObjectKind::Role => "DELETE FROM roles WHERE id = $1",
-        ObjectKind::Permission => "DELETE FROM permissions WHERE id = $1",
-        ObjectKind::ApiKey => "DELETE FROM api_keys WHERE id = $1",
-        _ => return None,
-    })
-}
 
 async fn rows_for(conn: &mut PgConnection, sql: &str, id: Id) -> StoreResult<Vec<PgRow>> {
     sqlx::query(sql)
@@ -96,25 +50,17 @@ async fn links_to(conn: &mut PgConnection, kind: ObjectKind, id: Id) -> StoreRes
     let mut out = Vec::new();
     match kind {
         ObjectKind::User => {
-            for role in ids(
-                conn,
-                "SELECT role_id FROM user_roles WHERE user_id = $1",
-                id,
-            )
-            .await?
-            {
+            for role in ids(conn, sql::ROLES_OF_USER, id).await? {
                 out.push(Link::UserRole { user: id, role });
             }
-            let sql = "SELECT team_id, role_id FROM team_members WHERE user_id = $1";
-            for (team, role) in pairs(conn, sql, id).await? {
+            for (team, role) in pairs(conn, sql::TEAMS_OF_USER, id).await? {
                 out.push(Link::Member {
                     team,
                     user: id,
                     role,
                 });
             }
-            let sql = "SELECT permission_id FROM grants WHERE user_id = $1";
-            for permission in ids(conn, sql, id).await? {
+            for permission in ids(conn, sql::GRANTS_OF_USER, id).await? {
                 out.push(Link::Grant {
                     principal: Principal::User(id),
                     permission,
@@ -122,25 +68,17 @@ async fn links_to(conn: &mut PgConnection, kind: ObjectKind, id: Id) -> StoreRes
             }
         }
         ObjectKind::Team => {
-            for role in ids(
-                conn,
-                "SELECT role_id FROM team_roles WHERE team_id = $1",
-                id,
-            )
-            .await?
-            {
+            for role in ids(conn, sql::ROLES_OF_TEAM, id).await? {
                 out.push(Link::TeamRole { team: id, role });
             }
-            let sql = "SELECT user_id, role_id FROM team_members WHERE team_id = $1";
-            for (user, role) in pairs(conn, sql, id).await? {
+            for (user, role) in pairs(conn, sql::MEMBERS_OF_TEAM, id).await? {
                 out.push(Link::Member {
                     team: id,
                     user,
                     role,
                 });
             }
-            let sql = "SELECT permission_id FROM grants WHERE team_id = $1";
-            for permission in ids(conn, sql, id).await? {
+            for permission in ids(conn, sql::GRANTS_OF_TEAM, id).await? {
                 out.push(Link::Grant {
                     principal: Principal::Team(id),
                     permission,
@@ -148,33 +86,19 @@ async fn links_to(conn: &mut PgConnection, kind: ObjectKind, id: Id) -> StoreRes
             }
         }
         ObjectKind::Role => {
-            let sql = "SELECT permission_id FROM role_permissions WHERE role_id = $1";
-            for permission in ids(conn, sql, id).await? {
+            for permission in ids(conn, sql::PERMISSIONS_OF_ROLE, id).await? {
                 out.push(Link::RolePermission {
                     role: id,
                     permission,
                 });
             }
-            for user in ids(
-                conn,
-                "SELECT user_id FROM user_roles WHERE role_id = $1",
-                id,
-            )
-            .await?
-            {
+            for user in ids(conn, sql::USERS_OF_ROLE, id).await? {
                 out.push(Link::UserRole { user, role: id });
             }
-            for team in ids(
-                conn,
-                "SELECT team_id FROM team_roles WHERE role_id = $1",
-                id,
-            )
-            .await?
-            {
+            for team in ids(conn, sql::TEAMS_OF_ROLE, id).await? {
                 out.push(Link::TeamRole { team, role: id });
             }
-            let sql = "SELECT team_id, user_id FROM team_members WHERE role_id = $1";
-            for (team, user) in pairs(conn, sql, id).await? {
+            for (team, user) in pairs(conn, sql::MEMBERS_OF_ROLE, id).await? {
                 // `user_id` is NOT NULL; a NULL here would be a damaged row.
                 let user = user.ok_or_else(|| StoreError::Corrupt("member without user".into()))?;
                 out.push(Link::Member {
@@ -185,14 +109,13 @@ async fn links_to(conn: &mut PgConnection, kind: ObjectKind, id: Id) -> StoreRes
             }
         }
         ObjectKind::Permission => {
-            let sql = "SELECT role_id FROM role_permissions WHERE permission_id = $1";
-            for role in ids(conn, sql, id).await? {
+            for role in ids(conn, sql::ROLES_OF_PERMISSION, id).await? {
                 out.push(Link::RolePermission {
                     role,
                     permission: id,
                 });
             }
-            let sql = "SELECT user_id, team_id FROM grants WHERE permission_id = $1";
+            let sql = sql::GRANTEES_OF_PERMISSION;
             let mut principals = Vec::new();
             for row in rows_for(conn, sql, id).await? {
                 principals.push(match rows::get_opt_id(&row, 0)? {
@@ -225,7 +148,7 @@ pub(super) async fn delete(
     let old = rows::fetch_object(conn, kind, id)
         .await?
         .ok_or_else(|| not_found(kind, id))?;
-    let delete = delete_sql(kind).ok_or_else(|| not_found(kind, id))?;
+    let delete = sql::delete(kind).ok_or_else(|| not_found(kind, id))?;
     if let Some(v) = expected_version
         && old.version() != v
     {
@@ -238,13 +161,13 @@ pub(super) async fn delete(
     }
     let links = links_to(conn, kind, id).await?;
     let defaults: Vec<Team> = if kind == ObjectKind::Role {
-        let rows = rows_for(conn, &TEAMS_BY_DEFAULT_ROLE, id).await?;
+        let rows = rows_for(conn, sql::TEAMS_BY_DEFAULT_ROLE, id).await?;
         rows.iter().map(rows::team).collect::<StoreResult<_>>()?
     } else {
         Vec::new()
     };
     let keys: Vec<ApiKey> = if kind == ObjectKind::User {
-        let rows = rows_for(conn, &KEYS_BY_USER, id).await?;
+        let rows = rows_for(conn, sql::KEYS_BY_USER, id).await?;
         rows.iter().map(rows::key).collect::<StoreResult<_>>()?
     } else {
         Vec::new()
@@ -258,8 +181,8 @@ pub(super) async fn delete(
         });
     }
     if in_use > 0 {
-        for sql in cascade_sql(kind) {
-            sqlx::query(sql)
+        for stmt in sql::cascade(kind) {
+            sqlx::query(stmt)
                 .bind(id)
                 .execute(&mut *conn)
                 .await

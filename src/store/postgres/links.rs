@@ -5,23 +5,18 @@ use super::rows;
 use super::write::{need, not_found};
 use crate::model::{Id, ObjectKind, Principal};
 use crate::policy::{Effect, Link};
+use crate::store::sql;
 use crate::store::{StoreError, StoreResult};
 use sqlx::postgres::PgConnection;
 
-const SELECT_MEMBER: &str = "SELECT role_id FROM team_members WHERE team_id = $1 AND user_id = $2";
-const UPSERT_MEMBER: &str = "INSERT INTO team_members (team_id, user_id, role_id) \
-     VALUES ($1, $2, $3) ON CONFLICT (team_id, user_id) DO UPDATE SET role_id = excluded.role_id";
-const DELETE_MEMBER: &str =
-    "DELETE FROM team_members WHERE team_id = $1 AND user_id = $2 RETURNING role_id";
-
-/// INSERT and DELETE statements and the two ids of a link that is a plain pair.
-fn pair(link: &Link) -> Option<(&'static str, &'static str, Id, Id)> {
+/// The INSERT statement and the two ids of a link that is a plain pair (its DELETE is
+/// [`sql::unlink_pair`]).
+fn pair(link: &Link) -> Option<(&'static str, Id, Id)> {
     Some(match *link {
         Link::RolePermission { role, permission } => (
             "INSERT INTO role_permissions (role_id, permission_id) SELECT $1, $2 \
              WHERE EXISTS (SELECT 1 FROM roles WHERE id = $1) \
              AND EXISTS (SELECT 1 FROM permissions WHERE id = $2) ON CONFLICT DO NOTHING",
-            "DELETE FROM role_permissions WHERE role_id = $1 AND permission_id = $2",
             role,
             permission,
         ),
@@ -29,7 +24,6 @@ fn pair(link: &Link) -> Option<(&'static str, &'static str, Id, Id)> {
             "INSERT INTO user_roles (user_id, role_id) SELECT $1, $2 \
              WHERE EXISTS (SELECT 1 FROM users WHERE id = $1) \
              AND EXISTS (SELECT 1 FROM roles WHERE id = $2) ON CONFLICT DO NOTHING",
-            "DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2",
             user,
             role,
         ),
@@ -37,7 +31,6 @@ fn pair(link: &Link) -> Option<(&'static str, &'static str, Id, Id)> {
             "INSERT INTO team_roles (team_id, role_id) SELECT $1, $2 \
              WHERE EXISTS (SELECT 1 FROM teams WHERE id = $1) \
              AND EXISTS (SELECT 1 FROM roles WHERE id = $2) ON CONFLICT DO NOTHING",
-            "DELETE FROM team_roles WHERE team_id = $1 AND role_id = $2",
             team,
             role,
         ),
@@ -48,7 +41,6 @@ fn pair(link: &Link) -> Option<(&'static str, &'static str, Id, Id)> {
             "INSERT INTO grants (user_id, permission_id) SELECT $1, $2 \
              WHERE EXISTS (SELECT 1 FROM users WHERE id = $1) \
              AND EXISTS (SELECT 1 FROM permissions WHERE id = $2) ON CONFLICT DO NOTHING",
-            "DELETE FROM grants WHERE user_id = $1 AND permission_id = $2",
             user,
             permission,
         ),
@@ -59,7 +51,6 @@ fn pair(link: &Link) -> Option<(&'static str, &'static str, Id, Id)> {
             "INSERT INTO grants (team_id, permission_id) SELECT $1, $2 \
              WHERE EXISTS (SELECT 1 FROM teams WHERE id = $1) \
              AND EXISTS (SELECT 1 FROM permissions WHERE id = $2) ON CONFLICT DO NOTHING",
-            "DELETE FROM grants WHERE team_id = $1 AND permission_id = $2",
             team,
             permission,
         ),
@@ -110,7 +101,7 @@ pub(super) async fn link(
     out: &mut Vec<Effect>,
 ) -> StoreResult<()> {
     let before = match (pair(link), *link) {
-        (Some((insert, _, a, b)), _) => {
+        (Some((insert, a, b)), _) => {
             let done = sqlx::query(insert)
                 .bind(a)
                 .bind(b)
@@ -129,14 +120,14 @@ pub(super) async fn link(
         }
         (None, Link::Member { team, user, role }) => {
             check_ends(conn, link).await?;
-            let prev = sqlx::query(SELECT_MEMBER)
+            let prev = sqlx::query(sql::SELECT_MEMBER)
                 .bind(team)
                 .bind(user)
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(db_err)?;
             let prev = prev.map(|r| rows::get_opt_id(&r, 0)).transpose()?;
-            sqlx::query(UPSERT_MEMBER)
+            sqlx::query(sql::UPSERT_MEMBER)
                 .bind(team)
                 .bind(user)
                 .bind(role)
@@ -167,8 +158,8 @@ pub(super) async fn unlink(
     link: &Link,
     out: &mut Vec<Effect>,
 ) -> StoreResult<()> {
-    let stored = match (pair(link), *link) {
-        (Some((_, delete, a, b)), _) => {
+    let stored = match (sql::unlink_pair(link), *link) {
+        (Some((delete, a, b)), _) => {
             let done = sqlx::query(delete)
                 .bind(a)
                 .bind(b)
@@ -181,7 +172,7 @@ pub(super) async fn unlink(
             *link
         }
         (None, Link::Member { team, user, .. }) => {
-            let row = sqlx::query(DELETE_MEMBER)
+            let row = sqlx::query(sql::DELETE_MEMBER)
                 .bind(team)
                 .bind(user)
                 .fetch_optional(&mut *conn)

@@ -220,7 +220,7 @@ impl Store for PgStore {
     }
 
     async fn touch_key(&self, id: Id, at: OffsetDateTime) -> StoreResult<()> {
-        let done = sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1")
+        let done = sqlx::query(super::sql::TOUCH_KEY)
             .bind(id)
             .bind(rows::ts(at))
             .execute(&self.pool)

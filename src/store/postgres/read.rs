@@ -1,11 +1,12 @@
 //! `load` (every table in one `REPEATABLE READ` snapshot, one query per table, rows decoded
 //! as they stream in), `audit` and `revision`.
 
-use super::rows::{self, KEY_COLS, PERMISSION_COLS, ROLE_COLS, TEAM_COLS, USER_COLS};
+use super::rows;
 use super::{db_err, write};
 use crate::model::AuditQuery;
 use crate::model::{AuditEvent, Id, Principal};
 use crate::policy::State;
+use crate::store::sql::{KEY_COLS, PERMISSION_COLS, ROLE_COLS, TEAM_COLS, USER_COLS};
 use crate::store::{StoreError, StoreResult};
 use futures_util::TryStreamExt;
 use sqlx::Row;

@@ -1,29 +1,19 @@
 //! Row ↔ object conversion: ids are UUIDs, times TIMESTAMPTZ in whole microseconds, versions
-//! BIGINT, permission lists TEXT arrays; plus the statements that read and write objects.
+//! BIGINT, permission lists TEXT arrays; plus reading one object and the INSERT statements
+//! (the other statements are shared: [`sql`]).
 
 use super::db_err;
 use crate::model::{ApiKey, Id, ObjectKind, Permission, Role, Team, User, UserKind};
 use crate::policy::Object;
+use crate::store::sql;
 use crate::store::{StoreError, StoreResult};
 use sqlx::Row;
 use sqlx::postgres::{PgArguments, PgConnection, PgRow, Postgres};
 use sqlx::query::Query;
-use std::sync::LazyLock;
 use time::OffsetDateTime;
 
 /// A query being bound.
 pub(super) type Q<'q> = Query<'q, Postgres, PgArguments>;
-
-pub(super) const USER_COLS: &str = "id, username, email, display_name, kind, disabled, owner, \
-     created_at, updated_at, version";
-pub(super) const TEAM_COLS: &str =
-    "id, team_key, name, description, default_role, created_at, updated_at, version";
-pub(super) const ROLE_COLS: &str = "id, name, description, created_at, updated_at, version";
-pub(super) const PERMISSION_COLS: &str = "id, catalog, entity, entity_uuid, grants, denies, \
-     conditions, query_attributes, read_attributes, write_attributes, description, created_at, \
-     updated_at, version";
-pub(super) const KEY_COLS: &str = "id, prefix, hash, user_id, read_only, expires_at, \
-     created_at, last_used_at, revoked_at, version";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
@@ -80,7 +70,7 @@ fn user_kind(s: &str) -> StoreResult<UserKind> {
     }
 }
 
-/// A user row (columns [`USER_COLS`]).
+/// A user row (columns [`sql::USER_COLS`]).
 pub(super) fn user(row: &PgRow) -> StoreResult<User> {
     Ok(User {
         id: get(row, 0)?,
@@ -96,7 +86,7 @@ pub(super) fn user(row: &PgRow) -> StoreResult<User> {
     })
 }
 
-/// A team row (columns [`TEAM_COLS`]).
+/// A team row (columns [`sql::TEAM_COLS`]).
 pub(super) fn team(row: &PgRow) -> StoreResult<Team> {
     Ok(Team {
         id: get(row, 0)?,
@@ -110,7 +100,7 @@ pub(super) fn team(row: &PgRow) -> StoreResult<Team> {
     })
 }
 
-/// A role row (columns [`ROLE_COLS`]).
+/// A role row (columns [`sql::ROLE_COLS`]).
 pub(super) fn role(row: &PgRow) -> StoreResult<Role> {
     Ok(Role {
         id: get(row, 0)?,
@@ -122,7 +112,7 @@ pub(super) fn role(row: &PgRow) -> StoreResult<Role> {
     })
 }
 
-/// A permission row (columns [`PERMISSION_COLS`]).
+/// A permission row (columns [`sql::PERMISSION_COLS`]).
 pub(super) fn permission(row: &PgRow) -> StoreResult<Permission> {
     Ok(Permission {
         id: get(row, 0)?,
@@ -142,7 +132,7 @@ pub(super) fn permission(row: &PgRow) -> StoreResult<Permission> {
     })
 }
 
-/// An API key row (columns [`KEY_COLS`]).
+/// An API key row (columns [`sql::KEY_COLS`]).
 pub(super) fn key(row: &PgRow) -> StoreResult<ApiKey> {
     Ok(ApiKey {
         id: get(row, 0)?,
@@ -158,19 +148,7 @@ pub(super) fn key(row: &PgRow) -> StoreResult<ApiKey> {
     })
 }
 
-/// The table and column list of an object kind (`None` for link kinds).
-pub(super) fn table(kind: ObjectKind) -> Option<(&'static str, &'static str)> {
-    Some(match kind {
-        ObjectKind::User => ("users", USER_COLS),
-        ObjectKind::Team => ("teams", TEAM_COLS),
-        ObjectKind::Role => ("roles", ROLE_COLS),
-        ObjectKind::Permission => ("permissions", PERMISSION_COLS),
-        ObjectKind::ApiKey => ("api_keys", KEY_COLS),
-        _ => return None,
-    })
-}
-
-/// Decodes a row of [`table`]'s columns as an object of `kind`.
+/// Decodes a row of the columns [`sql::select_object`] reads as an object of `kind`.
 pub(super) fn object(kind: ObjectKind, row: &PgRow) -> StoreResult<Object> {
     match kind {
         ObjectKind::User => user(row).map(Object::User),
@@ -181,37 +159,16 @@ pub(super) fn object(kind: ObjectKind, row: &PgRow) -> StoreResult<Object> {
     }
 }
 
-const OBJECT_KINDS: [ObjectKind; 5] = [
-    ObjectKind::User,
-    ObjectKind::Team,
-    ObjectKind::Role,
-    ObjectKind::Permission,
-    ObjectKind::ApiKey,
-];
-
-/// `SELECT cols FROM t WHERE id = $1`, per kind.
-static SELECTS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    OBJECT_KINDS
-        .iter()
-        .filter_map(|&k| table(k))
-        .map(|(t, cols)| format!("SELECT {cols} FROM {t} WHERE id = $1"))
-        .collect()
-});
-
 /// Reads one object of a kind by id (`None` when missing or when `kind` is a link kind).
 pub(super) async fn fetch_object(
     conn: &mut PgConnection,
     kind: ObjectKind,
     id: Id,
 ) -> StoreResult<Option<Object>> {
-    let Some(sql) = OBJECT_KINDS
-        .iter()
-        .position(|&k| k == kind)
-        .and_then(|i| SELECTS.get(i))
-    else {
+    let Some(stmt) = sql::select_object(kind) else {
         return Ok(None);
     };
-    let row = sqlx::query(sql)
+    let row = sqlx::query(stmt)
         .bind(id)
         .fetch_optional(&mut *conn)
         .await
@@ -219,12 +176,14 @@ pub(super) async fn fetch_object(
     row.as_ref().map(|r| object(kind, r)).transpose()
 }
 
-/// Binds every column of an object (in [`table`] order, the user's `username_key` last).
+/// Binds every column of an object (the [`sql::written`] columns, id first), shared by INSERT
+/// and UPDATE ([`sql::update`]).
 pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
     Ok(match obj {
         Object::User(u) => q
             .bind(u.id)
             .bind(u.username.as_str())
+            .bind(crate::policy::username_key(&u.username))
             .bind(u.email.as_str())
             .bind(u.display_name.as_str())
             .bind(u.kind.as_str())
@@ -232,8 +191,7 @@ pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
             .bind(u.owner)
             .bind(ts(u.created_at))
             .bind(ts(u.updated_at))
-            .bind(int(u.version)?)
-            .bind(crate::policy::username_key(&u.username)),
+            .bind(int(u.version)?),
         Object::Team(t) => q
             .bind(t.id)
             .bind(t.key.as_str())
@@ -281,30 +239,15 @@ pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
 
 /// Number of parameters [`bind_object`] binds for an object of `kind`.
 fn param_count(kind: ObjectKind) -> usize {
-    let cols = table(kind).map(|(_, c)| c.split(',').count()).unwrap_or(0);
-    if kind == ObjectKind::User {
-        cols + 1
-    } else {
-        cols
-    }
-}
-
-/// The INSERT column list of a kind (the user's adds `username_key`).
-fn insert_cols(kind: ObjectKind) -> String {
-    let (_, cols) = table(kind).unwrap_or(("", ""));
-    if kind == ObjectKind::User {
-        format!("{cols}, username_key")
-    } else {
-        cols.to_string()
-    }
+    sql::written(kind).map_or(0, |(_, cols)| cols.len())
 }
 
 /// `INSERT INTO t (cols) VALUES ($1, …), … ON CONFLICT DO NOTHING RETURNING id` for `rows`
 /// objects of a kind (parameters as in [`bind_object`], one object after the other).
 pub(super) fn insert_sql(kind: ObjectKind, rows: usize) -> String {
-    let (t, _) = table(kind).unwrap_or(("", ""));
+    let (t, cols) = sql::written(kind).unwrap_or(("", &[]));
     let n = param_count(kind);
-    let mut sql = format!("INSERT INTO {t} ({}) VALUES ", insert_cols(kind));
+    let mut sql = format!("INSERT INTO {t} ({}) VALUES ", cols.join(", "));
     for r in 0..rows {
         if r > 0 {
             sql.push_str(", ");
@@ -318,31 +261,12 @@ pub(super) fn insert_sql(kind: ObjectKind, rows: usize) -> String {
     sql
 }
 
-/// `UPDATE t SET col = $2, … WHERE id = $1` (parameters as in [`bind_object`]).
-pub(super) fn update_sql(kind: ObjectKind) -> String {
-    let (t, _) = table(kind).unwrap_or(("", ""));
-    let cols = insert_cols(kind);
-    let sets: Vec<String> = cols
-        .split(',')
-        .map(str::trim)
-        .enumerate()
-        .skip(1)
-        .map(|(i, c)| format!("{c} = ${}", i + 1))
-        .collect();
-    format!("UPDATE {t} SET {} WHERE id = $1", sets.join(", "))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn statements() {
-        assert_eq!(
-            update_sql(ObjectKind::Role),
-            "UPDATE roles SET name = $2, description = $3, created_at = $4, updated_at = $5, \
-             version = $6 WHERE id = $1"
-        );
         assert!(insert_sql(ObjectKind::User, 2).contains("($12, $13"));
         assert_eq!(param_count(ObjectKind::Permission), 14);
     }

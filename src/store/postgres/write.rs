@@ -12,7 +12,8 @@
 use super::rows::{self, Q};
 use super::{db_err, delete, links, sqlstate};
 use crate::model::{Id, ObjectKind, Revision, now};
-use crate::policy::{Change, Effect, Object, username_key};
+use crate::policy::{Change, Effect, Object};
+use crate::store::sql;
 use crate::store::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnection, PgPool};
 use std::collections::HashSet;
@@ -21,40 +22,25 @@ use std::sync::LazyLock;
 /// Objects inserted by one multi-row INSERT.
 const INSERT_BATCH: usize = 256;
 
-const INSERT_AUDIT: &str = "INSERT INTO audit (revision, at, actor, seq, action, object_kind, \
-     object_id, before_json, after_json) \
-     SELECT $1, $2, $3, t.seq, t.action, t.kind, t.object_id, t.before::json, t.after::json \
+const INSERT_AUDIT: &str = concat!(
+    sql::insert_audit!(),
+    "SELECT $1, $2, $3, t.seq, t.action, t.kind, t.object_id, t.before::json, t.after::json \
      FROM UNNEST($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) \
-     AS t(seq, action, kind, object_id, before, after)";
+     AS t(seq, action, kind, object_id, before, after)"
+);
 
 const LOCK_REVISION: &str = "SELECT value FROM meta WHERE name = 'revision' FOR UPDATE";
-const SELECT_REVISION: &str = "SELECT value FROM meta WHERE name = 'revision'";
-const UPDATE_REVISION: &str = "UPDATE meta SET value = $1 WHERE name = 'revision'";
 
-const KINDS: [ObjectKind; 5] = [
-    ObjectKind::User,
-    ObjectKind::Team,
-    ObjectKind::Role,
-    ObjectKind::Permission,
-    ObjectKind::ApiKey,
-];
-
-/// Per kind: the INSERT of one object, of [`INSERT_BATCH`] objects, and the UPDATE.
-static STATEMENTS: LazyLock<Vec<[String; 3]>> = LazyLock::new(|| {
-    KINDS
+/// Per kind: the INSERT of one object and of [`INSERT_BATCH`] objects.
+static STATEMENTS: LazyLock<Vec<[String; 2]>> = LazyLock::new(|| {
+    sql::OBJECT_KINDS
         .iter()
-        .map(|&k| {
-            [
-                rows::insert_sql(k, 1),
-                rows::insert_sql(k, INSERT_BATCH),
-                rows::update_sql(k),
-            ]
-        })
+        .map(|&k| [rows::insert_sql(k, 1), rows::insert_sql(k, INSERT_BATCH)])
         .collect()
 });
 
 fn statement(kind: ObjectKind, which: usize) -> &'static str {
-    KINDS
+    sql::OBJECT_KINDS
         .iter()
         .position(|&k| k == kind)
         .and_then(|i| STATEMENTS.get(i))
@@ -73,7 +59,7 @@ pub(super) fn not_found(kind: ObjectKind, id: impl ToString) -> StoreError {
 
 /// Reads the current revision.
 pub(super) async fn revision(conn: &mut PgConnection) -> StoreResult<Revision> {
-    read_revision(conn, SELECT_REVISION).await
+    read_revision(conn, sql::SELECT_REVISION).await
 }
 
 async fn read_revision(conn: &mut PgConnection, sql: &str) -> StoreResult<Revision> {
@@ -140,7 +126,7 @@ async fn apply_all(
         i += 1;
     }
     write_audit(conn, rev, actor, &effects).await?;
-    sqlx::query(UPDATE_REVISION)
+    sqlx::query(sql::UPDATE_REVISION)
         .bind(rows::int(rev)?)
         .execute(&mut *conn)
         .await
@@ -258,7 +244,7 @@ fn missing_ref(obj: &Object) -> Option<StoreError> {
 fn write_error(obj: &Object, e: sqlx::Error) -> StoreError {
     match sqlstate(&e).as_deref() {
         Some("23503") => missing_ref(obj).unwrap_or_else(|| db_err(e)),
-        Some("23505") => unique_field(obj)
+        Some("23505") => sql::unique_field(obj)
             .map(|(_, field, value)| StoreError::Duplicate {
                 kind: obj.kind(),
                 field,
@@ -298,7 +284,7 @@ async fn update(
             actual: old.version(),
         });
     }
-    rows::bind_object(sqlx::query(statement(obj.kind(), 2)), obj)?
+    rows::bind_object(sqlx::query(sql::update(obj)), obj)?
         .execute(&mut *conn)
         .await
         .map_err(|e| write_error(obj, e))?;
@@ -314,19 +300,15 @@ async fn update(
 
 /// Whether an object of `kind` with `id` exists (`false` for link kinds).
 pub(super) async fn exists(conn: &mut PgConnection, kind: ObjectKind, id: Id) -> StoreResult<bool> {
-    let sql = match kind {
-        ObjectKind::User => "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)",
-        ObjectKind::Team => "SELECT EXISTS (SELECT 1 FROM teams WHERE id = $1)",
-        ObjectKind::Role => "SELECT EXISTS (SELECT 1 FROM roles WHERE id = $1)",
-        ObjectKind::Permission => "SELECT EXISTS (SELECT 1 FROM permissions WHERE id = $1)",
-        ObjectKind::ApiKey => "SELECT EXISTS (SELECT 1 FROM api_keys WHERE id = $1)",
-        _ => return Ok(false),
+    let Some(stmt) = sql::exists(kind) else {
+        return Ok(false);
     };
-    sqlx::query_scalar(sql)
+    let row = sqlx::query(stmt)
         .bind(id)
-        .fetch_one(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await
-        .map_err(db_err)
+        .map_err(db_err)?;
+    Ok(row.is_some())
 }
 
 /// Fails with `NotFound` when an object does not exist.
@@ -335,33 +317,6 @@ pub(super) async fn need(conn: &mut PgConnection, kind: ObjectKind, id: Id) -> S
         Ok(())
     } else {
         Err(not_found(kind, id))
-    }
-}
-
-/// The lookup of an object's unique field: statement, field name, value.
-fn unique_field(obj: &Object) -> Option<(&'static str, &'static str, String)> {
-    match obj {
-        Object::User(u) => Some((
-            "SELECT id FROM users WHERE username_key = $1",
-            "username",
-            username_key(&u.username),
-        )),
-        Object::Role(r) => Some((
-            "SELECT id FROM roles WHERE name = $1",
-            "name",
-            r.name.clone(),
-        )),
-        Object::Team(t) => Some((
-            "SELECT id FROM teams WHERE team_key = $1",
-            "key",
-            t.key.clone(),
-        )),
-        Object::ApiKey(k) => Some((
-            "SELECT id FROM api_keys WHERE hash = $1",
-            "hash",
-            k.hash.clone(),
-        )),
-        Object::Permission(_) => None,
     }
 }
 
@@ -380,8 +335,8 @@ async fn explain_skipped(conn: &mut PgConnection, obj: &Object) -> StoreError {
         Ok(false) => {}
         Err(e) => return e,
     }
-    if let Some((sql, field, value)) = unique_field(obj) {
-        let row = sqlx::query(sql)
+    if let Some((stmt, field, value)) = sql::unique_field(obj) {
+        let row = sqlx::query(stmt)
             .bind(value.as_str())
             .fetch_optional(&mut *conn)
             .await;

@@ -8,6 +8,7 @@ use super::db_err;
 use super::rows;
 use crate::model::{ObjectKind, Revision, now};
 use crate::policy::{Effect, Link, Object};
+use crate::store::sql;
 use crate::store::{StoreError, StoreResult};
 use sqlx::sqlite::SqliteConnection;
 use std::sync::LazyLock;
@@ -15,16 +16,17 @@ use std::sync::LazyLock;
 /// Audit rows written per multi-row INSERT.
 const AUDIT_BATCH: usize = 64;
 
-const INSERT_AUDIT: &str = "INSERT INTO audit (revision, at, actor, seq, action, object_kind, \
-     object_id, before_json, after_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+const INSERT_AUDIT: &str = concat!(
+    sql::insert_audit!(),
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+);
 
 /// `INSERT … VALUES (…), (…)` for [`AUDIT_BATCH`] rows, with anonymous `?` parameters
 /// (SQLite resolves numbered ones by a linear scan, quadratic over hundreds of parameters).
 static INSERT_AUDIT_BATCH: LazyLock<String> = LazyLock::new(|| {
     let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
     format!(
-        "INSERT INTO audit (revision, at, actor, seq, action, object_kind, object_id, \
-         before_json, after_json) VALUES {}",
+        concat!(sql::insert_audit!(), "VALUES {}"),
         vec![row; AUDIT_BATCH].join(", ")
     )
 });

@@ -65,9 +65,6 @@ pub(super) const CLEAR: [&str; 2] = ["DELETE FROM load_cache", "DELETE FROM load
 /// it is handled there.
 const FORMAT: i64 = 3;
 
-/// The store's revision (what the header row must be at to be written).
-const REVISION: &str = "SELECT value FROM meta WHERE name = 'revision'";
-
 /// The cached state at `revision`, if the cache holds one that decodes (revision 0, no API
 /// keys, no name index: see [`Decoder`]). `conn` must be in a transaction (the header and the
 /// parts are read from one snapshot). The parts are decoded as they arrive, one at a time.
@@ -200,7 +197,8 @@ async fn finish(pool: &SqlitePool, revision: i64, header: &Header) -> StoreResul
         .map_err(|e| StoreError::Database(format!("load cache: {e}")))?;
     // The write lock is taken first, so the revision read next cannot move before commit.
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
-    let at: Option<i64> = sqlx::query_scalar(REVISION)
+    // The store's revision (what the header row must be at to be written).
+    let at: Option<i64> = sqlx::query_scalar(crate::store::sql::SELECT_REVISION)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db_err)?;

@@ -7,54 +7,9 @@ use super::rows::{self, idb};
 use super::write::not_found;
 use crate::model::{ApiKey, Id, ObjectKind, Principal, Team};
 use crate::policy::{Effect, Link, Object};
+use crate::store::sql;
 use crate::store::{StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
-
-const TEAMS_BY_DEFAULT_ROLE: &str = "SELECT id, team_key, name, description, default_role, \
-     created_at, updated_at, version FROM teams WHERE default_role = ?1 ORDER BY id";
-const KEYS_BY_USER: &str = "SELECT id, prefix, hash, user_id, read_only, expires_at, \
-     created_at, last_used_at, revoked_at, version FROM api_keys WHERE user_id = ?1 ORDER BY id";
-
-/// Statements that remove everything pointing at an object of a kind (`?1` = its id), run
-/// before the object itself is deleted.
-fn cascade_sql(kind: ObjectKind) -> &'static [&'static str] {
-    match kind {
-        ObjectKind::User => &[
-            "DELETE FROM user_roles WHERE user_id = ?1",
-            "DELETE FROM team_members WHERE user_id = ?1",
-            "DELETE FROM grants WHERE user_id = ?1",
-            "DELETE FROM api_keys WHERE user_id = ?1",
-        ],
-        ObjectKind::Team => &[
-            "DELETE FROM team_roles WHERE team_id = ?1",
-            "DELETE FROM team_members WHERE team_id = ?1",
-            "DELETE FROM grants WHERE team_id = ?1",
-        ],
-        ObjectKind::Role => &[
-            "DELETE FROM role_permissions WHERE role_id = ?1",
-            "DELETE FROM user_roles WHERE role_id = ?1",
-            "DELETE FROM team_roles WHERE role_id = ?1",
-            "UPDATE team_members SET role_id = NULL WHERE role_id = ?1",
-            "UPDATE teams SET default_role = NULL, version = version + 1 WHERE default_role = ?1",
-        ],
-        ObjectKind::Permission => &[
-            "DELETE FROM role_permissions WHERE permission_id = ?1",
-            "DELETE FROM grants WHERE permission_id = ?1",
-        ],
-        _ => &[],
-    }
-}
-
-fn delete_sql(kind: ObjectKind) -> Option<&'static str> {
-    Some(match kind {
-        ObjectKind::User => "DELETE FROM users WHERE id = ?1",
-        ObjectKind::Team => "DELETE FROM teams WHERE id = ?1",
-        ObjectKind::Role => "DELETE FROM roles WHERE id = ?1",
-        ObjectKind::Permission => "DELETE FROM permissions WHERE id = ?1",
-        ObjectKind::ApiKey => "DELETE FROM api_keys WHERE id = ?1",
-        _ => return None,
-    })
-}
 
 async fn rows_for(
     conn: &mut SqliteConnection,
@@ -99,25 +54,17 @@ async fn links_to(conn: &mut SqliteConnection, kind: ObjectKind, id: Id) -> Stor
     let mut out = Vec::new();
     match kind {
         ObjectKind::User => {
-            for role in ids(
-                conn,
-                "SELECT role_id FROM user_roles WHERE user_id = ?1",
-                id,
-            )
-            .await?
-            {
+            for role in ids(conn, sql::ROLES_OF_USER, id).await? {
                 out.push(Link::UserRole { user: id, role });
             }
-            let sql = "SELECT team_id, role_id FROM team_members WHERE user_id = ?1";
-            for (team, role) in pairs(conn, sql, id).await? {
+            for (team, role) in pairs(conn, sql::TEAMS_OF_USER, id).await? {
                 out.push(Link::Member {
                     team,
                     user: id,
                     role,
                 });
             }
-            let sql = "SELECT permission_id FROM grants WHERE user_id = ?1";
-            for permission in ids(conn, sql, id).await? {
+            for permission in ids(conn, sql::GRANTS_OF_USER, id).await? {
                 out.push(Link::Grant {
                     principal: Principal::User(id),
                     permission,
@@ -125,25 +72,17 @@ async fn links_to(conn: &mut SqliteConnection, kind: ObjectKind, id: Id) -> Stor
             }
         }
         ObjectKind::Team => {
-            for role in ids(
-                conn,
-                "SELECT role_id FROM team_roles WHERE team_id = ?1",
-                id,
-            )
-            .await?
-            {
+            for role in ids(conn, sql::ROLES_OF_TEAM, id).await? {
                 out.push(Link::TeamRole { team: id, role });
             }
-            let sql = "SELECT user_id, role_id FROM team_members WHERE team_id = ?1";
-            for (user, role) in pairs(conn, sql, id).await? {
+            for (user, role) in pairs(conn, sql::MEMBERS_OF_TEAM, id).await? {
                 out.push(Link::Member {
                     team: id,
                     user,
                     role,
                 });
             }
-            let sql = "SELECT permission_id FROM grants WHERE team_id = ?1";
-            for permission in ids(conn, sql, id).await? {
+            for permission in ids(conn, sql::GRANTS_OF_TEAM, id).await? {
                 out.push(Link::Grant {
                     principal: Principal::Team(id),
                     permission,
@@ -151,33 +90,19 @@ async fn links_to(conn: &mut SqliteConnection, kind: ObjectKind, id: Id) -> Stor
             }
         }
         ObjectKind::Role => {
-            let sql = "SELECT permission_id FROM role_permissions WHERE role_id = ?1";
-            for permission in ids(conn, sql, id).await? {
+            for permission in ids(conn, sql::PERMISSIONS_OF_ROLE, id).await? {
                 out.push(Link::RolePermission {
                     role: id,
                     permission,
                 });
             }
-            for user in ids(
-                conn,
-                "SELECT user_id FROM user_roles WHERE role_id = ?1",
-                id,
-            )
-            .await?
-            {
+            for user in ids(conn, sql::USERS_OF_ROLE, id).await? {
                 out.push(Link::UserRole { user, role: id });
             }
-            for team in ids(
-                conn,
-                "SELECT team_id FROM team_roles WHERE role_id = ?1",
-                id,
-            )
-            .await?
-            {
+            for team in ids(conn, sql::TEAMS_OF_ROLE, id).await? {
                 out.push(Link::TeamRole { team, role: id });
             }
-            let sql = "SELECT team_id, user_id FROM team_members WHERE role_id = ?1";
-            for (team, user) in pairs(conn, sql, id).await? {
+            for (team, user) in pairs(conn, sql::MEMBERS_OF_ROLE, id).await? {
                 // `user_id` is NOT NULL; a NULL here would be a damaged row.
                 let user = user.ok_or_else(|| StoreError::Corrupt("member without user".into()))?;
                 out.push(Link::Member {
@@ -188,14 +113,13 @@ async fn links_to(conn: &mut SqliteConnection, kind: ObjectKind, id: Id) -> Stor
             }
         }
         ObjectKind::Permission => {
-            let sql = "SELECT role_id FROM role_permissions WHERE permission_id = ?1";
-            for role in ids(conn, sql, id).await? {
+            for role in ids(conn, sql::ROLES_OF_PERMISSION, id).await? {
                 out.push(Link::RolePermission {
                     role,
                     permission: id,
                 });
             }
-            let sql = "SELECT user_id, team_id FROM grants WHERE permission_id = ?1";
+            let sql = sql::GRANTEES_OF_PERMISSION;
             let mut principals = Vec::new();
             for row in rows_for(conn, sql, id).await? {
                 principals.push(match rows::get_opt_id(&row, 0)? {
@@ -228,7 +152,7 @@ pub(super) async fn delete(
     let old = rows::fetch_object(conn, kind, id)
         .await?
         .ok_or_else(|| not_found(kind, id))?;
-    let delete = delete_sql(kind).ok_or_else(|| not_found(kind, id))?;
+    let delete = sql::delete(kind).ok_or_else(|| not_found(kind, id))?;
     if let Some(v) = expected_version
         && old.version() != v
     {
@@ -241,13 +165,13 @@ pub(super) async fn delete(
     }
     let links = links_to(conn, kind, id).await?;
     let defaults: Vec<Team> = if kind == ObjectKind::Role {
-        let rows = rows_for(conn, TEAMS_BY_DEFAULT_ROLE, id).await?;
+        let rows = rows_for(conn, sql::TEAMS_BY_DEFAULT_ROLE, id).await?;
         rows.iter().map(rows::team).collect::<StoreResult<_>>()?
     } else {
         Vec::new()
     };
     let keys: Vec<ApiKey> = if kind == ObjectKind::User {
-        let rows = rows_for(conn, KEYS_BY_USER, id).await?;
+        let rows = rows_for(conn, sql::KEYS_BY_USER, id).await?;
         rows.iter().map(rows::key).collect::<StoreResult<_>>()?
     } else {
         Vec::new()
@@ -261,8 +185,8 @@ pub(super) async fn delete(
         });
     }
     if in_use > 0 {
-        for sql in cascade_sql(kind) {
-            sqlx::query(sql)
+        for stmt in sql::cascade(kind) {
+            sqlx::query(stmt)
                 .bind(idb(&id))
                 .execute(&mut *conn)
                 .await

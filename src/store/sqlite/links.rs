@@ -6,34 +6,27 @@ use super::write::{need, not_found};
 use super::{db_err, is_constraint};
 use crate::model::{Id, ObjectKind, Principal};
 use crate::policy::{Effect, Link};
+use crate::store::sql;
 use crate::store::{StoreError, StoreResult};
 use sqlx::error::ErrorKind;
 use sqlx::sqlite::SqliteConnection;
 
-const SELECT_MEMBER: &str = "SELECT role_id FROM team_members WHERE team_id = ?1 AND user_id = ?2";
-const UPSERT_MEMBER: &str = "INSERT INTO team_members (team_id, user_id, role_id) \
-     VALUES (?1, ?2, ?3) ON CONFLICT (team_id, user_id) DO UPDATE SET role_id = excluded.role_id";
-const DELETE_MEMBER: &str =
-    "DELETE FROM team_members WHERE team_id = ?1 AND user_id = ?2 RETURNING role_id";
-
-/// INSERT and DELETE statements and the two ids of a link that is a plain pair.
-fn pair(link: &Link) -> Option<(&'static str, &'static str, Id, Id)> {
+/// The INSERT statement and the two ids of a link that is a plain pair (its DELETE is
+/// [`sql::unlink_pair`]).
+fn pair(link: &Link) -> Option<(&'static str, Id, Id)> {
     Some(match *link {
         Link::RolePermission { role, permission } => (
             "INSERT INTO role_permissions (role_id, permission_id) VALUES (?1, ?2)",
-            "DELETE FROM role_permissions WHERE role_id = ?1 AND permission_id = ?2",
             role,
             permission,
         ),
         Link::UserRole { user, role } => (
             "INSERT INTO user_roles (user_id, role_id) VALUES (?1, ?2)",
-            "DELETE FROM user_roles WHERE user_id = ?1 AND role_id = ?2",
             user,
             role,
         ),
         Link::TeamRole { team, role } => (
             "INSERT INTO team_roles (team_id, role_id) VALUES (?1, ?2)",
-            "DELETE FROM team_roles WHERE team_id = ?1 AND role_id = ?2",
             team,
             role,
         ),
@@ -42,7 +35,6 @@ fn pair(link: &Link) -> Option<(&'static str, &'static str, Id, Id)> {
             permission,
         } => (
             "INSERT INTO grants (user_id, permission_id) VALUES (?1, ?2)",
-            "DELETE FROM grants WHERE user_id = ?1 AND permission_id = ?2",
             user,
             permission,
         ),
@@ -51,7 +43,6 @@ fn pair(link: &Link) -> Option<(&'static str, &'static str, Id, Id)> {
             permission,
         } => (
             "INSERT INTO grants (team_id, permission_id) VALUES (?1, ?2)",
-            "DELETE FROM grants WHERE team_id = ?1 AND permission_id = ?2",
             team,
             permission,
         ),
@@ -177,7 +168,7 @@ pub(super) async fn link(
     out: &mut Vec<Effect>,
 ) -> StoreResult<()> {
     let before = match (pair(link), *link) {
-        (Some((insert, _, a, b)), _) => {
+        (Some((insert, a, b)), _) => {
             let res = sqlx::query(insert)
                 .bind(idb(&a))
                 .bind(idb(&b))
@@ -202,14 +193,14 @@ pub(super) async fn link(
             serde_json::Value::Null
         }
         (None, Link::Member { team, user, role }) => {
-            let prev = sqlx::query(SELECT_MEMBER)
+            let prev = sqlx::query(sql::SELECT_MEMBER)
                 .bind(idb(&team))
                 .bind(idb(&user))
                 .fetch_optional(&mut *conn)
                 .await
                 .map_err(db_err)?;
             let prev = prev.map(|r| rows::get_opt_id(&r, 0)).transpose()?;
-            let res = sqlx::query(UPSERT_MEMBER)
+            let res = sqlx::query(sql::UPSERT_MEMBER)
                 .bind(idb(&team))
                 .bind(idb(&user))
                 .bind(role.as_ref().map(idb))
@@ -245,8 +236,8 @@ pub(super) async fn unlink(
     link: &Link,
     out: &mut Vec<Effect>,
 ) -> StoreResult<()> {
-    let stored = match (pair(link), *link) {
-        (Some((_, delete, a, b)), _) => {
+    let stored = match (sql::unlink_pair(link), *link) {
+        (Some((delete, a, b)), _) => {
             let done = sqlx::query(delete)
                 .bind(idb(&a))
                 .bind(idb(&b))
@@ -259,7 +250,7 @@ pub(super) async fn unlink(
             *link
         }
         (None, Link::Member { team, user, .. }) => {
-            let row = sqlx::query(DELETE_MEMBER)
+            let row = sqlx::query(sql::DELETE_MEMBER)
                 .bind(idb(&team))
                 .bind(idb(&user))
                 .fetch_optional(&mut *conn)

@@ -346,7 +346,7 @@ impl Store for SqliteStore {
 
     async fn touch_key(&self, id: Id, at: OffsetDateTime) -> StoreResult<()> {
         let mut conn = self.writer.lock().await;
-        let done = sqlx::query("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1")
+        let done = sqlx::query(super::sql::TOUCH_KEY)
             .bind(rows::idb(&id))
             .bind(rows::ts(at))
             .execute(&mut *conn)

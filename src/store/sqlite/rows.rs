@@ -1,25 +1,15 @@
 //! Row → object conversion: value encodings (ids as 16-byte blobs, times as unix
-//! microseconds, permission lists as JSON text) and the statements that read objects.
+//! microseconds, permission lists as JSON text) and reading one object (the statements are
+//! shared: [`sql`]).
 
 use super::db_err;
 use crate::model::{ApiKey, Id, ObjectKind, Permission, Role, Team, User, UserKind};
 use crate::policy::Object;
+use crate::store::sql;
 use crate::store::{StoreError, StoreResult};
 use sqlx::Row;
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqliteRow};
 use time::OffsetDateTime;
-
-pub(super) const SELECT_USER: &str = "SELECT id, username, email, display_name, kind, disabled, \
-     owner, created_at, updated_at, version FROM users WHERE id = ?1";
-pub(super) const SELECT_TEAM: &str = "SELECT id, team_key, name, description, default_role, \
-     created_at, updated_at, version FROM teams WHERE id = ?1";
-pub(super) const SELECT_ROLE: &str =
-    "SELECT id, name, description, created_at, updated_at, version FROM roles WHERE id = ?1";
-pub(super) const SELECT_PERMISSION: &str = "SELECT id, catalog, entity, entity_uuid, grants, \
-     denies, conditions, query_attributes, read_attributes, write_attributes, description, \
-     created_at, updated_at, version FROM permissions WHERE id = ?1";
-pub(super) const SELECT_KEY: &str = "SELECT id, prefix, hash, user_id, read_only, expires_at, \
-     created_at, last_used_at, revoked_at, version FROM api_keys WHERE id = ?1";
 
 /// The bytes an id is stored as.
 pub(super) fn idb(id: &Id) -> &[u8] {
@@ -108,7 +98,7 @@ pub(super) fn user_kind(s: &str) -> StoreResult<UserKind> {
     }
 }
 
-/// A user row (columns of [`SELECT_USER`]).
+/// A user row (columns [`sql::USER_COLS`]).
 pub(super) fn user(row: &SqliteRow) -> StoreResult<User> {
     let kind = user_kind(get(row, 4)?)?;
     Ok(User {
@@ -125,7 +115,7 @@ pub(super) fn user(row: &SqliteRow) -> StoreResult<User> {
     })
 }
 
-/// A team row (columns of [`SELECT_TEAM`]).
+/// A team row (columns [`sql::TEAM_COLS`]).
 pub(super) fn team(row: &SqliteRow) -> StoreResult<Team> {
     Ok(Team {
         id: get_id(row, 0)?,
@@ -139,7 +129,7 @@ pub(super) fn team(row: &SqliteRow) -> StoreResult<Team> {
     })
 }
 
-/// A role row (columns of [`SELECT_ROLE`]).
+/// A role row (columns [`sql::ROLE_COLS`]).
 pub(super) fn role(row: &SqliteRow) -> StoreResult<Role> {
     Ok(Role {
         id: get_id(row, 0)?,
@@ -151,7 +141,7 @@ pub(super) fn role(row: &SqliteRow) -> StoreResult<Role> {
     })
 }
 
-/// A permission row (columns of [`SELECT_PERMISSION`]).
+/// A permission row (columns [`sql::PERMISSION_COLS`]).
 pub(super) fn permission(row: &SqliteRow) -> StoreResult<Permission> {
     Ok(Permission {
         id: get_id(row, 0)?,
@@ -171,7 +161,7 @@ pub(super) fn permission(row: &SqliteRow) -> StoreResult<Permission> {
     })
 }
 
-/// An API key row (columns of [`SELECT_KEY`]).
+/// An API key row (columns [`sql::KEY_COLS`]).
 pub(super) fn key(row: &SqliteRow) -> StoreResult<ApiKey> {
     Ok(ApiKey {
         id: get_id(row, 0)?,
@@ -193,15 +183,17 @@ pub(super) async fn fetch_object(
     kind: ObjectKind,
     id: Id,
 ) -> StoreResult<Option<Object>> {
-    let (sql, decode): (&str, fn(&SqliteRow) -> StoreResult<Object>) = match kind {
-        ObjectKind::User => (SELECT_USER, |r| user(r).map(Object::User)),
-        ObjectKind::Team => (SELECT_TEAM, |r| team(r).map(Object::Team)),
-        ObjectKind::Role => (SELECT_ROLE, |r| role(r).map(Object::Role)),
-        ObjectKind::Permission => (SELECT_PERMISSION, |r| permission(r).map(Object::Permission)),
-        ObjectKind::ApiKey => (SELECT_KEY, |r| key(r).map(Object::ApiKey)),
+    let (stmt, decode): (&str, fn(&SqliteRow) -> StoreResult<Object>) = match kind {
+        ObjectKind::User => (sql::SELECT_USER, |r| user(r).map(Object::User)),
+        ObjectKind::Team => (sql::SELECT_TEAM, |r| team(r).map(Object::Team)),
+        ObjectKind::Role => (sql::SELECT_ROLE, |r| role(r).map(Object::Role)),
+        ObjectKind::Permission => (sql::SELECT_PERMISSION, |r| {
+            permission(r).map(Object::Permission)
+        }),
+        ObjectKind::ApiKey => (sql::SELECT_KEY, |r| key(r).map(Object::ApiKey)),
         _ => return Ok(None),
     };
-    let row = sqlx::query(sql)
+    let row = sqlx::query(stmt)
         .bind(idb(&id))
         .fetch_optional(&mut *conn)
         .await

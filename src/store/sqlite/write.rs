@@ -6,13 +6,11 @@ use super::audit::AuditLog;
 use super::rows::{self, idb};
 use super::{bind, db_err, delete, is_constraint, links};
 use crate::model::{Id, ObjectKind, Revision};
-use crate::policy::{Change, Effect, Object, username_key};
+use crate::policy::{Change, Effect, Object};
+use crate::store::sql;
 use crate::store::{StoreError, StoreResult};
 use sqlx::Connection;
 use sqlx::sqlite::SqliteConnection;
-
-pub(super) const SELECT_REVISION: &str = "SELECT value FROM meta WHERE name = 'revision'";
-const UPDATE_REVISION: &str = "UPDATE meta SET value = ?1 WHERE name = 'revision'";
 
 pub(super) fn not_found(kind: ObjectKind, id: impl ToString) -> StoreError {
     StoreError::NotFound {
@@ -23,7 +21,7 @@ pub(super) fn not_found(kind: ObjectKind, id: impl ToString) -> StoreError {
 
 /// Reads the current revision.
 pub(super) async fn revision(conn: &mut SqliteConnection) -> StoreResult<Revision> {
-    let row = sqlx::query(SELECT_REVISION)
+    let row = sqlx::query(sql::SELECT_REVISION)
         .fetch_optional(&mut *conn)
         .await
         .map_err(db_err)?
@@ -111,7 +109,7 @@ async fn apply_all(
         i += 1;
     }
     audit.finish(conn).await?;
-    sqlx::query(UPDATE_REVISION)
+    sqlx::query(sql::UPDATE_REVISION)
         .bind(rows::int(rev)?)
         .execute(&mut *conn)
         .await
@@ -212,7 +210,7 @@ async fn update(
             actual: old.version(),
         });
     }
-    let res = bind::bind_object(sqlx::query(bind::update_sql(obj)), obj)?
+    let res = bind::bind_object(sqlx::query(sql::update(obj)), obj)?
         .execute(&mut *conn)
         .await;
     if let Err(e) = res {
@@ -234,15 +232,10 @@ pub(super) async fn exists(
     kind: ObjectKind,
     id: Id,
 ) -> StoreResult<bool> {
-    let sql = match kind {
-        ObjectKind::User => "SELECT 1 FROM users WHERE id = ?1",
-        ObjectKind::Team => "SELECT 1 FROM teams WHERE id = ?1",
-        ObjectKind::Role => "SELECT 1 FROM roles WHERE id = ?1",
-        ObjectKind::Permission => "SELECT 1 FROM permissions WHERE id = ?1",
-        ObjectKind::ApiKey => "SELECT 1 FROM api_keys WHERE id = ?1",
-        _ => return Ok(false),
+    let Some(stmt) = sql::exists(kind) else {
+        return Ok(false);
     };
-    let row = sqlx::query(sql)
+    let row = sqlx::query(stmt)
         .bind(idb(&id))
         .fetch_optional(&mut *conn)
         .await
@@ -285,31 +278,8 @@ async fn explain(conn: &mut SqliteConnection, obj: &Object, creating: bool) -> S
             value: obj.id().to_string(),
         });
     }
-    let unique = match obj {
-        Object::User(u) => Some((
-            "SELECT id FROM users WHERE username_key = ?1",
-            "username",
-            username_key(&u.username),
-        )),
-        Object::Role(r) => Some((
-            "SELECT id FROM roles WHERE name = ?1",
-            "name",
-            r.name.clone(),
-        )),
-        Object::Team(t) => Some((
-            "SELECT id FROM teams WHERE team_key = ?1",
-            "key",
-            t.key.clone(),
-        )),
-        Object::ApiKey(k) => Some((
-            "SELECT id FROM api_keys WHERE hash = ?1",
-            "hash",
-            k.hash.clone(),
-        )),
-        Object::Permission(_) => None,
-    };
-    if let Some((sql, field, value)) = unique {
-        let row = sqlx::query(sql)
+    if let Some((stmt, field, value)) = sql::unique_field(obj) {
+        let row = sqlx::query(stmt)
             .bind(value.as_str())
             .fetch_optional(&mut *conn)
             .await
