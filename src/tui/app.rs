@@ -9,7 +9,7 @@ use super::detail::{Detail, build as build_detail, effective_lines};
 use super::form::Form;
 use super::keys::{Action, Context, action_for, binding};
 use super::list::ListState;
-pub use super::msg::{Data, Effect, Msg};
+pub use super::msg::{Data, Effect, Job, JobId, JobKind, Msg};
 use super::picker::Picker;
 use super::theme::Theme;
 use super::view::{Pane, columns, rows};
@@ -77,8 +77,11 @@ pub struct App {
     pub mode: Mode,
     /// Status line.
     pub message: Option<(String, Tone)>,
-    /// Backend calls under way.
-    pub pending: usize,
+    /// The effects issued and not yet answered (see `jobs.rs`): the header says "working"
+    /// while any is.
+    pub in_flight: std::collections::BTreeMap<super::msg::JobId, super::msg::JobKind>,
+    /// The id the next issued effect gets.
+    pub(super) next_job: u64,
     /// Terminal size.
     pub size: (u16, u16),
     /// `--read-only` was given.
@@ -142,7 +145,9 @@ impl App {
                 .collect(),
             mode: Mode::Normal,
             message: None,
-            pending: 1,
+            // The runner starts with a load (`FIRST_LOAD`).
+            in_flight: [(super::msg::FIRST_LOAD, super::msg::JobKind::Load)].into(),
+            next_job: super::msg::FIRST_LOAD.0 + 1,
             size,
             forced_read_only,
             check: CheckForm::default(),
@@ -197,12 +202,11 @@ impl App {
         self.message = Some((text, tone));
     }
 
-    /// Handles a result from the runner.
-    pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
+    /// Handles a result from the runner (its job, if any, is already over: see `jobs.rs`).
+    pub(super) fn msg_effects(&mut self, msg: Msg) -> Vec<Effect> {
         if let Msg::Moved(revision) = msg {
             return self.on_moved(revision);
         }
-        self.pending = self.pending.saturating_sub(1);
         match msg {
             Msg::Moved(_) => Vec::new(),
             Msg::Loaded(data) => {
@@ -232,7 +236,6 @@ impl App {
                         self.log.push(&e.to_string(), Tone::Error);
                     }
                     self.offline = Some((e.to_string(), attempt + 1));
-                    self.pending += 1;
                     vec![Effect::RetryLoad(attempt + 1)]
                 } else {
                     self.say(format!("cannot load: {e}"), Tone::Error);
@@ -242,12 +245,10 @@ impl App {
             Msg::KeyCreated(k) => {
                 self.say(format!("created API key {}", k.record.prefix), Tone::Ok);
                 self.mode = Mode::Secret(k);
-                self.pending += 1;
                 vec![Effect::Load]
             }
             Msg::Done(text) => {
                 self.say(text, Tone::Ok);
-                self.pending += 1;
                 vec![Effect::Load]
             }
             Msg::Failed(text) => {
@@ -311,7 +312,6 @@ impl App {
                     d.applied = Some(report);
                     d.busy = false;
                 }
-                self.pending += 1;
                 vec![Effect::Load]
             }
         }
@@ -338,12 +338,11 @@ impl App {
             return Vec::new();
         }
         self.following = true;
-        self.pending += 1;
         vec![Effect::Load]
     }
 
-    /// Handles a terminal event.
-    pub fn on_event(&mut self, event: &Event) -> Vec<Effect> {
+    /// Handles a terminal event (see `jobs.rs` for the entry points).
+    pub(super) fn event_effects(&mut self, event: &Event) -> Vec<Effect> {
         match event {
             Event::Key(k) if k.kind != KeyEventKind::Release => self.on_key(*k),
             Event::Resize(w, h) => {
@@ -394,7 +393,7 @@ impl App {
     }
 
     /// Handles a key press.
-    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let mode = std::mem::replace(&mut self.mode, Mode::Normal);
         let mode = match self.messages_over(mode, key) {
             Some(mode) => mode,
@@ -408,9 +407,7 @@ impl App {
                 if self.check.scroll_key(key) {
                     return Vec::new();
                 }
-                let effects = self.check.on_key(key, self.data.as_ref());
-                self.pending += effects.len();
-                effects
+                self.check.on_key(key, self.data.as_ref())
             }
             Mode::Normal
                 if self.pane == Pane::Check
@@ -440,7 +437,6 @@ impl App {
             Mode::Secret(_) => Vec::new(),
             Mode::Defaults(mut d) => match d.on_key(key) {
                 Some(effects) => {
-                    self.pending += effects.len();
                     self.mode = Mode::Defaults(d);
                     effects
                 }
@@ -544,14 +540,12 @@ impl App {
                 }
             }
             Action::Refresh => {
-                self.pending += 1;
                 return vec![Effect::Load];
             }
             Action::Delete => return self.ask_delete(),
             Action::Defaults => {
                 let (dialog, effects) = DefaultsDialog::open();
                 self.mode = Mode::Defaults(dialog);
-                self.pending += effects.len();
                 return effects;
             }
             Action::Open | Action::Add => {
@@ -564,7 +558,6 @@ impl App {
                 if let Some(d) = detail {
                     let effects: Vec<Effect> =
                         d.awaiting.map(Effect::WhatCan).into_iter().collect();
-                    self.pending += effects.len();
                     self.mode = Mode::Detail(d);
                     if action == Action::Add {
                         // `a` on a row: open its page and the picker of its first section.

@@ -208,7 +208,6 @@ impl App {
         match oldest {
             Some(oldest) if at_end && self.audit_paging.more && !self.audit_paging.loading => {
                 self.audit_paging.loading = true;
-                self.pending += 1;
                 // The oldest revision may have been cut by the page: read it again whole.
                 let before = if self.audit_paging.strict {
                     oldest

@@ -272,7 +272,6 @@ impl App {
             Ok(Target::Help) => self.open_help(),
             Ok(Target::Messages) => self.open_messages(),
             Ok(Target::Refresh) => {
-                self.pending += 1;
                 return vec![Effect::Load];
             }
             Ok(Target::Pane(Pane::Check)) => {

@@ -74,7 +74,6 @@ impl App {
     }
 
     fn confirmed(&mut self, c: &Confirm) -> Option<Vec<Effect>> {
-        self.pending += 1;
         Some(vec![c.effect.clone()])
     }
 

@@ -341,7 +341,6 @@ impl App {
     fn show_page(&mut self, mut d: Detail) -> Vec<Effect> {
         d.follow(self.detail_height());
         let effects: Vec<Effect> = d.awaiting.map(Effect::WhatCan).into_iter().collect();
-        self.pending += effects.len();
         self.mode = Mode::Detail(d);
         effects
     }

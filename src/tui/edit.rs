@@ -159,7 +159,6 @@ impl App {
                     return Vec::new();
                 }
                 self.mode = Mode::Form(form);
-                self.pending += 1;
                 vec![Effect::Save(save)]
             }
         }
@@ -192,7 +191,6 @@ impl App {
         }
         self.say(text, Tone::Ok);
         self.select_after_load = Some((pane, row_id));
-        self.pending += 1;
         vec![Effect::Load]
     }
 
@@ -207,7 +205,6 @@ impl App {
             _ => self.say(error.to_string(), Tone::Error),
         }
         if error.is_stale() {
-            self.pending += 1;
             return vec![Effect::Load];
         }
         Vec::new()
@@ -239,7 +236,6 @@ impl App {
             Some(mut d) => {
                 d.follow(height);
                 let effects: Vec<Effect> = d.awaiting.map(Effect::WhatCan).into_iter().collect();
-                self.pending += effects.len();
                 self.mode = Mode::Detail(d);
                 effects
             }
@@ -306,7 +302,6 @@ impl App {
             Some(Action::Bottom) => d.move_by(isize::MAX / 2, page),
             Some(Action::Refresh) => {
                 self.mode = Mode::Detail(d);
-                self.pending += 1;
                 return vec![Effect::Load];
             }
             Some(Action::Edit) => {
@@ -372,7 +367,6 @@ impl App {
             }
             PickerOutcome::Add(links) => {
                 self.mode = Mode::Detail(*back);
-                self.pending += 1;
                 vec![Effect::Link(links)]
             }
         }
