@@ -5,11 +5,12 @@
 use super::check::CheckForm;
 pub use super::confirm::Confirm;
 use super::defaults::DefaultsDialog;
-use super::detail::{Detail, build as build_detail, effective_lines};
+use super::detail::{Detail, build as build_detail};
 use super::form::Form;
 use super::keys::{Action, Context, action_for, binding};
 use super::list::ListState;
 pub use super::msg::{Data, Effect, Job, JobId, JobKind, Msg};
+use super::panes::effective_lines;
 use super::picker::Picker;
 use super::theme::Theme;
 use super::view::{Pane, columns, rows};
@@ -400,28 +401,14 @@ impl App {
             None => return Vec::new(),
         };
         match mode {
-            Mode::Normal if self.pane == Pane::Check && self.check.editing => {
-                if is_ctrl_c(key) {
-                    return vec![Effect::Quit];
-                }
-                if self.check.scroll_key(key) {
-                    return Vec::new();
-                }
-                self.check.on_key(key, self.data.as_ref())
-            }
-            Mode::Normal
-                if self.pane == Pane::Check
-                    && matches!(
-                        key.code,
-                        KeyCode::Enter | KeyCode::Char('e') | KeyCode::Char('i')
-                    ) =>
-            {
-                self.check.editing = true;
-                Vec::new()
-            }
-            Mode::Normal if self.pane == Pane::Check && self.check.scroll_key(key) => Vec::new(),
-            Mode::Normal if self.pane == Pane::Audit => self.audit_normal_key(key),
-            Mode::Normal => self.normal_key(key),
+            // The keys only the pane answers, else the list's.
+            Mode::Normal => match super::panes::def(self.pane).keys {
+                Some(pane_key) => match pane_key(self, key) {
+                    Some(effects) => effects,
+                    None => self.normal_key(key),
+                },
+                None => self.normal_key(key),
+            },
             Mode::Help => self.help_key(key),
             Mode::Messages(back) => self.messages_key(back, key),
             Mode::AuditEvent(page) => self.event_key(page, key),
@@ -571,13 +558,13 @@ impl App {
                 }
             }
             Action::New => self.open_new(),
-            Action::Edit if self.pane == Pane::Keys => self.say(
-                "API keys cannot be edited: revoke it (D) and create another (n)",
-                Tone::Info,
-            ),
-            Action::Edit => match self.selected_object() {
-                Some((kind, id)) => self.open_edit(kind, id, None),
-                None => self.say(
+            Action::Edit => match (
+                super::panes::edit_refused(self.pane),
+                self.selected_object(),
+            ) {
+                (Some(why), _) => self.say(why, Tone::Info),
+                (None, Some((kind, id))) => self.open_edit(kind, id, None),
+                (None, None) => self.say(
                     "select a role, permission, user or team to edit",
                     Tone::Info,
                 ),
