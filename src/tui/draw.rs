@@ -49,8 +49,8 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
         super::detail_draw::draw_detail(app, d, f, main);
     } else if let Mode::Form(form) = &app.mode {
         super::form_draw::draw_form(form, &app.theme, f, main);
-    } else if app.pane == Pane::Check {
-        app.check.draw(&app.theme, app.data.as_ref(), f, main);
+    } else if let Some(draw_pane) = super::panes::def(app.pane).draw {
+        draw_pane(app, f, main);
     } else {
         draw_list(app, f, main);
     }
@@ -355,8 +355,8 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
             .iter()
             .filter(|b| b.footer)
             .filter(|b| b.context != Context::Roles || super::keys::applies(b.context, app.pane))
-            .filter(|b| !(b.context == Context::List && app.pane == Pane::Check))
-            .filter(|b| applies_to_pane(b.action, app.pane))
+            .filter(|b| !(b.context == Context::List && super::panes::def(app.pane).draw.is_some()))
+            .filter(|b| super::panes::applies(b.action, app.pane))
             .map(|b| {
                 (
                     label(b.action),
@@ -406,17 +406,6 @@ fn fit_footer(items: &mut Vec<(String, &str, bool)>, width: usize) {
             .unwrap_or(last);
         items.remove(drop);
     }
-}
-
-/// Whether a list key does something on `pane`: the footer never offers one that only says
-/// it cannot (nothing is created, edited or deleted on Audit; API keys are not edited and
-/// have no page).
-fn applies_to_pane(action: Action, pane: Pane) -> bool {
-    !matches!(
-        (action, pane),
-        (Action::New | Action::Edit | Action::Delete, Pane::Audit)
-            | (Action::Edit | Action::Open, Pane::Keys)
-    )
 }
 
 /// A binding's description, short enough for the footer.

@@ -14,14 +14,7 @@ use crossterm::event::KeyEvent;
 
 /// The kind of object a pane lists, when it can be created and edited there.
 pub fn kind_of(pane: Pane) -> Option<ObjectKind> {
-    match pane {
-        Pane::Roles => Some(ObjectKind::Role),
-        Pane::Permissions => Some(ObjectKind::Permission),
-        Pane::Users => Some(ObjectKind::User),
-        Pane::Teams => Some(ObjectKind::Team),
-        Pane::Keys => Some(ObjectKind::ApiKey),
-        Pane::Audit | Pane::Check => None,
-    }
+    super::panes::def(pane).kind
 }
 
 impl App {

@@ -36,6 +36,8 @@ pub(super) const DEF: PaneDef = PaneDef {
     delete: None,
     form: None,
     keys: Some(|app, key| Some(app.audit_normal_key(key))),
+    command_args: None,
+    draw: None,
 };
 
 const COLUMNS: &[Column] = &[

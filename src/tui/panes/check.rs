@@ -28,7 +28,18 @@ pub(super) const DEF: PaneDef = PaneDef {
     delete: None,
     form: None,
     keys: Some(pane_key),
+    command_args: Some(command_args),
+    draw: Some(|app, f, area| app.check.draw(&app.theme, app.data.as_ref(), f, area)),
 };
+
+/// `:check alice`: the user field filled, the cursor on the action.
+fn command_args(app: &mut App, rest: &[&str]) {
+    if let Some(user) = rest.first() {
+        app.check.set(0, user);
+        app.check.focus = 1;
+    }
+    app.check.editing = true;
+}
 
 /// A key on the pane: while a field is edited every key goes to the form (bar Ctrl-C and the
 /// answer's scroll keys); else Enter, `e` or `i` start editing and scroll keys scroll.

@@ -38,6 +38,9 @@ pub type KeysFn = fn(&mut App, KeyEvent) -> Option<Vec<Effect>>;
 /// The version, title and fields of the edit form of object `id` (`None`: it is gone).
 pub type EditFn = fn(Id, &State, &Catalogs) -> Option<(u64, String, Vec<Field>)>;
 
+/// Draws a pane into an area.
+pub type DrawFn = fn(&App, &mut ratatui::Frame<'_>, ratatui::layout::Rect);
+
 /// What a pane provides.
 pub struct PaneDef {
     /// The pane.
@@ -66,6 +69,11 @@ pub struct PaneDef {
     pub form: Option<FormDef>,
     /// The keys only this pane answers on its list: `None` leaves the key to the list.
     pub keys: Option<KeysFn>,
+    /// What `:command args` does beyond showing the pane (by default the args filter the
+    /// list).
+    pub command_args: Option<fn(&mut App, &[&str])>,
+    /// Draws the pane in place of a list (a pane without one).
+    pub draw: Option<DrawFn>,
 }
 
 /// A detail page's content, built by its pane.
@@ -156,6 +164,21 @@ pub fn edit_refused(pane: Pane) -> Option<&'static str> {
     match def(pane).form?.edit {
         Editing::Refused(why) => Some(why),
         Editing::Form(_) => None,
+    }
+}
+
+/// Whether a list key does something on `pane`, so the footer offers it: `n` needs a form,
+/// `e` an edit form, `D` a delete, Enter a detail page or the pane's own keys (Audit opens an
+/// event).
+pub fn applies(action: super::keys::Action, pane: Pane) -> bool {
+    use super::keys::Action;
+    let d = def(pane);
+    match action {
+        Action::New => d.form.is_some(),
+        Action::Edit => matches!(d.form.map(|f| f.edit), Some(Editing::Form(_))),
+        Action::Delete => d.delete.is_some(),
+        Action::Open => d.page.is_some() || d.keys.is_some(),
+        _ => true,
     }
 }
 

@@ -36,6 +36,8 @@ pub(super) const DEF: PaneDef = PaneDef {
         save,
     }),
     keys: None,
+    command_args: None,
+    draw: None,
 };
 
 const COLUMNS: &[Column] = &[
