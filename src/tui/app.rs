@@ -5,12 +5,10 @@
 use super::check::CheckForm;
 pub use super::confirm::Confirm;
 use super::defaults::DefaultsDialog;
-use super::detail::{Detail, build as build_detail};
+use super::detail::Detail;
 use super::form::Form;
-use super::keys::{Action, Context, action_for, binding};
 use super::list::ListState;
 pub use super::msg::{Data, Effect, Job, JobId, JobKind, Msg};
-use super::panes::effective_lines;
 use super::picker::Picker;
 use super::theme::Theme;
 use super::view::{Pane, columns, rows};
@@ -210,39 +208,10 @@ impl App {
         }
         match msg {
             Msg::Moved(_) => Vec::new(),
-            Msg::Loaded(data) => {
-                for pane in Pane::ALL {
-                    let r = rows(pane, &data.state, &data.audit);
-                    let cols = columns(pane);
-                    let list = self.lists.entry(pane).or_default();
-                    list.set_rows(r, cols);
-                }
-                self.audit_paging = super::audit::Paging::after_load(&data.audit);
-                self.data = Some(*data);
-                self.offline = None;
-                self.clear_load_error();
-                let h = self.list_height();
-                self.list_mut().scroll(h);
-                let mut effects = self.after_load();
-                effects.extend(self.catch_up());
-                effects
-            }
+            Msg::Loaded(data) => self.on_loaded(*data),
             Msg::Saved { pane, row_id, text } => self.on_saved(pane, row_id, text),
             Msg::SaveFailed(e) => self.on_save_failed(e),
-            Msg::LoadFailed(e, attempt) => {
-                self.following = false;
-                if matches!(e, crate::service::Error::Unavailable(_)) {
-                    // Keep whatever is on screen (an unsaved form included) and retry.
-                    if self.offline.is_none() {
-                        self.log.push(&e.to_string(), Tone::Error);
-                    }
-                    self.offline = Some((e.to_string(), attempt + 1));
-                    vec![Effect::RetryLoad(attempt + 1)]
-                } else {
-                    self.say(format!("cannot load: {e}"), Tone::Error);
-                    Vec::new()
-                }
-            }
+            Msg::LoadFailed(e, attempt) => self.on_load_failed(e, attempt),
             Msg::KeyCreated(k) => {
                 self.say(format!("created API key {}", k.record.prefix), Tone::Ok);
                 self.mode = Mode::Secret(k);
@@ -260,25 +229,7 @@ impl App {
                 Vec::new()
             }
             Msg::Effective(user, result) => {
-                if let (Mode::Detail(d), Some(data)) = (&mut self.mode, &self.data)
-                    && d.awaiting == Some(user)
-                {
-                    d.awaiting = None;
-                    if let Some(pos) = d
-                        .lines
-                        .iter()
-                        .position(|l| l.text.starts_with("Effective permissions:"))
-                    {
-                        d.lines.truncate(pos);
-                    }
-                    match result {
-                        Ok(what) => d.lines.extend(effective_lines(&data.state, &what)),
-                        Err(e) => d.lines.push(super::detail::DLine {
-                            text: format!("Effective permissions: {e}"),
-                            ..Default::default()
-                        }),
-                    }
-                }
+                self.on_effective(user, result);
                 Vec::new()
             }
             Msg::Checked(result) => {
@@ -299,23 +250,61 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::PresetApplied(report) => {
-                self.say(
-                    format!(
-                        "created {} roles and {} permissions ({} already present)",
-                        report.roles.created,
-                        report.permissions.created,
-                        report.roles.present + report.permissions.present
-                    ),
-                    Tone::Ok,
-                );
-                if let Mode::Defaults(d) = &mut self.mode {
-                    d.applied = Some(report);
-                    d.busy = false;
-                }
-                vec![Effect::Load]
-            }
+            Msg::PresetApplied(report) => self.on_preset_applied(report),
         }
+    }
+
+    /// Data arrived: every list gets its rows, keeping its selection.
+    fn on_loaded(&mut self, data: Data) -> Vec<Effect> {
+        for pane in Pane::ALL {
+            let r = rows(pane, &data.state, &data.audit);
+            let cols = columns(pane);
+            let list = self.lists.entry(pane).or_default();
+            list.set_rows(r, cols);
+        }
+        self.audit_paging = super::audit::Paging::after_load(&data.audit);
+        self.data = Some(data);
+        self.offline = None;
+        self.clear_load_error();
+        let h = self.list_height();
+        self.list_mut().scroll(h);
+        let mut effects = self.after_load();
+        effects.extend(self.catch_up());
+        effects
+    }
+
+    /// A load failed: an unreachable backend is retried, keeping whatever is on screen.
+    fn on_load_failed(&mut self, e: crate::service::Error, attempt: u32) -> Vec<Effect> {
+        self.following = false;
+        if matches!(e, crate::service::Error::Unavailable(_)) {
+            // Keep whatever is on screen (an unsaved form included) and retry.
+            if self.offline.is_none() {
+                self.log.push(&e.to_string(), Tone::Error);
+            }
+            self.offline = Some((e.to_string(), attempt + 1));
+            vec![Effect::RetryLoad(attempt + 1)]
+        } else {
+            self.say(format!("cannot load: {e}"), Tone::Error);
+            Vec::new()
+        }
+    }
+
+    /// A preset was applied: say what it created and reload.
+    fn on_preset_applied(&mut self, report: crate::service::ImportReport) -> Vec<Effect> {
+        self.say(
+            format!(
+                "created {} roles and {} permissions ({} already present)",
+                report.roles.created,
+                report.permissions.created,
+                report.roles.present + report.permissions.present
+            ),
+            Tone::Ok,
+        );
+        if let Mode::Defaults(d) = &mut self.mode {
+            d.applied = Some(report);
+            d.busy = false;
+        }
+        vec![Effect::Load]
     }
 
     /// The backend announced revision `revision`: reload unless the data already has it
@@ -459,121 +448,5 @@ impl App {
                 }
             },
         }
-    }
-
-    pub(super) fn normal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(action) = action_for(key) else {
-            return Vec::new();
-        };
-        let page = self.list_height();
-        if let Some(b) = binding(action)
-            && b.mutating
-        {
-            if b.context == Context::Roles && !super::keys::applies(b.context, self.pane) {
-                return Vec::new();
-            }
-            if let Some(reason) = self.read_only_reason() {
-                self.say(
-                    format!("{} is disabled: {reason}", b.description),
-                    Tone::Error,
-                );
-                return Vec::new();
-            }
-        }
-        match action {
-            Action::Quit => return vec![Effect::Quit],
-            Action::Down => self.list_mut().move_by(1, page),
-            Action::Up => self.list_mut().move_by(-1, page),
-            Action::PageDown => self.list_mut().move_by(page as isize, page),
-            Action::PageUp => self.list_mut().move_by(-(page as isize), page),
-            Action::Top => self.list_mut().move_by(isize::MIN / 2, page),
-            Action::Bottom => self.list_mut().move_by(isize::MAX / 2, page),
-            Action::NextPane | Action::PrevPane => {
-                let i = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);
-                let n = Pane::ALL.len();
-                let next = if action == Action::NextPane {
-                    (i + 1) % n
-                } else {
-                    (i + n - 1) % n
-                };
-                self.pane = Pane::ALL[next];
-                self.list_mut().scroll(page);
-            }
-            Action::Filter => {
-                let current = self.list().filter.clone();
-                self.mode = Mode::Filter(one_line_input(&current));
-            }
-            Action::Command => self.mode = Mode::Command(one_line_input("")),
-            Action::Help => self.open_help(),
-            Action::Messages => self.open_messages(),
-            Action::Back => {
-                let pane = self.pane;
-                let list = self.list_mut();
-                if !list.filter.is_empty() {
-                    list.filter.clear();
-                    list.refresh(columns(pane));
-                }
-                self.message = None;
-            }
-            Action::Sort | Action::SortReverse => {
-                let pane = self.pane;
-                let width = self.main_width();
-                let list = self.list_mut();
-                let next =
-                    super::view::next_sort(pane, width, list.sort, action == Action::SortReverse);
-                if next.is_some() {
-                    list.sort = next;
-                    list.refresh(columns(pane));
-                }
-            }
-            Action::Refresh => {
-                return vec![Effect::Load];
-            }
-            Action::Delete => return self.ask_delete(),
-            Action::Defaults => {
-                let (dialog, effects) = DefaultsDialog::open();
-                self.mode = Mode::Defaults(dialog);
-                return effects;
-            }
-            Action::Open | Action::Add => {
-                let detail = match (&self.data, self.list().selected_row()) {
-                    (Some(data), Some(row)) => {
-                        build_detail(self.pane, &row.id(), &data.state, Some(&data.catalogs))
-                    }
-                    _ => None,
-                };
-                if let Some(d) = detail {
-                    let effects: Vec<Effect> =
-                        d.awaiting.map(Effect::WhatCan).into_iter().collect();
-                    self.mode = Mode::Detail(d);
-                    if action == Action::Add {
-                        // `a` on a row: open its page and the picker of its first section.
-                        let mode = std::mem::replace(&mut self.mode, Mode::Normal);
-                        if let Mode::Detail(d) = mode {
-                            let more = self.detail_key(d, key);
-                            return effects.into_iter().chain(more).collect();
-                        }
-                    }
-                    return effects;
-                }
-            }
-            Action::New => self.open_new(),
-            Action::Edit => match (
-                super::panes::edit_refused(self.pane),
-                self.selected_object(),
-            ) {
-                (Some(why), _) => self.say(why, Tone::Info),
-                (None, Some((kind, id))) => self.open_edit(kind, id, None),
-                (None, None) => self.say(
-                    "select a role, permission, user or team to edit",
-                    Tone::Info,
-                ),
-            },
-            Action::Remove => self.say(
-                "open the row (Enter), select the relation and press x to remove it",
-                Tone::Info,
-            ),
-        }
-        Vec::new()
     }
 }

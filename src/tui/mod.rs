@@ -27,6 +27,7 @@ pub mod key;
 pub mod keys;
 pub mod line_edit;
 pub mod list;
+mod list_keys;
 pub mod log;
 pub mod modal;
 pub mod msg;

@@ -86,31 +86,11 @@ fn page(row_id: &str, s: &State, _: Option<&Catalogs>) -> Option<Page> {
         DLine::plain(format!("description  {}", r.description.replace('\n', " "))),
         DLine::plain(format!("id           {}   version {}", r.id, r.version)),
     ];
-    let perms = s
-        .role_permissions
-        .iter()
-        .filter(|(x, _)| *x == r.id)
-        .filter_map(|(_, p)| s.permissions.get(p))
-        .map(|p| {
-            (
-                format!(
-                    "{:<12} {:<40} {}",
-                    short_id(&p.id),
-                    target(&p.catalog, &p.entity, p.entity_uuid.as_deref()),
-                    access(&p.grants, &p.denies)
-                ),
-                Some(Link::RolePermission {
-                    role: r.id,
-                    permission: p.id,
-                }),
-            )
-        })
-        .collect();
     section(
         &mut lines,
         "Permissions",
         Some(AddTo::RolePermissions(r.id)),
-        perms,
+        permissions(s, r.id),
     );
     let users = s
         .user_roles
@@ -159,6 +139,29 @@ fn page(row_id: &str, s: &State, _: Option<&Catalogs>) -> Option<Page> {
         lines,
         awaiting: None,
     })
+}
+
+/// A role page's permissions: id, target and access, each removable.
+fn permissions(s: &State, role: Id) -> Vec<(String, Option<Link>)> {
+    s.role_permissions
+        .iter()
+        .filter(|(x, _)| *x == role)
+        .filter_map(|(_, p)| s.permissions.get(p))
+        .map(|p| {
+            (
+                format!(
+                    "{:<12} {:<40} {}",
+                    short_id(&p.id),
+                    target(&p.catalog, &p.entity, p.entity_uuid.as_deref()),
+                    access(&p.grants, &p.denies)
+                ),
+                Some(Link::RolePermission {
+                    role,
+                    permission: p.id,
+                }),
+            )
+        })
+        .collect()
 }
 
 fn delete(s: &State, row_id: &str) -> Option<Delete> {

@@ -9,6 +9,7 @@ use crate::model::{AuditEvent, Id, ObjectKind, Principal, UserKind};
 use crate::present::{role_name, target, team_key, via};
 use crate::service::UserSpec;
 use crate::store::{Link, State};
+use crate::tui::app::{App, Mode};
 use crate::tui::detail::DLine;
 use crate::tui::field::Field;
 use crate::tui::form::{Form, Outcome, Save};
@@ -190,6 +191,32 @@ pub fn effective_lines(s: &State, what: &WhatCan) -> Vec<DLine> {
         first.heading = true;
     }
     lines
+}
+
+impl App {
+    /// A user's effective permissions arrived: they end the page waiting for them.
+    pub(crate) fn on_effective(&mut self, user: Id, result: Result<WhatCan, String>) {
+        let (Mode::Detail(d), Some(data)) = (&mut self.mode, &self.data) else {
+            return;
+        };
+        if d.awaiting != Some(user) {
+            return;
+        }
+        d.awaiting = None;
+        if let Some(pos) = d
+            .lines
+            .iter()
+            .position(|l| l.text.starts_with("Effective permissions:"))
+        {
+            d.lines.truncate(pos);
+        }
+        match result {
+            Ok(what) => d.lines.extend(effective_lines(&data.state, &what)),
+            Err(e) => d
+                .lines
+                .push(DLine::plain(format!("Effective permissions: {e}"))),
+        }
+    }
 }
 
 fn delete(s: &State, row_id: &str) -> Option<Delete> {
