@@ -356,10 +356,12 @@ impl App {
                         d.paste(text);
                         d.follow(height);
                     }
-                    Mode::Normal if self.pane == Pane::Check && self.check.editing => {
-                        self.check.paste(text)
-                    }
                     _ => {}
+                }
+                if let (Mode::Normal, Some(paste)) =
+                    (&self.mode, super::panes::def(self.pane).paste)
+                {
+                    paste(self, text);
                 }
                 self.after_filter_edit();
                 Vec::new()

@@ -72,11 +72,7 @@ impl App {
         let kind = kind_of(self.pane)?;
         let row = self.list().selected_row()?;
         let s = &self.data.as_ref()?.state;
-        let id = match kind {
-            ObjectKind::User => s.user_by_name(&row.id())?.id,
-            ObjectKind::Team => s.team_by_key(&row.id())?.id,
-            _ => Id::parse_str(&row.id()).ok()?,
-        };
+        let id = (super::panes::def(self.pane).object_of_row)(s, &row.id())?;
         Some((kind, id))
     }
 

@@ -24,6 +24,8 @@ pub(super) const DEF: PaneDef = PaneDef {
     rows,
     unsupported,
     kind: Some(ObjectKind::ApiKey),
+    object_of_row: super::id_of_row,
+    row_of_object: super::row_of_id,
     page: None,
     delete: Some(delete),
     form: Some(FormDef {
@@ -32,6 +34,7 @@ pub(super) const DEF: PaneDef = PaneDef {
         save,
     }),
     keys: None,
+    paste: None,
     command_args: None,
     draw: None,
 };

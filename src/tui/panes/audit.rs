@@ -32,10 +32,13 @@ pub(super) const DEF: PaneDef = PaneDef {
     rows: audit_rows,
     unsupported,
     kind: None,
+    object_of_row: super::id_of_row,
+    row_of_object: super::row_of_id,
     page: None,
     delete: None,
     form: None,
     keys: Some(|app, key| Some(app.audit_normal_key(key))),
+    paste: None,
     command_args: None,
     draw: None,
 };

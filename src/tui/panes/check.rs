@@ -24,10 +24,17 @@ pub(super) const DEF: PaneDef = PaneDef {
     rows: no_rows,
     unsupported: always,
     kind: None,
+    object_of_row: super::id_of_row,
+    row_of_object: super::row_of_id,
     page: None,
     delete: None,
     form: None,
     keys: Some(pane_key),
+    paste: Some(|app, text| {
+        if app.check.editing {
+            app.check.paste(text)
+        }
+    }),
     command_args: Some(command_args),
     draw: Some(|app, f, area| app.check.draw(&app.theme, app.data.as_ref(), f, area)),
 };

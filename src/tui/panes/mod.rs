@@ -61,6 +61,10 @@ pub struct PaneDef {
     pub unsupported: fn(&Capabilities) -> Option<&'static str>,
     /// The kind of object it lists, when `n` creates one there.
     pub kind: Option<ObjectKind>,
+    /// The object a row shows, by the row's id.
+    pub object_of_row: fn(&State, &str) -> Option<Id>,
+    /// The row id of an object (Enter on a related row opens its page).
+    pub row_of_object: fn(&State, Id) -> Option<String>,
     /// The detail page of a row (Enter), if its rows have one.
     pub page: Option<PageFn>,
     /// What `D` on a row asks, if its rows can be deleted or revoked.
@@ -69,6 +73,8 @@ pub struct PaneDef {
     pub form: Option<FormDef>,
     /// The keys only this pane answers on its list: `None` leaves the key to the list.
     pub keys: Option<KeysFn>,
+    /// Where text pasted on the pane goes (by default nowhere).
+    pub paste: Option<fn(&mut App, &str)>,
     /// What `:command args` does beyond showing the pane (by default the args filter the
     /// list).
     pub command_args: Option<fn(&mut App, &[&str])>,
@@ -180,6 +186,16 @@ pub fn applies(action: super::keys::Action, pane: Pane) -> bool {
         Action::Open => d.page.is_some() || d.keys.is_some(),
         _ => true,
     }
+}
+
+/// Rows named by their object's id.
+fn id_of_row(_: &State, row: &str) -> Option<Id> {
+    Id::parse_str(row).ok()
+}
+
+/// Rows named by their object's id.
+fn row_of_id(_: &State, id: Id) -> Option<String> {
+    Some(id.to_string())
 }
 
 /// Every backend has it.

@@ -28,6 +28,8 @@ pub(super) const DEF: PaneDef = PaneDef {
     rows,
     unsupported: always,
     kind: Some(ObjectKind::Permission),
+    object_of_row: super::id_of_row,
+    row_of_object: super::row_of_id,
     page: Some(page),
     delete: Some(delete),
     form: Some(FormDef {
@@ -36,6 +38,7 @@ pub(super) const DEF: PaneDef = PaneDef {
         save,
     }),
     keys: None,
+    paste: None,
     command_args: None,
     draw: None,
 };

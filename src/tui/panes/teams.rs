@@ -27,6 +27,8 @@ pub(super) const DEF: PaneDef = PaneDef {
     rows,
     unsupported,
     kind: Some(ObjectKind::Team),
+    object_of_row: |s, row| Some(s.team_by_key(row)?.id),
+    row_of_object: |s, id| Some(s.teams.get(&id)?.key.clone()),
     page: Some(page),
     delete: Some(delete),
     form: Some(FormDef {
@@ -35,6 +37,7 @@ pub(super) const DEF: PaneDef = PaneDef {
         save,
     }),
     keys: None,
+    paste: None,
     command_args: None,
     draw: None,
 };

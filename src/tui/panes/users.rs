@@ -28,6 +28,8 @@ pub(super) const DEF: PaneDef = PaneDef {
     rows,
     unsupported: always,
     kind: Some(ObjectKind::User),
+    object_of_row: |s, row| Some(s.user_by_name(row)?.id),
+    row_of_object: |s, id| Some(s.users.get(&id)?.username.clone()),
     page: Some(page),
     delete: Some(delete),
     form: Some(FormDef {
@@ -36,6 +38,7 @@ pub(super) const DEF: PaneDef = PaneDef {
         save,
     }),
     keys: None,
+    paste: None,
     command_args: None,
     draw: None,
 };
