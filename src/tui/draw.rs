@@ -3,7 +3,7 @@
 
 use super::app::{App, Mode, Tone};
 use super::keys::{Action, BINDINGS, Context, label};
-use super::view::{Pane, columns};
+use super::view::columns;
 use crate::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -102,9 +102,8 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
         return;
     }
     let widths = column_widths(&cols, inner.width);
-    let access = (app.pane == Pane::Permissions)
-        .then(|| cols.iter().position(|(_, c)| c.title == "ACCESS"))
-        .flatten();
+    // The Permissions pane's access column is coloured.
+    let access = cols.iter().position(|(_, c)| c.title == "ACCESS");
     let height = inner.height.saturating_sub(1) as usize;
     let start = list.offset.min(list.visible.len());
     let end = (start + height).min(list.visible.len());
@@ -175,11 +174,17 @@ fn fitted(cell: Cow<'_, str>, access: bool, width: Option<u16>) -> Cell<'_> {
     }
 }
 
+/// Whether the list holds only the newest of its rows (the Audit pane before older events are
+/// loaded).
+fn partial(app: &App) -> bool {
+    super::panes::def(app.pane).partial.is_some_and(|p| p(app))
+}
+
 /// Says why a list shows no row, under its header.
 fn draw_empty(app: &App, f: &mut Frame<'_>, inner: Rect) {
     let msg = if app.list().rows.is_empty() {
         "nothing here yet"
-    } else if app.pane == Pane::Audit && app.audit_paging.more {
+    } else if partial(app) {
         "no loaded event matches the filter: older events load past the last one (Esc clears it)"
     } else {
         "no row matches the filter (Esc clears it)"
@@ -209,11 +214,7 @@ fn list_title(app: &App) -> String {
         list.selected.min(list.visible.len() - 1) + 1
     };
     // The Audit pane holds the newest events until older ones are loaded: its count says so.
-    let more = if app.pane == Pane::Audit && app.audit_paging.more {
-        "+"
-    } else {
-        ""
-    };
+    let more = if partial(app) { "+" } else { "" };
     if list.filter.is_empty() {
         title.push_str(&format!(
             "({}{more}) · {at} of {}{more} ",
@@ -229,7 +230,7 @@ fn list_title(app: &App) -> String {
             list.visible.len()
         ));
     }
-    if app.pane == Pane::Audit && app.audit_paging.more {
+    if partial(app) {
         title.push_str("older events load past the last one ");
     }
     if let Some((c, rev)) = list.sort
@@ -247,11 +248,7 @@ fn unsupported_text(app: &App) -> Option<String> {
     Some(match d.info.kind {
         crate::backend::BackendKind::Mage => format!(
             "{} not supported by Mage: it has roles, permissions and users only.",
-            match app.pane {
-                Pane::Audit => "An audit log is",
-                Pane::Keys => "API keys are",
-                _ => "Teams are",
-            }
+            super::panes::def(app.pane).lacking
         ),
         _ => format!("{} is not available: {reason}.", app.pane.title()),
     })

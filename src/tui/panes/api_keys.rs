@@ -23,6 +23,8 @@ pub(super) const DEF: PaneDef = PaneDef {
     columns: COLUMNS,
     rows,
     unsupported,
+    lacking: "API keys are",
+    partial: None,
     kind: Some(ObjectKind::ApiKey),
     object_of_row: super::id_of_row,
     row_of_object: super::row_of_id,

@@ -31,6 +31,8 @@ pub(super) const DEF: PaneDef = PaneDef {
     columns: COLUMNS,
     rows: audit_rows,
     unsupported,
+    lacking: "An audit log is",
+    partial: Some(|app| app.audit_paging.more),
     kind: None,
     object_of_row: super::id_of_row,
     row_of_object: super::row_of_id,

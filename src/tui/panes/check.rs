@@ -23,6 +23,8 @@ pub(super) const DEF: PaneDef = PaneDef {
     columns: &[],
     rows: no_rows,
     unsupported: always,
+    lacking: "",
+    partial: None,
     kind: None,
     object_of_row: super::id_of_row,
     row_of_object: super::row_of_id,

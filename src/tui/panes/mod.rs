@@ -59,6 +59,10 @@ pub struct PaneDef {
     pub rows: fn(&Arc<State>, &[AuditEvent]) -> Rows,
     /// Why a backend cannot show the pane, if it cannot.
     pub unsupported: fn(&Capabilities) -> Option<&'static str>,
+    /// What a backend without the pane lacks, as a sentence begins: `Teams are`.
+    pub lacking: &'static str,
+    /// Whether the list holds only the newest of its rows (older ones load past the last).
+    pub partial: Option<fn(&App) -> bool>,
     /// The kind of object it lists, when `n` creates one there.
     pub kind: Option<ObjectKind>,
     /// The object a row shows, by the row's id.

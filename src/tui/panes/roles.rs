@@ -25,6 +25,8 @@ pub(super) const DEF: PaneDef = PaneDef {
     columns: COLUMNS,
     rows,
     unsupported: always,
+    lacking: "",
+    partial: None,
     kind: Some(ObjectKind::Role),
     object_of_row: super::id_of_row,
     row_of_object: super::row_of_id,

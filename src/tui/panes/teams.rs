@@ -26,6 +26,8 @@ pub(super) const DEF: PaneDef = PaneDef {
     columns: COLUMNS,
     rows,
     unsupported,
+    lacking: "Teams are",
+    partial: None,
     kind: Some(ObjectKind::Team),
     object_of_row: |s, row| Some(s.team_by_key(row)?.id),
     row_of_object: |s, id| Some(s.teams.get(&id)?.key.clone()),

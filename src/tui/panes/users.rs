@@ -27,6 +27,8 @@ pub(super) const DEF: PaneDef = PaneDef {
     columns: COLUMNS,
     rows,
     unsupported: always,
+    lacking: "",
+    partial: None,
     kind: Some(ObjectKind::User),
     object_of_row: |s, row| Some(s.user_by_name(row)?.id),
     row_of_object: |s, id| Some(s.users.get(&id)?.username.clone()),
