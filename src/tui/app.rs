@@ -5,11 +5,10 @@
 use super::check::CheckForm;
 pub use super::confirm::Confirm;
 use super::defaults::DefaultsDialog;
-use super::detail::{Detail, build as build_detail, effective_lines};
+use super::detail::Detail;
 use super::form::Form;
-use super::keys::{Action, Context, action_for, binding};
 use super::list::ListState;
-pub use super::msg::{Data, Effect, Msg};
+pub use super::msg::{Data, Effect, Job, JobId, JobKind, Msg};
 use super::picker::Picker;
 use super::theme::Theme;
 use super::view::{Pane, columns, rows};
@@ -77,8 +76,11 @@ pub struct App {
     pub mode: Mode,
     /// Status line.
     pub message: Option<(String, Tone)>,
-    /// Backend calls under way.
-    pub pending: usize,
+    /// The effects issued and not yet answered (see `jobs.rs`): the header says "working"
+    /// while any is.
+    pub in_flight: std::collections::BTreeMap<super::msg::JobId, super::msg::JobKind>,
+    /// The id the next issued effect gets.
+    pub(super) next_job: u64,
     /// Terminal size.
     pub size: (u16, u16),
     /// `--read-only` was given.
@@ -142,7 +144,9 @@ impl App {
                 .collect(),
             mode: Mode::Normal,
             message: None,
-            pending: 1,
+            // The runner starts with a load (`FIRST_LOAD`).
+            in_flight: [(super::msg::FIRST_LOAD, super::msg::JobKind::Load)].into(),
+            next_job: super::msg::FIRST_LOAD.0 + 1,
             size,
             forced_read_only,
             check: CheckForm::default(),
@@ -197,57 +201,24 @@ impl App {
         self.message = Some((text, tone));
     }
 
-    /// Handles a result from the runner.
-    pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
+    /// Handles a result from the runner (its job, if any, is already over: see `jobs.rs`).
+    pub(super) fn msg_effects(&mut self, msg: Msg) -> Vec<Effect> {
         if let Msg::Moved(revision) = msg {
             return self.on_moved(revision);
         }
-        self.pending = self.pending.saturating_sub(1);
         match msg {
             Msg::Moved(_) => Vec::new(),
-            Msg::Loaded(data) => {
-                for pane in Pane::ALL {
-                    let r = rows(pane, &data.state, &data.audit);
-                    let cols = columns(pane);
-                    let list = self.lists.entry(pane).or_default();
-                    list.set_rows(r, cols);
-                }
-                self.audit_paging = super::audit::Paging::after_load(&data.audit);
-                self.data = Some(*data);
-                self.offline = None;
-                self.clear_load_error();
-                let h = self.list_height();
-                self.list_mut().scroll(h);
-                let mut effects = self.after_load();
-                effects.extend(self.catch_up());
-                effects
-            }
+            Msg::Loaded(data) => self.on_loaded(*data),
             Msg::Saved { pane, row_id, text } => self.on_saved(pane, row_id, text),
             Msg::SaveFailed(e) => self.on_save_failed(e),
-            Msg::LoadFailed(e, attempt) => {
-                self.following = false;
-                if matches!(e, crate::backend::Error::Unreachable(_)) {
-                    // Keep whatever is on screen (an unsaved form included) and retry.
-                    if self.offline.is_none() {
-                        self.log.push(&e.to_string(), Tone::Error);
-                    }
-                    self.offline = Some((e.to_string(), attempt + 1));
-                    self.pending += 1;
-                    vec![Effect::RetryLoad(attempt + 1)]
-                } else {
-                    self.say(format!("cannot load: {e}"), Tone::Error);
-                    Vec::new()
-                }
-            }
+            Msg::LoadFailed(e, attempt) => self.on_load_failed(e, attempt),
             Msg::KeyCreated(k) => {
                 self.say(format!("created API key {}", k.record.prefix), Tone::Ok);
                 self.mode = Mode::Secret(k);
-                self.pending += 1;
                 vec![Effect::Load]
             }
             Msg::Done(text) => {
                 self.say(text, Tone::Ok);
-                self.pending += 1;
                 vec![Effect::Load]
             }
             Msg::Failed(text) => {
@@ -258,25 +229,7 @@ impl App {
                 Vec::new()
             }
             Msg::Effective(user, result) => {
-                if let (Mode::Detail(d), Some(data)) = (&mut self.mode, &self.data)
-                    && d.awaiting == Some(user)
-                {
-                    d.awaiting = None;
-                    if let Some(pos) = d
-                        .lines
-                        .iter()
-                        .position(|l| l.text.starts_with("Effective permissions:"))
-                    {
-                        d.lines.truncate(pos);
-                    }
-                    match result {
-                        Ok(what) => d.lines.extend(effective_lines(&data.state, &what)),
-                        Err(e) => d.lines.push(super::detail::DLine {
-                            text: format!("Effective permissions: {e}"),
-                            ..Default::default()
-                        }),
-                    }
-                }
+                self.on_effective(user, result);
                 Vec::new()
             }
             Msg::Checked(result) => {
@@ -297,24 +250,61 @@ impl App {
                 }
                 Vec::new()
             }
-            Msg::PresetApplied(report) => {
-                self.say(
-                    format!(
-                        "created {} roles and {} permissions ({} already present)",
-                        report.roles.created,
-                        report.permissions.created,
-                        report.roles.present + report.permissions.present
-                    ),
-                    Tone::Ok,
-                );
-                if let Mode::Defaults(d) = &mut self.mode {
-                    d.applied = Some(report);
-                    d.busy = false;
-                }
-                self.pending += 1;
-                vec![Effect::Load]
-            }
+            Msg::PresetApplied(report) => self.on_preset_applied(report),
         }
+    }
+
+    /// Data arrived: every list gets its rows, keeping its selection.
+    fn on_loaded(&mut self, data: Data) -> Vec<Effect> {
+        for pane in Pane::ALL {
+            let r = rows(pane, &data.state, &data.audit);
+            let cols = columns(pane);
+            let list = self.lists.entry(pane).or_default();
+            list.set_rows(r, cols);
+        }
+        self.audit_paging = super::audit::Paging::after_load(&data.audit);
+        self.data = Some(data);
+        self.offline = None;
+        self.clear_load_error();
+        let h = self.list_height();
+        self.list_mut().scroll(h);
+        let mut effects = self.after_load();
+        effects.extend(self.catch_up());
+        effects
+    }
+
+    /// A load failed: an unreachable backend is retried, keeping whatever is on screen.
+    fn on_load_failed(&mut self, e: crate::backend::Error, attempt: u32) -> Vec<Effect> {
+        self.following = false;
+        if matches!(e, crate::backend::Error::Unreachable(_)) {
+            // Keep whatever is on screen (an unsaved form included) and retry.
+            if self.offline.is_none() {
+                self.log.push(&e.to_string(), Tone::Error);
+            }
+            self.offline = Some((e.to_string(), attempt + 1));
+            vec![Effect::RetryLoad(attempt + 1)]
+        } else {
+            self.say(format!("cannot load: {e}"), Tone::Error);
+            Vec::new()
+        }
+    }
+
+    /// A preset was applied: say what it created and reload.
+    fn on_preset_applied(&mut self, report: crate::backend::ImportReport) -> Vec<Effect> {
+        self.say(
+            format!(
+                "created {} roles and {} permissions ({} already present)",
+                report.roles.created,
+                report.permissions.created,
+                report.roles.present + report.permissions.present
+            ),
+            Tone::Ok,
+        );
+        if let Mode::Defaults(d) = &mut self.mode {
+            d.applied = Some(report);
+            d.busy = false;
+        }
+        vec![Effect::Load]
     }
 
     /// The backend announced revision `revision`: reload unless the data already has it
@@ -338,12 +328,11 @@ impl App {
             return Vec::new();
         }
         self.following = true;
-        self.pending += 1;
         vec![Effect::Load]
     }
 
-    /// Handles a terminal event.
-    pub fn on_event(&mut self, event: &Event) -> Vec<Effect> {
+    /// Handles a terminal event (see `jobs.rs` for the entry points).
+    pub(super) fn event_effects(&mut self, event: &Event) -> Vec<Effect> {
         match event {
             Event::Key(k) if k.kind != KeyEventKind::Release => self.on_key(*k),
             Event::Resize(w, h) => {
@@ -367,10 +356,12 @@ impl App {
                         d.paste(text);
                         d.follow(height);
                     }
-                    Mode::Normal if self.pane == Pane::Check && self.check.editing => {
-                        self.check.paste(text)
-                    }
                     _ => {}
+                }
+                if let (Mode::Normal, Some(paste)) =
+                    (&self.mode, super::panes::def(self.pane).paste)
+                {
+                    paste(self, text);
                 }
                 self.after_filter_edit();
                 Vec::new()
@@ -394,37 +385,21 @@ impl App {
     }
 
     /// Handles a key press.
-    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let mode = std::mem::replace(&mut self.mode, Mode::Normal);
         let mode = match self.messages_over(mode, key) {
             Some(mode) => mode,
             None => return Vec::new(),
         };
         match mode {
-            Mode::Normal if self.pane == Pane::Check && self.check.editing => {
-                if is_ctrl_c(key) {
-                    return vec![Effect::Quit];
-                }
-                if self.check.scroll_key(key) {
-                    return Vec::new();
-                }
-                let effects = self.check.on_key(key, self.data.as_ref());
-                self.pending += effects.len();
-                effects
-            }
-            Mode::Normal
-                if self.pane == Pane::Check
-                    && matches!(
-                        key.code,
-                        KeyCode::Enter | KeyCode::Char('e') | KeyCode::Char('i')
-                    ) =>
-            {
-                self.check.editing = true;
-                Vec::new()
-            }
-            Mode::Normal if self.pane == Pane::Check && self.check.scroll_key(key) => Vec::new(),
-            Mode::Normal if self.pane == Pane::Audit => self.audit_normal_key(key),
-            Mode::Normal => self.normal_key(key),
+            // The keys only the pane answers, else the list's.
+            Mode::Normal => match super::panes::def(self.pane).keys {
+                Some(pane_key) => match pane_key(self, key) {
+                    Some(effects) => effects,
+                    None => self.normal_key(key),
+                },
+                None => self.normal_key(key),
+            },
             Mode::Help => self.help_key(key),
             Mode::Messages(back) => self.messages_key(back, key),
             Mode::AuditEvent(page) => self.event_key(page, key),
@@ -440,7 +415,6 @@ impl App {
             Mode::Secret(_) => Vec::new(),
             Mode::Defaults(mut d) => match d.on_key(key) {
                 Some(effects) => {
-                    self.pending += effects.len();
                     self.mode = Mode::Defaults(d);
                     effects
                 }
@@ -476,124 +450,5 @@ impl App {
                 }
             },
         }
-    }
-
-    pub(super) fn normal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(action) = action_for(key) else {
-            return Vec::new();
-        };
-        let page = self.list_height();
-        if let Some(b) = binding(action)
-            && b.mutating
-        {
-            if b.context == Context::Roles && !super::keys::applies(b.context, self.pane) {
-                return Vec::new();
-            }
-            if let Some(reason) = self.read_only_reason() {
-                self.say(
-                    format!("{} is disabled: {reason}", b.description),
-                    Tone::Error,
-                );
-                return Vec::new();
-            }
-        }
-        match action {
-            Action::Quit => return vec![Effect::Quit],
-            Action::Down => self.list_mut().move_by(1, page),
-            Action::Up => self.list_mut().move_by(-1, page),
-            Action::PageDown => self.list_mut().move_by(page as isize, page),
-            Action::PageUp => self.list_mut().move_by(-(page as isize), page),
-            Action::Top => self.list_mut().move_by(isize::MIN / 2, page),
-            Action::Bottom => self.list_mut().move_by(isize::MAX / 2, page),
-            Action::NextPane | Action::PrevPane => {
-                let i = Pane::ALL.iter().position(|p| *p == self.pane).unwrap_or(0);
-                let n = Pane::ALL.len();
-                let next = if action == Action::NextPane {
-                    (i + 1) % n
-                } else {
-                    (i + n - 1) % n
-                };
-                self.pane = Pane::ALL[next];
-                self.list_mut().scroll(page);
-            }
-            Action::Filter => {
-                let current = self.list().filter.clone();
-                self.mode = Mode::Filter(one_line_input(&current));
-            }
-            Action::Command => self.mode = Mode::Command(one_line_input("")),
-            Action::Help => self.open_help(),
-            Action::Messages => self.open_messages(),
-            Action::Back => {
-                let pane = self.pane;
-                let list = self.list_mut();
-                if !list.filter.is_empty() {
-                    list.filter.clear();
-                    list.refresh(columns(pane));
-                }
-                self.message = None;
-            }
-            Action::Sort | Action::SortReverse => {
-                let pane = self.pane;
-                let width = self.main_width();
-                let list = self.list_mut();
-                let next =
-                    super::view::next_sort(pane, width, list.sort, action == Action::SortReverse);
-                if next.is_some() {
-                    list.sort = next;
-                    list.refresh(columns(pane));
-                }
-            }
-            Action::Refresh => {
-                self.pending += 1;
-                return vec![Effect::Load];
-            }
-            Action::Delete => return self.ask_delete(),
-            Action::Defaults => {
-                let (dialog, effects) = DefaultsDialog::open();
-                self.mode = Mode::Defaults(dialog);
-                self.pending += effects.len();
-                return effects;
-            }
-            Action::Open | Action::Add => {
-                let detail = match (&self.data, self.list().selected_row()) {
-                    (Some(data), Some(row)) => {
-                        build_detail(self.pane, &row.id(), &data.state, Some(&data.catalogs))
-                    }
-                    _ => None,
-                };
-                if let Some(d) = detail {
-                    let effects: Vec<Effect> =
-                        d.awaiting.map(Effect::WhatCan).into_iter().collect();
-                    self.pending += effects.len();
-                    self.mode = Mode::Detail(d);
-                    if action == Action::Add {
-                        // `a` on a row: open its page and the picker of its first section.
-                        let mode = std::mem::replace(&mut self.mode, Mode::Normal);
-                        if let Mode::Detail(d) = mode {
-                            let more = self.detail_key(d, key);
-                            return effects.into_iter().chain(more).collect();
-                        }
-                    }
-                    return effects;
-                }
-            }
-            Action::New => self.open_new(),
-            Action::Edit if self.pane == Pane::Keys => self.say(
-                "API keys cannot be edited: revoke it (D) and create another (n)",
-                Tone::Info,
-            ),
-            Action::Edit => match self.selected_object() {
-                Some((kind, id)) => self.open_edit(kind, id, None),
-                None => self.say(
-                    "select a role, permission, user or team to edit",
-                    Tone::Info,
-                ),
-            },
-            Action::Remove => self.say(
-                "open the row (Enter), select the relation and press x to remove it",
-                Tone::Info,
-            ),
-        }
-        Vec::new()
     }
 }

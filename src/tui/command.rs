@@ -26,39 +26,40 @@ pub enum Target {
     Quit,
 }
 
-/// The command names Tab completes, in the order candidates are offered.
+/// The command names Tab completes besides the panes', in the order candidates are offered.
 const NAMES: &[(&str, Target)] = &[
-    ("roles", Target::Pane(Pane::Roles)),
-    ("permissions", Target::Pane(Pane::Permissions)),
-    ("users", Target::Pane(Pane::Users)),
-    ("teams", Target::Pane(Pane::Teams)),
-    ("keys", Target::Pane(Pane::Keys)),
-    ("audit", Target::Pane(Pane::Audit)),
-    ("check", Target::Pane(Pane::Check)),
     ("help", Target::Help),
     ("messages", Target::Messages),
     ("refresh", Target::Refresh),
     ("quit", Target::Quit),
 ];
 
-/// Other words for the same commands.
+/// Other words for the same commands besides the panes' aliases.
 const ALIASES: &[(&str, Target)] = &[
-    ("role", Target::Pane(Pane::Roles)),
-    ("perms", Target::Pane(Pane::Permissions)),
-    ("perm", Target::Pane(Pane::Permissions)),
-    ("user", Target::Pane(Pane::Users)),
-    ("team", Target::Pane(Pane::Teams)),
-    ("key", Target::Pane(Pane::Keys)),
-    ("apikeys", Target::Pane(Pane::Keys)),
     ("msgs", Target::Messages),
     ("log", Target::Messages),
-    ("can", Target::Pane(Pane::Check)),
     ("r", Target::Refresh),
     ("reload", Target::Refresh),
     ("q", Target::Quit),
     ("q!", Target::Quit),
     ("exit", Target::Quit),
 ];
+
+/// Every command name: the panes' (from their modules), then [`NAMES`].
+fn names() -> Vec<(&'static str, Target)> {
+    let panes = super::panes::PANES
+        .iter()
+        .map(|d| (d.command, Target::Pane(d.pane)));
+    panes.chain(NAMES.iter().copied()).collect()
+}
+
+/// Every alias: the panes' (from their modules), then [`ALIASES`].
+fn aliases() -> Vec<(&'static str, Target)> {
+    let panes = super::panes::PANES
+        .iter()
+        .flat_map(|d| d.aliases.iter().map(|a| (*a, Target::Pane(d.pane))));
+    panes.chain(ALIASES.iter().copied()).collect()
+}
 
 /// How many commands the history keeps.
 const HISTORY: usize = 50;
@@ -80,10 +81,11 @@ pub struct CommandState {
 /// names, else of the aliases. `Err` says what is accepted.
 pub fn resolve(word: &str) -> Result<Target, String> {
     let w = word.to_lowercase();
-    if let Some((_, t)) = NAMES.iter().chain(ALIASES).find(|(n, _)| *n == w) {
+    let (names, aliases) = (names(), aliases());
+    if let Some((_, t)) = names.iter().chain(&aliases).find(|(n, _)| *n == w) {
         return Ok(*t);
     }
-    for table in [NAMES, ALIASES] {
+    for table in [&names, &aliases] {
         let mut hits: Vec<(&str, Target)> = Vec::new();
         for (n, t) in table.iter().filter(|(n, _)| n.starts_with(&w)) {
             if !hits.iter().any(|(_, h)| h == t) {
@@ -113,7 +115,8 @@ pub fn resolve(word: &str) -> Result<Target, String> {
 /// aliases starting with it.
 pub fn candidates(word: &str) -> Vec<&'static str> {
     let w = word.to_lowercase();
-    let names: Vec<&'static str> = NAMES
+    let all = names();
+    let names: Vec<&'static str> = all
         .iter()
         .filter(|(n, _)| n.starts_with(&w))
         .map(|(n, _)| *n)
@@ -122,8 +125,8 @@ pub fn candidates(word: &str) -> Vec<&'static str> {
         return names;
     }
     let mut out: Vec<&'static str> = Vec::new();
-    for (_, t) in ALIASES.iter().filter(|(n, _)| n.starts_with(&w)) {
-        if let Some((n, _)) = NAMES.iter().find(|(_, x)| x == t)
+    for (_, t) in aliases().iter().filter(|(n, _)| n.starts_with(&w)) {
+        if let Some((n, _)) = all.iter().find(|(_, x)| x == t)
             && !out.contains(n)
         {
             out.push(n);
@@ -272,19 +275,14 @@ impl App {
             Ok(Target::Help) => self.open_help(),
             Ok(Target::Messages) => self.open_messages(),
             Ok(Target::Refresh) => {
-                self.pending += 1;
                 return vec![Effect::Load];
-            }
-            Ok(Target::Pane(Pane::Check)) => {
-                self.pane = Pane::Check;
-                if let Some(user) = rest.first() {
-                    self.check.set(0, user);
-                    self.check.focus = 1;
-                }
-                self.check.editing = true;
             }
             Ok(Target::Pane(pane)) => {
                 self.pane = pane;
+                if let Some(args) = super::panes::def(pane).command_args {
+                    args(self, &rest);
+                    return Vec::new();
+                }
                 let filter = rest.join(" ");
                 let list = self.list_mut();
                 list.filter = filter;

@@ -2,8 +2,7 @@
 //! team that still has members must be confirmed by typing its name.
 
 use super::app::{App, Effect, Mode, Tone, one_line_input};
-use super::view::Pane;
-use crate::model::{Id, ObjectKind};
+use super::panes::Delete;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
 
@@ -74,7 +73,6 @@ impl App {
     }
 
     fn confirmed(&mut self, c: &Confirm) -> Option<Vec<Effect>> {
-        self.pending += 1;
         Some(vec![c.effect.clone()])
     }
 
@@ -82,100 +80,62 @@ impl App {
         let (Some(data), Some(row)) = (&self.data, self.list().selected_row()) else {
             return Vec::new();
         };
-        let s = &data.state;
-        let target = match self.pane {
-            Pane::Roles => Id::parse_str(&row.id())
-                .ok()
-                .and_then(|id| s.roles.get(&id))
-                .map(|r| {
-                    let users = s.user_roles.iter().filter(|(_, x)| *x == r.id).count()
-                        + s.members.values().filter(|x| **x == Some(r.id)).count();
-                    (
-                        ObjectKind::Role,
-                        r.id,
-                        r.name.clone(),
-                        s.dependents(ObjectKind::Role, r.id).count(),
-                        users > 0,
-                    )
-                }),
-            Pane::Users => s.user_by_name(&row.id()).map(|u| {
-                (
-                    ObjectKind::User,
-                    u.id,
-                    u.username.clone(),
-                    s.dependents(ObjectKind::User, u.id).count(),
-                    false,
-                )
-            }),
-            Pane::Teams => s.team_by_key(&row.id()).map(|t| {
-                let members = s.members.keys().filter(|(x, _)| *x == t.id).count();
-                (
-                    ObjectKind::Team,
-                    t.id,
-                    t.key.clone(),
-                    s.dependents(ObjectKind::Team, t.id).count(),
-                    members > 0,
-                )
-            }),
-            Pane::Permissions => Id::parse_str(&row.id())
-                .ok()
-                .and_then(|id| s.permissions.get(&id))
-                .map(|p| {
-                    (
-                        ObjectKind::Permission,
-                        p.id,
-                        format!("{} permission {}", p.entity, crate::model::short_id(&p.id)),
-                        s.dependents(ObjectKind::Permission, p.id).count(),
-                        false,
-                    )
-                }),
-            _ => None,
-        };
-        if self.pane == Pane::Keys
-            && let Some(k) = Id::parse_str(&row.id()).ok().and_then(|id| s.keys.get(&id))
-        {
-            if k.revoked_at.is_some() {
-                self.say("that key is already revoked", Tone::Info);
+        let delete = super::panes::def(self.pane)
+            .delete
+            .and_then(|ask| ask(&data.state, &row.id()));
+        let confirm = match delete {
+            Some(Delete::Refuse(why)) => {
+                self.say(why, Tone::Info);
                 return Vec::new();
             }
-            let name = crate::text::sanitize(&k.prefix).into_owned();
-            self.mode = Mode::Confirm(Box::new(Confirm {
-                question: format!(
-                    "Revoke API key {name}? Requests with it fail from the next one on."
-                ),
-                effect: Effect::RevokeKey { id: k.id, name },
-                type_name: None,
-                typed: one_line_input(""),
-                yes_focused: false,
-                yes_label: "Revoke",
-                back: None,
-            }));
-            return Vec::new();
-        }
-        let Some((kind, id, name, links, has_members)) = target else {
-            self.say("nothing to delete here", Tone::Info);
-            return Vec::new();
-        };
-        let safe = crate::text::sanitize(&name).into_owned();
-        let question = if links > 0 {
-            format!("Delete {kind} '{safe}' and its {links} link(s)?")
-        } else {
-            format!("Delete {kind} '{safe}'?")
-        };
-        self.mode = Mode::Confirm(Box::new(Confirm {
-            question,
-            effect: Effect::Delete {
+            Some(Delete::RevokeKey { id, name }) => {
+                let name = crate::text::sanitize(&name).into_owned();
+                Confirm {
+                    question: format!(
+                        "Revoke API key {name}? Requests with it fail from the next one on."
+                    ),
+                    effect: Effect::RevokeKey { id, name },
+                    type_name: None,
+                    typed: one_line_input(""),
+                    yes_focused: false,
+                    yes_label: "Revoke",
+                    back: None,
+                }
+            }
+            Some(Delete::Object {
                 kind,
                 id,
-                name: safe.clone(),
-                force: links > 0,
-            },
-            type_name: has_members.then_some(name),
-            typed: one_line_input(""),
-            yes_focused: false,
-            yes_label: "Delete",
-            back: None,
-        }));
+                name,
+                links,
+                type_name,
+            }) => {
+                let safe = crate::text::sanitize(&name).into_owned();
+                let question = if links > 0 {
+                    format!("Delete {kind} '{safe}' and its {links} link(s)?")
+                } else {
+                    format!("Delete {kind} '{safe}'?")
+                };
+                Confirm {
+                    question,
+                    effect: Effect::Delete {
+                        kind,
+                        id,
+                        name: safe.clone(),
+                        force: links > 0,
+                    },
+                    type_name: type_name.then_some(name),
+                    typed: one_line_input(""),
+                    yes_focused: false,
+                    yes_label: "Delete",
+                    back: None,
+                }
+            }
+            None => {
+                self.say("nothing to delete here", Tone::Info);
+                return Vec::new();
+            }
+        };
+        self.mode = Mode::Confirm(Box::new(confirm));
         Vec::new()
     }
 }

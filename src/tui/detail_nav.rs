@@ -206,13 +206,8 @@ impl Detail {
                 other(p, (ObjectKind::Permission, permission))
             }
         };
-        match k {
-            ObjectKind::Role => Some((Pane::Roles, id.to_string())),
-            ObjectKind::Permission => Some((Pane::Permissions, id.to_string())),
-            ObjectKind::User => Some((Pane::Users, s.users.get(&id)?.username.clone())),
-            ObjectKind::Team => Some((Pane::Teams, s.teams.get(&id)?.key.clone())),
-            _ => None,
-        }
+        let pane = super::panes::of_kind(k)?;
+        Some((pane.pane, (pane.row_of_object)(s, id)?))
     }
 
     /// The breadcrumb's parts: the first page's title (`Roles › Editor`), then one part per
@@ -341,7 +336,6 @@ impl App {
     fn show_page(&mut self, mut d: Detail) -> Vec<Effect> {
         d.follow(self.detail_height());
         let effects: Vec<Effect> = d.awaiting.map(Effect::WhatCan).into_iter().collect();
-        self.pending += effects.len();
         self.mode = Mode::Detail(d);
         effects
     }

@@ -3,7 +3,7 @@
 
 use super::app::{App, Mode, Tone};
 use super::keys::{Action, BINDINGS, Context, label};
-use super::view::{Pane, columns};
+use super::view::columns;
 use crate::text::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -49,8 +49,8 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
         super::detail_draw::draw_detail(app, d, f, main);
     } else if let Mode::Form(form) = &app.mode {
         super::form_draw::draw_form(form, &app.theme, f, main);
-    } else if app.pane == Pane::Check {
-        app.check.draw(&app.theme, app.data.as_ref(), f, main);
+    } else if let Some(draw_pane) = super::panes::def(app.pane).draw {
+        draw_pane(app, f, main);
     } else {
         draw_list(app, f, main);
     }
@@ -102,9 +102,8 @@ fn draw_list(app: &App, f: &mut Frame<'_>, area: Rect) {
         return;
     }
     let widths = column_widths(&cols, inner.width);
-    let access = (app.pane == Pane::Permissions)
-        .then(|| cols.iter().position(|(_, c)| c.title == "ACCESS"))
-        .flatten();
+    // The Permissions pane's access column is coloured.
+    let access = cols.iter().position(|(_, c)| c.title == "ACCESS");
     let height = inner.height.saturating_sub(1) as usize;
     let start = list.offset.min(list.visible.len());
     let end = (start + height).min(list.visible.len());
@@ -175,11 +174,17 @@ fn fitted(cell: Cow<'_, str>, access: bool, width: Option<u16>) -> Cell<'_> {
     }
 }
 
+/// Whether the list holds only the newest of its rows (the Audit pane before older events are
+/// loaded).
+fn partial(app: &App) -> bool {
+    super::panes::def(app.pane).partial.is_some_and(|p| p(app))
+}
+
 /// Says why a list shows no row, under its header.
 fn draw_empty(app: &App, f: &mut Frame<'_>, inner: Rect) {
     let msg = if app.list().rows.is_empty() {
         "nothing here yet"
-    } else if app.pane == Pane::Audit && app.audit_paging.more {
+    } else if partial(app) {
         "no loaded event matches the filter: older events load past the last one (Esc clears it)"
     } else {
         "no row matches the filter (Esc clears it)"
@@ -209,11 +214,7 @@ fn list_title(app: &App) -> String {
         list.selected.min(list.visible.len() - 1) + 1
     };
     // The Audit pane holds the newest events until older ones are loaded: its count says so.
-    let more = if app.pane == Pane::Audit && app.audit_paging.more {
-        "+"
-    } else {
-        ""
-    };
+    let more = if partial(app) { "+" } else { "" };
     if list.filter.is_empty() {
         title.push_str(&format!(
             "({}{more}) · {at} of {}{more} ",
@@ -229,7 +230,7 @@ fn list_title(app: &App) -> String {
             list.visible.len()
         ));
     }
-    if app.pane == Pane::Audit && app.audit_paging.more {
+    if partial(app) {
         title.push_str("older events load past the last one ");
     }
     if let Some((c, rev)) = list.sort
@@ -247,11 +248,7 @@ fn unsupported_text(app: &App) -> Option<String> {
     Some(match d.info.kind {
         crate::backend::BackendKind::Mage => format!(
             "{} not supported by Mage: it has roles, permissions and users only.",
-            match app.pane {
-                Pane::Audit => "An audit log is",
-                Pane::Keys => "API keys are",
-                _ => "Teams are",
-            }
+            super::panes::def(app.pane).lacking
         ),
         _ => format!("{} is not available: {reason}.", app.pane.title()),
     })
@@ -355,8 +352,8 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
             .iter()
             .filter(|b| b.footer)
             .filter(|b| b.context != Context::Roles || super::keys::applies(b.context, app.pane))
-            .filter(|b| !(b.context == Context::List && app.pane == Pane::Check))
-            .filter(|b| applies_to_pane(b.action, app.pane))
+            .filter(|b| !(b.context == Context::List && super::panes::def(app.pane).draw.is_some()))
+            .filter(|b| super::panes::applies(b.action, app.pane))
             .map(|b| {
                 (
                     label(b.action),
@@ -406,17 +403,6 @@ fn fit_footer(items: &mut Vec<(String, &str, bool)>, width: usize) {
             .unwrap_or(last);
         items.remove(drop);
     }
-}
-
-/// Whether a list key does something on `pane`: the footer never offers one that only says
-/// it cannot (nothing is created, edited or deleted on Audit; API keys are not edited and
-/// have no page).
-fn applies_to_pane(action: Action, pane: Pane) -> bool {
-    !matches!(
-        (action, pane),
-        (Action::New | Action::Edit | Action::Delete, Pane::Audit)
-            | (Action::Edit | Action::Open, Pane::Keys)
-    )
 }
 
 /// A binding's description, short enough for the footer.

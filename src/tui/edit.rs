@@ -14,14 +14,7 @@ use crossterm::event::KeyEvent;
 
 /// The kind of object a pane lists, when it can be created and edited there.
 pub fn kind_of(pane: Pane) -> Option<ObjectKind> {
-    match pane {
-        Pane::Roles => Some(ObjectKind::Role),
-        Pane::Permissions => Some(ObjectKind::Permission),
-        Pane::Users => Some(ObjectKind::User),
-        Pane::Teams => Some(ObjectKind::Team),
-        Pane::Keys => Some(ObjectKind::ApiKey),
-        Pane::Audit | Pane::Check => None,
-    }
+    super::panes::def(pane).kind
 }
 
 impl App {
@@ -79,11 +72,7 @@ impl App {
         let kind = kind_of(self.pane)?;
         let row = self.list().selected_row()?;
         let s = &self.data.as_ref()?.state;
-        let id = match kind {
-            ObjectKind::User => s.user_by_name(&row.id())?.id,
-            ObjectKind::Team => s.team_by_key(&row.id())?.id,
-            _ => Id::parse_str(&row.id()).ok()?,
-        };
+        let id = (super::panes::def(self.pane).object_of_row)(s, &row.id())?;
         Some((kind, id))
     }
 
@@ -159,7 +148,6 @@ impl App {
                     return Vec::new();
                 }
                 self.mode = Mode::Form(form);
-                self.pending += 1;
                 vec![Effect::Save(save)]
             }
         }
@@ -192,7 +180,6 @@ impl App {
         }
         self.say(text, Tone::Ok);
         self.select_after_load = Some((pane, row_id));
-        self.pending += 1;
         vec![Effect::Load]
     }
 
@@ -207,7 +194,6 @@ impl App {
             _ => self.say(error.to_string(), Tone::Error),
         }
         if error.is_stale() {
-            self.pending += 1;
             return vec![Effect::Load];
         }
         Vec::new()
@@ -239,7 +225,6 @@ impl App {
             Some(mut d) => {
                 d.follow(height);
                 let effects: Vec<Effect> = d.awaiting.map(Effect::WhatCan).into_iter().collect();
-                self.pending += effects.len();
                 self.mode = Mode::Detail(d);
                 effects
             }
@@ -306,7 +291,6 @@ impl App {
             Some(Action::Bottom) => d.move_by(isize::MAX / 2, page),
             Some(Action::Refresh) => {
                 self.mode = Mode::Detail(d);
-                self.pending += 1;
                 return vec![Effect::Load];
             }
             Some(Action::Edit) => {
@@ -372,7 +356,6 @@ impl App {
             }
             PickerOutcome::Add(links) => {
                 self.mode = Mode::Detail(*back);
-                self.pending += 1;
                 vec![Effect::Link(links)]
             }
         }

@@ -2,14 +2,12 @@
 //! saves; Esc asks before discarding changes; a failed save keeps every field exactly as typed
 //! and puts the service's message under the field it names.
 
-use super::field::{Field, FieldKind, list};
-use super::form_fields::{
-    catalog_entities, default_catalog, flags_of, key_fields, permission_fields, role_fields,
-    team_fields, user_fields,
-};
+use super::field::{Field, FieldKind};
+use super::form_fields::{catalog_entities, flags_of};
+use super::panes::Editing;
 use crate::backend::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use crate::catalog::Catalogs;
-use crate::model::{Id, ObjectKind, UserKind};
+use crate::model::{Id, ObjectKind};
 use crate::policy::State;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::sync::Arc;
@@ -110,77 +108,19 @@ impl Form {
         }
     }
 
-    /// A form for a new object of `kind`.
+    /// A form for a new object of `kind` (its pane module gives the title and fields).
     pub fn create(kind: ObjectKind, state: &State, catalogs: Arc<Catalogs>) -> Option<Form> {
-        let fields = match kind {
-            ObjectKind::Role => role_fields(&RoleSpec::default()),
-            ObjectKind::User => user_fields(&UserSpec::default()),
-            ObjectKind::Team => team_fields(&TeamSpec::default(), state),
-            ObjectKind::ApiKey => key_fields(state),
-            ObjectKind::Permission => {
-                let spec = PermissionSpec {
-                    catalog: default_catalog(state, &catalogs),
-                    ..Default::default()
-                };
-                permission_fields(&spec, &catalogs)
-            }
-            _ => return None,
-        };
-        let title = match kind {
-            ObjectKind::ApiKey => "New API key".to_string(),
-            _ => format!("New {kind}"),
-        };
+        let spec = super::panes::of_kind(kind)?.form?;
+        let (title, fields) = (spec.create)(state, &catalogs);
         Some(Form::new(kind, None, title, fields, catalogs))
     }
 
     /// A form editing the object `id` of `kind`.
     pub fn edit(kind: ObjectKind, id: Id, state: &State, catalogs: Arc<Catalogs>) -> Option<Form> {
-        let (version, title, fields) = match kind {
-            ObjectKind::Role => {
-                let r = state.roles.get(&id)?;
-                let spec = RoleSpec {
-                    name: r.name.clone(),
-                    description: r.description.clone(),
-                };
-                (
-                    r.version,
-                    format!("Edit role '{}'", r.name),
-                    role_fields(&spec),
-                )
-            }
-            ObjectKind::User => {
-                let u = state.users.get(&id)?;
-                let spec = UserSpec::of(u);
-                (
-                    u.version,
-                    format!("Edit user '{}'", u.username),
-                    user_fields(&spec),
-                )
-            }
-            ObjectKind::Team => {
-                let t = state.teams.get(&id)?;
-                let spec = TeamSpec::of(t);
-                (
-                    t.version,
-                    format!("Edit team '{}'", t.key),
-                    team_fields(&spec, state),
-                )
-            }
-            ObjectKind::Permission => {
-                let p = state.permissions.get(&id)?;
-                let spec = PermissionSpec::of(&p);
-                (
-                    p.version,
-                    format!(
-                        "Edit permission {} on {}",
-                        crate::model::short_id(&p.id),
-                        p.entity
-                    ),
-                    permission_fields(&spec, &catalogs),
-                )
-            }
-            _ => return None,
+        let Editing::Form(edit) = super::panes::of_kind(kind)?.form?.edit else {
+            return None;
         };
+        let (version, title, fields) = edit(id, state, &catalogs)?;
         Some(Form::new(
             kind,
             Some((id, version)),
@@ -224,11 +164,11 @@ impl Form {
         self.initial = self.fields.iter().map(Field::fingerprint).collect();
     }
 
-    fn field(&self, key: &str) -> Option<&Field> {
+    pub(super) fn field(&self, key: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.key == key)
     }
 
-    fn text(&self, key: &str) -> String {
+    pub(super) fn text(&self, key: &str) -> String {
         self.field(key).map(Field::text_value).unwrap_or_default()
     }
 
@@ -337,132 +277,18 @@ impl Form {
         for f in &mut self.fields {
             f.error = None;
         }
-        let save = match self.kind {
-            ObjectKind::Role => Save::Role(
-                self.target,
-                RoleSpec {
-                    name: self.text("name"),
-                    description: self.text("description"),
-                },
-            ),
-            ObjectKind::User => Save::User(
-                self.target,
-                UserSpec {
-                    password: Some(self.text("password"))
-                        .filter(|p| !p.is_empty())
-                        .map(crate::backend::Password),
-                    username: self.text("username"),
-                    email: self.text("email"),
-                    display_name: self.text("display_name"),
-                    kind: match self.field("kind").and_then(Field::choice) {
-                        Some("service") => UserKind::Service,
-                        _ => UserKind::Person,
-                    },
-                    disabled: self.field("disabled").is_some_and(Field::on),
-                    owner: self.field("owner").is_some_and(Field::on),
-                },
-            ),
-            ObjectKind::Team => {
-                let Some((role, _)) = self.field("default_role").and_then(Field::picked) else {
-                    return self
-                        .refuse("default_role", "no role matches; clear the filter for none");
-                };
-                let default_role = if role.is_empty() {
-                    None
-                } else {
-                    Id::parse_str(&role).ok()
-                };
-                Save::Team(
-                    self.target,
-                    TeamSpec {
-                        key: self.text("key"),
-                        name: self.text("name"),
-                        description: self.text("description"),
-                        default_role,
-                    },
-                )
-            }
-            ObjectKind::Permission => {
-                let catalog = self
-                    .field("catalog")
-                    .and_then(Field::choice)
-                    .unwrap_or_default()
-                    .to_string();
-                let Some((entity, _)) = self.field("entity").and_then(Field::picked) else {
-                    let typed = self.text("entity");
-                    return self.refuse(
-                        "entity",
-                        &format!(
-                            "no entity of catalog '{catalog}' matches '{typed}'; \
-                             type part of a name and pick with ←/→"
-                        ),
-                    );
-                };
-                if entity.is_empty() {
-                    // Never ALL by default: every entity is an explicit choice.
-                    return self.refuse("entity", "choose an entity, or ALL for every entity");
-                }
-                let (grants, denies) = self
-                    .field("access")
-                    .map(Field::grants_denies)
-                    .unwrap_or_default();
-                let uuid = self.text("entity_uuid").trim().to_string();
-                Save::Permission(
-                    self.target,
-                    PermissionSpec {
-                        catalog,
-                        entity,
-                        entity_uuid: (!uuid.is_empty()).then_some(uuid),
-                        grants,
-                        denies,
-                        conditions: list(&self.text("conditions")),
-                        query_attributes: list(&self.text("query_attributes")),
-                        read_attributes: list(&self.text("read_attributes")),
-                        write_attributes: list(&self.text("write_attributes")),
-                        description: self.text("description"),
-                    },
-                )
-            }
-            ObjectKind::ApiKey => {
-                let Some((user, _)) = self.field("user").and_then(Field::picked) else {
-                    return self.refuse("user", "no user matches; type part of a username");
-                };
-                if user.is_empty() {
-                    return self.refuse(
-                        "user",
-                        "choose the user the key acts as: type part of a username",
-                    );
-                }
-                let Ok(user) = Id::parse_str(&user) else {
-                    return self.refuse("user", "pick a user");
-                };
-                let expires = self.text("expires").trim().to_string();
-                let expires_at = if expires.is_empty() {
-                    None
-                } else {
-                    match crate::backend::parse_expires(&expires) {
-                        Ok(t) => Some(t),
-                        Err(Error::Invalid { message, .. }) => {
-                            return self.refuse("expires", &message);
-                        }
-                        Err(e) => return self.refuse("expires", &e.to_string()),
-                    }
-                };
-                Save::Key {
-                    user,
-                    // Anything but an explicit read-write is read-only, the safe one.
-                    read_only: self.field("read_only").and_then(Field::choice)
-                        != Some(super::form_fields::KEY_ACCESS[1]),
-                    expires_at,
-                }
-            }
-            _ => return Outcome::Stay,
+        let Some(spec) = super::panes::of_kind(self.kind).and_then(|p| p.form) else {
+            return Outcome::Stay;
+        };
+        let save = match (spec.save)(self) {
+            Ok(save) => save,
+            Err(refused) => return refused,
         };
         self.busy = true;
         Outcome::Submit(Box::new(save))
     }
 
-    fn refuse(&mut self, key: &str, message: &str) -> Outcome {
+    pub(super) fn refuse(&mut self, key: &str, message: &str) -> Outcome {
         if let Some(i) = self.fields.iter().position(|f| f.key == key) {
             self.focus = i;
             self.fields[i].error = Some(message.to_string());

@@ -34,7 +34,7 @@ pub struct Painter {
 /// True when the app draws a list this frame (the only thing the scroll saving applies to).
 fn list_drawn(app: &App) -> bool {
     matches!(app.mode, Mode::Normal | Mode::Filter(_) | Mode::Command(_))
-        && app.pane != Pane::Check
+        && super::panes::def(app.pane).draw.is_none()
         && app.data.is_some()
 }
 

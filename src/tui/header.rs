@@ -94,7 +94,9 @@ pub fn draw_header(app: &App, f: &mut Frame<'_>, area: Rect) {
         badges.push(Span::styled(" UNREACHABLE ", t.alert));
     }
     let no_auth = app.data.as_ref().is_some_and(|d| d.me.auth_disabled);
-    let mut working = (app.pending > 0).then(|| Span::styled(" ⟳ working…", t.dim));
+    let mut working = app
+        .any_work_pending()
+        .then(|| Span::styled(" ⟳ working…", t.dim));
     let total = usize::from(area.width);
     let mut spans = vec![Span::styled(" gatehouse ", t.accent)];
     let Some(d) = &app.data else {

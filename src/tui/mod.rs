@@ -6,8 +6,6 @@
 
 pub mod access_cell;
 pub mod app;
-pub mod audit;
-pub mod check;
 pub mod command;
 pub mod confirm;
 pub mod defaults;
@@ -24,14 +22,17 @@ pub mod form_draw;
 pub mod form_fields;
 pub mod frame;
 pub mod header;
+pub mod jobs;
 pub mod keys;
 pub mod line_edit;
 pub mod list;
+mod list_keys;
 pub mod log;
 pub mod modal;
 pub mod msg;
 mod msgs;
 pub mod nav;
+pub mod panes;
 pub mod picker;
 pub mod prompts;
 pub mod rows;
@@ -42,6 +43,9 @@ pub mod status;
 pub mod theme;
 pub mod view;
 
+// The Audit and Access check panes keep their paths.
+pub use panes::{audit, check};
+
 use crate::backend::Backend;
 use crate::model::AuditQuery;
 use app::{App, Data, Effect, Msg};
@@ -51,6 +55,7 @@ use crossterm::terminal::{
 };
 use crossterm::{cursor, execute};
 use futures_util::StreamExt;
+use msg::{FIRST_LOAD, Job, JobId};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{BufWriter, Write};
@@ -355,14 +360,18 @@ async fn save_msg(backend: &dyn Backend, save: form::Save) -> Msg {
     }
 }
 
-async fn carry_out(backend: Arc<dyn Backend>, effect: Effect, tx: mpsc::UnboundedSender<Msg>) {
-    // A preset application reports its progress as it goes (Mage's seed takes minutes).
+/// A message as the runner delivers it: the job it ends, if it is the final message of one.
+type Delivery = (Option<JobId>, Msg);
+
+async fn carry_out(backend: Arc<dyn Backend>, job: Job, tx: mpsc::UnboundedSender<Delivery>) {
+    // A preset application reports its progress as it goes (Mage's seed takes minutes): those
+    // reports end no job.
     let sink_tx = tx.clone();
     let progress: crate::backend::ProgressSink = Arc::new(move |p| {
-        let _ = sink_tx.send(Msg::PresetProgress(p));
+        let _ = sink_tx.send((None, Msg::PresetProgress(p)));
     });
-    if let Some(msg) = perform_with(backend.as_ref(), effect, progress).await {
-        let _ = tx.send(msg);
+    if let Some(msg) = perform_with(backend.as_ref(), job.effect, progress).await {
+        let _ = tx.send((Some(job.id), msg));
     }
 }
 
@@ -374,13 +383,13 @@ const FOLLOW_PAUSE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The live view: follows the backend's revision and tells the app each time it moves, until
 /// the app is gone.
-async fn follow(backend: Arc<dyn Backend>, tx: mpsc::UnboundedSender<Msg>) {
+async fn follow(backend: Arc<dyn Backend>, tx: mpsc::UnboundedSender<Delivery>) {
     let mut seen = 0;
     while !tx.is_closed() {
         match backend.wait_for_change(seen, FOLLOW_WAIT).await {
             Ok(revision) if revision != seen => {
                 seen = revision;
-                if tx.send(Msg::Moved(revision)).is_err() {
+                if tx.send((None, Msg::Moved(revision))).is_err() {
                     return;
                 }
             }
@@ -417,8 +426,12 @@ pub async fn run(backend: Arc<dyn Backend>, read_only: bool) -> std::io::Result<
         (size.width, size.height),
         read_only,
     );
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    tokio::spawn(carry_out(backend.clone(), Effect::Load, tx.clone()));
+    let (tx, mut rx) = mpsc::unbounded_channel::<Delivery>();
+    let first = Job {
+        id: FIRST_LOAD,
+        effect: Effect::Load,
+    };
+    tokio::spawn(carry_out(backend.clone(), first, tx.clone()));
     let follower = tokio::spawn(follow(backend.clone(), tx.clone()));
     let _stop_follower = AbortOnDrop(follower);
     let mut events = EventStream::new();
@@ -436,29 +449,29 @@ pub async fn run(backend: Arc<dyn Backend>, read_only: bool) -> std::io::Result<
                 backend.first_frame_shown();
             }
         }
-        let effects = tokio::select! {
+        let jobs = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) if signals::is_suspend(&ev) => {
                     signals::suspend(&mut terminal, &mut painter, &mut app)?;
                     dirty = true;
                     Vec::new()
                 }
-                Some(Ok(ev)) => { dirty = true; app.on_event(&ev) }
+                Some(Ok(ev)) => { dirty = true; app.event_jobs(&ev) }
                 Some(Err(e)) => return Err(e),
-                None => vec![Effect::Quit],
+                None => return Ok(0),
             },
             msg = rx.recv() => match msg {
-                Some(m) => { dirty = true; app.on_msg(m) }
+                Some((job, m)) => { dirty = true; app.msg_jobs(job, m) }
                 None => Vec::new(),
             },
             _ = term.recv() => return Ok(signals::exit_status(signals::SIGTERM)),
             _ = hup.recv() => return Ok(signals::exit_status(signals::SIGHUP)),
         };
-        for effect in effects {
-            if effect == Effect::Quit {
+        for job in jobs {
+            if job.effect == Effect::Quit {
                 return Ok(0);
             }
-            tokio::spawn(carry_out(backend.clone(), effect, tx.clone()));
+            tokio::spawn(carry_out(backend.clone(), job, tx.clone()));
         }
     }
 }

@@ -88,6 +88,56 @@ pub enum Effect {
     },
 }
 
+/// Names one effect the app issued, from when it is issued until its final message is back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JobId(pub u64);
+
+/// The job of the load the runner starts with (the app counts it in flight from the start).
+pub const FIRST_LOAD: JobId = JobId(0);
+
+/// What a job in flight is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// A load or reload (a retry included).
+    Load,
+    /// A write: a save, a delete, a relation added or removed, a key revoked.
+    Write,
+    /// A question: an access check, a user's effective permissions.
+    Question,
+    /// A preset's dry run or application.
+    Preset,
+    /// Older audit events.
+    AuditPage,
+}
+
+impl JobKind {
+    /// The kind of job an effect starts; `None` for `Quit`, which is no job.
+    pub fn of(effect: &Effect) -> Option<JobKind> {
+        Some(match effect {
+            Effect::Quit => return None,
+            Effect::Load | Effect::RetryLoad(_) => JobKind::Load,
+            Effect::Delete { .. }
+            | Effect::Save(_)
+            | Effect::Link(_)
+            | Effect::Unlink(..)
+            | Effect::RevokeKey { .. } => JobKind::Write,
+            Effect::Check { .. } | Effect::WhatCan(_) => JobKind::Question,
+            Effect::PresetDryRun(_) | Effect::PresetApply(_) => JobKind::Preset,
+            Effect::OlderAudit { .. } => JobKind::AuditPage,
+        })
+    }
+}
+
+/// An effect with the job id the app recorded it under: the runner carries it out and tags
+/// its final message with the id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// The id.
+    pub id: JobId,
+    /// The work.
+    pub effect: Effect,
+}
+
 /// Results coming back from the runner.
 #[derive(Debug)]
 pub enum Msg {
@@ -132,4 +182,12 @@ pub enum Msg {
         /// The events.
         events: Result<Vec<AuditEvent>, String>,
     },
+}
+
+impl Msg {
+    /// Whether this message ends the job that sent it. Progress reports and the live view's
+    /// announcements do not (a preset application reports its progress, then its result).
+    pub fn is_final(&self) -> bool {
+        !matches!(self, Msg::PresetProgress(_) | Msg::Moved(_))
+    }
 }

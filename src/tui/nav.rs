@@ -19,16 +19,16 @@ pub fn nav_width(width: u16) -> u16 {
     if width < COLUMN_FROM { 0 } else { 18 }
 }
 
-/// The row count a pane shows beside its name (none for Access check).
+/// The row count a pane shows beside its name (none for a pane without a list: Access
+/// check).
 fn count(app: &App, p: Pane) -> String {
-    match p {
-        Pane::Check => String::new(),
-        _ => app
-            .lists
-            .get(&p)
-            .map(|l| format!(" {}", l.rows.len()))
-            .unwrap_or_default(),
+    if super::panes::def(p).columns.is_empty() {
+        return String::new();
     }
+    app.lists
+        .get(&p)
+        .map(|l| format!(" {}", l.rows.len()))
+        .unwrap_or_default()
 }
 
 fn disabled(app: &App, p: Pane) -> bool {
@@ -64,12 +64,7 @@ pub fn draw_nav(app: &App, f: &mut Frame<'_>, area: Rect) {
 
 /// A short pane name for narrow tab bars.
 fn short(p: Pane) -> &'static str {
-    match p {
-        Pane::Permissions => "Perms",
-        Pane::Keys => "Keys",
-        Pane::Check => "Check",
-        other => other.title(),
-    }
+    super::panes::def(p).short
 }
 
 /// The tabs' texts at a level of detail: 0 names and counts, 1 counts on the active tab only,

@@ -445,10 +445,43 @@ async fn an_older_audit_page_after_a_reload_is_dropped_not_joined_with_a_gap() {
     let first = all.iter().map(|e| e.revision).min().unwrap_or_default();
     let stale: Vec<AuditEvent> = all.into_iter().filter(|e| e.revision == first).collect();
     assert!(!stale.is_empty() && stale.len() < n);
-    app.pending += 1;
     app.on_msg(Msg::AuditPage {
         before: 999,
         events: Ok(stale),
     });
     assert_eq!(app.data.as_ref().map_or(0, |d| d.audit.len()), n);
+}
+
+#[tokio::test]
+async fn a_preset_application_is_working_until_its_final_message_not_its_progress() {
+    use gatehouse::backend::PresetProgress;
+    use gatehouse::tui::app::{Effect, Msg};
+    let b = backend().await;
+    let mut app = open(&b, false).await;
+    let header = |app: &App| screen(app).lines().next().unwrap_or_default().to_string();
+    let press_key =
+        |app: &mut App, code| app.on_event(&Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    assert!(!header(&app).contains("working"), "{}", header(&app));
+    let preview = press_key(&mut app, KeyCode::Char('c'));
+    tui_support::settle(&mut app, &b, preview).await;
+    assert!(!header(&app).contains("working"), "{}", header(&app));
+    let apply = press_key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(apply.as_slice(), [Effect::PresetApply(_)]),
+        "{apply:?}"
+    );
+    // A Mage seed reports its progress for minutes: still working all along.
+    for done in 1..=3 {
+        app.on_msg(Msg::PresetProgress(PresetProgress {
+            message: format!("seeding: {done} of 3 roles"),
+            done,
+            total: 3,
+        }));
+        assert!(header(&app).contains("working"), "{}", header(&app));
+    }
+    let reload = app.on_msg(Msg::PresetApplied(Default::default()));
+    assert_eq!(reload, vec![Effect::Load]);
+    assert!(header(&app).contains("working"), "the reload");
+    tui_support::settle(&mut app, &b, reload).await;
+    assert!(!header(&app).contains("working"), "{}", header(&app));
 }

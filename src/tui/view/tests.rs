@@ -2,7 +2,7 @@
 
 use super::users::user_rows_split;
 use super::*;
-use crate::model::{Role, Team, User, UserKind, now};
+use crate::model::{Id, Role, Team, User, UserKind, now};
 
 /// The Users rows as first written (maps of vectors, `Row` sanitizing every cell, the key
 /// from `join` + `to_lowercase`): the reference for [`super::users::user_rows`].

@@ -16,7 +16,7 @@ const PARALLEL_USERS: usize = 20_000;
 /// the roles are found by walking `user_roles` (ordered by user, then role) alongside the
 /// users (ordered by id) instead of through a map, and large lists are built in id ranges on
 /// up to four threads, then concatenated in order.
-pub(super) fn user_rows(s: &State) -> Vec<Row> {
+pub(crate) fn user_rows(s: &State) -> Vec<Row> {
     let parts = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4)

@@ -2,15 +2,75 @@
 //! Enter asks the backend to explain, and the answer is shown as ALLOW/DENY with the tree of
 //! paths (user → team → role → permission) and the deciding rule.
 
-use super::app::{Data, Effect};
-use super::theme::Theme;
+use super::{PaneDef, always, no_rows};
 use crate::text::sanitize;
+use crate::tui::app::{App, Data, Effect, is_ctrl_c};
+use crate::tui::theme::Theme;
+use crate::tui::view::Pane;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui_textarea::TextArea;
+
+pub(super) const DEF: PaneDef = PaneDef {
+    pane: Pane::Check,
+    title: "Access check",
+    short: "Check",
+    command: "check",
+    aliases: &["can"],
+    columns: &[],
+    rows: no_rows,
+    unsupported: always,
+    lacking: "",
+    partial: None,
+    kind: None,
+    object_of_row: super::id_of_row,
+    row_of_object: super::row_of_id,
+    page: None,
+    delete: None,
+    form: None,
+    keys: Some(pane_key),
+    paste: Some(|app, text| {
+        if app.check.editing {
+            app.check.paste(text)
+        }
+    }),
+    command_args: Some(command_args),
+    draw: Some(|app, f, area| app.check.draw(&app.theme, app.data.as_ref(), f, area)),
+};
+
+/// `:check alice`: the user field filled, the cursor on the action.
+fn command_args(app: &mut App, rest: &[&str]) {
+    if let Some(user) = rest.first() {
+        app.check.set(0, user);
+        app.check.focus = 1;
+    }
+    app.check.editing = true;
+}
+
+/// A key on the pane: while a field is edited every key goes to the form (bar Ctrl-C and the
+/// answer's scroll keys); else Enter, `e` or `i` start editing and scroll keys scroll.
+fn pane_key(app: &mut App, key: KeyEvent) -> Option<Vec<Effect>> {
+    if app.check.editing {
+        if is_ctrl_c(key) {
+            return Some(vec![Effect::Quit]);
+        }
+        if app.check.scroll_key(key) {
+            return Some(Vec::new());
+        }
+        return Some(app.check.on_key(key, app.data.as_ref()));
+    }
+    if matches!(
+        key.code,
+        KeyCode::Enter | KeyCode::Char('e') | KeyCode::Char('i')
+    ) {
+        app.check.editing = true;
+        return Some(Vec::new());
+    }
+    app.check.scroll_key(key).then(Vec::new)
+}
 
 /// Field labels, in order.
 pub const FIELDS: [&str; 6] = [
@@ -45,7 +105,7 @@ pub struct CheckForm {
     /// The last answer, or the last error.
     pub result: Option<Result<CheckResult, String>>,
     /// Where the answer is scrolled to.
-    pub scroll: super::scroll::Scroll,
+    pub scroll: crate::tui::scroll::Scroll,
 }
 
 impl Default for CheckForm {
@@ -147,7 +207,7 @@ impl CheckForm {
             KeyCode::Enter => return self.submit(),
             _ => {
                 if let Some(t) = self.fields.get_mut(self.focus) {
-                    super::line_edit::edit(t, key);
+                    crate::tui::line_edit::edit(t, key);
                 }
             }
         }
@@ -157,7 +217,7 @@ impl CheckForm {
     /// Scrolls the answer: PageUp/PageDown always, the other scrolling keys (j/k, arrows,
     /// g/G) when the fields are not being edited. False when the key is not for scrolling.
     pub fn scroll_key(&mut self, key: KeyEvent) -> bool {
-        use super::keys::{Action, action_for};
+        use crate::tui::keys::{Action, action_for};
         if self.result.is_none() {
             return false;
         }
@@ -265,7 +325,7 @@ impl CheckForm {
                 )];
                 match self.fields.get(i) {
                     Some(input) if focused => {
-                        spans.extend(super::line_edit::spans(t, input, t.text))
+                        spans.extend(crate::tui::line_edit::spans(t, input, t.text))
                     }
                     _ => spans.push(Span::styled(value, t.text)),
                 }
@@ -295,7 +355,7 @@ impl CheckForm {
             }
         };
         let width = usize::from(answer.width).max(1);
-        let lines = super::scroll::wrapped_lines(&body, width, "   ");
+        let lines = crate::tui::scroll::wrapped_lines(&body, width, "   ");
         self.scroll.render(lines, t, f, answer);
     }
 }

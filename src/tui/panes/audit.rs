@@ -1,14 +1,19 @@
-//! The Audit pane beyond its first page: moving past the last loaded event loads older ones
+//! The Audit pane (on backends with an audit log): the newest events, one row each with a
+//! one-line summary of the change. Moving past the last loaded event loads older ones
 //! (`AuditQuery::before_revision` is the cursor, in every store and over HTTP), and Enter opens
 //! an event on a page showing what it changed, field by field, before → after.
 
-use super::app::{App, Effect, Mode, Tone};
-use super::keys::{Action, action_for};
-use super::scroll::{Scroll, wrapped_lines};
-use super::theme::Theme;
-use super::view::{Pane, columns, rows};
-use crate::model::{AuditEvent, Revision};
+use super::PaneDef;
+use crate::backend::Capabilities;
+use crate::model::{AuditEvent, Id, Revision, short_id};
+use crate::policy::State;
 use crate::text::sanitize;
+use crate::tui::app::{App, Effect, Mode, Tone};
+use crate::tui::keys::{Action, action_for};
+use crate::tui::rows::Rows;
+use crate::tui::scroll::{Scroll, wrapped_lines};
+use crate::tui::theme::Theme;
+use crate::tui::view::{Column, Pane, Row, col, columns, date, rows};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -16,6 +21,131 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear};
 use serde_json::Value;
+
+pub(super) const DEF: PaneDef = PaneDef {
+    pane: Pane::Audit,
+    title: "Audit",
+    short: "Audit",
+    command: "audit",
+    aliases: &[],
+    columns: COLUMNS,
+    rows: audit_rows,
+    unsupported,
+    lacking: "An audit log is",
+    partial: Some(|app| app.audit_paging.more),
+    kind: None,
+    object_of_row: super::id_of_row,
+    row_of_object: super::row_of_id,
+    page: None,
+    delete: None,
+    form: None,
+    keys: Some(|app, key| Some(app.audit_normal_key(key))),
+    paste: None,
+    command_args: None,
+    draw: None,
+};
+
+const COLUMNS: &[Column] = &[
+    col("REV", 4, 0, true, 0),
+    col("TIME", 16, 0, false, 0),
+    col("ACTOR", 8, 1, false, 0),
+    col("ACTION", 6, 0, false, 0),
+    col("OBJECT", 10, 2, false, 0),
+    col("CHANGE", 10, 4, false, 90),
+];
+
+fn unsupported(caps: &Capabilities) -> Option<&'static str> {
+    (!caps.audit).then_some("this backend has no audit log")
+}
+
+fn audit_rows(s: &std::sync::Arc<State>, audit: &[AuditEvent]) -> Rows {
+    Rows::Built(
+        audit
+            .iter()
+            .map(|e| {
+                Row::new(
+                    format!("{}:{}", e.revision, e.object_id),
+                    vec![
+                        e.revision.to_string(),
+                        date(e.at),
+                        e.actor.clone(),
+                        e.action.clone(),
+                        format!("{} {}", e.object_kind, object_label(s, e)),
+                        change_summary(e),
+                    ],
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The name of an event's object: from its record, else the user it names, else its id.
+pub(crate) fn object_label(s: &State, e: &AuditEvent) -> String {
+    let name = |v: &serde_json::Value| {
+        ["name", "username", "key", "prefix", "entity"]
+            .iter()
+            .find_map(|k| v.get(k).and_then(|x| x.as_str()).map(str::to_string))
+    };
+    name(&e.after)
+        .or_else(|| name(&e.before))
+        .unwrap_or_else(|| match Id::parse_str(&e.object_id) {
+            Ok(id) => s
+                .users
+                .get(&id)
+                .map(|u| u.username.clone())
+                .unwrap_or_else(|| short_id(&id)),
+            Err(_) => e.object_id.clone(),
+        })
+}
+
+/// A one-line "field: before → after" summary of what an audit event changed.
+pub fn change_summary(e: &AuditEvent) -> String {
+    match (&e.before, &e.after) {
+        (Value::Object(b), Value::Object(a)) => {
+            let mut parts = Vec::new();
+            for (k, av) in a {
+                if matches!(k.as_str(), "updated_at" | "version") {
+                    continue;
+                }
+                if b.get(k) != Some(av) {
+                    parts.push(format!(
+                        "{k}: {} → {}",
+                        b.get(k).map(compact).unwrap_or_default(),
+                        compact(av)
+                    ));
+                }
+            }
+            parts.join("; ")
+        }
+        (Value::Null, a) => format!("+ {}", compact_obj(a)),
+        (b, Value::Null) => format!("− {}", compact_obj(b)),
+        _ => String::new(),
+    }
+}
+
+fn compact(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn compact_obj(v: &Value) -> String {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .filter(|(k, v)| {
+                !matches!(
+                    k.as_str(),
+                    "created_at" | "updated_at" | "version" | "id" | "hash"
+                ) && !v.is_null()
+            })
+            .map(|(k, v)| format!("{k}={}", compact(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => compact(other),
+    }
+}
 
 /// How many audit events one load or one step back reads.
 pub const AUDIT_PAGE: usize = 1000;
@@ -91,7 +221,7 @@ impl EventPage {
                     at.year(),
                     u8::from(at.month()),
                     at.day(),
-                    super::log::clock(at),
+                    crate::tui::log::clock(at),
                     e.actor
                 ),
                 Kind::Plain,
@@ -177,7 +307,7 @@ fn keys_empty(v: &Value) -> bool {
 impl App {
     /// A key on the Audit pane: Enter opens the event; moving past the last loaded event
     /// loads older ones.
-    pub(super) fn audit_normal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+    pub(crate) fn audit_normal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let action = action_for(key);
         if action == Some(Action::Open) {
             self.open_event();
@@ -208,7 +338,6 @@ impl App {
         match oldest {
             Some(oldest) if at_end && self.audit_paging.more && !self.audit_paging.loading => {
                 self.audit_paging.loading = true;
-                self.pending += 1;
                 // The oldest revision may have been cut by the page: read it again whole.
                 let before = if self.audit_paging.strict {
                     oldest
@@ -225,7 +354,7 @@ impl App {
     }
 
     /// Older events arrived: put them below the loaded ones.
-    pub(super) fn on_audit_page(
+    pub(crate) fn on_audit_page(
         &mut self,
         before: Revision,
         events: Result<Vec<AuditEvent>, String>,
@@ -282,14 +411,14 @@ impl App {
             .iter()
             .find(|e| format!("{}:{}", e.revision, e.object_id) == id);
         if let Some(e) = event {
-            let label = super::view::object_label(&data.state, e);
+            let label = object_label(&data.state, e);
             self.mode = Mode::AuditEvent(Box::new(EventPage::of(e, &label)));
         }
     }
 
     /// A key on an event page: scroll, or leave.
-    pub(super) fn event_key(&mut self, mut page: Box<EventPage>, key: KeyEvent) -> Vec<Effect> {
-        if super::app::is_ctrl_c(key) {
+    pub(crate) fn event_key(&mut self, mut page: Box<EventPage>, key: KeyEvent) -> Vec<Effect> {
+        if crate::tui::app::is_ctrl_c(key) {
             return vec![Effect::Quit];
         }
         match action_for(key) {
