@@ -3,13 +3,13 @@
 
 pub use crate::keys::*;
 
-/// Whether a binding of `context` applies on `pane` (`c`, create default roles and
-/// permissions, works on the Roles and Permissions panes).
+/// Whether a binding of `context` applies on `pane`, as the pane's registration says: list keys
+/// where it has a list, `c` (create default roles and permissions) where it offers it.
 pub fn applies(context: Context, pane: super::view::Pane) -> bool {
-    use super::view::Pane;
+    let def = super::panes::def(pane);
     match context {
         Context::Global => true,
-        Context::List => pane != Pane::Check,
-        Context::Roles => matches!(pane, Pane::Roles | Pane::Permissions),
+        Context::List => def.draw.is_none(),
+        Context::Roles => def.offers_defaults,
     }
 }

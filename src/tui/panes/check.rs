@@ -39,6 +39,7 @@ pub(super) const DEF: PaneDef = PaneDef {
     }),
     command_args: Some(command_args),
     draw: Some(|app, f, area| app.check.draw(&app.theme, app.data.as_ref(), f, area)),
+    offers_defaults: false,
 };
 
 /// `:check alice`: the user field filled, the cursor on the action.

@@ -87,6 +87,8 @@ pub struct PaneDef {
     pub command_args: Option<fn(&mut App, &[&str])>,
     /// Draws the pane in place of a list (a pane without one).
     pub draw: Option<DrawFn>,
+    /// Whether `c` ("create default roles and permissions") is offered on the pane.
+    pub offers_defaults: bool,
 }
 
 /// A detail page's content, built by its pane.

@@ -41,6 +41,7 @@ pub(super) const DEF: PaneDef = PaneDef {
     paste: None,
     command_args: None,
     draw: None,
+    offers_defaults: true,
 };
 
 const COLUMNS: &[Column] = &[

@@ -43,6 +43,7 @@ pub(super) const DEF: PaneDef = PaneDef {
     paste: None,
     command_args: None,
     draw: None,
+    offers_defaults: false,
 };
 
 const COLUMNS: &[Column] = &[
