@@ -134,6 +134,7 @@ async fn server_watch_refuses_unknown_parameters_and_needs_a_key() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL"]
 async fn postgres_change_feed_wakes_a_waiting_console_without_polling() {
     use crate::support::pg;
     use gatehouse::catalog::Catalogs;

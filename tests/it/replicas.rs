@@ -194,6 +194,7 @@ async fn sqlite_replicas_on_one_file() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL"]
 async fn postgres_replicas_on_one_database() {
     let Some(url) = support::pg::url() else {
         return;
@@ -213,6 +214,7 @@ async fn postgres_replicas_on_one_database() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL"]
 async fn a_postgres_commit_is_announced_to_other_stores() {
     let Some(url) = support::pg::url() else {
         return;

@@ -29,8 +29,8 @@ impl Fixture {
 }
 
 macro_rules! conformance {
-    ($name:ident, $factory:expr) => {
-        conformance!(@expand $name, $factory, [
+    ($(#[$attr:meta])* $name:ident, $factory:expr) => {
+        conformance!(@expand $name, $factory, [$(#[$attr])*], [
             round_trip_every_kind,
             usernames_unique_case_insensitive,
             role_names_team_keys_hashes_ids_unique,
@@ -54,18 +54,22 @@ macro_rules! conformance {
             differential_random,
         ]);
     };
-    (@expand $name:ident, $factory:expr, [$($case:ident),* $(,)?]) => {
+    (@expand $name:ident, $factory:expr, $attrs:tt, [$($case:ident),* $(,)?]) => {
         mod $name {
             use super::*;
             $(
-                #[tokio::test]
-                async fn $case() {
-                    let Some(fixture): Option<Fixture> = ($factory)().await else {
-                        return;
-                    };
-                    cases::$case(&*fixture.store).await;
-                }
+                conformance!(@case $attrs, $factory, $case);
             )*
+        }
+    };
+    (@case [$(#[$attr:meta])*], $factory:expr, $case:ident) => {
+        #[tokio::test]
+        $(#[$attr])*
+        async fn $case() {
+            let Some(fixture): Option<Fixture> = ($factory)().await else {
+                return;
+            };
+            cases::$case(&*fixture.store).await;
         }
     };
 }
@@ -80,16 +84,21 @@ conformance!(sqlite, || async {
         .expect("open sqlite store");
     Some(Fixture::new(store, dir))
 });
-// Runs when GATEHOUSE_TEST_DATABASE_URL is set (each test in a fresh schema, dropped after).
-conformance!(postgres, || async {
-    let url = pg::url()?;
-    let schema = pg::fresh_schema();
-    let guard = pg::SchemaGuard::new(&url, &schema);
-    let store = PgStore::open_in_schema(&url, &schema)
-        .await
-        .expect("open postgres store");
-    Some(Fixture::new(store, guard))
-});
+// Ignored: runs with `--include-ignored` and GATEHOUSE_TEST_DATABASE_URL set (each test in a
+// fresh schema, dropped after).
+conformance!(
+    #[ignore = "needs PostgreSQL"]
+    postgres,
+    || async {
+        let url = pg::url()?;
+        let schema = pg::fresh_schema();
+        let guard = pg::SchemaGuard::new(&url, &schema);
+        let store = PgStore::open_in_schema(&url, &schema)
+            .await
+            .expect("open postgres store");
+        Some(Fixture::new(store, guard))
+    }
+);
 
 /// A fixed instant plus `us` microseconds.
 fn at(us: i64) -> OffsetDateTime {

@@ -1,5 +1,6 @@
-//! Shared by the tests against a real Mage server: the gate on `GATEHOUSE_TEST_MAGE_URL`, an
-//! owner's backend, raw calls to Mage's API, unique names and a time bound.
+//! Shared by the tests against a real Mage server (each `#[ignore = "needs a Mage server"]`):
+//! the gate on `GATEHOUSE_TEST_MAGE_URL`, an owner's backend, raw calls to Mage's API, unique
+//! names and a time bound.
 #![allow(dead_code)]
 
 use gatehouse::backend::MageBackend;
@@ -10,13 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The Mage server's URL, or `None` after printing the one line that says how to run these
-/// tests.
+/// tests (a failure under CI). The tests are `#[ignore = "needs a Mage server"]`.
 pub fn live_url() -> Option<String> {
     match std::env::var("GATEHOUSE_TEST_MAGE_URL") {
         Ok(u) if !u.trim().is_empty() => Some(u.trim().to_string()),
         _ => {
-            eprintln!(
-                "SKIPPED (no Mage server): set GATEHOUSE_TEST_MAGE_URL=$(scripts/mage-server.sh start) to run the Mage fidelity tests; .ci/run does"
+            crate::support::service_missing(
+                "SKIPPED (no Mage server): set GATEHOUSE_TEST_MAGE_URL=$(scripts/mage-server.sh start) to run the Mage fidelity tests; .ci/run does",
             );
             None
         }

@@ -6,6 +6,24 @@
 
 pub mod pg;
 
+/// Whether this run is CI (`CI` set and not `false`/`0`; `.ci/run` runs with `CI=true`).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// A service a test needs is missing (the test is `#[ignore]`d and was run with
+/// `--include-ignored`): under CI this fails the test; elsewhere it prints `line` (one
+/// `SKIPPED …` line) and the caller returns.
+pub fn service_missing(line: &str) {
+    assert!(
+        !in_ci(),
+        "a service test cannot run under CI=true: {}\nCI runs every service test (.ci/run starts \
+         PostgreSQL and Mage and installs tmux)",
+        line.trim()
+    );
+    eprintln!("{line}");
+}
+
 use gatehouse::backend::{HttpBackend, LocalBackend};
 use gatehouse::catalog::Catalogs;
 use gatehouse::model::User;
