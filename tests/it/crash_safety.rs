@@ -12,6 +12,7 @@
 //! `GATEHOUSE_TEST_DATABASE_URL` set runs it.
 
 use crate::support;
+use crate::support::build;
 
 use gatehouse::model::{Id, Permission, Role, now};
 use gatehouse::store::{Change, Link, Object, PgStore, SqliteStore, Store};
@@ -25,34 +26,23 @@ const CHILD_ENV: &str = "GATEHOUSE_CRASH_CHILD";
 const ROUNDS: usize = 6;
 
 fn role(n: u64) -> Role {
-    let t = now();
-    Role {
-        id: Id::from_u128(0x1000_0000 + n as u128),
-        name: format!("crash-role-{n}"),
-        description: String::new(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
+    build::role(
+        Id::from_u128(0x1000_0000 + n as u128),
+        &format!("crash-role-{n}"),
+        now(),
+    )
 }
 
 fn permission(n: u64) -> Permission {
-    let t = now();
     Permission {
-        id: Id::from_u128(0x2000_0000 + n as u128),
-        catalog: "mage".into(),
-        entity: "Pipeline".into(),
         entity_uuid: Some(format!("p{n}")),
-        grants: vec!["DETAIL".into()],
-        denies: vec![],
-        conditions: vec![],
-        query_attributes: vec![],
-        read_attributes: vec![],
-        write_attributes: vec![],
-        description: String::new(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
+        grants: build::flags(&["DETAIL"]),
+        ..build::permission(
+            Id::from_u128(0x2000_0000 + n as u128),
+            "mage",
+            "Pipeline",
+            now(),
+        )
     }
 }
 
@@ -189,17 +179,12 @@ async fn postgres_keeps_every_acknowledged_write_across_sigkill() {
 async fn kill_and_check(target: &str, name: &str) {
     {
         let store = open(target).await;
-        let t = now();
         store
             .commit(
                 "setup",
                 &[Change::Create(Object::Role(Role {
-                    id: Id::from_u128(COUNTER),
-                    name: "crash-counter".into(),
                     description: "0".into(),
-                    created_at: t,
-                    updated_at: t,
-                    version: 1,
+                    ..build::role(Id::from_u128(COUNTER), "crash-counter", now())
                 }))],
             )
             .await

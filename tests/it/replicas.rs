@@ -228,19 +228,11 @@ async fn a_postgres_commit_is_announced_to_other_stores() {
         let mut feed = b.watch().expect("PostgreSQL stores announce revisions");
         // Give B's LISTEN a moment to be in place before A commits.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let t = gatehouse::model::now();
         let rev = a
             .commit(
                 "tester",
                 &[gatehouse::store::Change::Create(
-                    gatehouse::store::Object::Role(gatehouse::model::Role {
-                        id: gatehouse::model::new_id(),
-                        name: "announced".into(),
-                        description: String::new(),
-                        created_at: t,
-                        updated_at: t,
-                        version: 1,
-                    }),
+                    gatehouse::store::Object::Role(support::build::new_role("announced")),
                 )],
             )
             .await

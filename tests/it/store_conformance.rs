@@ -108,75 +108,36 @@ fn at(us: i64) -> OffsetDateTime {
 
 fn user(name: &str) -> User {
     User {
-        id: new_id(),
-        username: name.into(),
         email: format!("{name}@example.org"),
-        display_name: String::new(),
-        kind: UserKind::Person,
-        disabled: false,
-        owner: false,
-        created_at: at(1),
         updated_at: at(2),
-        version: 1,
+        ..build::user(new_id(), name, at(1))
     }
 }
 
 fn role(name: &str) -> Role {
     Role {
-        id: new_id(),
-        name: name.into(),
-        description: String::new(),
-        created_at: at(3),
         updated_at: at(4),
-        version: 1,
+        ..build::role(new_id(), name, at(3))
     }
 }
 
 fn team(key: &str) -> Team {
     Team {
-        id: new_id(),
-        key: key.into(),
-        name: key.to_uppercase(),
-        description: String::new(),
-        default_role: None,
-        created_at: at(5),
         updated_at: at(6),
-        version: 1,
+        ..build::team(new_id(), key, &key.to_uppercase(), at(5))
     }
 }
 
 fn perm(entity: &str) -> Permission {
     Permission {
-        id: new_id(),
-        catalog: "mage".into(),
-        entity: entity.into(),
-        entity_uuid: None,
-        grants: vec!["read".into()],
-        denies: vec![],
-        conditions: vec![],
-        query_attributes: vec![],
-        read_attributes: vec![],
-        write_attributes: vec![],
-        description: String::new(),
-        created_at: at(7),
+        grants: build::flags(&["read"]),
         updated_at: at(8),
-        version: 1,
+        ..build::permission(new_id(), "mage", entity, at(7))
     }
 }
 
 fn key(user: Id, hash: &str) -> ApiKey {
-    ApiKey {
-        id: new_id(),
-        prefix: "ghk_AbCd".into(),
-        hash: hash.into(),
-        user_id: user,
-        read_only: false,
-        expires_at: None,
-        created_at: at(9),
-        last_used_at: None,
-        revoked_at: None,
-        version: 1,
-    }
+    build::api_key(new_id(), user, "ghk_AbCd", hash, at(9))
 }
 
 /// Wraps a model struct as an [`Object`].
@@ -256,5 +217,5 @@ async fn snapshot(s: &dyn Store) -> (State, u64, Vec<Ev>) {
 
 mod cases;
 mod links;
-use crate::support::pg;
+use crate::support::{build, pg};
 mod random;

@@ -7,42 +7,11 @@
 
 use crate::support::pg;
 
-use gatehouse::model::{Permission, Role, new_id, now};
 use gatehouse::store::{AuditQuery, Change, Object, PgStore, Store, StoreError};
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-fn permission(i: usize) -> Permission {
-    let t = now();
-    Permission {
-        id: new_id(),
-        catalog: "mage".into(),
-        entity: format!("entity{}", i % 50),
-        entity_uuid: i.is_multiple_of(3).then(|| format!("uuid-{i}")),
-        grants: vec!["read".into(), "write".into()],
-        denies: vec![],
-        conditions: vec!["own".into()],
-        query_attributes: vec![],
-        read_attributes: vec!["name".into()],
-        write_attributes: vec![],
-        description: format!("permission {i}"),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
-}
-
-fn role(name: &str) -> Role {
-    let t = now();
-    Role {
-        id: new_id(),
-        name: name.into(),
-        description: String::new(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
-}
+use crate::support::build::{new_role as role, numbered_permission as permission};
 
 /// A fresh schema (dropped with the guard), or `None` when PostgreSQL is not configured.
 fn fresh() -> Option<(String, String, pg::SchemaGuard)> {

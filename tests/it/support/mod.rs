@@ -4,6 +4,7 @@
 //! role only reads), and a read-only key of the owner.
 #![allow(dead_code)]
 
+pub mod build;
 pub mod pg;
 
 /// Whether this run is CI (`CI` set and not `false`/`0`; `.ci/run` runs with `CI=true`).
