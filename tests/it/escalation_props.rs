@@ -11,6 +11,7 @@
 //!
 //! `PROPTEST_CASES` sets the number of cases (2,000 by default; half that for the Mage one).
 
+use crate::support::build;
 use gatehouse::catalog::{Catalog, Catalogs};
 use gatehouse::engine::Request;
 use gatehouse::model::{Id, Principal};
@@ -398,26 +399,10 @@ async fn setup(world: &World) -> (Service, Actor) {
         .expect("root");
     let root = Actor::user(&root, false);
     for i in 0..NU {
-        svc.create_user(
-            &root,
-            UserSpec {
-                username: format!("admin{i}"),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("user");
+        build::create_user(&svc, &root, &format!("admin{i}")).await;
     }
     for i in 0..3 {
-        svc.create_role(
-            &root,
-            RoleSpec {
-                name: format!("role{i}"),
-                description: String::new(),
-            },
-        )
-        .await
-        .expect("role");
+        build::create_role(&svc, &root, &format!("role{i}")).await;
     }
     for i in 0..2 {
         svc.create_team(
@@ -870,10 +855,7 @@ proptest! {
             let root = Actor::user(&root, false);
             let mut ids = Vec::new();
             for (name, perms) in [("admin", &mine), ("victim", &theirs)] {
-                let user = svc
-                    .create_user(&root, UserSpec { username: name.into(), ..Default::default() })
-                    .await
-                    .expect("user");
+                let user = build::create_user(&svc, &root, name).await;
                 let role = svc
                     .create_role(&root, RoleSpec { name: name.into(), description: String::new() })
                     .await

@@ -6,12 +6,13 @@
 //! CLI share a file the same way); PostgreSQL replicas join when that store lands.
 
 use crate::support;
+use crate::support::build;
 
 use gatehouse::backend::{Backend, HttpBackend};
 use gatehouse::catalog::Catalogs;
 use gatehouse::engine::Request;
 use gatehouse::server::ServerConfig;
-use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, UserSpec};
+use gatehouse::service::{Actor, PermissionSpec, Service};
 use gatehouse::store::{Link, SqliteStore, Store};
 use std::future::Future;
 use std::sync::Arc;
@@ -53,26 +54,8 @@ async fn two_replicas_stay_consistent(a_store: Arc<dyn Store>, b_store: Arc<dyn 
         .expect("admin")
         .clone();
     let root = Actor::user(&admin, false);
-    let alice = a
-        .create_user(
-            &root,
-            UserSpec {
-                username: "alice".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("alice");
-    let role = a
-        .create_role(
-            &root,
-            RoleSpec {
-                name: "Pipeline editors".into(),
-                description: String::new(),
-            },
-        )
-        .await
-        .expect("role");
+    let alice = build::create_user(&a, &root, "alice").await;
+    let role = build::create_role(&a, &root, "Pipeline editors").await;
     let p = a
         .create_permission(
             &root,
@@ -85,24 +68,8 @@ async fn two_replicas_stay_consistent(a_store: Arc<dyn Store>, b_store: Arc<dyn 
         )
         .await
         .expect("permission");
-    a.link(
-        &root,
-        Link::RolePermission {
-            role: role.id,
-            permission: p.id,
-        },
-    )
-    .await
-    .expect("link");
-    a.link(
-        &root,
-        Link::UserRole {
-            user: alice.id,
-            role: role.id,
-        },
-    )
-    .await
-    .expect("assign");
+    build::add_to_role(&a, &root, role.id, p.id).await;
+    build::assign(&a, &root, alice.id, role.id).await;
     let key = a
         .create_key(&root, admin.id, false, None)
         .await

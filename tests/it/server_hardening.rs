@@ -66,15 +66,7 @@ async fn unknown_fields_in_bodies_are_refused_naming_the_field() {
             "the message lists the known fields: {message}"
         );
         // Every kind of body.
-        let perm = local
-            .create_permission(PermissionSpec {
-                catalog: "mage".into(),
-                entity: "Pipeline".into(),
-                grants: vec!["LIST".into()],
-                ..Default::default()
-            })
-            .await
-            .expect("permission");
+        let perm = support::build::add_permission(&local, "mage", "Pipeline", &["LIST"]).await;
         let before = before.max(f.revision());
         let cases: Vec<(reqwest::RequestBuilder, &str)> = vec![
             (

@@ -86,15 +86,8 @@ pub async fn secret_lister(
     user: gatehouse::model::Id,
 ) -> (gatehouse::model::Role, gatehouse::model::Permission) {
     use gatehouse::backend::Backend;
-    use gatehouse::service::{PermissionSpec, RoleSpec};
-    use gatehouse::store::Link;
-    let role = b
-        .create_role(RoleSpec {
-            name: role_name.into(),
-            description: String::new(),
-        })
-        .await
-        .expect("role");
+    use gatehouse::service::PermissionSpec;
+    let role = crate::support::build::add_role(b, role_name).await;
     let perm = b
         .create_permission(PermissionSpec {
             catalog: "mage".into(),
@@ -105,17 +98,6 @@ pub async fn secret_lister(
         })
         .await
         .expect("permission");
-    b.link(Link::RolePermission {
-        role: role.id,
-        permission: perm.id,
-    })
-    .await
-    .expect("role ← permission");
-    b.link(Link::UserRole {
-        user,
-        role: role.id,
-    })
-    .await
-    .expect("user ← role");
+    crate::support::build::give(b, user, role.id, perm.id).await;
     (role, perm)
 }

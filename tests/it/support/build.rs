@@ -5,7 +5,7 @@
 //!   and updated at `t`); a test changes what matters with struct update syntax, e.g.
 //!   `Permission { grants: flags(&["read"]), ..permission(id, "mage", "Pipeline", t) }`.
 //! - Objects made through a [`Backend`] (`add_user`, `add_role`, `add_permission`, `give`) or
-//!   through the [`Service`] as an actor (`create_user`, `create_role`, `link`).
+//!   through the [`Service`] as an actor (`create_user`, `create_role`, `add_to_role`, `assign`).
 //!
 //! [`State`]: gatehouse::store::State
 #![allow(dead_code)]
@@ -197,7 +197,18 @@ pub async fn create_role(service: &Service, actor: &Actor, name: &str) -> Role {
         .expect("role")
 }
 
-/// Links through the service, as `actor`.
-pub async fn link(service: &Service, actor: &Actor, link: Link) {
-    service.link(actor, link).await.expect("link");
+/// Through the service, as `actor`: `permission` into `role`.
+pub async fn add_to_role(service: &Service, actor: &Actor, role: Id, permission: Id) {
+    service
+        .link(actor, Link::RolePermission { role, permission })
+        .await
+        .expect("role ← permission");
+}
+
+/// Through the service, as `actor`: `role` assigned to `user`.
+pub async fn assign(service: &Service, actor: &Actor, user: Id, role: Id) {
+    service
+        .link(actor, Link::UserRole { user, role })
+        .await
+        .expect("user ← role");
 }

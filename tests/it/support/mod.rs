@@ -29,8 +29,8 @@ use gatehouse::backend::{HttpBackend, LocalBackend};
 use gatehouse::catalog::Catalogs;
 use gatehouse::model::User;
 use gatehouse::server::{RunningServer, ServerConfig};
-use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, UserSpec};
-use gatehouse::store::{Link, PgStore, SqliteStore, Store};
+use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service};
+use gatehouse::store::{PgStore, SqliteStore, Store};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -121,16 +121,7 @@ pub async fn start_wrapped(
     let snap = service.snapshot();
     let admin = snap.state.user_by_name("admin").expect("admin").clone();
     let root = Actor::user(&admin, false);
-    let viewer = service
-        .create_user(
-            &root,
-            UserSpec {
-                username: "viewer".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("viewer");
+    let viewer = build::create_user(&service, &root, "viewer").await;
     let role = service
         .create_role(
             &root,
@@ -153,26 +144,8 @@ pub async fn start_wrapped(
         )
         .await
         .expect("read-all permission");
-    service
-        .link(
-            &root,
-            Link::RolePermission {
-                role: role.id,
-                permission: read_all.id,
-            },
-        )
-        .await
-        .expect("link");
-    service
-        .link(
-            &root,
-            Link::UserRole {
-                user: viewer.id,
-                role: role.id,
-            },
-        )
-        .await
-        .expect("assign");
+    build::add_to_role(&service, &root, role.id, read_all.id).await;
+    build::assign(&service, &root, viewer.id, role.id).await;
     let key = |user: &User, read_only: bool| {
         let service = service.clone();
         let root = root.clone();
