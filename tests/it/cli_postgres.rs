@@ -46,12 +46,10 @@ fn ok(home: &Path, args: &[&str]) -> String {
 #[test]
 #[ignore = "needs PostgreSQL"]
 fn database_url_init_then_commands_check_and_status() {
-    let Some(url) = pg::url() else {
+    let Some(guard) = pg::fresh() else {
         return;
     };
-    let schema = pg::fresh_schema();
-    let _guard = pg::SchemaGuard::new(&url, &schema);
-    let db = pg::url_in_schema(&url, &schema);
+    let db = guard.db();
     let home = tempfile::tempdir().expect("tempdir");
     let h = home.path();
     let init = ok(h, &["--database-url", &db, "init", "--admin", "root"]);

@@ -167,12 +167,10 @@ async fn postgres_keeps_every_acknowledged_write_across_sigkill() {
     if std::env::var(CHILD_ENV).is_ok() {
         return;
     }
-    let Some(url) = support::pg::url() else {
+    let Some(guard) = support::pg::fresh() else {
         return;
     };
-    let schema = support::pg::fresh_schema();
-    let _drop = support::pg::SchemaGuard::new(&url, &schema);
-    let db = support::pg::url_in_schema(&url, &schema);
+    let db = guard.db();
     kill_and_check(&format!("postgres:{db}"), "PostgreSQL").await;
 }
 

@@ -141,10 +141,9 @@ async fn postgres_change_feed_wakes_a_waiting_console_without_polling() {
     use gatehouse::service::Service;
     use gatehouse::store::PgStore;
     use std::sync::Arc;
-    let Some(url) = pg::url() else { return };
+    let Some(guard) = pg::fresh() else { return };
     bounded(60, async {
-        let schema = pg::fresh_schema();
-        let _drop = pg::SchemaGuard::new(&url, &schema);
+        let (url, schema) = (&guard.url, &guard.schema);
         let catalogs = Arc::new(Catalogs::builtin().expect("catalogs"));
         let open = || async {
             let store = PgStore::open_in_schema(&url, &schema).await.expect("open");

@@ -163,13 +163,11 @@ async fn sqlite_replicas_on_one_file() {
 #[tokio::test]
 #[ignore = "needs PostgreSQL"]
 async fn postgres_replicas_on_one_database() {
-    let Some(url) = support::pg::url() else {
+    let Some(guard) = support::pg::fresh() else {
         return;
     };
     bounded(60, async {
-        let schema = support::pg::fresh_schema();
-        let _drop = support::pg::SchemaGuard::new(&url, &schema);
-        let db = support::pg::url_in_schema(&url, &schema);
+        let db = guard.db();
         let (a, b) = tokio::join!(
             gatehouse::store::PgStore::open(&db),
             gatehouse::store::PgStore::open(&db)
@@ -183,13 +181,11 @@ async fn postgres_replicas_on_one_database() {
 #[tokio::test]
 #[ignore = "needs PostgreSQL"]
 async fn a_postgres_commit_is_announced_to_other_stores() {
-    let Some(url) = support::pg::url() else {
+    let Some(guard) = support::pg::fresh() else {
         return;
     };
     bounded(30, async {
-        let schema = support::pg::fresh_schema();
-        let _drop = support::pg::SchemaGuard::new(&url, &schema);
-        let db = support::pg::url_in_schema(&url, &schema);
+        let db = guard.db();
         let a = gatehouse::store::PgStore::open(&db).await.expect("A");
         let b = gatehouse::store::PgStore::open(&db).await.expect("B");
         let mut feed = b.watch().expect("PostgreSQL stores announce revisions");

@@ -90,10 +90,8 @@ conformance!(
     #[ignore = "needs PostgreSQL"]
     postgres,
     || async {
-        let url = pg::url()?;
-        let schema = pg::fresh_schema();
-        let guard = pg::SchemaGuard::new(&url, &schema);
-        let store = PgStore::open_in_schema(&url, &schema)
+        let guard = pg::fresh()?;
+        let store = PgStore::open_in_schema(&guard.url, &guard.schema)
             .await
             .expect("open postgres store");
         Some(Fixture::new(store, guard))

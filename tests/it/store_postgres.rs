@@ -15,10 +15,8 @@ use crate::support::build::{new_role as role, numbered_permission as permission}
 
 /// A fresh schema (dropped with the guard), or `None` when PostgreSQL is not configured.
 fn fresh() -> Option<(String, String, pg::SchemaGuard)> {
-    let url = pg::url()?;
-    let schema = pg::fresh_schema();
-    let guard = pg::SchemaGuard::new(&url, &schema);
-    Some((url, schema, guard))
+    let guard = pg::fresh()?;
+    Some((guard.url.clone(), guard.schema.clone(), guard))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

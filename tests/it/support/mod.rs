@@ -101,10 +101,8 @@ pub async fn start_wrapped(
             None,
         ),
         StoreKind::Postgres => {
-            let url = pg::url()?;
-            let schema = pg::fresh_schema();
-            let guard = pg::SchemaGuard::new(&url, &schema);
-            let store = PgStore::open_in_schema(&url, &schema)
+            let guard = pg::fresh()?;
+            let store = PgStore::open_in_schema(&guard.url, &guard.schema)
                 .await
                 .expect("postgres store");
             (Arc::new(store), Some(guard))

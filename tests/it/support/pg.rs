@@ -20,6 +20,13 @@ pub fn url() -> Option<String> {
     }
 }
 
+/// A fresh schema of the test database (dropped with the guard), or `None` after printing
+/// [`SKIP`] (a failure under CI).
+pub fn fresh() -> Option<SchemaGuard> {
+    let url = url()?;
+    Some(SchemaGuard::new(&url, &fresh_schema()))
+}
+
 /// A schema name nobody else uses.
 pub fn fresh_schema() -> String {
     format!("gh_test_{}", uuid::Uuid::now_v7().simple())
@@ -46,6 +53,11 @@ impl SchemaGuard {
             url: url.to_string(),
             schema: schema.to_string(),
         }
+    }
+
+    /// The database URL with its `search_path` set to the schema.
+    pub fn db(&self) -> String {
+        url_in_schema(&self.url, &self.schema)
     }
 }
 
