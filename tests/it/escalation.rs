@@ -17,16 +17,16 @@ use support::{Fixture, bounded, start};
 async fn delegate(f: &Fixture, name: &str, rights: &[(&str, &[&str])]) -> (User, String) {
     let svc = &f.service;
     let root = Actor::user(&f.admin, false);
-    let user = build::create_user(&svc, &root, name).await;
-    let role = build::create_role(&svc, &root, &format!("{name}-role")).await;
+    let user = build::create_user(svc, &root, name).await;
+    let role = build::create_role(svc, &root, &format!("{name}-role")).await;
     for (entity, flags) in rights {
         let p = svc
             .create_permission(&root, admin_perm(entity, flags))
             .await
             .expect("permission");
-        build::add_to_role(&svc, &root, role.id, p.id).await;
+        build::add_to_role(svc, &root, role.id, p.id).await;
     }
-    build::assign(&svc, &root, user.id, role.id).await;
+    build::assign(svc, &root, user.id, role.id).await;
     let key = svc
         .create_key(&root, user.id, false, None)
         .await
@@ -48,12 +48,12 @@ fn admin_perm(entity: &str, flags: &[&str]) -> PermissionSpec {
 async fn powerful_role(f: &Fixture) -> (Id, Id) {
     let svc = &f.service;
     let root = Actor::user(&f.admin, false);
-    let role = build::create_role(&svc, &root, "Owner default permissions").await;
+    let role = build::create_role(svc, &root, "Owner default permissions").await;
     let p = svc
         .create_permission(&root, admin_perm("ALL", &["read", "write"]))
         .await
         .expect("permission");
-    build::add_to_role(&svc, &root, role.id, p.id).await;
+    build::add_to_role(svc, &root, role.id, p.id).await;
     (role.id, p.id)
 }
 

@@ -146,7 +146,7 @@ async fn postgres_change_feed_wakes_a_waiting_console_without_polling() {
         let (url, schema) = (&guard.url, &guard.schema);
         let catalogs = Arc::new(Catalogs::builtin().expect("catalogs"));
         let open = || async {
-            let store = PgStore::open_in_schema(&url, &schema).await.expect("open");
+            let store = PgStore::open_in_schema(url, schema).await.expect("open");
             Arc::new(
                 Service::open(Arc::new(store), catalogs.clone())
                     .await
