@@ -9,28 +9,8 @@ use gatehouse::store::State;
 use proptest::prelude::*;
 use uuid::Uuid;
 
-const CATALOG: &str = r#"
-name = "t"
-title = "Test"
-[[flags]]
-name = "a"
-[[flags]]
-name = "b"
-[[flags]]
-name = "c"
-[[flags]]
-name = "ab"
-implies = ["a", "b"]
-[[entities]]
-name = "X"
-[[entities]]
-name = "Y"
-"#;
-
 fn catalogs() -> Catalogs {
-    Catalogs::from_list(vec![
-        Catalog::from_toml("t.toml", CATALOG).expect("test catalog"),
-    ])
+    Catalogs::from_list(vec![build::test_catalog()])
 }
 
 fn id(n: u128) -> Id {

@@ -21,24 +21,6 @@ use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-const TEST_CATALOG: &str = r#"
-name = "t"
-title = "Test"
-[[flags]]
-name = "a"
-[[flags]]
-name = "b"
-[[flags]]
-name = "c"
-[[flags]]
-name = "ab"
-implies = ["a", "b"]
-[[entities]]
-name = "X"
-[[entities]]
-name = "Y"
-"#;
-
 const ADMIN_ENTITIES: [&str; 10] = [
     "Role",
     "Permission",
@@ -62,7 +44,7 @@ const NU: usize = 4;
 fn catalogs() -> Arc<Catalogs> {
     let builtin = Catalogs::builtin().expect("catalogs");
     let mut list: Vec<Catalog> = builtin.all().to_vec();
-    list.push(Catalog::from_toml("t.toml", TEST_CATALOG).expect("test catalog"));
+    list.push(build::test_catalog());
     Arc::new(Catalogs::from_list(list))
 }
 

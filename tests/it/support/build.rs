@@ -11,10 +11,37 @@
 #![allow(dead_code)]
 
 use gatehouse::backend::Backend;
+use gatehouse::catalog::Catalog;
 use gatehouse::model::{ApiKey, Id, Permission, Role, Team, User, UserKind, new_id, now};
 use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, UserSpec};
 use gatehouse::store::Link;
 use time::OffsetDateTime;
+
+/// The small catalog `t` of the engine and escalation property tests: flags `a`, `b`, `c` and
+/// `ab` (implying `a` and `b`) on entities `X` and `Y`.
+pub fn test_catalog() -> Catalog {
+    Catalog::from_toml(
+        "t.toml",
+        r#"
+name = "t"
+title = "Test"
+[[flags]]
+name = "a"
+[[flags]]
+name = "b"
+[[flags]]
+name = "c"
+[[flags]]
+name = "ab"
+implies = ["a", "b"]
+[[entities]]
+name = "X"
+[[entities]]
+name = "Y"
+"#,
+    )
+    .expect("test catalog")
+}
 
 /// Owned strings of `v` (grants, denies, conditions, attributes).
 pub fn flags(v: &[&str]) -> Vec<String> {
