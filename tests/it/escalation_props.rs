@@ -257,15 +257,8 @@ impl Ids {
 /// The requests rights are measured on (the subject left out).
 fn universe(s: &State) -> Vec<Request> {
     let mut out = Vec::new();
-    let blank = |catalog: &str, action: &str, entity: &str| Request {
-        user: Id::nil(),
-        catalog: catalog.into(),
-        action: action.into(),
-        entity: entity.into(),
-        entity_uuid: None,
-        resource_owner: None,
-        resource_team: None,
-        attribute: None,
+    let blank = |catalog: &str, action: &str, entity: &str| {
+        build::request(Id::nil(), catalog, action, entity)
     };
     for e in ADMIN_ENTITIES {
         for f in ADMIN_FLAGS {
@@ -532,16 +525,7 @@ trait AdminRequest {
 impl AdminRequest for Request {
     /// A request on the admin catalog (subject left nil).
     fn admin(action: &str, entity: &str) -> Request {
-        Request {
-            user: Id::nil(),
-            catalog: "gatehouse".into(),
-            action: action.into(),
-            entity: entity.into(),
-            entity_uuid: None,
-            resource_owner: None,
-            resource_team: None,
-            attribute: None,
-        }
+        build::request(Id::nil(), "gatehouse", action, entity)
     }
 }
 

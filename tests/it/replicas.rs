@@ -129,16 +129,7 @@ async fn two_replicas_stay_consistent(a_store: Arc<dyn Store>, b_store: Arc<dyn 
     // A revision nobody reached is refused with a clear error, never guessed.
     let e = fresh_b
         .check_at(
-            Request {
-                user: alice.id,
-                catalog: "mage".into(),
-                action: "UPDATE".into(),
-                entity: "Pipeline".into(),
-                entity_uuid: None,
-                resource_owner: None,
-                resource_team: None,
-                attribute: None,
-            },
+            build::request(alice.id, "mage", "UPDATE", "Pipeline"),
             revision + 1000,
         )
         .await

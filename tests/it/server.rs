@@ -3,10 +3,10 @@
 //! and with the local backend on the same service. Every test is bounded in time.
 
 use crate::support;
+use crate::support::build;
 
 use gatehouse::api::StateWire;
 use gatehouse::backend::Backend;
-use gatehouse::engine::Request;
 use gatehouse::model::{Principal, new_id};
 use gatehouse::server::ServerConfig;
 use gatehouse::service::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
@@ -319,16 +319,7 @@ async fn engine_questions_and_audit_agree_with_the_local_backend(kind: StoreKind
         let mut asked = 0;
         for action in ["LIST", "DETAIL", "CREATE", "DELETE", "UPDATE"] {
             for entity in ["Pipeline", "Block", "User", "Role"] {
-                let req = Request {
-                    user: dave.id,
-                    catalog: "mage".into(),
-                    action: action.into(),
-                    entity: entity.into(),
-                    entity_uuid: None,
-                    resource_owner: None,
-                    resource_team: None,
-                                attribute: None,
-};
+                let req = build::request(dave.id, "mage", action, entity);
                 let remote = http.explain(req.clone()).await.expect("explain");
                 assert_eq!(remote, local.explain(req.clone()).await.expect("local"));
                 let who = http.who_can(req.clone()).await.expect("who");
@@ -353,16 +344,7 @@ async fn engine_questions_and_audit_agree_with_the_local_backend(kind: StoreKind
         let single: Value = res.json().await.expect("json");
         assert_eq!(rev, f.revision().to_string());
         let expect = local
-            .explain(Request {
-                user: dave.id,
-                catalog: "mage".into(),
-                action: "LIST".into(),
-                entity: "Pipeline".into(),
-                entity_uuid: None,
-                resource_owner: None,
-                resource_team: None,
-                        attribute: None,
-})
+            .explain(build::request(dave.id, "mage", "LIST", "Pipeline"))
             .await
             .expect("local");
         assert_eq!(single["allowed"], json!(expect.allowed));

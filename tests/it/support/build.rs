@@ -12,6 +12,7 @@
 
 use gatehouse::backend::Backend;
 use gatehouse::catalog::Catalog;
+use gatehouse::engine::Request;
 use gatehouse::model::{ApiKey, Id, Permission, Role, Team, User, UserKind, new_id, now};
 use gatehouse::service::{Actor, PermissionSpec, RoleSpec, Service, UserSpec};
 use gatehouse::store::Link;
@@ -147,6 +148,26 @@ pub fn new_role(name: &str) -> Role {
 /// A user with a fresh id, made now.
 pub fn new_user(name: &str) -> User {
     user(new_id(), name, now())
+}
+
+/// A question: may `user` do `action` on `entity` of `catalog` (any entity UUID, no resource
+/// owner or team, no attribute)?
+pub fn request(
+    user: Id,
+    catalog: impl Into<String>,
+    action: impl Into<String>,
+    entity: impl Into<String>,
+) -> Request {
+    Request {
+        user,
+        catalog: catalog.into(),
+        action: action.into(),
+        entity: entity.into(),
+        entity_uuid: None,
+        resource_owner: None,
+        resource_team: None,
+        attribute: None,
+    }
 }
 
 /// Creates the user `name` through `b`.
