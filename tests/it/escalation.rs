@@ -130,16 +130,7 @@ async fn chain1_no_key_for_the_owner_and_no_owner_flag_for_oneself() {
         let got = call(&f, &key, "POST", "/keys", Some(json!({"user": bob.id}))).await;
         refused(&f, got, "'write' on gatehouse:Role", r).await;
         // A user who holds nothing mallory lacks: allowed.
-        f.service
-            .create_user(
-                &Actor::user(&f.admin, false),
-                UserSpec {
-                    username: "carol".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("carol");
+        build::create_user(&f.service, &Actor::user(&f.admin, false), "carol").await;
         let (status, body) = call(&f, &key, "POST", "/keys", Some(json!({"user": "carol"}))).await;
         assert_eq!(status, 201, "{body}");
     })

@@ -5,6 +5,7 @@
 //! 127.0.0.1 (ephemeral port, temp SQLite store); every test is bounded in time.
 
 use crate::support;
+use crate::support::build;
 
 use gatehouse::backend::Backend;
 use gatehouse::catalog::Catalogs;
@@ -360,16 +361,7 @@ async fn far_ahead_revisions_cost_a_bounded_number_of_store_reads() {
         let other: Arc<dyn Store> = Arc::from(f.reopen_store().await);
         let cats = Arc::new(Catalogs::builtin().expect("catalogs"));
         let other = Service::open(other, cats).await.expect("other process");
-        let carol = other
-            .create_user(
-                &Actor::user(&f.admin, false),
-                UserSpec {
-                    username: "carol".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("carol");
+        let carol = build::create_user(&other, &Actor::user(&f.admin, false), "carol").await;
         let written = other.snapshot().state.revision;
         let ask = |at: u64| {
             json!({"user": "carol", "catalog": "mage", "action": "LIST", "entity": "Pipeline",
