@@ -1,7 +1,8 @@
 //! The `gatehouse` binary over PostgreSQL: `--database-url` (and a profile's `database_url`)
-//! open the PostgreSQL store for `init`, the commands and `status`. Runs when
-//! `GATEHOUSE_TEST_DATABASE_URL` is set (in a fresh schema, dropped afterwards); otherwise it
-//! prints one SKIPPED line.
+//! open the PostgreSQL store for `init`, the commands and `status`. Ignored ("needs
+//! PostgreSQL"): runs with `--include-ignored` and `GATEHOUSE_TEST_DATABASE_URL` set (in a fresh
+//! schema, dropped afterwards); without the variable it fails under CI, else prints one SKIPPED
+//! line.
 
 use crate::support::pg;
 
@@ -43,13 +44,12 @@ fn ok(home: &Path, args: &[&str]) -> String {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL"]
 fn database_url_init_then_commands_check_and_status() {
-    let Some(url) = pg::url() else {
+    let Some(guard) = pg::fresh() else {
         return;
     };
-    let schema = pg::fresh_schema();
-    let _guard = pg::SchemaGuard::new(&url, &schema);
-    let db = pg::url_in_schema(&url, &schema);
+    let db = guard.db();
     let home = tempfile::tempdir().expect("tempdir");
     let h = home.path();
     let init = ok(h, &["--database-url", &db, "init", "--admin", "root"]);

@@ -8,9 +8,11 @@
 //!
 //! The child is this very test binary, started again with `GATEHOUSE_CRASH_CHILD` naming the
 //! store (`sqlite:PATH` or `postgres:URL`; the `child_writer` test does the writing only then).
-//! The PostgreSQL run needs `GATEHOUSE_TEST_DATABASE_URL` (one SKIPPED line otherwise).
+//! The PostgreSQL run is ignored ("needs PostgreSQL"): `--include-ignored` with
+//! `GATEHOUSE_TEST_DATABASE_URL` set runs it.
 
 use crate::support;
+use crate::support::build;
 
 use gatehouse::model::{Id, Permission, Role, now};
 use gatehouse::policy::{Change, Link, Object};
@@ -25,34 +27,23 @@ const CHILD_ENV: &str = "GATEHOUSE_CRASH_CHILD";
 const ROUNDS: usize = 6;
 
 fn role(n: u64) -> Role {
-    let t = now();
-    Role {
-        id: Id::from_u128(0x1000_0000 + n as u128),
-        name: format!("crash-role-{n}"),
-        description: String::new(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
+    build::role(
+        Id::from_u128(0x1000_0000 + n as u128),
+        &format!("crash-role-{n}"),
+        now(),
+    )
 }
 
 fn permission(n: u64) -> Permission {
-    let t = now();
     Permission {
-        id: Id::from_u128(0x2000_0000 + n as u128),
-        catalog: "mage".into(),
-        entity: "Pipeline".into(),
         entity_uuid: Some(format!("p{n}")),
-        grants: vec!["DETAIL".into()],
-        denies: vec![],
-        conditions: vec![],
-        query_attributes: vec![],
-        read_attributes: vec![],
-        write_attributes: vec![],
-        description: String::new(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
+        grants: build::flags(&["DETAIL"]),
+        ..build::permission(
+            Id::from_u128(0x2000_0000 + n as u128),
+            "mage",
+            "Pipeline",
+            now(),
+        )
     }
 }
 
@@ -172,33 +163,27 @@ async fn sqlite_keeps_every_acknowledged_write_across_sigkill() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL"]
 async fn postgres_keeps_every_acknowledged_write_across_sigkill() {
     if std::env::var(CHILD_ENV).is_ok() {
         return;
     }
-    let Some(url) = support::pg::url() else {
+    let Some(guard) = support::pg::fresh() else {
         return;
     };
-    let schema = support::pg::fresh_schema();
-    let _drop = support::pg::SchemaGuard::new(&url, &schema);
-    let db = support::pg::url_in_schema(&url, &schema);
+    let db = guard.db();
     kill_and_check(&format!("postgres:{db}"), "PostgreSQL").await;
 }
 
 async fn kill_and_check(target: &str, name: &str) {
     {
         let store = open(target).await;
-        let t = now();
         store
             .commit(
                 "setup",
                 &[Change::Create(Object::Role(Role {
-                    id: Id::from_u128(COUNTER),
-                    name: "crash-counter".into(),
                     description: "0".into(),
-                    created_at: t,
-                    updated_at: t,
-                    version: 1,
+                    ..build::role(Id::from_u128(COUNTER), "crash-counter", now())
                 }))],
             )
             .await

@@ -1,35 +1,16 @@
 //! Property tests: the indexed engine agrees with a deliberately naive evaluator written here
 //! from docs/PRODUCT.md §2.3, `explain` agrees with `decide`, and `who_can`/`what_can` agree with `decide`.
 
+use crate::support::build;
 use gatehouse::catalog::{Catalog, Catalogs};
 use gatehouse::engine::{Engine, Request};
-use gatehouse::model::{Id, Permission, Principal, Role, Team, User, UserKind, now};
+use gatehouse::model::{Id, Permission, Principal, Team, User, now};
 use gatehouse::policy::State;
 use proptest::prelude::*;
 use uuid::Uuid;
 
-const CATALOG: &str = r#"
-name = "t"
-title = "Test"
-[[flags]]
-name = "a"
-[[flags]]
-name = "b"
-[[flags]]
-name = "c"
-[[flags]]
-name = "ab"
-implies = ["a", "b"]
-[[entities]]
-name = "X"
-[[entities]]
-name = "Y"
-"#;
-
 fn catalogs() -> Catalogs {
-    Catalogs::from_list(vec![
-        Catalog::from_toml("t.toml", CATALOG).expect("test catalog"),
-    ])
+    Catalogs::from_list(vec![build::test_catalog()])
 }
 
 fn id(n: u128) -> Id {
@@ -140,16 +121,9 @@ fn state(w: &World) -> State {
         s.users.insert(
             uid(i),
             User {
-                id: uid(i),
-                username: format!("u{i}"),
-                email: String::new(),
-                display_name: String::new(),
-                kind: UserKind::Person,
                 disabled,
                 owner,
-                created_at: t,
-                updated_at: t,
-                version: 1,
+                ..build::user(uid(i), &format!("u{i}"), t)
             },
         );
     }
@@ -160,50 +134,21 @@ fn state(w: &World) -> State {
         } else {
             format!("t{i}")
         };
-        s.teams.insert(
-            tid(i),
-            Team {
-                id: tid(i),
-                key,
-                name: format!("T{i}"),
-                description: String::new(),
-                default_role: None,
-                created_at: t,
-                updated_at: t,
-                version: 1,
-            },
-        );
+        s.teams
+            .insert(tid(i), build::team(tid(i), &key, &format!("T{i}"), t));
     }
     for i in 0..NR {
-        s.roles.insert(
-            rid(i),
-            Role {
-                id: rid(i),
-                name: format!("r{i}"),
-                description: String::new(),
-                created_at: t,
-                updated_at: t,
-                version: 1,
-            },
-        );
+        s.roles
+            .insert(rid(i), build::role(rid(i), &format!("r{i}"), t));
     }
     for (i, (e, u, g, d, c)) in w.perms.iter().enumerate() {
         let i = i as u8;
         let mut p = Permission {
-            id: pid(i),
-            catalog: "t".into(),
-            entity: ENTITIES[*e as usize].into(),
             entity_uuid: u.map(uuid_name),
             grants: g.iter().map(|&f| FLAGS[f as usize].to_string()).collect(),
             denies: d.iter().map(|&f| FLAGS[f as usize].to_string()).collect(),
             conditions: c.iter().map(|&f| CONDS[f as usize].to_string()).collect(),
-            query_attributes: vec![],
-            read_attributes: vec![],
-            write_attributes: vec![],
-            description: String::new(),
-            created_at: t,
-            updated_at: t,
-            version: 1,
+            ..build::permission(pid(i), "t", ENTITIES[*e as usize], t)
         };
         p.normalize();
         s.permissions.insert(&p);

@@ -2,9 +2,10 @@
 //! `validate_condition_with_permissions` (docs/MAGE.md §4) on random access integers with
 //! attribute checks, and `explain` agrees with `decide`.
 
+use crate::support::build;
 use gatehouse::catalog::{Catalogs, access_to_flags};
 use gatehouse::engine::{AttrCheck, AttrKind, Engine, Request};
-use gatehouse::model::{Id, Permission, Role, User, UserKind, now};
+use gatehouse::model::{Id, Permission, now};
 use gatehouse::policy::State;
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -76,34 +77,11 @@ fn mage_state(perms: &[MagePerm], cats: &Catalogs) -> (State, Id) {
     let mage = cats.get("mage").expect("mage");
     let mut s = State::default();
     let user = uid(0);
-    s.users.insert(
-        user,
-        User {
-            id: user,
-            username: "m".into(),
-            email: String::new(),
-            display_name: String::new(),
-            kind: UserKind::Person,
-            disabled: false,
-            owner: false,
-            created_at: t,
-            updated_at: t,
-            version: 1,
-        },
-    );
+    s.users.insert(user, build::user(user, "m", t));
     // Two roles, so permissions combine across roles as well as inside one.
     for r in 0..2u8 {
-        s.roles.insert(
-            rid(r),
-            Role {
-                id: rid(r),
-                name: format!("r{r}"),
-                description: String::new(),
-                created_at: t,
-                updated_at: t,
-                version: 1,
-            },
-        );
+        s.roles
+            .insert(rid(r), build::role(rid(r), &format!("r{r}"), t));
         s.user_roles.insert((user, rid(r)));
     }
     let names = |v: &Vec<u8>| {
@@ -115,20 +93,13 @@ fn mage_state(perms: &[MagePerm], cats: &Catalogs) -> (State, Id) {
         let i = i as u8;
         let (grants, denies) = access_to_flags(mage, *access).expect("known bits");
         let mut p = Permission {
-            id: pid(i),
-            catalog: "mage".into(),
-            entity: MAGE_ENTITIES[*e as usize].into(),
             entity_uuid: u.map(|u| u.to_string()),
             grants,
             denies,
-            conditions: vec![],
             query_attributes: names(&lists[0]),
             read_attributes: names(&lists[1]),
             write_attributes: names(&lists[2]),
-            description: String::new(),
-            created_at: t,
-            updated_at: t,
-            version: 1,
+            ..build::permission(pid(i), "mage", MAGE_ENTITIES[*e as usize], t)
         };
         p.normalize();
         s.permissions.insert(&p);

@@ -4,6 +4,7 @@
 //! last enabled owner) and writes nothing.
 
 use crate::support;
+use crate::support::build;
 
 use gatehouse::backend::{PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use gatehouse::model::{Id, User};
@@ -17,50 +18,16 @@ use support::{Fixture, bounded, start};
 async fn delegate(f: &Fixture, name: &str, rights: &[(&str, &[&str])]) -> (User, String) {
     let svc = &f.service;
     let root = Actor::user(&f.admin, false);
-    let user = svc
-        .create_user(
-            &root,
-            UserSpec {
-                username: name.into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("user");
-    let role = svc
-        .create_role(
-            &root,
-            RoleSpec {
-                name: format!("{name}-role"),
-                description: String::new(),
-            },
-        )
-        .await
-        .expect("role");
+    let user = build::create_user(svc, &root, name).await;
+    let role = build::create_role(svc, &root, &format!("{name}-role")).await;
     for (entity, flags) in rights {
         let p = svc
             .create_permission(&root, admin_perm(entity, flags))
             .await
             .expect("permission");
-        svc.link(
-            &root,
-            Link::RolePermission {
-                role: role.id,
-                permission: p.id,
-            },
-        )
-        .await
-        .expect("role permission");
+        build::add_to_role(svc, &root, role.id, p.id).await;
     }
-    svc.link(
-        &root,
-        Link::UserRole {
-            user: user.id,
-            role: role.id,
-        },
-    )
-    .await
-    .expect("assign");
+    build::assign(svc, &root, user.id, role.id).await;
     let key = svc
         .create_key(&root, user.id, false, None)
         .await
@@ -82,29 +49,12 @@ fn admin_perm(entity: &str, flags: &[&str]) -> PermissionSpec {
 async fn powerful_role(f: &Fixture) -> (Id, Id) {
     let svc = &f.service;
     let root = Actor::user(&f.admin, false);
-    let role = svc
-        .create_role(
-            &root,
-            RoleSpec {
-                name: "Owner default permissions".into(),
-                description: String::new(),
-            },
-        )
-        .await
-        .expect("role");
+    let role = build::create_role(svc, &root, "Owner default permissions").await;
     let p = svc
         .create_permission(&root, admin_perm("ALL", &["read", "write"]))
         .await
         .expect("permission");
-    svc.link(
-        &root,
-        Link::RolePermission {
-            role: role.id,
-            permission: p.id,
-        },
-    )
-    .await
-    .expect("link");
+    build::add_to_role(svc, &root, role.id, p.id).await;
     (role.id, p.id)
 }
 
@@ -181,16 +131,7 @@ async fn chain1_no_key_for_the_owner_and_no_owner_flag_for_oneself() {
         let got = call(&f, &key, "POST", "/keys", Some(json!({"user": bob.id}))).await;
         refused(&f, got, "'write' on gatehouse:Role", r).await;
         // A user who holds nothing mallory lacks: allowed.
-        f.service
-            .create_user(
-                &Actor::user(&f.admin, false),
-                UserSpec {
-                    username: "carol".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("carol");
+        build::create_user(&f.service, &Actor::user(&f.admin, false), "carol").await;
         let (status, body) = call(&f, &key, "POST", "/keys", Some(json!({"user": "carol"}))).await;
         assert_eq!(status, 201, "{body}");
     })
@@ -665,58 +606,15 @@ async fn a_write_checked_on_a_stale_snapshot_is_checked_again_on_the_stores_stat
                 .expect("root"),
             false,
         );
-        let mallory = b
-            .create_user(
-                &root,
-                UserSpec {
-                    username: "mallory".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("mallory");
-        let own = b
-            .create_role(
-                &root,
-                RoleSpec {
-                    name: "own".into(),
-                    description: String::new(),
-                },
-            )
-            .await
-            .expect("role");
-        let ops = b
-            .create_role(
-                &root,
-                RoleSpec {
-                    name: "ops".into(),
-                    description: String::new(),
-                },
-            )
-            .await
-            .expect("ops");
+        let mallory = build::create_user(&b, &root, "mallory").await;
+        let own = build::create_role(&b, &root, "own").await;
+        let ops = build::create_role(&b, &root, "ops").await;
         let user_role = b
             .create_permission(&root, admin_perm("UserRole", &["write"]))
             .await
             .expect("perm");
-        b.link(
-            &root,
-            Link::RolePermission {
-                role: own.id,
-                permission: user_role.id,
-            },
-        )
-        .await
-        .expect("link");
-        b.link(
-            &root,
-            Link::UserRole {
-                user: mallory.id,
-                role: own.id,
-            },
-        )
-        .await
-        .expect("assign");
+        build::add_to_role(&b, &root, own.id, user_role.id).await;
+        build::assign(&b, &root, mallory.id, own.id).await;
         // Replica A reads the store now: `ops` holds nothing, so assigning it conveys nothing.
         let a = Service::open(store.clone(), catalogs).await.expect("a");
         // Replica B (the owner) makes `ops` powerful.
@@ -724,15 +622,7 @@ async fn a_write_checked_on_a_stale_snapshot_is_checked_again_on_the_stores_stat
             .create_permission(&root, admin_perm("ALL", &["read", "write"]))
             .await
             .expect("all");
-        b.link(
-            &root,
-            Link::RolePermission {
-                role: ops.id,
-                permission: all.id,
-            },
-        )
-        .await
-        .expect("ops powerful");
+        build::add_to_role(&b, &root, ops.id, all.id).await;
         // On A's stale snapshot the assignment looks harmless; it must still be refused.
         let m = Actor::user(&mallory, false);
         let e = a

@@ -11,6 +11,7 @@
 //!
 //! `PROPTEST_CASES` sets the number of cases (2,000 by default; half that for the Mage one).
 
+use crate::support::build;
 use gatehouse::backend::{PermissionSpec, RoleSpec, TeamSpec, UserSpec};
 use gatehouse::catalog::{Catalog, Catalogs};
 use gatehouse::engine::Request;
@@ -21,24 +22,6 @@ use gatehouse::store::MemoryStore;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-
-const TEST_CATALOG: &str = r#"
-name = "t"
-title = "Test"
-[[flags]]
-name = "a"
-[[flags]]
-name = "b"
-[[flags]]
-name = "c"
-[[flags]]
-name = "ab"
-implies = ["a", "b"]
-[[entities]]
-name = "X"
-[[entities]]
-name = "Y"
-"#;
 
 const ADMIN_ENTITIES: [&str; 10] = [
     "Role",
@@ -63,7 +46,7 @@ const NU: usize = 4;
 fn catalogs() -> Arc<Catalogs> {
     let builtin = Catalogs::builtin().expect("catalogs");
     let mut list: Vec<Catalog> = builtin.all().to_vec();
-    list.push(Catalog::from_toml("t.toml", TEST_CATALOG).expect("test catalog"));
+    list.push(build::test_catalog());
     Arc::new(Catalogs::from_list(list))
 }
 
@@ -276,15 +259,8 @@ impl Ids {
 /// The requests rights are measured on (the subject left out).
 fn universe(s: &State) -> Vec<Request> {
     let mut out = Vec::new();
-    let blank = |catalog: &str, action: &str, entity: &str| Request {
-        user: Id::nil(),
-        catalog: catalog.into(),
-        action: action.into(),
-        entity: entity.into(),
-        entity_uuid: None,
-        resource_owner: None,
-        resource_team: None,
-        attribute: None,
+    let blank = |catalog: &str, action: &str, entity: &str| {
+        build::request(Id::nil(), catalog, action, entity)
     };
     for e in ADMIN_ENTITIES {
         for f in ADMIN_FLAGS {
@@ -400,26 +376,10 @@ async fn setup(world: &World) -> (Service, Actor) {
         .expect("root");
     let root = Actor::user(&root, false);
     for i in 0..NU {
-        svc.create_user(
-            &root,
-            UserSpec {
-                username: format!("admin{i}"),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("user");
+        build::create_user(&svc, &root, &format!("admin{i}")).await;
     }
     for i in 0..3 {
-        svc.create_role(
-            &root,
-            RoleSpec {
-                name: format!("role{i}"),
-                description: String::new(),
-            },
-        )
-        .await
-        .expect("role");
+        build::create_role(&svc, &root, &format!("role{i}")).await;
     }
     for i in 0..2 {
         svc.create_team(
@@ -567,16 +527,7 @@ trait AdminRequest {
 impl AdminRequest for Request {
     /// A request on the admin catalog (subject left nil).
     fn admin(action: &str, entity: &str) -> Request {
-        Request {
-            user: Id::nil(),
-            catalog: "gatehouse".into(),
-            action: action.into(),
-            entity: entity.into(),
-            entity_uuid: None,
-            resource_owner: None,
-            resource_team: None,
-            attribute: None,
-        }
+        build::request(Id::nil(), "gatehouse", action, entity)
     }
 }
 
@@ -872,10 +823,7 @@ proptest! {
             let root = Actor::user(&root, false);
             let mut ids = Vec::new();
             for (name, perms) in [("admin", &mine), ("victim", &theirs)] {
-                let user = svc
-                    .create_user(&root, UserSpec { username: name.into(), ..Default::default() })
-                    .await
-                    .expect("user");
+                let user = build::create_user(&svc, &root, name).await;
                 let role = svc
                     .create_role(&root, RoleSpec { name: name.into(), description: String::new() })
                     .await

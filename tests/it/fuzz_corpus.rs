@@ -35,30 +35,16 @@ fn every_committed_fuzz_input_is_handled_without_a_panic() {
 
 #[test]
 fn the_load_cache_seed_round_trips_through_the_fuzzed_decoder() {
-    use gatehouse::model::{Role, User, UserKind, now};
+    use crate::support::build;
+    use gatehouse::model::{User, new_id, now};
     use gatehouse::policy::State;
     let t = now();
     let mut s = State::default();
     let u = User {
-        id: gatehouse::model::new_id(),
-        username: "alice".into(),
-        email: String::new(),
-        display_name: String::new(),
-        kind: UserKind::Person,
-        disabled: false,
         owner: true,
-        created_at: t,
-        updated_at: t,
-        version: 1,
+        ..build::user(new_id(), "alice", t)
     };
-    let r = Role {
-        id: gatehouse::model::new_id(),
-        name: "viewer".into(),
-        description: String::new(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    };
+    let r = build::role(new_id(), "viewer", t);
     s.user_roles.insert((u.id, r.id));
     s.users.insert(u.id, u);
     s.roles.insert(r.id, r);

@@ -135,19 +135,19 @@ async fn server_watch_refuses_unknown_parameters_and_needs_a_key() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL"]
 async fn postgres_change_feed_wakes_a_waiting_console_without_polling() {
     use crate::support::pg;
     use gatehouse::catalog::Catalogs;
     use gatehouse::service::Service;
     use gatehouse::store::PgStore;
     use std::sync::Arc;
-    let Some(url) = pg::url() else { return };
+    let Some(guard) = pg::fresh() else { return };
     bounded(60, async {
-        let schema = pg::fresh_schema();
-        let _drop = pg::SchemaGuard::new(&url, &schema);
+        let (url, schema) = (&guard.url, &guard.schema);
         let catalogs = Arc::new(Catalogs::builtin().expect("catalogs"));
         let open = || async {
-            let store = PgStore::open_in_schema(&url, &schema).await.expect("open");
+            let store = PgStore::open_in_schema(url, schema).await.expect("open");
             Arc::new(
                 Service::open(Arc::new(store), catalogs.clone())
                     .await

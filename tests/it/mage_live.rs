@@ -1,6 +1,7 @@
-//! Tests against a real Mage 0.9.80 server (docs/PRODUCT.md §4b). They run when `GATEHOUSE_TEST_MAGE_URL`
-//! names one — `.ci/run` starts it with `scripts/mage-server.sh start` and sets it — and skip
-//! with one line saying how to run them otherwise. The server must be a fresh one with the
+//! Tests against a real Mage 0.9.80 server (docs/PRODUCT.md §4b). They are ignored ("needs a Mage
+//! server") and run with `--include-ignored` when `GATEHOUSE_TEST_MAGE_URL` names one — `.ci/run`
+//! starts it with `scripts/mage-server.sh start` and sets it; without it they fail under CI and
+//! otherwise skip with one line saying how to run them. The server must be a fresh one with the
 //! default owner (admin@admin.com / admin); every object a test makes has a unique name, so
 //! the tests can run again against the same server.
 
@@ -15,6 +16,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[tokio::test]
+#[ignore = "needs a Mage server"]
 async fn crud_through_gatehouse_is_what_mage_shows_and_back() {
     let Some(url) = live_url() else { return };
     let _one = serial().await;
@@ -247,6 +249,7 @@ async fn crud_through_gatehouse_is_what_mage_shows_and_back() {
 }
 
 #[tokio::test]
+#[ignore = "needs a Mage server"]
 async fn errors_come_back_specific_and_change_nothing() {
     let Some(url) = live_url() else { return };
     let _one = serial().await;
@@ -344,6 +347,7 @@ fn by_role(s: &gatehouse::policy::State) -> BTreeMap<String, Vec<String>> {
 }
 
 #[tokio::test]
+#[ignore = "needs a Mage server"]
 async fn the_local_mage_preset_equals_what_mages_own_seed_creates() {
     let Some(url) = live_url() else { return };
     let _one = serial().await;
@@ -402,6 +406,7 @@ async fn the_local_mage_preset_equals_what_mages_own_seed_creates() {
 }
 
 #[tokio::test]
+#[ignore = "needs a Mage server"]
 async fn import_from_mage_copies_roles_permissions_and_links_for_offline_questions() {
     let Some(url) = live_url() else { return };
     let _one = serial().await;
@@ -475,6 +480,7 @@ async fn import_from_mage_copies_roles_permissions_and_links_for_offline_questio
 }
 
 #[tokio::test]
+#[ignore = "needs a Mage server"]
 async fn a_profile_reaches_mage_and_an_expired_token_logs_in_again() {
     let Some(url) = live_url() else { return };
     let _one = serial().await;
@@ -531,6 +537,7 @@ async fn a_profile_reaches_mage_and_an_expired_token_logs_in_again() {
 }
 
 #[tokio::test]
+#[ignore = "needs a Mage server"]
 async fn the_live_view_sees_a_change_made_by_another_mage_client() {
     let Some(url) = live_url() else { return };
     let _one = serial().await;

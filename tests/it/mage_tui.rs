@@ -47,6 +47,7 @@ fn screen(app: &App) -> String {
 }
 
 #[tokio::test]
+#[ignore = "needs a Mage server"]
 async fn the_console_manages_a_mage_server() {
     let Some(url) = live_url() else { return };
     // One Mage test at a time: they share one server (all modules are one test binary).

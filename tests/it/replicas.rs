@@ -6,9 +6,10 @@
 //! CLI share a file the same way); PostgreSQL replicas join when that store lands.
 
 use crate::support;
+use crate::support::build;
 
 use gatehouse::backend::Backend;
-use gatehouse::backend::{PermissionSpec, RoleSpec, UserSpec};
+use gatehouse::backend::PermissionSpec;
 use gatehouse::catalog::Catalogs;
 use gatehouse::connect::HttpBackend;
 use gatehouse::engine::Request;
@@ -56,26 +57,8 @@ async fn two_replicas_stay_consistent(a_store: Arc<dyn Store>, b_store: Arc<dyn 
         .expect("admin")
         .clone();
     let root = Actor::user(&admin, false);
-    let alice = a
-        .create_user(
-            &root,
-            UserSpec {
-                username: "alice".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("alice");
-    let role = a
-        .create_role(
-            &root,
-            RoleSpec {
-                name: "Pipeline editors".into(),
-                description: String::new(),
-            },
-        )
-        .await
-        .expect("role");
+    let alice = build::create_user(&a, &root, "alice").await;
+    let role = build::create_role(&a, &root, "Pipeline editors").await;
     let p = a
         .create_permission(
             &root,
@@ -88,24 +71,8 @@ async fn two_replicas_stay_consistent(a_store: Arc<dyn Store>, b_store: Arc<dyn 
         )
         .await
         .expect("permission");
-    a.link(
-        &root,
-        Link::RolePermission {
-            role: role.id,
-            permission: p.id,
-        },
-    )
-    .await
-    .expect("link");
-    a.link(
-        &root,
-        Link::UserRole {
-            user: alice.id,
-            role: role.id,
-        },
-    )
-    .await
-    .expect("assign");
+    build::add_to_role(&a, &root, role.id, p.id).await;
+    build::assign(&a, &root, alice.id, role.id).await;
     let key = a
         .create_key(&root, admin.id, false, None)
         .await
@@ -165,16 +132,7 @@ async fn two_replicas_stay_consistent(a_store: Arc<dyn Store>, b_store: Arc<dyn 
     // A revision nobody reached is refused with a clear error, never guessed.
     let e = fresh_b
         .check_at(
-            Request {
-                user: alice.id,
-                catalog: "mage".into(),
-                action: "UPDATE".into(),
-                entity: "Pipeline".into(),
-                entity_uuid: None,
-                resource_owner: None,
-                resource_team: None,
-                attribute: None,
-            },
+            build::request(alice.id, "mage", "UPDATE", "Pipeline"),
             revision + 1000,
         )
         .await
@@ -197,14 +155,13 @@ async fn sqlite_replicas_on_one_file() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL"]
 async fn postgres_replicas_on_one_database() {
-    let Some(url) = support::pg::url() else {
+    let Some(guard) = support::pg::fresh() else {
         return;
     };
     bounded(60, async {
-        let schema = support::pg::fresh_schema();
-        let _drop = support::pg::SchemaGuard::new(&url, &schema);
-        let db = support::pg::url_in_schema(&url, &schema);
+        let db = guard.db();
         let (a, b) = tokio::join!(
             gatehouse::store::PgStore::open(&db),
             gatehouse::store::PgStore::open(&db)
@@ -216,32 +173,23 @@ async fn postgres_replicas_on_one_database() {
 }
 
 #[tokio::test]
+#[ignore = "needs PostgreSQL"]
 async fn a_postgres_commit_is_announced_to_other_stores() {
-    let Some(url) = support::pg::url() else {
+    let Some(guard) = support::pg::fresh() else {
         return;
     };
     bounded(30, async {
-        let schema = support::pg::fresh_schema();
-        let _drop = support::pg::SchemaGuard::new(&url, &schema);
-        let db = support::pg::url_in_schema(&url, &schema);
+        let db = guard.db();
         let a = gatehouse::store::PgStore::open(&db).await.expect("A");
         let b = gatehouse::store::PgStore::open(&db).await.expect("B");
         let mut feed = b.watch().expect("PostgreSQL stores announce revisions");
         // Give B's LISTEN a moment to be in place before A commits.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let t = gatehouse::model::now();
         let rev = a
             .commit(
                 "tester",
                 &[gatehouse::policy::Change::Create(
-                    gatehouse::policy::Object::Role(gatehouse::model::Role {
-                        id: gatehouse::model::new_id(),
-                        name: "announced".into(),
-                        description: String::new(),
-                        created_at: t,
-                        updated_at: t,
-                        version: 1,
-                    }),
+                    gatehouse::policy::Object::Role(support::build::new_role("announced")),
                 )],
             )
             .await

@@ -4,9 +4,10 @@
 //! `--no-auth` warns on every answer.
 
 use crate::support;
+use crate::support::build;
 
 use gatehouse::backend::Backend;
-use gatehouse::backend::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
+use gatehouse::backend::{Error, RoleSpec, TeamSpec};
 use gatehouse::policy::Link;
 use gatehouse::server::ServerConfig;
 use gatehouse::wire::{Method, Op, ROUTES, Route};
@@ -24,29 +25,9 @@ struct Ids {
 
 async fn objects(f: &Fixture) -> Ids {
     let b = f.local();
-    let role = b
-        .create_role(RoleSpec {
-            name: "editor".into(),
-            description: String::new(),
-        })
-        .await
-        .expect("role");
-    let perm = b
-        .create_permission(PermissionSpec {
-            catalog: "mage".into(),
-            entity: "Pipeline".into(),
-            grants: vec!["LIST".into()],
-            ..Default::default()
-        })
-        .await
-        .expect("permission");
-    let user = b
-        .create_user(UserSpec {
-            username: "alice".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("user");
+    let role = build::add_role(&b, "editor").await;
+    let perm = build::add_permission(&b, "mage", "Pipeline", &["LIST"]).await;
+    let user = build::add_user(&b, "alice").await;
     let team = b
         .create_team(TeamSpec {
             key: "ops".into(),

@@ -5,6 +5,7 @@
 //! 127.0.0.1 (ephemeral port, temp SQLite store); every test is bounded in time.
 
 use crate::support;
+use crate::support::build;
 
 use gatehouse::backend::Backend;
 use gatehouse::backend::{PermissionSpec, UserSpec};
@@ -68,15 +69,7 @@ async fn unknown_fields_in_bodies_are_refused_naming_the_field() {
             "the message lists the known fields: {message}"
         );
         // Every kind of body.
-        let perm = local
-            .create_permission(PermissionSpec {
-                catalog: "mage".into(),
-                entity: "Pipeline".into(),
-                grants: vec!["LIST".into()],
-                ..Default::default()
-            })
-            .await
-            .expect("permission");
+        let perm = support::build::add_permission(&local, "mage", "Pipeline", &["LIST"]).await;
         let before = before.max(f.revision());
         let cases: Vec<(reqwest::RequestBuilder, &str)> = vec![
             (
@@ -370,16 +363,7 @@ async fn far_ahead_revisions_cost_a_bounded_number_of_store_reads() {
         let other: Arc<dyn Store> = Arc::from(f.reopen_store().await);
         let cats = Arc::new(Catalogs::builtin().expect("catalogs"));
         let other = Service::open(other, cats).await.expect("other process");
-        let carol = other
-            .create_user(
-                &Actor::user(&f.admin, false),
-                UserSpec {
-                    username: "carol".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("carol");
+        let carol = build::create_user(&other, &Actor::user(&f.admin, false), "carol").await;
         let written = other.snapshot().state.revision;
         let ask = |at: u64| {
             json!({"user": "carol", "catalog": "mage", "action": "LIST", "entity": "Pipeline",

@@ -3,10 +3,10 @@
 //! exactly the objects whose creation succeeded.
 
 use crate::support;
+use crate::support::build;
 
 use gatehouse::backend::Backend;
 use gatehouse::backend::RoleSpec;
-use gatehouse::engine::Request;
 use gatehouse::server::ServerConfig;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -77,16 +77,7 @@ async fn thirty_two_clients_for_three_seconds_without_an_error() {
                             Err(e) => errors.push(format!("batch: {e}")),
                         }
                     } else {
-                        let req = Request {
-                            user: admin,
-                            catalog: "mage".into(),
-                            action: "LIST".into(),
-                            entity: "Pipeline".into(),
-                            entity_uuid: None,
-                            resource_owner: None,
-                            resource_team: None,
-                                                attribute: None,
-};
+                        let req = build::request(admin, "mage", "LIST", "Pipeline");
                         match http.explain(req).await {
                             Ok(e) if e.allowed => {
                                 checks.fetch_add(1, Ordering::Relaxed);

@@ -2,7 +2,6 @@
 //! schema versions, reopening; plus an ignored timing run.
 
 use gatehouse::model::AuditQuery;
-use gatehouse::model::{Permission, Role, User, UserKind, new_id, now};
 use gatehouse::policy::{Change, Link, Object};
 use gatehouse::store::{SqliteStore, Store, StoreError};
 use sqlx::{ConnectOptions, Connection};
@@ -10,53 +9,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Instant;
 
-fn permission(i: usize) -> Permission {
-    let t = now();
-    Permission {
-        id: new_id(),
-        catalog: "mage".into(),
-        entity: format!("entity{}", i % 50),
-        entity_uuid: i.is_multiple_of(3).then(|| format!("uuid-{i}")),
-        grants: vec!["read".into(), "write".into()],
-        denies: vec![],
-        conditions: vec!["own".into()],
-        query_attributes: vec![],
-        read_attributes: vec!["name".into()],
-        write_attributes: vec![],
-        description: format!("permission {i}"),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
-}
-
-fn role(name: &str) -> Role {
-    let t = now();
-    Role {
-        id: new_id(),
-        name: name.into(),
-        description: String::new(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
-}
-
-fn user(name: &str) -> User {
-    let t = now();
-    User {
-        id: new_id(),
-        username: name.into(),
-        email: String::new(),
-        display_name: String::new(),
-        kind: UserKind::Person,
-        disabled: false,
-        owner: false,
-        created_at: t,
-        updated_at: t,
-        version: 1,
-    }
-}
+use crate::support::build::{
+    new_role as role, new_user as user, numbered_permission as permission,
+};
 
 async fn raw(path: &Path) -> sqlx::SqliteConnection {
     sqlx::sqlite::SqliteConnectOptions::new()

@@ -1,11 +1,10 @@
 //! The console as a person sees it: every pane, dialog and overlay drawn on ratatui's
 //! `TestBackend` at 80x24 and 120x40 (insta snapshots), and key flows on the app state.
 
+use crate::support::build;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use gatehouse::backend::{BackendInfo, BackendKind, Capabilities, Me};
-use gatehouse::model::{
-    ApiKey, AuditEvent, Id, ObjectKind, Permission, Role, Team, User, UserKind,
-};
+use gatehouse::model::{ApiKey, AuditEvent, Id, ObjectKind, Permission, Role, Team, User};
 use gatehouse::policy::State;
 use gatehouse::tui::app::{App, Data, Effect, Mode, Msg};
 use gatehouse::tui::draw::draw;
@@ -26,16 +25,9 @@ pub(crate) fn fixture() -> State {
     let t = datetime!(2026-11-02 09:30 UTC);
     let mut s = State::default();
     let user = |n: u128, name: &str, email: &str, owner: bool| User {
-        id: id(n),
-        username: name.into(),
         email: email.into(),
-        display_name: String::new(),
-        kind: UserKind::Person,
-        disabled: false,
         owner,
-        created_at: t,
-        updated_at: t,
-        version: 1,
+        ..build::user(id(n), name, t)
     };
     for u in [
         user(1, "admin", "admin@example.org", true),
@@ -47,12 +39,8 @@ pub(crate) fn fixture() -> State {
         s.users.insert(u.id, u);
     }
     let role = |n: u128, name: &str, d: &str| Role {
-        id: id(n),
-        name: name.into(),
         description: d.into(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
+        ..build::role(id(n), name, t)
     };
     for r in [
         role(10, "Pipeline editors", "edit example_pipeline"),
@@ -62,20 +50,10 @@ pub(crate) fn fixture() -> State {
         s.roles.insert(r.id, r);
     }
     let perm = |n: u128, entity: &str, uuid: Option<&str>, g: &[&str], d: &[&str]| Permission {
-        id: id(n),
-        catalog: "mage".into(),
-        entity: entity.into(),
         entity_uuid: uuid.map(Into::into),
-        grants: g.iter().map(|x| x.to_string()).collect(),
-        denies: d.iter().map(|x| x.to_string()).collect(),
-        conditions: vec![],
-        query_attributes: vec![],
-        read_attributes: vec![],
-        write_attributes: vec![],
-        description: String::new(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
+        grants: build::flags(g),
+        denies: build::flags(d),
+        ..build::permission(id(n), "mage", entity, t)
     };
     for p in [
         perm(
@@ -99,30 +77,17 @@ pub(crate) fn fixture() -> State {
     ]);
     s.user_roles.extend([(id(2), id(10)), (id(3), id(11))]);
     let team = Team {
-        id: id(30),
-        key: "ops".into(),
-        name: "Operations".into(),
-        description: String::new(),
         default_role: Some(id(11)),
-        created_at: t,
-        updated_at: t,
-        version: 1,
+        ..build::team(id(30), "ops", "Operations", t)
     };
     s.teams.insert(team.id, team);
     s.members.insert((id(30), id(3)), Some(id(12)));
     s.keys.insert(
         id(40),
         ApiKey {
-            id: id(40),
-            prefix: "ghk_AbCdEfGh".into(),
-            hash: "00".repeat(32),
-            user_id: id(2),
             read_only: true,
             expires_at: Some(datetime!(2027-02-01 00:00 UTC)),
-            created_at: t,
-            last_used_at: None,
-            revoked_at: None,
-            version: 1,
+            ..build::api_key(id(40), id(2), "ghk_AbCdEfGh", &"00".repeat(32), t)
         },
     );
     s.revision = 42;

@@ -4,6 +4,7 @@
 //! read-only consoles; forms and stale saves are in `tui_forms.rs`.
 
 use crate::support;
+use crate::support::build;
 use crate::tui_support;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use gatehouse::backend::Backend;
@@ -28,18 +29,7 @@ async fn a_permission_on_one_uuid_shows_allow_with_its_path_in_the_access_check(
         .await
         .expect("permission");
     let role = role(&b, "Pipeline editors").await;
-    b.link(Link::RolePermission {
-        role: role.id,
-        permission: p.id,
-    })
-    .await
-    .expect("add");
-    b.link(Link::UserRole {
-        user: alice.id,
-        role: role.id,
-    })
-    .await
-    .expect("assign");
+    build::give(&b, alice.id, role.id, p.id).await;
 
     let mut app = open(&b, false).await;
     press(&mut app, &b, ":check alice\n").await;

@@ -4,7 +4,7 @@
 use crate::support;
 use crate::tui_support;
 use gatehouse::backend::Backend;
-use gatehouse::backend::{PermissionSpec, RoleSpec};
+use gatehouse::backend::RoleSpec;
 use gatehouse::tui::app::{App, Mode};
 use gatehouse::tui::field::FieldKind;
 use tui_support::{backend, open, press, role, screen};
@@ -214,15 +214,7 @@ async fn a_failed_save_keeps_the_form_as_typed_and_names_the_field() {
 #[tokio::test]
 async fn editing_a_permission_changes_its_uuid_and_access() {
     let b = backend().await;
-    let p = b
-        .create_permission(PermissionSpec {
-            catalog: "mage".into(),
-            entity: "Pipeline".into(),
-            grants: vec!["LIST".into()],
-            ..Default::default()
-        })
-        .await
-        .expect("permission");
+    let p = support::build::add_permission(&b, "mage", "Pipeline", &["LIST"]).await;
     let mut app = open(&b, false).await;
     press(&mut app, &b, ":permissions\n/Pipeline\n").await;
     let s = screen(&app);

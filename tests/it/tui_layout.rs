@@ -3,6 +3,7 @@
 //! denies; every prompt is a centred modal that fits; forms scroll to the focused toggle; below
 //! 100 columns the navigation is a tab bar. Snapshots at 60x15, 80x24 and 120x40.
 
+use crate::support::build::{self, flags};
 use crate::tui::{app, chars, data, fixture, id, key, screen};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use gatehouse::backend::{CreatedKey, Error, ImportReport};
@@ -28,22 +29,10 @@ fn fits(s: &str, h: u16) {
 fn app_with_many_flags(size: (u16, u16)) -> App {
     let t = datetime!(2026-11-02 09:30 UTC);
     let mut s = fixture();
-    let flags = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
     s.permissions.insert(&Permission {
-        id: id(24),
-        catalog: "mage".into(),
-        entity: "Pipeline".into(),
-        entity_uuid: None,
         grants: flags(&["LIST", "DETAIL", "READ", "UPDATE", "CREATE", "QUERY"]),
         denies: flags(&["DELETE", "OPERATION_ALL", "WRITE_ALL"]),
-        conditions: vec![],
-        query_attributes: vec![],
-        read_attributes: vec![],
-        write_attributes: vec![],
-        description: String::new(),
-        created_at: t,
-        updated_at: t,
-        version: 1,
+        ..build::permission(id(24), "mage", "Pipeline", t)
     });
     s.reindex();
     let mut d = data(true);

@@ -180,6 +180,7 @@ fn show_role(bin: &str, db: &std::path::Path, name: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs tmux"]
 fn the_console_follows_a_cli_write_from_another_process_without_a_key() {
     if !tmux_available() {
         return;
@@ -206,6 +207,7 @@ fn the_console_follows_a_cli_write_from_another_process_without_a_key() {
 }
 
 #[test]
+#[ignore = "needs tmux"]
 fn an_edit_conflict_with_a_cli_write_resolves_with_o_and_with_r() {
     if !tmux_available() {
         return;

@@ -1,6 +1,7 @@
 //! Defects found by trying the console in tmux as a new admin would (issue 17's review):
 //! each test failed before its fix.
 
+use crate::support::build;
 use crate::tui_support::{backend, open, press, screen, user};
 use gatehouse::backend::Backend;
 use gatehouse::backend::UserSpec;
@@ -173,7 +174,6 @@ async fn the_changed_outside_notice_and_the_conflict_line_are_whole_at_80_column
 #[tokio::test]
 async fn a_user_page_shows_what_each_effective_permission_denies() {
     use gatehouse::backend::PermissionSpec;
-    use gatehouse::policy::Link;
     let b = backend().await;
     let alice = user(&b, "alice").await;
     let p = b
@@ -187,18 +187,7 @@ async fn a_user_page_shows_what_each_effective_permission_denies() {
         .await
         .expect("permission");
     let role = crate::tui_support::role(&b, "Mixed").await;
-    b.link(Link::RolePermission {
-        role: role.id,
-        permission: p.id,
-    })
-    .await
-    .expect("add");
-    b.link(Link::UserRole {
-        user: alice.id,
-        role: role.id,
-    })
-    .await
-    .expect("assign");
+    build::give(&b, alice.id, role.id, p.id).await;
     let mut app = open(&b, false).await;
     press(&mut app, &b, ":users\n/alice\n\n").await;
     let s = screen(&app);

@@ -62,6 +62,27 @@ impl Env {
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
+    /// Runs and expects exit `code`; returns stdout.
+    pub fn code(&self, args: &[&str], code: i32) -> String {
+        let o = self.run(args);
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "gatehouse {args:?}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// Runs with `-o json`, expects exit `code` and parses stdout.
+    pub fn json_exit(&self, args: &[&str], code: i32) -> Value {
+        let mut a = vec!["-o", "json"];
+        a.extend_from_slice(args);
+        let out = self.code(&a, code);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
+    }
+
     /// Runs with `-o json` and parses stdout.
     pub fn json(&self, args: &[&str]) -> Value {
         let mut a = vec!["-o", "json"];

@@ -1,5 +1,6 @@
-//! Shared by the tests against a real Mage server: the gate on `GATEHOUSE_TEST_MAGE_URL`, an
-//! owner's backend, raw calls to Mage's API, unique names and a time bound.
+//! Shared by the tests against a real Mage server (each `#[ignore = "needs a Mage server"]`):
+//! the gate on `GATEHOUSE_TEST_MAGE_URL`, an owner's backend, raw calls to Mage's API, unique
+//! names and a time bound.
 #![allow(dead_code)]
 
 use gatehouse::connect::MageBackend;
@@ -10,13 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The Mage server's URL, or `None` after printing the one line that says how to run these
-/// tests.
+/// tests (a failure under CI). The tests are `#[ignore = "needs a Mage server"]`.
 pub fn live_url() -> Option<String> {
     match std::env::var("GATEHOUSE_TEST_MAGE_URL") {
         Ok(u) if !u.trim().is_empty() => Some(u.trim().to_string()),
         _ => {
-            eprintln!(
-                "SKIPPED (no Mage server): set GATEHOUSE_TEST_MAGE_URL=$(scripts/mage-server.sh start) to run the Mage fidelity tests; .ci/run does"
+            crate::support::service_missing(
+                "SKIPPED (no Mage server): set GATEHOUSE_TEST_MAGE_URL=$(scripts/mage-server.sh start) to run the Mage fidelity tests; .ci/run does",
             );
             None
         }
@@ -85,15 +86,8 @@ pub async fn secret_lister(
     user: gatehouse::model::Id,
 ) -> (gatehouse::model::Role, gatehouse::model::Permission) {
     use gatehouse::backend::Backend;
-    use gatehouse::backend::{PermissionSpec, RoleSpec};
-    use gatehouse::policy::Link;
-    let role = b
-        .create_role(RoleSpec {
-            name: role_name.into(),
-            description: String::new(),
-        })
-        .await
-        .expect("role");
+    use gatehouse::backend::PermissionSpec;
+    let role = crate::support::build::add_role(b, role_name).await;
     let perm = b
         .create_permission(PermissionSpec {
             catalog: "mage".into(),
@@ -104,17 +98,6 @@ pub async fn secret_lister(
         })
         .await
         .expect("permission");
-    b.link(Link::RolePermission {
-        role: role.id,
-        permission: perm.id,
-    })
-    .await
-    .expect("role ← permission");
-    b.link(Link::UserRole {
-        user,
-        role: role.id,
-    })
-    .await
-    .expect("user ← role");
+    crate::support::build::give(b, user, role.id, perm.id).await;
     (role, perm)
 }

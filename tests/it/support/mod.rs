@@ -4,13 +4,31 @@
 //! role only reads), and a read-only key of the owner.
 #![allow(dead_code)]
 
+pub mod build;
 pub mod pg;
 
-use gatehouse::backend::{PermissionSpec, RoleSpec, UserSpec};
+/// Whether this run is CI (`CI` set and not `false`/`0`; `.ci/run` runs with `CI=true`).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// A service a test needs is missing (the test is `#[ignore]`d and was run with
+/// `--include-ignored`): under CI this fails the test; elsewhere it prints `line` (one
+/// `SKIPPED …` line) and the caller returns.
+pub fn service_missing(line: &str) {
+    assert!(
+        !in_ci(),
+        "a service test cannot run under CI=true: {}\nCI runs every service test (.ci/run starts \
+         PostgreSQL and Mage and installs tmux)",
+        line.trim()
+    );
+    eprintln!("{line}");
+}
+
+use gatehouse::backend::{PermissionSpec, RoleSpec};
 use gatehouse::catalog::Catalogs;
 use gatehouse::connect::{HttpBackend, LocalBackend};
 use gatehouse::model::User;
-use gatehouse::policy::Link;
 use gatehouse::server::{RunningServer, ServerConfig};
 use gatehouse::service::{Actor, Service};
 use gatehouse::store::{PgStore, SqliteStore, Store};
@@ -84,10 +102,8 @@ pub async fn start_wrapped(
             None,
         ),
         StoreKind::Postgres => {
-            let url = pg::url()?;
-            let schema = pg::fresh_schema();
-            let guard = pg::SchemaGuard::new(&url, &schema);
-            let store = PgStore::open_in_schema(&url, &schema)
+            let guard = pg::fresh()?;
+            let store = PgStore::open_in_schema(&guard.url, &guard.schema)
                 .await
                 .expect("postgres store");
             (Arc::new(store), Some(guard))
@@ -104,16 +120,7 @@ pub async fn start_wrapped(
     let snap = service.snapshot();
     let admin = snap.state.user_by_name("admin").expect("admin").clone();
     let root = Actor::user(&admin, false);
-    let viewer = service
-        .create_user(
-            &root,
-            UserSpec {
-                username: "viewer".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("viewer");
+    let viewer = build::create_user(&service, &root, "viewer").await;
     let role = service
         .create_role(
             &root,
@@ -136,26 +143,8 @@ pub async fn start_wrapped(
         )
         .await
         .expect("read-all permission");
-    service
-        .link(
-            &root,
-            Link::RolePermission {
-                role: role.id,
-                permission: read_all.id,
-            },
-        )
-        .await
-        .expect("link");
-    service
-        .link(
-            &root,
-            Link::UserRole {
-                user: viewer.id,
-                role: role.id,
-            },
-        )
-        .await
-        .expect("assign");
+    build::add_to_role(&service, &root, role.id, read_all.id).await;
+    build::assign(&service, &root, viewer.id, role.id).await;
     let key = |user: &User, read_only: bool| {
         let service = service.clone();
         let root = root.clone();

@@ -1,5 +1,7 @@
-//! PostgreSQL test helpers: the tests run when `GATEHOUSE_TEST_DATABASE_URL` is set, each in
-//! its own fresh schema, dropped afterwards; otherwise each prints one SKIPPED line.
+//! PostgreSQL test helpers. The PostgreSQL tests are `#[ignore = "needs PostgreSQL"]` (run them
+//! with `cargo test --locked -- --include-ignored`); each runs in its own fresh schema of
+//! `GATEHOUSE_TEST_DATABASE_URL`, dropped afterwards. Without that variable each fails under CI
+//! and otherwise prints one SKIPPED line.
 #![allow(dead_code)]
 
 /// The line a PostgreSQL test prints when it does not run.
@@ -7,15 +9,22 @@ pub const SKIP: &str = "SKIPPED (no PostgreSQL): set \
      GATEHOUSE_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test to run the PostgreSQL \
      store tests";
 
-/// The test database URL, or `None` after printing [`SKIP`].
+/// The test database URL, or `None` after printing [`SKIP`] (a failure under CI).
 pub fn url() -> Option<String> {
     match std::env::var("GATEHOUSE_TEST_DATABASE_URL") {
         Ok(u) if !u.trim().is_empty() => Some(u),
         _ => {
-            eprintln!("{SKIP}");
+            super::service_missing(SKIP);
             None
         }
     }
+}
+
+/// A fresh schema of the test database (dropped with the guard), or `None` after printing
+/// [`SKIP`] (a failure under CI).
+pub fn fresh() -> Option<SchemaGuard> {
+    let url = url()?;
+    Some(SchemaGuard::new(&url, &fresh_schema()))
 }
 
 /// A schema name nobody else uses.
@@ -44,6 +53,11 @@ impl SchemaGuard {
             url: url.to_string(),
             schema: schema.to_string(),
         }
+    }
+
+    /// The database URL with its `search_path` set to the schema.
+    pub fn db(&self) -> String {
+        url_in_schema(&self.url, &self.schema)
     }
 }
 

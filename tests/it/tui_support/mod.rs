@@ -5,7 +5,6 @@
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use gatehouse::backend::Backend;
-use gatehouse::backend::{RoleSpec, UserSpec};
 use gatehouse::connect::LocalBackend;
 use gatehouse::store::MemoryStore;
 use gatehouse::tui::app::{App, Effect};
@@ -25,23 +24,7 @@ pub async fn backend() -> LocalBackend {
     b
 }
 
-pub async fn user(b: &dyn Backend, name: &str) -> gatehouse::model::User {
-    b.create_user(UserSpec {
-        username: name.into(),
-        ..Default::default()
-    })
-    .await
-    .expect("user")
-}
-
-pub async fn role(b: &dyn Backend, name: &str) -> gatehouse::model::Role {
-    b.create_role(RoleSpec {
-        name: name.into(),
-        description: String::new(),
-    })
-    .await
-    .expect("role")
-}
+pub use crate::support::build::{add_role as role, add_user as user};
 
 /// Carries out effects (and the effects their messages lead to) until none are left.
 pub async fn settle(app: &mut App, b: &dyn Backend, mut effects: Vec<Effect>) {
