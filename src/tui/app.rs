@@ -76,6 +76,8 @@ pub struct App {
     pub mode: Mode,
     /// Status line.
     pub message: Option<(String, Tone)>,
+    /// The status line shows a failed load (a later load that works clears it).
+    pub load_error_shown: bool,
     /// The effects issued and not yet answered (see `jobs.rs`): the header says "working"
     /// while any is.
     pub in_flight: std::collections::BTreeMap<super::msg::JobId, super::msg::JobKind>,
@@ -144,6 +146,7 @@ impl App {
                 .collect(),
             mode: Mode::Normal,
             message: None,
+            load_error_shown: false,
             // The runner starts with a load (`FIRST_LOAD`).
             in_flight: [(super::msg::FIRST_LOAD, super::msg::JobKind::Load)].into(),
             next_job: super::msg::FIRST_LOAD.0 + 1,
@@ -199,6 +202,7 @@ impl App {
         let text = text.into();
         self.log.push(&text, tone);
         self.message = Some((text, tone));
+        self.load_error_shown = false;
     }
 
     /// Handles a result from the runner (its job, if any, is already over: see `jobs.rs`).
@@ -285,6 +289,7 @@ impl App {
             vec![Effect::RetryLoad(attempt + 1)]
         } else {
             self.say(format!("cannot load: {e}"), Tone::Error);
+            self.load_error_shown = true;
             Vec::new()
         }
     }

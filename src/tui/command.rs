@@ -105,10 +105,25 @@ pub fn resolve(word: &str) -> Result<Target, String> {
         }
     }
     Err(format!(
-        "unknown command ':{word}'; accepts roles, permissions (perms), users, teams, keys, \
-         audit, check [user], help, messages (log), refresh (r), quit (q), or any unambiguous \
-         prefix"
+        "unknown command ':{word}'; accepts {}, help, messages (log), refresh (r), quit (q), or \
+         any unambiguous prefix",
+        pane_commands()
     ))
+}
+
+/// The panes' commands as the registry names them, each with its first alias that is not a
+/// prefix of it: `roles, permissions (perms), …`.
+fn pane_commands() -> String {
+    let said: Vec<String> = super::panes::PANES
+        .iter()
+        .map(
+            |d| match d.aliases.iter().find(|a| !d.command.starts_with(**a)) {
+                Some(a) => format!("{} ({a})", d.command),
+                None => d.command.to_string(),
+            },
+        )
+        .collect();
+    said.join(", ")
 }
 
 /// The names Tab offers for a typed word: names starting with it, else the names of the

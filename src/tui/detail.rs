@@ -27,6 +27,9 @@ pub struct DLine {
     /// Cells laid out after `text` in as many columns as fit the width (the access toggles);
     /// drawing wraps them, so none is cut.
     pub cells: Vec<String>,
+    /// The placeholder of what the page awaits (a user's effective permissions): the answer
+    /// replaces it and everything after it.
+    pub awaited: bool,
 }
 
 impl DLine {

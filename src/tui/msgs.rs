@@ -69,10 +69,12 @@ impl App {
         Vec::new()
     }
 
-    /// A load worked: a "cannot load" error on the status line is over.
+    /// A load worked: a "cannot load" error still on the status line is over (known by the
+    /// state the app keeps, not by the words on the line).
     pub(super) fn clear_load_error(&mut self) {
-        if matches!(&self.message, Some((m, Tone::Error)) if m.starts_with("cannot load")) {
+        if self.load_error_shown {
             self.message = None;
+            self.load_error_shown = false;
         }
     }
 

@@ -60,19 +60,6 @@ impl Pane {
         def(self).command
     }
 
-    /// Finds a pane by command name or unambiguous prefix (`:perm`, `:u`).
-    pub fn by_command(name: &str) -> Option<Pane> {
-        let name = name.to_lowercase();
-        let hits: Vec<Pane> = Pane::ALL
-            .into_iter()
-            .filter(|p| p.command().starts_with(&name) || (name == "apikeys" && *p == Pane::Keys))
-            .collect();
-        match hits.as_slice() {
-            [one] => Some(*one),
-            _ => Pane::ALL.into_iter().find(|p| p.command() == name),
-        }
-    }
-
     /// Why the backend cannot show this pane, if it cannot.
     pub fn unsupported(self, caps: &Capabilities) -> Option<&'static str> {
         (def(self).unsupported)(caps)

@@ -1,8 +1,9 @@
 //! The layers stay real (docs/ARCHITECTURE.md "Layers"): reads `src/` and fails on an import
 //! that a module may not make — the engine depending on storage, the console or the CLI
 //! reaching into the service or the store, a cycle between top-level modules. What counts is
-//! shipped code: comments, `tests*.rs` / `*_tests.rs` files and the `#[cfg(test)]` module at
-//! the end of a file are left out (a unit test may look across layers).
+//! shipped code: comments, `tests*.rs` / `*_tests.rs` files and `#[cfg(test)]` items (test
+//! modules and test-only functions, wherever they are) are left out (a unit test may look
+//! across layers).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -96,13 +97,16 @@ fn is_test_file(p: &Path) -> bool {
     name == "tests" || name.starts_with("tests_") || name.ends_with("_tests")
 }
 
-/// The code of a file without comments and without its trailing `#[cfg(test)]` module.
+/// The code of a file without comments and without its `#[cfg(test)]` items (a test module,
+/// inline or declared, or a test-only function), wherever they are in the file.
 fn shipped_code(text: &str) -> String {
     let mut out = String::new();
-    for line in text.lines() {
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
         let t = line.trim_start();
-        if t.starts_with("#[cfg(test)]") {
-            break;
+        if let Some(rest) = t.strip_prefix("#[cfg(test)]") {
+            skip_item(rest, &mut lines);
+            continue;
         }
         if t.starts_with("//") {
             continue;
@@ -116,6 +120,45 @@ fn shipped_code(text: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Skips the item an attribute is on: its further attributes, then up to a `;` that ends it
+/// (`mod tests;`) or the `}` that closes its first `{`. `first` is what follows the attribute
+/// on its own line.
+fn skip_item<'a>(first: &'a str, lines: &mut impl Iterator<Item = &'a str>) {
+    let mut depth = 0i32;
+    let mut opened = false;
+    let mut line = Some(first);
+    while let Some(l) = line {
+        let t = l.trim();
+        if !(opened || t.is_empty() || t.starts_with("#[") || t.starts_with("//")) {
+            for c in t.chars() {
+                match c {
+                    '{' => {
+                        depth += 1;
+                        opened = true;
+                    }
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if (opened && depth <= 0) || (!opened && t.ends_with(';')) {
+                return;
+            }
+        } else if opened {
+            for c in t.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if depth <= 0 {
+                return;
+            }
+        }
+        line = lines.next();
+    }
 }
 
 /// The top-level modules a piece of code names through `crate::`.
@@ -297,8 +340,11 @@ fn the_reader_sees_grouped_and_nested_uses() {
     let code = shipped_code(
         "use crate::{store::State, tui::{keys, app}};\n// use crate::server;\n\
          let x = crate::engine::Request::default(); // crate::wire\n\
-         let u = \"http://crate::no\";\n#[cfg(test)]\nmod tests { use crate::cli; }\n",
+         let u = \"http://crate::no\";\n#[cfg(test)]\nmod tests { use crate::cli; }\n\
+         #[cfg(test)]\nmod fixture;\n#[cfg(test)]\n#[allow(dead_code)]\nfn helper() {\n    \
+         crate::connect::x();\n}\nfn shipped() { crate::model::now(); }\n#[cfg(test)]\n\
+         mod more {\n    fn f() { if x { crate::cli::run(); } }\n}\nuse crate::policy::State;\n",
     );
     let found: Vec<String> = uses(&code).into_iter().collect();
-    assert_eq!(found, ["engine", "store", "tui"]);
+    assert_eq!(found, ["engine", "model", "policy", "store", "tui"]);
 }

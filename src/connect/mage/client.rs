@@ -434,7 +434,7 @@ fn map_error(e: &MageError) -> Failed {
 }
 
 /// The raw token inside Mage's JWT payload (`{"expires", "token"}`), read without checking
-/// the signature (the server checks it; `mage.md` §5.2).
+/// the signature (the server checks it; docs/MAGE.md §5.2).
 fn inner_token(jwt: &str) -> Result<String> {
     let payload = jwt
         .split('.')

@@ -4,8 +4,8 @@
 //! page and the form reach a pane through [`def`]; they hold no per-pane code.
 //!
 //! Adding a read-only pane: a [`Pane`] variant (and its place in `Pane::ALL`), a module here
-//! with its [`PaneDef`] (and its `mod` line), and its line in [`PANES`]. The `:` command's
-//! "unknown command" text lists the commands by hand. An editable pane also needs its
+//! with its [`PaneDef`] (and its `mod` line), and its line in [`PANES`]; the `:` command, its
+//! completion and its "unknown command" text follow the registry. An editable pane also needs its
 //! `form::Save` variant, its backend calls in `tui/mod.rs` (`save_msg`, the delete in
 //! `perform`) and the pane `Msg::Saved` selects.
 

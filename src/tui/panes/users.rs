@@ -79,7 +79,10 @@ fn page(row_id: &str, s: &State, _: Option<&Catalogs>) -> Option<Page> {
     lines.push(DLine::plain(format!("flags        {}", dash(&flags, ", "))));
     relations(&mut lines, s, u.id);
     lines.push(DLine::plain(""));
-    lines.push(DLine::plain("Effective permissions: loading…"));
+    lines.push(DLine {
+        awaited: true,
+        ..DLine::plain("Effective permissions: loading…")
+    });
     Some(Page {
         title: format!("Users › {}", u.username),
         object: (ObjectKind::User, u.id),
@@ -209,18 +212,19 @@ impl App {
             return;
         }
         d.awaiting = None;
-        if let Some(pos) = d
-            .lines
-            .iter()
-            .position(|l| l.text.starts_with("Effective permissions:"))
-        {
+        if let Some(pos) = d.lines.iter().position(|l| l.awaited) {
             d.lines.truncate(pos);
         }
+        let at = d.lines.len();
         match result {
             Ok(what) => d.lines.extend(effective_lines(&data.state, &what)),
             Err(e) => d
                 .lines
                 .push(DLine::plain(format!("Effective permissions: {e}"))),
+        }
+        // The section stays the page's awaited part: asked again (`r`), it is replaced.
+        if let Some(first) = d.lines.get_mut(at) {
+            first.awaited = true;
         }
     }
 }
