@@ -42,8 +42,11 @@ pub enum UsersCmd {
         disabled: bool,
         /// Mage: the environment variable holding the new user's password (else it is asked
         /// for on a terminal). gatehouse's own users have no password; they use API keys.
-        #[arg(long, value_name = "VAR")]
+        #[arg(long, value_name = "VAR", conflicts_with = "password_stdin")]
         password_env: Option<String>,
+        /// Mage: read the new user's password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
     },
     /// Change a user.
     Update {
@@ -70,6 +73,12 @@ pub enum UsersCmd {
         /// Clear the owner flag.
         #[arg(long)]
         no_owner: bool,
+        /// Mage: set (reset) the user's password from this environment variable.
+        #[arg(long, value_name = "VAR", conflicts_with = "password_stdin")]
+        password_env: Option<String>,
+        /// Mage: set (reset) the user's password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
     },
     /// Delete a user (`--force` when it still has roles, memberships, grants or keys).
     Rm {
@@ -414,8 +423,13 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
             owner,
             disabled,
             password_env,
+            password_stdin,
         } => {
-            let password = new_password(ctx, &username, password_env.as_deref())?;
+            let given = given_password(password_env.as_deref(), password_stdin)?;
+            let password = match given {
+                Some(p) => Some(p),
+                None => new_password(ctx, &username)?,
+            };
             let u = b
                 .create_user(UserSpec {
                     password,
@@ -446,10 +460,12 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
             disable,
             owner,
             no_owner,
+            password_env,
+            password_stdin,
         } => {
             let old = find_user(&s, &user)?;
             let spec = UserSpec {
-                password: None,
+                password: given_password(password_env.as_deref(), password_stdin)?,
                 username: username.unwrap_or_else(|| old.username.clone()),
                 email: email.unwrap_or_else(|| old.email.clone()),
                 display_name: name.unwrap_or_else(|| old.display_name.clone()),
@@ -481,13 +497,9 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
     Ok(0)
 }
 
-/// The password of a new user: from `--password-env VAR`, or asked twice on a terminal when
-/// the backend is Mage (whose users log in with one). `None` for gatehouse's own backends.
-fn new_password(
-    ctx: &Ctx,
-    username: &str,
-    var: Option<&str>,
-) -> Result<Option<crate::backend::Password>> {
+/// A password given on the command line's terms: from `--password-env VAR`, or the first line
+/// of standard input with `--password-stdin` (its line ending dropped). `None` when neither.
+fn given_password(var: Option<&str>, stdin: bool) -> Result<Option<crate::backend::Password>> {
     use crate::backend::Password;
     if let Some(var) = var {
         return match std::env::var(var) {
@@ -498,13 +510,37 @@ fn new_password(
             )),
         };
     }
+    if !stdin {
+        return Ok(None);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| {
+        Error::invalid(
+            "--password-stdin",
+            format!("cannot read standard input: {e}"),
+        )
+    })?;
+    let p = line.trim_end_matches(['\n', '\r']);
+    if p.is_empty() {
+        return Err(Error::invalid(
+            "--password-stdin",
+            "standard input held no password; write it on the first line",
+        ));
+    }
+    Ok(Some(Password(p.to_string())))
+}
+
+/// The password of a new user when none was given: asked twice on a terminal when the backend
+/// is Mage (whose users log in with one). `None` for gatehouse's own backends.
+fn new_password(ctx: &Ctx, username: &str) -> Result<Option<crate::backend::Password>> {
+    use crate::backend::Password;
     if ctx.backend.info().kind != crate::backend::BackendKind::Mage {
         return Ok(None);
     }
     if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         return Err(Error::invalid(
             "--password-env",
-            "a Mage user needs a password: pass --password-env VAR",
+            "a Mage user needs a password: pass --password-env VAR or --password-stdin",
         ));
     }
     let read = |prompt: String| {

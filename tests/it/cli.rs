@@ -338,3 +338,26 @@ fn keys_create_ls_revoke() {
     assert!(v[0]["revoked_at"].is_string(), "{v}");
     e.refused(&["keys", "revoke", &id], 4);
 }
+
+#[test]
+fn a_local_user_has_no_password_to_set() {
+    let e = Env::init();
+    e.ok(&["users", "create", "alice", "--email", "alice@example.com"]);
+    // Nothing on standard input: said, nothing written.
+    let line = e.refused(&["users", "update", "alice", "--password-stdin"], 2);
+    assert!(line.contains("--password-stdin"), "{line}");
+    // A password for gatehouse's own users is refused with what to use instead.
+    let before = e.export();
+    let o = e
+        .cmd()
+        .arg("--db")
+        .arg(&e.db)
+        .args(["users", "update", "alice", "--password-env", "GH_TEST_PW"])
+        .env("GH_TEST_PW", "long-enough-1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("gatehouse users have no password"), "{err}");
+    assert_eq!(before, e.export(), "nothing written");
+}

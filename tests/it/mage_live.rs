@@ -575,3 +575,104 @@ async fn the_live_view_sees_a_change_made_by_another_mage_client() {
     })
     .await;
 }
+
+/// Runs the binary against the Mage server as its default owner, `stdin` on standard input.
+fn gatehouse_on_mage(
+    url: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+    cmd.args(["--mage", url, "--mage-user", "admin@admin.com"])
+        .args(args)
+        .env("GATEHOUSE_MAGE_PASSWORD", "admin")
+        .env_remove("GATEHOUSE_DB")
+        .env_remove("GATEHOUSE_DATABASE_URL")
+        .env("XDG_CONFIG_HOME", "/nonexistent-gatehouse-config")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+#[ignore = "needs a Mage server"]
+async fn the_cli_sets_and_resets_a_mage_users_password() {
+    let Some(url) = live_url() else { return };
+    let _one = serial().await;
+    bounded(120, async {
+        let name = format!("pw{}", unique());
+        let email = format!("{name}@example.com");
+        let made = gatehouse_on_mage(
+            &url,
+            &[
+                "users",
+                "create",
+                &name,
+                "--email",
+                &email,
+                "--password-stdin",
+            ],
+            &[],
+            "first-pass-123\n",
+        );
+        let err = String::from_utf8_lossy(&made.stderr);
+        assert_eq!(made.status.code(), Some(0), "{err}");
+        let first = mage_support::try_login(&url, &email, "first-pass-123").await;
+        assert!(first.is_ok(), "the password from stdin logs in: {first:?}");
+
+        let reset = gatehouse_on_mage(
+            &url,
+            &["users", "update", &name, "--password-env", "NEW_PW"],
+            &[("NEW_PW", "second-pass-456")],
+            "",
+        );
+        let err = String::from_utf8_lossy(&reset.stderr);
+        assert_eq!(reset.status.code(), Some(0), "{err}");
+        assert!(
+            mage_support::try_login(&url, &email, "second-pass-456")
+                .await
+                .is_ok(),
+            "the reset password logs in"
+        );
+        assert!(
+            mage_support::try_login(&url, &email, "first-pass-123")
+                .await
+                .is_err(),
+            "the old one no longer does"
+        );
+
+        // Too short for Mage: refused, and the password stays.
+        let short = gatehouse_on_mage(
+            &url,
+            &["users", "update", &name, "--password-stdin"],
+            &[],
+            "short\n",
+        );
+        assert_eq!(short.status.code(), Some(2));
+        assert!(
+            mage_support::try_login(&url, &email, "second-pass-456")
+                .await
+                .is_ok(),
+            "a refused reset changes nothing"
+        );
+
+        let b = admin(&url).await;
+        let s = b.state().await.unwrap();
+        let user = s.user_by_name(&name).expect("the user").clone();
+        b.delete_user(user.id, true).await.unwrap();
+    })
+    .await;
+}

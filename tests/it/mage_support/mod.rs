@@ -45,6 +45,23 @@ pub async fn login(url: &str, user: &str, password: &str) -> MageBackend {
     b
 }
 
+/// A login as `user` that may fail (a wrong password is an error, not a panic).
+pub async fn try_login(
+    url: &str,
+    user: &str,
+    password: &str,
+) -> gatehouse::backend::Result<MageBackend> {
+    let b = MageBackend::new(
+        url,
+        Login {
+            user: user.into(),
+            password: password.into(),
+        },
+    )?;
+    b.connect().await?;
+    Ok(b)
+}
+
 /// GET through the backend's client, as JSON (errors stay in the body).
 pub async fn raw_get(b: &MageBackend, path: &str) -> Value {
     match b.client().call(reqwest::Method::GET, path, None).await {
