@@ -119,6 +119,24 @@ pub struct PermFields {
     pub description: Option<String>,
 }
 
+/// Conditions chosen on a permission of a catalog whose conditions only count under a modifier
+/// flag (Mage's DISABLE_UNLESS_CONDITIONS) also set that flag, as Mage's own permission page
+/// does whenever a condition is picked: without it Mage ignores the conditions and the
+/// permission grants unconditionally.
+fn gate_conditions(catalogs: &Catalogs, spec: &mut PermissionSpec) {
+    if spec.conditions.is_empty() {
+        return;
+    }
+    let Some(catalog) = catalogs.get(&spec.catalog) else {
+        return;
+    };
+    for flag in catalog.flags.iter().filter(|f| f.modifier) {
+        if !spec.grants.iter().any(|g| g == &flag.name) {
+            spec.grants.push(flag.name.clone());
+        }
+    }
+}
+
 fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -> Result<()> {
     let clean = |v: Vec<String>| -> Vec<String> {
         v.into_iter()
@@ -126,6 +144,7 @@ fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -
             .filter(|s| !s.is_empty())
             .collect()
     };
+    let gate = f.conditions.is_some() || f.grant.is_some() || f.mage_access.is_some();
     if let Some(access) = f.mage_access {
         let mage = catalogs
             .get("mage")
@@ -168,6 +187,9 @@ fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -
     }
     if let Some(d) = f.description {
         spec.description = d;
+    }
+    if gate {
+        gate_conditions(catalogs, spec);
     }
     Ok(())
 }

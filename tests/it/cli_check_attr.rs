@@ -91,3 +91,61 @@ fn check_read_write_query_on_the_mage_catalog() {
     );
     assert!(out.contains("Mage-dialect feature"), "{out}");
 }
+
+#[test]
+fn a_condition_chosen_on_a_mage_permission_counts_as_in_mages_own_page() {
+    let e = Env::init();
+    e.ok(&["users", "create", "bob"]);
+    e.ok(&["users", "create", "carol"]);
+    let p = e.permission(&[
+        "mage:Pipeline",
+        "--grant",
+        "UPDATE",
+        "--condition",
+        "USER_OWNS_ENTITY",
+    ]);
+    let v = e.json(&["permissions", "show", &p]);
+    let grants: Vec<String> = serde_json::from_value(v["grants"].clone()).unwrap();
+    assert!(
+        grants.contains(&"UPDATE".to_string())
+            && grants.contains(&"DISABLE_UNLESS_CONDITIONS".to_string()),
+        "{grants:?}"
+    );
+    e.ok(&["roles", "create", "R"]);
+    e.ok(&["roles", "add-permission", "R", &p]);
+    e.ok(&["roles", "assign", "R", "bob"]);
+    // Mage checks the condition: bob may update his own pipeline, not carol's.
+    let out = e.ok(&[
+        "check",
+        "bob",
+        "UPDATE",
+        "mage:Pipeline/p1",
+        "--owner",
+        "bob",
+    ]);
+    assert!(out.starts_with("ALLOW"), "{out}");
+    let out = e.code(
+        &[
+            "check",
+            "bob",
+            "UPDATE",
+            "mage:Pipeline/p2",
+            "--owner",
+            "carol",
+        ],
+        1,
+    );
+    assert!(out.starts_with("DENY"), "{out}");
+    // New grants keep the gate while conditions remain.
+    e.ok(&["permissions", "update", &p, "--grant", "UPDATE,DETAIL"]);
+    let v = e.json(&["permissions", "show", &p]);
+    let grants: Vec<String> = serde_json::from_value(v["grants"].clone()).unwrap();
+    assert!(
+        grants.contains(&"DISABLE_UNLESS_CONDITIONS".to_string()),
+        "{grants:?}"
+    );
+    // A catalog without such a modifier is left as written.
+    let g = e.permission(&["gatehouse:Role", "--grant", "read", "--condition", "own"]);
+    let v = e.json(&["permissions", "show", &g]);
+    assert_eq!(v["grants"], serde_json::json!(["read"]));
+}
