@@ -24,7 +24,7 @@ pub use specs::{
 pub use target::{Target, build_request, parse_target};
 
 use crate::catalog::Catalogs;
-use crate::engine::{Explanation, Request, WhatCan, WhoCan};
+use crate::engine::{CallAnswer, CallQuery, Explanation, Request, WhatCan, WhoCan};
 use crate::model::{AuditEvent, AuditQuery, Id, Permission, Revision, Role, Team, User};
 use crate::policy::{Link, State};
 use async_trait::async_trait;
@@ -228,6 +228,8 @@ pub trait Backend: Send + Sync {
 
     /// Decides and explains a request.
     async fn explain(&self, req: Request) -> Result<Explanation>;
+    /// Decides a whole Mage REST call as Mage 0.9.80 does (`docs/MAGE_CALLS.md`).
+    async fn decide_call(&self, q: CallQuery) -> Result<CallAnswer>;
     /// Users allowed to do the request's action (its `user` is ignored).
     async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>>;
     /// What a user can do.

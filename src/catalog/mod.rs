@@ -2,7 +2,9 @@
 //! flags each understands, with composites (`implies`), groups, deny bits and conditions.
 //! Built-in catalogs are TOML files in `assets/catalogs/`, embedded in the binary.
 
+mod calls;
 mod mage_access;
+pub use calls::{CALL_OPERATIONS, CallSpec, NestedSpec};
 
 pub use mage_access::{MageAccessError, access_to_flags, flags_to_access, mage_warnings};
 
@@ -119,6 +121,8 @@ struct CatalogFile {
     conditions: Vec<ConditionDef>,
     #[serde(default)]
     errors: BTreeMap<String, String>,
+    #[serde(default)]
+    calls: Vec<CallSpec>,
 }
 
 /// A loaded, validated catalog.
@@ -144,6 +148,8 @@ pub struct Catalog {
     pub conditions: Vec<ConditionDef>,
     /// The system's own error texts (Fetch ML).
     pub errors: BTreeMap<String, String>,
+    /// Mage: what each REST call checks (empty when not known).
+    pub calls: Vec<CallSpec>,
     flag_index: HashMap<String, usize>,
     entity_index: HashMap<String, usize>,
     closure: Vec<u64>,
@@ -228,6 +234,10 @@ impl Catalog {
         {
             return Err(err(format!("guarded_flag '{g}' is not a flag")));
         }
+        if !raw.calls.is_empty() && raw.dialect != Dialect::Mage {
+            return Err(err("only a mage-dialect catalog has calls".into()));
+        }
+        calls::validate(&raw.calls, |e| entity_index.contains_key(e)).map_err(err)?;
         Ok(Catalog {
             name: raw.name,
             title: raw.title,
@@ -239,6 +249,7 @@ impl Catalog {
             entities: raw.entities,
             conditions: raw.conditions,
             errors: raw.errors,
+            calls: raw.calls,
             flag_index,
             entity_index,
             closure,
@@ -308,6 +319,11 @@ impl Catalog {
         }
     }
 
+    /// What the REST call `op` on `entity` checks, when the catalog knows it.
+    pub fn call(&self, entity: &str, op: &str) -> Option<&CallSpec> {
+        self.calls.iter().find(|c| c.entity == entity && c.op == op)
+    }
+
     /// The definition of a catalog-specific condition.
     pub fn condition(&self, name: &str) -> Option<&ConditionDef> {
         self.conditions.iter().find(|c| c.name == name)
@@ -332,7 +348,14 @@ const BUILTIN: &[(&str, &str)] = &[
         "gatehouse.toml",
         include_str!("../../assets/catalogs/gatehouse.toml"),
     ),
-    ("mage.toml", include_str!("../../assets/catalogs/mage.toml")),
+    (
+        "mage.toml",
+        concat!(
+            include_str!("../../assets/catalogs/mage.toml"),
+            "\n",
+            include_str!("../../assets/catalogs/mage_calls.toml")
+        ),
+    ),
     (
         "adaptive.toml",
         include_str!("../../assets/catalogs/adaptive.toml"),

@@ -5,6 +5,7 @@ use super::output::{print_json, print_table};
 use super::users::{effective_rows, print_effective};
 use crate::backend::{Error, Result, find_user};
 use crate::backend::{Target, build_request};
+use crate::catalog::{CALL_OPERATIONS, Dialect};
 use crate::engine::{AttrCheck, AttrKind, Explanation, Request};
 use crate::model::Id;
 use crate::policy::State;
@@ -36,6 +37,16 @@ pub struct CheckArgs {
     /// query_attributes).
     #[arg(long, value_name = "ATTR", conflicts_with_all = ["read", "write"])]
     pub query: Option<String>,
+    /// Mage: decide only the operation (and the one attribute of `--read`, `--write` or
+    /// `--query`), not the whole REST call.
+    #[arg(long)]
+    pub operation_only: bool,
+    /// Mage: the payload keys the call sends (comma-separated; default: what Mage's UI sends).
+    #[arg(long, value_name = "KEYS", value_delimiter = ',', conflicts_with_all = ["operation_only", "read", "write", "query"])]
+    pub payload: Option<Vec<String>>,
+    /// Mage: the query keys the call sends (comma-separated; default: what Mage's UI sends).
+    #[arg(long, value_name = "KEYS", value_delimiter = ',', conflicts_with_all = ["operation_only", "read", "write", "query"])]
+    pub query_keys: Option<Vec<String>>,
     /// Show every path and candidate permission, and what would allow a denial.
     #[arg(long)]
     pub explain: bool,
@@ -125,6 +136,30 @@ pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
     let u = find_user(&s, &a.user)?;
     let (mut req, t) = build(ctx, &s, u.id, &a.action, &a.entity, &a.context).await?;
     let attribute = a.attribute();
+    let cats = ctx.backend.catalogs().await?;
+    let mage = cats
+        .get(&t.catalog)
+        .is_some_and(|c| c.dialect == Dialect::Mage);
+    if mage
+        && !a.operation_only
+        && attribute.is_none()
+        && CALL_OPERATIONS.contains(&req.action.as_str())
+    {
+        return super::check_call::check_call(ctx, &s, &a, u, &req, &t).await;
+    }
+    if !mage && (a.payload.is_some() || a.query_keys.is_some()) {
+        return Err(Error::invalid(
+            if a.payload.is_some() {
+                "--payload"
+            } else {
+                "--query-keys"
+            },
+            format!(
+                "only a Mage REST call has a payload and query keys; '{}' is not a mage catalog",
+                t.catalog
+            ),
+        ));
+    }
     if let Some(at) = &attribute
         && at.name.trim().is_empty()
     {

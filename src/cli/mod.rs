@@ -7,6 +7,7 @@ mod stdout;
 
 mod audit;
 mod check;
+mod check_call;
 mod import_file;
 mod keys;
 mod misc;

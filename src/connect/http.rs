@@ -8,7 +8,7 @@ use crate::backend::{
     RoleSpec, TeamSpec, UserSpec,
 };
 use crate::catalog::Catalogs;
-use crate::engine::{Explanation, Request, WhatCan, WhoCan};
+use crate::engine::{CallAnswer, CallQuery, Explanation, Request, WhatCan, WhoCan};
 use crate::model::AuditQuery;
 use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
 use crate::policy::{Link, State};
@@ -513,6 +513,10 @@ impl Backend for HttpBackend {
             at_least_revision: (written > 0).then_some(written),
         };
         self.get(self.request(Method::POST, &["explain"]).json(&body))
+            .await
+    }
+    async fn decide_call(&self, q: CallQuery) -> Result<CallAnswer> {
+        self.get(self.request(Method::POST, &["decide-call"]).json(&q))
             .await
     }
     async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>> {

@@ -6,7 +6,7 @@ use crate::backend::{
     RoleSpec, TeamSpec, UserSpec, find_user,
 };
 use crate::catalog::Catalogs;
-use crate::engine::{Explanation, Request, WhatCan, WhoCan};
+use crate::engine::{CallAnswer, CallQuery, Explanation, Request, WhatCan, WhoCan};
 use crate::model::AuditQuery;
 use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
 use crate::policy::{Link, State};
@@ -342,6 +342,9 @@ impl Backend for LocalBackend {
     }
     async fn explain(&self, req: Request) -> Result<Explanation> {
         self.service.check(&self.actor, &req)
+    }
+    async fn decide_call(&self, q: CallQuery) -> Result<CallAnswer> {
+        self.service.decide_call(&self.actor, &q)
     }
     async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>> {
         self.service

@@ -32,6 +32,9 @@ pub struct MageCall {
     /// The record of a DETAIL, UPDATE or DELETE (ignored for LIST and CREATE).
     #[serde(default)]
     pub uuid: Option<String>,
+    /// The owner of the call's record, for `USER_OWNS_ENTITY` (nested objects: not known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Id>,
     /// Query keys; those starting with `_` and `api_key` are not checked.
     #[serde(default)]
     pub query: Vec<String>,
@@ -111,6 +114,8 @@ struct Run<'e> {
     user: Id,
     catalog: String,
     op: String,
+    /// The call's entity and its record's owner (conditions of other entities get none).
+    owner: Option<(String, Id)>,
     /// (entity, attribute check) of the checks already allowed.
     cache: Vec<(String, Option<AttrCheck>)>,
     checks: usize,
@@ -137,7 +142,11 @@ impl Run<'_> {
             action: self.op.clone(),
             entity: entity.to_string(),
             entity_uuid: uuid.map(str::to_string),
-            resource_owner: None,
+            resource_owner: self
+                .owner
+                .as_ref()
+                .filter(|(e, _)| e == entity)
+                .map(|(_, o)| *o),
             resource_team: None,
             attribute,
         };
@@ -158,7 +167,8 @@ impl Run<'_> {
 impl Engine {
     /// Decides a whole Mage call in Mage's order: the operation, each query key, each written
     /// attribute (CREATE, UPDATE), each attribute of each presented object; the first failing
-    /// check decides. Conditions are evaluated without a resource owner or team.
+    /// check decides. Conditions see the owner of the call's record (`owner`) on the checks of
+    /// the call's entity, and no team.
     pub fn decide_mage_call(&self, call: &MageCall) -> MageVerdict {
         let catalog = self
             .catalogs
@@ -170,6 +180,7 @@ impl Engine {
             user: call.user,
             catalog,
             op: call.op.clone(),
+            owner: call.owner.map(|o| (call.entity.clone(), o)),
             cache: Vec::new(),
             checks: 0,
         };
@@ -180,7 +191,7 @@ impl Engine {
                 action: call.op.clone(),
                 entity: call.entity.clone(),
                 entity_uuid: call.uuid.clone(),
-                resource_owner: None,
+                resource_owner: call.owner,
                 resource_team: None,
                 attribute: None,
             };

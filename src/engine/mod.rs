@@ -8,6 +8,7 @@
 //! [`Engine::decide`] and [`Engine::explain`] run the same function: `decide` with a tracer that
 //! records nothing, `explain` with one that records every candidate.
 
+mod call_plan;
 mod evaluate;
 mod explain;
 mod filing;
@@ -17,6 +18,7 @@ mod mage_call;
 mod reverse;
 mod uuids;
 
+pub use call_plan::{CallAnswer, CallData, CallQuery, NoData};
 pub use explain::{Candidate, Explanation, FailedCondition, Hint, Outcome};
 pub use index::Engine;
 pub use mage_call::{MageCall, MageCheck, MageFailure, MageVerdict, ReadCheck};
@@ -247,5 +249,7 @@ impl Decision {
 mod tests;
 #[cfg(test)]
 mod tests_attr;
+#[cfg(test)]
+mod tests_call;
 #[cfg(test)]
 mod tests_mage;

@@ -151,6 +151,7 @@ fn operation_and_read_must_come_from_one_permission() {
         entity: "Secret".into(),
         op: "LIST".into(),
         uuid: None,
+        owner: None,
         query: vec!["_limit".into()],
         write: vec![],
         read: vec![ReadCheck {
@@ -423,6 +424,7 @@ fn call(
         entity: "Role".into(),
         op: op.into(),
         uuid: uuid.map(Into::into),
+        owner: None,
         query: vec![],
         write: vec![],
         read: reads

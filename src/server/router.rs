@@ -84,6 +84,7 @@ fn handler(op: Op, f: MethodFilter) -> MethodRouter<App> {
         Op::Export => on(f, admin::export),
         Op::Check => on(f, engine::check),
         Op::Explain => on(f, engine::explain),
+        Op::DecideCall => on(f, engine::decide_call),
         Op::WhoCan => on(f, engine::who_can),
         Op::WhatCan => on(f, engine::what_can),
     }

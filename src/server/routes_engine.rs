@@ -247,6 +247,15 @@ pub(super) async fn explain(
     Ok(with_revision(snap.state.revision, Json(e)))
 }
 
+/// `POST /decide-call`: a whole Mage call (the caller needs `read` on User to ask for
+/// someone else).
+pub(super) async fn decide_call(
+    Extension(c): Extension<Caller>,
+    JsonBody(q): JsonBody<crate::engine::CallQuery>,
+) -> ApiResult<Json<crate::engine::CallAnswer>> {
+    Ok(Json(c.backend.decide_call(q).await?))
+}
+
 pub(super) async fn who_can(
     Extension(c): Extension<Caller>,
     Params(p): Params<WhoCanParams>,

@@ -561,6 +561,22 @@ impl Service {
         Ok(self.store.audit(query).await?)
     }
 
+    /// Decides a whole Mage call (needs `read` on User unless the caller is the actor); a
+    /// store knows nothing of Mage's records, so what they hold is assumed.
+    pub fn decide_call(
+        &self,
+        actor: &Actor,
+        q: &crate::engine::CallQuery,
+    ) -> Result<crate::engine::CallAnswer> {
+        if actor.user != Some(q.user) {
+            self.authorize(actor, Access::Read, "User")?;
+        }
+        Ok(self
+            .snapshot()
+            .engine()
+            .decide_call(&crate::engine::NoData, q))
+    }
+
     /// Decides a request (needs `read` on User unless the subject is the actor).
     pub fn check(&self, actor: &Actor, req: &Request) -> Result<crate::engine::Explanation> {
         if actor.user != Some(req.user) {

@@ -141,6 +141,8 @@ pub enum Op {
     Check,
     /// `POST /explain`
     Explain,
+    /// `POST /decide-call`
+    DecideCall,
     /// `GET /who-can`
     WhoCan,
     /// `GET /what-can/{user}`
@@ -262,6 +264,7 @@ pub const ROUTES: &[Route] = &[
     r(Op::Export, Get, "/export", false),
     r(Op::Check, Post, "/check", false),
     r(Op::Explain, Post, "/explain", false),
+    r(Op::DecideCall, Post, "/decide-call", false),
     r(Op::WhoCan, Get, "/who-can", false),
     r(Op::WhatCan, Get, "/what-can/{user}", false),
 ];

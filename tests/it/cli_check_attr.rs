@@ -14,8 +14,17 @@ fn check_read_write_query_on_the_mage_catalog() {
     let attrs = e.permission(&["mage:ALL", "--mage-access", "86016"]);
     e.ok(&["roles", "add-permission", "R", &list]);
     e.ok(&["roles", "add-permission", "R", &attrs]);
-    let out = e.ok(&["check", "bob", "LIST", "mage:Secret"]);
+    // The operation alone is granted; the whole call is not: Mage reads the listed secrets'
+    // attributes, and no one permission grants both LIST and READ (docs/MAGE.md §8).
+    let out = e.ok(&["check", "bob", "LIST", "mage:Secret", "--operation-only"]);
     assert!(out.starts_with("ALLOW"), "{out}");
+    let out = e.code(&["check", "bob", "LIST", "mage:Secret", "--explain"], 1);
+    assert!(
+        out.starts_with("DENY") && out.contains("Mage answers 403 at reading `id` of Secret"),
+        "{out}"
+    );
+    assert!(out.contains("read Secret: id, name"), "{out}");
+    assert!(out.contains("Mage needs both in one permission"), "{out}");
     let out = e.code(
         &[
             "check",
@@ -122,8 +131,26 @@ fn a_condition_chosen_on_a_mage_permission_counts_as_in_mages_own_page() {
         "mage:Pipeline/p1",
         "--owner",
         "bob",
+        "--operation-only",
     ]);
     assert!(out.starts_with("ALLOW"), "{out}");
+    // The whole call is refused: Mage presents the updated pipeline, and bob may read none of
+    // it (the update is stored all the same; docs/MAGE_CALLS.md).
+    let out = e.code(
+        &[
+            "check",
+            "bob",
+            "UPDATE",
+            "mage:Pipeline/p1",
+            "--owner",
+            "bob",
+        ],
+        1,
+    );
+    assert!(
+        out.contains("403 at reading `blocks` of Pipeline/p1"),
+        "{out}"
+    );
     let out = e.code(
         &[
             "check",
@@ -132,6 +159,7 @@ fn a_condition_chosen_on_a_mage_permission_counts_as_in_mages_own_page() {
             "mage:Pipeline/p2",
             "--owner",
             "carol",
+            "--operation-only",
         ],
         1,
     );

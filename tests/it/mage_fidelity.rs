@@ -384,6 +384,7 @@ async fn the_mage_dialect_decides_as_the_real_server_does() {
                     entity: entity.into(),
                     op: op.into(),
                     uuid,
+                    owner: None,
                     query: Vec::new(),
                     write,
                     read,

@@ -29,6 +29,7 @@ mod http_client;
 mod layers;
 mod live;
 mod mage_fidelity;
+mod mage_fidelity_calls;
 mod mage_live;
 mod mage_tui;
 mod presets;

@@ -6,6 +6,7 @@
 //! concepts: they report so, and the console shows those panes disabled.
 
 mod client;
+pub mod facts;
 pub mod seed;
 pub mod wire;
 mod writes;
@@ -20,11 +21,12 @@ use crate::backend::{
     RoleSpec, TeamSpec, UserSpec,
 };
 use crate::catalog::{Catalog, Catalogs};
-use crate::engine::{Engine, Explanation, Request, WhatCan, WhoCan};
+use crate::engine::{CallAnswer, CallQuery, Engine, Explanation, Request, WhatCan, WhoCan};
 use crate::model::AuditQuery;
 use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
 use crate::policy::{Link, State};
 use async_trait::async_trait;
+use facts::Facts;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
@@ -47,7 +49,11 @@ fn unsupported(what: &str) -> Error {
 struct Cached {
     state: Arc<State>,
     engine: Arc<Engine>,
+    facts: Arc<Facts>,
 }
+
+/// The last read: its state, engine and what Mage's records hold beyond the state.
+type Current = (Arc<State>, Arc<Engine>, Arc<Facts>);
 
 /// A Mage server, logged in as one user.
 #[derive(Debug)]
@@ -135,13 +141,14 @@ impl MageBackend {
     }
 
     /// Reads roles, permissions and users from the server into a fresh state.
-    async fn fetch(&self) -> Result<State> {
+    async fn fetch(&self) -> Result<(State, Facts)> {
         let (roles, perms, users) = tokio::try_join!(
             self.client.list::<MageRole>("roles", ""),
             self.client
                 .list::<MagePermission>("permissions", "_format=role/detail"),
             self.client.list::<MageUser>("users", "_format=list"),
         )?;
+        let facts = Facts::new(&roles, &perms, &users);
         let mage = self.mage();
         let mut s = State::default();
         for p in perms.iter().filter(|p| !p.is_legacy()) {
@@ -169,21 +176,25 @@ impl MageBackend {
             s.users.insert(m.id, m);
         }
         s.reindex();
-        Ok(s)
+        Ok((s, facts))
     }
 
     /// Reads the server and keeps the result; the revision moves when anything changed.
-    async fn refresh(&self) -> Result<(Arc<State>, Arc<Engine>)> {
-        let mut fresh = self.fetch().await?;
+    async fn refresh(&self) -> Result<Current> {
+        let (mut fresh, facts) = self.fetch().await?;
+        let facts = Arc::new(facts);
         let mut cached = self
             .cached
             .lock()
             .map_err(|_| Error::Store("the Mage state cache was poisoned".into()))?;
         let rev = self.revision.load(Ordering::SeqCst).max(1);
-        if let Some(c) = cached.as_ref() {
+        if let Some(c) = cached.as_mut() {
             fresh.revision = c.state.revision;
             if *c.state == fresh {
-                return Ok((c.state.clone(), c.engine.clone()));
+                if *c.facts != *facts {
+                    c.facts = facts.clone();
+                }
+                return Ok((c.state.clone(), c.engine.clone(), c.facts.clone()));
             }
             fresh.revision = self.revision.fetch_add(1, Ordering::SeqCst) + 1;
         } else {
@@ -195,16 +206,17 @@ impl MageBackend {
         *cached = Some(Cached {
             state: state.clone(),
             engine: engine.clone(),
+            facts: facts.clone(),
         });
-        Ok((state, engine))
+        Ok((state, engine, facts))
     }
 
     /// The last read state and engine, reading the server when nothing was read yet.
-    async fn current(&self) -> Result<(Arc<State>, Arc<Engine>)> {
+    async fn current(&self) -> Result<Current> {
         if let Ok(c) = self.cached.lock()
             && let Some(c) = c.as_ref()
         {
-            return Ok((c.state.clone(), c.engine.clone()));
+            return Ok((c.state.clone(), c.engine.clone(), c.facts.clone()));
         }
         self.refresh().await
     }
@@ -221,7 +233,7 @@ impl MageBackend {
     /// Deletes a user, role or permission (refused while linked unless `force`).
     async fn remove(&self, kind: MageKind, id: Id, force: bool) -> Result<Revision> {
         self.writable()?;
-        let (state, _) = self.current().await?;
+        let (state, _, _) = self.current().await?;
         writes::delete(&self.client, &state, kind, id, force).await?;
         Ok(self.invalidate())
     }
@@ -435,15 +447,19 @@ impl Backend for MageBackend {
     }
 
     async fn explain(&self, req: Request) -> Result<Explanation> {
-        let (_, engine) = self.current().await?;
+        let (_, engine, _) = self.current().await?;
         Ok(engine.explain(&req))
     }
+    async fn decide_call(&self, q: CallQuery) -> Result<CallAnswer> {
+        let (_, engine, facts) = self.current().await?;
+        Ok(engine.decide_call(facts.as_ref(), &q))
+    }
     async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>> {
-        let (_, engine) = self.current().await?;
+        let (_, engine, _) = self.current().await?;
         Ok(engine.who_can(&req))
     }
     async fn what_can(&self, user: Id) -> Result<WhatCan> {
-        let (_, engine) = self.current().await?;
+        let (_, engine, _) = self.current().await?;
         engine
             .what_can(user)
             .ok_or_else(|| Error::not_found("user", user.to_string()))

@@ -142,7 +142,7 @@ pub(super) async fn run(
     let mut changed_at: Option<Instant> = None;
     loop {
         tokio::time::sleep(POLL).await;
-        let now_state = b.fetch().await?;
+        let (now_state, _) = b.fetch().await?;
         let (roles, _, links) = present(&doc, &now_state);
         let shape = (now_state.roles.len(), now_state.role_permissions.len());
         if last.is_some_and(|l| l != shape) {

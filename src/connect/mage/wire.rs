@@ -91,6 +91,9 @@ pub struct MageRole {
     /// Users holding the role (detail only).
     #[serde(default)]
     pub users: Option<Vec<MageRef>>,
+    /// Its creator (null for the seeded roles).
+    #[serde(default)]
+    pub user: Option<MageRef>,
 }
 
 /// Just an object's id (nested lists).
