@@ -119,24 +119,6 @@ pub struct PermFields {
     pub description: Option<String>,
 }
 
-/// Conditions chosen on a permission of a catalog whose conditions only count under a modifier
-/// flag (Mage's DISABLE_UNLESS_CONDITIONS) also set that flag, as Mage's own permission page
-/// does whenever a condition is picked: without it Mage ignores the conditions and the
-/// permission grants unconditionally.
-fn gate_conditions(catalogs: &Catalogs, spec: &mut PermissionSpec) {
-    if spec.conditions.is_empty() {
-        return;
-    }
-    let Some(catalog) = catalogs.get(&spec.catalog) else {
-        return;
-    };
-    for flag in catalog.flags.iter().filter(|f| f.modifier) {
-        if !spec.grants.iter().any(|g| g == &flag.name) {
-            spec.grants.push(flag.name.clone());
-        }
-    }
-}
-
 fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -> Result<()> {
     let clean = |v: Vec<String>| -> Vec<String> {
         v.into_iter()
@@ -188,8 +170,9 @@ fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -
     if let Some(d) = f.description {
         spec.description = d;
     }
+    // Conditions given, or kept alongside new grants, count as chosen: Mage's gate is set.
     if gate {
-        gate_conditions(catalogs, spec);
+        spec.gate_conditions(catalogs);
     }
     Ok(())
 }
@@ -520,7 +503,12 @@ fn say(ctx: &Ctx, msg: &str, revision: u64) {
 
 /// Prints what a Mage permission will not do although it looks as if it would.
 fn warn_mage(cats: &crate::catalog::Catalogs, spec: &PermissionSpec) {
-    for w in cats.permission_warnings(&spec.catalog, &spec.grants, &spec.read_attributes) {
+    for w in cats.permission_warnings(
+        &spec.catalog,
+        &spec.grants,
+        &spec.conditions,
+        &spec.read_attributes,
+    ) {
         eprintln!("warning: {}", sanitize(&w));
     }
 }
