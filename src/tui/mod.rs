@@ -155,7 +155,7 @@ pub async fn check(
             t.display(),
             crate::present::rule_text(&state, &e.rule)
         ),
-        lines: crate::present::explain_lines(&state, &subject.username, &e),
+        lines: crate::present::explain_lines(&state, &catalogs, &subject.username, &e),
     })
 }
 
