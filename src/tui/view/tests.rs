@@ -145,7 +145,12 @@ fn state() -> State {
 #[test]
 fn user_rows_match_the_reference() {
     let s = state();
-    let got: Vec<(String, Vec<String>, String)> = rows(Pane::Users, &Arc::new(s.clone()), &[])
+    let got: Vec<(String, Vec<String>, String)> = rows(
+        Pane::Users,
+        &Arc::new(s.clone()),
+        &[],
+        &Arc::new(crate::catalog::Catalogs::builtin().expect("catalogs")),
+    )
         .iter()
         .map(|r| {
             let cells = r.cells().map(String::from).collect();
