@@ -25,7 +25,7 @@ impl Catalog {
             return None;
         }
         let gate = self.condition_gate()?;
-        (!grants.iter().any(|g| *g == gate.name)).then_some(gate.name.as_str())
+        (!grants.contains(&gate.name)).then_some(gate.name.as_str())
     }
 
     /// What choosing `conditions` does to `grants`, as Mage's own permission page: adds the

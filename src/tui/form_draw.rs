@@ -202,7 +202,10 @@ fn field_lines(t: &Theme, f: &Field, focused: bool, width: u16) -> (Vec<Line<'st
             (format!("✓ {}", sanitize(&n.text)), t.ok)
         };
         for part in super::scroll::wrap(&text, room, "  ") {
-            lines.push(Line::from(vec![label(t, "", false), Span::styled(part, style)]));
+            lines.push(Line::from(vec![
+                label(t, "", false),
+                Span::styled(part, style),
+            ]));
         }
     }
     if let Some(e) = &f.error {

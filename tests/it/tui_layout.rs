@@ -276,6 +276,30 @@ fn a_permission_form_at_60x15_scrolls_to_the_focused_toggle() {
     assert!(screen(&a).contains("catalog"), "{}", screen(&a));
 }
 
+#[test]
+fn a_condition_typed_in_the_form_shows_the_gate_it_grants_at_every_size() {
+    for (w, h) in SIZES {
+        let mut a = app((w, h), true);
+        chars(&mut a, ":permissions");
+        a.on_event(&key(KeyCode::Enter));
+        chars(&mut a, "n");
+        a.on_event(&key(KeyCode::Tab));
+        chars(&mut a, "Pipeline");
+        for _ in 0..3 {
+            a.on_event(&key(KeyCode::Tab));
+        }
+        chars(&mut a, "USER_OWNS_ENTITY");
+        let s = screen(&a);
+        fits(&s, h);
+        let text = flat(&s);
+        assert!(
+            text.contains("✓ DISABLE_UNLESS_CONDITIONS granted in access: Mage checks the conditions only with it"),
+            "note cut at {w}x{h}:\n{s}"
+        );
+        insta::assert_snapshot!(format!("layout_form_condition_gate_{w}x{h}"), s);
+    }
+}
+
 /// Opens the permission form with an entity typed, then presses Esc: "discard?".
 fn discarding(size: (u16, u16)) -> App {
     let mut a = app(size, true);

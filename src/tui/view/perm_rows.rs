@@ -303,9 +303,15 @@ mod tests {
         }
         assert!(rows.row(n as usize).is_none());
         let badged = (0..rows.len())
-            .filter(|&i| rows.row(i).is_some_and(|r| r.cells().any(|c| c.starts_with(INERT_BADGE))))
+            .filter(|&i| {
+                rows.row(i)
+                    .is_some_and(|r| r.cells().any(|c| c.starts_with(INERT_BADGE)))
+            })
             .count();
-        assert_eq!(badged, 5, "mage permissions 3, 17, 24, 31, 38 carry a condition");
+        assert_eq!(
+            badged, 5,
+            "mage permissions 3, 17, 24, 31, 38 carry a condition"
+        );
         let some = want[3].id;
         assert_eq!(
             rows.position(&some.hyphenated().to_string().to_uppercase()),

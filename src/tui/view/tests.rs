@@ -151,13 +151,13 @@ fn user_rows_match_the_reference() {
         &[],
         &Arc::new(crate::catalog::Catalogs::builtin().expect("catalogs")),
     )
-        .iter()
-        .map(|r| {
-            let cells = r.cells().map(String::from).collect();
-            let key = r.search_key().into_owned();
-            (r.id().to_string(), cells, key)
-        })
-        .collect();
+    .iter()
+    .map(|r| {
+        let cells = r.cells().map(String::from).collect();
+        let key = r.search_key().into_owned();
+        (r.id().to_string(), cells, key)
+    })
+    .collect();
     assert_eq!(got, reference_user_rows(&s));
     assert!(
         got.iter().any(|(_, c, _)| c[3].contains(", ")),
