@@ -368,6 +368,11 @@ mod tests {
             made.matching(None, "grant").len() > 5,
             "the needles find rows"
         );
+        assert_eq!(
+            made.matching(None, "ignored").len(),
+            7, // 3, 17, 24, 31, 38, 52, 59 (10 and 45 are gatehouse's)
+            "`/ignored` finds the mage permissions with a condition and no gate"
+        );
     }
 
     #[test]
