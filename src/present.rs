@@ -2,6 +2,7 @@
 //! (user → team → role), targets, and explanations as text. Nothing here is sanitized: callers
 //! pass every string through `text::sanitize` before it reaches a terminal.
 
+use crate::catalog::Catalogs;
 use crate::engine::{AttrKind, Candidate, Explanation, FailedCondition, Hint, Outcome, Rule, Via};
 use crate::model::{ADMIN_TEAM, Id, Permission, short_id};
 use crate::policy::State;
@@ -195,8 +196,14 @@ pub fn hint_text(s: &State, h: &Hint, user: &str) -> String {
 }
 
 /// The explanation as a tree of lines: user → each path reached → each candidate permission
-/// and what it did, the rule, and what would have allowed a denial. Not sanitized.
-pub fn explain_lines(s: &State, username: &str, e: &Explanation) -> Vec<String> {
+/// and what it did (and whether its conditions are ignored, [`inert_note`]), the rule, and
+/// what would have allowed a denial. Not sanitized.
+pub fn explain_lines(
+    s: &State,
+    catalogs: &Catalogs,
+    username: &str,
+    e: &Explanation,
+) -> Vec<String> {
     let mut out = Vec::new();
     match &e.attribute {
         Some(a) => out.push(format!(
@@ -245,9 +252,10 @@ pub fn explain_lines(s: &State, username: &str, e: &Explanation) -> Vec<String> 
                 "├─"
             };
             out.push(format!(
-                "{bar}{l} permission {}: {}",
+                "{bar}{l} permission {}: {}{}",
                 perm_label(s, &c.permission),
-                outcome_text(&c.outcome)
+                outcome_text(&c.outcome),
+                inert_note(s, catalogs, &c.permission)
             ));
         }
     }
@@ -265,6 +273,21 @@ pub fn explain_lines(s: &State, username: &str, e: &Explanation) -> Vec<String> 
         }
     }
     out
+}
+
+/// ` — conditions USER_OWNS_ENTITY ignored: no DISABLE_UNLESS_CONDITIONS` for a permission
+/// whose conditions its catalog ignores ([`Catalogs::inert_conditions`]), else nothing.
+pub fn inert_note(s: &State, catalogs: &Catalogs, permission: &Id) -> String {
+    let Some(p) = s.permissions.view(permission) else {
+        return String::new();
+    };
+    match catalogs.inert_conditions(p.catalog(), p.grants(), p.conditions()) {
+        Some(gate) => format!(
+            " — conditions {} ignored: no {gate}",
+            p.conditions().join(", ")
+        ),
+        None => String::new(),
+    }
 }
 
 /// For a denied Mage attribute check: a note when one permission holds the operation and

@@ -237,9 +237,10 @@ fn profile(rt: &tokio::runtime::Runtime, path: &Path) {
             .expect("audit");
         add("load: Store::audit (1000)", t.elapsed());
         let state = std::sync::Arc::new(state);
+        let catalogs = std::sync::Arc::new(catalogs);
         for pane in Pane::ALL {
             let t = Instant::now();
-            let rows = gatehouse::tui::view::rows(pane, &state, &audit);
+            let rows = gatehouse::tui::view::rows(pane, &state, &audit, &catalogs);
             add(&format!("on_msg: view::rows({pane:?})"), t.elapsed());
             let t = Instant::now();
             let mut list = gatehouse::tui::list::ListState::default();

@@ -1,6 +1,7 @@
 //! The editable fields of each object, and lookups of objects by name or id.
 
 use super::error::{Error, Result};
+use crate::catalog::Catalogs;
 use crate::model::{Id, Permission, Role, Team, User, UserKind, now};
 use crate::policy::State;
 use serde::{Deserialize, Serialize};
@@ -164,6 +165,18 @@ impl PermissionSpec {
             updated_at: t,
             version,
         }
+    }
+
+    /// What choosing conditions does, the same in the CLI and the console: on a catalog whose
+    /// conditions count only under a modifier flag (Mage's DISABLE_UNLESS_CONDITIONS), a
+    /// permission with conditions also grants that flag, as Mage's own permission page sets it
+    /// whenever a condition is picked; without it Mage ignores the conditions and the
+    /// permission grants unconditionally. Returns the flag added, if any; other catalogs (and
+    /// an unknown one) are left as written.
+    pub fn gate_conditions(&mut self, catalogs: &Catalogs) -> Option<String> {
+        catalogs
+            .get(&self.catalog)?
+            .gate_conditions(&mut self.grants, &self.conditions)
     }
 
     /// The spec of an existing permission.

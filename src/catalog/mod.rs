@@ -3,6 +3,7 @@
 //! Built-in catalogs are TOML files in `assets/catalogs/`, embedded in the binary.
 
 mod calls;
+mod gate;
 mod mage_access;
 pub use calls::{CALL_OPERATIONS, CallSpec, NestedSpec};
 
@@ -387,17 +388,25 @@ pub struct ResolvedEntity<'a> {
 
 impl Catalogs {
     /// What a permission of `catalog` with these flags will not do although it looks as if
-    /// it would ([`mage_warnings`] for a Mage-dialect catalog; nothing for the others).
+    /// it would: conditions it ignores ([`Catalogs::inert_conditions_warning`]) first, then
+    /// [`mage_warnings`] for a Mage-dialect catalog; nothing for the others.
     pub fn permission_warnings(
         &self,
         catalog: &str,
         grants: &[String],
+        conditions: &[String],
         read_attributes: &[String],
     ) -> Vec<String> {
-        match self.get(catalog) {
-            Some(c) if c.dialect == Dialect::Mage => mage_warnings(grants, read_attributes),
-            _ => Vec::new(),
+        let mut out: Vec<String> = self
+            .inert_conditions_warning(catalog, grants, conditions)
+            .into_iter()
+            .collect();
+        if let Some(c) = self.get(catalog)
+            && c.dialect == Dialect::Mage
+        {
+            out.extend(mage_warnings(grants, read_attributes));
         }
+        out
     }
 
     /// The built-in catalogs embedded from `assets/catalogs/`.

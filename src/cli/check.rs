@@ -5,7 +5,7 @@ use super::output::{print_json, print_table};
 use super::users::{effective_rows, print_effective};
 use crate::backend::{Error, Result, find_user};
 use crate::backend::{Target, build_request};
-use crate::catalog::{CALL_OPERATIONS, Dialect};
+use crate::catalog::{CALL_OPERATIONS, Catalogs, Dialect};
 use crate::engine::{AttrCheck, AttrKind, Explanation, Request};
 use crate::model::Id;
 use crate::policy::State;
@@ -200,7 +200,8 @@ pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
         outln!("{}", sanitize(&line));
         if a.explain {
             outln!();
-            print_tree(&s, &u.username, &e);
+            let cats = ctx.backend.catalogs().await?;
+            print_tree(&s, &cats, &u.username, &e);
         }
     }
     Ok(if e.allowed { 0 } else { 1 })
@@ -268,8 +269,8 @@ pub async fn what_can(ctx: &Ctx, user: &str) -> Result<i32> {
     Ok(0)
 }
 
-fn print_tree(s: &State, username: &str, e: &Explanation) {
-    for line in explain_lines(s, username, e) {
+fn print_tree(s: &State, catalogs: &Catalogs, username: &str, e: &Explanation) {
+    for line in explain_lines(s, catalogs, username, e) {
         outln!("{}", sanitize(&line));
     }
 }

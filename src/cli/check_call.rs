@@ -189,7 +189,8 @@ async fn print_failure(ctx: &Ctx, s: &State, username: &str, f: &MageFailure) ->
         ))
     );
     let e = ctx.backend.explain(f.request.clone()).await?;
-    for line in explain_lines(s, username, &e) {
+    let catalogs = ctx.backend.catalogs().await?;
+    for line in explain_lines(s, &catalogs, username, &e) {
         outln!("{}", sanitize(&line));
     }
     Ok(())

@@ -119,24 +119,6 @@ pub struct PermFields {
     pub description: Option<String>,
 }
 
-/// Conditions chosen on a permission of a catalog whose conditions only count under a modifier
-/// flag (Mage's DISABLE_UNLESS_CONDITIONS) also set that flag, as Mage's own permission page
-/// does whenever a condition is picked: without it Mage ignores the conditions and the
-/// permission grants unconditionally.
-fn gate_conditions(catalogs: &Catalogs, spec: &mut PermissionSpec) {
-    if spec.conditions.is_empty() {
-        return;
-    }
-    let Some(catalog) = catalogs.get(&spec.catalog) else {
-        return;
-    };
-    for flag in catalog.flags.iter().filter(|f| f.modifier) {
-        if !spec.grants.iter().any(|g| g == &flag.name) {
-            spec.grants.push(flag.name.clone());
-        }
-    }
-}
-
 fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -> Result<()> {
     let clean = |v: Vec<String>| -> Vec<String> {
         v.into_iter()
@@ -188,8 +170,9 @@ fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -
     if let Some(d) = f.description {
         spec.description = d;
     }
+    // Conditions given, or kept alongside new grants, count as chosen: Mage's gate is set.
     if gate {
-        gate_conditions(catalogs, spec);
+        spec.gate_conditions(catalogs);
     }
     Ok(())
 }
@@ -200,6 +183,9 @@ struct ListRow {
     perm: PermRow,
     roles: usize,
     direct_holders: usize,
+    /// Its conditions are ignored (Mage: no DISABLE_UNLESS_CONDITIONS); see
+    /// `Catalog::inert_conditions`.
+    inert_conditions: bool,
 }
 
 #[derive(Serialize)]
@@ -208,6 +194,16 @@ struct Detail {
     perm: Permission,
     roles: Vec<String>,
     holders: Vec<String>,
+    /// As in [`ListRow`].
+    inert_conditions: bool,
+}
+
+/// The CONDITIONS cell: the conditions, and when they are ignored, why.
+fn conditions_cell(cats: &Catalogs, p: &PermRow) -> String {
+    match cats.inert_conditions(&p.catalog, &p.grants, &p.conditions) {
+        Some(gate) => format!("{} (IGNORED: no {gate})", list(&p.conditions)),
+        None => list(&p.conditions),
+    }
 }
 
 #[derive(Serialize)]
@@ -292,12 +288,16 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             catalog, entity, ..
         } => {
             let s = b.state().await?;
+            let cats = b.catalogs().await?;
             let rows: Vec<ListRow> = s
                 .permissions
                 .values()
                 .filter(|p| catalog.as_deref().is_none_or(|c| p.catalog == c))
                 .filter(|p| entity.as_deref().is_none_or(|e| p.entity == e))
                 .map(|p| ListRow {
+                    inert_conditions: cats
+                        .inert_conditions(&p.catalog, &p.grants, &p.conditions)
+                        .is_some(),
                     perm: PermRow::of(&p),
                     roles: s
                         .role_permissions
@@ -325,7 +325,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                 rows.iter()
                     .map(|r| {
                         let mut c = r.perm.cells(&s);
-                        c.push(list(&r.perm.conditions));
+                        c.push(conditions_cell(&cats, &r.perm));
                         c.push(r.roles.to_string());
                         c.push(r.direct_holders.to_string());
                         c
@@ -354,15 +354,18 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                 })
                 .collect();
             holders.sort();
+            let cats = b.catalogs().await?;
+            let inert = cats.inert_conditions_warning(&p.catalog, &p.grants, &p.conditions);
             let d = Detail {
                 perm: p.clone(),
                 roles,
                 holders,
+                inert_conditions: inert.is_some(),
             };
             if ctx.json() {
                 return print_json(&d).map(|_| 0);
             }
-            print_fields(&[
+            let mut fields = vec![
                 ("id", p.id.to_string()),
                 ("catalog", p.catalog.clone()),
                 ("entity", p.entity.clone()),
@@ -378,7 +381,16 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                 ("write attributes", list(&p.write_attributes)),
                 ("description", p.description.clone()),
                 ("version", p.version.to_string()),
-            ]);
+            ];
+            if let Some(w) = inert {
+                // Right under the conditions it is about.
+                let at = fields
+                    .iter()
+                    .position(|(k, _)| *k == "conditions")
+                    .map_or(0, |i| i + 1);
+                fields.insert(at, ("warning", w));
+            }
+            print_fields(&fields);
             section(&format!("Roles using it ({})", d.roles.len()));
             outln!("{}", sanitize(&list(&d.roles)));
             section(&format!("Held directly by ({})", d.holders.len()));
@@ -520,7 +532,12 @@ fn say(ctx: &Ctx, msg: &str, revision: u64) {
 
 /// Prints what a Mage permission will not do although it looks as if it would.
 fn warn_mage(cats: &crate::catalog::Catalogs, spec: &PermissionSpec) {
-    for w in cats.permission_warnings(&spec.catalog, &spec.grants, &spec.read_attributes) {
+    for w in cats.permission_warnings(
+        &spec.catalog,
+        &spec.grants,
+        &spec.conditions,
+        &spec.read_attributes,
+    ) {
         eprintln!("warning: {}", sanitize(&w));
     }
 }

@@ -222,7 +222,8 @@ impl Engine {
                 group_mask,
                 all_bit: if is_mage { bit("ALL") } else { 0 },
                 operation_all_bit: if is_mage { bit("OPERATION_ALL") } else { 0 },
-                unless_conditions_bit: bit("DISABLE_UNLESS_CONDITIONS"),
+                // The same gate `Catalog::inert_conditions` tells users about.
+                unless_conditions_bit: c.condition_gate().map_or(0, |f| bit(&f.name)),
                 collection_ops: bit("LIST") | bit("CREATE"),
                 operations: bit("LIST")
                     | bit("DETAIL")

@@ -139,7 +139,12 @@ fn operation_and_read_must_come_from_one_permission() {
         },
     );
     assert!(!d.allowed);
-    let lines = crate::present::explain_lines(&w.s, "m", &e.explain(&r));
+    let lines = crate::present::explain_lines(
+        &w.s,
+        &crate::catalog::Catalogs::builtin().expect("catalogs"),
+        "m",
+        &e.explain(&r),
+    );
     assert!(
         lines
             .iter()

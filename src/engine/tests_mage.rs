@@ -2,6 +2,7 @@
 
 use super::tests::{W, req};
 use super::*;
+use crate::catalog::Catalogs;
 
 pub(super) fn mage_user(w: &mut W, perms: &[Id]) -> Id {
     let u = w.user("m");
@@ -116,6 +117,38 @@ fn mage_all_except_reserved_never_reaches_reserved_entities() {
     );
     assert!(!e.decide(&req(u, "mage", "LIST", "Workspace", None)).allowed);
     assert!(!e.decide(&req(u, "mage", "LIST", "Oauth", None)).allowed);
+}
+
+/// The catalog's word on inert conditions (`Catalog::inert_conditions`, shown in lists, pages
+/// and explanations) agrees with what the engine decides: inert ones let a non-owner in.
+#[test]
+fn inert_conditions_are_the_ones_the_engine_ignores() {
+    let cats = Catalogs::builtin().expect("catalogs");
+    for (access, inert) in [(32u64 | 16384, true), (32 | 16384 | 1073741824, false)] {
+        let mut w = W::new();
+        let p = w.mage("Pipeline", None, access);
+        assert!(
+            w.s.permissions
+                .update(&p, |p| p.conditions = vec!["USER_OWNS_ENTITY".into()])
+        );
+        let perm = w.s.permissions.get(&p).expect("perm");
+        let said = cats.inert_conditions(&perm.catalog, &perm.grants, &perm.conditions);
+        assert_eq!(said.is_some(), inert, "{:?}", perm.grants);
+        let u = mage_user(&mut w, &[p]);
+        let e = w.engine();
+        let mut r = req(u, "mage", "DETAIL", "Pipeline", Some("p1"));
+        r.resource_owner = Some(Id::from_u128(99));
+        assert_eq!(
+            e.decide(&r).allowed,
+            inert,
+            "someone else's pipeline: allowed only when the conditions are ignored"
+        );
+        r.resource_owner = Some(u);
+        assert!(
+            e.decide(&r).allowed,
+            "their own pipeline: allowed either way"
+        );
+    }
 }
 
 #[test]

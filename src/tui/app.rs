@@ -261,7 +261,7 @@ impl App {
     /// Data arrived: every list gets its rows, keeping its selection.
     fn on_loaded(&mut self, data: Data) -> Vec<Effect> {
         for pane in Pane::ALL {
-            let r = rows(pane, &data.state, &data.audit);
+            let r = rows(pane, &data.state, &data.audit, &data.catalogs);
             let cols = columns(pane);
             let list = self.lists.entry(pane).or_default();
             list.set_rows(r, cols);

@@ -84,6 +84,18 @@ pub struct Field {
     pub kind: FieldKind,
     /// The last validation message about this field.
     pub error: Option<String>,
+    /// A line under the field, shown whatever the focus: what the form did for the user, or
+    /// a warning about the value.
+    pub note: Option<Note>,
+}
+
+/// A line a form shows under a field (`Field::note`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The text (not sanitized; drawing sanitizes).
+    pub text: String,
+    /// Drawn as a warning (else as information).
+    pub warning: bool,
 }
 
 /// A one-line text area holding `text`, cursor at the end.
@@ -107,6 +119,7 @@ impl Field {
             hint: hint.into(),
             kind: FieldKind::Text(text_input(value)),
             error: None,
+            note: None,
         }
     }
 
@@ -118,6 +131,7 @@ impl Field {
             hint: hint.into(),
             kind: FieldKind::Toggle(on),
             error: None,
+            note: None,
         }
     }
 
@@ -135,6 +149,7 @@ impl Field {
             hint: "Space or ←/→ changes".into(),
             kind: FieldKind::Cycle { options, index },
             error: None,
+            note: None,
         }
     }
 
@@ -160,6 +175,7 @@ impl Field {
                 cursor: 0,
             },
             error: None,
+            note: None,
         };
         f.select_value(value);
         f
@@ -189,6 +205,7 @@ impl Field {
                 cursor: 0,
             },
             error: None,
+            note: None,
         }
     }
 
@@ -392,6 +409,18 @@ impl Field {
             }
             _ => {}
         }
+    }
+
+    /// Sets one flag of an access grid; false when the grid has no such flag.
+    pub fn set_flag(&mut self, flag: &str, to: Tri) -> bool {
+        if let FieldKind::Access { flags, states, .. } = &mut self.kind
+            && let Some(i) = flags.iter().position(|f| f == flag)
+            && let Some(s) = states.get_mut(i)
+        {
+            *s = to;
+            return true;
+        }
+        false
     }
 
     /// Replaces the flags of an access grid, keeping the state of flags that remain.

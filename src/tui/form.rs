@@ -2,7 +2,7 @@
 //! saves; Esc asks before discarding changes; a failed save keeps every field exactly as typed
 //! and puts the service's message under the field it names.
 
-use super::field::{Field, FieldKind};
+use super::field::{Field, FieldKind, Note, Tri};
 use super::form_fields::{catalog_entities, flags_of};
 use super::panes::Editing;
 use crate::backend::{Error, PermissionSpec, RoleSpec, TeamSpec, UserSpec};
@@ -79,6 +79,9 @@ pub struct Form {
     pub notice: Option<String>,
     initial: Vec<String>,
     catalogs: Arc<Catalogs>,
+    /// The gate flag this form granted when conditions were chosen (Mage's
+    /// DISABLE_UNLESS_CONDITIONS), while it stands.
+    gate_added: Option<String>,
 }
 
 impl Form {
@@ -90,7 +93,7 @@ impl Form {
         catalogs: Arc<Catalogs>,
     ) -> Form {
         let initial = fields.iter().map(Field::fingerprint).collect();
-        Form {
+        let mut form = Form {
             kind,
             target,
             title,
@@ -105,7 +108,10 @@ impl Form {
             notice: None,
             initial,
             catalogs,
-        }
+            gate_added: None,
+        };
+        form.note_conditions();
+        form
     }
 
     /// A form for a new object of `kind` (its pane module gives the title and fields).
@@ -202,6 +208,7 @@ impl Form {
             _ => {}
         }
         let before = self.fingerprints_of(&["catalog", "entity"]);
+        let chosen = self.fingerprints_of(&["catalog", "conditions"]);
         let width = self.width;
         let used = self
             .fields
@@ -214,6 +221,10 @@ impl Form {
             if before != self.fingerprints_of(&["catalog", "entity"]) {
                 self.catalog_or_entity_changed();
             }
+            if chosen != self.fingerprints_of(&["catalog", "conditions"]) {
+                self.conditions_chosen();
+            }
+            self.note_conditions();
             return Outcome::Stay;
         }
         let n = self.fields.len();
@@ -228,10 +239,90 @@ impl Form {
 
     /// Pasted text into the focused field.
     pub fn paste(&mut self, text: &str) {
+        let chosen = self.fingerprints_of(&["catalog", "conditions"]);
         if let Some(f) = self.fields.get_mut(self.focus) {
             f.paste(text);
         }
         self.catalog_or_entity_changed();
+        if chosen != self.fingerprints_of(&["catalog", "conditions"]) {
+            self.conditions_chosen();
+        }
+        self.note_conditions();
+    }
+
+    /// The catalog, grants and conditions a permission form holds now.
+    fn permission_now(&self) -> PermissionSpec {
+        PermissionSpec {
+            catalog: self
+                .field("catalog")
+                .and_then(Field::choice)
+                .unwrap_or_default()
+                .to_string(),
+            grants: self
+                .field("access")
+                .map(|f| f.grants_denies().0)
+                .unwrap_or_default(),
+            conditions: super::field::list(&self.text("conditions")),
+            ..PermissionSpec::default()
+        }
+    }
+
+    /// Conditions were typed (or the catalog changed under them): as Mage's own permission
+    /// page, and as the CLI, the catalog's gate (DISABLE_UNLESS_CONDITIONS) is granted in the
+    /// access grid ([`PermissionSpec::gate_conditions`]), where the user sees it and may
+    /// still take it off; clearing the conditions takes off a gate this form added.
+    fn conditions_chosen(&mut self) {
+        if self.kind != ObjectKind::Permission {
+            return;
+        }
+        let mut spec = self.permission_now();
+        if spec.conditions.is_empty() {
+            if let Some(gate) = self.gate_added.take()
+                && let Some(f) = self.fields.iter_mut().find(|f| f.key == "access")
+            {
+                f.set_flag(&gate, Tri::Off);
+            }
+            return;
+        }
+        if let Some(gate) = spec.gate_conditions(&self.catalogs)
+            && let Some(f) = self.fields.iter_mut().find(|f| f.key == "access")
+            && f.set_flag(&gate, Tri::Grant)
+        {
+            self.gate_added = Some(gate);
+        }
+    }
+
+    /// The note under the conditions: the gate this form granted, or a warning when the
+    /// conditions would be ignored ([`Catalogs::inert_conditions`]).
+    fn note_conditions(&mut self) {
+        if self.kind != ObjectKind::Permission {
+            return;
+        }
+        let spec = self.permission_now();
+        let inert = self
+            .catalogs
+            .inert_conditions(&spec.catalog, &spec.grants, &spec.conditions);
+        let note = match (inert, &self.gate_added) {
+            (Some(gate), _) => Some(Note {
+                text: format!(
+                    "ignored by Mage without {gate}: the permission grants unconditionally; \
+                     grant {gate} in access"
+                ),
+                warning: true,
+            }),
+            (None, Some(gate)) if spec.grants.contains(gate) && !spec.conditions.is_empty() => {
+                Some(Note {
+                    text: format!(
+                        "{gate} granted in access: Mage checks the conditions only with it"
+                    ),
+                    warning: false,
+                })
+            }
+            _ => None,
+        };
+        if let Some(f) = self.fields.iter_mut().find(|f| f.key == "conditions") {
+            f.note = note;
+        }
     }
 
     fn fingerprints_of(&self, keys: &[&str]) -> Vec<String> {

@@ -194,6 +194,20 @@ fn field_lines(t: &Theme, f: &Field, focused: bool, width: u16) -> (Vec<Line<'st
     if focused && let FieldKind::Pick { cursor, .. } = &f.kind {
         lines.extend(match_row(t, f, *cursor, width));
     }
+    if let Some(n) = &f.note {
+        let room = usize::from(width).saturating_sub(LABEL + 2);
+        let (text, style) = if n.warning {
+            (format!("⚠ {}", sanitize(&n.text)), t.alert)
+        } else {
+            (format!("✓ {}", sanitize(&n.text)), t.ok)
+        };
+        for part in super::scroll::wrap(&text, room, "  ") {
+            lines.push(Line::from(vec![
+                label(t, "", false),
+                Span::styled(part, style),
+            ]));
+        }
+    }
     if let Some(e) = &f.error {
         // Wrapped, never cut: the whole message is under its field.
         let room = usize::from(width).saturating_sub(LABEL + 2);

@@ -155,7 +155,7 @@ pub async fn check(
             t.display(),
             crate::present::rule_text(&state, &e.rule)
         ),
-        lines: crate::present::explain_lines(&state, &subject.username, &e),
+        lines: crate::present::explain_lines(&state, &catalogs, &subject.username, &e),
     })
 }
 
@@ -331,9 +331,14 @@ async fn save_msg(backend: &dyn Backend, save: form::Save) -> Msg {
         }
         Save::Permission(target, spec) => {
             let warning = backend.catalogs().await.ok().and_then(|c| {
-                c.permission_warnings(&spec.catalog, &spec.grants, &spec.read_attributes)
-                    .into_iter()
-                    .next()
+                c.permission_warnings(
+                    &spec.catalog,
+                    &spec.grants,
+                    &spec.conditions,
+                    &spec.read_attributes,
+                )
+                .into_iter()
+                .next()
             });
             let r = match target {
                 Some((id, v)) => backend.update_permission(id, spec, v).await,

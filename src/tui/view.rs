@@ -3,6 +3,7 @@
 //! lowercased search key), never per frame; filtering and sorting work on index vectors.
 
 use crate::backend::Capabilities;
+use crate::catalog::Catalogs;
 use crate::model::{AuditEvent, Principal};
 use crate::policy::State;
 use crate::text::sanitize;
@@ -149,8 +150,8 @@ pub(crate) fn date(t: time::OffsetDateTime) -> String {
 
 /// The rows of a list pane from a state and audit events: built, except the Permissions
 /// pane's, made from the state when read ([`PermRows`]).
-pub fn rows(pane: Pane, s: &Arc<State>, audit: &[AuditEvent]) -> Rows {
-    (def(pane).rows)(s, audit)
+pub fn rows(pane: Pane, s: &Arc<State>, audit: &[AuditEvent], catalogs: &Arc<Catalogs>) -> Rows {
+    (def(pane).rows)(s, audit, catalogs)
 }
 
 /// Who the principal of a direct grant is, for display.

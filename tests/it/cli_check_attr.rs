@@ -177,3 +177,128 @@ fn a_condition_chosen_on_a_mage_permission_counts_as_in_mages_own_page() {
     let v = e.json(&["permissions", "show", &g]);
     assert_eq!(v["grants"], serde_json::json!(["read"]));
 }
+
+/// A Mage permission whose conditions lack DISABLE_UNLESS_CONDITIONS (as Mage stores one made
+/// outside its page, or an import) grants unconditionally: `permissions ls` and `show` and
+/// `check --explain` say its conditions are ignored and what fixes it.
+#[test]
+fn inert_conditions_are_flagged_in_list_show_and_explain() {
+    let e = Env::init();
+    let doc = r#"
+[[users]]
+username = "bob"
+roles = ["R"]
+
+[[users]]
+username = "carol"
+
+[[roles]]
+name = "R"
+permissions = ["inert"]
+
+[[permissions]]
+key = "inert"
+catalog = "mage"
+entity = "Pipeline"
+grants = ["READ_ALL", "UPDATE"]
+conditions = ["USER_OWNS_ENTITY"]
+"#;
+    let file = e.dir.path().join("inert.toml");
+    std::fs::write(&file, doc).expect("write");
+    e.ok(&["import", file.to_str().expect("path")]);
+    let gated = e.permission(&[
+        "mage:Block",
+        "--grant",
+        "UPDATE,READ_ALL",
+        "--condition",
+        "USER_OWNS_ENTITY",
+    ]);
+
+    let v = e.json(&["permissions", "ls", "--catalog", "mage"]);
+    let rows = v.as_array().expect("rows");
+    let inert = |entity: &str| {
+        rows.iter()
+            .find(|r| r["entity"] == entity)
+            .map(|r| r["inert_conditions"].clone())
+    };
+    assert_eq!(inert("Pipeline"), Some(serde_json::json!(true)), "{v}");
+    assert_eq!(inert("Block"), Some(serde_json::json!(false)), "{v}");
+    let table = e.ok(&["permissions", "ls", "--catalog", "mage"]);
+    let line = |entity: &str| {
+        table
+            .lines()
+            .find(|l| l.contains(entity))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("Pipeline").contains("USER_OWNS_ENTITY (IGNORED: no DISABLE_UNLESS_CONDITIONS)"),
+        "{table}"
+    );
+    assert!(!line("Block").contains("IGNORED"), "{table}");
+
+    let id = rows
+        .iter()
+        .find(|r| r["entity"] == "Pipeline")
+        .and_then(|r| r["id"].as_str())
+        .expect("id")
+        .to_string();
+    let show = e.ok(&["permissions", "show", &id]);
+    let warning = show
+        .lines()
+        .find(|l| l.starts_with("warning"))
+        .unwrap_or_default();
+    assert!(
+        warning.contains("USER_OWNS_ENTITY ignored by Mage")
+            && warning.contains("grant DISABLE_UNLESS_CONDITIONS"),
+        "{show}"
+    );
+    assert_eq!(
+        e.json(&["permissions", "show", &id])["inert_conditions"],
+        true
+    );
+    let show = e.ok(&["permissions", "show", &gated]);
+    assert!(!show.contains("warning"), "{show}");
+    assert_eq!(
+        e.json(&["permissions", "show", &gated])["inert_conditions"],
+        false
+    );
+
+    // Mage lets bob update carol's pipeline; the explanation says why.
+    let out = e.ok(&[
+        "check",
+        "bob",
+        "UPDATE",
+        "mage:Pipeline/p2",
+        "--owner",
+        "carol",
+        "--explain",
+    ]);
+    assert!(out.starts_with("ALLOW"), "{out}");
+    assert!(
+        out.lines().any(|l| l.contains("permission")
+            && l.contains("conditions USER_OWNS_ENTITY ignored: no DISABLE_UNLESS_CONDITIONS")),
+        "{out}"
+    );
+    // Once gated, the note is gone and carol's pipeline is out of reach.
+    e.ok(&[
+        "permissions",
+        "update",
+        &id,
+        "--condition",
+        "USER_OWNS_ENTITY",
+    ]);
+    let out = e.code(
+        &[
+            "check",
+            "bob",
+            "UPDATE",
+            "mage:Pipeline/p2",
+            "--owner",
+            "carol",
+            "--explain",
+        ],
+        1,
+    );
+    assert!(!out.contains("ignored"), "{out}");
+}

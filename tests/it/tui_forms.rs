@@ -297,3 +297,107 @@ async fn stale_flow(b: &dyn Backend) {
         app.mode
     );
 }
+
+/// The form's conditions field and its note.
+fn conditions_note(app: &App) -> Option<(String, bool)> {
+    let Mode::Form(f) = &app.mode else {
+        panic!("not in a form: {:?}", app.mode)
+    };
+    let c = f.fields.iter().find(|x| x.key == "conditions")?;
+    c.note.as_ref().map(|n| (n.text.clone(), n.warning))
+}
+
+/// A condition chosen in the form grants DISABLE_UNLESS_CONDITIONS in the access grid, as
+/// Mage's own permission page does, and says so; taking it off again is the user's choice,
+/// kept, with the warning that Mage then ignores the conditions (form, list and message).
+#[tokio::test]
+async fn a_condition_chosen_in_the_form_grants_disable_unless_conditions() {
+    let b = backend().await;
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, ":permissions\nn\tPipeline\t\t").await;
+    to_flag(&mut app, &b, "UPDATE").await;
+    press(&mut app, &b, " ").await;
+    to_flag(&mut app, &b, "READ_ALL").await;
+    press(&mut app, &b, " ").await;
+    assert!(
+        !screen(&app).contains("[+] DISABLE_UNLESS_CONDITIONS"),
+        "{}",
+        screen(&app)
+    );
+    press(&mut app, &b, "\tUSER_OWNS_ENTITY").await;
+    let s = screen(&app);
+    assert!(s.contains("[+] DISABLE_UNLESS_CONDITIONS"), "{s}");
+    assert!(
+        s.contains("✓ DISABLE_UNLESS_CONDITIONS granted in access"),
+        "the form says what it added:\n{s}"
+    );
+    assert_eq!(
+        conditions_note(&app).map(|n| n.1),
+        Some(false),
+        "information, not a warning"
+    );
+    press(&mut app, &b, "§").await;
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
+    let state = b.state().await.expect("state");
+    let p = state
+        .permissions
+        .values()
+        .find(|p| p.entity == "Pipeline")
+        .expect("created");
+    assert_eq!(p.conditions, vec!["USER_OWNS_ENTITY".to_string()]);
+    assert!(
+        p.grants.iter().any(|g| g == "DISABLE_UNLESS_CONDITIONS"),
+        "{:?}",
+        p.grants
+    );
+    assert!(!screen(&app).contains("⚠cond-ignored"), "{}", screen(&app));
+
+    // Taking the gate off by hand: kept, with a warning in the form, the message and the list.
+    press(&mut app, &b, "/Pipeline\ne\t\t\t").await;
+    to_flag(&mut app, &b, "DISABLE_UNLESS_CONDITIONS").await;
+    press(&mut app, &b, "  ").await; // grant → deny → off
+    let (note, warning) = conditions_note(&app).expect("a note");
+    assert!(
+        warning && note.contains("ignored by Mage without DISABLE_UNLESS_CONDITIONS"),
+        "{note}"
+    );
+    assert!(
+        screen(&app).contains("⚠ ignored by Mage"),
+        "{}",
+        screen(&app)
+    );
+    press(&mut app, &b, "§").await;
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.mode);
+    let q = b
+        .state()
+        .await
+        .expect("state")
+        .permissions
+        .get(&p.id)
+        .expect("the permission");
+    assert_eq!(
+        (q.grants.clone(), q.conditions.clone()),
+        (
+            vec!["READ_ALL".to_string(), "UPDATE".to_string()],
+            vec!["USER_OWNS_ENTITY".to_string()]
+        )
+    );
+    let message = app.message.clone().map(|m| m.0).unwrap_or_default();
+    assert!(
+        message.contains("warning: conditions USER_OWNS_ENTITY ignored by Mage"),
+        "{message}"
+    );
+    assert!(screen(&app).contains("⚠cond-ignored"), "{}", screen(&app));
+
+    // Editing the conditions again is choosing them again: the gate comes back; clearing
+    // them takes off what the form added.
+    press(&mut app, &b, "e\t\t\t\t").await;
+    press(&mut app, &b, "⌫").await;
+    assert_eq!(conditions_note(&app).map(|n| n.1), Some(false));
+    assert!(screen(&app).contains("[+] DISABLE_UNLESS_CONDITIONS"));
+    for _ in 0..20 {
+        press(&mut app, &b, "⌫").await;
+    }
+    assert_eq!(conditions_note(&app), None);
+    assert!(!screen(&app).contains("[+] DISABLE_UNLESS_CONDITIONS"));
+}

@@ -117,6 +117,76 @@ fn a_permission_with_many_flags_shows_every_deny_on_its_page_and_list() {
     }
 }
 
+/// The fixture plus a Mage permission whose conditions lack DISABLE_UNLESS_CONDITIONS (id 24),
+/// one of them with an escape sequence in its name.
+fn app_with_inert_conditions(size: (u16, u16)) -> App {
+    let t = datetime!(2026-11-02 09:30 UTC);
+    let mut s = fixture();
+    s.permissions.insert(&Permission {
+        grants: flags(&["UPDATE", "READ_ALL"]),
+        conditions: vec!["USER_OWNS_ENTITY".into(), "evil\u{1b}[2Jcond".into()],
+        ..build::permission(id(24), "mage", "Pipeline", t)
+    });
+    s.reindex();
+    let mut d = data(true);
+    d.state = Arc::new(s);
+    let mut a = App::new(Theme::monochrome(), size, false);
+    a.on_msg(Msg::Loaded(Box::new(d)));
+    a
+}
+
+/// The screen's text right of the navigation column, its rows joined and runs of spaces (and
+/// wrap indents) folded.
+fn flat(s: &str) -> String {
+    s.lines()
+        .map(|l| {
+            let l = l.trim_matches(|c| c == '"' || c == ' ');
+            // Right of the navigation column, if there is one.
+            l.rsplit('│').next().unwrap_or(l).trim()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn ignored_conditions_are_flagged_in_the_list_and_on_the_page() {
+    for (w, h) in SIZES {
+        let mut a = app_with_inert_conditions((w, h));
+        chars(&mut a, ":permissions");
+        a.on_event(&key(KeyCode::Enter));
+        chars(&mut a, "G");
+        let list = screen(&a);
+        let row = |id: &str| {
+            list.lines()
+                .find(|l| l.contains(id))
+                .unwrap_or_default()
+                .to_string()
+        };
+        assert!(
+            row("000000000018").contains("⚠cond-ignored"),
+            "badge cut at {w}x{h}:\n{list}"
+        );
+        // The fixture's own permissions have no conditions.
+        assert!(!row("000000000014").contains("⚠"), "{list}");
+        a.on_event(&key(KeyCode::Enter));
+        assert!(matches!(a.mode, Mode::Detail(_)));
+        let page = screen(&a);
+        let text = flat(&page);
+        assert!(
+            text.contains("⚠ warning conditions USER_OWNS_ENTITY, evil\\x1b[2Jcond ignored by Mage: no DISABLE_UNLESS_CONDITIONS")
+                && text.contains("grant DISABLE_UNLESS_CONDITIONS to make them count"),
+            "at {w}x{h}:\n{page}"
+        );
+        assert!(!page.contains('\u{1b}'), "sanitized:\n{page}");
+        fits(&page, h);
+        insta::assert_snapshot!(format!("layout_inert_conditions_list_{w}x{h}"), list);
+        insta::assert_snapshot!(format!("layout_inert_conditions_detail_{w}x{h}"), page);
+    }
+}
+
 #[test]
 fn every_pane_at_60x15() {
     for pane in Pane::ALL {
@@ -204,6 +274,30 @@ fn a_permission_form_at_60x15_scrolls_to_the_focused_toggle() {
     }
     a.on_event(&key(KeyCode::BackTab));
     assert!(screen(&a).contains("catalog"), "{}", screen(&a));
+}
+
+#[test]
+fn a_condition_typed_in_the_form_shows_the_gate_it_grants_at_every_size() {
+    for (w, h) in SIZES {
+        let mut a = app((w, h), true);
+        chars(&mut a, ":permissions");
+        a.on_event(&key(KeyCode::Enter));
+        chars(&mut a, "n");
+        a.on_event(&key(KeyCode::Tab));
+        chars(&mut a, "Pipeline");
+        for _ in 0..3 {
+            a.on_event(&key(KeyCode::Tab));
+        }
+        chars(&mut a, "USER_OWNS_ENTITY");
+        let s = screen(&a);
+        fits(&s, h);
+        let text = flat(&s);
+        assert!(
+            text.contains("✓ DISABLE_UNLESS_CONDITIONS granted in access: Mage checks the conditions only with it"),
+            "note cut at {w}x{h}:\n{s}"
+        );
+        insta::assert_snapshot!(format!("layout_form_condition_gate_{w}x{h}"), s);
+    }
 }
 
 /// Opens the permission form with an entity typed, then presses Esc: "discard?".

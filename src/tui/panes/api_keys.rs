@@ -55,7 +55,7 @@ fn unsupported(caps: &Capabilities) -> Option<&'static str> {
     (!caps.keys).then_some("this backend has no API keys")
 }
 
-fn rows(s: &Arc<State>, _: &[AuditEvent]) -> Rows {
+fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
     Rows::Built(
         s.keys
             .values()

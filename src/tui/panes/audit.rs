@@ -59,7 +59,11 @@ fn unsupported(caps: &Capabilities) -> Option<&'static str> {
     (!caps.audit).then_some("this backend has no audit log")
 }
 
-fn audit_rows(s: &std::sync::Arc<State>, audit: &[AuditEvent]) -> Rows {
+fn audit_rows(
+    s: &std::sync::Arc<State>,
+    audit: &[AuditEvent],
+    _: &std::sync::Arc<crate::catalog::Catalogs>,
+) -> Rows {
     Rows::Built(
         audit
             .iter()
@@ -394,7 +398,7 @@ impl App {
         }
         self.audit_paging.strict = full && !progress;
         self.audit_paging.more = full;
-        let r = rows(Pane::Audit, &data.state, &data.audit);
+        let r = rows(Pane::Audit, &data.state, &data.audit, &data.catalogs);
         self.lists
             .entry(Pane::Audit)
             .or_default()

@@ -59,7 +59,7 @@ pub struct PaneDef {
     /// The list's columns (none: the pane has no list).
     pub columns: &'static [Column],
     /// The list's rows, from a load.
-    pub rows: fn(&Arc<State>, &[AuditEvent]) -> Rows,
+    pub rows: fn(&Arc<State>, &[AuditEvent], &Arc<Catalogs>) -> Rows,
     /// Why a backend cannot show the pane, if it cannot.
     pub unsupported: fn(&Capabilities) -> Option<&'static str>,
     /// What a backend without the pane lacks, as a sentence begins: `Teams are`.
@@ -213,7 +213,7 @@ fn always(_: &Capabilities) -> Option<&'static str> {
 }
 
 /// No list.
-fn no_rows(_: &Arc<State>, _: &[AuditEvent]) -> Rows {
+fn no_rows(_: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
     Rows::default()
 }
 

@@ -56,8 +56,8 @@ const COLUMNS: &[Column] = &[
     col("CATALOG", 7, 0, false, 110),
 ];
 
-fn rows(s: &Arc<State>, _: &[AuditEvent]) -> Rows {
-    Rows::Permissions(PermRows::new(Arc::clone(s)))
+fn rows(s: &Arc<State>, _: &[AuditEvent], catalogs: &Arc<Catalogs>) -> Rows {
+    Rows::Permissions(PermRows::new(Arc::clone(s), Arc::clone(catalogs)))
 }
 
 /// The three-state access toggles of a permission: one line whose cells drawing lays out in
@@ -112,9 +112,18 @@ fn page(row_id: &str, s: &State, catalogs: Option<&Catalogs>) -> Option<Page> {
         DLine::plain(format!("catalog      {}", p.catalog)),
         DLine::plain(format!("entity       {}", p.entity)),
         DLine::plain(format!("entity UUID  {uuid}")),
+    ];
+    // Above the access grid, which can take the rest of a small page: it says what the
+    // grid and the conditions line do not.
+    if let Some(w) =
+        catalogs.and_then(|c| c.inert_conditions_warning(&p.catalog, &p.grants, &p.conditions))
+    {
+        lines.push(DLine::plain(format!("⚠ warning    {w}")));
+    }
+    lines.extend([
         access_grid(catalogs, &p),
         DLine::plain(format!("conditions   {}", dash(&p.conditions, ", "))),
-    ];
+    ]);
     for (label, list) in [
         ("query attrs", &p.query_attributes),
         ("read attrs", &p.read_attributes),

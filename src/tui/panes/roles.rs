@@ -52,7 +52,7 @@ const COLUMNS: &[Column] = &[
     col("DESCRIPTION", 10, 4, false, 100),
 ];
 
-fn rows(s: &Arc<State>, _: &[AuditEvent]) -> Rows {
+fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
     let mut perms: FxHashMap<Id, usize> = FxHashMap::default();
     for (r, _) in &s.role_permissions {
         *perms.entry(*r).or_default() += 1;

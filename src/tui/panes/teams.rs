@@ -56,7 +56,7 @@ fn unsupported(caps: &Capabilities) -> Option<&'static str> {
     (!caps.teams).then_some("this backend has no teams")
 }
 
-fn rows(s: &Arc<State>, _: &[AuditEvent]) -> Rows {
+fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
     let mut members: FxHashMap<Id, usize> = FxHashMap::default();
     for (t, _) in s.members.keys() {
         *members.entry(*t).or_default() += 1;

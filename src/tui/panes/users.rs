@@ -55,7 +55,7 @@ const COLUMNS: &[Column] = &[
     col("FLAGS", 6, 0, false, 0),
 ];
 
-fn rows(s: &Arc<State>, _: &[AuditEvent]) -> Rows {
+fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
     Rows::Built(user_rows(s))
 }
 

@@ -5,6 +5,7 @@
 //! the selection, and one at a time while filtering or sorting.
 
 use super::row::{Cells, Row};
+use crate::catalog::Catalogs;
 use crate::model::Id;
 use crate::policy::{PermRef, State, partition_point_from};
 use std::sync::Arc;
@@ -19,6 +20,8 @@ pub struct PermRows {
     ids: Option<Vec<Id>>,
     /// How many roles hold each permission, by row.
     roles: Vec<u32>,
+    /// The catalogs, to tell a permission whose conditions are ignored.
+    catalogs: Arc<Catalogs>,
 }
 
 /// What building one row needs besides the permission: reused from row to row.
@@ -29,8 +32,8 @@ pub(crate) struct Scratch {
 }
 
 impl PermRows {
-    /// The rows of `state`'s permissions.
-    pub fn new(state: Arc<State>) -> PermRows {
+    /// The rows of `state`'s permissions, their catalogs in `catalogs`.
+    pub fn new(state: Arc<State>, catalogs: Arc<Catalogs>) -> PermRows {
         let perms = &state.permissions;
         let ids = (!perms.by_position()).then(|| perms.keys().copied().collect::<Vec<Id>>());
         // Roles per permission: each role's links come in permission id order, so each is
@@ -40,6 +43,7 @@ impl PermRows {
             roles: vec![0u32; perms.len()],
             state: Arc::clone(&state),
             ids,
+            catalogs,
         };
         let mut at = 0usize;
         let mut role = None;
@@ -93,7 +97,7 @@ impl PermRows {
     pub fn row(&self, i: usize) -> Option<Row> {
         let p = self.view(i)?;
         let mut scratch = Scratch::default();
-        fill(&p, self.roles[i], &mut scratch);
+        fill(&p, self.roles[i], &self.catalogs, &mut scratch);
         Some(Row::from_cells(
             p.id().hyphenated().to_string(),
             scratch.cells,
@@ -122,7 +126,7 @@ impl PermRows {
             // In id order, as the rows are, whether or not edits are pending.
             None => {
                 for (i, p) in self.state.permissions.iter().enumerate() {
-                    fill(&p, self.roles[i], &mut scratch);
+                    fill(&p, self.roles[i], &self.catalogs, &mut scratch);
                     // Invariant: rows are numbered with u32 (fewer than 2^32 permissions).
                     f(i as u32, &scratch.cells);
                 }
@@ -130,7 +134,7 @@ impl PermRows {
             Some(within) => {
                 for &i in within {
                     if let Some(p) = self.view(i as usize) {
-                        fill(&p, self.roles[i as usize], &mut scratch);
+                        fill(&p, self.roles[i as usize], &self.catalogs, &mut scratch);
                         f(i, &scratch.cells);
                     }
                 }
@@ -139,12 +143,25 @@ impl PermRows {
     }
 }
 
+/// The badge leading the ACCESS cell of a permission whose conditions its catalog ignores
+/// ([`Catalogs::inert_conditions`]): it grants unconditionally. Fitting the cell keeps it
+/// (`access_cell.rs`); `/ignored` finds them.
+pub const INERT_BADGE: &str = "⚠cond-ignored";
+
 /// Writes the cells of permission `p`, held by `roles` roles, into `s.cells`: short id,
-/// entity, entity UUID, access, effect, roles, catalog.
-pub(crate) fn fill(p: &PermRef<'_>, roles: u32, s: &mut Scratch) {
+/// entity, entity UUID, access (led by [`INERT_BADGE`] when its conditions are ignored),
+/// effect, roles, catalog.
+pub(crate) fn fill(p: &PermRef<'_>, roles: u32, catalogs: &Catalogs, s: &mut Scratch) {
     let (grants, denies) = (p.grants(), p.denies());
     let access = &mut s.access;
     access.clear();
+    if !p.conditions().is_empty()
+        && catalogs
+            .inert_conditions(p.catalog(), grants, p.conditions())
+            .is_some()
+    {
+        access.push_str(INERT_BADGE);
+    }
     for g in grants {
         if !access.is_empty() {
             access.push(' ');
@@ -187,6 +204,10 @@ mod tests {
     use crate::tui::rows::Rows;
     use crate::tui::view::{Pane, columns};
 
+    fn cats() -> Arc<Catalogs> {
+        Arc::new(Catalogs::builtin().expect("catalogs"))
+    }
+
     const ENTITIES: &[&str] = &["Pipeline", "Block", "Σημαία", "a\x1b[2Jb", "File\u{202e}x"];
 
     fn perm(i: u128) -> Permission {
@@ -207,7 +228,11 @@ mod tests {
                 .then(|| flags[(i as usize / 4) % 4].to_string())
                 .into_iter()
                 .collect(),
-            conditions: vec![],
+            // Every 7th has a condition: ignored (no gate) in the mage catalog, counted in gatehouse.
+            conditions: (i % 7 == 3)
+                .then(|| "USER_OWNS_ENTITY".to_string())
+                .into_iter()
+                .collect(),
             query_attributes: vec![],
             read_attributes: vec![],
             write_attributes: vec![],
@@ -235,7 +260,11 @@ mod tests {
 
     /// The cells the pane shows for `p`, written out plainly.
     fn want_cells(p: &Permission, roles: u128) -> Vec<String> {
-        let mut access: Vec<String> = p.grants.clone();
+        let inert = p.catalog == "mage"
+            && !p.conditions.is_empty()
+            && !p.grants.iter().any(|g| g == "DISABLE_UNLESS_CONDITIONS");
+        let mut access: Vec<String> = inert.then(|| INERT_BADGE.to_string()).into_iter().collect();
+        access.extend(p.grants.iter().cloned());
         access.extend(p.denies.iter().map(|d| format!("!{d}")));
         let effect = match (p.grants.is_empty(), p.denies.is_empty()) {
             (false, true) => "grant",
@@ -257,7 +286,7 @@ mod tests {
     #[test]
     fn made_rows_show_each_permission_sanitized_with_its_role_count() {
         let n = 40;
-        let rows = PermRows::new(Arc::new(state(n)));
+        let rows = PermRows::new(Arc::new(state(n)), cats());
         assert_eq!(rows.len(), n as usize);
         let mut want: Vec<Permission> = (0..n).map(perm).collect();
         want.sort_by_key(|p| p.id);
@@ -273,6 +302,16 @@ mod tests {
             assert_eq!(rows.position(&p.id.hyphenated().to_string()), Some(i));
         }
         assert!(rows.row(n as usize).is_none());
+        let badged = (0..rows.len())
+            .filter(|&i| {
+                rows.row(i)
+                    .is_some_and(|r| r.cells().any(|c| c.starts_with(INERT_BADGE)))
+            })
+            .count();
+        assert_eq!(
+            badged, 5,
+            "mage permissions 3, 17, 24, 31, 38 carry a condition"
+        );
         let some = want[3].id;
         assert_eq!(
             rows.position(&some.hyphenated().to_string().to_uppercase()),
@@ -302,10 +341,12 @@ mod tests {
     #[test]
     fn filtering_and_sorting_made_rows_equal_doing_it_on_built_rows() {
         let cols = columns(Pane::Permissions);
-        let made = PermRows::new(Arc::new(state(60)));
+        let made = PermRows::new(Arc::new(state(60)), cats());
         let b = built(&made);
         let made = Rows::Permissions(made);
-        for needle in ["", "ob", "σημ", "!upd", "grant", "\\x1b", "ünï", "zz", "1"] {
+        for needle in [
+            "", "ob", "σημ", "!upd", "grant", "\\x1b", "ünï", "zz", "1", "ignored",
+        ] {
             let all = made.matching(None, needle);
             assert_eq!(all, b.matching(None, needle), "{needle:?}");
             let within: Vec<u32> = (0..60).rev().step_by(3).collect();
@@ -327,6 +368,11 @@ mod tests {
             made.matching(None, "grant").len() > 5,
             "the needles find rows"
         );
+        assert_eq!(
+            made.matching(None, "ignored").len(),
+            7, // 3, 17, 24, 31, 38, 52, 59 (10 and 45 are gatehouse's)
+            "`/ignored` finds the mage permissions with a condition and no gate"
+        );
     }
 
     #[test]
@@ -339,12 +385,12 @@ mod tests {
         s.permissions.insert(&extra);
         assert!(!s.permissions.by_position(), "an edit is pending");
         assert!(s.permissions.nth(0).is_none());
-        let pending = PermRows::new(Arc::new(s.clone()));
+        let pending = PermRows::new(Arc::new(s.clone()), cats());
         assert!(pending.ids.is_some());
         let mut folded = s.clone();
         folded.permissions = s.permissions.iter().map(|p| p.to_permission()).collect();
         assert!(folded.permissions.by_position());
-        let folded = PermRows::new(Arc::new(folded));
+        let folded = PermRows::new(Arc::new(folded), cats());
         assert_eq!(pending.len(), 31);
         for i in 0..31 {
             assert_eq!(pending.row(i), folded.row(i), "row {i}");

@@ -145,14 +145,19 @@ fn state() -> State {
 #[test]
 fn user_rows_match_the_reference() {
     let s = state();
-    let got: Vec<(String, Vec<String>, String)> = rows(Pane::Users, &Arc::new(s.clone()), &[])
-        .iter()
-        .map(|r| {
-            let cells = r.cells().map(String::from).collect();
-            let key = r.search_key().into_owned();
-            (r.id().to_string(), cells, key)
-        })
-        .collect();
+    let got: Vec<(String, Vec<String>, String)> = rows(
+        Pane::Users,
+        &Arc::new(s.clone()),
+        &[],
+        &Arc::new(crate::catalog::Catalogs::builtin().expect("catalogs")),
+    )
+    .iter()
+    .map(|r| {
+        let cells = r.cells().map(String::from).collect();
+        let key = r.search_key().into_owned();
+        (r.id().to_string(), cells, key)
+    })
+    .collect();
     assert_eq!(got, reference_user_rows(&s));
     assert!(
         got.iter().any(|(_, c, _)| c[3].contains(", ")),
