@@ -30,6 +30,11 @@ pub struct CallSpec {
     /// Query keys Mage's UI sends (QUERY-checked), besides `_*` keys and `api_key`.
     #[serde(default)]
     pub query: Vec<String>,
+    /// Attributes null on a record created without writing them: a parser drops null values
+    /// before it checks (`shared/hash.py extract`), so a create that does not send them is not
+    /// checked on them.
+    #[serde(default)]
+    pub null_unless_written: Vec<String>,
     /// Set when Mage 0.9.80 fails the call whatever the permissions: how.
     #[serde(default)]
     pub broken: String,

@@ -6,7 +6,7 @@ use super::users::{effective_rows, print_effective};
 use crate::backend::{Error, Result, find_user};
 use crate::backend::{Target, build_request};
 use crate::catalog::{CALL_OPERATIONS, Catalogs, Dialect};
-use crate::engine::{AttrCheck, AttrKind, Explanation, Request};
+use crate::engine::{AttrCheck, AttrKind, CallQuery, Explanation, Request};
 use crate::model::Id;
 use crate::policy::State;
 use crate::present::{explain_lines, rule_text};
@@ -77,6 +77,9 @@ pub struct WhoCanArgs {
     pub entity: String,
     #[command(flatten)]
     pub context: RequestContext,
+    /// Mage: those granted the operation alone, not the whole REST call.
+    #[arg(long)]
+    pub operation_only: bool,
 }
 
 /// Catalog and resource context of a request.
@@ -214,14 +217,42 @@ struct WhoRow {
     path: String,
 }
 
-/// `who-can`.
+/// `who-can`: on the `mage` catalog, those for whom the whole REST call passes (unless
+/// `--operation-only`), as `check` answers.
 pub async fn who_can(ctx: &Ctx, a: WhoCanArgs) -> Result<i32> {
     let s = ctx.backend.state().await?;
-    let (req, _) = build(ctx, &s, Id::nil(), &a.action, &a.entity, &a.context).await?;
-    let rows: Vec<WhoRow> = ctx
-        .backend
-        .who_can(req)
-        .await?
+    let (mut req, t) = build(ctx, &s, Id::nil(), &a.action, &a.entity, &a.context).await?;
+    let cats = ctx.backend.catalogs().await?;
+    let whole_call = !a.operation_only
+        && CALL_OPERATIONS.contains(&req.action.as_str())
+        && cats
+            .get(&t.catalog)
+            .is_some_and(|c| c.dialect == Dialect::Mage);
+    if whole_call && matches!(req.action.as_str(), "LIST" | "CREATE") {
+        // Mage checks the operation of a list or create on no record: a permission scoped
+        // to a record passes it, so the candidates are those of the whole entity.
+        req.entity_uuid = None;
+    }
+    let mut holders = ctx.backend.who_can(req.clone()).await?;
+    if whole_call {
+        let mut kept = Vec::new();
+        for w in holders {
+            let q = CallQuery {
+                user: w.user,
+                entity: t.entity.clone(),
+                op: req.action.clone(),
+                uuid: t.uuid.clone(),
+                owner: req.resource_owner,
+                query: None,
+                write: None,
+            };
+            if ctx.backend.decide_call(q).await?.verdict.allowed {
+                kept.push(w);
+            }
+        }
+        holders = kept;
+    }
+    let rows: Vec<WhoRow> = holders
         .into_iter()
         .map(|w| WhoRow {
             user: w.user,

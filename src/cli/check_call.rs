@@ -5,10 +5,11 @@ use super::Ctx;
 use super::check::CheckArgs;
 use super::output::print_json;
 use crate::backend::{Result, Target};
-use crate::engine::{CallAnswer, CallQuery, MageCheck, MageFailure, Request};
+use crate::engine::{CallAnswer, CallQuery, MageFailure, Request};
 use crate::model::User;
 use crate::policy::State;
-use crate::present::{explain_lines, rule_text};
+use crate::present::call::{call_reason, check_words, plan_lines};
+use crate::present::explain_lines;
 use crate::text::sanitize;
 use serde::Serialize;
 
@@ -25,49 +26,6 @@ struct CallJson<'a> {
     scope: &'static str,
     reason: String,
     call: &'a CallAnswer,
-}
-
-/// What one check is, in words.
-pub fn check_words(call_entity: &str, check: &MageCheck) -> String {
-    match check {
-        MageCheck::Action => format!("the operation on {call_entity}"),
-        MageCheck::Query { attribute } => format!("the query key `{attribute}`"),
-        MageCheck::Write { attribute } => format!("writing `{attribute}`"),
-        MageCheck::Read {
-            entity,
-            uuid,
-            attribute,
-        } => {
-            let of = match uuid {
-                Some(u) => format!("{entity}/{u}"),
-                None => entity.clone(),
-            };
-            let nested = if entity == call_entity {
-                ""
-            } else {
-                " (nested)"
-            };
-            format!("reading `{attribute}` of {of}{nested}")
-        }
-    }
-}
-
-/// Why the call is allowed or denied, in one line.
-pub fn call_reason(s: &State, a: &CallAnswer) -> String {
-    match &a.verdict.failed {
-        Some(f) => format!(
-            "Mage answers 403 at {}: {}",
-            check_words(&a.call.entity, &f.check),
-            rule_text(s, &f.decision.rule)
-        ),
-        None if a.known => format!(
-            "every check of the call passes ({} checks)",
-            a.verdict.checks
-        ),
-        None => "the operation passes; what Mage presents for this call is not known, so its \
-                 attributes were not checked (--explain)"
-            .to_string(),
-    }
 }
 
 /// `check` of a whole Mage call: exit 0 on ALLOW, 1 on DENY.
@@ -120,63 +78,20 @@ pub async fn check_call(
         for l in plan_lines(&answer) {
             outln!("{}", sanitize(&l));
         }
-        if let Some(f) = &answer.verdict.failed {
-            print_failure(ctx, s, &u.username, f).await?;
+        match &answer.verdict.failed {
+            Some(f) => print_failure(ctx, s, &u.username, f).await?,
+            None => {
+                outln!();
+                outln!("the operation is granted:");
+                let e = ctx.backend.explain(req.clone()).await?;
+                let catalogs = ctx.backend.catalogs().await?;
+                for line in explain_lines(s, &catalogs, &u.username, &e) {
+                    outln!("{}", sanitize(&line));
+                }
+            }
         }
     }
     Ok(if allowed { 0 } else { 1 })
-}
-
-/// The checks of the call, grouped as Mage makes them, and what was assumed.
-pub fn plan_lines(a: &CallAnswer) -> Vec<String> {
-    let c = &a.call;
-    let mut out = vec![format!(
-        "the call {} {} checks, in Mage's order (docs/MAGE_CALLS.md):",
-        c.op, c.entity
-    )];
-    out.push(format!("  operation {} on {}", c.op, c.entity));
-    let keys = |v: &[String]| {
-        if v.is_empty() {
-            "none".to_string()
-        } else {
-            v.join(", ")
-        }
-    };
-    out.push(format!("  query keys: {}", keys(&c.query)));
-    if matches!(c.op.as_str(), "CREATE" | "UPDATE") {
-        out.push(format!("  payload keys: {}", keys(&c.write)));
-    }
-    if !a.known {
-        out.push(format!(
-            "  presented attributes: not known for {} {} — the catalog has no list for this call, \
-             so none were checked",
-            c.op, c.entity
-        ));
-    }
-    for r in &c.read {
-        let of = match &r.uuid {
-            Some(u) => format!("{}/{u}", r.entity),
-            None => r.entity.clone(),
-        };
-        let nested = if r.entity == c.entity {
-            ""
-        } else {
-            " (nested)"
-        };
-        out.push(format!("  read {of}{nested}: {}", r.attributes.join(", ")));
-    }
-    for x in &a.assumed {
-        out.push(format!("  assumed (not known): {x}"));
-    }
-    if let Some(b) = &a.broken {
-        out.push(format!(
-            "  note: Mage 0.9.80 fails this call whatever the permissions: {b}"
-        ));
-    }
-    if !a.source.is_empty() {
-        out.push(format!("  source (in mage_ai/api/): {}", a.source));
-    }
-    out
 }
 
 async fn print_failure(ctx: &Ctx, s: &State, username: &str, f: &MageFailure) -> Result<()> {

@@ -114,13 +114,17 @@ impl Planner<'_> {
         }
     }
 
-    /// The main object's attributes: a parsed entity's null single attributes are dropped.
-    fn main_reads(&self, spec: &CallSpec, uuid: Option<&str>) -> Vec<String> {
+    /// The main object's attributes: a parsed entity's null single attributes are dropped, and
+    /// on a create those left null by the payload.
+    fn main_reads(&self, spec: &CallSpec, uuid: Option<&str>, write: &[String]) -> Vec<String> {
         if !PARSED.contains(&spec.entity.as_str()) {
             return spec.read.clone();
         }
         spec.read
             .iter()
+            .filter(|a| {
+                !(spec.op == "CREATE" && spec.null_unless_written.contains(a) && !write.contains(a))
+            })
             .filter(|a| {
                 let single = spec.nested.iter().find(|n| &n.attribute == *a && !n.many);
                 !single.is_some_and(|_| {
@@ -168,8 +172,14 @@ fn plan(spec: &CallSpec, data: &dyn CallData, q: &CallQuery) -> (MageCall, Vec<S
     if !records.is_empty() {
         p.nested(&spec.nested, &spec.entity, nested_of);
     }
+    let body = matches!(q.op.as_str(), "CREATE" | "UPDATE");
+    let write = if body {
+        q.write.clone().unwrap_or_else(|| spec.write.clone())
+    } else {
+        Vec::new()
+    };
     for r in &records {
-        let attributes = p.main_reads(spec, nested_of);
+        let attributes = p.main_reads(spec, nested_of, &write);
         if !attributes.is_empty() {
             p.reads.push(ReadCheck {
                 entity: spec.entity.clone(),
@@ -178,7 +188,6 @@ fn plan(spec: &CallSpec, data: &dyn CallData, q: &CallQuery) -> (MageCall, Vec<S
             });
         }
     }
-    let body = matches!(q.op.as_str(), "CREATE" | "UPDATE");
     let call = MageCall {
         user: q.user,
         entity: q.entity.clone(),
@@ -186,11 +195,7 @@ fn plan(spec: &CallSpec, data: &dyn CallData, q: &CallQuery) -> (MageCall, Vec<S
         uuid: q.uuid.clone(),
         owner: q.owner,
         query: q.query.clone().unwrap_or_else(|| spec.query.clone()),
-        write: if body {
-            q.write.clone().unwrap_or_else(|| spec.write.clone())
-        } else {
-            Vec::new()
-        },
+        write,
         read: p.reads,
     };
     (call, p.assumed)

@@ -186,6 +186,34 @@ fn a_null_creator_of_a_parsed_role_is_not_checked() {
 }
 
 #[test]
+fn a_create_is_not_checked_on_what_its_payload_leaves_null() {
+    // PipelineScheduleParser re-checks a refused create on the readable attributes minus the
+    // nulls: a trigger made with just a name is read on id, name and status only.
+    let mut w = W::new();
+    let p = with_read(
+        &mut w,
+        "PipelineSchedule",
+        64 | READ | 32768,
+        &["id", "name", "status"],
+    );
+    assert!(w.s.permissions.update(&p, |x| {
+        x.write_attributes = vec!["name".into(), "description".into()];
+    }));
+    let u = mage_user(&mut w, &[p]);
+    let e = w.engine();
+    let a = e.decide_call(&NoData, &q(u, "CREATE", "PipelineSchedule", None));
+    assert!(a.verdict.allowed, "{a:?}");
+    let mut described = q(u, "CREATE", "PipelineSchedule", None);
+    described.write = Some(vec!["name".into(), "description".into()]);
+    let a = e.decide_call(&NoData, &described);
+    let f = a.verdict.failed.map(|f| f.check);
+    assert!(
+        matches!(&f, Some(MageCheck::Read { attribute, .. }) if attribute == "description"),
+        "a description sent is presented and checked: {f:?}"
+    );
+}
+
+#[test]
 fn the_payload_is_write_checked_and_can_be_given() {
     let mut w = W::new();
     let p = w.mage("Secret", None, OPERATION_ALL | READ_ALL | 32768);

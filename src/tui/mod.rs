@@ -120,6 +120,61 @@ pub async fn load(backend: &dyn Backend) -> crate::backend::Result<Data> {
     })
 }
 
+/// A whole Mage REST call (`docs/MAGE_CALLS.md`), as `check` answers it on the CLI.
+async fn check_call(
+    backend: &dyn Backend,
+    state: &crate::policy::State,
+    catalogs: &crate::catalog::Catalogs,
+    subject: &crate::model::User,
+    req: &crate::engine::Request,
+    t: &crate::backend::Target,
+) -> crate::backend::Result<check::CheckResult> {
+    use crate::present::call::{call_reason, check_words, plan_lines};
+    let q = crate::engine::CallQuery {
+        user: subject.id,
+        entity: t.entity.clone(),
+        op: req.action.clone(),
+        uuid: t.uuid.clone(),
+        owner: req.resource_owner,
+        query: None,
+        write: None,
+    };
+    let a = backend.decide_call(q).await?;
+    let mut lines = plan_lines(&a);
+    // A denial explains the check that fails; an allowed call, the operation's path.
+    let (head, request) = match &a.verdict.failed {
+        Some(f) => (
+            format!(
+                "the check that fails: {}",
+                check_words(&f.request.entity, &f.check)
+            ),
+            f.request.clone(),
+        ),
+        None => ("the operation is granted:".to_string(), req.clone()),
+    };
+    let e = backend.explain(request).await?;
+    lines.push(String::new());
+    lines.push(head);
+    lines.extend(crate::present::explain_lines(
+        state,
+        catalogs,
+        &subject.username,
+        &e,
+    ));
+    Ok(check::CheckResult {
+        allowed: a.verdict.allowed,
+        summary: format!(
+            "{} may{} {} {} — {}",
+            subject.username,
+            if a.verdict.allowed { "" } else { " not" },
+            req.action,
+            t.display(),
+            call_reason(state, &a)
+        ),
+        lines,
+    })
+}
+
 /// Resolves names, asks the backend to explain, and renders the answer.
 pub async fn check(
     backend: &dyn Backend,
@@ -144,6 +199,14 @@ pub async fn check(
         Some(a) => format!(" ({} {})", a.kind.word(), a.name),
         None => String::new(),
     };
+    let whole_call = attribute.is_none()
+        && crate::catalog::CALL_OPERATIONS.contains(&req.action.as_str())
+        && catalogs
+            .get(&t.catalog)
+            .is_some_and(|c| c.dialect == crate::catalog::Dialect::Mage);
+    if whole_call {
+        return check_call(backend, &state, &catalogs, subject, &req, &t).await;
+    }
     req.attribute = attribute;
     let e = backend.explain(req).await?;
     Ok(check::CheckResult {

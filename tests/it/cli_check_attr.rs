@@ -273,6 +273,7 @@ conditions = ["USER_OWNS_ENTITY"]
         "--owner",
         "carol",
         "--explain",
+        "--operation-only",
     ]);
     assert!(out.starts_with("ALLOW"), "{out}");
     assert!(
@@ -297,8 +298,40 @@ conditions = ["USER_OWNS_ENTITY"]
             "--owner",
             "carol",
             "--explain",
+            "--operation-only",
         ],
         1,
     );
     assert!(!out.contains("ignored"), "{out}");
+}
+
+#[test]
+fn who_can_on_mage_names_those_the_whole_call_lets_through() {
+    let e = Env::init();
+    for u in ["bob", "carol"] {
+        e.ok(&["users", "create", u]);
+        e.ok(&["roles", "create", &format!("R{u}")]);
+        e.ok(&["roles", "assign", &format!("R{u}"), u]);
+    }
+    // bob: the operation and READ_ALL from two permissions — Mage answers 403.
+    let list = e.permission(&["mage:Secret", "--grant", "LIST"]);
+    let read = e.permission(&["mage:ALL", "--grant", "READ_ALL"]);
+    e.ok(&["roles", "add-permission", "Rbob", &list]);
+    e.ok(&["roles", "add-permission", "Rbob", &read]);
+    // carol: both in one permission.
+    let both = e.permission(&["mage:Secret", "--grant", "LIST,READ_ALL"]);
+    e.ok(&["roles", "add-permission", "Rcarol", &both]);
+    let out = e.ok(&["who-can", "LIST", "mage:Secret"]);
+    assert!(out.contains("carol") && !out.contains("bob"), "{out}");
+    let out = e.ok(&["who-can", "LIST", "mage:Secret", "--operation-only"]);
+    assert!(out.contains("carol") && out.contains("bob"), "{out}");
+    // check agrees with who-can.
+    assert!(
+        e.code(&["check", "bob", "LIST", "mage:Secret"], 1)
+            .starts_with("DENY")
+    );
+    assert!(
+        e.ok(&["check", "carol", "LIST", "mage:Secret"])
+            .starts_with("ALLOW")
+    );
 }

@@ -149,6 +149,16 @@ async fn make_records(owner: &MageBackend, tag: &str) -> Records {
     .await
     .unwrap();
     let pipeline = p["pipeline"]["uuid"].as_str().unwrap().to_string();
+    // A block, so the pipeline's block list presents one (an empty list checks no attribute,
+    // and `check` cannot see blocks: it assumes one, and says so).
+    call(
+        owner,
+        Method::POST,
+        &format!("pipelines/{pipeline}/blocks"),
+        Some(json!({"block": {"name": format!("fcb{tag}"), "type": "data_loader", "language": "python"}})),
+    )
+    .await
+    .unwrap();
     let s = call(
         owner,
         Method::POST,

@@ -23,7 +23,8 @@ async fn a_permission_on_one_uuid_shows_allow_with_its_path_in_the_access_check(
             catalog: "mage".into(),
             entity: "Pipeline".into(),
             entity_uuid: Some("example_pipeline".into()),
-            grants: vec!["DETAIL".into(), "UPDATE".into()],
+            // READ_ALL: Mage reads the updated pipeline back (the whole call is checked).
+            grants: vec!["DETAIL".into(), "UPDATE".into(), "READ_ALL".into()],
             ..Default::default()
         })
         .await
@@ -56,7 +57,7 @@ async fn a_permission_on_one_uuid_shows_allow_with_its_path_in_the_access_check(
     );
     assert!(
         s.contains("mage:Pipeline/example_pipeline")
-            && s.contains("DETAIL UPDATE  ← role:Pipeline editors"),
+            && s.contains("DETAIL UPDATE READ_ALL  ← role:Pipeline editors"),
         "{s}"
     );
     app.on_event(&Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
@@ -223,6 +224,35 @@ async fn read_only_console_opens_no_form_and_adds_nothing() {
     assert!(matches!(app.mode, Mode::Detail(_)), "{:?}", app.mode);
     assert!(screen(&app).contains("disabled"));
     assert_eq!(b.state().await.expect("state").revision, before);
+}
+
+#[tokio::test]
+async fn the_access_check_answers_for_the_whole_mage_call() {
+    // The case: LIST and READ of [name, uuid] pass the operation, but Mage's
+    // GET /api/pipelines presents more than that and answers 403.
+    let b = backend().await;
+    let alice = user(&b, "alice").await;
+    let p = b
+        .create_permission(PermissionSpec {
+            catalog: "mage".into(),
+            entity: "Pipeline".into(),
+            grants: vec!["LIST".into(), "READ".into(), "QUERY_ALL".into()],
+            read_attributes: vec!["name".into(), "uuid".into()],
+            ..Default::default()
+        })
+        .await
+        .expect("permission");
+    let role = role(&b, "Lister").await;
+    build::give(&b, alice.id, role.id, p.id).await;
+    let mut app = open(&b, false).await;
+    press(&mut app, &b, ":check alice\n").await;
+    press(&mut app, &b, "LIST↓Pipeline\n").await;
+    let s = screen(&app);
+    assert!(
+        s.contains("DENY") && s.contains("403 at reading") && s.contains("`blocks` of Pipeline"),
+        "{s}"
+    );
+    assert!(s.contains("the call LIST Pipeline checks"), "{s}");
 }
 
 #[tokio::test]

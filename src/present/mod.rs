@@ -2,6 +2,7 @@
 //! (user → team → role), targets, and explanations as text. Nothing here is sanitized: callers
 //! pass every string through `text::sanitize` before it reaches a terminal.
 
+pub mod call;
 use crate::catalog::Catalogs;
 use crate::engine::{AttrKind, Candidate, Explanation, FailedCondition, Hint, Outcome, Rule, Via};
 use crate::model::{ADMIN_TEAM, Id, Permission, short_id};
