@@ -476,7 +476,8 @@ pub async fn import_from_mage(
             password_env: None,
         },
     )?;
-    let mage = crate::connect::MageBackend::new(url, login)?;
+    let mage = crate::connect::MageBackend::new(url, login)?
+        .token_cache(crate::connect::mage::TokenCache::default_location());
     mage.connect().await?;
     let doc = mage.export().await?;
     let what = format!(

@@ -140,6 +140,8 @@ pub enum Command {
     },
     /// The audit log, newest first.
     Audit(audit::AuditArgs),
+    /// With --mage: end the saved Mage session (the server drops its token) and forget it.
+    Logout,
     /// Write the whole policy to stdout.
     Export {
         /// toml or json.
@@ -270,6 +272,9 @@ async fn execute(mut cli: Cli) -> Result<i32> {
         return serve::serve(&cli.global, args, default_admin()).await;
     }
     let selection = select_backend(&cli.global)?;
+    if let Some(Command::Logout) = &cli.command {
+        return select::mage_logout(&selection).await;
+    }
     let session_read_only = session_read_only || selection.read_only;
     let opened = open_backend(&selection, &cli.global, session_read_only).await?;
     match (cli.command.as_ref(), opened) {
@@ -300,7 +305,7 @@ async fn run_command(
         return Ok(0);
     };
     match command {
-        Command::Tui | Command::Serve(_) => Ok(0),
+        Command::Tui | Command::Serve(_) | Command::Logout => Ok(0),
         Command::Init { admin } => ctx
             .backend
             .init(admin.as_deref().unwrap_or("admin"))

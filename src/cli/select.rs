@@ -272,6 +272,42 @@ pub(crate) fn mage_login(url: &str, given: &MageLogin) -> Result<Login> {
     Ok(Login { user, password })
 }
 
+/// `logout`: ends the session saved for the Mage server and login of `selection` (Mage then
+/// refuses its token) and deletes the saved file. Needs no password.
+pub(crate) async fn mage_logout(selection: &Selection) -> Result<i32> {
+    let BackendChoice::Mage(url) = &selection.choice else {
+        return Err(Error::invalid(
+            "logout",
+            "logout is for a Mage server's saved session: pass --mage URL (or a profile with mage_url)",
+        ));
+    };
+    let Some(user) = selection
+        .mage_login
+        .user
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+    else {
+        return Err(Error::invalid(
+            "--mage-user",
+            "name the login to log out: --mage-user EMAIL (or GATEHOUSE_MAGE_USER, or the profile's email)",
+        ));
+    };
+    let login = Login {
+        user,
+        password: String::new(),
+    };
+    let client = crate::connect::mage::MageClient::new(url, login)?
+        .with_token_cache(crate::connect::mage::TokenCache::default_location());
+    let shown = crate::text::sanitize(client.url()).into_owned();
+    let who = crate::text::sanitize(client.login_name()).into_owned();
+    if client.logout().await? {
+        println!("logged out of {shown} as {who}");
+    } else {
+        println!("no saved session for {who} at {shown}");
+    }
+    Ok(0)
+}
+
 /// Creates the store's directory and refuses a file that is not a gatehouse store.
 pub(crate) fn prepare_store_path(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent()
@@ -360,8 +396,10 @@ pub async fn open_backend(
                 ));
             }
             let login = mage_login(url, &selection.mage_login)?;
-            let m = MageBackend::new(url, login)?.read_only(read_only);
-            m.connect().await?;
+            let m = MageBackend::new(url, login)?
+                .token_cache(crate::connect::mage::TokenCache::default_location())
+                .read_only(read_only);
+            m.connect_and_read().await?;
             Ok(Opened::Mage(m))
         }
     }

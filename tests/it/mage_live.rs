@@ -434,6 +434,7 @@ async fn import_from_mage_copies_roles_permissions_and_links_for_offline_questio
                 .env("GATEHOUSE_MAGE_USER", "admin@admin.com")
                 .env("GATEHOUSE_MAGE_PASSWORD", "admin")
                 .env("XDG_CONFIG_HOME", dir.path())
+                .env("GATEHOUSE_STATE_DIR", dir.path())
                 .stdin(std::process::Stdio::null())
                 .output()
                 .unwrap();
@@ -499,6 +500,7 @@ async fn a_profile_reaches_mage_and_an_expired_token_logs_in_again() {
             .args(["roles", "ls", "-o", "json"])
             .env("XDG_CONFIG_HOME", dir.path())
             .env("MAGE_PW", "admin")
+            .env("GATEHOUSE_STATE_DIR", dir.path())
             .env_remove("GATEHOUSE_DB")
             .env_remove("GATEHOUSE_DATABASE_URL")
             .env_remove("GATEHOUSE_MAGE_USER")
@@ -512,6 +514,7 @@ async fn a_profile_reaches_mage_and_an_expired_token_logs_in_again() {
             .args(["roles", "ls"])
             .env("XDG_CONFIG_HOME", dir.path())
             .env_remove("MAGE_PW")
+            .env("GATEHOUSE_STATE_DIR", dir.path())
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap();
@@ -576,6 +579,11 @@ async fn the_live_view_sees_a_change_made_by_another_mage_client() {
     .await;
 }
 
+/// A state directory (saved Mage sessions) for this test process, not the user's own.
+fn test_state_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("gatehouse-test-state-{}", std::process::id()))
+}
+
 /// Runs the binary against the Mage server as its default owner, `stdin` on standard input.
 fn gatehouse_on_mage(
     url: &str,
@@ -591,6 +599,7 @@ fn gatehouse_on_mage(
         .env_remove("GATEHOUSE_DB")
         .env_remove("GATEHOUSE_DATABASE_URL")
         .env("XDG_CONFIG_HOME", "/nonexistent-gatehouse-config")
+        .env("GATEHOUSE_STATE_DIR", test_state_dir())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());

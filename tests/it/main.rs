@@ -31,6 +31,7 @@ mod live;
 mod mage_fidelity;
 mod mage_fidelity_calls;
 mod mage_live;
+mod mage_session;
 mod mage_tui;
 mod presets;
 mod profiles;

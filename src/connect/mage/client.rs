@@ -4,12 +4,14 @@
 //! errors read from the body (Mage answers HTTP 200 with an `error` object), and a second login
 //! when the token has expired.
 
+use super::tokens::{Saved, TokenCache};
 use crate::backend::{Error, Result};
 use base64::Engine as _;
 use reqwest::{Method, StatusCode, Url};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Mutex;
 
@@ -18,6 +20,22 @@ pub const MAGE_API_KEY: &str = "zkWlN0PkIKSN0C11CfUHUj84OT5XOJ6tDZ6bDRO2";
 
 /// Page size for lists (Mage's default is 40; its UI asks for 1000).
 pub const PAGE: usize = 1000;
+
+/// How many later pages of a collection are read at once.
+pub const PAGES_AT_ONCE: usize = 4;
+
+/// At most this many later pages are asked for on the first page's count alone (a count
+/// beyond them is read on page by page).
+const MAX_PLANNED_PAGES: usize = 1000;
+
+/// One page of a collection.
+struct Page<T> {
+    items: Vec<T>,
+    /// Mage says there is more after it.
+    next: bool,
+    /// The whole collection's size, as Mage counted it (0 when not said).
+    count: usize,
+}
 
 /// How to log in: email or username, and the password.
 #[derive(Clone)]
@@ -44,6 +62,8 @@ struct Session {
     token: String,
     /// The user Mage returned at login.
     user: Value,
+    /// When the token expires (Unix seconds, from the JWT payload).
+    expires: f64,
 }
 
 /// A logged-in client of one Mage server.
@@ -55,7 +75,13 @@ pub struct MageClient {
     login: Login,
     session: Mutex<Option<Session>>,
     /// Successful logins so far (the first, and one per expired token).
-    logins: std::sync::atomic::AtomicU64,
+    logins: AtomicU64,
+    /// Where tokens are kept between runs (none: every run logs in).
+    cache: Option<TokenCache>,
+    /// The cache was read (it is read once: after a refused token, only a login helps).
+    cache_read: AtomicBool,
+    /// Items asked for per page ([`PAGE`]).
+    page_size: usize,
 }
 
 /// Mage's error object (`{"error": {"code", "message", "type", "errors"?, "exception"?}}`).
@@ -137,8 +163,29 @@ impl MageClient {
             http,
             login,
             session: Mutex::new(None),
-            logins: std::sync::atomic::AtomicU64::new(0),
+            logins: AtomicU64::new(0),
+            cache: None,
+            cache_read: AtomicBool::new(false),
+            page_size: PAGE,
         })
+    }
+
+    /// Keeps the session token in `cache` between runs: the first call uses a saved,
+    /// unexpired token instead of logging in, and every login saves its token.
+    pub fn with_token_cache(mut self, cache: Option<TokenCache>) -> MageClient {
+        self.cache = cache;
+        self
+    }
+
+    /// Asks for `n` items per page instead of [`PAGE`] (tests read many pages this way).
+    pub fn with_page_size(mut self, n: usize) -> MageClient {
+        self.page_size = n.max(1);
+        self
+    }
+
+    /// The token cache in use, if any.
+    pub fn token_cache(&self) -> Option<&TokenCache> {
+        self.cache.as_ref()
     }
 
     /// The server's URL as given (without `/api`), its password masked.
@@ -148,7 +195,7 @@ impl MageClient {
 
     /// How many times this client logged in (once, plus once per expired token).
     pub fn logins(&self) -> u64 {
-        self.logins.load(std::sync::atomic::Ordering::Relaxed)
+        self.logins.load(Ordering::Relaxed)
     }
 
     /// The username or email used to log in.
@@ -242,36 +289,104 @@ impl MageClient {
             .pointer("/session/token")
             .and_then(Value::as_str)
             .ok_or_else(|| Error::Store("Mage's login answer has no session.token".into()))?;
-        let token = inner_token(jwt)?;
+        let (token, expires) = inner_token(jwt)?;
         let user = value
             .pointer("/session/user")
             .cloned()
             .unwrap_or(Value::Null);
-        self.logins
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(Session { token, user })
+        self.logins.fetch_add(1, Ordering::Relaxed);
+        // From now on the saved token is this one or older: never read it back.
+        self.cache_read.store(true, Ordering::SeqCst);
+        if let Some(cache) = &self.cache {
+            cache.save(&Saved {
+                url: self.url.clone(),
+                user: self.login.user.clone(),
+                token: token.clone(),
+                expires,
+                login_user: user.clone(),
+            });
+        }
+        Ok(Session {
+            token,
+            user,
+            expires,
+        })
+    }
+
+    /// The session saved by an earlier run, read once per client.
+    fn saved_session(&self) -> Option<Session> {
+        let cache = self.cache.as_ref()?;
+        if self.cache_read.swap(true, Ordering::SeqCst) {
+            return None;
+        }
+        let saved = cache.load(&self.url, &self.login.user)?;
+        tracing::debug!(url = %self.url, "using the saved Mage token");
+        Some(Session {
+            token: saved.token,
+            user: saved.login_user,
+            expires: saved.expires,
+        })
+    }
+
+    /// The current session: the one held, else a saved one, else a new login.
+    async fn session(&self) -> Result<Session> {
+        let mut session = self.session.lock().await;
+        if let Some(s) = session.as_ref() {
+            return Ok(s.clone());
+        }
+        let s = match self.saved_session() {
+            Some(s) => s,
+            None => self.do_login().await?,
+        };
+        *session = Some(s.clone());
+        Ok(s)
+    }
+
+    /// Makes sure there is a session — a token saved by an earlier run when there is a
+    /// usable one, else a login — without sending anything else.
+    pub async fn resume(&self) -> Result<()> {
+        self.session().await.map(|_| ())
+    }
+
+    /// When the current token expires (Unix seconds), once there is a session.
+    pub async fn expires(&self) -> Option<f64> {
+        self.session.lock().await.as_ref().map(|s| s.expires)
     }
 
     /// The user Mage returned at login (logging in when not yet done).
     pub async fn me(&self) -> Result<Value> {
-        {
-            let s = self.session.lock().await;
-            if let Some(s) = s.as_ref() {
-                return Ok(s.user.clone());
-            }
-        }
-        self.login().await
+        Ok(self.session().await?.user)
     }
 
     async fn token(&self) -> Result<String> {
-        let mut session = self.session.lock().await;
-        if let Some(s) = session.as_ref() {
-            return Ok(s.token.clone());
+        Ok(self.session().await?.token)
+    }
+
+    /// Drops the saved token and ends the session on the server (Mage then refuses the
+    /// token). True when there was a saved token to drop.
+    pub async fn logout(&self) -> Result<bool> {
+        let held = self.session.lock().await.take();
+        let session = held.or_else(|| self.saved_session());
+        let dropped = self
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.forget(&self.url, &self.login.user));
+        if let Some(s) = session {
+            let resp = self
+                .http
+                .put(self.endpoint("sessions/logout")?)
+                .header("X-API-KEY", MAGE_API_KEY)
+                .bearer_auth(&s.token)
+                .json(&json!({"session": {}}))
+                .send()
+                .await
+                .map_err(|e| self.unreachable(&e))?;
+            // A token the server refuses is logged out already.
+            if resp.status() != StatusCode::UNAUTHORIZED {
+                self.read(resp).await?;
+            }
         }
-        let s = self.do_login().await?;
-        let t = s.token.clone();
-        *session = Some(s);
-        Ok(t)
+        Ok(dropped)
     }
 
     /// Sends one call and returns the JSON body; a 401 (expired or revoked token) logs in once
@@ -321,34 +436,85 @@ impl MageClient {
         }
     }
 
-    /// GET of a whole collection, page by page. `query` is added to every page's URL.
+    /// GET of a whole collection. `query` is added to every page's URL. The first page says
+    /// how many items there are (`metadata.count`); the later pages are then read together,
+    /// [`PAGES_AT_ONCE`] at a time, and the pages after them one by one while Mage says there
+    /// are more (the collection grew meanwhile).
     pub async fn list<T: DeserializeOwned>(&self, resource: &str, query: &str) -> Result<Vec<T>> {
-        let mut out: Vec<T> = Vec::new();
-        let mut offset = 0usize;
-        loop {
-            let sep = if query.is_empty() { "" } else { "&" };
-            let path = format!("{resource}?_limit={PAGE}&_offset={offset}{sep}{query}");
-            let v = self.call(Method::GET, &path, None).await?;
-            let items = v.get(resource).and_then(Value::as_array).ok_or_else(|| {
-                Error::Store(format!(
-                    "Mage's answer to GET /api/{resource} has no '{resource}'"
-                ))
-            })?;
-            let n = items.len();
-            for item in items {
-                out.push(serde_json::from_value(item.clone()).map_err(|e| {
-                    Error::Store(format!("unexpected {resource} item from Mage: {e}"))
-                })?);
+        use futures_util::stream::{StreamExt as _, TryStreamExt as _};
+        let first = self.page::<T>(resource, query, 0).await?;
+        let mut out = first.items;
+        let step = out.len();
+        if !first.next || step == 0 {
+            return Ok(out);
+        }
+        let mut offset = step;
+        if first.count > offset {
+            let offsets: Vec<usize> = (offset..first.count)
+                .step_by(step)
+                .take(MAX_PLANNED_PAGES)
+                .collect();
+            let pages: Vec<Page<T>> = futures_util::stream::iter(offsets)
+                .map(|o| self.page::<T>(resource, query, o))
+                .buffered(PAGES_AT_ONCE)
+                .try_collect()
+                .await?;
+            let mut more = true;
+            for p in pages {
+                offset += p.items.len();
+                more = p.next && !p.items.is_empty();
+                out.extend(p.items);
+                if !more {
+                    break;
+                }
             }
-            let next = v
-                .pointer("/metadata/next")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            if !next || n == 0 {
+            if !more {
+                return Ok(out);
+            }
+        }
+        loop {
+            let p = self.page::<T>(resource, query, offset).await?;
+            let n = p.items.len();
+            out.extend(p.items);
+            if !p.next || n == 0 {
                 return Ok(out);
             }
             offset += n;
         }
+    }
+
+    /// One page of a collection from `offset`.
+    async fn page<T: DeserializeOwned>(
+        &self,
+        resource: &str,
+        query: &str,
+        offset: usize,
+    ) -> Result<Page<T>> {
+        let sep = if query.is_empty() { "" } else { "&" };
+        let limit = self.page_size;
+        let path = format!("{resource}?_limit={limit}&_offset={offset}{sep}{query}");
+        let v = self.call(Method::GET, &path, None).await?;
+        let items = v.get(resource).and_then(Value::as_array).ok_or_else(|| {
+            Error::Store(format!(
+                "Mage's answer to GET /api/{resource} has no '{resource}'"
+            ))
+        })?;
+        let items = items
+            .iter()
+            .map(|item| {
+                serde_json::from_value(item.clone())
+                    .map_err(|e| Error::Store(format!("unexpected {resource} item from Mage: {e}")))
+            })
+            .collect::<Result<Vec<T>>>()?;
+        let next = v
+            .pointer("/metadata/next")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let count = v
+            .pointer("/metadata/count")
+            .and_then(Value::as_u64)
+            .map_or(0, |c| usize::try_from(c).unwrap_or(usize::MAX));
+        Ok(Page { items, next, count })
     }
 
     /// Reads a Mage answer: a 401 is an authentication error, an `error` object in the body is
@@ -433,9 +599,10 @@ fn map_error(e: &MageError) -> Failed {
     })
 }
 
-/// The raw token inside Mage's JWT payload (`{"expires", "token"}`), read without checking
-/// the signature (the server checks it; docs/MAGE.md §5.2).
-fn inner_token(jwt: &str) -> Result<String> {
+/// The raw token inside Mage's JWT payload (`{"expires", "token"}`) and its expiry (Unix
+/// seconds; 0 when absent, so such a token is never reused), read without checking the signature (the server
+/// checks it; docs/MAGE.md §5.2).
+fn inner_token(jwt: &str) -> Result<(String, f64)> {
     let payload = jwt
         .split('.')
         .nth(1)
@@ -445,10 +612,13 @@ fn inner_token(jwt: &str) -> Result<String> {
         .map_err(|e| Error::Store(format!("Mage's JWT payload is not base64 ({e})")))?;
     let v: Value = serde_json::from_slice(&bytes)
         .map_err(|e| Error::Store(format!("Mage's JWT payload is not JSON ({e})")))?;
-    v.get("token")
+    let token = v
+        .get("token")
         .and_then(Value::as_str)
         .map(str::to_string)
-        .ok_or_else(|| Error::Store("Mage's JWT payload has no token".into()))
+        .ok_or_else(|| Error::Store("Mage's JWT payload has no token".into()))?;
+    let expires = v.get("expires").and_then(Value::as_f64).unwrap_or(0.0);
+    Ok((token, expires))
 }
 
 #[cfg(test)]
@@ -458,10 +628,9 @@ mod tests {
     #[test]
     fn the_inner_token_is_read_from_the_jwt_payload() {
         let jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHBpcmVzIjoxNzk4NjAyMzMxLjQ4MDIyMSwidG9rZW4iOiJBTTNqU01EM1cwY08tUlY5emRQc3l5SGFQMGN1QzNxb2Y5UGVUVTJSY1RrIn0.rtw8aZL67pRl8pf9k8VqdbZqoNN50AU8xDPezHHC4oo";
-        assert_eq!(
-            inner_token(jwt).unwrap(),
-            "AM3jSMD3W0cO-RV9zdPsyyHaP0cuC3qof9PeTU2RcTk"
-        );
+        let (token, expires) = inner_token(jwt).unwrap();
+        assert_eq!(token, "AM3jSMD3W0cO-RV9zdPsyyHaP0cuC3qof9PeTU2RcTk");
+        assert_eq!(expires, 1798602331.480221);
         assert!(inner_token("nope").is_err());
     }
 

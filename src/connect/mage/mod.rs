@@ -8,10 +8,12 @@
 mod client;
 pub mod facts;
 pub mod seed;
+pub mod tokens;
 pub mod wire;
 mod writes;
 
 pub use client::{Login, MAGE_API_KEY, MageClient};
+pub use tokens::TokenCache;
 
 use crate::backend::{
     Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me, ProgressSink,
@@ -27,10 +29,11 @@ use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
 use crate::policy::{Link, State};
 use async_trait::async_trait;
 use facts::Facts;
-use std::sync::atomic::{AtomicU64, Ordering};
+use rustc_hash::FxHashMap as HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
-use wire::{MageKind, MagePermission, MageRole, MageUser, uuid_of};
+use wire::{MageKind, MagePermission, MageRole, MageUser};
 
 /// The name of the catalog Mage permissions use.
 pub const MAGE_CATALOG: &str = "mage";
@@ -66,6 +69,9 @@ pub struct MageBackend {
     /// gatehouse's revision for this server: moves on with every write made here and with
     /// every read that finds the server changed (Mage has no revision of its own).
     revision: AtomicU64,
+    /// The cached state was read by [`MageBackend::connect_and_read`] and no
+    /// [`Backend::state`] has answered with it yet.
+    prefetched: AtomicBool,
 }
 
 impl MageBackend {
@@ -82,7 +88,14 @@ impl MageBackend {
             read_only: false,
             cached: Mutex::new(None),
             revision: AtomicU64::new(0),
+            prefetched: AtomicBool::new(false),
         })
+    }
+
+    /// Keeps the session token between runs in `cache` (see [`TokenCache`]).
+    pub fn token_cache(mut self, cache: Option<TokenCache>) -> MageBackend {
+        self.client = self.client.with_token_cache(cache);
+        self
     }
 
     /// Refuses every write when `read_only`.
@@ -101,8 +114,27 @@ impl MageBackend {
         &self.client
     }
 
-    /// Checks that the server is a Mage server with authentication on, and logs in.
+    /// Checks that the server is a Mage server with authentication on, and logs in (or takes
+    /// the token an earlier run saved, when the client has a token cache).
     pub async fn connect(&self) -> Result<()> {
+        tokio::try_join!(self.check_status(), self.client.resume())?;
+        Ok(())
+    }
+
+    /// [`MageBackend::connect`], and reads the server's roles, permissions and users at the
+    /// same time as the status check, for the first [`Backend::state`] to answer with (every
+    /// CLI command and the console start by reading them).
+    pub async fn connect_and_read(&self) -> Result<()> {
+        let read = async {
+            self.client.resume().await?;
+            self.refresh().await
+        };
+        tokio::try_join!(self.check_status(), read)?;
+        self.prefetched.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn check_status(&self) -> Result<()> {
         let status = self.client.status().await?;
         if status.get("require_user_authentication") == Some(&serde_json::Value::Bool(false)) {
             return Err(Error::invalid(
@@ -123,7 +155,7 @@ impl MageBackend {
                 self.client.url()
             );
         }
-        self.client.login().await.map(|_| ())
+        Ok(())
     }
 
     fn mage(&self) -> &Catalog {
@@ -151,16 +183,21 @@ impl MageBackend {
         let facts = Facts::new(&roles, &perms, &users);
         let mage = self.mage();
         let mut s = State::default();
+        // A link names its other end by Mage's integer: the UUID is the one that object was
+        // read with (it carries the object's creation fingerprint).
+        let mut perm_ids: HashMap<i64, Id> = HashMap::default();
         for p in perms.iter().filter(|p| !p.is_legacy()) {
             let m = p.to_model(mage);
+            perm_ids.insert(p.id, m.id);
             s.permissions.insert(&m);
         }
+        let mut role_ids: HashMap<i64, Id> = HashMap::default();
         for r in &roles {
             let m = r.to_model();
+            role_ids.insert(r.id, m.id);
             for pid in r.permission_ids() {
-                let pid = uuid_of(MageKind::Permission, pid);
-                if s.permissions.contains_key(&pid) {
-                    s.role_permissions.insert((m.id, pid));
+                if let Some(pid) = perm_ids.get(&pid) {
+                    s.role_permissions.insert((m.id, *pid));
                 }
             }
             s.roles.insert(m.id, m);
@@ -168,9 +205,8 @@ impl MageBackend {
         for u in &users {
             let m = u.to_model();
             for rid in u.role_ids() {
-                let rid = uuid_of(MageKind::Role, rid);
-                if s.roles.contains_key(&rid) {
-                    s.user_roles.insert((m.id, rid));
+                if let Some(rid) = role_ids.get(&rid) {
+                    s.user_roles.insert((m.id, *rid));
                 }
             }
             s.users.insert(m.id, m);
@@ -238,8 +274,37 @@ impl MageBackend {
         Ok(self.invalidate())
     }
 
+    /// The logged-in user's username and id as the state names them. Mage's login answer
+    /// lacks `created_at` (and `email`), which the id carries, so the user is taken from the
+    /// last read state, else read from the server; a user who may read neither (no role
+    /// allowing it) has no id here, only the name.
+    async fn login_user(&self, user: MageUser) -> (String, Option<Id>) {
+        let n = user.id;
+        if let Ok(c) = self.cached.lock()
+            && let Some(c) = c.as_ref()
+            && let Some(u) = c
+                .state
+                .users
+                .values()
+                .find(|u| wire::mage_id(MageKind::User, &u.id) == Some(n))
+        {
+            return (u.username.clone(), Some(u.id));
+        }
+        if let Ok(full) = writes::get_user(&self.client, n).await {
+            let m = full.to_model();
+            return (m.username, Some(m.id));
+        }
+        let name = user.to_model().username;
+        if name.is_empty() {
+            (self.client.login_name().to_string(), None)
+        } else {
+            (name, None)
+        }
+    }
+
     /// After a write: the revision moves on and the next read goes to the server.
     fn invalidate(&self) -> Revision {
+        self.prefetched.store(false, Ordering::SeqCst);
         if let Ok(mut c) = self.cached.lock() {
             *c = None;
         }
@@ -270,15 +335,15 @@ impl Backend for MageBackend {
     async fn me(&self) -> Result<Me> {
         let user: MageUser = serde_json::from_value(self.client.me().await?)
             .map_err(|e| Error::Store(format!("unexpected user in Mage's login answer: {e}")))?;
-        let m = user.to_model();
+        let (username, id) = self.login_user(user).await;
         let read_only_reason = if self.read_only {
             Some("read-only session (--read-only or the profile's read_only)".to_string())
         } else {
             None
         };
         Ok(Me {
-            username: m.username,
-            user: Some(m.id),
+            username,
+            user: id,
             can_write: !self.read_only,
             read_only_reason,
             auth_disabled: false,
@@ -290,6 +355,11 @@ impl Backend for MageBackend {
     }
 
     async fn state(&self) -> Result<Arc<State>> {
+        // The read made while connecting answers the first call (nothing was written since:
+        // a write drops the cached state).
+        if self.prefetched.swap(false, Ordering::SeqCst) {
+            return Ok(self.current().await?.0);
+        }
         Ok(self.refresh().await?.0)
     }
 

@@ -1,11 +1,15 @@
 //! Mage's JSON objects (roles, permissions, users) and their mapping to gatehouse's model.
 //!
-//! Mage numbers its objects with integers; gatehouse names them with UUIDs. The mapping is
-//! fixed and reversible: [`uuid_of`] puts the kind and the integer into a version-8 UUID
-//! (`6d616765-00KK-8000-8000-IIIIIIIIIIII`, "mage" then the kind then the id), so the last 12
-//! hex digits — gatehouse's short id — are Mage's own id in hex. An object's `version` is its
-//! `updated_at` in microseconds, so an edit made on the server since it was read is caught as
-//! a conflict before a write.
+//! Mage numbers its objects with integers; gatehouse names them with UUIDs. Mage reuses an
+//! integer after a delete (SQLite hands out the largest id plus one again), so the integer
+//! alone could name a newer object than the one read. [`uuid_of`] therefore puts the kind, a
+//! 28-bit fingerprint of the object's `created_at` and the integer into a version-8 UUID
+//! (`6d616765-FFKK-8FFF-80FF-IIIIIIIIIIII`: "mage", the kind, the fingerprint split over the
+//! F digits, the id), so the last 12 hex digits — gatehouse's short id — are still Mage's own
+//! id in hex, and every write compares the fingerprint with the object the server holds now
+//! before it changes anything ([`same_object`]). An object's `version` is its `updated_at` in
+//! microseconds, so an edit made on the server since it was read is caught as a conflict
+//! before a write.
 
 use crate::catalog::Catalog;
 use crate::catalog::access_to_flags;
@@ -26,27 +30,58 @@ pub enum MageKind {
     Permission = 3,
 }
 
-/// The UUID standing for Mage object `id` of `kind`.
-pub fn uuid_of(kind: MageKind, id: i64) -> Id {
+/// A 28-bit fingerprint of a creation time (microsecond precision; Mage's own is seconds).
+pub fn fingerprint(created_at: OffsetDateTime) -> u32 {
+    let t = (created_at.unix_timestamp_nanos() / 1000) as u64;
+    // splitmix64's finalizer: neighbouring seconds land far apart.
+    let mut z = t.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z as u32) & 0x0fff_ffff
+}
+
+/// The UUID standing for Mage object `id` of `kind`, created at `created_at`.
+pub fn uuid_of(kind: MageKind, id: i64, created_at: OffsetDateTime) -> Id {
+    let f = fingerprint(created_at);
     let mut b = [0u8; 16];
     b[..4].copy_from_slice(b"mage");
+    b[4] = (f >> 20) as u8;
     b[5] = kind as u8;
-    b[6] = 0x80; // version 8 (custom)
+    b[6] = 0x80 | ((f >> 16) as u8 & 0x0f); // version 8 (custom)
+    b[7] = (f >> 8) as u8;
     b[8] = 0x80; // RFC 4122 variant
+    b[9] = f as u8;
     let id = (id.max(0) as u64).to_be_bytes();
     b[10..].copy_from_slice(&id[2..]);
     Id::from_bytes(b)
 }
 
-/// Mage's integer id behind a UUID made by [`uuid_of`] for `kind`; `None` for any other UUID.
-pub fn mage_id(kind: MageKind, id: &Id) -> Option<i64> {
+/// Mage's integer id and the creation fingerprint behind a UUID made by [`uuid_of`] for
+/// `kind`; `None` for any other UUID.
+pub fn mage_ref(kind: MageKind, id: &Id) -> Option<(i64, u32)> {
     let b = id.as_bytes();
-    if &b[..4] != b"mage" || b[5] != kind as u8 || b[4] != 0 || b[6] != 0x80 {
+    if &b[..4] != b"mage" || b[5] != kind as u8 || b[6] & 0xf0 != 0x80 || b[8] != 0x80 {
         return None;
     }
     let mut n = [0u8; 8];
     n[2..].copy_from_slice(&b[10..]);
-    Some(u64::from_be_bytes(n) as i64)
+    let f = (u32::from(b[4]) << 20)
+        | (u32::from(b[6] & 0x0f) << 16)
+        | (u32::from(b[7]) << 8)
+        | u32::from(b[9]);
+    Some((u64::from_be_bytes(n) as i64, f))
+}
+
+/// Mage's integer id behind a UUID made by [`uuid_of`] for `kind`; `None` for any other UUID.
+pub fn mage_id(kind: MageKind, id: &Id) -> Option<i64> {
+    mage_ref(kind, id).map(|(n, _)| n)
+}
+
+/// True when the object Mage holds now, created at `created_at`, is the one `id` was made
+/// for — not a newer object that reuses its integer after a delete.
+pub fn same_object(kind: MageKind, id: &Id, created_at: Option<&str>) -> bool {
+    mage_ref(kind, id).is_some_and(|(_, f)| f == fingerprint(parse_time(created_at)))
 }
 
 /// Mage's timestamps: `2026-11-30 03:44:41` or with microseconds, in UTC.
@@ -223,8 +258,9 @@ impl MagePermission {
             ));
         }
         let updated = parse_time(self.updated_at.as_deref());
+        let created = parse_time(self.created_at.as_deref());
         let mut p = Permission {
-            id: uuid_of(MageKind::Permission, self.id),
+            id: uuid_of(MageKind::Permission, self.id, created),
             catalog: catalog.name.clone(),
             entity: self.entity_name.clone().unwrap_or_default(),
             entity_uuid: self.entity_uuid(),
@@ -235,7 +271,7 @@ impl MagePermission {
             read_attributes: self.read_attributes.clone().unwrap_or_default(),
             write_attributes: self.write_attributes.clone().unwrap_or_default(),
             description: notes.join("; "),
-            created_at: parse_time(self.created_at.as_deref()),
+            created_at: created,
             updated_at: updated,
             version: version_of(updated),
         };
@@ -268,11 +304,12 @@ impl MageRole {
             )
         };
         let updated = parse_time(self.updated_at.as_deref());
+        let created = parse_time(self.created_at.as_deref());
         Role {
-            id: uuid_of(MageKind::Role, self.id),
+            id: uuid_of(MageKind::Role, self.id, created),
             name: self.name.clone(),
             description,
-            created_at: parse_time(self.created_at.as_deref()),
+            created_at: created,
             updated_at: updated,
             version: version_of(updated),
         }
@@ -304,15 +341,16 @@ impl MageUser {
             .collect::<Vec<_>>()
             .join(" ");
         let updated = parse_time(self.updated_at.as_deref());
+        let created = parse_time(self.created_at.as_deref());
         User {
-            id: uuid_of(MageKind::User, self.id),
+            id: uuid_of(MageKind::User, self.id, created),
             username,
             email,
             display_name,
             kind: UserKind::Person,
             disabled: false,
             owner: self.owner.unwrap_or(false),
-            created_at: parse_time(self.created_at.as_deref()),
+            created_at: created,
             updated_at: updated,
             version: version_of(updated),
         }
@@ -338,17 +376,51 @@ mod tests {
 
     #[test]
     fn ids_round_trip_and_never_cross_kinds() {
+        let at = parse_time(Some("2026-12-07 02:49:44"));
         for id in [0, 1, 5, 625, 1 << 40] {
-            let u = uuid_of(MageKind::Role, id);
+            let u = uuid_of(MageKind::Role, id, at);
             assert_eq!(mage_id(MageKind::Role, &u), Some(id));
+            assert_eq!(mage_ref(MageKind::Role, &u), Some((id, fingerprint(at))));
             assert_eq!(mage_id(MageKind::User, &u), None);
             assert_eq!(u.get_version_num(), 8);
+            assert_eq!(u.get_variant(), uuid::Variant::RFC4122);
         }
         assert_eq!(
-            crate::model::short_id(&uuid_of(MageKind::User, 0x2a)),
+            crate::model::short_id(&uuid_of(MageKind::User, 0x2a, at)),
             "00000000002a"
         );
         assert_eq!(mage_id(MageKind::User, &crate::model::new_id()), None);
+    }
+
+    #[test]
+    fn a_reused_integer_is_another_id() {
+        let first = parse_time(Some("2026-12-07 02:49:44"));
+        let second = parse_time(Some("2026-12-07 02:49:45"));
+        let a = uuid_of(MageKind::Role, 9, first);
+        let b = uuid_of(MageKind::Role, 9, second);
+        assert_ne!(a, b);
+        assert_eq!(mage_id(MageKind::Role, &a), mage_id(MageKind::Role, &b));
+        assert!(same_object(MageKind::Role, &a, Some("2026-12-07 02:49:44")));
+        assert!(!same_object(
+            MageKind::Role,
+            &a,
+            Some("2026-12-07 02:49:45")
+        ));
+        assert!(
+            same_object(MageKind::Role, &b, Some("2026-12-07T02:49:45Z")),
+            "any spelling"
+        );
+        // Every bit of the fingerprint survives the trip through the UUID.
+        let mut seen = 0u32;
+        for s in 0..4096 {
+            let t = first + time::Duration::seconds(s);
+            let f = fingerprint(t);
+            assert!(f < 1 << 28);
+            seen |= f;
+            let (_, back) = mage_ref(MageKind::User, &uuid_of(MageKind::User, 1, t)).unwrap();
+            assert_eq!(back, f);
+        }
+        assert_eq!(seen, 0x0fff_ffff);
     }
 
     #[test]

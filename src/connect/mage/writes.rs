@@ -2,11 +2,14 @@
 //! 0.9.80 workarounds of `docs/MAGE.md` §5.4 (users and permissions are presented with
 //! `_format=list` / `_format=role/detail`; a write whose answer fails on `from_self` is read
 //! back instead). Every update first reads the object, so an edit made on the server since the
-//! console read it is refused as a conflict rather than overwritten.
+//! console read it is refused as a conflict rather than overwritten, and every update, delete
+//! and link first checks that the object Mage holds under the integer is the one read — not a
+//! newer one that took the integer of a deleted object ([`same`]).
 
 use super::client::{MageClient, Written};
 use super::wire::{
-    MageKind, MagePermission, MageRole, MageUser, mage_id, parse_time, split_name, version_of,
+    MageKind, MagePermission, MageRole, MageUser, mage_id, parse_time, same_object, split_name,
+    version_of,
 };
 use crate::backend::{Error, PermissionSpec, Result, RoleSpec, UserSpec};
 use crate::catalog::Catalog;
@@ -34,6 +37,26 @@ fn int_id(kind: MageKind, id: &Id) -> Result<i64> {
     })
 }
 
+/// Refuses a write to `id` when the object Mage holds under its integer `n` now — `name`,
+/// created at `created_at` — is not the object `id` was read as: that one was deleted and
+/// Mage gave its integer to a newer object.
+fn same(kind: MageKind, id: &Id, n: i64, name: &str, created_at: Option<&str>) -> Result<()> {
+    if same_object(kind, id, created_at) {
+        return Ok(());
+    }
+    let k = kind_name(kind);
+    Err(Error::NotFound {
+        kind: k.into(),
+        name: format!("#{n} ({id})"),
+        hint: format!(
+            "; it was deleted on the Mage server and #{n} is now another {k}, '{}' (created \
+             {}); nothing was changed: refresh (re-read from the server) and pick the {k} again",
+            crate::text::sanitize(name),
+            crate::text::sanitize(created_at.unwrap_or("at an unknown time")),
+        ),
+    })
+}
+
 fn take<T: DeserializeOwned>(v: &Value, key: &str) -> Result<T> {
     let item = v
         .get(key)
@@ -49,7 +72,8 @@ async fn get_role(c: &MageClient, id: i64) -> Result<MageRole> {
     )
 }
 
-async fn get_user(c: &MageClient, id: i64) -> Result<MageUser> {
+/// `GET /api/users/:id` (in the list format: the detail one is broken in 0.9.80).
+pub(super) async fn get_user(c: &MageClient, id: i64) -> Result<MageUser> {
     take(
         &c.call(Method::GET, &format!("users/{id}?_format=list"), None)
             .await?,
@@ -107,6 +131,7 @@ pub async fn update_role(c: &MageClient, id: Id, spec: RoleSpec, version: u64) -
     crate::backend::validate::name("name", &spec.name)?;
     let n = int_id(MageKind::Role, &id)?;
     let cur = get_role(c, n).await?;
+    same(MageKind::Role, &id, n, &cur.name, cur.created_at.as_deref())?;
     check_version(
         MageKind::Role,
         &cur.name,
@@ -235,6 +260,13 @@ pub async fn update_permission(
 ) -> Result<Permission> {
     let n = int_id(MageKind::Permission, &id)?;
     let cur = get_permission(c, n).await?;
+    same(
+        MageKind::Permission,
+        &id,
+        n,
+        &permission_name(&cur),
+        cur.created_at.as_deref(),
+    )?;
     check_version(
         MageKind::Permission,
         &format!("#{n}"),
@@ -347,6 +379,7 @@ pub async fn update_user(c: &MageClient, id: Id, spec: UserSpec, version: u64) -
     let n = int_id(MageKind::User, &id)?;
     let cur = get_user(c, n).await?;
     let name = cur.to_model().username;
+    same(MageKind::User, &id, n, &name, cur.created_at.as_deref())?;
     check_version(MageKind::User, &name, cur.updated_at.as_deref(), version)?;
     let mut fields = user_fields(&spec)?;
     if spec.owner != cur.owner.unwrap_or(false) {
@@ -366,6 +399,33 @@ pub async fn update_user(c: &MageClient, id: Id, spec: UserSpec, version: u64) -
 
 // ---- deletes and links ----
 
+/// How a permission is named in messages: its entity and number.
+fn permission_name(p: &MagePermission) -> String {
+    format!("{} #{}", p.entity_name.as_deref().unwrap_or(""), p.id)
+}
+
+/// Checks that the object Mage holds under `id`'s integer is the one `id` was read as (see
+/// [`same`]); returns the integer.
+async fn check_current(c: &MageClient, kind: MageKind, id: &Id) -> Result<i64> {
+    let n = int_id(kind, id)?;
+    let (name, created_at) = match kind {
+        MageKind::User => {
+            let u = get_user(c, n).await?;
+            (u.to_model().username, u.created_at)
+        }
+        MageKind::Role => {
+            let r = get_role(c, n).await?;
+            (r.name, r.created_at)
+        }
+        MageKind::Permission => {
+            let p = get_permission(c, n).await?;
+            (permission_name(&p), p.created_at)
+        }
+    };
+    same(kind, id, n, &name, created_at.as_deref())?;
+    Ok(n)
+}
+
 /// Deletes a user, role or permission. Without `force`, an object still linked is refused
 /// with what holds it (Mage itself would drop the links silently).
 pub async fn delete(
@@ -375,7 +435,6 @@ pub async fn delete(
     id: Id,
     force: bool,
 ) -> Result<()> {
-    let n = int_id(kind, &id)?;
     let object_kind = match kind {
         MageKind::User => ObjectKind::User,
         MageKind::Role => ObjectKind::Role,
@@ -389,6 +448,7 @@ pub async fn delete(
             links.len()
         )));
     }
+    let n = check_current(c, kind, &id).await?;
     let path = match kind {
         MageKind::User => format!("users/{n}?_format=list"),
         MageKind::Role => format!("roles/{n}"),
@@ -411,8 +471,17 @@ pub async fn relink(c: &MageClient, link: &Link, add: bool) -> Result<()> {
     match *link {
         Link::RolePermission { role, permission } => {
             let r = int_id(MageKind::Role, &role)?;
-            let p = int_id(MageKind::Permission, &permission)?;
-            let cur = get_role(c, r).await?;
+            let (cur, p) = tokio::try_join!(
+                get_role(c, r),
+                check_current(c, MageKind::Permission, &permission)
+            )?;
+            same(
+                MageKind::Role,
+                &role,
+                r,
+                &cur.name,
+                cur.created_at.as_deref(),
+            )?;
             let mut ids = cur.permission_ids();
             edit(&mut ids, p, add);
             // 0.9.80 empties the role's users when `user_ids` is absent: send them back.
@@ -427,8 +496,11 @@ pub async fn relink(c: &MageClient, link: &Link, add: bool) -> Result<()> {
         }
         Link::UserRole { user, role } => {
             let u = int_id(MageKind::User, &user)?;
-            let r = int_id(MageKind::Role, &role)?;
-            let mut ids = get_user(c, u).await?.role_ids();
+            let (cur, r) =
+                tokio::try_join!(get_user(c, u), check_current(c, MageKind::Role, &role))?;
+            let name = cur.to_model().username;
+            same(MageKind::User, &user, u, &name, cur.created_at.as_deref())?;
+            let mut ids = cur.role_ids();
             edit(&mut ids, r, add);
             c.write(
                 Method::PUT,
