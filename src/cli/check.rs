@@ -279,6 +279,74 @@ struct WhatJson {
     owner: bool,
     disabled: bool,
     entries: Vec<super::users::EffectiveRow>,
+    /// Mage: whether each REST call the catalog knows passes as a whole (on no particular
+    /// record), as `check` answers it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    mage_calls: Vec<CallRow>,
+}
+
+#[derive(Serialize)]
+struct CallRow {
+    entity: String,
+    op: String,
+    allowed: bool,
+}
+
+/// The whole-call answers for `user` on every call the mage catalog knows, when the user
+/// reaches a mage permission.
+async fn mage_calls(ctx: &Ctx, user: Id, w: &crate::engine::WhatCan) -> Result<Vec<CallRow>> {
+    let cats = ctx.backend.catalogs().await?;
+    let Some(mage) = cats.all().iter().find(|c| c.dialect == Dialect::Mage) else {
+        return Ok(Vec::new());
+    };
+    if !w.owner && !w.entries.iter().any(|e| e.catalog == mage.name) {
+        return Ok(Vec::new());
+    }
+    let mut rows = Vec::new();
+    for c in &mage.calls {
+        let q = CallQuery {
+            user,
+            entity: c.entity.clone(),
+            op: c.op.clone(),
+            uuid: None,
+            owner: None,
+            query: None,
+            write: None,
+        };
+        rows.push(CallRow {
+            entity: c.entity.clone(),
+            op: c.op.clone(),
+            allowed: ctx.backend.decide_call(q).await?.verdict.allowed,
+        });
+    }
+    Ok(rows)
+}
+
+fn print_calls(rows: &[CallRow]) {
+    if rows.is_empty() {
+        return;
+    }
+    outln!();
+    outln!("Mage REST calls, each as a whole (as `check` answers; on no particular record):");
+    let mut entities: Vec<&str> = rows.iter().map(|r| r.entity.as_str()).collect();
+    entities.dedup();
+    let cell = |e: &str, op: &str| match rows.iter().find(|r| r.entity == e && r.op == op) {
+        Some(r) if r.allowed => "yes".to_string(),
+        Some(_) => "403".to_string(),
+        None => "-".to_string(),
+    };
+    print_table(
+        &["ENTITY", "LIST", "DETAIL", "CREATE", "UPDATE", "DELETE"],
+        entities
+            .iter()
+            .map(|e| {
+                let mut row = vec![format!("mage:{e}")];
+                row.extend(CALL_OPERATIONS.iter().map(|op| cell(e, op)));
+                row
+            })
+            .collect(),
+        "none",
+    );
 }
 
 /// `what-can`.
@@ -287,16 +355,19 @@ pub async fn what_can(ctx: &Ctx, user: &str) -> Result<i32> {
     let u = find_user(&s, user)?;
     let w = ctx.backend.what_can(u.id).await?;
     let rows = effective_rows(&s, &w);
+    let calls = mage_calls(ctx, u.id, &w).await?;
     if ctx.json() {
         return print_json(&WhatJson {
             user: u.username.clone(),
             owner: w.owner,
             disabled: w.disabled,
             entries: rows,
+            mage_calls: calls,
         })
         .map(|_| 0);
     }
     print_effective(&w, &rows);
+    print_calls(&calls);
     Ok(0)
 }
 

@@ -334,4 +334,24 @@ fn who_can_on_mage_names_those_the_whole_call_lets_through() {
         e.ok(&["check", "carol", "LIST", "mage:Secret"])
             .starts_with("ALLOW")
     );
+    // So does what-can, call by call.
+    let call = |user: &str, entity: &str, op: &str| {
+        let v = e.json(&["what-can", user]);
+        v["mage_calls"]
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .find(|r| r["entity"] == entity && r["op"] == op)
+                    .map(|r| r["allowed"].clone())
+            })
+            .unwrap_or_else(|| panic!("no {op} {entity} for {user}: {v}"))
+    };
+    assert_eq!(call("carol", "Secret", "LIST"), true);
+    assert_eq!(call("bob", "Secret", "LIST"), false);
+    assert_eq!(call("carol", "Secret", "CREATE"), false);
+    let text = e.ok(&["what-can", "carol"]);
+    assert!(
+        text.contains("Mage REST calls") && text.contains("mage:Secret"),
+        "{text}"
+    );
 }
