@@ -24,6 +24,12 @@ pub trait CallData {
         let _ = (entity, uuid, attribute);
         None
     }
+    /// What a record of `entity` created by `caller` holds under `attribute` (a new role's
+    /// creator is the caller; its link lists start empty).
+    fn created(&self, entity: &str, attribute: &str, caller: Id) -> Option<Vec<String>> {
+        let _ = (entity, attribute, caller);
+        None
+    }
 }
 
 /// Knows nothing about the records (a local store's `mage` catalog).
@@ -81,20 +87,37 @@ const PARSED: [&str; 3] = ["Role", "User", "PipelineSchedule"];
 
 struct Planner<'a> {
     data: &'a dyn CallData,
+    /// The caller, while planning the record a CREATE makes.
+    creating: Option<Id>,
     reads: Vec<ReadCheck>,
     assumed: Vec<String>,
 }
 
 impl Planner<'_> {
+    /// What `attribute` of the record holds: of the record being created, at the top level
+    /// of a CREATE.
+    fn held(&self, entity: &str, uuid: Option<&str>, attribute: &str) -> Option<Vec<String>> {
+        match self.creating {
+            Some(caller) => self.data.created(entity, attribute, caller),
+            None => self.data.nested(entity, uuid, attribute),
+        }
+    }
+
     /// Depth first, as Mage presents: each nested object's own nested objects, then its reads.
     fn nested(&mut self, specs: &[NestedSpec], entity: &str, uuid: Option<&str>) {
         for n in specs {
-            let ids: Vec<Option<String>> = match self.data.nested(entity, uuid, &n.attribute) {
+            let held = self.held(entity, uuid, &n.attribute);
+            let creating = self.creating.take();
+            let ids: Vec<Option<String>> = match held {
                 Some(ids) => ids.into_iter().take(1).map(Some).collect(),
                 None => {
+                    let which = match (creating, uuid) {
+                        (Some(_), _) => " (the new one)".to_string(),
+                        (None, Some(u)) => format!(" {u}"),
+                        (None, None) => String::new(),
+                    };
                     self.assumed.push(format!(
-                        "{entity}{} holds {} `{}`",
-                        uuid.map(|u| format!(" {u}")).unwrap_or_default(),
+                        "{entity}{which} holds {} `{}`",
                         if n.many { "some" } else { "a" },
                         n.attribute
                     ));
@@ -111,6 +134,7 @@ impl Planner<'_> {
                     });
                 }
             }
+            self.creating = creating;
         }
     }
 
@@ -128,8 +152,7 @@ impl Planner<'_> {
             .filter(|a| {
                 let single = spec.nested.iter().find(|n| &n.attribute == *a && !n.many);
                 !single.is_some_and(|_| {
-                    self.data
-                        .nested(&spec.entity, uuid, a)
+                    self.held(&spec.entity, uuid, a)
                         .is_some_and(|ids| ids.is_empty())
                 })
             })
@@ -142,6 +165,7 @@ impl Planner<'_> {
 fn plan(spec: &CallSpec, data: &dyn CallData, q: &CallQuery) -> (MageCall, Vec<String>) {
     let mut p = Planner {
         data,
+        creating: (q.op == "CREATE").then_some(q.user),
         reads: Vec::new(),
         assumed: Vec::new(),
     };

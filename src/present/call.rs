@@ -2,7 +2,7 @@
 //! reason and the checks in Mage's order, shared by `check` and the console's Access check.
 
 use super::rule_text;
-use crate::engine::{CallAnswer, MageCheck};
+use crate::engine::{CallAnswer, MageCheck, Rule};
 use crate::policy::State;
 
 /// What one check is, in words.
@@ -33,11 +33,19 @@ pub fn check_words(call_entity: &str, check: &MageCheck) -> String {
 /// Why the call is allowed or denied, in one line.
 pub fn call_reason(s: &State, a: &CallAnswer) -> String {
     match &a.verdict.failed {
-        Some(f) => format!(
-            "{} — Mage answers 403 at {}",
-            rule_text(s, &f.decision.rule),
-            check_words(&a.call.entity, &f.check)
-        ),
+        Some(f) => {
+            let at = check_words(&a.call.entity, &f.check);
+            match (&f.check, &f.decision.rule) {
+                (MageCheck::Action, rule) => {
+                    format!("{} — Mage answers 403 at {at}", rule_text(s, rule))
+                }
+                (_, Rule::NoGrant) => format!(
+                    "Mage answers 403 at {at}: no one permission grants both {} and that",
+                    a.call.op
+                ),
+                (_, rule) => format!("Mage answers 403 at {at}: {}", rule_text(s, rule)),
+            }
+        }
         None if a.known => format!(
             "every check of the call passes ({} checks)",
             a.verdict.checks

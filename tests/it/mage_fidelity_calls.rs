@@ -168,6 +168,24 @@ async fn make_records(owner: &MageBackend, tag: &str) -> Records {
     .await
     .unwrap();
     let schedule = s["pipeline_schedule"]["id"].to_string();
+    // A secret and a tag, so their lists present a record (`check` cannot see them: it
+    // assumes one, and an empty list checks no attribute).
+    call(
+        owner,
+        Method::POST,
+        "secrets",
+        Some(json!({"secret": {"name": format!("fck{tag}"), "value": "v"}})),
+    )
+    .await
+    .unwrap();
+    call(
+        owner,
+        Method::POST,
+        "tags",
+        Some(json!({"tag": {"name": format!("fct{tag}")}})),
+    )
+    .await
+    .unwrap();
     let r = owner
         .create_role(RoleSpec {
             name: format!("fcr{tag}"),

@@ -5,6 +5,7 @@
 
 use super::wire::{MagePermission, MageRole, MageUser};
 use crate::engine::CallData;
+use crate::model::Id;
 use std::collections::HashMap;
 
 /// The records of the last read.
@@ -18,6 +19,8 @@ pub struct Facts {
     role_perms: HashMap<i64, Vec<i64>>,
     role_users: HashMap<i64, Vec<i64>>,
     user_roles: HashMap<i64, Vec<i64>>,
+    /// gatehouse's id of each user → Mage's.
+    user_ids: HashMap<Id, i64>,
 }
 
 impl Facts {
@@ -45,6 +48,11 @@ impl Facts {
             f.user_roles.insert(u.id, roles);
         }
         f
+    }
+
+    /// Records that the user gatehouse calls `id` is Mage's user `mage`.
+    pub fn know_user(&mut self, id: Id, mage: i64) {
+        self.user_ids.insert(id, mage);
     }
 
     /// One record's list under `map`, or (no record) the records' lists joined in order.
@@ -107,6 +115,15 @@ impl CallData for Facts {
         }?;
         Some(ids.iter().map(i64::to_string).collect())
     }
+
+    fn created(&self, entity: &str, attribute: &str, caller: Id) -> Option<Vec<String>> {
+        match (entity, attribute) {
+            // Mage sets a new role's creator to the caller; the UI's payload links nothing.
+            ("Role", "user") => self.user_ids.get(&caller).map(|i| vec![i.to_string()]),
+            ("Role", "permissions" | "role_permissions" | "users") => Some(Vec::new()),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -145,5 +162,16 @@ mod tests {
         assert_eq!(n("Pipeline", None, "blocks"), None, "an entity not read");
         assert_eq!(f.records("User"), Some(vec!["1".into(), "4".into()]));
         assert_eq!(f.records("Secret"), None);
+    }
+
+    #[test]
+    fn a_new_role_is_made_by_its_caller_and_links_nothing() {
+        let mut f = facts();
+        let caller = Id::from_u128(7);
+        assert_eq!(f.created("Role", "user", caller), None, "an unknown caller");
+        f.know_user(caller, 4);
+        assert_eq!(f.created("Role", "user", caller), Some(vec!["4".into()]));
+        assert_eq!(f.created("Role", "role_permissions", caller), Some(vec![]));
+        assert_eq!(f.created("Pipeline", "blocks", caller), None);
     }
 }

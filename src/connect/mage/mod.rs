@@ -180,7 +180,7 @@ impl MageBackend {
                 .list::<MagePermission>("permissions", "_format=role/detail"),
             self.client.list::<MageUser>("users", "_format=list"),
         )?;
-        let facts = Facts::new(&roles, &perms, &users);
+        let mut facts = Facts::new(&roles, &perms, &users);
         let mage = self.mage();
         let mut s = State::default();
         // A link names its other end by Mage's integer: the UUID is the one that object was
@@ -204,6 +204,7 @@ impl MageBackend {
         }
         for u in &users {
             let m = u.to_model();
+            facts.know_user(m.id, u.id);
             for rid in u.role_ids() {
                 if let Some(rid) = role_ids.get(&rid) {
                     s.user_roles.insert((m.id, *rid));
