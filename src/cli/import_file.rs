@@ -62,12 +62,14 @@ pub async fn import(ctx: &Ctx, file: &Path, a: ImportArgs<'_>) -> Result<i32> {
         .backend
         .import_with(doc.clone(), true, options.clone())
         .await?;
-    let nothing = preview.users.created
-        + preview.roles.created
-        + preview.permissions.created
-        + preview.links.created
-        == 0;
-    if ctx.json() && (a.dry_run || !a.yes || nothing) {
+    // Nothing to write: no question to ask (with --yes the import runs and says so itself).
+    let nothing = !a.yes
+        && preview.users.created
+            + preview.roles.created
+            + preview.permissions.created
+            + preview.links.created
+            == 0;
+    if ctx.json() && (a.dry_run || !a.yes) {
         return print_json(&preview).map(|_| 0);
     }
     if !ctx.json() {
