@@ -237,6 +237,19 @@ fn find_user<'a>(state: &'a State, u: &DocUser) -> Option<&'a User> {
     })
 }
 
+/// A plan being made: the document, the server's state, and what the document's names stand
+/// for so far.
+struct Planner<'a> {
+    doc: &'a PolicyDoc,
+    state: &'a State,
+    catalog: &'a Catalog,
+    plan: Plan,
+    roles: HashMap<&'a str, Ref>,
+    perms: HashMap<&'a str, Ref>,
+    /// By lowercased username.
+    users: HashMap<String, Ref>,
+}
+
 /// Plans the import of `doc` into a server holding `state` (read from it), whose catalog is
 /// `catalog`. `password` is the initial password of the users to create.
 pub fn plan(
@@ -246,171 +259,19 @@ pub fn plan(
     password: Option<&Password>,
 ) -> Result<Plan> {
     refuse_foreign(doc, catalog)?;
-    let mut p = Plan::default();
-    // Roles, by name.
-    let mut roles: HashMap<&str, Ref> = HashMap::default();
-    for (i, r) in doc.roles.iter().enumerate() {
-        validate::name(&format!("roles[{i}].name"), &r.name)?;
-        if roles.contains_key(r.name.as_str()) {
-            continue;
-        }
-        let found = match state.role_by_name(&r.name) {
-            Some(have) => {
-                p.report.roles.present += 1;
-                Ref::Have(have.id)
-            }
-            None => {
-                if !r.description.trim().is_empty() {
-                    p.report.notes.push(format!(
-                        "role '{}': its description is not kept (Mage roles have none)",
-                        r.name
-                    ));
-                }
-                p.roles.push(r.name.clone());
-                p.report.roles.created += 1;
-                p.report.created_roles.push(r.name.clone());
-                Ref::New(p.roles.len() - 1)
-            }
-        };
-        roles.insert(&r.name, found);
-    }
-    let role = |field: &str, name: &str| -> Result<Ref> {
-        roles
-            .get(name)
-            .copied()
-            .or_else(|| state.role_by_name(name).map(|r| Ref::Have(r.id)))
-            .ok_or_else(|| {
-                Error::invalid(
-                    field,
-                    format!("role '{name}' is neither in the file nor on the Mage server"),
-                )
-            })
+    let mut p = Planner {
+        doc,
+        state,
+        catalog,
+        plan: Plan::default(),
+        roles: HashMap::default(),
+        perms: HashMap::default(),
+        users: HashMap::default(),
     };
-    // Permissions: by id, else by content (as written, then with the condition gate).
-    let mut held: HashMap<String, Vec<Id>> = HashMap::default();
-    for x in state.permissions.iter() {
-        if let Some(k) = held_content(catalog, &x) {
-            held.entry(k).or_default().push(x.id());
-        }
-    }
-    for ids in held.values_mut() {
-        ids.sort_unstable();
-    }
-    // Roles of the document listing each key, for choosing among equal permissions.
-    let mut listed_by: HashMap<&str, Vec<Id>> = HashMap::default();
-    for r in &doc.roles {
-        if let Some(Ref::Have(id)) = roles.get(r.name.as_str()) {
-            for k in &r.permissions {
-                listed_by.entry(k.as_str()).or_default().push(*id);
-            }
-        }
-    }
-    let mut perms: HashMap<&str, Ref> = HashMap::default();
-    let mut planned: HashMap<String, Ref> = HashMap::default();
-    for (i, d) in doc.permissions.iter().enumerate() {
-        let field = format!("permissions[{i}]");
-        if perms.contains_key(d.key.as_str()) {
-            return Err(Error::invalid(
-                field,
-                format!("key '{}' is used twice", d.key),
-            ));
-        }
-        let spec = spec_of(d);
-        permission_body(catalog, &spec, 0).map_err(|e| at(&field, e))?;
-        if let Ok(id) = Id::parse_str(&d.key)
-            && state.permissions.contains_key(&id)
-        {
-            p.report.permissions.present += 1;
-            perms.insert(&d.key, Ref::Have(id));
-            continue;
-        }
-        let mut gated = spec.clone();
-        let gate = catalog.gate_conditions(&mut gated.grants, &gated.conditions);
-        let exact = spec_content(catalog, &spec);
-        let keys = [exact.clone(), spec_content(catalog, &gated)];
-        let choose = |ids: &Vec<Id>| {
-            let roles = listed_by.get(d.key.as_str());
-            ids.iter()
-                .copied()
-                .find(|id| {
-                    roles.is_some_and(|rs| {
-                        rs.iter()
-                            .any(|r| state.role_permissions.contains(&(*r, *id)))
-                    })
-                })
-                .or_else(|| ids.first().copied())
-        };
-        let have = keys
-            .iter()
-            .flatten()
-            .find_map(|k| held.get(k).and_then(choose));
-        if let Some(id) = have {
-            p.report.permissions.present += 1;
-            perms.insert(&d.key, Ref::Have(id));
-            continue;
-        }
-        let Some(key) = keys[1].clone() else {
-            // permission_body accepted the flags, so they make an integer.
-            return Err(Error::invalid(
-                field,
-                "its flags make no Mage access integer",
-            ));
-        };
-        if let Some(same) = planned.get(&key) {
-            // The same content twice in the file: one permission.
-            perms.insert(&d.key, *same);
-            continue;
-        }
-        if let Some(g) = gate {
-            p.report.notes.push(format!(
-                "permission '{}' ({} {}): {g} added, without which Mage ignores its conditions \
-                 (as Mage's permission page sets it)",
-                d.key,
-                d.entity,
-                d.conditions.join(", ")
-            ));
-        }
-        p.permissions.push(gated);
-        p.report.permissions.created += 1;
-        let r = Ref::New(p.permissions.len() - 1);
-        planned.insert(key, r);
-        perms.insert(&d.key, r);
-    }
-    // Users: by username, else by email.
-    let mut users: HashMap<String, Ref> = HashMap::default();
-    for (i, u) in doc.users.iter().enumerate() {
-        let field = format!("users[{i}]");
-        validate::name(&format!("{field}.username"), &u.username)?;
-        if users.contains_key(&u.username.to_lowercase()) {
-            continue;
-        }
-        let found = match find_user(state, u) {
-            Some(have) => {
-                p.report.users.present += 1;
-                Ref::Have(have.id)
-            }
-            None => {
-                let spec = UserSpec {
-                    username: u.username.clone(),
-                    email: u.email.trim().to_string(),
-                    display_name: u.display_name.clone(),
-                    kind: u.kind,
-                    disabled: u.disabled,
-                    owner: u.owner,
-                    password: password.cloned(),
-                };
-                user_fields(&spec).map_err(|e| at(&field, e))?;
-                p.users.push(UserSpec {
-                    password: None,
-                    ..spec
-                });
-                p.report.users.created += 1;
-                Ref::New(p.users.len() - 1)
-            }
-        };
-        users.insert(u.username.to_lowercase(), found);
-    }
-    if password.is_none() && !p.users.is_empty() {
+    p.roles()?;
+    p.permissions()?;
+    p.users(password)?;
+    if password.is_none() && !p.plan.users.is_empty() {
         return Err(Error::invalid(
             "password",
             format!(
@@ -418,55 +279,263 @@ pub fn plan(
                  requires and documents never carry: give their initial password with \
                  --user-password-env VAR (every new user gets it and should change it), or \
                  leave them out of the document",
-                p.users.len(),
-                some(p.users.iter().map(|u| u.username.clone()))
+                p.plan.users.len(),
+                some(p.plan.users.iter().map(|u| u.username.clone()))
             ),
         ));
     }
-    // Links.
-    let mut seen: BTreeSet<(Ref, Ref, bool)> = BTreeSet::new();
-    for (i, r) in doc.roles.iter().enumerate() {
-        let of = role(&format!("roles[{i}]"), &r.name)?;
-        for key in &r.permissions {
-            let perm = perms.get(key.as_str()).copied().ok_or_else(|| {
+    p.links()?;
+    Ok(p.plan)
+}
+
+impl<'a> Planner<'a> {
+    /// Roles, by name.
+    fn roles(&mut self) -> Result<()> {
+        let p = &mut self.plan;
+        for (i, r) in self.doc.roles.iter().enumerate() {
+            validate::name(&format!("roles[{i}].name"), &r.name)?;
+            if self.roles.contains_key(r.name.as_str()) {
+                continue;
+            }
+            let found = match self.state.role_by_name(&r.name) {
+                Some(have) => {
+                    p.report.roles.present += 1;
+                    Ref::Have(have.id)
+                }
+                None => {
+                    if !r.description.trim().is_empty() {
+                        p.report.notes.push(format!(
+                            "role '{}': its description is not kept (Mage roles have none)",
+                            r.name
+                        ));
+                    }
+                    p.roles.push(r.name.clone());
+                    p.report.roles.created += 1;
+                    p.report.created_roles.push(r.name.clone());
+                    Ref::New(p.roles.len() - 1)
+                }
+            };
+            self.roles.insert(&r.name, found);
+        }
+        Ok(())
+    }
+
+    /// A role the document names: its own, else the server's.
+    fn role(&self, field: &str, name: &str) -> Result<Ref> {
+        self.roles
+            .get(name)
+            .copied()
+            .or_else(|| self.state.role_by_name(name).map(|r| Ref::Have(r.id)))
+            .ok_or_else(|| {
                 Error::invalid(
-                    format!("roles[{i}].permissions"),
-                    format!("permission key '{key}' is not defined in the file"),
+                    field,
+                    format!("role '{name}' is neither in the file nor on the Mage server"),
                 )
-            })?;
-            if !seen.insert((of, perm, false)) {
+            })
+    }
+
+    /// The server's permissions by content, each list of ids in order.
+    fn held(&self) -> HashMap<String, Vec<Id>> {
+        let mut held: HashMap<String, Vec<Id>> = HashMap::default();
+        for x in self.state.permissions.iter() {
+            if let Some(k) = held_content(self.catalog, &x) {
+                held.entry(k).or_default().push(x.id());
+            }
+        }
+        for ids in held.values_mut() {
+            ids.sort_unstable();
+        }
+        held
+    }
+
+    /// Among server permissions `ids` equal to the document's `key`, the one a role listing
+    /// it holds already, else the first.
+    fn choose(&self, key: &str, ids: &[Id]) -> Option<Id> {
+        let holders: Vec<Id> = self
+            .doc
+            .roles
+            .iter()
+            .filter(|r| r.permissions.iter().any(|k| k == key))
+            .filter_map(|r| match self.roles.get(r.name.as_str()) {
+                Some(Ref::Have(id)) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        ids.iter()
+            .copied()
+            .find(|id| {
+                holders
+                    .iter()
+                    .any(|r| self.state.role_permissions.contains(&(*r, *id)))
+            })
+            .or_else(|| ids.first().copied())
+    }
+
+    /// Permissions: by id, else by content (as written, then with the condition gate).
+    fn permissions(&mut self) -> Result<()> {
+        let held = self.held();
+        let mut planned: HashMap<String, Ref> = HashMap::default();
+        let doc = self.doc;
+        for (i, d) in doc.permissions.iter().enumerate() {
+            let field = format!("permissions[{i}]");
+            if self.perms.contains_key(d.key.as_str()) {
+                return Err(Error::invalid(
+                    field,
+                    format!("key '{}' is used twice", d.key),
+                ));
+            }
+            let spec = spec_of(d);
+            permission_body(self.catalog, &spec, 0).map_err(|e| at(&field, e))?;
+            if let Ok(id) = Id::parse_str(&d.key)
+                && self.state.permissions.contains_key(&id)
+            {
+                self.plan.report.permissions.present += 1;
+                self.perms.insert(&d.key, Ref::Have(id));
                 continue;
             }
-            match (of, perm) {
-                (Ref::Have(a), Ref::Have(b)) if state.role_permissions.contains(&(a, b)) => {
-                    p.report.links.present += 1;
+            let mut gated = spec.clone();
+            let gate = self
+                .catalog
+                .gate_conditions(&mut gated.grants, &gated.conditions);
+            let keys = [
+                spec_content(self.catalog, &spec),
+                spec_content(self.catalog, &gated),
+            ];
+            let have = keys
+                .iter()
+                .flatten()
+                .find_map(|k| held.get(k).and_then(|ids| self.choose(&d.key, ids)));
+            if let Some(id) = have {
+                self.plan.report.permissions.present += 1;
+                self.perms.insert(&d.key, Ref::Have(id));
+                continue;
+            }
+            let Some(key) = keys[1].clone() else {
+                // permission_body accepted the flags, so they make an integer.
+                return Err(Error::invalid(
+                    field,
+                    "its flags make no Mage access integer",
+                ));
+            };
+            if let Some(same) = planned.get(&key) {
+                // The same content twice in the file: one permission.
+                self.perms.insert(&d.key, *same);
+                continue;
+            }
+            let p = &mut self.plan;
+            if let Some(g) = gate {
+                p.report.notes.push(format!(
+                    "permission '{}' ({} {}): {g} added, without which Mage ignores its \
+                     conditions (as Mage's permission page sets it)",
+                    d.key,
+                    d.entity,
+                    d.conditions.join(", ")
+                ));
+            }
+            p.permissions.push(gated);
+            p.report.permissions.created += 1;
+            let r = Ref::New(p.permissions.len() - 1);
+            planned.insert(key, r);
+            self.perms.insert(&d.key, r);
+        }
+        Ok(())
+    }
+
+    /// Users: by username, else by email.
+    fn users(&mut self, password: Option<&Password>) -> Result<()> {
+        let p = &mut self.plan;
+        for (i, u) in self.doc.users.iter().enumerate() {
+            let field = format!("users[{i}]");
+            validate::name(&format!("{field}.username"), &u.username)?;
+            if self.users.contains_key(&u.username.to_lowercase()) {
+                continue;
+            }
+            let found = match find_user(self.state, u) {
+                Some(have) => {
+                    p.report.users.present += 1;
+                    Ref::Have(have.id)
                 }
-                _ => {
-                    p.report.links.created += 1;
-                    p.role_links.entry(of).or_default().insert(perm);
+                None => {
+                    let spec = UserSpec {
+                        username: u.username.clone(),
+                        email: u.email.trim().to_string(),
+                        display_name: u.display_name.clone(),
+                        kind: u.kind,
+                        disabled: u.disabled,
+                        owner: u.owner,
+                        password: password.cloned(),
+                    };
+                    user_fields(&spec).map_err(|e| at(&field, e))?;
+                    p.users.push(UserSpec {
+                        password: None,
+                        ..spec
+                    });
+                    p.report.users.created += 1;
+                    Ref::New(p.users.len() - 1)
+                }
+            };
+            self.users.insert(u.username.to_lowercase(), found);
+        }
+        Ok(())
+    }
+
+    /// Links: role ↔ permission, user ↔ role; those present counted, the others planned.
+    fn links(&mut self) -> Result<()> {
+        let mut seen: BTreeSet<(Ref, Ref, bool)> = BTreeSet::new();
+        for (i, r) in self.doc.roles.iter().enumerate() {
+            let of = self.role(&format!("roles[{i}]"), &r.name)?;
+            for key in &r.permissions {
+                let perm = self.perms.get(key.as_str()).copied().ok_or_else(|| {
+                    Error::invalid(
+                        format!("roles[{i}].permissions"),
+                        format!("permission key '{key}' is not defined in the file"),
+                    )
+                })?;
+                if seen.insert((of, perm, false)) {
+                    let held = self
+                        .state
+                        .role_permissions
+                        .contains(&(have(of), have(perm)));
+                    link(&mut self.plan, held, false, of, perm);
                 }
             }
         }
-    }
-    for (i, u) in doc.users.iter().enumerate() {
-        let Some(&of) = users.get(&u.username.to_lowercase()) else {
-            continue;
-        };
-        for name in &u.roles {
-            let r = role(&format!("users[{i}].roles"), name)?;
-            if !seen.insert((of, r, true)) {
+        for (i, u) in self.doc.users.iter().enumerate() {
+            let Some(&of) = self.users.get(&u.username.to_lowercase()) else {
                 continue;
-            }
-            match (of, r) {
-                (Ref::Have(a), Ref::Have(b)) if state.user_roles.contains(&(a, b)) => {
-                    p.report.links.present += 1;
-                }
-                _ => {
-                    p.report.links.created += 1;
-                    p.user_links.entry(of).or_default().insert(r);
+            };
+            for name in &u.roles {
+                let r = self.role(&format!("users[{i}].roles"), name)?;
+                if seen.insert((of, r, true)) {
+                    let held = self.state.user_roles.contains(&(have(of), have(r)));
+                    link(&mut self.plan, held, true, of, r);
                 }
             }
         }
+        Ok(())
     }
-    Ok(p)
+}
+
+/// The id of an object on the server; the nil id (in no link) for one to create.
+fn have(r: Ref) -> Id {
+    match r {
+        Ref::Have(id) => id,
+        Ref::New(_) => Id::nil(),
+    }
+}
+
+/// Counts a link the server `held`, else plans it: user ↔ role when `user`, else role ↔
+/// permission.
+fn link(p: &mut Plan, held: bool, user: bool, a: Ref, b: Ref) {
+    if held {
+        p.report.links.present += 1;
+        return;
+    }
+    p.report.links.created += 1;
+    let links = if user {
+        &mut p.user_links
+    } else {
+        &mut p.role_links
+    };
+    links.entry(a).or_default().insert(b);
 }
