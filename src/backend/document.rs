@@ -192,6 +192,18 @@ pub struct ImportReport {
     pub created_roles: Vec<String>,
     /// Revision after the commit (the current one in a dry run).
     pub revision: Revision,
+    /// What the import did beyond the counts (a Mage server: a condition gate added, a
+    /// description not kept), one line each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// What an import needs that a document does not carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The initial password of every user the import creates on a backend whose users log in
+    /// with one (Mage). Documents never carry passwords.
+    pub user_password: Option<super::Password>,
 }
 
 impl PolicyDoc {

@@ -13,7 +13,7 @@ mod specs;
 mod target;
 pub mod validate;
 
-pub use document::{ImportReport, PolicyDoc};
+pub use document::{ImportOptions, ImportReport, PolicyDoc};
 pub use error::{Error, Result};
 pub use grants::{GrantTo, ResourceGrant};
 pub use keys::{CreatedKey, parse_expires};
@@ -225,6 +225,23 @@ pub trait Backend: Send + Sync {
     async fn import(&self, doc: PolicyDoc, dry_run: bool) -> Result<ImportReport>;
     /// Exports everything as a document.
     async fn export(&self) -> Result<PolicyDoc>;
+    /// [`Backend::import`] with what a document does not carry ([`ImportOptions`]). Only a
+    /// Mage server's users have passwords: the other backends refuse one.
+    async fn import_with(
+        &self,
+        doc: PolicyDoc,
+        dry_run: bool,
+        options: ImportOptions,
+    ) -> Result<ImportReport> {
+        if options.user_password.is_some() {
+            return Err(Error::invalid(
+                "password",
+                "gatehouse's own users have no password (they use API keys); an initial \
+                 password is for importing users into a Mage server",
+            ));
+        }
+        self.import(doc, dry_run).await
+    }
 
     /// Decides and explains a request.
     async fn explain(&self, req: Request) -> Result<Explanation>;

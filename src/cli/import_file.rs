@@ -3,7 +3,7 @@
 use super::Ctx;
 use super::misc::{doc_format, print_report};
 use super::output::print_json;
-use crate::backend::{Error, PolicyDoc, Result};
+use crate::backend::{BackendKind, Error, ImportOptions, Password, PolicyDoc, Result};
 use std::io::Read;
 use std::path::Path;
 
@@ -27,14 +27,103 @@ pub fn parse_size(text: &str) -> std::result::Result<u64, String> {
         .ok_or_else(|| format!("'{text}' is too large"))
 }
 
-/// `import`.
-pub async fn import(
-    ctx: &Ctx,
-    file: &Path,
-    dry_run: bool,
-    format: Option<&str>,
-    max_size: u64,
-) -> Result<i32> {
+/// How `import FILE` runs, beyond the file.
+pub struct ImportArgs<'a> {
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--yes`.
+    pub yes: bool,
+    /// `--format`.
+    pub format: Option<&'a str>,
+    /// `--max-size`.
+    pub max_size: u64,
+    /// `--user-password-env VAR`.
+    pub user_password_env: Option<&'a str>,
+}
+
+/// `import FILE`. Into a local store or a server: one commit, all or nothing. Into a Mage
+/// server (one write per object, no transaction): the dry run first, then it asks (or needs
+/// `--yes`), as `--from-mage` does.
+pub async fn import(ctx: &Ctx, file: &Path, a: ImportArgs<'_>) -> Result<i32> {
+    let doc = read_doc(file, a.format, a.max_size)?;
+    let options = ImportOptions {
+        user_password: a.user_password_env.map(password_from_env).transpose()?,
+    };
+    let what = format!("{}", file.display());
+    if ctx.backend.info().kind != BackendKind::Mage {
+        let r = ctx.backend.import_with(doc, a.dry_run, options).await?;
+        if ctx.json() {
+            return print_json(&r).map(|_| 0);
+        }
+        print_report(&format!("imported {what}"), &r);
+        return Ok(0);
+    }
+    let preview = ctx
+        .backend
+        .import_with(doc.clone(), true, options.clone())
+        .await?;
+    // Nothing to write: no question to ask (with --yes the import runs and says so itself).
+    let nothing = !a.yes
+        && preview.users.created
+            + preview.roles.created
+            + preview.permissions.created
+            + preview.links.created
+            == 0;
+    if ctx.json() && (a.dry_run || !a.yes) {
+        return print_json(&preview).map(|_| 0);
+    }
+    if !ctx.json() {
+        print_report(
+            &format!("import {what} into {}", ctx.path.display()),
+            &preview,
+        );
+    }
+    if a.dry_run || nothing {
+        return Ok(0);
+    }
+    if !a.yes && !confirm(ctx)? {
+        return Ok(0);
+    }
+    let r = ctx.backend.import_with(doc, false, options).await?;
+    if ctx.json() {
+        return print_json(&r).map(|_| 0);
+    }
+    print_report(&format!("imported {what}"), &r);
+    Ok(0)
+}
+
+/// The initial password of imported Mage users, from the environment variable `var`.
+fn password_from_env(var: &str) -> Result<Password> {
+    match std::env::var(var) {
+        Ok(p) if !p.is_empty() => Ok(Password(p)),
+        _ => Err(Error::invalid(
+            "--user-password-env",
+            format!("{var} is not set; export the new users' initial password in it"),
+        )),
+    }
+}
+
+/// Asks on the terminal whether to apply what the dry run showed; without a terminal, says
+/// that `--yes` is needed. True to apply.
+pub(super) fn confirm(ctx: &Ctx) -> Result<bool> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        outln!("nothing written: pass --yes to apply (stdin is not a terminal to ask)");
+        return Ok(false);
+    }
+    eprint!("apply to {}? [y/N] ", ctx.path.display());
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Error::invalid("answer", e.to_string()))?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes") {
+        outln!("nothing written");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// Reads and parses the document within `max_size` bytes.
+fn read_doc(file: &Path, format: Option<&str>, max_size: u64) -> Result<PolicyDoc> {
     let json = match format {
         Some(f) => doc_format(f)?,
         None => file
@@ -102,15 +191,9 @@ pub async fn import(
             ),
         )
     })?;
-    let doc = if json {
-        PolicyDoc::from_json(&text)?
+    if json {
+        PolicyDoc::from_json(&text)
     } else {
-        PolicyDoc::from_toml(&text)?
-    };
-    let r = ctx.backend.import(doc, dry_run).await?;
-    if ctx.json() {
-        return print_json(&r).map(|_| 0);
+        PolicyDoc::from_toml(&text)
     }
-    print_report(&format!("imported {}", file.display()), &r);
-    Ok(0)
 }

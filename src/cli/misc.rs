@@ -360,6 +360,9 @@ pub(super) fn print_report(what: &str, r: &ImportReport) {
             sanitize(&r.created_roles.join(", "))
         );
     }
+    for note in &r.notes {
+        outln!("note: {}", sanitize(note));
+    }
 }
 
 #[derive(Serialize)]
@@ -496,20 +499,8 @@ pub async fn import_from_mage(
     if dry_run {
         return Ok(0);
     }
-    if !yes {
-        if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            outln!("nothing written: pass --yes to apply (stdin is not a terminal to ask)");
-            return Ok(0);
-        }
-        eprint!("apply to {}? [y/N] ", ctx.path.display());
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(|e| Error::invalid("answer", e.to_string()))?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            outln!("nothing written");
-            return Ok(0);
-        }
+    if !yes && !super::import_file::confirm(ctx)? {
+        return Ok(0);
     }
     let r = ctx.backend.import(doc, false).await?;
     if ctx.json() {

@@ -158,9 +158,14 @@ pub enum Command {
         /// the dry run first, then asks (or needs --yes when not on a terminal).
         #[arg(long, value_name = "URL")]
         from_mage: Option<String>,
-        /// With --from-mage: apply without asking.
+        /// With --from-mage, or a FILE into a Mage server (--mage): apply without asking.
         #[arg(long, short = 'y')]
         yes: bool,
+        /// Into a Mage server: the environment variable holding the initial password of the
+        /// users the import creates (documents carry no passwords; Mage needs one of 8
+        /// characters or more). Without it, a document with users to create is refused.
+        #[arg(long, value_name = "VAR", conflicts_with = "from_mage")]
+        user_password_env: Option<String>,
         /// Show what would change, write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -330,10 +335,18 @@ async fn run_command(
             dry_run,
             format,
             max_size,
+            user_password_env,
         } => match (file, from_mage) {
             (_, Some(url)) => misc::import_from_mage(&ctx, &url, mage_user, dry_run, yes).await,
             (Some(file), None) => {
-                import_file::import(&ctx, &file, dry_run, format.as_deref(), max_size).await
+                let args = import_file::ImportArgs {
+                    dry_run,
+                    yes,
+                    format: format.as_deref(),
+                    max_size,
+                    user_password_env: user_password_env.as_deref(),
+                };
+                import_file::import(&ctx, &file, args).await
             }
             (None, None) => Err(crate::backend::Error::invalid(
                 "import",

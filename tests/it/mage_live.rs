@@ -580,12 +580,12 @@ async fn the_live_view_sees_a_change_made_by_another_mage_client() {
 }
 
 /// A state directory (saved Mage sessions) for this test process, not the user's own.
-fn test_state_dir() -> std::path::PathBuf {
+pub(crate) fn test_state_dir() -> std::path::PathBuf {
     std::env::temp_dir().join(format!("gatehouse-test-state-{}", std::process::id()))
 }
 
 /// Runs the binary against the Mage server as its default owner, `stdin` on standard input.
-fn gatehouse_on_mage(
+pub(crate) fn gatehouse_on_mage(
     url: &str,
     args: &[&str],
     env: &[(&str, &str)],

@@ -30,6 +30,7 @@ mod layers;
 mod live;
 mod mage_fidelity;
 mod mage_fidelity_calls;
+mod mage_import;
 mod mage_live;
 mod mage_session;
 mod mage_tui;

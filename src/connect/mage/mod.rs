@@ -7,6 +7,7 @@
 
 mod client;
 pub mod facts;
+pub mod import;
 pub mod seed;
 pub mod tokens;
 pub mod wire;
@@ -19,8 +20,8 @@ use crate::backend::{
     Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me, ProgressSink,
 };
 use crate::backend::{
-    CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
-    RoleSpec, TeamSpec, UserSpec,
+    CreatedKey, Error, GrantTo, ImportOptions, ImportReport, PermissionSpec, PolicyDoc,
+    ResourceGrant, Result, RoleSpec, TeamSpec, UserSpec,
 };
 use crate::catalog::{Catalog, Catalogs};
 use crate::engine::{CallAnswer, CallQuery, Engine, Explanation, Request, WhatCan, WhoCan};
@@ -328,7 +329,7 @@ impl Backend for MageBackend {
                 audit: false,
                 presets: true,
                 grants: false,
-                import_export: false,
+                import_export: true,
             },
         }
     }
@@ -504,13 +505,17 @@ impl Backend for MageBackend {
         self.invalidate();
         report
     }
-    async fn import(&self, _doc: PolicyDoc, _dry_run: bool) -> Result<ImportReport> {
-        Err(Error::invalid(
-            "import",
-            "importing into a Mage server is not supported; create roles and permissions with \
-             the console or the CLI, or `gatehouse import --from-mage URL` to copy Mage into a \
-             local store",
-        ))
+    async fn import(&self, doc: PolicyDoc, dry_run: bool) -> Result<ImportReport> {
+        self.import_doc(doc, dry_run, ImportOptions::default())
+            .await
+    }
+    async fn import_with(
+        &self,
+        doc: PolicyDoc,
+        dry_run: bool,
+        options: ImportOptions,
+    ) -> Result<ImportReport> {
+        self.import_doc(doc, dry_run, options).await
     }
     async fn export(&self) -> Result<PolicyDoc> {
         let state = self.refresh().await?.0;

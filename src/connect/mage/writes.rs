@@ -40,7 +40,13 @@ fn int_id(kind: MageKind, id: &Id) -> Result<i64> {
 /// Refuses a write to `id` when the object Mage holds under its integer `n` now — `name`,
 /// created at `created_at` — is not the object `id` was read as: that one was deleted and
 /// Mage gave its integer to a newer object.
-fn same(kind: MageKind, id: &Id, n: i64, name: &str, created_at: Option<&str>) -> Result<()> {
+pub(super) fn same(
+    kind: MageKind,
+    id: &Id,
+    n: i64,
+    name: &str,
+    created_at: Option<&str>,
+) -> Result<()> {
     if same_object(kind, id, created_at) {
         return Ok(());
     }
@@ -65,7 +71,7 @@ fn take<T: DeserializeOwned>(v: &Value, key: &str) -> Result<T> {
         .map_err(|e| Error::Store(format!("unexpected {key} from Mage: {e}")))
 }
 
-async fn get_role(c: &MageClient, id: i64) -> Result<MageRole> {
+pub(super) async fn get_role(c: &MageClient, id: i64) -> Result<MageRole> {
     take(
         &c.call(Method::GET, &format!("roles/{id}"), None).await?,
         "role",
@@ -180,7 +186,11 @@ fn duplicate_role(e: Error, name: &str) -> Error {
 
 /// The body of a permission create or update; `keep` holds access bits gatehouse does not
 /// know and must not drop.
-fn permission_body(catalog: &Catalog, spec: &PermissionSpec, keep: u64) -> Result<Value> {
+pub(super) fn permission_body(
+    catalog: &Catalog,
+    spec: &PermissionSpec,
+    keep: u64,
+) -> Result<Value> {
     if spec.catalog != catalog.name {
         return Err(Error::invalid(
             "catalog",
@@ -294,7 +304,7 @@ pub async fn update_permission(
 
 // ---- users ----
 
-fn user_fields(spec: &UserSpec) -> Result<serde_json::Map<String, Value>> {
+pub(super) fn user_fields(spec: &UserSpec) -> Result<serde_json::Map<String, Value>> {
     if spec.kind != UserKind::Person {
         return Err(Error::invalid(
             "kind",
