@@ -4,11 +4,11 @@
 //! errors read from the body (Mage answers HTTP 200 with an `error` object), and a second login
 //! when the token has expired.
 
+use super::answer::{Failed, MageError, first_line, map_error};
 use super::tokens::{Saved, TokenCache};
 use crate::backend::{Error, Result};
 use base64::Engine as _;
 use reqwest::{Method, StatusCode, Url};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -82,46 +82,6 @@ pub struct MageClient {
     cache_read: AtomicBool,
     /// Items asked for per page ([`PAGE`]).
     page_size: usize,
-}
-
-/// Mage's error object (`{"error": {"code", "message", "type", "errors"?, "exception"?}}`).
-#[derive(Debug, Deserialize)]
-struct MageError {
-    #[serde(default)]
-    code: Option<i64>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(rename = "type", default)]
-    kind: Option<String>,
-    #[serde(default)]
-    errors: Option<Value>,
-    #[serde(default)]
-    exception: Option<String>,
-}
-
-/// Why a call failed, as Mage's answer says: its 0.9.80 `Query.from_self()` failure (raised
-/// while presenting a user or a permission after the write itself succeeded, docs/MAGE.md
-/// §5.4) is told apart by kind, so a write can read its object back instead.
-#[derive(Debug)]
-enum Failed {
-    /// The `from_self` failure: the write was saved, its answer could not be presented.
-    FromSelf(Error),
-    /// Any other failure.
-    Other(Error),
-}
-
-impl From<Error> for Failed {
-    fn from(e: Error) -> Failed {
-        Failed::Other(e)
-    }
-}
-
-impl From<Failed> for Error {
-    fn from(f: Failed) -> Error {
-        match f {
-            Failed::FromSelf(e) | Failed::Other(e) => e,
-        }
-    }
 }
 
 /// The answer to a write.
@@ -556,49 +516,6 @@ impl MageClient {
     }
 }
 
-fn first_line(s: &str) -> String {
-    let line = s.lines().next().unwrap_or("").trim();
-    crate::text::sanitize(&line.chars().take(200).collect::<String>()).into_owned()
-}
-
-/// Maps Mage's error object to gatehouse's error kinds.
-fn map_error(e: &MageError) -> Failed {
-    let message = e.message.clone().unwrap_or_default();
-    let detail = match &e.errors {
-        Some(Value::Null) | None => String::new(),
-        Some(v) => format!(" ({})", first_line(&v.to_string())),
-    };
-    let exception = e.exception.clone().unwrap_or_default();
-    let text = format!("{message}{detail}");
-    if exception.contains("from_self") || message.contains("from_self") {
-        // Mage 0.9.80's SQLAlchemy 2 incompatibility (docs/MAGE.md §5.4), read from Mage's
-        // own exception text: the one place its words are all there is to go by.
-        return Failed::FromSelf(Error::Store(format!(
-            "Mage 0.9.80 from_self failure: {text}"
-        )));
-    }
-    Failed::Other(match (e.code, e.kind.as_deref()) {
-        (_, Some("record_invalid")) | (Some(400), _) => Error::invalid("mage", text),
-        (Some(401 | 403), _) => Error::Forbidden(format!("Mage refused: {text}")),
-        (Some(404), _) => Error::not_found("Mage object", text),
-        (Some(500), _) if exception.contains("UNIQUE") || exception.contains("IntegrityError") => {
-            Error::Conflict(format!(
-                "Mage refused a duplicate: {}",
-                first_line(&exception)
-            ))
-        }
-        _ => Error::Store(format!(
-            "Mage error {}: {text}{}",
-            e.code.map(|c| c.to_string()).unwrap_or_default(),
-            if exception.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", first_line(&exception))
-            }
-        )),
-    })
-}
-
 /// The raw token inside Mage's JWT payload (`{"expires", "token"}`) and its expiry (Unix
 /// seconds; 0 when absent, so such a token is never reused), read without checking the signature (the server
 /// checks it; docs/MAGE.md §5.2).
@@ -632,54 +549,6 @@ mod tests {
         assert_eq!(token, "AM3jSMD3W0cO-RV9zdPsyyHaP0cuC3qof9PeTU2RcTk");
         assert_eq!(expires, 1798602331.480221);
         assert!(inner_token("nope").is_err());
-    }
-
-    #[test]
-    fn errors_map_by_code_and_type() {
-        let e = |code, kind: &str, exc: &str| MageError {
-            code: Some(code),
-            message: Some("m".into()),
-            kind: Some(kind.into()),
-            errors: None,
-            exception: Some(exc.into()),
-        };
-        assert!(matches!(
-            Error::from(map_error(&e(200, "record_invalid", ""))),
-            Error::Invalid { .. }
-        ));
-        assert!(matches!(
-            Error::from(map_error(&e(403, "x", ""))),
-            Error::Forbidden(_)
-        ));
-        assert!(matches!(
-            Error::from(map_error(&e(404, "x", ""))),
-            Error::NotFound { .. }
-        ));
-        assert!(matches!(
-            Error::from(map_error(&e(
-                500,
-                "x",
-                "IntegrityError UNIQUE constraint failed: role.name"
-            ))),
-            Error::Conflict(_)
-        ));
-        assert!(matches!(
-            map_error(&e(
-                500,
-                "x",
-                "'CachingQuery' object has no attribute 'from_self'"
-            )),
-            Failed::FromSelf(Error::Store(_))
-        ));
-        let worded = e(500, "x", "");
-        let worded = MageError {
-            message: Some("from_self in the message only".into()),
-            ..worded
-        };
-        assert!(
-            matches!(map_error(&worded), Failed::FromSelf(_)),
-            "Mage's own message names it too"
-        );
     }
 
     #[test]

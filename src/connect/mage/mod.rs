@@ -5,6 +5,7 @@
 //! without asking Mage. Teams, API keys, the audit log and okdata-style grants are not Mage
 //! concepts: they report so, and the console shows those panes disabled.
 
+mod answer;
 mod client;
 pub mod facts;
 pub mod import;
