@@ -443,6 +443,8 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                     },
                     disabled,
                     owner,
+                    first_name: String::new(),
+                    last_name: String::new(),
                 })
                 .await?;
             if ctx.json() {
@@ -476,6 +478,8 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                     disable || old.disabled
                 },
                 owner: if no_owner { false } else { owner || old.owner },
+                first_name: String::new(),
+                last_name: String::new(),
             };
             let u = b.update_user(old.id, spec, old.version).await?;
             if ctx.json() {

@@ -176,6 +176,10 @@ pub struct MagePermission {
     /// Last update.
     #[serde(default)]
     pub updated_at: Option<String>,
+    /// Its creator's id (detail formats only, which 0.9.80 cannot answer: §5.4 of
+    /// docs/MAGE.md).
+    #[serde(default)]
+    pub user_id: Option<i64>,
 }
 
 /// A Mage user as `GET /api/users?_format=list` presents it.
@@ -220,6 +224,11 @@ impl MagePermission {
         }
     }
 
+    /// Its creator's integer id, when Mage says.
+    pub fn creator(&self) -> Option<i64> {
+        self.user_id
+    }
+
     /// True for the legacy startup permissions (no entity name): they hang off
     /// `permission.role_id` and Mage's permission engine never reads them.
     pub fn is_legacy(&self) -> bool {
@@ -245,12 +254,6 @@ impl MagePermission {
             }
         };
         let mut notes = Vec::new();
-        if let Some(e) = self.entity.as_deref().filter(|e| *e != "global") {
-            notes.push(format!("entity scope: {e}"));
-        }
-        if let Some(t) = self.entity_type.as_deref().filter(|t| !t.is_empty()) {
-            notes.push(format!("entity type: {t}"));
-        }
         notes.push(format!("Mage permission #{} (access {access})", self.id));
         if unknown != 0 {
             notes.push(format!(
@@ -274,6 +277,9 @@ impl MagePermission {
             created_at: created,
             updated_at: updated,
             version: version_of(updated),
+            created_by: None,
+            entity_type: None,
+            scope: None,
         };
         p.normalize();
         p
@@ -312,7 +318,13 @@ impl MageRole {
             created_at: created,
             updated_at: updated,
             version: version_of(updated),
+            created_by: None,
         }
+    }
+
+    /// Its creator's integer id (`null` for the roles Mage seeds).
+    pub fn creator(&self) -> Option<i64> {
+        self.user.as_ref().map(|u| u.id)
     }
 
     /// Ids of the permissions linked through `role_permission`.
@@ -334,12 +346,9 @@ impl MageUser {
             .clone()
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| email.clone());
-        let display_name = [self.first_name.as_deref(), self.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let first_name = self.first_name.clone().unwrap_or_default();
+        let last_name = self.last_name.clone().unwrap_or_default();
+        let display_name = User::join_names(&first_name, &last_name);
         let updated = parse_time(self.updated_at.as_deref());
         let created = parse_time(self.created_at.as_deref());
         User {
@@ -353,6 +362,8 @@ impl MageUser {
             created_at: created,
             updated_at: updated,
             version: version_of(updated),
+            first_name: String::new(),
+            last_name: String::new(),
         }
     }
 

@@ -315,6 +315,8 @@ fn save(form: &mut Form) -> Result<Save, Outcome> {
             read_attributes: list(&form.text("read_attributes")),
             write_attributes: list(&form.text("write_attributes")),
             description: form.text("description"),
+            entity_type: None,
+            scope: None,
         },
     ))
 }

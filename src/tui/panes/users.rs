@@ -290,6 +290,8 @@ fn save(form: &mut Form) -> Result<Save, Outcome> {
             },
             disabled: form.field("disabled").is_some_and(Field::on),
             owner: form.field("owner").is_some_and(Field::on),
+            first_name: String::new(),
+            last_name: String::new(),
         },
     ))
 }

@@ -240,6 +240,9 @@ mod tests {
             created_at: t,
             updated_at: t,
             version: 1,
+            created_by: None,
+            entity_type: None,
+            scope: None,
         }
     }
 

@@ -87,6 +87,7 @@ fn state() -> State {
                 created_at: t,
                 updated_at: t,
                 version: 1,
+                created_by: None,
             },
         );
         let tm = id(2000 + i as u128);
@@ -124,6 +125,8 @@ fn state() -> State {
                 created_at: t,
                 updated_at: t,
                 version: 1,
+                first_name: String::new(),
+                last_name: String::new(),
             },
         );
         for k in 0..(i % 4) {
