@@ -15,6 +15,7 @@ mod tui_support;
 mod cli;
 mod cli_check_attr;
 mod cli_errors;
+mod cli_fields;
 mod cli_pipe;
 mod cli_policy;
 mod cli_postgres;
