@@ -31,6 +31,7 @@ mod layers;
 mod live;
 mod mage_fidelity;
 mod mage_fidelity_calls;
+mod mage_fields_live;
 mod mage_live;
 mod mage_session;
 mod mage_tui;

@@ -277,9 +277,10 @@ impl MagePermission {
             created_at: created,
             updated_at: updated,
             version: version_of(updated),
+            // Filled in by the reader, which knows the users ([`MagePermission::creator`]).
             created_by: None,
-            entity_type: None,
-            scope: None,
+            entity_type: self.entity_type.clone().filter(|t| !t.is_empty()),
+            scope: self.entity.clone().filter(|e| !e.is_empty()),
         };
         p.normalize();
         p
@@ -362,8 +363,8 @@ impl MageUser {
             created_at: created,
             updated_at: updated,
             version: version_of(updated),
-            first_name: String::new(),
-            last_name: String::new(),
+            first_name,
+            last_name,
         }
     }
 
@@ -458,9 +459,43 @@ mod tests {
         assert_eq!(m.denies, ["LIST"]);
         assert_eq!(m.entity_uuid.as_deref(), Some("5"));
         assert_eq!(m.read_attributes, ["name"]);
+        assert_eq!((m.entity_type, m.scope.as_deref()), (None, Some("global")));
         assert_eq!(p.unknown_bits(mage), 256);
         assert!(m.description.contains("0x100"), "{}", m.description);
         assert!(!p.is_legacy());
+    }
+
+    #[test]
+    fn mage_fields_map_exactly() {
+        let cats = crate::catalog::Catalogs::builtin().unwrap();
+        let p: MagePermission = serde_json::from_value(serde_json::json!({
+            "id": 8, "access": 16, "entity": "pipeline", "entity_type": "dbt",
+            "entity_name": "Pipeline"
+        }))
+        .unwrap();
+        let m = p.to_model(cats.get("mage").unwrap());
+        assert_eq!(
+            (m.entity_type.as_deref(), m.scope.as_deref()),
+            (Some("dbt"), Some("pipeline"))
+        );
+        assert!(
+            !m.description.contains("pipeline"),
+            "a field now, not a note"
+        );
+        let u: MageUser = serde_json::from_value(serde_json::json!({
+            "id": 3, "email": "a@b.c", "first_name": "Ada", "last_name": "King Lovelace"
+        }))
+        .unwrap();
+        let m = u.to_model();
+        assert_eq!(
+            (m.first_name.as_str(), m.last_name.as_str()),
+            ("Ada", "King Lovelace")
+        );
+        assert_eq!(m.display_name, "Ada King Lovelace");
+        let r: MageRole =
+            serde_json::from_value(serde_json::json!({"id": 4, "name": "R", "user": {"id": 1}}))
+                .unwrap();
+        assert_eq!(r.creator(), Some(1));
     }
 
     #[test]

@@ -39,6 +39,8 @@ fn reference_user_rows(s: &State) -> Vec<(String, Vec<String>, String)> {
                 join(&roles),
                 join(&teams),
                 flags.join(","),
+                date(u.created_at),
+                date(u.updated_at),
             ]
             .iter()
             .map(|c| sanitize(c).into_owned())
