@@ -80,6 +80,8 @@ pub fn world(size: Size, catalogs: &Catalogs) -> State {
                 created_at: t,
                 updated_at: t,
                 version: 1,
+                first_name: String::new(),
+                last_name: String::new(),
             },
         );
     }
@@ -108,6 +110,7 @@ pub fn world(size: Size, catalogs: &Catalogs) -> State {
                 created_at: t,
                 updated_at: t,
                 version: 1,
+                created_by: None,
             },
         );
     }
@@ -132,6 +135,9 @@ pub fn world(size: Size, catalogs: &Catalogs) -> State {
             created_at: t,
             updated_at: t,
             version: 1,
+            created_by: None,
+            entity_type: None,
+            scope: None,
         };
         s.permissions.insert(&p);
         s.role_permissions.insert((id(3, i % size.roles), id(4, i)));

@@ -92,6 +92,7 @@ pub fn build_world(rt: &tokio::runtime::Runtime, users: usize) -> World {
             created_at: t,
             updated_at: t,
             version: 1,
+            created_by: None,
         })));
     }
     for i in 0..PERMISSIONS {
@@ -113,6 +114,9 @@ pub fn build_world(rt: &tokio::runtime::Runtime, users: usize) -> World {
             created_at: t,
             updated_at: t,
             version: 1,
+            created_by: None,
+            entity_type: None,
+            scope: None,
         })));
         changes.push(Change::Link(Link::RolePermission {
             role: id(3, i % ROLES),
@@ -157,6 +161,8 @@ pub fn build_world(rt: &tokio::runtime::Runtime, users: usize) -> World {
                 created_at: t,
                 updated_at: t,
                 version: 1,
+                first_name: String::new(),
+                last_name: String::new(),
             })));
             let a = rng.random_range(0..ROLES);
             let mut roles = vec![a];

@@ -109,6 +109,8 @@ fn gatehouse_state(rules: &[Rule], holds: &[(usize, usize)]) -> State {
                 created_at: t,
                 updated_at: t,
                 version: 1,
+                first_name: String::new(),
+                last_name: String::new(),
             },
         );
     }
@@ -122,6 +124,7 @@ fn gatehouse_state(rules: &[Rule], holds: &[(usize, usize)]) -> State {
                 created_at: t,
                 updated_at: t,
                 version: 1,
+                created_by: None,
             },
         );
     }
@@ -142,6 +145,9 @@ fn gatehouse_state(rules: &[Rule], holds: &[(usize, usize)]) -> State {
             created_at: t,
             updated_at: t,
             version: 1,
+            created_by: None,
+            entity_type: None,
+            scope: None,
         };
         s.permissions.insert(&p);
         s.role_permissions.insert((id(3, r.role), id(4, i)));

@@ -64,6 +64,8 @@ async fn setup(store: Arc<dyn Store>) -> (Arc<Service>, String) {
                 disabled: false,
                 owner: false,
                 roles: vec![roles[i % roles.len()].clone()],
+                first_name: String::new(),
+                last_name: String::new(),
             })
             .collect(),
         ..Default::default()

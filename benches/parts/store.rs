@@ -59,6 +59,8 @@ pub fn doc(n: usize) -> PolicyDoc {
             read_attributes: vec![],
             write_attributes: vec![],
             description: String::new(),
+            entity_type: None,
+            scope: None,
         })
         .collect();
     let roles = (0..100)

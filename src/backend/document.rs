@@ -23,6 +23,13 @@ pub struct DocUser {
     /// Display name.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub display_name: String,
+    /// Given name (Mage's `first_name`); when it or `last_name` is set the display name
+    /// follows them.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub first_name: String,
+    /// Family name (Mage's `last_name`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub last_name: String,
     /// Person or service.
     #[serde(default)]
     pub kind: UserKind,
@@ -111,6 +118,12 @@ pub struct DocPermission {
     /// Description.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Mage's entity type (Mage catalogs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity_type: Option<String>,
+    /// Mage's scope, its `entity` column (Mage catalogs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// A membership in a document.
@@ -244,6 +257,8 @@ impl PolicyDoc {
                     username: u.username.clone(),
                     email: u.email.clone(),
                     display_name: u.display_name.clone(),
+                    first_name: u.first_name.clone(),
+                    last_name: u.last_name.clone(),
                     kind: u.kind,
                     disabled: u.disabled,
                     owner: u.owner,
@@ -302,6 +317,8 @@ impl PolicyDoc {
                     read_attributes: p.read_attributes.clone(),
                     write_attributes: p.write_attributes.clone(),
                     description: p.description.clone(),
+                    entity_type: p.entity_type.clone(),
+                    scope: p.scope.clone(),
                 })
                 .collect(),
             members: {

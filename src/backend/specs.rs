@@ -15,9 +15,16 @@ pub struct UserSpec {
     /// Email.
     #[serde(default)]
     pub email: String,
-    /// Display name.
+    /// Display name: free text when first and last name are empty; otherwise it follows them
+    /// ([`User::join_names`]) and what is written here is not kept.
     #[serde(default)]
     pub display_name: String,
+    /// Given name (Mage's `first_name`).
+    #[serde(default)]
+    pub first_name: String,
+    /// Family name (Mage's `last_name`).
+    #[serde(default)]
+    pub last_name: String,
     /// Person or service.
     #[serde(default)]
     pub kind: UserKind,
@@ -51,6 +58,8 @@ impl UserSpec {
             username: u.username.clone(),
             email: u.email.clone(),
             display_name: u.display_name.clone(),
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
             kind: u.kind,
             disabled: u.disabled,
             owner: u.owner,
@@ -142,6 +151,12 @@ pub struct PermissionSpec {
     /// Free text.
     #[serde(default)]
     pub description: String,
+    /// Mage's `entity_type` (Mage catalogs only).
+    #[serde(default)]
+    pub entity_type: Option<String>,
+    /// Mage's scope, its `entity` column (Mage catalogs only).
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 impl PermissionSpec {
@@ -161,6 +176,9 @@ impl PermissionSpec {
             read_attributes: self.read_attributes.clone(),
             write_attributes: self.write_attributes.clone(),
             description: self.description.clone(),
+            entity_type: self.entity_type.clone(),
+            scope: self.scope.clone(),
+            created_by: None,
             created_at: t,
             updated_at: t,
             version,
@@ -192,6 +210,8 @@ impl PermissionSpec {
             read_attributes: p.read_attributes.clone(),
             write_attributes: p.write_attributes.clone(),
             description: p.description.clone(),
+            entity_type: p.entity_type.clone(),
+            scope: p.scope.clone(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! up to 255, permissions checked against their catalog.
 
 use super::error::{Error, Result};
-use crate::catalog::Catalogs;
+use crate::catalog::{Catalog, Catalogs, Dialect, MAGE_ENTITY_TYPES, MAGE_SCOPES};
 use crate::model::Permission;
 
 /// Longest name (username, role name, team key/name) accepted.
@@ -129,6 +129,7 @@ pub fn permission(catalogs: &Catalogs, p: &mut Permission) -> Result<()> {
             ));
         }
     }
+    mage_fields(catalog, p)?;
     p.normalize();
     if p.grants.is_empty() && p.denies.is_empty() {
         return Err(Error::invalid(
@@ -192,4 +193,172 @@ pub fn permission(catalogs: &Catalogs, p: &mut Permission) -> Result<()> {
         }
     }
     text("description", &p.description)
+}
+
+/// Checks Mage's `entity_type` and scope (`entity`) of a permission and writes them as Mage
+/// spells them (lowercase; an empty one is unset). Only a catalog of the Mage dialect has them.
+pub fn mage_fields(catalog: &Catalog, p: &mut Permission) -> Result<()> {
+    let fields: [(&str, &str, &mut Option<String>, &[&str]); 2] = [
+        (
+            "entity_type",
+            "entity type",
+            &mut p.entity_type,
+            &MAGE_ENTITY_TYPES,
+        ),
+        ("scope", "scope", &mut p.scope, &MAGE_SCOPES),
+    ];
+    for (field, what, value, known) in fields {
+        let Some(v) = value.as_mut() else {
+            continue;
+        };
+        let lower = v.trim().to_ascii_lowercase();
+        if lower.is_empty() {
+            *value = None;
+            continue;
+        }
+        if catalog.dialect != Dialect::Mage {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "a {what} is Mage's; catalog {} is not a Mage catalog, leave it out",
+                    catalog.name
+                ),
+            ));
+        }
+        if !known.contains(&lower.as_str()) {
+            return Err(Error::invalid(
+                field,
+                format!("unknown {what} '{v}'; Mage's values: {}", known.join(", ")),
+            ));
+        }
+        *v = lower;
+    }
+    Ok(())
+}
+
+/// Checks a user's first and last name (free text up to [`MAX_NAME`] characters, no control
+/// or invisible characters; may be empty).
+pub fn person_names(first: &str, last: &str) -> Result<()> {
+    for (field, value) in [("first_name", first), ("last_name", last)] {
+        let n = value.chars().count();
+        if n > MAX_NAME {
+            return Err(Error::invalid(
+                field,
+                format!("is {n} characters long; at most {MAX_NAME} are allowed"),
+            ));
+        }
+        if let Some(c) = value.chars().find(|&c| is_forbidden_char(c)) {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "contains the invisible or control character U+{:04X}; remove it",
+                    c as u32
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Id, now};
+
+    fn perm(catalog: &str, entity_type: Option<&str>, scope: Option<&str>) -> Permission {
+        let t = now();
+        Permission {
+            id: Id::nil(),
+            catalog: catalog.into(),
+            entity: "ALL".into(),
+            entity_uuid: None,
+            grants: vec![],
+            denies: vec![],
+            conditions: vec![],
+            query_attributes: vec![],
+            read_attributes: vec![],
+            write_attributes: vec![],
+            description: String::new(),
+            entity_type: entity_type.map(Into::into),
+            scope: scope.map(Into::into),
+            created_by: None,
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn mage_scope_and_entity_type_are_checked_and_spelled_as_mage_does() {
+        let cats = Catalogs::builtin().unwrap();
+        let mage = cats.get("mage").unwrap();
+        let mut p = perm("mage", Some(" Python "), Some("PROJECT"));
+        mage_fields(mage, &mut p).unwrap();
+        assert_eq!(
+            (p.entity_type.as_deref(), p.scope.as_deref()),
+            (Some("python"), Some("project"))
+        );
+        let mut blank = perm("mage", Some(""), Some(" "));
+        mage_fields(mage, &mut blank).unwrap();
+        assert_eq!(
+            (blank.entity_type, blank.scope),
+            (None, None),
+            "empty is unset"
+        );
+        for (bad, field, listed) in [
+            (
+                perm("mage", None, Some("any")),
+                "scope",
+                "global, project, pipeline",
+            ),
+            (
+                perm("mage", Some("notebook"), None),
+                "entity_type",
+                "data_loader",
+            ),
+        ] {
+            let mut bad = bad;
+            match mage_fields(mage, &mut bad) {
+                Err(Error::Invalid { field: f, message }) => {
+                    assert_eq!(f, field);
+                    assert!(message.contains(listed), "{message}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn other_catalogs_refuse_mage_fields() {
+        let cats = Catalogs::builtin().unwrap();
+        let okdata = cats.get("okdata").unwrap();
+        for (mut p, field) in [
+            (perm("okdata", None, Some("global")), "scope"),
+            (perm("okdata", Some("python"), None), "entity_type"),
+        ] {
+            match mage_fields(okdata, &mut p) {
+                Err(Error::Invalid { field: f, message }) => {
+                    assert_eq!(f, field);
+                    assert!(message.contains("not a Mage catalog"), "{message}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let mut none = perm("okdata", None, None);
+        assert!(mage_fields(okdata, &mut none).is_ok());
+    }
+
+    #[test]
+    fn person_names_take_spaces_but_not_control_characters() {
+        assert!(person_names("Ada", "King Lovelace").is_ok());
+        assert!(person_names("", "").is_ok());
+        assert!(matches!(
+            person_names("A\u{200B}da", ""),
+            Err(Error::Invalid { field, .. }) if field == "first_name"
+        ));
+        assert!(matches!(
+            person_names("", &"x".repeat(MAX_NAME + 1)),
+            Err(Error::Invalid { field, .. }) if field == "last_name"
+        ));
+    }
 }

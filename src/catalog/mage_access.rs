@@ -3,6 +3,34 @@
 
 use super::Catalog;
 
+/// The scopes a Mage permission's `entity` column takes, as Mage's JSON spells them
+/// (`mage_ai/orchestration/constants.py::Entity`; `any` is refused by Mage outside its tests).
+pub const MAGE_SCOPES: [&str; 3] = ["global", "project", "pipeline"];
+
+/// The values Mage accepts in a permission's `entity_type`: its block types, then its pipeline
+/// types (`BlockEntityType`, `PipelineEntityType` in
+/// `mage_ai/authentication/permissions/constants.py`).
+pub const MAGE_ENTITY_TYPES: [&str; 18] = [
+    "callback",
+    "conditional",
+    "chart",
+    "custom",
+    "data_exporter",
+    "data_loader",
+    "dbt",
+    "extension",
+    "global_data_product",
+    "markdown",
+    "scratchpad",
+    "sensor",
+    "transformer",
+    "integration",
+    "databricks",
+    "python",
+    "pyspark",
+    "streaming",
+];
+
 /// An integer that has bits the catalog does not define.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("access {access} has unknown bits {unknown:#x}")]

@@ -7,7 +7,10 @@ mod gate;
 mod mage_access;
 pub use calls::{CALL_OPERATIONS, CallSpec, NestedSpec};
 
-pub use mage_access::{MageAccessError, access_to_flags, flags_to_access, mage_warnings};
+pub use mage_access::{
+    MAGE_ENTITY_TYPES, MAGE_SCOPES, MageAccessError, access_to_flags, flags_to_access,
+    mage_warnings,
+};
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};

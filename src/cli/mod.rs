@@ -17,6 +17,7 @@ mod roles;
 mod select;
 mod serve;
 mod teams;
+mod user_rows;
 mod users;
 
 use crate::backend::Backend;

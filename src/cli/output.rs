@@ -3,7 +3,9 @@
 use crate::backend::{Error, Result};
 use crate::model::Id;
 use crate::policy::State;
-pub use crate::present::{entity, role_name, target, team_key, user_name, via};
+pub use crate::present::{
+    created_by, entity, role_name, target, team_key, user_name, users_through_roles, via,
+};
 use crate::text::sanitize;
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
@@ -113,6 +115,14 @@ pub fn time_short(t: Option<time::OffsetDateTime>) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     t.and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&fmt).ok())
         .unwrap_or_else(|| "-".to_string())
+}
+
+/// A date for list columns: `2025-01-31` (UTC).
+pub fn date(t: time::OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&fmt)
+        .unwrap_or_else(|_| "-".to_string())
 }
 
 /// An audit object id with names for the ids it holds (`role:Editor/perm:0192abcd…`).

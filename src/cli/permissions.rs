@@ -5,7 +5,7 @@ use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::roles::PermRow;
 use crate::backend::parse_target;
 use crate::backend::{Error, GrantTo, PermissionSpec, Result, find_permission};
-use crate::catalog::{Catalogs, access_to_flags};
+use crate::catalog::{Catalogs, Dialect, access_to_flags};
 use crate::model::{Permission, Principal};
 use crate::text::sanitize;
 use clap::{Args, Subcommand};
@@ -117,6 +117,14 @@ pub struct PermFields {
     /// Free text.
     #[arg(long)]
     pub description: Option<String>,
+    /// Mage: the block or pipeline type the permission is about (Mage's `entity_type`:
+    /// python, dbt, streaming, …); `''` clears it.
+    #[arg(long, value_name = "TYPE")]
+    pub entity_type: Option<String>,
+    /// Mage: the permission's scope (Mage's `entity`: global, project or pipeline); `''`
+    /// clears it (Mage's default, global).
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
 }
 
 fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -> Result<()> {
@@ -170,6 +178,14 @@ fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -
     if let Some(d) = f.description {
         spec.description = d;
     }
+    // Checked (and lowercased) with the rest of the permission; empty clears.
+    let set = |v: String| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+    if let Some(t) = f.entity_type {
+        spec.entity_type = set(t);
+    }
+    if let Some(sc) = f.scope {
+        spec.scope = set(sc);
+    }
     // Conditions given, or kept alongside new grants, count as chosen: Mage's gate is set.
     if gate {
         spec.gate_conditions(catalogs);
@@ -194,8 +210,16 @@ struct Detail {
     perm: Permission,
     roles: Vec<String>,
     holders: Vec<String>,
+    /// The users holding it through a role.
+    users_through_roles: Vec<ThroughRole>,
     /// As in [`ListRow`].
     inert_conditions: bool,
+}
+
+#[derive(Serialize)]
+struct ThroughRole {
+    user: String,
+    role: String,
 }
 
 /// The CONDITIONS cell: the conditions, and when they are ignored, why.
@@ -321,6 +345,8 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                     "CONDITIONS",
                     "ROLES",
                     "HOLDERS",
+                    "CREATED",
+                    "CREATED BY",
                 ],
                 rows.iter()
                     .map(|r| {
@@ -328,6 +354,8 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                         c.push(conditions_cell(&cats, &r.perm));
                         c.push(r.roles.to_string());
                         c.push(r.direct_holders.to_string());
+                        c.push(output::date(r.perm.created_at));
+                        c.push(output::created_by(&s, r.perm.created_by.as_ref()));
                         c
                     })
                     .collect(),
@@ -360,6 +388,10 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                 perm: p.clone(),
                 roles,
                 holders,
+                users_through_roles: output::users_through_roles(&s, &p.id)
+                    .into_iter()
+                    .map(|(user, role)| ThroughRole { user, role })
+                    .collect(),
                 inert_conditions: inert.is_some(),
             };
             if ctx.json() {
@@ -381,7 +413,20 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                 ("write attributes", list(&p.write_attributes)),
                 ("description", p.description.clone()),
                 ("version", p.version.to_string()),
+                ("created", output::time(Some(p.created_at))),
+                ("updated", output::time(Some(p.updated_at))),
+                ("created by", output::created_by(&s, p.created_by.as_ref())),
             ];
+            if cats
+                .get(&p.catalog)
+                .is_some_and(|c| c.dialect == Dialect::Mage)
+            {
+                let at = fields.iter().position(|(k, _)| *k == "grants").unwrap_or(0);
+                let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+                fields.insert(at, ("entity type", or_dash(&p.entity_type)));
+                let scope = crate::model::scope_or_default(p.scope.as_deref()).to_string();
+                fields.insert(at + 1, ("scope", scope));
+            }
             if let Some(w) = inert {
                 // Right under the conditions it is about.
                 let at = fields
@@ -395,6 +440,16 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             outln!("{}", sanitize(&list(&d.roles)));
             section(&format!("Held directly by ({})", d.holders.len()));
             outln!("{}", sanitize(&list(&d.holders)));
+            let through = &d.users_through_roles;
+            section(&format!("Users through roles ({})", through.len()));
+            print_table(
+                &["USER", "ROLE"],
+                through
+                    .iter()
+                    .map(|t| vec![t.user.clone(), t.role.clone()])
+                    .collect(),
+                "none",
+            );
         }
         PermissionsCmd::Create { target, fields } => {
             let cats = b.catalogs().await?;

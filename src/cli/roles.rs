@@ -99,6 +99,11 @@ struct RoleRow {
     users: usize,
     teams: usize,
     version: u64,
+    created_by: Option<Id>,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: time::OffsetDateTime,
 }
 
 fn row(s: &State, r: &Role) -> RoleRow {
@@ -114,6 +119,9 @@ fn row(s: &State, r: &Role) -> RoleRow {
         users: s.user_roles.iter().filter(|(_, x)| *x == r.id).count(),
         teams: s.team_roles.iter().filter(|(_, x)| *x == r.id).count(),
         version: r.version,
+        created_by: r.created_by,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
     }
 }
 
@@ -136,6 +144,18 @@ pub struct PermRow {
     pub conditions: Vec<String>,
     /// Description.
     pub description: String,
+    /// Mage's entity type.
+    pub entity_type: Option<String>,
+    /// Mage's scope (its `entity` column).
+    pub scope: Option<String>,
+    /// The creator's id, when known.
+    pub created_by: Option<Id>,
+    /// Creation time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    /// Last update time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: time::OffsetDateTime,
 }
 
 impl PermRow {
@@ -150,6 +170,11 @@ impl PermRow {
             denies: p.denies.clone(),
             conditions: p.conditions.clone(),
             description: p.description.clone(),
+            entity_type: p.entity_type.clone(),
+            scope: p.scope.clone(),
+            created_by: p.created_by,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
         }
     }
 
@@ -192,7 +217,15 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 print_json(&rows)?;
             } else {
                 print_table(
-                    &["NAME", "PERMISSIONS", "USERS", "TEAMS", "DESCRIPTION"],
+                    &[
+                        "NAME",
+                        "PERMISSIONS",
+                        "USERS",
+                        "TEAMS",
+                        "CREATED",
+                        "CREATED BY",
+                        "DESCRIPTION",
+                    ],
                     rows.iter()
                         .map(|r| {
                             vec![
@@ -200,6 +233,8 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                                 r.permissions.to_string(),
                                 r.users.to_string(),
                                 r.teams.to_string(),
+                                output::date(r.created_at),
+                                output::created_by(&s, r.created_by.as_ref()),
                                 r.description.clone(),
                             ]
                         })
@@ -261,6 +296,10 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 ("version", d.role.version.to_string()),
                 ("created", output::time(Some(d.role.created_at))),
                 ("updated", output::time(Some(d.role.updated_at))),
+                (
+                    "created by",
+                    output::created_by(&s, d.role.created_by.as_ref()),
+                ),
             ]);
             section(&format!("Permissions ({})", d.permissions.len()));
             print_table(

@@ -1,11 +1,11 @@
 //! `gatehouse users …`
 
 use super::Ctx;
-use super::output::{self, list, print_fields, print_json, print_table, section, short};
+use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::roles::{PERM_HEADER, PermRow};
+pub use super::user_rows::{EffectiveRow, KEY_HEADER, KeyRow, effective_rows, print_effective};
 use crate::backend::{Error, Result, UserSpec, find_user};
-use crate::engine::{Scope, WhatCan};
-use crate::model::{ApiKey, Id, Principal, User, UserKind};
+use crate::model::{Id, Principal, User, UserKind};
 use crate::policy::State;
 use crate::text::sanitize;
 use clap::Subcommand;
@@ -28,9 +28,15 @@ pub enum UsersCmd {
         /// Email.
         #[arg(long)]
         email: Option<String>,
-        /// Display name.
-        #[arg(long)]
+        /// Display name (free text; with a first or last name it is those two joined).
+        #[arg(long, conflicts_with_all = ["first_name", "last_name"])]
         name: Option<String>,
+        /// First name (Mage's `first_name`).
+        #[arg(long)]
+        first_name: Option<String>,
+        /// Last name (Mage's `last_name`), kept as written, spaces included.
+        #[arg(long)]
+        last_name: Option<String>,
         /// A service user (okdata "client").
         #[arg(long)]
         service: bool,
@@ -58,9 +64,15 @@ pub enum UsersCmd {
         /// New email.
         #[arg(long)]
         email: Option<String>,
-        /// New display name.
-        #[arg(long)]
+        /// New display name (free text: clears the first and last name).
+        #[arg(long, conflicts_with_all = ["first_name", "last_name"])]
         name: Option<String>,
+        /// New first name; the display name follows first and last name.
+        #[arg(long)]
+        first_name: Option<String>,
+        /// New last name, kept as written, spaces included.
+        #[arg(long)]
+        last_name: Option<String>,
         /// Enable the user.
         #[arg(long, conflicts_with = "disable")]
         enable: bool,
@@ -97,11 +109,17 @@ struct UserRow {
     kind: UserKind,
     email: String,
     display_name: String,
+    first_name: String,
+    last_name: String,
     roles: Vec<String>,
     teams: Vec<String>,
     owner: bool,
     disabled: bool,
     version: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: time::OffsetDateTime,
 }
 
 fn user_roles(s: &State, id: Id) -> Vec<String> {
@@ -126,6 +144,24 @@ fn user_teams(s: &State, id: Id) -> Vec<String> {
     v
 }
 
+/// The old value of a first or last name, unless a new display name (free text) replaces
+/// both.
+fn keep(name: &Option<String>, old: &str) -> String {
+    if name.is_some() {
+        String::new()
+    } else {
+        old.to_string()
+    }
+}
+
+fn or_dash(s: &str) -> String {
+    if s.is_empty() {
+        "-".into()
+    } else {
+        s.to_string()
+    }
+}
+
 fn flags(u: &User) -> String {
     let mut f = Vec::new();
     if u.owner {
@@ -145,137 +181,6 @@ fn flags(u: &User) -> String {
 struct Membership {
     team: String,
     role: Option<String>,
-}
-
-/// A key as shown.
-#[derive(Debug, Clone, Serialize)]
-pub struct KeyRow {
-    /// Id.
-    pub id: Id,
-    /// Display prefix.
-    pub prefix: String,
-    /// Owner username.
-    pub user: String,
-    /// Read-only key.
-    pub read_only: bool,
-    /// Expiry (RFC 3339) or null.
-    pub expires_at: Option<String>,
-    /// Creation time.
-    pub created_at: String,
-    /// Last use.
-    pub last_used_at: Option<String>,
-    /// Revocation time.
-    pub revoked_at: Option<String>,
-}
-
-impl KeyRow {
-    /// The row of a key.
-    pub fn of(s: &State, k: &ApiKey) -> KeyRow {
-        let t = |t: Option<time::OffsetDateTime>| t.map(|t| output::time(Some(t)));
-        KeyRow {
-            id: k.id,
-            prefix: k.prefix.clone(),
-            user: output::user_name(s, &k.user_id),
-            read_only: k.read_only,
-            expires_at: t(k.expires_at),
-            created_at: output::time(Some(k.created_at)),
-            last_used_at: t(k.last_used_at),
-            revoked_at: t(k.revoked_at),
-        }
-    }
-
-    /// Table cells matching [`KEY_HEADER`].
-    pub fn cells(&self) -> Vec<String> {
-        let d = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
-        vec![
-            short(&self.id),
-            format!("{}…", self.prefix),
-            self.user.clone(),
-            if self.read_only { "yes" } else { "no" }.into(),
-            d(&self.expires_at),
-            d(&self.last_used_at),
-            self.revoked_at
-                .clone()
-                .map_or_else(|| "-".into(), |t| format!("revoked {t}")),
-        ]
-    }
-}
-
-/// Columns of [`KeyRow::cells`].
-pub const KEY_HEADER: &[&str] = &[
-    "ID",
-    "PREFIX",
-    "USER",
-    "READ-ONLY",
-    "EXPIRES",
-    "LAST USED",
-    "REVOKED",
-];
-
-/// One effective permission, names resolved.
-#[derive(Debug, Clone, Serialize)]
-pub struct EffectiveRow {
-    /// Permission id.
-    pub permission: Id,
-    /// Catalog.
-    pub catalog: String,
-    /// Entity.
-    pub entity: String,
-    /// Entity UUID, null for all.
-    pub entity_uuid: Option<String>,
-    /// Flags allowed through this permission.
-    pub allowed: Vec<String>,
-    /// Flags it denies.
-    pub denies: Vec<String>,
-    /// How it is reached.
-    pub path: String,
-    /// Only for one team's resources (the team key), or null.
-    pub team_only: Option<String>,
-}
-
-/// Rows of `what_can`.
-pub fn effective_rows(s: &State, w: &WhatCan) -> Vec<EffectiveRow> {
-    w.entries
-        .iter()
-        .map(|e| EffectiveRow {
-            permission: e.permission,
-            catalog: e.catalog.clone(),
-            entity: e.entity.clone(),
-            entity_uuid: e.entity_uuid.clone(),
-            allowed: e.allowed.clone(),
-            denies: e.denies.clone(),
-            path: output::via(s, &e.via),
-            team_only: match e.scope {
-                Scope::TeamOnly(t) => Some(output::team_key(s, &t)),
-                Scope::Everywhere => None,
-            },
-        })
-        .collect()
-}
-
-/// Prints effective permissions as a table.
-pub fn print_effective(w: &WhatCan, rows: &[EffectiveRow]) {
-    if w.disabled {
-        outln!("disabled: every request is denied");
-    }
-    if w.owner {
-        outln!("owner: every request is allowed");
-    }
-    print_table(
-        &["ENTITY", "UUID", "ALLOWED", "DENIES", "PATH"],
-        rows.iter()
-            .map(|r| {
-                vec![
-                    output::entity(&r.catalog, &r.entity),
-                    r.entity_uuid.clone().unwrap_or_else(|| "all".into()),
-                    list(&r.allowed),
-                    list(&r.denies),
-                    r.path.clone(),
-                ]
-            })
-            .collect(),
-        "no permissions reached",
-    );
 }
 
 #[derive(Serialize)]
@@ -306,33 +211,37 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                     kind: u.kind,
                     email: u.email.clone(),
                     display_name: u.display_name.clone(),
+                    first_name: u.first_name.clone(),
+                    last_name: u.last_name.clone(),
                     roles: user_roles(&s, u.id),
                     teams: user_teams(&s, u.id),
                     owner: u.owner,
                     disabled: u.disabled,
                     version: u.version,
+                    created_at: u.created_at,
+                    updated_at: u.updated_at,
                 })
                 .collect();
             if ctx.json() {
                 return print_json(&rows).map(|_| 0);
             }
             print_table(
-                &["USERNAME", "KIND", "EMAIL", "ROLES", "TEAMS", "FLAGS"],
+                &[
+                    "USERNAME", "NAME", "KIND", "EMAIL", "ROLES", "TEAMS", "FLAGS", "CREATED",
+                ],
                 users
                     .iter()
                     .zip(&rows)
                     .map(|(u, r)| {
                         vec![
                             r.username.clone(),
+                            or_dash(&r.display_name),
                             r.kind.as_str().to_string(),
-                            if r.email.is_empty() {
-                                "-".into()
-                            } else {
-                                r.email.clone()
-                            },
+                            or_dash(&r.email),
                             list(&r.roles),
                             list(&r.teams),
                             flags(u),
+                            output::date(r.created_at),
                         ]
                     })
                     .collect(),
@@ -384,6 +293,8 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                 ("kind", d.user.kind.as_str().into()),
                 ("email", d.user.email.clone()),
                 ("name", d.user.display_name.clone()),
+                ("first name", d.user.first_name.clone()),
+                ("last name", d.user.last_name.clone()),
                 ("flags", flags(&d.user)),
                 ("version", d.user.version.to_string()),
                 ("created", output::time(Some(d.user.created_at))),
@@ -419,6 +330,8 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
             username,
             email,
             name,
+            first_name,
+            last_name,
             service,
             owner,
             disabled,
@@ -443,6 +356,8 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                     },
                     disabled,
                     owner,
+                    first_name: first_name.unwrap_or_default(),
+                    last_name: last_name.unwrap_or_default(),
                 })
                 .await?;
             if ctx.json() {
@@ -456,6 +371,8 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
             username,
             email,
             name,
+            first_name,
+            last_name,
             enable,
             disable,
             owner,
@@ -464,6 +381,10 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
             password_stdin,
         } => {
             let old = find_user(&s, &user)?;
+            let (first_name, last_name) = (
+                first_name.unwrap_or_else(|| keep(&name, &old.first_name)),
+                last_name.unwrap_or_else(|| keep(&name, &old.last_name)),
+            );
             let spec = UserSpec {
                 password: given_password(password_env.as_deref(), password_stdin)?,
                 username: username.unwrap_or_else(|| old.username.clone()),
@@ -476,6 +397,8 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                     disable || old.disabled
                 },
                 owner: if no_owner { false } else { owner || old.owner },
+                first_name,
+                last_name,
             };
             let u = b.update_user(old.id, spec, old.version).await?;
             if ctx.json() {

@@ -37,6 +37,8 @@ impl W {
                 created_at: t,
                 updated_at: t,
                 version: 1,
+                first_name: String::new(),
+                last_name: String::new(),
             },
         );
         id
@@ -71,6 +73,7 @@ impl W {
                 created_at: t,
                 updated_at: t,
                 version: 1,
+                created_by: None,
             },
         );
         id
@@ -102,6 +105,9 @@ impl W {
             created_at: t,
             updated_at: t,
             version: 1,
+            created_by: None,
+            entity_type: None,
+            scope: None,
         };
         p.normalize();
         self.s.permissions.insert(&p);

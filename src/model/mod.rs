@@ -63,9 +63,17 @@ pub struct User {
     /// Email address, may be empty.
     #[serde(default)]
     pub email: String,
-    /// Display name, may be empty.
+    /// The name shown, may be empty. When a first or last name is set it is the two joined
+    /// with one space ([`User::join_names`]); otherwise it is free text.
     #[serde(default)]
     pub display_name: String,
+    /// Given name (Mage's `first_name`), may be empty; kept exactly as written.
+    #[serde(default)]
+    pub first_name: String,
+    /// Family name (Mage's `last_name`), may be empty; kept exactly as written (it may hold
+    /// spaces).
+    #[serde(default)]
+    pub last_name: String,
     /// Person or service.
     #[serde(default)]
     pub kind: UserKind,
@@ -83,6 +91,25 @@ pub struct User {
     pub updated_at: OffsetDateTime,
     /// Optimistic-concurrency version, starts at 1.
     pub version: u64,
+}
+
+impl User {
+    /// The name shown for a first and a last name: both joined with one space, either alone
+    /// when the other is empty (each trimmed only at the join, never changed).
+    pub fn join_names(first: &str, last: &str) -> String {
+        match (first.trim(), last.trim()) {
+            ("", l) => l.to_string(),
+            (f, "") => f.to_string(),
+            (f, l) => format!("{f} {l}"),
+        }
+    }
+
+    /// Makes the display name follow the first and last name when either is set.
+    pub fn sync_display_name(&mut self) {
+        if !(self.first_name.is_empty() && self.last_name.is_empty()) {
+            self.display_name = User::join_names(&self.first_name, &self.last_name);
+        }
+    }
 }
 
 /// A team: a group of users that can hold roles and own resources.
@@ -134,6 +161,9 @@ pub struct Role {
     /// Free text.
     #[serde(default)]
     pub description: String,
+    /// Who created it (Mage's `user_id`; the acting user on a local store), when known.
+    #[serde(default)]
+    pub created_by: Option<Id>,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -177,6 +207,19 @@ pub struct Permission {
     /// Free text.
     #[serde(default)]
     pub description: String,
+    /// Mage's `entity_type`: a block or pipeline type (`python`, `dbt`, …; see
+    /// [`crate::catalog::MAGE_ENTITY_TYPES`]). Only on catalogs of the Mage dialect; Mage
+    /// stores it and never evaluates it.
+    #[serde(default)]
+    pub entity_type: Option<String>,
+    /// Mage's `entity` column, the permission's scope: `global`, `project` or `pipeline`
+    /// ([`crate::catalog::MAGE_SCOPES`]; `None` is Mage's default, global). Only on catalogs
+    /// of the Mage dialect; Mage stores it and never evaluates it.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Who created it (Mage's `user_id`; the acting user on a local store), when known.
+    #[serde(default)]
+    pub created_by: Option<Id>,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -199,6 +242,8 @@ impl Permission {
             && self.query_attributes == other.query_attributes
             && self.read_attributes == other.read_attributes
             && self.write_attributes == other.write_attributes
+            && self.entity_type == other.entity_type
+            && scope_or_default(self.scope.as_deref()) == scope_or_default(other.scope.as_deref())
     }
 
     /// Sorts and de-duplicates the flag and condition sets, the canonical form stores keep.
@@ -210,6 +255,14 @@ impl Permission {
             list.dedup();
         }
     }
+}
+
+/// Mage's default scope: a permission without one is stored by Mage as `global`.
+pub const DEFAULT_SCOPE: &str = "global";
+
+/// A permission's scope with Mage's default filled in: no scope and `global` say the same.
+pub fn scope_or_default(scope: Option<&str>) -> &str {
+    scope.unwrap_or(DEFAULT_SCOPE)
 }
 
 /// Who a direct grant or an audit actor refers to.
@@ -353,4 +406,47 @@ pub struct AuditQuery {
     pub before_revision: Option<Revision>,
     /// At most this many events (0 = no limit).
     pub limit: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_display_name_follows_first_and_last_name() {
+        assert_eq!(
+            User::join_names("Ada", "King Lovelace"),
+            "Ada King Lovelace"
+        );
+        assert_eq!(User::join_names("", "Lovelace"), "Lovelace");
+        assert_eq!(User::join_names("Ada ", ""), "Ada");
+        let t = now();
+        let mut u = User {
+            id: new_id(),
+            username: "ada".into(),
+            email: String::new(),
+            display_name: "free text".into(),
+            first_name: String::new(),
+            last_name: String::new(),
+            kind: UserKind::Person,
+            disabled: false,
+            owner: false,
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        };
+        u.sync_display_name();
+        assert_eq!(u.display_name, "free text", "no first or last name: kept");
+        u.last_name = "King Lovelace".into();
+        u.first_name = "Ada".into();
+        u.sync_display_name();
+        assert_eq!(u.display_name, "Ada King Lovelace");
+        assert_eq!(u.last_name, "King Lovelace", "never changed");
+    }
+
+    #[test]
+    fn no_scope_is_mages_global() {
+        assert_eq!(scope_or_default(None), "global");
+        assert_eq!(scope_or_default(Some("project")), "project");
+    }
 }

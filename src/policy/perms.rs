@@ -71,6 +71,23 @@ impl<T: Hash + Eq + Clone> Interner<T> {
     }
 }
 
+/// What permissions share besides their entity and lists: the catalog, Mage's entity type and
+/// scope, and the creator (a few distinct combinations in any store), interned together so a
+/// packed permission holds one number for them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Head {
+    catalog: Box<str>,
+    entity_type: Option<Box<str>>,
+    scope: Option<Box<str>>,
+    created_by: Option<Id>,
+}
+
+impl From<&Head> for Head {
+    fn from(h: &Head) -> Head {
+        h.clone()
+    }
+}
+
 /// What a permission rarely has, kept behind one pointer (`None` when it has none of it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Rare {
@@ -91,7 +108,8 @@ const CREATED_IN_RARE: i64 = i64::MIN;
 /// (64 bytes).
 #[derive(Debug, Clone)]
 struct Packed {
-    catalog: u32,
+    /// The [`Head`]: catalog, entity type, scope and creator.
+    head: u32,
     entity: u32,
     /// grants, denies, conditions
     lists: [u32; 3],
@@ -121,6 +139,7 @@ impl Packed {
 #[derive(Clone, Default)]
 pub struct Permissions {
     map: SortedMap<Id, Packed>,
+    heads: Interner<Head>,
     strings: Interner<Box<str>>,
     lists: Interner<Box<[String]>>,
 }
@@ -227,7 +246,12 @@ impl Permissions {
             })
         });
         Packed {
-            catalog: self.strings.intern(f.catalog),
+            head: self.heads.intern(&Head {
+                catalog: f.catalog.into(),
+                entity_type: f.entity_type.map(Into::into),
+                scope: f.scope.map(Into::into),
+                created_by: f.created_by,
+            }),
             entity: self.strings.intern(f.entity),
             lists: [
                 self.lists.intern(grants),

@@ -29,6 +29,38 @@ pub fn user_name(s: &State, id: &Id) -> String {
         .map_or_else(|| id.to_string(), |u| u.username.clone())
 }
 
+/// Who created an object: the creator's username, its short id when the user is gone, `-`
+/// when unknown (a local object made before gatehouse kept it, a Mage permission: §5.4 of
+/// docs/MAGE.md).
+pub fn created_by(s: &State, id: Option<&Id>) -> String {
+    match id {
+        None => "-".to_string(),
+        Some(id) => s
+            .users
+            .get(id)
+            .map_or_else(|| short_id(id), |u| u.username.clone()),
+    }
+}
+
+/// The users who hold a permission through a role, as (username, role name) pairs sorted by
+/// user then role (a user holding it through two roles appears twice).
+pub fn users_through_roles(s: &State, permission: &Id) -> Vec<(String, String)> {
+    let roles: Vec<Id> = s
+        .role_permissions
+        .iter()
+        .filter(|(_, p)| p == permission)
+        .map(|(r, _)| *r)
+        .collect();
+    let mut out: Vec<(String, String)> = s
+        .user_roles
+        .iter()
+        .filter(|(_, r)| roles.contains(r))
+        .map(|(u, r)| (user_name(s, u), role_name(s, r)))
+        .collect();
+    out.sort();
+    out
+}
+
 /// A path from the subject to a holder: `role:Editor`, `team:ops → role:X`, …
 pub fn via(s: &State, v: &Via) -> String {
     match v {

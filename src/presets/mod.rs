@@ -106,6 +106,8 @@ fn mage_document(catalogs: &Catalogs) -> Result<PolicyDoc> {
                 read_attributes: p.read_attributes.clone(),
                 write_attributes: p.write_attributes.clone(),
                 description: String::new(),
+                entity_type: None,
+                scope: None,
             });
         }
         doc.roles.push(DocRole {

@@ -206,6 +206,9 @@ impl Service {
                         created_at: t,
                         updated_at: t,
                         version: 1,
+                        created_by: actor.user,
+                        entity_type: None,
+                        scope: None,
                     };
                     let id = p.id;
                     changes.push(Change::Create(Object::Permission(p)));

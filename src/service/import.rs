@@ -15,9 +15,13 @@ fn content_key(p: &PermFields<'_>) -> String {
     let [grants, denies, conditions, query, read, write] = p.lists;
     // Serializing plain string lists cannot fail.
     serde_json::to_string(&(
-        p.catalog,
-        p.entity,
-        p.entity_uuid,
+        (
+            p.catalog,
+            p.entity,
+            p.entity_uuid,
+            p.entity_type,
+            crate::model::scope_or_default(p.scope),
+        ),
         grants,
         denies,
         conditions,
@@ -190,9 +194,12 @@ impl Service {
                 read_attributes: dp.read_attributes.clone(),
                 write_attributes: dp.write_attributes.clone(),
                 description: dp.description.clone(),
+                entity_type: dp.entity_type.clone(),
+                scope: dp.scope.clone(),
             };
             let mut perm =
                 spec.to_permission(fresh_id(as_id, &|id| state.permissions.contains_key(id)), 1);
+            perm.created_by = actor.user;
             validate::permission(&self.catalogs, &mut perm).map_err(|e| match e {
                 Error::Invalid { field: f, message } => {
                     Error::invalid(format!("{}.{f}", field()), message)
@@ -240,6 +247,7 @@ impl Service {
                     id: fresh_id(r.id, &|id| state.roles.contains_key(id)),
                     name: r.name.clone(),
                     description: r.description.clone(),
+                    created_by: actor.user,
                     created_at: t,
                     updated_at: t,
                     version: 1,
@@ -268,6 +276,12 @@ impl Service {
                 }
                 validate::text(&format!("users[{i}].email"), &u.email)?;
                 validate::text(&format!("users[{i}].display_name"), &u.display_name)?;
+                validate::person_names(&u.first_name, &u.last_name).map_err(|e| match e {
+                    Error::Invalid { field: f, message } => {
+                        Error::invalid(format!("users[{i}].{f}"), message)
+                    }
+                    other => other,
+                })?;
                 if u.owner
                     && actor
                         .user
@@ -277,11 +291,13 @@ impl Service {
                         "users[{i}]: only an owner may import owners"
                     )));
                 }
-                let user = User {
+                let mut user = User {
                     id: fresh_id(u.id, &|id| state.users.contains_key(id)),
                     username: u.username.clone(),
                     email: u.email.clone(),
                     display_name: u.display_name.clone(),
+                    first_name: u.first_name.clone(),
+                    last_name: u.last_name.clone(),
                     kind: u.kind,
                     disabled: u.disabled,
                     owner: u.owner,
@@ -289,6 +305,7 @@ impl Service {
                     updated_at: t,
                     version: 1,
                 };
+                user.sync_display_name();
                 slot.insert(user.id);
                 p.report.users.created += 1;
                 p.changes.push(Change::Create(Object::User(user)));

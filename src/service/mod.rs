@@ -423,6 +423,8 @@ impl Service {
                     created_at: t,
                     updated_at: t,
                     version: 1,
+                    first_name: String::new(),
+                    last_name: String::new(),
                 };
                 let id = u.id;
                 changes.push(Change::Create(Object::User(u)));

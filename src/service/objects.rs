@@ -176,6 +176,7 @@ impl Service {
             id: new_id(),
             name: spec.name,
             description: spec.description,
+            created_by: actor.user,
             created_at: t,
             updated_at: t,
             version: 1,
@@ -265,6 +266,7 @@ impl Service {
     ) -> Result<Permission> {
         self.authorize(actor, Access::Write, "Permission")?;
         let mut p = spec.to_permission(new_id(), 1);
+        p.created_by = actor.user;
         validate::permission(&self.catalogs, &mut p)?;
         self.commit(actor, vec![Change::Create(Object::Permission(p.clone()))])
             .await?;
@@ -291,6 +293,7 @@ impl Service {
         }
         let mut p = spec.to_permission(id, version + 1);
         p.created_at = old.created_at;
+        p.created_by = old.created_by;
         validate::permission(&self.catalogs, &mut p)?;
         self.commit(
             actor,

@@ -49,6 +49,7 @@ impl Service {
         validate::name("username", &spec.username)?;
         validate::text("email", &spec.email)?;
         validate::text("display_name", &spec.display_name)?;
+        validate::person_names(&spec.first_name, &spec.last_name)?;
         let snap = self.snapshot();
         if spec.owner {
             self.require_owner_to_grant_owner(actor, &snap.state)?;
@@ -60,11 +61,13 @@ impl Service {
             )));
         }
         let t = now();
-        let user = User {
+        let mut user = User {
             id: new_id(),
             username: spec.username,
             email: spec.email,
             display_name: spec.display_name,
+            first_name: spec.first_name,
+            last_name: spec.last_name,
             kind: spec.kind,
             disabled: spec.disabled,
             owner: spec.owner,
@@ -72,6 +75,7 @@ impl Service {
             updated_at: t,
             version: 1,
         };
+        user.sync_display_name();
         self.commit(actor, vec![Change::Create(Object::User(user.clone()))])
             .await?;
         Ok(user)
@@ -90,6 +94,7 @@ impl Service {
         validate::name("username", &spec.username)?;
         validate::text("email", &spec.email)?;
         validate::text("display_name", &spec.display_name)?;
+        validate::person_names(&spec.first_name, &spec.last_name)?;
         let snap = self.snapshot();
         let old = snap
             .state
@@ -116,10 +121,12 @@ impl Service {
                 other.username
             )));
         }
-        let user = User {
+        let mut user = User {
             username: spec.username,
             email: spec.email,
             display_name: spec.display_name,
+            first_name: spec.first_name,
+            last_name: spec.last_name,
             kind: spec.kind,
             disabled: spec.disabled,
             owner: spec.owner,
@@ -127,6 +134,7 @@ impl Service {
             version: version + 1,
             ..old.clone()
         };
+        user.sync_display_name();
         self.commit(
             actor,
             vec![Change::Update {

@@ -46,7 +46,7 @@ use crate::policy::{Link, Object, username_key};
 macro_rules! user_cols {
     () => {
         "id, username, email, display_name, kind, disabled, owner, created_at, updated_at, \
-         version"
+         version, first_name, last_name"
     };
 }
 macro_rules! team_cols {
@@ -56,13 +56,14 @@ macro_rules! team_cols {
 }
 macro_rules! role_cols {
     () => {
-        "id, name, description, created_at, updated_at, version"
+        "id, name, description, created_at, updated_at, version, created_by"
     };
 }
 macro_rules! permission_cols {
     () => {
         "id, catalog, entity, entity_uuid, grants, denies, conditions, query_attributes, \
-         read_attributes, write_attributes, description, created_at, updated_at, version"
+         read_attributes, write_attributes, description, created_at, updated_at, version, \
+         entity_type, scope, created_by"
     };
 }
 macro_rules! key_cols {
@@ -145,6 +146,8 @@ pub(super) fn written(kind: ObjectKind) -> Option<(&'static str, &'static [&'sta
                 "created_at",
                 "updated_at",
                 "version",
+                "first_name",
+                "last_name",
             ],
         ),
         ObjectKind::Team => (
@@ -169,6 +172,7 @@ pub(super) fn written(kind: ObjectKind) -> Option<(&'static str, &'static [&'sta
                 "created_at",
                 "updated_at",
                 "version",
+                "created_by",
             ],
         ),
         ObjectKind::Permission => (
@@ -188,6 +192,9 @@ pub(super) fn written(kind: ObjectKind) -> Option<(&'static str, &'static [&'sta
                 "created_at",
                 "updated_at",
                 "version",
+                "entity_type",
+                "scope",
+                "created_by",
             ],
         ),
         ObjectKind::ApiKey => (
@@ -211,16 +218,17 @@ pub(super) fn written(kind: ObjectKind) -> Option<(&'static str, &'static [&'sta
 
 pub(super) const UPDATE_USER: &str = "UPDATE users SET username = $2, username_key = $3, \
      email = $4, display_name = $5, kind = $6, disabled = $7, owner = $8, created_at = $9, \
-     updated_at = $10, version = $11 WHERE id = $1";
+     updated_at = $10, version = $11, first_name = $12, last_name = $13 WHERE id = $1";
 pub(super) const UPDATE_TEAM: &str = "UPDATE teams SET team_key = $2, name = $3, \
      description = $4, default_role = $5, created_at = $6, updated_at = $7, version = $8 \
      WHERE id = $1";
 pub(super) const UPDATE_ROLE: &str = "UPDATE roles SET name = $2, description = $3, \
-     created_at = $4, updated_at = $5, version = $6 WHERE id = $1";
+     created_at = $4, updated_at = $5, version = $6, created_by = $7 WHERE id = $1";
 pub(super) const UPDATE_PERMISSION: &str = "UPDATE permissions SET catalog = $2, entity = $3, \
      entity_uuid = $4, grants = $5, denies = $6, conditions = $7, query_attributes = $8, \
      read_attributes = $9, write_attributes = $10, description = $11, created_at = $12, \
-     updated_at = $13, version = $14 WHERE id = $1";
+     updated_at = $13, version = $14, entity_type = $15, scope = $16, created_by = $17 \
+     WHERE id = $1";
 pub(super) const UPDATE_KEY: &str = "UPDATE api_keys SET prefix = $2, hash = $3, user_id = $4, \
      read_only = $5, expires_at = $6, created_at = $7, last_used_at = $8, revoked_at = $9, \
      version = $10 WHERE id = $1";
@@ -426,7 +434,7 @@ mod tests {
         assert_eq!(
             UPDATE_ROLE,
             "UPDATE roles SET name = $2, description = $3, created_at = $4, updated_at = $5, \
-             version = $6 WHERE id = $1"
+             version = $6, created_by = $7 WHERE id = $1"
         );
     }
 

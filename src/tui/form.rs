@@ -145,13 +145,14 @@ impl Form {
     }
 
     /// Fits a user form to a Mage server: a masked password field (required on create, empty
-    /// keeps it on edit) and no kind or disabled flag, which Mage does not have.
+    /// keeps it on edit) and no kind, disabled flag or display name, which Mage does not have
+    /// (it names a user by first and last name).
     pub fn for_mage_user(&mut self) {
         if self.kind != ObjectKind::User {
             return;
         }
         self.fields
-            .retain(|f| f.key != "kind" && f.key != "disabled");
+            .retain(|f| !matches!(f.key, "kind" | "disabled" | "display_name"));
         let hint = if self.target.is_some() {
             "empty keeps the current one"
         } else {

@@ -198,6 +198,8 @@ mod tests {
             created_at: t,
             updated_at: t,
             version: 2,
+            first_name: String::new(),
+            last_name: String::new(),
         };
         let team = Team {
             id: new_id(),
@@ -216,6 +218,7 @@ mod tests {
             created_at: t,
             updated_at: t,
             version: 1,
+            created_by: None,
         };
         let p = Permission {
             id: new_id(),
@@ -232,6 +235,9 @@ mod tests {
             created_at: t,
             updated_at: t,
             version: 1,
+            created_by: None,
+            entity_type: None,
+            scope: None,
         };
         let k = ApiKey {
             id: new_id(),

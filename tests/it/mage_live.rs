@@ -179,7 +179,9 @@ async fn crud_through_gatehouse_is_what_mage_shows_and_back() {
         b.update_user(
             user.id,
             UserSpec {
-                display_name: "Grace B Hopper".into(),
+                // The spec of a user read from Mage carries first and last name, which the
+                // display name follows.
+                last_name: "B Hopper".into(),
                 ..UserSpec::of(cur)
             },
             cur.version,
@@ -213,6 +215,7 @@ async fn crud_through_gatehouse_is_what_mage_shows_and_back() {
         assert!(s.role_permissions.contains(&(role.id, perm.id)));
         assert_eq!(s.roles[&role.id].name, format!("gh-role-{tag}-renamed"));
         assert_eq!(s.users[&user.id].display_name, "Grace B Hopper");
+        assert_eq!(s.users[&user.id].last_name, "B Hopper");
         let mirrored = s
             .permissions
             .get(&perm.id)

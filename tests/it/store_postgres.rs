@@ -36,7 +36,7 @@ async fn replicas_opening_a_fresh_schema_together_all_migrate_once() {
         stores.push(h.await.expect("join").expect("every replica opens"));
     }
     for s in &stores {
-        assert_eq!(s.schema_version().await.expect("version"), 1);
+        assert_eq!(s.schema_version().await.expect("version"), 2);
         assert_eq!(s.revision().await.expect("revision"), 0);
     }
     // The URL form picks the same schema.

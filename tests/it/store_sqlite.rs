@@ -62,7 +62,7 @@ async fn connection_settings() {
     assert!(s.foreign_keys);
     assert_eq!(s.synchronous, 2, "synchronous=FULL");
     assert_eq!(s.busy_timeout_ms, 5000);
-    assert_eq!(s.schema_version, 1);
+    assert_eq!(s.schema_version, 2);
     // WAL is persistent: a fresh connection sees it too.
     let mut conn = raw(&path).await;
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
@@ -161,7 +161,7 @@ async fn refuses_a_newer_schema() {
     let msg = corrupt_message(SqliteStore::open(&path).await);
     assert_eq!(
         msg,
-        "store schema version 99 is newer than this gatehouse (1); upgrade gatehouse"
+        "store schema version 99 is newer than this gatehouse (2); upgrade gatehouse"
     );
 }
 
@@ -180,7 +180,7 @@ async fn migrations_run_once() {
         .fetch_one(&mut conn)
         .await
         .expect("count");
-    assert_eq!(n, 1);
+    assert_eq!(n, 2, "one row per migration");
 }
 
 #[tokio::test]
@@ -284,4 +284,93 @@ async fn timing_100k_permission_creates() {
     assert_eq!(state.permissions.len(), 1_000_000);
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     eprintln!("file size: {} MiB", size / (1 << 20));
+}
+
+/// A store made by a gatehouse before Mage's fields (schema 1) opens: the migration adds the
+/// columns, its rows read back with empty names and no creator, entity type or scope, and the
+/// new fields are written and read from then on.
+#[tokio::test]
+async fn a_schema_1_store_gains_mage_fields() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("old.db");
+    {
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .connect()
+            .await
+            .expect("create");
+        let uid = uuid::Uuid::now_v7();
+        let pid = uuid::Uuid::now_v7();
+        let setup = format!(
+            "{}
+             CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                 applied_at INTEGER NOT NULL) STRICT;
+             INSERT INTO schema_migrations VALUES (1, 'initial', 0);
+             PRAGMA application_id = 1197569125;
+             INSERT INTO users VALUES (x'{}', 'old', 'old', '', 'Old Timer', 'person', 0, 0,
+                 0, 0, 1);
+             INSERT INTO permissions VALUES (x'{}', 'mage', 'Pipeline', NULL, '[\"LIST\"]',
+                 '[]', '[]', '[]', '[]', '[]', '', 0, 0, 1);",
+            include_str!("../../src/store/sqlite/migrations/0001_initial.sql"),
+            uid.simple(),
+            pid.simple()
+        );
+        sqlx::raw_sql(&setup)
+            .execute(&mut conn)
+            .await
+            .expect("schema 1");
+        conn.close().await.expect("close");
+    }
+    let store = SqliteStore::open(&path).await.expect("migrates");
+    assert_eq!(store.settings().await.expect("settings").schema_version, 2);
+    let state = store.load().await.expect("load");
+    let u = state.user_by_name("old").expect("user").clone();
+    assert_eq!(
+        (
+            u.display_name.as_str(),
+            u.first_name.as_str(),
+            u.last_name.as_str()
+        ),
+        ("Old Timer", "", "")
+    );
+    let p = state.permissions.values().next().expect("permission");
+    assert_eq!(
+        (&p.entity_type, &p.scope, p.created_by),
+        (&None, &None, None)
+    );
+    let changed = gatehouse::model::User {
+        first_name: "Ada".into(),
+        last_name: "King Lovelace".into(),
+        version: 2,
+        ..u.clone()
+    };
+    let p2 = gatehouse::model::Permission {
+        entity_type: Some("python".into()),
+        scope: Some("pipeline".into()),
+        created_by: Some(u.id),
+        version: 2,
+        ..p.clone()
+    };
+    store
+        .commit(
+            "t",
+            &[
+                Change::Update {
+                    object: Object::User(changed.clone()),
+                    expected_version: 1,
+                },
+                Change::Update {
+                    object: Object::Permission(p2.clone()),
+                    expected_version: 1,
+                },
+            ],
+        )
+        .await
+        .expect("commit");
+    drop(store);
+    let again = SqliteStore::open(&path).await.expect("reopen");
+    let state = again.load().await.expect("load");
+    assert_eq!(state.users.get(&u.id), Some(&changed));
+    assert_eq!(state.permissions.get(&p.id), Some(p2));
 }

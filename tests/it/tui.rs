@@ -473,7 +473,8 @@ fn forms_pickers_and_remove_dialog_at_both_sizes() {
         // The relation picker over a role's page, one candidate marked.
         let mut a = app((w, h), true);
         a.on_event(&key(KeyCode::Enter));
-        for _ in 0..9 {
+        // Past the role's fields and its created/updated lines to the Users heading.
+        for _ in 0..11 {
             a.on_event(&key(KeyCode::Char('j')));
         }
         chars(&mut a, "a");
@@ -484,7 +485,7 @@ fn forms_pickers_and_remove_dialog_at_both_sizes() {
         // `x` on a relation asks first, Cancel focused.
         let mut a = app((w, h), true);
         a.on_event(&key(KeyCode::Enter));
-        for _ in 0..5 {
+        for _ in 0..7 {
             a.on_event(&key(KeyCode::Char('j')));
         }
         chars(&mut a, "x");

@@ -395,7 +395,9 @@ fn every_prompt_and_dialog_is_a_modal_that_fits() {
 
         let mut a = app((w, h), true);
         a.on_event(&key(KeyCode::Enter));
-        for _ in 0..9 {
+        // Down past the role's fields, its created/updated lines and its permissions to
+        // the Users heading.
+        for _ in 0..11 {
             a.on_event(&key(KeyCode::Char('j')));
         }
         chars(&mut a, "a");

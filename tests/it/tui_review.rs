@@ -103,6 +103,8 @@ async fn the_header_names_the_acting_user_as_renamed() {
             disabled: root.disabled,
             owner: root.owner,
             password: None,
+            first_name: String::new(),
+            last_name: String::new(),
         },
         root.version,
     )

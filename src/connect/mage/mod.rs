@@ -188,14 +188,19 @@ impl MageBackend {
         // A link names its other end by Mage's integer: the UUID is the one that object was
         // read with (it carries the object's creation fingerprint).
         let mut perm_ids: HashMap<i64, Id> = HashMap::default();
+        // A creator is named by its integer too: the UUID is the user's as read.
+        let user_uuids: HashMap<i64, Id> = users.iter().map(|u| (u.id, u.to_model().id)).collect();
+        let creator = |n: Option<i64>| n.and_then(|n| user_uuids.get(&n).copied());
         for p in perms.iter().filter(|p| !p.is_legacy()) {
-            let m = p.to_model(mage);
+            let mut m = p.to_model(mage);
+            m.created_by = creator(p.creator());
             perm_ids.insert(p.id, m.id);
             s.permissions.insert(&m);
         }
         let mut role_ids: HashMap<i64, Id> = HashMap::default();
         for r in &roles {
-            let m = r.to_model();
+            let mut m = r.to_model();
+            m.created_by = creator(r.creator());
             role_ids.insert(r.id, m.id);
             for pid in r.permission_ids() {
                 if let Some(pid) = perm_ids.get(&pid) {

@@ -240,7 +240,18 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         let dir_mode = std::fs::metadata(c.dir()).unwrap().permissions().mode();
         assert_eq!(dir_mode & 0o777, 0o700);
-        assert_eq!(c.load("http://h:1", "a@b.c"), Some(s));
+        // serde_json's float parsing may be one ulp off: the expiry is compared within a ms.
+        let back = c.load("http://h:1", "a@b.c").unwrap();
+        assert!((back.expires - s.expires).abs() < 1e-3, "{back:?} vs {s:?}");
+        assert_eq!(
+            (back.url, back.user, back.token, back.login_user),
+            (
+                s.url.clone(),
+                s.user.clone(),
+                s.token.clone(),
+                s.login_user.clone()
+            )
+        );
         let text = std::fs::read_to_string(&file).unwrap();
         assert!(!text.contains("password"), "{text}");
         assert_eq!(

@@ -176,6 +176,10 @@ pub struct MagePermission {
     /// Last update.
     #[serde(default)]
     pub updated_at: Option<String>,
+    /// Its creator's id (detail formats only, which 0.9.80 cannot answer: §5.4 of
+    /// docs/MAGE.md).
+    #[serde(default)]
+    pub user_id: Option<i64>,
 }
 
 /// A Mage user as `GET /api/users?_format=list` presents it.
@@ -220,6 +224,11 @@ impl MagePermission {
         }
     }
 
+    /// Its creator's integer id, when Mage says.
+    pub fn creator(&self) -> Option<i64> {
+        self.user_id
+    }
+
     /// True for the legacy startup permissions (no entity name): they hang off
     /// `permission.role_id` and Mage's permission engine never reads them.
     pub fn is_legacy(&self) -> bool {
@@ -245,12 +254,6 @@ impl MagePermission {
             }
         };
         let mut notes = Vec::new();
-        if let Some(e) = self.entity.as_deref().filter(|e| *e != "global") {
-            notes.push(format!("entity scope: {e}"));
-        }
-        if let Some(t) = self.entity_type.as_deref().filter(|t| !t.is_empty()) {
-            notes.push(format!("entity type: {t}"));
-        }
         notes.push(format!("Mage permission #{} (access {access})", self.id));
         if unknown != 0 {
             notes.push(format!(
@@ -274,6 +277,10 @@ impl MagePermission {
             created_at: created,
             updated_at: updated,
             version: version_of(updated),
+            // Filled in by the reader, which knows the users ([`MagePermission::creator`]).
+            created_by: None,
+            entity_type: self.entity_type.clone().filter(|t| !t.is_empty()),
+            scope: self.entity.clone().filter(|e| !e.is_empty()),
         };
         p.normalize();
         p
@@ -312,7 +319,13 @@ impl MageRole {
             created_at: created,
             updated_at: updated,
             version: version_of(updated),
+            created_by: None,
         }
+    }
+
+    /// Its creator's integer id (`null` for the roles Mage seeds).
+    pub fn creator(&self) -> Option<i64> {
+        self.user.as_ref().map(|u| u.id)
     }
 
     /// Ids of the permissions linked through `role_permission`.
@@ -334,12 +347,9 @@ impl MageUser {
             .clone()
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| email.clone());
-        let display_name = [self.first_name.as_deref(), self.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let first_name = self.first_name.clone().unwrap_or_default();
+        let last_name = self.last_name.clone().unwrap_or_default();
+        let display_name = User::join_names(&first_name, &last_name);
         let updated = parse_time(self.updated_at.as_deref());
         let created = parse_time(self.created_at.as_deref());
         User {
@@ -353,6 +363,8 @@ impl MageUser {
             created_at: created,
             updated_at: updated,
             version: version_of(updated),
+            first_name,
+            last_name,
         }
     }
 
@@ -447,9 +459,43 @@ mod tests {
         assert_eq!(m.denies, ["LIST"]);
         assert_eq!(m.entity_uuid.as_deref(), Some("5"));
         assert_eq!(m.read_attributes, ["name"]);
+        assert_eq!((m.entity_type, m.scope.as_deref()), (None, Some("global")));
         assert_eq!(p.unknown_bits(mage), 256);
         assert!(m.description.contains("0x100"), "{}", m.description);
         assert!(!p.is_legacy());
+    }
+
+    #[test]
+    fn mage_fields_map_exactly() {
+        let cats = crate::catalog::Catalogs::builtin().unwrap();
+        let p: MagePermission = serde_json::from_value(serde_json::json!({
+            "id": 8, "access": 16, "entity": "pipeline", "entity_type": "dbt",
+            "entity_name": "Pipeline"
+        }))
+        .unwrap();
+        let m = p.to_model(cats.get("mage").unwrap());
+        assert_eq!(
+            (m.entity_type.as_deref(), m.scope.as_deref()),
+            (Some("dbt"), Some("pipeline"))
+        );
+        assert!(
+            !m.description.contains("pipeline"),
+            "a field now, not a note"
+        );
+        let u: MageUser = serde_json::from_value(serde_json::json!({
+            "id": 3, "email": "a@b.c", "first_name": "Ada", "last_name": "King Lovelace"
+        }))
+        .unwrap();
+        let m = u.to_model();
+        assert_eq!(
+            (m.first_name.as_str(), m.last_name.as_str()),
+            ("Ada", "King Lovelace")
+        );
+        assert_eq!(m.display_name, "Ada King Lovelace");
+        let r: MageRole =
+            serde_json::from_value(serde_json::json!({"id": 4, "name": "R", "user": {"id": 1}}))
+                .unwrap();
+        assert_eq!(r.creator(), Some(1));
     }
 
     #[test]

@@ -234,9 +234,15 @@ pub(super) fn permission_body(
             "must not be empty; leave it out to cover every entity",
         ));
     }
+    // Mage's entity type and scope, checked and spelled as Mage does; no scope is Mage's
+    // default (global), sent so that clearing a scope takes it back there.
+    let mut fields = spec.to_permission(Id::nil(), 0);
+    crate::backend::validate::mage_fields(catalog, &mut fields)?;
     Ok(json!({"permission": {
         "entity_name": spec.entity,
         "entity_id": uuid,
+        "entity": crate::model::scope_or_default(fields.scope.as_deref()),
+        "entity_type": fields.entity_type,
         "access": access,
         "conditions": spec.conditions,
         "query_attributes": spec.query_attributes,
@@ -321,7 +327,14 @@ pub(super) fn user_fields(spec: &UserSpec) -> Result<serde_json::Map<String, Val
         return Err(Error::invalid("email", "Mage users need an email address"));
     }
     crate::backend::validate::name("username", &spec.username)?;
-    let (first, last) = split_name(&spec.display_name);
+    crate::backend::validate::person_names(&spec.first_name, &spec.last_name)?;
+    // First and last name go as written; a user with neither has the display name split at
+    // its first space (the only name older specs carry).
+    let (first, last) = if spec.first_name.is_empty() && spec.last_name.is_empty() {
+        split_name(&spec.display_name)
+    } else {
+        (spec.first_name.clone(), spec.last_name.clone())
+    };
     let mut m = serde_json::Map::new();
     m.insert("email".into(), json!(spec.email.trim()));
     m.insert("username".into(), json!(spec.username));
@@ -568,6 +581,27 @@ mod tests {
         assert_eq!(b["permission"]["access"], 16 | 8192 | 4194304 | 256);
         assert_eq!(b["permission"]["entity_id"], "example_pipeline");
         assert_eq!(b["permission"]["read_attributes"], json!(["name"]));
+        assert_eq!(b["permission"]["entity"], "global", "Mage's default scope");
+        assert_eq!(b["permission"]["entity_type"], Value::Null);
+        let scoped = PermissionSpec {
+            entity_type: Some("Python".into()),
+            scope: Some("PROJECT".into()),
+            ..spec.clone()
+        };
+        let b = permission_body(mage, &scoped, 0).unwrap();
+        assert_eq!(b["permission"]["entity"], "project");
+        assert_eq!(b["permission"]["entity_type"], "python");
+        let unknown = PermissionSpec {
+            scope: Some("workspace".into()),
+            ..spec.clone()
+        };
+        match permission_body(mage, &unknown, 0) {
+            Err(Error::Invalid { field, message }) => {
+                assert_eq!(field, "scope");
+                assert!(message.contains("global, project, pipeline"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
         let bad = PermissionSpec {
             entity: "Pipelin".into(),
             ..spec.clone()
@@ -596,6 +630,20 @@ mod tests {
         let f = user_fields(&spec).unwrap();
         assert_eq!(f["first_name"], "Bob");
         assert_eq!(f["password_confirmation"], "long enough");
+        // First and last name go exactly as written, a last name with a space included.
+        spec.first_name = "Ada".into();
+        spec.last_name = "King Lovelace".into();
+        let f = user_fields(&spec).unwrap();
+        assert_eq!(
+            (&f["first_name"], &f["last_name"]),
+            (&json!("Ada"), &json!("King Lovelace"))
+        );
+        spec.first_name.clear();
+        let f = user_fields(&spec).unwrap();
+        assert_eq!(
+            (&f["first_name"], &f["last_name"]),
+            (&json!(""), &json!("King Lovelace"))
+        );
     }
 
     #[test]

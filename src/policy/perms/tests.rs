@@ -20,6 +20,9 @@ fn perm(i: u128, entity: &str, grants: &[&str]) -> Permission {
         read_attributes: vec![],
         write_attributes: vec![],
         description: if i == 5 { "five".into() } else { String::new() },
+        entity_type: (i == 4).then(|| "python".into()),
+        scope: (i == 4 || i == 8).then(|| "project".into()),
+        created_by: (i % 4 == 1).then(|| Id::from_u128(99)),
         created_at: t,
         updated_at: t,
         version: i as u64,
@@ -47,7 +50,18 @@ fn a_permission_reads_back_as_it_went_in() {
     }
     assert_eq!(t.values().collect::<Vec<_>>(), ps, "in id order");
     // Two entity types, one flag list and two condition lists are kept once each.
-    assert_eq!(t.strings.items.len(), 3, "mage, Block, Pipeline");
+    assert_eq!(t.strings.items.len(), 2, "Block, Pipeline");
+    // The catalog, entity type, scope and creator combinations, once each: (none), creator
+    // 99, python/project, project alone.
+    assert_eq!(t.heads.items.len(), 4);
+    let four = t
+        .view(&Id::from_u128(4))
+        .map(|v| (v.entity_type(), v.scope(), v.created_by()));
+    assert_eq!(four, Some((Some("python"), Some("project"), None)));
+    assert_eq!(
+        t.view(&Id::from_u128(5)).and_then(|v| v.created_by()),
+        Some(Id::from_u128(99))
+    );
     assert_eq!(t.lists.items.len(), 3, "[DETAIL UPDATE], [], [own]");
     assert_eq!(Permissions::from_iter(ps.clone()), t);
 }

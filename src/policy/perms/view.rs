@@ -20,7 +20,19 @@ impl<'a> PermRef<'a> {
     }
     /// Catalog name.
     pub fn catalog(&self) -> &'a str {
-        self.t.strings.get(self.p.catalog)
+        &self.t.heads.get(self.p.head).catalog
+    }
+    /// Mage's entity type, if any.
+    pub fn entity_type(&self) -> Option<&'a str> {
+        self.t.heads.get(self.p.head).entity_type.as_deref()
+    }
+    /// Mage's scope (its `entity` column), if any.
+    pub fn scope(&self) -> Option<&'a str> {
+        self.t.heads.get(self.p.head).scope.as_deref()
+    }
+    /// Who created it, when known.
+    pub fn created_by(&self) -> Option<Id> {
+        self.t.heads.get(self.p.head).created_by
     }
     /// Entity type.
     pub fn entity(&self) -> &'a str {
@@ -82,6 +94,9 @@ impl<'a> PermRef<'a> {
             entity_uuid: self.entity_uuid(),
             lists: [self.grants(), self.denies(), self.conditions(), q, r, w],
             description: self.description(),
+            entity_type: self.entity_type(),
+            scope: self.scope(),
+            created_by: self.created_by(),
             created_at: self.p.created_at(),
             updated_at: self.updated_at(),
             version: self.version(),
@@ -116,6 +131,12 @@ pub struct PermFields<'a> {
     pub lists: [&'a [String]; 6],
     /// Free text.
     pub description: &'a str,
+    /// Mage's entity type.
+    pub entity_type: Option<&'a str>,
+    /// Mage's scope.
+    pub scope: Option<&'a str>,
+    /// The creator.
+    pub created_by: Option<Id>,
     /// Creation time.
     pub created_at: OffsetDateTime,
     /// Last update time.
@@ -141,6 +162,9 @@ impl<'a> PermFields<'a> {
                 &p.write_attributes,
             ],
             description: &p.description,
+            entity_type: p.entity_type.as_deref(),
+            scope: p.scope.as_deref(),
+            created_by: p.created_by,
             created_at: p.created_at,
             updated_at: p.updated_at,
             version: p.version,
@@ -164,6 +188,9 @@ impl PermFields<'_> {
             read_attributes: read.to_vec(),
             write_attributes: write.to_vec(),
             description: self.description.to_owned(),
+            entity_type: self.entity_type.map(str::to_owned),
+            scope: self.scope.map(str::to_owned),
+            created_by: self.created_by,
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,

@@ -128,6 +128,8 @@ impl<'a> Regions<'a> {
                 created_at: t,
                 updated_at: t,
                 version: 1,
+                first_name: String::new(),
+                last_name: String::new(),
             };
             let mut alone = Permission::clone(p);
             alone.id = new_id();

@@ -83,6 +83,8 @@ pub(super) fn user(row: &PgRow) -> StoreResult<User> {
         created_at: get(row, 7)?,
         updated_at: get(row, 8)?,
         version: get_u64(row, 9)?,
+        first_name: get(row, 10)?,
+        last_name: get(row, 11)?,
     })
 }
 
@@ -106,6 +108,7 @@ pub(super) fn role(row: &PgRow) -> StoreResult<Role> {
         id: get(row, 0)?,
         name: get(row, 1)?,
         description: get(row, 2)?,
+        created_by: get(row, 6)?,
         created_at: get(row, 3)?,
         updated_at: get(row, 4)?,
         version: get_u64(row, 5)?,
@@ -126,6 +129,9 @@ pub(super) fn permission(row: &PgRow) -> StoreResult<Permission> {
         read_attributes: get(row, 8)?,
         write_attributes: get(row, 9)?,
         description: get(row, 10)?,
+        entity_type: get(row, 14)?,
+        scope: get(row, 15)?,
+        created_by: get(row, 16)?,
         created_at: get(row, 11)?,
         updated_at: get(row, 12)?,
         version: get_u64(row, 13)?,
@@ -191,7 +197,9 @@ pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
             .bind(u.owner)
             .bind(ts(u.created_at))
             .bind(ts(u.updated_at))
-            .bind(int(u.version)?),
+            .bind(int(u.version)?)
+            .bind(u.first_name.as_str())
+            .bind(u.last_name.as_str()),
         Object::Team(t) => q
             .bind(t.id)
             .bind(t.key.as_str())
@@ -207,7 +215,8 @@ pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
             .bind(r.description.as_str())
             .bind(ts(r.created_at))
             .bind(ts(r.updated_at))
-            .bind(int(r.version)?),
+            .bind(int(r.version)?)
+            .bind(r.created_by),
         Object::Permission(p) => q
             .bind(p.id)
             .bind(p.catalog.as_str())
@@ -222,7 +231,10 @@ pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
             .bind(p.description.as_str())
             .bind(ts(p.created_at))
             .bind(ts(p.updated_at))
-            .bind(int(p.version)?),
+            .bind(int(p.version)?)
+            .bind(p.entity_type.as_deref())
+            .bind(p.scope.as_deref())
+            .bind(p.created_by),
         Object::ApiKey(k) => q
             .bind(k.id)
             .bind(k.prefix.as_str())
@@ -267,7 +279,7 @@ mod tests {
 
     #[test]
     fn statements() {
-        assert!(insert_sql(ObjectKind::User, 2).contains("($12, $13"));
-        assert_eq!(param_count(ObjectKind::Permission), 14);
+        assert!(insert_sql(ObjectKind::User, 2).contains("($14, $15"));
+        assert_eq!(param_count(ObjectKind::Permission), 17);
     }
 }

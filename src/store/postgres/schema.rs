@@ -19,14 +19,21 @@ struct Migration {
 }
 
 /// Every migration, in version order.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("migrations/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "mage_fields",
+        sql: include_str!("migrations/0002_mage_fields.sql"),
+    },
+];
 
 /// The schema version this binary writes.
-const LATEST: i64 = 1;
+const LATEST: i64 = 2;
 
 const CREATE_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS gatehouse_migrations (
     version    BIGINT PRIMARY KEY,

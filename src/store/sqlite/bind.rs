@@ -33,7 +33,9 @@ pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
             .bind(u.owner)
             .bind(ts(u.created_at))
             .bind(ts(u.updated_at))
-            .bind(int(u.version)?),
+            .bind(int(u.version)?)
+            .bind(u.first_name.as_str())
+            .bind(u.last_name.as_str()),
         Object::Team(t) => q
             .bind(idb(&t.id))
             .bind(t.key.as_str())
@@ -49,7 +51,8 @@ pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
             .bind(r.description.as_str())
             .bind(ts(r.created_at))
             .bind(ts(r.updated_at))
-            .bind(int(r.version)?),
+            .bind(int(r.version)?)
+            .bind(r.created_by.as_ref().map(idb)),
         Object::Permission(p) => q
             .bind(idb(&p.id))
             .bind(p.catalog.as_str())
@@ -64,7 +67,10 @@ pub(super) fn bind_object<'q>(q: Q<'q>, obj: &'q Object) -> StoreResult<Q<'q>> {
             .bind(p.description.as_str())
             .bind(ts(p.created_at))
             .bind(ts(p.updated_at))
-            .bind(int(p.version)?),
+            .bind(int(p.version)?)
+            .bind(p.entity_type.as_deref())
+            .bind(p.scope.as_deref())
+            .bind(p.created_by.as_ref().map(idb)),
         Object::ApiKey(k) => q
             .bind(idb(&k.id))
             .bind(k.prefix.as_str())

@@ -21,17 +21,19 @@ use std::borrow::Cow;
 /// Users are read in parts: the rows whose rowid is `?2` modulo `?1` (see [`Split`]).
 const USERS: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), sum(length(id) = 16), \
      json_group_array(json_array(username, email, display_name, kind, disabled, owner, \
-     created_at, updated_at, version)) FROM users WHERE rowid % ?1 = ?2";
+     created_at, updated_at, version, first_name, last_name)) FROM users WHERE rowid % ?1 = ?2";
 const TEAMS: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), sum(length(id) = 16), \
      json_group_array(json_array(team_key, name, description, \
      iif(default_role IS NULL, NULL, hex(default_role)), created_at, updated_at, version)) \
      FROM teams";
 const ROLES: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), sum(length(id) = 16), \
-     json_group_array(json_array(name, description, created_at, updated_at, version)) FROM roles";
+     json_group_array(json_array(name, description, created_at, updated_at, version, \
+     iif(created_by IS NULL, NULL, hex(created_by)))) FROM roles";
 const PERMISSIONS: &str = "SELECT CAST(group_concat(id, '') AS BLOB), count(*), \
      sum(length(id) = 16), json_group_array(json_array(catalog, entity, entity_uuid, grants, \
      denies, conditions, query_attributes, read_attributes, write_attributes, description, \
-     created_at, updated_at, version)) FROM permissions WHERE rowid BETWEEN ?1 AND ?2";
+     created_at, updated_at, version, entity_type, scope, \
+     iif(created_by IS NULL, NULL, hex(created_by)))) FROM permissions WHERE rowid BETWEEN ?1 AND ?2";
 /// The permissions' rowids, to read the table in ranges of them.
 const PERMISSION_ROWIDS: &str = "SELECT min(rowid), max(rowid), count(*) FROM permissions";
 /// Rowids per [`PERMISSIONS`] query: the JSON text of one range (~2.5 MB) is held at a time,
@@ -197,7 +199,19 @@ fn list(text: &str) -> StoreResult<Vec<String>> {
 }
 
 /// Columns of [`USERS`] after the id. Kinds never contain escapes, so they are borrowed.
-type UserRow<'a> = (String, String, String, &'a str, i64, i64, i64, i64, i64);
+type UserRow<'a> = (
+    String,
+    String,
+    String,
+    &'a str,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+);
 
 /// Every user of a part of the table.
 pub(super) async fn users(
@@ -209,13 +223,18 @@ pub(super) async fn users(
     t.ids()
         .zip(rows)
         .map(
-            |(ids, (username, email, display_name, kind, disabled, owner, c, u, v))| {
+            |(
+                ids,
+                (username, email, display_name, kind, disabled, owner, c, u, v, first, last),
+            )| {
                 let id = id(ids, 0);
                 let user = User {
                     id,
                     username,
                     email,
                     display_name,
+                    first_name: first,
+                    last_name: last,
                     kind: rows::user_kind(kind)?,
                     disabled: disabled != 0,
                     owner: owner != 0,
@@ -256,7 +275,7 @@ pub(super) async fn teams(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, T
 }
 
 /// Columns of [`ROLES`] after the id.
-type RoleRow = (String, String, i64, i64, i64);
+type RoleRow = (String, String, i64, i64, i64, Option<String>);
 
 /// Every role.
 pub(super) async fn roles(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, Role)>> {
@@ -264,12 +283,13 @@ pub(super) async fn roles(conn: &mut SqliteConnection) -> StoreResult<Vec<(Id, R
     let rows: Vec<RoleRow> = t.json("roles")?;
     t.ids()
         .zip(rows)
-        .map(|(ids, (name, description, c, u, v))| {
+        .map(|(ids, (name, description, c, u, v, by))| {
             let id = id(ids, 0);
             let role = Role {
                 id,
                 name,
                 description,
+                created_by: by.as_deref().map(hex_id).transpose()?,
                 created_at: from_ts(c)?,
                 updated_at: from_ts(u)?,
                 version: version(v)?,
@@ -296,6 +316,9 @@ struct PermissionRow<'a>(
     i64,
     i64,
     i64,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+    Option<&'a str>,
 );
 
 /// Packs [`PERMISSIONS`]' JSON rows one at a time as they are parsed, beside their ids: no
@@ -345,6 +368,9 @@ impl<'de, I: Iterator<Item = &'de [u8]>> serde::de::Visitor<'de> for PermissionR
                 entity_uuid: r.2.as_deref(),
                 lists: [&grants, &denies, &conditions, &query, &read, &write],
                 description: &r.9,
+                entity_type: r.13.as_deref(),
+                scope: r.14.as_deref(),
+                created_by: r.15.map(hex_id).transpose().map_err(err)?,
                 created_at: from_ts(r.10).map_err(err)?,
                 updated_at: from_ts(r.11).map_err(err)?,
                 version: version(r.12).map_err(err)?,

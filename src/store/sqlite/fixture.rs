@@ -77,6 +77,8 @@ pub(super) fn changes() -> Vec<Change> {
             created_at: tt(i),
             updated_at: tt(i + 1),
             version: [1, 7, u64::try_from(i64::MAX).unwrap_or(1)][i % 3],
+            first_name: String::new(),
+            last_name: String::new(),
         })));
     }
     let roles: Vec<Id> = (0..4).map(|i| id(0x80, i)).collect();
@@ -88,6 +90,7 @@ pub(super) fn changes() -> Vec<Change> {
             created_at: tt(i),
             updated_at: tt(i + 2),
             version: 1,
+            created_by: None,
         })));
     }
     let perms: Vec<Id> = (0..ODD.len()).map(|i| id(0xfe, i)).collect();
@@ -112,6 +115,9 @@ pub(super) fn changes() -> Vec<Change> {
             created_at: tt(i),
             updated_at: tt(i),
             version: 2,
+            created_by: None,
+            entity_type: None,
+            scope: None,
         })));
     }
     let teams: Vec<Id> = (0..3).map(|i| id(0x00, i)).collect();

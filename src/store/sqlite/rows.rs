@@ -112,6 +112,8 @@ pub(super) fn user(row: &SqliteRow) -> StoreResult<User> {
         created_at: get_ts(row, 7)?,
         updated_at: get_ts(row, 8)?,
         version: get_u64(row, 9)?,
+        first_name: get(row, 10)?,
+        last_name: get(row, 11)?,
     })
 }
 
@@ -135,6 +137,7 @@ pub(super) fn role(row: &SqliteRow) -> StoreResult<Role> {
         id: get_id(row, 0)?,
         name: get(row, 1)?,
         description: get(row, 2)?,
+        created_by: get_opt_id(row, 6)?,
         created_at: get_ts(row, 3)?,
         updated_at: get_ts(row, 4)?,
         version: get_u64(row, 5)?,
@@ -155,6 +158,9 @@ pub(super) fn permission(row: &SqliteRow) -> StoreResult<Permission> {
         read_attributes: get_list(row, 8)?,
         write_attributes: get_list(row, 9)?,
         description: get(row, 10)?,
+        entity_type: get(row, 14)?,
+        scope: get(row, 15)?,
+        created_by: get_opt_id(row, 16)?,
         created_at: get_ts(row, 11)?,
         updated_at: get_ts(row, 12)?,
         version: get_u64(row, 13)?,

@@ -255,6 +255,24 @@ pub(super) fn access(grants: &[String], denies: &[String]) -> String {
 }
 
 /// The items joined, or `—`.
+/// The "created" and "last updated" lines of a detail page, in UTC; `by` is given for the
+/// kinds that record their creator (`-` when it is not known).
+pub(super) fn stamps(
+    s: &crate::policy::State,
+    created: time::OffsetDateTime,
+    updated: time::OffsetDateTime,
+    by: Option<Option<crate::model::Id>>,
+) -> [DLine; 2] {
+    let utc = |t: time::OffsetDateTime| super::view::date(t.to_offset(time::UtcOffset::UTC));
+    let by = by.map_or_else(String::new, |id| {
+        format!(" by {}", crate::present::created_by(s, id.as_ref()))
+    });
+    [
+        DLine::plain(format!("created      {} UTC{by}", utc(created))),
+        DLine::plain(format!("last updated {} UTC", utc(updated))),
+    ]
+}
+
 pub(super) fn dash(v: &[String], sep: &str) -> String {
     if v.is_empty() {
         "—".into()

@@ -54,6 +54,8 @@ const COLUMNS: &[Column] = &[
     col("EFFECT", 6, 0, false, 90),
     col("ROLES", 5, 0, true, 0),
     col("CATALOG", 7, 0, false, 110),
+    col("UPDATED", 16, 0, false, 100),
+    col("CREATOR", 8, 1, false, 100),
 ];
 
 fn rows(s: &Arc<State>, _: &[AuditEvent], catalogs: &Arc<Catalogs>) -> Rows {
@@ -139,6 +141,26 @@ fn page(row_id: &str, s: &State, catalogs: Option<&Catalogs>) -> Option<Page> {
             p.description.replace('\n', " ")
         )));
     }
+    // Below what decides access: Mage's entity type and scope, then when and by whom.
+    let mage = catalogs
+        .and_then(|c| c.get(&p.catalog))
+        .is_some_and(|c| c.dialect == crate::catalog::Dialect::Mage);
+    if mage || p.entity_type.is_some() || p.scope.is_some() {
+        lines.push(DLine::plain(format!(
+            "entity type  {}",
+            p.entity_type.as_deref().unwrap_or("—")
+        )));
+        lines.push(DLine::plain(format!(
+            "scope        {}",
+            crate::model::scope_or_default(p.scope.as_deref())
+        )));
+    }
+    lines.extend(super::stamps(
+        s,
+        p.created_at,
+        p.updated_at,
+        Some(p.created_by),
+    ));
     let roles = s
         .role_permissions
         .iter()
@@ -179,6 +201,12 @@ fn page(row_id: &str, s: &State, catalogs: Option<&Catalogs>) -> Option<Page> {
         Some(AddTo::PermissionGrantees(p.id)),
         holders,
     );
+    // Who holds it through a role (edited on the role or the user: no link of its own here).
+    let through = crate::present::users_through_roles(s, &p.id)
+        .into_iter()
+        .map(|(user, role)| (format!("{user} ← role {role}"), None))
+        .collect();
+    section(&mut lines, "Users through roles", None, through);
     Some(Page {
         title: format!("Permissions › {}", perm_label(s, &p.id)),
         object: (ObjectKind::Permission, p.id),
@@ -245,6 +273,17 @@ fn fields(spec: &PermissionSpec, catalogs: &Catalogs) -> Vec<Field> {
         ] {
             fields.push(Field::text(key, label, &v.join(", "), "comma-separated"));
         }
+    }
+    if mage || spec.entity_type.is_some() || spec.scope.is_some() {
+        let scopes = crate::catalog::MAGE_SCOPES.map(String::from).to_vec();
+        let scope = crate::model::scope_or_default(spec.scope.as_deref());
+        fields.push(Field::cycle("scope", "scope", scopes, scope));
+        fields.push(Field::text(
+            "entity_type",
+            "entity type",
+            spec.entity_type.as_deref().unwrap_or(""),
+            "Mage block/pipeline type: python, dbt, streaming…; empty = none",
+        ));
     }
     fields.push(Field::text(
         "description",
@@ -315,6 +354,14 @@ fn save(form: &mut Form) -> Result<Save, Outcome> {
             read_attributes: list(&form.text("read_attributes")),
             write_attributes: list(&form.text("write_attributes")),
             description: form.text("description"),
+            entity_type: Some(form.text("entity_type").trim().to_string())
+                .filter(|t| !t.is_empty()),
+            // Global is Mage's default: sent as none, which every catalog takes.
+            scope: form
+                .field("scope")
+                .and_then(Field::choice)
+                .filter(|sc| *sc != crate::model::DEFAULT_SCOPE)
+                .map(str::to_string),
         },
     ))
 }

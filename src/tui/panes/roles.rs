@@ -50,6 +50,9 @@ const COLUMNS: &[Column] = &[
     col("USERS", 5, 0, true, 0),
     col("TEAMS", 5, 0, true, 90),
     col("DESCRIPTION", 10, 4, false, 100),
+    col("UPDATED", 16, 0, false, 100),
+    col("CREATOR", 8, 1, false, 100),
+    col("CREATED", 16, 0, false, 130),
 ];
 
 fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
@@ -78,11 +81,19 @@ fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
                         n(&users),
                         n(&teams),
                         r.description.replace('\n', " "),
+                        utc(r.updated_at),
+                        crate::present::created_by(s, r.created_by.as_ref()),
+                        utc(r.created_at),
                     ],
                 )
             })
             .collect(),
     )
+}
+
+/// A time for a list cell, in UTC.
+fn utc(t: time::OffsetDateTime) -> String {
+    crate::tui::view::date(t.to_offset(time::UtcOffset::UTC))
 }
 
 fn page(row_id: &str, s: &State, _: Option<&Catalogs>) -> Option<Page> {
@@ -92,6 +103,12 @@ fn page(row_id: &str, s: &State, _: Option<&Catalogs>) -> Option<Page> {
         DLine::plain(format!("description  {}", r.description.replace('\n', " "))),
         DLine::plain(format!("id           {}   version {}", r.id, r.version)),
     ];
+    lines.extend(super::stamps(
+        s,
+        r.created_at,
+        r.updated_at,
+        Some(r.created_by),
+    ));
     section(
         &mut lines,
         "Permissions",

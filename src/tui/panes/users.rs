@@ -53,6 +53,8 @@ const COLUMNS: &[Column] = &[
     col("ROLES", 8, 3, false, 0),
     col("TEAMS", 6, 2, false, 0),
     col("FLAGS", 6, 0, false, 0),
+    col("CREATED", 16, 0, false, 110),
+    col("UPDATED", 16, 0, false, 130),
 ];
 
 fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
@@ -68,6 +70,11 @@ fn page(row_id: &str, s: &State, _: Option<&Catalogs>) -> Option<Page> {
     if !u.display_name.is_empty() {
         lines.push(DLine::plain(format!("display name {}", u.display_name)));
     }
+    for (label, v) in [("first name", &u.first_name), ("last name", &u.last_name)] {
+        if !v.is_empty() {
+            lines.push(DLine::plain(format!("{label:<12} {v}")));
+        }
+    }
     lines.push(DLine::plain(format!("kind         {}", u.kind.as_str())));
     let mut flags = Vec::new();
     if u.owner {
@@ -77,6 +84,7 @@ fn page(row_id: &str, s: &State, _: Option<&Catalogs>) -> Option<Page> {
         flags.push("disabled (denied everything)".to_string());
     }
     lines.push(DLine::plain(format!("flags        {}", dash(&flags, ", "))));
+    lines.extend(super::stamps(s, u.created_at, u.updated_at, None));
     relations(&mut lines, s, u.id);
     lines.push(DLine::plain(""));
     lines.push(DLine {
@@ -249,7 +257,14 @@ fn fields(spec: &UserSpec) -> Vec<Field> {
             "unique, case-insensitive",
         ),
         Field::text("email", "email", &spec.email, ""),
-        Field::text("display_name", "display name", &spec.display_name, ""),
+        Field::text("first_name", "first name", &spec.first_name, ""),
+        Field::text("last_name", "last name", &spec.last_name, "kept as written"),
+        Field::text(
+            "display_name",
+            "display name",
+            &spec.display_name,
+            "follows first + last name when either is set",
+        ),
         Field::cycle(
             "kind",
             "kind",
@@ -290,6 +305,8 @@ fn save(form: &mut Form) -> Result<Save, Outcome> {
             },
             disabled: form.field("disabled").is_some_and(Field::on),
             owner: form.field("owner").is_some_and(Field::on),
+            first_name: form.text("first_name"),
+            last_name: form.text("last_name"),
         },
     ))
 }

@@ -8,6 +8,7 @@ use super::row::{Cells, Row};
 use crate::catalog::Catalogs;
 use crate::model::Id;
 use crate::policy::{PermRef, State, partition_point_from};
+use std::fmt::Write;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -28,6 +29,7 @@ pub struct PermRows {
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     access: String,
+    updated: String,
     pub(crate) cells: Cells,
 }
 
@@ -97,7 +99,7 @@ impl PermRows {
     pub fn row(&self, i: usize) -> Option<Row> {
         let p = self.view(i)?;
         let mut scratch = Scratch::default();
-        fill(&p, self.roles[i], &self.catalogs, &mut scratch);
+        fill(&p, self.roles[i], &self.catalogs, &self.state, &mut scratch);
         Some(Row::from_cells(
             p.id().hyphenated().to_string(),
             scratch.cells,
@@ -126,7 +128,7 @@ impl PermRows {
             // In id order, as the rows are, whether or not edits are pending.
             None => {
                 for (i, p) in self.state.permissions.iter().enumerate() {
-                    fill(&p, self.roles[i], &self.catalogs, &mut scratch);
+                    fill(&p, self.roles[i], &self.catalogs, &self.state, &mut scratch);
                     // Invariant: rows are numbered with u32 (fewer than 2^32 permissions).
                     f(i as u32, &scratch.cells);
                 }
@@ -134,7 +136,13 @@ impl PermRows {
             Some(within) => {
                 for &i in within {
                     if let Some(p) = self.view(i as usize) {
-                        fill(&p, self.roles[i as usize], &self.catalogs, &mut scratch);
+                        fill(
+                            &p,
+                            self.roles[i as usize],
+                            &self.catalogs,
+                            &self.state,
+                            &mut scratch,
+                        );
                         f(i, &scratch.cells);
                     }
                 }
@@ -150,8 +158,14 @@ pub const INERT_BADGE: &str = "⚠cond-ignored";
 
 /// Writes the cells of permission `p`, held by `roles` roles, into `s.cells`: short id,
 /// entity, entity UUID, access (led by [`INERT_BADGE`] when its conditions are ignored),
-/// effect, roles, catalog.
-pub(crate) fn fill(p: &PermRef<'_>, roles: u32, catalogs: &Catalogs, s: &mut Scratch) {
+/// effect, roles, catalog, last update (UTC) and creator (usernames from `state`).
+pub(crate) fn fill(
+    p: &PermRef<'_>,
+    roles: u32,
+    catalogs: &Catalogs,
+    state: &State,
+    s: &mut Scratch,
+) {
     let (grants, denies) = (p.grants(), p.denies());
     let access = &mut s.access;
     access.clear();
@@ -185,6 +199,22 @@ pub(crate) fn fill(p: &PermRef<'_>, roles: u32, catalogs: &Catalogs, s: &mut Scr
     let simple = id.simple().encode_lower(&mut uuid);
     let uuid_cell = p.entity_uuid().unwrap_or("all");
     let mut n = itoa::Buffer::new();
+    let t = p.updated_at().to_offset(time::UtcOffset::UTC);
+    s.updated.clear();
+    // Writing to a String cannot fail.
+    let _ = write!(
+        s.updated,
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    );
+    let by = match p.created_by() {
+        None => "-",
+        Some(id) => state.users.get(&id).map_or("?", |u| u.username.as_str()),
+    };
     s.cells.clear();
     s.cells
         .push_clean(&simple[simple.len() - 12..])
@@ -193,7 +223,9 @@ pub(crate) fn fill(p: &PermRef<'_>, roles: u32, catalogs: &Catalogs, s: &mut Scr
         .push_raw(access)
         .push_clean(effect)
         .push_clean(n.format(roles))
-        .push_raw(p.catalog());
+        .push_raw(p.catalog())
+        .push_clean(&s.updated)
+        .push_raw(by);
 }
 
 #[cfg(test)]
@@ -240,6 +272,9 @@ mod tests {
             created_at: t,
             updated_at: t,
             version: 1,
+            created_by: None,
+            entity_type: None,
+            scope: None,
         }
     }
 
@@ -280,6 +315,8 @@ mod tests {
             effect.into(),
             roles.to_string(),
             p.catalog.clone(),
+            crate::tui::view::date(p.updated_at.to_offset(time::UtcOffset::UTC)),
+            "-".into(),
         ]
     }
 

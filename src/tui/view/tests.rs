@@ -39,6 +39,8 @@ fn reference_user_rows(s: &State) -> Vec<(String, Vec<String>, String)> {
                 join(&roles),
                 join(&teams),
                 flags.join(","),
+                date(u.created_at),
+                date(u.updated_at),
             ]
             .iter()
             .map(|c| sanitize(c).into_owned())
@@ -87,6 +89,7 @@ fn state() -> State {
                 created_at: t,
                 updated_at: t,
                 version: 1,
+                created_by: None,
             },
         );
         let tm = id(2000 + i as u128);
@@ -124,6 +127,8 @@ fn state() -> State {
                 created_at: t,
                 updated_at: t,
                 version: 1,
+                first_name: String::new(),
+                last_name: String::new(),
             },
         );
         for k in 0..(i % 4) {

@@ -109,7 +109,7 @@ fn user_rows_in<'a>(
             };
             let teams = teams.get(&u.id).map_or(&[][..], Vec::as_slice);
             let mut cells = Cells::with_capacity(
-                u.username.len() + u.email.len() + 16 + 24 * (names.len() + teams.len()),
+                u.username.len() + u.email.len() + 48 + 24 * (names.len() + teams.len()),
             );
             cells
                 .push_raw(&u.username)
@@ -117,7 +117,9 @@ fn user_rows_in<'a>(
                 .push_clean(u.kind.as_str())
                 .push_joined(&names, ", ")
                 .push_joined(teams, ", ")
-                .push_clean(flags);
+                .push_clean(flags)
+                .push_clean(&super::date(u.created_at.to_offset(time::UtcOffset::UTC)))
+                .push_clean(&super::date(u.updated_at.to_offset(time::UtcOffset::UTC)));
             // The id stays raw: it names the object; only the cells are sanitized.
             Row::from_cells(u.username.clone(), cells)
         })

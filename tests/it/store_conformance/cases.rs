@@ -39,6 +39,8 @@ pub async fn round_trip_every_kind(s: &dyn Store) {
         username: "Ærøskøbing_Ünï".into(),
         email: "zoë@exämple.org".into(),
         display_name: "Zoë 🦀 Ünïcode".into(),
+        first_name: "Zoë".into(),
+        last_name: "van der Ünïcode 🦀".into(),
         kind: UserKind::Service,
         disabled: true,
         owner: true,
@@ -49,6 +51,10 @@ pub async fn round_trip_every_kind(s: &dyn Store) {
     let plain = User {
         email: String::new(),
         ..user("plain")
+    };
+    let r = Role {
+        created_by: Some(u.id),
+        ..r
     };
     let t = Team {
         description: "équipe\nmulti-line\t\"quoted\"".into(),
@@ -67,6 +73,9 @@ pub async fn round_trip_every_kind(s: &dyn Store) {
         read_attributes: vec!["c".into()],
         write_attributes: vec!["d".into(), "e".into(), "f".into()],
         description: "every field".into(),
+        entity_type: Some("python".into()),
+        scope: Some("project".into()),
+        created_by: Some(u.id),
         ..perm("dataset")
     };
     let p2 = perm("ALL");

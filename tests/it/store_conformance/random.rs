@@ -55,6 +55,8 @@ fn object(rng: &mut StdRng, p: &Pools, kind: u32, version: u64) -> Object {
             created_at: time(rng),
             updated_at: time(rng),
             version,
+            first_name: name(rng),
+            last_name: format!("{} {}", name(rng), name(rng)),
         }),
         1 => Object::Team(Team {
             id: pick(rng, &p.teams),
@@ -73,6 +75,7 @@ fn object(rng: &mut StdRng, p: &Pools, kind: u32, version: u64) -> Object {
             created_at: time(rng),
             updated_at: time(rng),
             version,
+            created_by: opt_id(rng, &p.users),
         }),
         3 => Object::Permission(Permission {
             id: pick(rng, &p.perms),
@@ -89,6 +92,9 @@ fn object(rng: &mut StdRng, p: &Pools, kind: u32, version: u64) -> Object {
             created_at: time(rng),
             updated_at: time(rng),
             version,
+            created_by: opt_id(rng, &p.users),
+            entity_type: rng.random_bool(0.5).then(|| name(rng)),
+            scope: rng.random_bool(0.5).then(|| name(rng)),
         }),
         _ => Object::ApiKey(ApiKey {
             id: pick(rng, &p.keys),

@@ -63,6 +63,8 @@ pub fn user(id: Id, username: &str, t: OffsetDateTime) -> User {
         created_at: t,
         updated_at: t,
         version: 1,
+        first_name: String::new(),
+        last_name: String::new(),
     }
 }
 
@@ -75,6 +77,7 @@ pub fn role(id: Id, name: &str, t: OffsetDateTime) -> Role {
         created_at: t,
         updated_at: t,
         version: 1,
+        created_by: None,
     }
 }
 
@@ -109,6 +112,9 @@ pub fn permission(id: Id, catalog: &str, entity: &str, t: OffsetDateTime) -> Per
         created_at: t,
         updated_at: t,
         version: 1,
+        created_by: None,
+        entity_type: None,
+        scope: None,
     }
 }
 

@@ -21,6 +21,7 @@ use crate::backend::{
     Error, ImportReport, Password, PermissionSpec, PolicyDoc, Result, UserSpec, validate,
 };
 use crate::catalog::{Catalog, flags_to_access};
+use crate::model::scope_or_default;
 use crate::model::{Id, User, UserKind};
 use crate::policy::{PermRef, State};
 use rustc_hash::FxHashMap as HashMap;
@@ -156,7 +157,7 @@ fn sorted(v: &[String]) -> Vec<&str> {
 #[allow(clippy::too_many_arguments)]
 fn content(
     catalog: &Catalog,
-    entity: &str,
+    (entity, entity_type, scope): (&str, Option<&str>, Option<&str>),
     uuid: Option<&str>,
     grants: &[String],
     denies: &[String],
@@ -166,8 +167,9 @@ fn content(
     let access = flags_to_access(catalog, grants, denies).ok()?;
     let uuid = uuid.map(str::trim).filter(|u| !u.is_empty());
     // Serializing plain strings and numbers cannot fail.
+    let entity_type = entity_type.map(str::trim).filter(|t| !t.is_empty());
     serde_json::to_string(&(
-        entity,
+        (entity, entity_type, scope_or_default(scope)),
         uuid,
         access,
         sorted(conditions),
@@ -181,7 +183,7 @@ fn content(
 fn spec_content(catalog: &Catalog, s: &PermissionSpec) -> Option<String> {
     content(
         catalog,
-        &s.entity,
+        (&s.entity, s.entity_type.as_deref(), s.scope.as_deref()),
         s.entity_uuid.as_deref(),
         &s.grants,
         &s.denies,
@@ -193,7 +195,7 @@ fn spec_content(catalog: &Catalog, s: &PermissionSpec) -> Option<String> {
 fn held_content(catalog: &Catalog, p: &PermRef<'_>) -> Option<String> {
     content(
         catalog,
-        p.entity(),
+        (p.entity(), p.entity_type(), p.scope()),
         p.entity_uuid(),
         p.grants(),
         p.denies(),
@@ -210,6 +212,8 @@ fn spec_of(d: &DocPermission) -> PermissionSpec {
         grants: d.grants.clone(),
         denies: d.denies.clone(),
         conditions: d.conditions.clone(),
+        entity_type: d.entity_type.clone(),
+        scope: d.scope.clone(),
         query_attributes: d.query_attributes.clone(),
         read_attributes: d.read_attributes.clone(),
         write_attributes: d.write_attributes.clone(),
@@ -460,6 +464,8 @@ impl<'a> Planner<'a> {
                         username: u.username.clone(),
                         email: u.email.trim().to_string(),
                         display_name: u.display_name.clone(),
+                        first_name: u.first_name.clone(),
+                        last_name: u.last_name.clone(),
                         kind: u.kind,
                         disabled: u.disabled,
                         owner: u.owner,

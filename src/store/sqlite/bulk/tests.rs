@@ -38,7 +38,9 @@ async fn empty_store_loads_empty() {
 async fn malformed_ids_are_corrupt_not_shifted() {
     let user = "INSERT INTO users (id, username, username_key, email, display_name, kind, \
                 disabled, owner, created_at, updated_at, version) VALUES";
-    let permission = "INSERT INTO permissions VALUES";
+    let permission = "INSERT INTO permissions (id, catalog, entity, entity_uuid, grants, denies, \
+                      conditions, query_attributes, read_attributes, write_attributes, \
+                      description, created_at, updated_at, version) VALUES";
     let cases = [
         // A list column that is JSON but not a list of strings; a negative version.
         format!(

@@ -108,6 +108,8 @@ pub(super) struct UserRec<'a> {
     created_at: i64,
     updated_at: i64,
     version: u64,
+    first_name: Cow<'a, str>,
+    last_name: Cow<'a, str>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -130,6 +132,7 @@ pub(super) struct RoleRec<'a> {
     created_at: i64,
     updated_at: i64,
     version: u64,
+    created_by: Option<Id>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -143,6 +146,9 @@ pub(super) struct PermissionRec<'a> {
     created_at: i64,
     updated_at: i64,
     version: u64,
+    entity_type: Option<Cow<'a, str>>,
+    scope: Option<Cow<'a, str>>,
+    created_by: Option<Id>,
 }
 
 pub(super) fn user_rec(u: &User) -> UserRec<'_> {
@@ -151,6 +157,8 @@ pub(super) fn user_rec(u: &User) -> UserRec<'_> {
         username,
         email,
         display_name,
+        first_name,
+        last_name,
         kind,
         disabled,
         owner,
@@ -172,6 +180,8 @@ pub(super) fn user_rec(u: &User) -> UserRec<'_> {
         created_at: ts(*created_at),
         updated_at: ts(*updated_at),
         version: *version,
+        first_name: Cow::Borrowed(first_name),
+        last_name: Cow::Borrowed(last_name),
     }
 }
 
@@ -203,6 +213,7 @@ pub(super) fn role_rec(r: &Role) -> RoleRec<'_> {
         id,
         name,
         description,
+        created_by,
         created_at,
         updated_at,
         version,
@@ -214,6 +225,7 @@ pub(super) fn role_rec(r: &Role) -> RoleRec<'_> {
         created_at: ts(*created_at),
         updated_at: ts(*updated_at),
         version: *version,
+        created_by: *created_by,
     }
 }
 
@@ -229,6 +241,9 @@ pub(super) fn permission_rec(p: PermRef<'_>) -> PermissionRec<'_> {
         created_at: ts(p.created_at()),
         updated_at: ts(p.updated_at()),
         version: p.version(),
+        entity_type: p.entity_type().map(Cow::Borrowed),
+        scope: p.scope().map(Cow::Borrowed),
+        created_by: p.created_by(),
     }
 }
 
@@ -280,6 +295,8 @@ impl FromRecord for (Id, User) {
             username: u.username.into_owned(),
             email: u.email.into_owned(),
             display_name: u.display_name.into_owned(),
+            first_name: u.first_name.into_owned(),
+            last_name: u.last_name.into_owned(),
             kind: if u.service {
                 UserKind::Service
             } else {
@@ -319,6 +336,7 @@ impl FromRecord for (Id, Role) {
             id: r.id,
             name: r.name.into_owned(),
             description: r.description.into_owned(),
+            created_by: r.created_by,
             created_at: from_ts(r.created_at)?,
             updated_at: from_ts(r.updated_at)?,
             version: r.version,
@@ -354,6 +372,9 @@ impl<'de> serde::de::Visitor<'de> for PermSeed<'_> {
                 entity_uuid: p.entity_uuid.as_deref(),
                 lists: [grants, denies, conditions, query, read, write],
                 description: &p.description,
+                entity_type: p.entity_type.as_deref(),
+                scope: p.scope.as_deref(),
+                created_by: p.created_by,
                 created_at: created_at.map_err(serde::de::Error::custom)?,
                 updated_at: updated_at.map_err(serde::de::Error::custom)?,
                 version: p.version,

@@ -102,6 +102,9 @@ fn large() -> State {
             created_at: t,
             updated_at: t,
             version: 1,
+            created_by: None,
+            entity_type: None,
+            scope: None,
         })
         .collect();
     let mut st = State {
@@ -118,6 +121,7 @@ fn large() -> State {
             created_at: t,
             updated_at: t,
             version: 1,
+            created_by: None,
         },
     );
     st.role_permissions = st.permissions.keys().map(|p| (role, *p)).collect();
@@ -226,6 +230,7 @@ async fn writes_make_the_cache_stale() {
         created_at: now(),
         updated_at: now(),
         version: 1,
+        created_by: None,
     };
     let change = crate::policy::Change::Create(crate::policy::Object::Role(role));
     want.revision = store
