@@ -264,6 +264,21 @@ async fn later_pages_are_read_together_and_in_order() {
                 .unwrap(),
             );
         }
+        // And users: a fresh server holds only its owner.
+        let mut people = Vec::new();
+        for i in 0..2 {
+            let name = format!("ghpage{}{i}", unique());
+            people.push(
+                b.create_user(gatehouse::backend::UserSpec {
+                    username: name.clone(),
+                    email: format!("{name}@example.com"),
+                    password: Some(gatehouse::backend::Password("page-pass-1".into())),
+                    ..Default::default()
+                })
+                .await
+                .unwrap(),
+            );
+        }
         let login = || Login {
             user: "admin@admin.com".into(),
             password: "admin".into(),
@@ -278,6 +293,9 @@ async fn later_pages_are_read_together_and_in_order() {
         agree::<MageUser>(&whole, &paged, "users", "_format=list", |u| u.id).await;
         for r in made {
             b.delete_role(r.id, true).await.unwrap();
+        }
+        for u in people {
+            b.delete_user(u.id, true).await.unwrap();
         }
     })
     .await;
