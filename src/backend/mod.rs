@@ -9,6 +9,7 @@ pub mod document;
 mod error;
 mod grants;
 mod keys;
+mod reads;
 mod specs;
 mod target;
 pub mod validate;
@@ -17,6 +18,7 @@ pub use document::{ImportOptions, ImportReport, PolicyDoc};
 pub use error::{Error, Result};
 pub use grants::{GrantTo, ResourceGrant};
 pub use keys::{CreatedKey, parse_expires};
+pub use reads::Reads;
 pub use specs::{
     Password, PermissionSpec, RoleSpec, TeamSpec, UserSpec, find_permission, find_role, find_team,
     find_user,
@@ -145,6 +147,13 @@ pub trait Backend: Send + Sync {
     /// Every object and link, as of the latest revision (re-read from the source: another
     /// process's writes are included).
     async fn state(&self) -> Result<Arc<State>>;
+    /// The part of [`Backend::state`] that `reads` names (at least that part; a backend with
+    /// everything at hand answers with the whole state). For one-off read commands: what the
+    /// answer holds is as fresh as [`Backend::state`]'s.
+    async fn state_for(&self, reads: Reads) -> Result<Arc<State>> {
+        let _ = reads;
+        self.state().await
+    }
     /// Waits until the source's revision is past `after`, or until `within` has passed, and
     /// returns the revision then current. The console's live view follows it: the local
     /// store's revision (PostgreSQL's change feed, else a cheap poll), a server's

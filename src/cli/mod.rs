@@ -21,7 +21,7 @@ mod user_rows;
 mod users;
 
 use crate::backend::Backend;
-use crate::backend::{Error, Result};
+use crate::backend::{Error, Reads, Result};
 use crate::text::sanitize;
 use clap::{Args, Parser, Subcommand};
 use output::Format;
@@ -282,7 +282,8 @@ async fn execute(mut cli: Cli) -> Result<i32> {
         return select::mage_logout(&selection).await;
     }
     let session_read_only = session_read_only || selection.read_only;
-    let opened = open_backend(&selection, &cli.global, session_read_only).await?;
+    let reads = reads_for(cli.command.as_ref());
+    let opened = open_backend(&selection, &cli.global, session_read_only, reads).await?;
     match (cli.command.as_ref(), opened) {
         (None | Some(Command::Tui), opened) => {
             misc::console_summary(opened, format, default_admin()).await
@@ -292,6 +293,15 @@ async fn execute(mut cli: Cli) -> Result<i32> {
             misc::init(&mut local, &path, format, &admin).await
         }
         (_, opened) => run_command(cli.command, opened, format, cli.global.mage_user.clone()).await,
+    }
+}
+
+/// What `command` reads first (a Mage server is read while connecting; only these lists).
+fn reads_for(command: Option<&Command>) -> Reads {
+    match command {
+        Some(Command::Users(c)) => users::reads(c),
+        Some(Command::Permissions(c)) => permissions::reads(c),
+        _ => Reads::ALL,
     }
 }
 

@@ -4,7 +4,7 @@ use super::Ctx;
 use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::roles::PermRow;
 use crate::backend::parse_target;
-use crate::backend::{Error, GrantTo, PermissionSpec, Result, find_permission};
+use crate::backend::{Error, GrantTo, PermissionSpec, Reads, Result, find_permission};
 use crate::catalog::{Catalogs, Dialect, access_to_flags};
 use crate::model::{Permission, Principal};
 use crate::text::sanitize;
@@ -261,6 +261,19 @@ fn scope_words(scope: Option<&str>) -> String {
     }
 }
 
+/// What a permission command reads: the list shows permissions and the roles holding them;
+/// the rest read everything (a page lists the users holding it through roles).
+pub fn reads(cmd: &PermissionsCmd) -> Reads {
+    match cmd {
+        PermissionsCmd::Ls {
+            resource: None,
+            mine: false,
+            ..
+        } => Reads::PERMISSIONS,
+        _ => Reads::ALL,
+    }
+}
+
 /// Runs a permission command.
 pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
     let b = &ctx.backend;
@@ -311,7 +324,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
         PermissionsCmd::Ls {
             catalog, entity, ..
         } => {
-            let s = b.state().await?;
+            let s = b.state_for(Reads::PERMISSIONS).await?;
             let cats = b.catalogs().await?;
             let rows: Vec<ListRow> = s
                 .permissions

@@ -3,7 +3,7 @@
 
 use super::GlobalArgs;
 use crate::backend::Backend;
-use crate::backend::{Error, Result};
+use crate::backend::{Error, Reads, Result};
 use crate::config::Target;
 use crate::connect::mage::Login;
 use crate::connect::{HttpBackend, LocalBackend, MageBackend, default_db_path};
@@ -361,6 +361,7 @@ pub async fn open_backend(
     selection: &Selection,
     global: &GlobalArgs,
     read_only: bool,
+    reads: Reads,
 ) -> Result<Opened> {
     match &selection.choice {
         BackendChoice::Local(path) => {
@@ -399,7 +400,10 @@ pub async fn open_backend(
             let m = MageBackend::new(url, login)?
                 .token_cache(crate::connect::mage::TokenCache::default_location())
                 .read_only(read_only);
-            m.connect_and_read().await?;
+            // `GATEHOUSE_MAGE_READ_ALL=1` reads every list whatever the command shows.
+            let read_all = std::env::var("GATEHOUSE_MAGE_READ_ALL").is_ok_and(|v| v == "1");
+            m.connect_and_read_for(if read_all { Reads::ALL } else { reads })
+                .await?;
             Ok(Opened::Mage(m))
         }
     }

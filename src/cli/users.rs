@@ -4,7 +4,7 @@ use super::Ctx;
 use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::roles::{PERM_HEADER, PermRow};
 pub use super::user_rows::{EffectiveRow, KEY_HEADER, KeyRow, effective_rows, print_effective};
-use crate::backend::{Error, Result, UserSpec, find_user};
+use crate::backend::{Error, Reads, Result, UserSpec, find_user};
 use crate::model::{Id, Principal, User, UserKind};
 use crate::policy::State;
 use crate::text::sanitize;
@@ -195,10 +195,19 @@ struct UserDetail {
     effective_owner: bool,
 }
 
+/// What a user command reads: the list shows users and their roles; a user's page shows
+/// effective permissions, so it reads everything.
+pub fn reads(cmd: &UsersCmd) -> Reads {
+    match cmd {
+        UsersCmd::Ls => Reads::USERS,
+        _ => Reads::ALL,
+    }
+}
+
 /// Runs a user command.
 pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
     let b = &ctx.backend;
-    let s = b.state().await?;
+    let s = b.state_for(reads(&cmd)).await?;
     match cmd {
         UsersCmd::Ls => {
             let mut users: Vec<&User> = s.users.values().collect();

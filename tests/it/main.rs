@@ -34,6 +34,7 @@ mod mage_fidelity_calls;
 mod mage_fields_live;
 mod mage_import;
 mod mage_live;
+mod mage_reads;
 mod mage_session;
 mod mage_tui;
 mod presets;

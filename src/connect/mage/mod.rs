@@ -18,7 +18,7 @@ pub use client::{Login, MAGE_API_KEY, MageClient};
 pub use tokens::TokenCache;
 
 use crate::backend::{
-    Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me, ProgressSink,
+    Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me, ProgressSink, Reads,
 };
 use crate::backend::{
     CreatedKey, Error, GrantTo, ImportOptions, ImportReport, PermissionSpec, PolicyDoc,
@@ -52,6 +52,8 @@ fn unsupported(what: &str) -> Error {
 /// The last state read from the server and its engine.
 #[derive(Debug)]
 struct Cached {
+    /// The lists it was read from ([`Reads::ALL`] for everything).
+    reads: Reads,
     state: Arc<State>,
     engine: Arc<Engine>,
     facts: Arc<Facts>,
@@ -127,9 +129,15 @@ impl MageBackend {
     /// same time as the status check, for the first [`Backend::state`] to answer with (every
     /// CLI command and the console start by reading them).
     pub async fn connect_and_read(&self) -> Result<()> {
+        self.connect_and_read_for(Reads::ALL).await
+    }
+
+    /// [`MageBackend::connect_and_read`] reading only the lists `reads` names, for a command
+    /// that shows only those (its [`Backend::state_for`] answers with them).
+    pub async fn connect_and_read_for(&self, reads: Reads) -> Result<()> {
         let read = async {
             self.client.resume().await?;
-            self.refresh().await
+            self.refresh_for(reads).await
         };
         tokio::try_join!(self.check_status(), read)?;
         self.prefetched.store(true, Ordering::SeqCst);
@@ -174,14 +182,46 @@ impl MageBackend {
         Ok(())
     }
 
-    /// Reads roles, permissions and users from the server into a fresh state.
+    /// Reads the lists `reads` names from the server, all at once.
+    async fn read_lists(
+        &self,
+        reads: Reads,
+    ) -> Result<(Vec<MageRole>, Vec<MagePermission>, Vec<MageUser>)> {
+        async fn maybe<T>(
+            wanted: bool,
+            read: impl std::future::Future<Output = Result<Vec<T>>>,
+        ) -> Result<Vec<T>> {
+            if wanted { read.await } else { Ok(Vec::new()) }
+        }
+        tokio::try_join!(
+            maybe(reads.roles, self.client.list::<MageRole>("roles", "")),
+            maybe(
+                reads.permissions,
+                self.client
+                    .list::<MagePermission>("permissions", "_format=role/detail")
+            ),
+            maybe(
+                reads.users,
+                self.client.list::<MageUser>("users", "_format=list")
+            ),
+        )
+    }
+
+    /// Reads roles, permissions and users into a fresh state.
     async fn fetch(&self) -> Result<(State, Facts)> {
-        let (roles, perms, users) = tokio::try_join!(
-            self.client.list::<MageRole>("roles", ""),
-            self.client
-                .list::<MagePermission>("permissions", "_format=role/detail"),
-            self.client.list::<MageUser>("users", "_format=list"),
-        )?;
+        self.fetch_for(Reads::ALL).await
+    }
+
+    /// Reads the server and keeps the result; the revision moves when anything changed.
+    async fn refresh(&self) -> Result<Current> {
+        self.refresh_for(Reads::ALL).await
+    }
+
+    /// Reads roles, permissions and users (those `reads` names) into a fresh state. (The
+    /// permissions nested in a role list cannot stand for the permissions list: Mage leaves
+    /// their attribute lists out in most of them.)
+    async fn fetch_for(&self, reads: Reads) -> Result<(State, Facts)> {
+        let (roles, perms, users) = self.read_lists(reads).await?;
         let mut facts = Facts::new(&roles, &perms, &users);
         let mage = self.mage();
         let mut s = State::default();
@@ -223,16 +263,17 @@ impl MageBackend {
         Ok((s, facts))
     }
 
-    /// Reads the server and keeps the result; the revision moves when anything changed.
-    async fn refresh(&self) -> Result<Current> {
-        let (mut fresh, facts) = self.fetch().await?;
+    /// Reads the server (the lists `reads` names) and keeps the result; the revision moves
+    /// when anything changed since the last read of the same lists.
+    async fn refresh_for(&self, reads: Reads) -> Result<Current> {
+        let (mut fresh, facts) = self.fetch_for(reads).await?;
         let facts = Arc::new(facts);
         let mut cached = self
             .cached
             .lock()
             .map_err(|_| Error::Store("the Mage state cache was poisoned".into()))?;
         let rev = self.revision.load(Ordering::SeqCst).max(1);
-        if let Some(c) = cached.as_mut() {
+        if let Some(c) = cached.as_mut().filter(|c| c.reads == reads) {
             fresh.revision = c.state.revision;
             if *c.state == fresh {
                 if *c.facts != *facts {
@@ -241,6 +282,9 @@ impl MageBackend {
                 return Ok((c.state.clone(), c.engine.clone(), c.facts.clone()));
             }
             fresh.revision = self.revision.fetch_add(1, Ordering::SeqCst) + 1;
+        } else if cached.is_some() {
+            // Other lists than the last read: nothing to compare with.
+            fresh.revision = self.revision.fetch_add(1, Ordering::SeqCst) + 1;
         } else {
             self.revision.store(rev, Ordering::SeqCst);
             fresh.revision = rev;
@@ -248,6 +292,7 @@ impl MageBackend {
         let state = Arc::new(fresh);
         let engine = Arc::new(Engine::build(&state, &self.catalogs));
         *cached = Some(Cached {
+            reads,
             state: state.clone(),
             engine: engine.clone(),
             facts: facts.clone(),
@@ -255,10 +300,12 @@ impl MageBackend {
         Ok((state, engine, facts))
     }
 
-    /// The last read state and engine, reading the server when nothing was read yet.
+    /// The last state read of everything and its engine, reading the server when nothing
+    /// (or only part of it) was read yet.
     async fn current(&self) -> Result<Current> {
         if let Ok(c) = self.cached.lock()
             && let Some(c) = c.as_ref()
+            && c.reads == Reads::ALL
         {
             return Ok((c.state.clone(), c.engine.clone(), c.facts.clone()));
         }
@@ -363,12 +410,20 @@ impl Backend for MageBackend {
     }
 
     async fn state(&self) -> Result<Arc<State>> {
+        self.state_for(Reads::ALL).await
+    }
+
+    async fn state_for(&self, reads: Reads) -> Result<Arc<State>> {
         // The read made while connecting answers the first call (nothing was written since:
-        // a write drops the cached state).
-        if self.prefetched.swap(false, Ordering::SeqCst) {
-            return Ok(self.current().await?.0);
+        // a write drops the cached state) when it read what is asked.
+        if self.prefetched.swap(false, Ordering::SeqCst)
+            && let Ok(c) = self.cached.lock()
+            && let Some(c) = c.as_ref()
+            && c.reads.covers(reads)
+        {
+            return Ok(c.state.clone());
         }
-        Ok(self.refresh().await?.0)
+        Ok(self.refresh_for(reads).await?.0)
     }
 
     async fn wait_for_change(
