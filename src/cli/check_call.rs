@@ -9,7 +9,7 @@ use crate::engine::{CallAnswer, CallQuery, MageFailure, Request};
 use crate::model::User;
 use crate::policy::State;
 use crate::present::call::{call_reason, check_words, plan_lines};
-use crate::present::explain_lines;
+use crate::present::{explain_lines, explain_lines_headed};
 use crate::text::sanitize;
 use serde::Serialize;
 
@@ -105,7 +105,9 @@ async fn print_failure(ctx: &Ctx, s: &State, username: &str, f: &MageFailure) ->
     );
     let e = ctx.backend.explain(f.request.clone()).await?;
     let catalogs = ctx.backend.catalogs().await?;
-    for line in explain_lines(s, &catalogs, username, &e) {
+    // A change listed passes this check; the call's later checks are another matter.
+    let heading = "would pass this check (the call's later checks may still refuse; check again after the change):";
+    for line in explain_lines_headed(s, &catalogs, username, &e, heading) {
         outln!("{}", sanitize(&line));
     }
     Ok(())

@@ -237,6 +237,18 @@ pub fn explain_lines(
     username: &str,
     e: &Explanation,
 ) -> Vec<String> {
+    explain_lines_headed(s, catalogs, username, e, "would allow it:")
+}
+
+/// [`explain_lines`] with its own heading over the changes that would allow the request (a
+/// whole Mage call's failing check: they pass that check, the call has later ones).
+pub fn explain_lines_headed(
+    s: &State,
+    catalogs: &Catalogs,
+    username: &str,
+    e: &Explanation,
+    hints_heading: &str,
+) -> Vec<String> {
     let mut out = Vec::new();
     match &e.attribute {
         Some(a) => out.push(format!(
@@ -300,7 +312,7 @@ pub fn explain_lines(
         out.push(note);
     }
     if !e.hints.is_empty() {
-        out.push("would allow it:".to_string());
+        out.push(hints_heading.to_string());
         for h in &e.hints {
             out.push(format!("  - {}", hint_text(s, h, username)));
         }
