@@ -7,6 +7,7 @@
 mod error;
 mod memory;
 pub mod postgres;
+mod schema_version;
 mod sql;
 pub mod sqlite;
 

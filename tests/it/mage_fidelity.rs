@@ -11,12 +11,13 @@
 
 use crate::mage_support;
 
+use crate::support::build::add_role;
 use gatehouse::backend::Backend;
-use gatehouse::backend::{Error, Password, PermissionSpec, RoleSpec, UserSpec};
-use gatehouse::connect::MageBackend;
+use gatehouse::backend::PermissionSpec;
 use gatehouse::engine::{Engine, MageCall, ReadCheck};
-use gatehouse::model::Id;
-use gatehouse::policy::Link;
+use mage_support::fidelity::{
+    Outcome, PASSWORD, assert_agree, call, env_num, holder, role_number, tidy, verdict,
+};
 use mage_support::{admin, bounded, live_url, login, unique};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -154,25 +155,12 @@ fn reads(entity: &str, v: &Value, list: bool, out: &mut Vec<ReadCheck>) {
     }
 }
 
-/// The server's answer: Some(true) 200, Some(false) 403, None anything else.
-fn verdict(r: &Result<Value, Error>) -> Option<bool> {
-    match r {
-        Ok(_) => Some(true),
-        Err(Error::Forbidden(_)) => Some(false),
-        Err(_) => None,
-    }
-}
-
 fn plural(entity: &str) -> &'static str {
     if entity == "Secret" {
         "secrets"
     } else {
         "roles"
     }
-}
-
-async fn call(b: &MageBackend, m: Method, path: &str, body: Option<Value>) -> Result<Value, Error> {
-    b.client().call(m, path, body.as_ref()).await
 }
 
 /// The read checks of the record `id` as a list answer presents it (create, update and
@@ -199,28 +187,14 @@ fn presented(entity: &str, v: &Value, key: &str) -> Vec<ReadCheck> {
     out
 }
 
-struct Outcome {
-    what: String,
-    perms: String,
-    server: Option<bool>,
-    dialect: bool,
-    why: String,
-}
-
 #[tokio::test]
 #[ignore = "needs a Mage server"]
 async fn the_mage_dialect_decides_as_the_real_server_does() {
     let Some(url) = live_url() else { return };
     // One Mage test at a time: they share one server (all modules are one test binary).
     let _one = mage_support::serial().await;
-    let scenarios: usize = std::env::var("GATEHOUSE_MAGE_FIDELITY_SCENARIOS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(24);
-    let seed: u64 = std::env::var("GATEHOUSE_MAGE_FIDELITY_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x6d61_6765);
+    let scenarios = env_num("GATEHOUSE_MAGE_FIDELITY_SCENARIOS", 24) as usize;
+    let seed = env_num("GATEHOUSE_MAGE_FIDELITY_SEED", 0x6d61_6765);
     bounded(1200, async move {
         let owner = admin(&url).await;
         let catalogs = owner.catalogs().await.unwrap();
@@ -243,43 +217,11 @@ async fn the_mage_dialect_decides_as_the_real_server_does() {
             }
             let mut role_ids = Vec::new();
             for s in ["t", "u"] {
-                let r = owner
-                    .create_role(RoleSpec {
-                        name: format!("fr{tag}{s}"),
-                        description: String::new(),
-                    })
-                    .await
-                    .unwrap();
-                role_ids.push(r.id);
+                role_ids.push(add_role(&owner, &format!("fr{tag}{s}")).await.id);
             }
-            let role_nums: Vec<String> = role_ids
-                .iter()
-                .map(|id| {
-                    gatehouse::connect::mage::wire::mage_id(
-                        gatehouse::connect::mage::wire::MageKind::Role,
-                        id,
-                    )
-                    .unwrap()
-                    .to_string()
-                })
-                .collect();
+            let role_nums: Vec<String> =
+                role_ids.iter().map(|id| role_number(id).unwrap()).collect();
             // The user, its role and its generated permissions.
-            let user = owner
-                .create_user(UserSpec {
-                    username: format!("fu{tag}"),
-                    email: format!("fu{tag}@example.com"),
-                    password: Some(Password("fidelity-pw".into())),
-                    ..Default::default()
-                })
-                .await
-                .unwrap();
-            let role = owner
-                .create_role(RoleSpec {
-                    name: format!("fp{tag}"),
-                    description: String::new(),
-                })
-                .await
-                .unwrap();
             let mut gens = Vec::new();
             for _ in 0..rng.random_range(1..=4) {
                 gens.push(generate(&mut rng, "Secret", &secret_ids, &["id", "name"]));
@@ -289,7 +231,15 @@ async fn the_mage_dialect_decides_as_the_real_server_does() {
                     &mut rng,
                     "Role",
                     &role_nums,
-                    &["id", "name", "created_at", "updated_at", "user", "permissions", "role_permissions"],
+                    &[
+                        "id",
+                        "name",
+                        "created_at",
+                        "updated_at",
+                        "user",
+                        "permissions",
+                        "role_permissions",
+                    ],
                 ));
             }
             if rng.random_bool(0.6) {
@@ -315,40 +265,23 @@ async fn the_mage_dialect_decides_as_the_real_server_does() {
                     write: Vec::new(),
                 });
             }
-            let mut perm_ids: Vec<Id> = Vec::new();
-            for g in &gens {
-                let p = owner
-                    .create_permission(PermissionSpec {
-                        catalog: "mage".into(),
-                        entity: g.entity.clone(),
-                        entity_uuid: g.uuid.clone(),
-                        grants: g.grants.clone(),
-                        denies: g.denies.clone(),
-                        read_attributes: g.read.clone(),
-                        write_attributes: g.write.clone(),
-                        ..Default::default()
-                    })
-                    .await
-                    .unwrap_or_else(|e| panic!("scenario {n}: {g:?}: {e}"));
-                owner
-                    .link(Link::RolePermission {
-                        role: role.id,
-                        permission: p.id,
-                    })
-                    .await
-                    .unwrap();
-                perm_ids.push(p.id);
-            }
-            owner
-                .link(Link::UserRole {
-                    user: user.id,
-                    role: role.id,
+            let specs: Vec<PermissionSpec> = gens
+                .iter()
+                .map(|g| PermissionSpec {
+                    catalog: "mage".into(),
+                    entity: g.entity.clone(),
+                    entity_uuid: g.uuid.clone(),
+                    grants: g.grants.clone(),
+                    denies: g.denies.clone(),
+                    read_attributes: g.read.clone(),
+                    write_attributes: g.write.clone(),
+                    ..Default::default()
                 })
-                .await
-                .unwrap();
+                .collect();
+            let held = holder(&owner, &format!("fu{tag}"), &format!("fp{tag}"), &specs).await;
             let state = owner.state().await.unwrap();
             let engine = Engine::build(&state, &catalogs);
-            let me = login(&url, &format!("fu{tag}@example.com"), "fidelity-pw").await;
+            let me = login(&url, &format!("fu{tag}@example.com"), PASSWORD).await;
 
             for entity in ["Secret", "Role"] {
                 let coll = plural(entity);
@@ -373,14 +306,16 @@ async fn the_mage_dialect_decides_as_the_real_server_does() {
                     let v = engine.decide_mage_call(&mc);
                     outcomes.push(Outcome {
                         what,
-                        perms: perms.clone(),
                         server,
-                        dialect: v.allowed,
-                        why: format!("{:?}", v.failed.map(|f| (f.check, f.decision.rule))),
+                        gatehouse: v.allowed,
+                        why: format!(
+                            "{:?}\n   with {perms}",
+                            v.failed.map(|f| (f.check, f.decision.rule))
+                        ),
                     });
                 };
                 let base = |op: &str, uuid: Option<String>, write: Vec<String>, read| MageCall {
-                    user: user.id,
+                    user: held.user.id,
                     entity: entity.into(),
                     op: op.into(),
                     uuid,
@@ -403,7 +338,12 @@ async fn the_mage_dialect_decides_as_the_real_server_does() {
                 judge(
                     format!("#{n} DETAIL {entity}/{target_id}"),
                     got,
-                    base("DETAIL", Some(target_id.clone()), vec![], presented(entity, &seen, key1)),
+                    base(
+                        "DETAIL",
+                        Some(target_id.clone()),
+                        vec![],
+                        presented(entity, &seen, key1),
+                    ),
                 );
                 // create
                 let (body, write) = if entity == "Secret" {
@@ -412,12 +352,17 @@ async fn the_mage_dialect_decides_as_the_real_server_does() {
                         vec!["name".to_string(), "value".to_string()],
                     )
                 } else {
-                    (json!({"role": {"name": format!("fr{tag}new")}}), vec!["name".to_string()])
+                    (
+                        json!({"role": {"name": format!("fr{tag}new")}}),
+                        vec!["name".to_string()],
+                    )
                 };
                 let r = call(&me, Method::POST, coll, Some(body)).await;
                 let got = verdict(&r);
                 // What the server presents for the new record (it may exist even on a 403).
-                let all = call(&owner, Method::GET, &format!("{coll}?_limit=1000"), None).await.unwrap();
+                let all = call(&owner, Method::GET, &format!("{coll}?_limit=1000"), None)
+                    .await
+                    .unwrap();
                 let made = all[coll].as_array().unwrap().iter().find(|o| {
                     o["name"] == format!("fs{tag}new") || o["name"] == format!("fr{tag}new")
                 });
@@ -425,21 +370,34 @@ async fn the_mage_dialect_decides_as_the_real_server_does() {
                     Some(o) => presented_item(entity, &all, coll, &o["id"].to_string()),
                     None => Vec::new(),
                 };
-                judge(format!("#{n} CREATE {entity}"), got, base("CREATE", None, write, read));
+                judge(
+                    format!("#{n} CREATE {entity}"),
+                    got,
+                    base("CREATE", None, write, read),
+                );
                 // update
                 let body = if entity == "Secret" {
                     json!({"secret": {"value": "w"}})
                 } else {
                     json!({"role": {"name": format!("fr{tag}t2")}})
                 };
-                let write = if entity == "Secret" { vec!["value".to_string()] } else { vec!["name".to_string()] };
+                let write = if entity == "Secret" {
+                    vec!["value".to_string()]
+                } else {
+                    vec!["name".to_string()]
+                };
                 let listing = format!("{coll}?_limit=1000");
                 let before = call(&owner, Method::GET, &listing, None).await.unwrap();
                 let got = verdict(&call(&me, Method::PUT, &target, Some(body)).await);
                 judge(
                     format!("#{n} UPDATE {entity}/{target_id}"),
                     got,
-                    base("UPDATE", Some(target_id.clone()), write, presented_item(entity, &before, coll, &target_id)),
+                    base(
+                        "UPDATE",
+                        Some(target_id.clone()),
+                        write,
+                        presented_item(entity, &before, coll, &target_id),
+                    ),
                 );
                 // delete
                 let before = call(&owner, Method::GET, &listing, None).await.unwrap();
@@ -447,42 +405,19 @@ async fn the_mage_dialect_decides_as_the_real_server_does() {
                 judge(
                     format!("#{n} DELETE {entity}/{victim}"),
                     got,
-                    base("DELETE", Some(victim.clone()), vec![], presented_item(entity, &before, coll, &victim)),
+                    base(
+                        "DELETE",
+                        Some(victim.clone()),
+                        vec![],
+                        presented_item(entity, &before, coll, &victim),
+                    ),
                 );
             }
             // Tidy up what is left of the scenario.
-            for p in perm_ids {
-                let _ = owner.delete_permission(p, true).await;
-            }
-            let _ = owner.delete_role(role.id, true).await;
-            let _ = owner.delete_user(user.id, true).await;
-            let s = owner.state().await.unwrap();
-            for name in [format!("fr{tag}t"), format!("fr{tag}t2"), format!("fr{tag}u"), format!("fr{tag}new")] {
-                if let Some(r) = s.role_by_name(&name) {
-                    let _ = owner.delete_role(r.id, true).await;
-                }
-            }
-            for s in ["a", "b", "new"] {
-                let _ = call(&owner, Method::DELETE, &format!("secrets/fs{tag}{s}"), None).await;
-            }
+            held.remove(&owner).await;
+            tidy(&owner, &tag).await;
         }
-        let compared: Vec<&Outcome> = outcomes.iter().filter(|o| o.server.is_some()).collect();
-        let wrong: Vec<String> = compared
-            .iter()
-            .filter(|o| o.server != Some(o.dialect))
-            .map(|o| format!("{}: Mage {:?}, dialect {} {}\n   with {}", o.what, o.server.map(|a| if a { 200 } else { 403 }), o.dialect, o.why, o.perms))
-            .collect();
-        let allowed = compared.iter().filter(|o| o.dialect).count();
-        eprintln!(
-            "Mage fidelity: {} calls compared ({allowed} allowed, {} denied), {} not comparable, {} differ",
-            compared.len(),
-            compared.len() - allowed,
-            outcomes.len() - compared.len(),
-            wrong.len()
-        );
-        assert!(compared.len() >= outcomes.len() * 9 / 10, "too many calls gave neither 200 nor 403");
-        assert!(allowed > 0 && allowed < compared.len(), "the scenarios must both allow and deny");
-        assert!(wrong.is_empty(), "the dialect and Mage disagree:\n{}", wrong.join("\n"));
+        assert_agree("Mage fidelity", "the dialect", &outcomes, 9);
     })
     .await;
 }

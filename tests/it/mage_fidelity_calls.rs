@@ -8,37 +8,19 @@
 
 use crate::mage_support;
 
-use gatehouse::backend::{Backend, Error, Password, PermissionSpec, RoleSpec, UserSpec};
+use crate::support::build::add_role;
+use gatehouse::backend::{Backend, PermissionSpec, RoleSpec};
 use gatehouse::catalog::CallSpec;
 use gatehouse::connect::MageBackend;
 use gatehouse::engine::CallQuery;
-use gatehouse::model::Id;
-use gatehouse::policy::Link;
+use mage_support::fidelity::{
+    Outcome, PASSWORD, assert_agree, call, env_num, holder, role_number, tidy, verdict,
+};
 use mage_support::{admin, bounded, live_url, login, unique};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
-async fn call(b: &MageBackend, m: Method, path: &str, body: Option<Value>) -> Result<Value, Error> {
-    b.client().call(m, path, body.as_ref()).await
-}
-
-/// Mage's answer: Some(true) for 200, Some(false) for 403, None for anything else.
-fn verdict(r: &Result<Value, Error>) -> Option<bool> {
-    match r {
-        Ok(_) => Some(true),
-        Err(Error::Forbidden(_)) => Some(false),
-        Err(_) => None,
-    }
-}
 
 const ENTITIES: [&str; 8] = [
     "Pipeline",
@@ -186,19 +168,7 @@ async fn make_records(owner: &MageBackend, tag: &str) -> Records {
     )
     .await
     .unwrap();
-    let r = owner
-        .create_role(RoleSpec {
-            name: format!("fcr{tag}"),
-            description: String::new(),
-        })
-        .await
-        .unwrap();
-    let role = gatehouse::connect::mage::wire::mage_id(
-        gatehouse::connect::mage::wire::MageKind::Role,
-        &r.id,
-    )
-    .unwrap()
-    .to_string();
+    let role = role_number(&add_role(owner, &format!("fcr{tag}")).await.id).unwrap();
     Records {
         pipeline,
         schedule,
@@ -224,11 +194,7 @@ async fn victim(
                 })
                 .await
                 .ok()?;
-            gatehouse::connect::mage::wire::mage_id(
-                gatehouse::connect::mage::wire::MageKind::Role,
-                &r.id,
-            )
-            .map(|i| i.to_string())
+            role_number(&r.id)
         }
         "Secret" => {
             call(
@@ -278,13 +244,6 @@ fn member(entity: &str, rec: &Records, owner_id: &str) -> Option<(String, String
     }
 }
 
-struct Outcome {
-    what: String,
-    server: Option<bool>,
-    gatehouse: bool,
-    why: String,
-}
-
 #[tokio::test]
 #[ignore = "needs a Mage server"]
 async fn whole_calls_are_decided_as_the_real_server_does() {
@@ -308,51 +267,22 @@ async fn whole_calls_are_decided_as_the_real_server_does() {
         for n in 0..scenarios {
             let tag = unique();
             let rec = make_records(&owner, &tag).await;
-            let user = owner
-                .create_user(UserSpec {
-                    username: format!("fcu{tag}"),
-                    email: format!("fcu{tag}@example.com"),
-                    password: Some(Password("fidelity-pw".into())),
-                    ..Default::default()
-                })
-                .await
-                .unwrap();
-            let role = owner
-                .create_role(RoleSpec {
-                    name: format!("fcq{tag}"),
-                    description: String::new(),
-                })
-                .await
-                .unwrap();
             let mut specs = Vec::new();
             for _ in 0..rng.random_range(2..=6) {
                 specs.push(generate(&mut rng, &calls));
             }
-            let mut perm_ids: Vec<Id> = Vec::new();
-            for s in &specs {
-                let p = owner.create_permission(s.clone()).await.unwrap();
-                owner
-                    .link(Link::RolePermission {
-                        role: role.id,
-                        permission: p.id,
-                    })
-                    .await
-                    .unwrap();
-                perm_ids.push(p.id);
-            }
-            owner
-                .link(Link::UserRole {
-                    user: user.id,
-                    role: role.id,
-                })
-                .await
-                .unwrap();
-            let me = login(&url, &format!("fcu{tag}@example.com"), "fidelity-pw").await;
+            let held = holder(&owner, &format!("fcu{tag}"), &format!("fcq{tag}"), &specs).await;
+            let me = login(&url, &format!("fcu{tag}@example.com"), PASSWORD).await;
             let perms = format!(
                 "{:?}",
                 specs
                     .iter()
-                    .map(|s| (s.entity.clone(), s.grants.clone(), s.read_attributes.len(), s.write_attributes.clone()))
+                    .map(|s| (
+                        s.entity.clone(),
+                        s.grants.clone(),
+                        s.read_attributes.len(),
+                        s.write_attributes.clone()
+                    ))
                     .collect::<Vec<_>>()
             );
             for (i, c) in calls.iter().enumerate() {
@@ -368,11 +298,15 @@ async fn whole_calls_are_decided_as_the_real_server_does() {
                         (coll.clone(), None, Some(json!({ key: Value::Object(obj) })))
                     }
                     "DELETE" => {
-                        let Some(v) = victim(&owner, &c.entity, &rec, &tag, i).await else { continue };
+                        let Some(v) = victim(&owner, &c.entity, &rec, &tag, i).await else {
+                            continue;
+                        };
                         (format!("{coll}/{v}"), Some(v), None)
                     }
                     _ => {
-                        let Some((p, id)) = member(&c.entity, &rec, &owner_id) else { continue };
+                        let Some((p, id)) = member(&c.entity, &rec, &owner_id) else {
+                            continue;
+                        };
                         let body = (c.op == "UPDATE").then(|| {
                             let mut obj = serde_json::Map::new();
                             for k in &c.write {
@@ -387,12 +321,18 @@ async fn whole_calls_are_decided_as_the_real_server_does() {
                 };
                 let sent_write: Vec<String> = body
                     .as_ref()
-                    .and_then(|b| b.as_object()?.values().next()?.as_object().map(|o| o.keys().cloned().collect()))
+                    .and_then(|b| {
+                        b.as_object()?
+                            .values()
+                            .next()?
+                            .as_object()
+                            .map(|o| o.keys().cloned().collect())
+                    })
                     .unwrap_or_default();
                 // gatehouse decides first, from a fresh read of the server (`state` re-reads).
                 owner.state().await.unwrap();
                 let q = CallQuery {
-                    user: user.id,
+                    user: held.user.id,
                     entity: c.entity.clone(),
                     op: c.op.clone(),
                     uuid: uuid.clone(),
@@ -418,58 +358,12 @@ async fn whole_calls_are_decided_as_the_real_server_does() {
                     ),
                 });
             }
-            for p in perm_ids {
-                let _ = owner.delete_permission(p, true).await;
-            }
-            let _ = owner.delete_role(role.id, true).await;
-            let _ = owner.delete_user(user.id, true).await;
+            held.remove(&owner).await;
             tidy(&owner, &tag).await;
         }
-        let compared: Vec<&Outcome> = outcomes.iter().filter(|o| o.server.is_some()).collect();
-        let wrong: Vec<String> = compared
-            .iter()
-            .filter(|o| o.server != Some(o.gatehouse))
-            .map(|o| format!("{}: Mage {:?}, gatehouse {} {}", o.what, o.server, o.gatehouse, o.why))
-            .collect();
-        let allowed = compared.iter().filter(|o| o.gatehouse).count();
-        eprintln!(
-            "Mage whole calls: {} calls compared ({allowed} allowed, {} denied), {} not comparable, {} differ",
-            compared.len(),
-            compared.len() - allowed,
-            outcomes.len() - compared.len(),
-            wrong.len()
-        );
-        assert!(compared.len() >= outcomes.len() * 8 / 10, "too many calls gave neither 200 nor 403");
-        assert!(allowed > 0 && allowed < compared.len(), "the scenarios must both allow and deny");
-        assert!(wrong.is_empty(), "gatehouse and Mage disagree on {} calls:\n{}", wrong.len(), wrong.join("\n"));
+        assert_agree("Mage whole calls", "gatehouse", &outcomes, 8);
     })
     .await;
-}
-
-/// Deletes what a scenario left: every record whose name carries its tag (the calls' own
-/// creates, throwaway records a refused delete kept, the records made for it).
-async fn tidy(owner: &MageBackend, tag: &str) {
-    for (coll, key, id) in [
-        ("roles", "roles", "id"),
-        ("secrets", "secrets", "name"),
-        ("tags", "tags", "id"),
-        ("pipelines", "pipelines", "uuid"),
-    ] {
-        let Ok(all) = call(owner, Method::GET, &format!("{coll}?_limit=1000"), None).await else {
-            continue;
-        };
-        for o in all[key].as_array().into_iter().flatten() {
-            let name = o["name"].as_str().unwrap_or_default();
-            if !name.contains(tag) {
-                continue;
-            }
-            let id = match &o[id] {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            let _ = call(owner, Method::DELETE, &format!("{coll}/{id}"), None).await;
-        }
-    }
 }
 
 fn singular(entity: &str) -> &'static str {

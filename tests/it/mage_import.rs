@@ -74,6 +74,20 @@ fn run(url: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) 
     )
 }
 
+/// `-o json import FILE MODE --user-password-env IMP_PW`, with `pw` setting IMP_PW.
+fn import_json(url: &str, file: &str, mode: &str, pw: &[(&str, &str)]) -> (i32, String, String) {
+    let args = [
+        "-o",
+        "json",
+        "import",
+        file,
+        mode,
+        "--user-password-env",
+        "IMP_PW",
+    ];
+    run(url, &args, pw)
+}
+
 /// (created, present) per kind of a JSON import report.
 fn counts(stdout: &str) -> BTreeMap<String, (u64, u64)> {
     let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
@@ -128,19 +142,7 @@ async fn mage_import_writes_a_document_once_and_refuses_teams() {
 
         // Dry run: the plan, nothing written.
         let before = snapshot(b).await;
-        let (code, out, err) = run(
-            &url,
-            &[
-                "-o",
-                "json",
-                "import",
-                file,
-                "--dry-run",
-                "--user-password-env",
-                "IMP_PW",
-            ],
-            &pw,
-        );
+        let (code, out, err) = import_json(&url, file, "--dry-run", &pw);
         assert_eq!(code, 0, "{err}");
         let c = counts(&out);
         assert_eq!(c["roles"], (2, 0));
@@ -164,19 +166,7 @@ async fn mage_import_writes_a_document_once_and_refuses_teams() {
         assert_eq!(snapshot(b).await, before, "the dry runs wrote nothing");
 
         // The import.
-        let (code, out, err) = run(
-            &url,
-            &[
-                "-o",
-                "json",
-                "import",
-                file,
-                "--yes",
-                "--user-password-env",
-                "IMP_PW",
-            ],
-            &pw,
-        );
+        let (code, out, err) = import_json(&url, file, "--yes", &pw);
         assert_eq!(code, 0, "{err}");
         let c = counts(&out);
         assert_eq!(

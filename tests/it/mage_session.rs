@@ -3,8 +3,9 @@
 //! collections read page by page together, and ids of deleted objects that never reach the
 //! object Mage gives the same number to.
 
-use crate::mage_support::{self, admin, bounded, live_url, serial, unique};
-use gatehouse::backend::{Backend, Error, Password, PermissionSpec, RoleSpec, UserSpec};
+use crate::mage_support::{self, admin, bounded, live_url, person, serial, unique};
+use crate::support::build::add_role;
+use gatehouse::backend::{Backend, Error, PermissionSpec, RoleSpec};
 use gatehouse::connect::mage::tokens::Saved;
 use gatehouse::connect::mage::wire::{MageKind, MagePermission, MageRole, MageUser, mage_id};
 use gatehouse::connect::mage::{Login, MageClient, TokenCache};
@@ -12,16 +13,49 @@ use gatehouse::policy::Link;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+/// The login of Mage's default owner.
+const ADMIN: &str = "admin@admin.com";
+
+fn login(user: &str, password: &str) -> Login {
+    Login {
+        user: user.into(),
+        password: password.into(),
+    }
+}
+
 fn client(url: &str, user: &str, password: &str, cache: &TokenCache) -> MageClient {
-    MageClient::new(
-        url,
-        Login {
-            user: user.into(),
-            password: password.into(),
-        },
-    )
-    .unwrap()
-    .with_token_cache(Some(cache.clone()))
+    MageClient::new(url, login(user, password))
+        .unwrap()
+        .with_token_cache(Some(cache.clone()))
+}
+
+/// A client of the owner's on `cache`.
+fn owner_client(url: &str, cache: &TokenCache) -> MageClient {
+    client(url, ADMIN, "admin", cache)
+}
+
+/// A new owner's client on `cache` that has read the roles (logging in only if it had to).
+async fn roles_read(url: &str, cache: &TokenCache) -> (MageClient, Vec<MageRole>) {
+    let c = owner_client(url, cache);
+    let roles = c.list::<MageRole>("roles", "").await.unwrap();
+    (c, roles)
+}
+
+/// A new owner's client on `cache` with its session resumed (a login if none was saved).
+async fn resumed(url: &str, cache: &TokenCache) -> MageClient {
+    let c = owner_client(url, cache);
+    c.resume().await.unwrap();
+    c
+}
+
+/// A token cache in a new directory (gone with the first value) holding the owner's session,
+/// and the client that logged in for it.
+async fn saved_session(url: &str) -> (tempfile::TempDir, TokenCache, MageClient) {
+    let state = tempfile::tempdir().unwrap();
+    let cache = TokenCache::at(state.path());
+    let first = resumed(url, &cache).await;
+    assert_eq!(first.logins(), 1, "a new cache holds no session");
+    (state, cache, first)
 }
 
 /// The saved files of a state directory.
@@ -35,7 +69,7 @@ fn saved_files(state: &Path) -> Vec<std::path::PathBuf> {
 /// `gatehouse --mage URL --mage-user admin@admin.com ARGS` with its state in `state`.
 fn cli(url: &str, state: &Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .args(["--mage", url, "--mage-user", "admin@admin.com"])
+        .args(["--mage", url, "--mage-user", ADMIN])
         .args(args)
         .env("GATEHOUSE_MAGE_PASSWORD", "admin")
         .env("GATEHOUSE_STATE_DIR", state)
@@ -84,7 +118,7 @@ async fn a_cli_run_saves_its_token_privately_and_the_next_run_logs_in_no_more() 
             .cloned()
             .collect();
         assert_eq!(keys, ["expires", "login_user", "token", "url", "user"]);
-        assert_eq!(saved.user, "admin@admin.com");
+        assert_eq!(saved.user, ADMIN);
 
         // Every login is a new token (docs/MAGE.md §5.2): the file keeps the first one when
         // the next runs log in no more.
@@ -106,8 +140,7 @@ async fn a_cli_run_saves_its_token_privately_and_the_next_run_logs_in_no_more() 
         assert!(saved_files(state.path()).is_empty());
         let cache = TokenCache::at(state.path().join("mage-sessions"));
         cache.save(&saved);
-        let c = client(&url, "admin@admin.com", "admin", &cache);
-        c.list::<MageRole>("roles", "").await.unwrap();
+        let (c, _) = roles_read(&url, &cache).await;
         assert_eq!(c.logins(), 1, "the logged-out token was refused");
         let out = ok(&cli(&url, state.path(), &["logout"]));
         assert!(out.contains("logged out"), "{out}");
@@ -123,48 +156,39 @@ async fn a_refused_or_garbage_token_logs_in_once_and_is_replaced() {
     let Some(url) = live_url() else { return };
     let _one = serial().await;
     bounded(120, async {
-        let state = tempfile::tempdir().unwrap();
-        let cache = TokenCache::at(state.path());
-        let first = client(&url, "admin@admin.com", "admin", &cache);
-        first.resume().await.unwrap();
-        assert_eq!(first.logins(), 1);
-        let good = cache.load(first.url(), "admin@admin.com").unwrap();
+        let (_state, cache, first) = saved_session(&url).await;
+        let good = cache.load(first.url(), ADMIN).unwrap();
 
         // A token Mage does not know, still unexpired by its own word.
         cache.save(&Saved {
             token: "not-a-token-mage-knows".into(),
             ..good.clone()
         });
-        let c = client(&url, "admin@admin.com", "admin", &cache);
-        let roles = c.list::<MageRole>("roles", "").await.unwrap();
+        let (c, roles) = roles_read(&url, &cache).await;
         assert!(roles.iter().any(|r| r.name == "Owner"));
         assert_eq!(c.logins(), 1, "one login after the refusal");
-        let replaced = cache.load(c.url(), "admin@admin.com").unwrap();
+        let replaced = cache.load(c.url(), ADMIN).unwrap();
         assert_ne!(replaced.token, "not-a-token-mage-knows");
 
         // The replacement is used as it is by the next client.
-        let next = client(&url, "admin@admin.com", "admin", &cache);
-        next.list::<MageRole>("roles", "").await.unwrap();
+        let (next, _) = roles_read(&url, &cache).await;
         assert_eq!(next.logins(), 0);
 
         // Garbage in the file: ignored, then overwritten; the CLI succeeds.
-        let file = cache.file(c.url(), "admin@admin.com");
+        let file = cache.file(c.url(), ADMIN);
         std::fs::write(&file, b"\x00garbage{").unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let g = client(&url, "admin@admin.com", "admin", &cache);
-        g.list::<MageRole>("roles", "").await.unwrap();
+        let (g, _) = roles_read(&url, &cache).await;
         assert_eq!(g.logins(), 1);
-        assert!(cache.load(g.url(), "admin@admin.com").is_some());
+        assert!(cache.load(g.url(), ADMIN).is_some());
 
         // An expired token is not even sent.
         let expired = Saved {
             expires: 1.0,
-            ..cache.load(g.url(), "admin@admin.com").unwrap()
+            ..cache.load(g.url(), ADMIN).unwrap()
         };
         cache.save(&expired);
-        let e = client(&url, "admin@admin.com", "admin", &cache);
-        e.resume().await.unwrap();
-        assert_eq!(e.logins(), 1);
+        assert_eq!(resumed(&url, &cache).await.logins(), 1);
     })
     .await;
 }
@@ -175,14 +199,10 @@ async fn a_token_file_others_may_read_is_not_used() {
     let Some(url) = live_url() else { return };
     let _one = serial().await;
     bounded(120, async {
-        let state = tempfile::tempdir().unwrap();
-        let cache = TokenCache::at(state.path());
-        let first = client(&url, "admin@admin.com", "admin", &cache);
-        first.resume().await.unwrap();
-        let file = cache.file(first.url(), "admin@admin.com");
+        let (_state, cache, first) = saved_session(&url).await;
+        let file = cache.file(first.url(), ADMIN);
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let c = client(&url, "admin@admin.com", "admin", &cache);
-        c.list::<MageRole>("roles", "").await.unwrap();
+        let (c, _) = roles_read(&url, &cache).await;
         assert_eq!(c.logins(), 1, "the world-readable token was used");
         let mode = std::fs::metadata(&file).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "the new login replaced it privately");
@@ -200,40 +220,28 @@ async fn two_logins_on_one_server_keep_separate_tokens() {
         let name = format!("tok{}", unique());
         let email = format!("{name}@example.com");
         let user = b
-            .create_user(UserSpec {
-                username: name.clone(),
-                email: email.clone(),
-                password: Some(Password("token-pass-123".into())),
-                ..Default::default()
-            })
+            .create_user(person(&name, "token-pass-123"))
             .await
             .unwrap();
         let state = tempfile::tempdir().unwrap();
         let cache = TokenCache::at(state.path().join("mage-sessions"));
-        let a = client(&url, "admin@admin.com", "admin", &cache);
+        let a = resumed(&url, &cache).await;
         let o = client(&url, &email, "token-pass-123", &cache);
-        a.resume().await.unwrap();
         o.resume().await.unwrap();
         assert_eq!(saved_files(state.path()).len(), 2);
-        let sa = cache.load(a.url(), "admin@admin.com").unwrap();
+        let sa = cache.load(a.url(), ADMIN).unwrap();
         let so = cache.load(o.url(), &email).unwrap();
         assert_ne!(sa.token, so.token);
         // Each later client is its own user again, without a login.
-        let a2 = client(&url, "admin@admin.com", "admin", &cache);
+        let a2 = owner_client(&url, &cache);
         let o2 = client(&url, &email, "token-pass-123", &cache);
         assert_eq!(a2.me().await.unwrap()["username"], "admin");
         assert_eq!(o2.me().await.unwrap()["username"], name.as_str());
         assert_eq!(a2.logins() + o2.logins(), 0);
         // A backend on the saved session is that user, under the id the state reads.
-        let backend = gatehouse::connect::MageBackend::new(
-            &url,
-            Login {
-                user: "admin@admin.com".into(),
-                password: "admin".into(),
-            },
-        )
-        .unwrap()
-        .token_cache(Some(cache.clone()));
+        let backend = gatehouse::connect::MageBackend::new(&url, login(ADMIN, "admin"))
+            .unwrap()
+            .token_cache(Some(cache.clone()));
         backend.connect().await.unwrap();
         let me = backend.me().await.unwrap();
         assert_eq!(me.username, "admin");
@@ -255,36 +263,18 @@ async fn later_pages_are_read_together_and_in_order() {
         // Enough roles for several pages of two.
         let mut made = Vec::new();
         for i in 0..5 {
-            made.push(
-                b.create_role(RoleSpec {
-                    name: format!("gh-page-{}-{i}", unique()),
-                    description: String::new(),
-                })
-                .await
-                .unwrap(),
-            );
+            made.push(add_role(&b, &format!("gh-page-{}-{i}", unique())).await);
         }
         // And users: a fresh server holds only its owner.
         let mut people = Vec::new();
         for i in 0..2 {
             let name = format!("ghpage{}{i}", unique());
-            people.push(
-                b.create_user(gatehouse::backend::UserSpec {
-                    username: name.clone(),
-                    email: format!("{name}@example.com"),
-                    password: Some(gatehouse::backend::Password("page-pass-1".into())),
-                    ..Default::default()
-                })
-                .await
-                .unwrap(),
-            );
+            people.push(b.create_user(person(&name, "page-pass-1")).await.unwrap());
         }
-        let login = || Login {
-            user: "admin@admin.com".into(),
-            password: "admin".into(),
-        };
-        let whole = MageClient::new(&url, login()).unwrap();
-        let paged = MageClient::new(&url, login()).unwrap().with_page_size(2);
+        let whole = MageClient::new(&url, login(ADMIN, "admin")).unwrap();
+        let paged = MageClient::new(&url, login(ADMIN, "admin"))
+            .unwrap()
+            .with_page_size(2);
         agree::<MageRole>(&whole, &paged, "roles", "", |r| r.id).await;
         agree::<MagePermission>(&whole, &paged, "permissions", "_format=role/detail", |p| {
             p.id
@@ -355,22 +345,10 @@ async fn an_id_of_a_deleted_object_never_reaches_the_one_that_reuses_its_number(
         let tag = unique();
 
         // Roles: SQLite hands the deleted last row's number to the next one.
-        let old = b
-            .create_role(RoleSpec {
-                name: format!("gh-old-{tag}"),
-                description: String::new(),
-            })
-            .await
-            .unwrap();
+        let old = add_role(&b, &format!("gh-old-{tag}")).await;
         b.delete_role(old.id, true).await.unwrap();
         next_second().await;
-        let new = b
-            .create_role(RoleSpec {
-                name: format!("gh-new-{tag}"),
-                description: String::new(),
-            })
-            .await
-            .unwrap();
+        let new = add_role(&b, &format!("gh-new-{tag}")).await;
         assert_eq!(
             mage_id(MageKind::Role, &new.id),
             mage_id(MageKind::Role, &old.id),
@@ -424,12 +402,7 @@ async fn an_id_of_a_deleted_object_never_reaches_the_one_that_reuses_its_number(
             b.delete_permission(old_p.id, true).await,
         );
 
-        let user = |name: &str| UserSpec {
-            username: name.into(),
-            email: format!("{name}@example.com"),
-            password: Some(Password("reuse-pass-123".into())),
-            ..Default::default()
-        };
+        let user = |name: &str| person(name, "reuse-pass-123");
         let old_u = b.create_user(user(&format!("ghold{tag}"))).await.unwrap();
         b.delete_user(old_u.id, true).await.unwrap();
         next_second().await;

@@ -21,6 +21,16 @@ async fn raw(path: &Path) -> sqlx::SqliteConnection {
         .expect("raw connection")
 }
 
+/// A raw connection to a new SQLite file at `path`.
+async fn raw_new(path: &Path) -> sqlx::SqliteConnection {
+    sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .connect()
+        .await
+        .expect("create")
+}
+
 fn corrupt_message(r: Result<SqliteStore, StoreError>) -> String {
     match r {
         Err(StoreError::Corrupt(msg)) => msg,
@@ -132,12 +142,7 @@ async fn refuses_a_file_that_is_not_sqlite() {
 async fn refuses_another_programs_database() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("other.db");
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(&path)
-        .create_if_missing(true)
-        .connect()
-        .await
-        .expect("create");
+    let mut conn = raw_new(&path).await;
     sqlx::query("CREATE TABLE songs (title TEXT)")
         .execute(&mut conn)
         .await
@@ -294,12 +299,7 @@ async fn a_schema_1_store_gains_mage_fields() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("old.db");
     {
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true)
-            .connect()
-            .await
-            .expect("create");
+        let mut conn = raw_new(&path).await;
         let uid = uuid::Uuid::now_v7();
         let pid = uuid::Uuid::now_v7();
         let setup = format!(

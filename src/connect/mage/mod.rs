@@ -9,6 +9,7 @@ mod answer;
 mod client;
 pub mod facts;
 pub mod import;
+mod links;
 pub mod seed;
 pub mod tokens;
 pub mod wire;
@@ -505,12 +506,12 @@ impl Backend for MageBackend {
     }
     async fn link(&self, link: Link) -> Result<Revision> {
         self.writable()?;
-        writes::relink(&self.client, &link, true).await?;
+        links::relink(&self.client, &link, true).await?;
         Ok(self.invalidate())
     }
     async fn unlink(&self, link: Link) -> Result<Revision> {
         self.writable()?;
-        writes::relink(&self.client, &link, false).await?;
+        links::relink(&self.client, &link, false).await?;
         Ok(self.invalidate())
     }
 

@@ -1,10 +1,11 @@
-//! Writes to a Mage server: roles, permissions, users and the links between them, with the
-//! 0.9.80 workarounds of `docs/MAGE.md` §5.4 (users and permissions are presented with
-//! `_format=list` / `_format=role/detail`; a write whose answer fails on `from_self` is read
-//! back instead). Every update first reads the object, so an edit made on the server since the
-//! console read it is refused as a conflict rather than overwritten, and every update, delete
-//! and link first checks that the object Mage holds under the integer is the one read — not a
-//! newer one that took the integer of a deleted object ([`same`]).
+//! Writes to a Mage server: roles, permissions and users, and deletes (the links between them
+//! are in `links.rs`), with the 0.9.80 workarounds of `docs/MAGE.md` §5.4 (users and
+//! permissions are presented with `_format=list` / `_format=role/detail`; a write whose answer
+//! fails on `from_self` is read back instead). Every update first reads the object, so an edit
+//! made on the server since the console read it is refused as a conflict rather than
+//! overwritten, and every update, delete and link first checks that the object Mage holds under
+//! the integer is the one read — not a newer one that took the integer of a deleted object
+//! ([`same`]).
 
 use super::client::{MageClient, Written};
 use super::wire::{
@@ -15,7 +16,7 @@ use crate::backend::{Error, PermissionSpec, Result, RoleSpec, UserSpec};
 use crate::catalog::Catalog;
 use crate::catalog::flags_to_access;
 use crate::model::{Id, ObjectKind, Permission, Role, User, UserKind};
-use crate::policy::{Link, State};
+use crate::policy::State;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -28,7 +29,7 @@ fn kind_name(kind: MageKind) -> &'static str {
     }
 }
 
-fn int_id(kind: MageKind, id: &Id) -> Result<i64> {
+pub(super) fn int_id(kind: MageKind, id: &Id) -> Result<i64> {
     mage_id(kind, id).ok_or_else(|| {
         Error::not_found(
             kind_name(kind),
@@ -420,7 +421,7 @@ pub async fn update_user(c: &MageClient, id: Id, spec: UserSpec, version: u64) -
     Ok(get_user(c, n).await?.to_model())
 }
 
-// ---- deletes and links ----
+// ---- deletes ----
 
 /// How a permission is named in messages: its entity and number.
 fn permission_name(p: &MagePermission) -> String {
@@ -429,7 +430,7 @@ fn permission_name(p: &MagePermission) -> String {
 
 /// Checks that the object Mage holds under `id`'s integer is the one `id` was read as (see
 /// [`same`]); returns the integer.
-async fn check_current(c: &MageClient, kind: MageKind, id: &Id) -> Result<i64> {
+pub(super) async fn check_current(c: &MageClient, kind: MageKind, id: &Id) -> Result<i64> {
     let n = int_id(kind, id)?;
     let (name, created_at) = match kind {
         MageKind::User => {
@@ -478,66 +479,6 @@ pub async fn delete(
         MageKind::Permission => format!("permissions/{n}?_format=role/detail"),
     };
     c.write(Method::DELETE, &path, None).await.map(|_| ())
-}
-
-fn edit(ids: &mut Vec<i64>, id: i64, add: bool) {
-    ids.retain(|&x| x != id);
-    if add {
-        ids.push(id);
-    }
-    ids.sort_unstable();
-}
-
-/// Adds (`add`) or removes a role ↔ permission or user ↔ role link, by replacing the set on
-/// the role (`permission_ids`) or on the user (`role_ids`).
-pub async fn relink(c: &MageClient, link: &Link, add: bool) -> Result<()> {
-    match *link {
-        Link::RolePermission { role, permission } => {
-            let r = int_id(MageKind::Role, &role)?;
-            let (cur, p) = tokio::try_join!(
-                get_role(c, r),
-                check_current(c, MageKind::Permission, &permission)
-            )?;
-            same(
-                MageKind::Role,
-                &role,
-                r,
-                &cur.name,
-                cur.created_at.as_deref(),
-            )?;
-            let mut ids = cur.permission_ids();
-            edit(&mut ids, p, add);
-            // 0.9.80 empties the role's users when `user_ids` is absent: send them back.
-            let users: Vec<i64> = cur.users.iter().flatten().map(|u| u.id).collect();
-            c.call(
-                Method::PUT,
-                &format!("roles/{r}"),
-                Some(&json!({"role": {"permission_ids": ids, "user_ids": users}})),
-            )
-            .await?;
-            Ok(())
-        }
-        Link::UserRole { user, role } => {
-            let u = int_id(MageKind::User, &user)?;
-            let (cur, r) =
-                tokio::try_join!(get_user(c, u), check_current(c, MageKind::Role, &role))?;
-            let name = cur.to_model().username;
-            same(MageKind::User, &user, u, &name, cur.created_at.as_deref())?;
-            let mut ids = cur.role_ids();
-            edit(&mut ids, r, add);
-            c.write(
-                Method::PUT,
-                &format!("users/{u}?_format=list"),
-                Some(&json!({"user": {"role_ids": ids}})),
-            )
-            .await
-            .map(|_| ())
-        }
-        _ => Err(Error::invalid(
-            "link",
-            "Mage links roles to permissions and users to roles only (no teams or direct grants)",
-        )),
-    }
 }
 
 #[cfg(test)]
@@ -644,15 +585,5 @@ mod tests {
             (&f["first_name"], &f["last_name"]),
             (&json!(""), &json!("King Lovelace"))
         );
-    }
-
-    #[test]
-    fn link_sets_are_edited_without_duplicates() {
-        let mut ids = vec![3, 1];
-        edit(&mut ids, 2, true);
-        edit(&mut ids, 2, true);
-        assert_eq!(ids, [1, 2, 3]);
-        edit(&mut ids, 1, false);
-        assert_eq!(ids, [2, 3]);
     }
 }

@@ -4,19 +4,13 @@
 //! applied versions.
 
 use super::{db_err, valid_schema};
+use crate::store::schema_version::{self, Migration};
 use crate::store::{StoreError, StoreResult};
 use sqlx::postgres::PgConnection;
 use sqlx::{Connection, Executor};
 
 /// The advisory lock key taken while migrating ("gatehous" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6761_7465_686f_7573;
-
-/// One schema step.
-struct Migration {
-    version: i64,
-    name: &'static str,
-    sql: &'static str,
-}
 
 /// Every migration, in version order.
 const MIGRATIONS: &[Migration] = &[
@@ -32,8 +26,8 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-/// The schema version this binary writes.
-const LATEST: i64 = 2;
+// The versions only go up (checked as the binary is built).
+const _: () = assert!(schema_version::in_order(MIGRATIONS));
 
 const CREATE_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS gatehouse_migrations (
     version    BIGINT PRIMARY KEY,
@@ -107,16 +101,9 @@ pub(super) async fn migrate(conn: &mut PgConnection) -> StoreResult<()> {
             .fetch_one(&mut *tx)
             .await
             .map_err(db_err)?;
-    if current > LATEST {
-        return Err(StoreError::Corrupt(format!(
-            "store schema version {current} is newer than this gatehouse ({LATEST}); upgrade gatehouse"
-        )));
-    }
-    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+    for m in schema_version::pending(MIGRATIONS, current)? {
         // A plain string runs as a simple query: several statements at once.
-        (&mut *tx).execute(m.sql).await.map_err(|e| {
-            StoreError::Database(format!("migration {} ({}): {e}", m.version, m.name))
-        })?;
+        (&mut *tx).execute(m.sql).await.map_err(|e| m.failed(e))?;
         sqlx::query("INSERT INTO gatehouse_migrations (version, name) VALUES ($1, $2)")
             .bind(m.version)
             .bind(m.name)
@@ -125,15 +112,4 @@ pub(super) async fn migrate(conn: &mut PgConnection) -> StoreResult<()> {
             .map_err(db_err)?;
     }
     tx.commit().await.map_err(db_err)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn latest_is_last_migration() {
-        assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(LATEST));
-        assert!(MIGRATIONS.windows(2).all(|w| w[0].version < w[1].version));
-    }
 }

@@ -5,6 +5,7 @@
 //! The file is marked with `PRAGMA application_id` so foreign databases are refused.
 
 use super::db_err;
+use crate::store::schema_version::{self, Migration};
 use crate::store::{StoreError, StoreResult};
 use sqlx::Connection;
 use sqlx::sqlite::SqliteConnection;
@@ -13,13 +14,6 @@ use std::path::Path;
 /// `PRAGMA application_id` of a gatehouse store ("Gate" in ASCII).
 pub(super) const APPLICATION_ID: i64 = 0x4761_7465;
 const SET_APPLICATION_ID: &str = "PRAGMA application_id = 1197569125";
-
-/// One schema step.
-struct Migration {
-    version: i64,
-    name: &'static str,
-    sql: &'static str,
-}
 
 /// Every migration, in version order.
 const MIGRATIONS: &[Migration] = &[
@@ -36,7 +30,9 @@ const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The schema version this binary writes.
-pub(super) const LATEST: i64 = 2;
+const LATEST: i64 = schema_version::latest(MIGRATIONS);
+// The versions only go up (checked as the binary is built).
+const _: () = assert!(schema_version::in_order(MIGRATIONS));
 
 const CREATE_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    INTEGER PRIMARY KEY,
@@ -83,15 +79,11 @@ pub(super) async fn migrate(conn: &mut SqliteConnection, path: &Path) -> StoreRe
             .fetch_one(&mut *tx)
             .await
             .map_err(db_err)?;
-    if current > LATEST {
-        return Err(StoreError::Corrupt(format!(
-            "store schema version {current} is newer than this gatehouse ({LATEST}); upgrade gatehouse"
-        )));
-    }
-    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
-        sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(|e| {
-            StoreError::Database(format!("migration {} ({}): {e}", m.version, m.name))
-        })?;
+    for m in schema_version::pending(MIGRATIONS, current)? {
+        sqlx::raw_sql(m.sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| m.failed(e))?;
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
         )
@@ -130,11 +122,5 @@ mod tests {
             SET_APPLICATION_ID,
             format!("PRAGMA application_id = {APPLICATION_ID}")
         );
-    }
-
-    #[test]
-    fn latest_is_last_migration() {
-        assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(LATEST));
-        assert!(MIGRATIONS.windows(2).all(|w| w[0].version < w[1].version));
     }
 }

@@ -1,7 +1,9 @@
 //! Shared by the tests against a real Mage server (each `#[ignore = "needs a Mage server"]`):
 //! the gate on `GATEHOUSE_TEST_MAGE_URL`, an owner's backend, raw calls to Mage's API, unique
-//! names and a time bound.
+//! names and a time bound; `fidelity` holds what the two fidelity tests share.
 #![allow(dead_code)]
+
+pub mod fidelity;
 
 use gatehouse::connect::MageBackend;
 use gatehouse::connect::mage::Login;
@@ -67,6 +69,16 @@ pub async fn raw_get(b: &MageBackend, path: &str) -> Value {
     match b.client().call(reqwest::Method::GET, path, None).await {
         Ok(v) => v,
         Err(e) => serde_json::json!({"error": e.to_string()}),
+    }
+}
+
+/// A Mage user to create: `name`, email `name@example.com`, with `password`.
+pub fn person(name: &str, password: &str) -> gatehouse::backend::UserSpec {
+    gatehouse::backend::UserSpec {
+        username: name.into(),
+        email: format!("{name}@example.com"),
+        password: Some(gatehouse::backend::Password(password.into())),
+        ..Default::default()
     }
 }
 
