@@ -355,3 +355,44 @@ fn who_can_on_mage_names_those_the_whole_call_lets_through() {
         "{text}"
     );
 }
+
+/// Under a whole call's failing check, the changes listed pass that check only: assigning a
+/// role that grants LIST with one readable attribute passes the operation, and the call then
+/// fails at reading the other attributes, so they are not promised to "allow it".
+#[test]
+fn a_whole_calls_hints_promise_the_failing_check_only() {
+    let e = Env::init();
+    e.ok(&["users", "create", "carol"]);
+    e.ok(&["roles", "create", "Lister"]);
+    let narrow = e.permission(&[
+        "mage:Pipeline",
+        "--grant",
+        "LIST,READ",
+        "--read-attr",
+        "name",
+    ]);
+    e.ok(&["roles", "add-permission", "Lister", &narrow]);
+    let out = e.code(&["check", "carol", "LIST", "mage:Pipeline", "--explain"], 1);
+    assert!(out.contains("the check that fails: the operation"), "{out}");
+    assert!(out.contains("assign role Lister"), "{out}");
+    assert!(out.contains("would pass this check"), "{out}");
+    assert!(!out.contains("would allow it"), "{out}");
+    // The hint taken: the operation passes and the call still fails, as the heading said.
+    e.ok(&["roles", "assign", "Lister", "carol"]);
+    let out = e.code(&["check", "carol", "LIST", "mage:Pipeline", "--explain"], 1);
+    assert!(out.contains("the check that fails: the query key"), "{out}");
+    // A single check's hints still allow it.
+    e.ok(&["roles", "unassign", "Lister", "carol"]);
+    let out = e.code(
+        &[
+            "check",
+            "carol",
+            "LIST",
+            "mage:Pipeline",
+            "--operation-only",
+            "--explain",
+        ],
+        1,
+    );
+    assert!(out.contains("would allow it"), "{out}");
+}
