@@ -9,6 +9,7 @@
 //! records nothing, `explain` with one that records every candidate.
 
 mod call_plan;
+pub mod effect;
 mod evaluate;
 mod explain;
 mod filing;
@@ -19,6 +20,7 @@ mod reverse;
 mod uuids;
 
 pub use call_plan::{CallAnswer, CallData, CallQuery, NoData};
+pub use effect::{AccessEffect, access_effect};
 pub use explain::{Candidate, Explanation, FailedCondition, Hint, Outcome};
 pub use index::Engine;
 pub use mage_call::{MageCall, MageCheck, MageFailure, MageVerdict, ReadCheck};
@@ -251,5 +253,7 @@ mod tests;
 mod tests_attr;
 #[cfg(test)]
 mod tests_call;
+#[cfg(test)]
+mod tests_effect;
 #[cfg(test)]
 mod tests_mage;

@@ -5,6 +5,7 @@ use crate::policy::State;
 use uuid::Uuid;
 
 /// A tiny world builder for scenario tests.
+#[derive(Clone)]
 pub(super) struct W {
     pub(super) s: State,
     n: u128,

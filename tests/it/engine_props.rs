@@ -379,3 +379,117 @@ proptest! {
         }
     }
 }
+
+/// Every (user, entity, uuid, atomic action, context) whose answer moved between two states,
+/// found by deciding everything for everyone.
+fn moved_everywhere(
+    before: &State,
+    after: &State,
+) -> std::collections::BTreeSet<(Id, String, Option<String>, String, u8)> {
+    let cats = catalogs();
+    let (eb, ea) = (Engine::build(before, &cats), Engine::build(after, &cats));
+    let users: std::collections::BTreeSet<Id> = before
+        .users
+        .keys()
+        .chain(after.users.keys())
+        .copied()
+        .collect();
+    let mut out = std::collections::BTreeSet::new();
+    for &u in &users {
+        for entity in ["X", "Y"] {
+            for uuid in [None, Some(uuid_name(0)), Some(uuid_name(1))] {
+                for action in ["a", "b", "c"] {
+                    // Contexts: plain, own, each team.
+                    let mut ctxs: Vec<(u8, Option<Id>, Option<Id>)> =
+                        vec![(0, None, None), (1, Some(u), None)];
+                    ctxs.extend((0..NT).map(|t| (2 + t, None, Some(tid(t)))));
+                    for (c, owner, team) in ctxs {
+                        let r = Request {
+                            user: u,
+                            catalog: "t".into(),
+                            action: action.into(),
+                            entity: entity.into(),
+                            entity_uuid: uuid.clone(),
+                            resource_owner: owner,
+                            resource_team: team,
+                            attribute: None,
+                        };
+                        if eb.decide(&r).allowed != ea.decide(&r).allowed {
+                            out.insert((
+                                u,
+                                entity.to_string(),
+                                uuid.clone(),
+                                action.to_string(),
+                                c,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The access effect of a change names exactly the users whose answers moved (none left
+    /// out, none made up), and every gain and loss it reports is one `decide` confirms.
+    #[test]
+    fn access_effect_is_exactly_what_moved(wb in world(), other in world(), edit in 0u8..8, at in any::<prop::sample::Index>()) {
+        use gatehouse::engine::effect::{Context, Side};
+        // After: another world altogether, or this one with one small edit (the what-if case).
+        let mut wa = wb.clone();
+        let pick = |n: usize| at.index(n.max(1));
+        match edit {
+            0 => wa = other,
+            1 if !wa.perms.is_empty() => { let i = pick(wa.perms.len()); wa.perms[i].4 = if wa.perms[i].4.is_empty() { vec![0] } else { vec![] }; }
+            2 if !wa.perms.is_empty() => { let i = pick(wa.perms.len()); wa.perms[i].3.push(2); }
+            3 if !wa.perms.is_empty() => { let i = pick(wa.perms.len()); wa.perms[i].2 = vec![1]; }
+            4 if !wa.role_perms.is_empty() => { wa.role_perms.remove(pick(wa.role_perms.len())); }
+            5 if !wa.user_roles.is_empty() => { wa.user_roles.remove(pick(wa.user_roles.len())); }
+            6 if !wa.members.is_empty() => { wa.members.remove(pick(wa.members.len())); }
+            7 if !wa.perms.is_empty() => { let i = pick(wa.perms.len()); wa.perms[i].1 = Some(1); }
+            _ => {}
+        }
+        let cats = catalogs();
+        let (before, after) = (state(&wb), state(&wa));
+        let (eb, ea) = (Engine::build(&before, &cats), Engine::build(&after, &cats));
+        let effect = gatehouse::engine::access_effect(
+            Side { state: &before, engine: &eb },
+            Side { state: &after, engine: &ea },
+            &cats,
+        );
+        let moved = moved_everywhere(&before, &after);
+        let flagged = |u: &Id| {
+            let f = |s: &State| s.users.get(u).map(|x| (x.owner, x.disabled));
+            f(&before).unwrap_or((false, false)) != f(&after).unwrap_or((false, false))
+        };
+        for u in before.users.keys().chain(after.users.keys()) {
+            if flagged(u) { continue; }
+            let reported = effect.users.iter().any(|e| e.user == *u && (!e.gains.is_empty() || !e.losses.is_empty()));
+            let real = moved.iter().any(|m| m.0 == *u);
+            prop_assert_eq!(reported, real, "user {}", u);
+        }
+        for e in &effect.users {
+            for (list, gained) in [(&e.gains, true), (&e.losses, false)] {
+                for a in list {
+                    let entities: Vec<&str> = if a.entity == "ALL" { vec!["X", "Y"] } else { vec![a.entity.as_str()] };
+                    for entity in entities {
+                        let (owner, team) = match a.context {
+                            Context::Any => (None, None),
+                            Context::Own => (Some(e.user), None),
+                            Context::Team(t) => (None, Some(t)),
+                        };
+                        let r = Request { user: e.user, catalog: a.catalog.clone(), action: a.action.clone(),
+                            entity: entity.into(), entity_uuid: a.entity_uuid.clone(), resource_owner: owner,
+                            resource_team: team, attribute: None };
+                        prop_assert_eq!(eb.decide(&r).allowed, !gained, "{:?}", r);
+                        prop_assert_eq!(ea.decide(&r).allowed, gained, "{:?}", r);
+                    }
+                }
+            }
+        }
+    }
+}
