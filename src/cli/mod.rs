@@ -19,6 +19,7 @@ mod serve;
 mod teams;
 mod user_rows;
 mod users;
+mod what_if;
 
 use crate::backend::Backend;
 use crate::backend::{Error, Reads, Result};

@@ -3,9 +3,11 @@
 use super::Ctx;
 use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::roles::PermRow;
+use super::what_if::{delete, preview};
 use crate::backend::parse_target;
 use crate::backend::{Error, GrantTo, PermissionSpec, Reads, Result, find_permission};
 use crate::catalog::{Catalogs, Dialect, access_to_flags};
+use crate::model::ObjectKind;
 use crate::model::{Permission, Principal};
 use crate::text::sanitize;
 use clap::{Args, Subcommand};
@@ -78,6 +80,9 @@ pub enum PermissionsCmd {
         /// Delete even when roles or principals hold it.
         #[arg(long)]
         force: bool,
+        /// With an ID: show who would lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
         /// PRINCIPAL is a team.
         #[arg(long, conflicts_with = "client")]
         team: bool,
@@ -550,6 +555,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             force,
             team,
             client,
+            dry_run,
         } => match args.as_slice() {
             [id] => {
                 if team || client {
@@ -560,6 +566,11 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                 }
                 let s = b.state().await?;
                 let p = find_permission(&s, id)?;
+                if dry_run {
+                    let c = delete(ObjectKind::Permission, p.id, force);
+                    let what = format!("delete permission {}", p.id);
+                    return preview(ctx, &s, &[c], &what).await;
+                }
                 let rev = b.delete_permission(p.id, force).await?;
                 ctx.done("deleted permission", &p.id.to_string(), rev);
             }

@@ -2,8 +2,11 @@
 
 use super::Ctx;
 use super::output::{self, list, print_fields, print_json, print_table, section};
+use super::what_if::{delete, preview};
 use crate::backend::{Result, RoleSpec, find_permission, find_role, find_team, find_user};
+use crate::model::ObjectKind;
 use crate::model::{Id, Permission, Role};
+use crate::policy::Change;
 use crate::policy::{Link, State};
 use crate::text::sanitize;
 use clap::Subcommand;
@@ -45,6 +48,9 @@ pub enum RolesCmd {
         /// Remove its links too.
         #[arg(long)]
         force: bool,
+        /// Show who would gain or lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Add a permission to a role.
     AddPermission {
@@ -59,6 +65,9 @@ pub enum RolesCmd {
         role: String,
         /// Permission id (or a unique prefix of at least 8 characters).
         permission: String,
+        /// Show who would gain or lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Assign a role to a user.
     Assign {
@@ -73,6 +82,9 @@ pub enum RolesCmd {
         role: String,
         /// Username or id.
         user: String,
+        /// Show who would gain or lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Assign a role to a team (every member inherits it).
     AssignTeam {
@@ -87,6 +99,9 @@ pub enum RolesCmd {
         role: String,
         /// Team key or id.
         team: String,
+        /// Show who would gain or lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -346,8 +361,16 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 outln!("updated role {} (version {})", sanitize(&r.name), r.version);
             }
         }
-        RolesCmd::Rm { role, force } => {
+        RolesCmd::Rm {
+            role,
+            force,
+            dry_run,
+        } => {
             let r = find_role(&s, &role)?;
+            if dry_run {
+                let c = delete(ObjectKind::Role, r.id, force);
+                return preview(ctx, &s, &[c], &format!("delete role {}", r.name)).await;
+            }
             let rev = b.delete_role(r.id, force).await?;
             ctx.done("deleted role", &r.name, rev);
         }
@@ -366,7 +389,11 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 rev,
             );
         }
-        RolesCmd::RmPermission { role, permission } => {
+        RolesCmd::RmPermission {
+            role,
+            permission,
+            dry_run,
+        } => {
             let r = find_role(&s, &role)?;
             let p = find_permission(&s, &permission)?;
             if !s.role_permissions.contains(&(r.id, p.id)) {
@@ -376,12 +403,15 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                     hint: format!("; see `gatehouse roles show {}`", r.name),
                 });
             }
-            let rev = b
-                .unlink(Link::RolePermission {
-                    role: r.id,
-                    permission: p.id,
-                })
-                .await?;
+            let link = Link::RolePermission {
+                role: r.id,
+                permission: p.id,
+            };
+            if dry_run {
+                let what = format!("remove permission {} from role {}", p.id, r.name);
+                return preview(ctx, &s, &[Change::Unlink(link)], &what).await;
+            }
+            let rev = b.unlink(link).await?;
             ctx.done(
                 "removed",
                 &format!("permission {} from role {}", p.id, r.name),
@@ -403,7 +433,11 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 rev,
             );
         }
-        RolesCmd::Unassign { role, user } => {
+        RolesCmd::Unassign {
+            role,
+            user,
+            dry_run,
+        } => {
             let r = find_role(&s, &role)?;
             let u = find_user(&s, &user)?;
             if !s.user_roles.contains(&(u.id, r.id)) {
@@ -413,12 +447,15 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                     hint: format!("; see `gatehouse users show {}`", u.username),
                 });
             }
-            let rev = b
-                .unlink(Link::UserRole {
-                    user: u.id,
-                    role: r.id,
-                })
-                .await?;
+            let link = Link::UserRole {
+                user: u.id,
+                role: r.id,
+            };
+            if dry_run {
+                let what = format!("unassign role {} from user {}", r.name, u.username);
+                return preview(ctx, &s, &[Change::Unlink(link)], &what).await;
+            }
+            let rev = b.unlink(link).await?;
             ctx.done(
                 "unassigned",
                 &format!("role {} from user {}", r.name, u.username),
@@ -440,7 +477,11 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 rev,
             );
         }
-        RolesCmd::UnassignTeam { role, team } => {
+        RolesCmd::UnassignTeam {
+            role,
+            team,
+            dry_run,
+        } => {
             let r = find_role(&s, &role)?;
             let t = find_team(&s, &team)?;
             if !s.team_roles.contains(&(t.id, r.id)) {
@@ -450,12 +491,15 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                     hint: format!("; see `gatehouse teams show {}`", t.key),
                 });
             }
-            let rev = b
-                .unlink(Link::TeamRole {
-                    team: t.id,
-                    role: r.id,
-                })
-                .await?;
+            let link = Link::TeamRole {
+                team: t.id,
+                role: r.id,
+            };
+            if dry_run {
+                let what = format!("unassign role {} from team {}", r.name, t.key);
+                return preview(ctx, &s, &[Change::Unlink(link)], &what).await;
+            }
+            let rev = b.unlink(link).await?;
             ctx.done(
                 "unassigned",
                 &format!("role {} from team {}", r.name, t.key),

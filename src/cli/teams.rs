@@ -3,8 +3,11 @@
 use super::Ctx;
 use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::roles::{PERM_HEADER, PermRow};
+use super::what_if::{delete, preview};
 use crate::backend::{Error, Result, TeamSpec, find_role, find_team, find_user};
+use crate::model::ObjectKind;
 use crate::model::{Id, Principal, Team};
+use crate::policy::Change;
 use crate::policy::{Link, State};
 use crate::text::sanitize;
 use clap::Subcommand;
@@ -61,6 +64,9 @@ pub enum TeamsCmd {
         /// Remove its links too.
         #[arg(long)]
         force: bool,
+        /// Show who would gain or lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Add a member (or change a member's role).
     AddMember {
@@ -78,6 +84,9 @@ pub enum TeamsCmd {
         team: String,
         /// Username or id.
         user: String,
+        /// Show who would gain or lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -265,8 +274,16 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                 outln!("updated team {} (version {})", sanitize(&t.key), t.version);
             }
         }
-        TeamsCmd::Rm { team, force } => {
+        TeamsCmd::Rm {
+            team,
+            force,
+            dry_run,
+        } => {
             let t = find_team(&s, &team)?;
+            if dry_run {
+                let c = delete(ObjectKind::Team, t.id, force);
+                return preview(ctx, &s, &[c], &format!("delete team {}", t.key)).await;
+            }
             let rev = b.delete_team(t.id, force).await?;
             ctx.done("deleted team", &t.key, rev);
         }
@@ -283,7 +300,11 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                 .await?;
             ctx.done("added", &format!("{} to team {}", u.username, t.key), rev);
         }
-        TeamsCmd::RmMember { team, user } => {
+        TeamsCmd::RmMember {
+            team,
+            user,
+            dry_run,
+        } => {
             let t = find_team(&s, &team)?;
             let u = find_user(&s, &user)?;
             let Some(role) = s.members.get(&(t.id, u.id)) else {
@@ -293,13 +314,16 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                     hint: format!("; see `gatehouse teams show {}`", t.key),
                 });
             };
-            let rev = b
-                .unlink(Link::Member {
-                    team: t.id,
-                    user: u.id,
-                    role: *role,
-                })
-                .await?;
+            let link = Link::Member {
+                team: t.id,
+                user: u.id,
+                role: *role,
+            };
+            if dry_run {
+                let what = format!("remove {} from team {}", u.username, t.key);
+                return preview(ctx, &s, &[Change::Unlink(link)], &what).await;
+            }
+            let rev = b.unlink(link).await?;
             ctx.done(
                 "removed",
                 &format!("{} from team {}", u.username, t.key),

@@ -4,7 +4,9 @@ use super::Ctx;
 use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::roles::{PERM_HEADER, PermRow};
 pub use super::user_rows::{EffectiveRow, KEY_HEADER, KeyRow, effective_rows, print_effective};
+use super::what_if::{delete, preview};
 use crate::backend::{Error, Reads, Result, UserSpec, find_user};
+use crate::model::ObjectKind;
 use crate::model::{Id, Principal, User, UserKind};
 use crate::policy::State;
 use crate::text::sanitize;
@@ -99,6 +101,9 @@ pub enum UsersCmd {
         /// Remove its links and keys too.
         #[arg(long)]
         force: bool,
+        /// Show who would gain or lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -420,8 +425,16 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                 );
             }
         }
-        UsersCmd::Rm { user, force } => {
+        UsersCmd::Rm {
+            user,
+            force,
+            dry_run,
+        } => {
             let u = find_user(&s, &user)?;
+            if dry_run {
+                let c = delete(ObjectKind::User, u.id, force);
+                return preview(ctx, &s, &[c], &format!("delete user {}", u.username)).await;
+            }
             let rev = b.delete_user(u.id, force).await?;
             ctx.done("deleted user", &u.username, rev);
         }

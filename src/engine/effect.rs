@@ -440,3 +440,30 @@ fn group(list: &[Access]) -> Vec<String> {
         })
         .collect()
 }
+
+/// What applying `changes` to `state` would do to access (nothing is written anywhere): the
+/// changes are applied to a copy with the store's own semantics ([`State::apply`]), so a
+/// change the store would refuse is refused here with the same error.
+pub fn what_if(
+    state: &State,
+    changes: &[crate::policy::Change],
+    catalogs: &Catalogs,
+) -> crate::policy::ApplyResult<AccessEffect> {
+    let mut after = state.clone();
+    for c in changes {
+        after.apply(c)?;
+    }
+    after.reindex();
+    let (eb, ea) = (
+        Engine::build(state, catalogs),
+        Engine::build(&after, catalogs),
+    );
+    Ok(access_effect(
+        Side { state, engine: &eb },
+        Side {
+            state: &after,
+            engine: &ea,
+        },
+        catalogs,
+    ))
+}

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli_support;
+mod cli_what_if;
 mod mage_support;
 mod support;
 mod tui_support;

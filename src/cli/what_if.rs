@@ -1,0 +1,56 @@
+//! `--dry-run` on the commands that take access away (`roles rm`, `rm-permission`,
+//! `unassign`, `unassign-team`, `users rm`, `permissions rm`, `teams rm`): what the change would
+//! do to access, computed by the engine on the state before and after
+//! ([`crate::engine::effect::what_if`]), and nothing written.
+
+use super::Ctx;
+use crate::backend::Result;
+use crate::engine::effect::{AccessEffect, summary_lines, what_if};
+use crate::model::{Id, ObjectKind};
+use crate::policy::{Change, State};
+use crate::store::StoreError;
+use crate::text::sanitize;
+use serde::Serialize;
+
+/// Users shown in full in a dry run's summary; the rest are counted.
+const USERS_SHOWN: usize = 20;
+/// Accesses shown per user; the rest are counted.
+const ACCESSES_SHOWN: usize = 6;
+
+#[derive(Serialize)]
+struct DryRun<'a> {
+    dry_run: bool,
+    would: &'a str,
+    effect: &'a AccessEffect,
+}
+
+/// Prints what `changes` (described as `would`, e.g. "unassign role R from user alice") would
+/// do to access, and writes nothing. A change the backend would refuse is refused here with
+/// the same typed error.
+pub async fn preview(ctx: &Ctx, s: &State, changes: &[Change], would: &str) -> Result<i32> {
+    let catalogs = ctx.backend.catalogs().await?;
+    let effect = what_if(s, changes, &catalogs).map_err(StoreError::from)?;
+    if ctx.json() {
+        super::output::print_json(&DryRun {
+            dry_run: true,
+            would,
+            effect: &effect,
+        })?;
+        return Ok(0);
+    }
+    outln!("dry run: would {}; nothing written", sanitize(would));
+    for line in summary_lines(&effect, USERS_SHOWN, ACCESSES_SHOWN) {
+        outln!("{}", sanitize(&line));
+    }
+    Ok(0)
+}
+
+/// The delete a `rm` makes (`--force`: its links go too).
+pub fn delete(kind: ObjectKind, id: Id, force: bool) -> Change {
+    Change::Delete {
+        kind,
+        id,
+        expected_version: None,
+        cascade: force,
+    }
+}

@@ -1,0 +1,80 @@
+//! `--dry-run` on the commands that take access away: who would lose (or gain) which access,
+//! computed on the state before and after, and nothing written (issue 20, item 4).
+
+use crate::cli_support::Env;
+
+/// alice holds Editors and Readers; bob holds Editors only. Editors grant `write` on
+/// `gatehouse:Role`, Readers and Editors both grant `read`.
+fn world() -> Env {
+    let e = Env::init();
+    for u in ["alice", "bob"] {
+        e.ok(&["users", "create", u]);
+    }
+    e.ok(&["roles", "create", "Editors"]);
+    e.ok(&["roles", "create", "Readers"]);
+    let write = e.permission(&["gatehouse:Role", "--grant", "write,read"]);
+    let read = e.permission(&["gatehouse:Role", "--grant", "read"]);
+    e.ok(&["roles", "add-permission", "Editors", &write]);
+    e.ok(&["roles", "add-permission", "Readers", &read]);
+    e.ok(&["roles", "assign", "Editors", "alice"]);
+    e.ok(&["roles", "assign", "Readers", "alice"]);
+    e.ok(&["roles", "assign", "Editors", "bob"]);
+    e
+}
+
+#[test]
+fn unassign_dry_run_names_what_is_lost_and_writes_nothing() {
+    let e = world();
+    let before = e.export();
+    let out = e.ok(&["roles", "unassign", "Editors", "alice", "--dry-run"]);
+    assert!(
+        out.starts_with("dry run: would unassign role Editors from user alice; nothing written"),
+        "{out}"
+    );
+    assert!(out.contains("0 user(s) gain access, 1 lose access"), "{out}");
+    assert!(out.contains("alice: - write on gatehouse:Role"), "{out}");
+    // She keeps `read` through Readers: not a loss; bob is untouched.
+    assert!(!out.contains("read"), "{out}");
+    assert!(!out.contains("bob"), "{out}");
+    assert_eq!(e.export(), before, "a dry run writes nothing");
+}
+
+#[test]
+fn rm_dry_run_counts_every_holder_and_refuses_as_the_real_run_does() {
+    let e = world();
+    let before = e.export();
+    // Without --force the role is in use: the dry run refuses exactly as the delete would.
+    let dry = e.run(&["roles", "rm", "Editors", "--dry-run"]);
+    let real = e.run(&["roles", "rm", "Editors"]);
+    assert_eq!(dry.status.code(), real.status.code());
+    assert_ne!(dry.status.code(), Some(0));
+    assert_eq!(e.export(), before);
+    let v = e.json(&["roles", "rm", "Editors", "--force", "--dry-run", "-o", "json"]);
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(v["would"], "delete role Editors");
+    let users = v["effect"]["users"].as_array().expect("users");
+    let names: Vec<&str> = users.iter().filter_map(|u| u["username"].as_str()).collect();
+    assert_eq!(names, ["alice", "bob"]);
+    let bob = &users[1];
+    let lost: Vec<&str> = bob["losses"]
+        .as_array()
+        .expect("losses")
+        .iter()
+        .filter_map(|a| a["action"].as_str())
+        .collect();
+    assert_eq!(lost, ["read", "write"]);
+    assert_eq!(bob["losses"][0]["context"]["on"], "any");
+    assert_eq!(e.export(), before, "a dry run writes nothing");
+}
+
+#[test]
+fn a_change_that_moves_nobody_says_so() {
+    let e = world();
+    e.ok(&["users", "create", "carol"]);
+    e.ok(&["roles", "create", "Empty"]);
+    e.ok(&["roles", "assign", "Empty", "carol"]);
+    let out = e.ok(&["roles", "unassign", "Empty", "carol", "--dry-run"]);
+    assert!(out.contains("no one's access changes"), "{out}");
+    let out = e.ok(&["users", "rm", "carol", "--force", "--dry-run"]);
+    assert!(out.contains("would delete user carol"), "{out}");
+}
