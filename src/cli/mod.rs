@@ -8,6 +8,7 @@ mod stdout;
 mod audit;
 mod check;
 mod check_call;
+mod decide;
 mod import_file;
 mod keys;
 mod misc;
