@@ -284,10 +284,13 @@ async fn execute(mut cli: Cli) -> Result<i32> {
     if let Some(Command::Serve(args)) = &cli.command {
         return serve::serve(&cli.global, args, default_admin()).await;
     }
-    if let Some(Command::Test(args)) = &cli.command
-        && let Some(doc) = &args.policy
-    {
-        return test_file::run_on_policy(args, doc, format).await;
+    if let Some(Command::Test(args)) = &mut cli.command {
+        if !test_file::prepare(args)? {
+            return Ok(2);
+        }
+        if let Some(doc) = args.policy.clone() {
+            return test_file::run_on_policy(args, &doc, format).await;
+        }
     }
     let selection = select_backend(&cli.global)?;
     if let Some(Command::Logout) = &cli.command {
@@ -347,7 +350,7 @@ async fn run_command(
         Command::Teams(c) => teams::run(&ctx, c).await,
         Command::Permissions(c) => permissions::run(&ctx, c).await,
         Command::Check(a) => check::check(&ctx, a).await,
-        Command::Test(a) => test_file::run(&ctx, &a).await,
+        Command::Test(mut a) => test_file::run(&ctx, &mut a).await,
         Command::WhoCan(a) => check::who_can(&ctx, a).await,
         Command::WhatCan { user } => check::what_can(&ctx, &user).await,
         Command::Audit(a) => audit::audit(&ctx, a).await,

@@ -35,6 +35,9 @@ pub struct TestArgs {
     /// Refuse a file (or document) larger than this (bytes, or with a KiB/MiB/GiB suffix).
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_size: u64,
+    /// The files, parsed by [`prepare`] before any backend is opened.
+    #[arg(skip)]
+    parsed: Vec<Parsed>,
 }
 
 const HELP: &str = "\
@@ -101,25 +104,36 @@ struct Report {
 }
 
 /// One parsed file.
+#[derive(Debug, Default)]
 struct Parsed {
     name: String,
     lines: Vec<String>,
     found: Vec<(usize, Assertion)>,
 }
 
-/// `test --policy DOC FILE…`: the document imported into an in-memory store, then the
-/// files checked against it.
-pub async fn run_on_policy(a: &TestArgs, doc: &Path, format: Format) -> Result<i32> {
-    // The files first: a malformed one is reported before the document is read.
-    let Some(files) = parse_files(a)? else {
-        return Ok(2);
-    };
-    if doc.as_os_str() == "-" && a.files.iter().any(|f| f.as_os_str() == "-") {
+/// Reads and parses the files before any backend is opened (a malformed file is reported
+/// without connecting anywhere): false after printing their syntax errors (exit 2).
+pub fn prepare(a: &mut TestArgs) -> Result<bool> {
+    if a.policy.as_deref().is_some_and(|d| d.as_os_str() == "-")
+        && a.files.iter().any(|f| f.as_os_str() == "-")
+    {
         return Err(Error::invalid(
             "--policy",
             "the document and an assertion file cannot both be stdin ('-')",
         ));
     }
+    match parse_files(a)? {
+        Some(files) => {
+            a.parsed = files;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// `test --policy DOC FILE…` (after [`prepare`]): the document imported into an in-memory
+/// store, then the files checked against it.
+pub async fn run_on_policy(a: &mut TestArgs, doc: &Path, format: Format) -> Result<i32> {
     let doc_text = read_doc(doc, None, a.max_size, "policy document")?;
     let location = format!("policy document {}", doc.display());
     let local = LocalBackend::in_memory(location).await?;
@@ -131,15 +145,13 @@ pub async fn run_on_policy(a: &TestArgs, doc: &Path, format: Format) -> Result<i
         format,
         path: doc.to_path_buf(),
     };
-    check_files(&ctx, a, files).await
+    run(&ctx, a).await
 }
 
-/// `test FILE…` against the selected backend.
-pub async fn run(ctx: &Ctx, a: &TestArgs) -> Result<i32> {
-    let Some(files) = parse_files(a)? else {
-        return Ok(2);
-    };
-    check_files(ctx, a, files).await
+/// `test FILE…` (after [`prepare`]) against the backend of `ctx`.
+pub async fn run(ctx: &Ctx, a: &mut TestArgs) -> Result<i32> {
+    let files = std::mem::take(&mut a.parsed);
+    check_files(ctx, a.verbose, files).await
 }
 
 /// Reads and parses every file; `None` after printing the syntax errors of malformed ones.
@@ -192,7 +204,7 @@ fn parse_files(a: &TestArgs) -> Result<Option<Vec<Parsed>>> {
 }
 
 /// Decides every assertion, prints the report and returns the exit code.
-async fn check_files(ctx: &Ctx, a: &TestArgs, files: Vec<Parsed>) -> Result<i32> {
+async fn check_files(ctx: &Ctx, verbose: bool, files: Vec<Parsed>) -> Result<i32> {
     let s = ctx.backend.state().await?;
     let cats = ctx.backend.catalogs().await?;
     let mut rows = Vec::new();
@@ -232,7 +244,7 @@ async fn check_files(ctx: &Ctx, a: &TestArgs, files: Vec<Parsed>) -> Result<i32>
     if ctx.json() {
         print_json(&report)?;
     } else {
-        print_report(&report, a.verbose);
+        print_report(&report, verbose);
     }
     Ok(if failed == 0 { 0 } else { 1 })
 }

@@ -232,6 +232,17 @@ fn malformed_files_exit_2_naming_line_and_column() {
         "{err}"
     );
     assert_eq!(lines[4], "error: 4 malformed lines; nothing was checked");
+    // The files are read before any store is opened: a malformed one touches nothing.
+    let nowhere = dir.join("no-such-dir");
+    let o = e
+        .cmd()
+        .arg("--db")
+        .arg(nowhere.join("store.db"))
+        .args(["test", s(&bad)])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!nowhere.exists(), "the store was not opened");
     // A file with no assertion at all is a usage error too, as is a missing file (3).
     let empty = write(dir, "empty.gh", "# nothing yet\n\n");
     let msg = e.fails(&["test", s(&empty)], 2);
