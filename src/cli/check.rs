@@ -1,12 +1,14 @@
 //! `gatehouse check`, `who-can`, `what-can`.
 
 use super::Ctx;
+pub use super::decide::RequestContext;
+use super::decide::{CheckOptions, How, Question, decide};
 use super::output::{print_json, print_table};
 use super::users::{effective_rows, print_effective};
-use crate::backend::{Error, Result, find_user};
+use crate::backend::{Result, find_user};
 use crate::backend::{Target, build_request};
 use crate::catalog::{CALL_OPERATIONS, Catalogs, Dialect};
-use crate::engine::{AttrCheck, AttrKind, CallQuery, Explanation, Request};
+use crate::engine::{AttrCheck, CallQuery, Explanation, Request};
 use crate::model::Id;
 use crate::policy::State;
 use crate::present::{explain_lines, rule_text};
@@ -25,47 +27,11 @@ pub struct CheckArgs {
     pub entity: String,
     #[command(flatten)]
     pub context: RequestContext,
-    /// Mage: check reading this attribute of the record with the operation (READ, READ_ALL,
-    /// read_attributes, in the same permission as the operation).
-    #[arg(long, value_name = "ATTR", conflicts_with_all = ["write", "query"])]
-    pub read: Option<String>,
-    /// Mage: check writing this attribute with the operation (WRITE, WRITE_ALL,
-    /// write_attributes).
-    #[arg(long, value_name = "ATTR", conflicts_with_all = ["read", "query"])]
-    pub write: Option<String>,
-    /// Mage: check using this query key with the operation (QUERY, QUERY_ALL,
-    /// query_attributes).
-    #[arg(long, value_name = "ATTR", conflicts_with_all = ["read", "write"])]
-    pub query: Option<String>,
-    /// Mage: decide only the operation (and the one attribute of `--read`, `--write` or
-    /// `--query`), not the whole REST call.
-    #[arg(long)]
-    pub operation_only: bool,
-    /// Mage: the payload keys the call sends (comma-separated; default: what Mage's UI sends).
-    #[arg(long, value_name = "KEYS", value_delimiter = ',', conflicts_with_all = ["operation_only", "read", "write", "query"])]
-    pub payload: Option<Vec<String>>,
-    /// Mage: the query keys the call sends (comma-separated; default: what Mage's UI sends).
-    #[arg(long, value_name = "KEYS", value_delimiter = ',', conflicts_with_all = ["operation_only", "read", "write", "query"])]
-    pub query_keys: Option<Vec<String>>,
+    #[command(flatten)]
+    pub options: CheckOptions,
     /// Show every path and candidate permission, and what would allow a denial.
     #[arg(long)]
     pub explain: bool,
-}
-
-impl CheckArgs {
-    /// The attribute check asked for with `--read`, `--write` or `--query`, if any.
-    pub fn attribute(&self) -> Option<AttrCheck> {
-        let (kind, name) = match (&self.read, &self.write, &self.query) {
-            (Some(n), _, _) => (AttrKind::Read, n),
-            (_, Some(n), _) => (AttrKind::Write, n),
-            (_, _, Some(n)) => (AttrKind::Query, n),
-            _ => return None,
-        };
-        Some(AttrCheck {
-            kind,
-            name: name.clone(),
-        })
-    }
 }
 
 /// `who-can` arguments.
@@ -80,20 +46,6 @@ pub struct WhoCanArgs {
     /// Mage: those granted the operation alone, not the whole REST call.
     #[arg(long)]
     pub operation_only: bool,
-}
-
-/// Catalog and resource context of a request.
-#[derive(Debug, Args)]
-pub struct RequestContext {
-    /// Catalog, when the entity name is ambiguous.
-    #[arg(long)]
-    pub catalog: Option<String>,
-    /// The resource's owner (for `own` conditions).
-    #[arg(long, value_name = "USER")]
-    pub owner: Option<String>,
-    /// The resource's team (for `team` conditions and membership roles).
-    #[arg(long, value_name = "TEAM")]
-    pub team: Option<String>,
 }
 
 async fn build(
@@ -136,78 +88,57 @@ struct CheckJson<'a> {
 /// `check`: exit 0 on ALLOW, 1 on DENY.
 pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
     let s = ctx.backend.state().await?;
-    let u = find_user(&s, &a.user)?;
-    let (mut req, t) = build(ctx, &s, u.id, &a.action, &a.entity, &a.context).await?;
-    let attribute = a.attribute();
     let cats = ctx.backend.catalogs().await?;
-    let mage = cats
-        .get(&t.catalog)
-        .is_some_and(|c| c.dialect == Dialect::Mage);
-    if mage
-        && !a.operation_only
-        && attribute.is_none()
-        && CALL_OPERATIONS.contains(&req.action.as_str())
-    {
-        return super::check_call::check_call(ctx, &s, &a, u, &req, &t).await;
-    }
-    if !mage && (a.payload.is_some() || a.query_keys.is_some()) {
-        return Err(Error::invalid(
-            if a.payload.is_some() {
-                "--payload"
-            } else {
-                "--query-keys"
-            },
-            format!(
-                "only a Mage REST call has a payload and query keys; '{}' is not a mage catalog",
-                t.catalog
-            ),
-        ));
-    }
-    if let Some(at) = &attribute
-        && at.name.trim().is_empty()
-    {
-        return Err(Error::invalid(
-            at.kind.word(),
-            "the attribute name is empty".to_string(),
-        ));
-    }
-    req.attribute = attribute.clone();
-    let e = ctx.backend.explain(req).await?;
-    let reason = rule_text(&s, &e.rule);
-    let decision = if e.allowed { "ALLOW" } else { "DENY" };
+    let q = Question {
+        user: &a.user,
+        action: &a.action,
+        entity: &a.entity,
+        context: &a.context,
+        options: &a.options,
+    };
+    let d = decide(ctx.backend.as_ref(), &s, &cats, &q).await?;
+    let e = match &d.how {
+        How::Call(answer) => {
+            return super::check_call::print_call(ctx, &s, a.explain, &d, answer).await;
+        }
+        How::Operation(e) => e,
+    };
+    let decision = if d.allowed { "ALLOW" } else { "DENY" };
+    let t = &d.target;
     if ctx.json() {
         print_json(&CheckJson {
-            allowed: e.allowed,
+            allowed: d.allowed,
             decision,
-            user: &u.username,
+            user: &d.user.username,
             action: &a.action,
             catalog: &t.catalog,
             entity: &t.entity,
             entity_uuid: t.uuid.as_deref(),
-            attribute: attribute.as_ref(),
-            reason,
-            explanation: a.explain.then_some(&e),
+            attribute: d.attribute.as_ref(),
+            reason: d.reason.clone(),
+            explanation: a.explain.then_some(e),
         })?;
     } else {
-        let attr = attribute
+        let attr = d
+            .attribute
             .as_ref()
             .map(|at| format!(" ({} {})", at.kind.word(), at.name))
             .unwrap_or_default();
         let line = format!(
-            "{decision:<5}  {} may{} {} {}{attr} — {reason}",
-            u.username,
-            if e.allowed { "" } else { " not" },
+            "{decision:<5}  {} may{} {} {}{attr} — {}",
+            d.user.username,
+            if d.allowed { "" } else { " not" },
             a.action,
-            t.display()
+            t.display(),
+            d.reason
         );
         outln!("{}", sanitize(&line));
         if a.explain {
             outln!();
-            let cats = ctx.backend.catalogs().await?;
-            print_tree(&s, &cats, &u.username, &e);
+            print_tree(&s, &cats, &d.user.username, e);
         }
     }
-    Ok(if e.allowed { 0 } else { 1 })
+    Ok(if d.allowed { 0 } else { 1 })
 }
 
 #[derive(Serialize)]

@@ -2,13 +2,12 @@
 //! (`docs/MAGE_CALLS.md`). `--operation-only` keeps the narrower question in `check.rs`.
 
 use super::Ctx;
-use super::check::CheckArgs;
+use super::decide::Decision;
 use super::output::print_json;
-use crate::backend::{Result, Target};
-use crate::engine::{CallAnswer, CallQuery, MageFailure, Request};
-use crate::model::User;
+use crate::backend::Result;
+use crate::engine::{CallAnswer, MageFailure};
 use crate::policy::State;
-use crate::present::call::{call_reason, check_words, plan_lines};
+use crate::present::call::{check_words, plan_lines};
 use crate::present::{explain_lines, explain_lines_headed};
 use crate::text::sanitize;
 use serde::Serialize;
@@ -28,28 +27,19 @@ struct CallJson<'a> {
     call: &'a CallAnswer,
 }
 
-/// `check` of a whole Mage call: exit 0 on ALLOW, 1 on DENY.
-pub async fn check_call(
+/// Prints `check`'s answer `d` on a whole Mage call (its `answer`): exit 0 on ALLOW, 1 on
+/// DENY.
+pub async fn print_call(
     ctx: &Ctx,
     s: &State,
-    a: &CheckArgs,
-    u: &User,
-    req: &Request,
-    t: &Target,
+    explain: bool,
+    d: &Decision,
+    answer: &CallAnswer,
 ) -> Result<i32> {
-    let q = CallQuery {
-        user: u.id,
-        entity: t.entity.clone(),
-        op: req.action.clone(),
-        uuid: t.uuid.clone(),
-        owner: req.resource_owner,
-        query: a.query_keys.clone(),
-        write: a.payload.clone(),
-    };
-    let answer = ctx.backend.decide_call(q).await?;
-    let allowed = answer.verdict.allowed;
+    let (u, req, t) = (&d.user, &d.req, &d.target);
+    let allowed = d.allowed;
     let decision = if allowed { "ALLOW" } else { "DENY" };
-    let reason = call_reason(s, &answer);
+    let reason = d.reason.clone();
     if ctx.json() {
         print_json(&CallJson {
             allowed,
@@ -61,7 +51,7 @@ pub async fn check_call(
             entity_uuid: t.uuid.as_deref(),
             scope: if answer.known { "call" } else { "operation" },
             reason,
-            call: &answer,
+            call: answer,
         })?;
         return Ok(if allowed { 0 } else { 1 });
     }
@@ -73,9 +63,9 @@ pub async fn check_call(
         t.display()
     );
     outln!("{}", sanitize(&line));
-    if a.explain {
+    if explain {
         outln!();
-        for l in plan_lines(&answer) {
+        for l in plan_lines(answer) {
             outln!("{}", sanitize(&l));
         }
         match &answer.verdict.failed {

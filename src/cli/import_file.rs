@@ -45,7 +45,7 @@ pub struct ImportArgs<'a> {
 /// server (one write per object, no transaction): the dry run first, then it asks (or needs
 /// `--yes`), as `--from-mage` does.
 pub async fn import(ctx: &Ctx, file: &Path, a: ImportArgs<'_>) -> Result<i32> {
-    let doc = read_doc(file, a.format, a.max_size)?;
+    let doc = read_doc(file, a.format, a.max_size, "import file")?;
     let options = ImportOptions {
         user_password: a.user_password_env.map(password_from_env).transpose()?,
     };
@@ -122,8 +122,14 @@ pub(super) fn confirm(ctx: &Ctx) -> Result<bool> {
     Ok(true)
 }
 
-/// Reads and parses the document within `max_size` bytes.
-fn read_doc(file: &Path, format: Option<&str>, max_size: u64) -> Result<PolicyDoc> {
+/// Reads and parses the document within `max_size` bytes (TOML, or JSON by `format` or a
+/// `.json` extension); errors name it as `what` (`import file`).
+pub(super) fn read_doc(
+    file: &Path,
+    format: Option<&str>,
+    max_size: u64,
+    what: &str,
+) -> Result<PolicyDoc> {
     let json = match format {
         Some(f) => doc_format(f)?,
         None => file
@@ -131,11 +137,22 @@ fn read_doc(file: &Path, format: Option<&str>, max_size: u64) -> Result<PolicyDo
             .and_then(|e| e.to_str())
             .is_some_and(|e| e.eq_ignore_ascii_case("json")),
     };
+    let text = read_text(file, max_size, what)?;
+    if json {
+        PolicyDoc::from_json(&text)
+    } else {
+        PolicyDoc::from_toml(&text)
+    }
+}
+
+/// Reads `file` (`-` for stdin) as UTF-8 text within `max_size` bytes; errors name it as
+/// `what` (`import file`).
+pub(super) fn read_text(file: &Path, max_size: u64, what: &str) -> Result<String> {
     let too_large = || {
         Error::invalid(
-            "import file",
+            what,
             format!(
-                "'{}' is larger than --max-size ({max_size} bytes); raise --max-size to import it",
+                "'{}' is larger than --max-size ({max_size} bytes); raise --max-size to read it",
                 file.display()
             ),
         )
@@ -166,34 +183,26 @@ fn read_doc(file: &Path, format: Option<&str>, max_size: u64) -> Result<PolicyDo
     read.map_err(|e| {
         let kind = if e.kind() == std::io::ErrorKind::NotFound {
             return Error::NotFound {
-                kind: "import file".into(),
+                kind: what.into(),
                 name: file.display().to_string(),
                 hint: String::new(),
             };
         } else {
             e.to_string()
         };
-        Error::invalid(
-            "import file",
-            format!("cannot read '{}': {kind}", file.display()),
-        )
+        Error::invalid(what, format!("cannot read '{}': {kind}", file.display()))
     })?;
     if bytes.len() as u64 > max_size {
         return Err(too_large());
     }
-    let text = String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         Error::invalid(
-            "import file",
+            what,
             format!(
                 "'{}' is not UTF-8 text (invalid byte at offset {})",
                 file.display(),
                 e.utf8_error().valid_up_to()
             ),
         )
-    })?;
-    if json {
-        PolicyDoc::from_json(&text)
-    } else {
-        PolicyDoc::from_toml(&text)
-    }
+    })
 }

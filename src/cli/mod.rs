@@ -5,9 +5,11 @@
 #[macro_use]
 mod stdout;
 
+mod assertions;
 mod audit;
 mod check;
 mod check_call;
+mod decide;
 mod import_file;
 mod keys;
 mod misc;
@@ -17,6 +19,7 @@ mod roles;
 mod select;
 mod serve;
 mod teams;
+mod test_file;
 mod user_rows;
 mod users;
 mod what_if;
@@ -133,6 +136,10 @@ pub enum Command {
     Permissions(permissions::PermissionsCmd),
     /// May USER do ACTION on ENTITY[/UUID]? Exit 0 allow, 1 deny.
     Check(check::CheckArgs),
+    /// Check a file of expected decisions (`alice may UPDATE Pipeline/x`, `bob may not DELETE
+    /// Secret`) against the store, or a policy document with --policy. Exit 0 all hold, 1
+    /// some fail, 2 a malformed file.
+    Test(test_file::TestArgs),
     /// Every user allowed to do ACTION on ENTITY[/UUID], with the path.
     WhoCan(check::WhoCanArgs),
     /// Everything USER can do, with the path of each permission.
@@ -278,6 +285,14 @@ async fn execute(mut cli: Cli) -> Result<i32> {
     if let Some(Command::Serve(args)) = &cli.command {
         return serve::serve(&cli.global, args, default_admin()).await;
     }
+    if let Some(Command::Test(args)) = &mut cli.command {
+        if !test_file::prepare(args)? {
+            return Ok(2);
+        }
+        if let Some(doc) = args.policy.clone() {
+            return test_file::run_on_policy(args, &doc, format).await;
+        }
+    }
     let selection = select_backend(&cli.global)?;
     if let Some(Command::Logout) = &cli.command {
         return select::mage_logout(&selection).await;
@@ -336,6 +351,7 @@ async fn run_command(
         Command::Teams(c) => teams::run(&ctx, c).await,
         Command::Permissions(c) => permissions::run(&ctx, c).await,
         Command::Check(a) => check::check(&ctx, a).await,
+        Command::Test(mut a) => test_file::run(&ctx, &mut a).await,
         Command::WhoCan(a) => check::who_can(&ctx, a).await,
         Command::WhatCan { user } => check::what_can(&ctx, &user).await,
         Command::Audit(a) => audit::audit(&ctx, a).await,

@@ -90,6 +90,13 @@ impl LocalBackend {
         Self::with_store(Arc::new(store), shown, as_user, read_only).await
     }
 
+    /// A store in memory, forgotten on drop (a policy document's state for `gatehouse test
+    /// --policy`, written nowhere), acting as the local system.
+    pub async fn in_memory(location: String) -> Result<LocalBackend> {
+        let store = Arc::new(crate::store::MemoryStore::new());
+        Self::with_store(store, location, None, false).await
+    }
+
     /// Like [`LocalBackend::open`] over any store.
     pub async fn with_store(
         store: Arc<dyn Store>,

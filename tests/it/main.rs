@@ -14,6 +14,7 @@ mod support;
 mod tui_support;
 
 mod cli;
+mod cli_assertions;
 mod cli_check_attr;
 mod cli_errors;
 mod cli_fields;
