@@ -7,7 +7,7 @@ use super::output::print_json;
 use crate::backend::Result;
 use crate::engine::{CallAnswer, MageFailure};
 use crate::policy::State;
-use crate::present::call::{check_words, plan_lines};
+use crate::present::call::{FAILED_CALL_HINTS, check_words, plan_lines};
 use crate::present::{explain_lines, explain_lines_headed};
 use crate::text::sanitize;
 use serde::Serialize;
@@ -95,9 +95,7 @@ async fn print_failure(ctx: &Ctx, s: &State, username: &str, f: &MageFailure) ->
     );
     let e = ctx.backend.explain(f.request.clone()).await?;
     let catalogs = ctx.backend.catalogs().await?;
-    // A change listed passes this check; the call's later checks are another matter.
-    let heading = "would pass this check (the call's later checks may still refuse; check again after the change):";
-    for line in explain_lines_headed(s, &catalogs, username, &e, heading) {
+    for line in explain_lines_headed(s, &catalogs, username, &e, FAILED_CALL_HINTS) {
         outln!("{}", sanitize(&line));
     }
     Ok(())

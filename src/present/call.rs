@@ -56,6 +56,10 @@ pub fn call_reason(s: &State, a: &CallAnswer) -> String {
     }
 }
 
+/// The heading over the changes listed under a whole call's failing check: they pass that
+/// check, and the call's later checks (attributes, nested objects) may still refuse.
+pub const FAILED_CALL_HINTS: &str = "would pass this check (the call's later checks may still refuse; check again after the change):";
+
 /// The checks of the call, grouped as Mage makes them, and what was assumed.
 pub fn plan_lines(a: &CallAnswer) -> Vec<String> {
     let c = &a.call;

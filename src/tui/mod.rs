@@ -129,7 +129,7 @@ async fn check_call(
     req: &crate::engine::Request,
     t: &crate::backend::Target,
 ) -> crate::backend::Result<check::CheckResult> {
-    use crate::present::call::{call_reason, check_words, plan_lines};
+    use crate::present::call::{FAILED_CALL_HINTS, call_reason, check_words, plan_lines};
     let q = crate::engine::CallQuery {
         user: subject.id,
         entity: t.entity.clone(),
@@ -142,24 +142,30 @@ async fn check_call(
     let a = backend.decide_call(q).await?;
     let mut lines = plan_lines(&a);
     // A denial explains the check that fails; an allowed call, the operation's path.
-    let (head, request) = match &a.verdict.failed {
+    let (head, request, hints) = match &a.verdict.failed {
         Some(f) => (
             format!(
                 "the check that fails: {}",
                 check_words(&f.request.entity, &f.check)
             ),
             f.request.clone(),
+            FAILED_CALL_HINTS,
         ),
-        None => ("the operation is granted:".to_string(), req.clone()),
+        None => (
+            "the operation is granted:".to_string(),
+            req.clone(),
+            "would allow it:",
+        ),
     };
     let e = backend.explain(request).await?;
     lines.push(String::new());
     lines.push(head);
-    lines.extend(crate::present::explain_lines(
+    lines.extend(crate::present::explain_lines_headed(
         state,
         catalogs,
         &subject.username,
         &e,
+        hints,
     ));
     Ok(check::CheckResult {
         allowed: a.verdict.allowed,

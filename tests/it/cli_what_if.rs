@@ -31,7 +31,10 @@ fn unassign_dry_run_names_what_is_lost_and_writes_nothing() {
         out.starts_with("dry run: would unassign role Editors from user alice; nothing written"),
         "{out}"
     );
-    assert!(out.contains("0 user(s) gain access, 1 lose access"), "{out}");
+    assert!(
+        out.contains("0 user(s) gain access, 1 lose access"),
+        "{out}"
+    );
     assert!(out.contains("alice: - write on gatehouse:Role"), "{out}");
     // She keeps `read` through Readers: not a loss; bob is untouched.
     assert!(!out.contains("read"), "{out}");
@@ -49,11 +52,22 @@ fn rm_dry_run_counts_every_holder_and_refuses_as_the_real_run_does() {
     assert_eq!(dry.status.code(), real.status.code());
     assert_ne!(dry.status.code(), Some(0));
     assert_eq!(e.export(), before);
-    let v = e.json(&["roles", "rm", "Editors", "--force", "--dry-run", "-o", "json"]);
+    let v = e.json(&[
+        "roles",
+        "rm",
+        "Editors",
+        "--force",
+        "--dry-run",
+        "-o",
+        "json",
+    ]);
     assert_eq!(v["dry_run"], true);
     assert_eq!(v["would"], "delete role Editors");
     let users = v["effect"]["users"].as_array().expect("users");
-    let names: Vec<&str> = users.iter().filter_map(|u| u["username"].as_str()).collect();
+    let names: Vec<&str> = users
+        .iter()
+        .filter_map(|u| u["username"].as_str())
+        .collect();
     assert_eq!(names, ["alice", "bob"]);
     let bob = &users[1];
     let lost: Vec<&str> = bob["losses"]

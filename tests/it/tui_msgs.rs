@@ -485,3 +485,49 @@ async fn a_preset_application_is_working_until_its_final_message_not_its_progres
     tui_support::settle(&mut app, &b, reload).await;
     assert!(!header(&app).contains("working"), "{}", header(&app));
 }
+
+/// The console's Access check on a whole Mage call that fails: the changes listed pass the
+/// failing check only, and say so (the CLI says the same).
+#[tokio::test]
+async fn the_access_checks_hints_on_a_failing_call_promise_that_check_only() {
+    use gatehouse::backend::{PermissionSpec, UserSpec};
+    use gatehouse::policy::Link;
+    let b = backend().await;
+    b.create_user(UserSpec {
+        username: "carol".into(),
+        ..UserSpec::default()
+    })
+    .await
+    .unwrap();
+    let lister = b
+        .create_role(RoleSpec {
+            name: "Lister".into(),
+            ..RoleSpec::default()
+        })
+        .await
+        .unwrap();
+    let p = b
+        .create_permission(PermissionSpec {
+            catalog: "mage".into(),
+            entity: "Pipeline".into(),
+            grants: vec!["LIST".into(), "READ".into()],
+            read_attributes: vec!["name".into()],
+            ..PermissionSpec::default()
+        })
+        .await
+        .unwrap();
+    b.link(Link::RolePermission {
+        role: lister.id,
+        permission: p.id,
+    })
+    .await
+    .unwrap();
+    let r = gatehouse::tui::check(&b, "carol", "LIST", "mage:Pipeline", None, None, None)
+        .await
+        .unwrap();
+    assert!(!r.allowed);
+    let text = r.lines.join("\n");
+    assert!(text.contains("assign role Lister"), "{text}");
+    assert!(text.contains("would pass this check"), "{text}");
+    assert!(!text.contains("would allow it"), "{text}");
+}
