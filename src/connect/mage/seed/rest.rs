@@ -137,7 +137,7 @@ impl Progress {
     /// What was written so far, in words.
     fn said(&self) -> String {
         format!(
-            "{} of {} roles, {} of {} permissions and the links of {} of {} roles created",
+            "{} of {} roles, {} of {} permissions, links of {} of {} roles",
             self.roles.load(Ordering::SeqCst),
             self.first.roles.len(),
             self.permissions.load(Ordering::SeqCst),
@@ -156,7 +156,7 @@ impl Progress {
     fn tell(&self, done: usize) {
         (self.sink)(PresetProgress {
             message: format!(
-                "Creating Mage's default roles and permissions through its REST API: {}",
+                "Creating Mage's defaults through its REST API: {}",
                 self.said()
             ),
             done,
