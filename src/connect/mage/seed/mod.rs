@@ -54,7 +54,6 @@ impl MageBackend {
         if !dry_run {
             self.writable()?;
         }
-        let inflight = rest::concurrency()?;
         let doc = limited(
             crate::presets::document("mage", &self.catalogs)?,
             policy_names,
@@ -62,8 +61,8 @@ impl MageBackend {
         let seed = plan::Seed::from_doc(&doc, self.mage())?;
         let c = &self.client;
         let r = match how {
-            _ if dry_run => rest::run(c, &seed, true, inflight, progress).await,
-            How::Rest => rest::run(c, &seed, false, inflight, progress).await,
+            _ if dry_run => rest::run(c, &seed, true, 1, progress).await,
+            How::Rest => rest::run(c, &seed, false, rest::concurrency()?, progress).await,
             How::MageOwn => server::run(c, &seed, policy_names, progress).await,
         };
         let wrote = r.as_ref().map_or(true, |r| {
