@@ -241,10 +241,10 @@ async fn an_interrupted_rest_seed_is_finished_by_the_next_run() {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let tx = Mutex::new(Some(tx));
         let sink: gatehouse::backend::ProgressSink = Arc::new(move |p: PresetProgress| {
-            if p.done >= 10 {
-                if let Some(tx) = tx.lock().unwrap().take() {
-                    let _ = tx.send(());
-                }
+            if p.done >= 10
+                && let Some(tx) = tx.lock().unwrap().take()
+            {
+                let _ = tx.send(());
             }
         });
         tokio::select! {

@@ -151,7 +151,7 @@ fn attribute_lists_match_as_sets_and_other_fields_exactly() {
     let mut cond = shuffled;
     cond.conditions = Some(vec!["USER_OWNS_ENTITY".into()]);
     for other in [scoped, one, typed, fewer, more, cond] {
-        let p = plan(&seed, &[], &[other.clone()]);
+        let p = plan(&seed, &[], std::slice::from_ref(&other));
         assert!(p.permissions.contains(&i), "{other:?} must not match");
     }
     // Upper-case GLOBAL and an empty entity type are still Mage's defaults.
@@ -201,19 +201,20 @@ prop_compose! {
         stored_rows in prop::collection::vec((0..rows, any::<bool>(), any::<bool>(), any::<bool>()), 0..80),
         role_names in prop::collection::vec((0..roles, any::<bool>()), 0..6),
         links in prop::collection::vec((0..8usize, 0..80usize), 0..60),
-    ) -> (Vec<(usize, bool, bool, bool)>, Vec<(usize, bool)>, Vec<(usize, usize)>) {
+    ) -> Shape {
         (stored_rows, role_names, links)
     }
 }
 
-fn build(
-    seed: &Seed,
-    (rows, roles, links): &(
-        Vec<(usize, bool, bool, bool)>,
-        Vec<(usize, bool)>,
-        Vec<(usize, usize)>,
-    ),
-) -> Server {
+/// What [`any_server`] draws: stored rows (row, reversed, twice, legacy), roles (seed role,
+/// renamed) and links (role, stored permission).
+type Shape = (
+    Vec<(usize, bool, bool, bool)>,
+    Vec<(usize, bool)>,
+    Vec<(usize, usize)>,
+);
+
+fn build(seed: &Seed, (rows, roles, links): &Shape) -> Server {
     let mut s = Server::default();
     for (n, &(row, reverse, twice, is_legacy)) in rows.iter().enumerate() {
         let r = &seed.rows[row];
@@ -228,10 +229,11 @@ fn build(
                 &mut p.query_attributes,
                 &mut p.read_attributes,
                 &mut p.write_attributes,
-            ] {
-                if let Some(l) = l {
-                    l.reverse();
-                }
+            ]
+            .into_iter()
+            .flatten()
+            {
+                l.reverse();
             }
         }
         if twice {
