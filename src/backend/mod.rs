@@ -120,9 +120,9 @@ pub type PresetCount = Count;
 pub struct PresetProgress {
     /// What is happening, for a status line.
     pub message: String,
-    /// Roles that exist so far.
+    /// Steps done so far (Mage's REST seed: requests; Mage's own seed: links that exist).
     pub done: usize,
-    /// Roles expected.
+    /// Steps expected.
     pub total: usize,
 }
 
