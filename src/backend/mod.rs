@@ -122,9 +122,9 @@ pub type PresetCount = Count;
 pub struct PresetProgress {
     /// What is happening, for a status line.
     pub message: String,
-    /// Roles that exist so far.
+    /// Steps done so far (Mage's REST seed: requests; Mage's own seed: links that exist).
     pub done: usize,
-    /// Roles expected.
+    /// Steps expected.
     pub total: usize,
 }
 
@@ -229,6 +229,22 @@ pub trait Backend: Send + Sync {
     ) -> Result<ImportReport> {
         let _ = progress;
         self.apply_preset(name, dry_run).await
+    }
+    /// "Create default roles and permissions" by Mage's own seed (`POST /api/seeds`, which
+    /// takes Mage 18–36 minutes) instead of gatehouse's REST seed; `dry_run` says what is
+    /// missing and writes nothing. Only a Mage server has it.
+    async fn apply_mage_seed(&self, dry_run: bool, progress: ProgressSink) -> Result<ImportReport> {
+        let _ = (dry_run, progress);
+        Err(Error::Unsupported {
+            what: "Mage's own seed (--mage-seed)".into(),
+            backend: match self.info().kind {
+                BackendKind::Local => "a local store",
+                BackendKind::Remote => "a gatehouse server",
+                BackendKind::Mage => "this Mage connection",
+            }
+            .into(),
+            why: "only a Mage server has it; use `defaults apply NAME`".into(),
+        })
     }
     /// Imports a document (idempotent; `dry_run` writes nothing).
     async fn import(&self, doc: PolicyDoc, dry_run: bool) -> Result<ImportReport>;

@@ -25,6 +25,10 @@ pub enum DefaultsCmd {
         /// Show what would be created, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// On a Mage server: start Mage's own seed (`POST /api/seeds`, 18–36 minutes) and
+        /// wait for it, instead of writing the rows through Mage's REST API (under a minute).
+        #[arg(long)]
+        mage_seed: bool,
     },
 }
 
@@ -395,7 +399,11 @@ pub async fn defaults(ctx: &Ctx, cmd: DefaultsCmd) -> Result<i32> {
                 "no presets",
             );
         }
-        DefaultsCmd::Apply { name, dry_run } => {
+        DefaultsCmd::Apply {
+            name,
+            dry_run,
+            mage_seed,
+        } => {
             if !PRESETS.iter().any(|p| p.name == name) {
                 return Err(Error::invalid(
                     "preset",
@@ -409,20 +417,20 @@ pub async fn defaults(ctx: &Ctx, cmd: DefaultsCmd) -> Result<i32> {
                     ),
                 ));
             }
-            // Mage seeds in the background for minutes: say how it goes, on stderr.
-            let last = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-            let sink: crate::backend::ProgressSink = std::sync::Arc::new(move |p| {
-                if let Ok(mut l) = last.lock()
-                    && *l != p.message
-                {
-                    eprintln!("{}", sanitize(&p.message));
-                    *l = p.message;
-                }
-            });
-            let r = ctx
-                .backend
-                .apply_preset_progress(&name, dry_run, sink)
-                .await?;
+            if mage_seed && name != "mage" {
+                return Err(Error::invalid(
+                    "--mage-seed",
+                    format!("Mage's own seed makes the 'mage' preset, not '{name}'"),
+                ));
+            }
+            let sink = progress_on_stderr();
+            let r = if mage_seed {
+                ctx.backend.apply_mage_seed(dry_run, sink).await?
+            } else {
+                ctx.backend
+                    .apply_preset_progress(&name, dry_run, sink)
+                    .await?
+            };
             if ctx.json() {
                 return print_json(&r).map(|_| 0);
             }
@@ -430,6 +438,22 @@ pub async fn defaults(ctx: &Ctx, cmd: DefaultsCmd) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// Says how a long preset application goes, on stderr: each new message, at most one a
+/// second, and always the first and the last.
+fn progress_on_stderr() -> crate::backend::ProgressSink {
+    use std::time::{Duration, Instant};
+    let last = std::sync::Mutex::new((String::new(), None::<Instant>));
+    std::sync::Arc::new(move |p| {
+        if let Ok(mut l) = last.lock() {
+            let due = l.1.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
+            if l.0 != p.message && (due || p.done == 0 || p.done >= p.total) {
+                eprintln!("{}", sanitize(&p.message));
+                *l = (p.message, Some(Instant::now()));
+            }
+        }
+    })
 }
 
 pub(super) fn doc_format(s: &str) -> Result<bool> {

@@ -25,6 +25,8 @@ pub enum InputKey {
     Yes,
     /// `n` / Esc: cancel a dialog.
     No,
+    /// `s`: in "Create default roles and permissions" on a Mage server, run Mage's own seed.
+    MageSeed,
 }
 
 /// Every input key: what it is called on screen and what it does.
@@ -39,6 +41,7 @@ pub const INPUT_KEYS: &[(InputKey, &str, &str)] = &[
     (InputKey::History, "↑/↓", "history"),
     (InputKey::Yes, "y", "confirm"),
     (InputKey::No, "n/Esc", "cancel"),
+    (InputKey::MageSeed, "s", "Mage's own seed (slow)"),
 ];
 
 /// The hint for some input keys: `Tab complete · ↑/↓ history`.

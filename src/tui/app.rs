@@ -249,7 +249,10 @@ impl App {
             }
             Msg::PresetProgress(p) => {
                 match &mut self.mode {
-                    Mode::Defaults(d) => d.progress = Some(p.message),
+                    Mode::Defaults(d) => {
+                        d.step = Some((p.done, p.total));
+                        d.progress = Some(p.message);
+                    }
                     _ => self.say(p.message, Tone::Info),
                 }
                 Vec::new()

@@ -25,13 +25,19 @@ pub struct DefaultsDialog {
     pub applying: bool,
     /// The backend's last progress report while applying (Mage's seed takes minutes).
     pub progress: Option<String>,
+    /// Its steps: (done, total).
+    pub step: Option<(usize, usize)>,
+    /// The backend is a Mage server: `s` runs Mage's own seed instead of the REST seed.
+    pub mage: bool,
 }
 
 impl DefaultsDialog {
-    /// A dialog on the first preset, asking for its dry run.
-    pub fn open() -> (DefaultsDialog, Vec<Effect>) {
+    /// A dialog on the first preset, asking for its dry run; `mage` when the backend is a
+    /// Mage server.
+    pub fn open(mage: bool) -> (DefaultsDialog, Vec<Effect>) {
         let d = DefaultsDialog {
             busy: true,
+            mage,
             ..Default::default()
         };
         let name = PRESETS[0].name.to_string();
@@ -67,8 +73,20 @@ impl DefaultsDialog {
                     PRESETS[self.selected].name.to_string(),
                 )])
             }
+            KeyCode::Char('s') if self.offers_mage_seed() && !self.busy => {
+                self.busy = true;
+                self.applying = true;
+                Some(vec![Effect::MageSeed])
+            }
             _ => Some(Vec::new()),
         }
+    }
+
+    /// `s` runs Mage's own seed: on a Mage server, with the `mage` preset's dry run shown.
+    fn offers_mage_seed(&self) -> bool {
+        self.mage
+            && self.preview.is_some()
+            && PRESETS.get(self.selected).is_some_and(|p| p.name == "mage")
     }
 
     /// The dry run of preset `name` came back: shown when it is still the chosen one.
@@ -135,6 +153,9 @@ impl DefaultsDialog {
                     if !line.is_empty() {
                         lines.push(Line::from(Span::styled(format!("  {line}"), t.dim)));
                     }
+                    if let Some((done, total)) = self.step.filter(|(_, total)| *total > 0) {
+                        lines.push(Line::from(bar(done, total, width)));
+                    }
                     lines.push(Line::from(Span::styled(
                         "  Esc closes this dialog; the work goes on and reports below",
                         t.dim,
@@ -165,9 +186,32 @@ impl DefaultsDialog {
                     (&self.applied, &self.preview, self.busy),
                     (None, Some(_), false)
                 )
-                .then(|| Span::styled(" Enter creates them · ↑/↓ preset · Esc cancels ", t.dim)),
+                .then(|| Span::styled(self.footer(), t.dim)),
                 ..Default::default()
             },
         );
     }
+}
+
+impl DefaultsDialog {
+    /// The keys on the border while a dry run is shown.
+    fn footer(&self) -> String {
+        use crate::keys::input::{InputKey, input_hint};
+        if self.offers_mage_seed() {
+            format!(
+                " Enter creates them · {} · ↑/↓ preset · Esc cancels ",
+                input_hint(&[InputKey::MageSeed])
+            )
+        } else {
+            " Enter creates them · ↑/↓ preset · Esc cancels ".to_string()
+        }
+    }
+}
+
+/// `  [#####.....] 120/629` in at most `width` columns.
+fn bar(done: usize, total: usize, width: usize) -> String {
+    let count = format!(" {done}/{total}");
+    let room = width.saturating_sub(count.len() + 2).clamp(10, 50);
+    let full = (done.min(total) * room) / total.max(1);
+    format!("  [{}{}]{count}", "#".repeat(full), ".".repeat(room - full))
 }

@@ -34,7 +34,11 @@ impl App {
             Action::Refresh => return vec![Effect::Load],
             Action::Delete => return self.ask_delete(),
             Action::Defaults => {
-                let (dialog, effects) = DefaultsDialog::open();
+                let mage = self
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| d.info.kind == crate::backend::BackendKind::Mage);
+                let (dialog, effects) = DefaultsDialog::open(mage);
                 self.mode = Mode::Defaults(dialog);
                 return effects;
             }

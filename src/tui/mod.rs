@@ -308,6 +308,10 @@ async fn perform_with(
                 Err(e) => Msg::Failed(e.to_string()),
             }
         }
+        Effect::MageSeed => match backend.apply_mage_seed(false, progress).await {
+            Ok(r) => Msg::PresetApplied(r),
+            Err(e) => Msg::Failed(e.to_string()),
+        },
         Effect::Save(save) => save_msg(backend, *save).await,
         Effect::Link(links) => {
             let total = links.len();

@@ -64,6 +64,8 @@ pub enum Effect {
     PresetDryRun(String),
     /// Apply a preset.
     PresetApply(String),
+    /// Run Mage's own seed instead of gatehouse's REST seed (a Mage server only).
+    MageSeed,
     /// Load again after `retry_delay(n)` (the backend was unreachable `n` times).
     RetryLoad(u32),
     /// Create or update an object from a form.
@@ -122,7 +124,7 @@ impl JobKind {
             | Effect::Unlink(..)
             | Effect::RevokeKey { .. } => JobKind::Write,
             Effect::Check { .. } | Effect::WhatCan(_) => JobKind::Question,
-            Effect::PresetDryRun(_) | Effect::PresetApply(_) => JobKind::Preset,
+            Effect::PresetDryRun(_) | Effect::PresetApply(_) | Effect::MageSeed => JobKind::Preset,
             Effect::OlderAudit { .. } => JobKind::AuditPage,
         })
     }

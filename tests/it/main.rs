@@ -31,6 +31,7 @@ mod fuzz_corpus;
 mod http_client;
 mod layers;
 mod live;
+mod mage_defaults;
 mod mage_fidelity;
 mod mage_fidelity_calls;
 mod mage_fields_live;

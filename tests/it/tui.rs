@@ -253,6 +253,59 @@ fn access_check_and_preset_dialog_at_both_sizes() {
     }
 }
 
+/// On a Mage server the dialog offers Mage's own seed (`s`, hinted on the border) and shows
+/// the REST seed's progress with a bar.
+#[test]
+fn the_defaults_dialog_on_mage_offers_its_own_seed_and_shows_progress() {
+    use gatehouse::backend::document::{Count, ImportReport};
+    let mut d = data(true);
+    d.info.kind = BackendKind::Mage;
+    let mut a = App::new(Theme::monochrome(), (80, 24), false);
+    a.on_msg(Msg::Loaded(Box::new(d)));
+    assert_eq!(
+        chars(&mut a, "c"),
+        vec![Effect::PresetDryRun("mage".into())]
+    );
+    // `s` does nothing before the dry run is shown.
+    assert!(chars(&mut a, "s").is_empty());
+    let count = |created| Count {
+        created,
+        present: 0,
+    };
+    a.on_msg(Msg::PresetPreview(
+        "mage".into(),
+        ImportReport {
+            dry_run: true,
+            roles: count(6),
+            permissions: count(623),
+            links: count(625),
+            ..Default::default()
+        },
+    ));
+    let s = screen(&a);
+    assert!(s.contains("s Mage's own seed (slow)"), "{s}");
+    insta::assert_snapshot!("defaults_mage_preview_80x24", s);
+    assert_eq!(chars(&mut a, "s"), vec![Effect::MageSeed]);
+    // Nothing more while it runs.
+    assert!(a.on_event(&key(KeyCode::Enter)).is_empty());
+    a.on_msg(Msg::PresetProgress(gatehouse::backend::PresetProgress {
+        message: "Creating Mage's defaults through its REST API: 6 of 6 roles, 300 of 623 \
+                  permissions, links of 0 of 6 roles"
+            .into(),
+        done: 306,
+        total: 635,
+    }));
+    let s = screen(&a);
+    assert!(s.contains("306/635"), "{s}");
+    insta::assert_snapshot!("defaults_mage_progress_80x24", s);
+    // On another backend there is no `s`.
+    let mut a = app((80, 24), true);
+    chars(&mut a, "c");
+    a.on_msg(Msg::PresetPreview("mage".into(), ImportReport::default()));
+    assert!(!screen(&a).contains("own seed"));
+    assert!(chars(&mut a, "s").is_empty());
+}
+
 #[test]
 fn detail_pages_at_both_sizes() {
     use gatehouse::catalog::Catalogs;

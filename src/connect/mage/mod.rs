@@ -559,13 +559,10 @@ impl Backend for MageBackend {
                 ),
             ));
         }
-        if !dry_run {
-            self.writable()?;
-        }
-        let before = self.refresh().await?.0;
-        let report = seed::run(self, &before, dry_run, None, progress).await;
-        self.invalidate();
-        report
+        self.seed(seed::How::Rest, None, dry_run, progress).await
+    }
+    async fn apply_mage_seed(&self, dry_run: bool, progress: ProgressSink) -> Result<ImportReport> {
+        self.seed(seed::How::MageOwn, None, dry_run, progress).await
     }
     async fn import(&self, doc: PolicyDoc, dry_run: bool) -> Result<ImportReport> {
         self.import_doc(doc, dry_run, ImportOptions::default())
