@@ -5,7 +5,8 @@
 //! access), so a command that lists permissions does not wait for the users list.
 
 /// The lists a command's answer is made of. A [`crate::policy::State`] read for a `Reads`
-/// holds those objects and every link whose both ends are among them.
+/// holds those objects and every link whose both ends are among them; with users and without
+/// roles, the roles the users hold, by name (a Mage users list names them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reads {
     /// Roles (with their links to permissions).
@@ -23,9 +24,9 @@ impl Reads {
         permissions: true,
         users: true,
     };
-    /// Users and roles: a user list.
+    /// Users and the roles they hold (named, not linked to permissions): a user list.
     pub const USERS: Reads = Reads {
-        roles: true,
+        roles: false,
         permissions: false,
         users: true,
     };

@@ -218,11 +218,24 @@ impl MageBackend {
         self.refresh_for(Reads::ALL).await
     }
 
-    /// Reads roles, permissions and users (those `reads` names) into a fresh state. (The
-    /// permissions nested in a role list cannot stand for the permissions list: Mage leaves
-    /// their attribute lists out in most of them.)
+    /// Reads roles, permissions and users (those `reads` names) into a fresh state. Without
+    /// the roles list, the roles nested in the users list stand for it: the roles some user
+    /// holds, without their creator or links to permissions. (The permissions nested in a role
+    /// list cannot stand for the permissions list: Mage leaves their attribute lists out in
+    /// most of them.)
     async fn fetch_for(&self, reads: Reads) -> Result<(State, Facts)> {
-        let (roles, perms, users) = self.read_lists(reads).await?;
+        let (mut roles, perms, users) = self.read_lists(reads).await?;
+        if !reads.roles {
+            // The users list names each user's roles (name, times, legacy permissions): enough
+            // for a list of users, without Mage's slow roles list.
+            let mut seen = std::collections::HashSet::new();
+            roles = users
+                .iter()
+                .flat_map(|u| u.roles_new.iter().flatten())
+                .filter(|r| !r.name.is_empty() && seen.insert(r.id))
+                .cloned()
+                .collect();
+        }
         let mut facts = Facts::new(&roles, &perms, &users);
         let mage = self.mage();
         let mut s = State::default();

@@ -109,7 +109,8 @@ pub fn version_of(updated_at: OffsetDateTime) -> u64 {
 pub struct MageRole {
     /// Integer id.
     pub id: i64,
-    /// Unique name.
+    /// Unique name (empty where an answer gives only the id).
+    #[serde(default)]
     pub name: String,
     /// Creation time.
     #[serde(default)]
@@ -202,9 +203,10 @@ pub struct MageUser {
     /// Owner (the legacy flag, or OWNER in the project access).
     #[serde(default)]
     pub owner: Option<bool>,
-    /// The roles the permission system uses.
+    /// The roles the permission system uses (in a users list: each with its name, times and
+    /// legacy permissions; in other answers the id may be all there is).
     #[serde(default)]
-    pub roles_new: Option<Vec<MageRef>>,
+    pub roles_new: Option<Vec<MageRole>>,
     /// Creation time.
     #[serde(default)]
     pub created_at: Option<String>,
