@@ -121,3 +121,19 @@ impl Error {
 
 /// Result alias for backend operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A change that does not apply to a state (a dry run's copy, a plan) is refused as the store
+/// would refuse it: the same kinds as a store's errors of the same names.
+impl From<crate::policy::ApplyError> for Error {
+    fn from(e: crate::policy::ApplyError) -> Error {
+        use crate::policy::ApplyError as A;
+        match e {
+            A::NotFound { kind, id } => Error::not_found(kind.as_str(), id),
+            A::Conflict { actual, .. } => Error::Stale {
+                message: e.to_string(),
+                current_version: Some(actual),
+            },
+            A::Duplicate { .. } | A::InUse { .. } => Error::Conflict(e.to_string()),
+        }
+    }
+}

@@ -8,7 +8,6 @@ use crate::backend::Result;
 use crate::engine::effect::{AccessEffect, summary_lines, what_if};
 use crate::model::{Id, ObjectKind};
 use crate::policy::{Change, State};
-use crate::store::StoreError;
 use crate::text::sanitize;
 use serde::Serialize;
 
@@ -29,7 +28,7 @@ struct DryRun<'a> {
 /// the same typed error.
 pub async fn preview(ctx: &Ctx, s: &State, changes: &[Change], would: &str) -> Result<i32> {
     let catalogs = ctx.backend.catalogs().await?;
-    let effect = what_if(s, changes, &catalogs).map_err(StoreError::from)?;
+    let effect = what_if(s, changes, &catalogs)?;
     if ctx.json() {
         super::output::print_json(&DryRun {
             dry_run: true,
