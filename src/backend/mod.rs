@@ -9,6 +9,7 @@ pub mod document;
 mod error;
 mod grants;
 mod keys;
+pub mod plan;
 mod reads;
 mod specs;
 mod target;

@@ -1,6 +1,7 @@
 //! The command-line interface (docs/PRODUCT.md §1.2): clap-derived arguments, dispatched to the
 //! [`Backend`] trait — the only interface the CLI uses. Exit codes: 0 ok, 1 denied (`check`),
-//! 2 usage, 3 not found, 4 conflict, 5 insufficient permissions, 6 backend unreachable.
+//! 2 usage, 3 not found, 4 conflict, 5 insufficient permissions, 6 backend unreachable,
+//! 10 changes planned (`plan`).
 
 #[macro_use]
 mod stdout;
@@ -15,6 +16,7 @@ mod keys;
 mod misc;
 mod output;
 mod permissions;
+mod plan;
 mod roles;
 mod select;
 mod serve;
@@ -186,6 +188,9 @@ pub enum Command {
         #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = import_file::parse_size)]
         max_size: u64,
     },
+    /// What a policy document would change, and what that does to access; nothing is
+    /// written. Exit 0 nothing to do, 10 changes planned.
+    Plan(plan::PlanArgs),
     /// API keys.
     #[command(subcommand)]
     Keys(keys::KeysCmd),
@@ -381,6 +386,7 @@ async fn run_command(
                 "name a policy file, or --from-mage URL",
             )),
         },
+        Command::Plan(a) => plan::run(&ctx, &a).await,
         Command::Keys(c) => keys::keys(&ctx, c).await,
     }
 }

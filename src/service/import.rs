@@ -3,34 +3,13 @@
 use super::{Access, Actor, Service, names};
 use crate::backend::PermissionSpec;
 use crate::backend::document::{ImportReport, PolicyDoc};
+use crate::backend::plan::content_key;
 use crate::backend::validate;
 use crate::backend::{Error, Result};
 use crate::model::{Id, Principal, Role, Team, User, new_id, now};
 use crate::policy::{Change, Link, Object, PermFields, State};
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeSet;
-
-/// A content key for matching permissions (everything but id, times, version, description).
-fn content_key(p: &PermFields<'_>) -> String {
-    let [grants, denies, conditions, query, read, write] = p.lists;
-    // Serializing plain string lists cannot fail.
-    serde_json::to_string(&(
-        (
-            p.catalog,
-            p.entity,
-            p.entity_uuid,
-            p.entity_type,
-            crate::model::scope_or_default(p.scope),
-        ),
-        grants,
-        denies,
-        conditions,
-        query,
-        read,
-        write,
-    ))
-    .unwrap_or_default()
-}
 
 struct Planner<'a> {
     state: &'a State,

@@ -19,6 +19,7 @@ mod cli_check_attr;
 mod cli_errors;
 mod cli_fields;
 mod cli_pipe;
+mod cli_plan;
 mod cli_policy;
 mod cli_postgres;
 mod config;
