@@ -9,7 +9,6 @@ use super::output::print_json;
 use crate::backend::plan::{Plan, PlanCounts, PlanItem, plan};
 use crate::backend::{BackendKind, Error, PolicyDoc, Result};
 use crate::engine::effect::{AccessEffect, summary_lines, what_if};
-use crate::store::StoreError;
 use crate::text::sanitize;
 use clap::Args;
 use serde::Serialize;
@@ -114,7 +113,7 @@ pub async fn run(ctx: &Ctx, a: &PlanArgs) -> Result<i32> {
     let state = ctx.backend.state().await?;
     let catalogs = ctx.backend.catalogs().await?;
     let p = plan(&state, &doc, &catalogs, a.prune)?;
-    let effect = what_if(&state, &p.changes, &catalogs).map_err(StoreError::from)?;
+    let effect = what_if(&state, &p.changes, &catalogs)?;
     let code = if p.is_empty() { 0 } else { CHANGES_PLANNED };
     if ctx.json() {
         print_json(&PlanJson {
