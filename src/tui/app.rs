@@ -240,6 +240,18 @@ impl App {
                 self.on_checked(result);
                 Vec::new()
             }
+            Msg::WhatIf(change, result) => {
+                // Only the dialog still asking about this change takes the answer.
+                if let Mode::Confirm(c) = &mut self.mode
+                    && c.change.as_ref() == Some(&*change)
+                {
+                    c.what_if = match result {
+                        Ok(lines) => super::confirm::WhatIf::Lines(lines),
+                        Err(e) => super::confirm::WhatIf::Failed(e),
+                    };
+                }
+                Vec::new()
+            }
             Msg::AuditPage { before, events } => self.on_audit_page(before, events),
             Msg::PresetPreview(name, report) => {
                 if let Mode::Defaults(d) = &mut self.mode {

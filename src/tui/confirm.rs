@@ -3,6 +3,7 @@
 
 use super::app::{App, Effect, Mode, Tone, one_line_input};
 use super::panes::Delete;
+use crate::policy::Change;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui_textarea::TextArea;
 
@@ -24,6 +25,45 @@ pub struct Confirm {
     pub yes_label: &'static str,
     /// The detail page to return to when the dialog closes.
     pub back: Option<Box<super::detail::Detail>>,
+    /// The change a yes makes, when its access effect is worked out ([`Effect::WhatIf`]).
+    pub change: Option<Change>,
+    /// What that change would do to access.
+    pub what_if: WhatIf,
+}
+
+/// What the change a confirm dialog asks about would do to access (issue 20's what-if): the
+/// engine's answer on the state before and after, worked out off the keyboard's path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WhatIf {
+    /// Nothing to work out (revoking an API key).
+    None,
+    /// Being worked out.
+    Pending,
+    /// The summary: who gains, who loses what.
+    Lines(Vec<String>),
+    /// It could not be worked out: why.
+    Failed(String),
+}
+
+/// How many users the console's what-if names before counting the rest, and accesses per user.
+pub const WHAT_IF_USERS: usize = 50;
+/// Accesses per user in the console's what-if.
+pub const WHAT_IF_ACCESSES: usize = 4;
+
+/// The confirm dialog's question about `change`, with its access effect asked for.
+pub(super) fn asking(question: String, change: Change, effect: Effect) -> (Confirm, Effect) {
+    let confirm = Confirm {
+        question,
+        effect,
+        type_name: None,
+        typed: one_line_input(""),
+        yes_focused: false,
+        yes_label: "Delete",
+        back: None,
+        change: Some(change.clone()),
+        what_if: WhatIf::Pending,
+    };
+    (confirm, Effect::WhatIf(Box::new(change)))
 }
 
 impl App {
@@ -100,6 +140,8 @@ impl App {
                     yes_focused: false,
                     yes_label: "Revoke",
                     back: None,
+                    change: None,
+                    what_if: WhatIf::None,
                 }
             }
             Some(Delete::Object {
@@ -115,20 +157,22 @@ impl App {
                 } else {
                     format!("Delete {kind} '{safe}'?")
                 };
-                Confirm {
-                    question,
-                    effect: Effect::Delete {
-                        kind,
-                        id,
-                        name: safe.clone(),
-                        force: links > 0,
-                    },
-                    type_name: type_name.then_some(name),
-                    typed: one_line_input(""),
-                    yes_focused: false,
-                    yes_label: "Delete",
-                    back: None,
-                }
+                let change = Change::Delete {
+                    kind,
+                    id,
+                    expected_version: None,
+                    cascade: links > 0,
+                };
+                let effect = Effect::Delete {
+                    kind,
+                    id,
+                    name: safe.clone(),
+                    force: links > 0,
+                };
+                let (mut c, ask) = asking(question, change, effect);
+                c.type_name = type_name.then_some(name);
+                self.mode = Mode::Confirm(Box::new(c));
+                return vec![ask];
             }
             None => {
                 self.say("nothing to delete here", Tone::Info);

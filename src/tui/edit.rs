@@ -2,7 +2,7 @@
 //! (`a` adds relations through the picker, `x` removes the selected one after a confirm, `e`
 //! edits the object), and what happens when a save comes back.
 
-use super::app::{App, Confirm, Effect, Mode, Tone, one_line_input};
+use super::app::{App, Effect, Mode, Tone, one_line_input};
 use super::detail::Detail;
 use super::form::{Form, Outcome};
 use super::keys::{Action, action_for, binding};
@@ -315,16 +315,14 @@ impl App {
                         .split_whitespace()
                         .collect::<Vec<_>>()
                         .join(" ");
-                    self.mode = Mode::Confirm(Box::new(Confirm {
-                        question: format!("Remove '{safe}' from {}?", d.title),
-                        effect: Effect::Unlink(link, safe),
-                        type_name: None,
-                        typed: one_line_input(""),
-                        yes_focused: false,
-                        yes_label: "Remove",
-                        back: Some(Box::new(d)),
-                    }));
-                    return Vec::new();
+                    let question = format!("Remove '{safe}' from {}?", d.title);
+                    let change = crate::policy::Change::Unlink(link);
+                    let (mut c, ask) =
+                        super::confirm::asking(question, change, Effect::Unlink(link, safe));
+                    c.yes_label = "Remove";
+                    c.back = Some(Box::new(d));
+                    self.mode = Mode::Confirm(Box::new(c));
+                    return vec![ask];
                 }
                 None => self.say(
                     "select a relation row (e.g. a permission of the role) to remove it",

@@ -234,6 +234,28 @@ pub async fn perform(backend: &dyn Backend, effect: Effect) -> Option<Msg> {
     perform_with(backend, effect, Arc::new(|_| {})).await
 }
 
+/// What `change` would do to access, as the console's confirm dialog shows it: worked out on
+/// the backend's current state (not the screen's copy), off the async runtime (building two
+/// engines over a large store takes a while).
+async fn what_if_lines(
+    backend: &dyn Backend,
+    change: crate::policy::Change,
+) -> crate::backend::Result<Vec<String>> {
+    use crate::engine::effect::{summary_lines, what_if};
+    let state = backend.state().await?;
+    let catalogs = backend.catalogs().await?;
+    tokio::task::spawn_blocking(move || {
+        let effect = what_if(&state, &[change], &catalogs)?;
+        Ok(summary_lines(
+            &effect,
+            confirm::WHAT_IF_USERS,
+            confirm::WHAT_IF_ACCESSES,
+        ))
+    })
+    .await
+    .map_err(|e| crate::backend::Error::Store(format!("the what-if did not finish: {e}")))?
+}
+
 /// [`perform`], telling `progress` how a long preset application goes.
 async fn perform_with(
     backend: &dyn Backend,
@@ -298,6 +320,10 @@ async fn perform_with(
             user,
             backend.what_can(user).await.map_err(|e| e.to_string()),
         ),
+        Effect::WhatIf(change) => {
+            let lines = what_if_lines(backend, (*change).clone()).await;
+            Msg::WhatIf(change, lines.map_err(|e| e.to_string()))
+        }
         Effect::PresetDryRun(name) => match backend.apply_preset(&name, true).await {
             Ok(r) => Msg::PresetPreview(name, r),
             Err(e) => Msg::Failed(e.to_string()),

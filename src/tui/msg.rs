@@ -81,6 +81,8 @@ pub enum Effect {
         /// At most this many.
         limit: usize,
     },
+    /// Work out what a change waiting for confirmation would do to access.
+    WhatIf(Box<crate::policy::Change>),
     /// Revoke an API key.
     RevokeKey {
         /// Key id.
@@ -123,7 +125,7 @@ impl JobKind {
             | Effect::Link(_)
             | Effect::Unlink(..)
             | Effect::RevokeKey { .. } => JobKind::Write,
-            Effect::Check { .. } | Effect::WhatCan(_) => JobKind::Question,
+            Effect::Check { .. } | Effect::WhatCan(_) | Effect::WhatIf(_) => JobKind::Question,
             Effect::PresetDryRun(_) | Effect::PresetApply(_) | Effect::MageSeed => JobKind::Preset,
             Effect::OlderAudit { .. } => JobKind::AuditPage,
         })
@@ -151,6 +153,9 @@ pub enum Msg {
     Failed(String),
     /// The answer to an access check.
     Checked(Result<CheckResult, String>),
+    /// What a change waiting for confirmation would do to access (the summary's lines), or
+    /// why it could not be worked out.
+    WhatIf(Box<crate::policy::Change>, Result<Vec<String>, String>),
     /// A user's effective permissions, or why they could not be loaded.
     Effective(Id, Result<crate::engine::WhatCan, String>),
     /// What a preset would create.

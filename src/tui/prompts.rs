@@ -1,6 +1,7 @@
 //! The help overlay and the confirm dialog, as centred modals ([`super::modal`]).
 
 use super::app::{App, Confirm};
+use super::confirm::WhatIf;
 use super::draw::short_desc;
 use super::keys::{BINDINGS, label};
 use super::modal::{Modal, centred, draw_modal};
@@ -79,7 +80,50 @@ pub fn draw_help(app: &App, f: &mut Frame<'_>) {
     app.help_scroll.render(lines, t, f, inner);
 }
 
-/// Draws the confirm dialog; its buttons stay in view however long the question is.
+/// The confirm dialog's widest (outer) width.
+const CONFIRM_WIDTH: u16 = 70;
+
+/// The what-if under a confirm dialog's question, in at most `room` rows of `width` columns
+/// (each line cut with `…` rather than wrapped; what does not fit is counted).
+fn what_if_lines(app: &App, c: &Confirm, width: usize, room: usize) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let texts: Vec<String> = match &c.what_if {
+        WhatIf::None => return Vec::new(),
+        WhatIf::Pending => vec!["Working out who would gain or lose access…".into()],
+        WhatIf::Failed(e) => vec![format!("Who would gain or lose access is unknown: {e}")],
+        WhatIf::Lines(l) => l.clone(),
+    };
+    if room == 0 {
+        return Vec::new();
+    }
+    let n = texts.len();
+    let shown = if n > room { room.saturating_sub(1) } else { n };
+    let mut out: Vec<Line<'static>> = texts
+        .iter()
+        .take(shown)
+        .map(|l| {
+            let text = format!("  {}", sanitize(l));
+            Line::from(Span::styled(
+                super::fit::cut_end(text.into(), width).into_owned(),
+                t.dim,
+            ))
+        })
+        .collect();
+    if shown < n {
+        let more = format!(
+            "  … {} more line(s): `--dry-run` on the CLI lists them all",
+            n - shown
+        );
+        out.push(Line::from(Span::styled(
+            super::fit::cut_end(more.into(), width).into_owned(),
+            t.dim,
+        )));
+    }
+    out
+}
+
+/// Draws the confirm dialog; its question and buttons stay in view however long the what-if
+/// under the question is (what does not fit is counted).
 pub fn draw_confirm(app: &App, c: &Confirm, f: &mut Frame<'_>) {
     let t = &app.theme;
     let mut lines = vec![Line::from(""), Line::from(format!("  {}", c.question))];
@@ -92,6 +136,25 @@ pub fn draw_confirm(app: &App, c: &Confirm, f: &mut Frame<'_>) {
         let mut typed = vec![Span::raw("  > ")];
         typed.extend(super::line_edit::spans(t, &c.typed, t.accent));
         lines.push(Line::from(typed));
+    }
+    let area = f.area();
+    let inner_w = usize::from(CONFIRM_WIDTH.min(area.width).saturating_sub(2)).max(1);
+    // Rows left for the what-if once the question, a blank line each side, the buttons and
+    // the borders are drawn, and the header and key-hint rows kept in view: the question, the
+    // buttons and the header's badges never scroll away or hide behind it.
+    let used: usize = lines
+        .iter()
+        .map(|l| super::modal::wrap_line(l, inner_w).len())
+        .sum::<usize>()
+        + 2
+        + 1
+        + 2
+        + 2;
+    let room = usize::from(area.height).saturating_sub(used);
+    let what_if = what_if_lines(app, c, inner_w, room);
+    if !what_if.is_empty() {
+        lines.push(Line::from(""));
+        lines.extend(what_if);
     }
     lines.push(Line::from(""));
     let (cancel, yes) = if c.yes_focused {
@@ -112,7 +175,7 @@ pub fn draw_confirm(app: &App, c: &Confirm, f: &mut Frame<'_>) {
         Modal {
             title: Span::styled(" confirm ", t.alert),
             lines,
-            width: 70,
+            width: CONFIRM_WIDTH,
             keep,
             ..Default::default()
         },

@@ -392,14 +392,47 @@ fn delete_goes_through_the_confirm_dialog_with_cancel_focused() {
     let mut a = app((80, 24), true);
     chars(&mut a, ":permissions");
     a.on_event(&key(KeyCode::Enter));
-    assert!(chars(&mut a, "D").is_empty());
+    // The dialog opens and asks what the delete would do to access.
+    let asked = chars(&mut a, "D");
+    assert!(
+        matches!(asked.as_slice(), [Effect::WhatIf(c)] if matches!(**c, gatehouse::policy::Change::Delete { kind: ObjectKind::Permission, id: pid, cascade: true, .. } if pid == id(20))),
+        "{asked:?}"
+    );
     assert!(matches!(a.mode, Mode::Confirm(_)));
     assert!(
         a.on_event(&key(KeyCode::Enter)).is_empty(),
         "Enter on the focused Cancel deletes nothing"
     );
     assert!(matches!(a.mode, Mode::Normal));
-    chars(&mut a, "D");
+    let asked = chars(&mut a, "D");
+    // The answer fills the dialog; an answer about another change does not.
+    let Some(Effect::WhatIf(change)) = asked.first().cloned() else {
+        panic!("{asked:?}")
+    };
+    let other = Box::new(gatehouse::policy::Change::Delete {
+        kind: ObjectKind::Permission,
+        id: id(21),
+        expected_version: None,
+        cascade: true,
+    });
+    a.on_msg(Msg::WhatIf(other, Ok(vec!["wrong".into()])));
+    let Mode::Confirm(c) = &a.mode else {
+        panic!("still asking")
+    };
+    assert_eq!(c.what_if, gatehouse::tui::confirm::WhatIf::Pending);
+    a.on_msg(Msg::WhatIf(
+        change,
+        Ok(vec![
+            "0 user(s) gain access, 1 lose access".into(),
+            "  bob: - LIST on mage:Pipeline".into(),
+        ]),
+    ));
+    let shown = screen(&a);
+    assert!(
+        shown.contains("0 user(s) gain access, 1 lose access"),
+        "{shown}"
+    );
+    assert!(shown.contains("bob: - LIST on mage:Pipeline"), "{shown}");
     a.on_event(&key(KeyCode::Tab));
     let effects = a.on_event(&key(KeyCode::Enter));
     assert_eq!(effects.len(), 1);

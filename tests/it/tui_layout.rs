@@ -352,6 +352,29 @@ fn every_prompt_and_dialog_is_a_modal_that_fits() {
         chars(&mut a, "D");
         shots.push(("confirm_delete", a, &["Delete role", "Cancel", "Delete "]));
 
+        // A what-if longer than any screen: the question and the buttons stay, the rest is
+        // counted, and names from the data reach the screen sanitized.
+        let mut a = app((w, h), true);
+        let asked = chars(&mut a, "D");
+        if let Some(Effect::WhatIf(change)) = asked.first().cloned() {
+            let mut lines = vec!["0 user(s) gain access, 30 lose access".to_string()];
+            lines.extend((0..30).map(|i| {
+                format!("  user{i}\u{1b}[31m: - UPDATE, DELETE on mage:Pipeline/a-very-long-pipeline-name-{i}")
+            }));
+            a.on_msg(Msg::WhatIf(change, Ok(lines)));
+        }
+        shots.push((
+            "confirm_what_if",
+            a,
+            &[
+                "Delete role",
+                "lose access",
+                "more line(s)",
+                "Cancel",
+                "Delete ",
+            ],
+        ));
+
         shots.push((
             "discard",
             discarding((w, h)),

@@ -531,3 +531,72 @@ async fn the_access_checks_hints_on_a_failing_call_promise_that_check_only() {
     assert!(text.contains("would pass this check"), "{text}");
     assert!(!text.contains("would allow it"), "{text}");
 }
+
+/// The runner works out a confirm dialog's what-if on the backend's current state: taking a
+/// role from its only holder names her and what she loses; a refused change says why.
+#[tokio::test]
+async fn the_confirm_dialogs_what_if_is_worked_out_on_the_backend() {
+    use gatehouse::backend::{PermissionSpec, UserSpec};
+    use gatehouse::policy::{Change, Link};
+    use gatehouse::tui::app::{Effect, Msg};
+    let b = backend().await;
+    let dora = b
+        .create_user(UserSpec {
+            username: "dora".into(),
+            ..UserSpec::default()
+        })
+        .await
+        .unwrap();
+    let role = b
+        .create_role(RoleSpec {
+            name: "Auditors".into(),
+            ..RoleSpec::default()
+        })
+        .await
+        .unwrap();
+    let p = b
+        .create_permission(PermissionSpec {
+            catalog: "gatehouse".into(),
+            entity: "User".into(),
+            grants: vec!["read".into()],
+            ..PermissionSpec::default()
+        })
+        .await
+        .unwrap();
+    b.link(Link::RolePermission {
+        role: role.id,
+        permission: p.id,
+    })
+    .await
+    .unwrap();
+    let held = Link::UserRole {
+        user: dora.id,
+        role: role.id,
+    };
+    b.link(held).await.unwrap();
+    let ask = Box::new(Change::Unlink(held));
+    let Some(Msg::WhatIf(asked, Ok(lines))) =
+        gatehouse::tui::perform(&b, Effect::WhatIf(ask.clone())).await
+    else {
+        panic!("a what-if answer")
+    };
+    assert_eq!(asked, ask, "the answer names the change it is about");
+    let text = lines.join("\n");
+    assert!(
+        text.contains("0 user(s) gain access, 1 lose access"),
+        "{text}"
+    );
+    assert!(text.contains("dora: - read on gatehouse:User"), "{text}");
+    // Deleting the role without its links is refused by the store's own rule: so here.
+    let refused = Box::new(Change::Delete {
+        kind: ObjectKind::Role,
+        id: role.id,
+        expected_version: None,
+        cascade: false,
+    });
+    let Some(Msg::WhatIf(_, Err(why))) = gatehouse::tui::perform(&b, Effect::WhatIf(refused)).await
+    else {
+        panic!("a refusal")
+    };
+    assert!(why.contains("still used by"), "{why}");
+}
