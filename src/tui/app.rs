@@ -243,7 +243,7 @@ impl App {
             Msg::WhatIf(change, result) => {
                 // Only the dialog still asking about this change takes the answer.
                 if let Mode::Confirm(c) = &mut self.mode
-                    && c.change.as_ref() == Some(&*change)
+                    && c.change.as_ref() == Some(&change)
                 {
                     c.what_if = match result {
                         Ok(lines) => super::confirm::WhatIf::Lines(lines),

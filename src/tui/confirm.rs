@@ -25,8 +25,8 @@ pub struct Confirm {
     pub yes_label: &'static str,
     /// The detail page to return to when the dialog closes.
     pub back: Option<Box<super::detail::Detail>>,
-    /// The change a yes makes, when its access effect is worked out ([`Effect::WhatIf`]).
-    pub change: Option<Change>,
+    /// The changes a yes makes, when their access effect is worked out ([`Effect::WhatIf`]).
+    pub change: Option<Vec<Change>>,
     /// What that change would do to access.
     pub what_if: WhatIf,
 }
@@ -50,8 +50,8 @@ pub const WHAT_IF_USERS: usize = 50;
 /// Accesses per user in the console's what-if.
 pub const WHAT_IF_ACCESSES: usize = 4;
 
-/// The confirm dialog's question about `change`, with its access effect asked for.
-pub(super) fn asking(question: String, change: Change, effect: Effect) -> (Confirm, Effect) {
+/// The confirm dialog's question about `changes`, with their access effect asked for.
+pub(super) fn asking(question: String, changes: Vec<Change>, effect: Effect) -> (Confirm, Effect) {
     let confirm = Confirm {
         question,
         effect,
@@ -60,10 +60,10 @@ pub(super) fn asking(question: String, change: Change, effect: Effect) -> (Confi
         yes_focused: false,
         yes_label: "Delete",
         back: None,
-        change: Some(change.clone()),
+        change: Some(changes.clone()),
         what_if: WhatIf::Pending,
     };
-    (confirm, Effect::WhatIf(Box::new(change)))
+    (confirm, Effect::WhatIf(changes))
 }
 
 impl App {
@@ -169,7 +169,7 @@ impl App {
                     name: safe.clone(),
                     force: links > 0,
                 };
-                let (mut c, ask) = asking(question, change, effect);
+                let (mut c, ask) = asking(question, vec![change], effect);
                 c.type_name = type_name.then_some(name);
                 self.mode = Mode::Confirm(Box::new(c));
                 return vec![ask];

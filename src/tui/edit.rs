@@ -10,6 +10,7 @@ use super::picker::{Picker, PickerOutcome};
 use super::view::Pane;
 use crate::backend::Error;
 use crate::model::{Id, ObjectKind};
+use crate::policy::Change;
 use crossterm::event::KeyEvent;
 
 /// The kind of object a pane lists, when it can be created and edited there.
@@ -316,9 +317,9 @@ impl App {
                         .collect::<Vec<_>>()
                         .join(" ");
                     let question = format!("Remove '{safe}' from {}?", d.title);
-                    let change = crate::policy::Change::Unlink(link);
+                    let change = Change::Unlink(link);
                     let (mut c, ask) =
-                        super::confirm::asking(question, change, Effect::Unlink(link, safe));
+                        super::confirm::asking(question, vec![change], Effect::Unlink(link, safe));
                     c.yes_label = "Remove";
                     c.back = Some(Box::new(d));
                     self.mode = Mode::Confirm(Box::new(c));
@@ -353,8 +354,17 @@ impl App {
                 Vec::new()
             }
             PickerOutcome::Add(links) => {
-                self.mode = Mode::Detail(*back);
-                vec![Effect::Link(links)]
+                // Asked like a removal: what the new relations would give, then yes or no.
+                let question = match links.len() {
+                    1 => format!("Add the chosen relation to {}?", back.title),
+                    n => format!("Add the {n} chosen relations to {}?", back.title),
+                };
+                let changes = links.iter().map(|l| Change::Link(*l)).collect();
+                let (mut c, ask) = super::confirm::asking(question, changes, Effect::Link(links));
+                c.yes_label = "Add";
+                c.back = Some(back);
+                self.mode = Mode::Confirm(Box::new(c));
+                vec![ask]
             }
         }
     }

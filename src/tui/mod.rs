@@ -239,13 +239,13 @@ pub async fn perform(backend: &dyn Backend, effect: Effect) -> Option<Msg> {
 /// engines over a large store takes a while).
 async fn what_if_lines(
     backend: &dyn Backend,
-    change: crate::policy::Change,
+    changes: Vec<crate::policy::Change>,
 ) -> crate::backend::Result<Vec<String>> {
     use crate::engine::effect::{summary_lines, what_if};
     let state = backend.state().await?;
     let catalogs = backend.catalogs().await?;
     tokio::task::spawn_blocking(move || {
-        let effect = what_if(&state, &[change], &catalogs)?;
+        let effect = what_if(&state, &changes, &catalogs)?;
         Ok(summary_lines(
             &effect,
             confirm::WHAT_IF_USERS,
@@ -320,9 +320,9 @@ async fn perform_with(
             user,
             backend.what_can(user).await.map_err(|e| e.to_string()),
         ),
-        Effect::WhatIf(change) => {
-            let lines = what_if_lines(backend, (*change).clone()).await;
-            Msg::WhatIf(change, lines.map_err(|e| e.to_string()))
+        Effect::WhatIf(changes) => {
+            let lines = what_if_lines(backend, changes.clone()).await;
+            Msg::WhatIf(changes, lines.map_err(|e| e.to_string()))
         }
         Effect::PresetDryRun(name) => match backend.apply_preset(&name, true).await {
             Ok(r) => Msg::PresetPreview(name, r),

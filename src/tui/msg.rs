@@ -81,8 +81,8 @@ pub enum Effect {
         /// At most this many.
         limit: usize,
     },
-    /// Work out what a change waiting for confirmation would do to access.
-    WhatIf(Box<crate::policy::Change>),
+    /// Work out what changes waiting for confirmation would do to access.
+    WhatIf(Vec<crate::policy::Change>),
     /// Revoke an API key.
     RevokeKey {
         /// Key id.
@@ -155,7 +155,7 @@ pub enum Msg {
     Checked(Result<CheckResult, String>),
     /// What a change waiting for confirmation would do to access (the summary's lines), or
     /// why it could not be worked out.
-    WhatIf(Box<crate::policy::Change>, Result<Vec<String>, String>),
+    WhatIf(Vec<crate::policy::Change>, Result<Vec<String>, String>),
     /// A user's effective permissions, or why they could not be loaded.
     Effective(Id, Result<crate::engine::WhatCan, String>),
     /// What a preset would create.

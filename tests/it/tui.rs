@@ -395,7 +395,7 @@ fn delete_goes_through_the_confirm_dialog_with_cancel_focused() {
     // The dialog opens and asks what the delete would do to access.
     let asked = chars(&mut a, "D");
     assert!(
-        matches!(asked.as_slice(), [Effect::WhatIf(c)] if matches!(**c, gatehouse::policy::Change::Delete { kind: ObjectKind::Permission, id: pid, cascade: true, .. } if pid == id(20))),
+        matches!(asked.as_slice(), [Effect::WhatIf(c)] if matches!(c.as_slice(), [gatehouse::policy::Change::Delete { kind: ObjectKind::Permission, id: pid, cascade: true, .. }] if *pid == id(20))),
         "{asked:?}"
     );
     assert!(matches!(a.mode, Mode::Confirm(_)));
@@ -409,12 +409,12 @@ fn delete_goes_through_the_confirm_dialog_with_cancel_focused() {
     let Some(Effect::WhatIf(change)) = asked.first().cloned() else {
         panic!("{asked:?}")
     };
-    let other = Box::new(gatehouse::policy::Change::Delete {
+    let other = vec![gatehouse::policy::Change::Delete {
         kind: ObjectKind::Permission,
         id: id(21),
         expected_version: None,
         cascade: true,
-    });
+    }];
     a.on_msg(Msg::WhatIf(other, Ok(vec!["wrong".into()])));
     let Mode::Confirm(c) = &a.mode else {
         panic!("still asking")

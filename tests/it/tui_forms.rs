@@ -116,6 +116,14 @@ async fn uuid_permission_flow(b: &dyn Backend) {
     press(&mut app, b, "\n").await;
     assert!(matches!(&app.mode, Mode::Detail(d) if d.title == "Roles › Pipeline editors"));
     press(&mut app, b, "aexample\n").await;
+    // Asked first, with what it would do: nobody holds the role yet.
+    assert!(matches!(app.mode, Mode::Confirm(_)), "{:?}", app.mode);
+    let s = screen(&app);
+    assert!(
+        s.contains("Add the chosen relation") && s.contains("no one's access changes"),
+        "{s}"
+    );
+    press(&mut app, b, "y").await;
     assert!(matches!(app.mode, Mode::Detail(_)), "{:?}", app.mode);
     let state = b.state().await.expect("state");
     assert!(state.role_permissions.contains(&(role.id, p.id)));
@@ -134,6 +142,11 @@ async fn uuid_permission_flow(b: &dyn Backend) {
         press(&mut app, b, "j").await;
     }
     press(&mut app, b, "aalice\n").await;
+    // The what-if names alice and what she would gain through the role.
+    let s = screen(&app);
+    assert!(s.contains("1 user(s) gain access, 0 lose access"), "{s}");
+    assert!(s.contains("alice: + ") && s.contains("UPDATE"), "{s}");
+    press(&mut app, b, "y").await;
     let state = b.state().await.expect("state");
     assert!(
         state.user_roles.contains(&(alice.id, role.id)),

@@ -574,7 +574,7 @@ async fn the_confirm_dialogs_what_if_is_worked_out_on_the_backend() {
         role: role.id,
     };
     b.link(held).await.unwrap();
-    let ask = Box::new(Change::Unlink(held));
+    let ask = vec![Change::Unlink(held)];
     let Some(Msg::WhatIf(asked, Ok(lines))) =
         gatehouse::tui::perform(&b, Effect::WhatIf(ask.clone())).await
     else {
@@ -588,12 +588,12 @@ async fn the_confirm_dialogs_what_if_is_worked_out_on_the_backend() {
     );
     assert!(text.contains("dora: - read on gatehouse:User"), "{text}");
     // Deleting the role without its links is refused by the store's own rule: so here.
-    let refused = Box::new(Change::Delete {
+    let refused = vec![Change::Delete {
         kind: ObjectKind::Role,
         id: role.id,
         expected_version: None,
         cascade: false,
-    });
+    }];
     let Some(Msg::WhatIf(_, Err(why))) = gatehouse::tui::perform(&b, Effect::WhatIf(refused)).await
     else {
         panic!("a refusal")
