@@ -13,7 +13,9 @@ mod mage_support;
 mod support;
 mod tui_support;
 
+mod apply_tx;
 mod cli;
+mod cli_apply;
 mod cli_assertions;
 mod cli_check_attr;
 mod cli_errors;
