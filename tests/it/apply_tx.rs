@@ -137,3 +137,23 @@ async fn postgres_applies_all_or_nothing_at_the_planned_revision() {
     fails_in_the_middle(&a).await;
     moved_is_refused_unless_forced(&a, &b).await;
 }
+
+/// Through a server (`POST /apply`, one request): the same, a store under a server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_applies_all_or_nothing_at_the_planned_revision() {
+    crate::support::bounded(120, async {
+        let f = crate::support::start(gatehouse::server::ServerConfig::default()).await;
+        let a = gatehouse::connect::HttpBackend::new(&f.url, &f.admin_key).expect("client a");
+        let b = gatehouse::connect::HttpBackend::new(&f.url, &f.admin_key).expect("client b");
+        fails_in_the_middle(&a).await;
+        moved_is_refused_unless_forced(&a, &b).await;
+        // A viewer's key may not apply anything.
+        let v = gatehouse::connect::HttpBackend::new(&f.url, &f.reader_key).expect("viewer");
+        let err = v
+            .apply_changes(vec![Change::Create(Object::Role(role("v")))], None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+    })
+    .await;
+}

@@ -3,8 +3,11 @@
 //! a delegated admin's escalation and the removal of the last owner, writing nothing. The
 //! transaction and the revision check on both stores are in `apply_tx`.
 
-use crate::cli_support::Env;
+use crate::cli_support::{BIN, Env};
+use crate::support::{self, bounded};
+use gatehouse::server::ServerConfig;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 const DOC: &str = r#"
 [[users]]
@@ -186,4 +189,43 @@ fn the_guard_refuses_escalation_and_the_last_owner_and_nothing_is_written() {
     e.code(&["plan", "--prune", s(&no_root)], 10);
     let line = e.refused(&["apply", "--prune", "--yes", s(&no_root)], 4);
     assert!(line.contains("last enabled owner"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_against_a_server() {
+    bounded(120, async {
+        let f = support::start(ServerConfig::default()).await;
+        let dir = f.dir.path().to_path_buf();
+        let (url, key) = (f.url.clone(), f.admin_key.clone());
+        let doc = write(f.dir.path(), "p.toml", DOC);
+        let doc = s(&doc).to_string();
+        let run = move |args: &[&str]| {
+            let o = Command::new(BIN)
+                .env_remove("GATEHOUSE_DB")
+                .env_remove("GATEHOUSE_DATABASE_URL")
+                .env("HOME", &dir)
+                .env("XDG_DATA_HOME", dir.join("xdg"))
+                .env("NO_COLOR", "1")
+                .env("GATEHOUSE_API_KEY", &key)
+                .args(["--remote", &url])
+                .args(args)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            (
+                o.status.code(),
+                String::from_utf8_lossy(&o.stdout).into_owned(),
+            )
+        };
+        let (applied, planned) = tokio::task::spawn_blocking(move || {
+            (run(&["apply", "--yes", &doc]), run(&["plan", &doc]))
+        })
+        .await
+        .unwrap();
+        assert_eq!(applied.0, Some(0), "{applied:?}");
+        assert!(applied.1.contains("Applied 8 change(s)"), "{}", applied.1);
+        assert_eq!(planned.0, Some(0), "{}", planned.1);
+        assert!(f.service.snapshot().state.user_by_name("alice").is_some());
+    })
+    .await;
 }
