@@ -34,6 +34,7 @@ mod fuzz_corpus;
 mod http_client;
 mod layers;
 mod live;
+mod mage_apply;
 mod mage_defaults;
 mod mage_fidelity;
 mod mage_fidelity_calls;
