@@ -56,6 +56,63 @@ fn entities(changes: &[Change]) -> Result<BTreeSet<&'static str>> {
     Ok(out)
 }
 
+/// What a client may not choose (the changes come over the wire): a created object's version
+/// (1) and creator (the actor), an updated one's version (`expected_version + 1`), creation
+/// time and creator (the stored ones).
+fn stamp(state: &State, actor: &Actor, c: &mut Change) {
+    match c {
+        Change::Create(o) => match o {
+            Object::User(u) => u.version = 1,
+            Object::Team(t) => t.version = 1,
+            Object::Role(r) => {
+                r.version = 1;
+                r.created_by = actor.user;
+            }
+            Object::Permission(p) => {
+                p.version = 1;
+                p.created_by = actor.user;
+            }
+            Object::ApiKey(_) => {}
+        },
+        Change::Update {
+            object,
+            expected_version,
+        } => {
+            let next = expected_version.saturating_add(1);
+            match object {
+                Object::User(u) => {
+                    u.version = next;
+                    if let Some(old) = state.users.get(&u.id) {
+                        u.created_at = old.created_at;
+                    }
+                }
+                Object::Team(t) => {
+                    t.version = next;
+                    if let Some(old) = state.teams.get(&t.id) {
+                        t.created_at = old.created_at;
+                    }
+                }
+                Object::Role(r) => {
+                    r.version = next;
+                    if let Some(old) = state.roles.get(&r.id) {
+                        r.created_at = old.created_at;
+                        r.created_by = old.created_by;
+                    }
+                }
+                Object::Permission(p) => {
+                    p.version = next;
+                    if let Some(old) = state.permissions.get(&p.id) {
+                        p.created_at = old.created_at;
+                        p.created_by = old.created_by;
+                    }
+                }
+                Object::ApiKey(_) => {}
+            }
+        }
+        _ => {}
+    }
+}
+
 impl Service {
     /// Commits `changes` (a plan's, in its order) as `actor` in one transaction: all or
     /// nothing. With `Some(base)`, only if the store is still at that revision (else
@@ -71,6 +128,7 @@ impl Service {
         }
         let snap = self.snapshot();
         for (i, c) in changes.iter_mut().enumerate() {
+            stamp(&snap.state, actor, c);
             self.check_change(&snap.state, c).map_err(|e| match e {
                 Error::Invalid { field, message } => {
                     Error::invalid(format!("changes[{i}].{field}"), message)
@@ -121,5 +179,67 @@ impl Service {
             Object::ApiKey(_) => return Err(refused(ObjectKind::ApiKey)),
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::service;
+    use super::*;
+    use crate::model::{ApiKey, Role, new_id, now};
+
+    #[tokio::test]
+    async fn api_keys_are_refused_and_what_a_client_may_not_choose_is_set() {
+        let (svc, root) = service().await;
+        let rev = svc.snapshot().state.revision;
+        let t = now();
+        let key = ApiKey {
+            id: new_id(),
+            prefix: "ghk_x".into(),
+            hash: "00".into(),
+            user_id: root.user.unwrap_or_default(),
+            read_only: false,
+            expires_at: None,
+            created_at: t,
+            last_used_at: None,
+            revoked_at: None,
+            version: 1,
+        };
+        let err = svc
+            .apply_changes(&root, vec![Change::Create(Object::ApiKey(key))], None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+        assert_eq!(svc.snapshot().state.revision, rev);
+        let role = Role {
+            id: new_id(),
+            name: "stamped".into(),
+            description: String::new(),
+            created_by: Some(new_id()),
+            created_at: t,
+            updated_at: t,
+            version: 40,
+        };
+        svc.apply_changes(&root, vec![Change::Create(Object::Role(role))], Some(rev))
+            .await
+            .unwrap();
+        let snap = svc.snapshot();
+        let stored = snap.state.role_by_name("stamped").unwrap();
+        assert_eq!((stored.version, stored.created_by), (1, root.user));
+        // At a revision that is no longer current: stale, nothing written.
+        let err = svc
+            .apply_changes(
+                &root,
+                vec![Change::Create(Object::Role(Role {
+                    id: new_id(),
+                    name: "late".into(),
+                    ..stored.clone()
+                }))],
+                Some(rev),
+            )
+            .await
+            .unwrap_err();
+        assert!(err.is_stale(), "{err:?}");
+        assert!(svc.snapshot().state.role_by_name("late").is_none());
     }
 }

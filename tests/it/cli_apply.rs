@@ -229,3 +229,45 @@ async fn apply_against_a_server() {
     })
     .await;
 }
+
+#[test]
+#[ignore = "needs PostgreSQL"]
+fn apply_on_a_postgres_store() {
+    let Some(guard) = support::pg::fresh() else {
+        return;
+    };
+    let db = guard.db();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let run = |args: &[&str]| {
+        let o = Env::new()
+            .cmd()
+            .env("XDG_DATA_HOME", h.join("xdg"))
+            .env("HOME", h.join("home"))
+            .arg("--database-url")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    assert_eq!(run(&["init", "--admin", "root"]).0, Some(0));
+    let doc = write(h, "p.toml", DOC);
+    let (c, out) = run(&["apply", "--yes", s(&doc)]);
+    assert_eq!(c, Some(0), "{out}");
+    assert!(out.contains("Applied 8 change(s)"), "{out}");
+    let (_, export) = run(&["export"]);
+    let edited = without_user(&export, "bob").replace("reads users", "reads nothing");
+    let q = write(h, "q.toml", &edited);
+    assert_eq!(run(&["apply", "--prune", "--yes", s(&q)]).0, Some(0));
+    let (_, after) = run(&["export"]);
+    let parse = |t: &str| toml::from_str::<toml::Value>(t).unwrap();
+    assert_eq!(parse(&after), parse(&edited));
+    // The last owner pruned away: refused, nothing written.
+    let no_root = write(h, "r.toml", &without_user(&after, "root"));
+    assert_eq!(run(&["apply", "--prune", "--yes", s(&no_root)]).0, Some(4));
+    assert_eq!(run(&["export"]).1, after);
+}
