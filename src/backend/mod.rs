@@ -251,6 +251,21 @@ pub trait Backend: Send + Sync {
     async fn import(&self, doc: PolicyDoc, dry_run: bool) -> Result<ImportReport>;
     /// Exports everything as a document.
     async fn export(&self) -> Result<PolicyDoc>;
+    /// Applies a plan's changes ([`plan::Plan::changes`]) — on a store, in one transaction;
+    /// with `Some(base)` only while the backend is still at that revision (else
+    /// [`Error::Stale`], nothing written). Returns the revision after.
+    async fn apply_changes(
+        &self,
+        changes: Vec<crate::policy::Change>,
+        base: Option<Revision>,
+    ) -> Result<Revision> {
+        let _ = (changes, base);
+        Err(Error::Unsupported {
+            what: "plan application".into(),
+            backend: "this backend".into(),
+            why: "use `import`".into(),
+        })
+    }
     /// [`Backend::import`] with what a document does not carry ([`ImportOptions`]). Only a
     /// Mage server's users have passwords: the other backends refuse one.
     async fn import_with(

@@ -6,6 +6,7 @@
 #[macro_use]
 mod stdout;
 
+mod apply;
 mod assertions;
 mod audit;
 mod check;
@@ -191,6 +192,9 @@ pub enum Command {
     /// What a policy document would change, and what that does to access; nothing is
     /// written. Exit 0 nothing to do, 10 changes planned.
     Plan(plan::PlanArgs),
+    /// Apply exactly the plan `plan FILE` shows (asks unless --yes; refuses if the backend
+    /// moved since, unless --force). Exit 0 applied or nothing to do.
+    Apply(apply::ApplyArgs),
     /// API keys.
     #[command(subcommand)]
     Keys(keys::KeysCmd),
@@ -387,6 +391,7 @@ async fn run_command(
             )),
         },
         Command::Plan(a) => plan::run(&ctx, &a).await,
+        Command::Apply(a) => apply::run(&ctx, &a).await,
         Command::Keys(c) => keys::keys(&ctx, c).await,
     }
 }

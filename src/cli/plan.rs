@@ -51,10 +51,10 @@ Exit codes: 0 nothing to do; 10 changes planned; 2 a malformed document or an en
 names something unknown; 3 the file not found; 6 the backend unreachable.";
 
 #[derive(Serialize)]
-struct PlanJson<'a> {
-    changes: &'a [PlanItem],
-    effect: &'a AccessEffect,
-    summary: PlanCounts,
+pub(super) struct PlanJson<'a> {
+    pub(super) changes: &'a [PlanItem],
+    pub(super) effect: &'a AccessEffect,
+    pub(super) summary: PlanCounts,
 }
 
 /// Whether `text` is JSON: by `--format`, else by the file's extension, else by its first
@@ -71,7 +71,7 @@ fn is_json(file: &Path, format: Option<&str>, text: &str) -> Result<bool> {
 }
 
 /// Reads the document (TOML or JSON, `-` for stdin).
-fn read(a: &PlanArgs) -> Result<PolicyDoc> {
+pub(super) fn read(a: &PlanArgs) -> Result<PolicyDoc> {
     let text = read_text(&a.file, a.max_size, "policy document")?;
     if is_json(&a.file, a.format.as_deref(), &text)? {
         PolicyDoc::from_json(&text)
@@ -81,7 +81,7 @@ fn read(a: &PlanArgs) -> Result<PolicyDoc> {
 }
 
 /// Refuses what the backend cannot hold (Mage: no teams, no direct grants).
-fn check_capabilities(ctx: &Ctx, doc: &PolicyDoc) -> Result<()> {
+pub(super) fn check_capabilities(ctx: &Ctx, doc: &PolicyDoc) -> Result<()> {
     let info = ctx.backend.info();
     let backend = if info.kind == BackendKind::Mage {
         "Mage"

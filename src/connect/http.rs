@@ -505,6 +505,19 @@ impl Backend for HttpBackend {
     async fn export(&self) -> Result<PolicyDoc> {
         self.get(self.request(Method::GET, &["export"])).await
     }
+    async fn apply_changes(
+        &self,
+        changes: Vec<crate::policy::Change>,
+        base: Option<Revision>,
+    ) -> Result<Revision> {
+        let changes = changes
+            .into_iter()
+            .map(crate::wire::apply::ChangeWire::of)
+            .collect::<Result<_>>()?;
+        let body = crate::wire::ApplyBody { changes, base };
+        self.write_revision(self.request(Method::POST, &["apply"]).json(&body))
+            .await
+    }
 
     async fn explain(&self, req: Request) -> Result<Explanation> {
         let written = self.written.load(Ordering::Relaxed);

@@ -347,6 +347,13 @@ impl Backend for LocalBackend {
     async fn export(&self) -> Result<PolicyDoc> {
         self.service.export(&self.actor)
     }
+    async fn apply_changes(
+        &self,
+        changes: Vec<crate::policy::Change>,
+        base: Option<Revision>,
+    ) -> Result<Revision> {
+        self.service.apply_changes(&self.actor, changes, base).await
+    }
     async fn explain(&self, req: Request) -> Result<Explanation> {
         self.service.check(&self.actor, &req)
     }

@@ -82,6 +82,7 @@ fn handler(op: Op, f: MethodFilter) -> MethodRouter<App> {
         Op::ApplyPreset => on(f, admin::apply_preset),
         Op::Import => on(f, admin::import),
         Op::Export => on(f, admin::export),
+        Op::Apply => on(f, admin::apply),
         Op::Check => on(f, engine::check),
         Op::Explain => on(f, engine::explain),
         Op::DecideCall => on(f, engine::decide_call),
@@ -99,13 +100,13 @@ async fn no_route(method: axum::http::Method, uri: Uri) -> impl IntoResponse {
 pub(super) fn build(app: App, config: &ServerConfig) -> Router {
     let mut api: Router<App> = Router::new();
     for route in ROUTES {
-        let limit = if route.op == Op::Import {
+        let limit = if route.op == Op::Import || route.op == Op::Apply {
             config.import_limit
         } else {
             config.body_limit
         };
         let mut mr = handler(route.op, filter(route.method)).layer(DefaultBodyLimit::max(limit));
-        if route.op == Op::Import || route.op == Op::ApplyPreset {
+        if matches!(route.op, Op::Import | Op::ApplyPreset | Op::Apply) {
             mr = mr.route_layer(from_fn(admin::import_gate));
         }
         if route.write {

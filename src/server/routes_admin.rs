@@ -11,9 +11,9 @@ use crate::model::AuditQuery;
 use crate::model::{AuditEvent, Revision};
 use crate::service::Access;
 use crate::wire::{
-    AuditPage, AuditParams, CatalogSummary, DEFAULT_AUDIT_PAGE, DryRunParams, GrantBody, Health,
-    KeyCreate, KeyCreated, KeyWire, MAX_AUDIT_PAGE, MeWire, MyResource, RevisionBody, RevokeParams,
-    StateWire, WATCH_WAIT, WatchAnswer, WatchParams,
+    ApplyBody, AuditPage, AuditParams, CatalogSummary, DEFAULT_AUDIT_PAGE, DryRunParams, GrantBody,
+    Health, KeyCreate, KeyCreated, KeyWire, MAX_AUDIT_PAGE, MeWire, MyResource, RevisionBody,
+    RevokeParams, StateWire, WATCH_WAIT, WatchAnswer, WatchParams,
 };
 use axum::Json;
 use axum::extract::{Extension, State};
@@ -317,6 +317,17 @@ pub(super) async fn import(
     Ok(Json(
         spawned(async move { b.import(doc, p.dry_run).await }).await?,
     ))
+}
+
+/// `POST /apply`: a plan's changes, as the caller, in one transaction.
+pub(super) async fn apply(
+    Extension(c): Extension<Caller>,
+    JsonBody(body): JsonBody<ApplyBody>,
+) -> ApiResult<Json<RevisionBody>> {
+    let b = c.backend.clone();
+    let changes = body.changes.into_iter().map(Into::into).collect();
+    let revision = spawned(async move { b.apply_changes(changes, body.base).await }).await?;
+    Ok(Json(RevisionBody { revision }))
 }
 
 pub(super) async fn export(Extension(c): Extension<Caller>) -> ApiResult<Json<PolicyDoc>> {

@@ -8,6 +8,17 @@ use crate::model::Revision;
 use crate::policy::{Change, State};
 use std::sync::Arc;
 
+/// The store is not at the revision a plan was computed from.
+fn moved(base: Revision, now: Revision) -> Error {
+    Error::Stale {
+        message: format!(
+            "the store moved since the plan (planned at revision {base}, now at {now}); nothing \
+             was written: plan again, or apply with --force"
+        ),
+        current_version: None,
+    }
+}
+
 impl Service {
     /// Commits changes as `actor` (already authorized for their kinds), then publishes the new
     /// snapshot. The escalation rule and the owner rules are checked here, under the writer
@@ -15,14 +26,51 @@ impl Service {
     /// process wrote since ([`Store::commit_at`]), and the changes are then checked again on a
     /// fresh read (a few times at most).
     pub(crate) async fn commit(&self, actor: &Actor, changes: Vec<Change>) -> Result<Revision> {
+        self.commit_based(actor, changes, None).await
+    }
+
+    /// [`Service::commit`], but with `Some(base)` only at that revision: a store that is
+    /// elsewhere (another writer since a plan was computed) is refused with
+    /// [`Error::Stale`] and nothing is written; no fresh read is retried.
+    pub(crate) async fn commit_based(
+        &self,
+        actor: &Actor,
+        changes: Vec<Change>,
+        base: Option<Revision>,
+    ) -> Result<Revision> {
         /// Fresh reads after which a store that keeps moving is reported as a conflict.
         const ATTEMPTS: usize = 3;
-        if changes.is_empty() {
+        if changes.is_empty() && base.is_none() {
             return Ok(self.snapshot().state.revision);
         }
         let _w = self.writer.lock().await;
         // Shared with the thread below as is (`Arc<[Change]>` would copy the list).
         let changes = Arc::new(changes);
+        if let Some(base) = base {
+            // Another process may have written since this service last read the store.
+            if self.store.revision().await? != self.snapshot().state.revision {
+                let state = self.store.load().await?;
+                self.publish(state);
+            }
+            let snap = self.snapshot();
+            let now = snap.state.revision;
+            if now != base {
+                return Err(moved(base, now));
+            }
+            if changes.is_empty() {
+                return Ok(now);
+            }
+            self.guard(actor, &snap, &changes)?;
+            return match self.commit_on(actor, &changes, snap).await? {
+                Some(revision) => Ok(revision),
+                None => {
+                    let state = self.store.load().await?;
+                    let now = state.revision;
+                    self.publish(state);
+                    Err(moved(base, now))
+                }
+            };
+        }
         let mut attempt = 1;
         loop {
             let base = self.snapshot();

@@ -3,6 +3,7 @@
 //! import/export. It keeps the current [`State`] and its [`Engine`] in memory as one immutable
 //! [`Snapshot`], replaced after every write.
 
+mod apply;
 mod commit;
 mod grants;
 mod guard;

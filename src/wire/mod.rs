@@ -5,11 +5,13 @@
 //! Every answer carries the store revision it reflects in [`REVISION_HEADER`]; a write answers
 //! with a revision that includes the write.
 
+pub mod apply;
 pub mod bodies;
 pub mod error;
 pub mod routes;
 pub mod state;
 
+pub use apply::ApplyBody;
 pub use bodies::*;
 pub use error::{ErrorBody, ErrorWire, UNSUPPORTED_MEDIA_TYPE, status_of_code};
 pub use routes::{Method, Op, ROUTES, Route};

@@ -137,6 +137,8 @@ pub enum Op {
     Import,
     /// `GET /export`
     Export,
+    /// `POST /apply` (a plan's changes, in one transaction)
+    Apply,
     /// `POST /check`
     Check,
     /// `POST /explain`
@@ -262,6 +264,7 @@ pub const ROUTES: &[Route] = &[
     r(Op::ApplyPreset, Post, "/presets/{name}/apply", true),
     r(Op::Import, Post, "/import", true),
     r(Op::Export, Get, "/export", false),
+    r(Op::Apply, Post, "/apply", true),
     r(Op::Check, Post, "/check", false),
     r(Op::Explain, Post, "/explain", false),
     r(Op::DecideCall, Post, "/decide-call", false),

@@ -13,7 +13,9 @@ mod mage_support;
 mod support;
 mod tui_support;
 
+mod apply_tx;
 mod cli;
+mod cli_apply;
 mod cli_assertions;
 mod cli_check_attr;
 mod cli_errors;
@@ -32,6 +34,7 @@ mod fuzz_corpus;
 mod http_client;
 mod layers;
 mod live;
+mod mage_apply;
 mod mage_defaults;
 mod mage_fidelity;
 mod mage_fidelity_calls;

@@ -94,6 +94,9 @@ fn sample(route: &Route, ids: &Ids) -> (String, Option<Value>) {
         Op::GrantResource => Some(json!({"principal": "alice", "scope": "okdata:dataset:read"})),
         Op::CreateKey => Some(json!({"user": "viewer"})),
         Op::Import => Some(json!({"roles": [{"name": "imported"}]})),
+        Op::Apply => Some(
+            json!({"changes": [{"link": {"link": "team_role", "team": ids.team, "role": ids.role}}]}),
+        ),
         Op::DeleteRole
         | Op::DeletePermission
         | Op::DeleteUser

@@ -6,6 +6,7 @@
 //! concepts: they report so, and the console shows those panes disabled.
 
 mod answer;
+mod apply;
 mod client;
 pub mod facts;
 pub mod import;
@@ -383,6 +384,13 @@ impl Backend for MageBackend {
         self.writable()?;
         links::relink(&self.client, &link, false).await?;
         Ok(self.invalidate())
+    }
+    async fn apply_changes(
+        &self,
+        changes: Vec<crate::policy::Change>,
+        base: Option<Revision>,
+    ) -> Result<Revision> {
+        self.apply_steps(changes, base).await
     }
 
     async fn grant_resource(
