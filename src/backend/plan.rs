@@ -180,6 +180,9 @@ struct Planner<'a> {
     state: &'a State,
     catalogs: &'a Catalogs,
     prune: bool,
+    /// The backend keeps roles' and permissions' descriptions (a Mage server has none: what
+    /// gatehouse shows there is made up, so a document's text would differ forever).
+    descriptions: bool,
     t: OffsetDateTime,
     out: Phases,
     /// Document names → ids (users by lowercased username).
@@ -195,10 +198,24 @@ struct Planner<'a> {
 
 /// The plan that makes `state` match `doc`. Errors name the document entry (`roles[2].name`).
 pub fn plan(state: &State, doc: &PolicyDoc, catalogs: &Catalogs, prune: bool) -> Result<Plan> {
+    plan_keeping(state, doc, catalogs, prune, true)
+}
+
+/// [`plan`] for a backend that keeps descriptions of roles and permissions only when
+/// `descriptions` (a Mage server does not: there a description is neither compared nor
+/// changed, so a document applied once plans nothing the next time).
+pub fn plan_keeping(
+    state: &State,
+    doc: &PolicyDoc,
+    catalogs: &Catalogs,
+    prune: bool,
+    descriptions: bool,
+) -> Result<Plan> {
     let mut p = Planner {
         state,
         catalogs,
         prune,
+        descriptions,
         t: now(),
         out: Phases::default(),
         users: HashMap::new(),
@@ -318,7 +335,9 @@ impl Planner<'_> {
             if let Some(old) = self.state.role_by_name(&r.name) {
                 self.roles.insert(r.name.clone(), old.id);
                 let mut d = Diff(Vec::new());
-                d.text("description", &old.description, &r.description);
+                if self.descriptions {
+                    d.text("description", &old.description, &r.description);
+                }
                 if d.0.is_empty() {
                     continue;
                 }

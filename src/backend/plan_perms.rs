@@ -99,6 +99,9 @@ impl Planner<'_> {
             if let Some(old) = stored {
                 self.perms.insert(dp.key.clone(), old.id);
                 let mut new = Self::doc_permission(dp, old.id, old.version + 1);
+                if !self.descriptions {
+                    new.description.clone_from(&old.description);
+                }
                 if perm_diff(&old, &new).is_empty() {
                     continue;
                 }
@@ -130,6 +133,9 @@ impl Planner<'_> {
                     self.perm_labels
                         .entry(found)
                         .or_insert_with(|| Self::perm_label(Some(&dp.key), &old));
+                    if !self.descriptions {
+                        new.description.clone_from(&old.description);
+                    }
                     if old.description != new.description {
                         new.id = old.id;
                         new.version = old.version + 1;

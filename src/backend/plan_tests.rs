@@ -384,3 +384,24 @@ proptest! {
         }
     }
 }
+
+/// A backend without descriptions (Mage): a document's descriptions of roles and permissions
+/// are neither compared nor changed, so what was applied once plans nothing; the other fields
+/// still are.
+#[test]
+fn without_descriptions_only_the_other_fields_are_planned() {
+    let s = applied(
+        &State::default(),
+        &plan(&State::default(), &sample(), &cats(), false).expect("plan"),
+    );
+    let mut doc = PolicyDoc::of_state(&s);
+    doc.roles[0].description = "edits users".into();
+    doc.permissions[0].description = "a note".into();
+    let keeping = plan(&s, &doc, &cats(), false).expect("plan");
+    assert_eq!(keeping.counts().update, 2, "{:#?}", signs(&keeping));
+    let p = super::plan_keeping(&s, &doc, &cats(), false, false).expect("plan");
+    assert!(p.is_empty(), "{:#?}", signs(&p));
+    doc.users[0].email = "alice@new.example".into();
+    let p = super::plan_keeping(&s, &doc, &cats(), false, false).expect("plan");
+    assert_eq!(signs(&p).len(), 1, "{:#?}", signs(&p));
+}

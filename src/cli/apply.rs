@@ -6,7 +6,7 @@
 use super::Ctx;
 use super::output::print_json;
 use super::plan::{PlanArgs, PlanJson, check_capabilities, read, text_lines};
-use crate::backend::plan::plan;
+use crate::backend::plan::plan_keeping;
 use crate::backend::{Error, Result};
 use crate::engine::effect::what_if;
 use crate::model::Revision;
@@ -85,7 +85,9 @@ pub async fn run(ctx: &Ctx, a: &ApplyArgs) -> Result<i32> {
     check_capabilities(ctx, &doc)?;
     let state = ctx.backend.state().await?;
     let catalogs = ctx.backend.catalogs().await?;
-    let p = plan(&state, &doc, &catalogs, a.prune)?;
+    // A Mage server keeps no descriptions of roles and permissions.
+    let descriptions = ctx.backend.info().kind != crate::backend::BackendKind::Mage;
+    let p = plan_keeping(&state, &doc, &catalogs, a.prune, descriptions)?;
     let effect = what_if(&state, &p.changes, &catalogs)?;
     let plan_json = || PlanJson {
         changes: &p.items,

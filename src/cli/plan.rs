@@ -6,7 +6,7 @@ use super::Ctx;
 use super::import_file::{parse_size, read_text};
 use super::misc::doc_format;
 use super::output::print_json;
-use crate::backend::plan::{Plan, PlanCounts, PlanItem, plan};
+use crate::backend::plan::{Plan, PlanCounts, PlanItem, plan_keeping};
 use crate::backend::{BackendKind, Error, PolicyDoc, Result};
 use crate::engine::effect::{AccessEffect, summary_lines, what_if};
 use crate::text::sanitize;
@@ -112,7 +112,9 @@ pub async fn run(ctx: &Ctx, a: &PlanArgs) -> Result<i32> {
     check_capabilities(ctx, &doc)?;
     let state = ctx.backend.state().await?;
     let catalogs = ctx.backend.catalogs().await?;
-    let p = plan(&state, &doc, &catalogs, a.prune)?;
+    // A Mage server keeps no descriptions of roles and permissions.
+    let descriptions = ctx.backend.info().kind != crate::backend::BackendKind::Mage;
+    let p = plan_keeping(&state, &doc, &catalogs, a.prune, descriptions)?;
     let effect = what_if(&state, &p.changes, &catalogs)?;
     let code = if p.is_empty() { 0 } else { CHANGES_PLANNED };
     if ctx.json() {
