@@ -58,6 +58,9 @@ pub enum RolesCmd {
         role: String,
         /// Permission id (or a unique prefix of at least 8 characters).
         permission: String,
+        /// Show who would gain or lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Remove a permission from a role.
     RmPermission {
@@ -75,6 +78,9 @@ pub enum RolesCmd {
         role: String,
         /// Username or id.
         user: String,
+        /// Show who would gain or lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Take a role from a user.
     Unassign {
@@ -92,6 +98,9 @@ pub enum RolesCmd {
         role: String,
         /// Team key or id.
         team: String,
+        /// Show who would gain or lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Take a role from a team.
     UnassignTeam {
@@ -374,15 +383,22 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
             let rev = b.delete_role(r.id, force).await?;
             ctx.done("deleted role", &r.name, rev);
         }
-        RolesCmd::AddPermission { role, permission } => {
+        RolesCmd::AddPermission {
+            role,
+            permission,
+            dry_run,
+        } => {
             let r = find_role(&s, &role)?;
             let p = find_permission(&s, &permission)?;
-            let rev = b
-                .link(Link::RolePermission {
-                    role: r.id,
-                    permission: p.id,
-                })
-                .await?;
+            let link = Link::RolePermission {
+                role: r.id,
+                permission: p.id,
+            };
+            if dry_run {
+                let what = format!("add permission {} to role {}", p.id, r.name);
+                return preview(ctx, &s, &[Change::Link(link)], &what).await;
+            }
+            let rev = b.link(link).await?;
             ctx.done(
                 "added",
                 &format!("permission {} to role {}", p.id, r.name),
@@ -418,15 +434,22 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 rev,
             );
         }
-        RolesCmd::Assign { role, user } => {
+        RolesCmd::Assign {
+            role,
+            user,
+            dry_run,
+        } => {
             let r = find_role(&s, &role)?;
             let u = find_user(&s, &user)?;
-            let rev = b
-                .link(Link::UserRole {
-                    user: u.id,
-                    role: r.id,
-                })
-                .await?;
+            let link = Link::UserRole {
+                user: u.id,
+                role: r.id,
+            };
+            if dry_run {
+                let what = format!("assign role {} to user {}", r.name, u.username);
+                return preview(ctx, &s, &[Change::Link(link)], &what).await;
+            }
+            let rev = b.link(link).await?;
             ctx.done(
                 "assigned",
                 &format!("role {} to user {}", r.name, u.username),
@@ -462,15 +485,22 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 rev,
             );
         }
-        RolesCmd::AssignTeam { role, team } => {
+        RolesCmd::AssignTeam {
+            role,
+            team,
+            dry_run,
+        } => {
             let r = find_role(&s, &role)?;
             let t = find_team(&s, &team)?;
-            let rev = b
-                .link(Link::TeamRole {
-                    team: t.id,
-                    role: r.id,
-                })
-                .await?;
+            let link = Link::TeamRole {
+                team: t.id,
+                role: r.id,
+            };
+            if dry_run {
+                let what = format!("assign role {} to team {}", r.name, t.key);
+                return preview(ctx, &s, &[Change::Link(link)], &what).await;
+            }
+            let rev = b.link(link).await?;
             ctx.done(
                 "assigned",
                 &format!("role {} to team {}", r.name, t.key),

@@ -77,6 +77,9 @@ pub enum TeamsCmd {
         /// Role inside the team (default: the team's default role).
         #[arg(long)]
         role: Option<String>,
+        /// Show who would gain or lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Remove a member.
     RmMember {
@@ -287,17 +290,25 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
             let rev = b.delete_team(t.id, force).await?;
             ctx.done("deleted team", &t.key, rev);
         }
-        TeamsCmd::AddMember { team, user, role } => {
+        TeamsCmd::AddMember {
+            team,
+            user,
+            role,
+            dry_run,
+        } => {
             let t = find_team(&s, &team)?;
             let u = find_user(&s, &user)?;
             let role = role_id(&s, role.as_deref())?;
-            let rev = b
-                .link(Link::Member {
-                    team: t.id,
-                    user: u.id,
-                    role,
-                })
-                .await?;
+            let link = Link::Member {
+                team: t.id,
+                user: u.id,
+                role,
+            };
+            if dry_run {
+                let what = format!("add {} to team {}", u.username, t.key);
+                return preview(ctx, &s, &[Change::Link(link)], &what).await;
+            }
+            let rev = b.link(link).await?;
             ctx.done("added", &format!("{} to team {}", u.username, t.key), rev);
         }
         TeamsCmd::RmMember {

@@ -442,7 +442,8 @@ fn group(list: &[Access]) -> Vec<String> {
 }
 
 /// What applying `changes` to `state` would do to access (nothing is written anywhere): the
-/// changes are applied to a copy with the store's own semantics ([`State::apply`]), so a
+/// changes are applied to a copy with the store's own semantics ([`State::apply`]; a new
+/// membership without a role gets the team's default role, as the service gives it), so a
 /// change the store would refuse is refused here with the same error.
 pub fn what_if(
     state: &State,
@@ -451,7 +452,13 @@ pub fn what_if(
 ) -> crate::policy::ApplyResult<AccessEffect> {
     let mut after = state.clone();
     for c in changes {
-        after.apply(c)?;
+        match c {
+            crate::policy::Change::Link(l) => {
+                let l = after.with_default_role(*l);
+                after.apply(&crate::policy::Change::Link(l))?
+            }
+            other => after.apply(other)?,
+        };
     }
     after.reindex();
     let (eb, ea) = (

@@ -250,6 +250,23 @@ impl State {
         }
     }
 
+    /// `link` as adding it means: a new membership named without a role gets the team's
+    /// default role (the service adds it so, and a what-if must count what it gives).
+    pub fn with_default_role(&self, link: Link) -> Link {
+        match link {
+            Link::Member {
+                team,
+                user,
+                role: None,
+            } if !self.members.contains_key(&(team, user)) => Link::Member {
+                team,
+                user,
+                role: self.teams.get(&team).and_then(|t| t.default_role),
+            },
+            other => other,
+        }
+    }
+
     /// True when the relation is stored (a membership counts whatever its role).
     pub fn link_exists(&self, link: &Link) -> bool {
         match *link {

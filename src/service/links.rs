@@ -23,18 +23,7 @@ impl Service {
         self.authorize(actor, Access::Write, link_entity(&link))?;
         let snap = self.snapshot();
         let s = &snap.state;
-        let link = match link {
-            Link::Member {
-                team,
-                user,
-                role: None,
-            } if !s.members.contains_key(&(team, user)) => Link::Member {
-                team,
-                user,
-                role: s.teams.get(&team).and_then(|t| t.default_role),
-            },
-            other => other,
-        };
+        let link = s.with_default_role(link);
         let exists = match link {
             // Linking a member again with another role replaces that role.
             Link::Member { team, user, role } => s.members.get(&(team, user)) == Some(&role),

@@ -92,3 +92,54 @@ fn a_change_that_moves_nobody_says_so() {
     let out = e.ok(&["users", "rm", "carol", "--force", "--dry-run"]);
     assert!(out.contains("would delete user carol"), "{out}");
 }
+
+/// Giving access asks too: `assign`, `add-permission`, `assign-team` and `add-member` take
+/// `--dry-run`, and a member added without `--role` is counted with the team's default role,
+/// as the real run gives it.
+#[test]
+fn giving_dry_runs_name_what_is_gained_with_the_default_role_counted() {
+    let e = world();
+    let before = e.export();
+    e.ok(&["users", "create", "carol"]);
+    let out = e.ok(&["roles", "assign", "Editors", "carol", "--dry-run"]);
+    assert!(
+        out.contains("1 user(s) gain access, 0 lose access"),
+        "{out}"
+    );
+    assert!(
+        out.contains("carol: + read, write on gatehouse:Role"),
+        "{out}"
+    );
+    let out = e.ok(&[
+        "roles",
+        "add-permission",
+        "Editors",
+        "--dry-run",
+        &read_of(&e),
+    ]);
+    assert!(out.contains("no one's access changes"), "{out}");
+    e.ok(&["teams", "create", "ops", "--default-role", "Editors"]);
+    let out = e.ok(&["teams", "add-member", "ops", "carol", "--dry-run"]);
+    assert!(
+        out.contains("carol: + read, write on gatehouse:Role"),
+        "{out}"
+    );
+    let out = e.ok(&["roles", "assign-team", "Readers", "ops", "--dry-run"]);
+    assert!(
+        out.contains("would assign role Readers to team ops"),
+        "{out}"
+    );
+    // Nothing was written by any of them: only carol and ops were made.
+    e.ok(&["teams", "rm", "ops"]);
+    e.ok(&["users", "rm", "carol"]);
+    assert_eq!(e.export(), before);
+}
+
+/// The id of the permission granting `read` alone (Readers'): Editors' own grants it already.
+fn read_of(e: &Env) -> String {
+    let v = e.json(&["roles", "show", "Readers"]);
+    v["permissions"][0]["id"]
+        .as_str()
+        .expect("an id")
+        .to_string()
+}
