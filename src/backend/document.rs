@@ -219,6 +219,26 @@ pub struct ImportOptions {
     pub user_password: Option<super::Password>,
 }
 
+impl DocPermission {
+    /// The permission this entry describes, as a spec (import and plan build it alike).
+    pub fn spec(&self) -> super::PermissionSpec {
+        super::PermissionSpec {
+            catalog: self.catalog.clone(),
+            entity: self.entity.clone(),
+            entity_uuid: self.entity_uuid.clone(),
+            grants: self.grants.clone(),
+            denies: self.denies.clone(),
+            conditions: self.conditions.clone(),
+            query_attributes: self.query_attributes.clone(),
+            read_attributes: self.read_attributes.clone(),
+            write_attributes: self.write_attributes.clone(),
+            description: self.description.clone(),
+            entity_type: self.entity_type.clone(),
+            scope: self.scope.clone(),
+        }
+    }
+}
+
 impl PolicyDoc {
     /// Parses TOML; errors name the line and what is wrong.
     pub fn from_toml(text: &str) -> Result<PolicyDoc> {

@@ -65,21 +65,7 @@ impl Planner<'_> {
     }
 
     fn doc_permission(dp: &DocPermission, id: Id, version: u64) -> Permission {
-        crate::backend::PermissionSpec {
-            catalog: dp.catalog.clone(),
-            entity: dp.entity.clone(),
-            entity_uuid: dp.entity_uuid.clone(),
-            grants: dp.grants.clone(),
-            denies: dp.denies.clone(),
-            conditions: dp.conditions.clone(),
-            query_attributes: dp.query_attributes.clone(),
-            read_attributes: dp.read_attributes.clone(),
-            write_attributes: dp.write_attributes.clone(),
-            description: dp.description.clone(),
-            entity_type: dp.entity_type.clone(),
-            scope: dp.scope.clone(),
-        }
-        .to_permission(id, version)
+        dp.spec().to_permission(id, version)
     }
 
     pub(super) fn permissions(&mut self, doc: &[DocPermission]) -> Result<()> {

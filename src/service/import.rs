@@ -1,7 +1,6 @@
 //! Import (and presets): the idempotent planner that turns a [`PolicyDoc`] into one commit.
 
 use super::{Access, Actor, Service, names};
-use crate::backend::PermissionSpec;
 use crate::backend::document::{ImportReport, PolicyDoc};
 use crate::backend::plan::content_key;
 use crate::backend::validate;
@@ -162,20 +161,7 @@ impl Service {
                 p.report.permissions.present += 1;
                 continue;
             }
-            let spec = PermissionSpec {
-                catalog: dp.catalog.clone(),
-                entity: dp.entity.clone(),
-                entity_uuid: dp.entity_uuid.clone(),
-                grants: dp.grants.clone(),
-                denies: dp.denies.clone(),
-                conditions: dp.conditions.clone(),
-                query_attributes: dp.query_attributes.clone(),
-                read_attributes: dp.read_attributes.clone(),
-                write_attributes: dp.write_attributes.clone(),
-                description: dp.description.clone(),
-                entity_type: dp.entity_type.clone(),
-                scope: dp.scope.clone(),
-            };
+            let spec = dp.spec();
             let mut perm =
                 spec.to_permission(fresh_id(as_id, &|id| state.permissions.contains_key(id)), 1);
             perm.created_by = actor.user;

@@ -6,46 +6,9 @@
 use crate::cli_support::{BIN, Env};
 use crate::support::{self, bounded};
 use gatehouse::server::ServerConfig;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-const DOC: &str = r#"
-[[users]]
-username = "alice"
-email = "alice@example.com"
-roles = ["readers"]
-
-[[users]]
-username = "bob"
-
-[[teams]]
-key = "ops"
-
-[[roles]]
-name = "readers"
-description = "reads users"
-permissions = ["read-users"]
-
-[[permissions]]
-key = "read-users"
-catalog = "gatehouse"
-entity = "User"
-grants = ["read"]
-
-[[members]]
-team = "ops"
-user = "bob"
-"#;
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use crate::cli_plan::{DOC, s, write};
 
 /// The export without user `name` and their memberships.
 fn without_user(export: &str, name: &str) -> String {

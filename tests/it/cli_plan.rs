@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// A document: alice reads users through role `readers`, bob is in team ops.
-const DOC: &str = r#"
+pub(crate) const DOC: &str = r#"
 [[users]]
 username = "alice"
 email = "alice@example.com"
@@ -40,13 +40,13 @@ team = "ops"
 user = "bob"
 "#;
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p
 }
 
-fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
