@@ -12,6 +12,7 @@ mod audit;
 mod check;
 mod check_call;
 mod decide;
+mod grants;
 mod import_file;
 mod keys;
 mod misc;

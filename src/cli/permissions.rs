@@ -1,11 +1,12 @@
 //! `gatehouse permissions …`, okdata-compatible with a RESOURCE.
 
 use super::Ctx;
+use super::grants;
 use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::roles::PermRow;
 use super::what_if::{delete, preview};
 use crate::backend::parse_target;
-use crate::backend::{Error, GrantTo, PermissionSpec, Reads, Result, find_permission};
+use crate::backend::{Error, PermissionSpec, Reads, Result, find_permission};
 use crate::catalog::{Catalogs, Dialect, access_to_flags};
 use crate::model::ObjectKind;
 use crate::model::{Permission, Principal};
@@ -235,37 +236,6 @@ fn conditions_cell(cats: &Catalogs, p: &PermRow) -> String {
     }
 }
 
-#[derive(Serialize)]
-struct Mine {
-    resource: String,
-    scopes: Vec<String>,
-}
-
-fn grant_to(team: bool, client: bool) -> GrantTo {
-    if team {
-        GrantTo::Team
-    } else if client {
-        GrantTo::Client
-    } else {
-        GrantTo::User
-    }
-}
-
-fn to_word(t: GrantTo) -> &'static str {
-    match t {
-        GrantTo::User => "user",
-        GrantTo::Team => "team",
-        GrantTo::Client => "client",
-    }
-}
-
-fn scope_words(scope: Option<&str>) -> String {
-    match scope {
-        Some(s) => format!("'{s}'"),
-        None => "every permission".into(),
-    }
-}
-
 /// What a permission command reads: the list shows permissions and the roles holding them;
 /// the rest read everything (a page lists the users holding it through roles).
 pub fn reads(cmd: &PermissionsCmd) -> Reads {
@@ -286,46 +256,8 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
         PermissionsCmd::Ls {
             resource: Some(resource),
             ..
-        } => {
-            let rows = b.resource_grants(&resource).await?;
-            if ctx.json() {
-                return print_json(&rows).map(|_| 0);
-            }
-            outln!("Permissions for '{}'", sanitize(&resource));
-            print_table(
-                &["User name", "User type", "Scopes"],
-                rows.iter()
-                    .map(|r| {
-                        let kind = match r.kind {
-                            GrantTo::User => "User",
-                            GrantTo::Team => "Team",
-                            GrantTo::Client => "Client",
-                        };
-                        vec![r.name.clone(), kind.to_string(), r.scopes.join(", ")]
-                    })
-                    .collect(),
-                "nobody holds a permission on it",
-            );
-        }
-        PermissionsCmd::Ls { mine: true, .. } => {
-            let rows: Vec<Mine> = b
-                .my_resource_grants()
-                .await?
-                .into_iter()
-                .map(|(resource, scopes)| Mine { resource, scopes })
-                .collect();
-            if ctx.json() {
-                return print_json(&rows).map(|_| 0);
-            }
-            outln!("My permissions");
-            print_table(
-                &["Resource name", "Scopes"],
-                rows.iter()
-                    .map(|r| vec![r.resource.clone(), r.scopes.join(", ")])
-                    .collect(),
-                "none",
-            );
-        }
+        } => return grants::resource_table(ctx, &resource).await,
+        PermissionsCmd::Ls { mine: true, .. } => return grants::mine(ctx).await,
         PermissionsCmd::Ls {
             catalog, entity, ..
         } => {
@@ -537,18 +469,8 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             team,
             client,
         } => {
-            let to = grant_to(team, client);
-            let rev = b
-                .grant_resource(&resource, &principal, scope.as_deref(), to)
-                .await?;
-            let msg = format!(
-                "Granted {} on '{}' to {} '{}'",
-                scope_words(scope.as_deref()),
-                resource,
-                to_word(to),
-                principal
-            );
-            say(ctx, &msg, rev);
+            let to = grants::grant_to(team, client);
+            grants::grant(ctx, &resource, &principal, scope.as_deref(), to).await?;
         }
         PermissionsCmd::Rm {
             args,
@@ -576,16 +498,8 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             }
             [resource, principal, rest @ ..] => {
                 let scope = rest.first().map(String::as_str);
-                let to = grant_to(team, client);
-                let rev = b.revoke_resource(resource, principal, scope, to).await?;
-                let msg = format!(
-                    "Revoked {} on '{}' from {} '{}'",
-                    scope_words(scope),
-                    resource,
-                    to_word(to),
-                    principal
-                );
-                say(ctx, &msg, rev);
+                let to = grants::grant_to(team, client);
+                grants::revoke(ctx, resource, principal, scope, to).await?;
             }
             [] => {
                 return Err(Error::invalid(
@@ -596,17 +510,6 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
         },
     }
     Ok(0)
-}
-
-fn say(ctx: &Ctx, msg: &str, revision: u64) {
-    if ctx.json() {
-        outln!(
-            "{}",
-            serde_json::json!({ "message": msg, "revision": revision })
-        );
-    } else {
-        outln!("{}", sanitize(msg));
-    }
 }
 
 /// Prints what a Mage permission will not do although it looks as if it would.
