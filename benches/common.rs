@@ -174,6 +174,7 @@ pub fn requests(size: Size, catalogs: &Catalogs, n: usize) -> Vec<Request> {
         .collect();
     (0..n)
         .map(|_| Request {
+            at: None,
             user: id(1, rng.random_range(0..size.users)),
             catalog: "mage".into(),
             action: ACTIONS[rng.random_range(1..ACTIONS.len())].into(),

@@ -245,6 +245,7 @@ pub async fn run(catalogs: &Catalogs, sizes: &[usize]) -> Vec<Figure> {
         let reqs: Vec<Request> = qs
             .iter()
             .map(|(u, ent, obj, act)| Request {
+                at: None,
                 user: id(1, *u),
                 catalog: "mage".into(),
                 action: (*act).into(),

@@ -134,6 +134,10 @@ impl From<crate::policy::ApplyError> for Error {
                 current_version: Some(actual),
             },
             A::Duplicate { .. } | A::InUse { .. } => Error::Conflict(e.to_string()),
+            A::NoEnd { .. } => Error::Invalid {
+                field: "expires_at".into(),
+                message: e.to_string(),
+            },
         }
     }
 }

@@ -120,6 +120,7 @@ pub fn build_request(
         .transpose()?;
     Ok((
         Request {
+            at: None,
             user,
             catalog: t.catalog.clone(),
             action: action.to_string(),

@@ -335,6 +335,7 @@ impl Query<'_> {
         for flag in actions {
             for &context in self.contexts {
                 let req = Request {
+                    at: None,
                     user: self.user,
                     catalog: self.catalog.name.clone(),
                     action: flag.name.clone(),

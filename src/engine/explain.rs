@@ -72,6 +72,13 @@ pub struct Candidate {
     pub permission: Id,
     /// What it did.
     pub outcome: Outcome,
+    /// When the path to it ends (the earliest end of its links), if it does.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub ends: Option<time::OffsetDateTime>,
 }
 
 /// Something that would have allowed a denied request.
@@ -172,6 +179,7 @@ impl Engine {
                     via,
                     permission,
                     outcome,
+                    ends: self.path_ends(req.user, via, permission),
                 })
                 .collect(),
             hints,

@@ -1,5 +1,6 @@
 //! Building the immutable engine index from a store state.
 
+use super::Via;
 use super::filing::{Filing, Finder, PermHolders};
 use super::uuids::Uuids;
 use crate::catalog::{
@@ -7,8 +8,10 @@ use crate::catalog::{
 };
 use crate::model::{ADMIN_TEAM, Id, Principal};
 use crate::policy::State;
+use crate::policy::{Expiries, Link};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 use super::holder::entry_masks;
 pub(crate) use super::holder::{Entry, Holder};
@@ -157,6 +160,30 @@ pub struct Engine {
     pub(crate) revision: u64,
     /// Entity key → (catalog, name).
     pub(crate) entity_names: Vec<(u16, String)>,
+    /// The instants between which the links in the index are those live (not yet ended):
+    /// built at an instant in `[live_from, live_until)`, it decides the same at any of them.
+    pub(crate) window: Window,
+    /// The ends of the links in the index that have one.
+    pub(crate) ends: Expiries,
+}
+
+/// The instants an index's links hold for: from the latest end at or before the instant it
+/// was built for (`None`: since ever) to the earliest end after it (`None`: for ever).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// The instant the index was built for.
+    pub at: OffsetDateTime,
+    /// No link in the index ends before this; a link ended at it is left out.
+    pub from: Option<OffsetDateTime>,
+    /// The first end of a link in the index: from then on the index says too much.
+    pub until: Option<OffsetDateTime>,
+}
+
+impl Window {
+    /// Whether the index decides as of `t` (its links are exactly those live at `t`).
+    pub fn holds_at(&self, t: OffsetDateTime) -> bool {
+        self.from.is_none_or(|f| f <= t) && self.until.is_none_or(|u| t < u)
+    }
 }
 
 fn compile_conditions(catalog: &Catalog, names: &[String]) -> u8 {
@@ -178,9 +205,17 @@ fn compile_conditions(catalog: &Catalog, names: &[String]) -> u8 {
 }
 
 impl Engine {
-    /// Builds the index. Permissions whose catalog is unknown, or whose flags the catalog does
-    /// not define, can never match and are left out (validation keeps them from being stored).
+    /// Builds the index for now ([`crate::model::now`]): see [`Engine::build_at`].
     pub fn build(state: &State, catalogs: &Catalogs) -> Engine {
+        Engine::build_at(state, catalogs, crate::model::now())
+    }
+
+    /// Builds the index for decisions at `at`: a relation (user or team role, membership,
+    /// direct grant) whose end is at or before `at` is left out, as if it were absent.
+    /// Permissions whose catalog is unknown, or whose flags the catalog does not define, can
+    /// never match and are left out (validation keeps them from being stored).
+    pub fn build_at(state: &State, catalogs: &Catalogs, at: OffsetDateTime) -> Engine {
+        let ended = |l: &Link| state.expiries.ended(l, at);
         let mut next_entity: u32 = 1;
         let mut crecs = Vec::new();
         let mut catalog_by_name = FxHashMap::default();
@@ -365,6 +400,12 @@ impl Engine {
             }
         }
         for (principal, pid) in &state.grants {
+            if ended(&Link::Grant {
+                principal: *principal,
+                permission: *pid,
+            }) {
+                continue;
+            }
             let h = match *principal {
                 Principal::User(u) => {
                     let Some(&ui) = user_by_id.get(&u) else {
@@ -420,18 +461,37 @@ impl Engine {
                 .map(|e| e.id);
         }
         for (uid, rid) in &state.user_roles {
+            if ended(&Link::UserRole {
+                user: *uid,
+                role: *rid,
+            }) {
+                continue;
+            }
             if let (Some(&ui), Some(&ri)) = (user_by_id.get(uid), role_by_id.get(rid)) {
                 users[ui as usize].roles.push(ri);
                 roles[ri as usize].users.push(ui);
             }
         }
         for (tid, rid) in &state.team_roles {
+            if ended(&Link::TeamRole {
+                team: *tid,
+                role: *rid,
+            }) {
+                continue;
+            }
             if let (Some(&ti), Some(&ri)) = (team_by_id.get(tid), role_by_id.get(rid)) {
                 teams[ti as usize].roles.push(ri);
                 roles[ri as usize].teams.push(ti);
             }
         }
         for ((tid, uid), rid) in &state.members {
+            if ended(&Link::Member {
+                team: *tid,
+                user: *uid,
+                role: None,
+            }) {
+                continue;
+            }
             if let (Some(&ti), Some(&ui)) = (team_by_id.get(tid), user_by_id.get(uid)) {
                 let ri = rid.and_then(|r| role_by_id.get(&r).copied());
                 users[ui as usize].teams.push((ti, ri));
@@ -484,7 +544,66 @@ impl Engine {
             roles,
             revision: state.revision,
             entity_names,
+            window: Window {
+                at,
+                from: state.expiries.ended_by(at).map(|(_, t)| t).max(),
+                until: state.expiries.next_after(at),
+            },
+            ends: state
+                .expiries
+                .iter()
+                .filter(|&(_, t)| t > at)
+                .map(|(l, t)| crate::policy::LinkExpiry {
+                    link: *l,
+                    expires_at: t,
+                })
+                .collect(),
         }
+    }
+
+    /// The instants this index decides for (see [`Window`]).
+    pub fn window(&self) -> Window {
+        self.window
+    }
+
+    /// When the path `via` to `permission` ends for `user`: the earliest end of the links it
+    /// goes through (the user's role, the membership, the team's role, the direct grant), or
+    /// `None` when none of them ends.
+    pub fn path_ends(&self, user: Id, via: Via, permission: Id) -> Option<OffsetDateTime> {
+        if self.ends.is_empty() {
+            return None;
+        }
+        let member = |team| Link::Member {
+            team,
+            user,
+            role: None,
+        };
+        let links: [Option<Link>; 2] = match via {
+            Via::Direct => [
+                Some(Link::Grant {
+                    principal: Principal::User(user),
+                    permission,
+                }),
+                None,
+            ],
+            Via::Role { role } => [Some(Link::UserRole { user, role }), None],
+            Via::Team { team } => [
+                Some(member(team)),
+                Some(Link::Grant {
+                    principal: Principal::Team(team),
+                    permission,
+                }),
+            ],
+            Via::TeamRole { team, role } => {
+                [Some(member(team)), Some(Link::TeamRole { team, role })]
+            }
+            Via::MemberRole { team, .. } => [Some(member(team)), None],
+        };
+        links
+            .iter()
+            .flatten()
+            .filter_map(|l| self.ends.get(l))
+            .min()
     }
 
     /// Permission `pi` as filed under a holder (its id and the masks a check tests), or

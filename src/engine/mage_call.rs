@@ -137,6 +137,7 @@ impl Run<'_> {
             return Ok(());
         }
         let request = Request {
+            at: None,
             user: self.user,
             catalog: self.catalog.clone(),
             action: self.op.clone(),
@@ -186,6 +187,7 @@ impl Engine {
         };
         if !OPERATIONS.contains(&call.op.as_str()) {
             let request = Request {
+                at: None,
                 user: call.user,
                 catalog: run.catalog,
                 action: call.op.clone(),

@@ -22,7 +22,7 @@ mod uuids;
 pub use call_plan::{CallAnswer, CallData, CallQuery, NoData};
 pub use effect::{AccessEffect, access_effect};
 pub use explain::{Candidate, Explanation, FailedCondition, Hint, Outcome};
-pub use index::Engine;
+pub use index::{Engine, Window};
 pub use mage_call::{MageCall, MageCheck, MageFailure, MageVerdict, ReadCheck};
 pub use reverse::{Effective, Scope, WhatCan, WhoCan};
 
@@ -56,6 +56,23 @@ pub struct Request {
     /// ([`Rule::AttributeNotInDialect`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribute: Option<AttrCheck>,
+    /// The instant to decide at (`None`: now): a relation whose end is at or before it counts
+    /// as absent. The engine decides as its index was built ([`Engine::window`]); whoever
+    /// holds the state builds an index for this instant when the one it has does not hold
+    /// at it ([`Request::instant`]).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub at: Option<time::OffsetDateTime>,
+}
+
+impl Request {
+    /// The instant the request is decided at: its own, else now.
+    pub fn instant(&self) -> time::OffsetDateTime {
+        self.at.unwrap_or_else(crate::model::now)
+    }
 }
 
 /// What an attribute check does with the attribute (Mage's `AttributeOperationType`).

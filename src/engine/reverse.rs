@@ -51,6 +51,13 @@ pub struct Effective {
     /// Granted flags that `decide` allows in this permission's own context (no other deny
     /// overrides them).
     pub allowed: Vec<String>,
+    /// When the path to it ends (the earliest end of its links), if it does.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub ends: Option<time::OffsetDateTime>,
 }
 
 /// Everything a user can do.
@@ -212,6 +219,7 @@ impl Engine {
                     .into_iter()
                     .filter(|flag| {
                         let req = Request {
+                            at: None,
                             user: u.id,
                             catalog: c.name.clone(),
                             action: flag.clone(),
@@ -234,6 +242,7 @@ impl Engine {
                     denies: c.names(c.expand(e.denies)),
                     scope,
                     allowed,
+                    ends: self.path_ends(user, via, e.id),
                 });
             }
         }

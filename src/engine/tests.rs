@@ -135,6 +135,7 @@ pub(super) fn req(
     uuid: Option<&str>,
 ) -> Request {
     Request {
+        at: None,
         user,
         catalog: catalog.into(),
         action: action.into(),

@@ -368,7 +368,8 @@ pub struct AuditEvent {
     pub at: OffsetDateTime,
     /// Who made the change (username, or `system`).
     pub actor: String,
-    /// `create`, `update`, `delete`, `link`, `unlink`.
+    /// `create`, `update`, `delete`, `link`, `unlink`, `set_expiry` (a relation's end set or
+    /// cleared), `expire` (a relation removed by the cleanup once its end passed).
     pub action: String,
     /// What kind of object changed.
     pub object_kind: ObjectKind,

@@ -188,6 +188,7 @@ impl State {
 
     /// Removes a link that exists; returns the link as it was stored.
     fn drop_link(&mut self, link: &Link) -> Link {
+        self.expiries.remove(link);
         match *link {
             Link::RolePermission { role, permission } => {
                 self.role_permissions.remove(&(role, permission));
@@ -212,6 +213,18 @@ impl State {
                 self.grants.remove(&(principal, permission));
                 *link
             }
+        }
+    }
+
+    /// The relation as stored (a membership with its current role); it must exist.
+    fn stored_link(&self, link: &Link) -> Link {
+        match *link {
+            Link::Member { team, user, .. } => Link::Member {
+                team,
+                user,
+                role: self.members.get(&(team, user)).copied().flatten(),
+            },
+            other => other,
         }
     }
 
@@ -321,12 +334,13 @@ impl State {
                 }
                 let mut effects = Vec::new();
                 for link in &links {
+                    let ends = self.expiries.get(link);
                     let stored = self.drop_link(link);
                     effects.push(Effect {
                         action: "unlink",
                         kind: link.kind(),
                         object_id: link.object_id(),
-                        before: stored.to_json(),
+                        before: link_json(&stored, ends),
                         after: serde_json::Value::Null,
                     });
                     // A membership loses only its role when that role is deleted.
@@ -337,6 +351,7 @@ impl State {
                             role: None,
                         };
                         self.add_link(&kept);
+                        self.expiries.set(&kept, ends);
                         effects.push(Effect {
                             action: "link",
                             kind: ObjectKind::TeamMember,
@@ -417,12 +432,47 @@ impl State {
                 if !self.link_exists(link) {
                     return Err(not_found(link.kind(), link.object_id()));
                 }
+                let ends = self.expiries.get(link);
                 let stored = self.drop_link(link);
                 Ok(vec![Effect {
                     action: "unlink",
                     kind: link.kind(),
                     object_id: link.object_id(),
-                    before: stored.to_json(),
+                    before: link_json(&stored, ends),
+                    after: serde_json::Value::Null,
+                }])
+            }
+            Change::Expire { link, expires_at } => {
+                if !link.may_expire() {
+                    return Err(no_end(link));
+                }
+                if !self.link_exists(link) {
+                    return Err(not_found(link.kind(), link.object_id()));
+                }
+                let stored = self.stored_link(link);
+                let before = link_json(&stored, self.expiries.get(link));
+                self.expiries.set(link, *expires_at);
+                Ok(vec![Effect {
+                    action: "set_expiry",
+                    kind: link.kind(),
+                    object_id: link.object_id(),
+                    before,
+                    after: link_json(&stored, *expires_at),
+                }])
+            }
+            Change::Expired(link) => {
+                if !self.link_exists(link) {
+                    return Err(not_found(link.kind(), link.object_id()));
+                }
+                let Some(ends) = self.expiries.get(link) else {
+                    return Err(no_end(link));
+                };
+                let stored = self.drop_link(link);
+                Ok(vec![Effect {
+                    action: "expire",
+                    kind: link.kind(),
+                    object_id: link.object_id(),
+                    before: link_json(&stored, Some(ends)),
                     after: serde_json::Value::Null,
                 }])
             }
@@ -452,4 +502,22 @@ impl State {
         *self = scratch;
         Ok(effects)
     }
+}
+
+fn no_end(link: &Link) -> ApplyError {
+    ApplyError::NoEnd {
+        kind: link.kind(),
+        id: link.object_id(),
+    }
+}
+
+/// A link as audit records hold it: its ids and, when it has one, its end.
+pub(crate) fn link_json(link: &Link, ends: Option<time::OffsetDateTime>) -> serde_json::Value {
+    let mut v = link.to_json();
+    if let (serde_json::Value::Object(m), Some(t)) = (&mut v, ends)
+        && let Ok(text) = t.format(&time::format_description::well_known::Rfc3339)
+    {
+        m.insert("expires_at".into(), serde_json::Value::String(text));
+    }
+    v
 }

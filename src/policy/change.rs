@@ -2,6 +2,7 @@
 
 use crate::model::{ApiKey, Id, ObjectKind, Permission, Principal, Role, Team, User};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// A whole stored object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,4 +189,16 @@ pub enum Change {
     Link(Link),
     /// Remove a relation (it must exist).
     Unlink(Link),
+    /// Set when a relation that exists ends (`None`: never). Only relations that
+    /// [`Link::may_expire`]; the service refuses an end already past.
+    Expire {
+        /// The relation (a membership is named whatever its role).
+        link: Link,
+        /// Its new end.
+        #[serde(with = "time::serde::rfc3339::option", default)]
+        expires_at: Option<OffsetDateTime>,
+    },
+    /// Remove a relation whose end has passed: the cleanup's change, recorded as an `expire`
+    /// event. It must exist and carry an end (the service removes only ends already past).
+    Expired(Link),
 }

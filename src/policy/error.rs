@@ -49,6 +49,17 @@ pub enum ApplyError {
         /// How many links would go.
         links: u64,
     },
+    /// The relation cannot carry an end (a role's permission), or `Expired` named one that has
+    /// none.
+    #[error(
+        "{kind} '{id}' has no end (only a user's or a team's role, a team membership or a direct grant can carry one)"
+    )]
+    NoEnd {
+        /// Kind of relation.
+        kind: ObjectKind,
+        /// Its id.
+        id: String,
+    },
 }
 
 /// Result alias for applying changes.

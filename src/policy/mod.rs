@@ -7,6 +7,7 @@
 mod apply;
 mod change;
 mod error;
+mod expiry;
 mod pairs;
 mod perms;
 mod sorted;
@@ -15,6 +16,7 @@ mod state;
 pub(crate) use change::key_audit_json;
 pub use change::{Change, Link, Object};
 pub use error::{ApplyError, ApplyResult};
+pub use expiry::{EXPIRING_KINDS, Expiries, LinkExpiry};
 pub use pairs::{PairIter, PairSet};
 pub use perms::{PermFields, PermRef, Permissions, PermissionsBuilder};
 pub use sorted::Iter as SortedIter;

@@ -5,6 +5,7 @@
 
 use super::change::Link;
 use super::error::ApplyError;
+use super::expiry::Expiries;
 use super::pairs::PairSet;
 use super::perms::Permissions;
 use crate::model::{ApiKey, Id, ObjectKind, Principal, Revision, Role, Team, User};
@@ -36,6 +37,9 @@ pub struct State {
     pub members: BTreeMap<(Id, Id), Option<Id>>,
     /// (principal, permission)
     pub grants: BTreeSet<(Principal, Id)>,
+    /// When relations end (only those that do).
+    #[serde(default)]
+    pub expiries: Expiries,
     #[serde(skip)]
     pub(crate) names: NameIndex,
 }
@@ -52,7 +56,8 @@ pub(crate) struct NameIndex {
 /// What one applied change did, for the audit log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Effect {
-    /// `create`, `update`, `delete`, `link`, `unlink`.
+    /// `create`, `update`, `delete`, `link`, `unlink`, `set_expiry` (a relation's end set or
+    /// cleared), `expire` (a relation removed by the cleanup once its end passed).
     pub action: &'static str,
     /// Kind of object.
     pub kind: ObjectKind,

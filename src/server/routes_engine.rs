@@ -106,6 +106,7 @@ fn team_of(s: &State, text: &str) -> Option<Id> {
 /// and an unknown owner or team satisfies no condition.
 fn to_request(s: &State, r: CheckRequest) -> Request {
     Request {
+        at: None,
         user: user_of(s, &r.user).unwrap_or(Id::nil()),
         resource_owner: r
             .resource_owner
@@ -276,6 +277,7 @@ pub(super) async fn who_can(
         None => None,
     };
     let req = Request {
+        at: None,
         user: Id::nil(),
         catalog: p.catalog,
         action: p.action,

@@ -46,7 +46,10 @@ fn entities(changes: &[Change]) -> Result<BTreeSet<&'static str>> {
                 o.kind()
             }
             Change::Delete { kind, .. } => *kind,
-            Change::Link(l) | Change::Unlink(l) => {
+            Change::Link(l)
+            | Change::Unlink(l)
+            | Change::Expire { link: l, .. }
+            | Change::Expired(l) => {
                 out.insert(link_entity(l));
                 continue;
             }

@@ -362,6 +362,7 @@ impl Service {
             return Ok(());
         }
         let d = snap.engine().decide(&Request {
+            at: None,
             user,
             catalog: ADMIN_CATALOG.into(),
             action: access.flag().into(),

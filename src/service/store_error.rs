@@ -16,6 +16,10 @@ impl From<StoreError> for Error {
             StoreError::Duplicate { .. } | StoreError::InUse { .. } | StoreError::Moved { .. } => {
                 Error::Conflict(e.to_string())
             }
+            StoreError::NoEnd { .. } => Error::Invalid {
+                field: "expires_at".into(),
+                message: e.to_string(),
+            },
             StoreError::Corrupt(_) | StoreError::Database(_) => Error::Store(e.to_string()),
         }
     }

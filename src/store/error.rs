@@ -58,6 +58,16 @@ pub enum StoreError {
         /// How many links would go.
         links: u64,
     },
+    /// The relation cannot carry an end, or has none to expire.
+    #[error(
+        "{kind} '{id}' has no end (only a user's or a team's role, a team membership or a direct grant can carry one)"
+    )]
+    NoEnd {
+        /// Kind of relation.
+        kind: ObjectKind,
+        /// Its id.
+        id: String,
+    },
     /// The stored data could not be read (wrong schema, damaged file, bad JSON in a column).
     #[error("the store is unreadable: {0}")]
     Corrupt(String),
@@ -87,6 +97,7 @@ impl From<crate::policy::ApplyError> for StoreError {
                 actual,
             },
             A::InUse { kind, id, links } => StoreError::InUse { kind, id, links },
+            A::NoEnd { kind, id } => StoreError::NoEnd { kind, id },
         }
     }
 }

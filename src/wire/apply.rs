@@ -64,6 +64,16 @@ pub enum ChangeWire {
     Link(Link),
     /// [`Change::Unlink`]
     Unlink(Link),
+    /// [`Change::Expire`]
+    Expire {
+        /// The relation.
+        link: Link,
+        /// Its new end (`null`: never).
+        #[serde(with = "time::serde::rfc3339::option", default)]
+        expires_at: Option<time::OffsetDateTime>,
+    },
+    /// [`Change::Expired`]
+    Expired(Link),
 }
 
 fn object_wire(o: Object) -> Result<ObjectWire> {
@@ -117,6 +127,8 @@ impl ChangeWire {
             },
             Change::Link(l) => ChangeWire::Link(l),
             Change::Unlink(l) => ChangeWire::Unlink(l),
+            Change::Expire { link, expires_at } => ChangeWire::Expire { link, expires_at },
+            Change::Expired(l) => ChangeWire::Expired(l),
         })
     }
 }
@@ -145,6 +157,8 @@ impl From<ChangeWire> for Change {
             },
             ChangeWire::Link(l) => Change::Link(l),
             ChangeWire::Unlink(l) => Change::Unlink(l),
+            ChangeWire::Expire { link, expires_at } => Change::Expire { link, expires_at },
+            ChangeWire::Expired(l) => Change::Expired(l),
         }
     }
 }

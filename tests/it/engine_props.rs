@@ -281,6 +281,7 @@ fn request_of(uuids: u8) -> impl Strategy<Value = Req> {
 fn make(q: Req) -> Request {
     let (u, f, e, uu, owner, team) = q;
     Request {
+        at: None,
         user: uid(u),
         catalog: "t".into(),
         action: FLAGS[f as usize].into(),
@@ -362,7 +363,7 @@ proptest! {
             let perm = s.permissions.view(&e.permission).expect("an entry names a stored permission");
             if !perm.conditions().is_empty() || e.scope != gatehouse::engine::Scope::Everywhere { continue; }
             for flag in &e.allowed {
-                let rr = Request { user: r.user, catalog: "t".into(), action: flag.clone(), entity: e.entity.clone(),
+                let rr = Request { at: None, user: r.user, catalog: "t".into(), action: flag.clone(), entity: e.entity.clone(),
                     entity_uuid: e.entity_uuid.clone(), resource_owner: Some(r.user), resource_team: None, attribute: None };
                 prop_assert!(engine.decide(&rr).allowed, "{:?}", rr);
             }
@@ -405,6 +406,7 @@ fn moved_everywhere(
                     ctxs.extend((0..NT).map(|t| (2 + t, None, Some(tid(t)))));
                     for (c, owner, team) in ctxs {
                         let r = Request {
+                            at: None,
                             user: u,
                             catalog: "t".into(),
                             action: action.into(),
@@ -482,7 +484,7 @@ proptest! {
                             Context::Own => (Some(e.user), None),
                             Context::Team(t) => (None, Some(t)),
                         };
-                        let r = Request { user: e.user, catalog: a.catalog.clone(), action: a.action.clone(),
+                        let r = Request { at: None, user: e.user, catalog: a.catalog.clone(), action: a.action.clone(),
                             entity: entity.into(), entity_uuid: a.entity_uuid.clone(), resource_owner: owner,
                             resource_team: team, attribute: None };
                         prop_assert_eq!(eb.decide(&r).allowed, !gained, "{:?}", r);

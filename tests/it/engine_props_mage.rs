@@ -203,6 +203,7 @@ fn mage_naive(perms: &[MagePerm], q: &MageReq) -> bool {
 fn mage_request(user: Id, q: &MageReq) -> Request {
     let (op, e, uuid, attr) = q;
     Request {
+        at: None,
         user,
         catalog: "mage".into(),
         action: MAGE_OPS[*op as usize].0.into(),

@@ -776,6 +776,7 @@ mod mage {
                     for a in &attrs {
                         for o in std::iter::once(None).chain(users.iter().copied().map(Some)) {
                             out.push(Request {
+                                at: None,
                                 user: Id::nil(),
                                 catalog: "mage".into(),
                                 action: f.into(),

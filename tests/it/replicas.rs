@@ -84,6 +84,7 @@ async fn two_replicas_stay_consistent(a_store: Arc<dyn Store>, b_store: Arc<dyn 
     let on_a = HttpBackend::new(&a_srv.url(), &key).expect("client A");
     let on_b = HttpBackend::new(&b_srv.url(), &key).expect("client B");
     let req = Request {
+        at: None,
         user: alice.id,
         catalog: "mage".into(),
         action: "UPDATE".into(),

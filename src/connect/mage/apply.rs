@@ -30,6 +30,9 @@ fn refuse(c: &Change) -> Result<()> {
             Link::TeamRole { .. } | Link::Member { .. } => ObjectKind::Team,
             Link::Grant { .. } => return Err(unsupported("direct grants")),
         },
+        Change::Expire { .. } | Change::Expired(_) => {
+            return Err(unsupported("relations that end (expires_at)"));
+        }
     };
     match kind {
         ObjectKind::User | ObjectKind::Role | ObjectKind::Permission => Ok(()),
@@ -53,6 +56,8 @@ fn describe(c: &Change) -> String {
         Change::Delete { kind, id, .. } => format!("- {kind} {id}"),
         Change::Link(l) => format!("+ {} {}", l.kind(), link_ids(l)),
         Change::Unlink(l) => format!("- {} {}", l.kind(), link_ids(l)),
+        Change::Expire { link, .. } => format!("~ {} {} (end)", link.kind(), link_ids(link)),
+        Change::Expired(l) => format!("- {} {} (ended)", l.kind(), link_ids(l)),
     }
 }
 
@@ -183,6 +188,9 @@ impl MageBackend {
                 }
             }
             Change::Create(_) => return Err(unsupported("teams")),
+            Change::Expire { .. } | Change::Expired(_) => {
+                return Err(unsupported("relations that end (expires_at)"));
+            }
         }
         Ok(())
     }

@@ -322,7 +322,27 @@ impl<'a> Needs<'a> {
                 }
             }
             Change::Link(l) => self.link(l, Side::Grants),
-            Change::Unlink(l) => self.link(l, Side::Denies),
+            Change::Unlink(l) | Change::Expired(l) => self.link(l, Side::Denies),
+            // A later end (or none) hands the relation's access on for longer: as adding it.
+            // An earlier one lifts its denies sooner: as removing it.
+            Change::Expire { link, expires_at } => {
+                let stored = match *link {
+                    Link::Member { team, user, .. } => Link::Member {
+                        team,
+                        user,
+                        role: s.members.get(&(team, user)).copied().flatten(),
+                    },
+                    other => other,
+                };
+                let now = s.expiries.get(link);
+                let longer = match (now, expires_at) {
+                    (_, None) => now.is_some(),
+                    (None, Some(_)) => false,
+                    (Some(a), Some(b)) => b > &a,
+                };
+                let side = if longer { Side::Grants } else { Side::Denies };
+                self.link(&stored, side);
+            }
             Change::Create(Object::Role(_)) | Change::Delete { .. } => {}
         }
         Ok(())

@@ -224,6 +224,7 @@ struct Probe<'e> {
 impl Probe<'_> {
     fn request(&self, point: &Point, owner: Option<Id>, team: Option<Id>) -> Request {
         Request {
+            at: None,
             user: self.holder,
             catalog: point.catalog.clone(),
             action: point.action.clone(),
@@ -419,6 +420,7 @@ impl ActorView<'_> {
                 for &team in &teams {
                     for &owner in &owners {
                         let req = Request {
+                            at: None,
                             user: self.actor,
                             catalog: point.catalog.clone(),
                             action: point.action.clone(),

@@ -162,6 +162,10 @@ async fn apply(conn: &mut PgConnection, change: &Change, out: &mut Vec<Effect>) 
         } => delete::delete(conn, *kind, *id, *expected_version, *cascade, out).await,
         Change::Link(link) => links::link(conn, link, out).await,
         Change::Unlink(link) => links::unlink(conn, link, out).await,
+        Change::Expire { link, expires_at } => {
+            links::set_expiry(conn, link, *expires_at, out).await
+        }
+        Change::Expired(link) => links::expired(conn, link, out).await,
     }
 }
 

@@ -274,3 +274,26 @@ pub(super) async fn unlink(
     });
     Ok(())
 }
+
+/// Sets or clears when a relation ends (`Change::Expire`). STUB: the schema has no column yet.
+pub(super) async fn set_expiry(
+    _conn: &mut SqliteConnection,
+    _link: &Link,
+    _expires_at: Option<time::OffsetDateTime>,
+    _out: &mut Vec<Effect>,
+) -> StoreResult<()> {
+    Err(StoreError::Database(
+        "relation ends are not stored yet".into(),
+    ))
+}
+
+/// Removes a relation whose end passed (`Change::Expired`). STUB: the schema has no column yet.
+pub(super) async fn expired(
+    _conn: &mut SqliteConnection,
+    _link: &Link,
+    _out: &mut Vec<Effect>,
+) -> StoreResult<()> {
+    Err(StoreError::Database(
+        "relation ends are not stored yet".into(),
+    ))
+}

@@ -136,6 +136,10 @@ async fn apply(
         } => delete::delete(conn, *kind, *id, *expected_version, *cascade, out).await,
         Change::Link(link) => links::link(conn, link, out).await,
         Change::Unlink(link) => links::unlink(conn, link, out).await,
+        Change::Expire { link, expires_at } => {
+            links::set_expiry(conn, link, *expires_at, out).await
+        }
+        Change::Expired(link) => links::expired(conn, link, out).await,
     }
 }
 

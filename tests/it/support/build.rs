@@ -166,6 +166,7 @@ pub fn request(
     entity: impl Into<String>,
 ) -> Request {
     Request {
+        at: None,
         user,
         catalog: catalog.into(),
         action: action.into(),
