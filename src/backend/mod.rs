@@ -6,6 +6,7 @@
 //! Capabilities come from the backend, so the console adapts its panes.
 
 pub mod document;
+pub mod ends;
 mod error;
 mod grants;
 mod keys;
@@ -64,6 +65,8 @@ pub struct Capabilities {
     pub grants: bool,
     /// Import and export of policy documents.
     pub import_export: bool,
+    /// Relations that end (`expires_at` on roles, memberships and grants).
+    pub expiry: bool,
 }
 
 impl Capabilities {
@@ -75,6 +78,7 @@ impl Capabilities {
         presets: true,
         grants: true,
         import_export: true,
+        expiry: true,
     };
 }
 
@@ -196,6 +200,46 @@ pub trait Backend: Send + Sync {
     async fn link(&self, link: Link) -> Result<Revision>;
     /// Removes a relation.
     async fn unlink(&self, link: Link) -> Result<Revision>;
+    /// Adds a relation that ends at `expires_at` (`None`: never), in one write.
+    async fn link_until(
+        &self,
+        link: Link,
+        expires_at: Option<time::OffsetDateTime>,
+    ) -> Result<Revision> {
+        match expires_at {
+            None => self.link(link).await,
+            Some(_) => Err(no_expiry(&self.info())),
+        }
+    }
+    /// Sets (`None`: clears) when a relation that exists ends.
+    async fn set_expiry(
+        &self,
+        link: Link,
+        expires_at: Option<time::OffsetDateTime>,
+    ) -> Result<Revision> {
+        let _ = (link, expires_at);
+        Err(no_expiry(&self.info()))
+    }
+    /// Removes every relation whose end has passed (each recorded as an `expire` audit
+    /// event): how many, and the revision after.
+    async fn prune_expired(&self) -> Result<(usize, Revision)> {
+        Err(no_expiry(&self.info()))
+    }
+    /// okdata-style: [`Backend::grant_resource`] ending at `expires_at` (a grant held already
+    /// keeps the later of its end and this one: granting never takes access away).
+    async fn grant_resource_until(
+        &self,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+        expires_at: Option<time::OffsetDateTime>,
+    ) -> Result<Revision> {
+        match expires_at {
+            None => self.grant_resource(resource, principal, scope, to).await,
+            Some(_) => Err(no_expiry(&self.info())),
+        }
+    }
 
     /// okdata-style: grants `scope` (all when `None`) on `resource` to a principal.
     async fn grant_resource(
@@ -304,4 +348,18 @@ pub trait Backend: Send + Sync {
     ) -> Result<CreatedKey>;
     /// Revokes an API key.
     async fn revoke_key(&self, id: Id) -> Result<Revision>;
+}
+
+/// The refusal of a backend that keeps no ends on relations (Mage).
+fn no_expiry(info: &BackendInfo) -> Error {
+    let backend = match info.kind {
+        BackendKind::Local => "this store",
+        BackendKind::Remote => "this server",
+        BackendKind::Mage => "Mage",
+    };
+    Error::Unsupported {
+        what: "relations that end (--expires, --for)".into(),
+        backend: backend.into(),
+        why: "access given there lasts until it is removed".into(),
+    }
 }

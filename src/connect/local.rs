@@ -306,6 +306,35 @@ impl Backend for LocalBackend {
     async fn unlink(&self, link: Link) -> Result<Revision> {
         self.service.unlink(&self.actor, link).await
     }
+    async fn link_until(
+        &self,
+        link: Link,
+        expires_at: Option<time::OffsetDateTime>,
+    ) -> Result<Revision> {
+        self.service.link_until(&self.actor, link, expires_at).await
+    }
+    async fn set_expiry(
+        &self,
+        link: Link,
+        expires_at: Option<time::OffsetDateTime>,
+    ) -> Result<Revision> {
+        self.service.set_expiry(&self.actor, link, expires_at).await
+    }
+    async fn prune_expired(&self) -> Result<(usize, Revision)> {
+        self.service.prune_expired(&self.actor).await
+    }
+    async fn grant_resource_until(
+        &self,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+        expires_at: Option<time::OffsetDateTime>,
+    ) -> Result<Revision> {
+        self.service
+            .grant_resource_until(&self.actor, resource, principal, scope, to, expires_at)
+            .await
+    }
     async fn grant_resource(
         &self,
         resource: &str,
@@ -363,7 +392,7 @@ impl Backend for LocalBackend {
     async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>> {
         self.service
             .authorize(&self.actor, crate::service::Access::Read, "User")?;
-        Ok(self.service.snapshot().engine().who_can(&req))
+        Ok(self.service.snapshot().engine_at(req.at).who_can(&req))
     }
     async fn what_can(&self, user: Id) -> Result<WhatCan> {
         if self.actor.user != Some(user) {

@@ -3,10 +3,12 @@
 //! pass every string through `text::sanitize` before it reaches a terminal.
 
 pub mod call;
+mod when;
 use crate::catalog::Catalogs;
 use crate::engine::{AttrKind, Candidate, Explanation, FailedCondition, Hint, Outcome, Rule, Via};
 use crate::model::{ADMIN_TEAM, Id, Permission, short_id};
 use crate::policy::State;
+pub use when::{ends_in, instant, span};
 
 /// A role's name (or its id when it is gone).
 pub fn role_name(s: &State, id: &Id) -> String {

@@ -148,6 +148,9 @@ impl Service {
         let (object, update) = match c {
             Change::Create(o) => (o, false),
             Change::Update { object, .. } => (object, true),
+            Change::Expire { link, expires_at } => {
+                return super::expiry::check_end(link, *expires_at);
+            }
             _ => return Ok(()),
         };
         match object {

@@ -172,6 +172,22 @@ impl Service {
         scope: Option<&str>,
         to: GrantTo,
     ) -> Result<Revision> {
+        self.grant_resource_until(actor, resource, principal, scope, to, None)
+            .await
+    }
+
+    /// [`Service::grant_resource`] ending at `expires_at`. A grant held already keeps the
+    /// later of its end and this one (granting never takes access away); a permanent one
+    /// stays permanent.
+    pub async fn grant_resource_until(
+        &self,
+        actor: &Actor,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+        expires_at: Option<time::OffsetDateTime>,
+    ) -> Result<Revision> {
         self.authorize(actor, Access::Write, "Permission")?;
         let r = Resource::parse(&self.catalogs, resource)?;
         let flags = self.scope_flags(&r, scope)?;
@@ -215,11 +231,25 @@ impl Service {
                     id
                 }
             };
+            let link = Link::Grant {
+                principal: who,
+                permission: pid,
+            };
+            if expires_at.is_some() {
+                super::expiry::check_end(&link, expires_at)?;
+            }
             if !snap.state.grants.contains(&(who, pid)) {
-                changes.push(Change::Link(Link::Grant {
-                    principal: who,
-                    permission: pid,
-                }));
+                changes.push(Change::Link(link));
+                if expires_at.is_some() {
+                    changes.push(Change::Expire { link, expires_at });
+                }
+            } else if let (Some(old), Some(new)) = (snap.state.expiries.get(&link), expires_at)
+                && new > old
+            {
+                changes.push(Change::Expire {
+                    link,
+                    expires_at: Some(new),
+                });
             }
         }
         self.commit(actor, changes).await

@@ -5,6 +5,7 @@
 
 mod apply;
 mod commit;
+mod expiry;
 mod grants;
 mod guard;
 mod import;
@@ -52,6 +53,49 @@ impl Snapshot {
     pub fn engine(&self) -> &Engine {
         self.engine
             .get_or_init(|| Engine::build(&self.state, &self.catalogs))
+    }
+
+    /// The index for decisions at `at` (`None`: now): this snapshot's own when it holds at
+    /// that instant, else one built for it (`check --at`, or an index whose window passed
+    /// while a caller held the snapshot).
+    pub fn engine_at(&self, at: Option<time::OffsetDateTime>) -> EngineAt<'_> {
+        let own = self.engine();
+        if self.state.expiries.is_empty() {
+            return EngineAt::Own(own);
+        }
+        let t = at.unwrap_or_else(crate::model::now);
+        if own.window().holds_at(t) {
+            EngineAt::Own(own)
+        } else {
+            EngineAt::Built(Box::new(Engine::build_at(&self.state, &self.catalogs, t)))
+        }
+    }
+
+    /// Whether this snapshot's index, once built, no longer holds now (a relation in it ended).
+    fn index_outlived(&self) -> bool {
+        !self.state.expiries.is_empty()
+            && self
+                .engine
+                .get()
+                .is_some_and(|e| !e.window().holds_at(crate::model::now()))
+    }
+}
+
+/// An index for one instant: a snapshot's own, or one built for that instant.
+pub enum EngineAt<'a> {
+    /// The snapshot's index.
+    Own(&'a Engine),
+    /// Built for the instant asked.
+    Built(Box<Engine>),
+}
+
+impl std::ops::Deref for EngineAt<'_> {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        match self {
+            EngineAt::Own(e) => e,
+            EngineAt::Built(e) => e,
+        }
     }
 }
 
@@ -210,11 +254,39 @@ impl Service {
     }
 
     /// The current snapshot.
+    /// The current snapshot. When a relation in its index has ended since the index was
+    /// built, the index is rebuilt for now first (same state and revision), so no decision
+    /// counts a relation past its end, whether or not the cleanup has run.
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        match self.snapshot.read() {
+        let snap = match self.snapshot.read() {
             Ok(g) => g.clone(),
             // A writer panicked while publishing; the Arc inside is still a whole snapshot.
             Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if snap.index_outlived() {
+            return self.reindexed(snap);
+        }
+        snap
+    }
+
+    /// `old` with its index built for now, made current unless a write published meanwhile.
+    fn reindexed(&self, old: Arc<Snapshot>) -> Arc<Snapshot> {
+        let fresh = Snapshot {
+            state: old.state.clone(),
+            engine: OnceLock::new(),
+            catalogs: old.catalogs.clone(),
+        };
+        fresh.engine();
+        let fresh = Arc::new(fresh);
+        let mut g = match self.snapshot.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if Arc::ptr_eq(&g, &old) {
+            *g = fresh.clone();
+            fresh
+        } else {
+            g.clone()
         }
     }
 
@@ -586,7 +658,7 @@ impl Service {
         if actor.user != Some(req.user) {
             self.authorize(actor, Access::Read, "User")?;
         }
-        Ok(self.snapshot().engine().explain(req))
+        Ok(self.snapshot().engine_at(req.at).explain(req))
     }
 }
 

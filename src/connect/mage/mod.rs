@@ -255,6 +255,7 @@ impl Backend for MageBackend {
                 presets: true,
                 grants: false,
                 import_export: true,
+                expiry: false,
             },
         }
     }

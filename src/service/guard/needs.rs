@@ -322,6 +322,8 @@ impl<'a> Needs<'a> {
                 }
             }
             Change::Link(l) => self.link(l, Side::Grants),
+            // The cleanup removing a relation already ended changes no decision.
+            Change::Expired(l) if s.expiries.ended(l, crate::model::now()) => {}
             Change::Unlink(l) | Change::Expired(l) => self.link(l, Side::Denies),
             // A later end (or none) hands the relation's access on for longer: as adding it.
             // An earlier one lifts its denies sooner: as removing it.
