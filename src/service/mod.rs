@@ -665,4 +665,6 @@ impl Service {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_expiry;
+#[cfg(test)]
 mod tests_io;

@@ -9,7 +9,7 @@ use gatehouse::policy::State;
 use proptest::prelude::*;
 use uuid::Uuid;
 
-fn catalogs() -> Catalogs {
+pub(super) fn catalogs() -> Catalogs {
     Catalogs::from_list(vec![build::test_catalog()])
 }
 
@@ -22,7 +22,7 @@ type GenPerm = (u8, Option<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
 
 /// A generated world, small enough that collisions (shared roles, same uuid) are common.
 #[derive(Debug, Clone)]
-struct World {
+pub(super) struct World {
     users: Vec<(bool, bool)>, // (owner, disabled)
     teams: Vec<bool>,         // is admin team
     perms: Vec<GenPerm>,
@@ -33,6 +33,22 @@ struct World {
     grants: Vec<(bool, u8, u8)>, // (to team?, principal, perm)
 }
 
+impl World {
+    /// One user (not owner, not disabled) granted directly one permission granting `a` on `X`.
+    pub(super) fn one_grant() -> World {
+        World {
+            users: vec![(false, false)],
+            teams: vec![],
+            perms: vec![(0, None, vec![0], vec![], vec![])],
+            role_perms: vec![],
+            user_roles: vec![],
+            team_roles: vec![],
+            members: vec![],
+            grants: vec![(false, 0, 0)],
+        }
+    }
+}
+
 const FLAGS: [&str; 4] = ["a", "b", "c", "ab"];
 const ENTITIES: [&str; 3] = ["X", "Y", "ALL"];
 const CONDS: [&str; 2] = ["own", "team"];
@@ -41,7 +57,7 @@ const NT: u8 = 3;
 const NR: u8 = 5;
 const NP: u8 = 12;
 
-fn world() -> impl Strategy<Value = World> {
+pub(super) fn world() -> impl Strategy<Value = World> {
     world_of(NP, 2, 0.4, 0..20)
 }
 
@@ -97,23 +113,23 @@ fn world_of(
         )
 }
 
-fn uid(i: u8) -> Id {
+pub(super) fn uid(i: u8) -> Id {
     id(1000 + i as u128)
 }
-fn tid(i: u8) -> Id {
+pub(super) fn tid(i: u8) -> Id {
     id(2000 + i as u128)
 }
-fn rid(i: u8) -> Id {
+pub(super) fn rid(i: u8) -> Id {
     id(3000 + i as u128)
 }
-fn pid(i: u8) -> Id {
+pub(super) fn pid(i: u8) -> Id {
     id(4000 + i as u128)
 }
 fn uuid_name(i: u8) -> String {
     format!("e{i}")
 }
 
-fn state(w: &World) -> State {
+pub(super) fn state(w: &World) -> State {
     let t = now();
     let mut s = State::default();
     for (i, &(owner, disabled)) in w.users.iter().enumerate() {
@@ -178,7 +194,7 @@ fn state(w: &World) -> State {
 }
 
 /// The naive reference: docs/PRODUCT.md §2.3 read literally, scanning everything.
-fn naive(s: &State, c: &Catalog, r: &Request) -> bool {
+pub(super) fn naive(s: &State, c: &Catalog, r: &Request) -> bool {
     let Some(u) = s.users.get(&r.user) else {
         return false;
     };
@@ -261,9 +277,9 @@ fn naive(s: &State, c: &Catalog, r: &Request) -> bool {
 }
 
 /// A generated request: user, flag, entity, uuid, resource owner, resource team.
-type Req = (u8, u8, u8, Option<u8>, Option<u8>, Option<u8>);
+pub(super) type Req = (u8, u8, u8, Option<u8>, Option<u8>, Option<u8>);
 
-fn request() -> impl Strategy<Value = Req> {
+pub(super) fn request() -> impl Strategy<Value = Req> {
     request_of(3)
 }
 
@@ -278,7 +294,7 @@ fn request_of(uuids: u8) -> impl Strategy<Value = Req> {
     )
 }
 
-fn make(q: Req) -> Request {
+pub(super) fn make(q: Req) -> Request {
     let (u, f, e, uu, owner, team) = q;
     Request {
         at: None,

@@ -21,7 +21,25 @@ use gatehouse::service::{Actor, Service};
 use gatehouse::store::MemoryStore;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+use time::{Duration, OffsetDateTime};
+
+/// When the run started: ends are half-hours from it.
+static START: LazyLock<OffsetDateTime> = LazyLock::new(gatehouse::model::now);
+
+/// The end `n` half-hours (1 to 8) after the start.
+fn end_of(n: u8) -> OffsetDateTime {
+    *START + Duration::minutes(30 * (1 + i64::from(n % 8)))
+}
+
+/// The instants rights are measured at: now, inside the ends, and for good.
+fn instants() -> [Option<OffsetDateTime>; 3] {
+    [
+        None,
+        Some(*START + Duration::minutes(100)),
+        Some(time::macros::datetime!(9000-01-01 0:00 UTC)),
+    ]
+}
 
 const ADMIN_ENTITIES: [&str; 10] = [
     "Role",
@@ -149,6 +167,10 @@ enum Op {
     DeletePerm(u8, bool),
     Link(GenLink),
     Unlink(GenLink),
+    /// Adds a relation ending `n` half-hours from the start ([`end_of`]).
+    LinkUntil(GenLink, u8),
+    /// Moves a relation's end (`None`: clears it).
+    SetExpiry(GenLink, Option<u8>),
     CreateRole,
     UpdateRole(u8),
     DeleteRole(u8, bool),
@@ -169,6 +191,8 @@ fn gen_op() -> impl Strategy<Value = Op> {
         1 => (any::<u8>(), any::<bool>()).prop_map(|(i, f)| Op::DeletePerm(i, f)),
         6 => gen_link().prop_map(Op::Link),
         3 => gen_link().prop_map(Op::Unlink),
+        3 => (gen_link(), any::<u8>()).prop_map(|(l, n)| Op::LinkUntil(l, n)),
+        3 => (gen_link(), prop::option::of(any::<u8>())).prop_map(|(l, n)| Op::SetExpiry(l, n)),
         1 => Just(Op::CreateRole),
         1 => any::<u8>().prop_map(Op::UpdateRole),
         1 => (any::<u8>(), any::<bool>()).prop_map(|(i, f)| Op::DeleteRole(i, f)),
@@ -317,10 +341,11 @@ fn effective(
     svc: &Service,
     universe: &[Request],
     known: &BTreeMap<Id, Id>,
+    at: Option<OffsetDateTime>,
 ) -> BTreeMap<Id, Rights> {
     let snap = svc.snapshot();
     let s = &snap.state;
-    let engine = snap.engine();
+    let engine = snap.engine_at(at);
     let mut own: BTreeMap<Id, Rights> = BTreeMap::new();
     for u in s.users.values() {
         let mut r = Rights::default();
@@ -396,10 +421,14 @@ async fn setup(world: &World) -> (Service, Actor) {
         svc.create_permission(&root, p.spec()).await.expect("perm");
     }
     let ids = Ids::of(&svc.snapshot().state);
-    for l in &world.links {
+    for (i, l) in world.links.iter().enumerate() {
         if let Some(link) = ids.link(l) {
-            // Duplicates are refused; that is fine.
-            let _ = svc.link(&root, link).await;
+            // Some of the access the admins start with ends (a role-permission link cannot
+            // end: refused, then given for good). Duplicates are refused; that is fine.
+            let end = (i % 3 == 0).then(|| end_of(i as u8));
+            if svc.link_until(&root, link, end).await.is_err() {
+                let _ = svc.link(&root, link).await;
+            }
         }
     }
     (svc, root)
@@ -429,6 +458,12 @@ async fn run(svc: &Service, actor: &Actor, op: &Op) -> Option<Id> {
         }
         Op::Unlink(l) => {
             let _ = svc.unlink(actor, ids.link(l)?).await;
+        }
+        Op::LinkUntil(l, n) => {
+            let _ = svc.link_until(actor, ids.link(l)?, Some(end_of(*n))).await;
+        }
+        Op::SetExpiry(l, n) => {
+            let _ = svc.set_expiry(actor, ids.link(l)?, n.map(end_of)).await;
         }
         Op::CreateRole => {
             let n = state.roles.len();
@@ -503,7 +538,7 @@ async fn run(svc: &Service, actor: &Actor, op: &Op) -> Option<Id> {
 fn guarded_by(op: &Op) -> Option<&'static str> {
     Some(match op {
         Op::CreatePerm(_) | Op::UpdatePerm(..) | Op::DeletePerm(..) => "Permission",
-        Op::Link(l) | Op::Unlink(l) => match l {
+        Op::Link(l) | Op::Unlink(l) | Op::LinkUntil(l, _) | Op::SetExpiry(l, _) => match l {
             GenLink::RolePerm(..) => "RolePermission",
             GenLink::UserRole(..) => "UserRole",
             GenLink::TeamRole(..) | GenLink::Member(..) => "TeamMember",
@@ -555,7 +590,7 @@ proptest! {
             let universe = universe(&svc.snapshot().state);
             // Key id → the user who created it (and so knows its secret).
             let mut known: BTreeMap<Id, Id> = BTreeMap::new();
-            let mut before = effective(&svc, &universe, &known);
+            let mut before: Vec<_> = instants().iter().map(|&at| effective(&svc, &universe, &known, at)).collect();
             for (who, op) in &steps {
                 let state_before = svc.snapshot();
                 let state = state_before.state.clone();
@@ -570,9 +605,8 @@ proptest! {
                 if let Some(key) = run(&svc, &actor, op).await {
                     known.insert(key, actor_id);
                 }
-                let after = effective(&svc, &universe, &known);
+                let after: Vec<_> = instants().iter().map(|&at| effective(&svc, &universe, &known, at)).collect();
                 let none = Rights::default();
-                let mine = before.get(&actor_id).unwrap_or(&none).clone();
                 // `escalate` on the entity guarding the operation lifts the rule, by design.
                 let lifted = guarded_by(op).is_some_and(|e| {
                     state_before.engine().decide(&Request {
@@ -580,49 +614,54 @@ proptest! {
                         ..Request::admin("escalate", e)
                     }).allowed
                 });
-                for (user, now) in &after {
-                    let mut allowed = before.get(user).cloned().unwrap_or_default();
-                    allowed.union(&mine);
-                    if allowed.owner {
-                        continue;
+                for (k, at) in instants().iter().enumerate() {
+                    let (before_k, after_k) = (&before[k], &after[k]);
+                    // What the actor held at that instant, before the write.
+                    let mine = before_k.get(&actor_id).unwrap_or(&none).clone();
+                    for (user, now) in after_k {
+                        let mut allowed = before_k.get(user).cloned().unwrap_or_default();
+                        allowed.union(&mine);
+                        if allowed.owner {
+                            continue;
+                        }
+                        let name = svc
+                            .snapshot()
+                            .state
+                            .users
+                            .get(user)
+                            .map(|u| u.username.clone())
+                            .unwrap_or_default();
+                        prop_assert!(
+                            !now.owner,
+                            "{op:?} by {} made {name} an owner (at {:?})", actor.name, at
+                        );
+                        let had = before_k.get(user).cloned().unwrap_or_default();
+                        let escalates: Vec<String> = now
+                            .allowed
+                            .difference(&had.allowed)
+                            .filter(|&&i| universe[i].action == "escalate")
+                            .map(|&i| describe(&universe, i))
+                            .collect();
+                        prop_assert!(
+                            escalates.is_empty(),
+                            "{op:?} by {} (not an owner) gave {name} {escalates:?} (at {:?})",
+                            actor.name, at
+                        );
+                        if lifted {
+                            continue;
+                        }
+                        let gained: Vec<String> = now
+                            .allowed
+                            .difference(&allowed.allowed)
+                            .take(3)
+                            .map(|&i| describe(&universe, i))
+                            .collect();
+                        prop_assert!(
+                            gained.is_empty(),
+                            "{op:?} by {} gave {name} rights neither held: {gained:?} (at {:?})",
+                            actor.name, at
+                        );
                     }
-                    let name = svc
-                        .snapshot()
-                        .state
-                        .users
-                        .get(user)
-                        .map(|u| u.username.clone())
-                        .unwrap_or_default();
-                    prop_assert!(
-                        !now.owner,
-                        "{op:?} by {} made {name} an owner", actor.name
-                    );
-                    let had = before.get(user).cloned().unwrap_or_default();
-                    let escalates: Vec<String> = now
-                        .allowed
-                        .difference(&had.allowed)
-                        .filter(|&&i| universe[i].action == "escalate")
-                        .map(|&i| describe(&universe, i))
-                        .collect();
-                    prop_assert!(
-                        escalates.is_empty(),
-                        "{op:?} by {} (not an owner) gave {name} {escalates:?}",
-                        actor.name
-                    );
-                    if lifted {
-                        continue;
-                    }
-                    let gained: Vec<String> = now
-                        .allowed
-                        .difference(&allowed.allowed)
-                        .take(3)
-                        .map(|&i| describe(&universe, i))
-                        .collect();
-                    prop_assert!(
-                        gained.is_empty(),
-                        "{op:?} by {} gave {name} rights neither held: {gained:?}",
-                        actor.name
-                    );
                 }
                 prop_assert!(
                     svc.snapshot()

@@ -27,6 +27,7 @@ mod cli_postgres;
 mod config;
 mod crash_safety;
 mod engine_props;
+mod engine_props_expiry;
 mod engine_props_mage;
 mod escalation;
 mod escalation_props;

@@ -30,11 +30,12 @@ use super::{Access, Actor, Service, Snapshot};
 use crate::backend::{Error, Result};
 use crate::catalog::ADMIN_CATALOG;
 use crate::model::{Id, ObjectKind, Permission, User};
-use crate::policy::{Change, Object, State};
+use crate::policy::{Change, Link, Object, State};
 use needs::{Need, Needs, Why};
 use reach::{teams_of, user_reach};
 use region::{ActorView, Regions, Side};
 use std::collections::{BTreeSet, HashMap};
+use time::OffsetDateTime;
 
 /// Refuses a list of changes that leaves no enabled owner in a store that had one.
 fn owners_remain(state: &State, changes: &[Change]) -> Result<()> {
@@ -156,7 +157,65 @@ impl Service {
             .iter()
             .filter(|n| n.lift.is_none_or(|e| may_escalate.get(e) != Some(&true)))
             .collect();
-        check(self, snap, me, &list)
+        // Only an actor some of whose access ends can hold less later than now.
+        let until = access_ends(state, me.id).then(|| held_until(state, changes));
+        check(self, snap, me, &list, until)
+    }
+}
+
+/// Whether some relation `user` holds access through has an end: its roles, memberships and
+/// direct grants, and its teams' roles and grants.
+fn access_ends(state: &State, user: Id) -> bool {
+    if state.expiries.is_empty() {
+        return false;
+    }
+    let teams: BTreeSet<Id> = teams_of(state, user).into_iter().map(|(t, _)| t).collect();
+    state.expiries.iter().any(|(l, _)| match *l {
+        Link::UserRole { user: u, .. } | Link::Member { user: u, .. } => u == user,
+        Link::Grant { principal, .. } => match principal {
+            crate::model::Principal::User(u) => u == user,
+            crate::model::Principal::Team(t) => teams.contains(&t),
+        },
+        Link::TeamRole { team, .. } => teams.contains(&team),
+        Link::RolePermission { .. } => false,
+    })
+}
+
+/// The far future: what an actor holds then is what it holds for good (no relation of it ends).
+const FOR_GOOD: OffsetDateTime = time::macros::datetime!(9999-12-31 23:59:59 UTC);
+
+/// The last instant at which what `changes` give or lift still acts: a relation given or
+/// extended until `T` acts until just before `T`; anything else (a relation given for good, a
+/// deny lifted, an object written) acts for good. The actor must hold what it gives for as
+/// long as it gives it: a temporary admin cannot make its own access, or anyone's, outlast
+/// its own.
+fn held_until(state: &State, changes: &[Change]) -> OffsetDateTime {
+    let mut ends: HashMap<Link, Option<OffsetDateTime>> = HashMap::new();
+    for c in changes {
+        if let Change::Expire { link, expires_at } = c {
+            ends.insert(link.key(), *expires_at);
+        }
+    }
+    let mut last: Option<OffsetDateTime> = None;
+    for c in changes {
+        let end = match c {
+            Change::Link(l) => match ends.get(&l.key()) {
+                Some(e) => *e,
+                None => state.expiries.get(l).filter(|_| state.link_exists(l)),
+            },
+            Change::Expire { expires_at, .. } => *expires_at,
+            // The cleanup of a relation already ended gives and lifts nothing.
+            Change::Expired(l) if state.expiries.ended(l, crate::model::now()) => continue,
+            _ => None,
+        };
+        let Some(end) = end else {
+            return FOR_GOOD;
+        };
+        last = Some(last.map_or(end, |l| l.max(end)));
+    }
+    match last {
+        Some(t) => t - time::Duration::MICROSECOND,
+        None => crate::model::now(),
     }
 }
 
@@ -180,7 +239,14 @@ fn content_key(p: &Permission) -> ContentKey<'_> {
 }
 
 /// Checks that `me` holds every region point of every need.
-fn check(service: &Service, snap: &Snapshot, me: &User, list: &[&Need]) -> Result<()> {
+/// `until`: the instant the actor must still hold it at (`None`: now; see [`held_until`]).
+fn check(
+    service: &Service,
+    snap: &Snapshot,
+    me: &User,
+    list: &[&Need],
+    until: Option<OffsetDateTime>,
+) -> Result<()> {
     let state = &snap.state;
     // Permissions with the same content have the same region: work each out once.
     let mut distinct: Vec<&Permission> = Vec::new();
@@ -194,10 +260,24 @@ fn check(service: &Service, snap: &Snapshot, me: &User, list: &[&Need]) -> Resul
         slot.push(i);
     }
     let regions = Regions::new(service.catalogs(), &distinct);
+    let engine = snap.engine_at(until);
     let mut view = ActorView {
-        engine: snap.engine(),
+        engine: &engine,
         actor: me.id,
-        teams: teams_of(state, me.id).into_iter().map(|(t, _)| t).collect(),
+        teams: teams_of(state, me.id)
+            .into_iter()
+            .map(|(t, _)| t)
+            .filter(|&team| {
+                until.is_none_or(|at| {
+                    let member = Link::Member {
+                        team,
+                        user: me.id,
+                        role: None,
+                    };
+                    !state.expiries.ended(&member, at)
+                })
+            })
+            .collect(),
         uuids: Default::default(),
         attrs: Default::default(),
     };
