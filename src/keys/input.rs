@@ -25,6 +25,12 @@ pub enum InputKey {
     Yes,
     /// `n` / Esc: cancel a dialog.
     No,
+    /// `e`: in the confirm dialog of relations added, set when they end.
+    Ends,
+    /// Enter: take the end typed.
+    EndsTake,
+    /// Esc: leave the end as it was.
+    EndsKeep,
     /// `s`: in "Create default roles and permissions" on a Mage server, run Mage's own seed.
     MageSeed,
 }
@@ -41,6 +47,9 @@ pub const INPUT_KEYS: &[(InputKey, &str, &str)] = &[
     (InputKey::History, "↑/↓", "history"),
     (InputKey::Yes, "y", "confirm"),
     (InputKey::No, "n/Esc", "cancel"),
+    (InputKey::Ends, "e", "set when it ends"),
+    (InputKey::EndsTake, "Enter", "set"),
+    (InputKey::EndsKeep, "Esc", "keep"),
     (InputKey::MageSeed, "s", "Mage's own seed (slow)"),
 ];
 

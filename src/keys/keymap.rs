@@ -53,6 +53,7 @@ pub const DEFAULT_KEYS: &[(Action, &[Key])] = &[
     (Action::Edit, &[ch('e')]),
     (Action::Add, &[ch('a')]),
     (Action::Remove, &[ch('x'), plain(KeyCode::Delete)]),
+    (Action::Expire, &[ch('E')]),
     (Action::Delete, &[ch('D')]),
     (Action::Defaults, &[ch('c')]),
     (Action::Refresh, &[ch('r'), plain(KeyCode::F(5))]),

@@ -55,6 +55,8 @@ pub enum Action {
     Add,
     /// Remove a relation.
     Remove,
+    /// Change when the selected relation ends (its `expires_at`).
+    Expire,
     /// Delete the selected object.
     Delete,
     /// "Create default roles and permissions" (Roles and Permissions panes).
@@ -65,7 +67,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order of [`BINDINGS`].
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::Down,
         Action::Up,
         Action::Top,
@@ -84,6 +86,7 @@ impl Action {
         Action::Edit,
         Action::Add,
         Action::Remove,
+        Action::Expire,
         Action::Delete,
         Action::Defaults,
         Action::Refresh,
@@ -116,6 +119,7 @@ impl Action {
             Action::Edit => "edit",
             Action::Add => "add",
             Action::Remove => "remove",
+            Action::Expire => "expire",
             Action::Delete => "delete",
             Action::Defaults => "defaults",
             Action::Messages => "messages",
@@ -260,6 +264,14 @@ pub const BINDINGS: &[Binding] = &[
         "x",
         Action::Remove,
         "remove relation",
+        Context::List,
+        true,
+        false,
+    ),
+    b(
+        "E",
+        Action::Expire,
+        "change when a relation ends",
         Context::List,
         true,
         false,

@@ -112,6 +112,9 @@ pub struct App {
     /// The page the command line or the help was opened over (a detail page): they return
     /// to it when closed without going elsewhere.
     pub overlay_back: Option<Box<Mode>>,
+    /// A fixed time for "now" (tests and snapshots: relations' ends are said from it); the
+    /// clock when `None`.
+    pub clock: Option<time::OffsetDateTime>,
 }
 
 /// How long to wait before retry `attempt` of an unreachable backend: 1, 2, 4, … 30 s.
@@ -164,7 +167,20 @@ impl App {
             audit_paging: Default::default(),
             commands: Default::default(),
             overlay_back: None,
+            clock: None,
         }
+    }
+
+    /// Whether the backend keeps ends on relations (`E`, the confirm dialog's "Ends").
+    pub fn keeps_ends(&self) -> bool {
+        self.data
+            .as_ref()
+            .is_some_and(|d| d.info.capabilities.expiry)
+    }
+
+    /// Now, as the console says when relations end.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.unwrap_or_else(crate::model::now)
     }
 
     /// Rows available to the list body (terminal minus header, footer, borders, table header).
@@ -368,7 +384,11 @@ impl App {
                         t.insert_str(text.replace(['\n', '\r'], " "));
                     }
                     Mode::Confirm(c) => {
-                        c.typed.insert_str(text.replace(['\n', '\r'], " "));
+                        let input = match c.ends.as_mut().and_then(|e| e.input.as_mut()) {
+                            Some(ends) => ends,
+                            None => &mut c.typed,
+                        };
+                        input.insert_str(text.replace(['\n', '\r'], " "));
                     }
                     Mode::Form(form) => form.paste(text),
                     Mode::Picker { picker, .. } => picker.paste(text),
@@ -457,18 +477,7 @@ impl App {
                 }
             },
             Mode::Command(t) => self.command_key(t, key),
-            Mode::Confirm(mut c) => match self.confirm_key(&mut c, key) {
-                Some(effects) => {
-                    if let Some(back) = c.back.take() {
-                        self.mode = Mode::Detail(*back);
-                    }
-                    effects
-                }
-                None => {
-                    self.mode = Mode::Confirm(c);
-                    Vec::new()
-                }
-            },
+            Mode::Confirm(c) => self.on_confirm_key(c, key),
         }
     }
 }

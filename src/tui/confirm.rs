@@ -2,6 +2,7 @@
 //! team that still has members must be confirmed by typing its name.
 
 use super::app::{App, Effect, Mode, Tone, one_line_input};
+use super::ends::Step;
 use super::panes::Delete;
 use crate::policy::Change;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -29,6 +30,8 @@ pub struct Confirm {
     pub change: Option<Vec<Change>>,
     /// What that change would do to access.
     pub what_if: WhatIf,
+    /// When the relations added or changed end (`e`), where the backend keeps ends.
+    pub ends: Option<super::ends::Ends>,
 }
 
 /// What the change a confirm dialog asks about would do to access (issue 20's what-if): the
@@ -62,11 +65,36 @@ pub(super) fn asking(question: String, changes: Vec<Change>, effect: Effect) -> 
         back: None,
         change: Some(changes.clone()),
         what_if: WhatIf::Pending,
+        ends: None,
     };
     (confirm, Effect::WhatIf(changes))
 }
 
 impl App {
+    /// A key in the confirm dialog: its "Ends" first (`ends.rs`), then its buttons. When it
+    /// closes, the page it was opened from comes back.
+    pub(super) fn on_confirm_key(&mut self, mut c: Box<Confirm>, key: KeyEvent) -> Vec<Effect> {
+        let step = match self.ends_key(&mut c, key) {
+            Some(step) => step,
+            None => match self.confirm_key(&mut c, key) {
+                Some(effects) => Step::Close(effects),
+                None => Step::Stay(Vec::new()),
+            },
+        };
+        match step {
+            Step::Close(effects) => {
+                if let Some(back) = c.back.take() {
+                    self.mode = Mode::Detail(*back);
+                }
+                effects
+            }
+            Step::Stay(effects) => {
+                self.mode = Mode::Confirm(c);
+                effects
+            }
+        }
+    }
+
     /// Returns `Some(effects)` when the dialog closes. Without a name to type: `y` confirms,
     /// `n` or Esc cancels, Enter presses the focused button. With one, keys edit the typed
     /// name and Enter confirms when it is right (and says what is expected when not).
@@ -142,6 +170,7 @@ impl App {
                     back: None,
                     change: None,
                     what_if: WhatIf::None,
+                    ends: None,
                 }
             }
             Some(Delete::Object {

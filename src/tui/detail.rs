@@ -2,7 +2,7 @@
 //! builds them (`panes/roles.rs`, `permissions.rs`, `users.rs`, `teams.rs`). Relation rows are
 //! selectable:
 //! `a` adds to the section under the cursor (multi-select picker), `x` removes the selected
-//! relation, `e` edits the object; Enter opens the related object and `/` filters the section
+//! relation, `E` changes when it ends (`ends.rs`), `e` edits the object; Enter opens the related object and `/` filters the section
 //! (see `detail_nav.rs`).
 
 use super::picker::AddTo;
@@ -20,6 +20,8 @@ pub struct DLine {
     pub text: String,
     /// The relation this line shows (`x` removes it).
     pub link: Option<Link>,
+    /// When that relation ends, if it does (a badge beside it says in how long; `E` moves it).
+    pub ends: Option<time::OffsetDateTime>,
     /// The section this line belongs to (`a` adds to it).
     pub add: Option<AddTo>,
     /// A section heading.
@@ -76,6 +78,14 @@ impl Detail {
             .or_else(|| self.lines.iter().find_map(|l| l.add))
     }
 
+    /// Whether the cursor is on a relation that can carry an end (not a role's permission).
+    pub fn on_ending_kind(&self) -> bool {
+        self.lines
+            .get(self.cursor)
+            .and_then(|l| l.link)
+            .is_some_and(|k| k.may_expire())
+    }
+
     /// The relation under the cursor.
     pub fn selected_link(&self) -> Option<(Link, String)> {
         let l = self.lines.get(self.cursor)?;
@@ -86,7 +96,12 @@ impl Detail {
 /// Builds the page for the row `row_id` of `pane` (its pane module says what is on it), or
 /// `None` when there is nothing to show.
 pub fn build(pane: Pane, row_id: &str, s: &State, catalogs: Option<&Catalogs>) -> Option<Detail> {
-    let page = (super::panes::def(pane).page?)(row_id, s, catalogs)?;
+    let mut page = (super::panes::def(pane).page?)(row_id, s, catalogs)?;
+    if !s.expiries.is_empty() {
+        for l in &mut page.lines {
+            l.ends = l.link.and_then(|k| s.expiries.get(&k));
+        }
+    }
     Some(Detail {
         pane,
         row_id: row_id.to_string(),

@@ -1,7 +1,8 @@
 //! Drawing a detail page: its title, then its lines from the scroll position; a line with
 //! cells (a permission's access toggles) takes as many rows as its cells need at this width, so
 //! no toggle is cut (on a page too short for them all, the set ones and a count of the rest),
-//! and the page is shown from wherever keeps the cursor's line in view.
+//! and the page is shown from wherever keeps the cursor's line in view. A relation that ends
+//! has its badge beside it (`expires in 3h`; `expired 2h ago (no access)`, dim).
 
 use super::app::App;
 use super::detail::{DLine, Detail};
@@ -13,6 +14,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use std::borrow::Cow;
+use time::OffsetDateTime;
 
 /// Width of the label before a line's cells (`access       `).
 const LABEL: usize = 13;
@@ -74,9 +76,12 @@ fn grid(l: &DLine, area_width: u16, height: usize) -> Grid<'_> {
     pack(set, room)
 }
 
-/// The rows `l` takes at `area_width` on a page of `height` rows.
-fn rows_of(l: &DLine, area_width: u16, height: usize) -> usize {
-    if l.cells.is_empty() {
+/// The rows `l` takes at `area_width` on a page of `height` rows, `now` being now.
+fn rows_of(l: &DLine, area_width: u16, height: usize, now: OffsetDateTime) -> usize {
+    if let Some(end) = l.ends {
+        let badge = super::ends::badge(end, now).0;
+        ending(&l.text, &badge, area_width, Styles::default()).len()
+    } else if l.cells.is_empty() {
         plain(&l.text, area_width, Style::default()).len()
     } else {
         grid(l, area_width, height).rows()
@@ -88,6 +93,43 @@ fn rows_of(l: &DLine, area_width: u16, height: usize) -> usize {
 fn plain(text: &str, area_width: u16, style: Style) -> Vec<Line<'static>> {
     let line = Line::from(Span::styled(format!(" {}", sanitize(text)), style));
     super::modal::wrap_line(&line, usize::from(area_width).max(1))
+}
+
+/// The styles of a relation that ends: its name and its badge.
+#[derive(Default, Clone, Copy)]
+struct Styles {
+    name: Style,
+    badge: Style,
+}
+
+/// A relation that ends: its name, then its badge (`expires in 3h`) on the first row. A name
+/// too long for the row wraps in the room the badge leaves, so neither is ever cut; on a
+/// screen too narrow for that the badge takes a row of its own.
+fn ending(text: &str, badge: &str, area_width: u16, styles: Styles) -> Vec<Line<'static>> {
+    let all = usize::from(area_width).max(1);
+    let name = format!(" {}", sanitize(text));
+    let badge_w = width(badge) + 2;
+    if width(&name) + badge_w <= all {
+        return vec![Line::from(vec![
+            Span::styled(name, styles.name),
+            Span::styled(format!("  {badge}"), styles.badge),
+        ])];
+    }
+    let room = all.saturating_sub(badge_w);
+    if room < 12 {
+        let mut rows = plain(text, area_width, styles.name);
+        let badge = super::fit::cut_end(format!("    {badge}").into(), all).into_owned();
+        rows.push(Line::from(Span::styled(badge, styles.badge)));
+        return rows;
+    }
+    let mut rows = super::modal::wrap_line(&Line::from(Span::styled(name, styles.name)), room);
+    if let Some(first) = rows.first_mut() {
+        let pad = " ".repeat(room.saturating_sub(first.width()));
+        first
+            .spans
+            .push(Span::styled(format!("{pad}  {badge}"), styles.badge));
+    }
+    rows
 }
 
 /// The rows of `l`, styled `style`.
@@ -121,7 +163,7 @@ fn render(l: &DLine, area_width: u16, height: usize, style: Style) -> Vec<Line<'
 }
 
 /// The first line to show so that the cursor's line is within `height` rows.
-fn first_line(d: &Detail, area_width: u16, height: usize) -> usize {
+fn first_line(d: &Detail, area_width: u16, height: usize, now: OffsetDateTime) -> usize {
     let cursor = d.cursor.min(d.lines.len().saturating_sub(1));
     let mut start = d.scroll.min(cursor);
     let rows = |from: usize| -> usize {
@@ -129,7 +171,7 @@ fn first_line(d: &Detail, area_width: u16, height: usize) -> usize {
             .iter()
             .take(cursor + 1)
             .skip(from)
-            .map(|l| rows_of(l, area_width, height))
+            .map(|l| rows_of(l, area_width, height, now))
             .sum()
     };
     while start < cursor && rows(start) > height {
@@ -148,7 +190,8 @@ pub fn draw_detail(app: &App, d: &Detail, f: &mut Frame<'_>, area: Rect) {
     }
     let mut lines = vec![title];
     let height = usize::from(area.height.saturating_sub(1));
-    let start = first_line(d, area.width, height);
+    let now = app.now();
+    let start = first_line(d, area.width, height, now);
     for i in d.shown().into_iter().filter(|i| *i >= start) {
         let Some(l) = d.lines.get(i) else { continue };
         if lines.len() > height {
@@ -162,7 +205,25 @@ pub fn draw_detail(app: &App, d: &Detail, f: &mut Frame<'_>, area: Rect) {
             t.text
         };
         let text = d.line_text(i);
-        if text != l.text {
+        if let Some(end) = l.ends {
+            // Past its end it gives no access: dim (the badge says so too).
+            let (badge, ended) = super::ends::badge(end, now);
+            let styles = match (i == d.cursor, ended) {
+                (true, _) => Styles {
+                    name: style,
+                    badge: style,
+                },
+                (false, true) => Styles {
+                    name: t.dim,
+                    badge: t.dim,
+                },
+                (false, false) => Styles {
+                    name: style,
+                    badge: t.accent,
+                },
+            };
+            lines.extend(ending(&l.text, &badge, area.width, styles));
+        } else if text != l.text {
             // A heading with the filter's match count.
             lines.push(Line::from(Span::styled(
                 format!(" {}", sanitize(&text)),

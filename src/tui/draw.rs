@@ -332,19 +332,25 @@ fn draw_footer(app: &App, f: &mut Frame<'_>, area: Rect) {
             ("C-s", "save", true),
             ("Esc", "cancel", false),
         ]),
-        Mode::Detail(_) => [
+        Mode::Detail(d) => [
             (Action::Down, "move"),
             (Action::Open, "open"),
             (Action::Add, "add"),
             (Action::Remove, "remove"),
+            (Action::Expire, "ends"),
             (Action::Edit, "edit"),
             (Action::Back, "back"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
         ]
         .iter()
+        // `E` where it does something: on a relation that can end, where ends are kept.
+        .filter(|(a, _)| *a != Action::Expire || (app.keeps_ends() && d.on_ending_kind()))
         .map(|(a, d)| {
-            let mutating = matches!(a, Action::Add | Action::Remove | Action::Edit);
+            let mutating = matches!(
+                a,
+                Action::Add | Action::Remove | Action::Expire | Action::Edit
+            );
             (label(*a), *d, mutating && read_only)
         })
         .collect(),

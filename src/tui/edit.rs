@@ -10,7 +10,7 @@ use super::picker::{Picker, PickerOutcome};
 use super::view::Pane;
 use crate::backend::Error;
 use crate::model::{Id, ObjectKind};
-use crate::policy::Change;
+use crate::policy::{Change, Link};
 use crossterm::event::KeyEvent;
 
 /// The kind of object a pane lists, when it can be created and edited there.
@@ -253,7 +253,7 @@ impl App {
         }
         let page = self.detail_height();
         let action = action_for(key);
-        if let Some(a @ (Action::Edit | Action::Add | Action::Remove)) = action
+        if let Some(a @ (Action::Edit | Action::Add | Action::Remove | Action::Expire)) = action
             && self.refuse_write(a)
         {
             self.mode = Mode::Detail(d);
@@ -310,6 +310,7 @@ impl App {
                 }
                 self.say("nothing can be added on this page", Tone::Info);
             }
+            Some(Action::Expire) => return self.ask_set_end(d),
             Some(Action::Remove) => match d.selected_link() {
                 Some((link, text)) => {
                     let safe = crate::text::sanitize(&text)
@@ -360,8 +361,13 @@ impl App {
                     n => format!("Add the {n} chosen relations to {}?", back.title),
                 };
                 let changes = links.iter().map(|l| Change::Link(*l)).collect();
+                // An end can be set (`e`) where the backend keeps them.
+                let expiry = self.keeps_ends();
+                let ends = (expiry && links.iter().all(Link::may_expire))
+                    .then(|| super::ends::Ends::adding(links.clone()));
                 let (mut c, ask) = super::confirm::asking(question, changes, Effect::Link(links));
                 c.yes_label = "Add";
+                c.ends = ends;
                 c.back = Some(back);
                 self.mode = Mode::Confirm(Box::new(c));
                 vec![ask]

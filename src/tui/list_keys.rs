@@ -59,6 +59,14 @@ impl App {
                 "open the row (Enter), select the relation and press x to remove it",
                 Tone::Info,
             ),
+            Action::Expire => self.say(
+                format!(
+                    "open the row (Enter), select the relation and press {} to change when it \
+                     ends",
+                    super::keys::label(Action::Expire)
+                ),
+                Tone::Info,
+            ),
             other => self.list_action(other),
         }
         Vec::new()

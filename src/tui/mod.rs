@@ -15,6 +15,7 @@ pub mod detail_nav;
 pub mod draw;
 pub mod edit;
 pub mod encode;
+pub mod ends;
 pub mod field;
 pub mod fit;
 pub mod form;
@@ -339,24 +340,13 @@ async fn perform_with(
             Err(e) => Msg::Failed(e.to_string()),
         },
         Effect::Save(save) => save_msg(backend, *save).await,
-        Effect::Link(links) => {
-            let total = links.len();
-            let mut last = None;
-            for (n, link) in links.into_iter().enumerate() {
-                match backend.link(link).await {
-                    Ok(rev) => last = Some(rev),
-                    Err(e) => {
-                        return Some(Msg::Failed(format!(
-                            "added {n} of {total} relation(s), then: {e}"
-                        )));
-                    }
-                }
-            }
-            Msg::Done(format!(
-                "added {total} relation(s) (revision {})",
-                last.unwrap_or_default()
-            ))
-        }
+        Effect::Link(links) => ends::link_msg(backend, links, None).await,
+        Effect::LinkUntil(links, end) => ends::link_msg(backend, links, Some(end)).await,
+        Effect::SetExpiry {
+            link,
+            expires_at,
+            what,
+        } => ends::set_expiry_msg(backend, link, expires_at, &what).await,
         Effect::Unlink(link, what) => match backend.unlink(link).await {
             Ok(rev) => Msg::Done(format!("removed '{what}' (revision {rev})")),
             Err(e) => Msg::Failed(e.to_string()),

@@ -72,6 +72,17 @@ pub enum Effect {
     Save(Box<Save>),
     /// Add relations (from the picker).
     Link(Vec<Link>),
+    /// Add relations (from the picker) that end at an instant (`Backend::link_until`).
+    LinkUntil(Vec<Link>, time::OffsetDateTime),
+    /// Move (`None`: clear) the end of a relation (`Backend::set_expiry`).
+    SetExpiry {
+        /// The relation.
+        link: Link,
+        /// Its new end.
+        expires_at: Option<time::OffsetDateTime>,
+        /// Its name in messages.
+        what: String,
+    },
     /// Remove a relation; the text names it in messages.
     Unlink(Link, String),
     /// Load the audit events older than revision `before` (the Audit pane pages back).
@@ -123,6 +134,8 @@ impl JobKind {
             Effect::Delete { .. }
             | Effect::Save(_)
             | Effect::Link(_)
+            | Effect::LinkUntil(..)
+            | Effect::SetExpiry { .. }
             | Effect::Unlink(..)
             | Effect::RevokeKey { .. } => JobKind::Write,
             Effect::Check { .. } | Effect::WhatCan(_) | Effect::WhatIf(_) => JobKind::Question,

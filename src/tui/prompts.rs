@@ -139,6 +139,9 @@ pub fn draw_confirm(app: &App, c: &Confirm, f: &mut Frame<'_>) {
     }
     let area = f.area();
     let inner_w = usize::from(CONFIRM_WIDTH.min(area.width).saturating_sub(2)).max(1);
+    if let Some(ends) = &c.ends {
+        lines.extend(ends.lines(t, app.now(), inner_w));
+    }
     // Rows left for the what-if once the question, a blank line each side, the buttons and
     // the borders are drawn, and the header and key-hint rows kept in view: the question, the
     // buttons and the header's badges never scroll away or hide behind it.

@@ -58,6 +58,7 @@ mod store_conformance;
 mod store_postgres;
 mod store_sqlite;
 mod tui;
+mod tui_ends;
 mod tui_fields;
 mod tui_flows;
 mod tui_forms;
