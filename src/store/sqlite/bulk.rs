@@ -13,7 +13,7 @@
 use super::db_err;
 use super::rows::{self, from_ts};
 use crate::model::{ApiKey, Id, Principal, Role, Team, User};
-use crate::policy::{Expiries, Link, LinkExpiry, PermFields, Permissions, PermissionsBuilder};
+use crate::policy::{PermFields, Permissions, PermissionsBuilder};
 use crate::store::{StoreError, StoreResult};
 use sqlx::sqlite::SqliteConnection;
 use std::borrow::Cow;
@@ -66,26 +66,6 @@ const MEMBERS: &str = "SELECT CAST(group_concat(team_id || user_id || \
 const GRANTS: &str = "SELECT CAST(group_concat(ifnull(user_id, team_id) || permission_id, '') \
      AS BLOB), count(*), sum(length(ifnull(user_id, team_id)) = 16 AND \
      length(permission_id) = 16), group_concat(iif(user_id IS NULL, 't', 'u'), '') FROM grants";
-
-/// The links that end, per table (and per grantee kind): their two ids and, as a JSON array,
-/// their ends. Read through the partial indexes on the ends, which hold only these rows.
-const USER_ROLE_ENDS: &str = "SELECT CAST(group_concat(user_id || role_id, '') AS BLOB), \
-     count(*), sum(length(user_id) = 16 AND length(role_id) = 16), json_group_array(expires_at) \
-     FROM user_roles WHERE expires_at IS NOT NULL";
-const TEAM_ROLE_ENDS: &str = "SELECT CAST(group_concat(team_id || role_id, '') AS BLOB), \
-     count(*), sum(length(team_id) = 16 AND length(role_id) = 16), json_group_array(expires_at) \
-     FROM team_roles WHERE expires_at IS NOT NULL";
-const MEMBER_ENDS: &str = "SELECT CAST(group_concat(team_id || user_id, '') AS BLOB), \
-     count(*), sum(length(team_id) = 16 AND length(user_id) = 16), json_group_array(expires_at) \
-     FROM team_members WHERE expires_at IS NOT NULL";
-const USER_GRANT_ENDS: &str = "SELECT CAST(group_concat(user_id || permission_id, '') AS BLOB), \
-     count(*), sum(length(user_id) = 16 AND length(permission_id) = 16), \
-     json_group_array(expires_at) FROM grants \
-     WHERE expires_at IS NOT NULL AND user_id IS NOT NULL";
-const TEAM_GRANT_ENDS: &str = "SELECT CAST(group_concat(team_id || permission_id, '') AS BLOB), \
-     count(*), sum(length(team_id) = 16 AND length(permission_id) = 16), \
-     json_group_array(expires_at) FROM grants \
-     WHERE expires_at IS NOT NULL AND team_id IS NOT NULL";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
@@ -591,43 +571,8 @@ pub(super) async fn grants(conn: &mut SqliteConnection) -> StoreResult<Vec<(Prin
         .collect()
 }
 
-/// The end of every link that has one.
-pub(super) async fn expiries(conn: &mut SqliteConnection) -> StoreResult<Expiries> {
-    type ToLink = fn(Id, Id) -> Link;
-    let tables: [(&'static str, &str, ToLink); 5] = [
-        (USER_ROLE_ENDS, "user role ends", |user, role| {
-            Link::UserRole { user, role }
-        }),
-        (TEAM_ROLE_ENDS, "team role ends", |team, role| {
-            Link::TeamRole { team, role }
-        }),
-        (MEMBER_ENDS, "membership ends", |team, user| Link::Member {
-            team,
-            user,
-            role: None,
-        }),
-        (USER_GRANT_ENDS, "grant ends", |u, permission| Link::Grant {
-            principal: Principal::User(u),
-            permission,
-        }),
-        (TEAM_GRANT_ENDS, "grant ends", |t, permission| Link::Grant {
-            principal: Principal::Team(t),
-            permission,
-        }),
-    ];
-    let mut out = Vec::new();
-    for (sql, what, link) in tables {
-        let t = Table::read(conn, sql, 2, what).await?;
-        let ends: Vec<i64> = t.json(what)?;
-        for (ids, us) in t.ids().zip(ends) {
-            out.push(LinkExpiry {
-                link: link(id(ids, 0), id(ids, 1)),
-                expires_at: from_ts(us)?,
-            });
-        }
-    }
-    Ok(out.into_iter().collect())
-}
+mod ends;
+pub(super) use ends::expiries;
 
 #[cfg(test)]
 mod tests;
