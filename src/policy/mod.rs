@@ -13,6 +13,7 @@ mod perms;
 mod sorted;
 mod state;
 
+pub(crate) use apply::link_json;
 pub(crate) use change::key_audit_json;
 pub use change::{Change, Link, Object};
 pub use error::{ApplyError, ApplyResult};

@@ -11,7 +11,8 @@
 //! - the UPDATE of each object kind;
 //! - deleting an object and the cascade run before it, and the reads that list what the
 //!   cascade removes (the links to an object, the teams with a default role, a user's keys);
-//! - reading, replacing and deleting a membership; deleting a pair link;
+//! - reading, replacing and deleting a membership; deleting a pair link; reading and setting
+//!   when a link ends;
 //! - reading and bumping the revision; `touch_key`;
 //! - the start of an audit INSERT, with the audit columns in order (`insert_audit!`).
 //!
@@ -326,64 +327,74 @@ pub(super) fn delete(kind: ObjectKind) -> Option<&'static str> {
     })
 }
 
-// The links pointing at an object (`$1` = its id), as `State::links_to` lists them.
-/// A user's roles.
-pub(super) const ROLES_OF_USER: &str = "SELECT role_id FROM user_roles WHERE user_id = $1";
-/// A user's memberships: team, role.
+// The links pointing at an object (`$1` = its id), as `State::links_to` lists them, each with
+// its end (`expires_at`, the last column) but a role's permissions, which never end.
+/// A user's roles: role, end.
+pub(super) const ROLES_OF_USER: &str =
+    "SELECT role_id, expires_at FROM user_roles WHERE user_id = $1";
+/// A user's memberships: team, role, end.
 pub(super) const TEAMS_OF_USER: &str =
-    "SELECT team_id, role_id FROM team_members WHERE user_id = $1";
-/// The permissions granted to a user directly.
-pub(super) const GRANTS_OF_USER: &str = "SELECT permission_id FROM grants WHERE user_id = $1";
-/// A team's roles.
-pub(super) const ROLES_OF_TEAM: &str = "SELECT role_id FROM team_roles WHERE team_id = $1";
-/// A team's members: user, role.
+    "SELECT team_id, role_id, expires_at FROM team_members WHERE user_id = $1";
+/// The permissions granted to a user directly: permission, end.
+pub(super) const GRANTS_OF_USER: &str =
+    "SELECT permission_id, expires_at FROM grants WHERE user_id = $1";
+/// A team's roles: role, end.
+pub(super) const ROLES_OF_TEAM: &str =
+    "SELECT role_id, expires_at FROM team_roles WHERE team_id = $1";
+/// A team's members: user, role, end.
 pub(super) const MEMBERS_OF_TEAM: &str =
-    "SELECT user_id, role_id FROM team_members WHERE team_id = $1";
-/// The permissions granted to a team.
-pub(super) const GRANTS_OF_TEAM: &str = "SELECT permission_id FROM grants WHERE team_id = $1";
-/// A role's permissions.
+    "SELECT user_id, role_id, expires_at FROM team_members WHERE team_id = $1";
+/// The permissions granted to a team: permission, end.
+pub(super) const GRANTS_OF_TEAM: &str =
+    "SELECT permission_id, expires_at FROM grants WHERE team_id = $1";
+/// A role's permissions (no end).
 pub(super) const PERMISSIONS_OF_ROLE: &str =
     "SELECT permission_id FROM role_permissions WHERE role_id = $1";
-/// The users holding a role.
-pub(super) const USERS_OF_ROLE: &str = "SELECT user_id FROM user_roles WHERE role_id = $1";
-/// The teams holding a role.
-pub(super) const TEAMS_OF_ROLE: &str = "SELECT team_id FROM team_roles WHERE role_id = $1";
-/// The memberships with a role: team, user.
+/// The users holding a role: user, end.
+pub(super) const USERS_OF_ROLE: &str =
+    "SELECT user_id, expires_at FROM user_roles WHERE role_id = $1";
+/// The teams holding a role: team, end.
+pub(super) const TEAMS_OF_ROLE: &str =
+    "SELECT team_id, expires_at FROM team_roles WHERE role_id = $1";
+/// The memberships with a role: team, user, end.
 pub(super) const MEMBERS_OF_ROLE: &str =
-    "SELECT team_id, user_id FROM team_members WHERE role_id = $1";
-/// The roles holding a permission.
+    "SELECT team_id, user_id, expires_at FROM team_members WHERE role_id = $1";
+/// The roles holding a permission (no end).
 pub(super) const ROLES_OF_PERMISSION: &str =
     "SELECT role_id FROM role_permissions WHERE permission_id = $1";
-/// The principals a permission is granted to: user, team (one of them set).
+/// The principals a permission is granted to: user, team (one of them set), end.
 pub(super) const GRANTEES_OF_PERMISSION: &str =
-    "SELECT user_id, team_id FROM grants WHERE permission_id = $1";
+    "SELECT user_id, team_id, expires_at FROM grants WHERE permission_id = $1";
 
 /// The role of a membership (`$1` team, `$2` user).
 pub(super) const SELECT_MEMBER: &str =
     "SELECT role_id FROM team_members WHERE team_id = $1 AND user_id = $2";
-/// Adds a membership (`$1` team, `$2` user, `$3` role) or replaces its role.
+/// Adds a membership (`$1` team, `$2` user, `$3` role) or replaces its role; a membership
+/// linked again keeps its end.
 pub(super) const UPSERT_MEMBER: &str = "INSERT INTO team_members (team_id, user_id, role_id) \
      VALUES ($1, $2, $3) ON CONFLICT (team_id, user_id) DO UPDATE SET role_id = excluded.role_id";
-/// Deletes a membership (`$1` team, `$2` user), returning its role.
-pub(super) const DELETE_MEMBER: &str =
-    "DELETE FROM team_members WHERE team_id = $1 AND user_id = $2 RETURNING role_id";
+/// Deletes a membership (`$1` team, `$2` user), returning its role and its end.
+pub(super) const DELETE_MEMBER: &str = "DELETE FROM team_members WHERE team_id = $1 \
+     AND user_id = $2 RETURNING role_id, expires_at";
 
-/// The DELETE of a link that is a plain pair and its two ids (`$1`, `$2`); `None` for a
-/// membership.
+/// The DELETE of a link that is a plain pair and its two ids (`$1`, `$2`), returning one row
+/// whose column 0 is the link's end (NULL for a role's permission, which has none); `None` for
+/// a membership ([`DELETE_MEMBER`]).
 pub(super) fn unlink_pair(link: &Link) -> Option<(&'static str, Id, Id)> {
     Some(match *link {
         Link::RolePermission { role, permission } => (
-            "DELETE FROM role_permissions WHERE role_id = $1 AND permission_id = $2",
+            "DELETE FROM role_permissions WHERE role_id = $1 AND permission_id = $2 \
+             RETURNING NULL",
             role,
             permission,
         ),
         Link::UserRole { user, role } => (
-            "DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2",
+            "DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2 RETURNING expires_at",
             user,
             role,
         ),
         Link::TeamRole { team, role } => (
-            "DELETE FROM team_roles WHERE team_id = $1 AND role_id = $2",
+            "DELETE FROM team_roles WHERE team_id = $1 AND role_id = $2 RETURNING expires_at",
             team,
             role,
         ),
@@ -391,7 +402,7 @@ pub(super) fn unlink_pair(link: &Link) -> Option<(&'static str, Id, Id)> {
             principal: Principal::User(user),
             permission,
         } => (
-            "DELETE FROM grants WHERE user_id = $1 AND permission_id = $2",
+            "DELETE FROM grants WHERE user_id = $1 AND permission_id = $2 RETURNING expires_at",
             user,
             permission,
         ),
@@ -399,11 +410,72 @@ pub(super) fn unlink_pair(link: &Link) -> Option<(&'static str, Id, Id)> {
             principal: Principal::Team(team),
             permission,
         } => (
-            "DELETE FROM grants WHERE team_id = $1 AND permission_id = $2",
+            "DELETE FROM grants WHERE team_id = $1 AND permission_id = $2 RETURNING expires_at",
             team,
             permission,
         ),
         Link::Member { .. } => return None,
+    })
+}
+
+/// The statements that read and set when a link ends (`Change::Expire`), and its two ids
+/// (`$1`, `$2`): a row with the end in column 0 (and, for a membership, its role in column 1)
+/// when the link exists; the UPDATE setting the end to `$3`. `None` for a role's permission,
+/// which cannot end.
+pub(super) struct EndOf {
+    /// Reads the end (and a membership's role).
+    pub(super) select: &'static str,
+    /// Sets it to `$3`.
+    pub(super) update: &'static str,
+    /// The link's two ids.
+    pub(super) ids: (Id, Id),
+}
+
+/// [`EndOf`] a link.
+pub(super) fn end_of(link: &Link) -> Option<EndOf> {
+    let (select, update, a, b) = match *link {
+        Link::RolePermission { .. } => return None,
+        Link::UserRole { user, role } => (
+            "SELECT expires_at FROM user_roles WHERE user_id = $1 AND role_id = $2",
+            "UPDATE user_roles SET expires_at = $3 WHERE user_id = $1 AND role_id = $2",
+            user,
+            role,
+        ),
+        Link::TeamRole { team, role } => (
+            "SELECT expires_at FROM team_roles WHERE team_id = $1 AND role_id = $2",
+            "UPDATE team_roles SET expires_at = $3 WHERE team_id = $1 AND role_id = $2",
+            team,
+            role,
+        ),
+        Link::Member { team, user, .. } => (
+            "SELECT expires_at, role_id FROM team_members WHERE team_id = $1 AND user_id = $2",
+            "UPDATE team_members SET expires_at = $3 WHERE team_id = $1 AND user_id = $2",
+            team,
+            user,
+        ),
+        Link::Grant {
+            principal: Principal::User(user),
+            permission,
+        } => (
+            "SELECT expires_at FROM grants WHERE user_id = $1 AND permission_id = $2",
+            "UPDATE grants SET expires_at = $3 WHERE user_id = $1 AND permission_id = $2",
+            user,
+            permission,
+        ),
+        Link::Grant {
+            principal: Principal::Team(team),
+            permission,
+        } => (
+            "SELECT expires_at FROM grants WHERE team_id = $1 AND permission_id = $2",
+            "UPDATE grants SET expires_at = $3 WHERE team_id = $1 AND permission_id = $2",
+            team,
+            permission,
+        ),
+    };
+    Some(EndOf {
+        select,
+        update,
+        ids: (a, b),
     })
 }
 

@@ -51,6 +51,8 @@ macro_rules! conformance {
             audit_order_and_filters,
             touch_key,
             bulk_creates,
+            expire_and_expired_match_the_reference,
+            ends_kept_by_relink_and_role_delete_reported_by_unlink_and_cascades,
             differential_random,
         ]);
     };
@@ -214,6 +216,7 @@ async fn snapshot(s: &dyn Store) -> (State, u64, Vec<Ev>) {
 }
 
 mod cases;
+pub mod ends;
 mod links;
 use crate::support::{build, pg};
 mod random;

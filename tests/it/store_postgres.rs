@@ -36,7 +36,7 @@ async fn replicas_opening_a_fresh_schema_together_all_migrate_once() {
         stores.push(h.await.expect("join").expect("every replica opens"));
     }
     for s in &stores {
-        assert_eq!(s.schema_version().await.expect("version"), 2);
+        assert_eq!(s.schema_version().await.expect("version"), 3);
         assert_eq!(s.revision().await.expect("revision"), 0);
     }
     // The URL form picks the same schema.
@@ -152,4 +152,53 @@ async fn timing_100k_permission_creates() {
         "postgres: one small commit on a 100k store: {:?}",
         t.elapsed()
     );
+}
+
+/// A schema of version 2 (before links' ends) opens: the migration adds the ends, every link
+/// is kept without one, and ends are written and read from then on.
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn a_schema_2_store_keeps_its_links_and_gains_link_ends() {
+    let Some((url, schema, _guard)) = fresh() else {
+        return;
+    };
+    let ids = [(); 4].map(|()| uuid::Uuid::now_v7());
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+        let [u, r, t, p] = ids.map(|id| format!("'{id}'"));
+        let setup = format!(
+            "CREATE SCHEMA \"{schema}\"; SET search_path TO \"{schema}\";
+             {}
+             CREATE TABLE gatehouse_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+             INSERT INTO gatehouse_migrations (version, name)
+                 VALUES (1, 'initial'), (2, 'mage_fields');
+             INSERT INTO users VALUES ({u}, 'old', 'old', '', 'Old', 'person', false, false,
+                 now(), now(), 1);
+             INSERT INTO roles VALUES ({r}, 'reader', '', now(), now(), 1);
+             INSERT INTO teams VALUES ({t}, 'ops', 'Ops', '', NULL, now(), now(), 1);
+             INSERT INTO permissions VALUES ({p}, 'mage', 'Pipeline', NULL, '{{LIST}}', '{{}}',
+                 '{{}}', '{{}}', '{{}}', '{{}}', '', now(), now(), 1);
+             INSERT INTO role_permissions VALUES ({r}, {p});
+             INSERT INTO user_roles VALUES ({u}, {r});
+             INSERT INTO team_roles VALUES ({t}, {r});
+             INSERT INTO team_members VALUES ({t}, {u}, {r});
+             INSERT INTO grants VALUES ({u}, NULL, {p}), (NULL, {t}, {p});
+             UPDATE meta SET value = 7 WHERE name = 'revision';
+             {}",
+            include_str!("../../src/store/postgres/migrations/0001_initial.sql"),
+            include_str!("../../src/store/postgres/migrations/0002_mage_fields.sql"),
+        );
+        sqlx::raw_sql(&setup)
+            .execute(&mut conn)
+            .await
+            .expect("schema 2");
+        conn.close().await.expect("close");
+    }
+    let store = PgStore::open_in_schema(&url, &schema)
+        .await
+        .expect("migrates");
+    assert_eq!(store.schema_version().await.expect("version"), 3);
+    crate::store_conformance::ends::migrated_links_kept_and_ends_from_now_on(&store, ids, 7).await;
 }

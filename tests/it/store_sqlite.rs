@@ -72,7 +72,7 @@ async fn connection_settings() {
     assert!(s.foreign_keys);
     assert_eq!(s.synchronous, 2, "synchronous=FULL");
     assert_eq!(s.busy_timeout_ms, 5000);
-    assert_eq!(s.schema_version, 2);
+    assert_eq!(s.schema_version, 3);
     // WAL is persistent: a fresh connection sees it too.
     let mut conn = raw(&path).await;
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
@@ -166,7 +166,7 @@ async fn refuses_a_newer_schema() {
     let msg = corrupt_message(SqliteStore::open(&path).await);
     assert_eq!(
         msg,
-        "store schema version 99 is newer than this gatehouse (2); upgrade gatehouse"
+        "store schema version 99 is newer than this gatehouse (3); upgrade gatehouse"
     );
 }
 
@@ -185,7 +185,7 @@ async fn migrations_run_once() {
         .fetch_one(&mut conn)
         .await
         .expect("count");
-    assert_eq!(n, 2, "one row per migration");
+    assert_eq!(n, 3, "one row per migration");
 }
 
 #[tokio::test]
@@ -323,7 +323,7 @@ async fn a_schema_1_store_gains_mage_fields() {
         conn.close().await.expect("close");
     }
     let store = SqliteStore::open(&path).await.expect("migrates");
-    assert_eq!(store.settings().await.expect("settings").schema_version, 2);
+    assert_eq!(store.settings().await.expect("settings").schema_version, 3);
     let state = store.load().await.expect("load");
     let u = state.user_by_name("old").expect("user").clone();
     assert_eq!(
@@ -373,4 +373,51 @@ async fn a_schema_1_store_gains_mage_fields() {
     let state = again.load().await.expect("load");
     assert_eq!(state.users.get(&u.id), Some(&changed));
     assert_eq!(state.permissions.get(&p.id), Some(p2));
+}
+
+/// A store of schema 2 (before links' ends) opens: the migration adds the ends, every link is
+/// kept without one, and ends are written and read from then on.
+#[tokio::test]
+async fn a_schema_2_store_keeps_its_links_and_gains_link_ends() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v2.db");
+    let ids = [(); 4].map(|()| uuid::Uuid::now_v7());
+    {
+        let mut conn = raw_new(&path).await;
+        let [u, r, t, p] = ids.map(|id| format!("x'{}'", id.simple()));
+        let setup = format!(
+            "{}
+             CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                 applied_at INTEGER NOT NULL) STRICT;
+             INSERT INTO schema_migrations VALUES (1, 'initial', 0), (2, 'mage_fields', 0);
+             PRAGMA application_id = 1197569125;
+             INSERT INTO users VALUES ({u}, 'old', 'old', '', 'Old', 'person', 0, 0, 0, 0, 1);
+             INSERT INTO roles VALUES ({r}, 'reader', '', 0, 0, 1);
+             INSERT INTO teams VALUES ({t}, 'ops', 'Ops', '', NULL, 0, 0, 1);
+             INSERT INTO permissions VALUES ({p}, 'mage', 'Pipeline', NULL, '[\"LIST\"]',
+                 '[]', '[]', '[]', '[]', '[]', '', 0, 0, 1);
+             INSERT INTO role_permissions VALUES ({r}, {p});
+             INSERT INTO user_roles VALUES ({u}, {r});
+             INSERT INTO team_roles VALUES ({t}, {r});
+             INSERT INTO team_members VALUES ({t}, {u}, {r});
+             INSERT INTO grants VALUES ({u}, NULL, {p}), (NULL, {t}, {p});
+             UPDATE meta SET value = 7 WHERE name = 'revision';
+             {}",
+            include_str!("../../src/store/sqlite/migrations/0001_initial.sql"),
+            include_str!("../../src/store/sqlite/migrations/0002_mage_fields.sql"),
+        );
+        sqlx::raw_sql(&setup)
+            .execute(&mut conn)
+            .await
+            .expect("schema 2");
+        conn.close().await.expect("close");
+    }
+    let store = SqliteStore::open(&path).await.expect("migrates");
+    assert_eq!(store.settings().await.expect("settings").schema_version, 3);
+    crate::store_conformance::ends::migrated_links_kept_and_ends_from_now_on(&store, ids, 7).await;
+    drop(store);
+    let again = SqliteStore::open(&path).await.expect("reopen");
+    let st = again.load().await.expect("load");
+    assert_eq!(st.expiries.len(), 1, "the grant's end, kept on disk");
+    assert_eq!(st.revision, 9);
 }

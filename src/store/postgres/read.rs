@@ -5,7 +5,7 @@ use super::rows;
 use super::{db_err, write};
 use crate::model::AuditQuery;
 use crate::model::{AuditEvent, Id, Principal};
-use crate::policy::State;
+use crate::policy::{Link, LinkExpiry, State};
 use crate::store::sql::{KEY_COLS, PERMISSION_COLS, ROLE_COLS, TEAM_COLS, USER_COLS};
 use crate::store::{StoreError, StoreResult};
 use futures_util::TryStreamExt;
@@ -30,6 +30,46 @@ async fn all<T, C: Default + Extend<T>>(
         out.extend(std::iter::once(decode(&row)?));
     }
     Ok(out)
+}
+
+/// Every link that ends: its kind (0 user role, 1 team role, 2 membership, 3 a user's grant,
+/// 4 a team's grant), its two ids and its end (read through the partial indexes on the ends).
+const ENDS: &str = "SELECT 0, user_id, role_id, expires_at FROM user_roles \
+     WHERE expires_at IS NOT NULL \
+     UNION ALL SELECT 1, team_id, role_id, expires_at FROM team_roles \
+     WHERE expires_at IS NOT NULL \
+     UNION ALL SELECT 2, team_id, user_id, expires_at FROM team_members \
+     WHERE expires_at IS NOT NULL \
+     UNION ALL SELECT CASE WHEN user_id IS NULL THEN 4 ELSE 3 END, coalesce(user_id, team_id), \
+     permission_id, expires_at FROM grants WHERE expires_at IS NOT NULL";
+
+/// A row of [`ENDS`].
+fn end(row: &PgRow) -> StoreResult<LinkExpiry> {
+    let kind: i32 = row
+        .try_get(0)
+        .map_err(|e| StoreError::Corrupt(format!("link end: {e}")))?;
+    let (a, b) = (rows::get_id(row, 1)?, rows::get_id(row, 2)?);
+    let link = match kind {
+        0 => Link::UserRole { user: a, role: b },
+        1 => Link::TeamRole { team: a, role: b },
+        2 => Link::Member {
+            team: a,
+            user: b,
+            role: None,
+        },
+        3 => Link::Grant {
+            principal: Principal::User(a),
+            permission: b,
+        },
+        4 => Link::Grant {
+            principal: Principal::Team(a),
+            permission: b,
+        },
+        _ => return Err(StoreError::Corrupt(format!("link end of kind {kind}"))),
+    };
+    let expires_at = rows::get_opt_ts(row, 3)?
+        .ok_or_else(|| StoreError::Corrupt("a link end is NULL".into()))?;
+    Ok(LinkExpiry { link, expires_at })
 }
 
 fn pair(row: &PgRow) -> StoreResult<(Id, Id)> {
@@ -99,6 +139,7 @@ pub(super) async fn load(pool: &PgPool) -> StoreResult<State> {
         },
     )
     .await?;
+    let expiries: Vec<LinkExpiry> = all(conn, ENDS, end).await?;
     tx.commit().await.map_err(db_err)?;
     let mut st = State {
         revision,
@@ -112,6 +153,7 @@ pub(super) async fn load(pool: &PgPool) -> StoreResult<State> {
         team_roles,
         members,
         grants,
+        expiries: expiries.into_iter().collect(),
         ..State::default()
     };
     st.reindex();

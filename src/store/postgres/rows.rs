@@ -61,6 +61,11 @@ pub(super) fn get_opt_id(row: &PgRow, col: usize) -> StoreResult<Option<Id>> {
     get(row, col)
 }
 
+/// Reads a nullable time column.
+pub(super) fn get_opt_ts(row: &PgRow, col: usize) -> StoreResult<Option<OffsetDateTime>> {
+    get(row, col)
+}
+
 /// Parses a stored user kind.
 fn user_kind(s: &str) -> StoreResult<UserKind> {
     match s {

@@ -24,6 +24,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "mage_fields",
         sql: include_str!("migrations/0002_mage_fields.sql"),
     },
+    Migration {
+        version: 3,
+        name: "link_ends",
+        sql: include_str!("migrations/0003_link_ends.sql"),
+    },
 ];
 
 // The versions only go up (checked as the binary is built).

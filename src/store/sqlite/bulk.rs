@@ -571,5 +571,8 @@ pub(super) async fn grants(conn: &mut SqliteConnection) -> StoreResult<Vec<(Prin
         .collect()
 }
 
+mod ends;
+pub(super) use ends::expiries;
+
 #[cfg(test)]
 mod tests;

@@ -63,7 +63,7 @@ pub(super) const CLEAR: [&str; 2] = ["DELETE FROM load_cache", "DELETE FROM load
 /// The encoding of `data` ([`codec`]). Bump it whenever the encoding or the model changes
 /// shape; the conversions destructure every model field, so a new field does not compile until
 /// it is handled there.
-const FORMAT: i64 = 4;
+const FORMAT: i64 = 5;
 
 /// The cached state at `revision`, if the cache holds one that decodes (revision 0, no API
 /// keys, no name index: see [`Decoder`]). `conn` must be in a transaction (the header and the

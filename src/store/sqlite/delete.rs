@@ -1,15 +1,19 @@
 //! `Change::Delete`, with the reference cascade: links to the object go (a deleted role only
 //! clears membership roles), teams lose a deleted default role (version + 1), a deleted user's
-//! API keys go. Effects are reported in the same order as `State::apply`.
+//! API keys go. Effects are reported in the same order as `State::apply`, a removed link with
+//! its end (a membership that only loses its role keeps its end).
 
 use super::db_err;
 use super::rows::{self, idb};
 use super::write::not_found;
 use crate::model::{ApiKey, Id, ObjectKind, Principal, Team};
-use crate::policy::{Effect, Link, Object};
+use crate::policy::{Effect, Link, Object, link_json};
 use crate::store::sql;
 use crate::store::{StoreError, StoreResult};
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
+
+/// When a link ends, if it does.
+type Ends = Option<time::OffsetDateTime>;
 
 async fn rows_for(
     conn: &mut SqliteConnection,
@@ -23,116 +27,146 @@ async fn rows_for(
         .map_err(db_err)
 }
 
-/// Ids in column 0 of the rows `sql` returns for `id`, sorted.
-async fn ids(conn: &mut SqliteConnection, sql: &'static str, id: Id) -> StoreResult<Vec<Id>> {
+/// Ids in column 0 of the rows `sql` returns for `id`, each with its end (column 1) when
+/// `ended` (the link kind may end), sorted.
+async fn ids(
+    conn: &mut SqliteConnection,
+    sql: &'static str,
+    id: Id,
+    ended: bool,
+) -> StoreResult<Vec<(Id, Ends)>> {
     let mut v = rows_for(conn, sql, id)
         .await?
         .iter()
-        .map(|r| rows::get_id(r, 0))
+        .map(|r| {
+            let ends = if ended { rows::get_opt_ts(r, 1)? } else { None };
+            Ok((rows::get_id(r, 0)?, ends))
+        })
         .collect::<StoreResult<Vec<_>>>()?;
     v.sort();
     Ok(v)
 }
 
-/// Ids in columns 0 and 1 (the second nullable), sorted.
+/// Ids in columns 0 and 1 (the second nullable) and the end in column 2, sorted.
 async fn pairs(
     conn: &mut SqliteConnection,
     sql: &'static str,
     id: Id,
-) -> StoreResult<Vec<(Id, Option<Id>)>> {
+) -> StoreResult<Vec<(Id, Option<Id>, Ends)>> {
     let mut v = rows_for(conn, sql, id)
         .await?
         .iter()
-        .map(|r| Ok((rows::get_id(r, 0)?, rows::get_opt_id(r, 1)?)))
+        .map(|r| {
+            Ok((
+                rows::get_id(r, 0)?,
+                rows::get_opt_id(r, 1)?,
+                rows::get_opt_ts(r, 2)?,
+            ))
+        })
         .collect::<StoreResult<Vec<_>>>()?;
     v.sort();
     Ok(v)
 }
 
-/// The links pointing at an object, in the order `State::links_to` lists them.
-async fn links_to(conn: &mut SqliteConnection, kind: ObjectKind, id: Id) -> StoreResult<Vec<Link>> {
+/// The links pointing at an object, in the order `State::links_to` lists them, each with its
+/// end.
+async fn links_to(
+    conn: &mut SqliteConnection,
+    kind: ObjectKind,
+    id: Id,
+) -> StoreResult<Vec<(Link, Ends)>> {
     let mut out = Vec::new();
     match kind {
         ObjectKind::User => {
-            for role in ids(conn, sql::ROLES_OF_USER, id).await? {
-                out.push(Link::UserRole { user: id, role });
+            for (role, ends) in ids(conn, sql::ROLES_OF_USER, id, true).await? {
+                out.push((Link::UserRole { user: id, role }, ends));
             }
-            for (team, role) in pairs(conn, sql::TEAMS_OF_USER, id).await? {
-                out.push(Link::Member {
-                    team,
-                    user: id,
-                    role,
-                });
+            for (team, role, ends) in pairs(conn, sql::TEAMS_OF_USER, id).await? {
+                let user = id;
+                out.push((Link::Member { team, user, role }, ends));
             }
-            for permission in ids(conn, sql::GRANTS_OF_USER, id).await? {
-                out.push(Link::Grant {
-                    principal: Principal::User(id),
-                    permission,
-                });
+            for (permission, ends) in ids(conn, sql::GRANTS_OF_USER, id, true).await? {
+                let principal = Principal::User(id);
+                out.push((
+                    Link::Grant {
+                        principal,
+                        permission,
+                    },
+                    ends,
+                ));
             }
         }
         ObjectKind::Team => {
-            for role in ids(conn, sql::ROLES_OF_TEAM, id).await? {
-                out.push(Link::TeamRole { team: id, role });
+            for (role, ends) in ids(conn, sql::ROLES_OF_TEAM, id, true).await? {
+                out.push((Link::TeamRole { team: id, role }, ends));
             }
-            for (user, role) in pairs(conn, sql::MEMBERS_OF_TEAM, id).await? {
-                out.push(Link::Member {
-                    team: id,
-                    user,
-                    role,
-                });
+            for (user, role, ends) in pairs(conn, sql::MEMBERS_OF_TEAM, id).await? {
+                let team = id;
+                out.push((Link::Member { team, user, role }, ends));
             }
-            for permission in ids(conn, sql::GRANTS_OF_TEAM, id).await? {
-                out.push(Link::Grant {
-                    principal: Principal::Team(id),
-                    permission,
-                });
+            for (permission, ends) in ids(conn, sql::GRANTS_OF_TEAM, id, true).await? {
+                let principal = Principal::Team(id);
+                out.push((
+                    Link::Grant {
+                        principal,
+                        permission,
+                    },
+                    ends,
+                ));
             }
         }
         ObjectKind::Role => {
-            for permission in ids(conn, sql::PERMISSIONS_OF_ROLE, id).await? {
-                out.push(Link::RolePermission {
-                    role: id,
-                    permission,
-                });
+            for (permission, _) in ids(conn, sql::PERMISSIONS_OF_ROLE, id, false).await? {
+                out.push((
+                    Link::RolePermission {
+                        role: id,
+                        permission,
+                    },
+                    None,
+                ));
             }
-            for user in ids(conn, sql::USERS_OF_ROLE, id).await? {
-                out.push(Link::UserRole { user, role: id });
+            for (user, ends) in ids(conn, sql::USERS_OF_ROLE, id, true).await? {
+                out.push((Link::UserRole { user, role: id }, ends));
             }
-            for team in ids(conn, sql::TEAMS_OF_ROLE, id).await? {
-                out.push(Link::TeamRole { team, role: id });
+            for (team, ends) in ids(conn, sql::TEAMS_OF_ROLE, id, true).await? {
+                out.push((Link::TeamRole { team, role: id }, ends));
             }
-            for (team, user) in pairs(conn, sql::MEMBERS_OF_ROLE, id).await? {
+            for (team, user, ends) in pairs(conn, sql::MEMBERS_OF_ROLE, id).await? {
                 // `user_id` is NOT NULL; a NULL here would be a damaged row.
                 let user = user.ok_or_else(|| StoreError::Corrupt("member without user".into()))?;
-                out.push(Link::Member {
-                    team,
-                    user,
-                    role: Some(id),
-                });
+                let role = Some(id);
+                out.push((Link::Member { team, user, role }, ends));
             }
         }
         ObjectKind::Permission => {
-            for role in ids(conn, sql::ROLES_OF_PERMISSION, id).await? {
-                out.push(Link::RolePermission {
-                    role,
-                    permission: id,
-                });
+            for (role, _) in ids(conn, sql::ROLES_OF_PERMISSION, id, false).await? {
+                out.push((
+                    Link::RolePermission {
+                        role,
+                        permission: id,
+                    },
+                    None,
+                ));
             }
             let sql = sql::GRANTEES_OF_PERMISSION;
             let mut principals = Vec::new();
             for row in rows_for(conn, sql, id).await? {
-                principals.push(match rows::get_opt_id(&row, 0)? {
+                let principal = match rows::get_opt_id(&row, 0)? {
                     Some(u) => Principal::User(u),
                     None => Principal::Team(rows::get_id(&row, 1)?),
-                });
+                };
+                principals.push((principal, rows::get_opt_ts(&row, 2)?));
             }
             principals.sort();
-            for principal in principals {
-                out.push(Link::Grant {
-                    principal,
-                    permission: id,
-                });
+            for (principal, ends) in principals {
+                let permission = id;
+                out.push((
+                    Link::Grant {
+                        principal,
+                        permission,
+                    },
+                    ends,
+                ));
             }
         }
         _ => {}
@@ -193,12 +227,12 @@ pub(super) async fn delete(
                 .map_err(db_err)?;
         }
     }
-    for link in &links {
+    for (link, ends) in &links {
         out.push(Effect {
             action: "unlink",
             kind: link.kind(),
             object_id: link.object_id(),
-            before: link.to_json(),
+            before: link_json(link, *ends),
             after: serde_json::Value::Null,
         });
         // A membership loses only its role when that role is deleted.

@@ -1,5 +1,5 @@
-//! Test data shared by the store's unit tests: every kind of object and link with contents
-//! that stress encodings.
+//! Test data shared by the store's unit tests: every kind of object and link, and links' ends,
+//! with contents that stress encodings.
 
 use super::SqliteStore;
 use super::rows::from_ts;
@@ -181,6 +181,53 @@ pub(super) fn changes() -> Vec<Change> {
             role: roles[i],
         }));
     }
+    // Ends (far past and future, negative, now) on links of every kind that may carry one.
+    let end = |link: Link, at: Option<OffsetDateTime>| Change::Expire {
+        link,
+        expires_at: at,
+    };
+    for (i, &u) in users.iter().enumerate().step_by(3) {
+        let role = roles[i % roles.len()];
+        out.push(end(Link::UserRole { user: u, role }, Some(tt(i))));
+        let team = teams[i % teams.len()];
+        let member = Link::Member {
+            team,
+            user: u,
+            role: None,
+        };
+        out.push(end(member, Some(tt(i + 1))));
+    }
+    for (i, &p) in perms.iter().enumerate().step_by(2) {
+        let principal = if i % 2 == 0 {
+            Principal::User(users[i % users.len()])
+        } else {
+            Principal::Team(teams[i % teams.len()])
+        };
+        let grant = Link::Grant {
+            principal,
+            permission: p,
+        };
+        out.push(end(grant, Some(tt(i + 2))));
+    }
+    for (i, &p) in perms.iter().enumerate().skip(1).step_by(4) {
+        let grant = Link::Grant {
+            principal: Principal::Team(teams[i % teams.len()]),
+            permission: p,
+        };
+        out.push(end(grant, Some(tt(i))));
+    }
+    let team_role = Link::TeamRole {
+        team: teams[0],
+        role: roles[0],
+    };
+    out.push(end(team_role, Some(tt(3))));
+    // Set, then cleared: no end.
+    let cleared = Link::TeamRole {
+        team: teams[1],
+        role: roles[1],
+    };
+    out.push(end(cleared, Some(tt(4))));
+    out.push(end(cleared, None));
     out
 }
 

@@ -1,15 +1,16 @@
-//! `Change::Link` / `Change::Unlink`.
+//! `Change::Link` / `Change::Unlink`, and a link's end: `Change::Expire` / `Change::Expired`.
 
 use super::audit::AuditLog;
 use super::rows::{self, idb};
 use super::write::{need, not_found};
 use super::{db_err, is_constraint};
 use crate::model::{Id, ObjectKind, Principal};
-use crate::policy::{Effect, Link};
+use crate::policy::{Effect, Link, link_json};
 use crate::store::sql;
 use crate::store::{StoreError, StoreResult};
 use sqlx::error::ErrorKind;
 use sqlx::sqlite::SqliteConnection;
+use time::OffsetDateTime;
 
 /// The INSERT statement and the two ids of a link that is a plain pair (its DELETE is
 /// [`sql::unlink_pair`]).
@@ -230,24 +231,27 @@ pub(super) async fn link(
     Ok(())
 }
 
-/// Removes a link that must exist.
-pub(super) async fn unlink(
+/// Removes a link that must exist; the link as it was stored (a membership with its role) and
+/// its end.
+async fn remove(
     conn: &mut SqliteConnection,
     link: &Link,
-    out: &mut Vec<Effect>,
-) -> StoreResult<()> {
-    let stored = match (sql::unlink_pair(link), *link) {
+) -> StoreResult<(Link, Option<OffsetDateTime>)> {
+    match (sql::unlink_pair(link), *link) {
         (Some((delete, a, b)), _) => {
-            let done = sqlx::query(delete)
+            let row = sqlx::query(delete)
                 .bind(idb(&a))
                 .bind(idb(&b))
-                .execute(&mut *conn)
+                .fetch_optional(&mut *conn)
                 .await
-                .map_err(db_err)?;
-            if done.rows_affected() == 0 {
-                return Err(not_found(link.kind(), link.object_id()));
-            }
-            *link
+                .map_err(db_err)?
+                .ok_or_else(|| not_found(link.kind(), link.object_id()))?;
+            let ends = if link.may_expire() {
+                rows::get_opt_ts(&row, 0)?
+            } else {
+                None
+            };
+            Ok((*link, ends))
         }
         (None, Link::Member { team, user, .. }) => {
             let row = sqlx::query(sql::DELETE_MEMBER)
@@ -257,43 +261,103 @@ pub(super) async fn unlink(
                 .await
                 .map_err(db_err)?
                 .ok_or_else(|| not_found(link.kind(), link.object_id()))?;
-            Link::Member {
-                team,
-                user,
-                role: rows::get_opt_id(&row, 0)?,
-            }
+            let role = rows::get_opt_id(&row, 0)?;
+            Ok((
+                Link::Member { team, user, role },
+                rows::get_opt_ts(&row, 1)?,
+            ))
         }
-        (None, _) => return Err(StoreError::Database("unexpected link kind".into())),
-    };
+        (None, _) => Err(StoreError::Database("unexpected link kind".into())),
+    }
+}
+
+/// Removes a link that must exist.
+pub(super) async fn unlink(
+    conn: &mut SqliteConnection,
+    link: &Link,
+    out: &mut Vec<Effect>,
+) -> StoreResult<()> {
+    let (stored, ends) = remove(conn, link).await?;
     out.push(Effect {
         action: "unlink",
         kind: link.kind(),
         object_id: link.object_id(),
-        before: stored.to_json(),
+        before: link_json(&stored, ends),
         after: serde_json::Value::Null,
     });
     Ok(())
 }
 
-/// Sets or clears when a relation ends (`Change::Expire`). STUB: the schema has no column yet.
+/// Sets or clears when a relation ends (`Change::Expire`): refused for a role's permission,
+/// not found when the link is not there.
 pub(super) async fn set_expiry(
-    _conn: &mut SqliteConnection,
-    _link: &Link,
-    _expires_at: Option<time::OffsetDateTime>,
-    _out: &mut Vec<Effect>,
+    conn: &mut SqliteConnection,
+    link: &Link,
+    expires_at: Option<OffsetDateTime>,
+    out: &mut Vec<Effect>,
 ) -> StoreResult<()> {
-    Err(StoreError::Database(
-        "relation ends are not stored yet".into(),
-    ))
+    let end = sql::end_of(link).ok_or_else(|| no_end(link))?;
+    let (a, b) = end.ids;
+    let row = sqlx::query(end.select)
+        .bind(idb(&a))
+        .bind(idb(&b))
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?
+        .ok_or_else(|| not_found(link.kind(), link.object_id()))?;
+    let before = rows::get_opt_ts(&row, 0)?;
+    let stored = match *link {
+        Link::Member { team, user, .. } => Link::Member {
+            team,
+            user,
+            role: rows::get_opt_id(&row, 1)?,
+        },
+        other => other,
+    };
+    let at = expires_at.map(rows::ts);
+    sqlx::query(end.update)
+        .bind(idb(&a))
+        .bind(idb(&b))
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    // The end as stored (whole microseconds).
+    let after = at.map(rows::from_ts).transpose()?;
+    out.push(Effect {
+        action: "set_expiry",
+        kind: link.kind(),
+        object_id: link.object_id(),
+        before: link_json(&stored, before),
+        after: link_json(&stored, after),
+    });
+    Ok(())
 }
 
-/// Removes a relation whose end passed (`Change::Expired`). STUB: the schema has no column yet.
+/// Removes a relation that has an end (`Change::Expired`, the cleanup's change): not found
+/// when the link is not there, refused when it has no end (the commit then writes nothing).
 pub(super) async fn expired(
-    _conn: &mut SqliteConnection,
-    _link: &Link,
-    _out: &mut Vec<Effect>,
+    conn: &mut SqliteConnection,
+    link: &Link,
+    out: &mut Vec<Effect>,
 ) -> StoreResult<()> {
-    Err(StoreError::Database(
-        "relation ends are not stored yet".into(),
-    ))
+    let (stored, ends) = remove(conn, link).await?;
+    let Some(ends) = ends else {
+        return Err(no_end(link));
+    };
+    out.push(Effect {
+        action: "expire",
+        kind: link.kind(),
+        object_id: link.object_id(),
+        before: link_json(&stored, Some(ends)),
+        after: serde_json::Value::Null,
+    });
+    Ok(())
+}
+
+fn no_end(link: &Link) -> StoreError {
+    StoreError::NoEnd {
+        kind: link.kind(),
+        id: link.object_id(),
+    }
 }

@@ -75,6 +75,9 @@ pub(super) async fn tables(pool: &SqlitePool) -> StoreResult<State> {
         a.team_roles.append(&mut b.team_roles);
         a.members.append(&mut b.members);
         a.grants.append(&mut b.grants);
+        for (link, at) in b.expiries.iter() {
+            a.expiries.set(link, Some(at));
+        }
         a.reindex();
         return Ok(a);
     }
@@ -83,7 +86,7 @@ pub(super) async fn tables(pool: &SqlitePool) -> StoreResult<State> {
 
 /// Part `n` (0 or 1) of [`tables`]: the users whose rowid is `n` modulo 2, and half of the
 /// other tables: the permissions (read whole into one table: halves would be copied into a
-/// third when put together) and small tables in part 0, the user and permission links in
+/// third when put together), small tables and the links' ends in part 0, the user and permission links in
 /// part 1.
 async fn part(pool: SqlitePool, n: i64) -> StoreResult<State> {
     let split = Split { parts: 2, part: n };
@@ -105,6 +108,7 @@ async fn part(pool: SqlitePool, n: i64) -> StoreResult<State> {
         st.team_roles = bulk::team_roles(conn).await?.into_iter().collect();
         st.members = bulk::members(conn).await?.into_iter().collect();
         st.grants = bulk::grants(conn).await?.into_iter().collect();
+        st.expiries = bulk::expiries(conn).await?;
     } else {
         st.role_permissions = bulk::role_permissions(conn).await?.into_iter().collect();
         st.user_roles = bulk::user_roles(conn).await?.into_iter().collect();
@@ -130,6 +134,7 @@ pub(super) async fn one_transaction(pool: &SqlitePool) -> StoreResult<State> {
         team_roles: bulk::team_roles(conn).await?.into_iter().collect(),
         members: bulk::members(conn).await?.into_iter().collect(),
         grants: bulk::grants(conn).await?.into_iter().collect(),
+        expiries: bulk::expiries(conn).await?,
         ..State::default()
     };
     tx.commit().await.map_err(db_err)?;

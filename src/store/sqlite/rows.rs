@@ -65,7 +65,8 @@ fn get_ts(row: &SqliteRow, col: usize) -> StoreResult<OffsetDateTime> {
     from_ts(get(row, col)?)
 }
 
-fn get_opt_ts(row: &SqliteRow, col: usize) -> StoreResult<Option<OffsetDateTime>> {
+/// Reads a nullable time column.
+pub(super) fn get_opt_ts(row: &SqliteRow, col: usize) -> StoreResult<Option<OffsetDateTime>> {
     get::<Option<i64>>(row, col)?.map(from_ts).transpose()
 }
 

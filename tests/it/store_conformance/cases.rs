@@ -1,5 +1,9 @@
 //! The hand-written conformance cases.
 
+pub use super::ends::{
+    ends_kept_by_relink_and_role_delete_reported_by_unlink_and_cascades,
+    expire_and_expired_match_the_reference,
+};
 pub use super::links::*;
 pub use super::random::differential_random;
 use super::*;

@@ -244,9 +244,72 @@ fn change(rng: &mut StdRng, p: &Pools, st: &State) -> Change {
                 cascade: rng.random_bool(0.6),
             }
         }
-        70..90 => Change::Link(link(rng, p)),
-        _ => Change::Unlink(link(rng, p)),
+        70..84 => Change::Link(link(rng, p)),
+        84..91 => Change::Unlink(link(rng, p)),
+        91..97 => {
+            // Mostly links that exist (a random one seldom does), their role at random.
+            let link = match stored_link(rng, st) {
+                Some(l) if rng.random_bool(0.8) => match l {
+                    Link::Member { team, user, .. } => Link::Member {
+                        team,
+                        user,
+                        role: opt_id(rng, &p.roles),
+                    },
+                    other => other,
+                },
+                _ => link(rng, p),
+            };
+            Change::Expire {
+                link,
+                expires_at: rng.random_bool(0.8).then(|| time(rng)),
+            }
+        }
+        _ => {
+            // Mostly links that have an end, else any stored or random link.
+            let ending: Vec<Link> = st.expiries.iter().map(|(l, _)| *l).collect();
+            let link = if !ending.is_empty() && rng.random_bool(0.7) {
+                pick(rng, &ending)
+            } else {
+                stored_link(rng, st)
+                    .filter(|_| rng.random_bool(0.5))
+                    .unwrap_or_else(|| link(rng, p))
+            };
+            Change::Expired(link)
+        }
     }
+}
+
+/// A link the state holds, if it holds any.
+fn stored_link(rng: &mut StdRng, st: &State) -> Option<Link> {
+    let mut all: Vec<Link> = st
+        .role_permissions
+        .iter()
+        .map(|&(role, permission)| Link::RolePermission { role, permission })
+        .collect();
+    all.extend(
+        st.user_roles
+            .iter()
+            .map(|&(user, role)| Link::UserRole { user, role }),
+    );
+    all.extend(
+        st.team_roles
+            .iter()
+            .map(|&(team, role)| Link::TeamRole { team, role }),
+    );
+    all.extend(
+        st.members
+            .iter()
+            .map(|(&(team, user), &role)| Link::Member { team, user, role }),
+    );
+    all.extend(
+        st.grants
+            .iter()
+            .map(|&(principal, permission)| Link::Grant {
+                principal,
+                permission,
+            }),
+    );
+    (!all.is_empty()).then(|| pick(rng, &all))
 }
 
 fn variant(r: &Result<u64, StoreError>) -> String {
@@ -270,6 +333,7 @@ pub async fn differential_random(s: &dyn Store) {
         keys: ids(4),
     };
     let mut oks = 0;
+    let mut most_ends = 0;
     for step in 0..STEPS {
         let st = reference.load().await.expect("reference load");
         let n = match rng.random_range(0..10) {
@@ -289,6 +353,7 @@ pub async fn differential_random(s: &dyn Store) {
         oks += usize::from(expected.is_ok() && n > 0);
         if step % 20 == 0 || step == STEPS - 1 {
             let want = reference.load().await.expect("reference load");
+            most_ends = most_ends.max(want.expiries.len());
             assert_eq!(
                 s.load().await.expect("load"),
                 want,
@@ -342,4 +407,27 @@ pub async fn differential_random(s: &dyn Store) {
     };
     assert!(cascaded(&|e| e.2 == "update" && e.3 == ObjectKind::Team));
     assert!(cascaded(&|e| e.2 == "link" && e.3 == ObjectKind::TeamMember));
+    // Links' ends: set and removed on every kind that may carry one, reported by unlinks and
+    // cascades (a role's delete too), and compared in the loaded states.
+    for action in ["set_expiry", "expire"] {
+        for kind in [
+            ObjectKind::UserRole,
+            ObjectKind::TeamRole,
+            ObjectKind::TeamMember,
+            ObjectKind::Grant,
+        ] {
+            assert!(count(action, kind) > 0, "no {action} of {kind}");
+        }
+    }
+    let ended = |e: &Ev| e.2 == "unlink" && e.5.get("expires_at").is_some();
+    assert!(events.iter().any(ended), "no unlink of a link with an end");
+    assert!(cascaded(&ended), "no cascade of a link with an end");
+    assert!(
+        cascaded(&|e| ended(e) && e.3 == ObjectKind::TeamMember),
+        "no membership with an end in a role's delete"
+    );
+    assert!(
+        most_ends > 2,
+        "the states compared held at most {most_ends} ends"
+    );
 }

@@ -63,24 +63,33 @@ async fn malformed_ids_are_corrupt_not_shifted() {
             "00".repeat(16)
         ),
         format!(
-            "INSERT INTO user_roles VALUES (x'{}', x'0102')",
+            "INSERT INTO user_roles VALUES (x'{}', x'0102', NULL)",
             "00".repeat(16)
         ),
         format!(
-            "INSERT INTO user_roles VALUES (x'{}', x'{}')",
+            "INSERT INTO user_roles VALUES (x'{}', x'{}', NULL)",
             "00".repeat(15),
             "00".repeat(17)
         ),
         format!(
-            "INSERT INTO team_members VALUES (x'{0}', x'{0}', x'01')",
+            "INSERT INTO team_members VALUES (x'{0}', x'{0}', x'01', NULL)",
             "00".repeat(16)
         ),
         format!(
-            "INSERT INTO grants VALUES (NULL, NULL, x'{}')",
+            "INSERT INTO grants VALUES (NULL, NULL, x'{}', NULL)",
             "00".repeat(16)
         ),
         format!(
-            "INSERT INTO grants VALUES (x'{0}', NULL, x'{0}00')",
+            "INSERT INTO grants VALUES (x'{0}', NULL, x'{0}00', NULL)",
+            "00".repeat(16)
+        ),
+        // An end no time can hold.
+        format!(
+            "INSERT INTO user_roles VALUES (x'{0}', x'{0}', 9223372036854775807)",
+            "00".repeat(16)
+        ),
+        format!(
+            "INSERT INTO grants VALUES (NULL, x'{0}', x'{0}', -9223372036854775807)",
             "00".repeat(16)
         ),
         format!(

@@ -2,7 +2,9 @@
 //! [`PART_RECORDS`] records ([`encode`]), and decoded part by part ([`Decoder`]). The records
 //! themselves are [`super::codec`]'s.
 
-use super::codec::{Pairs, PermSeed, Records, permission_rec, role_rec, team_rec, user_rec};
+use super::codec::{
+    EndRec, Pairs, PermSeed, Records, permission_rec, role_rec, team_rec, user_rec,
+};
 use crate::model::{Id, Principal, Role, Team, User};
 use crate::policy::{PermissionsBuilder, State};
 use crate::store::{StoreError, StoreResult};
@@ -26,10 +28,12 @@ pub(super) enum Kind {
     Members = 8,
     /// (principal is a team, principal, permission)
     Grants = 9,
+    /// When links end: [`EndRec`]s.
+    Ends = 10,
 }
 
 impl Kind {
-    const ALL: [Kind; 9] = [
+    const ALL: [Kind; 10] = [
         Kind::Users,
         Kind::Teams,
         Kind::Roles,
@@ -39,6 +43,7 @@ impl Kind {
         Kind::TeamRoles,
         Kind::Members,
         Kind::Grants,
+        Kind::Ends,
     ];
 
     fn of(n: i64) -> Option<Kind> {
@@ -65,7 +70,7 @@ pub(super) struct Header {
     /// How many parts.
     pub(super) parts: u64,
     /// Records of each kind, in [`Kind::ALL`] order (links for user roles).
-    pub(super) records: [u64; 9],
+    pub(super) records: [u64; 10],
 }
 
 fn enc_err(e: postcard::Error) -> StoreError {
@@ -128,6 +133,8 @@ pub(super) fn encode_each(
         Principal::Team(t) => (true, t, perm),
     });
     chunks(Kind::Grants, grants, h, k)?;
+    let ends = st.expiries.iter().map(|(l, at)| EndRec::of(l, at));
+    chunks(Kind::Ends, ends, h, k)?;
     Ok(header)
 }
 
@@ -145,7 +152,7 @@ pub(super) fn encode(st: &State) -> StoreResult<(Header, Vec<Part>)> {
 #[derive(Default)]
 pub(super) struct Decoder {
     parts: u64,
-    records: [u64; 9],
+    records: [u64; 10],
     users: Vec<(Id, User)>,
     teams: Vec<(Id, Team)>,
     roles: Vec<(Id, Role)>,
@@ -155,6 +162,7 @@ pub(super) struct Decoder {
     team_roles: Vec<(Id, Id)>,
     members: Vec<(Id, Id, Option<Id>)>,
     grants: Vec<(bool, Id, Id)>,
+    ends: Vec<EndRec>,
 }
 
 fn all<'de, T: Deserialize<'de>>(data: &'de [u8]) -> StoreResult<T> {
@@ -191,6 +199,7 @@ impl Decoder {
             team_roles: Vec::with_capacity(cap(Kind::TeamRoles)),
             members: Vec::with_capacity(cap(Kind::Members)),
             grants: Vec::with_capacity(cap(Kind::Grants)),
+            ends: Vec::with_capacity(cap(Kind::Ends)),
             ..Decoder::default()
         }
     }
@@ -225,6 +234,7 @@ impl Decoder {
             Kind::TeamRoles => extend(&mut self.team_roles, all(data)?),
             Kind::Members => extend(&mut self.members, all(data)?),
             Kind::Grants => extend(&mut self.grants, all(data)?),
+            Kind::Ends => extend(&mut self.ends, all(data)?),
         };
         self.parts += 1;
         self.records[kind as usize - 1] += n;
@@ -240,6 +250,11 @@ impl Decoder {
             Some(p) => p.decode(&self.users, &self.roles)?,
             None => Vec::new(),
         };
+        let expiries = self
+            .ends
+            .into_iter()
+            .map(EndRec::decode)
+            .collect::<StoreResult<Vec<_>>>()?;
         // `collect` into the B-trees sorts once (the records are already in key order) and
         // builds them in bulk.
         Ok(State {
@@ -267,6 +282,7 @@ impl Decoder {
                     (principal, perm)
                 })
                 .collect(),
+            expiries: expiries.into_iter().collect(),
             ..State::default()
         })
     }

@@ -358,3 +358,51 @@ fn user_roles_travel_as_indexes_or_as_ids() {
         Some(vec![(Id::nil(), Id::max())])
     );
 }
+
+/// Stores `st` as the cache of `revision` in `format`, as a gatehouse writing that format
+/// would have left it.
+async fn write_cache(store: &SqliteStore, revision: Revision, format: i64, st: &State) {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let (header, parts) = encode(st).expect("encode");
+    let header = postcard::to_allocvec(&header).expect("header");
+    tamper(store, "DELETE FROM load_cache_chunks").await;
+    for (n, p) in parts.iter().enumerate() {
+        let sql = format!(
+            "INSERT INTO load_cache_chunks VALUES ({revision}, {n}, {}, x'{}')",
+            p.kind as i64,
+            hex(&p.data)
+        );
+        tamper(store, &sql).await;
+    }
+    let sql = format!(
+        "INSERT OR REPLACE INTO load_cache VALUES (1, {revision}, {format}, x'{}')",
+        hex(&header)
+    );
+    tamper(store, &sql).await;
+}
+
+#[tokio::test]
+async fn link_ends_come_through_the_cache_and_a_cache_of_the_format_before_is_not_read() {
+    let (_dir, store, want) = filled().await;
+    let rev = want.revision;
+    assert!(want.expiries.len() >= 10, "the fixture's links have ends");
+    assert_eq!(load(&store, "load from the tables").await, want);
+    cached_at(&store, rev).await;
+    let cached = read_cache(&store, rev).await.expect("a usable cache");
+    assert_eq!(cached.expiries, want.expiries);
+    assert_eq!(load(&store, "load from the cache").await, want);
+    // What a gatehouse before link ends cached at this revision: the same links, no ends.
+    let before_ends = State {
+        expiries: crate::policy::Expiries::new(),
+        ..want.clone()
+    };
+    write_cache(&store, rev, FORMAT - 1, &before_ends).await;
+    assert_eq!(read_cache(&store, rev).await, None, "another format");
+    assert_eq!(load(&store, "load from the tables").await, want);
+    cached_at(&store, rev).await;
+    // The format is what keeps it out: labelled current, the same cache would be read as a
+    // state without ends.
+    write_cache(&store, rev, FORMAT, &before_ends).await;
+    let misread = read_cache(&store, rev).await.expect("read as current");
+    assert!(misread.expiries.is_empty());
+}
