@@ -401,3 +401,40 @@ fn split_grant_note(s: &State, e: &Explanation) -> Option<String> {
         perm_label(s, &attr.permission)
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::new_id;
+    use time::macros::datetime;
+
+    fn cand(ends: Option<OffsetDateTime>) -> Candidate {
+        Candidate {
+            via: Via::Direct,
+            permission: new_id(),
+            outcome: Outcome::Grants,
+            ends,
+        }
+    }
+
+    #[test]
+    fn a_path_says_when_it_ends_on_its_line_or_on_each_permission() {
+        let at = datetime!(2026-12-07 12:00 UTC);
+        let end = Some(datetime!(2026-12-07 15:00 UTC));
+        let (a, b) = (cand(end), cand(end));
+        assert_eq!(
+            path_end_notes(&[&a, &b], at),
+            (" (expires in 3h)".to_string(), vec![String::new(); 2])
+        );
+        // Direct grants each end on their own: the note goes on each permission's line.
+        let c = cand(None);
+        assert_eq!(
+            path_end_notes(&[&a, &c], at),
+            (
+                String::new(),
+                vec![" (expires in 3h)".to_string(), String::new()]
+            )
+        );
+        assert_eq!(path_end_notes(&[&c], at).0, "");
+    }
+}

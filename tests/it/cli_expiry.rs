@@ -250,7 +250,7 @@ fn an_ended_relation_gives_no_access_and_is_pruned(g: &Gh) {
     g.code(&["check", "alice", "read", "gatehouse:Role"], 1);
     g.code(&["check", "bob", "read", "gatehouse:Role"], 0);
     let text = g.ok(&["users", "show", "alice"]);
-    assert!(text.contains("Editors (expired 1s ago)"), "{text}");
+    assert!(text.contains("Editors (expired "), "{text}");
     let v = g.json(&["prune-expired"]);
     assert_eq!(v["removed"], 1, "{v}");
     assert!(v["revision"].as_u64().is_some(), "{v}");
