@@ -18,7 +18,7 @@ pub mod validate;
 
 pub use document::{ImportOptions, ImportReport, PolicyDoc};
 pub use error::{Error, Result};
-pub use grants::{GrantTo, ResourceGrant};
+pub use grants::{GrantTo, ResourceGrant, ScopeEnd};
 pub use keys::{CreatedKey, parse_expires};
 pub use reads::Reads;
 pub use specs::{

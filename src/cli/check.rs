@@ -3,15 +3,16 @@
 use super::Ctx;
 pub use super::decide::RequestContext;
 use super::decide::{CheckOptions, How, Question, decide};
+use super::ends::parse_at;
 use super::output::{print_json, print_table};
 use super::users::{effective_rows, print_effective};
 use crate::backend::{Result, find_user};
 use crate::backend::{Target, build_request};
-use crate::catalog::{CALL_OPERATIONS, Catalogs, Dialect};
+use crate::catalog::{CALL_OPERATIONS, Dialect};
 use crate::engine::{AttrCheck, CallQuery, Explanation, Request};
 use crate::model::Id;
 use crate::policy::State;
-use crate::present::{explain_lines, rule_text};
+use crate::present::{explain_lines_at, rule_text};
 use crate::text::sanitize;
 use clap::Args;
 use serde::Serialize;
@@ -29,9 +30,14 @@ pub struct CheckArgs {
     pub context: RequestContext,
     #[command(flatten)]
     pub options: CheckOptions,
-    /// Show every path and candidate permission, and what would allow a denial.
+    /// Show every path and candidate permission (and when each path ends), and what would
+    /// allow a denial.
     #[arg(long)]
     pub explain: bool,
+    /// Decide at another instant: 2026-12-31T18:00Z, or +8h from now. A role, membership or
+    /// grant ended by then counts as absent.
+    #[arg(long, value_name = "INSTANT|+DURATION")]
+    pub at: Option<String>,
 }
 
 /// `who-can` arguments.
@@ -46,6 +52,9 @@ pub struct WhoCanArgs {
     /// Mage: those granted the operation alone, not the whole REST call.
     #[arg(long)]
     pub operation_only: bool,
+    /// Who can at another instant: 2026-12-31T18:00Z, or +8h from now.
+    #[arg(long, value_name = "INSTANT|+DURATION")]
+    pub at: Option<String>,
 }
 
 async fn build(
@@ -81,12 +90,19 @@ struct CheckJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     attribute: Option<&'a AttrCheck>,
     reason: String,
+    /// The instant decided at, when `--at` named one.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    at: Option<time::OffsetDateTime>,
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<&'a Explanation>,
 }
 
 /// `check`: exit 0 on ALLOW, 1 on DENY.
 pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
+    let at = a.at.as_deref().map(parse_at).transpose()?;
     let s = ctx.backend.state().await?;
     let cats = ctx.backend.catalogs().await?;
     let q = Question {
@@ -95,6 +111,7 @@ pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
         entity: &a.entity,
         context: &a.context,
         options: &a.options,
+        at,
     };
     let d = decide(ctx.backend.as_ref(), &s, &cats, &q).await?;
     let e = match &d.how {
@@ -116,6 +133,7 @@ pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
             entity_uuid: t.uuid.as_deref(),
             attribute: d.attribute.as_ref(),
             reason: d.reason.clone(),
+            at,
             explanation: a.explain.then_some(e),
         })?;
     } else {
@@ -124,8 +142,11 @@ pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
             .as_ref()
             .map(|at| format!(" ({} {})", at.kind.word(), at.name))
             .unwrap_or_default();
+        let when = at
+            .map(|t| format!(" at {}", crate::present::instant(t)))
+            .unwrap_or_default();
         let line = format!(
-            "{decision:<5}  {} may{} {} {}{attr} — {}",
+            "{decision:<5}  {} may{} {} {}{attr}{when} — {}",
             d.user.username,
             if d.allowed { "" } else { " not" },
             a.action,
@@ -135,7 +156,9 @@ pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
         outln!("{}", sanitize(&line));
         if a.explain {
             outln!();
-            print_tree(&s, &cats, &d.user.username, e);
+            for line in explain_lines_at(&s, &cats, &d.user.username, e, d.req.instant()) {
+                outln!("{}", sanitize(&line));
+            }
         }
     }
     Ok(if d.allowed { 0 } else { 1 })
@@ -151,14 +174,19 @@ struct WhoRow {
 /// `who-can`: on the `mage` catalog, those for whom the whole REST call passes (unless
 /// `--operation-only`), as `check` answers.
 pub async fn who_can(ctx: &Ctx, a: WhoCanArgs) -> Result<i32> {
+    let at = a.at.as_deref().map(parse_at).transpose()?;
     let s = ctx.backend.state().await?;
     let (mut req, t) = build(ctx, &s, Id::nil(), &a.action, &a.entity, &a.context).await?;
+    req.at = at;
     let cats = ctx.backend.catalogs().await?;
     let whole_call = !a.operation_only
         && CALL_OPERATIONS.contains(&req.action.as_str())
         && cats
             .get(&t.catalog)
             .is_some_and(|c| c.dialect == Dialect::Mage);
+    if whole_call && at.is_some() {
+        return Err(super::decide::no_call_at());
+    }
     if whole_call && matches!(req.action.as_str(), "LIST" | "CREATE") {
         // Mage checks the operation of a list or create on no record: a permission scoped
         // to a record passes it, so the candidates are those of the whole entity.
@@ -300,10 +328,4 @@ pub async fn what_can(ctx: &Ctx, user: &str) -> Result<i32> {
     print_effective(&w, &rows);
     print_calls(&calls);
     Ok(0)
-}
-
-fn print_tree(s: &State, catalogs: &Catalogs, username: &str, e: &Explanation) {
-    for line in explain_lines(s, catalogs, username, e) {
-        outln!("{}", sanitize(&line));
-    }
 }

@@ -82,6 +82,8 @@ pub struct Question<'a> {
     pub context: &'a RequestContext,
     /// Attribute, operation only, call keys.
     pub options: &'a CheckOptions,
+    /// The instant to decide at (`check --at`; `None`: now).
+    pub at: Option<time::OffsetDateTime>,
 }
 
 /// How a decision was reached.
@@ -131,6 +133,7 @@ pub async fn decide(
     )?;
     let o = q.options;
     let attribute = o.attribute();
+    req.at = q.at;
     let mage = cats
         .get(&t.catalog)
         .is_some_and(|c| c.dialect == Dialect::Mage);
@@ -139,6 +142,9 @@ pub async fn decide(
         && attribute.is_none()
         && CALL_OPERATIONS.contains(&req.action.as_str())
     {
+        if q.at.is_some() {
+            return Err(no_call_at());
+        }
         let query = CallQuery {
             user: u.id,
             entity: t.entity.clone(),
@@ -191,4 +197,13 @@ pub async fn decide(
         reason: rule_text(s, &e.rule),
         how: How::Operation(e),
     })
+}
+
+/// `--at` on a whole Mage REST call, which is decided now only.
+pub fn no_call_at() -> Error {
+    Error::invalid(
+        "--at",
+        "a whole Mage REST call is decided at the present instant; add --operation-only to \
+         decide the operation at another",
+    )
 }

@@ -3,6 +3,7 @@
 //! PRINCIPAL [SCOPE]`.
 
 use super::Ctx;
+use super::ends::suffix;
 use super::output::{print_json, print_table};
 use crate::backend::{GrantTo, Result};
 use crate::text::sanitize;
@@ -48,6 +49,7 @@ pub(super) async fn resource_table(ctx: &Ctx, resource: &str) -> Result<i32> {
         return print_json(&rows).map(|_| 0);
     }
     outln!("Permissions for '{}'", sanitize(&resource));
+    let now = crate::model::now();
     print_table(
         &["User name", "User type", "Scopes"],
         rows.iter()
@@ -57,7 +59,15 @@ pub(super) async fn resource_table(ctx: &Ctx, resource: &str) -> Result<i32> {
                     GrantTo::Team => "Team",
                     GrantTo::Client => "Client",
                 };
-                vec![r.name.clone(), kind.to_string(), r.scopes.join(", ")]
+                let scopes: Vec<String> = r
+                    .scopes
+                    .iter()
+                    .map(|sc| {
+                        let end = r.scope_ends.iter().find(|e| e.scope == *sc);
+                        format!("{sc}{}", suffix(end.map(|e| e.expires_at), now))
+                    })
+                    .collect();
+                vec![r.name.clone(), kind.to_string(), scopes.join(", ")]
             })
             .collect(),
         "nobody holds a permission on it",
@@ -95,17 +105,19 @@ pub(super) async fn grant(
     principal: &str,
     scope: Option<&str>,
     to: GrantTo,
+    end: Option<time::OffsetDateTime>,
 ) -> Result<()> {
     let rev = ctx
         .backend
-        .grant_resource(resource, principal, scope, to)
+        .grant_resource_until(resource, principal, scope, to, end)
         .await?;
     let msg = format!(
-        "Granted {} on '{}' to {} '{}'",
+        "Granted {} on '{}' to {} '{}'{}",
         scope_words(scope),
         resource,
         to_word(to),
-        principal
+        principal,
+        super::ends::until(end)
     );
     say(ctx, &msg, rev);
     Ok(())

@@ -12,13 +12,17 @@ mod audit;
 mod check;
 mod check_call;
 mod decide;
+mod ends;
+mod expire;
 mod grants;
 mod import_file;
 mod keys;
 mod misc;
 mod output;
+mod perm_row;
 mod permissions;
 mod plan;
+mod role_links;
 mod roles;
 mod select;
 mod serve;
@@ -151,6 +155,14 @@ pub enum Command {
         /// Username or id.
         user: String,
     },
+    /// Move or clear when a relation ends (a user's or a team's role, a membership, a direct
+    /// grant), or list those that end: `gatehouse expire user-role alice Editor --for 8h`,
+    /// `gatehouse expire member ops alice --never`, `gatehouse expire ls`.
+    #[command(subcommand)]
+    Expire(expire::ExpireCmd),
+    /// Remove every relation whose end has passed (each an `expire` event in the audit log).
+    /// Such a relation already gives no access; this only tidies the store.
+    PruneExpired,
     /// The audit log, newest first.
     Audit(audit::AuditArgs),
     /// With --mage: end the saved Mage session (the server drops its token) and forget it.
@@ -364,6 +376,8 @@ async fn run_command(
         Command::Test(mut a) => test_file::run(&ctx, &mut a).await,
         Command::WhoCan(a) => check::who_can(&ctx, a).await,
         Command::WhatCan { user } => check::what_can(&ctx, &user).await,
+        Command::Expire(c) => expire::run(&ctx, c).await,
+        Command::PruneExpired => expire::prune(&ctx).await,
         Command::Audit(a) => audit::audit(&ctx, a).await,
         Command::Export { format } => misc::export(&ctx, &format).await,
         Command::Import {

@@ -1,9 +1,10 @@
 //! `gatehouse permissions …`, okdata-compatible with a RESOURCE.
 
 use super::Ctx;
+use super::ends::EndArgs;
 use super::grants;
 use super::output::{self, list, print_fields, print_json, print_table, section};
-use super::roles::PermRow;
+use super::perm_row::PermRow;
 use super::what_if::{delete, preview};
 use crate::backend::parse_target;
 use crate::backend::{Error, PermissionSpec, Reads, Result, find_permission};
@@ -57,7 +58,9 @@ pub enum PermissionsCmd {
         #[command(flatten)]
         fields: PermFields,
     },
-    /// okdata: grant SCOPE (default: every scope) on RESOURCE to PRINCIPAL.
+    /// okdata: grant SCOPE (default: every scope) on RESOURCE to PRINCIPAL, for good or until
+    /// an end (`--for 8h`, `--expires 2026-12-31T18:00Z`; a grant held already keeps the later
+    /// end).
     Add {
         /// `okdata:dataset:my-dataset` or `Entity/uuid`.
         resource: String,
@@ -71,6 +74,8 @@ pub enum PermissionsCmd {
         /// PRINCIPAL is a client (a service user).
         #[arg(long)]
         client: bool,
+        #[command(flatten)]
+        until: EndArgs,
     },
     /// With one argument: delete permission ID. With 2–3: okdata revoke RESOURCE PRINCIPAL
     /// [SCOPE].
@@ -468,9 +473,11 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             scope,
             team,
             client,
+            until,
         } => {
             let to = grants::grant_to(team, client);
-            grants::grant(ctx, &resource, &principal, scope.as_deref(), to).await?;
+            let end = until.end()?;
+            grants::grant(ctx, &resource, &principal, scope.as_deref(), to, end).await?;
         }
         PermissionsCmd::Rm {
             args,

@@ -1,11 +1,14 @@
 //! `gatehouse roles …`
 
 use super::Ctx;
+use super::ends::{self, EndArgs, NameEnds};
 use super::output::{self, list, print_fields, print_json, print_table, section};
+use super::perm_row::{PERM_HEADER, PermRow};
+use super::role_links;
 use super::what_if::{delete, preview};
-use crate::backend::{Result, RoleSpec, find_permission, find_role, find_team, find_user};
+use crate::backend::{Result, RoleSpec, find_permission, find_role};
 use crate::model::ObjectKind;
-use crate::model::{Id, Permission, Role};
+use crate::model::{Id, Role, now};
 use crate::policy::Change;
 use crate::policy::{Link, State};
 use crate::text::sanitize;
@@ -72,12 +75,15 @@ pub enum RolesCmd {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Assign a role to a user.
+    /// Assign a role to a user, for good or until an end (`--for 8h`, `--expires
+    /// 2026-12-31T18:00Z`).
     Assign {
         /// Name or id.
         role: String,
         /// Username or id.
         user: String,
+        #[command(flatten)]
+        until: EndArgs,
         /// Show who would gain or lose which access, and write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -92,12 +98,14 @@ pub enum RolesCmd {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Assign a role to a team (every member inherits it).
+    /// Assign a role to a team (every member inherits it), for good or until an end.
     AssignTeam {
         /// Name or id.
         role: String,
         /// Team key or id.
         team: String,
+        #[command(flatten)]
+        until: EndArgs,
         /// Show who would gain or lose which access, and write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -149,82 +157,17 @@ fn row(s: &State, r: &Role) -> RoleRow {
     }
 }
 
-/// A permission as one row of a listing.
-#[derive(Debug, Clone, Serialize)]
-pub struct PermRow {
-    /// Full id.
-    pub id: Id,
-    /// Catalog.
-    pub catalog: String,
-    /// Entity.
-    pub entity: String,
-    /// Entity UUID (`null`: every entity).
-    pub entity_uuid: Option<String>,
-    /// Granted flags.
-    pub grants: Vec<String>,
-    /// Denied flags.
-    pub denies: Vec<String>,
-    /// Conditions.
-    pub conditions: Vec<String>,
-    /// Description.
-    pub description: String,
-    /// Mage's entity type.
-    pub entity_type: Option<String>,
-    /// Mage's scope (its `entity` column).
-    pub scope: Option<String>,
-    /// The creator's id, when known.
-    pub created_by: Option<Id>,
-    /// Creation time.
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: time::OffsetDateTime,
-    /// Last update time.
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: time::OffsetDateTime,
-}
-
-impl PermRow {
-    /// The row of a permission.
-    pub fn of(p: &Permission) -> PermRow {
-        PermRow {
-            id: p.id,
-            catalog: p.catalog.clone(),
-            entity: p.entity.clone(),
-            entity_uuid: p.entity_uuid.clone(),
-            grants: p.grants.clone(),
-            denies: p.denies.clone(),
-            conditions: p.conditions.clone(),
-            description: p.description.clone(),
-            entity_type: p.entity_type.clone(),
-            scope: p.scope.clone(),
-            created_by: p.created_by,
-            created_at: p.created_at,
-            updated_at: p.updated_at,
-        }
-    }
-
-    /// The table cells: id, catalog, entity, uuid, grants, denies.
-    pub fn cells(&self, s: &State) -> Vec<String> {
-        vec![
-            output::short_perm(s, &self.id),
-            self.catalog.clone(),
-            self.entity.clone(),
-            self.entity_uuid.clone().unwrap_or_else(|| "all".into()),
-            list(&self.grants),
-            list(&self.denies),
-        ]
-    }
-}
-
-/// Column names matching [`PermRow::cells`].
-pub const PERM_HEADER: &[&str] = &["ID", "CATALOG", "ENTITY", "UUID", "GRANTS", "DENIES"];
-
 #[derive(Serialize)]
 struct RoleDetail {
     #[serde(flatten)]
     role: Role,
     permissions: Vec<PermRow>,
     users: Vec<String>,
+    /// When the users' assignments end (those that do), by username.
+    user_ends: NameEnds,
     teams: Vec<String>,
+    /// When the teams' assignments end, by team key.
+    team_ends: NameEnds,
     member_of: Vec<String>,
 }
 
@@ -276,29 +219,48 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 .filter_map(|(_, p)| s.permissions.get(p))
                 .map(|p| PermRow::of(&p))
                 .collect();
-            let mut users: Vec<String> = s
+            let held: Vec<(String, Option<time::OffsetDateTime>)> = s
                 .user_roles
                 .iter()
                 .filter(|(_, x)| *x == r.id)
-                .map(|(u, _)| output::user_name(&s, u))
+                .map(|&(user, role)| {
+                    let end = ends::of(&s, &Link::UserRole { user, role });
+                    (output::user_name(&s, &user), end)
+                })
                 .collect();
+            let mut users: Vec<String> = held.iter().map(|(n, _)| n.clone()).collect();
             users.sort();
-            let mut teams: Vec<String> = s
+            let user_ends = NameEnds::of(held);
+            let held: Vec<(String, Option<time::OffsetDateTime>)> = s
                 .team_roles
                 .iter()
                 .filter(|(_, x)| *x == r.id)
-                .map(|(t, _)| output::team_key(&s, t))
+                .map(|&(team, role)| {
+                    let end = ends::of(&s, &Link::TeamRole { team, role });
+                    (output::team_key(&s, &team), end)
+                })
                 .collect();
+            let mut teams: Vec<String> = held.iter().map(|(n, _)| n.clone()).collect();
             teams.sort();
+            let team_ends = NameEnds::of(held);
             let mut member_of: Vec<String> = s
                 .members
                 .iter()
                 .filter(|(_, role)| **role == Some(r.id))
-                .map(|((t, u), _)| {
+                .map(|(&(team, user), _)| {
+                    let end = ends::of(
+                        &s,
+                        &Link::Member {
+                            team,
+                            user,
+                            role: None,
+                        },
+                    );
                     format!(
-                        "{} in team {}",
-                        output::user_name(&s, u),
-                        output::team_key(&s, t)
+                        "{} in team {}{}",
+                        output::user_name(&s, &user),
+                        output::team_key(&s, &team),
+                        ends::suffix(end, now())
                     )
                 })
                 .collect();
@@ -307,7 +269,9 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 role: r.clone(),
                 permissions,
                 users,
+                user_ends,
                 teams,
+                team_ends,
                 member_of,
             };
             if ctx.json() {
@@ -331,10 +295,11 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 d.permissions.iter().map(|p| p.cells(&s)).collect(),
                 "  none",
             );
+            let now = now();
             section(&format!("Users ({})", d.users.len()));
-            outln!("{}", sanitize(&list(&d.users)));
+            outln!("{}", sanitize(&list(&d.user_ends.label(&d.users, now))));
             section(&format!("Teams ({})", d.teams.len()));
-            outln!("{}", sanitize(&list(&d.teams)));
+            outln!("{}", sanitize(&list(&d.team_ends.label(&d.teams, now))));
             if !d.member_of.is_empty() {
                 section("Held as a team membership role");
                 outln!("{}", sanitize(&list(&d.member_of)));
@@ -437,105 +402,25 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
         RolesCmd::Assign {
             role,
             user,
+            until,
             dry_run,
-        } => {
-            let r = find_role(&s, &role)?;
-            let u = find_user(&s, &user)?;
-            let link = Link::UserRole {
-                user: u.id,
-                role: r.id,
-            };
-            if dry_run {
-                let what = format!("assign role {} to user {}", r.name, u.username);
-                return preview(ctx, &s, &[Change::Link(link)], &what).await;
-            }
-            let rev = b.link(link).await?;
-            ctx.done(
-                "assigned",
-                &format!("role {} to user {}", r.name, u.username),
-                rev,
-            );
-        }
+        } => return role_links::assign(ctx, &s, &role, &user, &until, dry_run).await,
         RolesCmd::Unassign {
             role,
             user,
             dry_run,
-        } => {
-            let r = find_role(&s, &role)?;
-            let u = find_user(&s, &user)?;
-            if !s.user_roles.contains(&(u.id, r.id)) {
-                return Err(crate::backend::Error::NotFound {
-                    kind: "assignment".into(),
-                    name: format!("role {} of user {}", r.name, u.username),
-                    hint: format!("; see `gatehouse users show {}`", u.username),
-                });
-            }
-            let link = Link::UserRole {
-                user: u.id,
-                role: r.id,
-            };
-            if dry_run {
-                let what = format!("unassign role {} from user {}", r.name, u.username);
-                return preview(ctx, &s, &[Change::Unlink(link)], &what).await;
-            }
-            let rev = b.unlink(link).await?;
-            ctx.done(
-                "unassigned",
-                &format!("role {} from user {}", r.name, u.username),
-                rev,
-            );
-        }
+        } => return role_links::unassign(ctx, &s, &role, &user, dry_run).await,
         RolesCmd::AssignTeam {
             role,
             team,
+            until,
             dry_run,
-        } => {
-            let r = find_role(&s, &role)?;
-            let t = find_team(&s, &team)?;
-            let link = Link::TeamRole {
-                team: t.id,
-                role: r.id,
-            };
-            if dry_run {
-                let what = format!("assign role {} to team {}", r.name, t.key);
-                return preview(ctx, &s, &[Change::Link(link)], &what).await;
-            }
-            let rev = b.link(link).await?;
-            ctx.done(
-                "assigned",
-                &format!("role {} to team {}", r.name, t.key),
-                rev,
-            );
-        }
+        } => return role_links::assign_team(ctx, &s, &role, &team, &until, dry_run).await,
         RolesCmd::UnassignTeam {
             role,
             team,
             dry_run,
-        } => {
-            let r = find_role(&s, &role)?;
-            let t = find_team(&s, &team)?;
-            if !s.team_roles.contains(&(t.id, r.id)) {
-                return Err(crate::backend::Error::NotFound {
-                    kind: "assignment".into(),
-                    name: format!("role {} of team {}", r.name, t.key),
-                    hint: format!("; see `gatehouse teams show {}`", t.key),
-                });
-            }
-            let link = Link::TeamRole {
-                team: t.id,
-                role: r.id,
-            };
-            if dry_run {
-                let what = format!("unassign role {} from team {}", r.name, t.key);
-                return preview(ctx, &s, &[Change::Unlink(link)], &what).await;
-            }
-            let rev = b.unlink(link).await?;
-            ctx.done(
-                "unassigned",
-                &format!("role {} from team {}", r.name, t.key),
-                rev,
-            );
-        }
+        } => return role_links::unassign_team(ctx, &s, &role, &team, dry_run).await,
     }
     Ok(0)
 }

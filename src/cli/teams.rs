@@ -1,12 +1,13 @@
 //! `gatehouse teams …`
 
 use super::Ctx;
+use super::ends::{self, EndArgs, NameEnds};
 use super::output::{self, list, print_fields, print_json, print_table, section};
-use super::roles::{PERM_HEADER, PermRow};
+use super::perm_row::{GRANT_HEADER, PermRow, grant_cells};
 use super::what_if::{delete, preview};
 use crate::backend::{Error, Result, TeamSpec, find_role, find_team, find_user};
 use crate::model::ObjectKind;
-use crate::model::{Id, Principal, Team};
+use crate::model::{Id, Principal, Team, now};
 use crate::policy::Change;
 use crate::policy::{Link, State};
 use crate::text::sanitize;
@@ -68,7 +69,8 @@ pub enum TeamsCmd {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Add a member (or change a member's role).
+    /// Add a member (or change a member's role), for good or until an end (`--for 8h`,
+    /// `--expires 2026-12-31T18:00Z`).
     AddMember {
         /// Key or id.
         team: String,
@@ -77,6 +79,8 @@ pub enum TeamsCmd {
         /// Role inside the team (default: the team's default role).
         #[arg(long)]
         role: Option<String>,
+        #[command(flatten)]
+        until: EndArgs,
         /// Show who would gain or lose which access, and write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -120,6 +124,9 @@ fn row(s: &State, t: &Team) -> TeamRow {
 struct Member {
     user: String,
     role: Option<String>,
+    /// When the membership ends (RFC 3339), or null.
+    #[serde(with = "time::serde::rfc3339::option")]
+    expires_at: Option<time::OffsetDateTime>,
 }
 
 #[derive(Serialize)]
@@ -129,6 +136,8 @@ struct TeamDetail {
     default_role_name: Option<String>,
     members: Vec<Member>,
     roles: Vec<String>,
+    /// When the team's roles end (those that do), by role name.
+    role_ends: NameEnds,
     direct_grants: Vec<PermRow>,
 }
 
@@ -169,31 +178,55 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                 .members
                 .iter()
                 .filter(|((tt, _), _)| *tt == t.id)
-                .map(|((_, u), r)| Member {
-                    user: output::user_name(&s, u),
+                .map(|(&(team, user), r)| Member {
+                    user: output::user_name(&s, &user),
                     role: r.map(|r| output::role_name(&s, &r)),
+                    expires_at: ends::of(
+                        &s,
+                        &Link::Member {
+                            team,
+                            user,
+                            role: None,
+                        },
+                    ),
                 })
                 .collect();
             members.sort_by(|a, b| a.user.cmp(&b.user));
-            let mut roles: Vec<String> = s
+            let held: Vec<(String, Option<time::OffsetDateTime>)> = s
                 .team_roles
                 .iter()
                 .filter(|(tt, _)| *tt == t.id)
-                .map(|(_, r)| output::role_name(&s, r))
+                .map(|&(team, role)| {
+                    let end = ends::of(&s, &Link::TeamRole { team, role });
+                    (output::role_name(&s, &role), end)
+                })
                 .collect();
+            let mut roles: Vec<String> = held.iter().map(|(n, _)| n.clone()).collect();
             roles.sort();
+            let role_ends = NameEnds::of(held);
             let direct_grants: Vec<PermRow> = s
                 .grants
                 .iter()
                 .filter(|(p, _)| *p == Principal::Team(t.id))
-                .filter_map(|(_, p)| s.permissions.get(p))
-                .map(|p| PermRow::of(&p))
+                .filter_map(|&(principal, permission)| {
+                    let end = ends::of(
+                        &s,
+                        &Link::Grant {
+                            principal,
+                            permission,
+                        },
+                    );
+                    s.permissions
+                        .get(&permission)
+                        .map(|p| PermRow::granted(&p, end))
+                })
                 .collect();
             let d = TeamDetail {
                 team: t.clone(),
                 default_role_name: t.default_role.map(|r| output::role_name(&s, &r)),
                 members,
                 roles,
+                role_ends,
                 direct_grants,
             };
             if ctx.json() {
@@ -210,23 +243,26 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                 ),
                 ("version", d.team.version.to_string()),
             ]);
+            let now = now();
             section(&format!("Members ({})", d.members.len()));
             print_table(
-                &["USER", "ROLE IN TEAM"],
+                &["USER", "ROLE IN TEAM", "EXPIRES"],
                 d.members
                     .iter()
-                    .map(|m| vec![m.user.clone(), m.role.clone().unwrap_or_else(|| "-".into())])
+                    .map(|m| {
+                        vec![
+                            m.user.clone(),
+                            m.role.clone().unwrap_or_else(|| "-".into()),
+                            ends::cell(m.expires_at, now),
+                        ]
+                    })
                     .collect(),
                 "none",
             );
             section(&format!("Team roles ({})", d.roles.len()));
-            outln!("{}", sanitize(&list(&d.roles)));
+            outln!("{}", sanitize(&list(&d.role_ends.label(&d.roles, now))));
             section(&format!("Direct grants ({})", d.direct_grants.len()));
-            print_table(
-                PERM_HEADER,
-                d.direct_grants.iter().map(|p| p.cells(&s)).collect(),
-                "none",
-            );
+            print_table(GRANT_HEADER, grant_cells(&s, &d.direct_grants, now), "none");
         }
         TeamsCmd::Create {
             key,
@@ -294,22 +330,25 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
             team,
             user,
             role,
+            until,
             dry_run,
         } => {
             let t = find_team(&s, &team)?;
             let u = find_user(&s, &user)?;
             let role = role_id(&s, role.as_deref())?;
+            let end = until.end()?;
             let link = Link::Member {
                 team: t.id,
                 user: u.id,
                 role,
             };
+            let what = format!("{} to team {}{}", u.username, t.key, ends::until(end));
             if dry_run {
-                let what = format!("add {} to team {}", u.username, t.key);
-                return preview(ctx, &s, &[Change::Link(link)], &what).await;
+                let changes = ends::link_changes(link, end);
+                return preview(ctx, &s, &changes, &format!("add {what}")).await;
             }
-            let rev = b.link(link).await?;
-            ctx.done("added", &format!("{} to team {}", u.username, t.key), rev);
+            let rev = b.link_until(link, end).await?;
+            ctx.done("added", &what, rev);
         }
         TeamsCmd::RmMember {
             team,

@@ -259,6 +259,7 @@ async fn outcome(ctx: &Ctx, s: &State, cats: &Catalogs, a: &Assertion) -> Result
         entity: &a.target,
         context: &a.context,
         options: &a.options,
+        at: None,
     };
     match decide(ctx.backend.as_ref(), s, cats, &q).await {
         Ok(d) if d.allowed => Ok((Got::Allow, d.reason)),

@@ -91,6 +91,9 @@ pub struct EffectiveRow {
     pub path: String,
     /// Only for one team's resources (the team key), or null.
     pub team_only: Option<String>,
+    /// When the path to it ends (RFC 3339: the earliest end of its relations), or null.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<time::OffsetDateTime>,
 }
 
 /// Rows of `what_can`.
@@ -109,6 +112,7 @@ pub fn effective_rows(s: &State, w: &WhatCan) -> Vec<EffectiveRow> {
                 Scope::TeamOnly(t) => Some(output::team_key(s, &t)),
                 Scope::Everywhere => None,
             },
+            expires_at: e.ends,
         })
         .collect()
 }
@@ -121,6 +125,7 @@ pub fn print_effective(w: &WhatCan, rows: &[EffectiveRow]) {
     if w.owner {
         outln!("owner: every request is allowed");
     }
+    let now = crate::model::now();
     print_table(
         &["ENTITY", "UUID", "ALLOWED", "DENIES", "PATH"],
         rows.iter()
@@ -130,7 +135,7 @@ pub fn print_effective(w: &WhatCan, rows: &[EffectiveRow]) {
                     r.entity_uuid.clone().unwrap_or_else(|| "all".into()),
                     list(&r.allowed),
                     list(&r.denies),
-                    r.path.clone(),
+                    format!("{}{}", r.path, super::ends::suffix(r.expires_at, now)),
                 ]
             })
             .collect(),

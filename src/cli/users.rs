@@ -1,14 +1,15 @@
 //! `gatehouse users …`
 
 use super::Ctx;
+use super::ends::{self, NameEnds};
 use super::output::{self, list, print_fields, print_json, print_table, section};
-use super::roles::{PERM_HEADER, PermRow};
+use super::perm_row::{GRANT_HEADER, PermRow, grant_cells};
 pub use super::user_rows::{EffectiveRow, KEY_HEADER, KeyRow, effective_rows, print_effective};
 use super::what_if::{delete, preview};
 use crate::backend::{Error, Reads, Result, UserSpec, find_user};
 use crate::model::ObjectKind;
-use crate::model::{Id, Principal, User, UserKind};
-use crate::policy::State;
+use crate::model::{Id, Principal, User, UserKind, now};
+use crate::policy::{Link, State};
 use crate::text::sanitize;
 use clap::Subcommand;
 use serde::Serialize;
@@ -186,6 +187,9 @@ fn flags(u: &User) -> String {
 struct Membership {
     team: String,
     role: Option<String>,
+    /// When the membership ends (RFC 3339), or null.
+    #[serde(with = "time::serde::rfc3339::option")]
+    expires_at: Option<time::OffsetDateTime>,
 }
 
 #[derive(Serialize)]
@@ -193,6 +197,8 @@ struct UserDetail {
     #[serde(flatten)]
     user: User,
     roles: Vec<String>,
+    /// When the user's roles end (those that do), by role name.
+    role_ends: NameEnds,
     teams: Vec<Membership>,
     direct_grants: Vec<PermRow>,
     api_keys: Vec<KeyRow>,
@@ -268,9 +274,17 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                 .members
                 .iter()
                 .filter(|((_, uu), _)| *uu == u.id)
-                .map(|((t, _), r)| Membership {
-                    team: output::team_key(&s, t),
+                .map(|(&(team, user), r)| Membership {
+                    team: output::team_key(&s, &team),
                     role: r.map(|r| output::role_name(&s, &r)),
+                    expires_at: ends::of(
+                        &s,
+                        &Link::Member {
+                            team,
+                            user,
+                            role: None,
+                        },
+                    ),
                 })
                 .collect();
             teams.sort_by(|a, b| a.team.cmp(&b.team));
@@ -278,9 +292,25 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                 .grants
                 .iter()
                 .filter(|(p, _)| *p == Principal::User(u.id))
-                .filter_map(|(_, p)| s.permissions.get(p))
-                .map(|p| PermRow::of(&p))
+                .filter_map(|&(principal, permission)| {
+                    let end = ends::of(
+                        &s,
+                        &Link::Grant {
+                            principal,
+                            permission,
+                        },
+                    );
+                    s.permissions
+                        .get(&permission)
+                        .map(|p| PermRow::granted(&p, end))
+                })
                 .collect();
+            let role_ends = NameEnds::of(s.user_roles.iter().filter(|(x, _)| *x == u.id).map(
+                |&(user, role)| {
+                    let end = ends::of(&s, &Link::UserRole { user, role });
+                    (output::role_name(&s, &role), end)
+                },
+            ));
             let api_keys: Vec<KeyRow> = s
                 .keys
                 .values()
@@ -292,6 +322,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
             let d = UserDetail {
                 user: u.clone(),
                 roles: user_roles(&s, u.id),
+                role_ends,
                 teams,
                 direct_grants,
                 api_keys,
@@ -314,23 +345,26 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                 ("created", output::time(Some(d.user.created_at))),
                 ("updated", output::time(Some(d.user.updated_at))),
             ]);
+            let now = now();
             section(&format!("Roles ({})", d.roles.len()));
-            outln!("{}", sanitize(&list(&d.roles)));
+            outln!("{}", sanitize(&list(&d.role_ends.label(&d.roles, now))));
             section(&format!("Teams ({})", d.teams.len()));
             print_table(
-                &["TEAM", "MEMBER ROLE"],
+                &["TEAM", "MEMBER ROLE", "EXPIRES"],
                 d.teams
                     .iter()
-                    .map(|m| vec![m.team.clone(), m.role.clone().unwrap_or_else(|| "-".into())])
+                    .map(|m| {
+                        vec![
+                            m.team.clone(),
+                            m.role.clone().unwrap_or_else(|| "-".into()),
+                            ends::cell(m.expires_at, now),
+                        ]
+                    })
                     .collect(),
                 "none",
             );
             section(&format!("Direct grants ({})", d.direct_grants.len()));
-            print_table(
-                PERM_HEADER,
-                d.direct_grants.iter().map(|p| p.cells(&s)).collect(),
-                "none",
-            );
+            print_table(GRANT_HEADER, grant_cells(&s, &d.direct_grants, now), "none");
             section(&format!("API keys ({})", d.api_keys.len()));
             print_table(
                 KEY_HEADER,

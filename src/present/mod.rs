@@ -8,6 +8,7 @@ use crate::catalog::Catalogs;
 use crate::engine::{AttrKind, Candidate, Explanation, FailedCondition, Hint, Outcome, Rule, Via};
 use crate::model::{ADMIN_TEAM, Id, Permission, short_id};
 use crate::policy::State;
+use time::OffsetDateTime;
 pub use when::{ends_in, instant, span};
 
 /// A role's name (or its id when it is gone).
@@ -230,16 +231,28 @@ pub fn hint_text(s: &State, h: &Hint, user: &str) -> String {
     }
 }
 
-/// The explanation as a tree of lines: user → each path reached → each candidate permission
-/// and what it did (and whether its conditions are ignored, [`inert_note`]), the rule, and
-/// what would have allowed a denial. Not sanitized.
+/// The explanation as a tree of lines: user → each path reached (and when it ends, as `(expires
+/// in 3h)` from now) → each candidate permission and what it did (and whether its conditions
+/// are ignored, [`inert_note`]), the rule, and what would have allowed a denial. Not
+/// sanitized.
 pub fn explain_lines(
     s: &State,
     catalogs: &Catalogs,
     username: &str,
     e: &Explanation,
 ) -> Vec<String> {
-    explain_lines_headed(s, catalogs, username, e, "would allow it:")
+    explain_lines_at(s, catalogs, username, e, crate::model::now())
+}
+
+/// [`explain_lines`] for a decision at `at` (`check --at`): ends are said from that instant.
+pub fn explain_lines_at(
+    s: &State,
+    catalogs: &Catalogs,
+    username: &str,
+    e: &Explanation,
+    at: OffsetDateTime,
+) -> Vec<String> {
+    explain_tree(s, catalogs, username, e, "would allow it:", at)
 }
 
 /// [`explain_lines`] with its own heading over the changes that would allow the request (a
@@ -250,6 +263,33 @@ pub fn explain_lines_headed(
     username: &str,
     e: &Explanation,
     hints_heading: &str,
+) -> Vec<String> {
+    explain_tree(s, catalogs, username, e, hints_heading, crate::model::now())
+}
+
+/// When a path ends, said from `at`: on the path's line when every permission under it ends
+/// with it (a role, a team, a membership), else on each permission's line (direct grants, each
+/// its own relation). `(path note, per-candidate notes)`.
+fn path_end_notes(cands: &[&Candidate], at: OffsetDateTime) -> (String, Vec<String>) {
+    let note = |t: Option<OffsetDateTime>| {
+        t.map(|t| format!(" ({})", ends_in(t, at)))
+            .unwrap_or_default()
+    };
+    let first = cands.first().and_then(|c| c.ends);
+    if cands.iter().all(|c| c.ends == first) {
+        (note(first), vec![String::new(); cands.len()])
+    } else {
+        (String::new(), cands.iter().map(|c| note(c.ends)).collect())
+    }
+}
+
+fn explain_tree(
+    s: &State,
+    catalogs: &Catalogs,
+    username: &str,
+    e: &Explanation,
+    hints_heading: &str,
+    at: OffsetDateTime,
 ) -> Vec<String> {
     let mut out = Vec::new();
     match &e.attribute {
@@ -282,12 +322,13 @@ pub fn explain_lines_headed(
             Some(false) => " (does not apply to this resource)",
             _ => "",
         };
+        let cands: Vec<&Candidate> = e.candidates.iter().filter(|c| c.via == *v).collect();
+        let (ends, cand_ends) = path_end_notes(&cands, at);
         out.push(format!(
-            "{} {}{note}",
+            "{} {}{ends}{note}",
             if last { "└─" } else { "├─" },
             via(s, v)
         ));
-        let cands: Vec<&Candidate> = e.candidates.iter().filter(|c| c.via == *v).collect();
         let bar = if last { "   " } else { "│  " };
         if cands.is_empty() {
             out.push(format!("{bar}└─ no permission on this entity"));
@@ -299,8 +340,9 @@ pub fn explain_lines_headed(
                 "├─"
             };
             out.push(format!(
-                "{bar}{l} permission {}: {}{}",
+                "{bar}{l} permission {}{}: {}{}",
                 perm_label(s, &c.permission),
+                cand_ends.get(j).map_or("", String::as_str),
                 outcome_text(&c.outcome),
                 inert_note(s, catalogs, &c.permission)
             ));
@@ -358,4 +400,41 @@ fn split_grant_note(s: &State, e: &Explanation) -> Option<String> {
         perm_label(s, &op.permission),
         perm_label(s, &attr.permission)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::new_id;
+    use time::macros::datetime;
+
+    fn cand(ends: Option<OffsetDateTime>) -> Candidate {
+        Candidate {
+            via: Via::Direct,
+            permission: new_id(),
+            outcome: Outcome::Grants,
+            ends,
+        }
+    }
+
+    #[test]
+    fn a_path_says_when_it_ends_on_its_line_or_on_each_permission() {
+        let at = datetime!(2026-12-07 12:00 UTC);
+        let end = Some(datetime!(2026-12-07 15:00 UTC));
+        let (a, b) = (cand(end), cand(end));
+        assert_eq!(
+            path_end_notes(&[&a, &b], at),
+            (" (expires in 3h)".to_string(), vec![String::new(); 2])
+        );
+        // Direct grants each end on their own: the note goes on each permission's line.
+        let c = cand(None);
+        assert_eq!(
+            path_end_notes(&[&a, &c], at),
+            (
+                String::new(),
+                vec![" (expires in 3h)".to_string(), String::new()]
+            )
+        );
+        assert_eq!(path_end_notes(&[&c], at).0, "");
+    }
 }

@@ -330,7 +330,9 @@ impl Service {
         let r = Resource::parse(&self.catalogs, resource)?;
         let snap = self.snapshot();
         let s = &snap.state;
-        let mut rows: std::collections::BTreeMap<(u8, String), ResourceGrant> = Default::default();
+        type Held = Vec<(String, Option<time::OffsetDateTime>)>;
+        let mut rows: std::collections::BTreeMap<(u8, String), (ResourceGrant, Held)> =
+            Default::default();
         for p in s.permissions.iter().filter(|p| {
             p.catalog() == r.catalog
                 && p.entity() == r.entity
@@ -350,24 +352,32 @@ impl Service {
                     },
                 };
                 let Some(name) = name else { continue };
-                let row = rows
-                    .entry((order, name.clone()))
-                    .or_insert_with(|| ResourceGrant {
+                let (_, held) = rows.entry((order, name.clone())).or_insert_with(|| {
+                    let row = ResourceGrant {
                         name,
                         kind,
                         scopes: vec![],
-                    });
+                        expires_at: None,
+                        scope_ends: vec![],
+                    };
+                    (row, Vec::new())
+                });
+                let end = s.expiries.get(&Link::Grant {
+                    principal: pr,
+                    permission: p.id(),
+                });
                 for g in p.grants() {
-                    row.scopes.push(r.scope(g));
+                    held.push((r.scope(g), end));
                 }
             }
         }
-        let mut out: Vec<ResourceGrant> = rows.into_values().collect();
-        for row in &mut out {
-            row.scopes.sort();
-            row.scopes.dedup();
-        }
-        Ok(out)
+        Ok(rows
+            .into_values()
+            .map(|(mut row, held)| {
+                row.set_scopes(held);
+                row
+            })
+            .collect())
     }
 
     /// The resources (with scopes) a user holds directly or through their teams (okdata's

@@ -19,6 +19,7 @@ mod cli_apply;
 mod cli_assertions;
 mod cli_check_attr;
 mod cli_errors;
+mod cli_expiry;
 mod cli_fields;
 mod cli_pipe;
 mod cli_plan;
