@@ -32,6 +32,12 @@ pub fn now() -> OffsetDateTime {
         .unwrap_or(t)
 }
 
+/// `t` truncated to whole microseconds, as every store keeps instants.
+pub fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
+        .unwrap_or(t)
+}
+
 /// Whether a user is a person or a machine (okdata "client", Adaptive "service account").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]

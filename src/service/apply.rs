@@ -149,6 +149,7 @@ impl Service {
             Change::Create(o) => (o, false),
             Change::Update { object, .. } => (object, true),
             Change::Expire { link, expires_at } => {
+                *expires_at = expires_at.map(crate::model::to_micros);
                 return super::expiry::check_end(link, *expires_at);
             }
             _ => return Ok(()),

@@ -7,7 +7,7 @@
 use super::links::link_entity;
 use super::{Access, Actor, Service};
 use crate::backend::{Error, Result};
-use crate::model::{Revision, now};
+use crate::model::{Revision, now, to_micros};
 use crate::policy::{Change, Link};
 use time::OffsetDateTime;
 
@@ -46,6 +46,8 @@ impl Service {
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Revision> {
         self.authorize(actor, Access::Write, link_entity(&link))?;
+        // Stores keep whole microseconds: the state must say what they say.
+        let expires_at = expires_at.map(to_micros);
         if expires_at.is_some() {
             check_end(&link, expires_at)?;
         }
@@ -84,6 +86,7 @@ impl Service {
         expires_at: Option<OffsetDateTime>,
     ) -> Result<Revision> {
         self.authorize(actor, Access::Write, link_entity(&link))?;
+        let expires_at = expires_at.map(to_micros);
         check_end(&link, expires_at)?;
         let snap = self.snapshot();
         if !snap.state.link_exists(&link) {

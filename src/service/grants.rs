@@ -189,6 +189,7 @@ impl Service {
         expires_at: Option<time::OffsetDateTime>,
     ) -> Result<Revision> {
         self.authorize(actor, Access::Write, "Permission")?;
+        let expires_at = expires_at.map(crate::model::to_micros);
         let r = Resource::parse(&self.catalogs, resource)?;
         let flags = self.scope_flags(&r, scope)?;
         let snap = self.snapshot();
