@@ -18,7 +18,8 @@ use crate::service::hash_secret;
 use crate::text::redact_url_passwords;
 use crate::wire::{
     API_PREFIX, AuditPage, AuditParams, CheckOne, CheckRequest, DryRunParams, GrantBody, KeyCreate,
-    KeyCreated, MAX_AUDIT_PAGE, MeWire, MyResource, RevokeParams, StateWire, WhoCanParams,
+    KeyCreated, LinkUntil, MAX_AUDIT_PAGE, MeWire, MyResource, PruneAnswer, RevisionBody,
+    RevokeParams, SetExpiry, StateWire, WhoCanParams,
 };
 use async_trait::async_trait;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
@@ -267,6 +268,42 @@ impl Backend for HttpBackend {
         let rb = self.request(Method::POST, &["links", "delete"]).json(&link);
         self.write_revision(rb).await
     }
+    async fn link_until(&self, link: Link, expires_at: Option<OffsetDateTime>) -> Result<Revision> {
+        let body = LinkUntil { link, expires_at };
+        let rb = self.request(Method::POST, &["links", "until"]).json(&body);
+        let answer: RevisionBody = self.ends_write(rb).await?;
+        Ok(answer.revision)
+    }
+    async fn set_expiry(&self, link: Link, expires_at: Option<OffsetDateTime>) -> Result<Revision> {
+        let body = SetExpiry { link, expires_at };
+        let rb = self.request(Method::POST, &["links", "expiry"]).json(&body);
+        let answer: RevisionBody = self.ends_write(rb).await?;
+        Ok(answer.revision)
+    }
+    async fn prune_expired(&self) -> Result<(usize, Revision)> {
+        let rb = self.request(Method::POST, &["expired", "prune"]);
+        let a: PruneAnswer = self.ends_write(rb).await?;
+        Ok((a.removed, a.revision))
+    }
+    async fn grant_resource_until(
+        &self,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<Revision> {
+        let body = GrantBody {
+            principal: principal.into(),
+            scope: scope.map(str::to_string),
+            to,
+            expires_at,
+        };
+        let rb = self
+            .request(Method::POST, &["resources", resource, "grants"])
+            .json(&body);
+        self.write_revision(rb).await
+    }
 
     async fn grant_resource(
         &self,
@@ -275,15 +312,8 @@ impl Backend for HttpBackend {
         scope: Option<&str>,
         to: GrantTo,
     ) -> Result<Revision> {
-        let body = GrantBody {
-            principal: principal.into(),
-            scope: scope.map(str::to_string),
-            to,
-        };
-        let rb = self
-            .request(Method::POST, &["resources", resource, "grants"])
-            .json(&body);
-        self.write_revision(rb).await
+        self.grant_resource_until(resource, principal, scope, to, None)
+            .await
     }
     async fn revoke_resource(
         &self,
@@ -361,7 +391,7 @@ impl Backend for HttpBackend {
     async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>> {
         let rb = self
             .request(Method::GET, &["who-can"])
-            .query(&WhoCanParams::from(&req));
+            .query(&WhoCanParams::try_from(&req)?);
         self.get(rb).await
     }
     async fn what_can(&self, user: Id) -> Result<WhatCan> {

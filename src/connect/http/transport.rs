@@ -188,3 +188,18 @@ impl HttpBackend {
         Ok(Arc::new(local))
     }
 }
+
+impl HttpBackend {
+    /// A write to a route for relations that end: a server from before them has no such route
+    /// (a 404 naming a route), which is said as what it is.
+    pub(super) async fn ends_write<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T> {
+        match self.write(rb).await {
+            Err(Error::NotFound { kind, .. }) if kind == "route" => Err(Error::Unsupported {
+                what: "relations that end (--expires, --for)".into(),
+                backend: format!("the server at {}", self.url),
+                why: "it is older than this gatehouse; upgrade it".into(),
+            }),
+            other => other,
+        }
+    }
+}
