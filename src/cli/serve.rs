@@ -23,6 +23,23 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = crate::server::MAX_CONNECTIONS as u32,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+    /// How often relations whose end has passed are removed from the store (each recorded as
+    /// an `expire` event): seconds, or a duration such as `5m`; `0` never removes them.
+    /// Decisions leave ended relations out either way.
+    #[arg(long, value_name = "DURATION", default_value = "60",
+          value_parser = parse_prune_every)]
+    pub prune_every: std::time::Duration,
+}
+
+/// `--prune-every`: whole seconds (`60`, `0`) or a duration (`90s`, `5m`, `1h`).
+fn parse_prune_every(text: &str) -> std::result::Result<std::time::Duration, String> {
+    let t = text.trim();
+    if let Ok(secs) = t.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    humantime::parse_duration(t).map_err(|e| {
+        format!("'{t}' is not a duration ({e}); give seconds (60; 0 turns pruning off) or e.g. 5m")
+    })
 }
 
 /// Runs the server.
@@ -64,7 +81,24 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
         no_auth: args.no_auth,
         max_connections: args.max_connections as usize,
         admin,
+        prune_every: Some(args.prune_every).filter(|d| !d.is_zero()),
     };
     crate::server::serve_store(source, options).await?;
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_prune_every;
+    use std::time::Duration;
+
+    #[test]
+    fn prune_every_takes_seconds_or_a_duration_and_zero_turns_it_off() {
+        assert_eq!(parse_prune_every("60"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_prune_every("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_prune_every("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_prune_every(" 90s "), Ok(Duration::from_secs(90)));
+        let e = parse_prune_every("often").unwrap_err();
+        assert!(e.contains("'often' is not a duration"), "{e}");
+    }
 }

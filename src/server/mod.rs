@@ -12,6 +12,7 @@ mod auth;
 mod auth_log;
 mod error;
 mod listen;
+mod prune;
 mod router;
 mod routes_admin;
 mod routes_engine;
@@ -21,6 +22,7 @@ mod start;
 mod util;
 
 pub use error::ApiError;
+pub use prune::{PRUNE_EVERY, prune_once};
 pub use start::{ServeOptions, StoreSource, serve_store};
 
 use crate::backend::{Error, Result};
@@ -52,6 +54,9 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     /// The most connections served at once; one more is answered 503 and closed.
     pub max_connections: usize,
+    /// How often relations whose end has passed are removed from the store (`None`: never;
+    /// decisions leave them out either way).
+    pub prune_every: Option<Duration>,
 }
 
 /// The default of [`ServerConfig::header_read_timeout`].
@@ -70,6 +75,7 @@ impl Default for ServerConfig {
             location: String::new(),
             header_read_timeout: HEADER_READ_TIMEOUT,
             max_connections: MAX_CONNECTIONS,
+            prune_every: Some(PRUNE_EVERY),
         }
     }
 }
@@ -150,13 +156,34 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
-    /// Follows writes made by other processes or replicas ([`follow_store`]).
-    refresher: JoinHandle<()>,
+    /// Follows writes made by other processes or replicas ([`follow_store`]), and removes
+    /// ended relations ([`ServerConfig::prune_every`]).
+    background: Background,
 }
 
-impl Drop for RunningServer {
+/// The tasks a server runs beside serving requests; stopped with it.
+#[derive(Debug)]
+struct Background(Vec<JoinHandle<()>>);
+
+impl Background {
+    fn start(service: &Arc<Service>, config: &ServerConfig) -> Background {
+        let mut tasks = vec![tokio::spawn(follow_store(service.clone()))];
+        if let Some(every) = config.prune_every.filter(|d| !d.is_zero()) {
+            tasks.push(tokio::spawn(prune::prune_ended(service.clone(), every)));
+        }
+        Background(tasks)
+    }
+
+    fn stop(&self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for Background {
     fn drop(&mut self) {
-        self.refresher.abort();
+        self.stop();
     }
 }
 
@@ -171,7 +198,7 @@ impl RunningServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        self.refresher.abort();
+        self.background.stop();
         match (&mut self.task).await {
             Ok(r) => r,
             Err(e) => Err(std::io::Error::other(e)),
@@ -185,7 +212,7 @@ pub async fn spawn(
     config: &ServerConfig,
     addr: SocketAddr,
 ) -> Result<RunningServer> {
-    let follow = service.clone();
+    let background = service.clone();
     let router = router(service, config)?;
     let listener = TcpListener::bind(addr)
         .await
@@ -202,12 +229,12 @@ pub async fn spawn(
         },
         config,
     ));
-    let refresher = tokio::spawn(follow_store(follow));
+    let background = Background::start(&background, config);
     Ok(RunningServer {
         addr,
         stop: Some(stop),
         task,
-        refresher,
+        background,
     })
 }
 
@@ -247,7 +274,7 @@ pub async fn run(service: Arc<Service>, listen: &str, config: ServerConfig) -> R
         eprintln!("WARNING: {NO_AUTH_WARNING}.");
         eprintln!("WARNING: anyone who can reach {addr} can change everything. Never expose it.");
     }
-    let service_for_refresh = service.clone();
+    let background = service.clone();
     let router = router(service, &config)?;
     let listener = TcpListener::bind(addr)
         .await
@@ -258,9 +285,9 @@ pub async fn run(service: Arc<Service>, listen: &str, config: ServerConfig) -> R
         env!("CARGO_PKG_VERSION"),
         config.location
     );
-    let refresher = tokio::spawn(follow_store(service_for_refresh));
+    let background = Background::start(&background, &config);
     let served = serve(listener, router, shutdown_signal(), &config).await;
-    refresher.abort();
+    background.stop();
     served.map_err(|e| Error::Unreachable(format!("the server stopped: {e}")))
 }
 

@@ -180,8 +180,14 @@ pub(super) async fn grant_resource(
 ) -> ApiResult<Json<RevisionBody>> {
     let b = c.backend.clone();
     let revision = spawned(async move {
-        b.grant_resource(&resource, &body.principal, body.scope.as_deref(), body.to)
-            .await
+        b.grant_resource_until(
+            &resource,
+            &body.principal,
+            body.scope.as_deref(),
+            body.to,
+            body.expires_at,
+        )
+        .await
     })
     .await?;
     Ok(Json(RevisionBody { revision }))

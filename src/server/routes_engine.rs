@@ -8,12 +8,12 @@ use super::error::{ApiError, ApiResult, JsonBody, Params, PathArgs};
 use super::util::resolve_read;
 use crate::backend::Backend;
 use crate::backend::{Error, find_team, find_user};
-use crate::engine::{AttrCheck, Explanation, Request, WhatCan, WhoCan};
+use crate::engine::{AttrCheck, Engine, Explanation, Request, WhatCan, WhoCan};
 use crate::model::{Id, Revision};
 use crate::policy::State;
-use crate::service::{Access, Snapshot};
+use crate::service::{Access, EngineAt, Snapshot};
 use crate::wire::{
-    BatchResponse, CheckAnswer, CheckRequest, CheckResponse, MAX_BATCH, WhoCanParams,
+    BatchResponse, CheckAnswer, CheckRequest, CheckResponse, MAX_BATCH, WhoCanParams, parse_at,
 };
 use axum::Json;
 use axum::extract::{Extension, State as Shared};
@@ -21,6 +21,7 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 /// The body of `POST /check` and `POST /explain`, read in one pass: either the fields of one
 /// request, or `requests` (a batch).
@@ -45,6 +46,8 @@ pub(super) struct CheckAny {
     resource_team: Option<String>,
     #[serde(default)]
     attribute: Option<AttrCheck>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    at: Option<OffsetDateTime>,
     #[serde(default)]
     at_least_revision: Option<Revision>,
 }
@@ -69,6 +72,7 @@ impl CheckAny {
             resource_owner: self.resource_owner,
             resource_team: self.resource_team,
             attribute: self.attribute,
+            at: self.at,
         })
     }
 }
@@ -106,7 +110,7 @@ fn team_of(s: &State, text: &str) -> Option<Id> {
 /// and an unknown owner or team satisfies no condition.
 fn to_request(s: &State, r: CheckRequest) -> Request {
     Request {
-        at: None,
+        at: r.at,
         user: user_of(s, &r.user).unwrap_or(Id::nil()),
         resource_owner: r
             .resource_owner
@@ -169,6 +173,54 @@ fn with_revision(revision: Revision, body: impl IntoResponse) -> Response {
     res
 }
 
+/// The most indexes one batch may have built for instants its snapshot's own does not hold
+/// at: each is a whole index build, so a batch of questions at many instants is refused
+/// rather than left to hold a worker.
+const MAX_BATCH_INSTANTS: usize = 8;
+
+/// The indexes a batch decides with: the snapshot's own, and one per further instant asked
+/// about, each reused for every instant its window holds. Questions without an instant are
+/// decided at one `now`, taken when the batch is read.
+struct Engines<'a> {
+    snap: &'a Snapshot,
+    now: OffsetDateTime,
+    held: Vec<EngineAt<'a>>,
+}
+
+impl<'a> Engines<'a> {
+    fn new(snap: &'a Snapshot) -> Self {
+        Engines {
+            snap,
+            now: crate::model::now(),
+            held: Vec::new(),
+        }
+    }
+
+    /// The index for request `i`, decided at `at` (`None`: now).
+    fn at(&mut self, at: Option<OffsetDateTime>, i: usize) -> ApiResult<&Engine> {
+        let t = at.unwrap_or(self.now);
+        if let Some(k) = self.held.iter().position(|e| e.window().holds_at(t)) {
+            return Ok(&*self.held[k]);
+        }
+        let built = self
+            .held
+            .iter()
+            .filter(|e| matches!(e, EngineAt::Built(_)))
+            .count();
+        if built >= MAX_BATCH_INSTANTS {
+            return Err(ApiError::invalid(
+                &format!("requests[{i}].at"),
+                format!(
+                    "one batch may ask about at most {MAX_BATCH_INSTANTS} instants that need \
+                     their own index; split it by instant"
+                ),
+            ));
+        }
+        self.held.push(self.snap.engine_at(Some(t)));
+        Ok(&*self.held[self.held.len() - 1])
+    }
+}
+
 pub(super) async fn check(
     Shared(app): Shared<App>,
     Extension(c): Extension<Caller>,
@@ -193,16 +245,15 @@ pub(super) async fn check(
             }
             let reqs: Vec<Request> = list.into_iter().map(|r| to_request(s, r)).collect();
             may_ask(&c, reqs.iter().map(|r| r.user))?;
-            let results = reqs
-                .iter()
-                .map(|r| {
-                    let d = snap.engine().decide(r);
-                    CheckAnswer {
-                        allowed: d.allowed,
-                        rule: d.rule,
-                    }
-                })
-                .collect();
+            let mut engines = Engines::new(&snap);
+            let mut results = Vec::with_capacity(reqs.len());
+            for (i, r) in reqs.iter().enumerate() {
+                let d = engines.at(r.at, i)?.decide(r);
+                results.push(CheckAnswer {
+                    allowed: d.allowed,
+                    rule: d.rule,
+                });
+            }
             Ok(with_revision(
                 revision,
                 Json(BatchResponse { results, revision }),
@@ -211,7 +262,7 @@ pub(super) async fn check(
         None => {
             let req = to_request(s, body.single()?);
             may_ask(&c, [req.user])?;
-            let d = snap.engine().decide(&req);
+            let d = snap.engine_at(req.at).decide(&req);
             Ok(with_revision(
                 revision,
                 Json(CheckResponse {
@@ -276,8 +327,12 @@ pub(super) async fn who_can(
         })?),
         None => None,
     };
+    let at = match p.at.as_deref() {
+        Some(t) => Some(parse_at(t)?),
+        None => None,
+    };
     let req = Request {
-        at: None,
+        at,
         user: Id::nil(),
         catalog: p.catalog,
         action: p.action,

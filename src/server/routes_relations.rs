@@ -1,5 +1,6 @@
-//! Relations: a role's permissions, users and teams; a user's roles; a team's members; and the
-//! generic `POST /links` / `POST /links/delete` that take a [`Link`] as it is.
+//! Relations: a role's permissions, users and teams; a user's roles; a team's members; the
+//! generic `POST /links` / `POST /links/delete` that take a [`Link`] as it is; and relations
+//! that end: `POST /links/until`, `POST /links/expiry`, `POST /expired/prune`.
 
 use super::auth::Caller;
 use super::error::{ApiResult, JsonBody, PathArgs};
@@ -8,7 +9,9 @@ use crate::backend::Backend;
 use crate::backend::{find_permission, find_role, find_team, find_user};
 use crate::model::{Id, Permission, Role, Team, User};
 use crate::policy::{Link, State};
+use crate::service::Access;
 use crate::wire::{AddPermission, AddRole, AddTeam, AddUser, MemberWire, RevisionBody};
+use crate::wire::{LinkUntil, PruneAnswer, SetExpiry};
 use axum::Json;
 use axum::extract::Extension;
 
@@ -233,4 +236,37 @@ pub(super) async fn unlink(
     JsonBody(link): JsonBody<Link>,
 ) -> ApiResult<Json<RevisionBody>> {
     write_link(&c, link, false).await
+}
+
+pub(super) async fn link_until(
+    Extension(c): Extension<Caller>,
+    JsonBody(body): JsonBody<LinkUntil>,
+) -> ApiResult<Json<RevisionBody>> {
+    let b = c.backend.clone();
+    let revision = spawned(async move { b.link_until(body.link, body.expires_at).await }).await?;
+    Ok(Json(RevisionBody { revision }))
+}
+
+pub(super) async fn set_expiry(
+    Extension(c): Extension<Caller>,
+    JsonBody(body): JsonBody<SetExpiry>,
+) -> ApiResult<Json<RevisionBody>> {
+    let b = c.backend.clone();
+    let revision = spawned(async move { b.set_expiry(body.link, body.expires_at).await }).await?;
+    Ok(Json(RevisionBody { revision }))
+}
+
+/// The entities whose write a prune needs: those of every kind of relation that can end (a
+/// user's role, a team's role or membership, a direct grant). Asked up front, so the answer
+/// does not depend on whether something had ended.
+const PRUNE_NEEDS: [&str; 3] = ["UserRole", "TeamMember", "Permission"];
+
+pub(super) async fn prune_expired(Extension(c): Extension<Caller>) -> ApiResult<Json<PruneAnswer>> {
+    let service = c.backend.service();
+    for entity in PRUNE_NEEDS {
+        service.authorize(c.actor(), Access::Write, entity)?;
+    }
+    let b = c.backend.clone();
+    let (removed, revision) = spawned(async move { b.prune_expired().await }).await?;
+    Ok(Json(PruneAnswer { removed, revision }))
 }

@@ -30,6 +30,8 @@ pub struct ServeOptions {
     pub max_connections: usize,
     /// The owner's username on first run.
     pub admin: String,
+    /// How often relations whose end has passed are removed (`None`: never).
+    pub prune_every: Option<std::time::Duration>,
 }
 
 /// Says on stderr, before serving, when the store file cannot be written by this process: the
@@ -101,6 +103,7 @@ pub async fn serve_store(source: StoreSource, options: ServeOptions) -> Result<(
         no_auth: options.no_auth,
         location,
         max_connections: options.max_connections,
+        prune_every: options.prune_every,
         ..ServerConfig::default()
     };
     super::run(service, &options.listen, config).await

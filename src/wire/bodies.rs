@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::marker::PhantomData;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// `PUT /roles/{id}` (and users, teams, permissions): the object's editable fields and the
 /// version the caller read. The version may come in an `If-Match` header instead.
@@ -196,6 +197,14 @@ pub struct GrantBody {
     /// What the principal is.
     #[serde(default = "default_grant_to")]
     pub to: GrantTo,
+    /// When the grant ends (RFC 3339, in the future); for good when absent. A grant held
+    /// already keeps the later of its end and this one.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub expires_at: Option<OffsetDateTime>,
 }
 
 /// `DELETE /resources/{resource}/grants/{principal}?scope=&to=`.
@@ -323,6 +332,14 @@ pub struct CheckRequest {
     /// Mage dialect: the attribute queried, read or written by the operation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribute: Option<AttrCheck>,
+    /// Decide at this instant (RFC 3339) instead of now: a relation whose end is at or before
+    /// it counts as absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub at: Option<OffsetDateTime>,
 }
 
 impl From<&Request> for CheckRequest {
@@ -336,6 +353,7 @@ impl From<&Request> for CheckRequest {
             resource_owner: r.resource_owner.map(|u| u.to_string()),
             resource_team: r.resource_team.map(|t| t.to_string()),
             attribute: r.attribute.clone(),
+            at: r.at,
         }
     }
 }
@@ -411,19 +429,43 @@ pub struct WhoCanParams {
     /// The resource's team (id or key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_team: Option<String>,
+    /// Answer as of this instant (RFC 3339) instead of now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
 }
 
-impl From<&Request> for WhoCanParams {
-    fn from(r: &Request) -> WhoCanParams {
-        WhoCanParams {
+impl TryFrom<&Request> for WhoCanParams {
+    type Error = crate::backend::Error;
+
+    /// The parameters of `req` (its `user` is not one); refused only for an instant RFC 3339
+    /// cannot write (a year past 9999).
+    fn try_from(r: &Request) -> Result<WhoCanParams, Self::Error> {
+        let at = match r.at {
+            Some(t) => Some(t.format(&Rfc3339).map_err(|e| {
+                crate::backend::Error::invalid("at", format!("cannot be sent as RFC 3339: {e}"))
+            })?),
+            None => None,
+        };
+        Ok(WhoCanParams {
             catalog: r.catalog.clone(),
             action: r.action.clone(),
             entity: r.entity.clone(),
             entity_uuid: r.entity_uuid.clone(),
             resource_owner: r.resource_owner.map(|u| u.to_string()),
             resource_team: r.resource_team.map(|t| t.to_string()),
-        }
+            at,
+        })
     }
+}
+
+/// Reads the `at` of a question (RFC 3339), refusing anything else as an invalid `at`.
+pub fn parse_at(text: &str) -> Result<OffsetDateTime, crate::backend::Error> {
+    OffsetDateTime::parse(text.trim(), &Rfc3339).map_err(|e| {
+        crate::backend::Error::invalid(
+            "at",
+            format!("'{text}' is not an RFC 3339 instant ({e}); write e.g. 2026-12-31T18:00:00Z"),
+        )
+    })
 }
 
 /// One catalog in `GET /catalogs`.

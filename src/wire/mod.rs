@@ -8,12 +8,14 @@
 pub mod apply;
 pub mod bodies;
 pub mod error;
+pub mod expiry;
 pub mod routes;
 pub mod state;
 
 pub use apply::ApplyBody;
 pub use bodies::*;
 pub use error::{ErrorBody, ErrorWire, UNSUPPORTED_MEDIA_TYPE, status_of_code};
+pub use expiry::{LinkUntil, PruneAnswer, SetExpiry};
 pub use routes::{Method, Op, ROUTES, Route};
 pub use state::{KeyWire, StateWire};
 

@@ -115,6 +115,12 @@ pub enum Op {
     Link,
     /// `POST /links/delete`
     Unlink,
+    /// `POST /links/until` (a relation with an end)
+    LinkUntil,
+    /// `POST /links/expiry` (set or clear a relation's end)
+    SetExpiry,
+    /// `POST /expired/prune` (remove the relations whose end has passed)
+    PruneExpired,
     /// `GET /resources/{resource}/grants`
     ResourceGrants,
     /// `POST /resources/{resource}/grants`
@@ -238,6 +244,9 @@ pub const ROUTES: &[Route] = &[
     ),
     r(Op::Link, Post, "/links", true),
     r(Op::Unlink, Post, "/links/delete", true),
+    r(Op::LinkUntil, Post, "/links/until", true),
+    r(Op::SetExpiry, Post, "/links/expiry", true),
+    r(Op::PruneExpired, Post, "/expired/prune", true),
     r(
         Op::ResourceGrants,
         Get,

@@ -4,7 +4,7 @@
 
 use crate::model::{ApiKey, Id, Revision};
 use crate::model::{Permission, Role, Team, User};
-use crate::policy::{Link, State};
+use crate::policy::{Expiries, Link, LinkExpiry, State};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -86,6 +86,10 @@ pub struct StateWire {
     pub keys: Vec<KeyWire>,
     /// Every relation.
     pub links: Vec<Link>,
+    /// When relations end, for those among `links` that do (absent: none does, or a server
+    /// from before relations could end).
+    #[serde(default, skip_serializing_if = "Expiries::is_empty")]
+    pub expiries: Expiries,
 }
 
 impl From<&State> for StateWire {
@@ -129,6 +133,17 @@ impl From<&State> for StateWire {
             permissions: s.permissions.values().collect(),
             keys: s.keys.values().map(KeyWire::from).collect(),
             links,
+            // Only the ends of relations the state holds: a state narrowed to what a caller
+            // may see tells nothing through the ends of relations left out.
+            expiries: s
+                .expiries
+                .iter()
+                .filter(|(l, _)| s.link_exists(l))
+                .map(|(l, t)| LinkExpiry {
+                    link: *l,
+                    expires_at: t,
+                })
+                .collect(),
         }
     }
 }
@@ -147,6 +162,7 @@ impl StateWire {
                 .iter()
                 .map(|k| (k.id, k.to_record(String::new())))
                 .collect(),
+            expiries: self.expiries,
             ..State::default()
         };
         for link in self.links {
@@ -257,6 +273,21 @@ mod tests {
         s.members.insert((team.id, u.id), Some(r.id));
         s.grants.insert((Principal::Team(team.id), p.id));
         s.grants.insert((Principal::User(u.id), p.id));
+        s.expiries.set(
+            &Link::UserRole {
+                user: u.id,
+                role: r.id,
+            },
+            Some(time::macros::datetime!(2030-01-01 12:00 UTC)),
+        );
+        s.expiries.set(
+            &Link::Member {
+                team: team.id,
+                user: u.id,
+                role: None,
+            },
+            Some(time::macros::datetime!(2030-06-01 00:00 +02:00)),
+        );
         s.users.insert(u.id, u);
         s.teams.insert(team.id, team);
         s.roles.insert(r.id, r);
@@ -272,6 +303,26 @@ mod tests {
         let json = serde_json::to_string(&StateWire::from(&s)).unwrap_or_default();
         let back: StateWire = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
         assert_eq!(back.into_state(), s);
+    }
+
+    #[test]
+    fn ends_travel_only_for_relations_the_state_holds_and_are_optional() {
+        let mut s = sample();
+        let wire = StateWire::from(&s);
+        assert_eq!(wire.expiries.len(), 2);
+        assert_eq!(wire.clone().into_state().expiries, s.expiries);
+        // A state narrowed to what a caller sees (no user roles): that end stays home.
+        s.user_roles.clear();
+        let narrowed = StateWire::from(&s);
+        assert_eq!(narrowed.expiries.len(), 1);
+        let json = serde_json::to_value(&narrowed).unwrap_or_default();
+        assert_eq!(json["expiries"].as_array().map(Vec::len), Some(1));
+        // A state without ends sends no `expiries`, and one without it reads as none.
+        s.expiries = Expiries::new();
+        let json = serde_json::to_value(StateWire::from(&s)).unwrap_or_default();
+        assert!(json.get("expiries").is_none(), "{json}");
+        let back: StateWire = serde_json::from_value(json).unwrap_or_default();
+        assert!(back.expiries.is_empty());
     }
 
     #[test]

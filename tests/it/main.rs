@@ -53,6 +53,7 @@ mod serve_process;
 mod server;
 mod server_auth;
 mod server_cli;
+mod server_expiry;
 mod server_hardening;
 mod server_load;
 mod store_conformance;

@@ -91,6 +91,11 @@ fn sample(route: &Route, ids: &Ids) -> (String, Option<Value>) {
         Op::AddTeamMember => Some(json!({"user": ids.user})),
         Op::Link => Some(json!({"link": "team_role", "team": ids.team, "role": ids.role})),
         Op::Unlink => Some(link),
+        Op::LinkUntil => Some(json!({
+            "link": {"link": "team_role", "team": ids.team, "role": ids.role},
+            "expires_at": "2099-01-01T00:00:00Z",
+        })),
+        Op::SetExpiry => Some(json!({"link": link, "expires_at": "2099-01-01T00:00:00Z"})),
         Op::GrantResource => Some(json!({"principal": "alice", "scope": "okdata:dataset:read"})),
         Op::CreateKey => Some(json!({"user": "viewer"})),
         Op::Import => Some(json!({"roles": [{"name": "imported"}]})),
@@ -108,7 +113,8 @@ fn sample(route: &Route, ids: &Ids) -> (String, Option<Value>) {
         | Op::RemoveTeamMember
         | Op::RevokeResource
         | Op::RevokeKey
-        | Op::ApplyPreset => None,
+        | Op::ApplyPreset
+        | Op::PruneExpired => None,
         other => panic!("{other:?} is a write route without a sample body in this test"),
     };
     (path, body)

@@ -2,6 +2,8 @@
 //! rustls). Errors come back as the exact [`Error`] the server's service returned (an invalid
 //! field stays an invalid field); an unreachable server is [`Error::Unreachable`] naming the URL.
 
+mod transport;
+
 use crate::backend::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
 use crate::backend::{
     CreatedKey, Error, GrantTo, ImportReport, PermissionSpec, PolicyDoc, ResourceGrant, Result,
@@ -15,15 +17,13 @@ use crate::policy::{Link, State};
 use crate::service::hash_secret;
 use crate::text::redact_url_passwords;
 use crate::wire::{
-    API_PREFIX, AuditPage, AuditParams, CatalogSummary, CheckOne, CheckRequest, DeleteParams,
-    DryRunParams, ErrorBody, GrantBody, KeyCreate, KeyCreated, MAX_AUDIT_PAGE, MeWire, MyResource,
-    REVISION_HEADER, RevisionBody, RevokeParams, StateWire, Update, WhoCanParams,
+    API_PREFIX, AuditPage, AuditParams, CheckOne, CheckRequest, DryRunParams, GrantBody, KeyCreate,
+    KeyCreated, LinkUntil, MAX_AUDIT_PAGE, MeWire, MyResource, PruneAnswer, RevisionBody,
+    RevokeParams, SetExpiry, StateWire, WhoCanParams,
 };
 use async_trait::async_trait;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
-use reqwest::{Method, RequestBuilder, StatusCode, Url};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use reqwest::{Method, StatusCode, Url};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -50,21 +50,6 @@ impl std::fmt::Debug for HttpBackend {
             .field("read_only", &self.read_only)
             .finish_non_exhaustive()
     }
-}
-
-/// The text of an error and of every error under it.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let t = s.to_string();
-        if !out.contains(&t) {
-            out.push_str(": ");
-            out.push_str(&t);
-        }
-        cur = s.source();
-    }
-    out
 }
 
 impl HttpBackend {
@@ -147,164 +132,6 @@ impl HttpBackend {
         };
         self.get(self.request(Method::POST, &["explain"]).json(&body))
             .await
-    }
-
-    fn endpoint(&self, segments: &[&str]) -> Url {
-        let mut url = self.base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        url
-    }
-
-    fn request(&self, method: Method, segments: &[&str]) -> RequestBuilder {
-        self.client
-            .request(method, self.endpoint(segments))
-            .bearer_auth(&self.api_key)
-    }
-
-    fn refuse_write(&self) -> Result<()> {
-        if self.read_only {
-            return Err(Error::Forbidden(
-                "read-only mode (--read-only): writes are disabled".into(),
-            ));
-        }
-        Ok(())
-    }
-
-    fn unreachable(&self, e: &reqwest::Error) -> Error {
-        // reqwest's text names the URL it tried, password included.
-        let why = chain(e);
-        let why = redact_url_passwords(&why);
-        if e.is_timeout() {
-            Error::Unreachable(format!(
-                "the gatehouse server at {} did not answer in time: {why}",
-                self.url,
-            ))
-        } else {
-            Error::Unreachable(format!(
-                "cannot reach the gatehouse server at {}: {why}; is `gatehouse serve` running there?",
-                self.url,
-            ))
-        }
-    }
-
-    /// Sends and returns the raw answer after turning error answers into errors.
-    async fn exchange(&self, rb: RequestBuilder) -> Result<reqwest::Response> {
-        let res = rb.send().await.map_err(|e| self.unreachable(&e))?;
-        let status = res.status();
-        if status.is_success() || status == StatusCode::NOT_MODIFIED {
-            return Ok(res);
-        }
-        let bytes = res.bytes().await.map_err(|e| self.unreachable(&e))?;
-        match serde_json::from_slice::<ErrorBody>(&bytes) {
-            Ok(body) => Err(body.error.to_error(status.as_u16())),
-            Err(_) => {
-                let text: String = String::from_utf8_lossy(&bytes).chars().take(200).collect();
-                let msg = format!(
-                    "the server at {} answered {status} without a gatehouse error: {}",
-                    self.url,
-                    text.trim()
-                );
-                Err(match status.as_u16() {
-                    401 | 403 => Error::Forbidden(msg),
-                    404 => Error::Unreachable(format!(
-                        "{msg}; is {} a gatehouse server (`gatehouse serve`)?",
-                        self.url
-                    )),
-                    408 | 502..=504 => Error::Unreachable(msg),
-                    _ => Error::Store(msg),
-                })
-            }
-        }
-    }
-
-    async fn parse<T: DeserializeOwned>(&self, res: reqwest::Response) -> Result<T> {
-        let bytes = res.bytes().await.map_err(|e| self.unreachable(&e))?;
-        serde_json::from_slice(&bytes).map_err(|e| {
-            Error::Store(format!(
-                "the server at {} answered something this gatehouse cannot read ({e}); use the \
-                 same gatehouse version on both ends",
-                self.url
-            ))
-        })
-    }
-
-    async fn get<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T> {
-        let res = self.exchange(rb).await?;
-        self.parse(res).await
-    }
-
-    /// Sends a write (refused first in read-only mode) and remembers its revision.
-    async fn write<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T> {
-        self.refuse_write()?;
-        let res = self.exchange(rb).await?;
-        if let Some(rev) = res
-            .headers()
-            .get(REVISION_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok())
-        {
-            self.written.fetch_max(rev, Ordering::Relaxed);
-        }
-        self.parse(res).await
-    }
-
-    async fn write_revision(&self, rb: RequestBuilder) -> Result<Revision> {
-        self.write::<RevisionBody>(rb).await.map(|r| r.revision)
-    }
-
-    async fn create<B: Serialize + ?Sized, T: DeserializeOwned>(
-        &self,
-        kind: &str,
-        spec: &B,
-    ) -> Result<T> {
-        self.write(self.request(Method::POST, &[kind]).json(spec))
-            .await
-    }
-
-    async fn update<S: Serialize, T: DeserializeOwned>(
-        &self,
-        kind: &str,
-        id: Id,
-        spec: S,
-        version: u64,
-    ) -> Result<T> {
-        let body = Update {
-            spec,
-            version: Some(version),
-        };
-        let id = id.to_string();
-        self.write(self.request(Method::PUT, &[kind, &id]).json(&body))
-            .await
-    }
-
-    async fn delete(&self, kind: &str, id: Id, force: bool) -> Result<Revision> {
-        let id = id.to_string();
-        let rb = self
-            .request(Method::DELETE, &[kind, &id])
-            .query(&DeleteParams { force });
-        self.write_revision(rb).await
-    }
-
-    async fn load_catalogs(&self) -> Result<Arc<Catalogs>> {
-        let remote: Vec<CatalogSummary> =
-            self.get(self.request(Method::GET, &["catalogs"])).await?;
-        let local = Catalogs::builtin().map_err(|e| Error::Store(e.to_string()))?;
-        let mut theirs: Vec<&str> = remote.iter().map(|c| c.name.as_str()).collect();
-        let mut ours = local.names();
-        theirs.sort_unstable();
-        ours.sort_unstable();
-        if theirs != ours {
-            return Err(Error::Store(format!(
-                "the server at {} has the catalogs [{}] but this gatehouse has [{}]; use the \
-                 same gatehouse version on both ends",
-                self.url,
-                theirs.join(", "),
-                ours.join(", ")
-            )));
-        }
-        Ok(Arc::new(local))
     }
 }
 
@@ -441,6 +268,42 @@ impl Backend for HttpBackend {
         let rb = self.request(Method::POST, &["links", "delete"]).json(&link);
         self.write_revision(rb).await
     }
+    async fn link_until(&self, link: Link, expires_at: Option<OffsetDateTime>) -> Result<Revision> {
+        let body = LinkUntil { link, expires_at };
+        let rb = self.request(Method::POST, &["links", "until"]).json(&body);
+        let answer: RevisionBody = self.ends_write(rb).await?;
+        Ok(answer.revision)
+    }
+    async fn set_expiry(&self, link: Link, expires_at: Option<OffsetDateTime>) -> Result<Revision> {
+        let body = SetExpiry { link, expires_at };
+        let rb = self.request(Method::POST, &["links", "expiry"]).json(&body);
+        let answer: RevisionBody = self.ends_write(rb).await?;
+        Ok(answer.revision)
+    }
+    async fn prune_expired(&self) -> Result<(usize, Revision)> {
+        let rb = self.request(Method::POST, &["expired", "prune"]);
+        let a: PruneAnswer = self.ends_write(rb).await?;
+        Ok((a.removed, a.revision))
+    }
+    async fn grant_resource_until(
+        &self,
+        resource: &str,
+        principal: &str,
+        scope: Option<&str>,
+        to: GrantTo,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<Revision> {
+        let body = GrantBody {
+            principal: principal.into(),
+            scope: scope.map(str::to_string),
+            to,
+            expires_at,
+        };
+        let rb = self
+            .request(Method::POST, &["resources", resource, "grants"])
+            .json(&body);
+        self.write_revision(rb).await
+    }
 
     async fn grant_resource(
         &self,
@@ -449,15 +312,8 @@ impl Backend for HttpBackend {
         scope: Option<&str>,
         to: GrantTo,
     ) -> Result<Revision> {
-        let body = GrantBody {
-            principal: principal.into(),
-            scope: scope.map(str::to_string),
-            to,
-        };
-        let rb = self
-            .request(Method::POST, &["resources", resource, "grants"])
-            .json(&body);
-        self.write_revision(rb).await
+        self.grant_resource_until(resource, principal, scope, to, None)
+            .await
     }
     async fn revoke_resource(
         &self,
@@ -535,7 +391,7 @@ impl Backend for HttpBackend {
     async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>> {
         let rb = self
             .request(Method::GET, &["who-can"])
-            .query(&WhoCanParams::from(&req));
+            .query(&WhoCanParams::try_from(&req)?);
         self.get(rb).await
     }
     async fn what_can(&self, user: Id) -> Result<WhatCan> {
