@@ -90,6 +90,11 @@ impl Expiries {
         self.map.remove(&link.key())
     }
 
+    /// Keeps only the ends of the relations `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Link) -> bool) {
+        self.map.retain(|l, _| keep(l));
+    }
+
     /// How many relations end.
     pub fn len(&self) -> usize {
         self.map.len()

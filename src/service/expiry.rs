@@ -11,6 +11,10 @@ use crate::model::{Revision, now, to_micros};
 use crate::policy::{Change, Link};
 use time::OffsetDateTime;
 
+/// The admin entities guarding the relations that can end (see [`link_entity`]): a cleanup
+/// needs write on them all.
+pub const PRUNED: [&str; 3] = ["UserRole", "TeamMember", "Permission"];
+
 /// Refuses an end that cannot be set: on a relation that cannot carry one, or not after now.
 pub(crate) fn check_end(link: &Link, at: Option<OffsetDateTime>) -> Result<()> {
     if !link.may_expire() {
@@ -115,6 +119,10 @@ impl Service {
     /// Removes every relation whose end has passed, in one commit, each recorded as an
     /// `expire` event; how many it removed. Needs write on the kinds it removes.
     pub async fn prune_expired(&self, actor: &Actor) -> Result<(usize, Revision)> {
+        // Asked up front, so whether anything ended does not change the answer.
+        for entity in PRUNED {
+            self.authorize(actor, Access::Write, entity)?;
+        }
         let mut changes = self.ended_by(now());
         if changes.is_empty() {
             return Ok((0, self.snapshot().state.revision));

@@ -13,11 +13,13 @@ mod keys;
 mod links;
 pub mod names;
 mod objects;
+mod snapshot;
 mod store_error;
 mod users;
 
 pub use grants::Resource;
 pub use keys::hash_secret;
+pub use snapshot::{EngineAt, Snapshot};
 
 use crate::backend::{Error, Result, validate};
 
@@ -27,77 +29,6 @@ use crate::model::{ADMIN_TEAM, Id, Revision, Team, User, UserKind, new_id, now};
 use crate::policy::{Change, Object, State};
 use crate::store::Store;
 use std::sync::{Arc, OnceLock, RwLock};
-
-/// The state and its decision index, as of one revision. Immutable; share with `Arc`.
-#[derive(Debug)]
-pub struct Snapshot {
-    /// All objects and links.
-    pub state: Arc<State>,
-    /// The decision index built from `state`, once built.
-    engine: OnceLock<Engine>,
-    catalogs: Arc<Catalogs>,
-}
-
-impl Snapshot {
-    fn new(state: State, catalogs: Arc<Catalogs>) -> Snapshot {
-        Snapshot {
-            state: Arc::new(state),
-            engine: OnceLock::new(),
-            catalogs,
-        }
-    }
-
-    /// The decision index built from `state`. After a write it is built before the snapshot
-    /// is published; after opening the store, when first needed or ahead on a background
-    /// thread (a caller that needs it sooner waits for that build).
-    pub fn engine(&self) -> &Engine {
-        self.engine
-            .get_or_init(|| Engine::build(&self.state, &self.catalogs))
-    }
-
-    /// The index for decisions at `at` (`None`: now): this snapshot's own when it holds at
-    /// that instant, else one built for it (`check --at`, or an index whose window passed
-    /// while a caller held the snapshot).
-    pub fn engine_at(&self, at: Option<time::OffsetDateTime>) -> EngineAt<'_> {
-        let own = self.engine();
-        if self.state.expiries.is_empty() {
-            return EngineAt::Own(own);
-        }
-        let t = at.unwrap_or_else(crate::model::now);
-        if own.window().holds_at(t) {
-            EngineAt::Own(own)
-        } else {
-            EngineAt::Built(Box::new(Engine::build_at(&self.state, &self.catalogs, t)))
-        }
-    }
-
-    /// Whether this snapshot's index, once built, no longer holds now (a relation in it ended).
-    fn index_outlived(&self) -> bool {
-        !self.state.expiries.is_empty()
-            && self
-                .engine
-                .get()
-                .is_some_and(|e| !e.window().holds_at(crate::model::now()))
-    }
-}
-
-/// An index for one instant: a snapshot's own, or one built for that instant.
-pub enum EngineAt<'a> {
-    /// The snapshot's index.
-    Own(&'a Engine),
-    /// Built for the instant asked.
-    Built(Box<Engine>),
-}
-
-impl std::ops::Deref for EngineAt<'_> {
-    type Target = Engine;
-    fn deref(&self) -> &Engine {
-        match self {
-            EngineAt::Own(e) => e,
-            EngineAt::Built(e) => e,
-        }
-    }
-}
 
 /// Who is acting: every operation is authorized for, and audited as, this principal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -618,6 +549,10 @@ impl Service {
         if !keys {
             s.keys.retain(|_, k| Some(k.user_id) == actor.user);
         }
+        // The end of a relation the caller may not see would name it.
+        let mut ends = std::mem::take(&mut s.expiries);
+        ends.retain(|l| s.link_exists(l));
+        s.expiries = ends;
         s.reindex();
         Arc::new(s)
     }
