@@ -57,6 +57,9 @@ pub enum PermissionsCmd {
         all_uuids: bool,
         #[command(flatten)]
         fields: PermFields,
+        /// Show who would gain or lose which access, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// okdata: grant SCOPE (default: every scope) on RESOURCE to PRINCIPAL, for good or until
     /// an end (`--for 8h`, `--expires 2026-12-31T18:00Z`; a grant held already keeps the later
@@ -437,6 +440,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             entity,
             all_uuids,
             fields,
+            dry_run,
         } => {
             let s = b.state().await?;
             let cats = b.catalogs().await?;
@@ -460,6 +464,17 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             }
             apply_fields(&cats, &mut spec, fields)?;
             warn_mage(&cats, &spec);
+            if dry_run {
+                let mut p = spec.to_permission(old.id, old.version + 1);
+                (p.created_at, p.created_by) = (old.created_at, old.created_by);
+                crate::backend::validate::permission(&cats, &mut p)?;
+                let change = crate::policy::Change::Update {
+                    object: crate::policy::Object::Permission(p),
+                    expected_version: old.version,
+                };
+                let would = format!("update permission {}", crate::model::short_id(&old.id));
+                return super::what_if::preview(ctx, &s, &[change], &would).await;
+            }
             let p = b.update_permission(old.id, spec, old.version).await?;
             if ctx.json() {
                 print_json(&p)?;

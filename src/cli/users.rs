@@ -88,6 +88,9 @@ pub enum UsersCmd {
         /// Clear the owner flag.
         #[arg(long)]
         no_owner: bool,
+        /// Show who would gain or lose which access (owner, disabled), and write nothing.
+        #[arg(long, conflicts_with_all = ["password_env", "password_stdin"])]
+        dry_run: bool,
         /// Mage: set (reset) the user's password from this environment variable.
         #[arg(long, value_name = "VAR", conflicts_with = "password_stdin")]
         password_env: Option<String>,
@@ -427,6 +430,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
             no_owner,
             password_env,
             password_stdin,
+            dry_run,
         } => {
             let old = find_user(&s, &user)?;
             let (first_name, last_name) = (
@@ -448,6 +452,11 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                 first_name,
                 last_name,
             };
+            if dry_run {
+                let change = user_update(old, &spec);
+                let would = format!("update user {}", old.username);
+                return preview(ctx, &s, &[change], &would).await;
+            }
             let u = b.update_user(old.id, spec, old.version).await?;
             if ctx.json() {
                 print_json(&u)?;
@@ -474,6 +483,25 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// The update `users update` makes, for a dry run: the user with the spec's fields, one
+/// version on.
+fn user_update(old: &crate::model::User, spec: &UserSpec) -> crate::policy::Change {
+    let mut u = old.clone();
+    u.username = spec.username.clone();
+    u.email = spec.email.clone();
+    u.display_name = spec.display_name.clone();
+    u.first_name = spec.first_name.clone();
+    u.last_name = spec.last_name.clone();
+    u.disabled = spec.disabled;
+    u.owner = spec.owner;
+    u.sync_display_name();
+    u.version = old.version + 1;
+    crate::policy::Change::Update {
+        object: crate::policy::Object::User(u),
+        expected_version: old.version,
+    }
 }
 
 /// A password given on the command line's terms: from `--password-env VAR`, or the first line

@@ -143,3 +143,56 @@ fn read_of(e: &Env) -> String {
         .expect("an id")
         .to_string()
 }
+
+#[test]
+fn update_dry_runs_name_what_a_permissions_flags_or_a_users_flags_would_move() {
+    let e = world();
+    let before = e.export();
+    let write = e
+        .json(&["permissions", "ls", "-o", "json"])
+        .as_array()
+        .expect("perms")
+        .iter()
+        .find(|p| p["grants"].as_array().is_some_and(|g| g.len() == 2))
+        .and_then(|p| p["id"].as_str().map(str::to_string))
+        .expect("the write,read permission");
+    // Editors' permission loses `write`: alice and bob both lose it, read stays.
+    let out = e.ok(&[
+        "permissions",
+        "update",
+        &write,
+        "--grant",
+        "read",
+        "--dry-run",
+    ]);
+    assert!(out.contains("nothing written"), "{out}");
+    assert!(
+        out.contains("0 user(s) gain access, 2 lose access"),
+        "{out}"
+    );
+    assert!(out.contains("alice: - write on gatehouse:Role"), "{out}");
+    assert!(out.contains("bob: - write on gatehouse:Role"), "{out}");
+    // A flag the catalog lacks is refused as the real update refuses it.
+    let dry = e.run(&[
+        "permissions",
+        "update",
+        &write,
+        "--grant",
+        "fly",
+        "--dry-run",
+    ]);
+    let real = e.run(&["permissions", "update", &write, "--grant", "fly"]);
+    assert_eq!(dry.status.code(), real.status.code());
+    assert_eq!(dry.status.code(), Some(2));
+    // Disabling bob takes everything he has; the owner flag gives everything.
+    let out = e.ok(&["users", "update", "bob", "--disable", "--dry-run"]);
+    assert!(out.contains("would update user bob"), "{out}");
+    assert!(
+        out.contains("0 user(s) gain access, 1 lose access"),
+        "{out}"
+    );
+    assert!(out.contains("bob: is disabled (allowed nothing)"), "{out}");
+    let out = e.ok(&["users", "update", "alice", "--owner", "--dry-run"]);
+    assert!(out.contains("1 user(s) gain access"), "{out}");
+    assert_eq!(e.export(), before, "dry runs write nothing");
+}
