@@ -6,13 +6,15 @@
 use super::items::shown_end;
 use super::{Desired, EndChange, FieldChange, Op, Planner, opt};
 use crate::backend::error::{Error, Result};
-use crate::model::ObjectKind;
+use crate::model::{ObjectKind, to_micros};
 use crate::policy::{Change, Link};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 /// A document's end, refused when it is not after `now` (an end already past would make the
-/// relation permanent if dropped, and gives nothing if kept). Import checks ends alike.
+/// relation permanent if dropped, and gives nothing if kept), in whole microseconds as the
+/// stores keep it (else a document with nanoseconds would plan a `~` for ever). Import reads
+/// ends alike.
 pub(crate) fn future_end(
     field: &str,
     t: OffsetDateTime,
@@ -27,7 +29,7 @@ pub(crate) fn future_end(
             ),
         ));
     }
-    Ok(t)
+    Ok(to_micros(t))
 }
 
 /// Refuses an end on a role the entry does not hold (`users[0].role_ends.admin`).

@@ -89,6 +89,28 @@ fn a_new_relation_carries_its_end_and_a_moved_end_is_an_update() {
     assert!(plan(&s, &doc, &cats(), true).expect("again").is_empty());
 }
 
+/// The stores keep whole microseconds: a document's end is planned as they will keep it, so
+/// the plan applied plans nothing.
+#[test]
+fn an_end_is_planned_in_whole_microseconds() {
+    let fine = END.replace_nanosecond(123_456_789).expect("nanoseconds");
+    let mut doc = sample();
+    doc.users[0].role_ends.insert("viewer".into(), fine);
+    let p = plan(&State::default(), &doc, &cats(), false).expect("plan");
+    let ends: Vec<_> = p
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Expire { expires_at, .. } => *expires_at,
+            _ => None,
+        })
+        .collect();
+    let micros = END.replace_nanosecond(123_456_000).expect("micros");
+    assert_eq!(ends, [micros]);
+    let s = applied(&State::default(), &p);
+    assert!(plan(&s, &doc, &cats(), false).expect("again").is_empty());
+}
+
 #[test]
 fn a_membership_whose_role_and_end_move_is_one_update() {
     let s = applied(
@@ -143,7 +165,8 @@ fn a_membership_whose_role_and_end_move_is_one_update() {
 #[test]
 fn ends_already_past_or_on_roles_not_held_are_refused_by_entry() {
     let past = now() - Duration::hours(1);
-    let cases: Vec<(fn(&mut PolicyDoc, time::OffsetDateTime), &str)> = vec![
+    type Edit = fn(&mut PolicyDoc, time::OffsetDateTime);
+    let cases: Vec<(Edit, &str)> = vec![
         (
             |d, t| {
                 d.users[0].role_ends.insert("viewer".into(), t);

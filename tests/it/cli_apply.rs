@@ -235,8 +235,8 @@ fn apply_on_a_postgres_store() {
     assert_eq!(run(&["export"]).1, after);
 }
 
-/// Needs the SQLite store to keep ends (`Change::Expire`): fails on this branch's base, where
-/// the store's `Expire` is a stub, and passes once the stores' branch is merged.
+/// A document's ends through apply, export and a plan that moves them (the SQLite store
+/// keeps them: `Change::Expire`).
 #[test]
 fn ends_are_applied_exported_and_moved_by_a_plan() {
     let e = Env::init();
