@@ -64,6 +64,7 @@ async fn setup(store: Arc<dyn Store>) -> (Arc<Service>, String) {
                 disabled: false,
                 owner: false,
                 roles: vec![roles[i % roles.len()].clone()],
+                role_ends: Default::default(),
                 first_name: String::new(),
                 last_name: String::new(),
             })

@@ -2,11 +2,21 @@
 //! used by `export`, `import` and the presets. Import is idempotent: objects that exist (users by
 //! username, teams by key, roles by name, permissions by id or by identical content) are counted
 //! as already present and left as they are; missing links are added. One commit, all or nothing.
+//!
+//! A relation may carry an end: `expires_at` on a membership or a grant, and `role_ends` (role
+//! name → instant) beside the `roles` of a user or a team. Export writes the ends of the
+//! relations still in force and leaves out those whose end has passed (they give nothing;
+//! the cleanup removes them).
 
 use super::error::{Error, Result};
-use crate::model::{Id, Principal, Revision, Role, Team, User, UserKind};
-use crate::policy::State;
+use crate::model::{Id, Principal, Revision, Role, Team, User, UserKind, now};
+use crate::policy::{Link, State};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::OffsetDateTime;
+
+#[path = "document_ends.rs"]
+mod ends;
 
 /// A user in a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +52,14 @@ pub struct DocUser {
     /// Roles held directly (names).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+    /// When some of `roles` end: role name → instant. A role not named here is held until it
+    /// is removed.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        with = "ends::by_name"
+    )]
+    pub role_ends: BTreeMap<String, OffsetDateTime>,
 }
 
 /// A team in a document.
@@ -65,6 +83,13 @@ pub struct DocTeam {
     /// Roles every member inherits (names).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<String>,
+    /// When some of `roles` end: role name → instant (as on a user).
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        with = "ends::by_name"
+    )]
+    pub role_ends: BTreeMap<String, OffsetDateTime>,
 }
 
 /// A role in a document.
@@ -137,6 +162,13 @@ pub struct DocMember {
     /// Role inside the team (name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// When the membership ends (RFC 3339); none: never.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "ends::optional"
+    )]
+    pub expires_at: Option<OffsetDateTime>,
 }
 
 /// A direct grant in a document: to `user` or to `team`.
@@ -151,6 +183,13 @@ pub struct DocGrant {
     /// Team key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
+    /// When the grant ends (RFC 3339); none: never.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "ends::optional"
+    )]
+    pub expires_at: Option<OffsetDateTime>,
 }
 
 /// A whole policy.
@@ -256,58 +295,64 @@ impl PolicyDoc {
         toml::to_string(self).map_err(|e| Error::Store(format!("cannot write TOML: {e}")))
     }
 
-    /// The document of a whole state, in a stable order (export).
+    /// The document of a whole state, in a stable order (export). Relations whose end has
+    /// passed are left out; the others carry their end.
     pub fn of_state(s: &State) -> PolicyDoc {
-        let role_name = |id: &Id| s.roles.get(id).map(|r| r.name.clone());
-        let mut users: Vec<&User> = s.users.values().collect();
-        users.sort_by(|a, b| a.username.cmp(&b.username));
-        let mut teams: Vec<&Team> = s.teams.values().collect();
-        teams.sort_by(|a, b| a.key.cmp(&b.key));
+        Export { s, at: now() }.doc()
+    }
+
+    /// Whether any relation in the document ends (a backend without ends refuses it).
+    pub fn has_ends(&self) -> bool {
+        self.users.iter().any(|u| !u.role_ends.is_empty())
+            || self.teams.iter().any(|t| !t.role_ends.is_empty())
+            || self.members.iter().any(|m| m.expires_at.is_some())
+            || self.grants.iter().any(|g| g.expires_at.is_some())
+    }
+}
+
+/// A state being exported at an instant.
+struct Export<'a> {
+    s: &'a State,
+    at: OffsetDateTime,
+}
+
+impl Export<'_> {
+    fn role_name(&self, id: &Id) -> Option<String> {
+        self.s.roles.get(id).map(|r| r.name.clone())
+    }
+
+    /// Whether the relation is in force (its end, if any, still ahead).
+    fn live(&self, l: &Link) -> bool {
+        !self.s.expiries.ended(l, self.at)
+    }
+
+    /// The names of the roles `links` give (sorted) and the ends of those that end.
+    fn roles(
+        &self,
+        links: impl Iterator<Item = (Link, Id)>,
+    ) -> (Vec<String>, BTreeMap<String, OffsetDateTime>) {
+        let mut names = Vec::new();
+        let mut ends = BTreeMap::new();
+        for (link, role) in links.filter(|(l, _)| self.live(l)) {
+            let Some(name) = self.role_name(&role) else {
+                continue;
+            };
+            if let Some(t) = self.s.expiries.get(&link) {
+                ends.insert(name.clone(), t);
+            }
+            names.push(name);
+        }
+        names.sort();
+        (names, ends)
+    }
+
+    fn doc(&self) -> PolicyDoc {
+        let s = self.s;
         let mut roles: Vec<&Role> = s.roles.values().collect();
         roles.sort_by(|a, b| a.name.cmp(&b.name));
-        let sorted = |mut v: Vec<String>| {
-            v.sort();
-            v
-        };
         PolicyDoc {
-            users: users
-                .iter()
-                .map(|u| DocUser {
-                    id: Some(u.id),
-                    username: u.username.clone(),
-                    email: u.email.clone(),
-                    display_name: u.display_name.clone(),
-                    first_name: u.first_name.clone(),
-                    last_name: u.last_name.clone(),
-                    kind: u.kind,
-                    disabled: u.disabled,
-                    owner: u.owner,
-                    roles: sorted(
-                        s.user_roles
-                            .iter()
-                            .filter(|(uu, _)| *uu == u.id)
-                            .filter_map(|(_, r)| role_name(r))
-                            .collect(),
-                    ),
-                })
-                .collect(),
-            teams: teams
-                .iter()
-                .map(|t| DocTeam {
-                    id: Some(t.id),
-                    key: t.key.clone(),
-                    name: t.name.clone(),
-                    description: t.description.clone(),
-                    default_role: t.default_role.as_ref().and_then(role_name),
-                    roles: sorted(
-                        s.team_roles
-                            .iter()
-                            .filter(|(tt, _)| *tt == t.id)
-                            .filter_map(|(_, r)| role_name(r))
-                            .collect(),
-                    ),
-                })
-                .collect(),
+            users: self.users(),
+            teams: self.teams(),
             roles: roles
                 .iter()
                 .map(|r| DocRole {
@@ -341,42 +386,115 @@ impl PolicyDoc {
                     scope: p.scope.clone(),
                 })
                 .collect(),
-            members: {
-                let mut m: Vec<DocMember> = s
-                    .members
-                    .iter()
-                    .filter_map(|((t, u), r)| {
-                        Some(DocMember {
-                            team: s.teams.get(t)?.key.clone(),
-                            user: s.users.get(u)?.username.clone(),
-                            role: r.as_ref().and_then(role_name),
-                        })
-                    })
-                    .collect();
-                m.sort_by(|a, b| (&a.team, &a.user).cmp(&(&b.team, &b.user)));
-                m
-            },
-            grants: {
-                let mut g: Vec<DocGrant> = s
-                    .grants
-                    .iter()
-                    .filter_map(|(pr, p)| {
-                        let (user, team) = match pr {
-                            Principal::User(u) => (Some(s.users.get(u)?.username.clone()), None),
-                            Principal::Team(t) => (None, Some(s.teams.get(t)?.key.clone())),
-                        };
-                        Some(DocGrant {
-                            permission: p.to_string(),
-                            user,
-                            team,
-                        })
-                    })
-                    .collect();
-                g.sort_by(|a, b| {
-                    (&a.permission, &a.user, &a.team).cmp(&(&b.permission, &b.user, &b.team))
-                });
-                g
-            },
+            members: self.members(),
+            grants: self.grants(),
         }
+    }
+
+    fn users(&self) -> Vec<DocUser> {
+        let s = self.s;
+        let mut users: Vec<&User> = s.users.values().collect();
+        users.sort_by(|a, b| a.username.cmp(&b.username));
+        users
+            .iter()
+            .map(|u| {
+                let held = s
+                    .user_roles
+                    .iter()
+                    .filter(|(uu, _)| *uu == u.id)
+                    .map(|&(user, role)| (Link::UserRole { user, role }, role));
+                let (roles, role_ends) = self.roles(held);
+                DocUser {
+                    id: Some(u.id),
+                    username: u.username.clone(),
+                    email: u.email.clone(),
+                    display_name: u.display_name.clone(),
+                    first_name: u.first_name.clone(),
+                    last_name: u.last_name.clone(),
+                    kind: u.kind,
+                    disabled: u.disabled,
+                    owner: u.owner,
+                    roles,
+                    role_ends,
+                }
+            })
+            .collect()
+    }
+
+    fn teams(&self) -> Vec<DocTeam> {
+        let s = self.s;
+        let mut teams: Vec<&Team> = s.teams.values().collect();
+        teams.sort_by(|a, b| a.key.cmp(&b.key));
+        teams
+            .iter()
+            .map(|t| {
+                let held = s
+                    .team_roles
+                    .iter()
+                    .filter(|(tt, _)| *tt == t.id)
+                    .map(|&(team, role)| (Link::TeamRole { team, role }, role));
+                let (roles, role_ends) = self.roles(held);
+                DocTeam {
+                    id: Some(t.id),
+                    key: t.key.clone(),
+                    name: t.name.clone(),
+                    description: t.description.clone(),
+                    default_role: t.default_role.as_ref().and_then(|r| self.role_name(r)),
+                    roles,
+                    role_ends,
+                }
+            })
+            .collect()
+    }
+
+    fn members(&self) -> Vec<DocMember> {
+        let s = self.s;
+        let mut m: Vec<DocMember> = s
+            .members
+            .iter()
+            .filter_map(|(&(team, user), role)| {
+                let link = Link::Member {
+                    team,
+                    user,
+                    role: *role,
+                };
+                self.live(&link).then_some(())?;
+                Some(DocMember {
+                    team: s.teams.get(&team)?.key.clone(),
+                    user: s.users.get(&user)?.username.clone(),
+                    role: role.as_ref().and_then(|r| self.role_name(r)),
+                    expires_at: s.expiries.get(&link),
+                })
+            })
+            .collect();
+        m.sort_by(|a, b| (&a.team, &a.user).cmp(&(&b.team, &b.user)));
+        m
+    }
+
+    fn grants(&self) -> Vec<DocGrant> {
+        let s = self.s;
+        let mut g: Vec<DocGrant> = s
+            .grants
+            .iter()
+            .filter_map(|&(principal, permission)| {
+                let link = Link::Grant {
+                    principal,
+                    permission,
+                };
+                self.live(&link).then_some(())?;
+                let (user, team) = match principal {
+                    Principal::User(u) => (Some(s.users.get(&u)?.username.clone()), None),
+                    Principal::Team(t) => (None, Some(s.teams.get(&t)?.key.clone())),
+                };
+                Some(DocGrant {
+                    permission: permission.to_string(),
+                    user,
+                    team,
+                    expires_at: s.expiries.get(&link),
+                })
+            })
+            .collect();
+        g.sort_by(|a, b| (&a.permission, &a.user, &a.team).cmp(&(&b.permission, &b.user, &b.team)));
+        g
     }
 }

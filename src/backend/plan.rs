@@ -19,6 +19,11 @@ use crate::policy::{Change, Link, Object, PermFields, State};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
 
+#[path = "plan_ends.rs"]
+mod ends;
+#[cfg(test)]
+#[path = "plan_ends_tests.rs"]
+mod ends_tests;
 #[path = "plan_items.rs"]
 mod items;
 #[path = "plan_links.rs"]
@@ -29,7 +34,8 @@ mod perms;
 #[path = "plan_tests.rs"]
 mod tests;
 
-pub use items::{FieldChange, Op, Plan, PlanCounts, PlanItem};
+pub(crate) use ends::{check_role_ends, future_end};
+pub use items::{EndChange, FieldChange, Op, Plan, PlanCounts, PlanItem, shown_end};
 
 /// A content key for matching permissions (everything but id, times, version, description);
 /// import matches by it too.
@@ -54,14 +60,18 @@ pub(crate) fn content_key(p: &PermFields<'_>) -> String {
     .unwrap_or_default()
 }
 
+/// One change of a plan and its item (`None`: a change that belongs to the item before it,
+/// as the end of a new relation belongs to its `+`).
+type Step = (Change, Option<PlanItem>);
+
 /// The phases of a plan, kept apart so they can be ordered.
 #[derive(Default)]
 struct Phases {
-    creates: Vec<(Change, PlanItem)>,
-    updates: Vec<(Change, PlanItem)>,
-    unlinks: Vec<(Change, PlanItem)>,
-    links: Vec<(Change, PlanItem)>,
-    deletes: Vec<(Change, PlanItem)>,
+    creates: Vec<Step>,
+    updates: Vec<Step>,
+    unlinks: Vec<Step>,
+    links: Vec<Step>,
+    deletes: Vec<Step>,
 }
 
 struct Planner<'a> {
@@ -130,11 +140,15 @@ pub fn plan_keeping(
         links,
         deletes,
     } = p.out;
-    let (changes, items) = [creates, updates, unlinks, links, deletes]
+    let mut out = Plan::default();
+    for (c, i) in [creates, updates, unlinks, links, deletes]
         .into_iter()
         .flatten()
-        .unzip();
-    Ok(Plan { changes, items })
+    {
+        out.changes.push(c);
+        out.items.extend(i);
+    }
+    Ok(out)
 }
 
 /// Shown value of an optional string.
@@ -191,13 +205,8 @@ fn under(entry: &str) -> impl Fn(Error) -> Error + '_ {
 }
 
 impl Planner<'_> {
-    fn push(
-        &mut self,
-        phase: fn(&mut Phases) -> &mut Vec<(Change, PlanItem)>,
-        c: Change,
-        i: PlanItem,
-    ) {
-        phase(&mut self.out).push((c, i));
+    fn push(&mut self, phase: fn(&mut Phases) -> &mut Vec<Step>, c: Change, i: PlanItem) {
+        phase(&mut self.out).push((c, Some(i)));
     }
 
     fn item(op: Op, kind: ObjectKind, name: String, fields: Vec<FieldChange>) -> PlanItem {
@@ -207,6 +216,7 @@ impl Planner<'_> {
             name,
             fields,
             cascades: 0,
+            ends: None,
         }
     }
 
@@ -491,11 +501,13 @@ impl Planner<'_> {
     }
 }
 
-/// The links a document asks for; memberships with their role.
+/// The links a document asks for; memberships with their role; the ends of those that end
+/// (by [`Link::key`]).
 #[derive(Default)]
 struct Desired {
     links: BTreeSet<Link>,
     members: BTreeMap<(Id, Id), Option<Id>>,
+    ends: BTreeMap<Link, OffsetDateTime>,
 }
 
 impl Planner<'_> {

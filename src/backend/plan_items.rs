@@ -4,6 +4,7 @@
 use crate::model::ObjectKind;
 use crate::policy::Change;
 use serde::Serialize;
+use time::OffsetDateTime;
 
 /// What a plan item does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -55,6 +56,25 @@ pub struct PlanItem {
     /// For a delete, how many links and keys go with it.
     #[serde(skip_serializing_if = "is_zero")]
     pub cascades: usize,
+    /// For a new relation that ends, or one whose end moves: its end before and after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ends: Option<EndChange>,
+}
+
+/// A relation's end before and after a plan (`None`: never; JSON: RFC 3339 or `null`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EndChange {
+    /// The stored end (none for a new relation).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub old: Option<OffsetDateTime>,
+    /// The document's end.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub new: Option<OffsetDateTime>,
+}
+
+/// An end as plans show it: `2026-12-31 18:00 UTC`, or `never`.
+pub fn shown_end(t: Option<OffsetDateTime>) -> String {
+    t.map_or_else(|| "never".to_string(), crate::present::instant)
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -62,11 +82,16 @@ fn is_zero(n: &usize) -> bool {
 }
 
 impl PlanItem {
-    /// The item as text: `+ role editor`, `~ user alice` and one indented line per field.
+    /// The item as text: `+ role editor`, `~ user alice` and one indented line per field; a
+    /// new relation that ends says so (`+ user_role alice → admin (ends 2026-12-31 18:00
+    /// UTC)`), a moved end is a field (`    ends: 2026-12-31 18:00 UTC → never`).
     pub fn lines(&self) -> Vec<String> {
         let mut head = format!("{} {} {}", self.op.sign(), self.kind, self.name);
         if self.cascades > 0 {
             head.push_str(&format!(" (and {} link(s) or key(s) of it)", self.cascades));
+        }
+        if let (Op::Create, Some(e)) = (self.op, self.ends) {
+            head.push_str(&format!(" (ends {})", shown_end(e.new)));
         }
         let mut out = vec![head];
         for f in &self.fields {
@@ -74,6 +99,13 @@ impl PlanItem {
                 Op::Update => format!("    {}: {} → {}", f.field, f.old, f.new),
                 _ => format!("    {}: {}", f.field, f.new),
             });
+        }
+        if let (Op::Update, Some(e)) = (self.op, self.ends) {
+            out.push(format!(
+                "    ends: {} → {}",
+                shown_end(e.old),
+                shown_end(e.new)
+            ));
         }
         out
     }

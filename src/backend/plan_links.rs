@@ -1,12 +1,13 @@
 //! The links half of a plan: the links a document asks for, the ones to add (a membership
 //! whose role moves is an update) and, with prune, the stored ones to remove.
 
-use super::{Desired, FieldChange, Op, Planner, opt};
+use super::{Desired, Op, Planner};
 use crate::backend::document::PolicyDoc;
 use crate::backend::error::{Error, Result};
-use crate::model::{Id, ObjectKind, Principal};
+use crate::model::{Id, Principal};
 use crate::policy::{Change, Link};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use time::OffsetDateTime;
 
 impl Planner<'_> {
     fn perm(&self, field: &str, key: &str) -> Result<Id> {
@@ -29,17 +30,23 @@ impl Planner<'_> {
             }
         }
         for (i, u) in doc.users.iter().enumerate() {
-            let user = self.user(&format!("users[{i}]"), &u.username)?;
+            let entry = format!("users[{i}]");
+            let user = self.user(&entry, &u.username)?;
+            super::ends::check_role_ends(&entry, &u.roles, &u.role_ends)?;
             for r in &u.roles {
-                let role = self.role(&format!("users[{i}].roles"), r)?;
-                d.links.insert(Link::UserRole { user, role });
+                let role = self.role(&format!("{entry}.roles"), r)?;
+                let link = Link::UserRole { user, role };
+                self.role_link(&mut d, &entry, link, r, &u.role_ends)?;
             }
         }
         for (i, tm) in doc.teams.iter().enumerate() {
-            let team = self.team(&format!("teams[{i}]"), &tm.key)?;
+            let entry = format!("teams[{i}]");
+            let team = self.team(&entry, &tm.key)?;
+            super::ends::check_role_ends(&entry, &tm.roles, &tm.role_ends)?;
             for r in &tm.roles {
-                let role = self.role(&format!("teams[{i}].roles"), r)?;
-                d.links.insert(Link::TeamRole { team, role });
+                let role = self.role(&format!("{entry}.roles"), r)?;
+                let link = Link::TeamRole { team, role };
+                self.role_link(&mut d, &entry, link, r, &tm.role_ends)?;
             }
         }
         for (i, m) in doc.members.iter().enumerate() {
@@ -50,10 +57,12 @@ impl Planner<'_> {
                 Some(r) => Some(self.role(&format!("{f}.role"), r)?),
                 None => None,
             };
-            if d.members
-                .insert((team, user), role)
-                .is_some_and(|r| r != role)
-            {
+            let end = match m.expires_at {
+                Some(t) => Some(self.future(&format!("{f}.expires_at"), t)?),
+                None => None,
+            };
+            let before = d.members.insert((team, user), role);
+            if before.is_some_and(|r| r != role) {
                 return Err(Error::invalid(
                     f,
                     format!(
@@ -62,6 +71,8 @@ impl Planner<'_> {
                     ),
                 ));
             }
+            let link = Link::Member { team, user, role };
+            Self::want_end(&mut d, &f, link, end, before.is_none())?;
         }
         for (i, g) in doc.grants.iter().enumerate() {
             let f = format!("grants[{i}]");
@@ -71,39 +82,36 @@ impl Planner<'_> {
                 (None, Some(t)) => Principal::Team(self.team(&f, t)?),
                 _ => return Err(Error::invalid(f, "give exactly one of `user` or `team`")),
             };
-            d.links.insert(Link::Grant {
+            let end = match g.expires_at {
+                Some(t) => Some(self.future(&format!("{f}.expires_at"), t)?),
+                None => None,
+            };
+            let link = Link::Grant {
                 principal,
                 permission,
-            });
+            };
+            let first = d.links.insert(link);
+            Self::want_end(&mut d, &f, link, end, first)?;
         }
         Ok(d)
     }
 
-    /// `+` for each link the store lacks; `~` for a membership whose role differs.
-    pub(super) fn links(&mut self, d: &Desired) {
-        for link in &d.links {
-            if !self.state.link_exists(link) {
-                let item = Self::item(Op::Create, link.kind(), self.link_name(link), vec![]);
-                self.push(|o| &mut o.links, Change::Link(*link), item);
-            }
-        }
-        for (&(team, user), &role) in &d.members {
-            let link = Link::Member { team, user, role };
-            let (op, fields) = match self.state.members.get(&(team, user)) {
-                None => (Op::Create, vec![]),
-                Some(&old) if old != role => (
-                    Op::Update,
-                    vec![FieldChange {
-                        field: "role".into(),
-                        old: self.role_label(old),
-                        new: self.role_label(role),
-                    }],
-                ),
-                Some(_) => continue,
-            };
-            let item = Self::item(op, ObjectKind::TeamMember, self.link_name(&link), fields);
-            self.push(|o| &mut o.links, Change::Link(link), item);
-        }
+    /// A user's or team's role `name` and the end `ends` gives it.
+    fn role_link(
+        &self,
+        d: &mut Desired,
+        entry: &str,
+        link: Link,
+        name: &str,
+        ends: &BTreeMap<String, OffsetDateTime>,
+    ) -> Result<()> {
+        let field = format!("{entry}.role_ends.{name}");
+        let end = match ends.get(name) {
+            Some(&t) => Some(self.future(&field, t)?),
+            None => None,
+        };
+        let first = d.links.insert(link);
+        Self::want_end(d, &field, link, end, first)
     }
 
     /// With prune: `-` for each stored link the document does not name whose ends both stay
@@ -164,13 +172,9 @@ impl Planner<'_> {
                 continue;
             }
             let item = Self::item(Op::Delete, link.kind(), self.link_name(&link), vec![]);
-            out.push((Change::Unlink(link), item));
+            out.push((Change::Unlink(link), Some(item)));
         }
         self.out.unlinks.extend(out);
-    }
-
-    fn role_label(&self, role: Option<Id>) -> String {
-        opt(role.map(|r| self.role_name(r)).as_deref())
     }
 
     pub(super) fn user_name(&self, id: Id) -> String {
@@ -205,7 +209,7 @@ impl Planner<'_> {
     }
 
     /// A link in words: `editor → mage:Pipeline (1a2b3c4d)`, `alice → editor`, `ops/alice`.
-    fn link_name(&self, link: &Link) -> String {
+    pub(super) fn link_name(&self, link: &Link) -> String {
         match *link {
             Link::RolePermission { role, permission } => {
                 format!("{} → {}", self.role_name(role), self.perm_name(permission))

@@ -6,15 +6,17 @@ use crate::backend::Error;
 use crate::backend::document::PolicyDoc;
 use crate::backend::document::{DocGrant, DocMember, DocPermission, DocRole, DocTeam, DocUser};
 use crate::catalog::Catalogs;
-use crate::model::{ObjectKind, UserKind};
+use crate::model::{ObjectKind, UserKind, now};
 use crate::policy::{Change, State};
 use proptest::prelude::*;
+use std::collections::BTreeMap;
+use time::{Duration, OffsetDateTime};
 
-fn cats() -> Catalogs {
+pub(super) fn cats() -> Catalogs {
     Catalogs::builtin().expect("builtin catalogs")
 }
 
-fn perm(key: &str, entity: &str, grants: &[&str]) -> DocPermission {
+pub(super) fn perm(key: &str, entity: &str, grants: &[&str]) -> DocPermission {
     DocPermission {
         key: key.into(),
         catalog: "gatehouse".into(),
@@ -32,7 +34,7 @@ fn perm(key: &str, entity: &str, grants: &[&str]) -> DocPermission {
     }
 }
 
-fn user(name: &str, roles: &[&str]) -> DocUser {
+pub(super) fn user(name: &str, roles: &[&str]) -> DocUser {
     DocUser {
         id: None,
         username: name.into(),
@@ -44,10 +46,11 @@ fn user(name: &str, roles: &[&str]) -> DocUser {
         disabled: false,
         owner: false,
         roles: roles.iter().map(|r| r.to_string()).collect(),
+        role_ends: BTreeMap::new(),
     }
 }
 
-fn role(name: &str, perms: &[&str]) -> DocRole {
+pub(super) fn role(name: &str, perms: &[&str]) -> DocRole {
     DocRole {
         id: None,
         name: name.into(),
@@ -56,7 +59,7 @@ fn role(name: &str, perms: &[&str]) -> DocRole {
     }
 }
 
-fn team(key: &str, roles: &[&str]) -> DocTeam {
+pub(super) fn team(key: &str, roles: &[&str]) -> DocTeam {
     DocTeam {
         id: None,
         key: key.into(),
@@ -64,10 +67,11 @@ fn team(key: &str, roles: &[&str]) -> DocTeam {
         description: String::new(),
         default_role: None,
         roles: roles.iter().map(|r| r.to_string()).collect(),
+        role_ends: BTreeMap::new(),
     }
 }
 
-fn sample() -> PolicyDoc {
+pub(super) fn sample() -> PolicyDoc {
     PolicyDoc {
         users: vec![user("alice", &["viewer"]), user("bob", &[])],
         teams: vec![team("ops", &["editor"])],
@@ -83,25 +87,26 @@ fn sample() -> PolicyDoc {
             team: "ops".into(),
             user: "bob".into(),
             role: None,
+            expires_at: None,
         }],
         grants: vec![DocGrant {
             permission: "read-users".into(),
             user: None,
             team: Some("ops".into()),
+            expires_at: None,
         }],
     }
 }
 
-fn applied(s: &State, p: &Plan) -> State {
+/// The state after a plan's changes, committed as a store commits them (all or nothing).
+pub(super) fn applied(s: &State, p: &Plan) -> State {
     let mut out = s.clone();
-    for c in &p.changes {
-        out.apply(c).expect("the plan applies");
-    }
+    out.apply_all(&p.changes).expect("the plan applies");
     out.reindex();
     out
 }
 
-fn signs(p: &Plan) -> Vec<String> {
+pub(super) fn signs(p: &Plan) -> Vec<String> {
     p.items
         .iter()
         .map(|i| format!("{} {} {}", i.op.sign(), i.kind, i.name))
@@ -295,8 +300,21 @@ fn arb_doc() -> impl Strategy<Value = PolicyDoc> {
         names(),
         any::<u64>(),
         any::<bool>(),
+        any::<u32>(),
     )
-        .prop_map(|(perms, roles, users, teams, seed, owner)| {
+        .prop_map(|(perms, roles, users, teams, seed, owner, ends)| {
+            // About half the relations that may end do, 1 to 96 hours from now.
+            let t0 = now();
+            let end = |k: u32| {
+                let bits = ends.rotate_left(k * 5);
+                (bits & 1 == 1).then(|| t0 + Duration::hours(1 + i64::from(bits >> 1) % 96))
+            };
+            let role_ends = |salt: u32, held: &[&str]| -> BTreeMap<String, OffsetDateTime> {
+                held.iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| Some((r.to_string(), end(salt + i as u32)?)))
+                    .collect()
+            };
             let permissions: Vec<DocPermission> = perms
                 .iter()
                 .enumerate()
@@ -322,35 +340,48 @@ fn arb_doc() -> impl Strategy<Value = PolicyDoc> {
                 .take(pick(role_names.len() + 1, 3))
                 .map(String::as_str)
                 .collect();
-            let mut doc_users: Vec<DocUser> = users.iter().map(|u| user(u, &held)).collect();
+            let mut doc_users: Vec<DocUser> = users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| DocUser {
+                    role_ends: role_ends(i as u32 * 3, &held),
+                    ..user(u, &held)
+                })
+                .collect();
             if let Some(u) = doc_users.first_mut() {
                 u.owner = owner;
                 u.email = format!("{seed}@example.com");
             }
             let doc_teams: Vec<DocTeam> = teams
                 .iter()
-                .map(|t| {
+                .enumerate()
+                .map(|(i, t)| {
                     let mut tm = team(&format!("team-{t}"), &held);
                     tm.default_role = role_names.first().cloned();
+                    tm.role_ends = role_ends(10 + i as u32 * 3, &held);
                     tm
                 })
                 .collect();
             let members = doc_teams
                 .iter()
                 .zip(&doc_users)
-                .map(|(t, u)| DocMember {
+                .enumerate()
+                .map(|(i, (t, u))| DocMember {
                     team: t.key.clone(),
                     user: u.username.clone(),
                     role: role_names.get(pick(role_names.len() + 1, 11)).cloned(),
+                    expires_at: end(20 + i as u32),
                 })
                 .collect();
             let grants = permissions
                 .iter()
                 .zip(&doc_users)
-                .map(|(p, u)| DocGrant {
+                .enumerate()
+                .map(|(i, (p, u))| DocGrant {
                     permission: p.key.clone(),
                     user: Some(u.username.clone()),
                     team: None,
+                    expires_at: end(25 + i as u32),
                 })
                 .collect();
             PolicyDoc {
@@ -368,7 +399,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// plan(s, export(s)) is empty; plan(s, doc) applied to s and planned again is empty,
-    /// with and without prune.
+    /// with and without prune; the documents' relations carry random ends, which the export
+    /// writes and the second plan moves.
     #[test]
     fn a_plan_applied_leaves_nothing_to_plan(first in arb_doc(), second in arb_doc(), prune: bool) {
         let cats = cats();
@@ -378,6 +410,18 @@ proptest! {
         let after = applied(&s, &p);
         let again = plan(&after, &second, &cats, prune).expect("again");
         prop_assert!(again.is_empty(), "{:#?}", signs(&again));
+        // Every end the document gives is the relation's end now, as the export writes it.
+        let out = PolicyDoc::of_state(&after);
+        for u in &second.users {
+            let o = out.users.iter().find(|o| o.username == u.username).expect("user");
+            for (r, t) in &u.role_ends {
+                prop_assert_eq!(o.role_ends.get(r), Some(t));
+            }
+        }
+        for m in &second.members {
+            let o = out.members.iter().find(|o| (&o.team, &o.user) == (&m.team, &m.user));
+            prop_assert_eq!(o.map(|o| o.expires_at), Some(m.expires_at));
+        }
         if prune {
             prop_assert_eq!(after.users.len(), second.users.len());
             prop_assert_eq!(after.roles.len(), second.roles.len());

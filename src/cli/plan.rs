@@ -80,7 +80,7 @@ pub(super) fn read(a: &PlanArgs) -> Result<PolicyDoc> {
     }
 }
 
-/// Refuses what the backend cannot hold (Mage: no teams, no direct grants).
+/// Refuses what the backend cannot hold (Mage: no teams, no direct grants, no ends).
 pub(super) fn check_capabilities(ctx: &Ctx, doc: &PolicyDoc) -> Result<()> {
     let info = ctx.backend.info();
     let backend = if info.kind == BackendKind::Mage {
@@ -101,6 +101,13 @@ pub(super) fn check_capabilities(ctx: &Ctx, doc: &PolicyDoc) -> Result<()> {
             what: "direct grants".into(),
             backend,
             why: "grant permissions through roles instead".into(),
+        });
+    }
+    if !info.capabilities.expiry && doc.has_ends() {
+        return Err(Error::Unsupported {
+            what: "relations that end (role_ends, expires_at)".into(),
+            backend,
+            why: "it keeps no ends, so the access would never end; remove the ends".into(),
         });
     }
     Ok(())

@@ -1,14 +1,19 @@
 //! Import (and presets): the idempotent planner that turns a [`PolicyDoc`] into one commit.
+//! A relation the document gives an end is created with it in the same commit (`Link` then
+//! `Expire`); an end already past is refused, naming the entry. A relation that exists is left
+//! as it is, its end too: when the document's end differs, the report says so (`plan`/`apply`
+//! move ends).
 
 use super::{Access, Actor, Service, names};
 use crate::backend::document::{ImportReport, PolicyDoc};
-use crate::backend::plan::content_key;
+use crate::backend::plan::{check_role_ends, content_key, future_end};
 use crate::backend::validate;
 use crate::backend::{Error, Result};
 use crate::model::{Id, Principal, Role, Team, User, new_id, now};
 use crate::policy::{Change, Link, Object, PermFields, State};
 use rustc_hash::FxHashMap as HashMap;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use time::OffsetDateTime;
 
 struct Planner<'a> {
     state: &'a State,
@@ -19,6 +24,8 @@ struct Planner<'a> {
     roles: HashMap<String, Id>,
     perms: HashMap<String, Id>,
     links: BTreeSet<Link>,
+    /// The import's instant: ends must come after it.
+    t: OffsetDateTime,
 }
 
 impl Planner<'_> {
@@ -74,6 +81,61 @@ impl Planner<'_> {
             self.report.links.created += 1;
             self.changes.push(Change::Link(link));
         }
+    }
+
+    /// [`Planner::link`] with the end `field` of the document gives it: a new relation gets
+    /// it in the same commit; an existing one whose end differs is noted, not changed.
+    fn link_until(
+        &mut self,
+        field: &str,
+        what: &str,
+        link: Link,
+        end: Option<OffsetDateTime>,
+    ) -> Result<()> {
+        let end = match end {
+            Some(t) => Some(future_end(field, t, self.t)?),
+            None => None,
+        };
+        let stored = self.state.link_exists(&link);
+        let new = !stored && !self.links.contains(&link);
+        self.link(link);
+        if new && end.is_some() {
+            self.changes.push(Change::Expire {
+                link,
+                expires_at: end,
+            });
+        } else if stored && self.state.expiries.get(&link) != end {
+            let shown = crate::backend::plan::shown_end;
+            self.report.notes.push(format!(
+                "{field}: {what} already exists, ending {}; left as it is, not ending {} as \
+                 the document says (`plan`/`apply` change ends)",
+                shown(self.state.expiries.get(&link)),
+                shown(end)
+            ));
+        }
+        Ok(())
+    }
+
+    /// A user's or team's roles with their ends.
+    fn role_links(
+        &mut self,
+        entry: &str,
+        holder: &str,
+        roles: &[String],
+        ends: &BTreeMap<String, OffsetDateTime>,
+        link: impl Fn(Id) -> Link,
+    ) -> Result<()> {
+        check_role_ends(entry, roles, ends)?;
+        for r in roles {
+            let role = self.role(&format!("{entry}.roles"), r)?;
+            self.link_until(
+                &format!("{entry}.role_ends.{r}"),
+                &format!("{holder} → {r}"),
+                link(role),
+                ends.get(r).copied(),
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -133,8 +195,9 @@ impl Service {
             roles: HashMap::default(),
             perms: HashMap::default(),
             links: BTreeSet::new(),
+            t: now(),
         };
-        let t = now();
+        let t = p.t;
         let fresh_id = |wanted: Option<Id>, taken: &dyn Fn(&Id) -> bool| match wanted {
             Some(id) if !taken(&id) => id,
             _ => new_id(),
@@ -314,18 +377,19 @@ impl Service {
             }
         }
         for (i, u) in doc.users.iter().enumerate() {
-            let user = p.user(&format!("users[{i}]"), &u.username)?;
-            for r in &u.roles {
-                let role = p.role(&format!("users[{i}].roles"), r)?;
-                p.link(Link::UserRole { user, role });
-            }
+            let entry = format!("users[{i}]");
+            let user = p.user(&entry, &u.username)?;
+            p.role_links(&entry, &u.username, &u.roles, &u.role_ends, |role| {
+                Link::UserRole { user, role }
+            })?;
         }
         for (i, tm) in doc.teams.iter().enumerate() {
-            let team = p.team(&format!("teams[{i}]"), &tm.key)?;
-            for r in &tm.roles {
-                let role = p.role(&format!("teams[{i}].roles"), r)?;
-                p.link(Link::TeamRole { team, role });
-            }
+            let entry = format!("teams[{i}]");
+            let team = p.team(&entry, &tm.key)?;
+            let holder = format!("team {}", tm.key);
+            p.role_links(&entry, &holder, &tm.roles, &tm.role_ends, |role| {
+                Link::TeamRole { team, role }
+            })?;
         }
         for (i, m) in doc.members.iter().enumerate() {
             let f = format!("members[{i}]");
@@ -335,7 +399,9 @@ impl Service {
                 Some(r) => Some(p.role(&f, r)?),
                 None => None,
             };
-            p.link(Link::Member { team, user, role });
+            let what = format!("membership {}/{}", m.team, m.user);
+            let link = Link::Member { team, user, role };
+            p.link_until(&format!("{f}.expires_at"), &what, link, m.expires_at)?;
         }
         for (i, g) in doc.grants.iter().enumerate() {
             let f = format!("grants[{i}]");
@@ -345,10 +411,16 @@ impl Service {
                 (None, Some(t)) => Principal::Team(p.team(&f, t)?),
                 _ => return Err(Error::invalid(f, "give exactly one of `user` or `team`")),
             };
-            p.link(Link::Grant {
+            let what = format!(
+                "the grant of {} to {}",
+                g.permission,
+                g.user.as_deref().or(g.team.as_deref()).unwrap_or_default()
+            );
+            let link = Link::Grant {
                 principal,
                 permission,
-            });
+            };
+            p.link_until(&format!("{f}.expires_at"), &what, link, g.expires_at)?;
         }
         let mut report = p.report;
         report.revision = if p.changes.is_empty() {
@@ -371,3 +443,7 @@ impl Service {
         Ok(PolicyDoc::of_state(&self.snapshot().state))
     }
 }
+
+#[cfg(test)]
+#[path = "import_tests.rs"]
+mod tests;

@@ -234,3 +234,49 @@ fn apply_on_a_postgres_store() {
     assert_eq!(run(&["apply", "--prune", "--yes", s(&no_root)]).0, Some(4));
     assert_eq!(run(&["export"]).1, after);
 }
+
+/// A document's ends through apply, export and a plan that moves them (the SQLite store
+/// keeps them: `Change::Expire`).
+#[test]
+fn ends_are_applied_exported_and_moved_by_a_plan() {
+    let e = Env::init();
+    let doc = write(e.dir.path(), "p.toml", &crate::cli_plan::doc_with_ends());
+    let out = e.ok(&["apply", "--yes", s(&doc)]);
+    // 8 items; the two ends are two more changes.
+    assert!(out.contains("Applied 10 change(s) (revision "), "{out}");
+    e.code(&["plan", s(&doc)], 0);
+    let export = e.export();
+    assert!(
+        export.contains("readers = \"2999-12-31T18:00:00Z\""),
+        "{export}"
+    );
+    assert!(
+        export.contains("expires_at = \"2999-01-01T00:00:00Z\""),
+        "{export}"
+    );
+    // The export edited: alice's role for good, bob's membership a day later.
+    let v: toml::Value = toml::from_str(&export).unwrap();
+    let mut t = v.as_table().unwrap().clone();
+    for u in t.get_mut("users").unwrap().as_array_mut().unwrap() {
+        u.as_table_mut().unwrap().remove("role_ends");
+    }
+    for m in t.get_mut("members").unwrap().as_array_mut().unwrap() {
+        if m["user"].as_str() == Some("bob") {
+            m.as_table_mut()
+                .unwrap()
+                .insert("expires_at".into(), "2999-01-02T00:00:00Z".into());
+        }
+    }
+    let edited = write(e.dir.path(), "q.toml", &toml::to_string(&t).unwrap());
+    let planned = e.code(&["plan", s(&edited)], 10);
+    for want in [
+        "~ user_role alice → readers\n    ends: 2999-12-31 18:00 UTC → never\n",
+        "~ team_member ops/bob\n    ends: 2999-01-01 00:00 UTC → 2999-01-02 00:00 UTC\n",
+        "Plan: 0 to create, 2 to change, 0 to delete.\n",
+    ] {
+        assert!(planned.contains(want), "missing {want:?} in:\n{planned}");
+    }
+    e.ok(&["apply", "-y", s(&edited)]);
+    e.code(&["plan", "--prune", s(&edited)], 0);
+    assert!(!e.export().contains("2999-12-31"), "alice's end is gone");
+}

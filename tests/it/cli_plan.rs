@@ -343,3 +343,44 @@ async fn plan_against_a_server() {
     })
     .await;
 }
+
+/// [`DOC`] with ends: alice's role ends, and so does bob's membership.
+pub(crate) fn doc_with_ends() -> String {
+    DOC.replace(
+        "roles = [\"readers\"]\n",
+        "roles = [\"readers\"]\nrole_ends = { readers = \"2999-12-31T18:00:00Z\" }\n",
+    )
+    .replace(
+        "user = \"bob\"\n",
+        "user = \"bob\"\nexpires_at = 2999-01-01T00:00:00Z\n",
+    )
+}
+
+/// Passes on this branch's base: a plan writes nothing, so the stores need not keep ends.
+#[test]
+fn new_relations_are_planned_with_their_ends_and_json_carries_them() {
+    let e = Env::init();
+    let doc = write(e.dir.path(), "p.toml", &doc_with_ends());
+    let out = e.code(&["plan", s(&doc)], 10);
+    for want in [
+        "\n+ user_role alice → readers (ends 2999-12-31 18:00 UTC)\n",
+        "\n+ team_member ops/bob (ends 2999-01-01 00:00 UTC)\n",
+        "\nPlan: 8 to create, 0 to change, 0 to delete.\n",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    let v = e.json_exit(&["plan", s(&doc)], 10);
+    let role = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "user_role")
+        .unwrap();
+    assert_eq!(role["ends"]["old"], Value::Null, "{role}");
+    assert_eq!(role["ends"]["new"], "2999-12-31T18:00:00Z", "{role}");
+    // An end already past: refused, naming the entry.
+    let past = doc_with_ends().replace("2999-01-01T00:00:00Z", "2001-01-01T00:00:00Z");
+    let doc = write(e.dir.path(), "past.toml", &past);
+    let line = e.fails(&["plan", s(&doc)], 2);
+    assert!(line.contains("members[0].expires_at"), "{line}");
+}

@@ -114,6 +114,20 @@ fn refuse_foreign(doc: &PolicyDoc, catalog: &Catalog) -> Result<()> {
             "it gives permissions through roles only; link the permissions to roles",
         ));
     }
+    if doc.has_ends() {
+        // Mage keeps no ends: importing would make temporary access permanent. Teams,
+        // memberships and grants are refused above: what is left is users' role ends.
+        let holders = doc
+            .users
+            .iter()
+            .filter(|u| !u.role_ends.is_empty())
+            .map(|u| u.username.clone());
+        return Err(unsupported(
+            format!("relations that end (role_ends of {})", some(holders)),
+            "it keeps no ends, so the access would never end; remove the ends, or import into \
+             a local store",
+        ));
+    }
     let foreign: BTreeSet<&str> = doc
         .permissions
         .iter()

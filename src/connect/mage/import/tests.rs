@@ -58,6 +58,7 @@ fn user(name: &str, roles: &[&str]) -> DocUser {
         disabled: false,
         owner: false,
         roles: v(roles),
+        role_ends: Default::default(),
     }
 }
 
@@ -358,6 +359,7 @@ fn what_mage_cannot_hold_is_refused_by_name() {
                     description: String::new(),
                     default_role: None,
                     roles: Vec::new(),
+                    role_ends: Default::default(),
                 }],
                 ..doc()
             },
@@ -390,6 +392,18 @@ fn what_mage_cannot_hold_is_refused_by_name() {
                 d
             },
             "service users ('ada')",
+        ),
+        (
+            {
+                // Mage keeps no ends: the role would be held for ever.
+                let mut d = doc();
+                let role = d.users[0].roles[0].clone();
+                d.users[0]
+                    .role_ends
+                    .insert(role, now() + time::Duration::days(1));
+                d
+            },
+            "relations that end (role_ends of 'ada')",
         ),
     ];
     for (d, what_is) in cases {
