@@ -4,6 +4,7 @@
 //! store only loads and commits them. Every write is one transaction that applies a list of
 //! [`Change`]s, bumps the monotonic revision and writes the audit events — all or nothing.
 
+mod end_tags;
 mod error;
 mod memory;
 pub mod postgres;

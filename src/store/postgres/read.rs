@@ -5,7 +5,7 @@ use super::rows;
 use super::{db_err, write};
 use crate::model::AuditQuery;
 use crate::model::{AuditEvent, Id, Principal};
-use crate::policy::{Link, LinkExpiry, State};
+use crate::policy::{LinkExpiry, State};
 use crate::store::sql::{KEY_COLS, PERMISSION_COLS, ROLE_COLS, TEAM_COLS, USER_COLS};
 use crate::store::{StoreError, StoreResult};
 use futures_util::TryStreamExt;
@@ -49,24 +49,8 @@ fn end(row: &PgRow) -> StoreResult<LinkExpiry> {
         .try_get(0)
         .map_err(|e| StoreError::Corrupt(format!("link end: {e}")))?;
     let (a, b) = (rows::get_id(row, 1)?, rows::get_id(row, 2)?);
-    let link = match kind {
-        0 => Link::UserRole { user: a, role: b },
-        1 => Link::TeamRole { team: a, role: b },
-        2 => Link::Member {
-            team: a,
-            user: b,
-            role: None,
-        },
-        3 => Link::Grant {
-            principal: Principal::User(a),
-            permission: b,
-        },
-        4 => Link::Grant {
-            principal: Principal::Team(a),
-            permission: b,
-        },
-        _ => return Err(StoreError::Corrupt(format!("link end of kind {kind}"))),
-    };
+    let link = crate::store::end_tags::tagged_link(i64::from(kind), a, b)
+        .ok_or_else(|| StoreError::Corrupt(format!("link end of kind {kind}")))?;
     let expires_at = rows::get_opt_ts(row, 3)?
         .ok_or_else(|| StoreError::Corrupt("a link end is NULL".into()))?;
     Ok(LinkExpiry { link, expires_at })

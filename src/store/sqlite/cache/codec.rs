@@ -3,7 +3,7 @@
 //! into the model.
 
 use super::super::rows::{from_ts, ts};
-use crate::model::{Id, Principal, Role, Team, User, UserKind};
+use crate::model::{Id, Role, Team, User, UserKind};
 use crate::policy::{Link, LinkExpiry, PermFields, PermRef, PermissionsBuilder};
 use crate::store::{StoreError, StoreResult};
 use rustc_hash::FxHashMap;
@@ -258,52 +258,15 @@ impl EndRec {
     /// membership, 3 a user's grant, 4 a team's grant, 5 a role's permission (never stored
     /// with an end, but a state may hold one).
     pub(super) fn of(link: &Link, at: OffsetDateTime) -> EndRec {
-        let (tag, a, b) = match *link {
-            Link::UserRole { user, role } => (0, user, role),
-            Link::TeamRole { team, role } => (1, team, role),
-            Link::Member { team, user, .. } => (2, team, user),
-            Link::Grant {
-                principal: Principal::User(u),
-                permission,
-            } => (3, u, permission),
-            Link::Grant {
-                principal: Principal::Team(t),
-                permission,
-            } => (4, t, permission),
-            Link::RolePermission { role, permission } => (5, role, permission),
-        };
+        let (tag, a, b) = crate::store::end_tags::end_tag(link);
         EndRec(tag, a, b, ts(at))
     }
 
     /// The link and its end.
     pub(super) fn decode(self) -> StoreResult<LinkExpiry> {
         let EndRec(tag, a, b, us) = self;
-        let link = match tag {
-            0 => Link::UserRole { user: a, role: b },
-            1 => Link::TeamRole { team: a, role: b },
-            2 => Link::Member {
-                team: a,
-                user: b,
-                role: None,
-            },
-            3 => Link::Grant {
-                principal: Principal::User(a),
-                permission: b,
-            },
-            4 => Link::Grant {
-                principal: Principal::Team(a),
-                permission: b,
-            },
-            5 => Link::RolePermission {
-                role: a,
-                permission: b,
-            },
-            _ => {
-                return Err(StoreError::Corrupt(format!(
-                    "load cache: link end of kind {tag}"
-                )));
-            }
-        };
+        let link = crate::store::end_tags::tagged_link(i64::from(tag), a, b)
+            .ok_or_else(|| StoreError::Corrupt(format!("load cache: link end of kind {tag}")))?;
         Ok(LinkExpiry {
             link,
             expires_at: from_ts(us)?,
