@@ -231,6 +231,11 @@ impl App {
             Msg::Loaded(data) => self.on_loaded(*data),
             Msg::Saved { pane, row_id, text } => self.on_saved(pane, row_id, text),
             Msg::SaveFailed(e) => self.on_save_failed(e),
+            Msg::SaveWhatIf {
+                save,
+                changes,
+                lines,
+            } => self.on_save_what_if(save, changes, lines),
             Msg::LoadFailed(e, attempt) => self.on_load_failed(e, attempt),
             Msg::KeyCreated(k) => {
                 self.say(format!("created API key {}", k.record.prefix), Tone::Ok);

@@ -32,6 +32,9 @@ pub struct Confirm {
     pub what_if: WhatIf,
     /// When the relations added or changed end (`e`), where the backend keeps ends.
     pub ends: Option<super::ends::Ends>,
+    /// The form whose save this asks about (`save_check.rs`): it comes back when the dialog
+    /// closes, as typed.
+    pub form: Option<Box<super::form::Form>>,
 }
 
 /// What the change a confirm dialog asks about would do to access (issue 20's what-if): the
@@ -66,6 +69,7 @@ pub(super) fn asking(question: String, changes: Vec<Change>, effect: Effect) -> 
         change: Some(changes.clone()),
         what_if: WhatIf::Pending,
         ends: None,
+        form: None,
     };
     (confirm, Effect::WhatIf(changes))
 }
@@ -83,7 +87,9 @@ impl App {
         };
         match step {
             Step::Close(effects) => {
-                if let Some(back) = c.back.take() {
+                if let Some(form) = c.form.take() {
+                    super::save_check::back_to_form(self, form, !effects.is_empty());
+                } else if let Some(back) = c.back.take() {
                     self.mode = Mode::Detail(*back);
                 }
                 effects
@@ -171,6 +177,7 @@ impl App {
                     change: None,
                     what_if: WhatIf::None,
                     ends: None,
+                    form: None,
                 }
             }
             Some(Delete::Object {

@@ -44,6 +44,11 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
         && let Some(d) = &c.back
     {
         super::detail_draw::draw_detail(app, d, f, main);
+    } else if let Mode::Confirm(c) = &app.mode
+        && let Some(form) = &c.form
+    {
+        // A save's what-if over the form it asks about.
+        super::form_draw::draw_form(form, &app.theme, f, main);
     } else if let Some(Mode::Detail(d)) = app.overlay_back.as_deref() {
         // The command line or the help over a detail page.
         super::detail_draw::draw_detail(app, d, f, main);

@@ -149,6 +149,10 @@ impl App {
                     return Vec::new();
                 }
                 self.mode = Mode::Form(form);
+                // A save that may change access is weighed first (`save_check.rs`).
+                if super::save_check::weighed(&save) {
+                    return vec![Effect::CheckSave(save)];
+                }
                 vec![Effect::Save(save)]
             }
         }

@@ -37,6 +37,7 @@ pub mod panes;
 pub mod picker;
 pub mod prompts;
 pub mod rows;
+pub mod save_check;
 pub mod scroll;
 pub mod secret;
 pub mod signals;
@@ -340,6 +341,7 @@ async fn perform_with(
             Err(e) => Msg::Failed(e.to_string()),
         },
         Effect::Save(save) => save_msg(backend, *save).await,
+        Effect::CheckSave(save) => save_check::check_save(backend, *save).await,
         Effect::Link(links) => ends::link_msg(backend, links, None).await,
         Effect::LinkUntil(links, end) => ends::link_msg(backend, links, Some(end)).await,
         Effect::SetExpiry {
@@ -371,7 +373,7 @@ async fn perform_with(
 }
 
 /// Creates or updates the object of a form.
-async fn save_msg(backend: &dyn Backend, save: form::Save) -> Msg {
+pub(super) async fn save_msg(backend: &dyn Backend, save: form::Save) -> Msg {
     use form::Save;
     use view::Pane;
     let verb = |target: &Option<(crate::model::Id, u64)>| {

@@ -70,6 +70,9 @@ pub enum Effect {
     RetryLoad(u32),
     /// Create or update an object from a form.
     Save(Box<Save>),
+    /// Save a form that may change access: at once when nobody's access moves, else come
+    /// back with the what-if ([`Msg::SaveWhatIf`]) for the confirm dialog.
+    CheckSave(Box<Save>),
     /// Add relations (from the picker).
     Link(Vec<Link>),
     /// Add relations (from the picker) that end at an instant (`Backend::link_until`).
@@ -133,6 +136,7 @@ impl JobKind {
             Effect::Load | Effect::RetryLoad(_) => JobKind::Load,
             Effect::Delete { .. }
             | Effect::Save(_)
+            | Effect::CheckSave(_)
             | Effect::Link(_)
             | Effect::LinkUntil(..)
             | Effect::SetExpiry { .. }
@@ -185,6 +189,16 @@ pub enum Msg {
         row_id: String,
         /// For the status line.
         text: String,
+    },
+    /// A form's save would change access: what it would do (the summary's lines, or why it
+    /// could not be worked out), for the confirm dialog that asks before it is made.
+    SaveWhatIf {
+        /// The save, as the form asked for it.
+        save: Box<Save>,
+        /// The change it makes.
+        changes: Vec<crate::policy::Change>,
+        /// The what-if.
+        lines: Result<Vec<String>, String>,
     },
     /// A form's save failed (the form stays as typed).
     SaveFailed(crate::backend::Error),

@@ -70,4 +70,5 @@ mod tui_live;
 mod tui_msgs;
 mod tui_pty;
 mod tui_review;
+mod tui_save_check;
 mod tui_scroll;
