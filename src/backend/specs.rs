@@ -52,6 +52,27 @@ impl std::fmt::Debug for Password {
 }
 
 impl UserSpec {
+    /// The user `old` with this spec's fields, at `version + 1` (the version it was read at,
+    /// plus one) and updated now: what an update writes, and what a dry run or the console's
+    /// save check weighs.
+    pub fn applied_to(&self, old: &User, version: u64) -> User {
+        let mut user = User {
+            username: self.username.clone(),
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            kind: self.kind,
+            disabled: self.disabled,
+            owner: self.owner,
+            updated_at: now(),
+            version: version + 1,
+            ..old.clone()
+        };
+        user.sync_display_name();
+        user
+    }
+
     /// The spec of an existing user.
     pub fn of(u: &User) -> UserSpec {
         UserSpec {

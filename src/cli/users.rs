@@ -485,21 +485,10 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
     Ok(0)
 }
 
-/// The update `users update` makes, for a dry run: the user with the spec's fields, one
-/// version on.
+/// The update `users update` makes, for a dry run.
 fn user_update(old: &crate::model::User, spec: &UserSpec) -> crate::policy::Change {
-    let mut u = old.clone();
-    u.username = spec.username.clone();
-    u.email = spec.email.clone();
-    u.display_name = spec.display_name.clone();
-    u.first_name = spec.first_name.clone();
-    u.last_name = spec.last_name.clone();
-    u.disabled = spec.disabled;
-    u.owner = spec.owner;
-    u.sync_display_name();
-    u.version = old.version + 1;
     crate::policy::Change::Update {
-        object: crate::policy::Object::User(u),
+        object: crate::policy::Object::User(spec.applied_to(old, old.version)),
         expected_version: old.version,
     }
 }

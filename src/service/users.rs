@@ -121,20 +121,7 @@ impl Service {
                 other.username
             )));
         }
-        let mut user = User {
-            username: spec.username,
-            email: spec.email,
-            display_name: spec.display_name,
-            first_name: spec.first_name,
-            last_name: spec.last_name,
-            kind: spec.kind,
-            disabled: spec.disabled,
-            owner: spec.owner,
-            updated_at: now(),
-            version: version + 1,
-            ..old.clone()
-        };
-        user.sync_display_name();
+        let user = spec.applied_to(old, version);
         self.commit(
             actor,
             vec![Change::Update {

@@ -74,7 +74,7 @@ fn change_of(state: &State, catalogs: &Catalogs, save: &Save) -> Option<Change> 
                     let old = state.users.get(id).filter(|u| u.version == *version)?;
                     let moved = old.owner != spec.owner || old.disabled != spec.disabled;
                     moved.then(|| Change::Update {
-                        object: Object::User(updated_user(old, spec)),
+                        object: Object::User(spec.applied_to(old, old.version)),
                         expected_version: *version,
                     })
                 }
@@ -114,22 +114,6 @@ fn user_fields_valid(spec: &UserSpec) -> Option<()> {
     validate::text("email", &spec.email).ok()?;
     validate::text("display_name", &spec.display_name).ok()?;
     validate::person_names(&spec.first_name, &spec.last_name).ok()
-}
-
-/// The user `old` with the form's fields, one version on (as `users update --dry-run`).
-fn updated_user(old: &User, spec: &UserSpec) -> User {
-    let mut u = old.clone();
-    u.username = spec.username.clone();
-    u.email = spec.email.clone();
-    u.display_name = spec.display_name.clone();
-    u.first_name = spec.first_name.clone();
-    u.last_name = spec.last_name.clone();
-    u.kind = spec.kind;
-    u.disabled = spec.disabled;
-    u.owner = spec.owner;
-    u.sync_display_name();
-    u.version = old.version + 1;
-    u
 }
 
 /// The user the form would create.
