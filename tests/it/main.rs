@@ -9,6 +9,7 @@
 
 mod cli_support;
 mod cli_what_if;
+mod cli_what_if_backends;
 mod mage_support;
 mod support;
 mod tui_support;
