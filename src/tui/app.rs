@@ -11,7 +11,7 @@ use super::list::ListState;
 pub use super::msg::{Data, Effect, Job, JobId, JobKind, Msg};
 use super::picker::Picker;
 use super::theme::Theme;
-use super::view::{Pane, columns, rows};
+use super::view::{Pane, columns, rows_at};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind};
 use ratatui_textarea::TextArea;
 use std::collections::HashMap;
@@ -296,8 +296,11 @@ impl App {
 
     /// Data arrived: every list gets its rows, keeping its selection.
     fn on_loaded(&mut self, data: Data) -> Vec<Effect> {
+        // Relations that end are marked as of the load (`(ends)`, `(ended)`): lists say no
+        // clock, so they need no redraw as time passes.
+        let now = self.now();
         for pane in Pane::ALL {
-            let r = rows(pane, &data.state, &data.audit, &data.catalogs);
+            let r = rows_at(pane, &data.state, &data.audit, &data.catalogs, now);
             let cols = columns(pane);
             let list = self.lists.entry(pane).or_default();
             list.set_rows(r, cols);

@@ -149,9 +149,22 @@ pub(crate) fn date(t: time::OffsetDateTime) -> String {
 }
 
 /// The rows of a list pane from a state and audit events: built, except the Permissions
-/// pane's, made from the state when read ([`PermRows`]).
+/// pane's, made from the state when read ([`PermRows`]); relations that end are marked as of
+/// the clock ([`rows_at`]).
 pub fn rows(pane: Pane, s: &Arc<State>, audit: &[AuditEvent], catalogs: &Arc<Catalogs>) -> Rows {
-    (def(pane).rows)(s, audit, catalogs)
+    rows_at(pane, s, audit, catalogs, crate::model::now())
+}
+
+/// [`rows`], `now` being now: the Users pane marks a role or team whose relation ends
+/// `(ends)`, or `(ended)` when its end is at or before `now`.
+pub fn rows_at(
+    pane: Pane,
+    s: &Arc<State>,
+    audit: &[AuditEvent],
+    catalogs: &Arc<Catalogs>,
+    now: time::OffsetDateTime,
+) -> Rows {
+    (def(pane).rows)(s, audit, catalogs, now)
 }
 
 /// Who the principal of a direct grant is, for display.

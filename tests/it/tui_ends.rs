@@ -169,6 +169,105 @@ fn role_and_team_pages_show_ends_and_sanitize_the_names_beside_them() {
     assert!(s.contains("alice") && s.contains("expires in 2d 4h"), "{s}");
 }
 
+/// The Users list of `a`.
+fn users_list(a: &mut App) -> String {
+    chars(a, ":users");
+    a.on_event(&key(KeyCode::Enter));
+    screen(a)
+}
+
+#[test]
+fn the_users_list_marks_roles_and_teams_that_end_at_every_size() {
+    for (w, h) in SIZES {
+        // bob's membership of ops ended an hour ago (not cleaned up yet).
+        let mut d = ending_data(true);
+        let mut state = ending();
+        let bob_ops = Link::Member {
+            team: id(30),
+            user: id(3),
+            role: Some(id(12)),
+        };
+        state.expiries.set(&bob_ops, Some(NOW - Duration::hours(1)));
+        d.state = Arc::new(state);
+        let mut a = App::new(Theme::monochrome(), (w, h), false);
+        a.clock = Some(NOW);
+        a.on_msg(Msg::Loaded(Box::new(d)));
+        let s = users_list(&mut a);
+        insta::assert_snapshot!(format!("ends_users_list_{w}x{h}"), s);
+        assert!(!s.contains('\u{1b}'), "{s}");
+        // alice: Pipeline editors ends, Viewer default permissions ended 2h ago, her
+        // membership of ops ends (at 60 columns the roles are cut inside the first mark);
+        // the same role of the user with the hostile name ends.
+        let alice = s.lines().find(|l| l.contains("alice")).expect("alice");
+        assert!(alice.contains("ops (ends)"), "{w}x{h}: {alice}");
+        let evil = s
+            .lines()
+            .find(|l| l.contains("evil\\x1b[2Jname"))
+            .expect("evil");
+        assert!(evil.contains("Pipeline editors (en"), "{w}x{h}: {evil}");
+        if w >= 80 {
+            assert!(
+                alice.contains("Pipeline editors (ends)"),
+                "{w}x{h}: {alice}"
+            );
+            assert!(evil.contains("Pipeline editors (ends)"), "{w}x{h}: {evil}");
+        }
+        // bob's role has no end; his membership ended.
+        let bob = s.lines().find(|l| l.contains("bob")).expect("bob");
+        assert!(bob.contains("ops (ended)"), "{w}x{h}: {bob}");
+        assert!(!bob.contains("permissions (end"), "{w}x{h}: {bob}");
+    }
+}
+
+#[test]
+fn the_users_list_says_ended_as_of_the_consoles_clock() {
+    let mut a = App::new(Theme::monochrome(), (120, 40), false);
+    a.clock = Some(NOW + Duration::days(3));
+    a.on_msg(Msg::Loaded(Box::new(ending_data(true))));
+    let s = users_list(&mut a);
+    let alice = s.lines().find(|l| l.contains("alice")).expect("alice");
+    assert!(alice.contains("Pipeline editors (ended)"), "{alice}");
+    assert!(alice.contains("ops (ended)"), "{alice}");
+    assert!(!alice.contains("(ends)"), "{alice}");
+    // The marks are in the rows' text: the filter finds the users with a relation ended.
+    a.on_event(&key(KeyCode::Esc));
+    chars(&mut a, "/ended");
+    let shown: Vec<String> = a
+        .list()
+        .visible
+        .iter()
+        .filter_map(|&i| a.list().rows.get(i as usize).map(|r| r.id().into_owned()))
+        .collect();
+    assert_eq!(shown, ["alice", "evil\u{1b}[2Jname"]);
+}
+
+#[test]
+fn a_store_without_ends_draws_the_users_list_as_before() {
+    for (w, h) in SIZES {
+        let draw = |expiries: gatehouse::policy::Expiries| {
+            let mut d = ending_data(true);
+            let mut s = ending();
+            s.expiries = expiries;
+            d.state = Arc::new(s);
+            let mut a = App::new(Theme::monochrome(), (w, h), false);
+            a.clock = Some(NOW);
+            a.on_msg(Msg::Loaded(Box::new(d)));
+            users_list(&mut a)
+        };
+        let plain = draw(Default::default());
+        assert!(!plain.contains("(end"), "{plain}");
+        // The path that marks, with nothing listed to mark, draws the same.
+        let mut elsewhere = gatehouse::policy::Expiries::new();
+        let nobody = Link::UserRole {
+            user: id(99),
+            role: id(10),
+        };
+        elsewhere.set(&nobody, Some(NOW));
+        assert_eq!(draw(elsewhere), plain, "{w}x{h}");
+        assert_ne!(draw(ending().expiries), plain, "{w}x{h}");
+    }
+}
+
 /// Alice's page, `a` on her roles, Enter on the one role left: the confirm dialog.
 fn adding(size: (u16, u16), expiry: bool) -> App {
     let mut a = ending_app(size, expiry);

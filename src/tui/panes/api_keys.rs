@@ -13,6 +13,7 @@ use crate::tui::form_fields::{CHOOSE_USER, KEY_ACCESS};
 use crate::tui::rows::Rows;
 use crate::tui::view::{Column, Pane, Row, col, date};
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 pub(super) const DEF: PaneDef = PaneDef {
     pane: Pane::Keys,
@@ -55,7 +56,7 @@ fn unsupported(caps: &Capabilities) -> Option<&'static str> {
     (!caps.keys).then_some("this backend has no API keys")
 }
 
-fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
+fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>, now: OffsetDateTime) -> Rows {
     Rows::Built(
         s.keys
             .values()
@@ -67,10 +68,7 @@ fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
                     .unwrap_or_else(|| short_id(&k.user_id));
                 let status = if k.revoked_at.is_some() {
                     "revoked"
-                } else if k
-                    .expires_at
-                    .is_some_and(|e| e <= time::OffsetDateTime::now_utc())
-                {
+                } else if k.expires_at.is_some_and(|e| e <= now) {
                     "expired"
                 } else {
                     "active"

@@ -63,6 +63,7 @@ fn audit_rows(
     s: &std::sync::Arc<State>,
     audit: &[AuditEvent],
     _: &std::sync::Arc<crate::catalog::Catalogs>,
+    _: time::OffsetDateTime,
 ) -> Rows {
     Rows::Built(
         audit

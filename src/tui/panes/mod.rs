@@ -29,6 +29,7 @@ use crate::model::{AuditEvent, Id, ObjectKind};
 use crate::policy::State;
 use crossterm::event::KeyEvent;
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 pub use users::effective_lines;
 
@@ -58,8 +59,9 @@ pub struct PaneDef {
     pub aliases: &'static [&'static str],
     /// The list's columns (none: the pane has no list).
     pub columns: &'static [Column],
-    /// The list's rows, from a load.
-    pub rows: fn(&Arc<State>, &[AuditEvent], &Arc<Catalogs>) -> Rows,
+    /// The list's rows, from a load made at the instant given (relations that end are said
+    /// as of it).
+    pub rows: fn(&Arc<State>, &[AuditEvent], &Arc<Catalogs>, OffsetDateTime) -> Rows,
     /// Why a backend cannot show the pane, if it cannot.
     pub unsupported: fn(&Capabilities) -> Option<&'static str>,
     /// What a backend without the pane lacks, as a sentence begins: `Teams are`.
@@ -213,7 +215,7 @@ fn always(_: &Capabilities) -> Option<&'static str> {
 }
 
 /// No list.
-fn no_rows(_: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
+fn no_rows(_: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>, _: OffsetDateTime) -> Rows {
     Rows::default()
 }
 

@@ -17,6 +17,7 @@ use crate::tui::picker::AddTo;
 use crate::tui::rows::Rows;
 use crate::tui::view::{Column, Pane, PermRows, col};
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 pub(super) const DEF: PaneDef = PaneDef {
     pane: Pane::Permissions,
@@ -58,7 +59,7 @@ const COLUMNS: &[Column] = &[
     col("CREATOR", 8, 1, false, 100),
 ];
 
-fn rows(s: &Arc<State>, _: &[AuditEvent], catalogs: &Arc<Catalogs>) -> Rows {
+fn rows(s: &Arc<State>, _: &[AuditEvent], catalogs: &Arc<Catalogs>, _: OffsetDateTime) -> Rows {
     Rows::Permissions(PermRows::new(Arc::clone(s), Arc::clone(catalogs)))
 }
 

@@ -15,6 +15,7 @@ use crate::tui::rows::Rows;
 use crate::tui::view::{Column, Pane, Row, col};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 pub(super) const DEF: PaneDef = PaneDef {
     pane: Pane::Roles,
@@ -55,7 +56,7 @@ const COLUMNS: &[Column] = &[
     col("CREATED", 16, 0, false, 130),
 ];
 
-fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
+fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>, _: OffsetDateTime) -> Rows {
     let mut perms: FxHashMap<Id, usize> = FxHashMap::default();
     for (r, _) in &s.role_permissions {
         *perms.entry(*r).or_default() += 1;

@@ -16,6 +16,7 @@ use crate::tui::rows::Rows;
 use crate::tui::view::{Column, Pane, Row, col};
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 pub(super) const DEF: PaneDef = PaneDef {
     pane: Pane::Teams,
@@ -56,7 +57,7 @@ fn unsupported(caps: &Capabilities) -> Option<&'static str> {
     (!caps.teams).then_some("this backend has no teams")
 }
 
-fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
+fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>, _: OffsetDateTime) -> Rows {
     let mut members: FxHashMap<Id, usize> = FxHashMap::default();
     for (t, _) in s.members.keys() {
         *members.entry(*t).or_default() += 1;

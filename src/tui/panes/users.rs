@@ -17,6 +17,7 @@ use crate::tui::picker::AddTo;
 use crate::tui::rows::Rows;
 use crate::tui::view::{Column, Pane, col, user_rows};
 use std::sync::Arc;
+use time::OffsetDateTime;
 
 pub(super) const DEF: PaneDef = PaneDef {
     pane: Pane::Users,
@@ -57,8 +58,8 @@ const COLUMNS: &[Column] = &[
     col("UPDATED", 16, 0, false, 130),
 ];
 
-fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>) -> Rows {
-    Rows::Built(user_rows(s))
+fn rows(s: &Arc<State>, _: &[AuditEvent], _: &Arc<Catalogs>, now: OffsetDateTime) -> Rows {
+    Rows::Built(user_rows(s, now))
 }
 
 fn page(row_id: &str, s: &State, _: Option<&Catalogs>) -> Option<Page> {

@@ -249,16 +249,36 @@ impl Cells {
         self
     }
 
-    /// Adds a cell of pieces already sanitized, joined by `sep`.
-    pub(crate) fn push_joined(&mut self, pieces: &[&str], sep: &str) -> &mut Cells {
+    /// Adds a cell of pieces already sanitized, each followed by its mark, joined by `sep`.
+    pub(crate) fn push_joined<M: Mark>(&mut self, pieces: &[(&str, M)], sep: &str) -> &mut Cells {
         self.next();
-        for (i, p) in pieces.iter().enumerate() {
+        for (i, (p, mark)) in pieces.iter().enumerate() {
             if i > 0 {
                 self.text.push_str(sep);
             }
             self.text.push_str(p);
+            mark.push_to(&mut self.text);
         }
         self
+    }
+}
+
+/// What follows a piece of a joined cell ([`Cells::push_joined`]): nothing (`()`, which takes
+/// no room, for lists that mark nothing) or a constant such as ` (ends)`.
+pub(crate) trait Mark: Copy + Send + Sync {
+    /// Writes the mark after its piece.
+    fn push_to(self, text: &mut String);
+}
+
+impl Mark for () {
+    #[inline]
+    fn push_to(self, _: &mut String) {}
+}
+
+impl Mark for &'static str {
+    #[inline]
+    fn push_to(self, text: &mut String) {
+        text.push_str(self);
     }
 }
 

@@ -3,21 +3,34 @@
 use super::users::user_rows_split;
 use super::*;
 use crate::model::{Id, Role, Team, User, UserKind, now};
+use crate::policy::Link;
+use time::{Duration, OffsetDateTime};
 
 /// The Users rows as first written (maps of vectors, `Row` sanitizing every cell, the key
-/// from `join` + `to_lowercase`): the reference for [`super::users::user_rows`].
-fn reference_user_rows(s: &State) -> Vec<(String, Vec<String>, String)> {
+/// from `join` + `to_lowercase`), a relation that ends marked ` (ends)`, or ` (ended)` by
+/// `now`: the reference for [`super::users::user_rows`].
+fn reference_user_rows(s: &State, now: OffsetDateTime) -> Vec<(String, Vec<String>, String)> {
     use std::collections::HashMap;
-    let mut roles: HashMap<Id, Vec<&str>> = HashMap::new();
-    for (u, r) in &s.user_roles {
-        if let Some(role) = s.roles.get(r) {
-            roles.entry(*u).or_default().push(role.name.as_str());
+    let mark = |link: Link| match s.expiries.get(&link) {
+        None => "",
+        Some(end) if end > now => " (ends)",
+        Some(_) => " (ended)",
+    };
+    let mut roles: HashMap<Id, Vec<String>> = HashMap::new();
+    for &(user, role) in &s.user_roles {
+        if let Some(r) = s.roles.get(&role) {
+            let m = mark(Link::UserRole { user, role });
+            roles
+                .entry(user)
+                .or_default()
+                .push(format!("{}{m}", r.name));
         }
     }
-    let mut teams: HashMap<Id, Vec<&str>> = HashMap::new();
-    for (t, u) in s.members.keys() {
-        if let Some(team) = s.teams.get(t) {
-            teams.entry(*u).or_default().push(team.key.as_str());
+    let mut teams: HashMap<Id, Vec<String>> = HashMap::new();
+    for (&(team, user), &role) in &s.members {
+        if let Some(t) = s.teams.get(&team) {
+            let m = mark(Link::Member { team, user, role });
+            teams.entry(user).or_default().push(format!("{}{m}", t.key));
         }
     }
     s.users
@@ -30,8 +43,9 @@ fn reference_user_rows(s: &State) -> Vec<(String, Vec<String>, String)> {
             if u.disabled {
                 flags.push("disabled");
             }
-            let join =
-                |m: &HashMap<Id, Vec<&str>>| m.get(&u.id).map(|v| v.join(", ")).unwrap_or_default();
+            let join = |m: &HashMap<Id, Vec<String>>| {
+                m.get(&u.id).map(|v| v.join(", ")).unwrap_or_default()
+            };
             let cells: Vec<String> = [
                 u.username.clone(),
                 u.email.clone(),
@@ -163,7 +177,7 @@ fn user_rows_match_the_reference() {
         (r.id().to_string(), cells, key)
     })
     .collect();
-    assert_eq!(got, reference_user_rows(&s));
+    assert_eq!(got, reference_user_rows(&s, now()));
     assert!(
         got.iter().any(|(_, c, _)| c[3].contains(", ")),
         "some user has two roles"
@@ -181,9 +195,9 @@ fn user_rows_match_the_reference() {
 #[test]
 fn user_rows_split_into_ranges_match_the_reference() {
     let s = state();
-    let want = reference_user_rows(&s);
+    let want = reference_user_rows(&s, now());
     for parts in 1..=9 {
-        let got: Vec<(String, Vec<String>, String)> = user_rows_split(&s, parts)
+        let got: Vec<(String, Vec<String>, String)> = user_rows_split(&s, parts, now())
             .into_iter()
             .map(|r| {
                 let cells = r.cells().map(String::from).collect();
@@ -196,16 +210,77 @@ fn user_rows_split_into_ranges_match_the_reference() {
     let mut few = state();
     let keep: Vec<Id> = few.users.keys().take(3).copied().collect();
     few.users.retain(|id, _| keep.contains(id));
-    let want = reference_user_rows(&few);
+    let want = reference_user_rows(&few, now());
     for parts in [1, 2, 3, 5] {
-        let got: Vec<String> = user_rows_split(&few, parts)
+        let got: Vec<String> = user_rows_split(&few, parts, now())
             .into_iter()
             .map(|r| r.search_key().into_owned())
             .collect();
         let want: Vec<String> = want.iter().map(|r| r.2.clone()).collect();
         assert_eq!(got, want, "{parts} parts of 3 users");
     }
-    assert!(user_rows_split(&State::default(), 3).is_empty());
+    assert!(user_rows_split(&State::default(), 3, now()).is_empty());
+}
+
+/// The fixture's state with some roles and memberships that end (one past its end), and an
+/// end of a relation no user holds.
+fn ending(at: OffsetDateTime) -> State {
+    let mut s = state();
+    let roles: Vec<(Id, Id)> = s.user_roles.iter().copied().step_by(3).collect();
+    for (n, (user, role)) in roles.into_iter().enumerate() {
+        let end = at + Duration::hours(n as i64 - 2);
+        s.expiries.set(&Link::UserRole { user, role }, Some(end));
+    }
+    let members: Vec<(Id, Id)> = s.members.keys().copied().step_by(4).collect();
+    for (team, user) in members {
+        let link = Link::Member {
+            team,
+            user,
+            role: Some(id(1)),
+        };
+        s.expiries.set(&link, Some(at + Duration::days(1)));
+    }
+    s
+}
+
+#[test]
+fn user_rows_mark_relations_that_end_and_those_that_ended() {
+    let at = now();
+    let s = ending(at);
+    let want = reference_user_rows(&s, at);
+    for parts in [1, 2, 3, 5] {
+        let got: Vec<(String, Vec<String>, String)> = user_rows_split(&s, parts, at)
+            .into_iter()
+            .map(|r| {
+                let cells = r.cells().map(String::from).collect();
+                let key = r.search_key().into_owned();
+                (r.id().to_string(), cells, key)
+            })
+            .collect();
+        assert_eq!(got, want, "{parts} parts");
+    }
+    let cells = |c: usize, mark: &str| want.iter().filter(|r| r.1[c].contains(mark)).count();
+    assert!(cells(3, super::users::ENDS) > 0 && cells(3, super::users::ENDED) > 0);
+    assert!(cells(4, super::users::ENDS) > 0 && cells(4, super::users::ENDED) == 0);
+    // Later, every end has passed.
+    let late = user_rows_split(&s, 2, at + Duration::days(30));
+    assert!(late.iter().all(|r| !r.cell(3).contains(super::users::ENDS)));
+    assert!(late.iter().any(|r| r.cell(4).contains(super::users::ENDED)));
+}
+
+#[test]
+fn user_rows_with_ends_of_no_listed_relation_are_the_rows_without_ends() {
+    let at = now();
+    let mut s = state();
+    let plain = user_rows_split(&s, 2, at);
+    // The marking path, with nothing to mark.
+    let nobody = Link::UserRole {
+        user: id(1),
+        role: id(1000),
+    };
+    s.expiries.set(&nobody, Some(at));
+    assert!(!s.expiries.is_empty());
+    assert_eq!(user_rows_split(&s, 2, at), plain);
 }
 
 #[test]
