@@ -17,6 +17,7 @@ mod tui_support;
 mod apply_tx;
 mod cli;
 mod cli_apply;
+mod cli_apply_pty;
 mod cli_assertions;
 mod cli_check_attr;
 mod cli_errors;
