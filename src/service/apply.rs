@@ -46,10 +46,13 @@ fn entities(changes: &[Change]) -> Result<BTreeSet<&'static str>> {
                 o.kind()
             }
             Change::Delete { kind, .. } => *kind,
-            Change::Link(l)
-            | Change::Unlink(l)
-            | Change::Expire { link: l, .. }
-            | Change::Expired(l) => {
+            Change::Expired(_) => {
+                return Err(Error::invalid(
+                    "changes",
+                    "a plan never removes relations as ended; `gatehouse prune-expired` does",
+                ));
+            }
+            Change::Link(l) | Change::Unlink(l) | Change::Expire { link: l, .. } => {
                 out.insert(link_entity(l));
                 continue;
             }

@@ -25,6 +25,14 @@ pub(crate) fn check_end(link: &Link, at: Option<OffsetDateTime>) -> Result<()> {
         ));
     }
     if let Some(t) = at
+        && t >= super::guard::FOR_GOOD - time::Duration::days(366)
+    {
+        return Err(Error::invalid(
+            "expires_at",
+            "an end that far is no end; give none (--never) for access that lasts",
+        ));
+    }
+    if let Some(t) = at
         && t <= now()
     {
         return Err(Error::invalid(
@@ -63,6 +71,22 @@ impl Service {
             Link::Member { team, user, role } => s.members.get(&(team, user)) == Some(&role),
             other => s.link_exists(&other),
         };
+        // One past its end gives nothing: it is given anew (removed as ended, then added).
+        if s.link_exists(&link) && s.expiries.ended(&link, now()) {
+            let stored = match link {
+                Link::Member { team, user, .. } => Link::Member {
+                    team,
+                    user,
+                    role: s.members.get(&(team, user)).copied().flatten(),
+                },
+                other => other,
+            };
+            let mut changes = vec![Change::Expired(stored), Change::Link(link)];
+            if expires_at.is_some() {
+                changes.push(Change::Expire { link, expires_at });
+            }
+            return self.commit(actor, changes).await;
+        }
         if exists {
             let hint = if expires_at.is_some() {
                 "; to change when it ends, set its end instead (`expire`)"

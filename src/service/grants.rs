@@ -244,13 +244,17 @@ impl Service {
                 if expires_at.is_some() {
                     changes.push(Change::Expire { link, expires_at });
                 }
-            } else if let (Some(old), Some(new)) = (snap.state.expiries.get(&link), expires_at)
-                && new > old
-            {
-                changes.push(Change::Expire {
-                    link,
-                    expires_at: Some(new),
-                });
+            } else if let Some(old) = snap.state.expiries.get(&link) {
+                // Held already, with an end: granting never takes access away, so the end
+                // moves to the later of the two (none is the latest); one already past is
+                // given anew.
+                let later = match expires_at {
+                    None => true,
+                    Some(new) => new > old,
+                };
+                if later || old <= now() {
+                    changes.push(Change::Expire { link, expires_at });
+                }
             }
         }
         self.commit(actor, changes).await
@@ -386,14 +390,31 @@ impl Service {
     pub fn my_resource_grants(&self, user: Id) -> Vec<(String, Vec<String>)> {
         let snap = self.snapshot();
         let s = &snap.state;
+        // A relation past its end gives nothing, pruned or not.
+        let t = crate::model::now();
         let teams: Vec<Id> = s
             .members
             .keys()
             .filter(|(_, u)| *u == user)
             .map(|(t, _)| *t)
+            .filter(|&team| {
+                let member = Link::Member {
+                    team,
+                    user,
+                    role: None,
+                };
+                !s.expiries.ended(&member, t)
+            })
             .collect();
         let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
         for (pr, pid) in &s.grants {
+            let grant = Link::Grant {
+                principal: *pr,
+                permission: *pid,
+            };
+            if s.expiries.ended(&grant, t) {
+                continue;
+            }
             let mine = match pr {
                 Principal::User(u) => *u == user,
                 Principal::Team(t) => teams.contains(t),

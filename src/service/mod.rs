@@ -194,8 +194,13 @@ impl Service {
             // A writer panicked while publishing; the Arc inside is still a whole snapshot.
             Err(poisoned) => poisoned.into_inner().clone(),
         };
-        if snap.index_outlived() {
-            return self.reindexed(snap);
+        let mut snap = snap;
+        // An end may pass again while a new index is built or published: a few rounds.
+        for _ in 0..3 {
+            if !snap.index_outlived() {
+                break;
+            }
+            snap = self.reindexed(snap);
         }
         snap
     }
@@ -601,5 +606,7 @@ impl Service {
 mod tests;
 #[cfg(test)]
 mod tests_expiry;
+#[cfg(test)]
+mod tests_expiry_guard;
 #[cfg(test)]
 mod tests_io;

@@ -21,15 +21,18 @@
 //! For everyone, owners included: no write may leave the store without an enabled owner.
 
 mod needs;
+mod over_time;
 mod reach;
 mod region;
 
+pub(crate) use over_time::FOR_GOOD;
 pub(crate) use reach::Scope;
 
 use super::{Access, Actor, Service, Snapshot};
 use crate::backend::{Error, Result};
 use crate::catalog::ADMIN_CATALOG;
-use crate::model::{Id, ObjectKind, Permission, User};
+use crate::engine::Engine;
+use crate::model::{Id, ObjectKind, Permission, User, now};
 use crate::policy::{Change, Link, Object, State};
 use needs::{Need, Needs, Why};
 use reach::{teams_of, user_reach};
@@ -102,6 +105,19 @@ impl Service {
     pub(super) fn guard(&self, actor: &Actor, snap: &Snapshot, changes: &[Change]) -> Result<()> {
         let state = &snap.state;
         owners_remain(state, changes)?;
+        // The cleanup removes only relations past their end on the state it lands on (an end
+        // moved later meanwhile keeps the relation): never a live one, whoever asks.
+        let t = now();
+        if let Some(l) = changes.iter().find_map(|c| match c {
+            Change::Expired(l) if !state.expiries.ended(l, t) => Some(l),
+            _ => None,
+        }) {
+            return Err(Error::Conflict(format!(
+                "{} '{}' has not ended (its end moved or it has none); nothing removed",
+                l.kind(),
+                l.object_id()
+            )));
+        }
         let Some(uid) = actor.user else {
             return Ok(());
         };
@@ -119,6 +135,7 @@ impl Service {
         }
         let mut needs = Needs::new(state, &self.catalogs, me, changes);
         for c in changes {
+            needs.until = over_time::change_until(state, changes, c);
             needs.add(c)?;
         }
         if needs.list.is_empty() {
@@ -146,77 +163,46 @@ impl Service {
                 n.perm.entity, me.username
             )));
         }
-        let may_escalate: HashMap<&str, bool> = needs
-            .list
-            .iter()
-            .filter_map(|n| n.lift)
-            .map(|e| (e, self.authorize(actor, Access::Escalate, e).is_ok()))
-            .collect();
-        let list: Vec<&Need> = needs
-            .list
-            .iter()
-            .filter(|n| n.lift.is_none_or(|e| may_escalate.get(e) != Some(&true)))
-            .collect();
-        // Only an actor some of whose access ends can hold less later than now.
-        let until = access_ends(state, me.id).then(|| held_until(state, changes));
-        check(self, snap, me, &list, until)
-    }
-}
-
-/// Whether some relation `user` holds access through has an end: its roles, memberships and
-/// direct grants, and its teams' roles and grants.
-fn access_ends(state: &State, user: Id) -> bool {
-    if state.expiries.is_empty() {
-        return false;
-    }
-    let teams: BTreeSet<Id> = teams_of(state, user).into_iter().map(|(t, _)| t).collect();
-    state.expiries.iter().any(|(l, _)| match *l {
-        Link::UserRole { user: u, .. } | Link::Member { user: u, .. } => u == user,
-        Link::Grant { principal, .. } => match principal {
-            crate::model::Principal::User(u) => u == user,
-            crate::model::Principal::Team(t) => teams.contains(&t),
-        },
-        Link::TeamRole { team, .. } => teams.contains(&team),
-        Link::RolePermission { .. } => false,
-    })
-}
-
-/// The far future: what an actor holds then is what it holds for good (no relation of it ends).
-const FOR_GOOD: OffsetDateTime = time::macros::datetime!(9999-12-31 23:59:59 UTC);
-
-/// The last instant at which what `changes` give or lift still acts: a relation given or
-/// extended until `T` acts until just before `T`; anything else (a relation given for good, a
-/// deny lifted, an object written) acts for good. The actor must hold what it gives for as
-/// long as it gives it: a temporary admin cannot make its own access, or anyone's, outlast
-/// its own.
-fn held_until(state: &State, changes: &[Change]) -> OffsetDateTime {
-    let mut ends: HashMap<Link, Option<OffsetDateTime>> = HashMap::new();
-    for c in changes {
-        if let Change::Expire { link, expires_at } = c {
-            ends.insert(link.key(), *expires_at);
+        // The rule holds at every instant the actor's access changes, up to the last one a
+        // need must be held at (see `time`); `escalate` lifts a need only where it is held.
+        let last = needs.list.iter().map(|n| n.until).max().unwrap_or_else(now);
+        for at in over_time::instants(state, me.id, last) {
+            let engine = snap.engine_at(at);
+            let t = at.unwrap_or_else(now);
+            let mut lifted: HashMap<&str, bool> = HashMap::new();
+            let list: Vec<&Need> = needs
+                .list
+                .iter()
+                .filter(|n| n.until >= t)
+                .filter(|n| {
+                    n.lift.is_none_or(|e| {
+                        !*lifted
+                            .entry(e)
+                            .or_insert_with(|| escalates(&engine, me.id, e))
+                    })
+                })
+                .collect();
+            check(self, snap, me, &list, &engine, at)?;
         }
+        Ok(())
     }
-    let mut last: Option<OffsetDateTime> = None;
-    for c in changes {
-        let end = match c {
-            Change::Link(l) => match ends.get(&l.key()) {
-                Some(e) => *e,
-                None => state.expiries.get(l).filter(|_| state.link_exists(l)),
-            },
-            Change::Expire { expires_at, .. } => *expires_at,
-            // The cleanup of a relation already ended gives and lifts nothing.
-            Change::Expired(l) if state.expiries.ended(l, crate::model::now()) => continue,
-            _ => None,
-        };
-        let Some(end) = end else {
-            return FOR_GOOD;
-        };
-        last = Some(last.map_or(end, |l| l.max(end)));
-    }
-    match last {
-        Some(t) => t - time::Duration::MICROSECOND,
-        None => crate::model::now(),
-    }
+}
+
+/// Whether `user` holds `escalate` on the admin entity `entity` in `engine`.
+fn escalates(engine: &Engine, user: Id, entity: &str) -> bool {
+    engine
+        .decide(&crate::engine::Request {
+            at: None,
+            user,
+            catalog: ADMIN_CATALOG.into(),
+            action: Access::Escalate.flag().into(),
+            entity: entity.into(),
+            entity_uuid: None,
+            resource_owner: None,
+            resource_team: None,
+            attribute: None,
+        })
+        .allowed
 }
 
 /// What decides a permission's region: everything but its id, times and description.
@@ -239,13 +225,14 @@ fn content_key(p: &Permission) -> ContentKey<'_> {
 }
 
 /// Checks that `me` holds every region point of every need.
-/// `until`: the instant the actor must still hold it at (`None`: now; see [`held_until`]).
+/// `at`: the instant checked (`None`: now), `engine` the index for it.
 fn check(
     service: &Service,
     snap: &Snapshot,
     me: &User,
     list: &[&Need],
-    until: Option<OffsetDateTime>,
+    engine: &Engine,
+    at: Option<OffsetDateTime>,
 ) -> Result<()> {
     let state = &snap.state;
     // Permissions with the same content have the same region: work each out once.
@@ -260,15 +247,14 @@ fn check(
         slot.push(i);
     }
     let regions = Regions::new(service.catalogs(), &distinct);
-    let engine = snap.engine_at(until);
     let mut view = ActorView {
-        engine: &engine,
+        engine,
         actor: me.id,
         teams: teams_of(state, me.id)
             .into_iter()
             .map(|(t, _)| t)
             .filter(|&team| {
-                until.is_none_or(|at| {
+                at.is_none_or(|at| {
                     let member = Link::Member {
                         team,
                         user: me.id,

@@ -8,7 +8,8 @@ use crate::catalog::{Catalogs, ConditionMeaning};
 use crate::model::{ADMIN_TEAM, Id, ObjectKind, Permission, User};
 use crate::policy::{Change, Link, Object, State};
 use std::cell::OnceCell;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
+use time::OffsetDateTime;
 
 /// Each user's teams, with the role held inside each.
 type TeamsByUser = HashMap<Id, Vec<(Id, Option<Id>)>>;
@@ -38,6 +39,9 @@ pub(super) struct Need {
     /// The admin entity whose `escalate` lifts this need (`None`: nothing lifts it).
     pub(super) lift: Option<&'static str>,
     pub(super) why: Why,
+    /// Until when the actor must hold it (`over_time`): a grant until just before the access
+    /// given ends, a deny lifted for good.
+    pub(super) until: OffsetDateTime,
 }
 
 /// The needs of one list of changes, worked out against the state before it.
@@ -52,10 +56,12 @@ pub(super) struct Needs<'a> {
     unlinked: BTreeSet<Link>,
     pub(super) list: Vec<Need>,
     catalogs: &'a Catalogs,
-    /// (permission, grants?, scope, lift) already pushed by id.
-    pushed: HashSet<(Id, bool, Scope, Option<&'static str>)>,
+    /// (permission, grants?, scope, lift) already pushed by id → its place in `list`.
+    pushed: HashMap<(Id, bool, Scope, Option<&'static str>), usize>,
     /// user → teams, built when first needed.
     teams: OnceCell<TeamsByUser>,
+    /// Until when the change being added gives what it gives (set before each `add`).
+    pub(super) until: OffsetDateTime,
 }
 
 impl<'a> Needs<'a> {
@@ -76,8 +82,9 @@ impl<'a> Needs<'a> {
                 Change::Create(Object::Team(t)) => {
                     new_teams.insert(t.id, t.key == ADMIN_TEAM);
                 }
-                Change::Unlink(l) => {
+                Change::Unlink(l) | Change::Expired(l) => {
                     unlinked.insert(*l);
+                    unlinked.insert(l.key());
                 }
                 _ => {}
             }
@@ -90,8 +97,9 @@ impl<'a> Needs<'a> {
             unlinked,
             list: Vec::new(),
             catalogs,
-            pushed: HashSet::new(),
+            pushed: HashMap::new(),
             teams: OnceCell::new(),
+            until: super::over_time::FOR_GOOD,
         }
     }
 
@@ -103,18 +111,29 @@ impl<'a> Needs<'a> {
     }
 
     fn push(&mut self, id: Id, side: Side, scope: Scope, lift: Option<&'static str>, why: &Why) {
+        // A deny lifted stays lifted: held for good whatever the change's end.
+        let until = match side {
+            Side::Grants => self.until,
+            Side::Denies => super::over_time::FOR_GOOD,
+        };
         // The same permission, side and scope once (a team of 50k members would otherwise
-        // push its role's permissions once per member).
-        if !self.pushed.insert((id, side == Side::Grants, scope, lift)) {
+        // push its role's permissions once per member), held until the latest it is needed.
+        let key = (id, side == Side::Grants, scope, lift);
+        if let Some(&i) = self.pushed.get(&key) {
+            if let Some(n) = self.list.get_mut(i) {
+                n.until = n.until.max(until);
+            }
             return;
         }
         if let Some(perm) = self.perm(id) {
+            self.pushed.insert(key, self.list.len());
             self.list.push(Need {
                 perm,
                 side,
                 scope,
                 lift,
                 why: why.clone(),
+                until,
             });
         }
     }
@@ -214,6 +233,7 @@ impl<'a> Needs<'a> {
                     scope: Scope::Any,
                     lift: Some("Permission"),
                     why: Why::Grant,
+                    until: super::over_time::FOR_GOOD,
                 });
             }
             Change::Update {
@@ -226,6 +246,7 @@ impl<'a> Needs<'a> {
                     scope: Scope::Any,
                     lift: Some("Permission"),
                     why: Why::Grant,
+                    until: super::over_time::FOR_GOOD,
                 });
                 let lift = Some("Permission");
                 if self.held(p.id) {
@@ -327,6 +348,8 @@ impl<'a> Needs<'a> {
             Change::Unlink(l) | Change::Expired(l) => self.link(l, Side::Denies),
             // A later end (or none) hands the relation's access on for longer: as adding it.
             // An earlier one lifts its denies sooner: as removing it.
+            // A relation given by this list: its `Link` is weighed (until this end).
+            Change::Expire { link, .. } if !s.link_exists(link) || self.removed(link) => {}
             Change::Expire { link, expires_at } => {
                 let stored = match *link {
                     Link::Member { team, user, .. } => Link::Member {
@@ -342,8 +365,14 @@ impl<'a> Needs<'a> {
                     (None, Some(_)) => false,
                     (Some(a), Some(b)) => b > &a,
                 };
-                let side = if longer { Side::Grants } else { Side::Denies };
-                self.link(&stored, side);
+                match (longer, stored) {
+                    // A membership lasting longer gives all it gives again, as a new one.
+                    (true, Link::Member { team, user, role }) => {
+                        self.member_given(team, user, role)
+                    }
+                    (true, l) => self.link(&l, Side::Grants),
+                    (false, l) => self.link(&l, Side::Denies),
+                }
             }
             Change::Create(Object::Role(_)) | Change::Delete { .. } => {}
         }
@@ -386,7 +415,13 @@ impl<'a> Needs<'a> {
         let s = self.state;
         let lift = Some("TeamMember");
         let scope = self.member_scope(team);
-        let old = s.members.get(&(team, user));
+        let key = Link::Member {
+            team,
+            user,
+            role: None,
+        };
+        // A membership this list removes first is added anew, not changed.
+        let old = s.members.get(&(team, user)).filter(|_| !self.removed(&key));
         match side {
             Side::Grants => {
                 if old.is_none() {
@@ -415,6 +450,26 @@ impl<'a> Needs<'a> {
                 let cond = self.conditional(user);
                 self.push_all(cond, Side::Denies, scope, lift, &why);
             }
+        }
+    }
+
+    /// Whether this list removes `link` (unlinked or expired), whatever a membership's role.
+    fn removed(&self, link: &Link) -> bool {
+        self.unlinked.contains(&link.key())
+    }
+
+    /// Everything a membership gives, as if new: the team's grants and roles, what its
+    /// conditions let the user reach, and the role held inside it.
+    fn member_given(&mut self, team: Id, user: Id, role: Option<Id>) {
+        let s = self.state;
+        let lift = Some("TeamMember");
+        let scope = self.member_scope(team);
+        let why = Why::Grant;
+        self.push_all(team_perms(s, team), Side::Grants, Scope::Any, lift, &why);
+        let cond = self.conditional(user);
+        self.push_all(cond, Side::Grants, scope, lift, &why);
+        if let Some(r) = role {
+            self.push_all(role_perms(s, r), Side::Grants, scope, lift, &why);
         }
     }
 
