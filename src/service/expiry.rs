@@ -81,6 +81,19 @@ impl Service {
                 },
                 other => other,
             };
+            // Given anew, as a new membership: without a role, the team's default role.
+            let link = match link {
+                Link::Member {
+                    team,
+                    user,
+                    role: None,
+                } => Link::Member {
+                    team,
+                    user,
+                    role: s.teams.get(&team).and_then(|t| t.default_role),
+                },
+                other => other,
+            };
             let mut changes = vec![Change::Expired(stored), Change::Link(link)];
             if expires_at.is_some() {
                 changes.push(Change::Expire { link, expires_at });

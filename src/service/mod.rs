@@ -609,4 +609,6 @@ mod tests_expiry;
 #[cfg(test)]
 mod tests_expiry_guard;
 #[cfg(test)]
+mod tests_expiry_order;
+#[cfg(test)]
 mod tests_io;

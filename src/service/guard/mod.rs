@@ -28,7 +28,7 @@ mod region;
 pub(crate) use over_time::FOR_GOOD;
 pub(crate) use reach::Scope;
 
-use super::{Access, Actor, Service, Snapshot};
+use super::{Access, Actor, EngineAt, Service, Snapshot};
 use crate::backend::{Error, Result};
 use crate::catalog::ADMIN_CATALOG;
 use crate::engine::Engine;
@@ -133,9 +133,12 @@ impl Service {
         if me.disabled {
             return Err(Error::Forbidden(format!("{} is disabled", me.username)));
         }
+        // One now for the whole check.
+        let t0 = now();
+        let ends = over_time::ends_after(state, changes);
         let mut needs = Needs::new(state, &self.catalogs, me, changes);
         for c in changes {
-            needs.until = over_time::change_until(state, changes, c);
+            needs.until = over_time::change_until(&ends, c, t0);
             needs.add(c)?;
         }
         if needs.list.is_empty() {
@@ -165,10 +168,26 @@ impl Service {
         }
         // The rule holds at every instant the actor's access changes, up to the last one a
         // need must be held at (see `time`); `escalate` lifts a need only where it is held.
-        let last = needs.list.iter().map(|n| n.until).max().unwrap_or_else(now);
-        for at in over_time::instants(state, me.id, last) {
-            let engine = snap.engine_at(at);
-            let t = at.unwrap_or_else(now);
+        let last = needs.list.iter().map(|n| n.until).max().unwrap_or(t0);
+        // The catalogs the answers checked read: the needs', and the admin catalog's
+        // `escalate` when a need may be lifted.
+        let mut catalogs: BTreeSet<&str> =
+            needs.list.iter().map(|n| n.perm.catalog.as_str()).collect();
+        if needs.list.iter().any(|n| n.lift.is_some()) {
+            catalogs.insert(ADMIN_CATALOG);
+        }
+        let instants = over_time::instants(state, me.id, last, t0, &catalogs);
+        // Past now, only the actor's own reach decides its answers: an index of that, per
+        // instant, costs what the actor reaches, not the store.
+        let reach = (instants.len() > 1).then(|| over_time::reach_of(state, me.id));
+        for at in instants {
+            let engine = match (at, &reach) {
+                (Some(t), Some(r)) => {
+                    EngineAt::Built(Box::new(Engine::build_at(r, &self.catalogs, t)))
+                }
+                _ => snap.engine_at(None),
+            };
+            let t = at.unwrap_or(t0);
             let mut lifted: HashMap<&str, bool> = HashMap::new();
             let list: Vec<&Need> = needs
                 .list
