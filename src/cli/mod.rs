@@ -114,6 +114,13 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Open the console (a summary when stdout is not a terminal).
     Tui,
+    /// Shell completions, printed to stdout: `gatehouse completions bash >
+    /// ~/.local/share/bash-completion/completions/gatehouse` (zsh: a file `_gatehouse` on
+    /// `$fpath`; fish: `~/.config/fish/completions/gatehouse.fish`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
     /// Create the store and its first owner, once.
     Init {
         /// Username of the first owner (default: $USER, or `admin`).
@@ -307,6 +314,15 @@ async fn execute(mut cli: Cli) -> Result<i32> {
     if let Some(Command::Serve(args)) = &cli.command {
         return serve::serve(&cli.global, args, default_admin()).await;
     }
+    if let Some(Command::Completions { shell }) = &cli.command {
+        // Needs no store: the completions are the command line's own shape.
+        let mut cmd = <Cli as clap::CommandFactory>::command();
+        let mut out = Vec::new();
+        clap_complete::generate(*shell, &mut cmd, "gatehouse", &mut out);
+        let text = String::from_utf8_lossy(&out);
+        out!("{text}");
+        return Ok(0);
+    }
     if let Some(Command::Test(args)) = &mut cli.command {
         if !test_file::prepare(args)? {
             return Ok(2);
@@ -359,7 +375,7 @@ async fn run_command(
         return Ok(0);
     };
     match command {
-        Command::Tui | Command::Serve(_) | Command::Logout => Ok(0),
+        Command::Tui | Command::Serve(_) | Command::Logout | Command::Completions { .. } => Ok(0),
         Command::Init { admin } => ctx
             .backend
             .init(admin.as_deref().unwrap_or("admin"))

@@ -7,6 +7,7 @@
 // Tests may unwrap, expect and panic (the crate's [lints] deny them in the product).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cli_completions;
 mod cli_support;
 mod cli_what_if;
 mod cli_what_if_backends;
