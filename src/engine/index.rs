@@ -1,6 +1,5 @@
 //! Building the immutable engine index from a store state.
 
-use super::Via;
 use super::filing::{Filing, Finder, PermHolders};
 use super::uuids::Uuids;
 use crate::catalog::{
@@ -15,6 +14,7 @@ use time::OffsetDateTime;
 
 use super::holder::entry_masks;
 pub(crate) use super::holder::{Entry, Holder};
+pub use super::window::Window;
 
 /// Index of a holder of permissions (a role, a team's direct grants, a user's direct grants).
 pub(crate) type HolderIdx = u32;
@@ -64,7 +64,7 @@ pub(crate) struct PermRec {
 
 /// Mage attribute lists, indexed by `AttrKind as usize`: `query_attributes`,
 /// `read_attributes`, `write_attributes`.
-type AttrLists = Box<[Box<[String]>; 3]>;
+pub(crate) type AttrLists = Box<[Box<[String]>; 3]>;
 
 impl CatalogRec {
     /// The masks a check tests for a permission of this catalog with these raw masks:
@@ -145,7 +145,7 @@ pub struct Engine {
     pub(crate) perms: Vec<PermRec>,
     /// The attribute lists of the permissions that have any (few do), by permission index:
     /// read only by attribute checks.
-    attrs: FxHashMap<u32, AttrLists>,
+    pub(crate) attrs: FxHashMap<u32, AttrLists>,
     pub(crate) holders: Vec<Holder>,
     pub(crate) holder_owner: Vec<HolderOwner>,
     /// Permission → holders it is filed under.
@@ -165,25 +165,6 @@ pub struct Engine {
     pub(crate) window: Window,
     /// The ends of the links in the index that have one.
     pub(crate) ends: Expiries,
-}
-
-/// The instants an index's links hold for: from the latest end at or before the instant it
-/// was built for (`None`: since ever) to the earliest end after it (`None`: for ever).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    /// The instant the index was built for.
-    pub at: OffsetDateTime,
-    /// No link in the index ends before this; a link ended at it is left out.
-    pub from: Option<OffsetDateTime>,
-    /// The first end of a link in the index: from then on the index says too much.
-    pub until: Option<OffsetDateTime>,
-}
-
-impl Window {
-    /// Whether the index decides as of `t` (its links are exactly those live at `t`).
-    pub fn holds_at(&self, t: OffsetDateTime) -> bool {
-        self.from.is_none_or(|f| f <= t) && self.until.is_none_or(|u| t < u)
-    }
 }
 
 fn compile_conditions(catalog: &Catalog, names: &[String]) -> u8 {
@@ -561,51 +542,6 @@ impl Engine {
         }
     }
 
-    /// The instants this index decides for (see [`Window`]).
-    pub fn window(&self) -> Window {
-        self.window
-    }
-
-    /// When the path `via` to `permission` ends for `user`: the earliest end of the links it
-    /// goes through (the user's role, the membership, the team's role, the direct grant), or
-    /// `None` when none of them ends.
-    pub fn path_ends(&self, user: Id, via: Via, permission: Id) -> Option<OffsetDateTime> {
-        if self.ends.is_empty() {
-            return None;
-        }
-        let member = |team| Link::Member {
-            team,
-            user,
-            role: None,
-        };
-        let links: [Option<Link>; 2] = match via {
-            Via::Direct => [
-                Some(Link::Grant {
-                    principal: Principal::User(user),
-                    permission,
-                }),
-                None,
-            ],
-            Via::Role { role } => [Some(Link::UserRole { user, role }), None],
-            Via::Team { team } => [
-                Some(member(team)),
-                Some(Link::Grant {
-                    principal: Principal::Team(team),
-                    permission,
-                }),
-            ],
-            Via::TeamRole { team, role } => {
-                [Some(member(team)), Some(Link::TeamRole { team, role })]
-            }
-            Via::MemberRole { team, .. } => [Some(member(team)), None],
-        };
-        links
-            .iter()
-            .flatten()
-            .filter_map(|l| self.ends.get(l))
-            .min()
-    }
-
     /// Permission `pi` as filed under a holder (its id and the masks a check tests), or
     /// `None` when no holder has it.
     pub(crate) fn entry_of(&self, pi: u32) -> Option<&Entry> {
@@ -636,37 +572,6 @@ impl Engine {
     /// Number of permissions indexed.
     pub fn permission_count(&self) -> usize {
         self.perms.len()
-    }
-
-    /// Roughly how many heap bytes each part of the index holds, largest parts named (for
-    /// benchmarks: what a store's index costs and where).
-    pub fn heap_bytes(&self) -> Vec<(&'static str, usize)> {
-        // The heap bytes of a vector's buffer.
-        fn cap<T>(v: &Vec<T>) -> usize {
-            v.capacity() * size_of::<T>()
-        }
-        let attrs: usize = self.attrs.capacity() * (size_of::<(u32, AttrLists)>() + 1)
-            + self
-                .attrs
-                .values()
-                .map(|a| size_of_val(&**a))
-                .sum::<usize>();
-        let (mut entries, mut groups, mut dirs) = (0, 0, 0);
-        for h in &self.holders {
-            entries += cap(&h.entries);
-            groups += cap(&h.groups) + cap(&h.group_uuids);
-            dirs += h.dir.as_ref().map_or(0, |d| size_of_val(&**d));
-        }
-        let by_entity: usize = self.perms_by_entity.values().map(cap).sum();
-        vec![
-            ("permission records", cap(&self.perms) + attrs),
-            ("entity UUIDs", self.uuids.heap_bytes()),
-            ("holder entries", entries),
-            ("holder groups", groups),
-            ("holder directories", dirs + cap(&self.holders)),
-            ("permission → holders", self.perm_holders.heap_bytes()),
-            ("entity → permissions", by_entity),
-        ]
     }
 
     /// The via of a holder reached for a user (role, team, …) given the team context.

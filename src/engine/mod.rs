@@ -13,18 +13,21 @@ pub mod effect;
 mod evaluate;
 mod explain;
 mod filing;
+mod heap;
 mod holder;
 mod index;
 mod mage_call;
 mod reverse;
 mod uuids;
+mod window;
 
 pub use call_plan::{CallAnswer, CallData, CallQuery, NoData};
 pub use effect::{AccessEffect, access_effect};
 pub use explain::{Candidate, Explanation, FailedCondition, Hint, Outcome};
-pub use index::{Engine, Window};
+pub use index::Engine;
 pub use mage_call::{MageCall, MageCheck, MageFailure, MageVerdict, ReadCheck};
 pub use reverse::{Effective, Scope, WhatCan, WhoCan};
+pub use window::Window;
 
 use crate::model::Id;
 use serde::{Deserialize, Serialize};

@@ -10,7 +10,12 @@ use crate::policy::Link;
 use std::time::Duration as StdDuration;
 use time::Duration;
 
-async fn role_with(svc: &Service, root: &Actor, name: &str, perms: &[(&str, &[&str])]) -> Role {
+pub(super) async fn role_with(
+    svc: &Service,
+    root: &Actor,
+    name: &str,
+    perms: &[(&str, &[&str])],
+) -> Role {
     let role = svc
         .create_role(
             root,
@@ -39,7 +44,7 @@ async fn role_with(svc: &Service, root: &Actor, name: &str, perms: &[(&str, &[&s
     role
 }
 
-async fn user(svc: &Service, root: &Actor, name: &str) -> User {
+pub(super) async fn user(svc: &Service, root: &Actor, name: &str) -> User {
     svc.create_user(
         root,
         UserSpec {
@@ -51,7 +56,7 @@ async fn user(svc: &Service, root: &Actor, name: &str) -> User {
     .expect("user")
 }
 
-fn reads_audit(user: Id, at: Option<time::OffsetDateTime>) -> Request {
+pub(super) fn reads_audit(user: Id, at: Option<time::OffsetDateTime>) -> Request {
     Request {
         at,
         user,

@@ -2,9 +2,10 @@
 //! independent review found (F1–F8), and fails without its fix.
 
 use super::tests::{perm, service};
+use super::tests_expiry::{reads_audit, user};
 use super::*;
-use crate::backend::{GrantTo, RoleSpec, TeamSpec, UserSpec};
-use crate::model::{AuditQuery, Role, User, now};
+use crate::backend::{GrantTo, RoleSpec, TeamSpec};
+use crate::model::{AuditQuery, Role, now};
 use crate::policy::Link;
 use std::time::Duration as StdDuration;
 use time::Duration;
@@ -40,32 +41,6 @@ async fn role_with(
         .expect("link");
     }
     role
-}
-
-async fn user(svc: &Service, root: &Actor, name: &str) -> User {
-    svc.create_user(
-        root,
-        UserSpec {
-            username: name.into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("user")
-}
-
-fn reads_audit(user: Id, at: Option<time::OffsetDateTime>) -> Request {
-    Request {
-        at,
-        user,
-        catalog: "gatehouse".into(),
-        action: "read".into(),
-        entity: "Audit".into(),
-        entity_uuid: None,
-        resource_owner: None,
-        resource_team: None,
-        attribute: None,
-    }
 }
 
 /// F1: extending a membership's end (Expire, later or never) pushes no need: the guard's

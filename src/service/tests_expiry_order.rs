@@ -2,68 +2,14 @@
 //! then lost to an unlink and a link again is no end; a membership given anew gets the team's
 //! default role. Each test failed before its fix.
 
-use super::tests::{perm, service};
+use super::tests::service;
+use super::tests_expiry::{reads_audit, role_with, user};
 use super::*;
-use crate::backend::{RoleSpec, TeamSpec, UserSpec};
-use crate::model::{Role, User, now};
+use crate::backend::TeamSpec;
+use crate::model::now;
 use crate::policy::Link;
 use std::time::Duration as StdDuration;
 use time::Duration;
-
-async fn role_with(svc: &Service, root: &Actor, name: &str, perms: &[(&str, &[&str])]) -> Role {
-    let role = svc
-        .create_role(
-            root,
-            RoleSpec {
-                name: name.into(),
-                description: String::new(),
-            },
-        )
-        .await
-        .expect("role");
-    for (entity, grants) in perms {
-        let p = svc
-            .create_permission(root, perm("gatehouse", entity, None, grants))
-            .await
-            .expect("perm");
-        svc.link(
-            root,
-            Link::RolePermission {
-                role: role.id,
-                permission: p.id,
-            },
-        )
-        .await
-        .expect("link");
-    }
-    role
-}
-
-async fn user(svc: &Service, root: &Actor, name: &str) -> User {
-    svc.create_user(
-        root,
-        UserSpec {
-            username: name.into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("user")
-}
-
-fn reads_audit(user: Id, at: Option<time::OffsetDateTime>) -> Request {
-    Request {
-        at,
-        user,
-        catalog: "gatehouse".into(),
-        action: "read".into(),
-        entity: "Audit".into(),
-        entity_uuid: None,
-        resource_owner: None,
-        resource_team: None,
-        attribute: None,
-    }
-}
 
 /// R1: `change_until` takes the last `Expire` naming a relation anywhere in the list, not the
 /// end the relation has once the list is applied. `Expire(l, soon), Unlink(l), Link(l)` leaves
