@@ -281,8 +281,27 @@ impl DocPermission {
 impl PolicyDoc {
     /// Parses TOML; errors name the line and what is wrong.
     pub fn from_toml(text: &str) -> Result<PolicyDoc> {
-        toml::from_str(text)
-            .map_err(|e| Error::invalid("import file", e.to_string().trim_end().replace('\n', " ")))
+        // The error's own Display quotes the offending line, which may be the whole input
+        // (a one-line JSON document, a secret): say where and what, never the text.
+        toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|span| line_column(text, span.start))
+                .map(|(line, column)| format!("TOML parse error at line {line}, column {column}: "))
+                .unwrap_or_else(|| "TOML parse error: ".to_string());
+            let message = e.message().trim_end().replace('\n', " ");
+            Error::invalid("import file", format!("{at}{message}"))
+        })
+    }
+
+    /// Parses TOML or JSON, whichever the text is: JSON when its first character (after
+    /// white space and a byte-order mark) is `{`, else TOML (a TOML document never starts so).
+    pub fn from_text(text: &str) -> Result<PolicyDoc> {
+        if looks_like_json(text) {
+            PolicyDoc::from_json(text)
+        } else {
+            PolicyDoc::from_toml(text)
+        }
     }
 
     /// Parses JSON.
@@ -308,6 +327,20 @@ impl PolicyDoc {
             || self.members.iter().any(|m| m.expires_at.is_some())
             || self.grants.iter().any(|g| g.expires_at.is_some())
     }
+}
+
+/// True when `text` is a JSON object by its first character (see [`PolicyDoc::from_text`]).
+pub fn looks_like_json(text: &str) -> bool {
+    text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+        .starts_with('{')
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// A state being exported at an instant.

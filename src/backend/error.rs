@@ -56,6 +56,13 @@ pub enum Error {
     /// The store failed or is unreadable.
     #[error("{0}")]
     Store(String),
+    /// No store file at this path: only `gatehouse init` (and the first bare `gatehouse` on
+    /// the default path) creates one, so a mistyped `--db` never yields a new, empty store.
+    #[error("no store at {path} (gatehouse init creates one)")]
+    NoStore {
+        /// The path given, as shown.
+        path: String,
+    },
 }
 
 impl Error {
@@ -81,7 +88,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Invalid { .. } | Error::Unsupported { .. } => 2,
-            Error::NotFound { .. } => 3,
+            Error::NotFound { .. } | Error::NoStore { .. } => 3,
             Error::Conflict(_) | Error::Stale { .. } => 4,
             Error::Forbidden(_) => 5,
             Error::Unreachable(_) | Error::Store(_) => 6,
@@ -109,6 +116,7 @@ impl Error {
         match self {
             Error::Invalid { .. } => "invalid",
             Error::NotFound { .. } => "not_found",
+            Error::NoStore { .. } => "no_store",
             Error::Conflict(_) => "conflict",
             Error::Stale { .. } => "stale",
             Error::Forbidden(_) => "forbidden",

@@ -69,7 +69,16 @@ pub async fn import(ctx: &Ctx, file: &Path, a: ImportArgs<'_>) -> Result<i32> {
             + preview.permissions.created
             + preview.links.created
             == 0;
-    if ctx.json() && (a.dry_run || !a.yes) {
+    if ctx.json() && a.dry_run {
+        return print_json(&preview).map(|_| 0);
+    }
+    if ctx.json() && !a.yes && !nothing {
+        return Err(Error::invalid(
+            "--yes",
+            "nothing written: with -o json nothing is asked; pass --yes to apply (or --dry-run)",
+        ));
+    }
+    if ctx.json() && nothing {
         return print_json(&preview).map(|_| 0);
     }
     if !ctx.json() {
@@ -103,12 +112,15 @@ fn password_from_env(var: &str) -> Result<Password> {
     }
 }
 
-/// Asks on the terminal whether to apply what the dry run showed; without a terminal, says
-/// that `--yes` is needed. True to apply.
+/// Asks on the terminal whether to apply what the dry run showed; without a terminal, refuses
+/// (exit 2: a script that forgot `--yes` must not read success). True to apply.
 pub(super) fn confirm(ctx: &Ctx) -> Result<bool> {
     if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        outln!("nothing written: pass --yes to apply (stdin is not a terminal to ask)");
-        return Ok(false);
+        return Err(Error::invalid(
+            "--yes",
+            "nothing written: stdin is not a terminal to ask; pass --yes to apply (or --dry-run \
+             to only see what would change)",
+        ));
     }
     eprint!("apply to {}? [y/N] ", ctx.path.display());
     let mut answer = String::new();
@@ -122,8 +134,9 @@ pub(super) fn confirm(ctx: &Ctx) -> Result<bool> {
     Ok(true)
 }
 
-/// Reads and parses the document within `max_size` bytes (TOML, or JSON by `format` or a
-/// `.json` extension); errors name it as `what` (`import file`).
+/// Reads and parses the document within `max_size` bytes: JSON or TOML by `--format`, else by
+/// the file's extension (`.json`, `.toml`), else (stdin, another extension) by its first
+/// character (`PolicyDoc::from_text`); errors name it as `what` (`import file`).
 pub(super) fn read_doc(
     file: &Path,
     format: Option<&str>,
@@ -131,17 +144,18 @@ pub(super) fn read_doc(
     what: &str,
 ) -> Result<PolicyDoc> {
     let json = match format {
-        Some(f) => doc_format(f)?,
-        None => file
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("json")),
+        Some(f) => Some(doc_format(f)?),
+        None => match file.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("json") => Some(true),
+            Some(e) if e.eq_ignore_ascii_case("toml") => Some(false),
+            _ => None,
+        },
     };
     let text = read_text(file, max_size, what)?;
-    if json {
-        PolicyDoc::from_json(&text)
-    } else {
-        PolicyDoc::from_toml(&text)
+    match json {
+        Some(true) => PolicyDoc::from_json(&text),
+        Some(false) => PolicyDoc::from_toml(&text),
+        None => PolicyDoc::from_text(&text),
     }
 }
 

@@ -514,13 +514,28 @@ pub async fn import_from_mage(
         doc.permissions.len()
     );
     let preview = ctx.backend.import(doc.clone(), true).await?;
-    if ctx.json() && (dry_run || !yes) {
+    if ctx.json() && dry_run {
+        return print_json(&preview).map(|_| 0);
+    }
+    // Nothing to write: no question to ask, and no refusal.
+    let nothing = preview.users.created
+        + preview.roles.created
+        + preview.permissions.created
+        + preview.links.created
+        == 0;
+    if ctx.json() && !yes && !nothing {
+        return Err(Error::invalid(
+            "--yes",
+            "nothing written: with -o json nothing is asked; pass --yes to apply (or --dry-run)",
+        ));
+    }
+    if ctx.json() && !yes {
         return print_json(&preview).map(|_| 0);
     }
     if !ctx.json() {
         print_report(&format!("import {what}"), &preview);
     }
-    if dry_run {
+    if dry_run || (nothing && !yes) {
         return Ok(0);
     }
     if !yes && !super::import_file::confirm(ctx)? {

@@ -13,10 +13,13 @@ mod check;
 mod check_call;
 mod decide;
 mod ends;
+mod examples;
 mod expire;
 mod grants;
 mod import_file;
 mod keys;
+mod logging;
+mod man;
 mod misc;
 mod output;
 mod perm_row;
@@ -37,14 +40,19 @@ use crate::backend::{Error, Reads, Result};
 use crate::text::sanitize;
 use clap::{Args, Parser, Subcommand};
 use output::Format;
-pub(crate) use select::prepare_store_path;
 pub use select::{BackendChoice, Opened, Selection, open_backend, select_backend};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// `gatehouse`: roles, permissions, users and teams, from the command line.
 #[derive(Debug, Parser)]
-#[command(name = "gatehouse", version, about, propagate_version = true)]
+#[command(
+    name = "gatehouse",
+    version,
+    about,
+    propagate_version = true,
+    after_help = examples::MAIN
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -54,8 +62,9 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Options every command takes.
+/// Options every command takes (shown under their own heading in every command's help).
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// The store file (default: $XDG_DATA_HOME/gatehouse/gatehouse.db).
     #[arg(long, global = true, env = "GATEHOUSE_DB", value_name = "PATH")]
@@ -107,6 +116,14 @@ pub struct GlobalArgs {
         default_value = "table"
     )]
     pub output: String,
+    /// Log more: -v info, -vv debug, -vvv everything (RUST_LOG, when set, decides instead).
+    /// Logs go to stderr, or to --log-file; the console never logs to its screen.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Append the logs to this file (created with mode 0600) instead of stderr. The console
+    /// logs here, or with -v and no file to $XDG_STATE_HOME/gatehouse/gatehouse.log.
+    #[arg(long, global = true, env = "GATEHOUSE_LOG_FILE", value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
 }
 
 /// The commands.
@@ -121,7 +138,16 @@ pub enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
-    /// Create the store and its first owner, once.
+    /// Manual pages (roff), printed to stdout or written one per command with --dir:
+    /// `gatehouse man | man -l -`, `gatehouse man --dir ~/.local/share/man/man1`.
+    Man {
+        /// Write gatehouse.1 and one page per command (gatehouse-roles.1, …) into DIR.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Create the store and its first owner, once (the only command that creates a store
+    /// besides the first bare `gatehouse` on the default path).
+    #[command(after_help = examples::INIT)]
     Init {
         /// Username of the first owner (default: $USER, or `admin`).
         #[arg(long, value_name = "USERNAME")]
@@ -135,29 +161,32 @@ pub enum Command {
         name: Option<String>,
     },
     /// Presets: "create default roles and permissions".
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::DEFAULTS)]
     Defaults(misc::DefaultsCmd),
     /// Roles.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::ROLES)]
     Roles(roles::RolesCmd),
     /// Users.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::USERS)]
     Users(users::UsersCmd),
     /// Teams.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::TEAMS)]
     Teams(teams::TeamsCmd),
     /// Permissions (okdata-compatible `ls RESOURCE`, `add`, `rm`).
-    #[command(subcommand, visible_alias = "perms")]
+    #[command(subcommand, visible_alias = "perms", after_help = examples::PERMISSIONS)]
     Permissions(permissions::PermissionsCmd),
     /// May USER do ACTION on ENTITY[/UUID]? Exit 0 allow, 1 deny.
+    #[command(after_help = examples::CHECK)]
     Check(check::CheckArgs),
     /// Check a file of expected decisions (`alice may UPDATE Pipeline/x`, `bob may not DELETE
     /// Secret`) against the store, or a policy document with --policy. Exit 0 all hold, 1
     /// some fail, 2 a malformed file.
     Test(test_file::TestArgs),
     /// Every user allowed to do ACTION on ENTITY[/UUID], with the path.
+    #[command(after_help = examples::WHO_CAN)]
     WhoCan(check::WhoCanArgs),
     /// Everything USER can do, with the path of each permission.
+    #[command(after_help = examples::WHAT_CAN)]
     WhatCan {
         /// Username or id.
         user: String,
@@ -165,16 +194,18 @@ pub enum Command {
     /// Move or clear when a relation ends (a user's or a team's role, a membership, a direct
     /// grant), or list those that end: `gatehouse expire user-role alice Editor --for 8h`,
     /// `gatehouse expire member ops alice --never`, `gatehouse expire ls`.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::EXPIRE)]
     Expire(expire::ExpireCmd),
     /// Remove every relation whose end has passed (each an `expire` event in the audit log).
     /// Such a relation already gives no access; this only tidies the store.
     PruneExpired,
     /// The audit log, newest first.
+    #[command(after_help = examples::AUDIT)]
     Audit(audit::AuditArgs),
     /// With --mage: end the saved Mage session (the server drops its token) and forget it.
     Logout,
     /// Write the whole policy to stdout.
+    #[command(after_help = examples::EXPORT)]
     Export {
         /// toml or json.
         #[arg(long, default_value = "toml")]
@@ -182,6 +213,7 @@ pub enum Command {
     },
     /// Read a policy document (idempotent: what exists is left as it is), or copy a Mage
     /// server's roles, permissions and user-role links with --from-mage URL.
+    #[command(after_help = examples::IMPORT)]
     Import {
         /// The file (`-` for stdin).
         #[arg(required_unless_present = "from_mage", conflicts_with = "from_mage")]
@@ -216,9 +248,10 @@ pub enum Command {
     /// moved since, unless --force). Exit 0 applied or nothing to do.
     Apply(apply::ApplyArgs),
     /// API keys.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = examples::KEYS)]
     Keys(keys::KeysCmd),
     /// Serve the store over HTTP (JSON under /api/v1; API keys required unless --no-auth).
+    #[command(after_help = examples::SERVE)]
     Serve(serve::ServeArgs),
 }
 
@@ -294,6 +327,18 @@ fn default_admin() -> String {
 
 async fn execute(mut cli: Cli) -> Result<i32> {
     let format = Format::parse(&cli.global.output)?;
+    let console = matches!(cli.command, None | Some(Command::Tui)) && misc::opens_console(format);
+    logging::init(&logging::LogOptions {
+        verbose: cli.global.verbose,
+        file: cli.global.log_file.clone(),
+        console,
+        default_level: if matches!(cli.command, Some(Command::Serve(_))) {
+            "info"
+        } else {
+            "warn"
+        },
+        json: false,
+    })?;
     // `keys create USER --read-only` asks for a read-only key, not a read-only session.
     let mut session_read_only = cli.global.read_only;
     if let Some(Command::Keys(keys::KeysCmd::Create { read_only, .. })) = &mut cli.command {
@@ -302,7 +347,7 @@ async fn execute(mut cli: Cli) -> Result<i32> {
     }
     // The console's keys come from the config file: refuse a broken one before the store
     // is opened and before the terminal is touched.
-    if matches!(cli.command, None | Some(Command::Tui)) && misc::opens_console(format) {
+    if console {
         match load_keymap() {
             Ok(map) => crate::tui::keys::install(map),
             Err(msg) => {
@@ -314,6 +359,9 @@ async fn execute(mut cli: Cli) -> Result<i32> {
     if let Some(Command::Serve(args)) = &cli.command {
         return serve::serve(&cli.global, args, default_admin()).await;
     }
+    if let Some(Command::Man { dir }) = &cli.command {
+        return man::run(dir.as_deref());
+    }
     if let Some(Command::Completions { shell }) = &cli.command {
         // Needs no store: the completions are the command line's own shape.
         let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -324,6 +372,8 @@ async fn execute(mut cli: Cli) -> Result<i32> {
         return Ok(0);
     }
     if let Some(Command::Test(args)) = &mut cli.command {
+        // `test -v` lists the assertions that hold, as it always did.
+        args.all |= cli.global.verbose > 0;
         if !test_file::prepare(args)? {
             return Ok(2);
         }
@@ -337,7 +387,16 @@ async fn execute(mut cli: Cli) -> Result<i32> {
     }
     let session_read_only = session_read_only || selection.read_only;
     let reads = reads_for(cli.command.as_ref());
-    let opened = open_backend(&selection, &cli.global, session_read_only, reads).await?;
+    let may_create = may_create_store(cli.command.as_ref(), &selection)?;
+    let opened = open_backend(
+        &selection,
+        &cli.global,
+        session_read_only,
+        reads,
+        may_create,
+    )
+    .await?;
+    tracing::debug!(backend = %opened.location().display(), "opened the backend");
     match (cli.command.as_ref(), opened) {
         (None | Some(Command::Tui), opened) => {
             misc::console_summary(opened, format, default_admin()).await
@@ -348,6 +407,19 @@ async fn execute(mut cli: Cli) -> Result<i32> {
         }
         (_, opened) => run_command(cli.command, opened, format, cli.global.mage_user.clone()).await,
     }
+}
+
+/// Whether `command` may create a missing store file: `init` always, the console (bare
+/// `gatehouse`) only on the default path; any other command on a missing store exits 3.
+fn may_create_store(command: Option<&Command>, selection: &Selection) -> Result<bool> {
+    Ok(match command {
+        Some(Command::Init { .. }) => true,
+        None | Some(Command::Tui) => match &selection.choice {
+            BackendChoice::Local(path) => *path == crate::connect::default_db_path()?,
+            _ => false,
+        },
+        Some(_) => false,
+    })
 }
 
 /// What `command` reads first (a Mage server is read while connecting; only these lists).
@@ -375,7 +447,11 @@ async fn run_command(
         return Ok(0);
     };
     match command {
-        Command::Tui | Command::Serve(_) | Command::Logout | Command::Completions { .. } => Ok(0),
+        Command::Tui
+        | Command::Serve(_)
+        | Command::Logout
+        | Command::Completions { .. }
+        | Command::Man { .. } => Ok(0),
         Command::Init { admin } => ctx
             .backend
             .init(admin.as_deref().unwrap_or("admin"))

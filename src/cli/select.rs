@@ -309,7 +309,7 @@ pub(crate) async fn mage_logout(selection: &Selection) -> Result<i32> {
 }
 
 /// Creates the store's directory and refuses a file that is not a gatehouse store.
-pub(crate) fn prepare_store_path(path: &Path) -> Result<()> {
+fn prepare_store_path(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
         && !dir.exists()
@@ -322,6 +322,19 @@ pub(crate) fn prepare_store_path(path: &Path) -> Result<()> {
         })?;
     }
     check_store_file(path)
+}
+
+/// Opens the way to the store file at `path`: when none is there, creates its directory if
+/// `may_create` (`init`, the first bare `gatehouse` on the default path), else refuses with
+/// [`Error::NoStore`] so that a mistyped `--db` never answers from a new, empty store.
+pub(crate) fn existing_or_new_store(path: &Path, may_create: bool) -> Result<()> {
+    // `symlink_metadata` so a dangling link counts as something there (SQLite then says what).
+    if std::fs::symlink_metadata(path).is_err() && !may_create {
+        return Err(Error::NoStore {
+            path: crate::text::sanitize(&path.display().to_string()).into_owned(),
+        });
+    }
+    prepare_store_path(path)
 }
 
 /// Refuses a `--database-url` (or `$GATEHOUSE_DATABASE_URL`) that is not a PostgreSQL URL,
@@ -356,16 +369,18 @@ pub(crate) async fn open_postgres(
     LocalBackend::open_postgres(url, as_user, read_only).await
 }
 
-/// Opens the chosen backend.
+/// Opens the chosen backend. A store file is created only when `may_create` (see
+/// [`existing_or_new_store`]).
 pub async fn open_backend(
     selection: &Selection,
     global: &GlobalArgs,
     read_only: bool,
     reads: Reads,
+    may_create: bool,
 ) -> Result<Opened> {
     match &selection.choice {
         BackendChoice::Local(path) => {
-            prepare_store_path(path)?;
+            existing_or_new_store(path, may_create)?;
             let b = LocalBackend::open(path, global.as_user.as_deref(), read_only).await?;
             Ok(Opened::Local(b, path.clone()))
         }

@@ -2,7 +2,7 @@
 //! over HTTP until SIGINT/SIGTERM. The store is the `--db` file, or the PostgreSQL database of
 //! `--database-url` (several replicas may serve one database).
 
-use super::{GlobalArgs, prepare_store_path};
+use super::GlobalArgs;
 use crate::backend::{Error, Result};
 use crate::connect::default_db_path;
 use crate::server::{ServeOptions, StoreSource};
@@ -72,7 +72,8 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
                 Some(p) => p.clone(),
                 None => default_db_path()?,
             };
-            prepare_store_path(&path)?;
+            // `gatehouse init` creates the store; serve never does (a mistyped path fails).
+            super::select::existing_or_new_store(&path, false)?;
             StoreSource::Sqlite(path)
         }
     };

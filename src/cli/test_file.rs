@@ -29,9 +29,9 @@ pub struct TestArgs {
     /// or Mage is not opened.
     #[arg(long, value_name = "DOC")]
     pub policy: Option<PathBuf>,
-    /// List the assertions that hold too.
-    #[arg(long, short = 'v', visible_alias = "all")]
-    pub verbose: bool,
+    /// List the assertions that hold too (as the global -v/--verbose does).
+    #[arg(long)]
+    pub all: bool,
     /// Refuse a file (or document) larger than this (bytes, or with a KiB/MiB/GiB suffix).
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_size: u64,
@@ -151,7 +151,7 @@ pub async fn run_on_policy(a: &mut TestArgs, doc: &Path, format: Format) -> Resu
 /// `test FILE…` (after [`prepare`]) against the backend of `ctx`.
 pub async fn run(ctx: &Ctx, a: &mut TestArgs) -> Result<i32> {
     let files = std::mem::take(&mut a.parsed);
-    check_files(ctx, a.verbose, files).await
+    check_files(ctx, a.all, files).await
 }
 
 /// Reads and parses every file; `None` after printing the syntax errors of malformed ones.

@@ -101,6 +101,9 @@ impl ErrorWire {
             "forbidden" | "unauthorized" => Error::Forbidden(detail),
             "unavailable" | "timeout" => Error::Unreachable(detail),
             "store" => Error::Store(detail),
+            "no_store" => Error::NoStore {
+                path: self.name.clone().unwrap_or_default(),
+            },
             _ => match status {
                 400 | 405 | 411 | 415 | 422 => Error::invalid("request", self.message.clone()),
                 401 | 403 => Error::Forbidden(self.message.clone()),
@@ -126,6 +129,10 @@ impl From<&Error> for ErrorWire {
                 w.kind = Some(kind.clone());
                 w.name = Some(name.clone());
                 w.hint = Some(hint.clone());
+            }
+            Error::NoStore { path } => {
+                w.kind = Some("store".into());
+                w.name = Some(path.clone());
             }
             Error::Unsupported { what, backend, why } => {
                 w.kind = Some(what.clone());
@@ -170,7 +177,7 @@ pub fn status_of_code(code: &str) -> u16 {
         "too_large" => 413,
         UNSUPPORTED_MEDIA_TYPE => 415,
         "unsupported" => 501,
-        "unavailable" => 503,
+        "unavailable" | "no_store" => 503,
         _ => 500,
     }
 }
@@ -205,6 +212,9 @@ mod tests {
             why: "it has roles, permissions and users only".into(),
         });
         trip(Error::Store("disk full".into()));
+        trip(Error::NoStore {
+            path: "/srv/gh.db".into(),
+        });
     }
 
     #[test]

@@ -9,6 +9,13 @@ fn a_closed_pipe_ends_the_listing_quietly() {
     let ok = std::process::Command::new(bin)
         .arg("--db")
         .arg(&db)
+        .args(["init"])
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    let ok = std::process::Command::new(bin)
+        .arg("--db")
+        .arg(&db)
         .args(["defaults", "apply", "mage"])
         .output()
         .unwrap();
@@ -45,6 +52,13 @@ fn a_full_disk_behind_stdout_is_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("g.db");
     let bin = env!("CARGO_BIN_EXE_gatehouse");
+    let ok = std::process::Command::new(bin)
+        .arg("--db")
+        .arg(&db)
+        .args(["init"])
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
     let ok = std::process::Command::new(bin)
         .arg("--db")
         .arg(&db)

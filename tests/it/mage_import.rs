@@ -149,16 +149,32 @@ async fn mage_import_writes_a_document_once_and_refuses_teams() {
         assert_eq!(c["permissions"], (3, 0));
         assert_eq!(c["users"], (1, 0));
         assert_eq!(c["links"], (6, 0), "4 role links, 2 user links");
-        // Without --yes and without a terminal: the plan, then nothing.
+        // Without --yes and without a terminal: the plan, then a refusal that a script sees
+        // (exit 2, not 0), nothing written.
         let (code, out, err) = run(
             &url,
             &["import", file, "--user-password-env", "IMP_PW"],
             &pw,
         );
-        assert_eq!(code, 0, "{err}");
+        assert_eq!(code, 2, "{err}");
         assert!(out.contains("WOULD CREATE"), "{out}");
         assert!(out.contains("DISABLE_UNLESS_CONDITIONS added"), "{out}");
-        assert!(out.contains("pass --yes"), "{out}");
+        assert!(err.contains("pass --yes"), "{err}");
+        // With -o json nothing is asked: refused the same way.
+        let (code, _, err) = run(
+            &url,
+            &[
+                "-o",
+                "json",
+                "import",
+                file,
+                "--user-password-env",
+                "IMP_PW",
+            ],
+            &pw,
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("--yes"), "{err}");
         // Users to create without a password: refused, with the way to give one.
         let (code, _, err) = run(&url, &["import", file, "--dry-run"], &[]);
         assert_eq!(code, 2, "{err}");

@@ -465,13 +465,15 @@ async fn import_from_mage_copies_roles_permissions_and_links_for_offline_questio
         };
         let (code, _, err) = run(&["init", "--admin", "root"]);
         assert_eq!(code, Some(0), "{err}");
-        // Without --yes and without a terminal: the dry run, and nothing written.
+        // Without --yes and without a terminal: the dry run, then a refusal a script sees
+        // (exit 2), nothing written; with -o json the same.
         let (code, out, err) = run(&["import", "--from-mage", &url]);
-        assert_eq!(code, Some(0), "{err}");
-        assert!(
-            out.contains("dry run") && out.contains("pass --yes"),
-            "{out}"
-        );
+        assert_eq!(code, Some(2), "{err}");
+        assert!(out.contains("dry run"), "{out}");
+        assert!(err.contains("pass --yes"), "{err}");
+        let (code, _, err) = run(&["-o", "json", "import", "--from-mage", &url]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("--yes"), "{err}");
         let (_, out, _) = run(&["roles", "ls"]);
         assert!(!out.contains(&format!("imp-{tag}")), "{out}");
         let (code, out, err) = run(&["import", "--from-mage", &url, "--yes"]);

@@ -90,15 +90,36 @@ pub(crate) fn start(dir: &Path, name: &str) -> Tmux {
 /// Like [`start`], with `env` (`NAME='value' …`) set for the console. The config file is
 /// always looked for under `dir`, never in the user's own config.
 pub(crate) fn start_with(dir: &Path, name: &str, env: &str) -> Tmux {
-    let bin = env!("CARGO_BIN_EXE_gatehouse");
     let db = dir.join("console.db");
+    init_store(&db);
+    launch(dir, name, env, &format!(" --db '{}'", db.display()))
+}
+
+/// `gatehouse init` for `db` unless it exists (only `init` and a bare `gatehouse` on the
+/// default path create a store), with `pat` as owner, as the console's first run would.
+pub(crate) fn init_store(db: &Path) {
+    if db.exists() {
+        return;
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .env("USER", "pat")
+        .arg("--db")
+        .arg(db)
+        .args(["init", "--admin", "pat"])
+        .output()
+        .expect("gatehouse init runs");
+    assert!(out.status.success(), "init: {out:?}");
+}
+
+/// Starts `{env} gatehouse{args}` in a new tmux session (80x24), then reports how it exited.
+fn launch(dir: &Path, name: &str, env: &str, args: &str) -> Tmux {
+    let bin = env!("CARGO_BIN_EXE_gatehouse");
     let t = Tmux {
         socket: format!("gatehouse-test-{}-{name}", std::process::id()),
     };
     let shell = format!(
-        "NO_COLOR=1 USER=pat XDG_CONFIG_HOME='{}' {env} '{bin}' --db '{}'; echo EXITED:$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 30",
+        "NO_COLOR=1 USER=pat XDG_CONFIG_HOME='{}' {env} '{bin}'{args}; echo EXITED:$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 30",
         dir.display(),
-        db.display()
     );
     t.run(&[
         "new-session",
@@ -121,7 +142,14 @@ fn the_console_opens_answers_keys_and_restores_the_terminal_on_q() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let t = start(dir.path(), "q");
+    // The first bare `gatehouse` on the default path creates the store and its owner.
+    let xdg = dir.path().join("xdg");
+    let t = launch(
+        dir.path(),
+        "q",
+        &format!("XDG_DATA_HOME='{}'", xdg.display()),
+        "",
+    );
     let s = t.wait_for("Access check");
     assert!(s.contains("gatehouse local:"), "{s}");
     assert!(
@@ -147,8 +175,8 @@ fn the_console_opens_answers_keys_and_restores_the_terminal_on_q() {
         "the terminal is back in cooked mode:\n{s}"
     );
     assert!(
-        dir.path().join("console.db").exists(),
-        "the store was created"
+        xdg.join("gatehouse").join("gatehouse.db").exists(),
+        "the store was created on the default path"
     );
 }
 
@@ -218,6 +246,7 @@ fn ctrl_z_suspends_the_console_and_fg_draws_it_again_whole() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bin = env!("CARGO_BIN_EXE_gatehouse");
     let db = dir.path().join("console.db");
+    init_store(&db);
     let t = Tmux {
         socket: format!("gatehouse-test-{}-suspend", std::process::id()),
     };
@@ -322,10 +351,17 @@ fn a_broken_config_exits_2_before_the_console_opens() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("keys.toml");
     std::fs::write(&config, "[keys]\ndelete = \"ctl-x\"\n").expect("write config");
-    let t = start_with(
+    // On the default path, where the first bare `gatehouse` would create the store.
+    let xdg = dir.path().join("xdg");
+    let t = launch(
         dir.path(),
         "broken",
-        &format!("GATEHOUSE_CONFIG='{}'", config.display()),
+        &format!(
+            "GATEHOUSE_CONFIG='{}' XDG_DATA_HOME='{}'",
+            config.display(),
+            xdg.display()
+        ),
+        "",
     );
     let s = t.wait_for("EXITED:");
     assert!(s.contains("EXITED:2"), "{s}");
@@ -335,7 +371,7 @@ fn a_broken_config_exits_2_before_the_console_opens() {
         "the terminal was never changed:\n{s}"
     );
     assert!(
-        !dir.path().join("console.db").exists(),
+        !xdg.join("gatehouse").exists(),
         "the store is not created before the config is checked"
     );
 }
@@ -441,4 +477,34 @@ fn at_80x24_a_long_store_path_keeps_the_header_and_the_discard_prompt_is_on_scre
     t.wait_gone("New permission");
     t.keys(&["q"]);
     t.wait_for("EXITED:0");
+}
+
+#[test]
+#[ignore = "needs tmux"]
+fn with_verbose_the_console_logs_to_its_file_never_to_the_screen() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("console.db");
+    init_store(&db);
+    let state = dir.path().join("state");
+    let t = launch(
+        dir.path(),
+        "verbose",
+        &format!("XDG_STATE_HOME='{}'", state.display()),
+        &format!(" -vv --db '{}'", db.display()),
+    );
+    let s = t.wait_for("Access check");
+    t.keys(&["q"]);
+    let after = t.wait_for("EXITED:");
+    for screen in [&s, &after] {
+        assert!(
+            !screen.contains("opened the backend") && !screen.contains("DEBUG"),
+            "a log line reached the screen:\n{screen}"
+        );
+    }
+    let log = std::fs::read_to_string(state.join("gatehouse").join("gatehouse.log"))
+        .expect("the default log file");
+    assert!(log.contains("opened the backend"), "{log}");
 }

@@ -95,6 +95,8 @@ fn stopped(e: Error, applied: usize, total: usize, step: &str) -> Error {
         },
         Error::Unreachable(m) => Error::Unreachable(format!("{at}: {m}")),
         Error::Store(m) => Error::Store(format!("{at}: {m}")),
+        // Said of a store file, never of a Mage call: kept as it is.
+        e @ Error::NoStore { .. } => e,
     }
 }
 

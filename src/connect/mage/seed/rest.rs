@@ -106,6 +106,8 @@ fn stopped(e: Error, done: &str) -> Error {
         },
         Error::Unreachable(m) => Error::Unreachable(tell(m)),
         Error::Store(m) => Error::Store(tell(m)),
+        // Said of a store file, never of a Mage call: kept as it is.
+        e @ Error::NoStore { .. } => e,
     }
 }
 
