@@ -12,6 +12,7 @@ mod auth;
 mod auth_log;
 mod error;
 mod listen;
+mod paging;
 mod prune;
 mod router;
 mod routes_admin;

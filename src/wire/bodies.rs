@@ -291,6 +291,10 @@ pub struct AuditParams {
     /// Only events with a revision strictly below this one (paging backwards).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Revision>,
+    /// The cursor of the list routes ([`PageParams`](super::PageParams)): the previous page's
+    /// `X-Next-Cursor` (its `next_before`); the same as `before`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
     /// Only events at or after this time (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
@@ -437,6 +441,12 @@ pub struct WhoCanParams {
     /// Answer as of this instant (RFC 3339) instead of now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
+    /// At most this many users ([`PageParams`](super::PageParams)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    /// Only the users after this cursor (a username).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 impl TryFrom<&Request> for WhoCanParams {
@@ -459,6 +469,8 @@ impl TryFrom<&Request> for WhoCanParams {
             resource_owner: r.resource_owner.map(|u| u.to_string()),
             resource_team: r.resource_team.map(|t| t.to_string()),
             at,
+            limit: None,
+            after: None,
         })
     }
 }

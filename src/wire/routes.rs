@@ -157,6 +157,31 @@ pub enum Op {
     WhatCan,
 }
 
+impl Op {
+    /// True for the routes that answer a list (a JSON array, or audit's page of events): they
+    /// take `?limit=&after=` ([`super::page`]).
+    pub fn paged(self) -> bool {
+        matches!(
+            self,
+            Op::Catalogs
+                | Op::ListRoles
+                | Op::RolePermissions
+                | Op::RoleUsers
+                | Op::RoleTeams
+                | Op::ListPermissions
+                | Op::ListUsers
+                | Op::UserRoles
+                | Op::ListTeams
+                | Op::TeamMembers
+                | Op::ResourceGrants
+                | Op::MyResources
+                | Op::ListKeys
+                | Op::Audit
+                | Op::WhoCan
+        )
+    }
+}
+
 /// One route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
