@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Who a resource grant goes to (okdata's user types).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GrantTo {
     /// A person.
@@ -16,7 +16,7 @@ pub enum GrantTo {
 }
 
 /// One row of `permissions ls RESOURCE`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ResourceGrant {
     /// Username or team key.
     pub name: String,
@@ -38,7 +38,7 @@ pub struct ResourceGrant {
 }
 
 /// When one scope of a [`ResourceGrant`] ends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScopeEnd {
     /// The scope.
     pub scope: String,

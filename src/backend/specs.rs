@@ -7,7 +7,7 @@ use crate::policy::State;
 use serde::{Deserialize, Serialize};
 
 /// The editable fields of a user.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserSpec {
     /// Unique (case-insensitive).
@@ -37,6 +37,7 @@ pub struct UserSpec {
     /// A login password, for backends whose users log in with one (Mage). Never serialized;
     /// the local store refuses it (its users authenticate with API keys).
     #[serde(default, skip_serializing)]
+    #[schema(value_type = Option<String>)]
     pub password: Option<Password>,
 }
 
@@ -90,7 +91,7 @@ impl UserSpec {
 }
 
 /// The editable fields of a team.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamSpec {
     /// Unique slug.
@@ -103,6 +104,7 @@ pub struct TeamSpec {
     pub description: String,
     /// Role for new members.
     #[serde(default)]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub default_role: Option<Id>,
 }
 
@@ -119,7 +121,7 @@ impl TeamSpec {
 }
 
 /// The editable fields of a role.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleSpec {
     /// Unique name.
@@ -140,7 +142,7 @@ impl RoleSpec {
 }
 
 /// The editable fields of a permission.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionSpec {
     /// Catalog name.

@@ -9,13 +9,15 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
 /// A user allowed by `who_can`, with the deciding rule (its path).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WhoCan {
     /// The user.
+    #[schema(value_type = uuid::Uuid)]
     pub user: Id,
     /// Their username.
     pub username: String,
     /// Why they are allowed.
+    #[schema(value_type = Object)]
     pub rule: Rule,
 }
 

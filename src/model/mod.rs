@@ -39,7 +39,9 @@ pub fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
 }
 
 /// Whether a user is a person or a machine (okdata "client", Adaptive "service account").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum UserKind {
     /// A human being.
@@ -60,9 +62,10 @@ impl UserKind {
 }
 
 /// A user (person or service).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
     /// Identifier.
+    #[schema(value_type = uuid::Uuid)]
     pub id: Id,
     /// Unique, compared case-insensitively.
     pub username: String,
@@ -119,9 +122,10 @@ impl User {
 }
 
 /// A team: a group of users that can hold roles and own resources.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Team {
     /// Identifier.
+    #[schema(value_type = uuid::Uuid)]
     pub id: Id,
     /// Unique slug.
     pub key: String,
@@ -132,6 +136,7 @@ pub struct Team {
     pub description: String,
     /// Role given to new members when none is named.
     #[serde(default)]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub default_role: Option<Id>,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
@@ -158,9 +163,10 @@ pub struct Membership {
 }
 
 /// A role: a named set of permissions, assigned to users and teams.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Role {
     /// Identifier.
+    #[schema(value_type = uuid::Uuid)]
     pub id: Id,
     /// Unique name.
     pub name: String,
@@ -169,6 +175,7 @@ pub struct Role {
     pub description: String,
     /// Who created it (Mage's `user_id`; the acting user on a local store), when known.
     #[serde(default)]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub created_by: Option<Id>,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
@@ -181,9 +188,10 @@ pub struct Role {
 }
 
 /// A permission: access flags granted and/or denied on an entity type, or on one entity UUID.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Permission {
     /// Identifier.
+    #[schema(value_type = uuid::Uuid)]
     pub id: Id,
     /// The catalog that defines `entity` and the flags (`mage`, `gatehouse`, `okdata`, …).
     pub catalog: String,
@@ -225,6 +233,7 @@ pub struct Permission {
     pub scope: Option<String>,
     /// Who created it (Mage's `user_id`; the acting user on a local store), when known.
     #[serde(default)]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub created_by: Option<Id>,
     /// Creation time.
     #[serde(with = "time::serde::rfc3339")]
@@ -312,7 +321,19 @@ pub struct ApiKey {
 }
 
 /// The kind of object an audit event or an error talks about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectKind {
     /// [`User`]
@@ -365,7 +386,7 @@ impl fmt::Display for ObjectKind {
 pub const API_KEY_HASH_FIELD: &str = "hash";
 
 /// One recorded change, written in the same transaction as the change itself.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     /// The revision the change produced (several events may share one).
     pub revision: Revision,

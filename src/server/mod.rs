@@ -12,6 +12,8 @@ mod auth;
 mod auth_log;
 mod error;
 mod listen;
+mod openapi;
+mod paging;
 mod prune;
 mod router;
 mod routes_admin;
@@ -22,6 +24,7 @@ mod start;
 mod util;
 
 pub use error::ApiError;
+pub use openapi::document as openapi_document;
 pub use prune::{PRUNE_EVERY, prune_once};
 pub use start::{ServeOptions, StoreSource, serve_store};
 

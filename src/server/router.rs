@@ -30,6 +30,7 @@ fn filter(m: Method) -> MethodFilter {
 fn handler(op: Op, f: MethodFilter) -> MethodRouter<App> {
     match op {
         Op::Health => on(f, admin::health),
+        Op::OpenApi => on(f, super::openapi::serve),
         Op::Me => on(f, admin::me),
         Op::Catalogs => on(f, admin::catalogs),
         Op::State => on(f, admin::state),

@@ -4,6 +4,7 @@
 use super::App;
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, JsonBody, Params, PathArgs};
+use super::paging::{GrantKey, Page, PageOf};
 use super::util::{resolve_write, spawned};
 use crate::backend::{Backend, Capabilities};
 use crate::backend::{Error, ImportReport, PolicyDoc, find_user};
@@ -47,22 +48,22 @@ pub(super) async fn me(
     }))
 }
 
-pub(super) async fn catalogs(
-    Extension(c): Extension<Caller>,
-) -> ApiResult<Json<Vec<CatalogSummary>>> {
+/// The catalogs, by name.
+pub(super) async fn catalogs(Extension(c): Extension<Caller>, page: Page) -> ApiResult<Response> {
     let cats = c.backend.catalogs().await?;
-    Ok(Json(
-        cats.all()
-            .iter()
-            .map(|c| CatalogSummary {
-                name: c.name.clone(),
-                title: c.title.clone(),
-                dialect: format!("{:?}", c.dialect).to_lowercase(),
-                entities: c.entities.len(),
-                flags: c.flags.len(),
-            })
-            .collect(),
-    ))
+    let mut rows: Vec<CatalogSummary> = cats
+        .all()
+        .iter()
+        .map(|c| CatalogSummary {
+            name: c.name.clone(),
+            title: c.title.clone(),
+            dialect: format!("{:?}", c.dialect).to_lowercase(),
+            entities: c.entities.len(),
+            flags: c.flags.len(),
+        })
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(page.slice(rows, |c| c.name.clone())?.respond(&page, |c| c))
 }
 
 /// What the caller may see, as JSON; `If-None-Match` with the last `ETag` answers 304 when
@@ -113,19 +114,15 @@ pub(super) async fn watch(
     Ok(Json(WatchAnswer { revision }))
 }
 
-pub(super) async fn list_keys(Extension(c): Extension<Caller>) -> ApiResult<Json<Vec<KeyWire>>> {
+/// API keys, in id order.
+pub(super) async fn list_keys(Extension(c): Extension<Caller>, page: Page) -> ApiResult<Response> {
     let s = c.backend.state().await?;
     let service = c.backend.service();
-    Ok(Json(
-        s.keys
-            .values()
-            .map(|k| {
-                let mut w = KeyWire::from(k);
-                w.last_used_at = service.key_last_used(&k.id).or(w.last_used_at);
-                w
-            })
-            .collect(),
-    ))
+    Ok(page.slice(s.keys.values(), |k| k.id)?.respond(&page, |k| {
+        let mut w = KeyWire::from(k);
+        w.last_used_at = service.key_last_used(&k.id).or(w.last_used_at);
+        w
+    }))
 }
 
 pub(super) async fn create_key(
@@ -169,8 +166,11 @@ pub(super) async fn revoke_key(
 pub(super) async fn resource_grants(
     Extension(c): Extension<Caller>,
     PathArgs(resource): PathArgs<String>,
+    page: Page,
 ) -> ApiResult<Response> {
-    Ok(Json(c.backend.resource_grants(&resource).await?).into_response())
+    let rows = c.backend.resource_grants(&resource).await?;
+    let out = page.slice(rows, |g| GrantKey::of(g.kind, &g.name))?;
+    Ok(out.respond(&page, |g| g))
 }
 
 pub(super) async fn grant_resource(
@@ -207,27 +207,29 @@ pub(super) async fn revoke_resource(
     Ok(Json(RevisionBody { revision }))
 }
 
+/// The caller's resources, by name.
 pub(super) async fn my_resources(
     Extension(c): Extension<Caller>,
-) -> ApiResult<Json<Vec<MyResource>>> {
+    page: Page,
+) -> ApiResult<Response> {
     let rows = c.backend.my_resource_grants().await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|(resource, scopes)| MyResource { resource, scopes })
-            .collect(),
-    ))
+    let out = page.slice(rows, |(resource, _)| resource.clone())?;
+    Ok(out.respond(&page, |(resource, scopes)| MyResource { resource, scopes }))
 }
 
 /// Audit events, newest first, a page at a time. A full page ends on a whole revision (its last
-/// revision moves to the next page) unless one revision alone fills it.
+/// revision moves to the next page) unless one revision alone fills it. The cursor of the
+/// next page (`after`, `X-Next-Cursor`, `Link`) is its `next_before`.
 pub(super) async fn audit(
     Extension(c): Extension<Caller>,
+    PageOf(page): PageOf,
     Params(p): Params<AuditParams>,
-) -> ApiResult<Json<AuditPage>> {
-    let limit = match p.limit {
-        None | Some(0) => DEFAULT_AUDIT_PAGE,
-        Some(n) => n.min(MAX_AUDIT_PAGE),
-    };
+) -> ApiResult<Response> {
+    let limit = page
+        .limit()
+        .unwrap_or(DEFAULT_AUDIT_PAGE)
+        .min(MAX_AUDIT_PAGE);
+    let before = audit_before(&page, p.before)?;
     let since = match &p.since {
         Some(t) => Some(OffsetDateTime::parse(t, &Rfc3339).map_err(|e| {
             ApiError::invalid(
@@ -242,15 +244,39 @@ pub(super) async fn audit(
         .audit(AuditQuery {
             since,
             actor: p.actor.clone(),
-            before_revision: p.before,
+            before_revision: before,
             limit,
         })
         .await?;
     let next_before = page_end(&mut events, limit);
-    Ok(Json(AuditPage {
+    let mut res = Json(AuditPage {
         events,
         next_before,
-    }))
+    })
+    .into_response();
+    page.headers(&mut res, next_before.map(|r| r.to_string()).as_deref());
+    Ok(res)
+}
+
+/// Where an audit page starts: `after` (a cursor: the revision the previous page's
+/// `next_before` named) or `before`, which mean the same; both given must agree.
+fn audit_before(page: &Page, before: Option<Revision>) -> ApiResult<Option<Revision>> {
+    let Some(text) = page.after_text() else {
+        return Ok(before);
+    };
+    match text.parse::<Revision>() {
+        Ok(r) if before.is_none_or(|b| b == r) => Ok(Some(r)),
+        Ok(_) => Err(ApiError::invalid(
+            "after",
+            "give after or before, not two different starts",
+        )),
+        Err(_) => Err(ApiError::invalid(
+            "after",
+            format!(
+                "'{text}' is not a cursor of the audit log; pass the X-Next-Cursor of the previous page"
+            ),
+        )),
+    }
 }
 
 /// Trims a full page to whole revisions and says where the next page starts.

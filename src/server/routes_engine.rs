@@ -5,6 +5,7 @@
 use super::App;
 use super::auth::{Caller, refresh_throttled};
 use super::error::{ApiError, ApiResult, JsonBody, Params, PathArgs};
+use super::paging::PageOf;
 use super::util::resolve_read;
 use crate::backend::Backend;
 use crate::backend::{Error, find_team, find_user};
@@ -308,10 +309,12 @@ pub(super) async fn decide_call(
     Ok(Json(c.backend.decide_call(q).await?))
 }
 
+/// Who may do something, by username, a page at a time.
 pub(super) async fn who_can(
     Extension(c): Extension<Caller>,
+    PageOf(page): PageOf,
     Params(p): Params<WhoCanParams>,
-) -> ApiResult<Json<Vec<WhoCan>>> {
+) -> ApiResult<Response> {
     uuid_given(&p.entity_uuid, "entity_uuid")?;
     let snap = c.backend.service().snapshot();
     let s = &snap.state;
@@ -342,7 +345,10 @@ pub(super) async fn who_can(
         resource_team: team,
         attribute: None,
     };
-    Ok(Json(c.backend.who_can(req).await?))
+    let rows: Vec<WhoCan> = c.backend.who_can(req).await?;
+    Ok(page
+        .slice(rows, |w| w.username.clone())?
+        .respond(&page, |w| w))
 }
 
 pub(super) async fn what_can(

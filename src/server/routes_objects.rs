@@ -3,6 +3,7 @@
 
 use super::auth::Caller;
 use super::error::{ApiResult, JsonBody, Params, PathArgs};
+use super::paging::Page;
 use super::util::{resolve_read, resolve_write, spawned, version_of, with_etag};
 use crate::backend::Backend;
 use crate::backend::{
@@ -12,7 +13,7 @@ use crate::wire::{DeleteParams, RevisionBody, Update};
 use axum::Json;
 use axum::extract::Extension;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 /// What a `find_*` function returns, as an owned object (roles, users and teams are found by
 /// reference into the state, permissions are unpacked from it).
@@ -38,14 +39,19 @@ impl Owned for crate::model::Permission {
 /// Generates the five handlers of one kind of object.
 macro_rules! crud {
     (
-        entity: $entity:literal, spec: $spec:ty, map: $map:ident, find: $find:path,
+        entity: $entity:literal, spec: $spec:ty, rows: $map:ident . $rows:ident, key: $key:expr,
+        own: $own:expr, find: $find:path,
         list: $list:ident, create: $create:ident => $bcreate:ident,
         get: $get:ident, update: $update:ident => $bupdate:ident,
         delete: $delete:ident => $bdelete:ident $(,)?
     ) => {
-        pub(super) async fn $list(Extension(c): Extension<Caller>) -> ApiResult<Response> {
+        /// The list, in id order, a page at a time (`?limit=&after=`).
+        pub(super) async fn $list(
+            Extension(c): Extension<Caller>,
+            page: Page,
+        ) -> ApiResult<Response> {
             let s = c.backend.state().await?;
-            Ok(Json(s.$map.values().collect::<Vec<_>>()).into_response())
+            Ok(page.slice(s.$map.$rows(), $key)?.respond(&page, $own))
         }
 
         pub(super) async fn $create(
@@ -96,28 +102,32 @@ macro_rules! crud {
 }
 
 crud! {
-    entity: "Role", spec: RoleSpec, map: roles, find: find_role,
+    entity: "Role", spec: RoleSpec, rows: roles.values, key: |r| r.id, own: |r| r,
+    find: find_role,
     list: list_roles, create: create_role => create_role,
     get: get_role, update: update_role => update_role,
     delete: delete_role => delete_role,
 }
 
 crud! {
-    entity: "Permission", spec: PermissionSpec, map: permissions, find: find_permission,
+    entity: "Permission", spec: PermissionSpec, rows: permissions.iter, key: |v| v.id(), own: |v| v.to_permission(),
+    find: find_permission,
     list: list_permissions, create: create_permission => create_permission,
     get: get_permission, update: update_permission => update_permission,
     delete: delete_permission => delete_permission,
 }
 
 crud! {
-    entity: "User", spec: UserSpec, map: users, find: find_user,
+    entity: "User", spec: UserSpec, rows: users.values, key: |u| u.id, own: |u| u,
+    find: find_user,
     list: list_users, create: create_user => create_user,
     get: get_user, update: update_user => update_user,
     delete: delete_user => delete_user,
 }
 
 crud! {
-    entity: "Team", spec: TeamSpec, map: teams, find: find_team,
+    entity: "Team", spec: TeamSpec, rows: teams.values, key: |t| t.id, own: |t| t,
+    find: find_team,
     list: list_teams, create: create_team => create_team,
     get: get_team, update: update_team => update_team,
     delete: delete_team => delete_team,

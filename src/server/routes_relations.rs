@@ -4,15 +4,17 @@
 
 use super::auth::Caller;
 use super::error::{ApiResult, JsonBody, PathArgs};
+use super::paging::Page;
 use super::util::{resolve_read, resolve_write, spawned};
 use crate::backend::Backend;
 use crate::backend::{find_permission, find_role, find_team, find_user};
-use crate::model::{Id, Permission, Role, Team, User};
+use crate::model::Id;
 use crate::policy::{Link, State};
 use crate::wire::{AddPermission, AddRole, AddTeam, AddUser, MemberWire, RevisionBody};
 use crate::wire::{LinkUntil, PruneAnswer, SetExpiry};
 use axum::Json;
 use axum::extract::Extension;
+use axum::response::Response;
 
 /// Adds or removes a link as the caller, on its own task.
 async fn write_link(c: &Caller, link: Link, add: bool) -> ApiResult<Json<RevisionBody>> {
@@ -53,13 +55,15 @@ fn permission_id(s: &State, id: &str) -> crate::backend::Result<Id> {
 pub(super) async fn role_permissions(
     Extension(c): Extension<Caller>,
     PathArgs(id): PathArgs<String>,
-) -> ApiResult<Json<Vec<Permission>>> {
+    page: Page,
+) -> ApiResult<Response> {
     let s = c.backend.state().await?;
     let role = resolve_read(&c, &s, "Role", |s| role_id(s, &id))?;
-    let out = seconds(s.role_permissions.range((role, Id::nil())..), role)
-        .filter_map(|p| s.permissions.get(&p))
-        .collect();
-    Ok(Json(out))
+    let from = (role, page.after::<Id>()?.unwrap_or(Id::nil()));
+    let perms =
+        seconds(s.role_permissions.range(from..), role).filter_map(|p| s.permissions.view(&p));
+    let out = page.slice(perms, |v| v.id())?;
+    Ok(out.respond(&page, |v| v.to_permission()))
 }
 
 pub(super) async fn add_role_permission(
@@ -84,16 +88,16 @@ pub(super) async fn remove_role_permission(
 pub(super) async fn role_users(
     Extension(c): Extension<Caller>,
     PathArgs(id): PathArgs<String>,
-) -> ApiResult<Json<Vec<User>>> {
+    page: Page,
+) -> ApiResult<Response> {
     let s = c.backend.state().await?;
     let role = resolve_read(&c, &s, "Role", |s| role_id(s, &id))?;
-    let out = s
+    let users = s
         .user_roles
         .iter()
         .filter(|(_, r)| *r == role)
-        .filter_map(|(u, _)| s.users.get(u).cloned())
-        .collect();
-    Ok(Json(out))
+        .filter_map(|(u, _)| s.users.get(u));
+    Ok(page.slice(users, |u| u.id)?.respond(&page, |u| u))
 }
 
 pub(super) async fn add_role_user(
@@ -118,16 +122,16 @@ pub(super) async fn remove_role_user(
 pub(super) async fn role_teams(
     Extension(c): Extension<Caller>,
     PathArgs(id): PathArgs<String>,
-) -> ApiResult<Json<Vec<Team>>> {
+    page: Page,
+) -> ApiResult<Response> {
     let s = c.backend.state().await?;
     let role = resolve_read(&c, &s, "Role", |s| role_id(s, &id))?;
-    let out = s
+    let teams = s
         .team_roles
         .iter()
         .filter(|(_, r)| *r == role)
-        .filter_map(|(t, _)| s.teams.get(t).cloned())
-        .collect();
-    Ok(Json(out))
+        .filter_map(|(t, _)| s.teams.get(t));
+    Ok(page.slice(teams, |t| t.id)?.respond(&page, |t| t))
 }
 
 pub(super) async fn add_role_team(
@@ -152,13 +156,13 @@ pub(super) async fn remove_role_team(
 pub(super) async fn user_roles(
     Extension(c): Extension<Caller>,
     PathArgs(id): PathArgs<String>,
-) -> ApiResult<Json<Vec<Role>>> {
+    page: Page,
+) -> ApiResult<Response> {
     let s = c.backend.state().await?;
     let user = resolve_read(&c, &s, "User", |s| user_id(s, &id))?;
-    let out = seconds(s.user_roles.range((user, Id::nil())..), user)
-        .filter_map(|r| s.roles.get(&r).cloned())
-        .collect();
-    Ok(Json(out))
+    let from = (user, page.after::<Id>()?.unwrap_or(Id::nil()));
+    let roles = seconds(s.user_roles.range(from..), user).filter_map(|r| s.roles.get(&r));
+    Ok(page.slice(roles, |r| r.id)?.respond(&page, |r| r))
 }
 
 pub(super) async fn add_user_role(
@@ -183,16 +187,17 @@ pub(super) async fn remove_user_role(
 pub(super) async fn team_members(
     Extension(c): Extension<Caller>,
     PathArgs(id): PathArgs<String>,
-) -> ApiResult<Json<Vec<MemberWire>>> {
+    page: Page,
+) -> ApiResult<Response> {
     let s = c.backend.state().await?;
     let team = resolve_read(&c, &s, "Team", |s| team_id(s, &id))?;
-    let out = s
+    let from = (team, page.after::<Id>()?.unwrap_or(Id::nil()));
+    let members = s
         .members
-        .range((team, Id::nil())..)
+        .range(from..)
         .take_while(|((t, _), _)| *t == team)
-        .map(|(&(_, user), &role)| MemberWire { user, role })
-        .collect();
-    Ok(Json(out))
+        .map(|(&(_, user), &role)| MemberWire { user, role });
+    Ok(page.slice(members, |m| m.user)?.respond(&page, |m| m))
 }
 
 pub(super) async fn add_team_member(

@@ -116,7 +116,7 @@ impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeyOrVersion<'_, K> 
 }
 
 /// The answer of a write that creates no object (delete, link, revoke …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RevisionBody {
     /// The revision after the write.
     pub revision: Revision,
@@ -141,7 +141,7 @@ pub struct DryRunParams {
 }
 
 /// `POST /roles/{id}/permissions`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddPermission {
     /// Permission id (or a unique short id).
@@ -149,7 +149,7 @@ pub struct AddPermission {
 }
 
 /// `POST /roles/{id}/users` and `POST /teams/{id}/members`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddUser {
     /// Username or id.
@@ -161,7 +161,7 @@ pub struct AddUser {
 }
 
 /// `POST /roles/{id}/teams`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddTeam {
     /// Team key or id.
@@ -169,7 +169,7 @@ pub struct AddTeam {
 }
 
 /// `POST /users/{id}/roles`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddRole {
     /// Role name or id.
@@ -177,16 +177,18 @@ pub struct AddRole {
 }
 
 /// One member of a team (`GET /teams/{id}/members`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MemberWire {
     /// The member.
+    #[schema(value_type = uuid::Uuid)]
     pub user: Id,
     /// The role held inside the team.
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub role: Option<Id>,
 }
 
 /// `POST /resources/{resource}/grants` (okdata style).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantBody {
     /// Username or team key.
@@ -224,7 +226,7 @@ fn default_grant_to() -> GrantTo {
 }
 
 /// One row of `GET /me/resources`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MyResource {
     /// The resource (`okdata:dataset:x`).
     pub resource: String,
@@ -233,7 +235,7 @@ pub struct MyResource {
 }
 
 /// `POST /keys`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyCreate {
     /// Username or id of the key's user.
@@ -247,7 +249,7 @@ pub struct KeyCreate {
 }
 
 /// The answer of `POST /keys`: the secret, shown this once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct KeyCreated {
     /// The record.
     pub key: KeyWire,
@@ -272,7 +274,7 @@ pub struct WatchParams {
 pub const WATCH_WAIT: (u64, u64) = (25, 60);
 
 /// The answer of `GET /watch`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WatchAnswer {
     /// The server's revision when it answered.
@@ -289,6 +291,10 @@ pub struct AuditParams {
     /// Only events with a revision strictly below this one (paging backwards).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Revision>,
+    /// The cursor of the list routes ([`PageParams`](super::PageParams)): the previous page's
+    /// `X-Next-Cursor` (its `next_before`); the same as `before`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
     /// Only events at or after this time (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
@@ -298,7 +304,7 @@ pub struct AuditParams {
 }
 
 /// The answer of `GET /audit`, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditPage {
     /// The events.
     pub events: Vec<AuditEvent>,
@@ -309,7 +315,7 @@ pub struct AuditPage {
 }
 
 /// One access question on the wire: users, owners and teams by id or name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckRequest {
     /// The subject: user id or username.
@@ -331,6 +337,7 @@ pub struct CheckRequest {
     pub resource_team: Option<String>,
     /// Mage dialect: the attribute queried, read or written by the operation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub attribute: Option<AttrCheck>,
     /// Decide at this instant (RFC 3339) instead of now: a relation whose end is at or before
     /// it counts as absent.
@@ -371,7 +378,7 @@ pub struct CheckOne {
 
 /// `POST /check` with `requests`: up to [`MAX_BATCH`](super::MAX_BATCH) questions answered
 /// against one snapshot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckBatch {
     /// The questions.
@@ -382,27 +389,29 @@ pub struct CheckBatch {
 }
 
 /// One decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckAnswer {
     /// ALLOW or DENY.
     pub allowed: bool,
     /// The deciding rule.
+    #[schema(value_type = Object)]
     pub rule: Rule,
 }
 
 /// The answer of a single `POST /check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckResponse {
     /// ALLOW or DENY.
     pub allowed: bool,
     /// The deciding rule.
+    #[schema(value_type = Object)]
     pub rule: Rule,
     /// The revision it was decided at.
     pub revision: Revision,
 }
 
 /// The answer of a batch `POST /check`, in request order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BatchResponse {
     /// One decision per request.
     pub results: Vec<CheckAnswer>,
@@ -432,6 +441,12 @@ pub struct WhoCanParams {
     /// Answer as of this instant (RFC 3339) instead of now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
+    /// At most this many users ([`PageParams`](super::PageParams)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    /// Only the users after this cursor (a username).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
 }
 
 impl TryFrom<&Request> for WhoCanParams {
@@ -454,6 +469,8 @@ impl TryFrom<&Request> for WhoCanParams {
             resource_owner: r.resource_owner.map(|u| u.to_string()),
             resource_team: r.resource_team.map(|t| t.to_string()),
             at,
+            limit: None,
+            after: None,
         })
     }
 }
@@ -469,7 +486,7 @@ pub fn parse_at(text: &str) -> Result<OffsetDateTime, crate::backend::Error> {
 }
 
 /// One catalog in `GET /catalogs`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CatalogSummary {
     /// Short name.
     pub name: String,
@@ -498,7 +515,7 @@ pub struct MeWire {
 }
 
 /// The answer of `GET /healthz`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Health {
     /// Always `ok`.
     pub status: String,

@@ -10,14 +10,14 @@ use serde::{Deserialize, Serialize};
 pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
 
 /// The whole error answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorWire,
 }
 
 /// One error on the wire.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorWire {
     /// Stable machine-readable code: `invalid`, `unauthorized`, `forbidden`, `not_found`,
     /// `conflict`, `stale`, `too_large`, `unsupported_media_type`, `timeout`, `method_not_allowed`,

@@ -11,10 +11,11 @@ use time::OffsetDateTime;
 
 /// `POST /links/until`: a relation and when it ends. `expires_at` must be given; `null` adds
 /// the relation for good (as `POST /links` does).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkUntil {
     /// The relation (tagged as in `POST /links`).
+    #[schema(value_type = Object)]
     pub link: Link,
     /// When it ends (RFC 3339, in the future), or `null` for never.
     #[serde(with = "time::serde::rfc3339::option")]
@@ -23,10 +24,11 @@ pub struct LinkUntil {
 
 /// `POST /links/expiry`: the new end of a relation that exists. `expires_at` must be given;
 /// `null` clears the end (the relation then lasts until removed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetExpiry {
     /// The relation (a membership is named whatever its role).
+    #[schema(value_type = Object)]
     pub link: Link,
     /// Its new end (RFC 3339, in the future), or `null` for never.
     #[serde(with = "time::serde::rfc3339::option")]
@@ -34,7 +36,7 @@ pub struct SetExpiry {
 }
 
 /// The answer of `POST /expired/prune`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PruneAnswer {
     /// How many ended relations were removed (each recorded as an `expire` audit event).

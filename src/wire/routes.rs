@@ -33,6 +33,8 @@ impl Method {
 pub enum Op {
     /// `GET /healthz`
     Health,
+    /// `GET /openapi.json` (the OpenAPI 3.1 document of the API)
+    OpenApi,
     /// `GET /me`
     Me,
     /// `GET /catalogs`
@@ -157,6 +159,31 @@ pub enum Op {
     WhatCan,
 }
 
+impl Op {
+    /// True for the routes that answer a list (a JSON array, or audit's page of events): they
+    /// take `?limit=&after=` ([`super::page`]).
+    pub fn paged(self) -> bool {
+        matches!(
+            self,
+            Op::Catalogs
+                | Op::ListRoles
+                | Op::RolePermissions
+                | Op::RoleUsers
+                | Op::RoleTeams
+                | Op::ListPermissions
+                | Op::ListUsers
+                | Op::UserRoles
+                | Op::ListTeams
+                | Op::TeamMembers
+                | Op::ResourceGrants
+                | Op::MyResources
+                | Op::ListKeys
+                | Op::Audit
+                | Op::WhoCan
+        )
+    }
+}
+
 /// One route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
@@ -168,7 +195,7 @@ pub struct Route {
     pub path: &'static str,
     /// True when it may change the store: refused to read-only keys and audited.
     pub write: bool,
-    /// False only for `/healthz`.
+    /// False only for `/healthz` and `/openapi.json`.
     pub auth: bool,
 }
 
@@ -190,6 +217,13 @@ pub const ROUTES: &[Route] = &[
         op: Op::Health,
         method: Get,
         path: "/healthz",
+        write: false,
+        auth: false,
+    },
+    Route {
+        op: Op::OpenApi,
+        method: Get,
+        path: "/openapi.json",
         write: false,
         auth: false,
     },
@@ -302,7 +336,7 @@ mod tests {
     #[test]
     fn only_healthz_goes_without_a_key_and_gets_never_write() {
         for r in ROUTES {
-            assert_eq!(r.auth, r.op != Op::Health, "{r:?}");
+            assert_eq!(r.auth, !matches!(r.op, Op::Health | Op::OpenApi), "{r:?}");
             if r.method == Method::Get {
                 assert!(!r.write, "{r:?}");
             }

@@ -9,13 +9,15 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// An API key record without its secret hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct KeyWire {
     /// Identifier.
+    #[schema(value_type = uuid::Uuid)]
     pub id: Id,
     /// The first characters of the key, shown to humans.
     pub prefix: String,
     /// The user the key acts as.
+    #[schema(value_type = uuid::Uuid)]
     pub user_id: Id,
     /// A read-only key can never write.
     pub read_only: bool,

@@ -61,6 +61,8 @@ mod server_cli;
 mod server_expiry;
 mod server_hardening;
 mod server_load;
+mod server_openapi;
+mod server_pagination;
 mod store_conformance;
 mod store_postgres;
 mod store_sqlite;

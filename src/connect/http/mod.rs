@@ -2,7 +2,10 @@
 //! rustls). Errors come back as the exact [`Error`] the server's service returned (an invalid
 //! field stays an invalid field); an unreachable server is [`Error::Unreachable`] naming the URL.
 
+mod paging;
 mod transport;
+
+pub use paging::PAGE_SIZE;
 
 use crate::backend::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
 use crate::backend::{
@@ -41,6 +44,8 @@ pub struct HttpBackend {
     cached: Mutex<Option<(String, Arc<State>)>>,
     /// The highest revision a write of this client produced (explain waits for it).
     written: AtomicU64,
+    /// How many items one answer of a list route holds at most ([`PAGE_SIZE`]).
+    page_size: usize,
 }
 
 impl std::fmt::Debug for HttpBackend {
@@ -103,12 +108,19 @@ impl HttpBackend {
             catalogs: tokio::sync::OnceCell::new(),
             cached: Mutex::new(None),
             written: AtomicU64::new(0),
+            page_size: PAGE_SIZE,
         })
     }
 
     /// Refuses every write in this client (`--read-only`), whatever the key may do.
     pub fn read_only(mut self, read_only: bool) -> HttpBackend {
         self.read_only = read_only;
+        self
+    }
+
+    /// Reads list routes `n` items (at least 1) per answer instead of [`PAGE_SIZE`] (tests).
+    pub fn page_size(mut self, n: usize) -> HttpBackend {
+        self.page_size = n.clamp(1, crate::wire::MAX_PAGE);
         self
     }
 
@@ -335,13 +347,10 @@ impl Backend for HttpBackend {
         self.write_revision(rb).await
     }
     async fn resource_grants(&self, resource: &str) -> Result<Vec<ResourceGrant>> {
-        self.get(self.request(Method::GET, &["resources", resource, "grants"]))
-            .await
+        self.list_all(&["resources", resource, "grants"], &()).await
     }
     async fn my_resource_grants(&self) -> Result<Vec<(String, Vec<String>)>> {
-        let rows: Vec<MyResource> = self
-            .get(self.request(Method::GET, &["me", "resources"]))
-            .await?;
+        let rows: Vec<MyResource> = self.list_all(&["me", "resources"], &()).await?;
         Ok(rows.into_iter().map(|r| (r.resource, r.scopes)).collect())
     }
 
@@ -389,10 +398,8 @@ impl Backend for HttpBackend {
             .await
     }
     async fn who_can(&self, req: Request) -> Result<Vec<WhoCan>> {
-        let rb = self
-            .request(Method::GET, &["who-can"])
-            .query(&WhoCanParams::try_from(&req)?);
-        self.get(rb).await
+        self.list_all(&["who-can"], &WhoCanParams::try_from(&req)?)
+            .await
     }
     async fn what_can(&self, user: Id) -> Result<WhatCan> {
         let user = user.to_string();
@@ -420,6 +427,7 @@ impl Backend for HttpBackend {
             let params = AuditParams {
                 limit: Some(want),
                 before,
+                after: None,
                 since: since.clone(),
                 actor: query.actor.clone(),
             };

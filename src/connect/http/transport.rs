@@ -169,8 +169,7 @@ impl HttpBackend {
     }
 
     pub(super) async fn load_catalogs(&self) -> Result<Arc<Catalogs>> {
-        let remote: Vec<CatalogSummary> =
-            self.get(self.request(Method::GET, &["catalogs"])).await?;
+        let remote: Vec<CatalogSummary> = self.list_all(&["catalogs"], &()).await?;
         let local = Catalogs::builtin().map_err(|e| Error::Store(e.to_string()))?;
         let mut theirs: Vec<&str> = remote.iter().map(|c| c.name.as_str()).collect();
         let mut ours = local.names();
