@@ -9,6 +9,7 @@ pub mod apply;
 pub mod bodies;
 pub mod error;
 pub mod expiry;
+pub mod probe;
 pub mod routes;
 pub mod state;
 
@@ -16,6 +17,7 @@ pub use apply::ApplyBody;
 pub use bodies::*;
 pub use error::{ErrorBody, ErrorWire, UNSUPPORTED_MEDIA_TYPE, status_of_code};
 pub use expiry::{LinkUntil, PruneAnswer, SetExpiry};
+pub use probe::{METRICS_PATH, REQUEST_ID_HEADER, Readiness, ReadyChecks, sane_request_id};
 pub use routes::{Method, Op, ROUTES, Route};
 pub use state::{KeyWire, StateWire};
 

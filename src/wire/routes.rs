@@ -33,6 +33,8 @@ impl Method {
 pub enum Op {
     /// `GET /healthz`
     Health,
+    /// `GET /readyz` (store reachable, index loaded; the revision served)
+    Ready,
     /// `GET /me`
     Me,
     /// `GET /catalogs`
@@ -168,7 +170,7 @@ pub struct Route {
     pub path: &'static str,
     /// True when it may change the store: refused to read-only keys and audited.
     pub write: bool,
-    /// False only for `/healthz`.
+    /// False only for `/healthz` and `/readyz`.
     pub auth: bool,
 }
 
@@ -190,6 +192,13 @@ pub const ROUTES: &[Route] = &[
         op: Op::Health,
         method: Get,
         path: "/healthz",
+        write: false,
+        auth: false,
+    },
+    Route {
+        op: Op::Ready,
+        method: Get,
+        path: "/readyz",
         write: false,
         auth: false,
     },
@@ -300,9 +309,9 @@ mod tests {
     }
 
     #[test]
-    fn only_healthz_goes_without_a_key_and_gets_never_write() {
+    fn only_the_probes_go_without_a_key_and_gets_never_write() {
         for r in ROUTES {
-            assert_eq!(r.auth, r.op != Op::Health, "{r:?}");
+            assert_eq!(r.auth, !matches!(r.op, Op::Health | Op::Ready), "{r:?}");
             if r.method == Method::Get {
                 assert!(!r.write, "{r:?}");
             }

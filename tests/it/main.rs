@@ -59,6 +59,8 @@ mod server_cli;
 mod server_expiry;
 mod server_hardening;
 mod server_load;
+mod server_ops;
+mod server_ops_log;
 mod store_conformance;
 mod store_postgres;
 mod store_sqlite;
