@@ -5,7 +5,7 @@
 
 use crate::backend::{Error, Result};
 use std::path::{Path, PathBuf};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::{EnvFilter, fmt};
 
 /// How logging was asked for.
 #[derive(Debug, Clone, Default)]
@@ -73,6 +73,23 @@ fn destination(options: &LogOptions, rust_log_set: bool) -> Option<PathBuf> {
     }
 }
 
+/// One JSON object a line (`serve --log-format json`): `timestamp`, `level`, `target`, the
+/// event's fields beside `message`, and `span` with the request's `request_id`, `method` and
+/// `route` (docs/OPERATING.md).
+fn json_lines<W>(
+    b: fmt::SubscriberBuilder<fmt::format::DefaultFields, fmt::format::Format, EnvFilter, W>,
+) -> fmt::SubscriberBuilder<
+    fmt::format::JsonFields,
+    fmt::format::Format<fmt::format::Json>,
+    EnvFilter,
+    W,
+> {
+    b.json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+}
+
 /// Installs the process's log subscriber. Called once, before anything logs; a second call
 /// changes nothing.
 pub fn init(options: &LogOptions) -> Result<()> {
@@ -85,7 +102,7 @@ pub fn init(options: &LogOptions) -> Result<()> {
             let file = std::sync::Mutex::new(open_log(&path)?);
             let b = builder.with_writer(file).with_ansi(false);
             let _ = if options.json {
-                b.json().try_init()
+                json_lines(b).try_init()
             } else {
                 b.try_init()
             };
@@ -98,7 +115,7 @@ pub fn init(options: &LogOptions) -> Result<()> {
                 .with_writer(std::io::stderr)
                 .with_ansi(colour && !options.json);
             let _ = if options.json {
-                b.json().try_init()
+                json_lines(b).try_init()
             } else {
                 b.try_init()
             };

@@ -337,7 +337,8 @@ async fn execute(mut cli: Cli) -> Result<i32> {
         } else {
             "warn"
         },
-        json: false,
+        // `serve --log-format json`: the server's log as one JSON object a line.
+        json: matches!(&cli.command, Some(Command::Serve(a)) if a.log_format == serve::LogFormatArg::Json),
     })?;
     // `keys create USER --read-only` asks for a read-only key, not a read-only session.
     let mut session_read_only = cli.global.read_only;

@@ -5,7 +5,7 @@
 use super::GlobalArgs;
 use crate::backend::{Error, Result};
 use crate::connect::default_db_path;
-use crate::server::{ServeOptions, StoreSource};
+use crate::server::{LogFormat, ServeOptions, StoreSource};
 use crate::wire::DEFAULT_LISTEN;
 use clap::Args;
 
@@ -29,6 +29,24 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value = "60",
           value_parser = parse_prune_every)]
     pub prune_every: std::time::Duration,
+    // Operations (docs/OPERATING.md): the log's format and CORS.
+    /// How the log on stderr is written: `text` lines or `json` (one object a line, with the
+    /// request's id). `RUST_LOG` sets the level.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormatArg::Text)]
+    pub log_format: LogFormatArg,
+    /// Let web pages from ORIGIN (`https://admin.example.com`) call the API from a browser
+    /// (CORS); repeat for more. Without it no answer carries CORS headers.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormatArg {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 /// `--prune-every`: whole seconds (`60`, `0`) or a duration (`90s`, `5m`, `1h`).
@@ -83,6 +101,11 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
         max_connections: args.max_connections as usize,
         admin,
         prune_every: Some(args.prune_every).filter(|d| !d.is_zero()),
+        log_format: match args.log_format {
+            LogFormatArg::Text => LogFormat::Text,
+            LogFormatArg::Json => LogFormat::Json,
+        },
+        cors_origins: args.cors_origins.clone(),
     };
     crate::server::serve_store(source, options).await?;
     Ok(0)

@@ -2,10 +2,10 @@
 //! every request (so a revoked key is refused from the very next request), and becomes a
 //! per-request [`LocalBackend`] acting as the key's user — read-only for a read-only key — so
 //! the server behaves exactly like the local backend. Also: the write gate, and the layer that
-//! finishes every answer (revision and warning headers, JSON error bodies, the timeout, logs).
+//! finishes every answer (revision and warning headers, JSON error bodies, the timeout).
 
 use super::App;
-use super::auth_log::prefix_of;
+use super::auth_log::{AuthFailure, KeyNote, ReadOnlyRefusal, prefix_of};
 use super::error::ApiError;
 use crate::backend::Error;
 use crate::connect::LocalBackend;
@@ -17,6 +17,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 /// The caller of one request, as the handlers see it.
 #[derive(Debug, Clone)]
@@ -45,53 +46,88 @@ fn bearer(req: &Request) -> Option<&str> {
 }
 
 /// Authenticates the request (or, with `--no-auth`, acts as the owner) and hands the handlers a
-/// [`Caller`]. Every failure is the same 401 "Invalid API key".
+/// [`Caller`]. Every failure is the same 401 "Invalid API key". Every answer carries a
+/// [`KeyNote`] naming the key (its public prefix and id, never the secret) for the access log.
 pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) -> Response {
-    let caller = match &app.no_auth_actor {
-        Some(actor) => Caller {
-            backend: LocalBackend::new(app.service.clone(), actor.clone(), app.location.clone()),
-            read_only_key: false,
+    let (caller, note) = match &app.no_auth_actor {
+        Some(actor) => (
+            Caller {
+                backend: LocalBackend::new(
+                    app.service.clone(),
+                    actor.clone(),
+                    app.location.clone(),
+                ),
+                read_only_key: false,
+            },
+            KeyNote {
+                key: "(no-auth)".into(),
+                key_id: None,
+                refused: None,
+            },
+        ),
+        None => match known_key(&app, bearer(&req).map(str::to_owned)).await {
+            Ok(found) => found,
+            Err(note) => {
+                let mut res = ApiError::unauthorized().into_response();
+                res.extensions_mut().insert(note);
+                return res;
+            }
         },
-        None => {
-            let Some(secret) = bearer(&req) else {
-                app.auth_failures.note(prefix_of(None));
-                return ApiError::unauthorized().into_response();
-            };
-            let mut found = app.service.authenticate(secret);
-            if found.is_err() {
-                // Cheap: the lookup is in memory; waiters on another request's read see its
-                // result here.
-                key_miss_refresh(&app).await;
-                found = app.service.authenticate(secret);
-            }
-            match found {
-                Ok((user, key)) => {
-                    if let Some(at) = app.service.note_key_use(key.id) {
-                        let service = app.service.clone();
-                        tokio::spawn(async move {
-                            if let Err(e) = service.touch_key(key.id, at).await {
-                                tracing::warn!("cannot record the use of key {}: {e}", key.prefix);
-                            }
-                        });
-                    }
-                    Caller {
-                        backend: LocalBackend::new(
-                            app.service.clone(),
-                            Actor::user(&user, key.read_only),
-                            app.location.clone(),
-                        ),
-                        read_only_key: key.read_only,
-                    }
-                }
-                Err(_) => {
-                    app.auth_failures.note(prefix_of(Some(secret)));
-                    return ApiError::unauthorized().into_response();
-                }
-            }
-        }
     };
     req.extensions_mut().insert(caller);
-    next.run(req).await
+    let mut res = next.run(req).await;
+    res.extensions_mut().insert(note);
+    res
+}
+
+/// The caller of a request's `Bearer` key, or the note of why it was refused.
+async fn known_key(app: &App, secret: Option<String>) -> Result<(Caller, KeyNote), KeyNote> {
+    let Some(secret) = secret.as_deref() else {
+        return Err(KeyNote {
+            key: prefix_of(None),
+            key_id: None,
+            refused: Some(AuthFailure::MissingKey),
+        });
+    };
+    let mut found = app.service.authenticate(secret);
+    if found.is_err() {
+        // Cheap: the lookup is in memory; waiters on another request's read see its
+        // result here.
+        key_miss_refresh(app).await;
+        found = app.service.authenticate(secret);
+    }
+    let Ok((user, key)) = found else {
+        return Err(KeyNote {
+            key: prefix_of(Some(secret)),
+            key_id: None,
+            refused: Some(AuthFailure::InvalidKey),
+        });
+    };
+    let note = KeyNote {
+        key: key.prefix.clone(),
+        key_id: Some(key.id),
+        refused: None,
+    };
+    if let Some(at) = app.service.note_key_use(key.id) {
+        let service = app.service.clone();
+        tokio::spawn(
+            async move {
+                if let Err(e) = service.touch_key(key.id, at).await {
+                    tracing::warn!("cannot record the use of key {}: {e}", key.prefix);
+                }
+            }
+            .in_current_span(),
+        );
+    }
+    let caller = Caller {
+        backend: LocalBackend::new(
+            app.service.clone(),
+            Actor::user(&user, key.read_only),
+            app.location.clone(),
+        ),
+        read_only_key: key.read_only,
+    };
+    Ok((caller, note))
 }
 
 /// The shortest time between two store revision reads caused by requests (unknown keys, an
@@ -130,10 +166,12 @@ pub async fn write_gate(req: Request, next: Next) -> Response {
         .get::<Caller>()
         .is_none_or(|c| c.actor().read_only);
     if read_only {
-        return ApiError::from(Error::Forbidden(
+        let mut res = ApiError::from(Error::Forbidden(
             "this API key is read-only; it can never write".into(),
         ))
         .into_response();
+        res.extensions_mut().insert(ReadOnlyRefusal);
+        return res;
     }
     next.run(req).await
 }
@@ -142,10 +180,9 @@ pub async fn write_gate(req: Request, next: Next) -> Response {
 const PLAIN_ERROR_LIMIT: usize = 64 * 1024;
 
 /// Runs the request within the server's timeout, turns any plain-text error (a framework
-/// rejection) into the JSON error body, adds the revision header (and the `--no-auth`
-/// warning), and logs the request.
+/// rejection) into the JSON error body, and adds the revision header (and the `--no-auth`
+/// warning). The request's span and access line are [`observe`](super::observe)'s.
 pub async fn finish(State(app): State<App>, req: Request, next: Next) -> Response {
-    let start = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let mut res = match tokio::time::timeout(app.timeout, next.run(req)).await {
@@ -169,15 +206,6 @@ pub async fn finish(State(app): State<App>, req: Request, next: Next) -> Respons
                 "299 gatehouse \"authentication is disabled (serve --no-auth): every caller acts as the store's owner\"",
             ),
         );
-    }
-    // One line per request, at debug (`RUST_LOG=gatehouse=debug`); a server error also at
-    // warn. Milliseconds, to the microsecond.
-    let ms = (start.elapsed().as_secs_f64() * 1e6).round() / 1e3;
-    let status = res.status();
-    if status.is_server_error() {
-        tracing::warn!(%method, %path, status = status.as_u16(), ms, "request");
-    } else {
-        tracing::debug!(%method, %path, status = status.as_u16(), ms, "request");
     }
     res
 }
@@ -219,6 +247,8 @@ async fn json_error(res: Response, method: &str, path: &str) -> Response {
     };
     let mut out = err.into_response();
     *out.status_mut() = parts.status;
+    // What the layers inside noted for the access log (the key, a read-only refusal).
+    out.extensions_mut().extend(parts.extensions);
     for (name, value) in parts.headers.iter() {
         if name != CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
             out.headers_mut().insert(name.clone(), value.clone());

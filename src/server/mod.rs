@@ -12,9 +12,13 @@ mod auth;
 mod auth_log;
 mod error;
 mod listen;
+mod logging;
+mod metrics;
+mod observe;
 mod openapi;
 mod paging;
 mod prune;
+mod ready;
 mod router;
 mod routes_admin;
 mod routes_engine;
@@ -24,6 +28,7 @@ mod start;
 mod util;
 
 pub use error::ApiError;
+pub use logging::LogFormat;
 pub use openapi::document as openapi_document;
 pub use prune::{PRUNE_EVERY, prune_once};
 pub use start::{ServeOptions, StoreSource, serve_store};
@@ -60,6 +65,11 @@ pub struct ServerConfig {
     /// How often relations whose end has passed are removed from the store (`None`: never;
     /// decisions leave them out either way).
     pub prune_every: Option<Duration>,
+    /// The origins browsers may call the API from (`https://admin.example.com`); empty: no
+    /// CORS headers at all (docs/OPERATING.md).
+    pub cors_origins: Vec<String>,
+    /// How `gatehouse serve` ([`run`]) writes its log.
+    pub log_format: LogFormat,
 }
 
 /// The default of [`ServerConfig::header_read_timeout`].
@@ -79,6 +89,8 @@ impl Default for ServerConfig {
             header_read_timeout: HEADER_READ_TIMEOUT,
             max_connections: MAX_CONNECTIONS,
             prune_every: Some(PRUNE_EVERY),
+            cors_origins: Vec::new(),
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -95,8 +107,8 @@ pub(crate) struct App {
     /// key, see [`auth::authenticate`]; an `at_least_revision` ahead of the snapshot): at most
     /// one such read per [`auth::STALE_READ_EVERY`], shared by every request.
     stale_read: Arc<tokio::sync::Mutex<Option<std::time::Instant>>>,
-    /// Authentication failures, logged at most once per second per key prefix.
-    auth_failures: Arc<auth_log::AuthFailures>,
+    /// The server's Prometheus metrics (`GET /metrics`).
+    metrics: Arc<metrics::Metrics>,
 }
 
 /// The owner a `--no-auth` server acts as: the store's first enabled owner.
@@ -129,9 +141,9 @@ pub fn router(service: Arc<Service>, config: &ServerConfig) -> Result<axum::Rout
         no_auth_actor,
         timeout: config.timeout,
         stale_read: Arc::default(),
-        auth_failures: auth_log::AuthFailures::new(),
+        metrics: Arc::new(metrics::Metrics::new()),
     };
-    Ok(router::build(app, config))
+    router::build(app, config)
 }
 
 /// Serves `router` on `listener` within `config`'s connection limits until `shutdown`
@@ -241,32 +253,49 @@ pub async fn spawn(
     })
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this is called,
+/// not when the future is first polled: a signal that comes right after the server said where
+/// it listens stops it gracefully instead of killing it.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let (int, term) = signals;
+            tokio::select! {
+                _ = next_signal(int) => {},
+                _ = next_signal(term) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing in-flight requests");
     }
-    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// The next delivery of `signal` (never, without a handler).
+#[cfg(unix)]
+async fn next_signal(signal: Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(mut s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
 }
 
 /// `gatehouse serve`: serves `service` on `listen` until SIGINT/SIGTERM. Logs to stderr.
 pub async fn run(service: Arc<Service>, listen: &str, config: ServerConfig) -> Result<()> {
-    init_logging();
+    logging::init(config.log_format);
     let addr: SocketAddr = listen.parse().map_err(|_| {
         Error::invalid(
             "--listen",
@@ -283,13 +312,14 @@ pub async fn run(service: Arc<Service>, listen: &str, config: ServerConfig) -> R
         .await
         .map_err(|e| Error::Unreachable(format!("cannot listen on {addr}: {e}")))?;
     let bound = listener.local_addr().unwrap_or(addr);
+    let shutdown = shutdown_signal();
     tracing::info!(
         "gatehouse {} serving {} on http://{bound}/api/v1",
         env!("CARGO_PKG_VERSION"),
         config.location
     );
     let background = Background::start(&background, &config);
-    let served = serve(listener, router, shutdown_signal(), &config).await;
+    let served = serve(listener, router, shutdown, &config).await;
     background.stop();
     served.map_err(|e| Error::Unreachable(format!("the server stopped: {e}")))
 }
@@ -330,19 +360,4 @@ pub async fn follow_store(service: Arc<Service>) {
             Err(e) => tracing::warn!("cannot re-read the store: {e}"),
         }
     }
-}
-
-/// Logs to stderr, in colour only on a terminal without `NO_COLOR`; `RUST_LOG` overrides the
-/// default level (`info`: start, stop, changes picked up from other processes, authentication
-/// failures counted per key prefix, errors; `debug`: one line per request).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(colour)
-        .try_init();
 }

@@ -13,7 +13,7 @@ use crate::wire::{
     API_PREFIX, AddPermission, AddRole, AddTeam, AddUser, AuditPage, BatchResponse, CatalogSummary,
     CheckBatch, CheckRequest, CheckResponse, ErrorBody, GrantBody, Health, KeyCreate, KeyCreated,
     KeyWire, LinkUntil, MemberWire, Method, MyResource, Op, PageParams, PruneAnswer, ROUTES,
-    RevisionBody, Route, SetExpiry, WatchAnswer,
+    Readiness, ReadyChecks, RevisionBody, Route, SetExpiry, WatchAnswer,
 };
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
@@ -84,6 +84,8 @@ const TAGS: [(&str, &str); 7] = [
     BatchResponse,
     CatalogSummary,
     Health,
+    Readiness,
+    ReadyChecks,
     ErrorBody,
     LinkUntil,
     SetExpiry,
@@ -135,6 +137,12 @@ fn doc_of(op: Op) -> Doc {
     match op {
         Op::Health => d("admin", "Liveness and the revision", No, One("Health")),
         Op::OpenApi => d("admin", "This document", No, Any("OpenAPI 3.1 document")),
+        Op::Ready => d(
+            "admin",
+            "Readiness: store reachable, index built, the revision served (503 when not)",
+            No,
+            One("Readiness"),
+        ),
         Op::Me => d("admin", "The caller and what it may do", No, Any("MeWire")),
         Op::Catalogs => d("admin", "The catalogs", No, List("CatalogSummary")),
         Op::State => d("admin", "What the caller may see", No, Any("StateWire")),

@@ -255,6 +255,9 @@ pub(super) async fn check(
                     rule: d.rule,
                 });
             }
+            let allowed = results.iter().filter(|r| r.allowed).count() as u64;
+            app.metrics
+                .decisions(allowed, results.len() as u64 - allowed);
             Ok(with_revision(
                 revision,
                 Json(BatchResponse { results, revision }),
@@ -264,6 +267,7 @@ pub(super) async fn check(
             let req = to_request(s, body.single()?);
             may_ask(&c, [req.user])?;
             let d = snap.engine_at(req.at).decide(&req);
+            app.metrics.decision(d.allowed);
             Ok(with_revision(
                 revision,
                 Json(CheckResponse {
@@ -297,16 +301,20 @@ pub(super) async fn explain(
     let mut req = to_request(s, one);
     req.user = user;
     let e: Explanation = c.backend.explain(req).await?;
+    app.metrics.decision(e.allowed);
     Ok(with_revision(snap.state.revision, Json(e)))
 }
 
 /// `POST /decide-call`: a whole Mage call (the caller needs `read` on User to ask for
 /// someone else).
 pub(super) async fn decide_call(
+    Shared(app): Shared<App>,
     Extension(c): Extension<Caller>,
     JsonBody(q): JsonBody<crate::engine::CallQuery>,
 ) -> ApiResult<Json<crate::engine::CallAnswer>> {
-    Ok(Json(c.backend.decide_call(q).await?))
+    let answer = c.backend.decide_call(q).await?;
+    app.metrics.decision(answer.verdict.allowed);
+    Ok(Json(answer))
 }
 
 /// Who may do something, by username, a page at a time.

@@ -32,6 +32,10 @@ pub struct ServeOptions {
     pub admin: String,
     /// How often relations whose end has passed are removed (`None`: never).
     pub prune_every: Option<std::time::Duration>,
+    /// How the log is written.
+    pub log_format: super::LogFormat,
+    /// The origins browsers may call the API from (none: no CORS).
+    pub cors_origins: Vec<String>,
 }
 
 /// Says on stderr, before serving, when the store file cannot be written by this process: the
@@ -104,6 +108,8 @@ pub async fn serve_store(source: StoreSource, options: ServeOptions) -> Result<(
         location,
         max_connections: options.max_connections,
         prune_every: options.prune_every,
+        log_format: options.log_format,
+        cors_origins: options.cors_origins,
         ..ServerConfig::default()
     };
     super::run(service, &options.listen, config).await

@@ -19,7 +19,8 @@ where
     T: Send + 'static,
     F: Future<Output = crate::backend::Result<T>> + Send + 'static,
 {
-    match tokio::spawn(write).await {
+    // In the request's span: what the write logs carries the request id.
+    match tokio::spawn(tracing::Instrument::in_current_span(write)).await {
         Ok(r) => r.map_err(ApiError::from),
         Err(e) => Err(Error::Store(format!("the write stopped before it finished: {e}")).into()),
     }

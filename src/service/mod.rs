@@ -19,7 +19,7 @@ mod users;
 mod visible;
 
 pub use grants::Resource;
-pub use keys::hash_secret;
+pub use keys::{KEY_PREFIX, hash_secret};
 pub use snapshot::{EngineAt, Snapshot};
 
 use crate::backend::{Error, Result, validate};
@@ -107,6 +107,10 @@ pub struct Service {
     /// When each API key was last used by this process (the store is told at most once a
     /// minute per key).
     key_use: std::sync::Mutex<std::collections::HashMap<Id, time::OffsetDateTime>>,
+    /// The store's revision as last read by this service (at open, on every reload and every
+    /// [`Service::store_revision`]): how far ahead of the published snapshot the store is, for
+    /// a server's replica lag.
+    store_seen: std::sync::atomic::AtomicU64,
 }
 
 /// How often a key's "last used" time is written to the store, at most.
@@ -128,6 +132,7 @@ impl Service {
     pub async fn open(store: Arc<dyn Store>, catalogs: Arc<Catalogs>) -> Result<Service> {
         let state = store.load().await?;
         let (published, _) = tokio::sync::watch::channel(state.revision);
+        let store_seen = std::sync::atomic::AtomicU64::new(state.revision);
         let snapshot = Arc::new(Snapshot::new(state, catalogs.clone()));
         Ok(Service {
             store,
@@ -136,6 +141,7 @@ impl Service {
             writer: tokio::sync::Mutex::new(()),
             published,
             key_use: std::sync::Mutex::new(Default::default()),
+            store_seen,
         })
     }
 
@@ -333,14 +339,31 @@ impl Service {
         let _w = self.writer.lock().await;
         let state = self.store.load().await?;
         let rev = state.revision;
+        self.store_seen
+            .store(rev, std::sync::atomic::Ordering::Relaxed);
         self.publish(state);
         Ok(rev)
+    }
+
+    /// Reads the store's revision (one cheap round trip) and remembers it as
+    /// [`Service::store_revision_seen`].
+    pub async fn store_revision(&self) -> Result<Revision> {
+        let stored = self.store.revision().await?;
+        self.store_seen
+            .store(stored, std::sync::atomic::Ordering::Relaxed);
+        Ok(stored)
+    }
+
+    /// The store's revision as last read (at open, by a reload or by
+    /// [`Service::store_revision`]); a server following its store reads it every second.
+    pub fn store_revision_seen(&self) -> Revision {
+        self.store_seen.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Re-reads the store when another process has written to it since this service last read
     /// it (a server picks up keys created with the CLI on the same file). True when it did.
     pub async fn refresh_if_stale(&self) -> Result<bool> {
-        let stored = self.store.revision().await?;
+        let stored = self.store_revision().await?;
         if stored == self.snapshot().state.revision {
             return Ok(false);
         }

@@ -33,6 +33,11 @@ impl Snapshot {
             .get_or_init(|| Engine::build(&self.state, &self.catalogs))
     }
 
+    /// Whether the decision index is built (a server builds it before serving).
+    pub fn index_built(&self) -> bool {
+        self.engine.get().is_some()
+    }
+
     /// The index for decisions at `at` (`None`: now): this snapshot's own when it holds at
     /// that instant, else one built for it (`check --at`, or an index whose window passed
     /// while a caller held the snapshot).

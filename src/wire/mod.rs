@@ -10,6 +10,7 @@ pub mod bodies;
 pub mod error;
 pub mod expiry;
 pub mod page;
+pub mod probe;
 pub mod routes;
 pub mod state;
 
@@ -18,6 +19,7 @@ pub use bodies::*;
 pub use error::{ErrorBody, ErrorWire, UNSUPPORTED_MEDIA_TYPE, status_of_code};
 pub use expiry::{LinkUntil, PruneAnswer, SetExpiry};
 pub use page::{MAX_PAGE, NEXT_CURSOR_HEADER, PageParams};
+pub use probe::{METRICS_PATH, REQUEST_ID_HEADER, Readiness, ReadyChecks, sane_request_id};
 pub use routes::{Method, Op, ROUTES, Route};
 pub use state::{KeyWire, StateWire};
 

@@ -35,6 +35,8 @@ pub enum Op {
     Health,
     /// `GET /openapi.json` (the OpenAPI 3.1 document of the API)
     OpenApi,
+    /// `GET /readyz` (store reachable, index loaded; the revision served)
+    Ready,
     /// `GET /me`
     Me,
     /// `GET /catalogs`
@@ -195,7 +197,7 @@ pub struct Route {
     pub path: &'static str,
     /// True when it may change the store: refused to read-only keys and audited.
     pub write: bool,
-    /// False only for `/healthz` and `/openapi.json`.
+    /// False only for `/healthz`, `/readyz` and `/openapi.json`.
     pub auth: bool,
 }
 
@@ -224,6 +226,13 @@ pub const ROUTES: &[Route] = &[
         op: Op::OpenApi,
         method: Get,
         path: "/openapi.json",
+        write: false,
+        auth: false,
+    },
+    Route {
+        op: Op::Ready,
+        method: Get,
+        path: "/readyz",
         write: false,
         auth: false,
     },
@@ -334,9 +343,13 @@ mod tests {
     }
 
     #[test]
-    fn only_healthz_goes_without_a_key_and_gets_never_write() {
+    fn only_the_probes_go_without_a_key_and_gets_never_write() {
         for r in ROUTES {
-            assert_eq!(r.auth, !matches!(r.op, Op::Health | Op::OpenApi), "{r:?}");
+            assert_eq!(
+                r.auth,
+                !matches!(r.op, Op::Health | Op::Ready | Op::OpenApi),
+                "{r:?}"
+            );
             if r.method == Method::Get {
                 assert!(!r.write, "{r:?}");
             }

@@ -62,6 +62,8 @@ mod server_expiry;
 mod server_hardening;
 mod server_load;
 mod server_openapi;
+mod server_ops;
+mod server_ops_log;
 mod server_pagination;
 mod store_conformance;
 mod store_postgres;

@@ -19,7 +19,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_gatehouse");
 const START_WITHIN: Duration = Duration::from_secs(30);
 
 /// A command with a clean environment: no store, profile or key from the developer's shell.
-fn gatehouse(home: &Path) -> Command {
+pub(crate) fn gatehouse(home: &Path) -> Command {
     let mut c = Command::new(BIN);
     c.env_remove("GATEHOUSE_DB")
         .env_remove("GATEHOUSE_DATABASE_URL")
@@ -36,11 +36,11 @@ fn gatehouse(home: &Path) -> Command {
     c
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn ok(o: Output, what: &str) -> String {
+pub(crate) fn ok(o: Output, what: &str) -> String {
     assert!(
         o.status.success(),
         "{what} failed with {:?}\nstdout: {}\nstderr: {}",
@@ -52,28 +52,40 @@ fn ok(o: Output, what: &str) -> String {
 }
 
 /// A running `gatehouse serve`, killed if the test ends before it is stopped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     /// Every line the server logged so far, as they arrive.
-    log: mpsc::Receiver<String>,
+    pub(crate) log: mpsc::Receiver<String>,
     /// What it said before the line naming its address (warnings at start).
     early: Vec<String>,
 }
 
 impl Server {
     /// Starts `serve` with `store_args` and waits for the line naming the bound address.
-    fn start(home: &Path, store_args: &[&str]) -> Server {
+    pub(crate) fn start(home: &Path, store_args: &[&str]) -> Server {
+        Server::start_with(home, store_args, &[])
+    }
+
+    /// [`Server::start`] with `serve_args` after `serve --listen 127.0.0.1:0`.
+    pub(crate) fn start_with(home: &Path, store_args: &[&str], serve_args: &[&str]) -> Server {
         let mut cmd = gatehouse(home);
         cmd.args(store_args);
-        Server::spawn(cmd).expect("spawn gatehouse serve")
+        Server::spawn_with(cmd, serve_args).expect("spawn gatehouse serve")
     }
 
     /// Starts `cmd serve` (a command from [`gatehouse`] with its store arguments) and waits for
     /// the line naming the bound address; `Err` when the process cannot be started at all.
-    fn spawn(mut cmd: Command) -> std::io::Result<Server> {
+    fn spawn(cmd: Command) -> std::io::Result<Server> {
+        Server::spawn_with(cmd, &[])
+    }
+
+    /// Starts `cmd serve --listen 127.0.0.1:0 SERVE_ARGS` (`cmd` from [`gatehouse`], with its
+    /// store arguments and environment) and waits for the line naming the bound address.
+    pub(crate) fn spawn_with(mut cmd: Command, serve_args: &[&str]) -> std::io::Result<Server> {
         let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(serve_args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()?;
@@ -126,7 +138,7 @@ impl Server {
     }
 
     /// Sends SIGTERM and expects a clean exit within a few seconds; returns what it logged.
-    fn stop(mut self) -> Vec<String> {
+    pub(crate) fn stop(mut self) -> Vec<String> {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill")
             .args(["-TERM", &pid])
@@ -165,7 +177,7 @@ fn bound_url(line: &str) -> Option<String> {
 }
 
 /// Creates an API key for `user` on the store of `store_args` and returns its secret.
-fn key_for(home: &Path, store_args: &[&str], user: &str) -> String {
+pub(crate) fn key_for(home: &Path, store_args: &[&str], user: &str) -> String {
     let out = ok(
         gatehouse(home)
             .args(store_args)
@@ -490,7 +502,13 @@ fn serve_names_a_read_only_store_directory_when_it_cannot_open() {
 }
 
 /// Sends one raw HTTP/1.1 request (`Connection: close`) to `url` and returns the status.
-fn raw_request(url: &str, method: &str, path: &str, headers: &[&str], body: &str) -> u16 {
+pub(crate) fn raw_request(
+    url: &str,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &str,
+) -> u16 {
     use std::io::{Read, Write};
     let addr = url.trim_start_matches("http://");
     let mut conn = std::net::TcpStream::connect(addr).expect("connect");
@@ -510,110 +528,4 @@ fn raw_request(url: &str, method: &str, path: &str, headers: &[&str], body: &str
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no HTTP answer: {answer:?}"))
-}
-
-/// The `count` of a `refused requests with an invalid API key` line about `prefix`.
-fn refused_count(line: &str, prefix: &str) -> Option<u64> {
-    if !line.contains("invalid API key") {
-        return None;
-    }
-    let named = line.split_whitespace().any(|w| {
-        w.trim_matches('"') == format!("key_prefix={prefix}")
-            || w == format!("key_prefix=\"{prefix}\"")
-    });
-    if !named {
-        return None;
-    }
-    line.split_whitespace()
-        .find_map(|w| w.strip_prefix("count="))
-        .and_then(|n| n.parse().ok())
-}
-
-#[test]
-fn serve_logs_auth_failures_counted_per_key_prefix_and_requests_at_debug_only() {
-    let home = tempfile::tempdir().expect("tempdir");
-    let db = home.path().join("gatehouse.db");
-    let db_arg = db.to_str().expect("utf-8 path");
-    let store = ["--db", db_arg];
-    ok(
-        gatehouse(home.path())
-            .args(["--db", db_arg, "init", "--admin", "root"])
-            .output()
-            .expect("run init"),
-        "init",
-    );
-    let key = key_for(home.path(), &store, "root");
-    let server = Server::start(home.path(), &store);
-    let bearer = format!("Authorization: Bearer {key}");
-    let json = "Content-Type: application/json";
-    // Writes and reads with a good key: no line each at the default level.
-    for i in 0..5 {
-        let body = format!("{{\"name\": \"role {i}\"}}");
-        assert_eq!(
-            raw_request(
-                &server.url,
-                "POST",
-                "/api/v1/roles",
-                &[&bearer, json],
-                &body
-            ),
-            201
-        );
-        assert_eq!(
-            raw_request(&server.url, "GET", "/api/v1/roles", &[&bearer], ""),
-            200
-        );
-    }
-    // Thirty guesses under one prefix, five requests without a key.
-    let started = Instant::now();
-    for i in 0..30 {
-        let guess = format!("Authorization: Bearer ghk_guessing{i:04}xxxxxxxxxxxx");
-        assert_eq!(
-            raw_request(&server.url, "GET", "/api/v1/roles", &[&guess], ""),
-            401
-        );
-    }
-    for _ in 0..5 {
-        assert_eq!(raw_request(&server.url, "GET", "/api/v1/me", &[], ""), 401);
-    }
-    // Every failure is reported, in counts, within a few lines.
-    let mut lines = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let total = |lines: &[String], p: &str| -> u64 {
-        lines.iter().filter_map(|l| refused_count(l, p)).sum()
-    };
-    while total(&lines, "ghk_guessing") < 30 || total(&lines, "(none)") < 5 {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match server.log.recv_timeout(left) {
-            Ok(line) => lines.push(line),
-            Err(_) => panic!("not every failure was reported: {lines:#?}"),
-        }
-    }
-    let took = started.elapsed();
-    assert_eq!(total(&lines, "ghk_guessing"), 30, "{lines:#?}");
-    assert_eq!(total(&lines, "(none)"), 5, "{lines:#?}");
-    let guess_lines = lines
-        .iter()
-        .filter(|l| refused_count(l, "ghk_guessing").is_some())
-        .count() as u64;
-    assert!(
-        guess_lines <= took.as_secs() + 2,
-        "{guess_lines} lines for one prefix in {took:?}: at most one a second"
-    );
-    assert!(
-        lines.iter().all(|l| !l.contains("guessing0001x")),
-        "the log names the prefix, never more of the key"
-    );
-    let logged = server.stop();
-    let every: Vec<&String> = server_lines(&lines, &logged);
-    assert!(
-        every
-            .iter()
-            .all(|l| !(l.contains("INFO") && l.contains("/api/v1/roles"))),
-        "a request is not an info line: {every:#?}"
-    );
-}
-
-fn server_lines<'a>(a: &'a [String], b: &'a [String]) -> Vec<&'a String> {
-    a.iter().chain(b.iter()).collect()
 }
