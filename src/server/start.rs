@@ -32,6 +32,8 @@ pub struct ServeOptions {
     pub admin: String,
     /// How often relations whose end has passed are removed (`None`: never).
     pub prune_every: Option<std::time::Duration>,
+    /// Serve HTTPS with these files (`--tls-cert`, `--tls-key`).
+    pub tls: Option<super::TlsFiles>,
 }
 
 /// Says on stderr, before serving, when the store file cannot be written by this process: the
@@ -55,6 +57,8 @@ async fn warn_if_read_only(store: &SqliteStore, shown: &str) {
 
 /// Opens the store and serves it until SIGINT/SIGTERM.
 pub async fn serve_store(source: StoreSource, options: ServeOptions) -> Result<()> {
+    // Bad TLS files fail before the store is touched.
+    let tls = options.tls.clone().map(super::Tls::load).transpose()?;
     let (store, shown, hint): (Arc<dyn Store>, String, String) = match source {
         StoreSource::Postgres(url) => {
             let store = PgStore::open(&url).await?;
@@ -104,6 +108,7 @@ pub async fn serve_store(source: StoreSource, options: ServeOptions) -> Result<(
         location,
         max_connections: options.max_connections,
         prune_every: options.prune_every,
+        tls,
         ..ServerConfig::default()
     };
     super::run(service, &options.listen, config).await
