@@ -98,6 +98,10 @@ pub struct GlobalArgs {
     /// Refuse every write.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Send the API key over plain http:// to a host that is not loopback (--remote or a
+    /// profile's URL). Without it such a URL is refused: use https://.
+    #[arg(long, global = true)]
+    pub insecure_http: bool,
     /// Output format: table or json.
     #[arg(
         long,

@@ -26,6 +26,7 @@ mod cli_errors;
 mod cli_expiry;
 mod cli_fields;
 mod cli_pipe;
+mod cli_plain_http;
 mod cli_plan;
 mod cli_policy;
 mod cli_postgres;
