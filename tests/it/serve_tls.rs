@@ -1,8 +1,9 @@
 //! The real `gatehouse serve --tls-cert … --tls-key …` process: a store made with `init`, a
-//! certificate made in the test (rcgen), HTTPS checked with a client that trusts only the test's
-//! CA; SIGHUP (`kill -HUP`) swaps the certificate for new connections and keeps the old one
-//! when the new files are bad; a plain-http client fails cleanly; bad files at start exit 2
-//! naming the flag. Loopback only, ephemeral ports, every wait bounded.
+//! certificate made in the test (rcgen), HTTPS checked with a client that trusts only the
+//! test's CA, and with the CLI trusting it through `$GATEHOUSE_CA_CERT`; SIGHUP (`kill -HUP`)
+//! swaps the certificate for new connections and keeps the old one when the new files are bad;
+//! a plain-http client fails cleanly; bad files at start exit 2 naming the flag. Loopback
+//! only, ephemeral ports, every wait bounded.
 
 use crate::tls_support::{Ca, peer_certificate};
 use std::io::{BufRead, BufReader};
@@ -46,6 +47,19 @@ fn init(home: &Path) -> PathBuf {
         .expect("run init");
     assert!(o.status.success(), "init: {}", text(&o.stderr));
     db
+}
+
+/// An API key of the owner (`root`) on `db`.
+fn key_for(home: &Path, db: &Path) -> String {
+    let o = gatehouse(home)
+        .arg("--db")
+        .arg(db)
+        .args(["keys", "create", "root", "-o", "json"])
+        .output()
+        .expect("run keys create");
+    assert!(o.status.success(), "keys create: {}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("keys create json");
+    v["secret"].as_str().expect("secret").to_string()
 }
 
 /// A running `gatehouse serve`, killed if the test ends before it is stopped.
@@ -154,6 +168,7 @@ async fn healthz(server: &Server, ca: &Ca) -> reqwest::Result<(u16, Vec<u8>)> {
 async fn serve_over_https_and_swap_the_certificate_on_sighup() {
     let home = tempfile::tempdir().expect("tempdir");
     let db = init(home.path());
+    let key_secret = key_for(home.path(), &db);
     let (first_ca, second_ca) = (Ca::new("first CA"), Ca::new("second CA"));
     let first = first_ca.leaf();
     let (cert, key) = first.write(home.path());
@@ -167,6 +182,29 @@ async fn serve_over_https_and_swap_the_certificate_on_sighup() {
     let (status, der) = healthz(&server, &first_ca).await.expect("https healthz");
     assert_eq!(status, 200);
     assert_eq!(der, first.der, "the server presents the first certificate");
+
+    // The CLI over https: it trusts the CA of $GATEHOUSE_CA_CERT, and nothing else but the
+    // web PKI roots.
+    let ca_file = home.path().join("first-ca.pem");
+    std::fs::write(&ca_file, &first_ca.pem).expect("write CA");
+    let remote = |ca: Option<&Path>| {
+        let mut c = gatehouse(home.path());
+        c.env("GATEHOUSE_API_KEY", &key_secret)
+            .args(["--remote", &server.url, "status"]);
+        if let Some(ca) = ca {
+            c.env("GATEHOUSE_CA_CERT", ca);
+        }
+        c.output().expect("run gatehouse --remote")
+    };
+    let o = remote(Some(&ca_file));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = remote(None);
+    assert_eq!(
+        o.status.code(),
+        Some(6),
+        "an unknown CA is unreachable: {}",
+        text(&o.stderr)
+    );
 
     // Plain http to the TLS port: an error for the client, and the server goes on.
     let plain = server.url.replacen("https://", "http://", 1);

@@ -63,7 +63,8 @@ impl HttpBackend {
 
     /// [`HttpBackend::new`], sending the key over plain `http://` to any host when `plain`
     /// allows it (`--insecure-http`), else only to loopback (an [`Error::Invalid`] on
-    /// `--remote` otherwise, before anything is sent).
+    /// `--remote` otherwise, before anything is sent). Certificates are checked against the
+    /// web PKI roots and the CAs in the PEM file `$GATEHOUSE_CA_CERT` names.
     pub fn new_with(url: &str, api_key: &str, plain: PlainHttp) -> Result<HttpBackend> {
         let (base, shown) = transport::parse_url(url, plain)?;
         let key = api_key.trim();
@@ -79,10 +80,14 @@ impl HttpBackend {
                 "the API key holds spaces or control characters; paste it exactly as shown",
             ));
         }
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
-            .user_agent(concat!("gatehouse/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("gatehouse/", env!("CARGO_PKG_VERSION")));
+        for ca in transport::extra_roots()? {
+            builder = builder.add_root_certificate(ca);
+        }
+        let client = builder
             .build()
             .map_err(|e| Error::Unreachable(format!("cannot set up the HTTP client: {e}")))?;
         Ok(HttpBackend {

@@ -39,6 +39,31 @@ impl PlainHttp {
     }
 }
 
+/// The variable naming a PEM file of CA certificates the client trusts besides the built-in
+/// web PKI roots (a server whose certificate a private CA issued).
+pub const CA_CERT_ENV: &str = "GATEHOUSE_CA_CERT";
+
+/// The certificates of `$GATEHOUSE_CA_CERT`, none when it is unset or empty.
+pub(super) fn extra_roots() -> Result<Vec<reqwest::Certificate>> {
+    let Some(path) = std::env::var_os(CA_CERT_ENV).filter(|p| !p.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let shown =
+        crate::text::sanitize(&std::path::Path::new(&path).display().to_string()).into_owned();
+    let pem = std::fs::read(&path)
+        .map_err(|e| Error::invalid(CA_CERT_ENV, format!("cannot read {shown}: {e}")))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        Error::invalid(CA_CERT_ENV, format!("{shown} is not PEM certificates: {e}"))
+    })?;
+    if certs.is_empty() {
+        return Err(Error::invalid(
+            CA_CERT_ENV,
+            format!("{shown} holds no PEM certificate"),
+        ));
+    }
+    Ok(certs)
+}
+
 /// True for a host whose traffic never leaves this machine: 127.0.0.0/8, ::1 (also as
 /// ::ffff:127.x.y.z), `localhost` and names under `.localhost`.
 fn is_loopback(url: &Url) -> bool {
