@@ -44,7 +44,7 @@ use std::path::PathBuf;
 
 /// `gatehouse`: roles, permissions, users and teams, from the command line.
 #[derive(Debug, Parser)]
-#[command(name = "gatehouse", version, about, propagate_version = true)]
+#[command(name = "gatehouse", version = env!("GATEHOUSE_VERSION"), about, propagate_version = true)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]

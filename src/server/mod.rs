@@ -299,7 +299,7 @@ pub async fn run(service: Arc<Service>, listen: &str, config: ServerConfig) -> R
     };
     tracing::info!(
         "gatehouse {} serving {} on {scheme}://{bound}/api/v1",
-        env!("CARGO_PKG_VERSION"),
+        env!("GATEHOUSE_VERSION"),
         config.location
     );
     let background = Background::start(&background, &config);

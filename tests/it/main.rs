@@ -51,6 +51,7 @@ mod mage_live;
 mod mage_reads;
 mod mage_session;
 mod mage_tui;
+mod packaging;
 mod presets;
 mod profiles;
 mod replicas;
