@@ -48,7 +48,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "gatehouse",
-    version,
+    version = env!("GATEHOUSE_VERSION"),
     about,
     propagate_version = true,
     after_help = examples::MAIN
@@ -107,6 +107,10 @@ pub struct GlobalArgs {
     /// Refuse every write.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Send the API key over plain http:// to a host that is not loopback (--remote or a
+    /// profile's URL). Without it such a URL is refused: use https://.
+    #[arg(long, global = true)]
+    pub insecure_http: bool,
     /// Output format: table or json.
     #[arg(
         long,

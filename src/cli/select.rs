@@ -6,7 +6,7 @@ use crate::backend::Backend;
 use crate::backend::{Error, Reads, Result};
 use crate::config::Target;
 use crate::connect::mage::Login;
-use crate::connect::{HttpBackend, LocalBackend, MageBackend, default_db_path};
+use crate::connect::{HttpBackend, LocalBackend, MageBackend, PlainHttp, default_db_path};
 use std::path::{Path, PathBuf};
 
 /// Refuses a file that exists and is clearly not an SQLite database.
@@ -396,12 +396,15 @@ pub async fn open_backend(
                     "a server acts as the API key's user; --as is for a local store",
                 ));
             }
+            // Refused before a key is asked for: it would go in clear text.
+            let plain = PlainHttp::allowed_if(global.insecure_http);
+            HttpBackend::check_url(url, plain)?;
             let key = match &selection.api_key {
                 Some(k) => k.clone(),
                 None => remote_api_key(url)?,
             };
             Ok(Opened::Remote(
-                HttpBackend::new(url, &key)?.read_only(read_only),
+                HttpBackend::new_with(url, &key, plain)?.read_only(read_only),
             ))
         }
         BackendChoice::Mage(url) => {

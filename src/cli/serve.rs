@@ -1,6 +1,7 @@
 //! `gatehouse serve`: opens the store (creating and initializing it on first run) and serves it
-//! over HTTP until SIGINT/SIGTERM. The store is the `--db` file, or the PostgreSQL database of
-//! `--database-url` (several replicas may serve one database).
+//! over HTTP — HTTPS with `--tls-cert`/`--tls-key` — until SIGINT/SIGTERM. The store is the
+//! `--db` file, or the PostgreSQL database of `--database-url` (several replicas may serve one
+//! database).
 
 use super::GlobalArgs;
 use crate::backend::{Error, Result};
@@ -38,6 +39,14 @@ pub struct ServeArgs {
     /// (CORS); repeat for more. Without it no answer carries CORS headers.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    // TLS: both flags or neither; SIGHUP re-reads both files.
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key. SIGHUP
+    /// re-reads both files for new connections (a bad pair is logged, the old one kept).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert's certificate (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 /// `--log-format`.
@@ -58,6 +67,17 @@ fn parse_prune_every(text: &str) -> std::result::Result<std::time::Duration, Str
     humantime::parse_duration(t).map_err(|e| {
         format!("'{t}' is not a duration ({e}); give seconds (60; 0 turns pruning off) or e.g. 5m")
     })
+}
+
+/// `--tls-cert` and `--tls-key` (clap requires both or neither).
+fn tls_files(args: &ServeArgs) -> Option<crate::server::TlsFiles> {
+    match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(crate::server::TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        }),
+        _ => None,
+    }
 }
 
 /// Runs the server.
@@ -106,6 +126,7 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs, admin: String) -> Resu
             LogFormatArg::Json => LogFormat::Json,
         },
         cors_origins: args.cors_origins.clone(),
+        tls: tls_files(args),
     };
     crate::server::serve_store(source, options).await?;
     Ok(0)

@@ -8,6 +8,6 @@ mod http;
 mod local;
 pub mod mage;
 
-pub use http::HttpBackend;
+pub use http::{HttpBackend, PlainHttp};
 pub use local::{LocalBackend, default_db_path};
 pub use mage::MageBackend;

@@ -4,6 +4,11 @@
 //! most [`ServerConfig::max_connections`](super::ServerConfig::max_connections) connections are
 //! served at once: beyond that a connection gets one `503` JSON answer and is closed. A graceful
 //! shutdown stops accepting, lets every in-flight request finish and closes idle connections.
+//!
+//! With TLS ([`super::tls`]) each connection first completes its handshake, on its own task,
+//! within the header-read timeout (a client that stalls there holds its slot no longer than
+//! one that stalls sending a head); a refused connection gets its 503 over TLS the same way.
+//! A shutdown also abandons handshakes still under way.
 
 use crate::wire::{ErrorBody, ErrorWire};
 use axum::body::Body;
@@ -16,8 +21,10 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
 
 /// The limits of the accept loop.
 #[derive(Debug, Clone, Copy)]
@@ -27,6 +34,37 @@ pub(crate) struct Limits {
     pub header_read_timeout: Duration,
     /// The most connections served at once.
     pub max_connections: usize,
+}
+
+/// A connection's stream: TCP, or TLS over TCP once its handshake is done.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+/// Completes the TLS handshake of `stream` when there is an acceptor, within `within`; `None`
+/// when it fails, times out, or the server stops meanwhile.
+async fn handshake(
+    stream: TcpStream,
+    tls: Option<TlsAcceptor>,
+    within: Duration,
+    mut stopping: watch::Receiver<bool>,
+) -> Option<Box<dyn Io>> {
+    let Some(acceptor) = tls else {
+        return Some(Box::new(stream));
+    };
+    tokio::select! {
+        done = tokio::time::timeout(within, acceptor.accept(stream)) => match done {
+            Ok(Ok(tls)) => Some(Box::new(tls)),
+            Ok(Err(e)) => {
+                tracing::debug!("TLS handshake failed: {e}");
+                None
+            }
+            Err(_) => {
+                tracing::debug!("TLS handshake timed out after {within:?}");
+                None
+            }
+        },
+        _ = stopping.wait_for(|s| *s) => None,
+    }
 }
 
 /// Connections refused (answered 503) at the same time at most; beyond, a connection is
@@ -43,8 +81,11 @@ pub(crate) async fn serve(
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
     limits: Limits,
+    tls: Option<super::tls::Tls>,
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
+    let (stop_handshakes, stopping) = watch::channel(false);
+    let within = limits.header_read_timeout;
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -71,14 +112,19 @@ pub(crate) async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(stream);
+        let acceptor = tls.as_ref().map(super::tls::Tls::acceptor);
+        let stopping = stopping.clone();
         match slots.clone().try_acquire_owned() {
             Ok(slot) => {
-                let conn = http.serve_connection(io, TowerToHyperService::new(router.clone()));
-                let conn = graceful.watch(conn);
+                let http = http.clone();
+                let service = TowerToHyperService::new(router.clone());
+                let watcher = graceful.watcher();
                 tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!("connection ended: {e}");
+                    if let Some(io) = handshake(stream, acceptor, within, stopping).await {
+                        let conn = http.serve_connection(TokioIo::new(io), service);
+                        if let Err(e) = watcher.watch(conn).await {
+                            tracing::debug!("connection ended: {e}");
+                        }
                     }
                     drop(slot);
                 });
@@ -97,15 +143,18 @@ pub(crate) async fn serve(
                     let busy = busy.clone();
                     async move { Ok::<_, Infallible>(busy_response(&busy)) }
                 });
-                let conn = refuse.serve_connection(io, answer);
+                let refuse = refuse.clone();
                 tokio::spawn(async move {
-                    let _ = conn.await;
+                    if let Some(io) = handshake(stream, acceptor, within, stopping).await {
+                        let _ = refuse.serve_connection(TokioIo::new(io), answer).await;
+                    }
                     drop(turn);
                 });
             }
         }
     }
     drop(listener);
+    let _ = stop_handshakes.send(true);
     graceful.shutdown().await;
     Ok(())
 }

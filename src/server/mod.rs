@@ -7,6 +7,8 @@
 //! request's head (and at most 10 s idle between two requests on one connection), at most 512
 //! connections at once (a 503 beyond); writes run on their own tasks and always finish; a
 //! graceful shutdown (SIGINT/SIGTERM) lets in-flight requests finish.
+//! With `--tls-cert`/`--tls-key` it serves HTTPS (rustls, [`tls`]), the handshake within the
+//! header-read timeout; SIGHUP re-reads the certificate.
 
 mod auth;
 mod auth_log;
@@ -25,6 +27,7 @@ mod routes_engine;
 mod routes_objects;
 mod routes_relations;
 mod start;
+pub mod tls;
 mod util;
 
 pub use error::ApiError;
@@ -32,6 +35,7 @@ pub use logging::LogFormat;
 pub use openapi::document as openapi_document;
 pub use prune::{PRUNE_EVERY, prune_once};
 pub use start::{ServeOptions, StoreSource, serve_store};
+pub use tls::{Tls, TlsError, TlsFiles};
 
 use crate::backend::{Error, Result};
 use crate::service::{Actor, Service};
@@ -70,6 +74,8 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
     /// How `gatehouse serve` ([`run`]) writes its log.
     pub log_format: LogFormat,
+    /// Serve HTTPS with this certificate (reloaded on SIGHUP by `gatehouse serve`).
+    pub tls: Option<Tls>,
 }
 
 /// The default of [`ServerConfig::header_read_timeout`].
@@ -91,6 +97,7 @@ impl Default for ServerConfig {
             prune_every: Some(PRUNE_EVERY),
             cors_origins: Vec::new(),
             log_format: LogFormat::Text,
+            tls: None,
         }
     }
 }
@@ -161,7 +168,7 @@ where
         header_read_timeout: config.header_read_timeout,
         max_connections: config.max_connections,
     };
-    listen::serve(listener, router, shutdown, limits)
+    listen::serve(listener, router, shutdown, limits, config.tls.clone())
 }
 
 /// A server running on a task (tests, benchmarks, embedding).
@@ -169,6 +176,8 @@ where
 pub struct RunningServer {
     /// The address it listens on.
     pub addr: SocketAddr,
+    /// True when it serves HTTPS.
+    tls: bool,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     /// Follows writes made by other processes or replicas ([`follow_store`]), and removes
@@ -203,9 +212,11 @@ impl Drop for Background {
 }
 
 impl RunningServer {
-    /// `http://ADDR`, the URL to give [`HttpBackend`](crate::connect::HttpBackend).
+    /// `http://ADDR` (`https://` with TLS), the URL to give
+    /// [`HttpBackend`](crate::connect::HttpBackend).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting, waits for in-flight requests, and returns the server's result.
@@ -247,6 +258,7 @@ pub async fn spawn(
     let background = Background::start(&background, config);
     Ok(RunningServer {
         addr,
+        tls: config.tls.is_some(),
         stop: Some(stop),
         task,
         background,
@@ -313,14 +325,23 @@ pub async fn run(service: Arc<Service>, listen: &str, config: ServerConfig) -> R
         .map_err(|e| Error::Unreachable(format!("cannot listen on {addr}: {e}")))?;
     let bound = listener.local_addr().unwrap_or(addr);
     let shutdown = shutdown_signal();
+    // SIGHUP too, before the server says it serves.
+    let reload = tls::reload_on_hangup(config.tls.clone());
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     tracing::info!(
-        "gatehouse {} serving {} on http://{bound}/api/v1",
-        env!("CARGO_PKG_VERSION"),
+        "gatehouse {} serving {} on {scheme}://{bound}/api/v1",
+        env!("GATEHOUSE_VERSION"),
         config.location
     );
     let background = Background::start(&background, &config);
+    let reload = tokio::spawn(reload);
     let served = serve(listener, router, shutdown, &config).await;
     background.stop();
+    reload.abort();
     served.map_err(|e| Error::Unreachable(format!("the server stopped: {e}")))
 }
 

@@ -36,6 +36,8 @@ pub struct ServeOptions {
     pub log_format: super::LogFormat,
     /// The origins browsers may call the API from (none: no CORS).
     pub cors_origins: Vec<String>,
+    /// Serve HTTPS with these files (`--tls-cert`, `--tls-key`).
+    pub tls: Option<super::TlsFiles>,
 }
 
 /// Says on stderr, before serving, when the store file cannot be written by this process: the
@@ -59,6 +61,8 @@ async fn warn_if_read_only(store: &SqliteStore, shown: &str) {
 
 /// Opens the store and serves it until SIGINT/SIGTERM.
 pub async fn serve_store(source: StoreSource, options: ServeOptions) -> Result<()> {
+    // Bad TLS files fail before the store is touched.
+    let tls = options.tls.clone().map(super::Tls::load).transpose()?;
     let (store, shown, hint): (Arc<dyn Store>, String, String) = match source {
         StoreSource::Postgres(url) => {
             let store = PgStore::open(&url).await?;
@@ -110,6 +114,7 @@ pub async fn serve_store(source: StoreSource, options: ServeOptions) -> Result<(
         prune_every: options.prune_every,
         log_format: options.log_format,
         cors_origins: options.cors_origins,
+        tls,
         ..ServerConfig::default()
     };
     super::run(service, &options.listen, config).await

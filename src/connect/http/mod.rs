@@ -6,6 +6,7 @@ mod paging;
 mod transport;
 
 pub use paging::PAGE_SIZE;
+pub use transport::PlainHttp;
 
 use crate::backend::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
 use crate::backend::{
@@ -18,11 +19,10 @@ use crate::model::AuditQuery;
 use crate::model::{AuditEvent, Id, Permission, Revision, Role, Team, User};
 use crate::policy::{Link, State};
 use crate::service::hash_secret;
-use crate::text::redact_url_passwords;
 use crate::wire::{
-    API_PREFIX, AuditPage, AuditParams, CheckOne, CheckRequest, DryRunParams, GrantBody, KeyCreate,
-    KeyCreated, LinkUntil, MAX_AUDIT_PAGE, MeWire, MyResource, PruneAnswer, RevisionBody,
-    RevokeParams, SetExpiry, StateWire, WhoCanParams,
+    AuditPage, AuditParams, CheckOne, CheckRequest, DryRunParams, GrantBody, KeyCreate, KeyCreated,
+    LinkUntil, MAX_AUDIT_PAGE, MeWire, MyResource, PruneAnswer, RevisionBody, RevokeParams,
+    SetExpiry, StateWire, WhoCanParams,
 };
 use async_trait::async_trait;
 use reqwest::header::{ETAG, IF_NONE_MATCH};
@@ -59,27 +59,18 @@ impl std::fmt::Debug for HttpBackend {
 
 impl HttpBackend {
     /// A client of the server at `url` (`http://127.0.0.1:7420`, with or without `/api/v1`)
-    /// presenting `api_key`. Nothing is sent yet.
+    /// presenting `api_key`. Nothing is sent yet. A plain `http://` URL to a host that is not
+    /// loopback is refused: see [`HttpBackend::new_with`].
     pub fn new(url: &str, api_key: &str) -> Result<HttpBackend> {
-        let trimmed = url.trim().trim_end_matches('/');
-        // Every message names the URL with its password masked.
-        let shown = redact_url_passwords(trimmed).into_owned();
-        let mut base = Url::parse(trimmed).map_err(|e| {
-            Error::invalid(
-                "--remote",
-                format!("'{shown}' is not a URL ({e}); e.g. http://127.0.0.1:7420"),
-            )
-        })?;
-        if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
-            return Err(Error::invalid(
-                "--remote",
-                format!("'{shown}' is not an http:// or https:// URL with a host"),
-            ));
-        }
-        if !base.path().trim_end_matches('/').ends_with(API_PREFIX) {
-            let path = format!("{}{API_PREFIX}", base.path().trim_end_matches('/'));
-            base.set_path(&path);
-        }
+        HttpBackend::new_with(url, api_key, PlainHttp::LoopbackOnly)
+    }
+
+    /// [`HttpBackend::new`], sending the key over plain `http://` to any host when `plain`
+    /// allows it (`--insecure-http`), else only to loopback (an [`Error::Invalid`] on
+    /// `--remote` otherwise, before anything is sent). Certificates are checked against the
+    /// web PKI roots and the CAs in the PEM file `$GATEHOUSE_CA_CERT` names.
+    pub fn new_with(url: &str, api_key: &str, plain: PlainHttp) -> Result<HttpBackend> {
+        let (base, shown) = transport::parse_url(url, plain)?;
         let key = api_key.trim();
         if key.is_empty() {
             return Err(Error::invalid(
@@ -93,10 +84,14 @@ impl HttpBackend {
                 "the API key holds spaces or control characters; paste it exactly as shown",
             ));
         }
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
-            .user_agent(concat!("gatehouse/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("gatehouse/", env!("CARGO_PKG_VERSION")));
+        for ca in transport::extra_roots()? {
+            builder = builder.add_root_certificate(ca);
+        }
+        let client = builder
             .build()
             .map_err(|e| Error::Unreachable(format!("cannot set up the HTTP client: {e}")))?;
         Ok(HttpBackend {
@@ -110,6 +105,11 @@ impl HttpBackend {
             written: AtomicU64::new(0),
             page_size: PAGE_SIZE,
         })
+    }
+
+    /// Refuses `url` as [`HttpBackend::new_with`] would, before an API key is asked for.
+    pub fn check_url(url: &str, plain: PlainHttp) -> Result<()> {
+        transport::parse_url(url, plain).map(drop)
     }
 
     /// Refuses every write in this client (`--read-only`), whatever the key may do.

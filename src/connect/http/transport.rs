@@ -1,18 +1,132 @@
 //! The transport under [`HttpBackend`]: URLs, sending with the API key, turning error
 //! answers back into the [`Error`] the server's service returned, reading answers, and the
-//! shapes of writes (create, update, delete; each remembers the revision it produced).
+//! shapes of writes (create, update, delete; each remembers the revision it produced). And
+//! the refusal to send an API key in clear text ([`PlainHttp`]).
 
 use super::HttpBackend;
 use crate::backend::{Error, Result};
 use crate::catalog::Catalogs;
 use crate::model::{Id, Revision};
 use crate::text::redact_url_passwords;
-use crate::wire::{CatalogSummary, DeleteParams, ErrorBody, REVISION_HEADER, RevisionBody, Update};
+use crate::wire::{
+    API_PREFIX, CatalogSummary, DeleteParams, ErrorBody, REVISION_HEADER, RevisionBody, Update,
+};
 use reqwest::{Method, RequestBuilder, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+
+/// Whether the API key may travel over plain `http://` to a host that is not loopback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlainHttp {
+    /// Only to loopback (127.0.0.0/8, ::1, localhost); elsewhere https:// is needed.
+    #[default]
+    LoopbackOnly,
+    /// Anywhere (`--insecure-http`): the key can be read by anyone on the path.
+    Allowed,
+}
+
+impl PlainHttp {
+    /// `--insecure-http` given or not.
+    pub fn allowed_if(insecure_http: bool) -> PlainHttp {
+        if insecure_http {
+            PlainHttp::Allowed
+        } else {
+            PlainHttp::LoopbackOnly
+        }
+    }
+}
+
+/// The variable naming a PEM file of CA certificates the client trusts besides the built-in
+/// web PKI roots (a server whose certificate a private CA issued).
+pub const CA_CERT_ENV: &str = "GATEHOUSE_CA_CERT";
+
+/// The certificates of `$GATEHOUSE_CA_CERT`, none when it is unset or empty.
+pub(super) fn extra_roots() -> Result<Vec<reqwest::Certificate>> {
+    let Some(path) = std::env::var_os(CA_CERT_ENV).filter(|p| !p.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let shown =
+        crate::text::sanitize(&std::path::Path::new(&path).display().to_string()).into_owned();
+    let pem = std::fs::read(&path)
+        .map_err(|e| Error::invalid(CA_CERT_ENV, format!("cannot read {shown}: {e}")))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        Error::invalid(CA_CERT_ENV, format!("{shown} is not PEM certificates: {e}"))
+    })?;
+    if certs.is_empty() {
+        return Err(Error::invalid(
+            CA_CERT_ENV,
+            format!("{shown} holds no PEM certificate"),
+        ));
+    }
+    Ok(certs)
+}
+
+/// True for a host whose traffic never leaves this machine: 127.0.0.0/8, ::1 (also as
+/// ::ffff:127.x.y.z), `localhost` and names under `.localhost`.
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return match ip {
+            IpAddr::V4(v4) => v4.is_loopback(),
+            IpAddr::V6(v6) => {
+                v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+            }
+        };
+    }
+    let name = bare.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+/// The API's base URL of `url` (`/api/v1` appended when missing) and `url` as shown in
+/// messages (its password masked); refuses what is not an http(s) URL with a host, and plain
+/// http:// to a host that is not loopback unless `plain` allows it.
+pub(super) fn parse_url(url: &str, plain: PlainHttp) -> Result<(Url, String)> {
+    let trimmed = url.trim().trim_end_matches('/');
+    // Every message names the URL with its password masked.
+    let shown = redact_url_passwords(trimmed).into_owned();
+    let mut base = Url::parse(trimmed).map_err(|e| {
+        Error::invalid(
+            "--remote",
+            format!("'{shown}' is not a URL ({e}); e.g. http://127.0.0.1:7420"),
+        )
+    })?;
+    if !matches!(base.scheme(), "http" | "https") || base.host_str().is_none() {
+        return Err(Error::invalid(
+            "--remote",
+            format!("'{shown}' is not an http:// or https:// URL with a host"),
+        ));
+    }
+    refuse_plain_http(&base, &shown, plain)?;
+    if !base.path().trim_end_matches('/').ends_with(API_PREFIX) {
+        let path = format!("{}{API_PREFIX}", base.path().trim_end_matches('/'));
+        base.set_path(&path);
+    }
+    Ok((base, shown))
+}
+
+/// Refuses `url` (`shown` in the message, its password masked) when it would send the API key
+/// in clear text to a host that is not loopback, unless `plain` allows it. Nothing is sent.
+pub(super) fn refuse_plain_http(url: &Url, shown: &str, plain: PlainHttp) -> Result<()> {
+    if url.scheme() != "http" || plain == PlainHttp::Allowed || is_loopback(url) {
+        return Ok(());
+    }
+    let host = crate::text::sanitize(url.host_str().unwrap_or_default()).into_owned();
+    Err(Error::invalid(
+        "--remote",
+        format!(
+            "refusing to send the API key in clear text to '{host}' ({shown} is plain http:// \
+             and not a loopback address): use https:// (`gatehouse serve --tls-cert … \
+             --tls-key …`, or a TLS proxy in front), or pass --insecure-http if the network \
+             between is trusted"
+        ),
+    ))
+}
 
 /// The text of an error and of every error under it.
 fn chain(e: &dyn std::error::Error) -> String {
