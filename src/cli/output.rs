@@ -3,9 +3,7 @@
 use crate::backend::{Error, Result};
 use crate::model::Id;
 use crate::policy::State;
-pub use crate::present::{
-    created_by, entity, role_name, target, team_key, user_name, users_through_roles, via,
-};
+pub use crate::present::{created_by, entity, role_name, target, team_key, user_name, via};
 use crate::text::sanitize;
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
