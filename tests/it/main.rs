@@ -24,6 +24,7 @@ mod cli_check_attr;
 mod cli_errors;
 mod cli_expiry;
 mod cli_fields;
+mod cli_json_contract;
 mod cli_listing;
 mod cli_pipe;
 mod cli_plan;
