@@ -1,12 +1,13 @@
 //! Counts and lists by object, made in one pass over a relation set, so a listing reads each
 //! relation once (O(n log n) for n rows and links) instead of scanning every relation per row.
+//! Ids are random enough for the fast (Fx) hash; nothing here is keyed by untrusted text.
 
 use crate::model::Id;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// How many times each id occurs.
 pub fn counts<'a>(ids: impl Iterator<Item = &'a Id>) -> HashMap<Id, usize> {
-    let mut m: HashMap<Id, usize> = HashMap::new();
+    let mut m: HashMap<Id, usize> = HashMap::default();
     for id in ids {
         *m.entry(*id).or_default() += 1;
     }
@@ -22,7 +23,7 @@ pub fn count_of(m: &HashMap<Id, usize>, id: &Id) -> usize {
 pub fn group<K: std::hash::Hash + Eq, V>(
     pairs: impl Iterator<Item = (K, V)>,
 ) -> HashMap<K, Vec<V>> {
-    let mut m: HashMap<K, Vec<V>> = HashMap::new();
+    let mut m: HashMap<K, Vec<V>> = HashMap::default();
     for (k, v) in pairs {
         m.entry(k).or_default().push(v);
     }

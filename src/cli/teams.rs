@@ -14,8 +14,8 @@ use crate::policy::Change;
 use crate::policy::{Link, State};
 use crate::text::sanitize;
 use clap::Subcommand;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// Team commands.
 #[derive(Debug, Subcommand)]
