@@ -6,6 +6,7 @@
 //!   `GATEHOUSE_TEST_DATABASE_URL`) PostgreSQL;
 //! - the `mage` preset applied to an empty store, the import of 1M permissions and the resident
 //!   memory of a console process opened on them;
+//! - `permissions ls -o json` on 50k permissions, on the store file and over `--remote`;
 //! - the console's first frame and key → frame time at 100k users, and the bytes written per
 //!   one-row move.
 //!
@@ -26,6 +27,8 @@ mod part_compare;
 mod part_console;
 #[path = "parts/engine.rs"]
 mod part_engine;
+#[path = "parts/listing.rs"]
+mod part_listing;
 #[path = "parts/server.rs"]
 mod part_server;
 #[path = "parts/store.rs"]
@@ -73,6 +76,9 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
     rows.extend(rt.block_on(part_server::run(secs)));
+
+    heading("listings: permissions ls -o json, local and --remote");
+    rows.extend(part_listing::run(&rt, 50_000));
 
     heading("embedded store: mage preset, import of 1M permissions, console memory");
     rows.push(part_store::preset(&rt, 5));

@@ -91,7 +91,7 @@ pub async fn run(ctx: &Ctx, a: &ApplyArgs) -> Result<i32> {
     let effect = what_if(&state, &p.changes, &catalogs)?;
     let plan_json = || PlanJson {
         changes: &p.items,
-        effect: &effect,
+        effect: super::what_if::EffectJson::of(&effect),
         summary: p.counts(),
     };
     if p.is_empty() {

@@ -2,6 +2,7 @@
 
 use super::Ctx;
 use super::output::{print_json, print_table};
+use super::refs::ActorRef;
 use crate::backend::{Error, Result};
 use crate::model::AuditQuery;
 use crate::model::{AuditEvent, now};
@@ -108,11 +109,21 @@ pub fn diff(e: &AuditEvent) -> String {
     }
 }
 
+/// An audit event as the CLI's JSON shows it (docs/json.md, `audit-list`).
 #[derive(Serialize)]
 struct AuditRow<'a> {
-    #[serde(flatten)]
-    event: &'a AuditEvent,
+    revision: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    at: time::OffsetDateTime,
+    actor: ActorRef,
+    action: &'a str,
+    object_kind: crate::model::ObjectKind,
+    object_id: &'a str,
+    before: &'a serde_json::Value,
+    after: &'a serde_json::Value,
     diff: String,
+    #[serde(skip)]
+    event: &'a AuditEvent,
 }
 
 /// `audit`.
@@ -131,8 +142,16 @@ pub async fn audit(ctx: &Ctx, a: AuditArgs) -> Result<i32> {
     let rows: Vec<AuditRow> = events
         .iter()
         .map(|e| AuditRow {
-            event: e,
+            revision: e.revision,
+            at: e.at,
+            actor: ActorRef::of(&s, &e.actor),
+            action: &e.action,
+            object_kind: e.object_kind,
+            object_id: &e.object_id,
+            before: &e.before,
+            after: &e.after,
             diff: diff(e),
+            event: e,
         })
         .collect();
     if ctx.json() {

@@ -5,6 +5,7 @@ pub use super::decide::RequestContext;
 use super::decide::{CheckOptions, How, Question, decide};
 use super::ends::parse_at;
 use super::output::{print_json, print_table};
+use super::refs::UserRef;
 use super::users::{effective_rows, print_effective};
 use crate::backend::{Result, find_user};
 use crate::backend::{Target, build_request};
@@ -82,7 +83,7 @@ async fn build(
 struct CheckJson<'a> {
     allowed: bool,
     decision: &'static str,
-    user: &'a str,
+    user: UserRef,
     action: &'a str,
     catalog: &'a str,
     entity: &'a str,
@@ -126,7 +127,10 @@ pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
         print_json(&CheckJson {
             allowed: d.allowed,
             decision,
-            user: &d.user.username,
+            user: UserRef {
+                id: d.user.id,
+                username: d.user.username.clone(),
+            },
             action: &a.action,
             catalog: &t.catalog,
             entity: &t.entity,
@@ -166,8 +170,7 @@ pub async fn check(ctx: &Ctx, a: CheckArgs) -> Result<i32> {
 
 #[derive(Serialize)]
 struct WhoRow {
-    user: Id,
-    username: String,
+    user: UserRef,
     path: String,
 }
 
@@ -214,8 +217,10 @@ pub async fn who_can(ctx: &Ctx, a: WhoCanArgs) -> Result<i32> {
     let rows: Vec<WhoRow> = holders
         .into_iter()
         .map(|w| WhoRow {
-            user: w.user,
-            username: w.username,
+            user: UserRef {
+                id: w.user,
+                username: w.username,
+            },
             path: rule_text(&s, &w.rule),
         })
         .collect();
@@ -225,7 +230,7 @@ pub async fn who_can(ctx: &Ctx, a: WhoCanArgs) -> Result<i32> {
     print_table(
         &["USERNAME", "WHY"],
         rows.iter()
-            .map(|r| vec![r.username.clone(), r.path.clone()])
+            .map(|r| vec![r.user.username.clone(), r.path.clone()])
             .collect(),
         "nobody",
     );
@@ -234,7 +239,7 @@ pub async fn who_can(ctx: &Ctx, a: WhoCanArgs) -> Result<i32> {
 
 #[derive(Serialize)]
 struct WhatJson {
-    user: String,
+    user: UserRef,
     owner: bool,
     disabled: bool,
     entries: Vec<super::users::EffectiveRow>,
@@ -317,7 +322,10 @@ pub async fn what_can(ctx: &Ctx, user: &str) -> Result<i32> {
     let calls = mage_calls(ctx, u.id, &w).await?;
     if ctx.json() {
         return print_json(&WhatJson {
-            user: u.username.clone(),
+            user: UserRef {
+                id: u.id,
+                username: u.username.clone(),
+            },
             owner: w.owner,
             disabled: w.disabled,
             entries: rows,

@@ -4,6 +4,7 @@
 use super::Ctx;
 use super::decide::Decision;
 use super::output::print_json;
+use super::refs::UserRef;
 use crate::backend::Result;
 use crate::engine::{CallAnswer, MageFailure};
 use crate::policy::State;
@@ -16,7 +17,7 @@ use serde::Serialize;
 struct CallJson<'a> {
     allowed: bool,
     decision: &'static str,
-    user: &'a str,
+    user: UserRef,
     action: &'a str,
     catalog: &'a str,
     entity: &'a str,
@@ -44,7 +45,10 @@ pub async fn print_call(
         print_json(&CallJson {
             allowed,
             decision,
-            user: &u.username,
+            user: UserRef {
+                id: u.id,
+                username: u.username.clone(),
+            },
             action: &req.action,
             catalog: &t.catalog,
             entity: &t.entity,

@@ -8,8 +8,6 @@ use crate::backend::{Error, Result};
 use crate::model::now;
 use crate::policy::{Change, Link, State};
 use clap::Args;
-use serde::{Serialize, Serializer};
-use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 /// `--expires` / `--for`: when the access given ends (neither: never).
@@ -109,53 +107,13 @@ pub fn of(s: &State, link: &Link) -> Option<OffsetDateTime> {
     s.expiries.get(link)
 }
 
-/// Names with their ends, for a JSON page beside a list of names: `{"Editor":
-/// "2026-12-31T18:00:00Z"}` (only those that end).
-#[derive(Debug, Clone, Default)]
-pub struct NameEnds(pub BTreeMap<String, OffsetDateTime>);
-
-impl NameEnds {
-    /// The ends of the names that have one.
-    pub fn of(items: impl IntoIterator<Item = (String, Option<OffsetDateTime>)>) -> NameEnds {
-        NameEnds(
-            items
-                .into_iter()
-                .filter_map(|(n, t)| t.map(|t| (n, t)))
-                .collect(),
-        )
-    }
-
-    /// `name (expires in 3h)` for each of `names`.
-    pub fn label(&self, names: &[String], now: OffsetDateTime) -> Vec<String> {
-        names
-            .iter()
-            .map(|n| format!("{n}{}", suffix(self.0.get(n).copied(), now)))
-            .collect()
-    }
-}
-
-impl Serialize for NameEnds {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(n, t)| (n, Rfc3339(*t))))
-    }
-}
-
-/// An instant serialized as RFC 3339.
-struct Rfc3339(OffsetDateTime);
-
-impl Serialize for Rfc3339 {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        time::serde::rfc3339::serialize(&self.0, s)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::datetime;
 
     #[test]
-    fn ends_read_as_a_suffix_a_cell_and_a_json_map() {
+    fn ends_read_as_a_suffix_and_a_cell() {
         let now = datetime!(2026-12-07 12:00 UTC);
         let end = datetime!(2026-12-07 15:00 UTC);
         assert_eq!(suffix(Some(end), now), " (expires in 3h)");
@@ -166,15 +124,6 @@ mod tests {
         assert_eq!(suffix(None, now), "");
         assert_eq!(cell(Some(end), now), "2026-12-07 15:00 UTC (expires in 3h)");
         assert_eq!(cell(None, now), "-");
-        let ends = NameEnds::of([("A".to_string(), Some(end)), ("B".to_string(), None)]);
-        assert_eq!(
-            ends.label(&["A".into(), "B".into()], now),
-            ["A (expires in 3h)", "B"]
-        );
-        assert_eq!(
-            serde_json::to_string(&ends).unwrap(),
-            r#"{"A":"2026-12-07T15:00:00Z"}"#
-        );
         assert!(future(now, now).is_err());
         assert_eq!(
             parse_at("2026-12-31T18:00Z").unwrap(),

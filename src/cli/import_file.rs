@@ -53,7 +53,7 @@ pub async fn import(ctx: &Ctx, file: &Path, a: ImportArgs<'_>) -> Result<i32> {
     if ctx.backend.info().kind != BackendKind::Mage {
         let r = ctx.backend.import_with(doc, a.dry_run, options).await?;
         if ctx.json() {
-            return print_json(&r).map(|_| 0);
+            return print_json(&super::misc::ImportJson::of(&r)).map(|_| 0);
         }
         print_report(&format!("imported {what}"), &r);
         return Ok(0);
@@ -70,7 +70,7 @@ pub async fn import(ctx: &Ctx, file: &Path, a: ImportArgs<'_>) -> Result<i32> {
             + preview.links.created
             == 0;
     if ctx.json() && a.dry_run {
-        return print_json(&preview).map(|_| 0);
+        return print_json(&super::misc::ImportJson::of(&preview)).map(|_| 0);
     }
     if ctx.json() && !a.yes && !nothing {
         return Err(Error::invalid(
@@ -79,7 +79,7 @@ pub async fn import(ctx: &Ctx, file: &Path, a: ImportArgs<'_>) -> Result<i32> {
         ));
     }
     if ctx.json() && nothing {
-        return print_json(&preview).map(|_| 0);
+        return print_json(&super::misc::ImportJson::of(&preview)).map(|_| 0);
     }
     if !ctx.json() {
         print_report(
@@ -95,7 +95,7 @@ pub async fn import(ctx: &Ctx, file: &Path, a: ImportArgs<'_>) -> Result<i32> {
     }
     let r = ctx.backend.import_with(doc, false, options).await?;
     if ctx.json() {
-        return print_json(&r).map(|_| 0);
+        return print_json(&super::misc::ImportJson::of(&r)).map(|_| 0);
     }
     print_report(&format!("imported {what}"), &r);
     Ok(0)

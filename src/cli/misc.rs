@@ -2,6 +2,7 @@
 //! and `keys`.
 
 use super::output::{Format, list, print_fields, print_json, print_table, section};
+use super::refs::ActorRef;
 use super::{Ctx, Opened};
 use crate::backend::Backend;
 use crate::backend::{Error, ImportReport, Result};
@@ -34,20 +35,20 @@ pub enum DefaultsCmd {
 
 #[derive(Serialize)]
 struct Counts {
-    users: usize,
-    teams: usize,
-    roles: usize,
-    permissions: usize,
-    api_keys: usize,
+    user_count: usize,
+    team_count: usize,
+    role_count: usize,
+    permission_count: usize,
+    api_key_count: usize,
 }
 
 fn counts(s: &State) -> Counts {
     Counts {
-        users: s.users.len(),
-        teams: s.teams.len(),
-        roles: s.roles.len(),
-        permissions: s.permissions.len(),
-        api_keys: s.keys.len(),
+        user_count: s.users.len(),
+        team_count: s.teams.len(),
+        role_count: s.roles.len(),
+        permission_count: s.permissions.len(),
+        api_key_count: s.keys.len(),
     }
 }
 
@@ -55,7 +56,8 @@ fn counts(s: &State) -> Counts {
 struct Summary {
     store: String,
     revision: u64,
-    acting_as: String,
+    /// The acting user (`null` id: the local system on an uninitialized store).
+    acting_as: ActorRef,
     can_write: bool,
     read_only_reason: Option<String>,
     initialized: bool,
@@ -70,7 +72,10 @@ async fn summary(b: &dyn Backend, path: &Path, created_now: bool) -> Result<Summ
     Ok(Summary {
         store: path.display().to_string(),
         revision: s.revision,
-        acting_as: me.username,
+        acting_as: ActorRef {
+            id: me.user,
+            username: me.username,
+        },
         can_write: me.can_write,
         read_only_reason: me.read_only_reason,
         initialized: s.users.values().any(|u| u.owner),
@@ -92,15 +97,15 @@ fn print_summary(sm: &Summary) {
         (
             "acting as",
             match &sm.read_only_reason {
-                Some(r) => format!("{} (read-only: {r})", sm.acting_as),
-                None => sm.acting_as.clone(),
+                Some(r) => format!("{} (read-only: {r})", sm.acting_as.username),
+                None => sm.acting_as.username.clone(),
             },
         ),
-        ("users", sm.counts.users.to_string()),
-        ("teams", sm.counts.teams.to_string()),
-        ("roles", sm.counts.roles.to_string()),
-        ("permissions", sm.counts.permissions.to_string()),
-        ("api keys", sm.counts.api_keys.to_string()),
+        ("users", sm.counts.user_count.to_string()),
+        ("teams", sm.counts.team_count.to_string()),
+        ("roles", sm.counts.role_count.to_string()),
+        ("permissions", sm.counts.permission_count.to_string()),
+        ("api keys", sm.counts.api_key_count.to_string()),
     ]);
 }
 
@@ -155,7 +160,7 @@ pub async fn console_summary(opened: Opened, format: Format, admin: String) -> R
     if created {
         outln!(
             "created and initialized a new store; owner: {}",
-            sanitize(&sm.acting_as)
+            sanitize(&sm.acting_as.username)
         );
     }
     if let Some(n) = note {
@@ -175,7 +180,12 @@ pub async fn console_summary(opened: Opened, format: Format, admin: String) -> R
 pub async fn init(b: &mut LocalBackend, path: &Path, format: Format, admin: &str) -> Result<i32> {
     let out = b.init_and_adopt(admin).await?;
     if format == Format::Json {
-        print_json(&out)?;
+        let s = b.state().await?;
+        print_json(&InitJson {
+            created: out.created,
+            admin: ActorRef::of(&s, &out.admin),
+            revision: out.revision,
+        })?;
     } else if out.created {
         outln!(
             "initialized {} — owner: {} (revision {})",
@@ -212,8 +222,8 @@ struct CatalogRow {
     name: String,
     title: String,
     dialect: String,
-    entities: usize,
-    flags: usize,
+    entity_count: usize,
+    flag_count: usize,
     description: String,
 }
 
@@ -228,8 +238,8 @@ pub async fn catalogs(ctx: &Ctx, name: Option<&str>) -> Result<i32> {
                 name: c.name.clone(),
                 title: c.title.clone(),
                 dialect: format!("{:?}", c.dialect).to_lowercase(),
-                entities: c.entities.len(),
-                flags: c.flags.len(),
+                entity_count: c.entities.len(),
+                flag_count: c.flags.len(),
                 description: c.description.clone(),
             })
             .collect();
@@ -244,8 +254,8 @@ pub async fn catalogs(ctx: &Ctx, name: Option<&str>) -> Result<i32> {
                         r.name.clone(),
                         r.title.clone(),
                         r.dialect.clone(),
-                        r.entities.to_string(),
-                        r.flags.to_string(),
+                        r.entity_count.to_string(),
+                        r.flag_count.to_string(),
                     ]
                 })
                 .collect(),
@@ -333,6 +343,58 @@ pub async fn catalogs(ctx: &Ctx, name: Option<&str>) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+/// Counts of an import or a preset, by kind (docs/json.md, `import-report`).
+#[derive(Serialize)]
+pub(super) struct KindCounts {
+    user_count: usize,
+    team_count: usize,
+    role_count: usize,
+    permission_count: usize,
+    link_count: usize,
+}
+
+/// What an import or a preset did (or would do), as the CLI's JSON shows it.
+#[derive(Serialize)]
+pub(super) struct ImportJson {
+    dry_run: bool,
+    /// Created (or, in a dry run, to create).
+    created: KindCounts,
+    /// Already there, left as they were.
+    present: KindCounts,
+    /// The names of the roles created, in document order.
+    created_roles: Vec<String>,
+    revision: u64,
+    notes: Vec<String>,
+}
+
+impl ImportJson {
+    pub(super) fn of(r: &ImportReport) -> ImportJson {
+        let by = |f: fn(&crate::backend::document::Count) -> usize| KindCounts {
+            user_count: f(&r.users),
+            team_count: f(&r.teams),
+            role_count: f(&r.roles),
+            permission_count: f(&r.permissions),
+            link_count: f(&r.links),
+        };
+        ImportJson {
+            dry_run: r.dry_run,
+            created: by(|c| c.created),
+            present: by(|c| c.present),
+            created_roles: r.created_roles.clone(),
+            revision: r.revision,
+            notes: r.notes.clone(),
+        }
+    }
+}
+
+/// What `init` did: the owner as a user reference.
+#[derive(Serialize)]
+struct InitJson {
+    created: bool,
+    admin: ActorRef,
+    revision: u64,
 }
 
 pub(super) fn print_report(what: &str, r: &ImportReport) {
@@ -432,7 +494,7 @@ pub async fn defaults(ctx: &Ctx, cmd: DefaultsCmd) -> Result<i32> {
                     .await?
             };
             if ctx.json() {
-                return print_json(&r).map(|_| 0);
+                return print_json(&ImportJson::of(&r)).map(|_| 0);
             }
             print_report(&format!("preset {name}"), &r);
         }
@@ -515,7 +577,7 @@ pub async fn import_from_mage(
     );
     let preview = ctx.backend.import(doc.clone(), true).await?;
     if ctx.json() && dry_run {
-        return print_json(&preview).map(|_| 0);
+        return print_json(&ImportJson::of(&preview)).map(|_| 0);
     }
     // Nothing to write: no question to ask, and no refusal.
     let nothing = preview.users.created
@@ -530,7 +592,7 @@ pub async fn import_from_mage(
         ));
     }
     if ctx.json() && !yes {
-        return print_json(&preview).map(|_| 0);
+        return print_json(&ImportJson::of(&preview)).map(|_| 0);
     }
     if !ctx.json() {
         print_report(&format!("import {what}"), &preview);
@@ -543,7 +605,7 @@ pub async fn import_from_mage(
     }
     let r = ctx.backend.import(doc, false).await?;
     if ctx.json() {
-        return print_json(&r).map(|_| 0);
+        return print_json(&ImportJson::of(&r)).map(|_| 0);
     }
     print_report(&format!("imported {what}"), &r);
     Ok(0)

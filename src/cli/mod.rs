@@ -14,6 +14,7 @@ mod check_call;
 mod decide;
 mod ends;
 mod examples;
+mod errors;
 mod expire;
 mod grants;
 mod import_file;
@@ -25,10 +26,12 @@ mod output;
 mod perm_row;
 mod permissions;
 mod plan;
+mod refs;
 mod role_links;
 mod roles;
 mod select;
 mod serve;
+mod tally;
 mod teams;
 mod test_file;
 mod user_rows;
@@ -211,9 +214,9 @@ pub enum Command {
     /// Write the whole policy to stdout.
     #[command(after_help = examples::EXPORT)]
     Export {
-        /// toml or json.
-        #[arg(long, default_value = "toml")]
-        format: String,
+        /// toml or json (default: json with `-o json`, else toml; an explicit --format wins).
+        #[arg(long)]
+        format: Option<String>,
     },
     /// Read a policy document (idempotent: what exists is left as it is), or copy a Mage
     /// server's roles, permissions and user-role links with --from-mage URL.
@@ -287,31 +290,30 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<T> = args.into_iter().collect();
+    // Read before clap, so that a usage error can be JSON too.
+    let json = errors::wants_json(&args);
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
-        Err(e) => {
-            let code = e.exit_code();
-            let _ = e.print();
-            return code;
-        }
+        Err(e) => return errors::print_clap(&e, json),
     };
+    let json = Format::parse(&cli.global.output).is_ok_and(|f| f == Format::Json);
     match execute(cli).await {
         Ok(code) => {
             stdout::flush();
             code
         }
         Err(e) => {
-            report(&e);
+            report(&e, json);
             e.exit_code()
         }
     }
 }
 
-/// Prints an error as one line on stderr, with any URL's password masked.
-pub fn report(e: &Error) {
-    let msg = e.to_string();
-    let msg = crate::text::redact_url_passwords(msg.trim_end());
-    eprintln!("error: {}", sanitize(&msg));
+/// Prints an error on stderr with any URL's password masked: one `error:` line, or with
+/// `json` the document `{"error": {"code", "message", "field"}}` (docs/json.md).
+pub fn report(e: &Error, json: bool) {
+    errors::print(e, json);
 }
 
 /// The console's keymap: the defaults with the config file's `[keys]` applied, or the
@@ -476,7 +478,10 @@ async fn run_command(
         Command::Expire(c) => expire::run(&ctx, c).await,
         Command::PruneExpired => expire::prune(&ctx).await,
         Command::Audit(a) => audit::audit(&ctx, a).await,
-        Command::Export { format } => misc::export(&ctx, &format).await,
+        Command::Export { format: doc } => {
+            let default = if ctx.json() { "json" } else { "toml" };
+            misc::export(&ctx, doc.as_deref().unwrap_or(default)).await
+        }
         Command::Import {
             file,
             from_mage,

@@ -3,9 +3,7 @@
 use crate::backend::{Error, Result};
 use crate::model::Id;
 use crate::policy::State;
-pub use crate::present::{
-    created_by, entity, role_name, target, team_key, user_name, users_through_roles, via,
-};
+pub use crate::present::{created_by, entity, role_name, target, team_key, user_name, via};
 use crate::text::sanitize;
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
@@ -33,12 +31,10 @@ impl Format {
     }
 }
 
-/// Prints a value as pretty JSON.
+/// Prints a value as pretty JSON, streamed to standard output (a listing of 50k permissions is
+/// 30 MB: never built whole in memory first).
 pub fn print_json<T: Serialize + ?Sized>(v: &T) -> Result<()> {
-    let s = serde_json::to_string_pretty(v)
-        .map_err(|e| Error::Store(format!("cannot write JSON: {e}")))?;
-    outln!("{s}");
-    Ok(())
+    super::stdout::write_json(v).map_err(|e| Error::Store(format!("cannot write JSON: {e}")))
 }
 
 /// Builds a plain table with a header row; every cell is sanitized.

@@ -5,12 +5,14 @@ use super::ends::EndArgs;
 use super::grants;
 use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::perm_row::PermRow;
+use super::refs::{RoleRef, TeamRef, UserRef};
+use super::tally;
 use super::what_if::{delete, preview};
 use crate::backend::parse_target;
 use crate::backend::{Error, PermissionSpec, Reads, Result, find_permission};
 use crate::catalog::{Catalogs, Dialect, access_to_flags};
 use crate::model::ObjectKind;
-use crate::model::{Permission, Principal};
+use crate::model::Principal;
 use crate::text::sanitize;
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -211,8 +213,8 @@ fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -
 struct ListRow {
     #[serde(flatten)]
     perm: PermRow,
-    roles: usize,
-    direct_holders: usize,
+    role_count: usize,
+    direct_holder_count: usize,
     /// Its conditions are ignored (Mage: no DISABLE_UNLESS_CONDITIONS); see
     /// `Catalog::inert_conditions`.
     inert_conditions: bool,
@@ -221,19 +223,60 @@ struct ListRow {
 #[derive(Serialize)]
 struct Detail {
     #[serde(flatten)]
-    perm: Permission,
-    roles: Vec<String>,
-    holders: Vec<String>,
+    perm: PermRow,
+    roles: Vec<RoleRef>,
+    direct_holders: Vec<Holder>,
     /// The users holding it through a role.
     users_through_roles: Vec<ThroughRole>,
     /// As in [`ListRow`].
     inert_conditions: bool,
 }
 
-#[derive(Serialize)]
+/// A principal holding a permission directly: a user or a team (the other is null).
+#[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+struct Holder {
+    user: Option<UserRef>,
+    team: Option<TeamRef>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    expires_at: Option<time::OffsetDateTime>,
+}
+
+impl Holder {
+    fn label(&self) -> String {
+        match (&self.user, &self.team) {
+            (Some(u), _) => format!("user:{}", u.username),
+            (None, Some(t)) => format!("team:{}", t.key),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+#[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
 struct ThroughRole {
-    user: String,
-    role: String,
+    user: UserRef,
+    role: RoleRef,
+}
+
+/// The users holding `permission` through a role, by username then role name; each relation
+/// read once.
+fn through_roles(s: &crate::policy::State, permission: &crate::model::Id) -> Vec<ThroughRole> {
+    let roles: std::collections::HashSet<crate::model::Id> = s
+        .role_permissions
+        .iter()
+        .filter(|(_, p)| p == permission)
+        .map(|(r, _)| *r)
+        .collect();
+    let mut out: Vec<ThroughRole> = s
+        .user_roles
+        .iter()
+        .filter(|(_, r)| roles.contains(r))
+        .map(|(u, r)| ThroughRole {
+            user: UserRef::of(s, u),
+            role: RoleRef::of(s, r),
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.user.username, &a.role.name).cmp(&(&b.user.username, &b.role.name)));
+    out
 }
 
 /// The CONDITIONS cell: the conditions, and when they are ignored, why.
@@ -271,6 +314,9 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
         } => {
             let s = b.state_for(Reads::PERMISSIONS).await?;
             let cats = b.catalogs().await?;
+            // One pass over each relation set, not one per row.
+            let role_counts = tally::counts(s.role_permissions.iter().map(|(_, p)| p));
+            let holder_counts = tally::counts(s.grants.iter().map(|(_, p)| p));
             let rows: Vec<ListRow> = s
                 .permissions
                 .values()
@@ -280,13 +326,9 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                     inert_conditions: cats
                         .inert_conditions(&p.catalog, &p.grants, &p.conditions)
                         .is_some(),
-                    perm: PermRow::of(&p),
-                    roles: s
-                        .role_permissions
-                        .iter()
-                        .filter(|(_, x)| *x == p.id)
-                        .count(),
-                    direct_holders: s.grants.iter().filter(|(_, x)| *x == p.id).count(),
+                    perm: PermRow::of(&s, &p),
+                    role_count: tally::count_of(&role_counts, &p.id),
+                    direct_holder_count: tally::count_of(&holder_counts, &p.id),
                 })
                 .collect();
             if ctx.json() {
@@ -310,10 +352,13 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                     .map(|r| {
                         let mut c = r.perm.cells(&s);
                         c.push(conditions_cell(&cats, &r.perm));
-                        c.push(r.roles.to_string());
-                        c.push(r.direct_holders.to_string());
+                        c.push(r.role_count.to_string());
+                        c.push(r.direct_holder_count.to_string());
                         c.push(output::date(r.perm.created_at));
-                        c.push(output::created_by(&s, r.perm.created_by.as_ref()));
+                        c.push(output::created_by(
+                            &s,
+                            r.perm.created_by.as_ref().map(|u| &u.id),
+                        ));
                         c
                     })
                     .collect(),
@@ -323,33 +368,45 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
         PermissionsCmd::Show { id } => {
             let s = b.state().await?;
             let p = find_permission(&s, &id)?;
-            let mut roles: Vec<String> = s
+            let mut roles: Vec<RoleRef> = s
                 .role_permissions
                 .iter()
                 .filter(|(_, x)| *x == p.id)
-                .map(|(r, _)| output::role_name(&s, r))
+                .map(|(r, _)| RoleRef::of(&s, r))
                 .collect();
-            roles.sort();
-            let mut holders: Vec<String> = s
+            roles.sort_by(|a, b| a.name.cmp(&b.name));
+            let mut holders: Vec<Holder> = s
                 .grants
                 .iter()
                 .filter(|(_, x)| *x == p.id)
-                .map(|(pr, _)| match pr {
-                    Principal::User(u) => format!("user:{}", output::user_name(&s, u)),
-                    Principal::Team(t) => format!("team:{}", output::team_key(&s, t)),
+                .map(|&(principal, permission)| {
+                    let link = crate::policy::Link::Grant {
+                        principal,
+                        permission,
+                    };
+                    let expires_at = super::ends::of(&s, &link);
+                    match principal {
+                        Principal::User(u) => Holder {
+                            user: Some(UserRef::of(&s, &u)),
+                            team: None,
+                            expires_at,
+                        },
+                        Principal::Team(t) => Holder {
+                            user: None,
+                            team: Some(TeamRef::of(&s, &t)),
+                            expires_at,
+                        },
+                    }
                 })
                 .collect();
-            holders.sort();
+            holders.sort_by_key(Holder::label);
             let cats = b.catalogs().await?;
             let inert = cats.inert_conditions_warning(&p.catalog, &p.grants, &p.conditions);
             let d = Detail {
-                perm: p.clone(),
+                perm: PermRow::of(&s, &p),
                 roles,
-                holders,
-                users_through_roles: output::users_through_roles(&s, &p.id)
-                    .into_iter()
-                    .map(|(user, role)| ThroughRole { user, role })
-                    .collect(),
+                direct_holders: holders,
+                users_through_roles: through_roles(&s, &p.id),
                 inert_conditions: inert.is_some(),
             };
             if ctx.json() {
@@ -394,17 +451,19 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
                 fields.insert(at, ("warning", w));
             }
             print_fields(&fields);
-            section(&format!("Roles using it ({})", d.roles.len()));
-            outln!("{}", sanitize(&list(&d.roles)));
-            section(&format!("Held directly by ({})", d.holders.len()));
-            outln!("{}", sanitize(&list(&d.holders)));
+            let names: Vec<String> = d.roles.iter().map(|r| r.name.clone()).collect();
+            section(&format!("Roles using it ({})", names.len()));
+            outln!("{}", sanitize(&list(&names)));
+            let held: Vec<String> = d.direct_holders.iter().map(Holder::label).collect();
+            section(&format!("Held directly by ({})", held.len()));
+            outln!("{}", sanitize(&list(&held)));
             let through = &d.users_through_roles;
             section(&format!("Users through roles ({})", through.len()));
             print_table(
                 &["USER", "ROLE"],
                 through
                     .iter()
-                    .map(|t| vec![t.user.clone(), t.role.clone()])
+                    .map(|t| vec![t.user.username.clone(), t.role.name.clone()])
                     .collect(),
                 "none",
             );
@@ -422,7 +481,8 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             warn_mage(&cats, &spec);
             let p = b.create_permission(spec).await?;
             if ctx.json() {
-                print_json(&p)?;
+                let s = b.state().await?;
+                print_json(&PermRow::of(&s, &p))?;
             } else {
                 outln!(
                     "created permission {} on {}",
@@ -477,7 +537,7 @@ pub async fn run(ctx: &Ctx, cmd: PermissionsCmd) -> Result<i32> {
             }
             let p = b.update_permission(old.id, spec, old.version).await?;
             if ctx.json() {
-                print_json(&p)?;
+                print_json(&PermRow::of(&s, &p))?;
             } else {
                 outln!("updated permission {} (version {})", p.id, p.version);
             }

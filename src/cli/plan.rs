@@ -53,7 +53,7 @@ names something unknown; 3 the file not found; 6 the backend unreachable.";
 #[derive(Serialize)]
 pub(super) struct PlanJson<'a> {
     pub(super) changes: &'a [PlanItem],
-    pub(super) effect: &'a AccessEffect,
+    pub(super) effect: super::what_if::EffectJson<'a>,
     pub(super) summary: PlanCounts,
 }
 
@@ -127,7 +127,7 @@ pub async fn run(ctx: &Ctx, a: &PlanArgs) -> Result<i32> {
     if ctx.json() {
         print_json(&PlanJson {
             changes: &p.items,
-            effect: &effect,
+            effect: super::what_if::EffectJson::of(&effect),
             summary: p.counts(),
         })?;
         return Ok(code);

@@ -1,10 +1,12 @@
 //! `gatehouse roles …`
 
 use super::Ctx;
-use super::ends::{self, EndArgs, NameEnds};
+use super::ends::{self, EndArgs};
 use super::output::{self, list, print_fields, print_json, print_table, section};
 use super::perm_row::{PERM_HEADER, PermRow};
+use super::refs::{self, TeamRef, UserRef};
 use super::role_links;
+use super::tally;
 use super::what_if::{delete, preview};
 use crate::backend::{Result, RoleSpec, find_permission, find_role};
 use crate::model::ObjectKind;
@@ -13,6 +15,7 @@ use crate::policy::Change;
 use crate::policy::{Link, State};
 use crate::text::sanitize;
 use clap::Subcommand;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
 /// Role commands.
@@ -122,53 +125,167 @@ pub enum RolesCmd {
     },
 }
 
+/// A role as the CLI's JSON shows it (docs/json.md, `role`).
 #[derive(Serialize)]
-struct RoleRow {
+struct RoleJson {
     id: Id,
     name: String,
     description: String,
-    permissions: usize,
-    users: usize,
-    teams: usize,
     version: u64,
-    created_by: Option<Id>,
+    created_by: Option<UserRef>,
     #[serde(with = "time::serde::rfc3339")]
     created_at: time::OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     updated_at: time::OffsetDateTime,
 }
 
-fn row(s: &State, r: &Role) -> RoleRow {
-    RoleRow {
-        id: r.id,
-        name: r.name.clone(),
-        description: r.description.clone(),
-        permissions: s
-            .role_permissions
-            .iter()
-            .filter(|(x, _)| *x == r.id)
-            .count(),
-        users: s.user_roles.iter().filter(|(_, x)| *x == r.id).count(),
-        teams: s.team_roles.iter().filter(|(_, x)| *x == r.id).count(),
-        version: r.version,
-        created_by: r.created_by,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
+impl RoleJson {
+    fn of(s: &State, r: &Role) -> RoleJson {
+        RoleJson {
+            id: r.id,
+            name: r.name.clone(),
+            description: r.description.clone(),
+            version: r.version,
+            created_by: refs::created_by(s, r.created_by.as_ref()),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
     }
+}
+
+#[derive(Serialize)]
+struct RoleRow {
+    #[serde(flatten)]
+    role: RoleJson,
+    permission_count: usize,
+    user_count: usize,
+    team_count: usize,
+}
+
+/// The counts of every role's permissions, users and teams, each relation read once.
+struct RoleCounts {
+    permissions: HashMap<Id, usize>,
+    users: HashMap<Id, usize>,
+    teams: HashMap<Id, usize>,
+}
+
+impl RoleCounts {
+    fn of(s: &State) -> RoleCounts {
+        RoleCounts {
+            permissions: tally::counts(s.role_permissions.iter().map(|(r, _)| r)),
+            users: tally::counts(s.user_roles.iter().map(|(_, r)| r)),
+            teams: tally::counts(s.team_roles.iter().map(|(_, r)| r)),
+        }
+    }
+}
+
+fn row(s: &State, c: &RoleCounts, r: &Role) -> RoleRow {
+    RoleRow {
+        role: RoleJson::of(s, r),
+        permission_count: tally::count_of(&c.permissions, &r.id),
+        user_count: tally::count_of(&c.users, &r.id),
+        team_count: tally::count_of(&c.teams, &r.id),
+    }
+}
+
+/// A relation to the role, with its end (`null`: for good).
+#[derive(Serialize)]
+struct Held<T> {
+    #[serde(flatten)]
+    holder: T,
+    #[serde(with = "time::serde::rfc3339::option")]
+    expires_at: Option<time::OffsetDateTime>,
+}
+
+#[derive(Serialize)]
+struct UserHolder {
+    user: UserRef,
+}
+
+#[derive(Serialize)]
+struct TeamHolder {
+    team: TeamRef,
+}
+
+#[derive(Serialize)]
+struct MemberHolder {
+    user: UserRef,
+    team: TeamRef,
 }
 
 #[derive(Serialize)]
 struct RoleDetail {
     #[serde(flatten)]
-    role: Role,
+    role: RoleJson,
     permissions: Vec<PermRow>,
-    users: Vec<String>,
-    /// When the users' assignments end (those that do), by username.
-    user_ends: NameEnds,
-    teams: Vec<String>,
-    /// When the teams' assignments end, by team key.
-    team_ends: NameEnds,
-    member_of: Vec<String>,
+    users: Vec<Held<UserHolder>>,
+    teams: Vec<Held<TeamHolder>>,
+    /// Team memberships whose member role it is.
+    member_of: Vec<Held<MemberHolder>>,
+}
+
+fn detail(s: &State, r: &Role) -> RoleDetail {
+    let permissions: Vec<PermRow> = s
+        .role_permissions
+        .iter()
+        .filter(|(x, _)| *x == r.id)
+        .filter_map(|(_, p)| s.permissions.get(p))
+        .map(|p| PermRow::of(s, &p))
+        .collect();
+    let mut users: Vec<Held<UserHolder>> = s
+        .user_roles
+        .iter()
+        .filter(|(_, x)| *x == r.id)
+        .map(|&(user, role)| Held {
+            holder: UserHolder {
+                user: UserRef::of(s, &user),
+            },
+            expires_at: ends::of(s, &Link::UserRole { user, role }),
+        })
+        .collect();
+    users.sort_by(|a, b| a.holder.user.username.cmp(&b.holder.user.username));
+    let mut teams: Vec<Held<TeamHolder>> = s
+        .team_roles
+        .iter()
+        .filter(|(_, x)| *x == r.id)
+        .map(|&(team, role)| Held {
+            holder: TeamHolder {
+                team: TeamRef::of(s, &team),
+            },
+            expires_at: ends::of(s, &Link::TeamRole { team, role }),
+        })
+        .collect();
+    teams.sort_by(|a, b| a.holder.team.key.cmp(&b.holder.team.key));
+    let mut member_of: Vec<Held<MemberHolder>> = s
+        .members
+        .iter()
+        .filter(|(_, role)| **role == Some(r.id))
+        .map(|(&(team, user), _)| Held {
+            holder: MemberHolder {
+                user: UserRef::of(s, &user),
+                team: TeamRef::of(s, &team),
+            },
+            expires_at: ends::of(
+                s,
+                &Link::Member {
+                    team,
+                    user,
+                    role: None,
+                },
+            ),
+        })
+        .collect();
+    member_of.sort_by(|a, b| {
+        (&a.holder.user.username, &a.holder.team.key)
+            .cmp(&(&b.holder.user.username, &b.holder.team.key))
+    });
+    RoleDetail {
+        role: RoleJson::of(s, r),
+        permissions,
+        users,
+        teams,
+        member_of,
+    }
 }
 
 /// Runs a role command.
@@ -179,7 +296,8 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
         RolesCmd::Ls => {
             let mut roles: Vec<&Role> = s.roles.values().collect();
             roles.sort_by(|a, b| a.name.cmp(&b.name));
-            let rows: Vec<RoleRow> = roles.iter().map(|r| row(&s, r)).collect();
+            let counts = RoleCounts::of(&s);
+            let rows: Vec<RoleRow> = roles.iter().map(|r| row(&s, &counts, r)).collect();
             if ctx.json() {
                 print_json(&rows)?;
             } else {
@@ -196,13 +314,13 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                     rows.iter()
                         .map(|r| {
                             vec![
-                                r.name.clone(),
-                                r.permissions.to_string(),
-                                r.users.to_string(),
-                                r.teams.to_string(),
-                                output::date(r.created_at),
-                                output::created_by(&s, r.created_by.as_ref()),
-                                r.description.clone(),
+                                r.role.name.clone(),
+                                r.permission_count.to_string(),
+                                r.user_count.to_string(),
+                                r.team_count.to_string(),
+                                output::date(r.role.created_at),
+                                output::created_by(&s, r.role.created_by.as_ref().map(|u| &u.id)),
+                                r.role.description.clone(),
                             ]
                         })
                         .collect(),
@@ -212,82 +330,18 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
         }
         RolesCmd::Show { role } => {
             let r = find_role(&s, &role)?;
-            let permissions: Vec<PermRow> = s
-                .role_permissions
-                .iter()
-                .filter(|(x, _)| *x == r.id)
-                .filter_map(|(_, p)| s.permissions.get(p))
-                .map(|p| PermRow::of(&p))
-                .collect();
-            let held: Vec<(String, Option<time::OffsetDateTime>)> = s
-                .user_roles
-                .iter()
-                .filter(|(_, x)| *x == r.id)
-                .map(|&(user, role)| {
-                    let end = ends::of(&s, &Link::UserRole { user, role });
-                    (output::user_name(&s, &user), end)
-                })
-                .collect();
-            let mut users: Vec<String> = held.iter().map(|(n, _)| n.clone()).collect();
-            users.sort();
-            let user_ends = NameEnds::of(held);
-            let held: Vec<(String, Option<time::OffsetDateTime>)> = s
-                .team_roles
-                .iter()
-                .filter(|(_, x)| *x == r.id)
-                .map(|&(team, role)| {
-                    let end = ends::of(&s, &Link::TeamRole { team, role });
-                    (output::team_key(&s, &team), end)
-                })
-                .collect();
-            let mut teams: Vec<String> = held.iter().map(|(n, _)| n.clone()).collect();
-            teams.sort();
-            let team_ends = NameEnds::of(held);
-            let mut member_of: Vec<String> = s
-                .members
-                .iter()
-                .filter(|(_, role)| **role == Some(r.id))
-                .map(|(&(team, user), _)| {
-                    let end = ends::of(
-                        &s,
-                        &Link::Member {
-                            team,
-                            user,
-                            role: None,
-                        },
-                    );
-                    format!(
-                        "{} in team {}{}",
-                        output::user_name(&s, &user),
-                        output::team_key(&s, &team),
-                        ends::suffix(end, now())
-                    )
-                })
-                .collect();
-            member_of.sort();
-            let d = RoleDetail {
-                role: r.clone(),
-                permissions,
-                users,
-                user_ends,
-                teams,
-                team_ends,
-                member_of,
-            };
+            let d = detail(&s, r);
             if ctx.json() {
                 return print_json(&d).map(|_| 0);
             }
             print_fields(&[
-                ("name", d.role.name.clone()),
-                ("id", d.role.id.to_string()),
-                ("description", d.role.description.clone()),
-                ("version", d.role.version.to_string()),
-                ("created", output::time(Some(d.role.created_at))),
-                ("updated", output::time(Some(d.role.updated_at))),
-                (
-                    "created by",
-                    output::created_by(&s, d.role.created_by.as_ref()),
-                ),
+                ("name", r.name.clone()),
+                ("id", r.id.to_string()),
+                ("description", r.description.clone()),
+                ("version", r.version.to_string()),
+                ("created", output::time(Some(r.created_at))),
+                ("updated", output::time(Some(r.updated_at))),
+                ("created by", output::created_by(&s, r.created_by.as_ref())),
             ]);
             section(&format!("Permissions ({})", d.permissions.len()));
             print_table(
@@ -296,13 +350,33 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 "  none",
             );
             let now = now();
-            section(&format!("Users ({})", d.users.len()));
-            outln!("{}", sanitize(&list(&d.user_ends.label(&d.users, now))));
-            section(&format!("Teams ({})", d.teams.len()));
-            outln!("{}", sanitize(&list(&d.team_ends.label(&d.teams, now))));
+            let label = |name: &str, end| format!("{name}{}", ends::suffix(end, now));
+            let users: Vec<String> = d
+                .users
+                .iter()
+                .map(|u| label(&u.holder.user.username, u.expires_at))
+                .collect();
+            section(&format!("Users ({})", users.len()));
+            outln!("{}", sanitize(&list(&users)));
+            let teams: Vec<String> = d
+                .teams
+                .iter()
+                .map(|t| label(&t.holder.team.key, t.expires_at))
+                .collect();
+            section(&format!("Teams ({})", teams.len()));
+            outln!("{}", sanitize(&list(&teams)));
             if !d.member_of.is_empty() {
+                let held: Vec<String> = d
+                    .member_of
+                    .iter()
+                    .map(|m| {
+                        let who =
+                            format!("{} in team {}", m.holder.user.username, m.holder.team.key);
+                        label(&who, m.expires_at)
+                    })
+                    .collect();
                 section("Held as a team membership role");
-                outln!("{}", sanitize(&list(&d.member_of)));
+                outln!("{}", sanitize(&list(&held)));
             }
         }
         RolesCmd::Create { name, description } => {
@@ -313,7 +387,7 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
                 })
                 .await?;
             if ctx.json() {
-                print_json(&r)?;
+                print_json(&RoleJson::of(&s, &r))?;
             } else {
                 outln!("created role {} ({})", sanitize(&r.name), r.id);
             }
@@ -330,7 +404,7 @@ pub async fn run(ctx: &Ctx, cmd: RolesCmd) -> Result<i32> {
             };
             let r = b.update_role(old.id, spec, old.version).await?;
             if ctx.json() {
-                print_json(&r)?;
+                print_json(&RoleJson::of(&s, &r))?;
             } else {
                 outln!("updated role {} (version {})", sanitize(&r.name), r.version);
             }

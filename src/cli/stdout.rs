@@ -25,6 +25,23 @@ pub fn write(args: std::fmt::Arguments<'_>, newline: bool) {
     }
 }
 
+/// Writes `v` as pretty JSON and a newline through a buffer on the locked standard output; a
+/// failed write ends the process as [`write`] does. Returns the error of a value that cannot
+/// be serialized.
+pub fn write_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<(), serde_json::Error> {
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    if let Err(e) = serde_json::to_writer_pretty(&mut out, v) {
+        if let Some(kind) = e.io_error_kind() {
+            failed(&io::Error::from(kind));
+        }
+        return Err(e);
+    }
+    if let Err(e) = out.write_all(b"\n").and_then(|()| out.flush()) {
+        failed(&e);
+    }
+    Ok(())
+}
+
 /// Flushes standard output at the end of a command, or ends the process.
 pub fn flush() {
     if let Err(e) = io::stdout().lock().flush() {

@@ -1,9 +1,11 @@
 //! `gatehouse teams …`
 
 use super::Ctx;
-use super::ends::{self, EndArgs, NameEnds};
-use super::output::{self, list, print_fields, print_json, print_table, section};
-use super::perm_row::{GRANT_HEADER, PermRow, grant_cells};
+use super::ends::{self, EndArgs};
+use super::output::{list, print_fields, print_json, print_table, section};
+use super::perm_row::{GRANT_HEADER, GrantRow, PermRow, grant_cells};
+use super::refs::{RoleRef, UserRef};
+use super::tally;
 use super::what_if::{delete, preview};
 use crate::backend::{Error, Result, TeamSpec, find_role, find_team, find_user};
 use crate::model::ObjectKind;
@@ -12,6 +14,7 @@ use crate::policy::Change;
 use crate::policy::{Link, State};
 use crate::text::sanitize;
 use clap::Subcommand;
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
 /// Team commands.
@@ -97,34 +100,62 @@ pub enum TeamsCmd {
     },
 }
 
+/// A team as the CLI's JSON shows it (docs/json.md, `team`).
 #[derive(Serialize)]
-struct TeamRow {
+struct TeamJson {
     id: Id,
     key: String,
     name: String,
     description: String,
-    members: usize,
-    default_role: Option<String>,
+    default_role: Option<RoleRef>,
     version: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: time::OffsetDateTime,
 }
 
-fn row(s: &State, t: &Team) -> TeamRow {
+impl TeamJson {
+    fn of(s: &State, t: &Team) -> TeamJson {
+        TeamJson {
+            id: t.id,
+            key: t.key.clone(),
+            name: t.name.clone(),
+            description: t.description.clone(),
+            default_role: t.default_role.map(|r| RoleRef::of(s, &r)),
+            version: t.version,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct TeamRow {
+    #[serde(flatten)]
+    team: TeamJson,
+    member_count: usize,
+}
+
+fn row(s: &State, members: &HashMap<Id, usize>, t: &Team) -> TeamRow {
     TeamRow {
-        id: t.id,
-        key: t.key.clone(),
-        name: t.name.clone(),
-        description: t.description.clone(),
-        members: s.members.keys().filter(|(x, _)| *x == t.id).count(),
-        default_role: t.default_role.map(|r| output::role_name(s, &r)),
-        version: t.version,
+        team: TeamJson::of(s, t),
+        member_count: tally::count_of(members, &t.id),
     }
 }
 
 #[derive(Serialize)]
 struct Member {
-    user: String,
-    role: Option<String>,
+    user: UserRef,
+    role: Option<RoleRef>,
     /// When the membership ends (RFC 3339), or null.
+    #[serde(with = "time::serde::rfc3339::option")]
+    expires_at: Option<time::OffsetDateTime>,
+}
+
+#[derive(Serialize)]
+struct TeamRole {
+    role: RoleRef,
     #[serde(with = "time::serde::rfc3339::option")]
     expires_at: Option<time::OffsetDateTime>,
 }
@@ -132,13 +163,10 @@ struct Member {
 #[derive(Serialize)]
 struct TeamDetail {
     #[serde(flatten)]
-    team: Team,
-    default_role_name: Option<String>,
+    team: TeamJson,
     members: Vec<Member>,
-    roles: Vec<String>,
-    /// When the team's roles end (those that do), by role name.
-    role_ends: NameEnds,
-    direct_grants: Vec<PermRow>,
+    roles: Vec<TeamRole>,
+    direct_grants: Vec<GrantRow>,
 }
 
 fn role_id(s: &State, name: Option<&str>) -> Result<Option<Id>> {
@@ -153,7 +181,8 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
         TeamsCmd::Ls => {
             let mut teams: Vec<&Team> = s.teams.values().collect();
             teams.sort_by(|a, b| a.key.cmp(&b.key));
-            let rows: Vec<TeamRow> = teams.iter().map(|t| row(&s, t)).collect();
+            let members = tally::counts(s.members.keys().map(|(t, _)| t));
+            let rows: Vec<TeamRow> = teams.iter().map(|t| row(&s, &members, t)).collect();
             if ctx.json() {
                 return print_json(&rows).map(|_| 0);
             }
@@ -162,10 +191,13 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                 rows.iter()
                     .map(|r| {
                         vec![
-                            r.key.clone(),
-                            r.name.clone(),
-                            r.members.to_string(),
-                            r.default_role.clone().unwrap_or_else(|| "-".into()),
+                            r.team.key.clone(),
+                            r.team.name.clone(),
+                            r.member_count.to_string(),
+                            r.team
+                                .default_role
+                                .as_ref()
+                                .map_or_else(|| "-".into(), |r| r.name.clone()),
                         ]
                     })
                     .collect(),
@@ -179,8 +211,8 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                 .iter()
                 .filter(|((tt, _), _)| *tt == t.id)
                 .map(|(&(team, user), r)| Member {
-                    user: output::user_name(&s, &user),
-                    role: r.map(|r| output::role_name(&s, &r)),
+                    user: UserRef::of(&s, &user),
+                    role: r.map(|r| RoleRef::of(&s, &r)),
                     expires_at: ends::of(
                         &s,
                         &Link::Member {
@@ -191,20 +223,18 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                     ),
                 })
                 .collect();
-            members.sort_by(|a, b| a.user.cmp(&b.user));
-            let held: Vec<(String, Option<time::OffsetDateTime>)> = s
+            members.sort_by(|a, b| a.user.username.cmp(&b.user.username));
+            let mut roles: Vec<TeamRole> = s
                 .team_roles
                 .iter()
                 .filter(|(tt, _)| *tt == t.id)
-                .map(|&(team, role)| {
-                    let end = ends::of(&s, &Link::TeamRole { team, role });
-                    (output::role_name(&s, &role), end)
+                .map(|&(team, role)| TeamRole {
+                    role: RoleRef::of(&s, &role),
+                    expires_at: ends::of(&s, &Link::TeamRole { team, role }),
                 })
                 .collect();
-            let mut roles: Vec<String> = held.iter().map(|(n, _)| n.clone()).collect();
-            roles.sort();
-            let role_ends = NameEnds::of(held);
-            let direct_grants: Vec<PermRow> = s
+            roles.sort_by(|a, b| a.role.name.cmp(&b.role.name));
+            let direct_grants: Vec<GrantRow> = s
                 .grants
                 .iter()
                 .filter(|(p, _)| *p == Principal::Team(t.id))
@@ -218,15 +248,13 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                     );
                     s.permissions
                         .get(&permission)
-                        .map(|p| PermRow::granted(&p, end))
+                        .map(|p| PermRow::granted(&s, &p, end))
                 })
                 .collect();
             let d = TeamDetail {
-                team: t.clone(),
-                default_role_name: t.default_role.map(|r| output::role_name(&s, &r)),
+                team: TeamJson::of(&s, t),
                 members,
                 roles,
-                role_ends,
                 direct_grants,
             };
             if ctx.json() {
@@ -239,7 +267,10 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                 ("description", d.team.description.clone()),
                 (
                     "default role",
-                    d.default_role_name.clone().unwrap_or_else(|| "-".into()),
+                    d.team
+                        .default_role
+                        .as_ref()
+                        .map_or_else(|| "-".into(), |r| r.name.clone()),
                 ),
                 ("version", d.team.version.to_string()),
             ]);
@@ -251,16 +282,23 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                     .iter()
                     .map(|m| {
                         vec![
-                            m.user.clone(),
-                            m.role.clone().unwrap_or_else(|| "-".into()),
+                            m.user.username.clone(),
+                            m.role
+                                .as_ref()
+                                .map_or_else(|| "-".into(), |r| r.name.clone()),
                             ends::cell(m.expires_at, now),
                         ]
                     })
                     .collect(),
                 "none",
             );
-            section(&format!("Team roles ({})", d.roles.len()));
-            outln!("{}", sanitize(&list(&d.role_ends.label(&d.roles, now))));
+            let roles: Vec<String> = d
+                .roles
+                .iter()
+                .map(|r| format!("{}{}", r.role.name, ends::suffix(r.expires_at, now)))
+                .collect();
+            section(&format!("Team roles ({})", roles.len()));
+            outln!("{}", sanitize(&list(&roles)));
             section(&format!("Direct grants ({})", d.direct_grants.len()));
             print_table(GRANT_HEADER, grant_cells(&s, &d.direct_grants, now), "none");
         }
@@ -279,7 +317,7 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
                 })
                 .await?;
             if ctx.json() {
-                print_json(&t)?;
+                print_json(&TeamJson::of(&s, &t))?;
             } else {
                 outln!("created team {} ({})", sanitize(&t.key), t.id);
             }
@@ -308,7 +346,7 @@ pub async fn run(ctx: &Ctx, cmd: TeamsCmd) -> Result<i32> {
             };
             let t = b.update_team(old.id, spec, old.version).await?;
             if ctx.json() {
-                print_json(&t)?;
+                print_json(&TeamJson::of(&s, &t))?;
             } else {
                 outln!("updated team {} (version {})", sanitize(&t.key), t.version);
             }

@@ -84,7 +84,8 @@ impl Got {
 struct Row {
     file: String,
     line: usize,
-    user: String,
+    /// The user as the assertion names it (it may name no user).
+    username: String,
     action: String,
     target: String,
     expected: Got,
@@ -224,7 +225,7 @@ async fn check_files(ctx: &Ctx, verbose: bool, files: Vec<Parsed>) -> Result<i32
             rows.push(Row {
                 file: f.name.clone(),
                 line,
-                user: assertion.user,
+                username: assertion.user,
                 action: assertion.action,
                 target: assertion.target,
                 expected,

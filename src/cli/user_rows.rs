@@ -2,6 +2,7 @@
 //! permissions.
 
 use super::output::{self, list, print_table, short};
+use super::refs::{TeamRef, UserRef};
 use crate::engine::{Scope, WhatCan};
 use crate::model::{ApiKey, Id};
 use crate::policy::State;
@@ -14,8 +15,8 @@ pub struct KeyRow {
     pub id: Id,
     /// Display prefix.
     pub prefix: String,
-    /// Owner username.
-    pub user: String,
+    /// The user the key acts as.
+    pub user: UserRef,
     /// Read-only key.
     pub read_only: bool,
     /// Expiry (RFC 3339) or null.
@@ -35,7 +36,7 @@ impl KeyRow {
         KeyRow {
             id: k.id,
             prefix: k.prefix.clone(),
-            user: output::user_name(s, &k.user_id),
+            user: UserRef::of(s, &k.user_id),
             read_only: k.read_only,
             expires_at: t(k.expires_at),
             created_at: output::time(Some(k.created_at)),
@@ -50,7 +51,7 @@ impl KeyRow {
         vec![
             short(&self.id),
             format!("{}…", self.prefix),
-            self.user.clone(),
+            self.user.username.clone(),
             if self.read_only { "yes" } else { "no" }.into(),
             d(&self.expires_at),
             d(&self.last_used_at),
@@ -89,8 +90,8 @@ pub struct EffectiveRow {
     pub denies: Vec<String>,
     /// How it is reached.
     pub path: String,
-    /// Only for one team's resources (the team key), or null.
-    pub team_only: Option<String>,
+    /// Only for one team's resources (that team), or null.
+    pub team_only: Option<TeamRef>,
     /// When the path to it ends (RFC 3339: the earliest end of its relations), or null.
     #[serde(with = "time::serde::rfc3339::option")]
     pub expires_at: Option<time::OffsetDateTime>,
@@ -109,7 +110,7 @@ pub fn effective_rows(s: &State, w: &WhatCan) -> Vec<EffectiveRow> {
             denies: e.denies.clone(),
             path: output::via(s, &e.via),
             team_only: match e.scope {
-                Scope::TeamOnly(t) => Some(output::team_key(s, &t)),
+                Scope::TeamOnly(t) => Some(TeamRef::of(s, &t)),
                 Scope::Everywhere => None,
             },
             expires_at: e.ends,

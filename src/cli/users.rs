@@ -1,15 +1,17 @@
 //! `gatehouse users …`
 
 use super::Ctx;
-use super::ends::{self, NameEnds};
+use super::ends;
 use super::output::{self, list, print_fields, print_json, print_table, section};
-use super::perm_row::{GRANT_HEADER, PermRow, grant_cells};
+use super::perm_row::{GRANT_HEADER, GrantRow, PermRow, grant_cells};
+use super::refs::{RoleRef, TeamRef};
+use super::tally;
 pub use super::user_rows::{EffectiveRow, KEY_HEADER, KeyRow, effective_rows, print_effective};
 use super::what_if::{delete, preview};
 use crate::backend::{Error, Reads, Result, UserSpec, find_user};
 use crate::model::ObjectKind;
 use crate::model::{Id, Principal, User, UserKind, now};
-use crate::policy::{Link, State};
+use crate::policy::Link;
 use crate::text::sanitize;
 use clap::Subcommand;
 use serde::Serialize;
@@ -120,8 +122,8 @@ struct UserRow {
     display_name: String,
     first_name: String,
     last_name: String,
-    roles: Vec<String>,
-    teams: Vec<String>,
+    roles: Vec<RoleRef>,
+    teams: Vec<TeamRef>,
     owner: bool,
     disabled: bool,
     version: u64,
@@ -131,25 +133,10 @@ struct UserRow {
     updated_at: time::OffsetDateTime,
 }
 
-fn user_roles(s: &State, id: Id) -> Vec<String> {
-    let mut v: Vec<String> = s
-        .user_roles
-        .iter()
-        .filter(|(u, _)| *u == id)
-        .map(|(_, r)| output::role_name(s, r))
-        .collect();
-    v.sort();
-    v
-}
-
-fn user_teams(s: &State, id: Id) -> Vec<String> {
-    let mut v: Vec<String> = s
-        .members
-        .keys()
-        .filter(|(_, u)| *u == id)
-        .map(|(t, _)| output::team_key(s, t))
-        .collect();
-    v.sort();
+/// The references of `ids`, sorted by `key` (a name).
+fn sorted<T>(ids: Option<Vec<Id>>, of: impl Fn(&Id) -> T, key: fn(&T) -> String) -> Vec<T> {
+    let mut v: Vec<T> = ids.unwrap_or_default().iter().map(of).collect();
+    v.sort_by_key(key);
     v
 }
 
@@ -188,9 +175,16 @@ fn flags(u: &User) -> String {
 
 #[derive(Serialize)]
 struct Membership {
-    team: String,
-    role: Option<String>,
+    team: TeamRef,
+    role: Option<RoleRef>,
     /// When the membership ends (RFC 3339), or null.
+    #[serde(with = "time::serde::rfc3339::option")]
+    expires_at: Option<time::OffsetDateTime>,
+}
+
+#[derive(Serialize)]
+struct UserRole {
+    role: RoleRef,
     #[serde(with = "time::serde::rfc3339::option")]
     expires_at: Option<time::OffsetDateTime>,
 }
@@ -199,11 +193,9 @@ struct Membership {
 struct UserDetail {
     #[serde(flatten)]
     user: User,
-    roles: Vec<String>,
-    /// When the user's roles end (those that do), by role name.
-    role_ends: NameEnds,
+    roles: Vec<UserRole>,
     teams: Vec<Membership>,
-    direct_grants: Vec<PermRow>,
+    direct_grants: Vec<GrantRow>,
     api_keys: Vec<KeyRow>,
     effective: Vec<EffectiveRow>,
     effective_owner: bool,
@@ -226,6 +218,9 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
         UsersCmd::Ls => {
             let mut users: Vec<&User> = s.users.values().collect();
             users.sort_by(|a, b| a.username.cmp(&b.username));
+            // Each relation read once, not once per user.
+            let mut roles_of = tally::group(s.user_roles.iter().map(|(u, r)| (*u, *r)));
+            let mut teams_of = tally::group(s.members.keys().map(|(t, u)| (*u, *t)));
             let rows: Vec<UserRow> = users
                 .iter()
                 .map(|u| UserRow {
@@ -236,8 +231,16 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                     display_name: u.display_name.clone(),
                     first_name: u.first_name.clone(),
                     last_name: u.last_name.clone(),
-                    roles: user_roles(&s, u.id),
-                    teams: user_teams(&s, u.id),
+                    roles: sorted(
+                        roles_of.remove(&u.id),
+                        |r| RoleRef::of(&s, r),
+                        |r| r.name.clone(),
+                    ),
+                    teams: sorted(
+                        teams_of.remove(&u.id),
+                        |t| TeamRef::of(&s, t),
+                        |t| t.key.clone(),
+                    ),
                     owner: u.owner,
                     disabled: u.disabled,
                     version: u.version,
@@ -261,8 +264,8 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                             or_dash(&r.display_name),
                             r.kind.as_str().to_string(),
                             or_dash(&r.email),
-                            list(&r.roles),
-                            list(&r.teams),
+                            list(&r.roles.iter().map(|x| x.name.clone()).collect::<Vec<_>>()),
+                            list(&r.teams.iter().map(|x| x.key.clone()).collect::<Vec<_>>()),
                             flags(u),
                             output::date(r.created_at),
                         ]
@@ -278,8 +281,8 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                 .iter()
                 .filter(|((_, uu), _)| *uu == u.id)
                 .map(|(&(team, user), r)| Membership {
-                    team: output::team_key(&s, &team),
-                    role: r.map(|r| output::role_name(&s, &r)),
+                    team: TeamRef::of(&s, &team),
+                    role: r.map(|r| RoleRef::of(&s, &r)),
                     expires_at: ends::of(
                         &s,
                         &Link::Member {
@@ -290,8 +293,8 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                     ),
                 })
                 .collect();
-            teams.sort_by(|a, b| a.team.cmp(&b.team));
-            let direct_grants: Vec<PermRow> = s
+            teams.sort_by(|a, b| a.team.key.cmp(&b.team.key));
+            let direct_grants: Vec<GrantRow> = s
                 .grants
                 .iter()
                 .filter(|(p, _)| *p == Principal::User(u.id))
@@ -305,15 +308,19 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                     );
                     s.permissions
                         .get(&permission)
-                        .map(|p| PermRow::granted(&p, end))
+                        .map(|p| PermRow::granted(&s, &p, end))
                 })
                 .collect();
-            let role_ends = NameEnds::of(s.user_roles.iter().filter(|(x, _)| *x == u.id).map(
-                |&(user, role)| {
-                    let end = ends::of(&s, &Link::UserRole { user, role });
-                    (output::role_name(&s, &role), end)
-                },
-            ));
+            let mut roles: Vec<UserRole> = s
+                .user_roles
+                .iter()
+                .filter(|(x, _)| *x == u.id)
+                .map(|&(user, role)| UserRole {
+                    role: RoleRef::of(&s, &role),
+                    expires_at: ends::of(&s, &Link::UserRole { user, role }),
+                })
+                .collect();
+            roles.sort_by(|a, b| a.role.name.cmp(&b.role.name));
             let api_keys: Vec<KeyRow> = s
                 .keys
                 .values()
@@ -324,8 +331,7 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
             let effective = effective_rows(&s, &w);
             let d = UserDetail {
                 user: u.clone(),
-                roles: user_roles(&s, u.id),
-                role_ends,
+                roles,
                 teams,
                 direct_grants,
                 api_keys,
@@ -349,8 +355,13 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                 ("updated", output::time(Some(d.user.updated_at))),
             ]);
             let now = now();
-            section(&format!("Roles ({})", d.roles.len()));
-            outln!("{}", sanitize(&list(&d.role_ends.label(&d.roles, now))));
+            let roles: Vec<String> = d
+                .roles
+                .iter()
+                .map(|r| format!("{}{}", r.role.name, ends::suffix(r.expires_at, now)))
+                .collect();
+            section(&format!("Roles ({})", roles.len()));
+            outln!("{}", sanitize(&list(&roles)));
             section(&format!("Teams ({})", d.teams.len()));
             print_table(
                 &["TEAM", "MEMBER ROLE", "EXPIRES"],
@@ -358,8 +369,10 @@ pub async fn run(ctx: &Ctx, cmd: UsersCmd) -> Result<i32> {
                     .iter()
                     .map(|m| {
                         vec![
-                            m.team.clone(),
-                            m.role.clone().unwrap_or_else(|| "-".into()),
+                            m.team.key.clone(),
+                            m.role
+                                .as_ref()
+                                .map_or_else(|| "-".into(), |r| r.name.clone()),
                             ends::cell(m.expires_at, now),
                         ]
                     })

@@ -5,7 +5,7 @@
 
 use super::Ctx;
 use crate::backend::Result;
-use crate::engine::effect::{AccessEffect, summary_lines, what_if};
+use crate::engine::effect::{Access, AccessEffect, FlagChange, summary_lines, what_if};
 use crate::model::{Id, ObjectKind};
 use crate::policy::{Change, State};
 use crate::text::sanitize;
@@ -20,7 +20,48 @@ const ACCESSES_SHOWN: usize = 6;
 struct DryRun<'a> {
     dry_run: bool,
     would: &'a str,
-    effect: &'a AccessEffect,
+    effect: EffectJson<'a>,
+}
+
+/// An access effect as the CLI's JSON shows it (docs/json.md, `effect`): each user a
+/// `{id, username}` reference.
+#[derive(Serialize)]
+pub(super) struct EffectJson<'a> {
+    users: Vec<UserEffectJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct UserEffectJson<'a> {
+    user: super::refs::UserRef,
+    created: bool,
+    deleted: bool,
+    owner: Option<FlagChange>,
+    disabled: Option<FlagChange>,
+    gains: &'a [Access],
+    losses: &'a [Access],
+}
+
+impl<'a> EffectJson<'a> {
+    pub(super) fn of(e: &'a AccessEffect) -> EffectJson<'a> {
+        EffectJson {
+            users: e
+                .users
+                .iter()
+                .map(|u| UserEffectJson {
+                    user: super::refs::UserRef {
+                        id: u.user,
+                        username: u.username.clone(),
+                    },
+                    created: u.created,
+                    deleted: u.deleted,
+                    owner: u.owner,
+                    disabled: u.disabled,
+                    gains: &u.gains,
+                    losses: &u.losses,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Prints what `changes` (described as `would`, e.g. "unassign role R from user alice") would
@@ -33,7 +74,7 @@ pub async fn preview(ctx: &Ctx, s: &State, changes: &[Change], would: &str) -> R
         super::output::print_json(&DryRun {
             dry_run: true,
             would,
-            effect: &effect,
+            effect: EffectJson::of(&effect),
         })?;
         return Ok(0);
     }

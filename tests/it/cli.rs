@@ -40,9 +40,9 @@ fn first_run_creates_and_bootstraps_the_default_store() {
         .expect("run");
     let v: Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["initialized"], true, "{v}");
-    assert_eq!(v["acting_as"], "tester");
-    assert_eq!(v["counts"]["users"], 1);
-    assert_eq!(v["counts"]["teams"], 1, "the admin team");
+    assert_eq!(v["acting_as"]["username"], "tester");
+    assert_eq!(v["counts"]["user_count"], 1);
+    assert_eq!(v["counts"]["team_count"], 1, "the admin team");
     let o = e.cmd().output().expect("run");
     assert!(!String::from_utf8_lossy(&o.stdout).contains("created and initialized"));
 }
@@ -159,9 +159,10 @@ fn user_show_lists_roles_teams_keys_and_effective_permissions() {
     e.ok(&["teams", "add-member", "ops", "alice", "--role", "Editor"]);
     e.ok(&["keys", "create", "alice", "--read-only", "--expires", "90d"]);
     let v = e.json(&["users", "show", "alice"]);
-    assert_eq!(v["roles"][0], "Editor");
-    assert_eq!(v["teams"][0]["team"], "ops");
-    assert_eq!(v["teams"][0]["role"], "Editor");
+    assert_eq!(v["roles"][0]["role"]["name"], "Editor");
+    assert_eq!(v["teams"][0]["team"]["key"], "ops");
+    assert_eq!(v["teams"][0]["role"]["name"], "Editor");
+    assert_eq!(v["api_keys"][0]["user"]["username"], "alice");
     assert_eq!(v["api_keys"][0]["read_only"], true);
     let paths: Vec<String> = names(&v["effective"], "path");
     assert!(paths.contains(&"role:Editor".to_string()), "{paths:?}");
@@ -200,16 +201,19 @@ fn teams_create_ls_show_update_members_rm() {
     e.ok(&["teams", "add-member", "ops", "alice"]);
     let v = e.json(&["teams", "ls"]);
     assert_eq!(names(&v, "key"), ["admin", "ops"]);
-    assert_eq!(v[1]["members"], 1);
-    assert_eq!(v[1]["default_role"], "Member");
+    assert_eq!(v[1]["member_count"], 1);
+    assert_eq!(v[1]["default_role"]["name"], "Member");
     let out = e.ok(&["teams", "ls"]);
     assert!(
         out.contains("Operations") && out.contains("Member"),
         "{out}"
     );
     let v = e.json(&["teams", "show", "ops"]);
-    assert_eq!(v["members"][0]["user"], "alice");
-    assert_eq!(v["members"][0]["role"], "Member", "the default role");
+    assert_eq!(v["members"][0]["user"]["username"], "alice");
+    assert_eq!(
+        v["members"][0]["role"]["name"], "Member",
+        "the default role"
+    );
     e.ok(&[
         "teams",
         "update",
@@ -273,7 +277,10 @@ fn permissions_create_ls_show_update_rm() {
     assert_eq!(v["description"], "one pipeline", "kept");
     e.ok(&["roles", "create", "R"]);
     e.ok(&["roles", "add-permission", "R", &p]);
-    assert_eq!(e.json(&["permissions", "show", &p])["roles"][0], "R");
+    assert_eq!(
+        e.json(&["permissions", "show", &p])["roles"][0]["name"],
+        "R"
+    );
     e.refused(&["permissions", "rm", &p], 4);
     e.ok(&["permissions", "rm", &p, "--force"]);
     e.ok(&["permissions", "rm", &m]);
@@ -293,9 +300,9 @@ fn relation_verbs_add_and_remove_links() {
     let v = e.json(&["roles", "ls"]);
     assert_eq!(
         (
-            v[0]["permissions"].as_u64(),
-            v[0]["users"].as_u64(),
-            v[0]["teams"].as_u64()
+            v[0]["permission_count"].as_u64(),
+            v[0]["user_count"].as_u64(),
+            v[0]["team_count"].as_u64()
         ),
         (Some(1), Some(1), Some(1))
     );
@@ -314,9 +321,9 @@ fn relation_verbs_add_and_remove_links() {
     let v = e.json(&["roles", "ls"]);
     assert_eq!(
         (
-            v[0]["permissions"].as_u64(),
-            v[0]["users"].as_u64(),
-            v[0]["teams"].as_u64()
+            v[0]["permission_count"].as_u64(),
+            v[0]["user_count"].as_u64(),
+            v[0]["team_count"].as_u64()
         ),
         (Some(0), Some(0), Some(0))
     );
@@ -332,7 +339,7 @@ fn keys_create_ls_revoke() {
     assert!(out.lines().any(|l| l.starts_with("ghk_")), "{out}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("not stored"));
     let v = e.json(&["keys", "ls"]);
-    assert_eq!(v[0]["user"], "alice");
+    assert_eq!(v[0]["user"]["username"], "alice");
     assert_eq!(v[0]["read_only"], true);
     let id = v[0]["id"].as_str().expect("id").to_string();
     e.ok(&["keys", "revoke", &id[..8]]);

@@ -68,7 +68,14 @@ fn without_yes_and_a_terminal_nothing_is_written() {
     let doc = write(e.dir.path(), "p.toml", DOC);
     let line = e.refused(&["apply", s(&doc)], 2);
     assert!(line.contains("--yes"), "{line}");
-    e.refused(&["-o", "json", "apply", s(&doc)], 2);
+    // With -o json the refusal is a JSON error on stderr, the same exit code.
+    let before = e.export();
+    let o = e.run(&["-o", "json", "apply", s(&doc)]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err: serde_json::Value = serde_json::from_slice(&o.stderr).expect("a JSON error");
+    assert_eq!(err["error"]["code"], "invalid", "{err}");
+    assert_eq!(err["error"]["field"], "--yes", "{err}");
+    assert_eq!(before, e.export(), "nothing written");
     let v = e.json(&["apply", "--yes", s(&doc)]);
     assert_eq!(v["applied"], 8, "{v}");
     assert_eq!(v["plan"]["summary"]["create"], 8, "{v}");

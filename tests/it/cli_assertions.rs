@@ -271,7 +271,7 @@ fn json_lists_every_assertion_with_the_totals() {
     let rows = v["assertions"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["line"], 1);
-    assert_eq!(rows[0]["user"], "root");
+    assert_eq!(rows[0]["username"], "root");
     assert_eq!(rows[0]["action"], "DELETE");
     assert_eq!(rows[0]["target"], "Secret");
     assert_eq!(rows[0]["expected"], "ALLOW");
@@ -286,7 +286,7 @@ fn json_lists_every_assertion_with_the_totals() {
             .unwrap()
             .contains("no permission grants it")
     );
-    assert_eq!(rows[2]["user"], "b\"ob");
+    assert_eq!(rows[2]["username"], "b\"ob");
     assert_eq!(rows[2]["got"], "ERROR");
 }
 

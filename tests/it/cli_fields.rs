@@ -7,7 +7,7 @@ use serde_json::Value;
 
 /// The id of the user the CLI acts as.
 fn acting_id(e: &Env) -> String {
-    let name = e.json(&["status"])["acting_as"]
+    let name = e.json(&["status"])["acting_as"]["username"]
         .as_str()
         .expect("acting_as")
         .to_string();
@@ -34,7 +34,8 @@ fn a_mage_permission_keeps_entity_type_scope_and_creator() {
     ]);
     assert_eq!(v["entity_type"], "python", "spelled as Mage does: {v}");
     assert_eq!(v["scope"], "project");
-    assert_eq!(v["created_by"], Value::String(me.clone()));
+    assert_eq!(v["created_by"]["id"], Value::String(me.clone()));
+    assert!(v["created_by"]["username"].is_string(), "{v}");
     let id = v["id"].as_str().expect("id").to_string();
     let shown = e.json(&["permissions", "show", &id]);
     for f in ["created_at", "updated_at"] {
@@ -58,7 +59,7 @@ fn a_mage_permission_keeps_entity_type_scope_and_creator() {
         "{listed}"
     );
     let rows = e.json(&["permissions", "ls"]);
-    assert_eq!(rows[0]["created_by"], Value::String(me));
+    assert_eq!(rows[0]["created_by"]["id"], Value::String(me));
     assert_eq!(rows[0]["entity_type"], "python");
     // Other fields change, these stay; an empty value clears (Mage's default scope, global).
     let v = e.json(&["permissions", "update", &id, "--grant", "LIST,DETAIL"]);
@@ -79,7 +80,7 @@ fn a_mage_permission_keeps_entity_type_scope_and_creator() {
         (&v["entity_type"], &v["scope"]),
         (&Value::Null, &Value::Null)
     );
-    assert!(v["created_by"].is_string(), "the creator stays: {v}");
+    assert!(v["created_by"]["id"].is_string(), "the creator stays: {v}");
     let text = e.ok(&["permissions", "show", &id]);
     assert!(text.contains("global"), "{text}");
 }
@@ -192,7 +193,7 @@ fn roles_show_when_and_by_whom_they_were_made() {
     let me = acting_id(&e);
     e.ok(&["roles", "create", "Editor"]);
     let v = e.json(&["roles", "ls"]);
-    assert_eq!(v[0]["created_by"], Value::String(me));
+    assert_eq!(v[0]["created_by"]["id"], Value::String(me));
     assert!(v[0]["created_at"].is_string(), "{v}");
     let listed = e.ok(&["roles", "ls"]);
     assert!(

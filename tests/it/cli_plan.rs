@@ -160,7 +160,7 @@ fn updates_show_each_field_old_to_new_and_who_loses_what() {
     let v = e.json_exit(&["plan", s(&doc)], 10);
     assert_eq!(v["summary"]["update"], 3);
     let alice = &v["effect"]["users"][0];
-    assert_eq!(alice["username"], "alice");
+    assert_eq!(alice["user"]["username"], "alice");
     assert_eq!(alice["gains"][0]["action"], "write");
     assert_eq!(alice["losses"][0]["action"], "read");
     let user = v["changes"]
@@ -339,7 +339,7 @@ async fn plan_against_a_server() {
         assert_eq!(new.status.code(), Some(10));
         let v: Value = serde_json::from_slice(&new.stdout).unwrap();
         assert_eq!(v["summary"]["create"], 8, "{v}");
-        assert_eq!(v["effect"]["users"][0]["username"], "alice", "{v}");
+        assert_eq!(v["effect"]["users"][0]["user"]["username"], "alice", "{v}");
     })
     .await;
 }

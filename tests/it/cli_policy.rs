@@ -3,7 +3,7 @@
 
 use crate::cli_support;
 
-use cli_support::{Env, names};
+use cli_support::Env;
 use serde_json::Value;
 
 #[test]
@@ -11,9 +11,9 @@ fn defaults_apply_mage_dry_run_then_apply_then_idempotent() {
     let e = Env::init();
     let v = e.json(&["defaults", "apply", "mage", "--dry-run"]);
     assert_eq!(v["dry_run"], true);
-    assert_eq!(v["roles"]["created"], 6);
-    assert_eq!(v["permissions"]["created"], 623);
-    assert_eq!(v["links"]["created"], 625);
+    assert_eq!(v["created"]["role_count"], 6);
+    assert_eq!(v["created"]["permission_count"], 623);
+    assert_eq!(v["created"]["link_count"], 625);
     assert_eq!(
         e.json(&["roles", "ls"]),
         Value::Array(vec![]),
@@ -22,12 +22,12 @@ fn defaults_apply_mage_dry_run_then_apply_then_idempotent() {
     let out = e.ok(&["defaults", "apply", "mage"]);
     assert!(out.contains("623") && out.contains("625"), "{out}");
     let v = e.json(&["defaults", "apply", "mage"]);
-    assert_eq!(v["roles"]["created"], 0);
-    assert_eq!(v["roles"]["present"], 6);
-    assert_eq!(v["permissions"]["created"], 0);
-    assert_eq!(v["permissions"]["present"], 623);
-    assert_eq!(v["links"]["created"], 0);
-    assert_eq!(v["links"]["present"], 625);
+    assert_eq!(v["created"]["role_count"], 0);
+    assert_eq!(v["present"]["role_count"], 6);
+    assert_eq!(v["created"]["permission_count"], 0);
+    assert_eq!(v["present"]["permission_count"], 623);
+    assert_eq!(v["created"]["link_count"], 0);
+    assert_eq!(v["present"]["link_count"], 625);
     assert_eq!(e.json(&["roles", "ls"]).as_array().map(Vec::len), Some(6));
     let out = e.ok(&["defaults", "ls"]);
     assert!(out.contains("mage") && out.contains("okdata"), "{out}");
@@ -78,7 +78,17 @@ fn check_exit_codes_and_explanation() {
     assert_eq!(v["allowed"], true);
 
     let v = e.json(&["who-can", "write", "okdata:dataset:ds1"]);
-    let who = names(&v, "username");
+    let who: Vec<String> = v
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            r["user"]["username"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
     assert!(
         who.contains(&"alice".to_string()) && who.contains(&"root".to_string()),
         "{who:?}"

@@ -66,7 +66,7 @@ fn rm_dry_run_counts_every_holder_and_refuses_as_the_real_run_does() {
     let users = v["effect"]["users"].as_array().expect("users");
     let names: Vec<&str> = users
         .iter()
-        .filter_map(|u| u["username"].as_str())
+        .filter_map(|u| u["user"]["username"].as_str())
         .collect();
     assert_eq!(names, ["alice", "bob"]);
     let bob = &users[1];

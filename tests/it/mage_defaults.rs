@@ -303,7 +303,7 @@ async fn the_cli_creates_mages_defaults_and_says_how_it_goes() {
         let dry: Value = serde_json::from_slice(&dry.stdout).unwrap();
         assert_eq!(dry["dry_run"], true);
         assert!(
-            dry["permissions"]["created"].as_u64().unwrap() >= 66,
+            dry["created"]["permission_count"].as_u64().unwrap() >= 66,
             "{dry}"
         );
         let bad = gatehouse_on_mage(
@@ -338,9 +338,13 @@ async fn the_cli_creates_mages_defaults_and_says_how_it_goes() {
         let again = gatehouse_on_mage(&url, &["-o", "json", "defaults", "apply", "mage"], &[], "");
         assert!(again.status.success());
         let again: Value = serde_json::from_slice(&again.stdout).unwrap();
-        for (kind, total) in [("roles", 6), ("permissions", 623), ("links", 625)] {
-            assert_eq!(again[kind]["created"], 0, "{again}");
-            assert_eq!(again[kind]["present"], total, "{again}");
+        for (kind, total) in [
+            ("role_count", 6),
+            ("permission_count", 623),
+            ("link_count", 625),
+        ] {
+            assert_eq!(again["created"][kind], 0, "{again}");
+            assert_eq!(again["present"][kind], total, "{again}");
         }
         assert_seeded(&b).await;
     })

@@ -129,7 +129,7 @@ async fn entity_type_scope_names_and_creator_reach_mage_exactly() {
         let mr = item(&raw, "roles", rn);
         let creator = mr["user"]["id"].as_i64().expect("Mage names the creator");
         let role = on_mage(&url, &["roles", "show", &name], "");
-        assert_eq!(mage_int(&role["created_by"]), creator, "{role}");
+        assert_eq!(mage_int(&role["created_by"]["id"]), creator, "{role}");
         assert!(role["created_at"].is_string(), "{role}");
 
         // A user: first and last name go exactly, a last name with a space included.

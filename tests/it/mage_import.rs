@@ -94,12 +94,13 @@ fn counts(stdout: &str) -> BTreeMap<String, (u64, u64)> {
     ["users", "teams", "roles", "permissions", "links"]
         .iter()
         .map(|k| {
-            let c = &v[*k];
+            // `-o json` counts: `created.role_count`, `present.role_count`, …
+            let count = format!("{}_count", k.trim_end_matches('s'));
             (
                 k.to_string(),
                 (
-                    c["created"].as_u64().unwrap(),
-                    c["present"].as_u64().unwrap(),
+                    v["created"][&count].as_u64().unwrap(),
+                    v["present"][&count].as_u64().unwrap(),
                 ),
             )
         })

@@ -490,9 +490,9 @@ async fn import_from_mage_copies_roles_permissions_and_links_for_offline_questio
         // Importing again creates nothing.
         let (_, out, _) = run(&["import", "--from-mage", &url, "--dry-run", "-o", "json"]);
         let r: Value = serde_json::from_str(&out).unwrap();
-        assert_eq!(r["roles"]["created"], 0, "{out}");
-        assert_eq!(r["permissions"]["created"], 0, "{out}");
-        assert_eq!(r["links"]["created"], 0, "{out}");
+        assert_eq!(r["created"]["role_count"], 0, "{out}");
+        assert_eq!(r["created"]["permission_count"], 0, "{out}");
+        assert_eq!(r["created"]["link_count"], 0, "{out}");
 
         b.delete_user(user.id, true).await.unwrap();
         b.delete_role(role.id, true).await.unwrap();

@@ -27,6 +27,8 @@ mod cli_expiry;
 mod cli_fields;
 mod cli_help;
 mod cli_no_store;
+mod cli_json_contract;
+mod cli_listing;
 mod cli_pipe;
 mod cli_plain_http;
 mod cli_plan;

@@ -56,7 +56,7 @@ async fn cli_commands_run_against_a_server() {
         assert!(o.status.success(), "{}", text(&o.stderr));
         let v: Value = serde_json::from_slice(&o.stdout).expect("json");
         assert_eq!(v["store"], Value::String(f.url.clone()));
-        assert_eq!(v["acting_as"], "admin");
+        assert_eq!(v["acting_as"]["username"], "admin");
         // Exit codes travel: a denied check is 1, a viewer's write is 5, a bad key is 5.
         let o = run(&f, key, &["check", "viewer", "LIST", "Pipeline"]).await;
         assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
