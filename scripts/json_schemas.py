@@ -70,7 +70,7 @@ PLAN = obj({"changes": arr(OPAQUE), "effect": ref("effect"),
 SCHEMAS = {
     "error": obj({"error": obj({"code": {"enum": ["usage", "invalid", "not_found", "conflict",
                                                   "stale", "forbidden", "unsupported",
-                                                  "unavailable", "store"]},
+                                                  "unavailable", "store", "no_store"]},
                                 "message": S, "field": null(S)})}),
     "message": obj({"message": S, "revision": I}),
     "status": obj({"store": S, "revision": I, "acting_as": ref("actor_ref"), "can_write": B,

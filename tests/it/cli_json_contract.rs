@@ -637,6 +637,9 @@ fn every_command_prints_json_its_schema_accepts() {
     s.err(&e, &["roles", "create", "Viewer"], 4, "conflict");
     s.err(&e, &["roles", "frobnicate"], 2, "usage");
     s.err(&e, &["--read-only", "roles", "create", "X"], 5, "forbidden");
+    // A store that is not there (only `init` creates one).
+    let v = s.err(&Env::new(), &["roles", "ls"], 3, "no_store");
+    assert!(v["error"]["field"].is_null(), "{v}");
     // Every command mapped was run with each of its schemas at least once.
     let mut all = Vec::new();
     leaves(&Cli::command(), "", &mut all);
