@@ -18,6 +18,7 @@ mod examples;
 mod expire;
 mod grants;
 mod import_file;
+mod import_mage;
 mod keys;
 mod logging;
 mod man;
@@ -491,7 +492,9 @@ async fn run_command(
             max_size,
             user_password_env,
         } => match (file, from_mage) {
-            (_, Some(url)) => misc::import_from_mage(&ctx, &url, mage_user, dry_run, yes).await,
+            (_, Some(url)) => {
+                import_mage::import_from_mage(&ctx, &url, mage_user, dry_run, yes).await
+            }
             (Some(file), None) => {
                 let args = import_file::ImportArgs {
                     dry_run,

@@ -1,5 +1,6 @@
-//! Starting `gatehouse serve` on a store: opens it (creating and initializing it on first run),
-//! warns when an SQLite file is read-only, builds the index and serves until SIGINT/SIGTERM.
+//! Starting `gatehouse serve` on a store: opens it (initializing one that has no owner yet; the
+//! CLI refuses a missing store file before this, as only `gatehouse init` creates one), warns
+//! when an SQLite file is read-only, builds the index and serves until SIGINT/SIGTERM.
 
 use super::ServerConfig;
 use crate::backend::{Error, Result};
@@ -13,7 +14,7 @@ use std::sync::Arc;
 /// The store a server serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreSource {
-    /// An SQLite store file (created when missing).
+    /// An SQLite store file (`gatehouse serve` checks first that it exists).
     Sqlite(PathBuf),
     /// A PostgreSQL database (several replicas may serve one).
     Postgres(String),
