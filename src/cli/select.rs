@@ -328,11 +328,25 @@ fn prepare_store_path(path: &Path) -> Result<()> {
 /// `may_create` (`init`, the first bare `gatehouse` on the default path), else refuses with
 /// [`Error::NoStore`] so that a mistyped `--db` never answers from a new, empty store.
 pub(crate) fn existing_or_new_store(path: &Path, may_create: bool) -> Result<()> {
+    let no_store = || Error::NoStore {
+        path: crate::text::sanitize(&path.display().to_string()).into_owned(),
+    };
     // `symlink_metadata` so a dangling link counts as something there (SQLite then says what).
-    if std::fs::symlink_metadata(path).is_err() && !may_create {
-        return Err(Error::NoStore {
-            path: crate::text::sanitize(&path.display().to_string()).into_owned(),
-        });
+    match std::fs::symlink_metadata(path) {
+        // An empty file is no store either (`touch` made it, or a crash before the first write).
+        Ok(m) if m.is_file() && m.len() == 0 && !may_create => return Err(no_store()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if !may_create {
+                return Err(no_store());
+            }
+        }
+        Err(e) => {
+            return Err(Error::Store(format!(
+                "cannot reach the store '{}': {e}",
+                crate::text::sanitize(&path.display().to_string())
+            )));
+        }
     }
     prepare_store_path(path)
 }

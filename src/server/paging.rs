@@ -203,7 +203,9 @@ impl Page {
     /// The `Link` of the page after `cursor`: this request with `limit` and `after` replaced.
     fn link(&self, cursor: &str) -> String {
         let mut query = String::new();
-        for (name, value) in &self.others {
+        // The audit log's own start (`before`) is what the cursor replaces: kept, the next
+        // request would name two starts and be refused.
+        for (name, value) in self.others.iter().filter(|(n, _)| n != "before") {
             query.push_str(&format!("{}={}&", encode(name), encode(value)));
         }
         if let Some(limit) = self.limit {

@@ -18,7 +18,7 @@ use crate::backend::{Error, Result};
 use crate::wire::{API_PREFIX, METRICS_PATH, Method, Op, REVISION_HEADER, ROUTES};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MATCH, IF_NONE_MATCH, LINK};
 use axum::http::{HeaderName, HeaderValue, Uri};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
@@ -150,10 +150,21 @@ fn cors(origins: &[String]) -> Result<Option<CorsLayer>> {
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(list))
             .allow_methods([M::GET, M::POST, M::PUT, M::DELETE])
-            .allow_headers([AUTHORIZATION, CONTENT_TYPE, request_id_header()])
+            .allow_headers([
+                AUTHORIZATION,
+                CONTENT_TYPE,
+                IF_MATCH,
+                IF_NONE_MATCH,
+                request_id_header(),
+            ])
+            // What a browser page needs to read: the request id, the revision, the next
+            // page of a list and the version for a conditional update.
             .expose_headers([
                 request_id_header(),
                 HeaderName::from_static(REVISION_HEADER),
+                HeaderName::from_static(crate::wire::NEXT_CURSOR_HEADER),
+                LINK,
+                ETAG,
             ])
             .max_age(CORS_MAX_AGE),
     ))

@@ -87,6 +87,28 @@ fn a_mistyped_db_is_exit_3_for_every_command_and_creates_nothing() {
 }
 
 #[test]
+fn an_empty_file_is_no_store_either() {
+    let e = Env::new();
+    std::fs::create_dir_all(e.db.parent().unwrap()).unwrap();
+    std::fs::write(&e.db, b"").unwrap();
+    let o = e.run(&["roles", "ls"]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::metadata(&e.db).unwrap().len(),
+        0,
+        "nothing written into it"
+    );
+    // `init` makes a store of it.
+    e.ok(&["init", "--admin", "root"]);
+    assert!(e.ok(&["users", "ls"]).contains("root"));
+}
+
+#[test]
 fn init_creates_the_store_and_its_folder_then_commands_use_it() {
     let e = Env::new();
     assert!(!e.db.parent().unwrap().exists());

@@ -147,4 +147,72 @@ fn the_library_refuses_with_a_typed_error_and_allows_on_request() {
     }
     HttpBackend::new_with("http://authz.example.org", "ghk_x", PlainHttp::Allowed)
         .expect("allowed with --insecure-http");
+    // A name under .localhost may be resolved through DNS: not trusted as loopback.
+    for refused in ["http://api.localhost:7420", "http://localhost.example.org"] {
+        assert!(
+            HttpBackend::new(refused, "ghk_x").is_err(),
+            "{refused} was taken for loopback"
+        );
+    }
+}
+
+/// A listener that records everything sent to it (a proxy or a server that answers `answer`).
+fn recorder(answer: &'static str) -> (u16, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in l.incoming().flatten() {
+            let mut conn = conn;
+            let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut buf = [0u8; 4096];
+            let n = conn.read(&mut buf).unwrap_or(0);
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let _ = conn.write_all(answer.as_bytes());
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn plain_http_never_goes_through_a_proxy_that_would_read_the_key() {
+    let e = Env::new();
+    let (proxy, seen) = recorder("HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
+    let target = closed_port();
+    for var in ["http_proxy", "HTTP_PROXY", "ALL_PROXY"] {
+        let mut c = e.cmd();
+        c.env("GATEHOUSE_API_KEY", "ghk_secret_must_not_travel")
+            .env(var, format!("http://127.0.0.1:{proxy}"))
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .args(["--remote", &format!("http://127.0.0.1:{target}"), "status"])
+            .stdin(std::process::Stdio::null());
+        let o = c.output().expect("run");
+        assert_eq!(o.status.code(), Some(6), "{var}: {}", text(&o.stderr));
+        let got = seen.recv_timeout(std::time::Duration::from_millis(300));
+        assert!(got.is_err(), "{var}: the proxy received {got:?}");
+    }
+}
+
+#[test]
+fn a_redirect_is_never_followed_with_the_key() {
+    let e = Env::new();
+    // The redirect's target: any request reaching it is a key sent where it was not meant.
+    let (elsewhere, reached) = recorder("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}");
+    let answer: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nlocation: http://127.0.0.1:{elsewhere}/api/v1/me\r\ncontent-length: 0\r\n\r\n"
+        )
+        .into_boxed_str(),
+    );
+    let (server, _) = recorder(answer);
+    let mut c = e.cmd();
+    c.env("GATEHOUSE_API_KEY", "ghk_secret_must_not_travel")
+        .args(["--remote", &format!("http://127.0.0.1:{server}"), "status"])
+        .stdin(std::process::Stdio::null());
+    let o = c.output().expect("run");
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let got = reached.recv_timeout(std::time::Duration::from_millis(300));
+    assert!(got.is_err(), "the redirect was followed: {got:?}");
 }

@@ -559,6 +559,18 @@ async fn cors_allows_exactly_the_given_origins() {
             .expect("ascii")
             .to_ascii_lowercase();
         assert!(exposed.contains("x-request-id"), "{exposed}");
+        // A page can follow a list's next page and make a conditional update.
+        for h in ["x-next-cursor", "link", "etag"] {
+            assert!(exposed.contains(h), "{h} not exposed: {exposed}");
+        }
+        let res = preflight(&f, "https://admin.example.com").await;
+        let allowed = res.headers()["access-control-allow-headers"]
+            .to_str()
+            .expect("ascii")
+            .to_ascii_lowercase();
+        for h in ["if-match", "if-none-match"] {
+            assert!(allowed.contains(h), "{h} not allowed: {allowed}");
+        }
         // Any other origin gets no allowance.
         for other in [
             "https://evil.example.com",

@@ -84,10 +84,18 @@ impl HttpBackend {
                 "the API key holds spaces or control characters; paste it exactly as shown",
             ));
         }
+        // The API never redirects: a redirect followed would resend the key (reqwest keeps
+        // `Authorization` on the same host and port, https → http included).
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("gatehouse/", env!("CARGO_PKG_VERSION")));
+        // Plain http never goes through a proxy ($http_proxy, $ALL_PROXY): the proxy would
+        // read the key in clear text (and a loopback server is not the proxy's to reach).
+        if base.scheme() == "http" {
+            builder = builder.no_proxy();
+        }
         for ca in transport::extra_roots()? {
             builder = builder.add_root_certificate(ca);
         }

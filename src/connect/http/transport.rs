@@ -65,7 +65,9 @@ pub(super) fn extra_roots() -> Result<Vec<reqwest::Certificate>> {
 }
 
 /// True for a host whose traffic never leaves this machine: 127.0.0.0/8, ::1 (also as
-/// ::ffff:127.x.y.z), `localhost` and names under `.localhost`.
+/// ::ffff:127.x.y.z) and `localhost` itself. Names under `.localhost` are not trusted: a
+/// resolver without a rule for them asks DNS (and the search list), which an attacker on the
+/// path can answer.
 fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
@@ -80,7 +82,7 @@ fn is_loopback(url: &Url) -> bool {
         };
     }
     let name = bare.trim_end_matches('.').to_ascii_lowercase();
-    name == "localhost" || name.ends_with(".localhost")
+    name == "localhost"
 }
 
 /// The API's base URL of `url` (`/api/v1` appended when missing) and `url` as shown in
