@@ -51,21 +51,22 @@ KEY = {"id": UUID, "prefix": S, "user": ref("user_ref"), "read_only": B,
        "revoked_at": null(TIME)}
 DEFS["key"] = obj(KEY)
 DEFS["effective"] = obj({"permission": UUID, "catalog": S, "entity": S, "entity_uuid": null(S),
-                         "allowed": ref("strings"), "denies": ref("strings"), "path": S,
+                         "allows": ref("strings"), "denies": ref("strings"), "path": S,
                          "team_only": null(ref("team_ref")), "expires_at": null(TIME)})
 ACCESS = obj({"catalog": S, "entity": S, "entity_uuid": null(S), "action": S,
-              "context": obj({"on": {"enum": ["any", "own", "team"]}, "team": UUID},
-                             optional=("team",))})
+              "context": obj({"on": {"enum": ["any", "own", "team"]}, "team_id": UUID},
+                             optional=("team_id",))})
 FLAG = null(obj({"before": B, "after": B}))
-DEFS["effect"] = obj({"users": arr(obj({"user": ref("user_ref"), "created": B, "deleted": B,
-                                        "owner": FLAG, "disabled": FLAG,
+DEFS["effect"] = obj({"users": arr(obj({"user": ref("user_ref"), "user_created": B,
+                                        "user_deleted": B, "owner_change": FLAG,
+                                        "disabled_change": FLAG,
                                         "gains": arr(ACCESS), "losses": arr(ACCESS)}))})
 KINDS = obj({"user_count": I, "team_count": I, "role_count": I, "permission_count": I,
              "link_count": I})
 # A plan's items and a Mage call's checks are the engine's own words: objects, shaped there.
 OPAQUE = {"type": "object"}
 PLAN = obj({"changes": arr(OPAQUE), "effect": ref("effect"),
-            "summary": obj({"create": I, "update": I, "delete": I})})
+            "summary": obj({"create_count": I, "update_count": I, "delete_count": I})})
 
 SCHEMAS = {
     "error": obj({"error": obj({"code": {"enum": ["usage", "invalid", "not_found", "conflict",
@@ -78,7 +79,7 @@ SCHEMAS = {
                    "counts": obj({"user_count": I, "team_count": I, "role_count": I,
                                   "permission_count": I, "api_key_count": I}),
                    "next_steps": ref("strings")}),
-    "init": obj({"created": B, "admin": ref("actor_ref"), "revision": I}),
+    "init": obj({"created_now": B, "admin": ref("actor_ref"), "revision": I}),
     "catalog-list": arr(obj({"name": S, "title": S, "dialect": S, "entity_count": I,
                              "flag_count": I, "description": S})),
     "catalog": obj({"name": S, "title": S, "dialect": S, "description": S,
@@ -88,7 +89,7 @@ SCHEMAS = {
                                       "group": B, "modifier": B,
                                       "implies": ref("strings"), "description": S})),
                     "conditions": arr(obj({"name": S, "description": S}))}),
-    "preset-list": arr(obj({"name": S, "title": S, "summary": S})),
+    "preset-list": arr(obj({"name": S, "title": S, "description": S})),
     "import-report": obj({"dry_run": B, "created": KINDS, "present": KINDS,
                           "created_roles": ref("strings"), "revision": I,
                           "notes": ref("strings")}),
@@ -147,9 +148,9 @@ SCHEMAS = {
                                                "expected": {"enum": ["ALLOW", "DENY", "ERROR"]},
                                                "got": {"enum": ["ALLOW", "DENY", "ERROR"]},
                                                "passed": B, "reason": S})),
-                        "passed": I, "failed": I}),
+                        "passed_count": I, "failed_count": I}),
     "expire-list": arr(obj({"kind": S, "relation": S, "expires_at": TIME, "ended": B})),
-    "pruned": obj({"removed": I, "revision": I}),
+    "pruned": obj({"removed_count": I, "revision": I}),
     "audit-list": arr(obj({"revision": I, "at": TIME, "actor": ref("actor_ref"), "action": S,
                            "object_kind": S, "object_id": S, "before": ANY, "after": ANY,
                            "diff": S})),
@@ -157,7 +158,7 @@ SCHEMAS = {
     "key-created": obj({**KEY, "secret": S}),
     "dry-run": obj({"dry_run": B, "would": S, "effect": ref("effect")}),
     "plan": PLAN,
-    "apply": obj({"plan": PLAN, "applied": I, "revision": I}),
+    "apply": obj({"plan": PLAN, "applied_count": I, "revision": I}),
     # The policy document (`export`): the same document `import` reads; its shape is the
     # document's own (docs/PRODUCT.md), checked loosely here.
     "export": {"type": "object"},

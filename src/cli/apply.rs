@@ -53,7 +53,7 @@ plan (or a conflict); 5 insufficient permissions; 6 the backend unreachable.";
 #[derive(Serialize)]
 struct ApplyJson<'a> {
     plan: PlanJson<'a>,
-    applied: usize,
+    applied_count: usize,
     revision: Revision,
 }
 
@@ -92,13 +92,13 @@ pub async fn run(ctx: &Ctx, a: &ApplyArgs) -> Result<i32> {
     let plan_json = || PlanJson {
         changes: &p.items,
         effect: super::what_if::EffectJson::of(&effect),
-        summary: p.counts(),
+        summary: super::plan::SummaryJson::of(p.counts()),
     };
     if p.is_empty() {
         if ctx.json() {
             print_json(&ApplyJson {
                 plan: plan_json(),
-                applied: 0,
+                applied_count: 0,
                 revision: state.revision,
             })?;
         } else {
@@ -124,7 +124,7 @@ pub async fn run(ctx: &Ctx, a: &ApplyArgs) -> Result<i32> {
     if ctx.json() {
         print_json(&ApplyJson {
             plan: plan_json(),
-            applied,
+            applied_count: applied,
             revision,
         })?;
     } else {

@@ -244,7 +244,7 @@ fn list(ctx: &Ctx, s: &State) -> Result<i32> {
 
 #[derive(Serialize)]
 struct Pruned {
-    removed: usize,
+    removed_count: usize,
     revision: u64,
 }
 
@@ -252,7 +252,10 @@ struct Pruned {
 pub async fn prune(ctx: &Ctx) -> Result<i32> {
     let (removed, revision) = ctx.backend.prune_expired().await?;
     if ctx.json() {
-        print_json(&Pruned { removed, revision })?;
+        print_json(&Pruned {
+            removed_count: removed,
+            revision,
+        })?;
     } else {
         outln!("removed {removed} ended relation(s) (revision {revision})");
     }

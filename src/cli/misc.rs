@@ -182,7 +182,7 @@ pub async fn init(b: &mut LocalBackend, path: &Path, format: Format, admin: &str
     if format == Format::Json {
         let s = b.state().await?;
         print_json(&InitJson {
-            created: out.created,
+            created_now: out.created,
             admin: ActorRef::of(&s, &out.admin),
             revision: out.revision,
         })?;
@@ -392,7 +392,8 @@ impl ImportJson {
 /// What `init` did: the owner as a user reference.
 #[derive(Serialize)]
 struct InitJson {
-    created: bool,
+    /// True when this `init` created and initialized the store (as `status`'s `created_now`).
+    created_now: bool,
     admin: ActorRef,
     revision: u64,
 }
@@ -435,7 +436,8 @@ pub(super) fn print_report(what: &str, r: &ImportReport) {
 struct PresetRow {
     name: &'static str,
     title: &'static str,
-    summary: &'static str,
+    /// What the preset creates (the table's CREATES column).
+    description: &'static str,
 }
 
 /// `defaults ls | apply`.
@@ -447,7 +449,7 @@ pub async fn defaults(ctx: &Ctx, cmd: DefaultsCmd) -> Result<i32> {
                 .map(|p| PresetRow {
                     name: p.name,
                     title: p.title,
-                    summary: p.summary,
+                    description: p.summary,
                 })
                 .collect();
             if ctx.json() {
@@ -456,7 +458,7 @@ pub async fn defaults(ctx: &Ctx, cmd: DefaultsCmd) -> Result<i32> {
             print_table(
                 &["NAME", "TITLE", "CREATES"],
                 rows.iter()
-                    .map(|p| vec![p.name, p.title, p.summary])
+                    .map(|p| vec![p.name, p.title, p.description])
                     .collect(),
                 "no presets",
             );

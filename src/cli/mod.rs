@@ -382,7 +382,7 @@ async fn execute(mut cli: Cli) -> Result<i32> {
     if let Some(Command::Test(args)) = &mut cli.command {
         // `test -v` lists the assertions that hold, as it always did.
         args.all |= cli.global.verbose > 0;
-        if !test_file::prepare(args)? {
+        if !test_file::prepare(args, format == output::Format::Json)? {
             return Ok(2);
         }
         if let Some(doc) = args.policy.clone() {

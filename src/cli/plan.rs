@@ -54,7 +54,25 @@ names something unknown; 3 the file not found; 6 the backend unreachable.";
 pub(super) struct PlanJson<'a> {
     pub(super) changes: &'a [PlanItem],
     pub(super) effect: super::what_if::EffectJson<'a>,
-    pub(super) summary: PlanCounts,
+    pub(super) summary: SummaryJson,
+}
+
+/// How many items of each kind a plan holds, as the CLI's JSON names counts (`*_count`).
+#[derive(Serialize)]
+pub(super) struct SummaryJson {
+    create_count: usize,
+    update_count: usize,
+    delete_count: usize,
+}
+
+impl SummaryJson {
+    pub(super) fn of(c: PlanCounts) -> SummaryJson {
+        SummaryJson {
+            create_count: c.create,
+            update_count: c.update,
+            delete_count: c.delete,
+        }
+    }
 }
 
 /// Whether `text` is JSON: by `--format`, else by the file's extension, else by its first
@@ -128,7 +146,7 @@ pub async fn run(ctx: &Ctx, a: &PlanArgs) -> Result<i32> {
         print_json(&PlanJson {
             changes: &p.items,
             effect: super::what_if::EffectJson::of(&effect),
-            summary: p.counts(),
+            summary: SummaryJson::of(p.counts()),
         })?;
         return Ok(code);
     }

@@ -100,8 +100,8 @@ struct Row {
 #[derive(Serialize)]
 struct Report {
     assertions: Vec<Row>,
-    passed: usize,
-    failed: usize,
+    passed_count: usize,
+    failed_count: usize,
 }
 
 /// One parsed file.
@@ -113,8 +113,10 @@ struct Parsed {
 }
 
 /// Reads and parses the files before any backend is opened (a malformed file is reported
-/// without connecting anywhere): false after printing their syntax errors (exit 2).
-pub fn prepare(a: &mut TestArgs) -> Result<bool> {
+/// without connecting anywhere): false after printing their syntax errors (exit 2). With
+/// `json`, malformed files are instead an `invalid` error (field `test file`) carrying every
+/// diagnostic, so `-o json` prints one error document.
+pub fn prepare(a: &mut TestArgs, json: bool) -> Result<bool> {
     if a.policy.as_deref().is_some_and(|d| d.as_os_str() == "-")
         && a.files.iter().any(|f| f.as_os_str() == "-")
     {
@@ -123,7 +125,7 @@ pub fn prepare(a: &mut TestArgs) -> Result<bool> {
             "the document and an assertion file cannot both be stdin ('-')",
         ));
     }
-    match parse_files(a)? {
+    match parse_files(a, json)? {
         Some(files) => {
             a.parsed = files;
             Ok(true)
@@ -155,10 +157,11 @@ pub async fn run(ctx: &Ctx, a: &mut TestArgs) -> Result<i32> {
     check_files(ctx, a.all, files).await
 }
 
-/// Reads and parses every file; `None` after printing the syntax errors of malformed ones.
-fn parse_files(a: &TestArgs) -> Result<Option<Vec<Parsed>>> {
+/// Reads and parses every file; `None` after printing the syntax errors of malformed ones
+/// (with `json`, an `invalid` error holding them instead).
+fn parse_files(a: &TestArgs, json: bool) -> Result<Option<Vec<Parsed>>> {
     let mut files = Vec::new();
-    let mut bad = 0;
+    let mut diagnostics = Vec::new();
     for path in &a.files {
         let text = read_text(path, a.max_size, "test file")?;
         let name = if path.as_os_str() == "-" {
@@ -174,18 +177,27 @@ fn parse_files(a: &TestArgs) -> Result<Option<Vec<Parsed>>> {
             }),
             Err(errors) => {
                 for e in &errors {
-                    eprintln!(
-                        "{}",
-                        sanitize(&format!("{name}:{}:{}: {}", e.line, e.column, e.message))
-                    );
+                    let d = format!("{name}:{}:{}: {}", e.line, e.column, e.message);
+                    // Table output: each as soon as its file is read, as before.
+                    if !json {
+                        eprintln!("{}", sanitize(&d));
+                    }
+                    diagnostics.push(d);
                 }
-                bad += errors.len();
             }
         }
     }
-    if bad > 0 {
+    if !diagnostics.is_empty() {
+        let bad = diagnostics.len();
         let s = if bad == 1 { "" } else { "s" };
-        eprintln!("error: {bad} malformed line{s}; nothing was checked");
+        let summary = format!("{bad} malformed line{s}; nothing was checked");
+        if json {
+            return Err(Error::invalid(
+                "test file",
+                format!("{summary}: {}", diagnostics.join("; ")),
+            ));
+        }
+        eprintln!("error: {summary}");
         return Ok(None);
     }
     if files.iter().all(|f| f.found.is_empty()) {
@@ -238,8 +250,8 @@ async fn check_files(ctx: &Ctx, verbose: bool, files: Vec<Parsed>) -> Result<i32
     }
     let failed = rows.iter().filter(|r| !r.passed).count();
     let report = Report {
-        passed: rows.len() - failed,
-        failed,
+        passed_count: rows.len() - failed,
+        failed_count: failed,
         assertions: rows,
     };
     if ctx.json() {
@@ -293,5 +305,5 @@ fn print_report(r: &Report, verbose: bool) {
     }
     let total = r.assertions.len();
     let s = if total == 1 { "" } else { "s" };
-    outln!("{total} assertion{s}, {} failed", r.failed);
+    outln!("{total} assertion{s}, {} failed", r.failed_count);
 }

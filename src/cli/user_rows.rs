@@ -84,8 +84,9 @@ pub struct EffectiveRow {
     pub entity: String,
     /// Entity UUID, null for all.
     pub entity_uuid: Option<String>,
-    /// Flags allowed through this permission.
-    pub allowed: Vec<String>,
+    /// Flags allowed through this permission (`allows`: `allowed` is the boolean verdict of
+    /// `check` in the JSON contract).
+    pub allows: Vec<String>,
     /// Flags it denies.
     pub denies: Vec<String>,
     /// How it is reached.
@@ -106,7 +107,7 @@ pub fn effective_rows(s: &State, w: &WhatCan) -> Vec<EffectiveRow> {
             catalog: e.catalog.clone(),
             entity: e.entity.clone(),
             entity_uuid: e.entity_uuid.clone(),
-            allowed: e.allowed.clone(),
+            allows: e.allowed.clone(),
             denies: e.denies.clone(),
             path: output::via(s, &e.via),
             team_only: match e.scope {
@@ -134,7 +135,7 @@ pub fn print_effective(w: &WhatCan, rows: &[EffectiveRow]) {
                 vec![
                     output::entity(&r.catalog, &r.entity),
                     r.entity_uuid.clone().unwrap_or_else(|| "all".into()),
-                    list(&r.allowed),
+                    list(&r.allows),
                     list(&r.denies),
                     format!("{}{}", r.path, super::ends::suffix(r.expires_at, now)),
                 ]

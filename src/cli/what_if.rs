@@ -33,10 +33,10 @@ pub(super) struct EffectJson<'a> {
 #[derive(Serialize)]
 struct UserEffectJson<'a> {
     user: super::refs::UserRef,
-    created: bool,
-    deleted: bool,
-    owner: Option<FlagChange>,
-    disabled: Option<FlagChange>,
+    user_created: bool,
+    user_deleted: bool,
+    owner_change: Option<FlagChange>,
+    disabled_change: Option<FlagChange>,
     gains: &'a [Access],
     losses: &'a [Access],
 }
@@ -52,10 +52,10 @@ impl<'a> EffectJson<'a> {
                         id: u.user,
                         username: u.username.clone(),
                     },
-                    created: u.created,
-                    deleted: u.deleted,
-                    owner: u.owner,
-                    disabled: u.disabled,
+                    user_created: u.created,
+                    user_deleted: u.deleted,
+                    owner_change: u.owner,
+                    disabled_change: u.disabled,
                     gains: &u.gains,
                     losses: &u.losses,
                 })

@@ -18,8 +18,10 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where an access holds: anywhere, on resources the user owns, or on a team's resources.
+/// Serialized (the CLI's JSON, docs/json.md) as `{"on": …, "team_id": id}`: `team` is a team
+/// reference object elsewhere in that contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case", tag = "on", content = "team")]
+#[serde(rename_all = "snake_case", tag = "on", content = "team_id")]
 pub enum Context {
     /// Every resource of the target.
     Any,

@@ -59,7 +59,7 @@ fn export_edit_plan_apply_export_round_trips() {
     let out = e.ok(&["apply", "--prune", "--yes", s(&doc)]);
     assert_eq!(out, "No changes: the store matches the document.\n");
     let v = e.json(&["apply", "--yes", s(&doc)]);
-    assert_eq!(v["applied"], 0, "{v}");
+    assert_eq!(v["applied_count"], 0, "{v}");
 }
 
 #[test]
@@ -77,8 +77,8 @@ fn without_yes_and_a_terminal_nothing_is_written() {
     assert_eq!(err["error"]["field"], "--yes", "{err}");
     assert_eq!(before, e.export(), "nothing written");
     let v = e.json(&["apply", "--yes", s(&doc)]);
-    assert_eq!(v["applied"], 8, "{v}");
-    assert_eq!(v["plan"]["summary"]["create"], 8, "{v}");
+    assert_eq!(v["applied_count"], 8, "{v}");
+    assert_eq!(v["plan"]["summary"]["create_count"], 8, "{v}");
 }
 
 /// `dele` administers users, roles and their links (not `escalate`); role `everything`

@@ -266,8 +266,8 @@ fn json_lists_every_assertion_with_the_totals() {
         "root may DELETE Secret\nbob may UPDATE Pipeline/abc\n\"b\\\"ob\" may not LIST Pipeline\n",
     );
     let v = e.json_exit(&["test", s(&file)], 1);
-    assert_eq!(v["passed"], 1);
-    assert_eq!(v["failed"], 2);
+    assert_eq!(v["passed_count"], 1);
+    assert_eq!(v["failed_count"], 2);
     let rows = v["assertions"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["line"], 1);
@@ -451,8 +451,8 @@ async fn assertions_against_a_server() {
             .map(|r| r["got"].as_str().unwrap())
             .collect();
         assert_eq!(got, ["ALLOW", "DENY", "ALLOW", "DENY", "ERROR"], "{v}");
-        assert_eq!(v["passed"], 3);
-        assert_eq!(v["failed"], 2);
+        assert_eq!(v["passed_count"], 3);
+        assert_eq!(v["failed_count"], 2);
     })
     .await;
 }

@@ -255,7 +255,7 @@ fn an_ended_relation_gives_no_access_and_is_pruned(g: &Gh) {
     let text = g.ok(&["users", "show", "alice"]);
     assert!(text.contains("Editors (expired "), "{text}");
     let v = g.json(&["prune-expired"]);
-    assert_eq!(v["removed"], 1, "{v}");
+    assert_eq!(v["removed_count"], 1, "{v}");
     assert!(v["revision"].as_u64().is_some(), "{v}");
     let out = g.ok(&["prune-expired"]);
     assert!(out.starts_with("removed 0 ended relation(s)"), "{out}");

@@ -637,6 +637,20 @@ fn every_command_prints_json_its_schema_accepts() {
     s.err(&e, &["roles", "create", "Viewer"], 4, "conflict");
     s.err(&e, &["roles", "frobnicate"], 2, "usage");
     s.err(&e, &["--read-only", "roles", "create", "X"], 5, "forbidden");
+    // A malformed assertion file: one `invalid` document naming every bad line, no text.
+    let bad = write(
+        &e,
+        "bad.gh",
+        "alice may\nbob may READ Pipeline\n\"x may LIST Role\n",
+    );
+    let v = s.err(&e, &["test", &bad], 2, "invalid");
+    assert_eq!(v["error"]["field"], "test file", "{v}");
+    let msg = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("2 malformed lines"), "{v}");
+    assert!(
+        msg.contains("bad.gh:1:") && msg.contains("bad.gh:3:"),
+        "{v}"
+    );
     // A store that is not there (only `init` creates one).
     let v = s.err(&Env::new(), &["roles", "ls"], 3, "no_store");
     assert!(v["error"]["field"].is_null(), "{v}");

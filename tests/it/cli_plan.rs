@@ -127,7 +127,7 @@ fn an_export_plans_nothing_whatever_its_format_and_from_stdin() {
     let o = with_stdin(&e, &["-o", "json", "plan", "-"], &changed);
     assert_eq!(o.status.code(), Some(10));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["summary"]["create"], 1, "{v}");
+    assert_eq!(v["summary"]["create_count"], 1, "{v}");
     assert_eq!(v["changes"][0]["op"], "create");
     assert_eq!(v["changes"][0]["kind"], "user");
     assert_eq!(v["changes"][0]["name"], "carla");
@@ -158,7 +158,7 @@ fn updates_show_each_field_old_to_new_and_who_loses_what() {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }
     let v = e.json_exit(&["plan", s(&doc)], 10);
-    assert_eq!(v["summary"]["update"], 3);
+    assert_eq!(v["summary"]["update_count"], 3);
     let alice = &v["effect"]["users"][0];
     assert_eq!(alice["user"]["username"], "alice");
     assert_eq!(alice["gains"][0]["action"], "write");
@@ -338,7 +338,7 @@ async fn plan_against_a_server() {
         );
         assert_eq!(new.status.code(), Some(10));
         let v: Value = serde_json::from_slice(&new.stdout).unwrap();
-        assert_eq!(v["summary"]["create"], 8, "{v}");
+        assert_eq!(v["summary"]["create_count"], 8, "{v}");
         assert_eq!(v["effect"]["users"][0]["user"]["username"], "alice", "{v}");
     })
     .await;

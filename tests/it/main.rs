@@ -27,6 +27,7 @@ mod cli_expiry;
 mod cli_fields;
 mod cli_help;
 mod cli_json_contract;
+mod cli_json_keys;
 mod cli_listing;
 mod cli_no_store;
 mod cli_pipe;
