@@ -111,8 +111,9 @@ pub struct GlobalArgs {
     /// Refuse every write.
     #[arg(long, global = true)]
     pub read_only: bool,
-    /// Send the API key over plain http:// to a host that is not loopback (--remote or a
-    /// profile's URL). Without it such a URL is refused: use https://.
+    /// Send the API key (--remote or a profile's URL), or a Mage login's password and token
+    /// (--mage, --from-mage), over plain http:// to a host that is not loopback. Without it
+    /// such a URL is refused: use https://.
     #[arg(long, global = true)]
     pub insecure_http: bool,
     /// Output format: table or json.
@@ -389,9 +390,18 @@ async fn execute(mut cli: Cli) -> Result<i32> {
             return test_file::run_on_policy(args, &doc, format).await;
         }
     }
+    // Mage's password and session token never go in clear text to another host unasked.
+    if let Some(Command::Import {
+        from_mage: Some(url),
+        ..
+    }) = &cli.command
+    {
+        let plain = crate::connect::PlainHttp::allowed_if(cli.global.insecure_http);
+        crate::connect::mage::check_plain_http(url, "--from-mage", plain)?;
+    }
     let selection = select_backend(&cli.global)?;
     if let Some(Command::Logout) = &cli.command {
-        return select::mage_logout(&selection).await;
+        return select::mage_logout(&selection, cli.global.insecure_http).await;
     }
     let session_read_only = session_read_only || selection.read_only;
     let reads = reads_for(cli.command.as_ref());

@@ -274,7 +274,7 @@ pub(crate) fn mage_login(url: &str, given: &MageLogin) -> Result<Login> {
 
 /// `logout`: ends the session saved for the Mage server and login of `selection` (Mage then
 /// refuses its token) and deletes the saved file. Needs no password.
-pub(crate) async fn mage_logout(selection: &Selection) -> Result<i32> {
+pub(crate) async fn mage_logout(selection: &Selection, insecure_http: bool) -> Result<i32> {
     let BackendChoice::Mage(url) = &selection.choice else {
         return Err(Error::invalid(
             "logout",
@@ -292,6 +292,8 @@ pub(crate) async fn mage_logout(selection: &Selection) -> Result<i32> {
             "name the login to log out: --mage-user EMAIL (or GATEHOUSE_MAGE_USER, or the profile's email)",
         ));
     };
+    let plain = crate::connect::PlainHttp::allowed_if(insecure_http);
+    crate::connect::mage::check_plain_http(url, "--mage", plain)?;
     let login = Login {
         user,
         password: String::new(),
@@ -428,6 +430,8 @@ pub async fn open_backend(
                     "a Mage server acts as the logged-in user; use --mage-user to log in as another",
                 ));
             }
+            let plain = crate::connect::PlainHttp::allowed_if(global.insecure_http);
+            crate::connect::mage::check_plain_http(url, "--mage", plain)?;
             let login = mage_login(url, &selection.mage_login)?;
             let m = MageBackend::new(url, login)?
                 .token_cache(crate::connect::mage::TokenCache::default_location())

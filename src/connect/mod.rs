@@ -8,6 +8,7 @@ mod http;
 mod local;
 pub mod mage;
 
+pub(crate) use http::is_loopback;
 pub use http::{HttpBackend, PlainHttp};
 pub use local::{LocalBackend, default_db_path};
 pub use mage::MageBackend;

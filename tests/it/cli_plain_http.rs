@@ -216,3 +216,65 @@ fn a_redirect_is_never_followed_with_the_key() {
     let got = reached.recv_timeout(std::time::Duration::from_millis(300));
     assert!(got.is_err(), "the redirect was followed: {got:?}");
 }
+
+#[test]
+fn a_mage_login_over_plain_http_to_another_host_is_refused_before_anything_is_sent() {
+    let e = Env::init();
+    let mage = |args: &[&str]| {
+        let mut c = e.cmd();
+        c.env("GATEHOUSE_MAGE_PASSWORD", "pw-must-not-travel")
+            .env("GATEHOUSE_MAGE_USER", "admin@example.org")
+            .arg("--db")
+            .arg(&e.db)
+            .args(args)
+            .stdin(std::process::Stdio::null());
+        c.output().expect("run")
+    };
+    for (args, flag) in [
+        (
+            vec!["--mage", "http://mage.example.org:6789", "roles", "ls"],
+            "--mage",
+        ),
+        (
+            vec!["--mage", "http://mage.example.org:6789", "logout"],
+            "--mage",
+        ),
+        (
+            vec![
+                "import",
+                "--from-mage",
+                "http://mage.example.org:6789",
+                "--dry-run",
+            ],
+            "--from-mage",
+        ),
+    ] {
+        let o = mage(&args);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(err.contains("--insecure-http"), "{args:?}: {err}");
+        assert!(!err.contains("pw-must-not-travel"), "{args:?}: {err}");
+    }
+    // Loopback, https and --insecure-http go on to connect (a closed port: exit 6).
+    let port = closed_port();
+    for args in [
+        vec![
+            "--mage".to_string(),
+            format!("http://127.0.0.1:{port}"),
+            "roles".into(),
+            "ls".into(),
+        ],
+        vec![
+            "--insecure-http".to_string(),
+            "--mage".into(),
+            format!("http://0.0.0.0:{port}"),
+            "roles".into(),
+            "ls".into(),
+        ],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = mage(&args);
+        assert_eq!(o.status.code(), Some(6), "{args:?}: {}", text(&o.stderr));
+    }
+}

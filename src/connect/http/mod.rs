@@ -7,6 +7,7 @@ mod transport;
 
 pub use paging::PAGE_SIZE;
 pub use transport::PlainHttp;
+pub(crate) use transport::is_loopback;
 
 use crate::backend::{Backend, BackendInfo, BackendKind, Capabilities, InitOutcome, Me};
 use crate::backend::{

@@ -68,7 +68,7 @@ pub(super) fn extra_roots() -> Result<Vec<reqwest::Certificate>> {
 /// ::ffff:127.x.y.z) and `localhost` itself. Names under `.localhost` are not trusted: a
 /// resolver without a rule for them asks DNS (and the search list), which an attacker on the
 /// path can answer.
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };

@@ -17,7 +17,7 @@ pub mod tokens;
 pub mod wire;
 mod writes;
 
-pub use client::{Login, MAGE_API_KEY, MageClient};
+pub use client::{Login, MAGE_API_KEY, MageClient, check_plain_http};
 pub use tokens::TokenCache;
 
 use crate::backend::{
