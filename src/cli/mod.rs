@@ -24,6 +24,7 @@ mod logging;
 mod man;
 mod misc;
 mod output;
+mod perm_page;
 mod perm_row;
 mod permissions;
 mod plan;

@@ -4,6 +4,7 @@ use super::Ctx;
 use super::ends::EndArgs;
 use super::grants;
 use super::output::{self, list, print_fields, print_json, print_table, section};
+use super::perm_page::{Detail, Holder, ListRow, through_roles};
 use super::perm_row::PermRow;
 use super::refs::{RoleRef, TeamRef, UserRef};
 use super::tally;
@@ -15,7 +16,6 @@ use crate::model::ObjectKind;
 use crate::model::Principal;
 use crate::text::sanitize;
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 /// Permission commands.
 #[derive(Debug, Subcommand)]
@@ -207,76 +207,6 @@ fn apply_fields(catalogs: &Catalogs, spec: &mut PermissionSpec, f: PermFields) -
         spec.gate_conditions(catalogs);
     }
     Ok(())
-}
-
-#[derive(Serialize)]
-struct ListRow {
-    #[serde(flatten)]
-    perm: PermRow,
-    role_count: usize,
-    direct_holder_count: usize,
-    /// Its conditions are ignored (Mage: no DISABLE_UNLESS_CONDITIONS); see
-    /// `Catalog::inert_conditions`.
-    inert_conditions: bool,
-}
-
-#[derive(Serialize)]
-struct Detail {
-    #[serde(flatten)]
-    perm: PermRow,
-    roles: Vec<RoleRef>,
-    direct_holders: Vec<Holder>,
-    /// The users holding it through a role.
-    users_through_roles: Vec<ThroughRole>,
-    /// As in [`ListRow`].
-    inert_conditions: bool,
-}
-
-/// A principal holding a permission directly: a user or a team (the other is null).
-#[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
-struct Holder {
-    user: Option<UserRef>,
-    team: Option<TeamRef>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    expires_at: Option<time::OffsetDateTime>,
-}
-
-impl Holder {
-    fn label(&self) -> String {
-        match (&self.user, &self.team) {
-            (Some(u), _) => format!("user:{}", u.username),
-            (None, Some(t)) => format!("team:{}", t.key),
-            (None, None) => String::new(),
-        }
-    }
-}
-
-#[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
-struct ThroughRole {
-    user: UserRef,
-    role: RoleRef,
-}
-
-/// The users holding `permission` through a role, by username then role name; each relation
-/// read once.
-fn through_roles(s: &crate::policy::State, permission: &crate::model::Id) -> Vec<ThroughRole> {
-    let roles: std::collections::HashSet<crate::model::Id> = s
-        .role_permissions
-        .iter()
-        .filter(|(_, p)| p == permission)
-        .map(|(r, _)| *r)
-        .collect();
-    let mut out: Vec<ThroughRole> = s
-        .user_roles
-        .iter()
-        .filter(|(_, r)| roles.contains(r))
-        .map(|(u, r)| ThroughRole {
-            user: UserRef::of(s, u),
-            role: RoleRef::of(s, r),
-        })
-        .collect();
-    out.sort_by(|a, b| (&a.user.username, &a.role.name).cmp(&(&b.user.username, &b.role.name)));
-    out
 }
 
 /// The CONDITIONS cell: the conditions, and when they are ignored, why.

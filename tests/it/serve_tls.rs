@@ -12,29 +12,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_gatehouse");
-
-/// A command with a clean environment: no store, profile or key from the developer's shell.
-fn gatehouse(home: &Path) -> Command {
-    let mut c = Command::new(BIN);
-    c.env_remove("GATEHOUSE_DB")
-        .env_remove("GATEHOUSE_DATABASE_URL")
-        .env_remove("GATEHOUSE_PROFILE")
-        .env_remove("GATEHOUSE_API_KEY")
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("RUST_LOG")
-        .env("GATEHOUSE_CONFIG", home.join("config.toml"))
-        .env("XDG_DATA_HOME", home.join("xdg"))
-        .env("HOME", home.join("home"))
-        .env("USER", "root")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    c
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use crate::serve_process::{gatehouse, text};
 
 /// `gatehouse init --db DB` in `home`.
 fn init(home: &Path) -> PathBuf {

@@ -11,13 +11,15 @@ mod client;
 pub mod facts;
 pub mod import;
 mod links;
+mod plain;
 mod read;
 pub mod seed;
 pub mod tokens;
 pub mod wire;
 mod writes;
 
-pub use client::{Login, MAGE_API_KEY, MageClient, check_plain_http};
+pub use client::{Login, MAGE_API_KEY, MageClient};
+pub use plain::check_plain_http;
 pub use tokens::TokenCache;
 
 use crate::backend::{
